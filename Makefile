@@ -1,0 +1,77 @@
+# crioimg: `make` builds everything (build/crioimg, examples, tests); `make test` runs every test.
+# Other targets: asan (tests under ASan+UBSan with clang), compile-checks (C++, CRIOIMG_STATIC in two
+# translation units, gcc and clang strict), fuzz (libFuzzer targets), fuzz-replay (corpus through a
+# plain driver), bench (bench/run), amalgamate / check-amalgamation.
+
+CC      ?= cc
+CLANG   ?= clang
+CXX     ?= g++
+WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
+CFLAGS  ?= -O2 -g
+B        = build
+SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
+TESTSRC  = $(wildcard tests/*.c tests/*.h)
+FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all test asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+
+all: $(B)/crioimg $(B)/minimal $(B)/test_crioimg $(B)/fuzz_replay
+
+crioimg.h: $(SRC)
+	tools/amalgamate
+
+amalgamate:
+	tools/amalgamate
+
+check-amalgamation:
+	tools/amalgamate --check
+
+$(B):
+	@mkdir -p $(B)
+
+$(B)/crioimg: examples/crioimg.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/crioimg.c
+
+$(B)/minimal: examples/minimal.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/minimal.c
+
+$(B)/test_crioimg: $(TESTSRC) crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ tests/test_all.c
+
+# every fuzz target linked with a plain main() that feeds it each file of its corpus
+$(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ fuzz/replay.c
+
+test: all
+	tests/run
+
+# The same tests built with clang under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: crioimg.h | $(B)
+	@mkdir -p $(B)/asan
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/test_crioimg tests/test_all.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/crioimg examples/crioimg.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/fuzz_replay fuzz/replay.c
+	CRIOIMG_BUILD=$(B)/asan tests/run
+
+compile-checks: crioimg.h | $(B)
+	tests/compile/run
+
+fuzz: crioimg.h | $(B)
+	@mkdir -p $(B)/fuzz
+	@for f in $(FUZZERS); do \
+	  echo "$(CLANG) fuzz/fuzz_$$f.c -> $(B)/fuzz/$$f"; \
+	  $(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c || exit 1; \
+	done
+
+fuzz-replay: $(B)/fuzz_replay
+	$(B)/fuzz_replay fuzz/corpus
+
+bench: all
+	bench/run
+
+clean:
+	rm -rf $(B)

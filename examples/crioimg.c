@@ -1,0 +1,214 @@
+/* crioimg: the command-line face of crioimg.h (see ../shared/design.md section 4 for the contract).
+
+     crioimg parse [--json] [--any] [NAME...]     names from stdin, one a line, when none are given
+
+   Exit status 0 on success; non-zero, with a one-line message on stderr, on failure. */
+#define _POSIX_C_SOURCE 200809L
+#define CRIOIMG_IMPLEMENTATION
+#include "../crioimg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- a growable byte buffer for output, flushed to stdout in large writes ---- */
+
+typedef struct buf { char *p; size_t len, cap; } buf;
+
+static void die_nomem(void)
+{
+    fputs("crioimg: out of memory\n", stderr);
+    exit(2);
+}
+
+static void buf_reserve(buf *b, size_t more)
+{
+    size_t want = b->len + more;
+    if (want <= b->cap) return;
+    if (b->cap == 0) b->cap = 1 << 16;
+    while (b->cap < want) b->cap *= 2;
+    b->p = (char *)realloc(b->p, b->cap);
+    if (b->p == NULL) die_nomem();
+}
+
+static void buf_put(buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void buf_str(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+static void buf_json(buf *b, const char *s, size_t n)
+{
+    size_t need = crioimg_json_quote(NULL, 0, s, n);
+    if (n < 256) need = n * 6 + 2;  /* short strings: skip the measuring pass, 6 bytes a char is the most */
+    buf_reserve(b, need + 1);
+    b->len += crioimg_json_quote(b->p + b->len, need + 1, s, n);
+}
+
+static int buf_flush(buf *b, FILE *f)
+{
+    int ok = b->len == 0 || fwrite(b->p, 1, b->len, f) == b->len;
+    b->len = 0;
+    return ok;
+}
+
+/* ---- reading lines of any length from a stream ---- */
+
+typedef struct lines { FILE *f; char *p; size_t start, len, cap; int eof; } lines;
+
+/* Next line without its '\n' (a '\r' stays: it is part of the input). 0 at the end. */
+static int lines_next(lines *l, const char **s, size_t *n)
+{
+    for (;;) {
+        char *nl = l->len > l->start ? (char *)memchr(l->p + l->start, '\n', l->len - l->start) : NULL;
+        if (nl) {
+            *s = l->p + l->start;
+            *n = (size_t)(nl - *s);
+            l->start += *n + 1;
+            return 1;
+        }
+        if (l->eof) {
+            if (l->len == l->start) return 0;
+            *s = l->p + l->start;
+            *n = l->len - l->start;
+            l->start = l->len;
+            return 1;
+        }
+        if (l->start > 0) {  /* keep the partial line, drop what was consumed */
+            memmove(l->p, l->p + l->start, l->len - l->start);
+            l->len -= l->start;
+            l->start = 0;
+        }
+        if (l->cap - l->len < (1 << 16)) {
+            l->cap = l->cap ? l->cap * 2 : 1 << 20;
+            l->p = (char *)realloc(l->p, l->cap);
+            if (l->p == NULL) die_nomem();
+        }
+        {
+            size_t got = fread(l->p + l->len, 1, l->cap - l->len, l->f);
+            l->len += got;
+            if (got == 0) l->eof = 1;
+        }
+    }
+}
+
+/* ---- crioimg parse ---- */
+
+typedef struct parse_opts { int json, any; } parse_opts;
+
+/* One input: its JSON object (or plain line) into out, its error (if any) into err. 0 on success. */
+static int parse_one(const parse_opts *o, const char *s, size_t n, buf *out, buf *err)
+{
+    crioimg_ref ref;
+    char str[CRIOIMG_REF_STRING_MAX + 1], fam[CRIOIMG_REF_STRING_MAX + 1];
+    crioimg_result r = o->any ? crioimg_ref_parse_any(&ref, s, n) : crioimg_ref_parse_normalized(&ref, s, n);
+    size_t sl, fl, dl, pl;
+    const char *dom, *path;
+    if (r != CRIOIMG_OK) {
+        char msg[512];
+        size_t ml = crioimg_ref_error_message(r, s, n, msg, sizeof msg);
+        buf *to = o->json ? out : err;
+        if (ml >= sizeof msg) {  /* the hex-name message quotes its input; long inputs get a heap copy */
+            char *m = (char *)malloc(ml + 1);
+            if (m == NULL) die_nomem();
+            crioimg_ref_error_message(r, s, n, m, ml + 1);
+            if (o->json) { buf_str(to, "{\"input\":"); buf_json(to, s, n); buf_str(to, ",\"error\":"); buf_json(to, m, ml); buf_str(to, "}\n"); }
+            else { buf_str(to, "crioimg: "); buf_put(to, m, ml); buf_str(to, "\n"); }
+            free(m);
+            return 1;
+        }
+        if (o->json) { buf_str(to, "{\"input\":"); buf_json(to, s, n); buf_str(to, ",\"error\":"); buf_json(to, msg, ml); buf_str(to, "}\n"); }
+        else { buf_str(to, "crioimg: "); buf_json(to, s, n); buf_str(to, ": "); buf_put(to, msg, ml); buf_str(to, "\n"); }
+        return 1;
+    }
+    sl = crioimg_ref_string(&ref, str, sizeof str);
+    if (!o->json) { buf_put(out, str, sl); buf_put(out, "\n", 1); return 0; }
+    fl = crioimg_ref_familiar_string(&ref, fam, sizeof fam);
+    dom = crioimg_ref_domain(&ref, &dl);
+    path = crioimg_ref_path(&ref, &pl);
+    buf_str(out, "{\"input\":");    buf_json(out, s, n);
+    buf_str(out, ",\"name\":");     buf_json(out, ref.name, ref.name_len);
+    buf_str(out, ",\"domain\":");   buf_json(out, dom, dl);
+    buf_str(out, ",\"path\":");     buf_json(out, path, pl);
+    buf_str(out, ",\"tag\":");      buf_json(out, ref.tag, ref.tag_len);
+    buf_str(out, ",\"digest\":");   buf_json(out, ref.digest, ref.digest_len);
+    buf_str(out, ",\"familiar\":"); buf_json(out, fam, fl);
+    buf_str(out, ",\"string\":");   buf_json(out, str, sl);
+    buf_str(out, "}\n");
+    return 0;
+}
+
+static int cmd_parse(int argc, char **argv)
+{
+    parse_opts o = {0, 0};
+    buf out = {NULL, 0, 0}, err = {NULL, 0, 0};
+    size_t failed = 0, total = 0;
+    int i, names = 0, ok = 1;
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) o.json = 1;
+        else if (strcmp(argv[i], "--any") == 0) o.any = 1;
+        else if (strcmp(argv[i], "--") == 0) { i++; break; }
+        else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            fprintf(stderr, "crioimg parse: unknown option %s\n", argv[i]);
+            return 2;
+        } else break;
+    }
+    for (; i < argc; i++, names++) {
+        failed += (size_t)parse_one(&o, argv[i], strlen(argv[i]), &out, &err);
+        total++;
+    }
+    if (names == 0) {
+        lines l;
+        const char *s;
+        size_t n;
+        memset(&l, 0, sizeof l);
+        l.f = stdin;
+        while (lines_next(&l, &s, &n)) {
+            failed += (size_t)parse_one(&o, s, n, &out, &err);
+            total++;
+            if (out.len >= (1 << 20)) ok &= buf_flush(&out, stdout);
+            if (err.len >= (1 << 16)) buf_flush(&err, stderr);
+        }
+        free(l.p);
+    }
+    ok &= buf_flush(&out, stdout);
+    ok &= fflush(stdout) == 0;
+    buf_flush(&err, stderr);
+    free(out.p);
+    free(err.p);
+    if (!ok) { fputs("crioimg: write error\n", stderr); return 2; }
+    if (failed && o.json) fprintf(stderr, "crioimg: %lu of %lu names did not parse\n", (unsigned long)failed, (unsigned long)total);
+    return failed ? 1 : 0;
+}
+
+/* ---- dispatch ---- */
+
+static const struct command {
+    const char *name, *usage;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    { "parse", "parse [--json] [--any] [NAME...]   parse image references (stdin, one a line, when no NAME)", cmd_parse },
+};
+
+static void usage(FILE *f)
+{
+    size_t i;
+    fprintf(f, "crioimg %s: container image references, registries and a local image store\n\nusage:\n", CRIOIMG_VERSION_STRING);
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++) fprintf(f, "  crioimg %s\n", commands[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+    if (argc < 2) { usage(stderr); return 2; }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) { usage(stdout); return 0; }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) { printf("crioimg %s\n", CRIOIMG_VERSION_STRING); return 0; }
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "crioimg: unknown command \"%s\" (try crioimg --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,54 @@
+/* libFuzzer target for reference parsing: never crash, never read past the input, never allocate, and
+   round-trip: parse -> String -> parse gives the same parts; the familiar form parses back the same.
+   Also drives the transport-qualified parser and path.Match with the input as the pattern. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifndef CRIOIMG_FUZZ_REPLAY
+#define CRIOIMG_IMPLEMENTATION
+#endif
+#include "../crioimg.h"
+
+static void fuzz_ref_roundtrip(const crioimg_ref *a, int normalized)
+{
+    crioimg_ref b;
+    char s[CRIOIMG_REF_STRING_MAX + 1];
+    size_t l = crioimg_ref_string(a, s, sizeof s), dl, pl;
+    const char *d, *p;
+    if (l >= sizeof s) abort();
+    if (a->name_len == 0) {  /* digest only */
+        if (crioimg_ref_parse_any(&b, s, l) != CRIOIMG_OK || !crioimg_ref_equal(a, &b)) abort();
+        return;
+    }
+    if (crioimg_ref_parse(&b, s, l) != CRIOIMG_OK || !crioimg_ref_equal(a, &b)) abort();
+    d = crioimg_ref_domain(a, &dl);
+    p = crioimg_ref_path(a, &pl);
+    if (d != a->name || (dl ? dl + 1 + pl : pl) != a->name_len || p[pl] != '\0') abort();
+    if (!normalized) return;
+    if (crioimg_ref_parse_named(&b, s, l) != CRIOIMG_OK || !crioimg_ref_equal(a, &b)) abort();
+    l = crioimg_ref_familiar_string(a, s, sizeof s);
+    if (crioimg_id_is_full(s, l)) return;  /* a 64-hex familiar name is refused by design */
+    if (crioimg_ref_parse_normalized(&b, s, l) != CRIOIMG_OK || !crioimg_ref_equal(a, &b)) abort();
+}
+
+static int fuzz_ref(const uint8_t *data, size_t size)
+{
+    const char *s = (const char *)data;
+    crioimg_ref r;
+    crioimg_image_name in;
+    char err[256];
+    int m;
+    if (crioimg_ref_parse_normalized(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, 1);
+    if (crioimg_ref_parse(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, 0);
+    if (crioimg_ref_parse_any(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, r.name_len && r.domain_len);
+    if (crioimg_ref_parse_docker(&r, s, size) == CRIOIMG_OK && (r.tag_len == 0) == (r.digest_len == 0)) abort();
+    crioimg_image_name_parse(&in, s, size, err, sizeof err);
+    if (crioimg_ref_parse_normalized(&r, "quay.io/library/busybox:1.36", 28) != CRIOIMG_OK) abort();
+    crioimg_ref_familiar_match(s, size, &r, &m);
+    return 0;
+}
+
+#ifndef CRIOIMG_FUZZ_REPLAY
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return fuzz_ref(data, size); }
+#endif

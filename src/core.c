@@ -1,0 +1,137 @@
+/* ---------------------------------------------------------------------------------------------------
+   core implementation
+   --------------------------------------------------------------------------------------------------- */
+
+const char *crioimg_result_str(crioimg_result r)
+{
+#define CRIOIMG__RESULT_TEXT(name, value, text) case CRIOIMG_##name: return text;
+    switch (r) {
+    CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_TEXT)
+    default: break;
+    }
+#undef CRIOIMG__RESULT_TEXT
+    return "unknown result";
+}
+
+const char *crioimg_result_name(crioimg_result r)
+{
+#define CRIOIMG__RESULT_NAME(name, value, text) case CRIOIMG_##name: return #name;
+    switch (r) {
+    CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_NAME)
+    default: break;
+    }
+#undef CRIOIMG__RESULT_NAME
+    return "UNKNOWN";
+}
+
+crioimg_result crioimg_allocator_check(const crioimg_allocator *a)
+{
+    int n;
+    if (a == NULL) return CRIOIMG_OK;
+    n = (a->alloc != NULL) + (a->realloc != NULL) + (a->free != NULL);
+    return (n == 0 || n == 3) ? CRIOIMG_OK : CRIOIMG_ERR_INVALID_ARGS;
+}
+
+void *crioimg_malloc(const crioimg_allocator *a, size_t size)
+{
+    if (a != NULL && a->alloc != NULL) return a->alloc(size, a->user);
+    return CRIOIMG_MALLOC(size);
+}
+
+void *crioimg_realloc(const crioimg_allocator *a, void *ptr, size_t size)
+{
+    if (a != NULL && a->realloc != NULL) return a->realloc(ptr, size, a->user);
+    return CRIOIMG_REALLOC(ptr, size);
+}
+
+void crioimg_free(const crioimg_allocator *a, void *ptr)
+{
+    if (ptr == NULL) return;
+    if (a != NULL && a->free != NULL) a->free(ptr, a->user);
+    else CRIOIMG_FREE(ptr);
+}
+
+/* Appends to a bounded output as snprintf does: counts everything, writes what fits, keeps a NUL. */
+typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+
+CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n)
+{
+    if (o->len + 1 < o->cap) {
+        size_t room = o->cap - 1 - o->len;
+        memcpy(o->p + o->len, s, n < room ? n : room);
+    }
+    o->len += n;
+    if (o->cap) o->p[o->len < o->cap ? o->len : o->cap - 1] = '\0';
+}
+
+CRIOIMG__LIB void crioimg__out_str(crioimg__out *o, const char *s)
+{
+    crioimg__out_put(o, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong, surrogate, > U+10FFFF,
+   truncated). RFC 3629's table, as Go's utf8.DecodeRune applies it. */
+CRIOIMG__LIB size_t crioimg__utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) return (n >= 2 && (s[1] & 0xc0) == 0x80) ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+        return (n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80) ? 3 : 0;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+        return (n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) ? 4 : 0;
+    }
+    return 0;
+}
+
+size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    crioimg__out o;
+    size_t i = 0, run;
+    o.p = out; o.cap = cap; o.len = 0;
+    if (cap) out[0] = '\0';
+    crioimg__out_put(&o, "\"", 1);
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        /* copy the longest run that needs no escaping in one go */
+        for (run = i; run < n; run++) {
+            unsigned char d = (unsigned char)s[run];
+            if (d < 0x20 || d == '"' || d == '\\' || d >= 0x80) break;
+        }
+        if (run > i) { crioimg__out_put(&o, s + i, run - i); i = run; continue; }
+        if (c >= 0x80) {
+            size_t l = crioimg__utf8_len((const unsigned char *)s + i, n - i);
+            /* U+2028 and U+2029 are escaped, as encoding/json does */
+            if (l == 3 && c == 0xe2 && (unsigned char)s[i + 1] == 0x80 && ((unsigned char)s[i + 2] & 0xfe) == 0xa8) {
+                crioimg__out_put(&o, (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+                i += 3;
+            } else if (l) {
+                crioimg__out_put(&o, s + i, l);
+                i += l;
+            } else {
+                crioimg__out_put(&o, "\\ufffd", 6);
+                i++;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':  crioimg__out_put(&o, "\\\"", 2); break;
+        case '\\': crioimg__out_put(&o, "\\\\", 2); break;
+        case '\n': crioimg__out_put(&o, "\\n", 2); break;
+        case '\r': crioimg__out_put(&o, "\\r", 2); break;
+        case '\t': crioimg__out_put(&o, "\\t", 2); break;
+        default: {
+            char u[6];
+            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0'; u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+            crioimg__out_put(&o, u, 6);
+        }
+        }
+        i++;
+    }
+    crioimg__out_put(&o, "\"", 1);
+    return o.len;
+}

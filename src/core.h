@@ -1,0 +1,65 @@
+/* ---------------------------------------------------------------------------------------------------
+   core: result codes, allocator
+   --------------------------------------------------------------------------------------------------- */
+
+/* Every result code with its description, in one list: the enum and crioimg_result_str() are both made
+   from it, so they cannot drift apart. Codes are stable: append, never renumber. The descriptions of the
+   reference codes are the Go error texts (distribution/reference, go-digest, containers/image). */
+#define CRIOIMG_RESULT_LIST(X) \
+    X(OK,                      0,   "success") \
+    X(ERR_INVALID_ARGS,       -1,   "invalid arguments") \
+    X(ERR_NOMEM,              -2,   "out of memory") \
+    X(ERR_BUFFER_TOO_SMALL,   -3,   "output buffer too small") \
+    X(ERR_UNSUPPORTED,        -4,   "operation not supported") \
+    X(ERR_NOT_FOUND,          -5,   "not found") \
+    X(ERR_IO,                 -6,   "input/output error") \
+    X(ERR_REF_FORMAT,         -100, "invalid reference format") \
+    X(ERR_REF_TAG_FORMAT,     -101, "invalid tag format") \
+    X(ERR_REF_DIGEST_FORMAT,  -102, "invalid digest format") \
+    X(ERR_REF_UPPERCASE,      -103, "repository name must be lowercase") \
+    X(ERR_REF_NAME_EMPTY,     -104, "repository name must have at least one component") \
+    X(ERR_REF_NAME_TOO_LONG,  -105, "repository name must not be more than 255 characters") \
+    X(ERR_REF_NOT_CANONICAL,  -106, "repository name must be canonical") \
+    X(ERR_REF_NORM_UPPERCASE, -107, "invalid reference format: repository name must be lowercase") \
+    X(ERR_REF_HEX_NAME,       -108, "invalid repository name, cannot specify 64-byte hexadecimal strings") \
+    X(ERR_REF_NO_NAME,        -109, "reference has no name") \
+    X(ERR_REF_BAD_PATTERN,    -110, "syntax error in pattern") \
+    X(ERR_DIGEST_FORMAT,      -120, "invalid checksum digest format") \
+    X(ERR_DIGEST_LENGTH,      -121, "invalid checksum digest length") \
+    X(ERR_DIGEST_UNSUPPORTED, -122, "unsupported digest algorithm") \
+    X(ERR_IMAGE_NAME_NO_COLON,-130, "invalid image name, expected colon-separated transport:reference") \
+    X(ERR_IMAGE_NAME_TRANSPORT,-131,"invalid image name, unknown transport") \
+    X(ERR_IMAGE_NAME_INVALID, -132, "invalid image name for its transport")
+
+#define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
+typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
+#undef CRIOIMG__RESULT_ENUM
+
+/* The description of a result code; never NULL ("unknown result" for codes not in the list). */
+CRIOIMG_API const char *crioimg_result_str(crioimg_result r);
+/* The name of a result code without the CRIOIMG_ prefix ("ERR_REF_FORMAT"); never NULL. */
+CRIOIMG_API const char *crioimg_result_name(crioimg_result r);
+
+/* A run-time allocator, for the option structs of objects that allocate. All three functions or none:
+   a zeroed struct means the compile-time default (CRIOIMG_MALLOC/REALLOC/FREE, else libc). */
+typedef struct crioimg_allocator {
+    void *(*alloc)(size_t size, void *user);
+    void *(*realloc)(void *ptr, size_t new_size, void *user);
+    void  (*free)(void *ptr, void *user);
+    void *user;
+} crioimg_allocator;
+
+/* Checks an allocator: OK when it is all-zero (the default) or fully set, ERR_INVALID_ARGS otherwise. */
+CRIOIMG_API crioimg_result crioimg_allocator_check(const crioimg_allocator *a);
+
+/* The library's allocation entry points: a's functions when set, else the compile-time allocator (a may
+   be NULL). Everything the library allocates goes through these, and so must any buffer that a host's
+   store or transport hands to the library to free later. crioimg_free(a, NULL) does nothing. */
+CRIOIMG_API void *crioimg_malloc(const crioimg_allocator *a, size_t size);
+CRIOIMG_API void *crioimg_realloc(const crioimg_allocator *a, void *ptr, size_t size);
+CRIOIMG_API void  crioimg_free(const crioimg_allocator *a, void *ptr);
+
+/* Writes s (n bytes) as a JSON string with its quotes, escaped so that any input, even invalid UTF-8,
+   gives valid JSON (invalid bytes become \ufffd, as Go's encoding/json does). Returns the length the
+   result needs, not counting the NUL; writes at most cap bytes including a NUL (cap may be 0). */
+CRIOIMG_API size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n);

@@ -1,0 +1,54 @@
+/* crioimg.h - v0.1.0 - container image references, registry resolution, pulls and a local image store
+   in one C header. MIT licensed; see the end of this file.
+
+   USAGE
+     In exactly one C or C++ file:
+         #define CRIOIMG_IMPLEMENTATION
+         #include "crioimg.h"
+     Everywhere else, include "crioimg.h" plainly for the declarations.
+
+         crioimg_ref ref;
+         crioimg_result r = crioimg_ref_parse_normalized(&ref, "nginx", 5);
+         if (r != CRIOIMG_OK) puts(crioimg_result_str(r));    (prints Go's exact error text)
+         else printf("%s:%s\n", ref.name, ref.tag);          ("docker.io/library/nginx:")
+
+   OPTIONS (define before the #include that has CRIOIMG_IMPLEMENTATION)
+     CRIOIMG_STATIC                  make every public function static (private copy per translation unit)
+     CRIOIMG_API                     override the linkage of public functions (default: extern)
+     CRIOIMG_MALLOC, CRIOIMG_REALLOC, CRIOIMG_FREE
+                                     replace libc's allocator; define all three or none
+     CRIOIMG_ASSERT(x)               replace assert() (used for programmer errors only, never for input)
+     CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
+     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls
+
+   CONVENTIONS
+     Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
+     crioimg_result_str() gives. Where the Go original (distribution/reference, containers/image) has an
+     error text, that text is the description. Reference parsing allocates nothing and fills fixed-size
+     caller-owned structs. A zeroed options struct means "defaults". No mutable global state.
+*/
+#ifndef CRIOIMG_H
+#define CRIOIMG_H
+
+#define CRIOIMG_VERSION_MAJOR 0
+#define CRIOIMG_VERSION_MINOR 1
+#define CRIOIMG_VERSION_PATCH 0
+#define CRIOIMG_VERSION_STRING "0.1.0"
+
+#include <stddef.h>
+
+#ifndef CRIOIMG_API
+#  ifdef CRIOIMG_STATIC
+#    if defined(__GNUC__) || defined(__clang__)
+#      define CRIOIMG_API static __attribute__((unused))  /* a program need not call every function */
+#    else
+#      define CRIOIMG_API static
+#    endif
+#  else
+#    define CRIOIMG_API extern
+#  endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif

@@ -1,0 +1,1034 @@
+/* ---------------------------------------------------------------------------------------------------
+   ref implementation
+
+   Go matches references with RE2 regexps (linear, but allocating). Here one hand-written pass finds the
+   three parts the regexp captures, then small scanners check each part against its sub-grammar:
+
+     reference := name [":" tag] ["@" digest]
+     name      := [domain "/"] component ("/" component)*
+     domain    := host [":" [0-9]+]        host := dcomp ("." dcomp)* | "[" [a-fA-F0-9:]+ "]"
+     dcomp     := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
+     component := [a-z0-9]+ (("." | "_" | "__" | "-"+) [a-z0-9]+)*
+     tag       := [\w][\w.-]{0,127}
+     digest    := [A-Za-z][A-Za-z0-9]* ([-_+.][A-Za-z][A-Za-z0-9]*)* ":" [0-9a-fA-F]{32,}
+
+   The split is unique: '@' appears only before the digest; a tag's ':' is the first ':' after the last
+   '/' (a domain's port colon is always followed by a '/'); the first component is the domain when it can
+   be one and more components follow, because Go's regexp prefers the optional domain group.
+   --------------------------------------------------------------------------------------------------- */
+
+/* character classes, one bit each */
+#define CRIOIMG__C_LALNUM 0x01u  /* [a-z0-9]      path components */
+#define CRIOIMG__C_ALNUM  0x02u  /* [a-zA-Z0-9]   domain components */
+#define CRIOIMG__C_XDIGIT 0x04u  /* [0-9a-fA-F]   digests in references, IPv6 */
+#define CRIOIMG__C_LHEX   0x08u  /* [0-9a-f]      IDs, go-digest's encoded part */
+#define CRIOIMG__C_WORD   0x10u  /* [A-Za-z0-9_]  tags */
+#define CRIOIMG__C_DIGIT  0x20u  /* [0-9] */
+#define CRIOIMG__C_ALPHA  0x40u  /* [A-Za-z] */
+#define CRIOIMG__C_UPPER  0x80u  /* [A-Z] */
+
+/* One constant expression per byte, expanded into a const table: the classes are written once. */
+#define CRIOIMG__CLS(c) ( \
+    ((c) >= '0' && (c) <= '9') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX | CRIOIMG__C_WORD | CRIOIMG__C_DIGIT) : \
+    ((c) >= 'a' && (c) <= 'z') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | ((c) <= 'f' ? (CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX) : 0u)) : \
+    ((c) >= 'A' && (c) <= 'Z') ? (CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | CRIOIMG__C_UPPER | ((c) <= 'F' ? CRIOIMG__C_XDIGIT : 0u)) : \
+    ((c) == '_') ? CRIOIMG__C_WORD : 0u)
+#define CRIOIMG__CLS4(c) CRIOIMG__CLS(c), CRIOIMG__CLS((c) + 1), CRIOIMG__CLS((c) + 2), CRIOIMG__CLS((c) + 3)
+#define CRIOIMG__CLS16(c) CRIOIMG__CLS4(c), CRIOIMG__CLS4((c) + 4), CRIOIMG__CLS4((c) + 8), CRIOIMG__CLS4((c) + 12)
+#define CRIOIMG__CLS64(c) CRIOIMG__CLS16(c), CRIOIMG__CLS16((c) + 16), CRIOIMG__CLS16((c) + 32), CRIOIMG__CLS16((c) + 48)
+static const unsigned char crioimg__ref_ctab[256] = {
+    CRIOIMG__CLS64(0), CRIOIMG__CLS64(64), CRIOIMG__CLS64(128), CRIOIMG__CLS64(192)
+};
+#undef CRIOIMG__CLS64
+#undef CRIOIMG__CLS16
+#undef CRIOIMG__CLS4
+#undef CRIOIMG__CLS
+
+#define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
+
+/* component: [a-z0-9]+ (("." | "_" | "__" | "-"+) [a-z0-9]+)*. With fold, [A-Z] counts as [a-z]: that is
+   Go's second try on strings.ToLower(s), which tells "uppercase" from "invalid". */
+static int crioimg__ref_component(const char *s, size_t n, int fold)
+{
+    unsigned k = fold ? (CRIOIMG__C_LALNUM | CRIOIMG__C_UPPER) : CRIOIMG__C_LALNUM;
+    size_t i = 0;
+    for (;;) {
+        if (i == n || !CRIOIMG__IS(s[i], k)) return 0;  /* each run of alnums is non-empty */
+        while (i < n && CRIOIMG__IS(s[i], k)) i++;
+        if (i == n) return 1;
+        if (s[i] == '.') i++;
+        else if (s[i] == '_') { i++; if (i < n && s[i] == '_') i++; }
+        else if (s[i] == '-') { while (i < n && s[i] == '-') i++; }
+        else return 0;
+    }
+}
+
+/* one or more components separated by single '/' */
+static int crioimg__ref_path(const char *s, size_t n, int fold)
+{
+    size_t i = 0;
+    for (;;) {
+        const char *slash = (const char *)memchr(s + i, '/', n - i);
+        size_t end = slash ? (size_t)(slash - s) : n;
+        if (!crioimg__ref_component(s + i, end - i, fold)) return 0;
+        if (!slash) return 1;
+        i = end + 1;
+    }
+}
+
+/* [0-9]+ */
+static int crioimg__ref_digits(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0) return 0;
+    for (i = 0; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_DIGIT)) return 0;
+    return 1;
+}
+
+/* domain := (dcomp ("." dcomp)* | "[" [a-fA-F0-9:]+ "]") [":" [0-9]+] */
+static int crioimg__ref_domain(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n == 0) return 0;
+    if (s[0] == '[') {
+        for (i = 1; i < n && (CRIOIMG__IS(s[i], CRIOIMG__C_XDIGIT) || s[i] == ':'); i++) {}
+        if (i == 1 || i == n || s[i] != ']') return 0;
+        i++;
+    } else {
+        for (;;) {
+            size_t start = i;
+            while (i < n && (CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM) || s[i] == '-')) i++;
+            if (i == start || s[start] == '-' || s[i - 1] == '-') return 0;
+            if (i < n && s[i] == '.') { i++; continue; }
+            break;
+        }
+    }
+    if (i == n) return 1;
+    return s[i] == ':' && crioimg__ref_digits(s + i + 1, n - i - 1);
+}
+
+/* tag := [\w][\w.-]{0,127} */
+static int crioimg__ref_tag(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0 || n > CRIOIMG_REF_TAG_MAX || !CRIOIMG__IS(s[0], CRIOIMG__C_WORD)) return 0;
+    for (i = 1; i < n; i++)
+        if (!CRIOIMG__IS(s[i], CRIOIMG__C_WORD) && s[i] != '.' && s[i] != '-') return 0;
+    return 1;
+}
+
+/* The reference regexp's digest: [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,} */
+static int crioimg__ref_digest_grammar(const char *s, size_t n)
+{
+    size_t i = 0, hex;
+    for (;;) {
+        if (i == n || !CRIOIMG__IS(s[i], CRIOIMG__C_ALPHA)) return 0;
+        while (i < n && CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM)) i++;
+        if (i < n && (s[i] == '-' || s[i] == '_' || s[i] == '+' || s[i] == '.')) { i++; continue; }
+        break;
+    }
+    if (i == n || s[i] != ':') return 0;
+    for (hex = ++i; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_XDIGIT)) return 0;
+    return n - hex >= 32;
+}
+
+/* go-digest's DigestRegexpAnchored: [a-z0-9]+([.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+ */
+static int crioimg__ref_godigest_grammar(const char *s, size_t n)
+{
+    size_t i = 0, enc;
+    for (;;) {
+        if (i == n || !CRIOIMG__IS(s[i], CRIOIMG__C_LALNUM)) return 0;
+        while (i < n && CRIOIMG__IS(s[i], CRIOIMG__C_LALNUM)) i++;
+        if (i < n && (s[i] == '.' || s[i] == '+' || s[i] == '_' || s[i] == '-')) { i++; continue; }
+        break;
+    }
+    if (i == n || s[i] != ':') return 0;
+    for (enc = ++i; i < n; i++)
+        if (!CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM) && s[i] != '=' && s[i] != '_' && s[i] != '-') return 0;
+    return n > enc;
+}
+
+static int crioimg__ref_lhex(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_LHEX)) return 0;
+    return 1;
+}
+
+crioimg_result crioimg_digest_validate(const char *s, size_t n)
+{
+    const char *colon;
+    size_t alg, want;
+    if (s == NULL) return n ? CRIOIMG_ERR_INVALID_ARGS : CRIOIMG_ERR_DIGEST_FORMAT;
+    colon = (const char *)memchr(s, ':', n);
+    if (colon == NULL || colon == s || (size_t)(colon - s) + 1 == n) return CRIOIMG_ERR_DIGEST_FORMAT;
+    alg = (size_t)(colon - s);
+    if (alg == 6 && memcmp(s, "sha256", 6) == 0) want = 64;
+    else if (alg == 6 && memcmp(s, "sha384", 6) == 0) want = 96;
+    else if (alg == 6 && memcmp(s, "sha512", 6) == 0) want = 128;
+    else return crioimg__ref_godigest_grammar(s, n) ? CRIOIMG_ERR_DIGEST_UNSUPPORTED : CRIOIMG_ERR_DIGEST_FORMAT;
+    if (n - alg - 1 != want) return CRIOIMG_ERR_DIGEST_LENGTH;
+    return crioimg__ref_lhex(colon + 1, want) ? CRIOIMG_OK : CRIOIMG_ERR_DIGEST_FORMAT;
+}
+
+int crioimg_id_is_full(const char *s, size_t n)
+{
+    return s != NULL && n == 64 && crioimg__ref_lhex(s, n);
+}
+
+int crioimg_id_is_prefix(const char *s, size_t n, size_t min_len)
+{
+    return s != NULL && n >= min_len && n >= 1 && n <= 64 && crioimg__ref_lhex(s, n);
+}
+
+/* ---- Go's strings.ToLower, as far as reference errors depend on it ----
+   ParseNormalizedNamed says "must be lowercase" when strings.ToLower changes the remote name, and Parse
+   says it when the lowercased input matches. ToLower changes a string when it holds [A-Z], a rune below
+   (Go's unicode.ToLower moves it), or invalid UTF-8 (replaced by U+FFFD). */
+static const struct { unsigned long lo, hi; unsigned char stride; } crioimg__ref_lower_ranges[] = {
+    /* 120 ranges, from Go 1.19's unicode tables (Unicode 13.0.0) by tools/gen_unicode_lower.go */
+    {0xc0,0xd6,1},{0xd8,0xde,1},{0x100,0x136,2},{0x139,0x147,2},{0x14a,0x178,2},{0x179,0x17d,2},
+    {0x181,0x182,1},{0x184,0x186,2},{0x187,0x189,2},{0x18a,0x18b,1},{0x18e,0x191,1},{0x193,0x194,1},
+    {0x196,0x198,1},{0x19c,0x19d,1},{0x19f,0x1a0,1},{0x1a2,0x1a6,2},{0x1a7,0x1a9,2},{0x1ac,0x1ae,2},
+    {0x1af,0x1b1,2},{0x1b2,0x1b3,1},{0x1b5,0x1b7,2},{0x1b8,0x1b8,1},{0x1bc,0x1bc,1},{0x1c4,0x1c5,1},
+    {0x1c7,0x1c8,1},{0x1ca,0x1cb,1},{0x1cd,0x1db,2},{0x1de,0x1ee,2},{0x1f1,0x1f2,1},{0x1f4,0x1f6,2},
+    {0x1f7,0x1f8,1},{0x1fa,0x232,2},{0x23a,0x23b,1},{0x23d,0x23e,1},{0x241,0x243,2},{0x244,0x246,1},
+    {0x248,0x24e,2},{0x370,0x372,2},{0x376,0x376,1},{0x37f,0x37f,1},{0x386,0x388,2},{0x389,0x38a,1},
+    {0x38c,0x38e,2},{0x38f,0x391,2},{0x392,0x3a1,1},{0x3a3,0x3ab,1},{0x3cf,0x3cf,1},{0x3d8,0x3ee,2},
+    {0x3f4,0x3f4,1},{0x3f7,0x3f9,2},{0x3fa,0x3fa,1},{0x3fd,0x42f,1},{0x460,0x480,2},{0x48a,0x4c0,2},
+    {0x4c1,0x4cd,2},{0x4d0,0x52e,2},{0x531,0x556,1},{0x10a0,0x10c5,1},{0x10c7,0x10c7,1},{0x10cd,0x10cd,1},
+    {0x13a0,0x13f5,1},{0x1c90,0x1cba,1},{0x1cbd,0x1cbf,1},{0x1e00,0x1e94,2},{0x1e9e,0x1efe,2},{0x1f08,0x1f0f,1},
+    {0x1f18,0x1f1d,1},{0x1f28,0x1f2f,1},{0x1f38,0x1f3f,1},{0x1f48,0x1f4d,1},{0x1f59,0x1f5f,2},{0x1f68,0x1f6f,1},
+    {0x1f88,0x1f8f,1},{0x1f98,0x1f9f,1},{0x1fa8,0x1faf,1},{0x1fb8,0x1fbc,1},{0x1fc8,0x1fcc,1},{0x1fd8,0x1fdb,1},
+    {0x1fe8,0x1fec,1},{0x1ff8,0x1ffc,1},{0x2126,0x2126,1},{0x212a,0x212b,1},{0x2132,0x2132,1},{0x2160,0x216f,1},
+    {0x2183,0x2183,1},{0x24b6,0x24cf,1},{0x2c00,0x2c2e,1},{0x2c60,0x2c62,2},{0x2c63,0x2c64,1},{0x2c67,0x2c6d,2},
+    {0x2c6e,0x2c70,1},{0x2c72,0x2c72,1},{0x2c75,0x2c75,1},{0x2c7e,0x2c80,1},{0x2c82,0x2ce2,2},{0x2ceb,0x2ced,2},
+    {0x2cf2,0x2cf2,1},{0xa640,0xa66c,2},{0xa680,0xa69a,2},{0xa722,0xa72e,2},{0xa732,0xa76e,2},{0xa779,0xa77d,2},
+    {0xa77e,0xa786,2},{0xa78b,0xa78d,2},{0xa790,0xa792,2},{0xa796,0xa7aa,2},{0xa7ab,0xa7ae,1},{0xa7b0,0xa7b4,1},
+    {0xa7b6,0xa7be,2},{0xa7c2,0xa7c4,2},{0xa7c5,0xa7c7,1},{0xa7c9,0xa7c9,1},{0xa7f5,0xa7f5,1},{0xff21,0xff3a,1},
+    {0x10400,0x10427,1},{0x104b0,0x104d3,1},{0x10c80,0x10cb2,1},{0x118a0,0x118bf,1},{0x16e40,0x16e5f,1},{0x1e900,0x1e921,1},
+};
+
+/* the code point of a valid UTF-8 sequence of length l (crioimg__utf8_len) */
+static unsigned long crioimg__utf8_decode(const unsigned char *c, size_t l)
+{
+    if (l == 1) return c[0];
+    if (l == 2) return ((unsigned long)(c[0] & 0x1f) << 6) | (c[1] & 0x3fu);
+    if (l == 3) return ((unsigned long)(c[0] & 0x0f) << 12) | ((unsigned long)(c[1] & 0x3f) << 6) | (c[2] & 0x3fu);
+    return ((unsigned long)(c[0] & 0x07) << 18) | ((unsigned long)(c[1] & 0x3f) << 12) | ((unsigned long)(c[2] & 0x3f) << 6) | (c[3] & 0x3fu);
+}
+
+static int crioimg__ref_rune_has_lower(unsigned long r)
+{
+    size_t lo = 0, hi = sizeof crioimg__ref_lower_ranges / sizeof crioimg__ref_lower_ranges[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r < crioimg__ref_lower_ranges[mid].lo) hi = mid;
+        else if (r > crioimg__ref_lower_ranges[mid].hi) lo = mid + 1;
+        else return (r - crioimg__ref_lower_ranges[mid].lo) % crioimg__ref_lower_ranges[mid].stride == 0;
+    }
+    return 0;
+}
+
+/* 1 when Go's strings.ToLower(s) != s */
+static int crioimg__ref_lower_changes(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t l;
+        if (c < 0x80) { if (c >= 'A' && c <= 'Z') return 1; i++; continue; }
+        l = crioimg__utf8_len((const unsigned char *)s + i, n - i);
+        if (l == 0 || crioimg__ref_rune_has_lower(crioimg__utf8_decode((const unsigned char *)s + i, l))) return 1;
+        i += l;
+    }
+    return 0;
+}
+
+/* Go's retry on strings.ToLower(s) can only match when the result is ASCII: besides [A-Z], only U+0130
+   (to 'i') and U+212A (to 'k') lower to ASCII. Inputs holding them are mapped into buf; 0 when the
+   lowercased string cannot be ASCII or would not fit buf (then it cannot be told apart, see README). */
+static size_t crioimg__ref_lower_ascii(const char *s, size_t n, char *buf, size_t cap)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        const unsigned char *c = (const unsigned char *)s + i;
+        char m;
+        if (c[0] < 0x80) { m = (char)c[0]; i++; }
+        else if (n - i >= 2 && c[0] == 0xc4 && c[1] == 0xb0) { m = 'i'; i += 2; }
+        else if (n - i >= 3 && c[0] == 0xe2 && c[1] == 0x84 && c[2] == 0xaa) { m = 'k'; i += 3; }
+        else return 0;
+        if (o == cap) return 0;
+        buf[o++] = m;
+    }
+    return o;
+}
+
+/* ---- the reference match ---- */
+
+/* What the reference regexp captures. name points into the input; the virtual name Go parses may have a
+   constant prefix in front ("docker.io/" or "docker.io/library/", see crioimg_ref_parse_normalized). */
+typedef struct crioimg__ref_match {
+    const char *name, *tag, *digest;
+    size_t name_len, tag_len, digest_len;
+    size_t domain_len;  /* length of the domain inside the input's name part; unused with a prefix */
+} crioimg__ref_match;
+
+/* Full match of the reference grammar over prefix + s. A non-empty prefix is "domain/..." made by
+   normalisation: then every component of s belongs to the path. */
+static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t n, int prefixed, int fold)
+{
+    const char *at = (const char *)memchr(s, '@', n);
+    size_t left = at ? (size_t)(at - s) : n, last_slash = 0, i, first_slash;
+    const char *colon;
+    int has_slash = 0;
+    memset(m, 0, sizeof *m);
+    if (at) {
+        m->digest = at + 1;
+        m->digest_len = n - left - 1;
+        if (!crioimg__ref_digest_grammar(m->digest, m->digest_len)) return 0;
+    }
+    for (i = left; i > 0; i--) if (s[i - 1] == '/') { last_slash = i; has_slash = 1; break; }
+    colon = (const char *)memchr(s + last_slash, ':', left - last_slash);
+    m->name = s;
+    m->name_len = colon ? (size_t)(colon - s) : left;
+    if (colon) {
+        m->tag = colon + 1;
+        m->tag_len = left - m->name_len - 1;
+        if (!crioimg__ref_tag(m->tag, m->tag_len)) return 0;
+    }
+    if (prefixed || !has_slash) return crioimg__ref_path(s, m->name_len, fold);
+    first_slash = (size_t)((const char *)memchr(s, '/', m->name_len) - s);
+    if (!crioimg__ref_path(s + first_slash + 1, m->name_len - first_slash - 1, fold)) return 0;
+    if (crioimg__ref_domain(s, first_slash)) { m->domain_len = first_slash; return 1; }
+    return crioimg__ref_component(s, first_slash, fold);
+}
+
+static int crioimg__ref_has_high(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if ((unsigned char)s[i] >= 0x80) return 1;
+    return 0;
+}
+
+static void crioimg__ref_zero(crioimg_ref *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+static void crioimg__ref_set(char *dst, unsigned short *dlen, const char *src, size_t n)
+{
+    if (n) memcpy(dst, src, n);
+    dst[n] = '\0';
+    *dlen = (unsigned short)n;
+}
+
+/* Parse over prefix + s, where prefix is "" or a normalisation prefix ending in '/'. */
+static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, size_t plen, const char *s, size_t n)
+{
+    crioimg__ref_match m;
+    crioimg_result r;
+    if (!crioimg__ref_match_parts(&m, s, n, plen != 0, 0)) {
+        crioimg__ref_zero(out);
+        if (plen == 0 && n == 0) return CRIOIMG_ERR_REF_NAME_EMPTY;
+        if (crioimg__ref_match_parts(&m, s, n, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
+        if (crioimg__ref_has_high(s, n)) {
+            char low[4096];
+            size_t ln = crioimg__ref_lower_ascii(s, n, low, sizeof low);
+            if (ln && crioimg__ref_match_parts(&m, low, ln, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
+        }
+        return CRIOIMG_ERR_REF_FORMAT;
+    }
+    if (plen + m.name_len > CRIOIMG_REF_NAME_MAX) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_NAME_TOO_LONG; }
+    if (m.digest && (r = crioimg_digest_validate(m.digest, m.digest_len)) != CRIOIMG_OK) {
+        crioimg__ref_zero(out);
+        return r;
+    }
+    memcpy(out->name, prefix, plen);
+    memcpy(out->name + plen, m.name, m.name_len);
+    out->name[plen + m.name_len] = '\0';
+    out->name_len = (unsigned short)(plen + m.name_len);
+    out->domain_len = (unsigned short)(plen ? 9 /* "docker.io" */ : m.domain_len);
+    crioimg__ref_set(out->tag, &out->tag_len, m.tag, m.tag_len);
+    crioimg__ref_set(out->digest, &out->digest_len, m.digest, m.digest_len);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_ref_parse(crioimg_ref *out, const char *s, size_t n)
+{
+    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (s == NULL) s = "";
+    return crioimg__ref_parse(out, "", 0, s, n);
+}
+
+static int crioimg__ref_is(const char *s, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    return n == l && memcmp(s, lit, l) == 0;
+}
+
+crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, size_t n)
+{
+    static const char lib_prefix[] = "docker.io/library/";
+    const char *slash, *rem = s, *p;
+    size_t rem_n = n, plen = 0, i;
+    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (s == NULL) s = rem = "";
+    if (crioimg_id_is_full(s, n)) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_HEX_NAME; }
+    /* splitDockerDomain: the first component is a domain if it has '.' or ':' or is "localhost" */
+    slash = (const char *)memchr(s, '/', n);
+    if (slash == NULL || (!memchr(s, '.', (size_t)(slash - s)) && !memchr(s, ':', (size_t)(slash - s)) &&
+                          !crioimg__ref_is(s, (size_t)(slash - s), "localhost"))) {
+        plen = 10;                                            /* "docker.io/" + s */
+    } else if (crioimg__ref_is(s, (size_t)(slash - s), "index.docker.io") ||
+               crioimg__ref_is(s, (size_t)(slash - s), "docker.io")) {
+        plen = 10;                                            /* "docker.io/" + what follows */
+        rem = slash + 1;
+        rem_n = n - (size_t)(rem - s);
+    }                                                         /* else: Go parses s itself */
+    if (plen && !memchr(rem, '/', rem_n)) plen = 18;         /* official image: "library/" */
+    /* the remote name (up to the first ':') must be what strings.ToLower leaves unchanged */
+    p = plen ? rem : slash + 1;
+    for (i = 0; p + i < s + n && p[i] != ':'; i++) {}
+    if (crioimg__ref_lower_changes(p, i)) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_NORM_UPPERCASE; }
+    return crioimg__ref_parse(out, lib_prefix, plen, rem, rem_n);
+}
+
+size_t crioimg_ref_string(const crioimg_ref *ref, char *out, size_t cap)
+{
+    crioimg__out o;
+    o.p = out; o.cap = cap; o.len = 0;
+    if (cap) out[0] = '\0';
+    if (ref == NULL) return 0;
+    crioimg__out_put(&o, ref->name, ref->name_len);
+    if (ref->tag_len) { crioimg__out_put(&o, ":", 1); crioimg__out_put(&o, ref->tag, ref->tag_len); }
+    if (ref->digest_len) {
+        if (ref->name_len) crioimg__out_put(&o, "@", 1);
+        crioimg__out_put(&o, ref->digest, ref->digest_len);
+    }
+    return o.len;
+}
+
+crioimg_result crioimg_ref_parse_named(crioimg_ref *out, const char *s, size_t n)
+{
+    char buf[CRIOIMG_REF_STRING_MAX + 1];
+    crioimg_result r = crioimg_ref_parse_normalized(out, s, n);
+    if (r != CRIOIMG_OK) return r;
+    if (crioimg_ref_string(out, buf, sizeof buf) != n || memcmp(buf, s, n) != 0) {
+        crioimg__ref_zero(out);
+        return CRIOIMG_ERR_REF_NOT_CANONICAL;
+    }
+    return CRIOIMG_OK;
+}
+
+/* A reference that is only a digest (ParseAnyReference of an ID or digest). */
+static void crioimg__ref_digest_only(crioimg_ref *out, const char *alg, const char *s, size_t n)
+{
+    size_t alen = strlen(alg);
+    crioimg__ref_zero(out);
+    memcpy(out->digest, alg, alen);
+    memcpy(out->digest + alen, s, n);
+    out->digest[alen + n] = '\0';
+    out->digest_len = (unsigned short)(alen + n);
+}
+
+crioimg_result crioimg_ref_parse_any(crioimg_ref *out, const char *s, size_t n)
+{
+    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_id_is_full(s, n)) { crioimg__ref_digest_only(out, "sha256:", s, n); return CRIOIMG_OK; }
+    if (s != NULL && crioimg_digest_validate(s, n) == CRIOIMG_OK) { crioimg__ref_digest_only(out, "", s, n); return CRIOIMG_OK; }
+    return crioimg_ref_parse_normalized(out, s, n);
+}
+
+void crioimg_ref_trim_named(crioimg_ref *ref)
+{
+    if (ref == NULL) return;
+    ref->tag[0] = '\0'; ref->tag_len = 0;
+    ref->digest[0] = '\0'; ref->digest_len = 0;
+}
+
+void crioimg_ref_tag_name_only(crioimg_ref *ref)
+{
+    if (ref == NULL || ref->name_len == 0 || ref->tag_len || ref->digest_len) return;
+    crioimg__ref_set(ref->tag, &ref->tag_len, "latest", 6);
+}
+
+crioimg_result crioimg_ref_parse_docker(crioimg_ref *out, const char *s, size_t n)
+{
+    crioimg_result r = crioimg_ref_parse_normalized(out, s, n);
+    if (r != CRIOIMG_OK) return r;
+    if (out->tag_len && out->digest_len) { out->tag[0] = '\0'; out->tag_len = 0; }  /* the digest wins */
+    crioimg_ref_tag_name_only(out);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_ref_with_name(crioimg_ref *out, const char *name, size_t n)
+{
+    crioimg__ref_match m;
+    if (out == NULL || (name == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    crioimg__ref_zero(out);
+    if (n > CRIOIMG_REF_NAME_MAX) return CRIOIMG_ERR_REF_NAME_TOO_LONG;
+    /* anchoredNameRegexp: a name alone, so neither ':' outside the domain nor '@' may follow */
+    if (n == 0 || !crioimg__ref_match_parts(&m, name, n, 0, 0) || m.tag || m.digest) return CRIOIMG_ERR_REF_FORMAT;
+    crioimg__ref_set(out->name, &out->name_len, name, n);
+    out->domain_len = (unsigned short)m.domain_len;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_ref_with_tag(crioimg_ref *out, const crioimg_ref *ref, const char *tag, size_t n)
+{
+    if (out == NULL || ref == NULL || (tag == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (ref->name_len == 0) return CRIOIMG_ERR_REF_NO_NAME;
+    if (!crioimg__ref_tag(tag, n)) return CRIOIMG_ERR_REF_TAG_FORMAT;
+    if (out != ref) *out = *ref;
+    crioimg__ref_set(out->tag, &out->tag_len, tag, n);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_ref_with_digest(crioimg_ref *out, const crioimg_ref *ref, const char *digest, size_t n)
+{
+    if (out == NULL || ref == NULL || (digest == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (ref->name_len == 0) return CRIOIMG_ERR_REF_NO_NAME;
+    if (n > CRIOIMG_REF_DIGEST_MAX || !crioimg__ref_digest_grammar(digest, n)) return CRIOIMG_ERR_REF_DIGEST_FORMAT;
+    if (out != ref) *out = *ref;
+    crioimg__ref_set(out->digest, &out->digest_len, digest, n);
+    return CRIOIMG_OK;
+}
+
+const char *crioimg_ref_domain(const crioimg_ref *ref, size_t *len)
+{
+    if (len) *len = ref ? ref->domain_len : 0;
+    return ref ? ref->name : "";
+}
+
+const char *crioimg_ref_path(const crioimg_ref *ref, size_t *len)
+{
+    size_t skip;
+    if (ref == NULL) { if (len) *len = 0; return ""; }
+    skip = ref->domain_len ? (size_t)ref->domain_len + 1 : 0;
+    if (len) *len = ref->name_len - skip;
+    return ref->name + skip;
+}
+
+/* familiarizeName: drop "docker.io/", then "library/" when exactly one component follows it */
+const char *crioimg_ref_familiar_name(const crioimg_ref *ref, size_t *len)
+{
+    size_t plen;
+    const char *p;
+    if (ref == NULL) { if (len) *len = 0; return ""; }
+    p = crioimg_ref_path(ref, &plen);
+    if (!crioimg__ref_is(ref->name, ref->domain_len, "docker.io")) p = ref->name, plen = ref->name_len;
+    else if (plen > 8 && memcmp(p, "library/", 8) == 0 && !memchr(p + 8, '/', plen - 8)) p += 8, plen -= 8;
+    if (len) *len = plen;
+    return p;
+}
+
+size_t crioimg_ref_familiar_string(const crioimg_ref *ref, char *out, size_t cap)
+{
+    crioimg_ref f;
+    size_t fl;
+    const char *fn;
+    if (ref == NULL || ref->name_len == 0) return crioimg_ref_string(ref, out, cap);
+    fn = crioimg_ref_familiar_name(ref, &fl);
+    f = *ref;
+    memmove(f.name, fn - ref->name + f.name, fl + 1);
+    f.name_len = (unsigned short)fl;
+    f.domain_len = 0;
+    return crioimg_ref_string(&f, out, cap);
+}
+
+int crioimg_ref_equal(const crioimg_ref *a, const crioimg_ref *b)
+{
+    return a && b && a->name_len == b->name_len && a->tag_len == b->tag_len && a->digest_len == b->digest_len &&
+           a->domain_len == b->domain_len && memcmp(a->name, b->name, a->name_len) == 0 &&
+           memcmp(a->tag, b->tag, a->tag_len) == 0 && memcmp(a->digest, b->digest, a->digest_len) == 0;
+}
+
+/* ---- Go's path.Match, byte for byte (names are ASCII; patterns may hold UTF-8 inside classes) ---- */
+
+/* A pattern character in a class (getEsc): *r gets its code point; 0 on a malformed pattern. */
+static int crioimg__match_esc(const char **p, const char *end, long *r)
+{
+    const char *c = *p;
+    size_t l;
+    if (c == end || *c == '-' || *c == ']') return 0;
+    if (*c == '\\' && ++c == end) return 0;
+    l = crioimg__utf8_len((const unsigned char *)c, (size_t)(end - c));
+    if (l == 0) return 0;
+    if (l == 1) *r = (unsigned char)*c;
+    else if (l == 2) *r = ((long)(c[0] & 0x1f) << 6) | (c[1] & 0x3f);
+    else if (l == 3) *r = ((long)(c[0] & 0x0f) << 12) | ((long)(c[1] & 0x3f) << 6) | (c[2] & 0x3f);
+    else *r = ((long)(c[0] & 0x07) << 18) | ((long)(c[1] & 0x3f) << 12) | ((long)(c[2] & 0x3f) << 6) | (c[3] & 0x3f);
+    *p = c + l;
+    return *p != end;
+}
+
+/* matchChunk: 1 match (rest in *rest), 0 no match, -1 bad pattern. After a mismatch the chunk is still
+   walked to the end so that a malformed pattern is reported, as Go does. */
+static int crioimg__match_chunk(const char *c, const char *ce, const char *s, const char *se, const char **rest)
+{
+    int failed = 0;
+    while (c < ce) {
+        if (!failed && s == se) failed = 1;
+        if (*c == '[') {
+            long r = -1, lo, hi;
+            int negated = 0, match = 0, nrange = 0;
+            if (!failed) {
+                size_t l = crioimg__utf8_len((const unsigned char *)s, (size_t)(se - s));
+                r = l == 1 ? (unsigned char)*s : 0xfffd;  /* names are ASCII; anything else never matches */
+                s += l ? l : 1;
+            }
+            c++;
+            if (c < ce && *c == '^') { negated = 1; c++; }
+            for (;;) {
+                if (c < ce && *c == ']' && nrange > 0) { c++; break; }
+                if (!crioimg__match_esc(&c, ce, &lo)) return -1;
+                hi = lo;
+                if (*c == '-') { c++; if (!crioimg__match_esc(&c, ce, &hi)) return -1; }
+                if (lo <= r && r <= hi) match = 1;
+                nrange++;
+            }
+            if (match == negated) failed = 1;
+        } else if (*c == '?') {
+            if (!failed) { if (*s == '/') failed = 1; s++; }
+            c++;
+        } else {
+            if (*c == '\\' && ++c == ce) return -1;
+            if (!failed) { if (*c != *s) failed = 1; s++; }
+            c++;
+        }
+    }
+    if (failed) return 0;
+    *rest = s;
+    return 1;
+}
+
+/* scanChunk: leading stars, then up to the next '*' outside a class */
+static const char *crioimg__match_scan(const char **p, const char *pe, int *star)
+{
+    const char *c;
+    int inrange = 0;
+    *star = 0;
+    while (*p < pe && **p == '*') { (*p)++; *star = 1; }
+    for (c = *p; c < pe; c++) {
+        if (*c == '\\') { if (c + 1 < pe) c++; }
+        else if (*c == '[') inrange = 1;
+        else if (*c == ']') inrange = 0;
+        else if (*c == '*' && !inrange) break;
+    }
+    return c;
+}
+
+/* path.Match: 1, 0, or -1 for ErrBadPattern */
+static int crioimg__path_match(const char *p, const char *pe, const char *s, const char *se)
+{
+    while (p < pe) {
+        int star, k;
+        const char *chunk = NULL, *ce, *t = NULL;
+        ce = crioimg__match_scan(&p, pe, &star);
+        chunk = p;
+        p = ce;
+        if (star && chunk == ce) return memchr(s, '/', (size_t)(se - s)) == NULL;
+        k = crioimg__match_chunk(chunk, ce, s, se, &t);
+        if (k == 1 && (t == se || p < pe)) { s = t; continue; }
+        if (k < 0) return -1;
+        if (star) {
+            const char *i;
+            int found = 0;
+            for (i = s; i < se && *i != '/'; i++) {
+                k = crioimg__match_chunk(chunk, ce, i + 1, se, &t);
+                if (k == 1) {
+                    if (p == pe && t != se) continue;
+                    s = t; found = 1; break;
+                }
+                if (k < 0) return -1;
+            }
+            if (found) continue;
+        }
+        /* no match: the rest of the pattern must still be well-formed */
+        while (p < pe) {
+            const char *dummy;
+            ce = crioimg__match_scan(&p, pe, &star);
+            if (crioimg__match_chunk(p, ce, se, se, &dummy) < 0) return -1;
+            p = ce;
+        }
+        return 0;
+    }
+    return s == se;
+}
+
+crioimg_result crioimg_ref_familiar_match(const char *pattern, size_t n, const crioimg_ref *ref, int *matched)
+{
+    char buf[CRIOIMG_REF_STRING_MAX + 1];
+    size_t l;
+    int k;
+    if (matched) *matched = 0;
+    if ((pattern == NULL && n) || ref == NULL || matched == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (pattern == NULL) pattern = "";
+    l = crioimg_ref_familiar_string(ref, buf, sizeof buf);
+    k = crioimg__path_match(pattern, pattern + n, buf, buf + l);
+    if (k != 1 && ref->name_len) {
+        const char *fn = crioimg_ref_familiar_name(ref, &l);
+        *matched = crioimg__path_match(pattern, pattern + n, fn, fn + l) == 1;
+    } else {
+        *matched = k == 1;
+    }
+    return k < 0 ? CRIOIMG_ERR_REF_BAD_PATTERN : CRIOIMG_OK;
+}
+
+/* ---- error texts that carry the input ---- */
+
+/* Go's %q (strconv.Quote) for the inputs that error texts quote: printable ASCII as is, the usual
+   backslash escapes, other bytes as \xNN; valid UTF-8 is kept (Go keeps printable runes). */
+static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    crioimg__out_put(o, "\"", 1);
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        const char *e = NULL;
+        switch (c) {
+        case '\a': e = "\\a"; break;  case '\b': e = "\\b"; break;  case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;  case '\r': e = "\\r"; break;  case '\t': e = "\\t"; break;
+        case '\v': e = "\\v"; break;  case '"': e = "\\\""; break;  case '\\': e = "\\\\"; break;
+        default: break;
+        }
+        if (e) { crioimg__out_str(o, e); i++; continue; }
+        if (c >= 0x20 && c < 0x7f) { crioimg__out_put(o, s + i, 1); i++; continue; }
+        if (c >= 0x80) {
+            size_t l = crioimg__utf8_len((const unsigned char *)s + i, n - i);
+            if (l) { crioimg__out_put(o, s + i, l); i += l; continue; }
+        }
+        {
+            char x[4];
+            x[0] = '\\'; x[1] = 'x'; x[2] = hex[c >> 4]; x[3] = hex[c & 15];
+            crioimg__out_put(o, x, 4);
+            i++;
+        }
+    }
+    crioimg__out_put(o, "\"", 1);
+}
+
+/* The Go text of a reference error for input s; used by crioimg_ref_error_message and the transports. */
+static void crioimg__ref_err_text(crioimg__out *o, crioimg_result r, const char *s, size_t n)
+{
+    if (r == CRIOIMG_ERR_REF_HEX_NAME) {
+        crioimg__out_str(o, "invalid repository name (");
+        crioimg__out_put(o, s, n);
+        crioimg__out_str(o, "), cannot specify 64-byte hexadecimal strings");
+    } else if (r == CRIOIMG_ERR_REF_NO_NAME) {
+        crioimg__out_str(o, "reference ");
+        crioimg__out_put(o, s, n);
+        crioimg__out_str(o, " has no name");
+    } else {
+        crioimg__out_str(o, crioimg_result_str(r));
+    }
+}
+
+size_t crioimg_ref_error_message(crioimg_result r, const char *s, size_t n, char *out, size_t cap)
+{
+    crioimg__out o;
+    o.p = out; o.cap = cap; o.len = 0;
+    if (cap) out[0] = '\0';
+    if (s == NULL) s = "", n = 0;
+    crioimg__ref_err_text(&o, r, s, n);
+    return o.len;
+}
+
+/* ---- transport-qualified image names ---- */
+
+static const struct { const char *name; crioimg_transport t; } crioimg__transports[] = {
+    { "docker", CRIOIMG_TRANSPORT_DOCKER },
+    { "containers-storage", CRIOIMG_TRANSPORT_CONTAINERS_STORAGE },
+    { "oci", CRIOIMG_TRANSPORT_OCI },
+    { "oci-archive", CRIOIMG_TRANSPORT_OCI_ARCHIVE },
+    { "dir", CRIOIMG_TRANSPORT_DIR },
+    { "docker-archive", CRIOIMG_TRANSPORT_DOCKER_ARCHIVE },
+    { "docker-daemon", CRIOIMG_TRANSPORT_DOCKER_DAEMON }
+};
+/* Transports containers/image knows and crioimg does not: named as such rather than "unknown". */
+static const char *const crioimg__transports_foreign[] = { "sif", "tarball", "ostree", "atomic" };
+
+const char *crioimg_transport_name(crioimg_transport t)
+{
+    size_t i;
+    for (i = 0; i < sizeof crioimg__transports / sizeof crioimg__transports[0]; i++)
+        if (crioimg__transports[i].t == t) return crioimg__transports[i].name;
+    return "";
+}
+
+/* OCI's ref.name grammar (containers/image oci/internal refRegexp): components of [A-Za-z0-9]+ joined by
+   one of [-._:@+] or "--", components joined by '/'. */
+CRIOIMG__LIB int crioimg__oci_refname_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i == n || !CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM)) return 0;
+        while (i < n && CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM)) i++;
+        if (i == n) return 1;
+        if (s[i] == '-' && i + 1 < n && s[i + 1] == '-') i += 2;
+        else if (strchr("-._:@+/", s[i]) != NULL) i++;
+        else return 0;
+    }
+}
+
+static crioimg_span crioimg__span(const char *p, size_t n)
+{
+    crioimg_span sp;
+    sp.ptr = p; sp.len = n;
+    return sp;
+}
+
+/* An error for one image name: the text goes to o, the code is returned. */
+static crioimg_result crioimg__iname_fail(crioimg__out *o, crioimg_result r, const char *a, const char *s, size_t n, const char *b)
+{
+    if (a) crioimg__out_str(o, a);
+    if (s) crioimg__out_put(o, s, n);
+    if (b) crioimg__out_str(o, b);
+    return r;
+}
+
+static crioimg_result crioimg__iname_fail_q(crioimg__out *o, const char *a, const char *s, size_t n, const char *b)
+{
+    if (a) crioimg__out_str(o, a);
+    crioimg__out_goquote(o, s, n);
+    crioimg__out_str(o, b);
+    return CRIOIMG_ERR_IMAGE_NAME_INVALID;
+}
+
+/* ParseNormalizedNamed for a transport; on failure the plain Go text, after an optional lead. */
+static crioimg_result crioimg__iname_named(crioimg__out *o, crioimg_ref *ref, const char *s, size_t n, const char *lead, int quote)
+{
+    crioimg_result r = crioimg_ref_parse_normalized(ref, s, n);
+    if (r == CRIOIMG_OK) return r;
+    if (lead) crioimg__out_str(o, lead);
+    if (quote) { crioimg__out_goquote(o, s, n); crioimg__out_str(o, ": "); }
+    crioimg__ref_err_text(o, r, s, n);
+    return r;
+}
+
+static crioimg_result crioimg__iname_docker(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
+{
+    crioimg_result r;
+    if (n < 2 || s[0] != '/' || s[1] != '/')
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "docker: image reference ", s, n, " does not start with //");
+    if ((r = crioimg__iname_named(o, &out->ref, s + 2, n - 2, NULL, 0)) != CRIOIMG_OK) return r;
+    crioimg_ref_tag_name_only(&out->ref);
+    if (out->ref.tag_len && out->ref.digest_len)
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "Docker references with both a tag and digest are currently not supported", NULL, 0, NULL);
+    out->has_ref = 1;
+    return CRIOIMG_OK;
+}
+
+static int crioimg__is_abs(const char *s, size_t n) { return n > 0 && s[0] == '/'; }
+
+/* containers-storage:[driver@graphroot+runroot:opt,opt]NAME[@ID] as storageTransport.ParseReference and
+   ParseStoreReference read it. Only a store can expand an ID prefix: that is left to the caller
+   (id_is_prefix), who reports "does not look like an image ID or digest" when the store has none. */
+static crioimg_result crioimg__iname_storage(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
+{
+    const char *ref = s, *at = NULL, *p;
+    size_t rn = n;
+    if (n > 0 && s[0] == '[') {
+        const char *close = (const char *)memchr(s, ']', n), *spec = s + 1, *x;
+        size_t sn;
+        if (close == NULL) return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "invalid reference", NULL, 0, NULL);
+        sn = (size_t)(close - spec);
+        ref = close + 1; rn = n - (size_t)(ref - s);
+        if ((x = (const char *)memchr(spec, '@', sn)) != NULL) {
+            out->driver = crioimg__span(spec, (size_t)(x - spec));
+            sn -= (size_t)(x + 1 - spec); spec = x + 1;
+            if (out->driver.len == 0 || sn == 0) return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "invalid reference", NULL, 0, NULL);
+        } else if (sn == 0) {
+            return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "invalid reference", NULL, 0, NULL);
+        }
+        if ((x = (const char *)memchr(spec, ':', sn)) != NULL) {
+            out->options = crioimg__span(x + 1, sn - (size_t)(x + 1 - spec));
+            sn = (size_t)(x - spec);
+        }
+        if ((x = (const char *)memchr(spec, '+', sn)) != NULL) {
+            out->run_root = crioimg__span(x + 1, sn - (size_t)(x + 1 - spec));
+            sn = (size_t)(x - spec);
+        }
+        out->graph_root = crioimg__span(spec, sn);
+        if ((sn && !crioimg__is_abs(spec, sn)) || (out->run_root.len && !crioimg__is_abs(out->run_root.ptr, out->run_root.len)))
+            return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "path name is not absolute", NULL, 0, NULL);
+    }
+    /* ParseStoreReference */
+    if (rn == 0) return crioimg__iname_fail_q(o, NULL, ref, rn, " is an empty reference: invalid reference");
+    if (ref[0] == '[') {
+        const char *close = (const char *)memchr(ref, ']', rn);
+        if (close == NULL) return crioimg__iname_fail_q(o, "store specifier in ", ref, rn, " did not end: invalid reference");
+        rn -= (size_t)(close + 1 - ref); ref = close + 1;
+    }
+    for (p = ref + rn; p > ref; p--) if (p[-1] == '@') { at = p - 1; break; }
+    if (at) {
+        const char *id = at + 1;
+        size_t idn = rn - (size_t)(id - ref);
+        if (idn == 0) return crioimg__iname_fail_q(o, "empty trailing digest or ID in ", ref, rn, ": invalid reference");
+        if (crioimg_digest_validate(id, idn) != CRIOIMG_OK) {
+            if (crioimg_id_is_full(id, idn)) out->id = crioimg__span(id, idn);
+            else if (crioimg_id_is_prefix(id, idn, 3)) { out->id = crioimg__span(id, idn); out->id_is_prefix = 1; }
+            else return crioimg__iname_fail_q(o, NULL, id, idn, " does not look like an image ID or digest: invalid reference");
+            rn = (size_t)(at - ref);
+        }
+    }
+    /* a bare hex string of 3+ characters may be an ID prefix: the caller tries the store first */
+    if (out->id.len == 0 && rn >= 3 && !memchr(ref, '@', rn) && !memchr(ref, ':', rn) && crioimg_id_is_prefix(ref, rn, 3)) {
+        out->id = crioimg__span(ref, rn);
+        out->id_is_prefix = 1;
+    }
+    if (rn > 0) {
+        crioimg_result r = crioimg__iname_named(o, &out->ref, ref, rn, "parsing named reference ", 1);
+        if (r != CRIOIMG_OK) {
+            /* a full-length ID alone is not a name, and is not an error either */
+            if (!(crioimg_id_is_full(ref, rn) && out->id.ptr == ref)) return r;
+            o->len = 0; if (o->cap) o->p[0] = '\0';
+        } else {
+            crioimg_ref_tag_name_only(&out->ref);
+            out->has_ref = 1;
+        }
+    }
+    if (!out->has_ref && out->id.len == 0) return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "invalid reference", NULL, 0, NULL);
+    return CRIOIMG_OK;
+}
+
+/* oci: and oci-archive: PATH[:IMAGE], the image checked against OCI's ref.name grammar */
+static crioimg_result crioimg__iname_oci(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
+{
+    const char *colon = (const char *)memchr(s, ':', n);
+    out->path = crioimg__span(s, colon ? (size_t)(colon - s) : n);
+    if (colon) out->oci_ref = crioimg__span(colon + 1, n - out->path.len - 1);
+    if (out->oci_ref.len && !crioimg__oci_refname_valid(out->oci_ref.ptr, out->oci_ref.len))
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "Invalid image ", out->oci_ref.ptr, out->oci_ref.len, NULL);
+    return CRIOIMG_OK;
+}
+
+/* docker-archive's ":@N", with strconv.Atoi's checks and error texts (Go stops at the first overflow) */
+static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
+{
+    size_t i = (n > 0 && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+    long v = 0;
+    const char *why = i == n ? "invalid syntax" : NULL;
+    char num[24];
+    size_t k = sizeof num;
+    for (; i < n && !why; i++) {
+        int d = s[i] - '0';
+        if (d < 0 || d > 9) why = "invalid syntax";
+        else if (v > (LONG_MAX - d) / 10) why = "value out of range";
+        else v = v * 10 + d;
+    }
+    if (why) {
+        crioimg__out_str(o, "Invalid source index @");
+        crioimg__out_put(o, s, n);
+        crioimg__out_str(o, ": strconv.Atoi: parsing ");
+        crioimg__out_goquote(o, s, n);
+        crioimg__out_str(o, ": ");
+        crioimg__out_str(o, why);
+        return CRIOIMG_ERR_IMAGE_NAME_INVALID;
+    }
+    if (s[0] == '-' && v != 0) {
+        do { num[--k] = (char)('0' + v % 10); v /= 10; } while (v);
+        crioimg__out_str(o, "Invalid source index @-");
+        crioimg__out_put(o, num + k, sizeof num - k);
+        crioimg__out_str(o, ": must not be negative");
+        return CRIOIMG_ERR_IMAGE_NAME_INVALID;
+    }
+    out->archive_index = v;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__iname_docker_archive(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
+{
+    const char *colon = (const char *)memchr(s, ':', n);
+    char buf[CRIOIMG_REF_STRING_MAX + 1];
+    crioimg_result r;
+    if (n == 0) return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "docker-archive reference  isn't of the form <path>[:<reference>]", NULL, 0, NULL);
+    out->path = crioimg__span(s, colon ? (size_t)(colon - s) : n);
+    if (!colon) return CRIOIMG_OK;
+    s = colon + 1; n -= out->path.len + 1;
+    if (n > 0 && s[0] == '@') return crioimg__iname_index(out, o, s + 1, n - 1);
+    if ((r = crioimg__iname_named(o, &out->ref, s, n, "docker-archive parsing reference: ", 0)) != CRIOIMG_OK) return r;
+    crioimg_ref_tag_name_only(&out->ref);
+    crioimg_ref_string(&out->ref, buf, sizeof buf);
+    if (out->ref.tag_len == 0)
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "reference does not include a tag: ", buf, strlen(buf), NULL);
+    if (out->ref.digest_len)
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "docker-archive doesn't support digest references: ", buf, strlen(buf), NULL);
+    out->has_ref = 1;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__iname_daemon(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
+{
+    char buf[CRIOIMG_REF_STRING_MAX + 1];
+    const char *fn;
+    size_t fl;
+    crioimg_result r;
+    if (crioimg_digest_validate(s, n) == CRIOIMG_OK) {
+        if (memcmp(s, "sha256:", 7) != 0)
+            return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "Invalid docker-daemon: reference ", s, n, ": only digest algorithm sha256 accepted");
+        out->id = crioimg__span(s + 7, n - 7);
+        return CRIOIMG_OK;
+    }
+    if ((r = crioimg__iname_named(o, &out->ref, s, n, NULL, 0)) != CRIOIMG_OK) return r;
+    fn = crioimg_ref_familiar_name(&out->ref, &fl);
+    if (crioimg__ref_is(fn, fl, "sha256"))
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "Invalid docker-daemon: reference ", s, n,
+                                   ": The sha256 repository name is reserved for (non-shortened) digest references");
+    crioimg_ref_familiar_string(&out->ref, buf, sizeof buf);
+    if (!out->ref.tag_len && !out->ref.digest_len)
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "docker-daemon: reference ", buf, strlen(buf), " has neither a tag nor a digest");
+    if (out->ref.tag_len && out->ref.digest_len)
+        return crioimg__iname_fail(o, CRIOIMG_ERR_IMAGE_NAME_INVALID, "docker-daemon: references with both a tag and digest are currently not supported", NULL, 0, NULL);
+    out->has_ref = 1;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap)
+{
+    crioimg__out o;
+    const char *colon, *rest;
+    size_t tn, rn, i;
+    crioimg_result r = CRIOIMG_ERR_IMAGE_NAME_TRANSPORT;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    out->archive_index = -1;
+    if (s == NULL) s = "";
+    colon = (const char *)memchr(s, ':', n);
+    if (colon == NULL) {
+        crioimg__iname_fail(&o, CRIOIMG_OK, "Invalid image name \"", s, n, "\", expected colon-separated transport:reference");
+        return CRIOIMG_ERR_IMAGE_NAME_NO_COLON;
+    }
+    tn = (size_t)(colon - s); rest = colon + 1; rn = n - tn - 1;
+    for (i = 0; i < sizeof crioimg__transports / sizeof crioimg__transports[0]; i++)
+        if (crioimg__ref_is(s, tn, crioimg__transports[i].name)) out->transport = crioimg__transports[i].t;
+    switch (out->transport) {
+    case CRIOIMG_TRANSPORT_DOCKER: r = crioimg__iname_docker(out, &o, rest, rn); break;
+    case CRIOIMG_TRANSPORT_CONTAINERS_STORAGE: r = crioimg__iname_storage(out, &o, rest, rn); break;
+    case CRIOIMG_TRANSPORT_OCI: case CRIOIMG_TRANSPORT_OCI_ARCHIVE: r = crioimg__iname_oci(out, &o, rest, rn); break;
+    case CRIOIMG_TRANSPORT_DIR: out->path = crioimg__span(rest, rn); r = CRIOIMG_OK; break;
+    case CRIOIMG_TRANSPORT_DOCKER_ARCHIVE: r = crioimg__iname_docker_archive(out, &o, rest, rn); break;
+    case CRIOIMG_TRANSPORT_DOCKER_DAEMON: r = crioimg__iname_daemon(out, &o, rest, rn); break;
+    case CRIOIMG_TRANSPORT_NONE:
+        for (i = 0; i < sizeof crioimg__transports_foreign / sizeof crioimg__transports_foreign[0]; i++)
+            if (crioimg__ref_is(s, tn, crioimg__transports_foreign[i])) {
+                crioimg__iname_fail(&o, CRIOIMG_OK, "Invalid image name \"", s, n, "\", transport \"");
+                crioimg__iname_fail(&o, CRIOIMG_OK, NULL, s, tn, "\" is not supported by crioimg");
+                return CRIOIMG_ERR_UNSUPPORTED;
+            }
+        crioimg__iname_fail(&o, CRIOIMG_OK, "Invalid image name \"", s, n, "\", unknown transport \"");
+        crioimg__iname_fail(&o, CRIOIMG_OK, NULL, s, tn, "\"");
+        break;
+    }
+    if (r != CRIOIMG_OK) {
+        crioimg_transport t = out->transport;
+        memset(out, 0, sizeof *out);
+        out->transport = t;
+        out->archive_index = -1;
+    }
+    return r;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Command-line contract tests for build/crioimg (../shared/design.md section 4). Usage: tests/cli.sh CRIOIMG
+set -uo pipefail
+bin=${1:?usage: tests/cli.sh path/to/crioimg}
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# expect NAME WANT-STATUS WANT-STDOUT -- command...
+expect() {
+  local name=$1 want_rc=$2 want_out=$3; shift 4
+  local out rc
+  out=$("$@" 2>/dev/null); rc=$?
+  [ "$rc" = "$want_rc" ] || { bad "$name: exit $rc, want $want_rc"; return; }
+  [ "$out" = "$want_out" ] || { bad "$name: got [$out] want [$want_out]"; return; }
+  ok
+}
+H=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+
+expect "plain" 0 "docker.io/library/nginx" -- "$bin" parse nginx
+expect "several names" 0 $'docker.io/library/nginx\nquay.io/a/b:1' -- "$bin" parse nginx quay.io/a/b:1
+expect "json success" 0 '{"input":"nginx:1.25","name":"docker.io/library/nginx","domain":"docker.io","path":"library/nginx","tag":"1.25","digest":"","familiar":"nginx:1.25","string":"docker.io/library/nginx:1.25"}' -- "$bin" parse --json nginx:1.25
+expect "json error" 1 '{"input":"Nginx","error":"invalid reference format: repository name must be lowercase"}' -- "$bin" parse --json Nginx
+expect "json any id" 0 "{\"input\":\"$H\",\"name\":\"\",\"domain\":\"\",\"path\":\"\",\"tag\":\"\",\"digest\":\"sha256:$H\",\"familiar\":\"sha256:$H\",\"string\":\"sha256:$H\"}" -- "$bin" parse --json --any "$H"
+expect "json hex name" 1 "{\"input\":\"$H\",\"error\":\"invalid repository name ($H), cannot specify 64-byte hexadecimal strings\"}" -- "$bin" parse --json "$H"
+expect "ipv6" 0 '[::1]:5000/repo:tag' -- "$bin" parse '[::1]:5000/repo:tag'
+expect "stdin, in order, CR kept" 1 $'{"input":"a","name":"docker.io/library/a","domain":"docker.io","path":"library/a","tag":"","digest":"","familiar":"a","string":"docker.io/library/a"}\n{"input":"b\\r","error":"invalid reference format"}\n{"input":"","error":"invalid reference format"}\n{"input":"c","name":"docker.io/library/c","domain":"docker.io","path":"library/c","tag":"","digest":"","familiar":"c","string":"docker.io/library/c"}' -- bash -c "printf 'a\nb\r\n\nc' | '$bin' parse --json"
+# invalid UTF-8 makes Go's strings.ToLower change the name: Go's text is the "lowercase" one
+expect "json escapes odd bytes" 1 '{"input":"a\"\\\u0001\ufffd","error":"invalid reference format: repository name must be lowercase"}' -- bash -c "printf 'a\"\\\\\\001\\377\n' | '$bin' parse --json"
+expect "error message on stderr" 1 'crioimg: "Nginx": invalid reference format: repository name must be lowercase' -- bash -c "'$bin' parse Nginx 2>&1"
+expect "unknown option" 2 "" -- "$bin" parse --nope
+expect "unknown command" 2 "" -- "$bin" frobnicate
+expect "version" 0 "crioimg 0.1.0" -- "$bin" --version
+# a long line (1 MB) is read whole and fails quickly
+expect "1 MB line" 1 "1" -- bash -c "set -o pipefail; head -c 1048576 /dev/zero | tr '\\0' a | sed 's/aa/a-/g' | '$bin' parse --json | wc -l"
+# 100,000 lines give 100,000 objects, in order
+expect "many lines" 0 "100000 docker.io/library/x99999" -- bash -c "seq 0 99999 | sed 's/^/x/' | '$bin' parse | awk 'END{print NR, \$0}'"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

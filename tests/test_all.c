@@ -1,0 +1,29 @@
+/* All C tests in one program, built against the amalgamated crioimg.h with the implementation in this
+   translation unit, so tests can also reach crioimg__ internals. The allocator is replaced by counting
+   wrappers so that tests can assert what allocates. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <stddef.h>
+
+static size_t t_allocs;
+static void *t_malloc(size_t n) { t_allocs++; return malloc(n); }
+static void *t_realloc(void *p, size_t n) { t_allocs++; return realloc(p, n); }
+static void t_free(void *p) { free(p); }
+#define CRIOIMG_MALLOC(n) t_malloc(n)
+#define CRIOIMG_REALLOC(p, n) t_realloc(p, n)
+#define CRIOIMG_FREE(p) t_free(p)
+#define CRIOIMG_IMPLEMENTATION
+#include "../crioimg.h"
+
+#include "test.h"
+#include "test_core.c"
+#include "test_ref.c"
+#include "test_image_name.c"
+
+int main(void)
+{
+    test_core();
+    test_ref();
+    test_image_name();
+    return tests_done();
+}
