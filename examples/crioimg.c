@@ -41,12 +41,45 @@ static void buf_put(buf *b, const char *s, size_t n)
 
 static void buf_str(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
+/* s as a JSON string. Most strings need no escaping: those are copied as they are. */
+/* bytes JSON must escape, or that may be invalid UTF-8 */
+#define ESC(c) ((c) < 0x20 || (c) == '"' || (c) == '\\' || (c) >= 0x80)
+#define ESC4(c) ESC(c), ESC((c) + 1), ESC((c) + 2), ESC((c) + 3)
+#define ESC16(c) ESC4(c), ESC4((c) + 4), ESC4((c) + 8), ESC4((c) + 12)
+#define ESC64(c) ESC16(c), ESC16((c) + 16), ESC16((c) + 32), ESC16((c) + 48)
+static const unsigned char json_esc[256] = { ESC64(0), ESC64(64), ESC64(128), ESC64(192) };
+#undef ESC64
+#undef ESC16
+#undef ESC4
+#undef ESC
+
 static void buf_json(buf *b, const char *s, size_t n)
 {
-    size_t need = crioimg_json_quote(NULL, 0, s, n);
-    if (n < 256) need = n * 6 + 2;  /* short strings: skip the measuring pass, 6 bytes a char is the most */
+    size_t i, need;
+    unsigned any = 0;
+    for (i = 0; i < n; i++) any |= json_esc[(unsigned char)s[i]];
+    if (!any) {
+        buf_reserve(b, n + 2);
+        b->p[b->len] = '"';
+        memcpy(b->p + b->len + 1, s, n);
+        b->p[b->len + 1 + n] = '"';
+        b->len += n + 2;
+        return;
+    }
+    need = n < 4096 ? n * 6 + 2 : crioimg_json_quote(NULL, 0, s, n);  /* 6 bytes a char at most */
     buf_reserve(b, need + 1);
     b->len += crioimg_json_quote(b->p + b->len, need + 1, s, n);
+}
+
+/* A string the reference grammar made: it holds no byte JSON must escape. */
+static char *put_field(char *p, const char *key, size_t klen, const char *s, size_t n)
+{
+    memcpy(p, key, klen);
+    p += klen;
+    memcpy(p, s, n);
+    p += n;
+    *p++ = '"';
+    return p;
 }
 
 static int buf_flush(buf *b, FILE *f)
@@ -104,9 +137,8 @@ typedef struct parse_opts { int json, any; } parse_opts;
 static int parse_one(const parse_opts *o, const char *s, size_t n, buf *out, buf *err)
 {
     crioimg_ref ref;
-    char str[CRIOIMG_REF_STRING_MAX + 1], fam[CRIOIMG_REF_STRING_MAX + 1];
     crioimg_result r = o->any ? crioimg_ref_parse_any(&ref, s, n) : crioimg_ref_parse_normalized(&ref, s, n);
-    size_t sl, fl, dl, pl;
+    size_t dl, pl;
     const char *dom, *path;
     if (r != CRIOIMG_OK) {
         char msg[512];
@@ -125,20 +157,37 @@ static int parse_one(const parse_opts *o, const char *s, size_t n, buf *out, buf
         else { buf_str(to, "crioimg: "); buf_json(to, s, n); buf_str(to, ": "); buf_put(to, msg, ml); buf_str(to, "\n"); }
         return 1;
     }
-    sl = crioimg_ref_string(&ref, str, sizeof str);
-    if (!o->json) { buf_put(out, str, sl); buf_put(out, "\n", 1); return 0; }
-    fl = crioimg_ref_familiar_string(&ref, fam, sizeof fam);
+    if (!o->json) {
+        buf_reserve(out, CRIOIMG_REF_STRING_MAX + 2);
+        out->len += crioimg_ref_string(&ref, out->p + out->len, CRIOIMG_REF_STRING_MAX + 1);
+        out->p[out->len++] = '\n';
+        return 0;
+    }
     dom = crioimg_ref_domain(&ref, &dl);
     path = crioimg_ref_path(&ref, &pl);
-    buf_str(out, "{\"input\":");    buf_json(out, s, n);
-    buf_str(out, ",\"name\":");     buf_json(out, ref.name, ref.name_len);
-    buf_str(out, ",\"domain\":");   buf_json(out, dom, dl);
-    buf_str(out, ",\"path\":");     buf_json(out, path, pl);
-    buf_str(out, ",\"tag\":");      buf_json(out, ref.tag, ref.tag_len);
-    buf_str(out, ",\"digest\":");   buf_json(out, ref.digest, ref.digest_len);
-    buf_str(out, ",\"familiar\":"); buf_json(out, fam, fl);
-    buf_str(out, ",\"string\":");   buf_json(out, str, sl);
-    buf_str(out, "}\n");
+    buf_str(out, "{\"input\":");
+    buf_json(out, s, n);
+    {
+#define KEY(k) ",\"" k "\":\"", sizeof(",\"" k "\":\"") - 1
+        char *p;
+        buf_reserve(out, 128 + ref.name_len + dl + pl + ref.tag_len + ref.digest_len + 2 * (CRIOIMG_REF_STRING_MAX + 1));
+        p = out->p + out->len;
+        p = put_field(p, KEY("name"), ref.name, ref.name_len);
+        p = put_field(p, KEY("domain"), dom, dl);
+        p = put_field(p, KEY("path"), path, pl);
+        p = put_field(p, KEY("tag"), ref.tag, ref.tag_len);
+        p = put_field(p, KEY("digest"), ref.digest, ref.digest_len);
+        p = put_field(p, KEY("familiar"), "", 0) - 1;  /* the key; the value is written in place */
+        p += crioimg_ref_familiar_string(&ref, p, CRIOIMG_REF_STRING_MAX + 1);
+        *p++ = '"';
+        p = put_field(p, KEY("string"), "", 0) - 1;
+        p += crioimg_ref_string(&ref, p, CRIOIMG_REF_STRING_MAX + 1);
+        *p++ = '"';
+#undef KEY
+        *p++ = '}';
+        *p++ = '\n';
+        out->len = (size_t)(p - out->p);
+    }
     return 0;
 }
 

@@ -46,34 +46,60 @@ static const unsigned char crioimg__ref_ctab[256] = {
 
 #define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
 
-/* component: [a-z0-9]+ (("." | "_" | "__" | "-"+) [a-z0-9]+)*. With fold, [A-Z] counts as [a-z]: that is
-   Go's second try on strings.ToLower(s), which tells "uppercase" from "invalid". */
-static int crioimg__ref_component(const char *s, size_t n, int fold)
-{
-    unsigned k = fold ? (CRIOIMG__C_LALNUM | CRIOIMG__C_UPPER) : CRIOIMG__C_LALNUM;
-    size_t i = 0;
-    for (;;) {
-        if (i == n || !CRIOIMG__IS(s[i], k)) return 0;  /* each run of alnums is non-empty */
-        while (i < n && CRIOIMG__IS(s[i], k)) i++;
-        if (i == n) return 1;
-        if (s[i] == '.') i++;
-        else if (s[i] == '_') { i++; if (i < n && s[i] == '_') i++; }
-        else if (s[i] == '-') { while (i < n && s[i] == '-') i++; }
-        else return 0;
-    }
-}
+/* Paths: component ("/" component)*, component := [a-z0-9]+ (("." | "_" | "__" | "-"+) [a-z0-9]+)*.
+   With fold, [A-Z] counts as [a-z]: that is Go's second try on
+   strings.ToLower(s), which tells "uppercase" from "invalid". Byte classes: 1 [a-z0-9], 2 '.', 3 '_',
+   4 '-', 5 '/', 6 ':', 7 '@', 0 anything else. */
+#define CRIOIMG__PCLS(c, up) ( \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z')) ? 1 : \
+    (c) == '.' ? 2 : (c) == '_' ? 3 : (c) == '-' ? 4 : (c) == '/' ? 5 : (c) == ':' ? 6 : (c) == '@' ? 7 : 0)
+#define CRIOIMG__PCLS4(c, up) CRIOIMG__PCLS(c, up), CRIOIMG__PCLS((c) + 1, up), CRIOIMG__PCLS((c) + 2, up), CRIOIMG__PCLS((c) + 3, up)
+#define CRIOIMG__PCLS16(c, up) CRIOIMG__PCLS4(c, up), CRIOIMG__PCLS4((c) + 4, up), CRIOIMG__PCLS4((c) + 8, up), CRIOIMG__PCLS4((c) + 12, up)
+#define CRIOIMG__PCLS64(c, up) CRIOIMG__PCLS16(c, up), CRIOIMG__PCLS16((c) + 16, up), CRIOIMG__PCLS16((c) + 32, up), CRIOIMG__PCLS16((c) + 48, up)
+static const unsigned char crioimg__ref_pcls[2][256] = {
+    { CRIOIMG__PCLS64(0, 0), CRIOIMG__PCLS64(64, 0), CRIOIMG__PCLS64(128, 0), CRIOIMG__PCLS64(192, 0) },
+    { CRIOIMG__PCLS64(0, 1), CRIOIMG__PCLS64(64, 1), CRIOIMG__PCLS64(128, 1), CRIOIMG__PCLS64(192, 1) }
+};
+#undef CRIOIMG__PCLS64
+#undef CRIOIMG__PCLS16
+#undef CRIOIMG__PCLS4
+#undef CRIOIMG__PCLS
 
-/* one or more components separated by single '/' */
-static int crioimg__ref_path(const char *s, size_t n, int fold)
+/* Which byte may follow which: a path is valid when it starts and ends with an alnum, holds no other
+   byte, every adjacent pair is allowed, and has no "___". Unlike a DFA, every pair is checked on its own,
+   so the loop has no chain of dependent loads (about three times faster). 1 = bad pair, 2 = "__". */
+static const unsigned char crioimg__ref_pair[8][8] = {
+    /* next:      other alnum '.' '_' '-' '/' ':' '@' */
+    /* other */ { 1,    1,    1,  1,  1,  1,  1,  1 },
+    /* alnum */ { 1,    0,    0,  0,  0,  0,  1,  1 },
+    /* '.'   */ { 1,    0,    1,  1,  1,  1,  1,  1 },
+    /* '_'   */ { 1,    0,    1,  2,  1,  1,  1,  1 },
+    /* '-'   */ { 1,    0,    1,  1,  0,  1,  1,  1 },
+    /* '/'   */ { 1,    0,    1,  1,  1,  1,  1,  1 },
+    /* ':'   */ { 1,    1,    1,  1,  1,  1,  1,  1 },
+    /* '@'   */ { 1,    1,    1,  1,  1,  1,  1,  1 }
+};
+
+/* Checks a run that starts with an alnum, from s[0] up to (not including) the first byte of class
+   >= stop or the end; returns where it stopped and sets *ok when the run is a valid path. */
+static size_t crioimg__ref_path_run(const char *s, size_t n, const unsigned char *cls, unsigned stop, int *ok)
 {
-    size_t i = 0;
-    for (;;) {
-        const char *slash = (const char *)memchr(s + i, '/', n - i);
-        size_t end = slash ? (size_t)(slash - s) : n;
-        if (!crioimg__ref_component(s + i, end - i, fold)) return 0;
-        if (!slash) return 1;
-        i = end + 1;
+    unsigned bad, prev, k;
+    size_t i;
+    prev = cls[(unsigned char)s[0]];
+    bad = prev != 1;
+    for (i = 1; i < n; i++) {
+        k = cls[(unsigned char)s[i]];
+        if (k >= stop) break;
+        bad |= crioimg__ref_pair[prev][k];
+        prev = k;
     }
+    *ok = !(bad & 1) && prev == 1;
+    if (*ok && (bad & 2)) {  /* "__" is allowed, "___" is not */
+        size_t j;
+        for (j = 2; j < i; j++) if (s[j] == '_' && s[j - 1] == '_' && s[j - 2] == '_') *ok = 0;
+    }
+    return i;
 }
 
 /* [0-9]+ */
@@ -160,6 +186,7 @@ crioimg_result crioimg_digest_validate(const char *s, size_t n)
     const char *colon;
     size_t alg, want;
     if (s == NULL) return n ? CRIOIMG_ERR_INVALID_ARGS : CRIOIMG_ERR_DIGEST_FORMAT;
+    if (n == 71 && memcmp(s, "sha256:", 7) == 0 && crioimg__ref_lhex(s + 7, 64)) return CRIOIMG_OK;  /* the usual one */
     colon = (const char *)memchr(s, ':', n);
     if (colon == NULL || colon == s || (size_t)(colon - s) + 1 == n) return CRIOIMG_ERR_DIGEST_FORMAT;
     alg = (size_t)(colon - s);
@@ -278,30 +305,46 @@ typedef struct crioimg__ref_match {
    normalisation: then every component of s belongs to the path. */
 static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t n, int prefixed, int fold)
 {
-    const char *at = (const char *)memchr(s, '@', n);
-    size_t left = at ? (size_t)(at - s) : n, last_slash = 0, i, first_slash;
-    const char *colon;
-    int has_slash = 0;
-    memset(m, 0, sizeof *m);
-    if (at) {
-        m->digest = at + 1;
-        m->digest_len = n - left - 1;
-        if (!crioimg__ref_digest_grammar(m->digest, m->digest_len)) return 0;
-    }
-    for (i = left; i > 0; i--) if (s[i - 1] == '/') { last_slash = i; has_slash = 1; break; }
-    colon = (const char *)memchr(s + last_slash, ':', left - last_slash);
+    const unsigned char *cls = crioimg__ref_pcls[fold != 0];
+    size_t i, c0_end;
+    int c0_ok, rest_ok;
+    m->domain_len = 0;
+    m->tag = m->digest = NULL;
+    m->tag_len = m->digest_len = 0;
     m->name = s;
-    m->name_len = colon ? (size_t)(colon - s) : left;
-    if (colon) {
-        m->tag = colon + 1;
-        m->tag_len = left - m->name_len - 1;
+    if (n == 0 || cls[(unsigned char)s[0]] >= 5) return 0;
+    /* the first component, up to '/', ':' or '@' */
+    i = c0_end = crioimg__ref_path_run(s, n, cls, 5, &c0_ok);
+    if (i < n && s[i] == ':' && !prefixed) {
+        /* a port when a '/' follows before any '@' (then this is a domain), else a tag */
+        const char *sl = (const char *)memchr(s + i, '/', n - i), *at = (const char *)memchr(s + i, '@', n - i);
+        if (sl && (!at || sl < at)) { i = c0_end = (size_t)(sl - s); c0_ok = 0; }
+    }
+    if (i < n && s[i] == '/') {
+        /* the rest of the path, up to ':' or '@' */
+        if (++i == n) return 0;
+        i += crioimg__ref_path_run(s + i, n - i, cls, 6, &rest_ok);
+        if (!rest_ok) return 0;
+        if (!prefixed && crioimg__ref_domain(s, c0_end)) m->domain_len = c0_end;
+        else if (!c0_ok) return 0;
+    } else if (!c0_ok) {
+        return 0;
+    }
+    m->name_len = i;
+    if (i < n && s[i] == ':') {
+        size_t t = ++i;
+        while (i < n && s[i] != '@') i++;
+        m->tag = s + t;
+        m->tag_len = i - t;
         if (!crioimg__ref_tag(m->tag, m->tag_len)) return 0;
     }
-    if (prefixed || !has_slash) return crioimg__ref_path(s, m->name_len, fold);
-    first_slash = (size_t)((const char *)memchr(s, '/', m->name_len) - s);
-    if (!crioimg__ref_path(s + first_slash + 1, m->name_len - first_slash - 1, fold)) return 0;
-    if (crioimg__ref_domain(s, first_slash)) { m->domain_len = first_slash; return 1; }
-    return crioimg__ref_component(s, first_slash, fold);
+    if (i < n) {
+        if (s[i] != '@') return 0;
+        m->digest = s + i + 1;
+        m->digest_len = n - i - 1;
+        if (!crioimg__ref_digest_grammar(m->digest, m->digest_len)) return 0;
+    }
+    return 1;
 }
 
 static int crioimg__ref_has_high(const char *s, size_t n)
@@ -372,41 +415,66 @@ crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, siz
     static const char lib_prefix[] = "docker.io/library/";
     const char *slash, *rem = s, *p;
     size_t rem_n = n, plen = 0, i;
+    int dots;
+    crioimg_result r;
     if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
     if (s == NULL) s = rem = "";
     if (crioimg_id_is_full(s, n)) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_HEX_NAME; }
-    /* splitDockerDomain: the first component is a domain if it has '.' or ':' or is "localhost" */
-    slash = (const char *)memchr(s, '/', n);
-    if (slash == NULL || (!memchr(s, '.', (size_t)(slash - s)) && !memchr(s, ':', (size_t)(slash - s)) &&
-                          !crioimg__ref_is(s, (size_t)(slash - s), "localhost"))) {
+    /* splitDockerDomain: the first component is a domain if it has '.' or ':' or is "localhost".
+       Inline loops, not memchr: these strings are short and this is the hot path. */
+    for (i = 0, dots = 0; i < n && s[i] != '/'; i++) dots |= s[i] == '.' || s[i] == ':';
+    slash = i < n ? s + i : NULL;
+    if (slash == NULL) {
+        plen = 18;                                            /* "docker.io/library/" + s */
+    } else if (!dots && !crioimg__ref_is(s, i, "localhost")) {
         plen = 10;                                            /* "docker.io/" + s */
-    } else if (crioimg__ref_is(s, (size_t)(slash - s), "index.docker.io") ||
-               crioimg__ref_is(s, (size_t)(slash - s), "docker.io")) {
-        plen = 10;                                            /* "docker.io/" + what follows */
-        rem = slash + 1;
-        rem_n = n - (size_t)(rem - s);
+    } else if (crioimg__ref_is(s, i, "index.docker.io") || crioimg__ref_is(s, i, "docker.io")) {
+        rem = slash + 1;                                      /* "docker.io/" + what follows */
+        rem_n = n - i - 1;
+        plen = memchr(rem, '/', rem_n) ? 10 : 18;            /* one component: "library/" */
     }                                                         /* else: Go parses s itself */
-    if (plen && !memchr(rem, '/', rem_n)) plen = 18;         /* official image: "library/" */
-    /* the remote name (up to the first ':') must be what strings.ToLower leaves unchanged */
+    r = crioimg__ref_parse(out, lib_prefix, plen, rem, rem_n);
+    if (r == CRIOIMG_OK) return r;  /* a parsed path is lowercase, so Go's check below passed */
+    /* Go checks first that the remote name (up to the first ':') is what strings.ToLower leaves
+       unchanged; that error wins over Parse's */
     p = plen ? rem : slash + 1;
     for (i = 0; p + i < s + n && p[i] != ':'; i++) {}
-    if (crioimg__ref_lower_changes(p, i)) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_NORM_UPPERCASE; }
-    return crioimg__ref_parse(out, lib_prefix, plen, rem, rem_n);
+    return crioimg__ref_lower_changes(p, i) ? CRIOIMG_ERR_REF_NORM_UPPERCASE : r;
+}
+
+/* name + [":" tag] + ["@" digest] into out, as String() and FamiliarString() write them */
+static size_t crioimg__ref_write(const crioimg_ref *ref, const char *name, size_t name_len, char *out, size_t cap)
+{
+    size_t need = name_len + (ref->tag_len ? 1u + ref->tag_len : 0u) + (ref->digest_len ? (name_len ? 1u : 0u) + ref->digest_len : 0u);
+    char *p = out;
+    if (need >= cap) {  /* rare: the careful, truncating path */
+        crioimg__out o;
+        o.p = out; o.cap = cap; o.len = 0;
+        if (cap) out[0] = '\0';
+        crioimg__out_put(&o, name, name_len);
+        if (ref->tag_len) { crioimg__out_put(&o, ":", 1); crioimg__out_put(&o, ref->tag, ref->tag_len); }
+        if (ref->digest_len) {
+            if (name_len) crioimg__out_put(&o, "@", 1);
+            crioimg__out_put(&o, ref->digest, ref->digest_len);
+        }
+        return o.len;
+    }
+    memcpy(p, name, name_len);
+    p += name_len;
+    if (ref->tag_len) { *p++ = ':'; memcpy(p, ref->tag, ref->tag_len); p += ref->tag_len; }
+    if (ref->digest_len) {
+        if (name_len) *p++ = '@';
+        memcpy(p, ref->digest, ref->digest_len);
+        p += ref->digest_len;
+    }
+    *p = '\0';
+    return need;
 }
 
 size_t crioimg_ref_string(const crioimg_ref *ref, char *out, size_t cap)
 {
-    crioimg__out o;
-    o.p = out; o.cap = cap; o.len = 0;
-    if (cap) out[0] = '\0';
-    if (ref == NULL) return 0;
-    crioimg__out_put(&o, ref->name, ref->name_len);
-    if (ref->tag_len) { crioimg__out_put(&o, ":", 1); crioimg__out_put(&o, ref->tag, ref->tag_len); }
-    if (ref->digest_len) {
-        if (ref->name_len) crioimg__out_put(&o, "@", 1);
-        crioimg__out_put(&o, ref->digest, ref->digest_len);
-    }
-    return o.len;
+    if (ref == NULL) { if (cap) out[0] = '\0'; return 0; }
+    return crioimg__ref_write(ref, ref->name, ref->name_len, out, cap);
 }
 
 crioimg_result crioimg_ref_parse_named(crioimg_ref *out, const char *s, size_t n)
@@ -525,16 +593,11 @@ const char *crioimg_ref_familiar_name(const crioimg_ref *ref, size_t *len)
 
 size_t crioimg_ref_familiar_string(const crioimg_ref *ref, char *out, size_t cap)
 {
-    crioimg_ref f;
     size_t fl;
     const char *fn;
     if (ref == NULL || ref->name_len == 0) return crioimg_ref_string(ref, out, cap);
     fn = crioimg_ref_familiar_name(ref, &fl);
-    f = *ref;
-    memmove(f.name, fn - ref->name + f.name, fl + 1);
-    f.name_len = (unsigned short)fl;
-    f.domain_len = 0;
-    return crioimg_ref_string(&f, out, cap);
+    return crioimg__ref_write(ref, fn, fl, out, cap);
 }
 
 int crioimg_ref_equal(const crioimg_ref *a, const crioimg_ref *b)
