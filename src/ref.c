@@ -299,16 +299,191 @@ typedef struct crioimg__ref_match {
     const char *name, *tag, *digest;
     size_t name_len, tag_len, digest_len;
     size_t domain_len;  /* length of the domain inside the input's name part; unused with a prefix */
+    int digest_ok;      /* the digest already passed go-digest's checks */
 } crioimg__ref_match;
 
 /* Full match of the reference grammar over prefix + s. A non-empty prefix is "domain/..." made by
    normalisation: then every component of s belongs to the path. */
+#ifdef CRIOIMG__SSE2
+/* ---- the fast path: classify up to 64 bytes with SSE2 into bit masks (bit i = byte i), then check the
+   grammar with bit operations instead of a branch per byte. Branch mispredictions, not instructions,
+   bound a byte-at-a-time parser on varied input; this has almost none. Whatever it cannot settle
+   (IPv6 hosts, a name and tag over 64 bytes, any failure) it leaves to the portable path, so errors
+   always come from one place. ---- */
+typedef unsigned long long crioimg__mask;
+#define CRIOIMG__MASK_BITS 64u
+typedef struct crioimg__ref_masks {
+    crioimg__mask an, up, dot, us, dash, slash, colon, at;
+    size_t covered;  /* how many bytes the masks describe */
+} crioimg__ref_masks;
+
+static size_t crioimg__ctz(crioimg__mask x) { return (size_t)__builtin_ctzll(x); }          /* x != 0 */
+static size_t crioimg__top(crioimg__mask x) { return 63 - (size_t)__builtin_clzll(x); }     /* x != 0 */
+
+static unsigned crioimg__sse_in(__m128i v, char lo, char hi)
+{
+    __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))), _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+static unsigned crioimg__sse_eq(__m128i v, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* one 16-byte chunk into the per-class 16-bit masks of chunk j; shift drops bytes loaded twice */
+static void crioimg__ref_classify16(unsigned short w[8][4], size_t j, __m128i v, unsigned shift)
+{
+    unsigned lower = crioimg__sse_in(v, 'a', 'z'), digit = crioimg__sse_in(v, '0', '9');
+    w[0][j] = (unsigned short)((lower | digit) >> shift);
+    w[1][j] = (unsigned short)((unsigned)crioimg__sse_in(v, 'A', 'Z') >> shift);
+    w[2][j] = (unsigned short)((unsigned)crioimg__sse_eq(v, '.') >> shift);
+    w[3][j] = (unsigned short)((unsigned)crioimg__sse_eq(v, '_') >> shift);
+    w[4][j] = (unsigned short)((unsigned)crioimg__sse_eq(v, '-') >> shift);
+    w[5][j] = (unsigned short)((unsigned)crioimg__sse_eq(v, '/') >> shift);
+    w[6][j] = (unsigned short)((unsigned)crioimg__sse_eq(v, ':') >> shift);
+    w[7][j] = (unsigned short)((unsigned)crioimg__sse_eq(v, '@') >> shift);
+}
+
+/* Masks of s's first min(n, 64) bytes. Each 16-byte chunk gives a 16-bit mask per class, stored in
+   little-endian order: four of them are the 64-bit mask (x86 is little-endian), with no shifts.
+   A partial last chunk is loaded as the 16 bytes that end the input, its mask shifted down: nothing is
+   read past the input, and nothing is copied. */
+static void crioimg__ref_classify(crioimg__ref_masks *k, const char *s, size_t n)
+{
+    unsigned short w[8][4];
+    size_t off, j, c;
+    if (n > CRIOIMG__MASK_BITS) n = CRIOIMG__MASK_BITS;
+    for (off = 0, j = 0; off + 16 <= n; off += 16, j++)
+        crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + off)), 0);
+    if (off < n) {
+        if (n >= 16) {
+            crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)), (unsigned)(16 - (n - off)));
+        } else {
+            char tmp[16] = {0};
+            memcpy(tmp, s, n);
+            crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)tmp), 0);
+        }
+        j++;
+    }
+    for (; j < 4; j++) for (c = 0; c < 8; c++) w[c][j] = 0;
+    memcpy(&k->an, w[0], 8); memcpy(&k->up, w[1], 8); memcpy(&k->dot, w[2], 8); memcpy(&k->us, w[3], 8);
+    memcpy(&k->dash, w[4], 8); memcpy(&k->slash, w[5], 8); memcpy(&k->colon, w[6], 8); memcpy(&k->at, w[7], 8);
+    k->covered = n;
+}
+
+/* Masks of s + off, from masks of s. */
+static void crioimg__ref_masks_shift(crioimg__ref_masks *k, size_t off)
+{
+    k->an >>= off; k->up >>= off; k->dot >>= off; k->us >>= off;
+    k->dash >>= off; k->slash >>= off; k->colon >>= off; k->at >>= off;
+    k->covered -= off;
+}
+
+/* bits [a, b), a <= b <= 64 */
+static crioimg__mask crioimg__bits(size_t a, size_t b)
+{
+    crioimg__mask all = ~(crioimg__mask)0;
+    crioimg__mask hi = b >= CRIOIMG__MASK_BITS ? all : (((crioimg__mask)1 << b) - 1);
+    return a >= CRIOIMG__MASK_BITS ? 0 : hi & (all << a);
+}
+
+#define CRIOIMG__BIT(m, i) ((int)(((m) >> (i)) & 1))
+
+/* the path grammar over the bits [a, b), a < b */
+static int crioimg__ref_path_bits(const crioimg__ref_masks *k, size_t a, size_t b)
+{
+    crioimg__mask p = crioimg__bits(a, b), an = k->an;
+    crioimg__mask dot = k->dot & p, us = k->us & p, dash = k->dash & p, sl = k->slash & p;
+    crioimg__mask pa = an << 1, na = an >> 1;  /* "the byte before / after is alnum" */
+    if (p & ~(an | dot | us | dash | sl)) return 0;
+    if (!CRIOIMG__BIT(an, a) || !CRIOIMG__BIT(an, b - 1)) return 0;
+    if ((dot | sl) & ~(pa & na)) return 0;
+    if (dash & ~((pa | dash << 1) & (na | dash >> 1))) return 0;
+    if (us & ~((pa | us << 1) & (na | us >> 1))) return 0;
+    return (us & (us << 1) & (us >> 1)) == 0;  /* "__" yes, "___" no */
+}
+
+/* the domain grammar (no IPv6) over the bits [0, b) */
+static int crioimg__ref_domain_bits(const crioimg__ref_masks *k, const char *s, size_t b)
+{
+    crioimg__mask c = k->colon & crioimg__bits(0, b), an = k->an | k->up, h, dot, dash;
+    size_t hend = b;
+    if (c) {  /* host ":" port */
+        size_t pc = crioimg__ctz(c);
+        if ((c & (c - 1)) || !crioimg__ref_digits(s + pc + 1, b - pc - 1)) return 0;
+        hend = pc;
+    }
+    if (hend == 0) return 0;
+    h = crioimg__bits(0, hend);
+    dot = k->dot & h; dash = k->dash & h;
+    if (h & ~(an | dot | dash)) return 0;
+    if (!CRIOIMG__BIT(an, 0) || !CRIOIMG__BIT(an, hend - 1)) return 0;
+    if (dot & ~((an << 1) & (an >> 1))) return 0;
+    return (dash & ~(((an | dash) << 1) & ((an | dash) >> 1))) == 0;
+}
+
+/* 1 matched, 0 no match here, -1 not for the fast path: either way the portable path decides then.
+   kp holds the masks of s (covering kp->covered bytes of it). */
+static int crioimg__ref_match_fast(crioimg__ref_match *m, const crioimg__ref_masks *kp, const char *s, size_t n, int prefixed)
+{
+    const crioimg__ref_masks *k = kp;
+    crioimg__mask sl, c;
+    size_t at, name_end, fs = 0, i;
+    if (n == 0 || s[0] == '[') return -1;
+    if (k->at) at = crioimg__ctz(k->at);
+    else if (n <= k->covered) at = n;
+    else return -1;
+    sl = k->slash & crioimg__bits(0, at);
+    c = k->colon & crioimg__bits(0, at);
+    if (sl) {
+        fs = crioimg__ctz(sl);
+        c &= ~crioimg__bits(0, crioimg__top(sl) + 1);  /* a tag's ':' comes after the last '/' */
+    }
+    name_end = c ? crioimg__ctz(c) : at;
+    if (name_end == 0) return 0;
+    m->name = s;
+    m->name_len = name_end;
+    m->domain_len = 0;
+    if (prefixed || !sl) {
+        if (!crioimg__ref_path_bits(k, 0, name_end)) return 0;
+    } else {
+        if (fs + 1 >= name_end || !crioimg__ref_path_bits(k, fs + 1, name_end)) return 0;
+        if (crioimg__ref_domain_bits(k, s, fs)) m->domain_len = fs;
+        else if (!crioimg__ref_path_bits(k, 0, fs)) return 0;
+    }
+    m->tag = NULL; m->tag_len = 0;
+    if (c) {  /* [\w][\w.-]{0,127} */
+        crioimg__mask t = crioimg__bits(name_end + 1, at), w = k->an | k->up | k->us;
+        if (!t || !CRIOIMG__BIT(w, name_end + 1) || (t & ~(w | k->dot | k->dash))) return 0;
+        m->tag = s + name_end + 1;
+        m->tag_len = at - name_end - 1;
+    }
+    m->digest = NULL; m->digest_len = 0; m->digest_ok = 0;
+    if (at < n) {
+        const char *d = s + at + 1;
+        m->digest = d;
+        m->digest_len = n - at - 1;
+        if (m->digest_len == 71 && memcmp(d, "sha256:", 7) == 0) {
+            unsigned bad = 0;
+            for (i = 7; i < 71; i++) bad |= !CRIOIMG__IS(d[i], CRIOIMG__C_LHEX);  /* fixed trip count */
+            if (bad) return -1;
+            m->digest_ok = 1;
+        } else if (!crioimg__ref_digest_grammar(d, m->digest_len)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
+
 static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t n, int prefixed, int fold)
 {
     const unsigned char *cls = crioimg__ref_pcls[fold != 0];
     size_t i, c0_end;
     int c0_ok, rest_ok;
     m->domain_len = 0;
+    m->digest_ok = 0;
     m->tag = m->digest = NULL;
     m->tag_len = m->digest_len = 0;
     m->name = s;
@@ -366,12 +541,38 @@ static void crioimg__ref_set(char *dst, unsigned short *dlen, const char *src, s
     *dlen = (unsigned short)n;
 }
 
+/* The rest of Parse after a match: the length limit, go-digest's checks, then the result. */
+static crioimg_result crioimg__ref_fill(crioimg_ref *out, const char *prefix, size_t plen, const crioimg__ref_match *m)
+{
+    crioimg_result r;
+    if (plen + m->name_len > CRIOIMG_REF_NAME_MAX) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_NAME_TOO_LONG; }
+    if (m->digest && !m->digest_ok && (r = crioimg_digest_validate(m->digest, m->digest_len)) != CRIOIMG_OK) {
+        crioimg__ref_zero(out);
+        return r;
+    }
+    memcpy(out->name, prefix, plen);
+    memcpy(out->name + plen, m->name, m->name_len);
+    out->name[plen + m->name_len] = '\0';
+    out->name_len = (unsigned short)(plen + m->name_len);
+    out->domain_len = (unsigned short)(plen ? 9 /* "docker.io" */ : m->domain_len);
+    crioimg__ref_set(out->tag, &out->tag_len, m->tag, m->tag_len);
+    crioimg__ref_set(out->digest, &out->digest_len, m->digest, m->digest_len);
+    return CRIOIMG_OK;
+}
+
 /* Parse over prefix + s, where prefix is "" or a normalisation prefix ending in '/'. */
 static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, size_t plen, const char *s, size_t n)
 {
     crioimg__ref_match m;
-    crioimg_result r;
-    if (!crioimg__ref_match_parts(&m, s, n, plen != 0, 0)) {
+    int ok = -1;
+#ifdef CRIOIMG__SSE2
+    crioimg__ref_masks k;
+    crioimg__ref_classify(&k, s, n);
+    ok = crioimg__ref_match_fast(&m, &k, s, n, plen != 0);
+    if (ok == 1) return crioimg__ref_fill(out, prefix, plen, &m);
+#endif
+    ok = crioimg__ref_match_parts(&m, s, n, plen != 0, 0);
+    if (!ok) {
         crioimg__ref_zero(out);
         if (plen == 0 && n == 0) return CRIOIMG_ERR_REF_NAME_EMPTY;
         if (crioimg__ref_match_parts(&m, s, n, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
@@ -382,19 +583,7 @@ static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, s
         }
         return CRIOIMG_ERR_REF_FORMAT;
     }
-    if (plen + m.name_len > CRIOIMG_REF_NAME_MAX) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_NAME_TOO_LONG; }
-    if (m.digest && (r = crioimg_digest_validate(m.digest, m.digest_len)) != CRIOIMG_OK) {
-        crioimg__ref_zero(out);
-        return r;
-    }
-    memcpy(out->name, prefix, plen);
-    memcpy(out->name + plen, m.name, m.name_len);
-    out->name[plen + m.name_len] = '\0';
-    out->name_len = (unsigned short)(plen + m.name_len);
-    out->domain_len = (unsigned short)(plen ? 9 /* "docker.io" */ : m.domain_len);
-    crioimg__ref_set(out->tag, &out->tag_len, m.tag, m.tag_len);
-    crioimg__ref_set(out->digest, &out->digest_len, m.digest, m.digest_len);
-    return CRIOIMG_OK;
+    return crioimg__ref_fill(out, prefix, plen, &m);
 }
 
 crioimg_result crioimg_ref_parse(crioimg_ref *out, const char *s, size_t n)
@@ -420,6 +609,33 @@ crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, siz
     if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
     if (s == NULL) s = rem = "";
     if (crioimg_id_is_full(s, n)) { crioimg__ref_zero(out); return CRIOIMG_ERR_REF_HEX_NAME; }
+#ifdef CRIOIMG__SSE2
+    {   /* the same steps on bit masks; anything unusual falls through to the portable code below */
+        crioimg__ref_masks k;
+        crioimg__ref_match m;
+        crioimg__mask sl;
+        size_t off = 0;
+        crioimg__ref_classify(&k, s, n);
+        sl = k.slash;
+        if (sl || n <= k.covered) {
+            size_t fs = sl ? crioimg__ctz(sl) : n;
+            if (!sl) plen = 18;
+            else if (!((k.dot | k.colon) & crioimg__bits(0, fs)) && !crioimg__ref_is(s, fs, "localhost")) plen = 10;
+            else if (crioimg__ref_is(s, fs, "index.docker.io") || crioimg__ref_is(s, fs, "docker.io")) {
+                off = fs + 1;
+                plen = (sl >> off) ? 10 : (n <= k.covered ? 18 : 0);
+            }
+            if (off == 0 || plen) {
+                if (off) crioimg__ref_masks_shift(&k, off);
+                /* an error from fill may lose to Go's lowercase check: the portable path decides it */
+                if (crioimg__ref_match_fast(&m, &k, s + off, n - off, plen != 0) == 1 &&
+                    crioimg__ref_fill(out, lib_prefix, plen, &m) == CRIOIMG_OK)
+                    return CRIOIMG_OK;
+            }
+            plen = 0;
+        }
+    }
+#endif
     /* splitDockerDomain: the first component is a domain if it has '.' or ':' or is "localhost".
        Inline loops, not memchr: these strings are short and this is the hot path. */
     for (i = 0, dots = 0; i < n && s[i] != '/'; i++) dots |= s[i] == '.' || s[i] == ':';

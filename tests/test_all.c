@@ -16,6 +16,8 @@ static void t_free(void *p) { free(p); }
 #include "../crioimg.h"
 
 #include "test.h"
+#define CRIOIMG_FUZZ_REPLAY 1      /* the fuzz targets' helpers, without their libFuzzer entry points */
+#include "../fuzz/fuzz_ref.c"
 #include "test_core.c"
 #include "test_ref.c"
 #include "test_image_name.c"
