@@ -165,13 +165,13 @@ static int parse_one(const parse_opts *o, const char *s, size_t n, buf *out, buf
     }
     dom = crioimg_ref_domain(&ref, &dl);
     path = crioimg_ref_path(&ref, &pl);
-    buf_str(out, "{\"input\":");
-    buf_json(out, s, n);
     {
+        /* a parsed reference holds only grammar bytes: none needs escaping */
 #define KEY(k) ",\"" k "\":\"", sizeof(",\"" k "\":\"") - 1
         char *p;
-        buf_reserve(out, 128 + ref.name_len + dl + pl + ref.tag_len + ref.digest_len + 2 * (CRIOIMG_REF_STRING_MAX + 1));
+        buf_reserve(out, 128 + n + ref.name_len + dl + pl + ref.tag_len + ref.digest_len + 2 * (CRIOIMG_REF_STRING_MAX + 1));
         p = out->p + out->len;
+        p = put_field(p, "{\"input\":\"", sizeof("{\"input\":\"") - 1, s, n);
         p = put_field(p, KEY("name"), ref.name, ref.name_len);
         p = put_field(p, KEY("domain"), dom, dl);
         p = put_field(p, KEY("path"), path, pl);

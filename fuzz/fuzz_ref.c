@@ -43,6 +43,28 @@ static void fuzz_ref_roundtrip(const crioimg_ref *a, int normalized)
     if (crioimg_ref_parse_normalized(&b, s, l) != CRIOIMG_OK || !crioimg_ref_equal(a, &b)) abort();
 }
 
+/* The SSE2 fast path and the portable path must agree wherever the fast path decides. */
+static void fuzz_ref_paths_agree(const char *s, size_t n)
+{
+#ifdef CRIOIMG__SSE2
+    int prefixed;
+    for (prefixed = 0; prefixed < 2; prefixed++) {
+        crioimg__ref_masks k;
+        crioimg__ref_match a, b;
+        int fa, pb;
+        crioimg__ref_classify(&k, s, n);
+        fa = crioimg__ref_match_fast(&a, &k, s, n, prefixed);
+        pb = crioimg__ref_match_parts(&b, s, n, prefixed, 0);
+        if (fa == 0 && pb) abort();
+        if (fa == 1 && (!pb || a.name_len != b.name_len || a.domain_len != b.domain_len || a.tag_len != b.tag_len ||
+                        a.digest_len != b.digest_len || (a.tag == NULL) != (b.tag == NULL) ||
+                        (a.digest == NULL) != (b.digest == NULL))) abort();
+    }
+#else
+    (void)s; (void)n;
+#endif
+}
+
 static int fuzz_ref(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -50,6 +72,7 @@ static int fuzz_ref(const uint8_t *data, size_t size)
     crioimg_image_name in;
     char err[256];
     int m;
+    fuzz_ref_paths_agree(s, size);
     if (crioimg_ref_parse_normalized(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, 1);
     if (crioimg_ref_parse(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, 0);
     if (crioimg_ref_parse_any(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, r.name_len && r.domain_len);
