@@ -527,26 +527,94 @@ static const unsigned char crioimg__ref_pair[8][8] = {
     /* '@'   */ { 1,    1,    1,  1,  1,  1,  1,  1 }
 };
 
-/* Checks a run that starts with an alnum, from s[0] up to (not including) the first byte of class
-   >= stop or the end; returns where it stopped and sets *ok when the run is a valid path. */
-static size_t crioimg__ref_path_run(const char *s, size_t n, const unsigned char *cls, unsigned stop, int *ok)
+/* The path grammar over all of s[0, n), n > 0, one pair of bytes at a time. */
+static int crioimg__ref_path_scalar(const char *s, size_t n, const unsigned char *cls)
 {
-    unsigned bad, prev, k;
+    unsigned bad = 0, prev = cls[(unsigned char)s[0]], k;
     size_t i;
-    prev = cls[(unsigned char)s[0]];
-    bad = prev != 1;
+    if (prev != 1 || cls[(unsigned char)s[n - 1]] != 1) return 0;
     for (i = 1; i < n; i++) {
         k = cls[(unsigned char)s[i]];
-        if (k >= stop) break;
         bad |= crioimg__ref_pair[prev][k];
         prev = k;
     }
-    *ok = !(bad & 1) && prev == 1;
-    if (*ok && (bad & 2)) {  /* "__" is allowed, "___" is not */
-        size_t j;
-        for (j = 2; j < i; j++) if (s[j] == '_' && s[j - 1] == '_' && s[j - 2] == '_') *ok = 0;
+    if (bad & 1) return 0;
+    if (bad & 2) {  /* "__" is allowed, "___" is not */
+        for (i = 2; i < n; i++) if (s[i] == '_' && s[i - 1] == '_' && s[i - 2] == '_') return 0;
     }
-    return i;
+    return 1;
+}
+
+#ifdef CRIOIMG__SSE2
+static __m128i crioimg__sse_range(__m128i v, char lo, char hi)
+{
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))), _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+}
+
+/* alnum lanes: [a-z0-9], and [A-Z] with fold */
+static __m128i crioimg__sse_alnum(__m128i v, int fold)
+{
+    __m128i a = _mm_or_si128(crioimg__sse_range(v, 'a', 'z'), crioimg__sse_range(v, '0', '9'));
+    return fold ? _mm_or_si128(a, crioimg__sse_range(v, 'A', 'Z')) : a;
+}
+
+/* The same pair rules 16 pairs at a time, for long inputs (the 1 MB worst cases): lanes of s[i..] meet
+   lanes of s[i+1..] from a second, overlapping load. */
+static int crioimg__ref_path_sse(const char *s, size_t n, const unsigned char *cls, int fold)
+{
+    __m128i bad = _mm_setzero_si128(), uu = _mm_setzero_si128();
+    const __m128i dot = _mm_set1_epi8('.'), us = _mm_set1_epi8('_'), dash = _mm_set1_epi8('-'), sl = _mm_set1_epi8('/');
+    size_t i;
+    if (cls[(unsigned char)s[0]] != 1 || cls[(unsigned char)s[n - 1]] != 1) return 0;
+    for (i = 0; i + 17 <= n; i += 16) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+        __m128i a0 = crioimg__sse_alnum(v0, fold), a1 = crioimg__sse_alnum(v1, fold);
+        __m128i d0 = _mm_or_si128(_mm_cmpeq_epi8(v0, dot), _mm_cmpeq_epi8(v0, sl));
+        __m128i u0 = _mm_cmpeq_epi8(v0, us), u1 = _mm_cmpeq_epi8(v1, us);
+        __m128i h0 = _mm_cmpeq_epi8(v0, dash), h1 = _mm_cmpeq_epi8(v1, dash);
+        __m128i known = _mm_or_si128(_mm_or_si128(a0, d0), _mm_or_si128(u0, h0));
+        bad = _mm_or_si128(bad, _mm_andnot_si128(known, _mm_set1_epi8(-1)));     /* a byte outside the set */
+        bad = _mm_or_si128(bad, _mm_andnot_si128(a1, d0));                         /* '.' or '/' then not alnum */
+        bad = _mm_or_si128(bad, _mm_andnot_si128(_mm_or_si128(a1, h1), h0));      /* '-' then not alnum or '-' */
+        bad = _mm_or_si128(bad, _mm_andnot_si128(_mm_or_si128(a1, u1), u0));      /* '_' then not alnum or '_' */
+        uu = _mm_or_si128(uu, _mm_and_si128(u0, u1));
+    }
+    if (_mm_movemask_epi8(bad)) return 0;
+    {   /* the pairs the vectors did not reach */
+        unsigned b = 0, prev = cls[(unsigned char)s[i]], k;
+        size_t j;
+        for (j = i + 1; j < n; j++) {
+            k = cls[(unsigned char)s[j]];
+            b |= crioimg__ref_pair[prev][k];
+            prev = k;
+        }
+        if (b & 1) return 0;
+        if ((b & 2) || _mm_movemask_epi8(uu))
+            for (j = 2; j < n; j++) if (s[j] == '_' && s[j - 1] == '_' && s[j - 2] == '_') return 0;
+    }
+    return 1;
+}
+#endif
+
+/* The path grammar over all of s[0, n) (no stop bytes inside). */
+static int crioimg__ref_path_ok(const char *s, size_t n, int fold)
+{
+    const unsigned char *cls = crioimg__ref_pcls[fold != 0];
+    if (n == 0) return 0;
+#ifdef CRIOIMG__SSE2
+    if (n >= 64) return crioimg__ref_path_sse(s, n, cls, fold);
+#endif
+    return crioimg__ref_path_scalar(s, n, cls);
+}
+
+/* the first of c1, c2 in s[0, n), or n (memchr: these runs can be megabytes long) */
+static size_t crioimg__ref_find2(const char *s, size_t n, char c1, char c2)
+{
+    const char *p = (const char *)memchr(s, c1, n);
+    if (p) n = (size_t)(p - s);
+    p = (const char *)memchr(s, c2, n);
+    return p ? (size_t)(p - s) : n;
 }
 
 /* [0-9]+ */
@@ -704,10 +772,29 @@ static int crioimg__ref_rune_has_lower(unsigned long r)
     return 0;
 }
 
+/* 1 when s has a byte in [A-Z] or >= 0x80: the only bytes that Go's strings.ToLower may change */
+static int crioimg__ref_upper_or_high(const char *s, size_t n)
+{
+    size_t i = 0;
+    unsigned any = 0;
+#ifdef CRIOIMG__SSE2
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* bytes >= 0x80 are negative as signed chars: cmplt 0 finds them */
+        acc = _mm_or_si128(acc, _mm_or_si128(crioimg__sse_range(v, 'A', 'Z'), _mm_cmplt_epi8(v, _mm_setzero_si128())));
+    }
+    any = (unsigned)_mm_movemask_epi8(acc);
+#endif
+    for (; i < n; i++) any |= (unsigned)((unsigned)((unsigned char)s[i] - 'A') < 26u) | ((unsigned char)s[i] >> 7);
+    return any != 0;
+}
+
 /* 1 when Go's strings.ToLower(s) != s */
 static int crioimg__ref_lower_changes(const char *s, size_t n)
 {
     size_t i = 0;
+    if (!crioimg__ref_upper_or_high(s, n)) return 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         size_t l;
@@ -926,44 +1013,45 @@ static int crioimg__ref_match_fast(crioimg__ref_match *m, const crioimg__ref_mas
 
 static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t n, int prefixed, int fold)
 {
-    const unsigned char *cls = crioimg__ref_pcls[fold != 0];
-    size_t i, c0_end;
-    int c0_ok, rest_ok;
+    size_t at, i, c0_end;
+    int c0_ok;
     m->domain_len = 0;
     m->digest_ok = 0;
     m->tag = m->digest = NULL;
     m->tag_len = m->digest_len = 0;
     m->name = s;
-    if (n == 0 || cls[(unsigned char)s[0]] >= 5) return 0;
-    /* the first component, up to '/', ':' or '@' */
-    i = c0_end = crioimg__ref_path_run(s, n, cls, 5, &c0_ok);
-    if (i < n && s[i] == ':' && !prefixed) {
-        /* a port when a '/' follows before any '@' (then this is a domain), else a tag */
-        const char *sl = (const char *)memchr(s + i, '/', n - i), *at = (const char *)memchr(s + i, '@', n - i);
-        if (sl && (!at || sl < at)) { i = c0_end = (size_t)(sl - s); c0_ok = 0; }
+    /* the separators first, with memchr; then each part checked whole */
+    at = crioimg__ref_find2(s, n, '@', '@');  /* (one memchr, the second finds nothing new) */
+    /* the first component, up to '/' or ':' */
+    i = c0_end = crioimg__ref_find2(s, at, '/', ':');
+    if (i == 0) return 0;
+    c0_ok = crioimg__ref_path_ok(s, c0_end, fold);
+    if (i < at && s[i] == ':' && !prefixed) {
+        /* a port when a '/' follows (before the '@'): then this is a domain; else a tag */
+        const char *sl = (const char *)memchr(s + i, '/', at - i);
+        if (sl) { i = c0_end = (size_t)(sl - s); c0_ok = 0; }
     }
-    if (i < n && s[i] == '/') {
-        /* the rest of the path, up to ':' or '@' */
-        if (++i == n) return 0;
-        i += crioimg__ref_path_run(s + i, n - i, cls, 6, &rest_ok);
-        if (!rest_ok) return 0;
+    if (i < at && s[i] == '/') {
+        /* the rest of the path, up to a tag's ':' */
+        size_t end;
+        i++;
+        end = i + crioimg__ref_find2(s + i, at - i, ':', ':');
+        if (!crioimg__ref_path_ok(s + i, end - i, fold)) return 0;
+        i = end;
         if (!prefixed && crioimg__ref_domain(s, c0_end)) m->domain_len = c0_end;
         else if (!c0_ok) return 0;
     } else if (!c0_ok) {
         return 0;
     }
     m->name_len = i;
-    if (i < n && s[i] == ':') {
-        size_t t = ++i;
-        while (i < n && s[i] != '@') i++;
-        m->tag = s + t;
-        m->tag_len = i - t;
+    if (i < at) {  /* s[i] is ':' */
+        m->tag = s + i + 1;
+        m->tag_len = at - i - 1;
         if (!crioimg__ref_tag(m->tag, m->tag_len)) return 0;
     }
-    if (i < n) {
-        if (s[i] != '@') return 0;
-        m->digest = s + i + 1;
-        m->digest_len = n - i - 1;
+    if (at < n) {
+        m->digest = s + at + 1;
+        m->digest_len = n - at - 1;
         if (!crioimg__ref_digest_grammar(m->digest, m->digest_len)) return 0;
     }
     return 1;
@@ -1022,11 +1110,15 @@ static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, s
     if (!ok) {
         crioimg__ref_zero(out);
         if (plen == 0 && n == 0) return CRIOIMG_ERR_REF_NAME_EMPTY;
-        if (crioimg__ref_match_parts(&m, s, n, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
-        if (crioimg__ref_has_high(s, n)) {
-            char low[4096];
-            size_t ln = crioimg__ref_lower_ascii(s, n, low, sizeof low);
-            if (ln && crioimg__ref_match_parts(&m, low, ln, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
+        /* Go tries again on strings.ToLower(s): that can only match otherwise when s has [A-Z] or runes
+           that lower to ASCII (U+0130, U+212A) */
+        if (crioimg__ref_lower_changes(s, n)) {
+            if (crioimg__ref_match_parts(&m, s, n, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
+            if (crioimg__ref_has_high(s, n)) {
+                char low[4096];
+                size_t ln = crioimg__ref_lower_ascii(s, n, low, sizeof low);
+                if (ln && crioimg__ref_match_parts(&m, low, ln, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
+            }
         }
         return CRIOIMG_ERR_REF_FORMAT;
     }
@@ -1083,10 +1175,10 @@ crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, siz
         }
     }
 #endif
-    /* splitDockerDomain: the first component is a domain if it has '.' or ':' or is "localhost".
-       Inline loops, not memchr: these strings are short and this is the hot path. */
-    for (i = 0, dots = 0; i < n && s[i] != '/'; i++) dots |= s[i] == '.' || s[i] == ':';
-    slash = i < n ? s + i : NULL;
+    /* splitDockerDomain: the first component is a domain if it has '.' or ':' or is "localhost" */
+    slash = (const char *)memchr(s, '/', n);
+    i = slash ? (size_t)(slash - s) : n;
+    dots = memchr(s, '.', i) || memchr(s, ':', i);
     if (slash == NULL) {
         plen = 18;                                            /* "docker.io/library/" + s */
     } else if (!dots && !crioimg__ref_is(s, i, "localhost")) {
@@ -1101,7 +1193,7 @@ crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, siz
     /* Go checks first that the remote name (up to the first ':') is what strings.ToLower leaves
        unchanged; that error wins over Parse's */
     p = plen ? rem : slash + 1;
-    for (i = 0; p + i < s + n && p[i] != ':'; i++) {}
+    i = crioimg__ref_find2(p, (size_t)(s + n - p), ':', ':');
     return crioimg__ref_lower_changes(p, i) ? CRIOIMG_ERR_REF_NORM_UPPERCASE : r;
 }
 

@@ -127,6 +127,21 @@ int main(int argc, char **argv) {
         if (round == 0 || t < best) best = t;
     }
 
+    {   /* the worst case for a backtracking matcher: 1 MB of "a-", which must fail in linear time */
+        size_t big = (size_t)1 << 20, q;
+        char *w = malloc(big);
+        double wbest = 0;
+        if (!w) { perror("bench_ref"); return 1; }
+        for (q = 0; q < big; q++) w[q] = (q & 1) ? '-' : 'a';
+        for (round = 0; round < 5; round++) {
+            double t0 = now_ns(), t;
+            sink += (unsigned long long)crioimg_ref_parse_normalized(&ref, w, big);
+            t = now_ns() - t0;
+            if (round == 0 || t < wbest) wbest = t;
+        }
+        printf("c_worst_1mb_us %.1f\n", wbest / 1000.0);
+        free(w);
+    }
     printf("c_refs %lu\n", (unsigned long)nlines);
     printf("c_ok %lu\n", (unsigned long)ok);
     printf("c_ns_per_call %.2f\n", best);

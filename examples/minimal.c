@@ -29,7 +29,7 @@ int main(int argc, char **argv)
         crioimg_ref_string(&ref, full, sizeof full);
         domain = crioimg_ref_domain(&ref, &domain_len);
         printf("%s\n  registry:   %.*s\n  repository: %s\n  tag:        %s\n  digest:     %s\n",
-               full, (int)domain_len, domain, crioimg_ref_path(&ref, NULL), ref.tag,
+               full, (int)domain_len, domain, crioimg_ref_path(&ref, NULL), ref.tag_len ? ref.tag : "(none)",
                ref.digest_len ? ref.digest : "(none)");
     }
     return status;

@@ -60,6 +60,8 @@ static void fuzz_ref_paths_agree(const char *s, size_t n)
                         a.digest_len != b.digest_len || (a.tag == NULL) != (b.tag == NULL) ||
                         (a.digest == NULL) != (b.digest == NULL))) abort();
     }
+    for (prefixed = 0; prefixed < 2; prefixed++)  /* here: fold; the long-path validator vs the scalar one */
+        if (n > 0 && crioimg__ref_path_ok(s, n, prefixed) != crioimg__ref_path_scalar(s, n, crioimg__ref_pcls[prefixed])) abort();
 #else
     (void)s; (void)n;
 #endif

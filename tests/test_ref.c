@@ -3,7 +3,6 @@
    trips, truncation. */
 #include "ref_cases.h"
 
-#include <time.h>
 
 /* Checks one expected field; NULL in the table means "not checked". */
 static void ref_expect(const char *what, const char *want, const char *got, size_t got_len)
@@ -120,15 +119,8 @@ static void ref_round_trip(const ref_case *c)
     CHECK(crioimg_ref_parse_normalized(&b, s, l) == CRIOIMG_OK && crioimg_ref_equal(&a, &b));
 }
 
-static double ref_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Worst-case inputs for a backtracking matcher: ours is linear. The bound is generous (a 1 MB input
-   takes about a millisecond); a quadratic matcher would take minutes. */
+/* Worst-case inputs for a backtracking matcher: the right answers on 1 MB inputs. Their speed is
+   measured in bench/ (tests are not timed); a quadratic matcher would stall this test for minutes. */
 static void ref_linear(void)
 {
     static char big[1 << 20];
@@ -137,15 +129,12 @@ static void ref_linear(void)
     for (p = 0; p < sizeof pats / sizeof pats[0]; p++) {
         crioimg_ref r;
         crioimg_image_name in;
-        double t0;
         for (i = 0; i < sizeof big; i++) big[i] = pats[p][i & 1];
         tests_context = pats[p];
-        t0 = ref_now();
         CHECK(crioimg_ref_parse_normalized(&r, big, sizeof big) != CRIOIMG_OK);
         CHECK(crioimg_ref_parse(&r, big, sizeof big) != CRIOIMG_OK);
         CHECK(crioimg_ref_parse_any(&r, big, sizeof big) != CRIOIMG_OK);
-        crioimg_image_name_parse(&in, big, sizeof big, NULL, 0);
-        CHECK(ref_now() - t0 < 0.5);
+        CHECK(crioimg_image_name_parse(&in, big, sizeof big, NULL, 0) != CRIOIMG_OK);
     }
     /* a valid name-shaped input longer than 255: the length error, not a format error */
     for (i = 0; i < sizeof big; i++) big[i] = (i & 1) ? '/' : 'a';
