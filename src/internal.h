@@ -26,6 +26,7 @@
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD)
 #  include <emmintrin.h>
 #  define CRIOIMG__SSE2 1
+#  define CRIOIMG__INLINE __attribute__((always_inline)) static inline  /* small SSE2 helpers in hot loops */
 #endif
 
 /* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */

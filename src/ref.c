@@ -99,13 +99,13 @@ static int crioimg__ref_path_scalar(const char *s, size_t n, const unsigned char
 }
 
 #ifdef CRIOIMG__SSE2
-static __m128i crioimg__sse_range(__m128i v, char lo, char hi)
+CRIOIMG__INLINE __m128i crioimg__sse_range(__m128i v, char lo, char hi)
 {
     return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))), _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
 }
 
 /* alnum lanes: [a-z0-9], and [A-Z] with fold */
-static __m128i crioimg__sse_alnum(__m128i v, int fold)
+CRIOIMG__INLINE __m128i crioimg__sse_alnum(__m128i v, int fold)
 {
     __m128i a = _mm_or_si128(crioimg__sse_range(v, 'a', 'z'), crioimg__sse_range(v, '0', '9'));
     return fold ? _mm_or_si128(a, crioimg__sse_range(v, 'A', 'Z')) : a;
@@ -407,19 +407,19 @@ typedef struct crioimg__ref_masks {
 static size_t crioimg__ctz(crioimg__mask x) { return (size_t)__builtin_ctzll(x); }          /* x != 0 */
 static size_t crioimg__top(crioimg__mask x) { return 63 - (size_t)__builtin_clzll(x); }     /* x != 0 */
 
-static unsigned crioimg__sse_in(__m128i v, char lo, char hi)
+CRIOIMG__INLINE unsigned crioimg__sse_in(__m128i v, char lo, char hi)
 {
     __m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))), _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
     return (unsigned)_mm_movemask_epi8(m);
 }
 
-static unsigned crioimg__sse_eq(__m128i v, char c)
+CRIOIMG__INLINE unsigned crioimg__sse_eq(__m128i v, char c)
 {
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
 }
 
 /* one 16-byte chunk into the per-class 16-bit masks of chunk j; shift drops bytes loaded twice */
-static void crioimg__ref_classify16(unsigned short w[8][4], size_t j, __m128i v, unsigned shift)
+CRIOIMG__INLINE void crioimg__ref_classify16(unsigned short w[8][4], size_t j, __m128i v, unsigned shift)
 {
     unsigned lower = crioimg__sse_in(v, 'a', 'z'), digit = crioimg__sse_in(v, '0', '9');
     w[0][j] = (unsigned short)((lower | digit) >> shift);
@@ -439,11 +439,14 @@ static void crioimg__ref_classify16(unsigned short w[8][4], size_t j, __m128i v,
 static void crioimg__ref_classify(crioimg__ref_masks *k, const char *s, size_t n)
 {
     unsigned short w[8][4];
-    size_t off, j, c;
+    size_t off, j;
     if (n > CRIOIMG__MASK_BITS) n = CRIOIMG__MASK_BITS;
-    for (off = 0, j = 0; off + 16 <= n; off += 16, j++)
+    memset(w, 0, sizeof w);  /* 64 bytes: four stores */
+    for (off = 0, j = 0; off + 16 <= n; off += 16, j++) {
         crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + off)), 0);
-    if (off < n) {
+        if (w[7][j]) { n = off + 16; break; }  /* an '@': what follows is the digest, checked apart */
+    }
+    if (off + 16 > n && off < n) {  /* a last, partial chunk */
         if (n >= 16) {
             crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)), (unsigned)(16 - (n - off)));
         } else {
@@ -453,7 +456,6 @@ static void crioimg__ref_classify(crioimg__ref_masks *k, const char *s, size_t n
         }
         j++;
     }
-    for (; j < 4; j++) for (c = 0; c < 8; c++) w[c][j] = 0;
     memcpy(&k->an, w[0], 8); memcpy(&k->up, w[1], 8); memcpy(&k->dot, w[2], 8); memcpy(&k->us, w[3], 8);
     memcpy(&k->dash, w[4], 8); memcpy(&k->slash, w[5], 8); memcpy(&k->colon, w[6], 8); memcpy(&k->at, w[7], 8);
     k->covered = n;
@@ -510,17 +512,71 @@ static int crioimg__ref_domain_bits(const crioimg__ref_masks *k, const char *s, 
     return (dash & ~(((an | dash) << 1) & ((an | dash) >> 1))) == 0;
 }
 
+/* the digest after the '@' at s[at], if any: sha256 checked whole here, others by grammar */
+static int crioimg__ref_fast_digest(crioimg__ref_match *m, const char *s, size_t at, size_t n)
+{
+    size_t i;
+    m->digest = NULL; m->digest_len = 0; m->digest_ok = 0;
+    if (at < n) {
+        const char *d = s + at + 1;
+        m->digest = d;
+        m->digest_len = n - at - 1;
+        if (m->digest_len == 71 && memcmp(d, "sha256:", 7) == 0) {
+            __m128i ok = _mm_set1_epi8(-1);  /* 64 lowercase hex: go-digest's check, 16 at a time */
+            for (i = 7; i < 71; i += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+                ok = _mm_and_si128(ok, _mm_or_si128(crioimg__sse_range(v, '0', '9'), crioimg__sse_range(v, 'a', 'f')));
+            }
+            if (_mm_movemask_epi8(ok) != 0xffff) return -1;
+            m->digest_ok = 1;
+        } else if (!crioimg__ref_digest_grammar(d, m->digest_len)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A name and tag longer than the masks: the first component from the masks, the rest with memchr and
+   the SSE2 pair checks. */
+static int crioimg__ref_match_long(crioimg__ref_match *m, const crioimg__ref_masks *k, const char *s, size_t n, int prefixed)
+{
+    const char *p = (const char *)memchr(s, '@', n), *q;
+    size_t at = p ? (size_t)(p - s) : n, fs, ls, name_end;
+    if (!k->slash) return -1;  /* a first component over 64 bytes: the portable path */
+    fs = crioimg__ctz(k->slash);
+    for (ls = at; ls > fs && s[ls - 1] != '/'; ls--) {}
+    ls--;  /* the last '/' before the '@' */
+    q = (const char *)memchr(s + ls + 1, ':', at - ls - 1);
+    name_end = q ? (size_t)(q - s) : at;
+    if (!crioimg__ref_path_ok(s + fs + 1, name_end - fs - 1, 0)) return 0;
+    m->name = s;
+    m->name_len = name_end;
+    m->domain_len = 0;
+    if (prefixed || !crioimg__ref_domain_bits(k, s, fs)) {
+        if (!crioimg__ref_path_bits(k, 0, fs)) return 0;
+    } else {
+        m->domain_len = fs;
+    }
+    m->tag = NULL; m->tag_len = 0;
+    if (q) {
+        m->tag = q + 1;
+        m->tag_len = at - name_end - 1;
+        if (!crioimg__ref_tag(m->tag, m->tag_len)) return 0;
+    }
+    return crioimg__ref_fast_digest(m, s, at, n);
+}
+
 /* 1 matched, 0 no match here, -1 not for the fast path: either way the portable path decides then.
    kp holds the masks of s (covering kp->covered bytes of it). */
 static int crioimg__ref_match_fast(crioimg__ref_match *m, const crioimg__ref_masks *kp, const char *s, size_t n, int prefixed)
 {
     const crioimg__ref_masks *k = kp;
     crioimg__mask sl, c;
-    size_t at, name_end, fs = 0, i;
+    size_t at, name_end, fs = 0;
     if (n == 0 || s[0] == '[') return -1;
     if (k->at) at = crioimg__ctz(k->at);
     else if (n <= k->covered) at = n;
-    else return -1;
+    else return crioimg__ref_match_long(m, k, s, n, prefixed);
     sl = k->slash & crioimg__bits(0, at);
     c = k->colon & crioimg__bits(0, at);
     if (sl) {
@@ -546,21 +602,7 @@ static int crioimg__ref_match_fast(crioimg__ref_match *m, const crioimg__ref_mas
         m->tag = s + name_end + 1;
         m->tag_len = at - name_end - 1;
     }
-    m->digest = NULL; m->digest_len = 0; m->digest_ok = 0;
-    if (at < n) {
-        const char *d = s + at + 1;
-        m->digest = d;
-        m->digest_len = n - at - 1;
-        if (m->digest_len == 71 && memcmp(d, "sha256:", 7) == 0) {
-            unsigned bad = 0;
-            for (i = 7; i < 71; i++) bad |= !CRIOIMG__IS(d[i], CRIOIMG__C_LHEX);  /* fixed trip count */
-            if (bad) return -1;
-            m->digest_ok = 1;
-        } else if (!crioimg__ref_digest_grammar(d, m->digest_len)) {
-            return 0;
-        }
-    }
-    return 1;
+    return crioimg__ref_fast_digest(m, s, at, n);
 }
 #endif
 
@@ -638,26 +680,37 @@ static crioimg_result crioimg__ref_fill(crioimg_ref *out, const char *prefix, si
         crioimg__ref_zero(out);
         return r;
     }
-    memcpy(out->name, prefix, plen);
+    if (plen == 18) memcpy(out->name, prefix, 18);  /* constant sizes: inlined stores, not calls */
+    else if (plen == 10) memcpy(out->name, prefix, 10);
     memcpy(out->name + plen, m->name, m->name_len);
     out->name[plen + m->name_len] = '\0';
     out->name_len = (unsigned short)(plen + m->name_len);
     out->domain_len = (unsigned short)(plen ? 9 /* "docker.io" */ : m->domain_len);
     crioimg__ref_set(out->tag, &out->tag_len, m->tag, m->tag_len);
-    crioimg__ref_set(out->digest, &out->digest_len, m->digest, m->digest_len);
+    if (m->digest_len == 71) {  /* sha256: the usual digest */
+        memcpy(out->digest, m->digest, 71);
+        out->digest[71] = '\0';
+        out->digest_len = 71;
+    } else {
+        crioimg__ref_set(out->digest, &out->digest_len, m->digest, m->digest_len);
+    }
     return CRIOIMG_OK;
 }
 
 /* Parse over prefix + s, where prefix is "" or a normalisation prefix ending in '/'. */
-static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, size_t plen, const char *s, size_t n)
+static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, size_t plen, const char *s, size_t n, int try_fast)
 {
     crioimg__ref_match m;
     int ok = -1;
 #ifdef CRIOIMG__SSE2
-    crioimg__ref_masks k;
-    crioimg__ref_classify(&k, s, n);
-    ok = crioimg__ref_match_fast(&m, &k, s, n, plen != 0);
-    if (ok == 1) return crioimg__ref_fill(out, prefix, plen, &m);
+    if (try_fast) {
+        crioimg__ref_masks k;
+        crioimg__ref_classify(&k, s, n);
+        ok = crioimg__ref_match_fast(&m, &k, s, n, plen != 0);
+        if (ok == 1) return crioimg__ref_fill(out, prefix, plen, &m);
+    }
+#else
+    (void)try_fast;
 #endif
     ok = crioimg__ref_match_parts(&m, s, n, plen != 0, 0);
     if (!ok) {
@@ -682,7 +735,7 @@ crioimg_result crioimg_ref_parse(crioimg_ref *out, const char *s, size_t n)
 {
     if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
     if (s == NULL) s = "";
-    return crioimg__ref_parse(out, "", 0, s, n);
+    return crioimg__ref_parse(out, "", 0, s, n, 1);
 }
 
 static int crioimg__ref_is(const char *s, size_t n, const char *lit)
@@ -709,13 +762,14 @@ crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, siz
         size_t off = 0;
         crioimg__ref_classify(&k, s, n);
         sl = k.slash;
-        if (sl || n <= k.covered) {
+        /* with an '@' the masks cover the whole name (a '/' after it fails the digest anyway) */
+        if (sl || k.at || n <= k.covered) {
             size_t fs = sl ? crioimg__ctz(sl) : n;
             if (!sl) plen = 18;
             else if (!((k.dot | k.colon) & crioimg__bits(0, fs)) && !crioimg__ref_is(s, fs, "localhost")) plen = 10;
             else if (crioimg__ref_is(s, fs, "index.docker.io") || crioimg__ref_is(s, fs, "docker.io")) {
                 off = fs + 1;
-                plen = (sl >> off) ? 10 : (n <= k.covered ? 18 : 0);
+                plen = (sl >> off) ? 10 : ((k.at || n <= k.covered) ? 18 : 0);
             }
             if (off == 0 || plen) {
                 if (off) crioimg__ref_masks_shift(&k, off);
@@ -741,7 +795,7 @@ crioimg_result crioimg_ref_parse_normalized(crioimg_ref *out, const char *s, siz
         rem_n = n - i - 1;
         plen = memchr(rem, '/', rem_n) ? 10 : 18;            /* one component: "library/" */
     }                                                         /* else: Go parses s itself */
-    r = crioimg__ref_parse(out, lib_prefix, plen, rem, rem_n);
+    r = crioimg__ref_parse(out, lib_prefix, plen, rem, rem_n, 0);  /* the fast path was tried above */
     if (r == CRIOIMG_OK) return r;  /* a parsed path is lowercase, so Go's check below passed */
     /* Go checks first that the remote name (up to the first ':') is what strings.ToLower leaves
        unchanged; that error wins over Parse's */
