@@ -17,6 +17,7 @@
      CRIOIMG_MALLOC, CRIOIMG_REALLOC, CRIOIMG_FREE
                                      replace libc's allocator; define all three or none
      CRIOIMG_ASSERT(x)               replace assert() (used for programmer errors only, never for input)
+     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64); the portable code decides alike
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls
 
