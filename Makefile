@@ -15,7 +15,7 @@ FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all test asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/test_crioimg $(B)/fuzz_replay
+all: $(B)/crioimg $(B)/minimal $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -37,6 +37,15 @@ $(B)/minimal: examples/minimal.c crioimg.h | $(B)
 
 $(B)/test_crioimg: $(TESTSRC) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ tests/test_all.c
+
+# the same without the SSE2 fast paths: the portable code must give every answer alone too
+$(B)/portable/crioimg: examples/crioimg.c crioimg.h
+	@mkdir -p $(B)/portable
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_NO_SIMD -o $@ examples/crioimg.c
+
+$(B)/portable/test_crioimg: $(TESTSRC) crioimg.h
+	@mkdir -p $(B)/portable
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_NO_SIMD -o $@ tests/test_all.c
 
 # every fuzz target linked with a plain main() that feeds it each file of its corpus
 $(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)

@@ -787,6 +787,15 @@ static int crioimg__ref_upper_or_high(const char *s, size_t n)
         acc = _mm_or_si128(acc, _mm_or_si128(crioimg__sse_range(v, 'A', 'Z'), _mm_cmplt_epi8(v, _mm_setzero_si128())));
     }
     any = (unsigned)_mm_movemask_epi8(acc);
+#else
+    for (; i + 8 <= n; i += 8) {  /* eight bytes at a time (Bit Twiddling Hacks' hasbetween) */
+        const unsigned long long ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+        unsigned long long w, low7;
+        memcpy(&w, s + i, 8);
+        if (w & high) return 1;
+        low7 = w & ~high;
+        if ((ones * (127 + 'Z' + 1) - low7) & ~w & (low7 + ones * (127 - ('A' - 1))) & high) return 1;
+    }
 #endif
     for (; i < n; i++) any |= (unsigned)((unsigned)((unsigned char)s[i] - 'A') < 26u) | ((unsigned char)s[i] >> 7);
     return any != 0;
