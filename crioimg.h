@@ -85,7 +85,22 @@ extern "C" {
     X(ERR_DIGEST_UNSUPPORTED, -122, "unsupported digest algorithm") \
     X(ERR_IMAGE_NAME_NO_COLON,-130, "invalid image name, expected colon-separated transport:reference") \
     X(ERR_IMAGE_NAME_TRANSPORT,-131,"invalid image name, unknown transport") \
-    X(ERR_IMAGE_NAME_INVALID, -132, "invalid image name for its transport")
+    X(ERR_IMAGE_NAME_INVALID, -132, "invalid image name for its transport") \
+    X(ERR_DIGEST_MISMATCH,    -123, "content does not match its digest") \
+    X(ERR_SIZE_MISMATCH,      -124, "content does not match its size") \
+    X(ERR_TOO_BIG,            -7,   "exceeded maximum allowed size") \
+    X(ERR_JSON_SYNTAX,        -140, "invalid JSON") \
+    X(ERR_JSON_TOO_BIG,       -141, "JSON document too large") \
+    X(ERR_JSON_TOO_DEEP,      -142, "JSON nested too deeply") \
+    X(ERR_JSON_DUPLICATE,     -143, "duplicate key in JSON object") \
+    X(ERR_JSON_UTF8,          -144, "invalid UTF-8 in JSON") \
+    X(ERR_JSON_TYPE,          -145, "JSON value of the wrong type") \
+    X(ERR_JSON_RANGE,         -146, "JSON number out of range") \
+    X(ERR_MANIFEST_INVALID,   -150, "invalid manifest") \
+    X(ERR_MANIFEST_UNSUPPORTED, -151, "unsupported manifest type") \
+    X(ERR_MANIFEST_AMBIGUOUS, -152, "ambiguous manifest: both manifests and layers or config") \
+    X(ERR_MANIFEST_MEDIA_TYPE, -153, "manifest media type does not match its Content-Type") \
+    X(ERR_PLATFORM_NOT_FOUND, -154, "no image in the index matches the platform")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

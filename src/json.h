@@ -1,0 +1,99 @@
+/* ---------------------------------------------------------------------------------------------------
+   json: a strict RFC 8259 reader and an escaping writer
+
+   The reader takes a whole document in a buffer and produces a flat array of tokens that point into the
+   buffer (nothing is copied; strings are unescaped on demand). It is strict: UTF-8 validated, no
+   trailing commas, comments, NaN, leading zeros or lone surrogates; one value per document, only
+   whitespace around it. It is bounded: a size cap (read to cap+1 and refused), a depth cap kept with an
+   explicit stack (input never deepens the C stack), a token cap. Duplicate keys inside one object are
+   reported (crioimg_json_opts.allow_duplicates says whether that is an error); numbers keep their text
+   and are range-checked when read as integers. Errors carry the byte offset and a message.
+   --------------------------------------------------------------------------------------------------- */
+
+typedef enum crioimg_json_type {
+    CRIOIMG_JSON_NULL = 0,
+    CRIOIMG_JSON_FALSE,
+    CRIOIMG_JSON_TRUE,
+    CRIOIMG_JSON_NUMBER,
+    CRIOIMG_JSON_STRING,
+    CRIOIMG_JSON_ARRAY,
+    CRIOIMG_JSON_OBJECT
+} crioimg_json_type;
+
+/* One value. Tokens are in document order: a container is followed by its children, an object's
+   children alternate key (a STRING token) and value. */
+typedef struct crioimg_json_token {
+    unsigned char type;    /* crioimg_json_type */
+    unsigned char escaped; /* STRING: holds at least one backslash escape */
+    size_t start, len;     /* the raw text: STRING without its quotes, NUMBER as written, containers whole */
+    size_t count;          /* ARRAY: elements; OBJECT: members (key/value pairs) */
+    size_t next;           /* index of the first token after this value and its children (the sibling) */
+} crioimg_json_token;
+
+typedef struct crioimg_json_opts {
+    size_t max_size;        /* bytes; 0 = 4 MiB */
+    size_t max_depth;       /* nesting; 0 = 64 */
+    size_t max_tokens;      /* 0 = max_size / 2 + 1 (every token takes at least 2 bytes but the root) */
+    int allow_duplicates;   /* 0: a repeated key in one object is CRIOIMG_ERR_JSON_DUPLICATE */
+    crioimg_allocator alloc; /* zeroed = the default allocator */
+} crioimg_json_opts;
+
+typedef struct crioimg_json {
+    const char *buf;          /* the parsed text (borrowed: must outlive the document) */
+    size_t len;
+    crioimg_json_token *tok;  /* tok[0] is the root */
+    size_t ntok;
+    size_t err_offset;        /* on error: the byte offset where it was found */
+    char err[128];            /* on error: what was wrong, e.g. "duplicate key \"layers\"" */
+    crioimg_allocator alloc;
+} crioimg_json;
+
+#define CRIOIMG_JSON_NONE ((size_t)-1)
+
+/* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err
+   and doc->err_offset say why and where, and nothing needs freeing (freeing is harmless). opts may be
+   NULL. Results: OK, ERR_JSON_SYNTAX, ERR_JSON_TOO_BIG, ERR_JSON_TOO_DEEP, ERR_JSON_DUPLICATE,
+   ERR_JSON_UTF8, ERR_NOMEM, ERR_INVALID_ARGS. */
+CRIOIMG_API crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len, const crioimg_json_opts *opts);
+CRIOIMG_API void crioimg_json_free(crioimg_json *doc);
+
+/* The value of key in the object at token obj, or CRIOIMG_JSON_NONE (also when obj is not an object).
+   Keys are compared after unescaping, byte for byte (JSON keys are case-sensitive: "Layers" is not
+   "layers"). Linear in the object's size. */
+CRIOIMG_API size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const char *key);
+/* Children: the first is obj + 1 (when count > 0), each next is doc->tok[i].next. For objects, i is a
+   key and i + 1 its value. */
+
+/* A STRING token unescaped into out (cap bytes with the NUL). Returns the full length; out is truncated
+   when that is >= cap. Never fails: the reader already validated the escapes. */
+CRIOIMG_API size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap);
+/* 1 when the STRING token equals s[0, n) after unescaping, else 0 (also for other types). */
+CRIOIMG_API int crioimg_json_string_eq(const crioimg_json *doc, size_t tok, const char *s, size_t n);
+/* A NUMBER token as an integer in [min, max]: ERR_JSON_TYPE for another type or a fraction/exponent
+   that is not integral, ERR_JSON_RANGE when out of range ("1e3" is 1000; "1.5" is ERR_JSON_TYPE). */
+CRIOIMG_API crioimg_result crioimg_json_int(const crioimg_json *doc, size_t tok, long long min, long long max, long long *out);
+
+/* ---- writer: appends to a growable buffer; every string is escaped (crioimg_json_quote's rules) ---- */
+
+typedef struct crioimg_json_writer {
+    char *buf;             /* the text so far (NUL-terminated), owned by the writer */
+    size_t len, cap;
+    size_t depth;
+    unsigned long long first; /* bit d: the next item at depth d is the first in its container */
+    int failed;            /* an allocation failed: everything after is dropped; finish reports it */
+    crioimg_allocator alloc;
+} crioimg_json_writer;
+
+CRIOIMG_API void crioimg_json_writer_init(crioimg_json_writer *w, const crioimg_allocator *alloc);
+CRIOIMG_API void crioimg_json_write_object_begin(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_object_end(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_array_begin(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_array_end(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_key(crioimg_json_writer *w, const char *key, size_t n);
+CRIOIMG_API void crioimg_json_write_string(crioimg_json_writer *w, const char *s, size_t n);
+CRIOIMG_API void crioimg_json_write_int(crioimg_json_writer *w, long long v);
+CRIOIMG_API void crioimg_json_write_bool(crioimg_json_writer *w, int v);
+CRIOIMG_API void crioimg_json_write_null(crioimg_json_writer *w);
+/* OK and the text (owned by the writer until crioimg_json_writer_free), or ERR_NOMEM. */
+CRIOIMG_API crioimg_result crioimg_json_writer_finish(crioimg_json_writer *w, const char **text, size_t *len);
+CRIOIMG_API void crioimg_json_writer_free(crioimg_json_writer *w);
