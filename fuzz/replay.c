@@ -22,7 +22,7 @@ static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
         if (f) fclose(f);
         return 0;
     }
-    buf = (uint8_t *)malloc((size_t)n + 1);  /* exactly n bytes are used: ASan sees any read past them */
+    buf = (uint8_t *)malloc(n ? (size_t)n : 1);  /* exactly n bytes: ASan sees any read past them */
     if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); fclose(f); return 0; }
     fclose(f);
     run(buf, (size_t)n);
