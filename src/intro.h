@@ -37,6 +37,7 @@
 #define CRIOIMG_VERSION_STRING "0.1.0"
 
 #include <stddef.h>
+#include <stdint.h>   /* the hash contexts' fixed-width words */
 
 #ifndef CRIOIMG_API
 #  ifdef CRIOIMG_STATIC
