@@ -17,9 +17,11 @@
      CRIOIMG_MALLOC, CRIOIMG_REALLOC, CRIOIMG_FREE
                                      replace libc's allocator; define all three or none
      CRIOIMG_ASSERT(x)               replace assert() (used for programmer errors only, never for input)
-     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64); the portable code decides alike
+     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
+                                     code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
-     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls
+     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
+                                     SHA-256 as a path (link with -lmbedcrypto)
 
    CONVENTIONS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
@@ -2188,11 +2190,12 @@ static void crioimg__out_size(crioimg__out *o, size_t v)
     crioimg__out_put(o, d + i, sizeof d - i);
 }
 
-/* "'x' at offset 7" (a byte that cannot be shown as it is: "byte 0x0a at offset 7") */
+/* "'x' at offset 7"; a byte that cannot be shown plainly (a space, a quote, a control or non-ASCII byte)
+   as "byte 0x0a at offset 7" */
 static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
 {
     unsigned char u = (unsigned char)c;
-    if (u > 0x20 && u < 0x7f && u != '\'') {
+    if (u > 0x20 && u < 0x7f && u != '\'' && u != '"' && u != '\\') {
         char q[3];
         q[0] = '\''; q[1] = c; q[2] = '\'';
         crioimg__out_put(o, q, 3);

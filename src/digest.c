@@ -103,11 +103,12 @@ static void crioimg__out_size(crioimg__out *o, size_t v)
     crioimg__out_put(o, d + i, sizeof d - i);
 }
 
-/* "'x' at offset 7" (a byte that cannot be shown as it is: "byte 0x0a at offset 7") */
+/* "'x' at offset 7"; a byte that cannot be shown plainly (a space, a quote, a control or non-ASCII byte)
+   as "byte 0x0a at offset 7" */
 static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
 {
     unsigned char u = (unsigned char)c;
-    if (u > 0x20 && u < 0x7f && u != '\'') {
+    if (u > 0x20 && u < 0x7f && u != '\'' && u != '"' && u != '\\') {
         char q[3];
         q[0] = '\''; q[1] = c; q[2] = '\'';
         crioimg__out_put(o, q, 3);
