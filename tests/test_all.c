@@ -21,11 +21,13 @@ static void t_free(void *p) { free(p); }
 #include "test_core.c"
 #include "test_ref.c"
 #include "test_image_name.c"
+#include "test_digest.c"
 
 int main(void)
 {
     test_core();
     test_ref();
     test_image_name();
+    test_digest();
     return tests_done();
 }
