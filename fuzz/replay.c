@@ -5,12 +5,14 @@
 #include "../crioimg.h"
 #define CRIOIMG_FUZZ_REPLAY 1
 #include "fuzz_ref.c"
+#include "fuzz_json.c"
 
 #include <dirent.h>
 #include <stdio.h>
 
 static const struct { const char *name; int (*run)(const uint8_t *, size_t); } targets[] = {
     { "ref", fuzz_ref },
+    { "json", fuzz_json },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
