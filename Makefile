@@ -14,7 +14,7 @@ WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werro
 CFLAGS  ?= -O2 -g
 B        = build
 SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
-TESTSRC  = $(wildcard tests/*.c tests/*.h)
+TESTSRC  = $(wildcard tests/*.c tests/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
 FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean

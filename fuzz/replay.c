@@ -6,6 +6,7 @@
 #define CRIOIMG_FUZZ_REPLAY 1
 #include "fuzz_ref.c"
 #include "fuzz_digest.c"
+#include "fuzz_json.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 static const struct { const char *name; int (*run)(const uint8_t *, size_t); } targets[] = {
     { "ref", fuzz_ref },
     { "digest", fuzz_digest },
+    { "json", fuzz_json },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
