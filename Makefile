@@ -1,19 +1,23 @@
 # crioimg: `make` builds everything (build/crioimg, examples, tests); `make test` runs every test.
 # Other targets: asan (tests under ASan+UBSan with clang), compile-checks (C++, CRIOIMG_STATIC in two
-# translation units, gcc and clang strict), fuzz (libFuzzer targets), fuzz-replay (corpus through a
-# plain driver), bench (bench/run), amalgamate / check-amalgamation.
+# translation units, gcc and clang strict), test-arm64 (unit and CLI tests cross-built for aarch64, run
+# under qemu-user: the ARMv8 SHA-256 path), test-mbedtls (unit tests with mbedtls's SHA-256 as one more
+# path), fuzz (libFuzzer targets), fuzz-replay (corpus through a plain driver), bench (bench/run),
+# amalgamate / check-amalgamation.
 
 CC      ?= cc
 CLANG   ?= clang
 CXX     ?= g++
+AARCH64_CC ?= aarch64-linux-gnu-gcc
+QEMU_AARCH64 ?= qemu-aarch64
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= -O2 -g
 B        = build
 SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
-TESTSRC  = $(wildcard tests/*.c tests/*.h)
+TESTSRC  = $(wildcard tests/*.c tests/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
 FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all test asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/minimal $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
@@ -64,6 +68,24 @@ asan: crioimg.h | $(B)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/fuzz_replay fuzz/replay.c
 	CRIOIMG_BUILD=$(B)/asan tests/run
+
+# Cross-built for aarch64 (static, so qemu-user needs no sysroot) and run under qemu-user, whose default
+# CPU has the SHA-256 instructions: the unit tests print which SHA-256 paths they compared. The CLI tests
+# run the arm64 build through a small wrapper.
+test-arm64: crioimg.h | $(B)
+	@mkdir -p $(B)/arm64
+	$(AARCH64_CC) $(WARN) $(CFLAGS) -static -o $(B)/arm64/test_crioimg tests/test_all.c
+	$(AARCH64_CC) $(WARN) $(CFLAGS) -static -o $(B)/arm64/crioimg examples/crioimg.c
+	@printf '#!/bin/sh\nexec $(QEMU_AARCH64) "$$(dirname "$$0")/crioimg" "$$@"\n' > $(B)/arm64/crioimg-qemu
+	@chmod +x $(B)/arm64/crioimg-qemu
+	$(QEMU_AARCH64) $(B)/arm64/test_crioimg
+	tests/cli.sh $(B)/arm64/crioimg-qemu
+
+# mbedtls's SHA-256 as one more path, compared with the others like them.
+test-mbedtls: crioimg.h | $(B)
+	@mkdir -p $(B)/mbedtls
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/test_crioimg tests/test_all.c -lmbedcrypto
+	$(B)/mbedtls/test_crioimg
 
 compile-checks: crioimg.h | $(B)
 	tests/compile/run

@@ -17,9 +17,11 @@
      CRIOIMG_MALLOC, CRIOIMG_REALLOC, CRIOIMG_FREE
                                      replace libc's allocator; define all three or none
      CRIOIMG_ASSERT(x)               replace assert() (used for programmer errors only, never for input)
-     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64); the portable code decides alike
+     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
+                                     code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
-     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls
+     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
+                                     SHA-256 as a path (link with -lmbedcrypto)
 
    CONVENTIONS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
@@ -36,6 +38,7 @@
 #define CRIOIMG_VERSION_STRING "0.1.0"
 
 #include <stddef.h>
+#include <stdint.h>   /* the hash contexts' fixed-width words */
 
 #ifndef CRIOIMG_API
 #  ifdef CRIOIMG_STATIC
@@ -155,10 +158,12 @@ CRIOIMG_API size_t crioimg_json_quote(char *out, size_t cap, const char *s, size
      String, FamiliarString      crioimg_ref_string, crioimg_ref_familiar_string
      FamiliarName, FamiliarMatch crioimg_ref_familiar_name, crioimg_ref_familiar_match
 
-   Inputs are (pointer, length): embedded NUL, newline and non-ASCII bytes are errors. Every parse is one
-   linear pass (at most two on failure, to tell "uppercase" from "invalid"); nothing is allocated.
-   On error the output struct is zeroed. The error texts are Go's (crioimg_result_str); where Go puts the
-   input into the text, crioimg_ref_error_message() formats it the same way.
+   Inputs are (pointer, length): embedded NUL, newline and non-ASCII bytes are errors. Every parse takes
+   a few linear passes at most (more only on failure, to find Go's error); nothing is allocated (the
+   failure path uses a 4 KiB stack buffer). The parse functions zero the output struct on any parse
+   error (not on ERR_INVALID_ARGS); with_tag/with_digest leave it untouched on error. The error texts are
+   Go's (crioimg_result_str); where Go puts the input into the text, crioimg_ref_error_message() formats
+   it the same way.
    --------------------------------------------------------------------------------------------------- */
 
 #define CRIOIMG_REF_NAME_MAX   255   /* NameTotalLengthMax: domain, '/' and path together */
@@ -226,9 +231,9 @@ CRIOIMG_API int crioimg_id_is_full(const char *s, size_t n);
    expands prefixes of 3 or more; ShortIdentifierRegexp wanted 6). */
 CRIOIMG_API int crioimg_id_is_prefix(const char *s, size_t n, size_t min_len);
 
-/* The error text Go gives for result r on input s, written like crioimg_ref_string (returns the full
-   length). Most texts are crioimg_result_str(r); ERR_REF_HEX_NAME, ERR_REF_NO_NAME and the image-name
-   errors include the input, as Go's do. */
+/* The error text Go gives for reference-parsing result r on input s, written like crioimg_ref_string
+   (returns the full length). Most texts are crioimg_result_str(r); ERR_REF_HEX_NAME and ERR_REF_NO_NAME
+   include the input, as Go's do. (Image-name errors get their full text from crioimg_image_name_parse.) */
 CRIOIMG_API size_t crioimg_ref_error_message(crioimg_result r, const char *s, size_t n, char *out, size_t cap);
 
 /* ---- transport-qualified image names (containers/image alltransports: "transport:reference") ---- */
@@ -257,20 +262,306 @@ typedef struct crioimg_image_name {
     int id_is_prefix;       /* containers-storage: id must be looked up in a store: a prefix of 3+ hex,
                                or a bare ID (Go accepts one only when its store has the image). With
                                has_ref also set, the store decides: an image with that ID, else the name */
-    long archive_index;     /* docker-archive ":@N"; -1 when not given */
+    long long archive_index; /* docker-archive ":@N"; -1 when not given */
     /* containers-storage store specifier "[driver@graphroot+runroot:opt,opt]"; empty spans when absent */
     crioimg_span driver, graph_root, run_root, options;
 } crioimg_image_name;
 
 /* alltransports.ParseImageName: "transport:rest", each transport parsing its rest as containers/image
    does. Spans borrow from s. On error, err (when not NULL) gets containers/image's error text for it,
-   truncated to errcap bytes with the NUL (CRIOIMG_IMAGE_NAME_ERR_MAX bytes hold any text for an input
-   of up to 1000 bytes; longer inputs are cut inside the message, never overflowed). */
+   truncated to errcap bytes with the NUL, never overflowed, and *errlen (when not NULL) its full length:
+   the text quotes the input, which may hold NUL bytes (Go's %s keeps them). CRIOIMG_IMAGE_NAME_ERR_MAX
+   bytes hold the text for inputs of a few hundred bytes; quoting can make a long input's text several
+   times longer. */
 #define CRIOIMG_IMAGE_NAME_ERR_MAX 4096
 CRIOIMG_API crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n,
-                                                    char *err, size_t errcap);
+                                                    char *err, size_t errcap, size_t *errlen);
 /* The transport's name as containers/image spells it ("docker", "containers-storage", ...); "" for NONE. */
 CRIOIMG_API const char *crioimg_transport_name(crioimg_transport t);
+
+/* ==== src/digest.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   digest: OCI digests, SHA-256, SHA-384, SHA-512
+
+   Digests as the OCI image-spec writes them:
+
+     digest    := algorithm ":" encoded
+     algorithm := component (separator component)*     component := [a-z0-9]+   separator := [+._-]
+     encoded   := [a-zA-Z0-9=_-]+
+
+   sha256 needs 64 lowercase hex digits, sha512 128; sha384 (go-digest knows it) 96. Any other algorithm
+   that fits the grammar parses, as CRIOIMG_DIGEST_UNKNOWN, so that a document naming one can still be
+   read; hashing and verifying refuse it (ERR_DIGEST_UNSUPPORTED). A parsed digest is safe to put into
+   a path or URL: its parts hold no '/', '.', ':' (past the first) or anything outside the grammar.
+
+   (crioimg_digest_validate, with the references, is go-digest's yes/no check; this is the parser.)
+
+   Hashing never allocates. SHA-256 has up to four paths, one chosen when a context is initialised:
+   x86-64 SHA-NI (CPUID) or ARMv8 crypto extensions (getauxval), else mbedtls's under
+   CRIOIMG_WITH_MBEDTLS, else portable C. crioimg_sha256_init_impl() forces one (for tests and hosts that
+   insist); every path gives the same bytes. SHA-384/512 are portable C.
+
+     crioimg_digest d;
+     if (crioimg_digest_parse(&d, s, n) != CRIOIMG_OK) ...;          d.algorithm, d.encoded: spans of s
+     crioimg_hasher h;
+     if (crioimg_hasher_init(&h, d.alg) != CRIOIMG_OK) ...;         unknown algorithm: refused
+     crioimg_hasher_update(&h, chunk, len);                          as often as needed
+     r = crioimg_hasher_verify(&h, &d);                              OK or ERR_DIGEST_MISMATCH
+   --------------------------------------------------------------------------------------------------- */
+
+typedef enum crioimg_digest_alg {
+    CRIOIMG_DIGEST_UNKNOWN = 0,  /* grammatical, not implemented: refused wherever content is verified */
+    CRIOIMG_DIGEST_SHA256,
+    CRIOIMG_DIGEST_SHA384,
+    CRIOIMG_DIGEST_SHA512
+} crioimg_digest_alg;
+
+#define CRIOIMG_DIGEST_BYTES_MAX  64   /* the longest hash (SHA-512) */
+#define CRIOIMG_DIGEST_STRING_MAX 135  /* the longest known digest string, "sha512:" + 128 hex */
+
+/* A parsed digest. The spans borrow from the parsed string. */
+typedef struct crioimg_digest {
+    crioimg_digest_alg alg;
+    crioimg_span algorithm;   /* "sha256" */
+    crioimg_span encoded;     /* what follows the ':' */
+} crioimg_digest;
+
+/* Parses s[0, n) as a digest. OK (also for an unknown algorithm: alg is then UNKNOWN);
+   ERR_DIGEST_FORMAT for anything outside the grammar, or a known algorithm's encoded part that is not
+   lowercase hex; ERR_DIGEST_LENGTH for a known algorithm's hex of the wrong length. On error *out is
+   zeroed. crioimg_digest_error_message() says what exactly is wrong. */
+CRIOIMG_API crioimg_result crioimg_digest_parse(crioimg_digest *out, const char *s, size_t n);
+/* A one-line text for result r of parsing s (or of verifying against it): the result's text, the input
+   quoted (the first 100 bytes, JSON-escaped) and what is wrong, e.g.
+   invalid checksum digest format: "sha256:../../x": '.' at offset 7 is not allowed in the encoded part
+   Written like snprintf: returns the full length; truncated when that is >= cap. */
+CRIOIMG_API size_t crioimg_digest_error_message(crioimg_result r, const char *s, size_t n, char *out, size_t cap);
+
+/* "sha256", "sha384", "sha512"; "" for UNKNOWN. */
+CRIOIMG_API const char *crioimg_digest_alg_name(crioimg_digest_alg a);
+/* The hash's size in bytes: 32, 48, 64; 0 for UNKNOWN. */
+CRIOIMG_API size_t crioimg_digest_alg_size(crioimg_digest_alg a);
+/* The algorithm named s[0, n) ("sha256" ...), or UNKNOWN. */
+CRIOIMG_API crioimg_digest_alg crioimg_digest_alg_from_name(const char *s, size_t n);
+
+/* ---- SHA-256 ---- */
+
+typedef enum crioimg_sha256_impl {
+    CRIOIMG_SHA256_AUTO = 0,     /* the fastest this CPU and build have */
+    CRIOIMG_SHA256_PORTABLE,
+    CRIOIMG_SHA256_X86_SHANI,    /* x86-64 SHA extensions (gcc/clang) */
+    CRIOIMG_SHA256_ARMV8,        /* ARMv8 crypto extensions (aarch64, gcc >= 8 or clang >= 16) */
+    CRIOIMG_SHA256_MBEDTLS       /* mbedtls_sha256_* (CRIOIMG_WITH_MBEDTLS) */
+} crioimg_sha256_impl;
+#define CRIOIMG_SHA256_IMPL_COUNT 5
+
+/* A SHA-256 context: caller-owned, nothing to free, may be copied to fork a hash. Fields are private.
+   Its layout is the same whatever the options (the union holds mbedtls's context when that path runs). */
+typedef struct crioimg_sha256_ctx {
+    union {
+        struct { uint32_t h[8]; uint64_t len; unsigned char buf[64]; } s;  /* len: bytes so far */
+        unsigned char ext[256];
+        uint64_t align_u64;
+        void *align_ptr;
+    } u;
+    unsigned impl;      /* crioimg_sha256_impl in use (never AUTO) */
+} crioimg_sha256_ctx;
+
+/* Starts a hash on the fastest path available. */
+CRIOIMG_API void crioimg_sha256_init(crioimg_sha256_ctx *c);
+/* Starts a hash on the given path: ERR_UNSUPPORTED (c set up for PORTABLE) when this CPU or build lacks
+   it. AUTO is the same as crioimg_sha256_init. */
+CRIOIMG_API crioimg_result crioimg_sha256_init_impl(crioimg_sha256_ctx *c, crioimg_sha256_impl impl);
+CRIOIMG_API void crioimg_sha256_update(crioimg_sha256_ctx *c, const void *data, size_t n);
+/* Writes the 32-byte hash and wipes the hash state (the path stays: see crioimg_sha256_reset). */
+CRIOIMG_API void crioimg_sha256_final(crioimg_sha256_ctx *c, unsigned char out[32]);
+/* Starts a new hash on the path c was initialised with, without asking the CPU again (CPUID costs
+   microseconds in a virtual machine: this is for hashing many small things). c must have been
+   initialised; a zeroed c gets crioimg_sha256_init. */
+CRIOIMG_API void crioimg_sha256_reset(crioimg_sha256_ctx *c);
+/* One-shot: out = SHA-256(data[0, n)). */
+CRIOIMG_API void crioimg_sha256(const void *data, size_t n, unsigned char out[32]);
+/* 1 when this CPU and build have the path; AUTO and PORTABLE always. Each call asks the CPU afresh. */
+CRIOIMG_API int crioimg_sha256_impl_available(crioimg_sha256_impl impl);
+/* "auto", "portable", "x86-shani", "armv8", "mbedtls"; "" for other values. */
+CRIOIMG_API const char *crioimg_sha256_impl_name(crioimg_sha256_impl impl);
+
+/* ---- SHA-512 and SHA-384 (portable C) ---- */
+
+typedef struct crioimg_sha512_ctx {
+    uint64_t h[8];
+    uint64_t len;       /* bytes so far */
+    unsigned char buf[128];
+    unsigned out_len;   /* 64, or 48 for SHA-384 */
+} crioimg_sha512_ctx;
+typedef crioimg_sha512_ctx crioimg_sha384_ctx;
+
+CRIOIMG_API void crioimg_sha512_init(crioimg_sha512_ctx *c);
+CRIOIMG_API void crioimg_sha512_update(crioimg_sha512_ctx *c, const void *data, size_t n);
+CRIOIMG_API void crioimg_sha512_final(crioimg_sha512_ctx *c, unsigned char out[64]);
+CRIOIMG_API void crioimg_sha512(const void *data, size_t n, unsigned char out[64]);
+CRIOIMG_API void crioimg_sha384_init(crioimg_sha384_ctx *c);
+CRIOIMG_API void crioimg_sha384_update(crioimg_sha384_ctx *c, const void *data, size_t n);
+CRIOIMG_API void crioimg_sha384_final(crioimg_sha384_ctx *c, unsigned char out[48]);
+CRIOIMG_API void crioimg_sha384(const void *data, size_t n, unsigned char out[48]);
+
+/* ---- any known algorithm ---- */
+
+typedef struct crioimg_hasher {
+    crioimg_digest_alg alg;
+    union { crioimg_sha256_ctx sha256; crioimg_sha512_ctx sha512; } u;
+} crioimg_hasher;
+
+/* ERR_DIGEST_UNSUPPORTED for UNKNOWN (or any value outside the enum). */
+CRIOIMG_API crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg);
+CRIOIMG_API void crioimg_hasher_update(crioimg_hasher *h, const void *data, size_t n);
+/* Writes the hash (crioimg_digest_alg_size(h->alg) bytes, at most CRIOIMG_DIGEST_BYTES_MAX) and returns
+   its size; wipes the hash state (algorithm and path stay, for crioimg_hasher_reset). */
+CRIOIMG_API size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out);
+/* Starts a new hash with h's algorithm (and SHA-256 path), as crioimg_sha256_reset. */
+CRIOIMG_API void crioimg_hasher_reset(crioimg_hasher *h);
+/* Finishes as "sha256:<lowercase hex>" into out (cap bytes with the NUL; CRIOIMG_DIGEST_STRING_MAX + 1
+   always suffices); returns the full length, truncated as snprintf when that is >= cap. */
+CRIOIMG_API size_t crioimg_hasher_final_string(crioimg_hasher *h, char *out, size_t cap);
+/* Finishes and compares with want: OK, ERR_DIGEST_MISMATCH, or ERR_DIGEST_UNSUPPORTED when want's
+   algorithm is not the hasher's (an unknown algorithm never verifies). Either way h is wiped as by final. */
+CRIOIMG_API crioimg_result crioimg_hasher_verify(crioimg_hasher *h, const crioimg_digest *want);
+/* One-shot: does data[0, n) hash to want? OK, ERR_DIGEST_MISMATCH or ERR_DIGEST_UNSUPPORTED. */
+CRIOIMG_API crioimg_result crioimg_digest_verify(const crioimg_digest *want, const void *data, size_t n);
+
+/* ==== src/json.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   json: a strict RFC 8259 reader and an escaping writer
+
+   The reader takes a whole document in a buffer and produces a flat array of tokens that point into the
+   buffer (nothing is copied; strings are unescaped on demand). It is strict: UTF-8 validated, no
+   trailing commas, comments, NaN, leading zeros or lone surrogates; one value per document, only
+   whitespace (space, tab, CR, LF) around it; no byte order mark. It is bounded: a size cap (read to
+   cap+1 and refused), a depth cap kept with an explicit stack (input never deepens the C stack), a token
+   cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
+   in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
+   keep their text and are range-checked when read as integers. Errors carry the byte offset and a
+   message.
+
+   Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
+   grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
+   up to about 20 times the input. Pass a smaller max_tokens where documents are known to be small.
+   --------------------------------------------------------------------------------------------------- */
+
+typedef enum crioimg_json_type {
+    CRIOIMG_JSON_NULL = 0,
+    CRIOIMG_JSON_FALSE,
+    CRIOIMG_JSON_TRUE,
+    CRIOIMG_JSON_NUMBER,
+    CRIOIMG_JSON_STRING,
+    CRIOIMG_JSON_ARRAY,
+    CRIOIMG_JSON_OBJECT
+} crioimg_json_type;
+
+/* One value. Tokens are in document order: a container is followed by its children, an object's
+   children alternate key (a STRING token) and value. */
+typedef struct crioimg_json_token {
+    unsigned char type;    /* crioimg_json_type */
+    unsigned char escaped; /* STRING: holds at least one backslash escape */
+    size_t start, len;     /* the raw text: STRING without its quotes, NUMBER as written, containers whole */
+    size_t count;          /* ARRAY: elements; OBJECT: members (key/value pairs) */
+    size_t next;           /* index of the first token after this value and its children (the sibling) */
+} crioimg_json_token;
+
+typedef struct crioimg_json_opts {
+    size_t max_size;        /* bytes; 0 = 4 MiB. A longer input is ERR_JSON_TOO_BIG without being read */
+    size_t max_depth;       /* open containers: "1" is depth 0, "[]" 1, "[{}]" 2; 0 = 64 */
+    size_t max_tokens;      /* 0 = max_size / 2 + 1 (every token takes at least 2 bytes but the root);
+                               more tokens than this is ERR_JSON_TOO_BIG */
+    int allow_duplicates;   /* 0: a repeated key in one object is CRIOIMG_ERR_JSON_DUPLICATE */
+    crioimg_allocator alloc; /* zeroed = the default allocator */
+} crioimg_json_opts;
+
+typedef struct crioimg_json {
+    const char *buf;          /* the parsed text (borrowed: must outlive the document) */
+    size_t len;
+    crioimg_json_token *tok;  /* tok[0] is the root */
+    size_t ntok;
+    size_t err_offset;        /* on error: the byte offset where it was found */
+    char err[128];            /* on error: what was wrong, e.g. "duplicate key \"layers\"" */
+    crioimg_allocator alloc;
+} crioimg_json;
+
+#define CRIOIMG_JSON_NONE ((size_t)-1)
+
+/* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err
+   and doc->err_offset say why and where, and nothing needs freeing (freeing is harmless). opts may be
+   NULL. Results: OK, ERR_JSON_SYNTAX (also an empty document, a BOM, bytes after the value),
+   ERR_JSON_TOO_BIG (size or token cap), ERR_JSON_TOO_DEEP, ERR_JSON_DUPLICATE, ERR_JSON_UTF8 (invalid
+   UTF-8 in a string, or a \u escape of a lone surrogate), ERR_NOMEM, ERR_INVALID_ARGS (doc NULL, buf NULL
+   with len > 0, a half-set allocator). */
+CRIOIMG_API crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len, const crioimg_json_opts *opts);
+CRIOIMG_API void crioimg_json_free(crioimg_json *doc);
+
+/* Navigation. Every function below takes any token index: CRIOIMG_JSON_NONE or an index past the end
+   reads as "absent", so lookups chain: crioimg_json_int(d, crioimg_json_get(d, 0, "size"), ...). */
+
+/* The value of key in the object at token obj, or CRIOIMG_JSON_NONE (also when obj is not an object).
+   Keys are compared after unescaping, byte for byte (JSON keys are case-sensitive: "Layers" is not
+   "layers"). Linear in the object's size. When duplicates were allowed, the last one wins, as in Go's
+   encoding/json. */
+CRIOIMG_API size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const char *key);
+/* Children: the first is obj + 1 (when count > 0), each next is doc->tok[i].next. For objects, i is a
+   key and i + 1 its value. */
+
+/* A STRING token unescaped into out (cap bytes with the NUL; out may be NULL when cap is 0). Returns the
+   full length; out is truncated when that is >= cap. Never fails: the reader already validated the
+   escapes, so the result is valid UTF-8 (it may hold NUL bytes, from \u0000). 0 and "" for a token that
+   is not a STRING. */
+CRIOIMG_API size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap);
+/* 1 when the STRING token equals s[0, n) after unescaping, else 0 (also for other types). */
+CRIOIMG_API int crioimg_json_string_eq(const crioimg_json *doc, size_t tok, const char *s, size_t n);
+/* A NUMBER token as an integer in [min, max]: ERR_JSON_TYPE for another type or a fraction/exponent
+   that is not integral, ERR_JSON_RANGE when out of range ("1e3" is 1000, "1.0" is 1, "-0" is 0; "1.5"
+   and "1e-1" are ERR_JSON_TYPE; "1e400" is ERR_JSON_RANGE). Exact: no floating point is involved.
+   ERR_NOT_FOUND for an absent token, ERR_INVALID_ARGS when min > max. *out is set only on success. */
+CRIOIMG_API crioimg_result crioimg_json_int(const crioimg_json *doc, size_t tok, long long min, long long max, long long *out);
+
+/* ---- writer: appends to a growable buffer; every string is escaped (crioimg_json_quote's rules) ----
+   Compact output, no whitespace. The writer checks its calls: a key outside an object, a value in an
+   object without its key, a mismatched end, a second top-level value or an invalid number make it fail
+   with ERR_INVALID_ARGS; a 65th open container with ERR_JSON_TOO_DEEP; a failed allocation with
+   ERR_NOMEM. After the first failure every call is ignored and finish reports it, so callers check once,
+   at the end. Strings and keys that are not valid UTF-8 are written with U+FFFD (crioimg_json_quote).
+   Duplicate keys are the caller's to avoid: the writer does not remember keys. */
+
+#define CRIOIMG_JSON_WRITER_DEPTH 64   /* the bits of crioimg_json_writer.first */
+
+typedef struct crioimg_json_writer {
+    char *buf;             /* the text so far (NUL-terminated once anything is written), owned by the writer */
+    size_t len, cap;
+    size_t depth;          /* open containers, at most CRIOIMG_JSON_WRITER_DEPTH */
+    unsigned long long first;  /* bit d-1: the next item in the container at depth d is its first */
+    unsigned long long object; /* bit d-1: the container at depth d is an object */
+    int after_key;         /* a key was written; its value comes next */
+    int failed;            /* 0, or the first failure (a crioimg_result): everything after is dropped */
+    crioimg_allocator alloc;
+} crioimg_json_writer;
+
+/* alloc may be NULL (the default allocator); a half-set one makes the writer fail with ERR_INVALID_ARGS. */
+CRIOIMG_API void crioimg_json_writer_init(crioimg_json_writer *w, const crioimg_allocator *alloc);
+CRIOIMG_API void crioimg_json_write_object_begin(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_object_end(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_array_begin(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_array_end(crioimg_json_writer *w);
+CRIOIMG_API void crioimg_json_write_key(crioimg_json_writer *w, const char *key, size_t n);
+CRIOIMG_API void crioimg_json_write_string(crioimg_json_writer *w, const char *s, size_t n);
+CRIOIMG_API void crioimg_json_write_int(crioimg_json_writer *w, long long v);
+/* A number as text, written as is after checking it against RFC 8259's number grammar (for copying a
+   NUMBER token's text, which may not fit a long long). */
+CRIOIMG_API void crioimg_json_write_number(crioimg_json_writer *w, const char *text, size_t n);
+CRIOIMG_API void crioimg_json_write_bool(crioimg_json_writer *w, int v);
+CRIOIMG_API void crioimg_json_write_null(crioimg_json_writer *w);
+/* OK and the text (owned by the writer until crioimg_json_writer_free; text and len may be NULL), or the
+   first failure; ERR_INVALID_ARGS also when the document is not complete (nothing written, a container
+   left open, a key without its value). */
+CRIOIMG_API crioimg_result crioimg_json_writer_finish(crioimg_json_writer *w, const char **text, size_t *len);
+CRIOIMG_API void crioimg_json_writer_free(crioimg_json_writer *w);
 
 #ifdef __cplusplus
 }
@@ -1576,8 +1867,137 @@ crioimg_result crioimg_ref_familiar_match(const char *pattern, size_t n, const c
 
 /* ---- error texts that carry the input ---- */
 
-/* Go's %q (strconv.Quote) for the inputs that error texts quote: printable ASCII as is, the usual
-   backslash escapes, other bytes as \xNN; valid UTF-8 is kept (Go keeps printable runes). */
+/* Go's %q (strconv.Quote) for the inputs that error texts quote: printable runes as they are, the usual
+   backslash escapes, other runes as \uXXXX or \UXXXXXXXX, bytes that are not UTF-8 as \xNN. What is
+   printable is Go's strconv.IsPrint, from these tables of the runes it rejects: */
+/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go */
+static const unsigned short crioimg__print_bmp[][2] = {
+{0x80,0xa0},{0xad,0xad},{0x378,0x379},{0x380,0x383},{0x38b,0x38b},{0x38d,0x38d},{0x3a2,0x3a2},{0x530,0x530},
+{0x557,0x558},{0x58b,0x58c},{0x590,0x590},{0x5c8,0x5cf},{0x5eb,0x5ee},{0x5f5,0x605},{0x61c,0x61d},{0x6dd,0x6dd},
+{0x70e,0x70f},{0x74b,0x74c},{0x7b2,0x7bf},{0x7fb,0x7fc},{0x82e,0x82f},{0x83f,0x83f},{0x85c,0x85d},{0x85f,0x85f},
+{0x86b,0x89f},{0x8b5,0x8b5},{0x8c8,0x8d2},{0x8e2,0x8e2},{0x984,0x984},{0x98d,0x98e},{0x991,0x992},{0x9a9,0x9a9},
+{0x9b1,0x9b1},{0x9b3,0x9b5},{0x9ba,0x9bb},{0x9c5,0x9c6},{0x9c9,0x9ca},{0x9cf,0x9d6},{0x9d8,0x9db},{0x9de,0x9de},
+{0x9e4,0x9e5},{0x9ff,0xa00},{0xa04,0xa04},{0xa0b,0xa0e},{0xa11,0xa12},{0xa29,0xa29},{0xa31,0xa31},{0xa34,0xa34},
+{0xa37,0xa37},{0xa3a,0xa3b},{0xa3d,0xa3d},{0xa43,0xa46},{0xa49,0xa4a},{0xa4e,0xa50},{0xa52,0xa58},{0xa5d,0xa5d},
+{0xa5f,0xa65},{0xa77,0xa80},{0xa84,0xa84},{0xa8e,0xa8e},{0xa92,0xa92},{0xaa9,0xaa9},{0xab1,0xab1},{0xab4,0xab4},
+{0xaba,0xabb},{0xac6,0xac6},{0xaca,0xaca},{0xace,0xacf},{0xad1,0xadf},{0xae4,0xae5},{0xaf2,0xaf8},{0xb00,0xb00},
+{0xb04,0xb04},{0xb0d,0xb0e},{0xb11,0xb12},{0xb29,0xb29},{0xb31,0xb31},{0xb34,0xb34},{0xb3a,0xb3b},{0xb45,0xb46},
+{0xb49,0xb4a},{0xb4e,0xb54},{0xb58,0xb5b},{0xb5e,0xb5e},{0xb64,0xb65},{0xb78,0xb81},{0xb84,0xb84},{0xb8b,0xb8d},
+{0xb91,0xb91},{0xb96,0xb98},{0xb9b,0xb9b},{0xb9d,0xb9d},{0xba0,0xba2},{0xba5,0xba7},{0xbab,0xbad},{0xbba,0xbbd},
+{0xbc3,0xbc5},{0xbc9,0xbc9},{0xbce,0xbcf},{0xbd1,0xbd6},{0xbd8,0xbe5},{0xbfb,0xbff},{0xc0d,0xc0d},{0xc11,0xc11},
+{0xc29,0xc29},{0xc3a,0xc3c},{0xc45,0xc45},{0xc49,0xc49},{0xc4e,0xc54},{0xc57,0xc57},{0xc5b,0xc5f},{0xc64,0xc65},
+{0xc70,0xc76},{0xc8d,0xc8d},{0xc91,0xc91},{0xca9,0xca9},{0xcb4,0xcb4},{0xcba,0xcbb},{0xcc5,0xcc5},{0xcc9,0xcc9},
+{0xcce,0xcd4},{0xcd7,0xcdd},{0xcdf,0xcdf},{0xce4,0xce5},{0xcf0,0xcf0},{0xcf3,0xcff},{0xd0d,0xd0d},{0xd11,0xd11},
+{0xd45,0xd45},{0xd49,0xd49},{0xd50,0xd53},{0xd64,0xd65},{0xd80,0xd80},{0xd84,0xd84},{0xd97,0xd99},{0xdb2,0xdb2},
+{0xdbc,0xdbc},{0xdbe,0xdbf},{0xdc7,0xdc9},{0xdcb,0xdce},{0xdd5,0xdd5},{0xdd7,0xdd7},{0xde0,0xde5},{0xdf0,0xdf1},
+{0xdf5,0xe00},{0xe3b,0xe3e},{0xe5c,0xe80},{0xe83,0xe83},{0xe85,0xe85},{0xe8b,0xe8b},{0xea4,0xea4},{0xea6,0xea6},
+{0xebe,0xebf},{0xec5,0xec5},{0xec7,0xec7},{0xece,0xecf},{0xeda,0xedb},{0xee0,0xeff},{0xf48,0xf48},{0xf6d,0xf70},
+{0xf98,0xf98},{0xfbd,0xfbd},{0xfcd,0xfcd},{0xfdb,0xfff},{0x10c6,0x10c6},{0x10c8,0x10cc},{0x10ce,0x10cf},{0x1249,0x1249},
+{0x124e,0x124f},{0x1257,0x1257},{0x1259,0x1259},{0x125e,0x125f},{0x1289,0x1289},{0x128e,0x128f},{0x12b1,0x12b1},{0x12b6,0x12b7},
+{0x12bf,0x12bf},{0x12c1,0x12c1},{0x12c6,0x12c7},{0x12d7,0x12d7},{0x1311,0x1311},{0x1316,0x1317},{0x135b,0x135c},{0x137d,0x137f},
+{0x139a,0x139f},{0x13f6,0x13f7},{0x13fe,0x13ff},{0x1680,0x1680},{0x169d,0x169f},{0x16f9,0x16ff},{0x170d,0x170d},{0x1715,0x171f},
+{0x1737,0x173f},{0x1754,0x175f},{0x176d,0x176d},{0x1771,0x1771},{0x1774,0x177f},{0x17de,0x17df},{0x17ea,0x17ef},{0x17fa,0x17ff},
+{0x180e,0x180f},{0x181a,0x181f},{0x1879,0x187f},{0x18ab,0x18af},{0x18f6,0x18ff},{0x191f,0x191f},{0x192c,0x192f},{0x193c,0x193f},
+{0x1941,0x1943},{0x196e,0x196f},{0x1975,0x197f},{0x19ac,0x19af},{0x19ca,0x19cf},{0x19db,0x19dd},{0x1a1c,0x1a1d},{0x1a5f,0x1a5f},
+{0x1a7d,0x1a7e},{0x1a8a,0x1a8f},{0x1a9a,0x1a9f},{0x1aae,0x1aaf},{0x1ac1,0x1aff},{0x1b4c,0x1b4f},{0x1b7d,0x1b7f},{0x1bf4,0x1bfb},
+{0x1c38,0x1c3a},{0x1c4a,0x1c4c},{0x1c89,0x1c8f},{0x1cbb,0x1cbc},{0x1cc8,0x1ccf},{0x1cfb,0x1cff},{0x1dfa,0x1dfa},{0x1f16,0x1f17},
+{0x1f1e,0x1f1f},{0x1f46,0x1f47},{0x1f4e,0x1f4f},{0x1f58,0x1f58},{0x1f5a,0x1f5a},{0x1f5c,0x1f5c},{0x1f5e,0x1f5e},{0x1f7e,0x1f7f},
+{0x1fb5,0x1fb5},{0x1fc5,0x1fc5},{0x1fd4,0x1fd5},{0x1fdc,0x1fdc},{0x1ff0,0x1ff1},{0x1ff5,0x1ff5},{0x1fff,0x200f},{0x2028,0x202f},
+{0x205f,0x206f},{0x2072,0x2073},{0x208f,0x208f},{0x209d,0x209f},{0x20c0,0x20cf},{0x20f1,0x20ff},{0x218c,0x218f},{0x2427,0x243f},
+{0x244b,0x245f},{0x2b74,0x2b75},{0x2b96,0x2b96},{0x2c2f,0x2c2f},{0x2c5f,0x2c5f},{0x2cf4,0x2cf8},{0x2d26,0x2d26},{0x2d28,0x2d2c},
+{0x2d2e,0x2d2f},{0x2d68,0x2d6e},{0x2d71,0x2d7e},{0x2d97,0x2d9f},{0x2da7,0x2da7},{0x2daf,0x2daf},{0x2db7,0x2db7},{0x2dbf,0x2dbf},
+{0x2dc7,0x2dc7},{0x2dcf,0x2dcf},{0x2dd7,0x2dd7},{0x2ddf,0x2ddf},{0x2e53,0x2e7f},{0x2e9a,0x2e9a},{0x2ef4,0x2eff},{0x2fd6,0x2fef},
+{0x2ffc,0x3000},{0x3040,0x3040},{0x3097,0x3098},{0x3100,0x3104},{0x3130,0x3130},{0x318f,0x318f},{0x31e4,0x31ef},{0x321f,0x321f},
+{0x9ffd,0x9fff},{0xa48d,0xa48f},{0xa4c7,0xa4cf},{0xa62c,0xa63f},{0xa6f8,0xa6ff},{0xa7c0,0xa7c1},{0xa7cb,0xa7f4},{0xa82d,0xa82f},
+{0xa83a,0xa83f},{0xa878,0xa87f},{0xa8c6,0xa8cd},{0xa8da,0xa8df},{0xa954,0xa95e},{0xa97d,0xa97f},{0xa9ce,0xa9ce},{0xa9da,0xa9dd},
+{0xa9ff,0xa9ff},{0xaa37,0xaa3f},{0xaa4e,0xaa4f},{0xaa5a,0xaa5b},{0xaac3,0xaada},{0xaaf7,0xab00},{0xab07,0xab08},{0xab0f,0xab10},
+{0xab17,0xab1f},{0xab27,0xab27},{0xab2f,0xab2f},{0xab6c,0xab6f},{0xabee,0xabef},{0xabfa,0xabff},{0xd7a4,0xd7af},{0xd7c7,0xd7ca},
+{0xd7fc,0xd7ff},{0xe000,0xf8ff},{0xfa6e,0xfa6f},{0xfada,0xfaff},{0xfb07,0xfb12},{0xfb18,0xfb1c},{0xfb37,0xfb37},{0xfb3d,0xfb3d},
+{0xfb3f,0xfb3f},{0xfb42,0xfb42},{0xfb45,0xfb45},{0xfbc2,0xfbd2},{0xfd40,0xfd4f},{0xfd90,0xfd91},{0xfdc8,0xfdef},{0xfdfe,0xfdff},
+{0xfe1a,0xfe1f},{0xfe53,0xfe53},{0xfe67,0xfe67},{0xfe6c,0xfe6f},{0xfe75,0xfe75},{0xfefd,0xff00},{0xffbf,0xffc1},{0xffc8,0xffc9},
+{0xffd0,0xffd1},{0xffd8,0xffd9},{0xffdd,0xffdf},{0xffe7,0xffe7},{0xffef,0xfffb},{0xfffe,0xffff},
+};
+static const unsigned long crioimg__print_astral[][2] = {
+{0x1000c,0x1000c},{0x10027,0x10027},{0x1003b,0x1003b},{0x1003e,0x1003e},{0x1004e,0x1004f},{0x1005e,0x1007f},
+{0x100fb,0x100ff},{0x10103,0x10106},{0x10134,0x10136},{0x1018f,0x1018f},{0x1019d,0x1019f},{0x101a1,0x101cf},
+{0x101fe,0x1027f},{0x1029d,0x1029f},{0x102d1,0x102df},{0x102fc,0x102ff},{0x10324,0x1032c},{0x1034b,0x1034f},
+{0x1037b,0x1037f},{0x1039e,0x1039e},{0x103c4,0x103c7},{0x103d6,0x103ff},{0x1049e,0x1049f},{0x104aa,0x104af},
+{0x104d4,0x104d7},{0x104fc,0x104ff},{0x10528,0x1052f},{0x10564,0x1056e},{0x10570,0x105ff},{0x10737,0x1073f},
+{0x10756,0x1075f},{0x10768,0x107ff},{0x10806,0x10807},{0x10809,0x10809},{0x10836,0x10836},{0x10839,0x1083b},
+{0x1083d,0x1083e},{0x10856,0x10856},{0x1089f,0x108a6},{0x108b0,0x108df},{0x108f3,0x108f3},{0x108f6,0x108fa},
+{0x1091c,0x1091e},{0x1093a,0x1093e},{0x10940,0x1097f},{0x109b8,0x109bb},{0x109d0,0x109d1},{0x10a04,0x10a04},
+{0x10a07,0x10a0b},{0x10a14,0x10a14},{0x10a18,0x10a18},{0x10a36,0x10a37},{0x10a3b,0x10a3e},{0x10a49,0x10a4f},
+{0x10a59,0x10a5f},{0x10aa0,0x10abf},{0x10ae7,0x10aea},{0x10af7,0x10aff},{0x10b36,0x10b38},{0x10b56,0x10b57},
+{0x10b73,0x10b77},{0x10b92,0x10b98},{0x10b9d,0x10ba8},{0x10bb0,0x10bff},{0x10c49,0x10c7f},{0x10cb3,0x10cbf},
+{0x10cf3,0x10cf9},{0x10d28,0x10d2f},{0x10d3a,0x10e5f},{0x10e7f,0x10e7f},{0x10eaa,0x10eaa},{0x10eae,0x10eaf},
+{0x10eb2,0x10eff},{0x10f28,0x10f2f},{0x10f5a,0x10faf},{0x10fcc,0x10fdf},{0x10ff7,0x10fff},{0x1104e,0x11051},
+{0x11070,0x1107e},{0x110bd,0x110bd},{0x110c2,0x110cf},{0x110e9,0x110ef},{0x110fa,0x110ff},{0x11135,0x11135},
+{0x11148,0x1114f},{0x11177,0x1117f},{0x111e0,0x111e0},{0x111f5,0x111ff},{0x11212,0x11212},{0x1123f,0x1127f},
+{0x11287,0x11287},{0x11289,0x11289},{0x1128e,0x1128e},{0x1129e,0x1129e},{0x112aa,0x112af},{0x112eb,0x112ef},
+{0x112fa,0x112ff},{0x11304,0x11304},{0x1130d,0x1130e},{0x11311,0x11312},{0x11329,0x11329},{0x11331,0x11331},
+{0x11334,0x11334},{0x1133a,0x1133a},{0x11345,0x11346},{0x11349,0x1134a},{0x1134e,0x1134f},{0x11351,0x11356},
+{0x11358,0x1135c},{0x11364,0x11365},{0x1136d,0x1136f},{0x11375,0x113ff},{0x1145c,0x1145c},{0x11462,0x1147f},
+{0x114c8,0x114cf},{0x114da,0x1157f},{0x115b6,0x115b7},{0x115de,0x115ff},{0x11645,0x1164f},{0x1165a,0x1165f},
+{0x1166d,0x1167f},{0x116b9,0x116bf},{0x116ca,0x116ff},{0x1171b,0x1171c},{0x1172c,0x1172f},{0x11740,0x117ff},
+{0x1183c,0x1189f},{0x118f3,0x118fe},{0x11907,0x11908},{0x1190a,0x1190b},{0x11914,0x11914},{0x11917,0x11917},
+{0x11936,0x11936},{0x11939,0x1193a},{0x11947,0x1194f},{0x1195a,0x1199f},{0x119a8,0x119a9},{0x119d8,0x119d9},
+{0x119e5,0x119ff},{0x11a48,0x11a4f},{0x11aa3,0x11abf},{0x11af9,0x11bff},{0x11c09,0x11c09},{0x11c37,0x11c37},
+{0x11c46,0x11c4f},{0x11c6d,0x11c6f},{0x11c90,0x11c91},{0x11ca8,0x11ca8},{0x11cb7,0x11cff},{0x11d07,0x11d07},
+{0x11d0a,0x11d0a},{0x11d37,0x11d39},{0x11d3b,0x11d3b},{0x11d3e,0x11d3e},{0x11d48,0x11d4f},{0x11d5a,0x11d5f},
+{0x11d66,0x11d66},{0x11d69,0x11d69},{0x11d8f,0x11d8f},{0x11d92,0x11d92},{0x11d99,0x11d9f},{0x11daa,0x11edf},
+{0x11ef9,0x11faf},{0x11fb1,0x11fbf},{0x11ff2,0x11ffe},{0x1239a,0x123ff},{0x1246f,0x1246f},{0x12475,0x1247f},
+{0x12544,0x12fff},{0x1342f,0x143ff},{0x14647,0x167ff},{0x16a39,0x16a3f},{0x16a5f,0x16a5f},{0x16a6a,0x16a6d},
+{0x16a70,0x16acf},{0x16aee,0x16aef},{0x16af6,0x16aff},{0x16b46,0x16b4f},{0x16b5a,0x16b5a},{0x16b62,0x16b62},
+{0x16b78,0x16b7c},{0x16b90,0x16e3f},{0x16e9b,0x16eff},{0x16f4b,0x16f4e},{0x16f88,0x16f8e},{0x16fa0,0x16fdf},
+{0x16fe5,0x16fef},{0x16ff2,0x16fff},{0x187f8,0x187ff},{0x18cd6,0x18cff},{0x18d09,0x1afff},{0x1b11f,0x1b14f},
+{0x1b153,0x1b163},{0x1b168,0x1b16f},{0x1b2fc,0x1bbff},{0x1bc6b,0x1bc6f},{0x1bc7d,0x1bc7f},{0x1bc89,0x1bc8f},
+{0x1bc9a,0x1bc9b},{0x1bca0,0x1cfff},{0x1d0f6,0x1d0ff},{0x1d127,0x1d128},{0x1d173,0x1d17a},{0x1d1e9,0x1d1ff},
+{0x1d246,0x1d2df},{0x1d2f4,0x1d2ff},{0x1d357,0x1d35f},{0x1d379,0x1d3ff},{0x1d455,0x1d455},{0x1d49d,0x1d49d},
+{0x1d4a0,0x1d4a1},{0x1d4a3,0x1d4a4},{0x1d4a7,0x1d4a8},{0x1d4ad,0x1d4ad},{0x1d4ba,0x1d4ba},{0x1d4bc,0x1d4bc},
+{0x1d4c4,0x1d4c4},{0x1d506,0x1d506},{0x1d50b,0x1d50c},{0x1d515,0x1d515},{0x1d51d,0x1d51d},{0x1d53a,0x1d53a},
+{0x1d53f,0x1d53f},{0x1d545,0x1d545},{0x1d547,0x1d549},{0x1d551,0x1d551},{0x1d6a6,0x1d6a7},{0x1d7cc,0x1d7cd},
+{0x1da8c,0x1da9a},{0x1daa0,0x1daa0},{0x1dab0,0x1dfff},{0x1e007,0x1e007},{0x1e019,0x1e01a},{0x1e022,0x1e022},
+{0x1e025,0x1e025},{0x1e02b,0x1e0ff},{0x1e12d,0x1e12f},{0x1e13e,0x1e13f},{0x1e14a,0x1e14d},{0x1e150,0x1e2bf},
+{0x1e2fa,0x1e2fe},{0x1e300,0x1e7ff},{0x1e8c5,0x1e8c6},{0x1e8d7,0x1e8ff},{0x1e94c,0x1e94f},{0x1e95a,0x1e95d},
+{0x1e960,0x1ec70},{0x1ecb5,0x1ed00},{0x1ed3e,0x1edff},{0x1ee04,0x1ee04},{0x1ee20,0x1ee20},{0x1ee23,0x1ee23},
+{0x1ee25,0x1ee26},{0x1ee28,0x1ee28},{0x1ee33,0x1ee33},{0x1ee38,0x1ee38},{0x1ee3a,0x1ee3a},{0x1ee3c,0x1ee41},
+{0x1ee43,0x1ee46},{0x1ee48,0x1ee48},{0x1ee4a,0x1ee4a},{0x1ee4c,0x1ee4c},{0x1ee50,0x1ee50},{0x1ee53,0x1ee53},
+{0x1ee55,0x1ee56},{0x1ee58,0x1ee58},{0x1ee5a,0x1ee5a},{0x1ee5c,0x1ee5c},{0x1ee5e,0x1ee5e},{0x1ee60,0x1ee60},
+{0x1ee63,0x1ee63},{0x1ee65,0x1ee66},{0x1ee6b,0x1ee6b},{0x1ee73,0x1ee73},{0x1ee78,0x1ee78},{0x1ee7d,0x1ee7d},
+{0x1ee7f,0x1ee7f},{0x1ee8a,0x1ee8a},{0x1ee9c,0x1eea0},{0x1eea4,0x1eea4},{0x1eeaa,0x1eeaa},{0x1eebc,0x1eeef},
+{0x1eef2,0x1efff},{0x1f02c,0x1f02f},{0x1f094,0x1f09f},{0x1f0af,0x1f0b0},{0x1f0c0,0x1f0c0},{0x1f0d0,0x1f0d0},
+{0x1f0f6,0x1f0ff},{0x1f1ae,0x1f1e5},{0x1f203,0x1f20f},{0x1f23c,0x1f23f},{0x1f249,0x1f24f},{0x1f252,0x1f25f},
+{0x1f266,0x1f2ff},{0x1f6d8,0x1f6df},{0x1f6ed,0x1f6ef},{0x1f6fd,0x1f6ff},{0x1f774,0x1f77f},{0x1f7d9,0x1f7df},
+{0x1f7ec,0x1f7ff},{0x1f80c,0x1f80f},{0x1f848,0x1f84f},{0x1f85a,0x1f85f},{0x1f888,0x1f88f},{0x1f8ae,0x1f8af},
+{0x1f8b2,0x1f8ff},{0x1f979,0x1f979},{0x1f9cc,0x1f9cc},{0x1fa54,0x1fa5f},{0x1fa6e,0x1fa6f},{0x1fa75,0x1fa77},
+{0x1fa7b,0x1fa7f},{0x1fa87,0x1fa8f},{0x1faa9,0x1faaf},{0x1fab7,0x1fabf},{0x1fac3,0x1facf},{0x1fad7,0x1faff},
+{0x1fb93,0x1fb93},{0x1fbcb,0x1fbef},{0x1fbfa,0x1ffff},{0x2a6de,0x2a6ff},{0x2b735,0x2b73f},{0x2b81e,0x2b81f},
+{0x2cea2,0x2ceaf},{0x2ebe1,0x2f7ff},{0x2fa1e,0x2ffff},{0x3134b,0xe00ff},{0xe01f0,0x10ffff},
+};
+
+static int crioimg__rune_printable(unsigned long r)
+{
+    size_t lo = 0, hi;
+    if (r < 0x10000) {
+        hi = sizeof crioimg__print_bmp / sizeof crioimg__print_bmp[0];
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (r < crioimg__print_bmp[mid][0]) hi = mid;
+            else if (r > crioimg__print_bmp[mid][1]) lo = mid + 1;
+            else return 0;
+        }
+        return 1;
+    }
+    hi = sizeof crioimg__print_astral / sizeof crioimg__print_astral[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r < crioimg__print_astral[mid][0]) hi = mid;
+        else if (r > crioimg__print_astral[mid][1]) lo = mid + 1;
+        else return 0;
+    }
+    return 1;
+}
+
 static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -1586,6 +2006,7 @@ static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         const char *e = NULL;
+        size_t l;
         switch (c) {
         case '\a': e = "\\a"; break;  case '\b': e = "\\b"; break;  case '\f': e = "\\f"; break;
         case '\n': e = "\\n"; break;  case '\r': e = "\\r"; break;  case '\t': e = "\\t"; break;
@@ -1594,15 +2015,26 @@ static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
         }
         if (e) { crioimg__out_str(o, e); i++; continue; }
         if (c >= 0x20 && c < 0x7f) { crioimg__out_put(o, s + i, 1); i++; continue; }
-        if (c >= 0x80) {
-            size_t l = crioimg__utf8_len((const unsigned char *)s + i, n - i);
-            if (l) { crioimg__out_put(o, s + i, l); i += l; continue; }
-        }
-        {
+        l = c >= 0x80 ? crioimg__utf8_len((const unsigned char *)s + i, n - i) : 0;
+        if (l == 0) {  /* a control byte, or a byte that is not UTF-8 */
             char x[4];
             x[0] = '\\'; x[1] = 'x'; x[2] = hex[c >> 4]; x[3] = hex[c & 15];
             crioimg__out_put(o, x, 4);
             i++;
+            continue;
+        }
+        {
+            unsigned long r = crioimg__utf8_decode((const unsigned char *)s + i, l);
+            if (crioimg__rune_printable(r)) {
+                crioimg__out_put(o, s + i, l);
+            } else {
+                char u[10];
+                int k, digits = r < 0x10000 ? 4 : 8;
+                u[0] = '\\'; u[1] = r < 0x10000 ? 'u' : 'U';
+                for (k = 0; k < digits; k++) u[2 + k] = hex[(r >> (4 * (digits - 1 - k))) & 15];
+                crioimg__out_put(o, u, (size_t)(2 + digits));
+            }
+            i += l;
         }
     }
     crioimg__out_put(o, "\"", 1);
@@ -1666,7 +2098,7 @@ CRIOIMG__LIB int crioimg__oci_refname_valid(const char *s, size_t n)
         while (i < n && CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM)) i++;
         if (i == n) return 1;
         if (s[i] == '-' && i + 1 < n && s[i + 1] == '-') i += 2;
-        else if (strchr("-._:@+/", s[i]) != NULL) i++;
+        else if (memchr("-._:@+/", s[i], 7) != NULL) i++;  /* memchr: strchr would match a NUL */
         else return 0;
     }
 }
@@ -1803,20 +2235,25 @@ static crioimg_result crioimg__iname_oci(crioimg_image_name *out, crioimg__out *
     return CRIOIMG_OK;
 }
 
-/* docker-archive's ":@N", with strconv.Atoi's checks and error texts (Go stops at the first overflow) */
+/* docker-archive's ":@N", with strconv.Atoi's checks and error texts: the magnitude is read as a
+   uint64, stopping at the first non-digit ("invalid syntax") or the first uint64 overflow ("value out of
+   range"); then it must fit an int64 (-2^63 allowed). */
 static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out *o, const char *s, size_t n)
 {
+    const unsigned long long max64 = 0xffffffffffffffffULL, int_max = 0x7fffffffffffffffULL;
     size_t i = (n > 0 && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
-    long v = 0;
+    int neg = n > 0 && s[0] == '-';
+    unsigned long long v = 0;
     const char *why = i == n ? "invalid syntax" : NULL;
     char num[24];
     size_t k = sizeof num;
     for (; i < n && !why; i++) {
-        int d = s[i] - '0';
-        if (d < 0 || d > 9) why = "invalid syntax";
-        else if (v > (LONG_MAX - d) / 10) why = "value out of range";
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9) why = "invalid syntax";
+        else if (v > (max64 - d) / 10) why = "value out of range";
         else v = v * 10 + d;
     }
+    if (!why && (neg ? v > int_max + 1 : v > int_max)) why = "value out of range";
     if (why) {
         crioimg__out_str(o, "Invalid source index @");
         crioimg__out_put(o, s, n);
@@ -1826,14 +2263,14 @@ static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out
         crioimg__out_str(o, why);
         return CRIOIMG_ERR_IMAGE_NAME_INVALID;
     }
-    if (s[0] == '-' && v != 0) {
+    if (neg && v != 0) {
         do { num[--k] = (char)('0' + v % 10); v /= 10; } while (v);
         crioimg__out_str(o, "Invalid source index @-");
         crioimg__out_put(o, num + k, sizeof num - k);
         crioimg__out_str(o, ": must not be negative");
         return CRIOIMG_ERR_IMAGE_NAME_INVALID;
     }
-    out->archive_index = v;
+    out->archive_index = (long long)v;
     return CRIOIMG_OK;
 }
 
@@ -1884,21 +2321,20 @@ static crioimg_result crioimg__iname_daemon(crioimg_image_name *out, crioimg__ou
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap)
+/* the parse proper; the error text goes to *op */
+static crioimg_result crioimg__image_name_parse(crioimg_image_name *out, const char *s, size_t n, crioimg__out *op)
 {
-    crioimg__out o;
+    crioimg__out o = *op;
     const char *colon, *rest;
     size_t tn, rn, i;
     crioimg_result r = CRIOIMG_ERR_IMAGE_NAME_TRANSPORT;
-    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
-    if (o.cap) err[0] = '\0';
-    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
     memset(out, 0, sizeof *out);
     out->archive_index = -1;
     if (s == NULL) s = "";
     colon = (const char *)memchr(s, ':', n);
     if (colon == NULL) {
         crioimg__iname_fail(&o, CRIOIMG_OK, "Invalid image name \"", s, n, "\", expected colon-separated transport:reference");
+        *op = o;
         return CRIOIMG_ERR_IMAGE_NAME_NO_COLON;
     }
     tn = (size_t)(colon - s); rest = colon + 1; rn = n - tn - 1;
@@ -1916,6 +2352,7 @@ crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, 
             if (crioimg__ref_is(s, tn, crioimg__transports_foreign[i])) {
                 crioimg__iname_fail(&o, CRIOIMG_OK, "Invalid image name \"", s, n, "\", transport \"");
                 crioimg__iname_fail(&o, CRIOIMG_OK, NULL, s, tn, "\" is not supported by crioimg");
+                *op = o;
                 return CRIOIMG_ERR_UNSUPPORTED;
             }
         crioimg__iname_fail(&o, CRIOIMG_OK, "Invalid image name \"", s, n, "\", unknown transport \"");
@@ -1928,7 +2365,1808 @@ crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, 
         out->transport = t;
         out->archive_index = -1;
     }
+    *op = o;
     return r;
+}
+
+crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap, size_t *errlen)
+{
+    crioimg__out o;
+    crioimg_result r;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (errlen) *errlen = 0;
+    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    r = crioimg__image_name_parse(out, s, n, &o);
+    if (errlen) *errlen = o.len;
+    return r;
+}
+
+/* ==== src/digest.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   digest implementation
+
+   The parser is one pass over the grammar (ref.c's character classes), then the known algorithm's
+   length and lowercase-hex rules; the same function finds the reason for crioimg_digest_error_message,
+   so the code and the message cannot disagree.
+
+   SHA-256's paths share the buffering and padding below; each supplies only "compress these n blocks",
+   which keeps its state in registers across a whole update. mbedtls (optional) is the exception: it does
+   its own buffering, in the context's union. The hardware paths are compiled with a target attribute,
+   so the rest of the library needs no -m or -march flags, and run only when the CPU says it has them.
+   --------------------------------------------------------------------------------------------------- */
+
+/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
+    (defined(__clang__) || __GNUC__ >= 5)
+#  include <immintrin.h>
+#  include <cpuid.h>
+#  define CRIOIMG__SHA256_SHANI 1
+#endif
+
+/* ARMv8 crypto extensions. gcc's arm_neon.h offers the SHA-256 intrinsics to any function compiled for
+   "+crypto" (gcc >= 8); clang's only with the feature on the command line, before clang 16. */
+#if defined(__aarch64__) && !defined(__AARCH64EB__) && !defined(CRIOIMG_NO_SIMD) && (defined(__GNUC__) || defined(__clang__))
+#  if defined(__ARM_FEATURE_SHA2) || defined(__ARM_FEATURE_CRYPTO)
+#    define CRIOIMG__ARMV8_TARGET
+#    define CRIOIMG__SHA256_ARMV8 1
+#  elif defined(__clang__) && __clang_major__ >= 16
+#    define CRIOIMG__ARMV8_TARGET __attribute__((target("sha2")))
+#    define CRIOIMG__SHA256_ARMV8 1
+#  elif !defined(__clang__) && __GNUC__ >= 8
+#    define CRIOIMG__ARMV8_TARGET __attribute__((target("+crypto")))
+#    define CRIOIMG__SHA256_ARMV8 1
+#  endif
+#  ifdef CRIOIMG__SHA256_ARMV8
+#    include <arm_neon.h>
+#    if defined(__linux__)
+#      include <sys/auxv.h>
+#      ifndef HWCAP_SHA2
+#        define HWCAP_SHA2 (1 << 6)
+#      endif
+#    endif
+#  endif
+#endif
+
+#ifdef CRIOIMG_WITH_MBEDTLS
+#  include <mbedtls/version.h>
+#  include <mbedtls/sha256.h>
+#  define CRIOIMG__SHA256_MBEDTLS 1
+/* mbedtls's context lives in crioimg_sha256_ctx's union, so that the struct's layout does not depend on the
+   build; an mbedtls whose context is bigger (an _ALT implementation) stops the build here. */
+typedef char crioimg__static_assert_mbedtls_sha256_fits[
+    sizeof(mbedtls_sha256_context) <= sizeof(((crioimg_sha256_ctx *)0)->u.ext) ? 1 : -1];
+#  if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#    define crioimg__mbedtls_sha256_starts(c) mbedtls_sha256_starts(c, 0)
+#    define crioimg__mbedtls_sha256_update(c, p, n) mbedtls_sha256_update(c, p, n)
+#    define crioimg__mbedtls_sha256_finish(c, o) mbedtls_sha256_finish(c, o)
+#  else
+#    define crioimg__mbedtls_sha256_starts(c) mbedtls_sha256_starts_ret(c, 0)
+#    define crioimg__mbedtls_sha256_update(c, p, n) mbedtls_sha256_update_ret(c, p, n)
+#    define crioimg__mbedtls_sha256_finish(c, o) mbedtls_sha256_finish_ret(c, o)
+#  endif
+#endif
+
+/* ---- the digest grammar ---- */
+
+static const struct { const char *name; crioimg_digest_alg alg; size_t size; } crioimg__digest_algs[] = {
+    { "sha256", CRIOIMG_DIGEST_SHA256, 32 },
+    { "sha384", CRIOIMG_DIGEST_SHA384, 48 },
+    { "sha512", CRIOIMG_DIGEST_SHA512, 64 }
+};
+
+crioimg_digest_alg crioimg_digest_alg_from_name(const char *s, size_t n)
+{
+    size_t i;
+    if (s == NULL) return CRIOIMG_DIGEST_UNKNOWN;
+    for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
+        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return crioimg__digest_algs[i].alg;
+    return CRIOIMG_DIGEST_UNKNOWN;
+}
+
+const char *crioimg_digest_alg_name(crioimg_digest_alg a)
+{
+    size_t i;
+    for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
+        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].name;
+    return "";
+}
+
+size_t crioimg_digest_alg_size(crioimg_digest_alg a)
+{
+    size_t i;
+    for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
+        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].size;
+    return 0;
+}
+
+static void crioimg__out_size(crioimg__out *o, size_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do { d[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    crioimg__out_put(o, d + i, sizeof d - i);
+}
+
+/* "'x' at offset 7"; a byte that cannot be shown plainly (a space, a quote, a control or non-ASCII byte)
+   as "byte 0x0a at offset 7" */
+static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
+{
+    unsigned char u = (unsigned char)c;
+    if (u > 0x20 && u < 0x7f && u != '\'' && u != '"' && u != '\\') {
+        char q[3];
+        q[0] = '\''; q[1] = c; q[2] = '\'';
+        crioimg__out_put(o, q, 3);
+    } else {
+        static const char hex[] = "0123456789abcdef";
+        char b[4];
+        b[0] = '0'; b[1] = 'x'; b[2] = hex[u >> 4]; b[3] = hex[u & 15];
+        crioimg__out_str(o, "byte ");
+        crioimg__out_put(o, b, 4);
+    }
+    crioimg__out_str(o, " at offset ");
+    crioimg__out_size(o, at);
+}
+
+/* Fails with r, writing the reason (msg, and the byte at s[at] when at is not (size_t)-1) to why. */
+static crioimg_result crioimg__digest_fail(crioimg__out *why, crioimg_result r, const char *s, size_t at, const char *msg)
+{
+    if (why == NULL) return r;
+    if (at != (size_t)-1) {
+        crioimg__digest_why_byte(why, s[at], at);
+        crioimg__out_str(why, " ");
+    }
+    crioimg__out_str(why, msg);
+    return r;
+}
+
+#define CRIOIMG__DIGEST_SEP(c) ((c) == '+' || (c) == '.' || (c) == '_' || (c) == '-')
+
+/* algorithm := [a-z0-9]+ ([+._-] [a-z0-9]+)*, over s[0, n), n > 0 */
+static crioimg_result crioimg__digest_check_alg(const char *s, size_t n, crioimg__out *why)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (CRIOIMG__IS(c, CRIOIMG__C_LALNUM)) continue;
+        if (CRIOIMG__DIGEST_SEP(c)) {
+            if (i == 0 || i + 1 == n || CRIOIMG__DIGEST_SEP(s[i - 1]))
+                return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, i,
+                                            "is a separator that does not stand between two algorithm components");
+            continue;
+        }
+        return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, i, CRIOIMG__IS(c, CRIOIMG__C_UPPER) ?
+                                    "is uppercase: algorithms are lowercase" :
+                                    "is not allowed in the algorithm ([a-z0-9] components joined by one of +._-)");
+    }
+    return CRIOIMG_OK;
+}
+
+/* encoded := [a-zA-Z0-9=_-]+, then a known algorithm's length and lowercase hex */
+static crioimg_result crioimg__digest_check_encoded(const char *s, size_t start, size_t n, crioimg_digest_alg alg,
+                                                    crioimg__out *why)
+{
+    size_t i, want;
+    for (i = start; i < n; i++)
+        if (!CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM) && s[i] != '=' && s[i] != '_' && s[i] != '-')
+            return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, i,
+                                        "is not allowed in the encoded part (only [a-zA-Z0-9=_-])");
+    if (alg == CRIOIMG_DIGEST_UNKNOWN) return CRIOIMG_OK;
+    want = 2 * crioimg_digest_alg_size(alg);
+    if (n - start != want) {
+        if (why) {
+            crioimg__out_str(why, crioimg_digest_alg_name(alg));
+            crioimg__out_str(why, " needs ");
+            crioimg__out_size(why, want);
+            crioimg__out_str(why, " hex digits, not ");
+            crioimg__out_size(why, n - start);
+        }
+        return CRIOIMG_ERR_DIGEST_LENGTH;
+    }
+    for (i = start; i < n; i++)
+        if (!CRIOIMG__IS(s[i], CRIOIMG__C_LHEX))
+            return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, i, CRIOIMG__IS(s[i], CRIOIMG__C_XDIGIT) ?
+                                        "is uppercase: the hex must be lowercase" : "is not a hex digit");
+    return CRIOIMG_OK;
+}
+
+/* The whole check; why (may be NULL) gets the reason of a failure. */
+static crioimg_result crioimg__digest_check(crioimg_digest *d, const char *s, size_t n, crioimg__out *why)
+{
+    const char *colon;
+    size_t alen;
+    crioimg_result r;
+    if (n == 0) return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, (size_t)-1, "the digest is empty");
+    if (n == 71 && memcmp(s, "sha256:", 7) == 0 && crioimg__ref_lhex(s + 7, 64)) {  /* the usual one */
+        alen = 6;
+        d->alg = CRIOIMG_DIGEST_SHA256;
+    } else {
+        colon = (const char *)memchr(s, ':', n);
+        if (colon == NULL)
+            return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, (size_t)-1, "no ':' between algorithm and encoded part");
+        alen = (size_t)(colon - s);
+        if (alen == 0) return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, (size_t)-1, "the algorithm is empty");
+        if (alen + 1 == n) return crioimg__digest_fail(why, CRIOIMG_ERR_DIGEST_FORMAT, s, (size_t)-1, "the encoded part is empty");
+        if ((r = crioimg__digest_check_alg(s, alen, why)) != CRIOIMG_OK) return r;
+        d->alg = crioimg_digest_alg_from_name(s, alen);
+        if ((r = crioimg__digest_check_encoded(s, alen + 1, n, d->alg, why)) != CRIOIMG_OK) return r;
+    }
+    d->algorithm.ptr = s;
+    d->algorithm.len = alen;
+    d->encoded.ptr = s + alen + 1;
+    d->encoded.len = n - alen - 1;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_digest_parse(crioimg_digest *out, const char *s, size_t n)
+{
+    crioimg_result r;
+    if (out == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    r = crioimg__digest_check(out, s, n, NULL);
+    if (r != CRIOIMG_OK) memset(out, 0, sizeof *out);
+    return r;
+}
+
+size_t crioimg_digest_error_message(crioimg_result r, const char *s, size_t n, char *out, size_t cap)
+{
+    crioimg__out o;
+    crioimg_digest d;
+    char q[6 * 100 + 3];
+    size_t shown = n > 100 ? 100 : n;
+    o.p = out; o.cap = cap; o.len = 0;
+    if (cap) out[0] = '\0';
+    if (s == NULL) s = "", n = 0, shown = 0;
+    crioimg__out_str(&o, crioimg_result_str(r));
+    crioimg__out_str(&o, ": ");
+    crioimg_json_quote(q, sizeof q, s, shown);
+    if (n > shown) {  /* keep the closing quote after the ellipsis */
+        size_t ql = strlen(q) - 1;
+        crioimg__out_put(&o, q, ql);
+        crioimg__out_str(&o, "...\"");
+    } else {
+        crioimg__out_str(&o, q);
+    }
+    if (r == CRIOIMG_ERR_DIGEST_FORMAT || r == CRIOIMG_ERR_DIGEST_LENGTH) {
+        crioimg__out why;
+        char w[160];
+        why.p = w; why.cap = sizeof w; why.len = 0; w[0] = '\0';
+        memset(&d, 0, sizeof d);
+        if (crioimg__digest_check(&d, s, n, &why) == r) {
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, w);
+        }
+    } else if (r == CRIOIMG_ERR_DIGEST_UNSUPPORTED) {
+        crioimg__out_str(&o, ": crioimg verifies sha256, sha384 and sha512");
+    }
+    return o.len;
+}
+
+/* ---- SHA-256, portable ---- */
+
+static const uint32_t crioimg__sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+};
+
+static const uint32_t crioimg__sha256_iv[8] = {
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+};
+
+static uint32_t crioimg__be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void crioimg__put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16); p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
+}
+
+#define CRIOIMG__ROR32(x, k) (((x) >> (k)) | ((x) << (32 - (k))))
+/* One round, FIPS 180-4 6.2.2 step 3, with the eight working variables renamed instead of moved. */
+#define CRIOIMG__SHA256_ROUND(a, b, c, d, e, f, g, h, i) do { \
+        uint32_t t1_ = h + (CRIOIMG__ROR32(e, 6) ^ CRIOIMG__ROR32(e, 11) ^ CRIOIMG__ROR32(e, 25)) + \
+                       (g ^ (e & (f ^ g))) + crioimg__sha256_k[i] + w[i]; \
+        d += t1_; \
+        h = t1_ + (CRIOIMG__ROR32(a, 2) ^ CRIOIMG__ROR32(a, 13) ^ CRIOIMG__ROR32(a, 22)) + ((a & b) | (c & (a | b))); \
+    } while (0)
+
+static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    uint32_t w[64], a, b, c, d, e, f, g, h;
+    size_t i;
+    for (; nblocks > 0; nblocks--, p += 64) {
+        for (i = 0; i < 16; i++) w[i] = crioimg__be32(p + 4 * i);
+        for (i = 16; i < 64; i++) {
+            uint32_t x = w[i - 15], y = w[i - 2];
+            w[i] = w[i - 16] + w[i - 7] + (CRIOIMG__ROR32(x, 7) ^ CRIOIMG__ROR32(x, 18) ^ (x >> 3)) +
+                   (CRIOIMG__ROR32(y, 17) ^ CRIOIMG__ROR32(y, 19) ^ (y >> 10));
+        }
+        a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
+        for (i = 0; i < 64; i += 8) {
+            CRIOIMG__SHA256_ROUND(a, b, c, d, e, f, g, h, i);
+            CRIOIMG__SHA256_ROUND(h, a, b, c, d, e, f, g, i + 1);
+            CRIOIMG__SHA256_ROUND(g, h, a, b, c, d, e, f, i + 2);
+            CRIOIMG__SHA256_ROUND(f, g, h, a, b, c, d, e, i + 3);
+            CRIOIMG__SHA256_ROUND(e, f, g, h, a, b, c, d, i + 4);
+            CRIOIMG__SHA256_ROUND(d, e, f, g, h, a, b, c, i + 5);
+            CRIOIMG__SHA256_ROUND(c, d, e, f, g, h, a, b, i + 6);
+            CRIOIMG__SHA256_ROUND(b, c, d, e, f, g, h, a, i + 7);
+        }
+        st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+    }
+}
+#undef CRIOIMG__SHA256_ROUND
+
+/* ---- SHA-256, x86-64 SHA-NI ----
+   The SHA instructions keep the state as ABEF/CDGH and do two rounds per sha256rnds2; msg1/msg2 extend
+   the schedule four words at a time. w[] holds the last four message vectors, W[4g .. 4g+3] in w[g % 4]. */
+#ifdef CRIOIMG__SHA256_SHANI
+#define CRIOIMG__SHANI_RNDS(g) do { \
+        __m128i m_ = _mm_add_epi32(w[(g) & 3], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
+        s1 = _mm_sha256rnds2_epu32(s1, s0, m_); \
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m_, 0x0e)); \
+    } while (0)
+/* completes W[4g+4 ..] (whose msg1 part is in w[(g+1) % 4]) from W[4g-3 .. 4g+3] */
+#define CRIOIMG__SHANI_MSG2(g) \
+    w[((g) + 1) & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(w[((g) + 1) & 3], _mm_alignr_epi8(w[(g) & 3], w[((g) + 3) & 3], 4)), w[(g) & 3])
+/* starts W[4g+12 ..] in the slot of W[4g-4 ..], which is no longer needed */
+#define CRIOIMG__SHANI_MSG1(g) w[((g) + 3) & 3] = _mm_sha256msg1_epu32(w[((g) + 3) & 3], w[(g) & 3])
+#define CRIOIMG__SHANI_LOAD(g) \
+    w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (g))), bswap)
+
+__attribute__((target("sha,sse4.1")))
+static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);  /* big-endian words */
+    __m128i s0, s1, t, abef, cdgh, w[4];
+    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)st), 0xb1);         /* CDAB */
+    s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(st + 4)), 0x1b);  /* EFGH */
+    s0 = _mm_alignr_epi8(t, s1, 8);        /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xf0);     /* CDGH */
+    for (; nblocks > 0; nblocks--, p += 64) {
+        abef = s0; cdgh = s1;
+        CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0);
+        CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
+        CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
+        CRIOIMG__SHANI_LOAD(3); CRIOIMG__SHANI_RNDS(3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
+        CRIOIMG__SHANI_RNDS(4);  CRIOIMG__SHANI_MSG2(4);  CRIOIMG__SHANI_MSG1(4);
+        CRIOIMG__SHANI_RNDS(5);  CRIOIMG__SHANI_MSG2(5);  CRIOIMG__SHANI_MSG1(5);
+        CRIOIMG__SHANI_RNDS(6);  CRIOIMG__SHANI_MSG2(6);  CRIOIMG__SHANI_MSG1(6);
+        CRIOIMG__SHANI_RNDS(7);  CRIOIMG__SHANI_MSG2(7);  CRIOIMG__SHANI_MSG1(7);
+        CRIOIMG__SHANI_RNDS(8);  CRIOIMG__SHANI_MSG2(8);  CRIOIMG__SHANI_MSG1(8);
+        CRIOIMG__SHANI_RNDS(9);  CRIOIMG__SHANI_MSG2(9);  CRIOIMG__SHANI_MSG1(9);
+        CRIOIMG__SHANI_RNDS(10); CRIOIMG__SHANI_MSG2(10); CRIOIMG__SHANI_MSG1(10);
+        CRIOIMG__SHANI_RNDS(11); CRIOIMG__SHANI_MSG2(11); CRIOIMG__SHANI_MSG1(11);
+        CRIOIMG__SHANI_RNDS(12); CRIOIMG__SHANI_MSG2(12); CRIOIMG__SHANI_MSG1(12);
+        CRIOIMG__SHANI_RNDS(13); CRIOIMG__SHANI_MSG2(13);
+        CRIOIMG__SHANI_RNDS(14); CRIOIMG__SHANI_MSG2(14);
+        CRIOIMG__SHANI_RNDS(15);
+        s0 = _mm_add_epi32(s0, abef);
+        s1 = _mm_add_epi32(s1, cdgh);
+    }
+    t = _mm_shuffle_epi32(s0, 0x1b);       /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xb1);      /* DCHG */
+    s0 = _mm_blend_epi16(t, s1, 0xf0);     /* DCBA */
+    s1 = _mm_alignr_epi8(s1, t, 8);        /* HGFE */
+    _mm_storeu_si128((__m128i *)(void *)st, s0);
+    _mm_storeu_si128((__m128i *)(void *)(st + 4), s1);
+}
+#undef CRIOIMG__SHANI_RNDS
+#undef CRIOIMG__SHANI_MSG2
+#undef CRIOIMG__SHANI_MSG1
+#undef CRIOIMG__SHANI_LOAD
+
+/* SHA (CPUID.7.0:EBX[29]), and the SSSE3 and SSE4.1 shuffles and blends the code around it uses. Three
+   CPUID instructions: in a virtual machine each one traps to the hypervisor (microseconds), which is why
+   crioimg_sha256_reset exists. */
+static int crioimg__sha256_shani_present(void)
+{
+    unsigned a, b, c, d;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    if (!(b & (1u << 29))) return 0;
+    __cpuid(1, a, b, c, d);
+    return (c & (1u << 9)) && (c & (1u << 19));
+}
+#endif
+
+/* ---- SHA-256, ARMv8 crypto extensions ----
+   sha256h/sha256h2 do four rounds on ABCD/EFGH; su0/su1 extend the schedule. w[g % 4] holds W[4g ..]. */
+#ifdef CRIOIMG__SHA256_ARMV8
+#define CRIOIMG__ARMV8_RNDS(g) do { \
+        uint32x4_t wk_ = vaddq_u32(w[(g) & 3], vld1q_u32(crioimg__sha256_k + 4 * (g))), abcd_ = s0; \
+        if ((g) < 12) w[(g) & 3] = vsha256su1q_u32(vsha256su0q_u32(w[(g) & 3], w[((g) + 1) & 3]), w[((g) + 2) & 3], w[((g) + 3) & 3]); \
+        s0 = vsha256hq_u32(s0, s1, wk_); \
+        s1 = vsha256h2q_u32(s1, abcd_, wk_); \
+    } while (0)
+
+CRIOIMG__ARMV8_TARGET
+static void crioimg__sha256_blocks_armv8(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    uint32x4_t s0 = vld1q_u32(st), s1 = vld1q_u32(st + 4), abcd, efgh, w[4];
+    for (; nblocks > 0; nblocks--, p += 64) {
+        abcd = s0; efgh = s1;
+        w[0] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p)));
+        w[1] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16)));
+        w[2] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 32)));
+        w[3] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 48)));
+        CRIOIMG__ARMV8_RNDS(0);  CRIOIMG__ARMV8_RNDS(1);  CRIOIMG__ARMV8_RNDS(2);  CRIOIMG__ARMV8_RNDS(3);
+        CRIOIMG__ARMV8_RNDS(4);  CRIOIMG__ARMV8_RNDS(5);  CRIOIMG__ARMV8_RNDS(6);  CRIOIMG__ARMV8_RNDS(7);
+        CRIOIMG__ARMV8_RNDS(8);  CRIOIMG__ARMV8_RNDS(9);  CRIOIMG__ARMV8_RNDS(10); CRIOIMG__ARMV8_RNDS(11);
+        CRIOIMG__ARMV8_RNDS(12); CRIOIMG__ARMV8_RNDS(13); CRIOIMG__ARMV8_RNDS(14); CRIOIMG__ARMV8_RNDS(15);
+        s0 = vaddq_u32(s0, abcd);
+        s1 = vaddq_u32(s1, efgh);
+    }
+    vst1q_u32(st, s0);
+    vst1q_u32(st + 4, s1);
+}
+#undef CRIOIMG__ARMV8_RNDS
+
+static int crioimg__sha256_armv8_present(void)
+{
+#if defined(__linux__)
+    return (getauxval(AT_HWCAP) & HWCAP_SHA2) != 0;
+#elif defined(__APPLE__) || defined(__ARM_FEATURE_SHA2) || defined(__ARM_FEATURE_CRYPTO)
+    return 1;  /* every Apple arm64 CPU has them; or the build already assumes them */
+#else
+    return 0;  /* no way to ask: leave them alone */
+#endif
+}
+#endif
+
+/* ---- SHA-256: path choice, buffering, padding ---- */
+
+int crioimg_sha256_impl_available(crioimg_sha256_impl impl)
+{
+    switch (impl) {
+    case CRIOIMG_SHA256_AUTO:
+    case CRIOIMG_SHA256_PORTABLE: return 1;
+#ifdef CRIOIMG__SHA256_SHANI
+    case CRIOIMG_SHA256_X86_SHANI: return crioimg__sha256_shani_present();
+#endif
+#ifdef CRIOIMG__SHA256_ARMV8
+    case CRIOIMG_SHA256_ARMV8: return crioimg__sha256_armv8_present();
+#endif
+#ifdef CRIOIMG__SHA256_MBEDTLS
+    case CRIOIMG_SHA256_MBEDTLS: return 1;
+#endif
+    default: return 0;
+    }
+}
+
+const char *crioimg_sha256_impl_name(crioimg_sha256_impl impl)
+{
+    switch (impl) {
+    case CRIOIMG_SHA256_AUTO: return "auto";
+    case CRIOIMG_SHA256_PORTABLE: return "portable";
+    case CRIOIMG_SHA256_X86_SHANI: return "x86-shani";
+    case CRIOIMG_SHA256_ARMV8: return "armv8";
+    case CRIOIMG_SHA256_MBEDTLS: return "mbedtls";
+    default: return "";
+    }
+}
+
+/* The CPU's own instructions first (several times faster), then mbedtls (a host that builds with it for
+   HTTPS gets no slower hashing for it), then portable C. */
+static crioimg_sha256_impl crioimg__sha256_best(void)
+{
+#ifdef CRIOIMG__SHA256_SHANI
+    if (crioimg__sha256_shani_present()) return CRIOIMG_SHA256_X86_SHANI;
+#endif
+#ifdef CRIOIMG__SHA256_ARMV8
+    if (crioimg__sha256_armv8_present()) return CRIOIMG_SHA256_ARMV8;
+#endif
+#ifdef CRIOIMG__SHA256_MBEDTLS
+    return CRIOIMG_SHA256_MBEDTLS;
+#else
+    return CRIOIMG_SHA256_PORTABLE;
+#endif
+}
+
+static void crioimg__sha256_blocks(crioimg_sha256_ctx *c, const unsigned char *p, size_t nblocks)
+{
+    switch (c->impl) {
+#ifdef CRIOIMG__SHA256_SHANI
+    case CRIOIMG_SHA256_X86_SHANI: crioimg__sha256_blocks_shani(c->u.s.h, p, nblocks); return;
+#endif
+#ifdef CRIOIMG__SHA256_ARMV8
+    case CRIOIMG_SHA256_ARMV8: crioimg__sha256_blocks_armv8(c->u.s.h, p, nblocks); return;
+#endif
+    default: crioimg__sha256_blocks_portable(c->u.s.h, p, nblocks); return;
+    }
+}
+
+#ifdef CRIOIMG__SHA256_MBEDTLS
+#define CRIOIMG__MBEDTLS_CTX(c) ((mbedtls_sha256_context *)(void *)(c)->u.ext)
+#endif
+
+static void crioimg__sha256_start(crioimg_sha256_ctx *c, crioimg_sha256_impl impl)
+{
+    memset(c, 0, sizeof *c);
+    c->impl = (unsigned)impl;
+#ifdef CRIOIMG__SHA256_MBEDTLS
+    if (impl == CRIOIMG_SHA256_MBEDTLS) {
+        /* mbedtls's software SHA-256 cannot fail; an _ALT one that does yields a wrong hash, which
+           verification then refuses */
+        mbedtls_sha256_init(CRIOIMG__MBEDTLS_CTX(c));
+        (void)crioimg__mbedtls_sha256_starts(CRIOIMG__MBEDTLS_CTX(c));
+        return;
+    }
+#endif
+    memcpy(c->u.s.h, crioimg__sha256_iv, sizeof c->u.s.h);
+}
+
+void crioimg_sha256_init(crioimg_sha256_ctx *c)
+{
+    crioimg__sha256_start(c, crioimg__sha256_best());
+}
+
+crioimg_result crioimg_sha256_init_impl(crioimg_sha256_ctx *c, crioimg_sha256_impl impl)
+{
+    if (impl == CRIOIMG_SHA256_AUTO) { crioimg_sha256_init(c); return CRIOIMG_OK; }
+    if (!crioimg_sha256_impl_available(impl)) {
+        crioimg__sha256_start(c, CRIOIMG_SHA256_PORTABLE);
+        return CRIOIMG_ERR_UNSUPPORTED;
+    }
+    crioimg__sha256_start(c, impl);
+    return CRIOIMG_OK;
+}
+
+void crioimg_sha256_reset(crioimg_sha256_ctx *c)
+{
+    if (c->impl == CRIOIMG_SHA256_AUTO || c->impl >= CRIOIMG_SHA256_IMPL_COUNT) crioimg_sha256_init(c);
+    else crioimg__sha256_start(c, (crioimg_sha256_impl)c->impl);
+}
+
+void crioimg_sha256_update(crioimg_sha256_ctx *c, const void *data, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    size_t used;
+    if (n == 0) return;
+#ifdef CRIOIMG__SHA256_MBEDTLS
+    if (c->impl == CRIOIMG_SHA256_MBEDTLS) {
+        (void)crioimg__mbedtls_sha256_update(CRIOIMG__MBEDTLS_CTX(c), p, n);
+        return;
+    }
+#endif
+    used = (size_t)(c->u.s.len & 63);
+    c->u.s.len += n;
+    if (used) {  /* fill the partial block first */
+        size_t take = 64 - used;
+        if (n < take) { memcpy(c->u.s.buf + used, p, n); return; }
+        memcpy(c->u.s.buf + used, p, take);
+        crioimg__sha256_blocks(c, c->u.s.buf, 1);
+        p += take;
+        n -= take;
+    }
+    if (n >= 64) {  /* whole blocks straight from the caller's memory */
+        crioimg__sha256_blocks(c, p, n / 64);
+        p += n & ~(size_t)63;
+        n &= 63;
+    }
+    if (n) memcpy(c->u.s.buf, p, n);
+}
+
+void crioimg_sha256_final(crioimg_sha256_ctx *c, unsigned char out[32])
+{
+    size_t used, i;
+    uint64_t bits;
+#ifdef CRIOIMG__SHA256_MBEDTLS
+    if (c->impl == CRIOIMG_SHA256_MBEDTLS) {
+        (void)crioimg__mbedtls_sha256_finish(CRIOIMG__MBEDTLS_CTX(c), out);
+        mbedtls_sha256_free(CRIOIMG__MBEDTLS_CTX(c));
+        memset(&c->u, 0, sizeof c->u);
+        return;
+    }
+#endif
+    used = (size_t)(c->u.s.len & 63);
+    bits = c->u.s.len << 3;
+    c->u.s.buf[used++] = 0x80;
+    if (used > 56) {  /* no room for the length: one more block */
+        memset(c->u.s.buf + used, 0, 64 - used);
+        crioimg__sha256_blocks(c, c->u.s.buf, 1);
+        used = 0;
+    }
+    memset(c->u.s.buf + used, 0, 56 - used);
+    crioimg__put_be32(c->u.s.buf + 56, (uint32_t)(bits >> 32));
+    crioimg__put_be32(c->u.s.buf + 60, (uint32_t)bits);
+    crioimg__sha256_blocks(c, c->u.s.buf, 1);
+    for (i = 0; i < 8; i++) crioimg__put_be32(out + 4 * i, c->u.s.h[i]);
+    memset(&c->u, 0, sizeof c->u);
+}
+
+void crioimg_sha256(const void *data, size_t n, unsigned char out[32])
+{
+    crioimg_sha256_ctx c;
+    crioimg_sha256_init(&c);
+    crioimg_sha256_update(&c, data, n);
+    crioimg_sha256_final(&c, out);
+}
+
+/* ---- SHA-512 and SHA-384, portable ---- */
+
+static const uint64_t crioimg__sha512_k[80] = {
+    0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL,
+    0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL,
+    0xd807aa98a3030242ULL, 0x12835b0145706fbeULL, 0x243185be4ee4b28cULL, 0x550c7dc3d5ffb4e2ULL,
+    0x72be5d74f27b896fULL, 0x80deb1fe3b1696b1ULL, 0x9bdc06a725c71235ULL, 0xc19bf174cf692694ULL,
+    0xe49b69c19ef14ad2ULL, 0xefbe4786384f25e3ULL, 0x0fc19dc68b8cd5b5ULL, 0x240ca1cc77ac9c65ULL,
+    0x2de92c6f592b0275ULL, 0x4a7484aa6ea6e483ULL, 0x5cb0a9dcbd41fbd4ULL, 0x76f988da831153b5ULL,
+    0x983e5152ee66dfabULL, 0xa831c66d2db43210ULL, 0xb00327c898fb213fULL, 0xbf597fc7beef0ee4ULL,
+    0xc6e00bf33da88fc2ULL, 0xd5a79147930aa725ULL, 0x06ca6351e003826fULL, 0x142929670a0e6e70ULL,
+    0x27b70a8546d22ffcULL, 0x2e1b21385c26c926ULL, 0x4d2c6dfc5ac42aedULL, 0x53380d139d95b3dfULL,
+    0x650a73548baf63deULL, 0x766a0abb3c77b2a8ULL, 0x81c2c92e47edaee6ULL, 0x92722c851482353bULL,
+    0xa2bfe8a14cf10364ULL, 0xa81a664bbc423001ULL, 0xc24b8b70d0f89791ULL, 0xc76c51a30654be30ULL,
+    0xd192e819d6ef5218ULL, 0xd69906245565a910ULL, 0xf40e35855771202aULL, 0x106aa07032bbd1b8ULL,
+    0x19a4c116b8d2d0c8ULL, 0x1e376c085141ab53ULL, 0x2748774cdf8eeb99ULL, 0x34b0bcb5e19b48a8ULL,
+    0x391c0cb3c5c95a63ULL, 0x4ed8aa4ae3418acbULL, 0x5b9cca4f7763e373ULL, 0x682e6ff3d6b2b8a3ULL,
+    0x748f82ee5defb2fcULL, 0x78a5636f43172f60ULL, 0x84c87814a1f0ab72ULL, 0x8cc702081a6439ecULL,
+    0x90befffa23631e28ULL, 0xa4506cebde82bde9ULL, 0xbef9a3f7b2c67915ULL, 0xc67178f2e372532bULL,
+    0xca273eceea26619cULL, 0xd186b8c721c0c207ULL, 0xeada7dd6cde0eb1eULL, 0xf57d4f7fee6ed178ULL,
+    0x06f067aa72176fbaULL, 0x0a637dc5a2c898a6ULL, 0x113f9804bef90daeULL, 0x1b710b35131c471bULL,
+    0x28db77f523047d84ULL, 0x32caab7b40c72493ULL, 0x3c9ebe0a15c9bebcULL, 0x431d67c49c100d4cULL,
+    0x4cc5d4becb3e42b6ULL, 0x597f299cfc657e2aULL, 0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL
+};
+
+static const uint64_t crioimg__sha512_iv[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL
+};
+
+static const uint64_t crioimg__sha384_iv[8] = {
+    0xcbbb9d5dc1059ed8ULL, 0x629a292a367cd507ULL, 0x9159015a3070dd17ULL, 0x152fecd8f70e5939ULL,
+    0x67332667ffc00b31ULL, 0x8eb44a8768581511ULL, 0xdb0c2e0d64f98fa7ULL, 0x47b5481dbefa4fa4ULL
+};
+
+static uint64_t crioimg__be64(const unsigned char *p)
+{
+    return (uint64_t)crioimg__be32(p) << 32 | crioimg__be32(p + 4);
+}
+
+static void crioimg__put_be64(unsigned char *p, uint64_t v)
+{
+    crioimg__put_be32(p, (uint32_t)(v >> 32));
+    crioimg__put_be32(p + 4, (uint32_t)v);
+}
+
+#define CRIOIMG__ROR64(x, k) (((x) >> (k)) | ((x) << (64 - (k))))
+#define CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i) do { \
+        uint64_t t1_ = h + (CRIOIMG__ROR64(e, 14) ^ CRIOIMG__ROR64(e, 18) ^ CRIOIMG__ROR64(e, 41)) + \
+                       (g ^ (e & (f ^ g))) + crioimg__sha512_k[i] + w[i]; \
+        d += t1_; \
+        h = t1_ + (CRIOIMG__ROR64(a, 28) ^ CRIOIMG__ROR64(a, 34) ^ CRIOIMG__ROR64(a, 39)) + ((a & b) | (c & (a | b))); \
+    } while (0)
+
+static void crioimg__sha512_blocks(uint64_t st[8], const unsigned char *p, size_t nblocks)
+{
+    uint64_t w[80], a, b, c, d, e, f, g, h;
+    size_t i;
+    for (; nblocks > 0; nblocks--, p += 128) {
+        for (i = 0; i < 16; i++) w[i] = crioimg__be64(p + 8 * i);
+        for (i = 16; i < 80; i++) {
+            uint64_t x = w[i - 15], y = w[i - 2];
+            w[i] = w[i - 16] + w[i - 7] + (CRIOIMG__ROR64(x, 1) ^ CRIOIMG__ROR64(x, 8) ^ (x >> 7)) +
+                   (CRIOIMG__ROR64(y, 19) ^ CRIOIMG__ROR64(y, 61) ^ (y >> 6));
+        }
+        a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
+        for (i = 0; i < 80; i += 8) {
+            CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i);
+            CRIOIMG__SHA512_ROUND(h, a, b, c, d, e, f, g, i + 1);
+            CRIOIMG__SHA512_ROUND(g, h, a, b, c, d, e, f, i + 2);
+            CRIOIMG__SHA512_ROUND(f, g, h, a, b, c, d, e, i + 3);
+            CRIOIMG__SHA512_ROUND(e, f, g, h, a, b, c, d, i + 4);
+            CRIOIMG__SHA512_ROUND(d, e, f, g, h, a, b, c, i + 5);
+            CRIOIMG__SHA512_ROUND(c, d, e, f, g, h, a, b, i + 6);
+            CRIOIMG__SHA512_ROUND(b, c, d, e, f, g, h, a, i + 7);
+        }
+        st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+    }
+}
+#undef CRIOIMG__SHA512_ROUND
+
+static void crioimg__sha512_start(crioimg_sha512_ctx *c, const uint64_t iv[8], unsigned out_len)
+{
+    memset(c, 0, sizeof *c);
+    memcpy(c->h, iv, sizeof c->h);
+    c->out_len = out_len;
+}
+
+void crioimg_sha512_init(crioimg_sha512_ctx *c) { crioimg__sha512_start(c, crioimg__sha512_iv, 64); }
+void crioimg_sha384_init(crioimg_sha384_ctx *c) { crioimg__sha512_start(c, crioimg__sha384_iv, 48); }
+
+void crioimg_sha512_update(crioimg_sha512_ctx *c, const void *data, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    size_t used;
+    if (n == 0) return;
+    used = (size_t)(c->len & 127);
+    c->len += n;
+    if (used) {
+        size_t take = 128 - used;
+        if (n < take) { memcpy(c->buf + used, p, n); return; }
+        memcpy(c->buf + used, p, take);
+        crioimg__sha512_blocks(c->h, c->buf, 1);
+        p += take;
+        n -= take;
+    }
+    if (n >= 128) {
+        crioimg__sha512_blocks(c->h, p, n / 128);
+        p += n & ~(size_t)127;
+        n &= 127;
+    }
+    if (n) memcpy(c->buf, p, n);
+}
+
+void crioimg_sha384_update(crioimg_sha384_ctx *c, const void *data, size_t n) { crioimg_sha512_update(c, data, n); }
+
+/* Pads (the bit length is 128 bits wide; the byte count's top 3 bits are its high word) and writes the
+   first out_len bytes of the state. */
+static void crioimg__sha512_finish(crioimg_sha512_ctx *c, unsigned char *out)
+{
+    size_t used = (size_t)(c->len & 127), i;
+    unsigned char full[64];
+    c->buf[used++] = 0x80;
+    if (used > 112) {
+        memset(c->buf + used, 0, 128 - used);
+        crioimg__sha512_blocks(c->h, c->buf, 1);
+        used = 0;
+    }
+    memset(c->buf + used, 0, 112 - used);
+    crioimg__put_be64(c->buf + 112, c->len >> 61);
+    crioimg__put_be64(c->buf + 120, c->len << 3);
+    crioimg__sha512_blocks(c->h, c->buf, 1);
+    for (i = 0; i < 8; i++) crioimg__put_be64(full + 8 * i, c->h[i]);
+    memcpy(out, full, c->out_len == 48 ? 48 : 64);
+    memset(c, 0, sizeof *c);
+}
+
+void crioimg_sha512_final(crioimg_sha512_ctx *c, unsigned char out[64]) { c->out_len = 64; crioimg__sha512_finish(c, out); }
+void crioimg_sha384_final(crioimg_sha384_ctx *c, unsigned char out[48]) { c->out_len = 48; crioimg__sha512_finish(c, out); }
+
+void crioimg_sha512(const void *data, size_t n, unsigned char out[64])
+{
+    crioimg_sha512_ctx c;
+    crioimg_sha512_init(&c);
+    crioimg_sha512_update(&c, data, n);
+    crioimg_sha512_final(&c, out);
+}
+
+void crioimg_sha384(const void *data, size_t n, unsigned char out[48])
+{
+    crioimg_sha384_ctx c;
+    crioimg_sha384_init(&c);
+    crioimg_sha384_update(&c, data, n);
+    crioimg_sha384_final(&c, out);
+}
+
+/* ---- any known algorithm ---- */
+
+crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg)
+{
+    if (h == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(h, 0, sizeof *h);
+    switch (alg) {
+    case CRIOIMG_DIGEST_SHA256: crioimg_sha256_init(&h->u.sha256); break;
+    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_init(&h->u.sha512); break;
+    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_init(&h->u.sha512); break;
+    default: return CRIOIMG_ERR_DIGEST_UNSUPPORTED;
+    }
+    h->alg = alg;
+    return CRIOIMG_OK;
+}
+
+void crioimg_hasher_update(crioimg_hasher *h, const void *data, size_t n)
+{
+    if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_update(&h->u.sha256, data, n);
+    else if (h->alg != CRIOIMG_DIGEST_UNKNOWN) crioimg_sha512_update(&h->u.sha512, data, n);
+}
+
+size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
+{
+    size_t n = crioimg_digest_alg_size(h->alg);
+    switch (h->alg) {
+    case CRIOIMG_DIGEST_SHA256: crioimg_sha256_final(&h->u.sha256, out); break;
+    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_final(&h->u.sha512, out); break;
+    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_final(&h->u.sha512, out); break;
+    default: break;
+    }
+    return n;
+}
+
+void crioimg_hasher_reset(crioimg_hasher *h)
+{
+    if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_reset(&h->u.sha256);
+    else if (h->alg == CRIOIMG_DIGEST_SHA384) crioimg_sha384_init(&h->u.sha512);
+    else if (h->alg == CRIOIMG_DIGEST_SHA512) crioimg_sha512_init(&h->u.sha512);
+}
+
+static void crioimg__hex(char *out, const unsigned char *b, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+}
+
+size_t crioimg_hasher_final_string(crioimg_hasher *h, char *out, size_t cap)
+{
+    unsigned char b[CRIOIMG_DIGEST_BYTES_MAX];
+    char s[CRIOIMG_DIGEST_STRING_MAX + 1];
+    const char *name = crioimg_digest_alg_name(h->alg);
+    size_t nl = strlen(name), bl = crioimg_hasher_final(h, b);
+    crioimg__out o;
+    memcpy(s, name, nl);
+    s[nl] = ':';
+    crioimg__hex(s + nl + 1, b, bl);
+    o.p = out; o.cap = cap; o.len = 0;
+    if (cap) out[0] = '\0';
+    crioimg__out_put(&o, s, nl + 1 + 2 * bl);
+    return o.len;
+}
+
+crioimg_result crioimg_hasher_verify(crioimg_hasher *h, const crioimg_digest *want)
+{
+    unsigned char b[CRIOIMG_DIGEST_BYTES_MAX];
+    char hex[2 * CRIOIMG_DIGEST_BYTES_MAX];
+    size_t n, i;
+    unsigned diff = 0;
+    if (want == NULL || want->alg == CRIOIMG_DIGEST_UNKNOWN || want->alg != h->alg) {
+        crioimg_hasher_reset(h);  /* wiped all the same */
+        return want == NULL ? CRIOIMG_ERR_INVALID_ARGS : CRIOIMG_ERR_DIGEST_UNSUPPORTED;
+    }
+    n = crioimg_hasher_final(h, b);
+    if (want->encoded.len != 2 * n || want->encoded.ptr == NULL) return CRIOIMG_ERR_DIGEST_MISMATCH;
+    crioimg__hex(hex, b, n);
+    for (i = 0; i < 2 * n; i++) diff |= (unsigned)(hex[i] ^ want->encoded.ptr[i]);  /* no early exit */
+    return diff ? CRIOIMG_ERR_DIGEST_MISMATCH : CRIOIMG_OK;
+}
+
+crioimg_result crioimg_digest_verify(const crioimg_digest *want, const void *data, size_t n)
+{
+    crioimg_hasher h;
+    crioimg_result r;
+    if (want == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((r = crioimg_hasher_init(&h, want->alg)) != CRIOIMG_OK) return r;
+    crioimg_hasher_update(&h, data, n);
+    return crioimg_hasher_verify(&h, want);
+}
+
+/* ==== src/json.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   json implementation
+
+   The reader is one loop over the input with three states (a value, a key, what follows a value). The
+   open containers form a chain through their tokens: while a container is open its token's next field
+   holds the index of the container around it, and becomes the real sibling index when it closes. So the
+   nesting costs no stack, C or explicit, beyond the tokens themselves, and the depth cap only bounds what
+   callers will meet. Duplicate keys are looked for when an object closes: its key indexes are sorted
+   (heapsort: no recursion, n log n at worst) by their unescaped bytes, and equal neighbours are
+   duplicates.
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG__JSON_MAX_SIZE  ((size_t)4 << 20)
+#define CRIOIMG__JSON_MAX_DEPTH 64
+#define CRIOIMG__JSON_SMALL_OBJ 8     /* objects up to this many members are checked pairwise, unsorted */
+
+/* Bytes a string may hold as they are: not '"', '\\', a control character or non-ASCII. */
+#define CRIOIMG__JP(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+#define CRIOIMG__JP4(c) CRIOIMG__JP(c), CRIOIMG__JP((c) + 1), CRIOIMG__JP((c) + 2), CRIOIMG__JP((c) + 3)
+#define CRIOIMG__JP16(c) CRIOIMG__JP4(c), CRIOIMG__JP4((c) + 4), CRIOIMG__JP4((c) + 8), CRIOIMG__JP4((c) + 12)
+#define CRIOIMG__JP64(c) CRIOIMG__JP16(c), CRIOIMG__JP16((c) + 16), CRIOIMG__JP16((c) + 32), CRIOIMG__JP16((c) + 48)
+static const unsigned char crioimg__json_plain[256] = {
+    CRIOIMG__JP64(0), CRIOIMG__JP64(64), CRIOIMG__JP64(128), CRIOIMG__JP64(192)
+};
+#undef CRIOIMG__JP64
+#undef CRIOIMG__JP16
+#undef CRIOIMG__JP4
+#undef CRIOIMG__JP
+
+static int crioimg__json_digit(char c) { return c >= '0' && c <= '9'; }
+static int crioimg__json_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The value of 4 hex digits, or -1. */
+static long crioimg__json_hex4(const char *s)
+{
+    long v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* v in decimal, no NUL; out holds at least 20 bytes. Returns the length. */
+static size_t crioimg__json_utoa(char *out, unsigned long long v)
+{
+    char t[20];
+    size_t n = 0, i;
+    do { t[n++] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    for (i = 0; i < n; i++) out[i] = t[n - 1 - i];
+    return n;
+}
+
+/* RFC 8259's number, -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, as the longest prefix of s[0, n):
+   its length, or 0 when there is none. The reader looks at the byte after it to name the error. */
+static size_t crioimg__json_number_len(const char *s, size_t n)
+{
+    size_t i = 0, j;
+    if (i < n && s[i] == '-') i++;
+    if (i < n && s[i] == '0') i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9') { while (i < n && crioimg__json_digit(s[i])) i++; }
+    else return 0;
+    if (i + 1 < n && s[i] == '.' && crioimg__json_digit(s[i + 1])) {
+        i += 2;
+        while (i < n && crioimg__json_digit(s[i])) i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        j = i + 1;
+        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+        if (j < n && crioimg__json_digit(s[j])) {
+            while (j < n && crioimg__json_digit(s[j])) j++;
+            i = j;
+        }
+    }
+    return i;
+}
+
+/* Code point cp (not a surrogate) as UTF-8 into out; returns the length. */
+static size_t crioimg__json_utf8(unsigned long cp, unsigned char *out)
+{
+    if (cp < 0x80) { out[0] = (unsigned char)cp; return 1; }
+    if (cp < 0x800) { out[0] = (unsigned char)(0xc0 | (cp >> 6)); out[1] = (unsigned char)(0x80 | (cp & 0x3f)); return 2; }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | (cp >> 12)); out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xf0 | (cp >> 18)); out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)); out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* The escape at s[*i] (a backslash), already validated by the reader, as UTF-8 into out; moves *i past
+   it (both halves of a surrogate pair). Returns the length, 1 to 4. */
+static size_t crioimg__json_unescape(const char *s, size_t *i, unsigned char *out)
+{
+    char c = s[*i + 1];
+    unsigned long cp;
+    if (c != 'u') {
+        *i += 2;
+        out[0] = (unsigned char)(c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c);
+        return 1;
+    }
+    cp = (unsigned long)crioimg__json_hex4(s + *i + 2);
+    *i += 6;
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long)crioimg__json_hex4(s + *i + 2) - 0xdc00);
+        *i += 6;
+    }
+    return crioimg__json_utf8(cp, out);
+}
+
+/* The unescaped bytes of a STRING token, one at a time: for comparing keys without copying them. */
+typedef struct crioimg__json_cur {
+    const char *s;
+    size_t n, i;
+    unsigned char b[4];   /* what the last escape decoded to */
+    size_t bl, bi;
+} crioimg__json_cur;
+
+static void crioimg__json_cur_init(crioimg__json_cur *c, const crioimg_json *d, size_t t)
+{
+    c->s = d->buf + d->tok[t].start;
+    c->n = d->tok[t].len;
+    c->i = c->bl = c->bi = 0;
+}
+
+/* The next byte, or -1 at the end. */
+static int crioimg__json_cur_next(crioimg__json_cur *c)
+{
+    if (c->bi < c->bl) return c->b[c->bi++];
+    if (c->i >= c->n) return -1;
+    if (c->s[c->i] != '\\') return (unsigned char)c->s[c->i++];
+    c->bl = crioimg__json_unescape(c->s, &c->i, c->b);
+    c->bi = 1;
+    return c->b[0];
+}
+
+/* Orders two STRING tokens by their unescaped bytes (memcmp's order; a prefix comes first). */
+static int crioimg__json_cmp(const crioimg_json *d, size_t a, size_t b)
+{
+    const crioimg_json_token *x = &d->tok[a], *y = &d->tok[b];
+    crioimg__json_cur cx, cy;
+    if (!x->escaped && !y->escaped) {
+        size_t m = x->len < y->len ? x->len : y->len;
+        int c = m ? memcmp(d->buf + x->start, d->buf + y->start, m) : 0;
+        if (c) return c;
+        return (x->len > y->len) - (x->len < y->len);
+    }
+    crioimg__json_cur_init(&cx, d, a);
+    crioimg__json_cur_init(&cy, d, b);
+    for (;;) {
+        int p = crioimg__json_cur_next(&cx), q = crioimg__json_cur_next(&cy);
+        if (p != q) return p - q;
+        if (p < 0) return 0;
+    }
+}
+
+/* A STRING token equals s[0, n) after unescaping. */
+static int crioimg__json_eq(const crioimg_json *d, size_t t, const char *s, size_t n)
+{
+    const crioimg_json_token *k = &d->tok[t];
+    crioimg__json_cur c;
+    size_t i;
+    if (n == 0) return k->len == 0;
+    if (!k->escaped) return k->len == n && memcmp(d->buf + k->start, s, n) == 0;
+    if (n > k->len) return 0;   /* unescaping only ever shortens */
+    crioimg__json_cur_init(&c, d, t);
+    for (i = 0; i < n; i++) if (crioimg__json_cur_next(&c) != (unsigned char)s[i]) return 0;
+    return crioimg__json_cur_next(&c) < 0;
+}
+
+/* ---- the reader ---- */
+
+typedef struct crioimg__json_p {
+    crioimg_json *doc;
+    const char *s;
+    size_t n, pos;
+    size_t cap;           /* of doc->tok */
+    size_t max_tokens, max_depth, depth;
+    size_t cur;           /* the innermost open container, or CRIOIMG_JSON_NONE at the top */
+    size_t *keys, keys_cap;  /* scratch for the duplicate check */
+    int allow_dup;
+} crioimg__json_p;
+
+enum { CRIOIMG__JS_VALUE, CRIOIMG__JS_KEY, CRIOIMG__JS_AFTER };
+
+/* Sets doc->err to a, then the byte at s[what] described (unless what is CRIOIMG_JSON_NONE), then b;
+   err_offset to at. Returns r. */
+static crioimg_result crioimg__json_fail_byte(crioimg__json_p *p, crioimg_result r, size_t at, const char *a, size_t what, const char *b)
+{
+    static const char hex[] = "0123456789abcdef";
+    crioimg__out o;
+    o.p = p->doc->err; o.cap = sizeof p->doc->err; o.len = 0;
+    crioimg__out_str(&o, a);
+    if (what != CRIOIMG_JSON_NONE && what >= p->n) {
+        crioimg__out_str(&o, "end of input");
+    } else if (what != CRIOIMG_JSON_NONE) {
+        unsigned char c = (unsigned char)p->s[what];
+        char q[3];
+        if (c >= 0x20 && c < 0x7f) { q[0] = '\''; q[1] = (char)c; q[2] = '\''; crioimg__out_put(&o, q, 3); }
+        else { crioimg__out_str(&o, "byte 0x"); q[0] = hex[c >> 4]; q[1] = hex[c & 15]; crioimg__out_put(&o, q, 2); }
+    }
+    if (b) crioimg__out_str(&o, b);
+    p->doc->err_offset = at;
+    return r;
+}
+
+static crioimg_result crioimg__json_fail(crioimg__json_p *p, crioimg_result r, size_t at, const char *msg)
+{
+    return crioimg__json_fail_byte(p, r, at, msg, CRIOIMG_JSON_NONE, NULL);
+}
+
+/* "<what>, found 'x'" */
+static crioimg_result crioimg__json_fail_found(crioimg__json_p *p, size_t at, const char *what)
+{
+    crioimg__out o;
+    char m[96];
+    o.p = m; o.cap = sizeof m; o.len = 0;
+    crioimg__out_str(&o, what);
+    crioimg__out_str(&o, ", found ");
+    return crioimg__json_fail_byte(p, CRIOIMG_ERR_JSON_SYNTAX, at, m, at, NULL);
+}
+
+/* "<a><n><b>" for the limits */
+static crioimg_result crioimg__json_fail_n(crioimg__json_p *p, crioimg_result r, size_t at, const char *a, size_t n, const char *b)
+{
+    crioimg__out o;
+    char m[96], num[20];
+    o.p = m; o.cap = sizeof m; o.len = 0;
+    crioimg__out_str(&o, a);
+    crioimg__out_put(&o, num, crioimg__json_utoa(num, n));
+    crioimg__out_str(&o, b);
+    return crioimg__json_fail(p, r, at, m);
+}
+
+/* `duplicate key "..."`: the key unescaped, then quoted again, cut at a character so the message fits. */
+static crioimg_result crioimg__json_fail_dup(crioimg__json_p *p, size_t key)
+{
+    char raw[48], q[100];
+    size_t full = crioimg_json_string(p->doc, key, raw, sizeof raw), have = full < sizeof raw ? full : sizeof raw - 1;
+    size_t keep = 0, l, ql;
+    crioimg__out o;
+    while (keep < have) {
+        l = crioimg__utf8_len((const unsigned char *)raw + keep, have - keep);
+        if (l == 0 || crioimg_json_quote(NULL, 0, raw, keep + l) > 80) break;
+        keep += l;
+    }
+    ql = crioimg_json_quote(q, sizeof q, raw, keep);
+    o.p = p->doc->err; o.cap = sizeof p->doc->err; o.len = 0;
+    crioimg__out_str(&o, "duplicate key ");
+    if (keep == full) {
+        crioimg__out_put(&o, q, ql);
+    } else {
+        crioimg__out_put(&o, q, ql - 1);   /* without the closing quote */
+        crioimg__out_str(&o, "...\"");
+    }
+    p->doc->err_offset = p->doc->tok[key].start - 1;   /* the key's opening quote */
+    return CRIOIMG_ERR_JSON_DUPLICATE;
+}
+
+/* Appends a token (its next is the index after it, right for a scalar); grows the array geometrically. */
+static crioimg_result crioimg__json_push(crioimg__json_p *p, unsigned char type, size_t start)
+{
+    crioimg_json *d = p->doc;
+    crioimg_json_token *t;
+    if (d->ntok >= p->max_tokens)
+        return crioimg__json_fail_n(p, CRIOIMG_ERR_JSON_TOO_BIG, start, "more than ", p->max_tokens, " values");
+    if (d->ntok == p->cap) {
+        size_t ncap = p->cap ? p->cap * 2 : 16;
+        if (ncap > p->max_tokens || ncap < p->cap) ncap = p->max_tokens;
+        if (ncap > (size_t)-1 / sizeof *t) return crioimg__json_fail(p, CRIOIMG_ERR_NOMEM, start, "out of memory");
+        t = (crioimg_json_token *)crioimg_realloc(&d->alloc, d->tok, ncap * sizeof *t);
+        if (t == NULL) return crioimg__json_fail(p, CRIOIMG_ERR_NOMEM, start, "out of memory");
+        d->tok = t;
+        p->cap = ncap;
+    }
+    t = &d->tok[d->ntok];
+    t->type = type;
+    t->escaped = 0;
+    t->start = start;
+    t->len = t->count = 0;
+    t->next = ++d->ntok;
+    return CRIOIMG_OK;
+}
+
+/* The 4 hex digits of a \u escape at s[j]: their value in *v, or why not (the input ends first, or a
+   byte is not a hex digit) with the offset of the escape's backslash. */
+static crioimg_result crioimg__json_hex_at(crioimg__json_p *p, size_t j, size_t esc, long *v)
+{
+    size_t k;
+    for (k = 0; k < 4; k++) {
+        char c;
+        if (j + k >= p->n) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->n, "unterminated string");
+        c = p->s[j + k];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, esc, "invalid \\u escape");
+    }
+    *v = crioimg__json_hex4(p->s + j);
+    return CRIOIMG_OK;
+}
+
+/* The escape at s[*at] (a backslash) inside a string: moves *at past it. Lone surrogates are refused, so
+   that every string unescapes to valid UTF-8. */
+static crioimg_result crioimg__json_escape(crioimg__json_p *p, size_t *at)
+{
+    const char *s = p->s;
+    size_t i = *at, j, n = p->n;
+    long cp, lo;
+    crioimg_result r;
+    if (i + 1 >= n) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, n, "unterminated string");
+    switch (s[i + 1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        *at = i + 2;
+        return CRIOIMG_OK;
+    case 'u':
+        break;
+    default:
+        return crioimg__json_fail_byte(p, CRIOIMG_ERR_JSON_SYNTAX, i, "invalid escape: backslash then ", i + 1, NULL);
+    }
+    if ((r = crioimg__json_hex_at(p, i + 2, i, &cp)) != CRIOIMG_OK) return r;
+    if (cp >= 0xdc00 && cp <= 0xdfff) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_UTF8, i, "lone surrogate in \\u escape");
+    if (cp < 0xd800 || cp > 0xdbff) { *at = i + 6; return CRIOIMG_OK; }
+    /* a high surrogate: the low half must follow at once */
+    j = i + 6;
+    if (j >= n || (s[j] == '\\' && j + 1 >= n)) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, n, "unterminated string");
+    if (s[j] != '\\' || s[j + 1] != 'u') return crioimg__json_fail(p, CRIOIMG_ERR_JSON_UTF8, i, "lone surrogate in \\u escape");
+    if ((r = crioimg__json_hex_at(p, j + 2, j, &lo)) != CRIOIMG_OK) return r;
+    if (lo < 0xdc00 || lo > 0xdfff) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_UTF8, i, "lone surrogate in \\u escape");
+    *at = i + 12;
+    return CRIOIMG_OK;
+}
+
+#ifdef CRIOIMG__SSE2
+/* The first byte at or after i that a string cannot hold as it is, 16 at a time while 16 remain (a
+   signed compare below 0x20 catches control bytes and non-ASCII bytes together); the loop after it
+   finishes the job. */
+static size_t crioimg__json_skip_plain(const unsigned char *s, size_t i, size_t n)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bs)),
+                                               _mm_cmplt_epi8(v, sp)));
+        if (m) return i + (size_t)__builtin_ctz((unsigned)m);
+        i += 16;
+    }
+    return i;
+}
+#endif
+
+/* The string whose opening quote is at pos: validates it, fills the token t (start, len, escaped) and
+   moves pos past the closing quote. */
+static crioimg_result crioimg__json_string(crioimg__json_p *p, size_t t)
+{
+    const unsigned char *s = (const unsigned char *)p->s;
+    size_t n = p->n, i = p->pos + 1, start = i, l;
+    unsigned char escaped = 0;
+    crioimg_result r;
+    for (;;) {
+#ifdef CRIOIMG__SSE2
+        i = crioimg__json_skip_plain(s, i, n);
+#endif
+        while (i < n && crioimg__json_plain[s[i]]) i++;
+        if (i == n) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, n, "unterminated string");
+        if (s[i] == '"') break;
+        if (s[i] == '\\') {
+            if ((r = crioimg__json_escape(p, &i)) != CRIOIMG_OK) return r;
+            escaped = 1;
+        } else if (s[i] < 0x20) {
+            return crioimg__json_fail_byte(p, CRIOIMG_ERR_JSON_SYNTAX, i, "unescaped control character ", i, " in string");
+        } else if ((l = crioimg__utf8_len(s + i, n - i)) == 0) {
+            return crioimg__json_fail_byte(p, CRIOIMG_ERR_JSON_UTF8, i, "invalid UTF-8 in string: ", i, NULL);
+        } else {
+            i += l;
+        }
+    }
+    p->doc->tok[t].start = start;
+    p->doc->tok[t].len = i - start;
+    p->doc->tok[t].escaped = escaped;
+    p->pos = i + 1;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__json_number(crioimg__json_p *p)
+{
+    size_t l = crioimg__json_number_len(p->s + p->pos, p->n - p->pos), end = p->pos + l;
+    crioimg_result r;
+    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+    if (end < p->n) {
+        char c = p->s[end];
+        /* only a '0' can be followed by a digit here */
+        if (crioimg__json_digit(c)) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "leading zero in number");
+        if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+    }
+    if ((r = crioimg__json_push(p, CRIOIMG_JSON_NUMBER, p->pos)) != CRIOIMG_OK) return r;
+    p->doc->tok[p->doc->ntok - 1].len = l;
+    p->pos = end;
+    return CRIOIMG_OK;
+}
+
+/* true, false, null: exactly, and not run on into a longer word ("truex") */
+static crioimg_result crioimg__json_literal(crioimg__json_p *p)
+{
+    static const char *const word[3] = { "null", "false", "true" };
+    const char *s = p->s + p->pos;
+    size_t left = p->n - p->pos, l;
+    int k = s[0] == 'n' ? 0 : s[0] == 'f' ? 1 : 2;
+    crioimg_result r;
+    l = strlen(word[k]);
+    if (left < l || memcmp(s, word[k], l) != 0 ||
+        (left > l && ((s[l] >= 'a' && s[l] <= 'z') || (s[l] >= 'A' && s[l] <= 'Z') || crioimg__json_digit(s[l]))))
+        return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid literal");
+    /* the type enum orders NULL, FALSE, TRUE as the words are */
+    if ((r = crioimg__json_push(p, (unsigned char)(CRIOIMG_JSON_NULL + k), p->pos)) != CRIOIMG_OK) return r;
+    p->doc->tok[p->doc->ntok - 1].len = l;
+    p->pos += l;
+    return CRIOIMG_OK;
+}
+
+/* Heapsort of key token indexes by unescaped bytes, then by index, so that of equal keys the one first
+   in the document comes first. No recursion, n log n comparisons at worst. */
+static int crioimg__json_key_less(const crioimg_json *d, size_t a, size_t b)
+{
+    int c = crioimg__json_cmp(d, a, b);
+    return c < 0 || (c == 0 && a < b);
+}
+
+static void crioimg__json_sift(const crioimg_json *d, size_t *k, size_t root, size_t n)
+{
+    for (;;) {
+        size_t child = 2 * root + 1, big = root, t;
+        if (child < n && crioimg__json_key_less(d, k[big], k[child])) big = child;
+        if (child + 1 < n && crioimg__json_key_less(d, k[big], k[child + 1])) big = child + 1;
+        if (big == root) return;
+        t = k[root]; k[root] = k[big]; k[big] = t;
+        root = big;
+    }
+}
+
+static void crioimg__json_sort_keys(const crioimg_json *d, size_t *k, size_t n)
+{
+    size_t i, t;
+    for (i = n / 2; i-- > 0;) crioimg__json_sift(d, k, i, n);
+    for (i = n; i-- > 1;) {
+        t = k[0]; k[0] = k[i]; k[i] = t;
+        crioimg__json_sift(d, k, 0, i);
+    }
+}
+
+/* The object at obj has just closed: reports the first key in document order that repeats an earlier
+   one. Small objects pairwise; larger ones sorted in a scratch array kept for the whole parse. */
+static crioimg_result crioimg__json_dups(crioimg__json_p *p, size_t obj)
+{
+    crioimg_json *d = p->doc;
+    size_t cnt = d->tok[obj].count, i, j, k = obj + 1, dup = CRIOIMG_JSON_NONE, small[CRIOIMG__JSON_SMALL_OBJ], *keys = small;
+    if (cnt > CRIOIMG__JSON_SMALL_OBJ) {
+        if (cnt > p->keys_cap) {
+            size_t ncap = p->keys_cap * 2 > cnt ? p->keys_cap * 2 : cnt;
+            size_t *nk = ncap > (size_t)-1 / sizeof *nk ? NULL : (size_t *)crioimg_realloc(&d->alloc, p->keys, ncap * sizeof *nk);
+            if (nk == NULL) return crioimg__json_fail(p, CRIOIMG_ERR_NOMEM, d->tok[obj].start, "out of memory");
+            p->keys = nk;
+            p->keys_cap = ncap;
+        }
+        keys = p->keys;
+    }
+    for (i = 0; i < cnt; i++) { keys[i] = k; k = d->tok[k + 1].next; }
+    if (cnt <= CRIOIMG__JSON_SMALL_OBJ) {
+        for (i = 1; i < cnt && dup == CRIOIMG_JSON_NONE; i++)
+            for (j = 0; j < i; j++) if (crioimg__json_cmp(d, keys[j], keys[i]) == 0) { dup = keys[i]; break; }
+    } else {
+        crioimg__json_sort_keys(d, keys, cnt);
+        for (i = 1; i < cnt; i++)
+            if (keys[i] < dup && crioimg__json_cmp(d, keys[i - 1], keys[i]) == 0) dup = keys[i];
+    }
+    return dup == CRIOIMG_JSON_NONE ? CRIOIMG_OK : crioimg__json_fail_dup(p, dup);
+}
+
+/* The closing bracket at pos ends the innermost container. */
+static crioimg_result crioimg__json_close(crioimg__json_p *p)
+{
+    crioimg_json *d = p->doc;
+    size_t c = p->cur;
+    p->cur = d->tok[c].next;        /* the container around it, kept there while it was open */
+    d->tok[c].next = d->ntok;
+    d->tok[c].len = p->pos + 1 - d->tok[c].start;
+    p->depth--;
+    p->pos++;
+    if (d->tok[c].type == CRIOIMG_JSON_OBJECT && !p->allow_dup && d->tok[c].count > 1) return crioimg__json_dups(p, c);
+    return CRIOIMG_OK;
+}
+
+static void crioimg__json_skip_ws(crioimg__json_p *p)
+{
+    while (p->pos < p->n && crioimg__json_ws(p->s[p->pos])) p->pos++;
+}
+
+/* '[' or '{' at pos */
+static crioimg_result crioimg__json_open(crioimg__json_p *p, int *state)
+{
+    crioimg_json *d = p->doc;
+    int object = p->s[p->pos] == '{';
+    size_t t = d->ntok;
+    crioimg_result r;
+    if (p->depth == p->max_depth)
+        return crioimg__json_fail_n(p, CRIOIMG_ERR_JSON_TOO_DEEP, p->pos, "nested deeper than ", p->max_depth, " levels");
+    if ((r = crioimg__json_push(p, object ? CRIOIMG_JSON_OBJECT : CRIOIMG_JSON_ARRAY, p->pos)) != CRIOIMG_OK) return r;
+    d->tok[t].next = p->cur;
+    p->cur = t;
+    p->depth++;
+    p->pos++;
+    crioimg__json_skip_ws(p);
+    if (p->pos < p->n && p->s[p->pos] == (object ? '}' : ']')) {
+        *state = CRIOIMG__JS_AFTER;
+        return crioimg__json_close(p);
+    }
+    *state = object ? CRIOIMG__JS_KEY : CRIOIMG__JS_VALUE;
+    return CRIOIMG_OK;
+}
+
+/* A value at pos (not end of input). */
+static crioimg_result crioimg__json_value(crioimg__json_p *p, int *state)
+{
+    crioimg_json *d = p->doc;
+    char c = p->s[p->pos];
+    int in_array = p->cur != CRIOIMG_JSON_NONE && d->tok[p->cur].type == CRIOIMG_JSON_ARRAY;
+    crioimg_result r;
+    if (c == ']' && in_array)   /* "[]" closed at the '[': here a ',' came before */
+        return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "trailing comma");
+    if (in_array) d->tok[p->cur].count++;
+    if (c == '{' || c == '[') return crioimg__json_open(p, state);
+    *state = CRIOIMG__JS_AFTER;
+    if (c == '"') {
+        if ((r = crioimg__json_push(p, CRIOIMG_JSON_STRING, p->pos)) != CRIOIMG_OK) return r;
+        return crioimg__json_string(p, d->ntok - 1);
+    }
+    if (c == '-' || crioimg__json_digit(c)) return crioimg__json_number(p);
+    if (c == 't' || c == 'f' || c == 'n') return crioimg__json_literal(p);
+    if (p->pos == 0 && p->n >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)
+        return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, 0, "byte order mark (not allowed in JSON)");
+    return crioimg__json_fail_found(p, p->pos, "expected a value");
+}
+
+/* A key and its colon at pos (not end of input). */
+static crioimg_result crioimg__json_key(crioimg__json_p *p, int *state)
+{
+    crioimg_json *d = p->doc;
+    crioimg_result r;
+    if (p->s[p->pos] == '}')    /* "{}" closed at the '{': here a ',' came before */
+        return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "trailing comma");
+    if (p->s[p->pos] != '"') return crioimg__json_fail_found(p, p->pos, "expected a string key");
+    d->tok[p->cur].count++;
+    if ((r = crioimg__json_push(p, CRIOIMG_JSON_STRING, p->pos)) != CRIOIMG_OK) return r;
+    if ((r = crioimg__json_string(p, d->ntok - 1)) != CRIOIMG_OK) return r;
+    crioimg__json_skip_ws(p);
+    if (p->pos == p->n || p->s[p->pos] != ':') return crioimg__json_fail_found(p, p->pos, "expected ':' after the key");
+    p->pos++;
+    *state = CRIOIMG__JS_VALUE;
+    return CRIOIMG_OK;
+}
+
+/* After a value, at pos (not end of input): a comma or the container's end. */
+static crioimg_result crioimg__json_after(crioimg__json_p *p, int *state)
+{
+    char c = p->s[p->pos];
+    int object;
+    if (p->cur == CRIOIMG_JSON_NONE) return crioimg__json_fail_found(p, p->pos, "unexpected data after the document");
+    object = p->doc->tok[p->cur].type == CRIOIMG_JSON_OBJECT;
+    if (c == ',') {
+        p->pos++;
+        *state = object ? CRIOIMG__JS_KEY : CRIOIMG__JS_VALUE;
+        return CRIOIMG_OK;
+    }
+    if (c == (object ? '}' : ']')) return crioimg__json_close(p);
+    return crioimg__json_fail_found(p, p->pos, object ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+static crioimg_result crioimg__json_run(crioimg__json_p *p)
+{
+    int state = CRIOIMG__JS_VALUE;
+    crioimg_result r;
+    for (;;) {
+        crioimg__json_skip_ws(p);
+        if (p->pos == p->n) {
+            if (state == CRIOIMG__JS_AFTER && p->cur == CRIOIMG_JSON_NONE) return CRIOIMG_OK;
+            if (p->doc->ntok == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->n, "empty document");
+            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->n, "unexpected end of input");
+        }
+        if (state == CRIOIMG__JS_VALUE) r = crioimg__json_value(p, &state);
+        else if (state == CRIOIMG__JS_KEY) r = crioimg__json_key(p, &state);
+        else r = crioimg__json_after(p, &state);
+        if (r != CRIOIMG_OK) return r;
+    }
+}
+
+crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len, const crioimg_json_opts *opts)
+{
+    crioimg__json_p p;
+    crioimg_result r;
+    size_t max_size = opts && opts->max_size ? opts->max_size : CRIOIMG__JSON_MAX_SIZE;
+    if (doc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(doc, 0, sizeof *doc);
+    memset(&p, 0, sizeof p);
+    p.doc = doc;
+    p.s = doc->buf = buf;
+    p.n = doc->len = len;
+    p.cur = CRIOIMG_JSON_NONE;
+    p.max_depth = opts && opts->max_depth ? opts->max_depth : CRIOIMG__JSON_MAX_DEPTH;
+    p.max_tokens = opts && opts->max_tokens ? opts->max_tokens : max_size / 2 + 1;
+    p.allow_dup = opts && opts->allow_duplicates;
+    if (buf == NULL && len > 0) return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "no buffer");
+    if (opts) {
+        if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)
+            return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "allocator: set all three functions or none");
+        doc->alloc = opts->alloc;
+    }
+    if (len > max_size)   /* before reading a byte of it */
+        return crioimg__json_fail_n(&p, CRIOIMG_ERR_JSON_TOO_BIG, max_size, "document larger than ", max_size, " bytes");
+    r = crioimg__json_run(&p);
+    crioimg_free(&doc->alloc, p.keys);
+    if (r != CRIOIMG_OK) {
+        crioimg_free(&doc->alloc, doc->tok);
+        doc->tok = NULL;
+        doc->ntok = 0;
+    }
+    return r;
+}
+
+void crioimg_json_free(crioimg_json *doc)
+{
+    if (doc == NULL) return;
+    crioimg_free(&doc->alloc, doc->tok);
+    doc->tok = NULL;
+    doc->ntok = 0;
+}
+
+/* ---- navigation ---- */
+
+static const crioimg_json_token *crioimg__json_tok(const crioimg_json *doc, size_t t, int type)
+{
+    if (doc == NULL || t >= doc->ntok || doc->tok[t].type != type) return NULL;
+    return &doc->tok[t];
+}
+
+size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const char *key)
+{
+    const crioimg_json_token *o = crioimg__json_tok(doc, obj, CRIOIMG_JSON_OBJECT);
+    size_t i, k = obj + 1, n, found = CRIOIMG_JSON_NONE;
+    if (o == NULL || key == NULL) return CRIOIMG_JSON_NONE;
+    n = strlen(key);
+    for (i = 0; i < o->count; i++) {
+        if (crioimg__json_eq(doc, k, key, n)) found = k + 1;
+        k = doc->tok[k + 1].next;
+    }
+    return found;
+}
+
+size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap)
+{
+    const crioimg_json_token *t = crioimg__json_tok(doc, tok, CRIOIMG_JSON_STRING);
+    crioimg__out o;
+    const char *s;
+    size_t i = 0;
+    o.p = out; o.cap = out ? cap : 0; o.len = 0;
+    if (o.cap) out[0] = '\0';
+    if (t == NULL) return 0;
+    s = doc->buf + t->start;
+    while (i < t->len) {
+        const char *bs = t->escaped ? (const char *)memchr(s + i, '\\', t->len - i) : NULL;
+        size_t run = bs ? (size_t)(bs - (s + i)) : t->len - i;
+        crioimg__out_put(&o, s + i, run);
+        i += run;
+        if (i < t->len) {
+            unsigned char u[4];
+            size_t l = crioimg__json_unescape(s, &i, u);
+            crioimg__out_put(&o, (const char *)u, l);
+        }
+    }
+    return o.len;
+}
+
+int crioimg_json_string_eq(const crioimg_json *doc, size_t tok, const char *s, size_t n)
+{
+    if (crioimg__json_tok(doc, tok, CRIOIMG_JSON_STRING) == NULL || (s == NULL && n > 0)) return 0;
+    return crioimg__json_eq(doc, tok, s, n);
+}
+
+/* The digits of a number's integer and fraction parts as one string D, digit j of it. */
+typedef struct crioimg__json_digits { const char *ip, *fp; size_t il, fl; } crioimg__json_digits;
+
+static int crioimg__json_digit_at(const crioimg__json_digits *g, size_t j)
+{
+    return (j < g->il ? g->ip[j] : g->fp[j - g->il]) - '0';
+}
+
+/* The number is D * 10^(E - fl). With D's leading zeros dropped and its trailing zeros moved into the
+   exponent it is S * 10^e, S ending in a non-zero digit: an integer exactly when e >= 0, and one that
+   fits 64 bits only when S's digits plus e are at most 19. E is read saturating at a bound past which
+   the answer cannot change (the text is shorter than the bound), so nothing overflows. */
+crioimg_result crioimg_json_int(const crioimg_json *doc, size_t tok, long long min, long long max, long long *out)
+{
+    const crioimg_json_token *t;
+    crioimg__json_digits g;
+    const char *s;
+    size_t i = 0, n, first, last, total, emag = 0, bound, up, down, e, j;
+    int neg, eneg = 0;
+    unsigned long long mag = 0, lim;
+    long long v;
+    if (doc == NULL || tok >= doc->ntok) return CRIOIMG_ERR_NOT_FOUND;
+    if (min > max) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((t = crioimg__json_tok(doc, tok, CRIOIMG_JSON_NUMBER)) == NULL) return CRIOIMG_ERR_JSON_TYPE;
+    s = doc->buf + t->start;
+    n = t->len;
+    bound = n + 64;
+    neg = s[0] == '-';
+    i = (size_t)neg;
+    g.ip = s + i;
+    while (i < n && crioimg__json_digit(s[i])) i++;
+    g.il = (size_t)(s + i - g.ip);
+    g.fp = s + i; g.fl = 0;
+    if (i < n && s[i] == '.') {
+        g.fp = s + ++i;
+        while (i < n && crioimg__json_digit(s[i])) i++;
+        g.fl = (size_t)(s + i - g.fp);
+    }
+    if (i < n) {   /* the exponent */
+        i++;
+        if (s[i] == '+' || s[i] == '-') eneg = s[i++] == '-';
+        for (; i < n; i++) {
+            size_t dg = (size_t)(s[i] - '0');
+            emag = emag <= (bound - dg) / 10 ? emag * 10 + dg : bound;
+        }
+    }
+    total = g.il + g.fl;
+    for (first = 0; first < total && crioimg__json_digit_at(&g, first) == 0; first++) {}
+    if (first == total) v = 0;   /* zero, whatever the sign and exponent */
+    else {
+        for (last = total - 1; crioimg__json_digit_at(&g, last) == 0; last--) {}
+        up = (eneg ? 0 : emag) + (total - 1 - last);   /* E plus the trailing zeros */
+        down = (eneg ? emag : 0) + g.fl;
+        if (up < down) return CRIOIMG_ERR_JSON_TYPE;
+        e = up - down;
+        if (last - first + 1 + e > 19) return CRIOIMG_ERR_JSON_RANGE;
+        for (j = first; j <= last; j++) mag = mag * 10 + (unsigned long long)crioimg__json_digit_at(&g, j);
+        for (j = 0; j < e; j++) mag *= 10;   /* at most 19 digits: below 2^64 */
+        lim = (unsigned long long)LLONG_MAX + (neg ? 1u : 0u);
+        if (mag > lim) return CRIOIMG_ERR_JSON_RANGE;
+        v = !neg ? (long long)mag : mag == lim ? LLONG_MIN : -(long long)mag;
+    }
+    if (v < min || v > max) return CRIOIMG_ERR_JSON_RANGE;
+    if (out) *out = v;
+    return CRIOIMG_OK;
+}
+
+/* ---- the writer ---- */
+
+static void crioimg__jw_fail(crioimg_json_writer *w, crioimg_result r)
+{
+    if (!w->failed) w->failed = (int)r;
+}
+
+/* Room for n more bytes and the NUL, growing geometrically. */
+static int crioimg__jw_reserve(crioimg_json_writer *w, size_t n)
+{
+    size_t need, ncap;
+    char *b;
+    if (w->failed) return 0;
+    if (n > (size_t)-1 - 1 - w->len) { crioimg__jw_fail(w, CRIOIMG_ERR_NOMEM); return 0; }
+    need = w->len + n + 1;
+    if (need <= w->cap) return 1;
+    ncap = w->cap ? w->cap : 64;
+    while (ncap < need) ncap = ncap > (size_t)-1 / 2 ? need : ncap * 2;
+    if ((b = (char *)crioimg_realloc(&w->alloc, w->buf, ncap)) == NULL) { crioimg__jw_fail(w, CRIOIMG_ERR_NOMEM); return 0; }
+    w->buf = b;
+    w->cap = ncap;
+    return 1;
+}
+
+static void crioimg__jw_put(crioimg_json_writer *w, const char *s, size_t n)
+{
+    if (!crioimg__jw_reserve(w, n)) return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static void crioimg__jw_quoted(crioimg_json_writer *w, const char *s, size_t n)
+{
+    size_t need;
+    if (s == NULL && n > 0) { crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS); return; }
+    need = crioimg_json_quote(NULL, 0, s ? s : "", n);
+    if (!crioimg__jw_reserve(w, need)) return;
+    w->len += crioimg_json_quote(w->buf + w->len, need + 1, s ? s : "", n);
+}
+
+/* The bit of the innermost open container (depth > 0). */
+static unsigned long long crioimg__jw_bit(const crioimg_json_writer *w) { return 1ull << (w->depth - 1); }
+
+/* Before any value: it must have a place (the top, once; after a key in an object; anywhere in an
+   array) and gets its comma. 0 when the writer has failed. */
+static int crioimg__jw_value(crioimg_json_writer *w)
+{
+    unsigned long long bit;
+    if (w->failed) return 0;
+    if (w->depth == 0) {
+        if (w->len > 0) { crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS); return 0; }
+        return 1;
+    }
+    bit = crioimg__jw_bit(w);
+    if (w->object & bit) {
+        if (!w->after_key) { crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS); return 0; }
+        w->after_key = 0;
+        return 1;
+    }
+    if (!(w->first & bit)) crioimg__jw_put(w, ",", 1);
+    w->first &= ~bit;
+    return !w->failed;
+}
+
+static void crioimg__jw_open(crioimg_json_writer *w, int object)
+{
+    unsigned long long bit;
+    if (!crioimg__jw_value(w)) return;
+    if (w->depth == CRIOIMG_JSON_WRITER_DEPTH) { crioimg__jw_fail(w, CRIOIMG_ERR_JSON_TOO_DEEP); return; }
+    crioimg__jw_put(w, object ? "{" : "[", 1);
+    w->depth++;
+    bit = crioimg__jw_bit(w);
+    w->first |= bit;
+    if (object) w->object |= bit; else w->object &= ~bit;
+}
+
+static void crioimg__jw_close(crioimg_json_writer *w, int object)
+{
+    if (w->failed) return;
+    if (w->depth == 0 || !(w->object & crioimg__jw_bit(w)) != !object || w->after_key) {
+        crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS);
+        return;
+    }
+    crioimg__jw_put(w, object ? "}" : "]", 1);
+    w->depth--;
+}
+
+void crioimg_json_writer_init(crioimg_json_writer *w, const crioimg_allocator *alloc)
+{
+    memset(w, 0, sizeof *w);
+    if (alloc == NULL) return;
+    if (crioimg_allocator_check(alloc) != CRIOIMG_OK) crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS);
+    else w->alloc = *alloc;
+}
+
+void crioimg_json_write_object_begin(crioimg_json_writer *w) { crioimg__jw_open(w, 1); }
+void crioimg_json_write_object_end(crioimg_json_writer *w) { crioimg__jw_close(w, 1); }
+void crioimg_json_write_array_begin(crioimg_json_writer *w) { crioimg__jw_open(w, 0); }
+void crioimg_json_write_array_end(crioimg_json_writer *w) { crioimg__jw_close(w, 0); }
+
+void crioimg_json_write_key(crioimg_json_writer *w, const char *key, size_t n)
+{
+    unsigned long long bit;
+    if (w->failed) return;
+    if (w->depth == 0 || !(w->object & (bit = crioimg__jw_bit(w))) || w->after_key) {
+        crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS);
+        return;
+    }
+    if (!(w->first & bit)) crioimg__jw_put(w, ",", 1);
+    w->first &= ~bit;
+    crioimg__jw_quoted(w, key, n);
+    crioimg__jw_put(w, ":", 1);
+    w->after_key = 1;
+}
+
+void crioimg_json_write_string(crioimg_json_writer *w, const char *s, size_t n)
+{
+    if (crioimg__jw_value(w)) crioimg__jw_quoted(w, s, n);
+}
+
+void crioimg_json_write_int(crioimg_json_writer *w, long long v)
+{
+    char b[21];
+    size_t n = 0;
+    /* the magnitude in unsigned arithmetic, where LLONG_MIN's has room */
+    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    if (!crioimg__jw_value(w)) return;
+    if (v < 0) b[n++] = '-';
+    n += crioimg__json_utoa(b + n, m);
+    crioimg__jw_put(w, b, n);
+}
+
+void crioimg_json_write_number(crioimg_json_writer *w, const char *text, size_t n)
+{
+    if (w->failed) return;
+    if (text == NULL || n == 0 || crioimg__json_number_len(text, n) != n) { crioimg__jw_fail(w, CRIOIMG_ERR_INVALID_ARGS); return; }
+    if (crioimg__jw_value(w)) crioimg__jw_put(w, text, n);
+}
+
+void crioimg_json_write_bool(crioimg_json_writer *w, int v)
+{
+    if (crioimg__jw_value(w)) crioimg__jw_put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void crioimg_json_write_null(crioimg_json_writer *w)
+{
+    if (crioimg__jw_value(w)) crioimg__jw_put(w, "null", 4);
+}
+
+crioimg_result crioimg_json_writer_finish(crioimg_json_writer *w, const char **text, size_t *len)
+{
+    if (text) *text = NULL;
+    if (len) *len = 0;
+    if (w->failed) return (crioimg_result)w->failed;
+    if (w->len == 0 || w->depth != 0 || w->after_key) return CRIOIMG_ERR_INVALID_ARGS;
+    if (text) *text = w->buf;
+    if (len) *len = w->len;
+    return CRIOIMG_OK;
+}
+
+void crioimg_json_writer_free(crioimg_json_writer *w)
+{
+    if (w == NULL) return;
+    crioimg_free(&w->alloc, w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
 }
 
 #ifdef __cplusplus

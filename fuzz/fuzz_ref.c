@@ -79,7 +79,7 @@ static int fuzz_ref(const uint8_t *data, size_t size)
     if (crioimg_ref_parse(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, 0);
     if (crioimg_ref_parse_any(&r, s, size) == CRIOIMG_OK) fuzz_ref_roundtrip(&r, r.name_len && r.domain_len);
     if (crioimg_ref_parse_docker(&r, s, size) == CRIOIMG_OK && (r.tag_len == 0) == (r.digest_len == 0)) abort();
-    crioimg_image_name_parse(&in, s, size, err, sizeof err);
+    crioimg_image_name_parse(&in, s, size, err, sizeof err, NULL);
     if (crioimg_ref_parse_normalized(&r, "quay.io/library/busybox:1.36", 28) != CRIOIMG_OK) abort();
     crioimg_ref_familiar_match(s, size, &r, &m);
     return 0;

@@ -5,12 +5,16 @@
 #include "../crioimg.h"
 #define CRIOIMG_FUZZ_REPLAY 1
 #include "fuzz_ref.c"
+#include "fuzz_digest.c"
+#include "fuzz_json.c"
 
 #include <dirent.h>
 #include <stdio.h>
 
 static const struct { const char *name; int (*run)(const uint8_t *, size_t); } targets[] = {
     { "ref", fuzz_ref },
+    { "digest", fuzz_digest },
+    { "json", fuzz_json },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
@@ -22,7 +26,7 @@ static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
         if (f) fclose(f);
         return 0;
     }
-    buf = (uint8_t *)malloc((size_t)n + 1);  /* exactly n bytes are used: ASan sees any read past them */
+    buf = (uint8_t *)malloc(n ? (size_t)n : 1);  /* exactly n bytes: ASan sees any read past them */
     if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); fclose(f); return 0; }
     fclose(f);
     run(buf, (size_t)n);

@@ -18,9 +18,11 @@
      CRIOIMG_MALLOC, CRIOIMG_REALLOC, CRIOIMG_FREE
                                      replace libc's allocator; define all three or none
      CRIOIMG_ASSERT(x)               replace assert() (used for programmer errors only, never for input)
-     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64); the portable code decides alike
+     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
+                                     code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
-     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls
+     CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
+                                     SHA-256 as a path (link with -lmbedcrypto)
 
    CONVENTIONS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
@@ -37,6 +39,7 @@
 #define CRIOIMG_VERSION_STRING "0.1.0"
 
 #include <stddef.h>
+#include <stdint.h>   /* the hash contexts' fixed-width words */
 
 #ifndef CRIOIMG_API
 #  ifdef CRIOIMG_STATIC

@@ -17,10 +17,12 @@
      String, FamiliarString      crioimg_ref_string, crioimg_ref_familiar_string
      FamiliarName, FamiliarMatch crioimg_ref_familiar_name, crioimg_ref_familiar_match
 
-   Inputs are (pointer, length): embedded NUL, newline and non-ASCII bytes are errors. Every parse is one
-   linear pass (at most two on failure, to tell "uppercase" from "invalid"); nothing is allocated.
-   On error the output struct is zeroed. The error texts are Go's (crioimg_result_str); where Go puts the
-   input into the text, crioimg_ref_error_message() formats it the same way.
+   Inputs are (pointer, length): embedded NUL, newline and non-ASCII bytes are errors. Every parse takes
+   a few linear passes at most (more only on failure, to find Go's error); nothing is allocated (the
+   failure path uses a 4 KiB stack buffer). The parse functions zero the output struct on any parse
+   error (not on ERR_INVALID_ARGS); with_tag/with_digest leave it untouched on error. The error texts are
+   Go's (crioimg_result_str); where Go puts the input into the text, crioimg_ref_error_message() formats
+   it the same way.
    --------------------------------------------------------------------------------------------------- */
 
 #define CRIOIMG_REF_NAME_MAX   255   /* NameTotalLengthMax: domain, '/' and path together */
@@ -88,9 +90,9 @@ CRIOIMG_API int crioimg_id_is_full(const char *s, size_t n);
    expands prefixes of 3 or more; ShortIdentifierRegexp wanted 6). */
 CRIOIMG_API int crioimg_id_is_prefix(const char *s, size_t n, size_t min_len);
 
-/* The error text Go gives for result r on input s, written like crioimg_ref_string (returns the full
-   length). Most texts are crioimg_result_str(r); ERR_REF_HEX_NAME, ERR_REF_NO_NAME and the image-name
-   errors include the input, as Go's do. */
+/* The error text Go gives for reference-parsing result r on input s, written like crioimg_ref_string
+   (returns the full length). Most texts are crioimg_result_str(r); ERR_REF_HEX_NAME and ERR_REF_NO_NAME
+   include the input, as Go's do. (Image-name errors get their full text from crioimg_image_name_parse.) */
 CRIOIMG_API size_t crioimg_ref_error_message(crioimg_result r, const char *s, size_t n, char *out, size_t cap);
 
 /* ---- transport-qualified image names (containers/image alltransports: "transport:reference") ---- */
@@ -119,17 +121,19 @@ typedef struct crioimg_image_name {
     int id_is_prefix;       /* containers-storage: id must be looked up in a store: a prefix of 3+ hex,
                                or a bare ID (Go accepts one only when its store has the image). With
                                has_ref also set, the store decides: an image with that ID, else the name */
-    long archive_index;     /* docker-archive ":@N"; -1 when not given */
+    long long archive_index; /* docker-archive ":@N"; -1 when not given */
     /* containers-storage store specifier "[driver@graphroot+runroot:opt,opt]"; empty spans when absent */
     crioimg_span driver, graph_root, run_root, options;
 } crioimg_image_name;
 
 /* alltransports.ParseImageName: "transport:rest", each transport parsing its rest as containers/image
    does. Spans borrow from s. On error, err (when not NULL) gets containers/image's error text for it,
-   truncated to errcap bytes with the NUL (CRIOIMG_IMAGE_NAME_ERR_MAX bytes hold any text for an input
-   of up to 1000 bytes; longer inputs are cut inside the message, never overflowed). */
+   truncated to errcap bytes with the NUL, never overflowed, and *errlen (when not NULL) its full length:
+   the text quotes the input, which may hold NUL bytes (Go's %s keeps them). CRIOIMG_IMAGE_NAME_ERR_MAX
+   bytes hold the text for inputs of a few hundred bytes; quoting can make a long input's text several
+   times longer. */
 #define CRIOIMG_IMAGE_NAME_ERR_MAX 4096
 CRIOIMG_API crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n,
-                                                    char *err, size_t errcap);
+                                                    char *err, size_t errcap, size_t *errlen);
 /* The transport's name as containers/image spells it ("docker", "containers-storage", ...); "" for NONE. */
 CRIOIMG_API const char *crioimg_transport_name(crioimg_transport t);

@@ -34,5 +34,27 @@ expect "version" 0 "crioimg 0.1.0" -- "$bin" --version
 expect "1 MB line" 1 "1" -- bash -c "set -o pipefail; head -c 1048576 /dev/zero | tr '\\0' a | sed 's/aa/a-/g' | '$bin' parse --json | wc -l"
 # 100,000 lines give 100,000 objects, in order
 expect "many lines" 0 "100000 docker.io/library/x99999" -- bash -c "seq 0 99999 | sed 's/^/x/' | '$bin' parse | awk 'END{print NR, \$0}'"
+
+# ---- digest: the same hashes as coreutils' sha256sum, "sha256:" before each ----
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+for n in 0 1 55 56 63 64 65 119 120 1000 1048577 3000001; do head -c "$n" /dev/urandom > "$t/f$n"; done
+files=("$t"/f*)
+sums() { sha256sum "$@" | sed -E 's/^(\\?)/\1sha256:/'; }
+expect "digest: files of every edge size" 0 "$(sums "${files[@]}")" -- "$bin" digest "${files[@]}"
+expect "digest: stdin when no FILE" 0 "$(sums - < "$t/f1000")" -- bash -c "'$bin' digest < '$t/f1000'"
+expect "digest: - is stdin, in order" 0 "$(sums "$t/f1" - < "$t/f65")" -- bash -c "'$bin' digest '$t/f1' - < '$t/f65'"
+expect "digest: a pipe in odd pieces" 0 "$(head -c 5000000 /dev/zero | sums)" -- bash -c "head -c 5000000 /dev/zero | '$bin' digest"
+expect "digest: empty input" 0 "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -" -- bash -c "'$bin' digest < /dev/null"
+printf x > "$t/back\\slash"; printf y > "$t/new"$'\n'"line"
+expect "digest: names escaped as sha256sum does" 0 "$(sums "$t/back\\slash" "$t/new"$'\n'"line")" -- "$bin" digest "$t/back\\slash" "$t/new"$'\n'"line"
+printf z > "$t/-x"; abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+expect "digest: -- ends the options" 0 "$(cd "$t" && sums -- -x)" -- bash -c "cd '$t' && '$abs' digest -- -x"
+expect "digest: a missing file fails, the others are hashed" 1 "$(sums "$t/f1" "$t/f64")" -- "$bin" digest "$t/f1" "$t/missing" "$t/f64"
+expect "digest: one error line on stderr" 1 "crioimg digest: $t/missing: No such file or directory" -- bash -c "'$bin' digest '$t/missing' 2>&1 >/dev/null"
+expect "digest: a directory fails" 1 "" -- "$bin" digest "$t"
+expect "digest: --algorithm sha512" 0 "$(sha512sum "$t/f1000" | sed 's/^/sha512:/')" -- "$bin" digest --algorithm sha512 "$t/f1000"
+expect "digest: --algorithm=sha384" 0 "$(sha384sum "$t/f65" | sed 's/^/sha384:/')" -- "$bin" digest --algorithm=sha384 "$t/f65"
+expect "digest: unknown algorithm" 2 "" -- "$bin" digest --algorithm md5 "$t/f1"
+expect "digest: unknown option" 2 "" -- "$bin" digest --bogus
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -18,14 +18,19 @@ static void t_free(void *p) { free(p); }
 #include "test.h"
 #define CRIOIMG_FUZZ_REPLAY 1      /* the fuzz targets' helpers, without their libFuzzer entry points */
 #include "../fuzz/fuzz_ref.c"
+#include "../fuzz/fuzz_json.c"
 #include "test_core.c"
 #include "test_ref.c"
 #include "test_image_name.c"
+#include "test_digest.c"
+#include "test_json.c"
 
 int main(void)
 {
     test_core();
     test_ref();
     test_image_name();
+    test_digest();
+    test_json();
     return tests_done();
 }

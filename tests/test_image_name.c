@@ -42,6 +42,16 @@ static const iname_case iname_go_cases[] = {
     { "oci:/tmp/x", NULL },
     { "dir:/tmp/x", NULL },
     { "docker://ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "invalid repository name (ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff), cannot specify 64-byte hexadecimal strings" },
+    /* strconv.Atoi at the int64 edges, and Go's %q of non-printable runes (from a review) */
+    { "docker-archive:p:@9223372036854775808x", "Invalid source index @9223372036854775808x: strconv.Atoi: parsing \"9223372036854775808x\": invalid syntax" },
+    { "docker-archive:p:@-9223372036854775808", "Invalid source index @-9223372036854775808: must not be negative" },
+    { "docker-archive:p:@9223372036854775807", NULL },
+    { "docker-archive:p:@-9223372036854775809", "Invalid source index @-9223372036854775809: strconv.Atoi: parsing \"-9223372036854775809\": value out of range" },
+    { "docker-archive:p:@18446744073709551616", "Invalid source index @18446744073709551616: strconv.Atoi: parsing \"18446744073709551616\": value out of range" },
+    { "docker-archive:p:@18446744073709551615", "Invalid source index @18446744073709551615: strconv.Atoi: parsing \"18446744073709551615\": value out of range" },
+    { "docker-archive:p:@\xc2""\x85""", "Invalid source index @\xc2""\x85"": strconv.Atoi: parsing \"\\u0085\": invalid syntax" },
+    { "docker-archive:p:@a\xe2""\x80""\x8b""b\xf0""\x9f""\x98""\x80""\xc3""\xa9""\x01""\xff""", "Invalid source index @a\xe2""\x80""\x8b""b\xf0""\x9f""\x98""\x80""\xc3""\xa9""\x01""\xff"": strconv.Atoi: parsing \"a\\u200bb\xf0""\x9f""\x98""\x80""\xc3""\xa9""\\x01\\xff\": invalid syntax" },
+    { "docker-archive:p:@\xc2""\xa0""\xef""\xbb""\xbf""\xf3""\xb0""\x80""\x80""", "Invalid source index @\xc2""\xa0""\xef""\xbb""\xbf""\xf3""\xb0""\x80""\x80"": strconv.Atoi: parsing \"\\u00a0\\ufeff\\U000f0000\": invalid syntax" },
 };
 
 /* containers-storage: rows follow storageTransport.ParseReference/ParseStoreReference (5.23) read line by
@@ -78,7 +88,7 @@ static void test_image_name_table(const iname_case *rows, size_t n)
     for (i = 0; i < n; i++) {
         crioimg_image_name in;
         char err[CRIOIMG_IMAGE_NAME_ERR_MAX];
-        crioimg_result r = crioimg_image_name_parse(&in, rows[i].in, strlen(rows[i].in), err, sizeof err);
+        crioimg_result r = crioimg_image_name_parse(&in, rows[i].in, strlen(rows[i].in), err, sizeof err, NULL);
         tests_context = rows[i].in;
         if (rows[i].err == NULL) { CHECK(r == CRIOIMG_OK); CHECK_STR(err, ""); }
         else { CHECK(r != CRIOIMG_OK); CHECK_STR(err, rows[i].err); }
@@ -94,7 +104,7 @@ static void test_image_name_fields(void)
 
     tests_context = "docker fields";
     x = "docker://nginx";
-    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0, NULL) == CRIOIMG_OK);
     CHECK(in.transport == CRIOIMG_TRANSPORT_DOCKER && in.has_ref);
     crioimg_ref_string(&in.ref, s, sizeof s);
     CHECK_STR(s, "docker.io/library/nginx:latest");
@@ -102,7 +112,7 @@ static void test_image_name_fields(void)
 
     tests_context = "containers-storage fields";
     x = "containers-storage:[overlay@/var/lib/c+/run/c:o1,o2]quay.io/a/b:1@" ID64;
-    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0, NULL) == CRIOIMG_OK);
     CHECK(in.transport == CRIOIMG_TRANSPORT_CONTAINERS_STORAGE && in.has_ref && !in.id_is_prefix);
     CHECK(in.driver.len == 7 && memcmp(in.driver.ptr, "overlay", 7) == 0);
     CHECK(in.graph_root.len == 10 && memcmp(in.graph_root.ptr, "/var/lib/c", 10) == 0);
@@ -114,37 +124,44 @@ static void test_image_name_fields(void)
 
     tests_context = "containers-storage bare ID";
     x = "containers-storage:" ID64;
-    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0, NULL) == CRIOIMG_OK);
     CHECK(!in.has_ref && in.id.len == 64 && in.id_is_prefix);  /* Go accepts it only when the store has it */
 
     tests_context = "containers-storage ID prefix or name";
     x = "containers-storage:abc";  /* a store decides: an image whose ID starts "abc", else docker.io/library/abc */
-    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0, NULL) == CRIOIMG_OK);
     CHECK(in.has_ref && in.id_is_prefix && in.id.len == 3);
     crioimg_ref_string(&in.ref, s, sizeof s);
     CHECK_STR(s, "docker.io/library/abc:latest");
 
     tests_context = "oci fields";
     x = "oci:/tmp/layout:foo/bar:1.0";
-    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0, NULL) == CRIOIMG_OK);
     CHECK(in.transport == CRIOIMG_TRANSPORT_OCI && !in.has_ref);
     CHECK(in.path.len == 11 && memcmp(in.path.ptr, "/tmp/layout", 11) == 0);
     CHECK(in.oci_ref.len == 11 && memcmp(in.oci_ref.ptr, "foo/bar:1.0", 11) == 0);
 
     tests_context = "docker-archive index";
     x = "docker-archive:/tmp/x.tar:@+3";
-    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_image_name_parse(&in, x, strlen(x), NULL, 0, NULL) == CRIOIMG_OK);
     CHECK(in.archive_index == 3);
 
     tests_context = "error text truncated, never overflowed";
     {
         char small[8];
         x = "nocolon-but-long";
-        CHECK(crioimg_image_name_parse(&in, x, strlen(x), small, sizeof small) == CRIOIMG_ERR_IMAGE_NAME_NO_COLON);
+        CHECK(crioimg_image_name_parse(&in, x, strlen(x), small, sizeof small, NULL) == CRIOIMG_ERR_IMAGE_NAME_NO_COLON);
         CHECK_STR(small, "Invalid");
     }
     tests_context = "embedded NUL";
-    CHECK(crioimg_image_name_parse(&in, "docker://a\0b", 12, NULL, 0) == CRIOIMG_ERR_REF_FORMAT);
+    CHECK(crioimg_image_name_parse(&in, "docker://a\0b", 12, NULL, 0, NULL) == CRIOIMG_ERR_REF_FORMAT);
+    {   /* a NUL is no separator of OCI's ref.name (strchr would have said it is); the text keeps it, errlen
+           tells its length (Go: "Invalid image a\x00b" with the raw byte) */
+        char err[64];
+        size_t el = 0;
+        CHECK(crioimg_image_name_parse(&in, "oci:/x:a\0b", 10, err, sizeof err, &el) == CRIOIMG_ERR_IMAGE_NAME_INVALID);
+        CHECK(el == 17 && memcmp(err, "Invalid image a\0b", 17) == 0);
+    }
 }
 
 static void test_image_name(void)

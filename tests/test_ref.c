@@ -134,7 +134,7 @@ static void ref_linear(void)
         CHECK(crioimg_ref_parse_normalized(&r, big, sizeof big) != CRIOIMG_OK);
         CHECK(crioimg_ref_parse(&r, big, sizeof big) != CRIOIMG_OK);
         CHECK(crioimg_ref_parse_any(&r, big, sizeof big) != CRIOIMG_OK);
-        CHECK(crioimg_image_name_parse(&in, big, sizeof big, NULL, 0) != CRIOIMG_OK);
+        CHECK(crioimg_image_name_parse(&in, big, sizeof big, NULL, 0, NULL) != CRIOIMG_OK);
     }
     /* a valid name-shaped input longer than 255: the length error, not a format error */
     for (i = 0; i < sizeof big; i++) big[i] = (i & 1) ? '/' : 'a';
