@@ -563,6 +563,122 @@ CRIOIMG_API void crioimg_json_write_null(crioimg_json_writer *w);
 CRIOIMG_API crioimg_result crioimg_json_writer_finish(crioimg_json_writer *w, const char **text, size_t *len);
 CRIOIMG_API void crioimg_json_writer_free(crioimg_json_writer *w);
 
+/* ==== src/manifest.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   manifest: OCI image manifests and indexes, Docker schema 2 manifests and manifest lists, image configs
+
+   Parsing validates as it reads: the document is strict JSON with no duplicate keys and no keys that
+   differ from a known field only in case (Go's encoding/json would read "Layers" as "layers"); size is
+   capped (4 MiB, as containers/image and distribution cap it); a document that has both "manifests" and
+   "layers"/"config", or whose mediaType disagrees with the Content-Type it came with, is refused
+   (CVE-2021-41190); every descriptor's digest, size, URLs and embedded data are checked. Docker schema 1
+   is recognised and refused as unsupported. The result owns copies of everything it exposes.
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG_MEDIA_OCI_MANIFEST      "application/vnd.oci.image.manifest.v1+json"
+#define CRIOIMG_MEDIA_OCI_INDEX         "application/vnd.oci.image.index.v1+json"
+#define CRIOIMG_MEDIA_OCI_CONFIG        "application/vnd.oci.image.config.v1+json"
+#define CRIOIMG_MEDIA_DOCKER_MANIFEST   "application/vnd.docker.distribution.manifest.v2+json"
+#define CRIOIMG_MEDIA_DOCKER_LIST       "application/vnd.docker.distribution.manifest.list.v2+json"
+#define CRIOIMG_MEDIA_DOCKER_CONFIG     "application/vnd.docker.container.image.v1+json"
+#define CRIOIMG_MEDIA_DOCKER_SCHEMA1    "application/vnd.docker.distribution.manifest.v1+json"
+#define CRIOIMG_MEDIA_DOCKER_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
+/* The Accept header a registry client sends for manifests: every type crioimg reads. */
+#define CRIOIMG_MANIFEST_ACCEPT \
+    CRIOIMG_MEDIA_OCI_MANIFEST ", " CRIOIMG_MEDIA_OCI_INDEX ", " \
+    CRIOIMG_MEDIA_DOCKER_MANIFEST ", " CRIOIMG_MEDIA_DOCKER_LIST
+/* The most a manifest or config may weigh. */
+#define CRIOIMG_MANIFEST_MAX_SIZE ((size_t)4 << 20)
+
+typedef enum crioimg_manifest_kind {
+    CRIOIMG_MANIFEST_UNKNOWN = 0,
+    CRIOIMG_MANIFEST_OCI,           /* an image manifest: config + layers */
+    CRIOIMG_MANIFEST_OCI_INDEX,     /* an index: manifests */
+    CRIOIMG_MANIFEST_DOCKER_V2,
+    CRIOIMG_MANIFEST_DOCKER_LIST
+} crioimg_manifest_kind;
+
+typedef struct crioimg_platform {
+    const char *os, *architecture, *variant, *os_version;  /* "" when absent */
+} crioimg_platform;
+
+typedef struct crioimg_descriptor {
+    const char *media_type;
+    const char *digest;        /* checked: "algorithm:encoded" */
+    long long size;            /* >= 0 */
+    const char *const *urls;   /* foreign-layer locations (never sent credentials) */
+    size_t nurls;
+    const unsigned char *data; /* embedded content, decoded and checked against size (and digest) */
+    size_t data_len;
+    int has_data, has_platform;
+    crioimg_platform platform; /* index entries */
+    const char *artifact_type; /* "" when absent */
+} crioimg_descriptor;
+
+typedef struct crioimg_manifest {
+    crioimg_manifest_kind kind;
+    const char *media_type;             /* the type it was read as */
+    crioimg_descriptor config;          /* manifests */
+    const crioimg_descriptor *layers;
+    size_t nlayers;
+    const crioimg_descriptor *manifests; /* indexes and lists */
+    size_t nmanifests;
+    int has_subject;
+    crioimg_descriptor subject;
+    char err[256];                      /* on error: what was wrong */
+    void *arena;                        /* everything above points into this one block */
+    crioimg_allocator alloc;
+} crioimg_manifest;
+
+typedef struct crioimg_manifest_opts {
+    size_t max_size;          /* 0 = CRIOIMG_MANIFEST_MAX_SIZE */
+    crioimg_allocator alloc;  /* zeroed = the default allocator */
+} crioimg_manifest_opts;
+
+/* Parses and validates a manifest or index. content_type is the Content-Type it came with (NULL or ""
+   when unknown; parameters after ';' are ignored). On error m->err says why; crioimg_manifest_free is
+   safe either way. Results: OK, ERR_MANIFEST_INVALID, ERR_MANIFEST_UNSUPPORTED (schema 1, unknown
+   types), ERR_MANIFEST_AMBIGUOUS, ERR_MANIFEST_MEDIA_TYPE, ERR_TOO_BIG, ERR_JSON_*, ERR_NOMEM. */
+CRIOIMG_API crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size_t len,
+                                                  const char *content_type, const crioimg_manifest_opts *opts);
+CRIOIMG_API void crioimg_manifest_free(crioimg_manifest *m);
+
+/* The platform this program runs on, in Go's GOOS/GOARCH names ("linux", "amd64", "arm"+"v7", ...). */
+CRIOIMG_API void crioimg_platform_current(crioimg_platform *p);
+/* Parses "os/arch[/variant]" into p (pointers into s, which must stay alive; NUL-terminated copies
+   are the caller's concern), ERR_INVALID_ARGS when malformed. buf (cap bytes) holds the pieces. */
+CRIOIMG_API crioimg_result crioimg_platform_parse(crioimg_platform *p, const char *s, char *buf, size_t cap);
+
+/* Chooses the instance of an index or list for want (NULL: the running machine), as containers/image's
+   ChooseInstance does: the wanted variant, then older compatible ones (arm v8 > v7 > v6 > v5), then no
+   variant; failing that an entry without a platform. *which is an index into m->manifests. When nothing
+   matches: ERR_PLATFORM_NOT_FOUND, and err (errcap bytes) lists what the index offers. */
+CRIOIMG_API crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want,
+                                                   size_t *which, char *err, size_t errcap);
+
+/* ---- image configuration ---- */
+
+typedef struct crioimg_image_config {
+    const char *os, *architecture, *variant, *created, *user;  /* "" when absent */
+    const char *const *label_keys;   /* config.Labels, in document order */
+    const char *const *label_values;
+    size_t nlabels;
+    char err[256];
+    void *arena;
+    crioimg_allocator alloc;
+} crioimg_image_config;
+
+/* Parses an OCI or Docker image configuration (the same JSON shape). */
+CRIOIMG_API crioimg_result crioimg_image_config_parse(crioimg_image_config *c, const char *buf, size_t len,
+                                                      const crioimg_manifest_opts *opts);
+CRIOIMG_API void crioimg_image_config_free(crioimg_image_config *c);
+
+/* config.User as a runtime reads it: "uid", "uid:gid", "name", "name:group". Numeric parts must be in
+   [0, 2147483647]: "4294967296" must not wrap to 0 (CVE-2024-40635). *uid / *gid are set for numeric
+   parts (else -1, also for "" = no User); ERR_JSON_RANGE for a number out of range or with a sign,
+   ERR_INVALID_ARGS for an empty part (":1000"). */
+CRIOIMG_API crioimg_result crioimg_image_config_user(const char *user, long *uid, long *gid);
+
 #ifdef __cplusplus
 }
 #endif
@@ -4167,6 +4283,722 @@ void crioimg_json_writer_free(crioimg_json_writer *w)
     crioimg_free(&w->alloc, w->buf);
     w->buf = NULL;
     w->len = w->cap = 0;
+}
+
+/* ==== src/manifest.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   manifest implementation
+   --------------------------------------------------------------------------------------------------- */
+
+/* ---- an arena: every string and array a parsed manifest exposes lives in a few blocks, freed together */
+
+typedef struct crioimg__arena_block { struct crioimg__arena_block *next; size_t used, cap; } crioimg__arena_block;
+
+/* size bytes from the arena whose head is *head, aligned for any field we store; NULL when out of memory */
+static void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size)
+{
+    crioimg__arena_block *b = (crioimg__arena_block *)*head;
+    const size_t align = sizeof(long long) > sizeof(void *) ? sizeof(long long) : sizeof(void *);
+    size_t hdr = (sizeof(crioimg__arena_block) + align - 1) / align * align;
+    size = (size + align - 1) / align * align;
+    if (b == NULL || b->cap - b->used < size) {
+        size_t cap = size > 16384 ? size : 16384;
+        crioimg__arena_block *nb = (crioimg__arena_block *)crioimg_malloc(a, hdr + cap);
+        if (nb == NULL) return NULL;
+        nb->next = b; nb->used = 0; nb->cap = cap;
+        *head = b = nb;
+    }
+    b->used += size;
+    return (char *)b + hdr + b->used - size;
+}
+
+static void crioimg__arena_free(void **head, const crioimg_allocator *a)
+{
+    crioimg__arena_block *b = (crioimg__arena_block *)*head;
+    while (b) { crioimg__arena_block *n = b->next; crioimg_free(a, b); b = n; }
+    *head = NULL;
+}
+
+/* ---- the parse context ---- */
+
+typedef struct crioimg__mf {
+    const crioimg_json *doc;
+    void **arena;
+    const crioimg_allocator *alloc;
+    char *err;          /* 256 bytes */
+    crioimg_result r;   /* the first error */
+} crioimg__mf;
+
+/* Records the first error: text (with an optional quoted part) */
+static crioimg_result crioimg__mf_fail(crioimg__mf *c, crioimg_result r, const char *where, const char *what, const char *q)
+{
+    crioimg__out o;
+    if (c->r != CRIOIMG_OK) return c->r;
+    o.p = c->err; o.cap = 256; o.len = 0;
+    if (where && *where) { crioimg__out_str(&o, where); crioimg__out_str(&o, ": "); }
+    crioimg__out_str(&o, what);
+    if (q) { crioimg__out_str(&o, " \""); crioimg__out_str(&o, q); crioimg__out_str(&o, "\""); }
+    c->r = r;
+    return r;
+}
+
+static const char *crioimg__mf_str(crioimg__mf *c, size_t tok)
+{
+    size_t n = crioimg_json_string(c->doc, tok, NULL, 0);
+    char *s = (char *)crioimg__arena_alloc(c->arena, c->alloc, n + 1);
+    if (s == NULL) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return NULL; }
+    crioimg_json_string(c->doc, tok, s, n + 1);
+    return s;
+}
+
+/* An optional string member: "" when absent, NULL (with the error set) when present but not a string */
+static const char *crioimg__mf_opt_str(crioimg__mf *c, size_t obj, const char *key, const char *where)
+{
+    size_t t = crioimg_json_get(c->doc, obj, key);
+    if (t == CRIOIMG_JSON_NONE || c->doc->tok[t].type == CRIOIMG_JSON_NULL) return "";
+    if (c->doc->tok[t].type != CRIOIMG_JSON_STRING) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "not a string:", key); return NULL; }
+    return crioimg__mf_str(c, t);
+}
+
+static int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
+{
+    size_t i;
+    if (an != strlen(b)) return 0;
+    for (i = 0; i < an; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+/* Go's encoding/json matches keys case-insensitively, so to Go {"Layers": ...} is "layers". A key that
+   differs from a known field only in case is refused: what Go would read, we would not. */
+static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known, const char *where)
+{
+    const crioimg_json *d = c->doc;
+    size_t i, k, n;
+    if (d->tok[obj].type != CRIOIMG_JSON_OBJECT)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "not a JSON object", NULL) == CRIOIMG_OK;
+    for (i = obj + 1, n = 0; n < d->tok[obj].count; n++, i = d->tok[i + 1].next) {
+        char key[64];
+        size_t kl = crioimg_json_string(d, i, key, sizeof key);
+        if (kl >= sizeof key) continue;
+        for (k = 0; known[k]; k++)
+            if (crioimg__ascii_ieq(key, kl, known[k]) && strcmp(key, known[k]) != 0) {
+                crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "key differs from a known field only in case:", key);
+                return 0;
+            }
+    }
+    return 1;
+}
+
+/* ---- descriptors ---- */
+
+/* strict base64 (RFC 4648, standard alphabet, padded); returns the decoded length or (size_t)-1 */
+static size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out)
+{
+    size_t i, o = 0;
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+    if (n % 4) return (size_t)-1;
+    for (i = 0; i < n; i++) {
+        int v;
+        char ch = s[i];
+        if (ch == '=') { if (i < n - 2) return (size_t)-1; pad++; continue; }
+        if (pad) return (size_t)-1;
+        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+        else if (ch == '+') v = 62;
+        else if (ch == '/') v = 63;
+        else return (size_t)-1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
+    }
+    if (acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
+    return o;
+}
+
+/* a descriptor's digest: the OCI grammar first, before it is used anywhere (CVE-2024-3727). An unknown
+   algorithm passes here and is refused wherever content must be verified. */
+static int crioimg__mf_digest_ok(const char *d)
+{
+    crioimg_digest dg;
+    return crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK;
+}
+
+/* embedded data against its descriptor's digest (the digest already parsed once) */
+static int crioimg__mf_data_matches(const char *d, const unsigned char *data, size_t n)
+{
+    crioimg_digest dg;
+    return crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && crioimg_digest_verify(&dg, data, n) == CRIOIMG_OK;
+}
+
+static int crioimg__mf_url_ok(const char *u)
+{
+    return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0;
+}
+
+static int crioimg__mf_platform(crioimg__mf *c, size_t t, crioimg_platform *p, const char *where)
+{
+    static const char *const known[] = { "architecture", "os", "os.version", "os.features", "variant", "features", NULL };
+    if (!crioimg__mf_keys(c, t, known, where)) return 0;
+    p->os = crioimg__mf_opt_str(c, t, "os", where);
+    p->architecture = crioimg__mf_opt_str(c, t, "architecture", where);
+    p->variant = crioimg__mf_opt_str(c, t, "variant", where);
+    p->os_version = crioimg__mf_opt_str(c, t, "os.version", where);
+    if (!p->os || !p->architecture || !p->variant || !p->os_version) return 0;
+    if (!*p->os || !*p->architecture) {
+        crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "platform needs os and architecture", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/* annotations: absent, null, or an object of strings */
+static int crioimg__mf_annotations(crioimg__mf *c, size_t x, const char *where)
+{
+    const crioimg_json *doc = c->doc;
+    size_t i, k;
+    if (x == CRIOIMG_JSON_NONE || doc->tok[x].type == CRIOIMG_JSON_NULL) return 1;
+    if (doc->tok[x].type != CRIOIMG_JSON_OBJECT)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "annotations is not an object", NULL) == CRIOIMG_OK;
+    for (i = x + 1, k = 0; k < doc->tok[x].count; k++, i = doc->tok[i + 1].next)
+        if (doc->tok[i + 1].type != CRIOIMG_JSON_STRING)
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "annotation values must be strings", NULL) == CRIOIMG_OK;
+    return 1;
+}
+
+static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *d, const char *where)
+{
+    static const char *const known[] = { "mediaType", "digest", "size", "urls", "annotations", "data", "platform", "artifactType", NULL };
+    const crioimg_json *doc = c->doc;
+    size_t x;
+    long long size;
+    memset(d, 0, sizeof *d);
+    if (!crioimg__mf_keys(c, t, known, where)) return 0;
+    if ((x = crioimg_json_get(doc, t, "mediaType")) == CRIOIMG_JSON_NONE || doc->tok[x].type != CRIOIMG_JSON_STRING)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "mediaType missing or not a string", NULL) == CRIOIMG_OK;
+    if (!(d->media_type = crioimg__mf_str(c, x))) return 0;
+    if ((x = crioimg_json_get(doc, t, "digest")) == CRIOIMG_JSON_NONE || doc->tok[x].type != CRIOIMG_JSON_STRING)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "digest missing or not a string", NULL) == CRIOIMG_OK;
+    if (!(d->digest = crioimg__mf_str(c, x))) return 0;
+    if (!crioimg__mf_digest_ok(d->digest)) {
+        char why[200];
+        crioimg_digest dg;
+        crioimg_digest_error_message(crioimg_digest_parse(&dg, d->digest, strlen(d->digest)), d->digest, strlen(d->digest), why, sizeof why);
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, why, NULL) == CRIOIMG_OK;
+    }
+    if ((x = crioimg_json_get(doc, t, "size")) == CRIOIMG_JSON_NONE ||
+        crioimg_json_int(doc, x, 0, 0x7fffffffffffffffLL, &size) != CRIOIMG_OK)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "size missing, negative or not an integer", NULL) == CRIOIMG_OK;
+    d->size = size;
+    if ((x = crioimg_json_get(doc, t, "urls")) != CRIOIMG_JSON_NONE && doc->tok[x].type != CRIOIMG_JSON_NULL) {
+        size_t i, k;
+        const char **urls;
+        if (doc->tok[x].type != CRIOIMG_JSON_ARRAY)
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "urls is not an array", NULL) == CRIOIMG_OK;
+        urls = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (doc->tok[x].count + 1) * sizeof *urls);
+        if (!urls) return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
+        for (i = x + 1, k = 0; k < doc->tok[x].count; k++, i = doc->tok[i].next) {
+            if (doc->tok[i].type != CRIOIMG_JSON_STRING || !(urls[k] = crioimg__mf_str(c, i)) || !crioimg__mf_url_ok(urls[k]))
+                return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "urls: only http and https URLs are allowed", NULL) == CRIOIMG_OK;
+        }
+        d->urls = urls;
+        d->nurls = k;
+    }
+    if (!crioimg__mf_annotations(c, crioimg_json_get(doc, t, "annotations"), where)) return 0;
+    if ((x = crioimg_json_get(doc, t, "data")) != CRIOIMG_JSON_NONE && doc->tok[x].type != CRIOIMG_JSON_NULL) {
+        size_t n, dl;
+        char *b64;
+        unsigned char *bytes;
+        if (doc->tok[x].type != CRIOIMG_JSON_STRING)
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not a string", NULL) == CRIOIMG_OK;
+        if (!(b64 = (char *)crioimg__mf_str(c, x))) return 0;
+        n = strlen(b64);
+        if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, n / 4 * 3 + 1)))
+            return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
+        if ((dl = crioimg__base64_decode(b64, n, bytes)) == (size_t)-1)
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not valid base64", NULL) == CRIOIMG_OK;
+        if ((long long)dl != d->size)
+            return crioimg__mf_fail(c, CRIOIMG_ERR_SIZE_MISMATCH, where, "embedded data does not match the descriptor's size", NULL) == CRIOIMG_OK;
+        if (!crioimg__mf_data_matches(d->digest, bytes, dl))
+            return crioimg__mf_fail(c, CRIOIMG_ERR_DIGEST_MISMATCH, where, "embedded data does not match the descriptor's digest", NULL) == CRIOIMG_OK;
+        d->data = bytes;
+        d->data_len = dl;
+        d->has_data = 1;
+    }
+    if ((x = crioimg_json_get(doc, t, "platform")) != CRIOIMG_JSON_NONE && doc->tok[x].type != CRIOIMG_JSON_NULL) {
+        if (!crioimg__mf_platform(c, x, &d->platform, where)) return 0;
+        d->has_platform = 1;
+    } else {
+        d->platform.os = d->platform.architecture = d->platform.variant = d->platform.os_version = "";
+    }
+    if (!(d->artifact_type = crioimg__mf_opt_str(c, t, "artifactType", where))) return 0;
+    return 1;
+}
+
+/* an array of descriptors into the arena */
+static int crioimg__mf_descriptors(crioimg__mf *c, size_t t, const char *name, const crioimg_descriptor **out, size_t *n)
+{
+    const crioimg_json *doc = c->doc;
+    crioimg_descriptor *ds;
+    size_t i, k, count;
+    if (doc->tok[t].type != CRIOIMG_JSON_ARRAY)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, name, "not an array", NULL) == CRIOIMG_OK;
+    count = doc->tok[t].count;
+    ds = (crioimg_descriptor *)crioimg__arena_alloc(c->arena, c->alloc, (count ? count : 1) * sizeof *ds);
+    if (!ds) return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
+    for (i = t + 1, k = 0; k < count; k++, i = doc->tok[i].next) {
+        char where[48];
+        crioimg__out o;
+        char num[24];
+        size_t v = k, p = sizeof num;
+        do { num[--p] = (char)('0' + v % 10); v /= 10; } while (v);
+        o.p = where; o.cap = sizeof where; o.len = 0;
+        crioimg__out_str(&o, name);
+        crioimg__out_put(&o, "[", 1);
+        crioimg__out_put(&o, num + p, sizeof num - p);
+        crioimg__out_put(&o, "]", 1);
+        if (!crioimg__mf_descriptor(c, i, &ds[k], where)) return 0;
+    }
+    *out = ds;
+    *n = count;
+    return 1;
+}
+
+/* ---- the document ---- */
+
+/* The Content-Type's media type: without parameters and surrounding spaces; "" when it says nothing
+   (absent, or a generic type some registries send). */
+static size_t crioimg__mf_content_type(const char *ct, const char **start)
+{
+    size_t n;
+    *start = "";
+    if (ct == NULL) return 0;
+    while (*ct == ' ' || *ct == '\t') ct++;
+    for (n = 0; ct[n] && ct[n] != ';' && ct[n] != ' ' && ct[n] != '\t'; n++) {}
+    if (crioimg__ascii_ieq(ct, n, "application/json") || crioimg__ascii_ieq(ct, n, "text/plain") ||
+        crioimg__ascii_ieq(ct, n, "application/octet-stream"))
+        return 0;
+    *start = ct;
+    return n;
+}
+
+static crioimg_manifest_kind crioimg__mf_kind_of(const char *type, size_t n)
+{
+    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_OCI_MANIFEST)) return CRIOIMG_MANIFEST_OCI;
+    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_OCI_INDEX)) return CRIOIMG_MANIFEST_OCI_INDEX;
+    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_MANIFEST)) return CRIOIMG_MANIFEST_DOCKER_V2;
+    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_LIST)) return CRIOIMG_MANIFEST_DOCKER_LIST;
+    return CRIOIMG_MANIFEST_UNKNOWN;
+}
+
+static const char *crioimg__mf_kind_type(crioimg_manifest_kind k)
+{
+    switch (k) {
+    case CRIOIMG_MANIFEST_OCI: return CRIOIMG_MEDIA_OCI_MANIFEST;
+    case CRIOIMG_MANIFEST_OCI_INDEX: return CRIOIMG_MEDIA_OCI_INDEX;
+    case CRIOIMG_MANIFEST_DOCKER_V2: return CRIOIMG_MEDIA_DOCKER_MANIFEST;
+    case CRIOIMG_MANIFEST_DOCKER_LIST: return CRIOIMG_MEDIA_DOCKER_LIST;
+    default: return "";
+    }
+}
+
+static int crioimg__mf_is_schema1(const char *type, size_t n)
+{
+    return crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_SCHEMA1) || crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_SCHEMA1_SIGNED);
+}
+
+/* The type from the document's shape, as containers/image's GuessMIMEType guesses when no mediaType is
+   given (OCI image-spec before 1.0.2 did not require it). */
+static crioimg_manifest_kind crioimg__mf_guess(crioimg__mf *c, size_t cfg, size_t manifests)
+{
+    const crioimg_json *doc = c->doc;
+    if (cfg != CRIOIMG_JSON_NONE) {
+        size_t mt = crioimg_json_get(doc, cfg, "mediaType");
+        if (mt != CRIOIMG_JSON_NONE && crioimg_json_string_eq(doc, mt, CRIOIMG_MEDIA_DOCKER_CONFIG, strlen(CRIOIMG_MEDIA_DOCKER_CONFIG)))
+            return CRIOIMG_MANIFEST_DOCKER_V2;
+        return CRIOIMG_MANIFEST_OCI;  /* an OCI image, or an artifact with its own config type */
+    }
+    if (manifests != CRIOIMG_JSON_NONE) return CRIOIMG_MANIFEST_OCI_INDEX;
+    return CRIOIMG_MANIFEST_UNKNOWN;
+}
+
+static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c, const char *ct)
+{
+    static const char *const known[] = { "schemaVersion", "mediaType", "config", "layers", "manifests", "subject",
+                                         "annotations", "artifactType", "signatures", "fsLayers", "history", NULL };
+    const crioimg_json *doc = c->doc;
+    size_t sv, mt, cfg, layers, manifests, subject, ctn, tn;
+    const char *ctype, *type;
+    long long version;
+    if (doc->tok[0].type != CRIOIMG_JSON_OBJECT) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "a manifest must be a JSON object", NULL);
+    if (!crioimg__mf_keys(c, 0, known, "")) return c->r;
+    cfg = crioimg_json_get(doc, 0, "config");
+    layers = crioimg_json_get(doc, 0, "layers");
+    manifests = crioimg_json_get(doc, 0, "manifests");
+    subject = crioimg_json_get(doc, 0, "subject");
+    if (manifests != CRIOIMG_JSON_NONE && (layers != CRIOIMG_JSON_NONE || cfg != CRIOIMG_JSON_NONE))
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_AMBIGUOUS, "", "a document with both \"manifests\" and \"layers\" or \"config\" is refused (CVE-2021-41190)", NULL);
+    if ((sv = crioimg_json_get(doc, 0, "schemaVersion")) == CRIOIMG_JSON_NONE || crioimg_json_int(doc, sv, 0, 1000, &version) != CRIOIMG_OK)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "schemaVersion missing or not an integer", NULL);
+    if (version == 1) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "Docker schema 1 manifests are not supported", NULL);
+    if (version != 2) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "unsupported schemaVersion", NULL);
+    ctn = crioimg__mf_content_type(ct, &ctype);
+    mt = crioimg_json_get(doc, 0, "mediaType");
+    if (mt != CRIOIMG_JSON_NONE) {
+        if (doc->tok[mt].type != CRIOIMG_JSON_STRING) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "mediaType is not a string", NULL);
+        if (!(type = crioimg__mf_str(c, mt))) return c->r;
+        tn = strlen(type);
+        if (ctn && !crioimg__ascii_ieq(ctype, ctn, type))
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_MEDIA_TYPE, "", "mediaType disagrees with the Content-Type: mediaType is", type);
+    } else if (ctn) {
+        type = ctype; tn = ctn;
+    } else {
+        type = crioimg__mf_kind_type(crioimg__mf_guess(c, cfg, manifests));
+        tn = strlen(type);
+    }
+    if (crioimg__mf_is_schema1(type, tn)) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "Docker schema 1 manifests are not supported", NULL);
+    m->kind = crioimg__mf_kind_of(type, tn);
+    if (m->kind == CRIOIMG_MANIFEST_UNKNOWN) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "unsupported manifest type", tn ? type : "(none)");
+    m->media_type = crioimg__mf_kind_type(m->kind);
+    if (m->kind == CRIOIMG_MANIFEST_OCI || m->kind == CRIOIMG_MANIFEST_DOCKER_V2) {
+        if (cfg == CRIOIMG_JSON_NONE) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "an image manifest needs a config", NULL);
+        if (layers == CRIOIMG_JSON_NONE) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "an image manifest needs layers", NULL);
+        if (!crioimg__mf_descriptor(c, cfg, &m->config, "config")) return c->r;
+        if (!crioimg__mf_descriptors(c, layers, "layers", &m->layers, &m->nlayers)) return c->r;
+    } else {
+        if (manifests == CRIOIMG_JSON_NONE) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "an index needs manifests", NULL);
+        if (!crioimg__mf_descriptors(c, manifests, "manifests", &m->manifests, &m->nmanifests)) return c->r;
+    }
+    if (!crioimg__mf_annotations(c, crioimg_json_get(doc, 0, "annotations"), "")) return c->r;
+    if (subject != CRIOIMG_JSON_NONE && doc->tok[subject].type != CRIOIMG_JSON_NULL) {
+        if (!crioimg__mf_descriptor(c, subject, &m->subject, "subject")) return c->r;
+        m->has_subject = 1;
+    }
+    return CRIOIMG_OK;
+}
+
+/* A JSON error into the manifest's message, with where it was found. */
+static crioimg_result crioimg__mf_json_fail(char *err, const crioimg_json *doc, crioimg_result r, size_t max)
+{
+    crioimg__out o;
+    char num[24];
+    size_t v = r == CRIOIMG_ERR_JSON_TOO_BIG ? max : doc->err_offset, p = sizeof num;
+    o.p = err; o.cap = 256; o.len = 0;
+    do { num[--p] = (char)('0' + v % 10); v /= 10; } while (v);
+    if (r == CRIOIMG_ERR_JSON_TOO_BIG) {
+        crioimg__out_str(&o, "exceeded maximum allowed size of ");
+        crioimg__out_put(&o, num + p, sizeof num - p);
+        crioimg__out_str(&o, " bytes");
+        return CRIOIMG_ERR_TOO_BIG;
+    }
+    crioimg__out_str(&o, doc->err[0] ? doc->err : crioimg_result_str(r));
+    crioimg__out_str(&o, " at byte ");
+    crioimg__out_put(&o, num + p, sizeof num - p);
+    return r;
+}
+
+/* the JSON options every manifest and config is read with */
+static void crioimg__mf_json_opts(crioimg_json_opts *jo, const crioimg_manifest_opts *opts, size_t *max)
+{
+    memset(jo, 0, sizeof *jo);
+    *max = opts && opts->max_size ? opts->max_size : CRIOIMG_MANIFEST_MAX_SIZE;
+    jo->max_size = *max;
+    jo->max_depth = 32;
+    jo->max_tokens = (size_t)1 << 17;  /* about 10,000 layers' worth; bounds memory to ~5 MiB of tokens */
+    jo->allow_duplicates = 0;
+    if (opts) jo->alloc = opts->alloc;
+}
+
+crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
+                                      const crioimg_manifest_opts *opts)
+{
+    crioimg_json_opts jo;
+    crioimg_json doc;
+    crioimg__mf c;
+    crioimg_result r;
+    size_t max;
+    if (m == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(m, 0, sizeof *m);
+    if (opts) m->alloc = opts->alloc;
+    if ((buf == NULL && len) || crioimg_allocator_check(&m->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    crioimg__mf_json_opts(&jo, opts, &max);
+    if ((r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo)) != CRIOIMG_OK) return crioimg__mf_json_fail(m->err, &doc, r, max);
+    c.doc = &doc; c.arena = &m->arena; c.alloc = &m->alloc; c.err = m->err; c.r = CRIOIMG_OK;
+    r = crioimg__mf_parse_doc(m, &c, content_type);
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK) {
+        char keep[256];
+        memcpy(keep, m->err, sizeof keep);
+        crioimg_manifest_free(m);
+        memcpy(m->err, keep, sizeof keep);
+    }
+    return r;
+}
+
+void crioimg_manifest_free(crioimg_manifest *m)
+{
+    crioimg_allocator a;
+    if (m == NULL) return;
+    a = m->alloc;
+    crioimg__arena_free(&m->arena, &a);
+    memset(m, 0, sizeof *m);
+    m->alloc = a;
+}
+
+/* ---- platforms ---- */
+
+void crioimg_platform_current(crioimg_platform *p)
+{
+    p->os_version = "";
+    p->variant = "";
+#if defined(__linux__)
+    p->os = "linux";
+#elif defined(__APPLE__)
+    p->os = "darwin";
+#elif defined(_WIN32)
+    p->os = "windows";
+#elif defined(__FreeBSD__)
+    p->os = "freebsd";
+#else
+    p->os = "linux";
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+    p->architecture = "amd64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+    p->architecture = "arm64";
+    p->variant = "v8";
+#elif defined(__arm__)
+    p->architecture = "arm";
+#  if defined(__ARM_ARCH) && __ARM_ARCH >= 8
+    p->variant = "v8";
+#  elif defined(__ARM_ARCH) && __ARM_ARCH == 7
+    p->variant = "v7";
+#  elif defined(__ARM_ARCH) && __ARM_ARCH == 6
+    p->variant = "v6";
+#  else
+    p->variant = "v5";
+#  endif
+#elif defined(__i386__) || defined(_M_IX86)
+    p->architecture = "386";
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+    p->architecture = "ppc64le";
+#elif defined(__powerpc64__)
+    p->architecture = "ppc64";
+#elif defined(__s390x__)
+    p->architecture = "s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+    p->architecture = "riscv64";
+#elif defined(__mips64) && defined(__MIPSEL__)
+    p->architecture = "mips64le";
+#elif defined(__mips64)
+    p->architecture = "mips64";
+#elif defined(__mips__) && defined(__MIPSEL__)
+    p->architecture = "mipsle";
+#elif defined(__mips__)
+    p->architecture = "mips";
+#elif defined(__loongarch64)
+    p->architecture = "loong64";
+#else
+    p->architecture = "unknown";
+#endif
+}
+
+crioimg_result crioimg_platform_parse(crioimg_platform *p, const char *s, char *buf, size_t cap)
+{
+    size_t n, i, parts = 1;
+    char *f[3];
+    if (p == NULL || s == NULL || buf == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    n = strlen(s);
+    if (n + 1 > cap) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    memcpy(buf, s, n + 1);
+    f[0] = buf;
+    for (i = 0; i < n; i++)
+        if (buf[i] == '/') {
+            if (parts == 3) return CRIOIMG_ERR_INVALID_ARGS;
+            buf[i] = '\0';
+            f[parts++] = buf + i + 1;
+        }
+    if (parts < 2 || !*f[0] || !*f[1] || (parts == 3 && !*f[2])) return CRIOIMG_ERR_INVALID_ARGS;
+    p->os = f[0];
+    p->architecture = f[1];
+    p->variant = parts == 3 ? f[2] : "";
+    p->os_version = "";
+    return CRIOIMG_OK;
+}
+
+/* The variants to try, most wanted first, as containers/image's WantedPlatforms lists them. */
+static size_t crioimg__mf_variants(const crioimg_platform *want, const char *out[8])
+{
+    static const char *const arm[] = { "v8", "v7", "v6", "v5", NULL };
+    static const char *const arm64[] = { "v8", NULL };
+    const char *const *order = strcmp(want->architecture, "arm") == 0 ? arm : strcmp(want->architecture, "arm64") == 0 ? arm64 : NULL;
+    size_t n = 0, i;
+    if (want->variant && *want->variant) {
+        int found = 0;
+        for (i = 0; order && order[i]; i++) {
+            if (strcmp(order[i], want->variant) == 0) found = 1;
+            if (found) out[n++] = order[i];
+        }
+        if (!found) out[n++] = want->variant;
+        out[n++] = "";
+    } else {
+        out[n++] = "";
+        for (i = 0; order && order[i]; i++) out[n++] = order[i];
+    }
+    return n;
+}
+
+crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+{
+    crioimg_platform here;
+    const char *variants[8];
+    size_t nv, v, i;
+    crioimg__out o;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (m == NULL || which == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (m->kind != CRIOIMG_MANIFEST_OCI_INDEX && m->kind != CRIOIMG_MANIFEST_DOCKER_LIST) return CRIOIMG_ERR_INVALID_ARGS;
+    if (want == NULL) { crioimg_platform_current(&here); want = &here; }
+    nv = crioimg__mf_variants(want, variants);
+    for (v = 0; v < nv; v++)
+        for (i = 0; i < m->nmanifests; i++) {
+            const crioimg_descriptor *d = &m->manifests[i];
+            if (d->has_platform && strcmp(d->platform.os, want->os) == 0 &&
+                strcmp(d->platform.architecture, want->architecture) == 0 && strcmp(d->platform.variant, variants[v]) == 0) {
+                *which = i;
+                return CRIOIMG_OK;
+            }
+        }
+    for (i = 0; i < m->nmanifests; i++)
+        if (!m->manifests[i].has_platform) { *which = i; return CRIOIMG_OK; }
+    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
+    crioimg__out_str(&o, want->architecture);
+    crioimg__out_str(&o, ", variant \"");
+    crioimg__out_str(&o, variants[0]);
+    crioimg__out_str(&o, "\", OS ");
+    crioimg__out_str(&o, want->os);
+    crioimg__out_str(&o, "; available:");
+    for (i = 0; i < m->nmanifests; i++) {
+        const crioimg_platform *p = &m->manifests[i].platform;
+        crioimg__out_str(&o, i ? ", " : " ");
+        crioimg__out_str(&o, p->os);
+        crioimg__out_put(&o, "/", 1);
+        crioimg__out_str(&o, p->architecture);
+        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
+    }
+    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+    return CRIOIMG_ERR_PLATFORM_NOT_FOUND;
+}
+
+/* ---- image configuration ---- */
+
+/* config.Labels: an object of strings, kept in document order */
+static void crioimg__mf_labels(crioimg__mf *c, size_t l, crioimg_image_config *cf)
+{
+    const crioimg_json *doc = c->doc;
+    size_t n = doc->tok[l].count, i, k;
+    const char **keys = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (n + 1) * sizeof *keys);
+    const char **vals = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (n + 1) * sizeof *vals);
+    if (!keys || !vals) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return; }
+    for (i = l + 1, k = 0; k < n; k++, i = doc->tok[i + 1].next) {
+        if (doc->tok[i + 1].type != CRIOIMG_JSON_STRING) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "label values must be strings", NULL); return; }
+        if (!(keys[k] = crioimg__mf_str(c, i)) || !(vals[k] = crioimg__mf_str(c, i + 1))) return;
+    }
+    cf->label_keys = keys;
+    cf->label_values = vals;
+    cf->nlabels = n;
+}
+
+crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *buf, size_t len, const crioimg_manifest_opts *opts)
+{
+    static const char *const known[] = { "os", "architecture", "variant", "created", "config", "rootfs", "history", "author", "os.version", NULL };
+    static const char *const known_cfg[] = { "User", "Labels", "Env", "Entrypoint", "Cmd", "WorkingDir", "ExposedPorts", "Volumes", "StopSignal", NULL };
+    crioimg_json_opts jo;
+    crioimg_json doc;
+    crioimg__mf c;
+    crioimg_result r;
+    size_t max, t;
+    if (cf == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(cf, 0, sizeof *cf);
+    if (opts) cf->alloc = opts->alloc;
+    if ((buf == NULL && len) || crioimg_allocator_check(&cf->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    crioimg__mf_json_opts(&jo, opts, &max);
+    if ((r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo)) != CRIOIMG_OK) return crioimg__mf_json_fail(cf->err, &doc, r, max);
+    c.doc = &doc; c.arena = &cf->arena; c.alloc = &cf->alloc; c.err = cf->err; c.r = CRIOIMG_OK;
+    cf->os = cf->architecture = cf->variant = cf->created = cf->user = "";
+    if (crioimg__mf_keys(&c, 0, known, "") &&
+        (cf->os = crioimg__mf_opt_str(&c, 0, "os", "")) && (cf->architecture = crioimg__mf_opt_str(&c, 0, "architecture", "")) &&
+        (cf->variant = crioimg__mf_opt_str(&c, 0, "variant", "")) && (cf->created = crioimg__mf_opt_str(&c, 0, "created", ""))) {
+        t = crioimg_json_get(&doc, 0, "config");
+        if (t != CRIOIMG_JSON_NONE && doc.tok[t].type != CRIOIMG_JSON_NULL && crioimg__mf_keys(&c, t, known_cfg, "config") &&
+            (cf->user = crioimg__mf_opt_str(&c, t, "User", "config"))) {
+            size_t l = crioimg_json_get(&doc, t, "Labels");
+            if (l != CRIOIMG_JSON_NONE && doc.tok[l].type != CRIOIMG_JSON_NULL) {
+                if (doc.tok[l].type != CRIOIMG_JSON_OBJECT) crioimg__mf_fail(&c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "Labels is not an object", NULL);
+                else crioimg__mf_labels(&c, l, cf);
+            }
+        }
+    }
+    crioimg_json_free(&doc);
+    if (c.r != CRIOIMG_OK) {
+        char keep[256];
+        memcpy(keep, cf->err, sizeof keep);
+        crioimg_image_config_free(cf);
+        memcpy(cf->err, keep, sizeof keep);
+    }
+    return c.r;
+}
+
+void crioimg_image_config_free(crioimg_image_config *c)
+{
+    crioimg_allocator a;
+    if (c == NULL) return;
+    a = c->alloc;
+    crioimg__arena_free(&c->arena, &a);
+    memset(c, 0, sizeof *c);
+    c->alloc = a;
+}
+
+/* one part of a User: a number in [0, INT32_MAX] sets *id, a name leaves it -1 */
+static crioimg_result crioimg__mf_user_part(const char *s, size_t n, long *id)
+{
+    size_t i;
+    long v = 0;
+    *id = -1;
+    if (n == 0) return CRIOIMG_ERR_INVALID_ARGS;
+    if (n > 1 && (s[0] == '-' || s[0] == '+')) {  /* a signed number is no name, and no valid ID */
+        for (i = 1; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+        if (i == n) return CRIOIMG_ERR_JSON_RANGE;
+    }
+    for (i = 0; i < n; i++) if (s[i] < '0' || s[i] > '9') return CRIOIMG_OK;  /* a name */
+    for (i = 0; i < n; i++) {
+        if (v > (2147483647L - (s[i] - '0')) / 10) return CRIOIMG_ERR_JSON_RANGE;
+        v = v * 10 + (s[i] - '0');
+    }
+    *id = v;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_image_config_user(const char *user, long *uid, long *gid)
+{
+    const char *colon;
+    crioimg_result r;
+    long u, g = -1;
+    if (user == NULL || uid == NULL || gid == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *uid = *gid = -1;
+    if (*user == '\0') return CRIOIMG_OK;  /* no User: the runtime's default */
+    colon = strchr(user, ':');
+    if ((r = crioimg__mf_user_part(user, colon ? (size_t)(colon - user) : strlen(user), &u)) != CRIOIMG_OK) return r;
+    if (colon && (r = crioimg__mf_user_part(colon + 1, strlen(colon + 1), &g)) != CRIOIMG_OK) return r;
+    *uid = u;
+    *gid = g;
+    return CRIOIMG_OK;
 }
 
 #ifdef __cplusplus

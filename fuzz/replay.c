@@ -7,6 +7,7 @@
 #include "fuzz_ref.c"
 #include "fuzz_digest.c"
 #include "fuzz_json.c"
+#include "fuzz_manifest.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "ref", fuzz_ref },
     { "digest", fuzz_digest },
     { "json", fuzz_json },
+    { "manifest", fuzz_manifest },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

@@ -170,6 +170,20 @@ static int crioimg__mf_platform(crioimg__mf *c, size_t t, crioimg_platform *p, c
     return 1;
 }
 
+/* annotations: absent, null, or an object of strings */
+static int crioimg__mf_annotations(crioimg__mf *c, size_t x, const char *where)
+{
+    const crioimg_json *doc = c->doc;
+    size_t i, k;
+    if (x == CRIOIMG_JSON_NONE || doc->tok[x].type == CRIOIMG_JSON_NULL) return 1;
+    if (doc->tok[x].type != CRIOIMG_JSON_OBJECT)
+        return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "annotations is not an object", NULL) == CRIOIMG_OK;
+    for (i = x + 1, k = 0; k < doc->tok[x].count; k++, i = doc->tok[i + 1].next)
+        if (doc->tok[i + 1].type != CRIOIMG_JSON_STRING)
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "annotation values must be strings", NULL) == CRIOIMG_OK;
+    return 1;
+}
+
 static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *d, const char *where)
 {
     static const char *const known[] = { "mediaType", "digest", "size", "urls", "annotations", "data", "platform", "artifactType", NULL };
@@ -208,14 +222,7 @@ static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *
         d->urls = urls;
         d->nurls = k;
     }
-    if ((x = crioimg_json_get(doc, t, "annotations")) != CRIOIMG_JSON_NONE && doc->tok[x].type != CRIOIMG_JSON_NULL) {
-        size_t i, k;
-        if (doc->tok[x].type != CRIOIMG_JSON_OBJECT)
-            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "annotations is not an object", NULL) == CRIOIMG_OK;
-        for (i = x + 1, k = 0; k < doc->tok[x].count; k++, i = doc->tok[i + 1].next)
-            if (doc->tok[i + 1].type != CRIOIMG_JSON_STRING)
-                return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "annotation values must be strings", NULL) == CRIOIMG_OK;
-    }
+    if (!crioimg__mf_annotations(c, crioimg_json_get(doc, t, "annotations"), where)) return 0;
     if ((x = crioimg_json_get(doc, t, "data")) != CRIOIMG_JSON_NONE && doc->tok[x].type != CRIOIMG_JSON_NULL) {
         size_t n, dl;
         char *b64;
@@ -380,6 +387,7 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
         if (manifests == CRIOIMG_JSON_NONE) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "an index needs manifests", NULL);
         if (!crioimg__mf_descriptors(c, manifests, "manifests", &m->manifests, &m->nmanifests)) return c->r;
     }
+    if (!crioimg__mf_annotations(c, crioimg_json_get(doc, 0, "annotations"), "")) return c->r;
     if (subject != CRIOIMG_JSON_NONE && doc->tok[subject].type != CRIOIMG_JSON_NULL) {
         if (!crioimg__mf_descriptor(c, subject, &m->subject, "subject")) return c->r;
         m->has_subject = 1;

@@ -24,6 +24,7 @@ static void t_free(void *p) { free(p); }
 #include "test_image_name.c"
 #include "test_digest.c"
 #include "test_json.c"
+#include "test_manifest.c"
 
 int main(void)
 {
@@ -32,5 +33,6 @@ int main(void)
     test_image_name();
     test_digest();
     test_json();
+    test_manifest();
     return tests_done();
 }

@@ -288,11 +288,11 @@ static void test_image_config(void)
         if (users[i].r == CRIOIMG_OK) CHECK(uid == users[i].uid && gid == users[i].gid);
     }
     tests_context = "config: bad documents";
-    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"user\":\"0\"}}", 24, NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
-    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"Labels\":{\"a\":1}}}", 29, NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
-    CHECK(crioimg_image_config_parse(&c, "{\"os\":1}", 8, NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
-    CHECK(crioimg_image_config_parse(&c, "{\"os\":\"linux\",\"os\":\"windows\"}", 30, NULL) == CRIOIMG_ERR_JSON_DUPLICATE);
-    CHECK(crioimg_image_config_parse(&c, "{}", 2, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"user\":\"0\"}}", strlen("{\"config\":{\"user\":\"0\"}}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
+    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"Labels\":{\"a\":1}}}", strlen("{\"config\":{\"Labels\":{\"a\":1}}}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
+    CHECK(crioimg_image_config_parse(&c, "{\"os\":1}", strlen("{\"os\":1}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
+    CHECK(crioimg_image_config_parse(&c, "{\"os\":\"linux\",\"os\":\"windows\"}", strlen("{\"os\":\"linux\",\"os\":\"windows\"}"), NULL) == CRIOIMG_ERR_JSON_DUPLICATE);
+    CHECK(crioimg_image_config_parse(&c, "{}", strlen("{}"), NULL) == CRIOIMG_OK);
     crioimg_image_config_free(&c);
 }
 
