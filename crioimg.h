@@ -726,6 +726,13 @@ extern "C" {
 /* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
 #define CRIOIMG__LIB static
 
+/* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
+   static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */
+#define CRIOIMG__T4(F, c) F(c), F((c) + 1), F((c) + 2), F((c) + 3)
+#define CRIOIMG__T16(F, c) CRIOIMG__T4(F, c), CRIOIMG__T4(F, (c) + 4), CRIOIMG__T4(F, (c) + 8), CRIOIMG__T4(F, (c) + 12)
+#define CRIOIMG__T64(F, c) CRIOIMG__T16(F, c), CRIOIMG__T16(F, (c) + 16), CRIOIMG__T16(F, (c) + 32), CRIOIMG__T16(F, (c) + 48)
+#define CRIOIMG__TABLE256(F) CRIOIMG__T64(F, 0), CRIOIMG__T64(F, 64), CRIOIMG__T64(F, 128), CRIOIMG__T64(F, 192)
+
 /* Sizes this code relies on. */
 typedef char crioimg__static_assert_char_bits[CHAR_BIT == 8 ? 1 : -1];
 
@@ -904,15 +911,7 @@ size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n)
     ((c) >= 'a' && (c) <= 'z') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | ((c) <= 'f' ? (CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX) : 0u)) : \
     ((c) >= 'A' && (c) <= 'Z') ? (CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | CRIOIMG__C_UPPER | ((c) <= 'F' ? CRIOIMG__C_XDIGIT : 0u)) : \
     ((c) == '_') ? CRIOIMG__C_WORD : 0u)
-#define CRIOIMG__CLS4(c) CRIOIMG__CLS(c), CRIOIMG__CLS((c) + 1), CRIOIMG__CLS((c) + 2), CRIOIMG__CLS((c) + 3)
-#define CRIOIMG__CLS16(c) CRIOIMG__CLS4(c), CRIOIMG__CLS4((c) + 4), CRIOIMG__CLS4((c) + 8), CRIOIMG__CLS4((c) + 12)
-#define CRIOIMG__CLS64(c) CRIOIMG__CLS16(c), CRIOIMG__CLS16((c) + 16), CRIOIMG__CLS16((c) + 32), CRIOIMG__CLS16((c) + 48)
-static const unsigned char crioimg__ref_ctab[256] = {
-    CRIOIMG__CLS64(0), CRIOIMG__CLS64(64), CRIOIMG__CLS64(128), CRIOIMG__CLS64(192)
-};
-#undef CRIOIMG__CLS64
-#undef CRIOIMG__CLS16
-#undef CRIOIMG__CLS4
+static const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG__CLS) };
 #undef CRIOIMG__CLS
 
 #define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
@@ -924,16 +923,14 @@ static const unsigned char crioimg__ref_ctab[256] = {
 #define CRIOIMG__PCLS(c, up) ( \
     (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z')) ? 1 : \
     (c) == '.' ? 2 : (c) == '_' ? 3 : (c) == '-' ? 4 : (c) == '/' ? 5 : (c) == ':' ? 6 : (c) == '@' ? 7 : 0)
-#define CRIOIMG__PCLS4(c, up) CRIOIMG__PCLS(c, up), CRIOIMG__PCLS((c) + 1, up), CRIOIMG__PCLS((c) + 2, up), CRIOIMG__PCLS((c) + 3, up)
-#define CRIOIMG__PCLS16(c, up) CRIOIMG__PCLS4(c, up), CRIOIMG__PCLS4((c) + 4, up), CRIOIMG__PCLS4((c) + 8, up), CRIOIMG__PCLS4((c) + 12, up)
-#define CRIOIMG__PCLS64(c, up) CRIOIMG__PCLS16(c, up), CRIOIMG__PCLS16((c) + 16, up), CRIOIMG__PCLS16((c) + 32, up), CRIOIMG__PCLS16((c) + 48, up)
+#define CRIOIMG__PCLS_EXACT(c) CRIOIMG__PCLS(c, 0)
+#define CRIOIMG__PCLS_FOLD(c) CRIOIMG__PCLS(c, 1)
 static const unsigned char crioimg__ref_pcls[2][256] = {
-    { CRIOIMG__PCLS64(0, 0), CRIOIMG__PCLS64(64, 0), CRIOIMG__PCLS64(128, 0), CRIOIMG__PCLS64(192, 0) },
-    { CRIOIMG__PCLS64(0, 1), CRIOIMG__PCLS64(64, 1), CRIOIMG__PCLS64(128, 1), CRIOIMG__PCLS64(192, 1) }
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_EXACT) },
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) }
 };
-#undef CRIOIMG__PCLS64
-#undef CRIOIMG__PCLS16
-#undef CRIOIMG__PCLS4
+#undef CRIOIMG__PCLS_FOLD
+#undef CRIOIMG__PCLS_EXACT
 #undef CRIOIMG__PCLS
 
 /* Which byte may follow which: a path is valid when it starts and ends with an alnum, holds no other
@@ -3376,15 +3373,7 @@ crioimg_result crioimg_digest_verify(const crioimg_digest *want, const void *dat
 
 /* Bytes a string may hold as they are: not '"', '\\', a control character or non-ASCII. */
 #define CRIOIMG__JP(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
-#define CRIOIMG__JP4(c) CRIOIMG__JP(c), CRIOIMG__JP((c) + 1), CRIOIMG__JP((c) + 2), CRIOIMG__JP((c) + 3)
-#define CRIOIMG__JP16(c) CRIOIMG__JP4(c), CRIOIMG__JP4((c) + 4), CRIOIMG__JP4((c) + 8), CRIOIMG__JP4((c) + 12)
-#define CRIOIMG__JP64(c) CRIOIMG__JP16(c), CRIOIMG__JP16((c) + 16), CRIOIMG__JP16((c) + 32), CRIOIMG__JP16((c) + 48)
-static const unsigned char crioimg__json_plain[256] = {
-    CRIOIMG__JP64(0), CRIOIMG__JP64(64), CRIOIMG__JP64(128), CRIOIMG__JP64(192)
-};
-#undef CRIOIMG__JP64
-#undef CRIOIMG__JP16
-#undef CRIOIMG__JP4
+static const unsigned char crioimg__json_plain[256] = { CRIOIMG__TABLE256(CRIOIMG__JP) };
 #undef CRIOIMG__JP
 
 static int crioimg__json_digit(char c) { return c >= '0' && c <= '9'; }

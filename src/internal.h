@@ -32,5 +32,12 @@
 /* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
 #define CRIOIMG__LIB static
 
+/* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
+   static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */
+#define CRIOIMG__T4(F, c) F(c), F((c) + 1), F((c) + 2), F((c) + 3)
+#define CRIOIMG__T16(F, c) CRIOIMG__T4(F, c), CRIOIMG__T4(F, (c) + 4), CRIOIMG__T4(F, (c) + 8), CRIOIMG__T4(F, (c) + 12)
+#define CRIOIMG__T64(F, c) CRIOIMG__T16(F, c), CRIOIMG__T16(F, (c) + 16), CRIOIMG__T16(F, (c) + 32), CRIOIMG__T16(F, (c) + 48)
+#define CRIOIMG__TABLE256(F) CRIOIMG__T64(F, 0), CRIOIMG__T64(F, 64), CRIOIMG__T64(F, 128), CRIOIMG__T64(F, 192)
+
 /* Sizes this code relies on. */
 typedef char crioimg__static_assert_char_bits[CHAR_BIT == 8 ? 1 : -1];

@@ -16,15 +16,7 @@
 
 /* Bytes a string may hold as they are: not '"', '\\', a control character or non-ASCII. */
 #define CRIOIMG__JP(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
-#define CRIOIMG__JP4(c) CRIOIMG__JP(c), CRIOIMG__JP((c) + 1), CRIOIMG__JP((c) + 2), CRIOIMG__JP((c) + 3)
-#define CRIOIMG__JP16(c) CRIOIMG__JP4(c), CRIOIMG__JP4((c) + 4), CRIOIMG__JP4((c) + 8), CRIOIMG__JP4((c) + 12)
-#define CRIOIMG__JP64(c) CRIOIMG__JP16(c), CRIOIMG__JP16((c) + 16), CRIOIMG__JP16((c) + 32), CRIOIMG__JP16((c) + 48)
-static const unsigned char crioimg__json_plain[256] = {
-    CRIOIMG__JP64(0), CRIOIMG__JP64(64), CRIOIMG__JP64(128), CRIOIMG__JP64(192)
-};
-#undef CRIOIMG__JP64
-#undef CRIOIMG__JP16
-#undef CRIOIMG__JP4
+static const unsigned char crioimg__json_plain[256] = { CRIOIMG__TABLE256(CRIOIMG__JP) };
 #undef CRIOIMG__JP
 
 static int crioimg__json_digit(char c) { return c >= '0' && c <= '9'; }

@@ -33,15 +33,7 @@
     ((c) >= 'a' && (c) <= 'z') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | ((c) <= 'f' ? (CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX) : 0u)) : \
     ((c) >= 'A' && (c) <= 'Z') ? (CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | CRIOIMG__C_UPPER | ((c) <= 'F' ? CRIOIMG__C_XDIGIT : 0u)) : \
     ((c) == '_') ? CRIOIMG__C_WORD : 0u)
-#define CRIOIMG__CLS4(c) CRIOIMG__CLS(c), CRIOIMG__CLS((c) + 1), CRIOIMG__CLS((c) + 2), CRIOIMG__CLS((c) + 3)
-#define CRIOIMG__CLS16(c) CRIOIMG__CLS4(c), CRIOIMG__CLS4((c) + 4), CRIOIMG__CLS4((c) + 8), CRIOIMG__CLS4((c) + 12)
-#define CRIOIMG__CLS64(c) CRIOIMG__CLS16(c), CRIOIMG__CLS16((c) + 16), CRIOIMG__CLS16((c) + 32), CRIOIMG__CLS16((c) + 48)
-static const unsigned char crioimg__ref_ctab[256] = {
-    CRIOIMG__CLS64(0), CRIOIMG__CLS64(64), CRIOIMG__CLS64(128), CRIOIMG__CLS64(192)
-};
-#undef CRIOIMG__CLS64
-#undef CRIOIMG__CLS16
-#undef CRIOIMG__CLS4
+static const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG__CLS) };
 #undef CRIOIMG__CLS
 
 #define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
@@ -53,16 +45,14 @@ static const unsigned char crioimg__ref_ctab[256] = {
 #define CRIOIMG__PCLS(c, up) ( \
     (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z')) ? 1 : \
     (c) == '.' ? 2 : (c) == '_' ? 3 : (c) == '-' ? 4 : (c) == '/' ? 5 : (c) == ':' ? 6 : (c) == '@' ? 7 : 0)
-#define CRIOIMG__PCLS4(c, up) CRIOIMG__PCLS(c, up), CRIOIMG__PCLS((c) + 1, up), CRIOIMG__PCLS((c) + 2, up), CRIOIMG__PCLS((c) + 3, up)
-#define CRIOIMG__PCLS16(c, up) CRIOIMG__PCLS4(c, up), CRIOIMG__PCLS4((c) + 4, up), CRIOIMG__PCLS4((c) + 8, up), CRIOIMG__PCLS4((c) + 12, up)
-#define CRIOIMG__PCLS64(c, up) CRIOIMG__PCLS16(c, up), CRIOIMG__PCLS16((c) + 16, up), CRIOIMG__PCLS16((c) + 32, up), CRIOIMG__PCLS16((c) + 48, up)
+#define CRIOIMG__PCLS_EXACT(c) CRIOIMG__PCLS(c, 0)
+#define CRIOIMG__PCLS_FOLD(c) CRIOIMG__PCLS(c, 1)
 static const unsigned char crioimg__ref_pcls[2][256] = {
-    { CRIOIMG__PCLS64(0, 0), CRIOIMG__PCLS64(64, 0), CRIOIMG__PCLS64(128, 0), CRIOIMG__PCLS64(192, 0) },
-    { CRIOIMG__PCLS64(0, 1), CRIOIMG__PCLS64(64, 1), CRIOIMG__PCLS64(128, 1), CRIOIMG__PCLS64(192, 1) }
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_EXACT) },
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) }
 };
-#undef CRIOIMG__PCLS64
-#undef CRIOIMG__PCLS16
-#undef CRIOIMG__PCLS4
+#undef CRIOIMG__PCLS_FOLD
+#undef CRIOIMG__PCLS_EXACT
 #undef CRIOIMG__PCLS
 
 /* Which byte may follow which: a path is valid when it starts and ends with an alnum, holds no other
