@@ -711,6 +711,44 @@ CRIOIMG_API crioimg_result crioimg_www_authenticate_parse(const char *h, size_t 
 /* The value of parameter name (lowercase) in c, or NULL. */
 CRIOIMG_API const char *crioimg_auth_challenge_param(const crioimg_auth_challenge *c, const char *name);
 
+/* ---- credentials from auth files (containers-auth.json(5), Docker's config.json) ---- */
+
+typedef struct crioimg_credentials {
+    char *username, *password, *identity_token;  /* NULL when absent; owned (crioimg_credentials_free) */
+    crioimg_allocator alloc;
+} crioimg_credentials;
+
+/* Looks key up in the text of one auth file, as containers/image's findCredentialsInFile does: key is a
+   repository ("quay.io/ns/repo"), a namespace or a registry ("quay.io"); the most specific entry of
+   "auths" wins (repo, then each parent namespace, then the registry), then entries whose key, with
+   "http(s)://" and a path stripped, names the registry (docker.io is index.docker.io), in document
+   order. legacy_format reads ~/.dockercfg (entries at the top level, registry keys only). "auth" is
+   base64 "user:password" (NULs trimmed from the password); "identitytoken" is read too. *found is 1 when
+   an entry matched (an entry whose auth decodes to no ':' matches with no credentials, as in Docker).
+   A "credHelpers" entry for the registry is ERR_UNSUPPORTED: crioimg runs no helper programs.
+   err (errcap bytes) says what was wrong. alloc may be NULL. */
+CRIOIMG_API crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len,
+                                                    const char *key, int legacy_format, const crioimg_allocator *alloc,
+                                                    char *err, size_t errcap);
+CRIOIMG_API void crioimg_credentials_free(crioimg_credentials *c);
+
+/* An auth file to read, and whether it is in ~/.dockercfg's legacy format. */
+typedef struct crioimg_auth_path { const char *path; int legacy_format; } crioimg_auth_path;
+#define CRIOIMG_AUTH_PATHS_MAX 4
+
+/* The auth files, in the order containers/image reads them (containers-auth.json(5)): authfile when
+   given (--authfile), else $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json (else
+   /run/containers/UID/auth.json); then ${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json;
+   ${DOCKER_CONFIG}/config.json or $HOME/.docker/config.json; $HOME/.dockercfg (legacy). Paths without
+   a $HOME are left out. The strings go to buf (cap bytes; 4 * PATH_MAX always suffices). */
+CRIOIMG_API crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path out[CRIOIMG_AUTH_PATHS_MAX],
+                                                   size_t *n, char *buf, size_t cap);
+/* Credentials for key from those files in order: the first file whose entry gives a user name wins; a
+   missing file is skipped; a file that is not valid JSON is an error naming it (err). *found as for
+   crioimg_auth_file_lookup. Files over 1 MiB are refused. */
+CRIOIMG_API crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
+                                               const crioimg_allocator *alloc, char *err, size_t errcap);
+
 #ifdef __cplusplus
 }
 #endif
@@ -745,6 +783,11 @@ extern "C" {
 #endif
 
 #include <string.h>
+#include <stdio.h>   /* auth files */
+#include <errno.h>
+#if defined(__unix__) || defined(__APPLE__)
+#  include <unistd.h>  /* getuid */
+#endif
 #include <limits.h>
 
 /* SSE2 (every x86-64) classifies 16 bytes at once for the reference parser's fast path; everything it
@@ -905,6 +948,37 @@ size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n)
     }
     crioimg__out_put(&o, "\"", 1);
     return o.len;
+}
+
+/* Base64, standard alphabet, padded (RFC 4648), into out (n / 4 * 3 bytes at most); the decoded length,
+   or (size_t)-1 when malformed. strict: nothing but the alphabet, and the unused bits of the last group
+   zero (canonical), as embedded descriptor data needs. Not strict: Go's base64.StdEncoding, which skips
+   CR and LF and does not check those bits (auth files are read that way). */
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, int strict)
+{
+    size_t i, o = 0, seen = 0;
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+    for (i = 0; i < n; i++) {
+        int v;
+        char ch = s[i];
+        if (!strict && (ch == '\r' || ch == '\n')) continue;
+        seen++;
+        if (ch == '=') { pad++; continue; }
+        if (pad) return (size_t)-1;
+        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+        else if (ch == '+') v = 62;
+        else if (ch == '/') v = 63;
+        else return (size_t)-1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
+    }
+    if (seen % 4 || pad > 2 || (pad && (seen - pad) % 4 + pad != 4)) return (size_t)-1;
+    if (strict && acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
+    return o;
 }
 
 /* ==== src/ref.c ==== */
@@ -4417,32 +4491,6 @@ static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known
 
 /* ---- descriptors ---- */
 
-/* strict base64 (RFC 4648, standard alphabet, padded); returns the decoded length or (size_t)-1 */
-static size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out)
-{
-    size_t i, o = 0;
-    unsigned acc = 0;
-    int bits = 0, pad = 0;
-    if (n % 4) return (size_t)-1;
-    for (i = 0; i < n; i++) {
-        int v;
-        char ch = s[i];
-        if (ch == '=') { if (i < n - 2) return (size_t)-1; pad++; continue; }
-        if (pad) return (size_t)-1;
-        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-        else if (ch == '+') v = 62;
-        else if (ch == '/') v = 63;
-        else return (size_t)-1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
-    }
-    if (acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
-    return o;
-}
-
 /* a descriptor's digest: the OCI grammar first, before it is used anywhere (CVE-2024-3727). An unknown
    algorithm passes here and is refused wherever content must be verified. */
 static int crioimg__mf_digest_ok(const char *d)
@@ -4542,7 +4590,7 @@ static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *
         n = strlen(b64);
         if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, n / 4 * 3 + 1)))
             return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
-        if ((dl = crioimg__base64_decode(b64, n, bytes)) == (size_t)-1)
+        if ((dl = crioimg__base64_decode(b64, n, bytes, 1)) == (size_t)-1)
             return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not valid base64", NULL) == CRIOIMG_OK;
         if ((long long)dl != d->size)
             return crioimg__mf_fail(c, CRIOIMG_ERR_SIZE_MISMATCH, where, "embedded data does not match the descriptor's size", NULL) == CRIOIMG_OK;
@@ -5212,6 +5260,298 @@ const char *crioimg_auth_challenge_param(const crioimg_auth_challenge *c, const 
     for (k = 0; k < c->nparams; k++)
         if (strcmp(c->names[k], name) == 0) return c->values[k];
     return NULL;
+}
+
+/* ---- credentials from auth files ---- */
+
+void crioimg_credentials_free(crioimg_credentials *c)
+{
+    crioimg_allocator a;
+    if (c == NULL) return;
+    a = c->alloc;
+    crioimg_free(&a, c->username);
+    crioimg_free(&a, c->password);
+    crioimg_free(&a, c->identity_token);
+    memset(c, 0, sizeof *c);
+    c->alloc = a;
+}
+
+static char *crioimg__auth_dup(const crioimg_allocator *a, const char *s, size_t n)
+{
+    char *d = (char *)crioimg_malloc(a, n + 1);
+    if (d) { memcpy(d, s, n); d[n] = '\0'; }
+    return d;
+}
+
+/* normalizeRegistry: Docker Hub's other names are index.docker.io */
+static void crioimg__auth_norm_registry(const char **r, size_t *n)
+{
+    if ((*n == 20 && memcmp(*r, "registry-1.docker.io", 20) == 0) || (*n == 9 && memcmp(*r, "docker.io", 9) == 0)) {
+        *r = "index.docker.io";
+        *n = 15;
+    }
+}
+
+/* normalizeAuthFileKey: "https://host/v1/" names host */
+static void crioimg__auth_norm_key(const char *k, size_t kn, int legacy, const char **r, size_t *n)
+{
+    int stripped = 0;
+    if (kn >= 7 && memcmp(k, "http://", 7) == 0) { k += 7; kn -= 7; stripped = 1; }
+    else if (kn >= 8 && memcmp(k, "https://", 8) == 0) { k += 8; kn -= 8; stripped = 1; }
+    if (legacy || stripped) {
+        const char *slash = (const char *)memchr(k, '/', kn);
+        if (slash) kn = (size_t)(slash - k);
+    }
+    *r = k;
+    *n = kn;
+    crioimg__auth_norm_registry(r, n);
+}
+
+/* decodeDockerAuth for the entry at token v */
+static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e)
+{
+    size_t t = crioimg_json_get(doc, v, "auth"), it = crioimg_json_get(doc, v, "identitytoken"), n, dl;
+    char *b64 = NULL;
+    unsigned char *dec = NULL;
+    const char *colon;
+    crioimg_result r = CRIOIMG_OK;
+    if (doc->tok[v].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth entry is not an object"); return CRIOIMG_ERR_JSON_TYPE; }
+    if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
+        n = crioimg_json_string(doc, t, NULL, 0);
+        b64 = (char *)crioimg_malloc(a, n + 1);
+        dec = (unsigned char *)crioimg_malloc(a, n / 4 * 3 + 1);
+        if (!b64 || !dec) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg_json_string(doc, t, b64, n + 1);
+        if ((dl = crioimg__base64_decode(b64, n, dec, 0)) == (size_t)-1) {
+            crioimg__out_str(e, "the \"auth\" field is not base64");
+            r = CRIOIMG_ERR_INVALID_ARGS;
+            goto done;
+        }
+        colon = (const char *)memchr(dec, ':', dl);
+        if (colon) {  /* "user:password", the password with NULs trimmed at both ends (strings.Trim) */
+            const char *p = colon + 1, *end = (const char *)dec + dl;
+            while (p < end && *p == '\0') p++;
+            while (end > p && end[-1] == '\0') end--;
+            if (!(out->username = crioimg__auth_dup(a, (const char *)dec, (size_t)(colon - (const char *)dec))) ||
+                !(out->password = crioimg__auth_dup(a, p, (size_t)(end - p)))) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        } else {
+            goto done;  /* no ':': skipped, as Docker does (a credential-helper marker): no credentials */
+        }
+    }
+    if (it != CRIOIMG_JSON_NONE && doc->tok[it].type == CRIOIMG_JSON_STRING && out->username) {
+        n = crioimg_json_string(doc, it, NULL, 0);
+        if (!(out->identity_token = (char *)crioimg_malloc(a, n + 1))) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg_json_string(doc, it, out->identity_token, n + 1);
+    }
+done:
+    crioimg_free(a, b64);
+    crioimg_free(a, dec);
+    return r;
+}
+
+crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
+                                        int legacy_format, const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    crioimg__out e;
+    crioimg_result r;
+    size_t auths, klen, rlen, i, k, cut;
+    const char *reg;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    if (out == NULL || found == NULL || key == NULL || (json == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    if (alloc) out->alloc = *alloc;
+    *found = 0;
+    if (crioimg_allocator_check(&out->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&jo, 0, sizeof jo);
+    jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
+    jo.alloc = out->alloc;
+    jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
+    if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
+        crioimg__out_str(&e, doc.err[0] ? doc.err : crioimg_result_str(r));
+        return r;
+    }
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(&e, "an auth file must be a JSON object"); r = CRIOIMG_ERR_JSON_TYPE; goto done; }
+    klen = strlen(key);
+    reg = key;
+    rlen = memchr(key, '/', klen) ? (size_t)((const char *)memchr(key, '/', klen) - key) : klen;
+    if (!legacy_format) {
+        size_t ch = crioimg_json_get(&doc, 0, "credHelpers");
+        if (ch != CRIOIMG_JSON_NONE && doc.tok[ch].type == CRIOIMG_JSON_OBJECT) {
+            char rb[256];
+            if (rlen < sizeof rb) {
+                memcpy(rb, reg, rlen); rb[rlen] = '\0';
+                if (crioimg_json_get(&doc, ch, rb) != CRIOIMG_JSON_NONE) {
+                    crioimg__out_str(&e, "a credential helper is configured for this registry; crioimg runs none");
+                    r = CRIOIMG_ERR_UNSUPPORTED;
+                    goto done;
+                }
+            }
+        }
+        auths = crioimg_json_get(&doc, 0, "auths");
+        if (auths == CRIOIMG_JSON_NONE || doc.tok[auths].type != CRIOIMG_JSON_OBJECT) goto done;
+        /* authKeysForKey: the key, then each parent namespace, down to the registry */
+        for (cut = klen;;) {
+            for (i = auths + 1, k = 0; k < doc.tok[auths].count; k++, i = doc.tok[i + 1].next)
+                if (crioimg_json_string_eq(&doc, i, key, cut)) {
+                    *found = 1;
+                    r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+                    goto done;
+                }
+            while (cut > 0 && key[cut - 1] != '/') cut--;
+            if (cut == 0) break;
+            cut--;
+        }
+    } else {
+        auths = 0;
+        for (i = 1, k = 0; k < doc.tok[0].count; k++, i = doc.tok[i + 1].next)
+            if (crioimg_json_string_eq(&doc, i, reg, rlen)) {
+                *found = 1;
+                r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+                goto done;
+            }
+    }
+    /* entries whose normalised key names the registry, in document order */
+    crioimg__auth_norm_registry(&reg, &rlen);
+    for (i = auths + 1, k = 0; k < doc.tok[auths].count; k++, i = doc.tok[i + 1].next) {
+        char kb[512];
+        const char *nk;
+        size_t kl = crioimg_json_string(&doc, i, kb, sizeof kb), nl;
+        if (kl >= sizeof kb) continue;
+        crioimg__auth_norm_key(kb, kl, legacy_format, &nk, &nl);
+        if (nl == rlen && memcmp(nk, reg, rlen) == 0) {
+            *found = 1;
+            r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+            goto done;
+        }
+    }
+done:
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK) { crioimg_credentials_free(out); *found = 0; }
+    return r;
+}
+
+/* ---- which files, and reading them ---- */
+
+/* appends a + b into the buffer as one path; NULL when it does not fit */
+static const char *crioimg__auth_join(char *buf, size_t cap, size_t *used, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *d;
+    if (cap - *used < la + lb + 1) return NULL;
+    d = buf + *used;
+    memcpy(d, a, la);
+    memcpy(d + la, b, lb + 1);
+    *used += la + lb + 1;
+    return d;
+}
+
+crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path out[CRIOIMG_AUTH_PATHS_MAX], size_t *n,
+                                       char *buf, size_t cap)
+{
+    const char *home = getenv("HOME"), *x, *p;
+    size_t used = 0;
+    char uid[64];
+    if (out == NULL || n == NULL || buf == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *n = 0;
+    if (authfile && *authfile) p = crioimg__auth_join(buf, cap, &used, authfile, "");
+    else if ((x = getenv("REGISTRY_AUTH_FILE")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "");
+    else if ((x = getenv("XDG_RUNTIME_DIR")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "/containers/auth.json");
+    else {  /* /run/containers/UID/auth.json */
+#if defined(__unix__) || defined(__APPLE__)
+        unsigned long u = (unsigned long)getuid();
+#else
+        unsigned long u = 0;
+#endif
+        char tmp[64];
+        size_t k = sizeof uid, l;
+        do { uid[--k] = (char)('0' + u % 10); u /= 10; } while (u);
+        memcpy(tmp, "/run/containers/", 16);
+        memcpy(tmp + 16, uid + k, sizeof uid - k);
+        l = 16 + sizeof uid - k;
+        memcpy(tmp + l, "/auth.json", 11);
+        p = crioimg__auth_join(buf, cap, &used, tmp, "");
+    }
+    if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    out[*n].path = p; out[(*n)++].legacy_format = 0;
+    if ((x = getenv("XDG_CONFIG_HOME")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "/containers/auth.json");
+    else p = home ? crioimg__auth_join(buf, cap, &used, home, "/.config/containers/auth.json") : "";
+    if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    if (*p) { out[*n].path = p; out[(*n)++].legacy_format = 0; }
+    if ((x = getenv("DOCKER_CONFIG")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "/config.json");
+    else p = home ? crioimg__auth_join(buf, cap, &used, home, "/.docker/config.json") : "";
+    if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    if (*p) { out[*n].path = p; out[(*n)++].legacy_format = 0; }
+    if (home) {
+        if ((p = crioimg__auth_join(buf, cap, &used, home, "/.dockercfg")) == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+        out[*n].path = p; out[(*n)++].legacy_format = 1;
+    }
+    return CRIOIMG_OK;
+}
+
+/* a whole file into memory, at most max bytes: OK, ERR_NOT_FOUND when it does not exist, ERR_TOO_BIG,
+   ERR_IO */
+static crioimg_result crioimg__auth_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *d;
+    size_t got;
+    *data = NULL; *len = 0;
+    if (f == NULL) return errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+    if ((d = (char *)crioimg_malloc(a, max + 1)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
+    got = fread(d, 1, max + 1, f);  /* cap + 1: one byte more says it is too big */
+    if (ferror(f)) { fclose(f); crioimg_free(a, d); return CRIOIMG_ERR_IO; }
+    fclose(f);
+    if (got > max) { crioimg_free(a, d); return CRIOIMG_ERR_TOO_BIG; }
+    *data = d;
+    *len = got;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
+                                   const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    crioimg_auth_path paths[CRIOIMG_AUTH_PATHS_MAX];
+    char pbuf[4 * 4096 + 128];
+    size_t np, i;
+    crioimg_allocator a;
+    crioimg_result r;
+    crioimg__out e;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    if (out == NULL || found == NULL || key == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&a, 0, sizeof a);
+    if (alloc) a = *alloc;
+    memset(out, 0, sizeof *out);
+    out->alloc = a;
+    *found = 0;
+    if ((r = crioimg_auth_file_paths(authfile, paths, &np, pbuf, sizeof pbuf)) != CRIOIMG_OK) return r;
+    for (i = 0; i < np; i++) {
+        char *data, fe[200];
+        size_t len;
+        r = crioimg__auth_read(paths[i].path, (size_t)1 << 20, &a, &data, &len);
+        if (r == CRIOIMG_ERR_NOT_FOUND) continue;
+        if (r == CRIOIMG_OK) {
+            r = crioimg_auth_file_lookup(out, found, data, len, key, paths[i].legacy_format, &a, fe, sizeof fe);
+            crioimg_free(&a, data);
+        } else {
+            crioimg__out_str(&e, crioimg_result_str(r));
+            fe[0] = '\0';
+        }
+        if (r != CRIOIMG_OK) {
+            crioimg__out_str(&e, "reading ");
+            crioimg__out_str(&e, paths[i].path);
+            crioimg__out_str(&e, ": ");
+            crioimg__out_str(&e, fe[0] ? fe : crioimg_result_str(r));
+            return r;
+        }
+        if (out->username) return CRIOIMG_OK;
+        crioimg_credentials_free(out);
+        *found = 0;
+    }
+    return CRIOIMG_OK;
 }
 
 #ifdef __cplusplus

@@ -49,6 +49,18 @@ static int fuzz_auth(const uint8_t *data, size_t size)
         free(w);
     }
     free(buf);
+    {   /* the same bytes as an auth file: any key, both formats; never crash or leak */
+        static const char *const keys[] = { "a.io", "docker.io/library/x", "localhost:5000/ns/r" };
+        size_t q;
+        for (q = 0; q < 6; q++) {
+            crioimg_credentials cr;
+            int found;
+            char err[128];
+            if (crioimg_auth_file_lookup(&cr, &found, (const char *)data, size, keys[q % 3], (int)(q / 3), NULL, err, sizeof err) == CRIOIMG_OK &&
+                found && cr.username == NULL && cr.password != NULL) abort();
+            crioimg_credentials_free(&cr);
+        }
+    }
     return 0;
 }
 

@@ -188,3 +188,295 @@ const char *crioimg_auth_challenge_param(const crioimg_auth_challenge *c, const 
         if (strcmp(c->names[k], name) == 0) return c->values[k];
     return NULL;
 }
+
+/* ---- credentials from auth files ---- */
+
+void crioimg_credentials_free(crioimg_credentials *c)
+{
+    crioimg_allocator a;
+    if (c == NULL) return;
+    a = c->alloc;
+    crioimg_free(&a, c->username);
+    crioimg_free(&a, c->password);
+    crioimg_free(&a, c->identity_token);
+    memset(c, 0, sizeof *c);
+    c->alloc = a;
+}
+
+static char *crioimg__auth_dup(const crioimg_allocator *a, const char *s, size_t n)
+{
+    char *d = (char *)crioimg_malloc(a, n + 1);
+    if (d) { memcpy(d, s, n); d[n] = '\0'; }
+    return d;
+}
+
+/* normalizeRegistry: Docker Hub's other names are index.docker.io */
+static void crioimg__auth_norm_registry(const char **r, size_t *n)
+{
+    if ((*n == 20 && memcmp(*r, "registry-1.docker.io", 20) == 0) || (*n == 9 && memcmp(*r, "docker.io", 9) == 0)) {
+        *r = "index.docker.io";
+        *n = 15;
+    }
+}
+
+/* normalizeAuthFileKey: "https://host/v1/" names host */
+static void crioimg__auth_norm_key(const char *k, size_t kn, int legacy, const char **r, size_t *n)
+{
+    int stripped = 0;
+    if (kn >= 7 && memcmp(k, "http://", 7) == 0) { k += 7; kn -= 7; stripped = 1; }
+    else if (kn >= 8 && memcmp(k, "https://", 8) == 0) { k += 8; kn -= 8; stripped = 1; }
+    if (legacy || stripped) {
+        const char *slash = (const char *)memchr(k, '/', kn);
+        if (slash) kn = (size_t)(slash - k);
+    }
+    *r = k;
+    *n = kn;
+    crioimg__auth_norm_registry(r, n);
+}
+
+/* decodeDockerAuth for the entry at token v */
+static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e)
+{
+    size_t t = crioimg_json_get(doc, v, "auth"), it = crioimg_json_get(doc, v, "identitytoken"), n, dl;
+    char *b64 = NULL;
+    unsigned char *dec = NULL;
+    const char *colon;
+    crioimg_result r = CRIOIMG_OK;
+    if (doc->tok[v].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth entry is not an object"); return CRIOIMG_ERR_JSON_TYPE; }
+    if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
+        n = crioimg_json_string(doc, t, NULL, 0);
+        b64 = (char *)crioimg_malloc(a, n + 1);
+        dec = (unsigned char *)crioimg_malloc(a, n / 4 * 3 + 1);
+        if (!b64 || !dec) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg_json_string(doc, t, b64, n + 1);
+        if ((dl = crioimg__base64_decode(b64, n, dec, 0)) == (size_t)-1) {
+            crioimg__out_str(e, "the \"auth\" field is not base64");
+            r = CRIOIMG_ERR_INVALID_ARGS;
+            goto done;
+        }
+        colon = (const char *)memchr(dec, ':', dl);
+        if (colon) {  /* "user:password", the password with NULs trimmed at both ends (strings.Trim) */
+            const char *p = colon + 1, *end = (const char *)dec + dl;
+            while (p < end && *p == '\0') p++;
+            while (end > p && end[-1] == '\0') end--;
+            if (!(out->username = crioimg__auth_dup(a, (const char *)dec, (size_t)(colon - (const char *)dec))) ||
+                !(out->password = crioimg__auth_dup(a, p, (size_t)(end - p)))) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        } else {
+            goto done;  /* no ':': skipped, as Docker does (a credential-helper marker): no credentials */
+        }
+    }
+    if (it != CRIOIMG_JSON_NONE && doc->tok[it].type == CRIOIMG_JSON_STRING && out->username) {
+        n = crioimg_json_string(doc, it, NULL, 0);
+        if (!(out->identity_token = (char *)crioimg_malloc(a, n + 1))) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg_json_string(doc, it, out->identity_token, n + 1);
+    }
+done:
+    crioimg_free(a, b64);
+    crioimg_free(a, dec);
+    return r;
+}
+
+crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
+                                        int legacy_format, const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    crioimg__out e;
+    crioimg_result r;
+    size_t auths, klen, rlen, i, k, cut;
+    const char *reg;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    if (out == NULL || found == NULL || key == NULL || (json == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    if (alloc) out->alloc = *alloc;
+    *found = 0;
+    if (crioimg_allocator_check(&out->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&jo, 0, sizeof jo);
+    jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
+    jo.alloc = out->alloc;
+    jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
+    if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
+        crioimg__out_str(&e, doc.err[0] ? doc.err : crioimg_result_str(r));
+        return r;
+    }
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(&e, "an auth file must be a JSON object"); r = CRIOIMG_ERR_JSON_TYPE; goto done; }
+    klen = strlen(key);
+    reg = key;
+    rlen = memchr(key, '/', klen) ? (size_t)((const char *)memchr(key, '/', klen) - key) : klen;
+    if (!legacy_format) {
+        size_t ch = crioimg_json_get(&doc, 0, "credHelpers");
+        if (ch != CRIOIMG_JSON_NONE && doc.tok[ch].type == CRIOIMG_JSON_OBJECT) {
+            char rb[256];
+            if (rlen < sizeof rb) {
+                memcpy(rb, reg, rlen); rb[rlen] = '\0';
+                if (crioimg_json_get(&doc, ch, rb) != CRIOIMG_JSON_NONE) {
+                    crioimg__out_str(&e, "a credential helper is configured for this registry; crioimg runs none");
+                    r = CRIOIMG_ERR_UNSUPPORTED;
+                    goto done;
+                }
+            }
+        }
+        auths = crioimg_json_get(&doc, 0, "auths");
+        if (auths == CRIOIMG_JSON_NONE || doc.tok[auths].type != CRIOIMG_JSON_OBJECT) goto done;
+        /* authKeysForKey: the key, then each parent namespace, down to the registry */
+        for (cut = klen;;) {
+            for (i = auths + 1, k = 0; k < doc.tok[auths].count; k++, i = doc.tok[i + 1].next)
+                if (crioimg_json_string_eq(&doc, i, key, cut)) {
+                    *found = 1;
+                    r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+                    goto done;
+                }
+            while (cut > 0 && key[cut - 1] != '/') cut--;
+            if (cut == 0) break;
+            cut--;
+        }
+    } else {
+        auths = 0;
+        for (i = 1, k = 0; k < doc.tok[0].count; k++, i = doc.tok[i + 1].next)
+            if (crioimg_json_string_eq(&doc, i, reg, rlen)) {
+                *found = 1;
+                r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+                goto done;
+            }
+    }
+    /* entries whose normalised key names the registry, in document order */
+    crioimg__auth_norm_registry(&reg, &rlen);
+    for (i = auths + 1, k = 0; k < doc.tok[auths].count; k++, i = doc.tok[i + 1].next) {
+        char kb[512];
+        const char *nk;
+        size_t kl = crioimg_json_string(&doc, i, kb, sizeof kb), nl;
+        if (kl >= sizeof kb) continue;
+        crioimg__auth_norm_key(kb, kl, legacy_format, &nk, &nl);
+        if (nl == rlen && memcmp(nk, reg, rlen) == 0) {
+            *found = 1;
+            r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+            goto done;
+        }
+    }
+done:
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK) { crioimg_credentials_free(out); *found = 0; }
+    return r;
+}
+
+/* ---- which files, and reading them ---- */
+
+/* appends a + b into the buffer as one path; NULL when it does not fit */
+static const char *crioimg__auth_join(char *buf, size_t cap, size_t *used, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *d;
+    if (cap - *used < la + lb + 1) return NULL;
+    d = buf + *used;
+    memcpy(d, a, la);
+    memcpy(d + la, b, lb + 1);
+    *used += la + lb + 1;
+    return d;
+}
+
+crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path out[CRIOIMG_AUTH_PATHS_MAX], size_t *n,
+                                       char *buf, size_t cap)
+{
+    const char *home = getenv("HOME"), *x, *p;
+    size_t used = 0;
+    char uid[64];
+    if (out == NULL || n == NULL || buf == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *n = 0;
+    if (authfile && *authfile) p = crioimg__auth_join(buf, cap, &used, authfile, "");
+    else if ((x = getenv("REGISTRY_AUTH_FILE")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "");
+    else if ((x = getenv("XDG_RUNTIME_DIR")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "/containers/auth.json");
+    else {  /* /run/containers/UID/auth.json */
+#if defined(__unix__) || defined(__APPLE__)
+        unsigned long u = (unsigned long)getuid();
+#else
+        unsigned long u = 0;
+#endif
+        char tmp[64];
+        size_t k = sizeof uid, l;
+        do { uid[--k] = (char)('0' + u % 10); u /= 10; } while (u);
+        memcpy(tmp, "/run/containers/", 16);
+        memcpy(tmp + 16, uid + k, sizeof uid - k);
+        l = 16 + sizeof uid - k;
+        memcpy(tmp + l, "/auth.json", 11);
+        p = crioimg__auth_join(buf, cap, &used, tmp, "");
+    }
+    if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    out[*n].path = p; out[(*n)++].legacy_format = 0;
+    if ((x = getenv("XDG_CONFIG_HOME")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "/containers/auth.json");
+    else p = home ? crioimg__auth_join(buf, cap, &used, home, "/.config/containers/auth.json") : "";
+    if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    if (*p) { out[*n].path = p; out[(*n)++].legacy_format = 0; }
+    if ((x = getenv("DOCKER_CONFIG")) && *x) p = crioimg__auth_join(buf, cap, &used, x, "/config.json");
+    else p = home ? crioimg__auth_join(buf, cap, &used, home, "/.docker/config.json") : "";
+    if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    if (*p) { out[*n].path = p; out[(*n)++].legacy_format = 0; }
+    if (home) {
+        if ((p = crioimg__auth_join(buf, cap, &used, home, "/.dockercfg")) == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+        out[*n].path = p; out[(*n)++].legacy_format = 1;
+    }
+    return CRIOIMG_OK;
+}
+
+/* a whole file into memory, at most max bytes: OK, ERR_NOT_FOUND when it does not exist, ERR_TOO_BIG,
+   ERR_IO */
+static crioimg_result crioimg__auth_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *d;
+    size_t got;
+    *data = NULL; *len = 0;
+    if (f == NULL) return errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+    if ((d = (char *)crioimg_malloc(a, max + 1)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
+    got = fread(d, 1, max + 1, f);  /* cap + 1: one byte more says it is too big */
+    if (ferror(f)) { fclose(f); crioimg_free(a, d); return CRIOIMG_ERR_IO; }
+    fclose(f);
+    if (got > max) { crioimg_free(a, d); return CRIOIMG_ERR_TOO_BIG; }
+    *data = d;
+    *len = got;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
+                                   const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    crioimg_auth_path paths[CRIOIMG_AUTH_PATHS_MAX];
+    char pbuf[4 * 4096 + 128];
+    size_t np, i;
+    crioimg_allocator a;
+    crioimg_result r;
+    crioimg__out e;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    if (out == NULL || found == NULL || key == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&a, 0, sizeof a);
+    if (alloc) a = *alloc;
+    memset(out, 0, sizeof *out);
+    out->alloc = a;
+    *found = 0;
+    if ((r = crioimg_auth_file_paths(authfile, paths, &np, pbuf, sizeof pbuf)) != CRIOIMG_OK) return r;
+    for (i = 0; i < np; i++) {
+        char *data, fe[200];
+        size_t len;
+        r = crioimg__auth_read(paths[i].path, (size_t)1 << 20, &a, &data, &len);
+        if (r == CRIOIMG_ERR_NOT_FOUND) continue;
+        if (r == CRIOIMG_OK) {
+            r = crioimg_auth_file_lookup(out, found, data, len, key, paths[i].legacy_format, &a, fe, sizeof fe);
+            crioimg_free(&a, data);
+        } else {
+            crioimg__out_str(&e, crioimg_result_str(r));
+            fe[0] = '\0';
+        }
+        if (r != CRIOIMG_OK) {
+            crioimg__out_str(&e, "reading ");
+            crioimg__out_str(&e, paths[i].path);
+            crioimg__out_str(&e, ": ");
+            crioimg__out_str(&e, fe[0] ? fe : crioimg_result_str(r));
+            return r;
+        }
+        if (out->username) return CRIOIMG_OK;
+        crioimg_credentials_free(out);
+        *found = 0;
+    }
+    return CRIOIMG_OK;
+}

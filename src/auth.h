@@ -27,3 +27,41 @@ CRIOIMG_API crioimg_result crioimg_www_authenticate_parse(const char *h, size_t 
                                                           size_t max, size_t *count, char *buf, size_t cap);
 /* The value of parameter name (lowercase) in c, or NULL. */
 CRIOIMG_API const char *crioimg_auth_challenge_param(const crioimg_auth_challenge *c, const char *name);
+
+/* ---- credentials from auth files (containers-auth.json(5), Docker's config.json) ---- */
+
+typedef struct crioimg_credentials {
+    char *username, *password, *identity_token;  /* NULL when absent; owned (crioimg_credentials_free) */
+    crioimg_allocator alloc;
+} crioimg_credentials;
+
+/* Looks key up in the text of one auth file, as containers/image's findCredentialsInFile does: key is a
+   repository ("quay.io/ns/repo"), a namespace or a registry ("quay.io"); the most specific entry of
+   "auths" wins (repo, then each parent namespace, then the registry), then entries whose key, with
+   "http(s)://" and a path stripped, names the registry (docker.io is index.docker.io), in document
+   order. legacy_format reads ~/.dockercfg (entries at the top level, registry keys only). "auth" is
+   base64 "user:password" (NULs trimmed from the password); "identitytoken" is read too. *found is 1 when
+   an entry matched (an entry whose auth decodes to no ':' matches with no credentials, as in Docker).
+   A "credHelpers" entry for the registry is ERR_UNSUPPORTED: crioimg runs no helper programs.
+   err (errcap bytes) says what was wrong. alloc may be NULL. */
+CRIOIMG_API crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len,
+                                                    const char *key, int legacy_format, const crioimg_allocator *alloc,
+                                                    char *err, size_t errcap);
+CRIOIMG_API void crioimg_credentials_free(crioimg_credentials *c);
+
+/* An auth file to read, and whether it is in ~/.dockercfg's legacy format. */
+typedef struct crioimg_auth_path { const char *path; int legacy_format; } crioimg_auth_path;
+#define CRIOIMG_AUTH_PATHS_MAX 4
+
+/* The auth files, in the order containers/image reads them (containers-auth.json(5)): authfile when
+   given (--authfile), else $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json (else
+   /run/containers/UID/auth.json); then ${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json;
+   ${DOCKER_CONFIG}/config.json or $HOME/.docker/config.json; $HOME/.dockercfg (legacy). Paths without
+   a $HOME are left out. The strings go to buf (cap bytes; 4 * PATH_MAX always suffices). */
+CRIOIMG_API crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path out[CRIOIMG_AUTH_PATHS_MAX],
+                                                   size_t *n, char *buf, size_t cap);
+/* Credentials for key from those files in order: the first file whose entry gives a user name wins; a
+   missing file is skipped; a file that is not valid JSON is an error naming it (err). *found as for
+   crioimg_auth_file_lookup. Files over 1 MiB are refused. */
+CRIOIMG_API crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
+                                               const crioimg_allocator *alloc, char *err, size_t errcap);

@@ -135,3 +135,34 @@ size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n)
     crioimg__out_put(&o, "\"", 1);
     return o.len;
 }
+
+/* Base64, standard alphabet, padded (RFC 4648), into out (n / 4 * 3 bytes at most); the decoded length,
+   or (size_t)-1 when malformed. strict: nothing but the alphabet, and the unused bits of the last group
+   zero (canonical), as embedded descriptor data needs. Not strict: Go's base64.StdEncoding, which skips
+   CR and LF and does not check those bits (auth files are read that way). */
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, int strict)
+{
+    size_t i, o = 0, seen = 0;
+    unsigned acc = 0;
+    int bits = 0, pad = 0;
+    for (i = 0; i < n; i++) {
+        int v;
+        char ch = s[i];
+        if (!strict && (ch == '\r' || ch == '\n')) continue;
+        seen++;
+        if (ch == '=') { pad++; continue; }
+        if (pad) return (size_t)-1;
+        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
+        else if (ch == '+') v = 62;
+        else if (ch == '/') v = 63;
+        else return (size_t)-1;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
+    }
+    if (seen % 4 || pad > 2 || (pad && (seen - pad) % 4 + pad != 4)) return (size_t)-1;
+    if (strict && acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
+    return o;
+}

@@ -19,6 +19,11 @@
 #endif
 
 #include <string.h>
+#include <stdio.h>   /* auth files */
+#include <errno.h>
+#if defined(__unix__) || defined(__APPLE__)
+#  include <unistd.h>  /* getuid */
+#endif
 #include <limits.h>
 
 /* SSE2 (every x86-64) classifies 16 bytes at once for the reference parser's fast path; everything it

@@ -108,32 +108,6 @@ static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known
 
 /* ---- descriptors ---- */
 
-/* strict base64 (RFC 4648, standard alphabet, padded); returns the decoded length or (size_t)-1 */
-static size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out)
-{
-    size_t i, o = 0;
-    unsigned acc = 0;
-    int bits = 0, pad = 0;
-    if (n % 4) return (size_t)-1;
-    for (i = 0; i < n; i++) {
-        int v;
-        char ch = s[i];
-        if (ch == '=') { if (i < n - 2) return (size_t)-1; pad++; continue; }
-        if (pad) return (size_t)-1;
-        if (ch >= 'A' && ch <= 'Z') v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z') v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9') v = ch - '0' + 52;
-        else if (ch == '+') v = 62;
-        else if (ch == '/') v = 63;
-        else return (size_t)-1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
-    }
-    if (acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
-    return o;
-}
-
 /* a descriptor's digest: the OCI grammar first, before it is used anywhere (CVE-2024-3727). An unknown
    algorithm passes here and is refused wherever content must be verified. */
 static int crioimg__mf_digest_ok(const char *d)
@@ -233,7 +207,7 @@ static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *
         n = strlen(b64);
         if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, n / 4 * 3 + 1)))
             return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
-        if ((dl = crioimg__base64_decode(b64, n, bytes)) == (size_t)-1)
+        if ((dl = crioimg__base64_decode(b64, n, bytes, 1)) == (size_t)-1)
             return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not valid base64", NULL) == CRIOIMG_OK;
         if ((long long)dl != d->size)
             return crioimg__mf_fail(c, CRIOIMG_ERR_SIZE_MISMATCH, where, "embedded data does not match the descriptor's size", NULL) == CRIOIMG_OK;

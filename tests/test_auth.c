@@ -56,7 +56,7 @@ static void auth_render(const crioimg_auth_challenge *c, size_t n, char *out, si
     }
 }
 
-static void test_auth(void)
+static void test_auth_challenges(void)
 {
     size_t i, n;
     crioimg_auth_challenge ch[8];
@@ -81,4 +81,148 @@ static void test_auth(void)
         CHECK(crioimg_www_authenticate_parse("A, B, C", 7, ch, 2, &n, buf, sizeof buf) == CRIOIMG_ERR_AUTH_CHALLENGE);
         CHECK(crioimg_www_authenticate_parse(h, sizeof h - 1, NULL, 8, &n, buf, sizeof buf) == CRIOIMG_ERR_INVALID_ARGS);
     }
+}
+
+/* containers/image pkg/docker/config: its testdata files (as data) and its TestGetAuth*, refpath and
+   legacy cases, for one file at a time (the file order is crioimg_auth_file_paths' business). */
+static const char authf_example[] = "{\n  \"auths\": {\n    \"example.org\": {\n      \"auth\": \"ZXhhbXBsZTpvcmc=\"\n    }\n  }\n}\n";
+static const char authf_example_identitytoken[] = "{\n    \"auths\": {\n        \"example.org\": {\n            \"auth\": \"MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==\",\n            \"identitytoken\": \"some very long identity token\"\n        }\n    }\n}";
+static const char authf_empty[] = "{}\n";
+static const char authf_full[] = "{\n  \"auths\": {\n    \"example.org\": {\n      \"auth\": \"ZXhhbXBsZTpvcmc=\"\n    },\n    \"index.docker.io\": {\n      \"auth\": \"aW5kZXg6ZG9ja2VyLmlv\"\n    },\n    \"docker.io\": {\n      \"auth\": \"ZG9ja2VyOmlv\"\n    },\n    \"localhost\": {\n      \"auth\": \"bG9jYWw6aG9zdA==\"\n    },\n    \"localhost:5000\": {\n      \"auth\": \"bG9jYWw6aG9zdC01MDAw\"\n    },\n    \"10.10.30.45\": {\n      \"auth\": \"MTAuMTA6MzAuNDU=\"\n    },\n    \"10.10.30.45:5000\": {\n      \"auth\": \"MTAuMTA6MzAuNDUtNTAwMA==\"\n    },\n    \"https://normalize.example.org/v1\": {\n      \"auth\": \"bm9ybWFsaXplOmV4YW1wbGU=\"\n    }\n  }\n}\n";
+static const char authf_abnormal[] = "{\n  \"auths\": {\n    \"example.org\": {\n      \"auth\": \"ZXhhbXBsZTpvcmc=\"\n    },\n    \"https://index.docker.io/v1\": {\n      \"auth\": \"aW5kZXg6ZG9ja2VyLmlv\"\n    },\n    \"https://127.0.0.1:5000\": {\n      \"auth\": \"MTI3LjA6MC4xLTUwMDA=\"\n    },\n    \"http://localhost\": {\n      \"auth\": \"bG9jYWw6aG9zdA==\"\n    },\n    \"https://localhost:5001\": {\n      \"auth\": \"bG9jYWw6aG9zdC01MDAx\"\n    },\n    \"localhost:5000\": {\n      \"auth\": \"bG9jYWw6aG9zdC01MDAw\"\n    }\n  }\n}\n";
+static const char authf_refpath[] = "{\n  \"auths\": {\n    \"example.org/repo\": { \"auth\": \"ZXhhbXBsZTpvcmc=\" },\n    \"example.org\": { \"auth\": \"bG9jYWw6aG9zdA==\" },\n    \"docker.io/vendor\": { \"auth\": \"Zmlyc3Q6bGV2ZWw=\"},\n    \"docker.io\": { \"auth\": \"dG9wOmxldmVs\"},\n    \"docker.io/library/busybox\": { \"auth\": \"bGlicmFyeTpidXN5Ym94\" },\n    \"docker.io/library\": { \"auth\": \"bGlicmFyeTpvdGhlcg==\" }\n  }\n}\n";
+static const char authf_legacy[] = "{\n  \"http://index.docker.io/v1\": {\n    \"auth\": \"ZG9ja2VyOmlvLWxlZ2FjeQ==\"\n  },\n  \"https://localhost/v1\": {\n    \"auth\": \"bG9jYWw6aG9zdC1sZWdhY3k=\"\n  }\n}\n";
+
+typedef struct authf_case { const char *file, *key; int legacy; const char *user, *pass, *token; crioimg_result want; } authf_case;
+static const authf_case authf_cases[] = {
+    { authf_example, "index.docker.io", 0, NULL, NULL, NULL, CRIOIMG_OK },
+    { authf_example, "example.org", 0, "example", "org", NULL, CRIOIMG_OK },
+    { authf_example, "registry.example.org", 0, NULL, NULL, NULL, CRIOIMG_OK },
+    { authf_full, "docker.io", 0, "docker", "io", NULL, CRIOIMG_OK },
+    { authf_abnormal, "docker.io", 0, "index", "docker.io", NULL, CRIOIMG_OK },
+    { authf_full, "normalize.example.org", 0, "normalize", "example", NULL, CRIOIMG_OK },
+    { authf_full, "localhost", 0, "local", "host", NULL, CRIOIMG_OK },
+    { authf_full, "10.10.30.45:5000", 0, "10.10", "30.45-5000", NULL, CRIOIMG_OK },
+    { authf_abnormal, "localhost:5000", 0, "local", "host-5000", NULL, CRIOIMG_OK },
+    { authf_example_identitytoken, "example.org", 0, "00000000-0000-0000-0000-000000000000", "", "some very long identity token", CRIOIMG_OK },
+    { authf_empty, "localhost:5000", 0, NULL, NULL, NULL, CRIOIMG_OK },
+    { authf_refpath, "example.org/repo/image", 0, "example", "org", NULL, CRIOIMG_OK },
+    { authf_refpath, "example.org/repo", 0, "example", "org", NULL, CRIOIMG_OK },
+    { authf_refpath, "example.org/image", 0, "local", "host", NULL, CRIOIMG_OK },
+    { authf_refpath, "docker.io/library/busybox", 0, "library", "busybox", NULL, CRIOIMG_OK },
+    { authf_refpath, "docker.io/library/notbusybox", 0, "library", "other", NULL, CRIOIMG_OK },
+    { authf_refpath, "docker.io/vendor/product", 0, "first", "level", NULL, CRIOIMG_OK },
+    { authf_refpath, "docker.io/vendor", 0, "first", "level", NULL, CRIOIMG_OK },
+    { authf_refpath, "docker.io/other-vendor/other-product", 0, "top", "level", NULL, CRIOIMG_OK },
+    { authf_legacy, "docker.io", 1, "docker", "io-legacy", NULL, CRIOIMG_OK },
+    { authf_legacy, "localhost", 1, "local", "host-legacy", NULL, CRIOIMG_OK },
+    { authf_legacy, "example.org", 1, NULL, NULL, NULL, CRIOIMG_OK },
+    /* crioimg's own: bad files, helpers, odd entries */
+    { "{\"auths\":{\"a.io\":{\"auth\":\"!!\"}}}", "a.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_INVALID_ARGS },
+    { "{\"credHelpers\":{\"a.io\":\"secretservice\"}}", "a.io/x", 0, NULL, NULL, NULL, CRIOIMG_ERR_UNSUPPORTED },
+    { "{\"auths\":{\"a.io\":{\"auth\":\"bm9jb2xvbg==\"},\"https://a.io/v1/\":{\"auth\":\"dTpw\"}}}", "a.io", 0, NULL, NULL, NULL, CRIOIMG_OK },  /* "nocolon": the entry decides, with nothing */
+    { "{\"auths\":{\"a.io\":{\"auth\":\"dTpwAAA=\"}}}", "a.io", 0, "u", "p", NULL, CRIOIMG_OK },  /* "u:p\\0\\0": NULs trimmed */
+    { "{\"auths\":{\"a.io\":{\"auth\":\"dTpw\\nOnE=\"}}}", "a.io", 0, "u", "p:q", NULL, CRIOIMG_OK },  /* Go skips newlines in base64 */
+    { "[]", "a.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_JSON_TYPE },
+    { "{", "a.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_JSON_SYNTAX },
+};
+
+static void test_auth_files(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof authf_cases / sizeof authf_cases[0]; i++) {
+        const authf_case *c = &authf_cases[i];
+        crioimg_credentials cr;
+        int found;
+        char err[256];
+        crioimg_result r = crioimg_auth_file_lookup(&cr, &found, c->file, strlen(c->file), c->key, c->legacy, NULL, err, sizeof err);
+        tests_context = c->key;
+        if (!CHECK(r == c->want)) fprintf(stderr, "  got %s: %s\n", crioimg_result_name(r), err);
+        if (r == CRIOIMG_OK) {
+            CHECK_STR(cr.username, c->user);
+            CHECK_STR(cr.password, c->pass);
+            CHECK_STR(cr.identity_token, c->token);
+        } else {
+            CHECK(err[0] != '\0' && cr.username == NULL);
+        }
+        crioimg_credentials_free(&cr);
+    }
+}
+
+
+/* which files, in which order, and reading them: a scratch $HOME */
+static void auth_put(const char *dir, const char *rel, const char *text)
+{
+    char path[512], cmd[600];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    if (system(cmd) != 0) return;
+    f = fopen(path, "wb");
+    if (f) { fputs(text, f); fclose(f); }
+}
+
+static void test_auth_paths(void)
+{
+    static const char *const vars[] = { "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE" };
+    char *saved[5], dir[] = "/tmp/crioimg-auth-XXXXXX", buf[4096], want[512], err[512], cmd[600];
+    crioimg_auth_path p[CRIOIMG_AUTH_PATHS_MAX];
+    crioimg_credentials cr;
+    size_t n, i;
+    int found;
+    for (i = 0; i < 5; i++) { const char *v = getenv(vars[i]); saved[i] = v ? strdup(v) : NULL; unsetenv(vars[i]); }
+    tests_context = "auth file paths";
+    if (!CHECK(mkdtemp(dir) != NULL)) return;
+    setenv("HOME", dir, 1);
+    snprintf(want, sizeof want, "%s/run", dir);
+    setenv("XDG_RUNTIME_DIR", want, 1);
+    CHECK(crioimg_auth_file_paths(NULL, p, &n, buf, sizeof buf) == CRIOIMG_OK && n == 4);
+    snprintf(want, sizeof want, "%s/run/containers/auth.json", dir);  CHECK_STR(p[0].path, want);
+    snprintf(want, sizeof want, "%s/.config/containers/auth.json", dir); CHECK_STR(p[1].path, want);
+    snprintf(want, sizeof want, "%s/.docker/config.json", dir);       CHECK_STR(p[2].path, want);
+    snprintf(want, sizeof want, "%s/.dockercfg", dir);                CHECK_STR(p[3].path, want);
+    CHECK(!p[0].legacy_format && !p[2].legacy_format && p[3].legacy_format);
+    setenv("REGISTRY_AUTH_FILE", "/etc/x.json", 1);
+    setenv("DOCKER_CONFIG", "/etc/docker", 1);
+    setenv("XDG_CONFIG_HOME", "/etc/cfg", 1);
+    CHECK(crioimg_auth_file_paths(NULL, p, &n, buf, sizeof buf) == CRIOIMG_OK && n == 4);
+    CHECK_STR(p[0].path, "/etc/x.json");
+    CHECK_STR(p[1].path, "/etc/cfg/containers/auth.json");
+    CHECK_STR(p[2].path, "/etc/docker/config.json");
+    CHECK(crioimg_auth_file_paths("/given.json", p, &n, buf, sizeof buf) == CRIOIMG_OK);
+    CHECK_STR(p[0].path, "/given.json");  /* --authfile wins over $REGISTRY_AUTH_FILE */
+    unsetenv("XDG_RUNTIME_DIR"); unsetenv("REGISTRY_AUTH_FILE");
+    CHECK(crioimg_auth_file_paths(NULL, p, &n, buf, sizeof buf) == CRIOIMG_OK);
+    CHECK(strncmp(p[0].path, "/run/containers/", 16) == 0 && strstr(p[0].path, "/auth.json") != NULL);
+    CHECK(crioimg_auth_file_paths(NULL, p, &n, buf, 8) == CRIOIMG_ERR_BUFFER_TOO_SMALL);
+    unsetenv("DOCKER_CONFIG"); unsetenv("XDG_CONFIG_HOME");
+
+    tests_context = "auth lookup across files";
+    snprintf(want, sizeof want, "%s/run", dir);
+    setenv("XDG_RUNTIME_DIR", want, 1);
+    auth_put(dir, "run/containers/auth.json", "{\"auths\":{\"other.io\":{\"auth\":\"dTpw\"},\"a.io\":{\"auth\":\"bm9jb2xvbg==\"}}}");
+    auth_put(dir, ".docker/config.json", "{\"auths\":{\"a.io\":{\"auth\":\"ZG9ja2VyOmNmZw==\"}}}");
+    CHECK(crioimg_auth_lookup(&cr, &found, "a.io/ns/repo", NULL, NULL, err, sizeof err) == CRIOIMG_OK);
+    CHECK(found == 1);
+    CHECK_STR(cr.username, "docker");  /* the first file's entry has no ':': on to the next file */
+    CHECK_STR(cr.password, "cfg");
+    crioimg_credentials_free(&cr);
+    CHECK(crioimg_auth_lookup(&cr, &found, "other.io", NULL, NULL, err, sizeof err) == CRIOIMG_OK && found);
+    CHECK_STR(cr.username, "u");
+    crioimg_credentials_free(&cr);
+    CHECK(crioimg_auth_lookup(&cr, &found, "none.io", NULL, NULL, err, sizeof err) == CRIOIMG_OK && !found && cr.username == NULL);
+    auth_put(dir, ".config/containers/auth.json", "{broken");
+    CHECK(crioimg_auth_lookup(&cr, &found, "a.io", NULL, NULL, err, sizeof err) == CRIOIMG_ERR_JSON_SYNTAX);
+    CHECK(strstr(err, ".config/containers/auth.json") != NULL);  /* the error names the file */
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) CHECK(!"cleanup");
+    for (i = 0; i < 5; i++) { if (saved[i]) { setenv(vars[i], saved[i], 1); free(saved[i]); } else unsetenv(vars[i]); }
+}
+
+static void test_auth(void)
+{
+    test_auth_challenges();
+    test_auth_files();
+    test_auth_paths();
 }
