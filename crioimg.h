@@ -950,11 +950,11 @@ size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n)
     return o.len;
 }
 
-/* Base64, standard alphabet, padded (RFC 4648), into out (n / 4 * 3 bytes at most); the decoded length,
-   or (size_t)-1 when malformed. strict: nothing but the alphabet, and the unused bits of the last group
+/* Base64, standard alphabet, padded (RFC 4648), into out (cap bytes; (n + 3) / 4 * 3 always suffice);
+   the decoded length, or (size_t)-1 when malformed or when it would not fit (never written past cap). strict: nothing but the alphabet, and the unused bits of the last group
    zero (canonical), as embedded descriptor data needs. Not strict: Go's base64.StdEncoding, which skips
    CR and LF and does not check those bits (auth files are read that way). */
-CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, int strict)
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, size_t cap, int strict)
 {
     size_t i, o = 0, seen = 0;
     unsigned acc = 0;
@@ -974,7 +974,12 @@ CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned cha
         else return (size_t)-1;
         acc = (acc << 6) | (unsigned)v;
         bits += 6;
-        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
+        if (bits >= 8) {
+            if (o == cap) return (size_t)-1;
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
     }
     if (seen % 4 || pad > 2 || (pad && (seen - pad) % 4 + pad != 4)) return (size_t)-1;
     if (strict && acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
@@ -4588,9 +4593,9 @@ static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *
             return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not a string", NULL) == CRIOIMG_OK;
         if (!(b64 = (char *)crioimg__mf_str(c, x))) return 0;
         n = strlen(b64);
-        if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, n / 4 * 3 + 1)))
+        if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, (n + 3) / 4 * 3 + 1)))
             return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
-        if ((dl = crioimg__base64_decode(b64, n, bytes, 1)) == (size_t)-1)
+        if ((dl = crioimg__base64_decode(b64, n, bytes, (n + 3) / 4 * 3, 1)) == (size_t)-1)
             return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not valid base64", NULL) == CRIOIMG_OK;
         if ((long long)dl != d->size)
             return crioimg__mf_fail(c, CRIOIMG_ERR_SIZE_MISMATCH, where, "embedded data does not match the descriptor's size", NULL) == CRIOIMG_OK;
@@ -5319,10 +5324,10 @@ static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioi
     if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
         n = crioimg_json_string(doc, t, NULL, 0);
         b64 = (char *)crioimg_malloc(a, n + 1);
-        dec = (unsigned char *)crioimg_malloc(a, n / 4 * 3 + 1);
+        dec = (unsigned char *)crioimg_malloc(a, (n + 3) / 4 * 3 + 1);
         if (!b64 || !dec) { r = CRIOIMG_ERR_NOMEM; goto done; }
         crioimg_json_string(doc, t, b64, n + 1);
-        if ((dl = crioimg__base64_decode(b64, n, dec, 0)) == (size_t)-1) {
+        if ((dl = crioimg__base64_decode(b64, n, dec, (n + 3) / 4 * 3, 0)) == (size_t)-1) {
             crioimg__out_str(e, "the \"auth\" field is not base64");
             r = CRIOIMG_ERR_INVALID_ARGS;
             goto done;

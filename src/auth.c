@@ -246,10 +246,10 @@ static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioi
     if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
         n = crioimg_json_string(doc, t, NULL, 0);
         b64 = (char *)crioimg_malloc(a, n + 1);
-        dec = (unsigned char *)crioimg_malloc(a, n / 4 * 3 + 1);
+        dec = (unsigned char *)crioimg_malloc(a, (n + 3) / 4 * 3 + 1);
         if (!b64 || !dec) { r = CRIOIMG_ERR_NOMEM; goto done; }
         crioimg_json_string(doc, t, b64, n + 1);
-        if ((dl = crioimg__base64_decode(b64, n, dec, 0)) == (size_t)-1) {
+        if ((dl = crioimg__base64_decode(b64, n, dec, (n + 3) / 4 * 3, 0)) == (size_t)-1) {
             crioimg__out_str(e, "the \"auth\" field is not base64");
             r = CRIOIMG_ERR_INVALID_ARGS;
             goto done;

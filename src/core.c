@@ -136,11 +136,11 @@ size_t crioimg_json_quote(char *out, size_t cap, const char *s, size_t n)
     return o.len;
 }
 
-/* Base64, standard alphabet, padded (RFC 4648), into out (n / 4 * 3 bytes at most); the decoded length,
-   or (size_t)-1 when malformed. strict: nothing but the alphabet, and the unused bits of the last group
+/* Base64, standard alphabet, padded (RFC 4648), into out (cap bytes; (n + 3) / 4 * 3 always suffice);
+   the decoded length, or (size_t)-1 when malformed or when it would not fit (never written past cap). strict: nothing but the alphabet, and the unused bits of the last group
    zero (canonical), as embedded descriptor data needs. Not strict: Go's base64.StdEncoding, which skips
    CR and LF and does not check those bits (auth files are read that way). */
-CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, int strict)
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, size_t cap, int strict)
 {
     size_t i, o = 0, seen = 0;
     unsigned acc = 0;
@@ -160,7 +160,12 @@ CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned cha
         else return (size_t)-1;
         acc = (acc << 6) | (unsigned)v;
         bits += 6;
-        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); acc &= (1u << bits) - 1; }
+        if (bits >= 8) {
+            if (o == cap) return (size_t)-1;
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
     }
     if (seen % 4 || pad > 2 || (pad && (seen - pad) % 4 + pad != 4)) return (size_t)-1;
     if (strict && acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */

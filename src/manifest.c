@@ -205,9 +205,9 @@ static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *
             return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not a string", NULL) == CRIOIMG_OK;
         if (!(b64 = (char *)crioimg__mf_str(c, x))) return 0;
         n = strlen(b64);
-        if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, n / 4 * 3 + 1)))
+        if (!(bytes = (unsigned char *)crioimg__arena_alloc(c->arena, c->alloc, (n + 3) / 4 * 3 + 1)))
             return crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL) == CRIOIMG_OK;
-        if ((dl = crioimg__base64_decode(b64, n, bytes, 1)) == (size_t)-1)
+        if ((dl = crioimg__base64_decode(b64, n, bytes, (n + 3) / 4 * 3, 1)) == (size_t)-1)
             return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "data is not valid base64", NULL) == CRIOIMG_OK;
         if ((long long)dl != d->size)
             return crioimg__mf_fail(c, CRIOIMG_ERR_SIZE_MISMATCH, where, "embedded data does not match the descriptor's size", NULL) == CRIOIMG_OK;

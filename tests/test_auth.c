@@ -220,9 +220,36 @@ static void test_auth_paths(void)
     for (i = 0; i < 5; i++) { if (saved[i]) { setenv(vars[i], saved[i], 1); free(saved[i]); } else unsetenv(vars[i]); }
 }
 
+
+/* base64 (core): exact output buffers, so that ASan sees a write past them (the fuzzer found one) */
+static void test_base64(void)
+{
+    static const struct { const char *in; int strict; const char *out; } rows[] = {
+        { "aGVsbG8=", 1, "hello" }, { "aGVsbG8", 1, NULL }, { "aGVsbG8", 0, NULL }, { "aGVsbA==", 1, "hell" },
+        { "aGVsbB==", 1, NULL },          /* non-canonical padding bits: strict refuses */
+        { "aGVsbB==", 0, "hell" },        /* Go's StdEncoding accepts them */
+        { "aGVs\r\nbG8=", 0, "hello" },   /* Go skips CR and LF */
+        { "aGVs\r\nbG8=", 1, NULL },
+        { "AAAAAAA", 0, NULL }, { "A===", 1, NULL }, { "A=B=", 1, NULL }, { "", 1, "" }, { "=", 1, NULL },
+        { "////", 1, "\xff\xff\xff" }, { "++++", 1, "\xfb\xef\xbe" }, { "YQ", 1, NULL }, { "YQ==", 1, "a" },
+    };
+    size_t i;
+    tests_context = "base64";
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n = strlen(rows[i].in), cap = (n + 3) / 4 * 3, got;
+        unsigned char *out = (unsigned char *)malloc(cap ? cap : 1);
+        tests_context = rows[i].in;
+        got = crioimg__base64_decode(rows[i].in, n, out, cap, rows[i].strict);
+        if (rows[i].out == NULL) CHECK(got == (size_t)-1);
+        else CHECK(got == strlen(rows[i].out) && memcmp(out, rows[i].out, got) == 0);
+        free(out);
+    }
+}
+
 static void test_auth(void)
 {
     test_auth_challenges();
     test_auth_files();
     test_auth_paths();
+    test_base64();
 }
