@@ -104,7 +104,9 @@ extern "C" {
     X(ERR_MANIFEST_AMBIGUOUS, -152, "ambiguous manifest: both manifests and layers or config") \
     X(ERR_MANIFEST_MEDIA_TYPE, -153, "manifest media type does not match its Content-Type") \
     X(ERR_PLATFORM_NOT_FOUND, -154, "no image in the index matches the platform") \
-    X(ERR_AUTH_CHALLENGE,     -170, "malformed WWW-Authenticate header")
+    X(ERR_AUTH_CHALLENGE,     -170, "malformed WWW-Authenticate header") \
+    X(ERR_AUTH_REALM,         -171, "token realm refused") \
+    X(ERR_HTTP_REDIRECT,      -172, "redirect refused")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
@@ -748,6 +750,68 @@ CRIOIMG_API crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg
    crioimg_auth_file_lookup. Files over 1 MiB are refused. */
 CRIOIMG_API crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
                                                const crioimg_allocator *alloc, char *err, size_t errcap);
+
+/* ==== src/http.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   http: URLs and the safety rules of following them
+
+   What a registry client must decide before it sends a byte: where a Location header points (relative
+   references resolved as RFC 3986 section 5 says), whether a redirect may be followed and with which
+   headers (never downgrade https to http; never carry Authorization to another scheme, host or port:
+   CVE-2018-1000007 and the distribution-spec), whether a token realm may receive credentials (https
+   only unless the registry is insecure, no userinfo, no unspecified or link-local address such as the
+   cloud metadata 169.254.169.254: CVE-2019-10214 and later realm SSRFs), how long Retry-After says to
+   wait, and whether a 206 answers the Range that was asked for. All pure functions over (ptr, len).
+   --------------------------------------------------------------------------------------------------- */
+
+typedef struct crioimg_url {
+    int https;                 /* 1 for https, 0 for http (other schemes are refused) */
+    crioimg_span userinfo;     /* before '@' in the authority; len 0 when absent */
+    int has_userinfo;
+    crioimg_span host;         /* as written; an IPv6 literal keeps its brackets */
+    unsigned port;             /* the explicit port, else 80 or 443 */
+    int has_port;
+    crioimg_span path;         /* from the first '/' or '?' of the rest up to any '#'; may be empty */
+} crioimg_url;
+
+/* An absolute http(s) URL. ERR_INVALID_ARGS for anything malformed (bad port, empty host, spaces or
+   control bytes), ERR_UNSUPPORTED for another scheme. Spans borrow from s. */
+CRIOIMG_API crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n);
+
+/* Resolves reference ref (absolute, "//host/…", "/path", "path", "?query") against the absolute URL
+   base, as RFC 3986 5.2 does (dot segments removed), into out (cap bytes with the NUL). Returns the
+   result's length in *len; ERR_BUFFER_TOO_SMALL, or the errors of crioimg_url_parse. */
+CRIOIMG_API crioimg_result crioimg_url_resolve(const char *base, size_t bn, const char *ref, size_t rn,
+                                               char *out, size_t cap, size_t *len);
+
+/* Same scheme, host (case-insensitively) and port: the only case where credentials may follow. */
+CRIOIMG_API int crioimg_url_same_origin(const crioimg_url *a, const crioimg_url *b);
+
+#define CRIOIMG_HTTP_MAX_REDIRECTS 10
+
+/* May the client follow redirect number hop (1 for the first) from from to to? OK with *keep_auth set
+   when Authorization may go along (same origin); ERR_HTTP_REDIRECT with err saying why: more than
+   CRIOIMG_HTTP_MAX_REDIRECTS, or https to http. */
+CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop,
+                                                       int *keep_auth, char *err, size_t errcap);
+
+/* May a token realm receive credentials? https only (http too when allow_http: the registry itself is
+   insecure), no userinfo, no unspecified (0.0.0.0, [::]) or link-local (169.254.0.0/16, fe80::/10)
+   address. OK or ERR_AUTH_REALM with err saying why. */
+CRIOIMG_API crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap);
+
+/* Retry-After: delta-seconds, or an HTTP-date in the IMF-fixdate form senders must use ("Sun, 06 Nov
+   1994 08:49:37 GMT") taken against now (Unix seconds). *seconds >= 0 (a date in the past is 0).
+   ERR_INVALID_ARGS otherwise (including the obsolete date forms): the caller backs off its own way. */
+CRIOIMG_API crioimg_result crioimg_http_retry_after(const char *v, size_t n, long long now, long long *seconds);
+
+/* Content-Range "bytes FIRST-LAST/TOTAL" (TOTAL may be "*": *total = -1). ERR_INVALID_ARGS when
+   malformed or FIRST > LAST or LAST >= TOTAL. */
+CRIOIMG_API crioimg_result crioimg_http_content_range(const char *v, size_t n, long long *first, long long *last,
+                                                      long long *total);
+/* A 206 answers "Range: bytes=offset-" correctly when its Content-Range starts at offset and ends at
+   the blob's last byte (size - 1, size known; a total, when given, must be size). */
+CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset, long long size);
 
 #ifdef __cplusplus
 }
@@ -5557,6 +5621,319 @@ crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const c
         *found = 0;
     }
     return CRIOIMG_OK;
+}
+
+/* ==== src/http.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   http implementation
+   --------------------------------------------------------------------------------------------------- */
+
+static int crioimg__url_ieq(const char *a, size_t an, const char *b)
+{
+    size_t i, bn = strlen(b);
+    if (an != bn) return 0;
+    for (i = 0; i < an; i++) {
+        char x = a[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (x != b[i]) return 0;
+    }
+    return 1;
+}
+
+crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
+{
+    const char *p, *end, *auth, *auth_end, *at, *hs, *he;
+    size_t i;
+    if (u == NULL || (s == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(u, 0, sizeof *u);
+    if (s == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    for (i = 0; i < n; i++)  /* no spaces or control bytes anywhere: a URL is not free text */
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f) return CRIOIMG_ERR_INVALID_ARGS;
+    p = (const char *)memchr(s, ':', n);
+    if (p == NULL || p == s) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg__url_ieq(s, (size_t)(p - s), "https")) u->https = 1;
+    else if (!crioimg__url_ieq(s, (size_t)(p - s), "http")) return CRIOIMG_ERR_UNSUPPORTED;
+    end = s + n;
+    if (end - p < 3 || p[1] != '/' || p[2] != '/') return CRIOIMG_ERR_INVALID_ARGS;
+    auth = p + 3;
+    for (auth_end = auth; auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#'; auth_end++) {}
+    at = NULL;
+    for (p = auth; p < auth_end; p++) if (*p == '@') at = p;  /* the last '@' ends the userinfo */
+    hs = auth;
+    if (at) { u->has_userinfo = 1; u->userinfo.ptr = auth; u->userinfo.len = (size_t)(at - auth); hs = at + 1; }
+    if (hs < auth_end && *hs == '[') {
+        const char *close = (const char *)memchr(hs, ']', (size_t)(auth_end - hs));
+        if (close == NULL || close == hs + 1) return CRIOIMG_ERR_INVALID_ARGS;
+        for (p = hs + 1; p < close; p++)
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') || *p == ':' || *p == '.'))
+                return CRIOIMG_ERR_INVALID_ARGS;  /* no zone IDs: they are not for registries */
+        he = close + 1;
+    } else {
+        for (he = hs; he < auth_end && *he != ':'; he++) {}
+        if (he == hs) return CRIOIMG_ERR_INVALID_ARGS;
+        for (p = hs; p < he; p++)
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '.' || *p == '_'))
+                return CRIOIMG_ERR_INVALID_ARGS;
+    }
+    u->host.ptr = hs;
+    u->host.len = (size_t)(he - hs);
+    u->port = u->https ? 443 : 80;
+    if (he < auth_end) {
+        unsigned long v = 0;
+        if (*he != ':' || he + 1 == auth_end) return CRIOIMG_ERR_INVALID_ARGS;
+        for (p = he + 1; p < auth_end; p++) {
+            if (*p < '0' || *p > '9') return CRIOIMG_ERR_INVALID_ARGS;
+            v = v * 10 + (unsigned long)(*p - '0');
+            if (v > 65535) return CRIOIMG_ERR_INVALID_ARGS;
+        }
+        if (v == 0) return CRIOIMG_ERR_INVALID_ARGS;
+        u->port = (unsigned)v;
+        u->has_port = 1;
+    }
+    p = (const char *)memchr(auth_end, '#', (size_t)(end - auth_end));
+    u->path.ptr = auth_end;
+    u->path.len = (size_t)((p ? p : end) - auth_end);
+    return CRIOIMG_OK;
+}
+
+int crioimg_url_same_origin(const crioimg_url *a, const crioimg_url *b)
+{
+    size_t i;
+    if (a == NULL || b == NULL || a->https != b->https || a->port != b->port || a->host.len != b->host.len) return 0;
+    for (i = 0; i < a->host.len; i++) {
+        char x = a->host.ptr[i], y = b->host.ptr[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+/* RFC 3986 5.2.4: the path with "." and ".." segments removed, in place (the output never overtakes
+   the input); returns the new length. The letters are the RFC's steps. */
+static size_t crioimg__url_remove_dots(char *p, size_t n)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        size_t left = n - i;
+        if (left >= 3 && memcmp(p + i, "../", 3) == 0) i += 3;                        /* A */
+        else if (left >= 2 && memcmp(p + i, "./", 2) == 0) i += 2;                    /* A */
+        else if (left >= 3 && memcmp(p + i, "/./", 3) == 0) i += 2;                   /* B: "/./" -> "/" */
+        else if (left == 2 && memcmp(p + i, "/.", 2) == 0) { p[o++] = '/'; i = n; }   /* B: "/." at the end */
+        else if ((left >= 4 && memcmp(p + i, "/../", 4) == 0) || (left == 3 && memcmp(p + i, "/..", 3) == 0)) {
+            while (o > 0 && p[o - 1] != '/') o--;                                     /* C: drop the last segment */
+            if (o > 0) o--;
+            if (left == 3) { p[o++] = '/'; i = n; } else i += 3;
+        } else if ((left == 1 && p[i] == '.') || (left == 2 && p[i] == '.' && p[i + 1] == '.')) {
+            i = n;                                                                    /* D */
+        } else {                                                                      /* E: one segment across */
+            if (p[i] == '/') p[o++] = p[i++];
+            while (i < n && p[i] != '/') p[o++] = p[i++];
+        }
+    }
+    return o;
+}
+
+crioimg_result crioimg_url_resolve(const char *base, size_t bn, const char *ref, size_t rn, char *out, size_t cap, size_t *len)
+{
+    crioimg_url b, check;
+    crioimg__out o;
+    crioimg_result r;
+    const char *path_start;
+    size_t plen;
+    if (len) *len = 0;
+    if (out == NULL || len == NULL || (ref == NULL && rn)) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((r = crioimg_url_parse(&b, base, bn)) != CRIOIMG_OK) return r;
+    o.p = out; o.cap = cap; o.len = 0;
+    if (cap) out[0] = '\0';
+    {   /* an absolute reference (it has a scheme) stands alone */
+        size_t i;
+        for (i = 0; i < rn && ref[i] != ':' && ref[i] != '/' && ref[i] != '?' && ref[i] != '#'; i++) {}
+        if (i < rn && i > 0 && ref[i] == ':') {
+            crioimg__out_put(&o, ref, rn);
+            goto check;
+        }
+    }
+    /* scheme://authority of the base */
+    crioimg__out_put(&o, base, (size_t)(b.path.ptr - base));
+    if (rn >= 2 && ref[0] == '/' && ref[1] == '/') {  /* network-path: the base's scheme only */
+        o.len = 0;
+        crioimg__out_str(&o, b.https ? "https:" : "http:");
+        crioimg__out_put(&o, ref, rn);
+        goto check;
+    }
+    path_start = out + o.len;
+    if (rn == 0 || ref[0] == '#') {
+        crioimg__out_put(&o, b.path.ptr, b.path.len);
+    } else if (ref[0] == '?') {
+        const char *q = (const char *)memchr(b.path.ptr, '?', b.path.len);
+        crioimg__out_put(&o, b.path.ptr, q ? (size_t)(q - b.path.ptr) : b.path.len);
+        crioimg__out_put(&o, ref, rn);
+    } else if (ref[0] == '/') {
+        crioimg__out_put(&o, ref, rn);
+    } else {  /* merge: the base path up to its last '/', then the reference */
+        const char *q = (const char *)memchr(b.path.ptr, '?', b.path.len), *slash = NULL, *p;
+        size_t bl = q ? (size_t)(q - b.path.ptr) : b.path.len;
+        for (p = b.path.ptr; p < b.path.ptr + bl; p++) if (*p == '/') slash = p;
+        if (slash) crioimg__out_put(&o, b.path.ptr, (size_t)(slash - b.path.ptr) + 1);
+        else crioimg__out_put(&o, "/", 1);
+        crioimg__out_put(&o, ref, rn);
+    }
+    if (o.len >= cap) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    {   /* dot segments out of the path (not the query) */
+        char *ps = out + (path_start - out);
+        char *q = (char *)memchr(ps, '?', o.len - (size_t)(ps - out));
+        char *hash = (char *)memchr(ps, '#', o.len - (size_t)(ps - out));
+        size_t total = o.len - (size_t)(ps - out);
+        if (hash) { total = (size_t)(hash - ps); o.len = (size_t)(hash - out); out[o.len] = '\0'; }
+        plen = q && (!hash || q < hash) ? (size_t)(q - ps) : total;
+        {
+            size_t kept = crioimg__url_remove_dots(ps, plen), rest = total - plen;
+            memmove(ps + kept, ps + plen, rest);
+            o.len = (size_t)(ps - out) + kept + rest;
+            out[o.len] = '\0';
+        }
+    }
+check:
+    if (o.len >= cap) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+    *len = o.len;
+    return crioimg_url_parse(&check, out, o.len);  /* what we built must itself be a valid URL */
+}
+
+static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_result r, const char *a, const crioimg_span *s, const char *b)
+{
+    crioimg__out o;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    crioimg__out_str(&o, a);
+    if (s) crioimg__out_put(&o, s->ptr, s->len);
+    if (b) crioimg__out_str(&o, b);
+    return r;
+}
+
+crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop, int *keep_auth,
+                                           char *err, size_t errcap)
+{
+    if (keep_auth) *keep_auth = 0;
+    if (err && errcap) err[0] = '\0';
+    if (from == NULL || to == NULL || keep_auth == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (hop > CRIOIMG_HTTP_MAX_REDIRECTS)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "stopped after 10 redirects", NULL, NULL);
+    if (from->https && !to->https)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect from https to http (", &to->host, ")");
+    *keep_auth = crioimg_url_same_origin(from, to);
+    return CRIOIMG_OK;
+}
+
+/* 0.0.0.0, [::] and link-local addresses (169.254.0.0/16, fe80::/10) as a realm host */
+static int crioimg__http_host_forbidden(const crioimg_span *h)
+{
+    const char *s = h->ptr;
+    size_t n = h->len, i, zeros = 0;
+    if (n >= 8 && memcmp(s, "169.254.", 8) == 0) return 1;
+    if (n == 7 && memcmp(s, "0.0.0.0", 7) == 0) return 1;
+    if (n >= 2 && s[0] == '[') {
+        if (n >= 5 && (s[1] == 'f' || s[1] == 'F') && (s[2] == 'e' || s[2] == 'E') &&
+            (s[3] == '8' || s[3] == '9' || s[3] == 'a' || s[3] == 'A' || s[3] == 'b' || s[3] == 'B')) return 1;
+        for (i = 1; i + 1 < n; i++) { if (s[i] != ':' && s[i] != '0') return 0; zeros++; }
+        return zeros > 0;  /* "::", "0::0" and so on: the unspecified address */
+    }
+    return 0;
+}
+
+crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap)
+{
+    crioimg_url u;
+    crioimg_result r = crioimg_url_parse(&u, realm, n);
+    if (err && errcap) err[0] = '\0';
+    if (r == CRIOIMG_ERR_UNSUPPORTED)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_AUTH_REALM, "the token realm is not an http(s) URL", NULL, NULL);
+    if (r != CRIOIMG_OK) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_AUTH_REALM, "the token realm is not a valid URL", NULL, NULL);
+    if (!u.https && !allow_http)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_AUTH_REALM, "the token realm must be https for a secure registry (", &u.host, ")");
+    if (u.has_userinfo)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_AUTH_REALM, "the token realm carries user information", NULL, NULL);
+    if (crioimg__http_host_forbidden(&u.host))
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_AUTH_REALM, "the token realm is an unspecified or link-local address (", &u.host, ")");
+    return CRIOIMG_OK;
+}
+
+/* a run of digits: its value (saturating at max) and length */
+static size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v)
+{
+    size_t i = 0;
+    *v = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        int d = s[i++] - '0';
+        *v = *v > (max - d) / 10 ? max : *v * 10 + d;
+    }
+    return i;
+}
+
+/* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil) */
+static long long crioimg__days_from_civil(long long y, unsigned m, unsigned d)
+{
+    long long era;
+    unsigned yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+crioimg_result crioimg_http_retry_after(const char *v, size_t n, long long now, long long *seconds)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    long long day, year, hh, mm, ss, t;
+    unsigned mon;
+    if (seconds) *seconds = 0;
+    if (v == NULL || seconds == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+    while (n > 0 && (*v == ' ' || *v == '\t')) v++, n--;
+    if (n > 0 && v[0] >= '0' && v[0] <= '9') {
+        if (crioimg__http_digits(v, n, 0x7fffffffffffffffLL, seconds) != n) { *seconds = 0; return CRIOIMG_ERR_INVALID_ARGS; }
+        return CRIOIMG_OK;
+    }
+    /* "Sun, 06 Nov 1994 08:49:37 GMT": exactly 29 bytes */
+    if (n != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' || v[19] != ':' ||
+        v[22] != ':' || v[25] != ' ' || memcmp(v + 26, "GMT", 3) != 0)
+        return CRIOIMG_ERR_INVALID_ARGS;
+    for (mon = 0; mon < 12; mon++) if (memcmp(months + 3 * mon, v + 8, 3) == 0) break;
+    if (mon == 12 || crioimg__http_digits(v + 5, 2, 99, &day) != 2 || crioimg__http_digits(v + 12, 4, 9999, &year) != 4 ||
+        crioimg__http_digits(v + 17, 2, 99, &hh) != 2 || crioimg__http_digits(v + 20, 2, 99, &mm) != 2 ||
+        crioimg__http_digits(v + 23, 2, 99, &ss) != 2 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+        return CRIOIMG_ERR_INVALID_ARGS;
+    t = crioimg__days_from_civil(year, mon + 1, (unsigned)day) * 86400 + hh * 3600 + mm * 60 + ss;
+    *seconds = t > now ? t - now : 0;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_http_content_range(const char *v, size_t n, long long *first, long long *last, long long *total)
+{
+    const long long max = 0x7fffffffffffffffLL;
+    size_t i = 6, k;
+    if (first == NULL || last == NULL || total == NULL || v == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *first = *last = *total = -1;
+    if (n < 6 || memcmp(v, "bytes ", 6) != 0) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((k = crioimg__http_digits(v + i, n - i, max, first)) == 0 || k > 18) return CRIOIMG_ERR_INVALID_ARGS;
+    i += k;
+    if (i == n || v[i++] != '-') return CRIOIMG_ERR_INVALID_ARGS;
+    if ((k = crioimg__http_digits(v + i, n - i, max, last)) == 0 || k > 18) return CRIOIMG_ERR_INVALID_ARGS;
+    i += k;
+    if (i == n || v[i++] != '/') return CRIOIMG_ERR_INVALID_ARGS;
+    if (i + 1 == n && v[i] == '*') *total = -1;
+    else if ((k = crioimg__http_digits(v + i, n - i, max, total)) == 0 || k > 18 || i + k != n) return CRIOIMG_ERR_INVALID_ARGS;
+    if (*first > *last || (*total >= 0 && *last >= *total)) return CRIOIMG_ERR_INVALID_ARGS;
+    return CRIOIMG_OK;
+}
+
+int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset, long long size)
+{
+    long long first, last, total;
+    if (crioimg_http_content_range(content_range, n, &first, &last, &total) != CRIOIMG_OK) return 0;
+    return first == offset && last == size - 1 && (total < 0 || total == size);
 }
 
 #ifdef __cplusplus

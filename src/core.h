@@ -45,7 +45,9 @@
     X(ERR_MANIFEST_AMBIGUOUS, -152, "ambiguous manifest: both manifests and layers or config") \
     X(ERR_MANIFEST_MEDIA_TYPE, -153, "manifest media type does not match its Content-Type") \
     X(ERR_PLATFORM_NOT_FOUND, -154, "no image in the index matches the platform") \
-    X(ERR_AUTH_CHALLENGE,     -170, "malformed WWW-Authenticate header")
+    X(ERR_AUTH_CHALLENGE,     -170, "malformed WWW-Authenticate header") \
+    X(ERR_AUTH_REALM,         -171, "token realm refused") \
+    X(ERR_HTTP_REDIRECT,      -172, "redirect refused")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
