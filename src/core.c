@@ -171,3 +171,26 @@ CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned cha
     if (strict && acc != 0) return (size_t)-1;  /* non-canonical: the padding bits must be zero */
     return o;
 }
+
+/* Go's strings.EqualFold(a, b) for an ASCII b, as encoding/json matches keys to fields: ASCII case, and
+   the two runes that simple-fold to ASCII letters, U+017F (long s) to 's' and U+212A (Kelvin) to 'k'. */
+CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b)
+{
+    size_t i = 0;
+    for (; *b; b++) {
+        char y = (char)(*b >= 'A' && *b <= 'Z' ? *b - 'A' + 'a' : *b);
+        if (i == an) return 0;
+        if ((unsigned char)a[i] < 0x80) {
+            char x = (char)(a[i] >= 'A' && a[i] <= 'Z' ? a[i] - 'A' + 'a' : a[i]);
+            if (x != y) return 0;
+            i++;
+        } else if (y == 's' && an - i >= 2 && (unsigned char)a[i] == 0xc5 && (unsigned char)a[i + 1] == 0xbf) {
+            i += 2;
+        } else if (y == 'k' && an - i >= 3 && (unsigned char)a[i] == 0xe2 && (unsigned char)a[i + 1] == 0x84 && (unsigned char)a[i + 2] == 0xaa) {
+            i += 3;
+        } else {
+            return 0;
+        }
+    }
+    return i == an;
+}

@@ -60,6 +60,10 @@ static const char *crioimg__mf_str(crioimg__mf *c, size_t tok)
     char *s = (char *)crioimg__arena_alloc(c->arena, c->alloc, n + 1);
     if (s == NULL) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return NULL; }
     crioimg_json_string(c->doc, tok, s, n + 1);
+    if (memchr(s, '\0', n)) {  /* "\u0000": a C string would end there, Go's would not: refused */
+        crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "a string holds a NUL character", NULL);
+        return NULL;
+    }
     return s;
 }
 
@@ -85,8 +89,9 @@ static int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
     return 1;
 }
 
-/* Go's encoding/json matches keys case-insensitively, so to Go {"Layers": ...} is "layers". A key that
-   differs from a known field only in case is refused: what Go would read, we would not. */
+/* Go's encoding/json matches keys to fields with strings.EqualFold, so to Go {"Layers": ...} and
+   {"layer\u017f": ...} are "layers". A key that folds to a known field without being it is refused:
+   what Go would read, we would not. */
 static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known, const char *where)
 {
     const crioimg_json *d = c->doc;
@@ -98,7 +103,7 @@ static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known
         size_t kl = crioimg_json_string(d, i, key, sizeof key);
         if (kl >= sizeof key) continue;
         for (k = 0; known[k]; k++)
-            if (crioimg__ascii_ieq(key, kl, known[k]) && strcmp(key, known[k]) != 0) {
+            if (crioimg__go_fold_eq(key, kl, known[k]) && !(kl == strlen(known[k]) && memcmp(key, known[k], kl) == 0)) {
                 crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "key differs from a known field only in case:", key);
                 return 0;
             }
@@ -107,6 +112,20 @@ static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known
 }
 
 /* ---- descriptors ---- */
+
+/* an integer written as one, as Go decodes into int64/int: "1e3" and "1.0" are not */
+static int crioimg__mf_int(const crioimg_json *doc, size_t t, long long min, long long max, long long *v)
+{
+    const crioimg_json_token *k;
+    size_t i;
+    if (t >= doc->ntok || doc->tok[t].type != CRIOIMG_JSON_NUMBER) return 0;
+    k = &doc->tok[t];
+    for (i = 0; i < k->len; i++) {
+        char ch = doc->buf[k->start + i];
+        if (ch == '.' || ch == 'e' || ch == 'E') return 0;
+    }
+    return crioimg_json_int(doc, t, min, max, v) == CRIOIMG_OK;
+}
 
 /* a descriptor's digest: the OCI grammar first, before it is used anywhere (CVE-2024-3727). An unknown
    algorithm passes here and is refused wherever content must be verified. */
@@ -178,8 +197,7 @@ static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *
         crioimg_digest_error_message(crioimg_digest_parse(&dg, d->digest, strlen(d->digest)), d->digest, strlen(d->digest), why, sizeof why);
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, why, NULL) == CRIOIMG_OK;
     }
-    if ((x = crioimg_json_get(doc, t, "size")) == CRIOIMG_JSON_NONE ||
-        crioimg_json_int(doc, x, 0, 0x7fffffffffffffffLL, &size) != CRIOIMG_OK)
+    if ((x = crioimg_json_get(doc, t, "size")) == CRIOIMG_JSON_NONE || !crioimg__mf_int(doc, x, 0, 0x7fffffffffffffffLL, &size))
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "size missing, negative or not an integer", NULL) == CRIOIMG_OK;
     d->size = size;
     if ((x = crioimg_json_get(doc, t, "urls")) != CRIOIMG_JSON_NONE && doc->tok[x].type != CRIOIMG_JSON_NULL) {
@@ -274,12 +292,18 @@ static size_t crioimg__mf_content_type(const char *ct, const char **start)
     return n;
 }
 
+/* exact, as containers/image compares media types */
+static int crioimg__mf_is(const char *type, size_t n, const char *lit)
+{
+    return n == strlen(lit) && memcmp(type, lit, n) == 0;
+}
+
 static crioimg_manifest_kind crioimg__mf_kind_of(const char *type, size_t n)
 {
-    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_OCI_MANIFEST)) return CRIOIMG_MANIFEST_OCI;
-    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_OCI_INDEX)) return CRIOIMG_MANIFEST_OCI_INDEX;
-    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_MANIFEST)) return CRIOIMG_MANIFEST_DOCKER_V2;
-    if (crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_LIST)) return CRIOIMG_MANIFEST_DOCKER_LIST;
+    if (crioimg__mf_is(type, n, CRIOIMG_MEDIA_OCI_MANIFEST)) return CRIOIMG_MANIFEST_OCI;
+    if (crioimg__mf_is(type, n, CRIOIMG_MEDIA_OCI_INDEX)) return CRIOIMG_MANIFEST_OCI_INDEX;
+    if (crioimg__mf_is(type, n, CRIOIMG_MEDIA_DOCKER_MANIFEST)) return CRIOIMG_MANIFEST_DOCKER_V2;
+    if (crioimg__mf_is(type, n, CRIOIMG_MEDIA_DOCKER_LIST)) return CRIOIMG_MANIFEST_DOCKER_LIST;
     return CRIOIMG_MANIFEST_UNKNOWN;
 }
 
@@ -296,7 +320,7 @@ static const char *crioimg__mf_kind_type(crioimg_manifest_kind k)
 
 static int crioimg__mf_is_schema1(const char *type, size_t n)
 {
-    return crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_SCHEMA1) || crioimg__ascii_ieq(type, n, CRIOIMG_MEDIA_DOCKER_SCHEMA1_SIGNED);
+    return crioimg__mf_is(type, n, CRIOIMG_MEDIA_DOCKER_SCHEMA1) || crioimg__mf_is(type, n, CRIOIMG_MEDIA_DOCKER_SCHEMA1_SIGNED);
 }
 
 /* The type from the document's shape, as containers/image's GuessMIMEType guesses when no mediaType is
@@ -330,7 +354,7 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
     subject = crioimg_json_get(doc, 0, "subject");
     if (manifests != CRIOIMG_JSON_NONE && (layers != CRIOIMG_JSON_NONE || cfg != CRIOIMG_JSON_NONE))
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_AMBIGUOUS, "", "a document with both \"manifests\" and \"layers\" or \"config\" is refused (CVE-2021-41190)", NULL);
-    if ((sv = crioimg_json_get(doc, 0, "schemaVersion")) == CRIOIMG_JSON_NONE || crioimg_json_int(doc, sv, 0, 1000, &version) != CRIOIMG_OK)
+    if ((sv = crioimg_json_get(doc, 0, "schemaVersion")) == CRIOIMG_JSON_NONE || !crioimg__mf_int(doc, sv, 0, 1000, &version))
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "schemaVersion missing or not an integer", NULL);
     if (version == 1) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "Docker schema 1 manifests are not supported", NULL);
     if (version != 2) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "unsupported schemaVersion", NULL);
@@ -352,6 +376,12 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
     m->kind = crioimg__mf_kind_of(type, tn);
     if (m->kind == CRIOIMG_MANIFEST_UNKNOWN) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "unsupported manifest type", tn ? type : "(none)");
     m->media_type = crioimg__mf_kind_type(m->kind);
+    {   /* validateUnambiguousManifestFormat: only its own type's fields (schema 1's are another type's) */
+        int image = m->kind == CRIOIMG_MANIFEST_OCI || m->kind == CRIOIMG_MANIFEST_DOCKER_V2;
+        if (crioimg_json_get(doc, 0, "fsLayers") != CRIOIMG_JSON_NONE || crioimg_json_get(doc, 0, "history") != CRIOIMG_JSON_NONE ||
+            (!image && (cfg != CRIOIMG_JSON_NONE || layers != CRIOIMG_JSON_NONE)) || (image && manifests != CRIOIMG_JSON_NONE))
+            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_AMBIGUOUS, "", "fields of another manifest type are refused (CVE-2021-41190) in", type);
+    }
     if (m->kind == CRIOIMG_MANIFEST_OCI || m->kind == CRIOIMG_MANIFEST_DOCKER_V2) {
         if (cfg == CRIOIMG_JSON_NONE) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "an image manifest needs a config", NULL);
         if (layers == CRIOIMG_JSON_NONE) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "an image manifest needs layers", NULL);
@@ -561,8 +591,9 @@ crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_
                 return CRIOIMG_OK;
             }
         }
-    for (i = 0; i < m->nmanifests; i++)
-        if (!m->manifests[i].has_platform) { *which = i; return CRIOIMG_OK; }
+    if (m->kind == CRIOIMG_MANIFEST_OCI_INDEX)  /* OCI1Index.ChooseInstance only: a Docker list has no such fallback */
+        for (i = 0; i < m->nmanifests; i++)
+            if (!m->manifests[i].has_platform) { *which = i; return CRIOIMG_OK; }
     crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
     crioimg__out_str(&o, want->architecture);
     crioimg__out_str(&o, ", variant \"");

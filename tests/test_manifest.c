@@ -114,6 +114,25 @@ static const mf_case mf_cases[] = {
     { "embedded data not base64", NULL,
       "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a\",\"digest\":\"" MF_HELLO "\",\"size\":5,\"data\":\"aGVsbG8\"},\"layers\":[]}",
       CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    /* from a review: what Go's decoder would read differently (its keys fold like strings.EqualFold) */
+    { "a key folding to a field through U+017F", CRIOIMG_MEDIA_OCI_INDEX,
+      "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"manifests\":[],\"layer\xc5\xbf\":[" MF_LAYER "]}",
+      CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "a key folding to a field through U+212A", NULL,
+      "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a\",\"digest\":\"" MF_D1 "\",\"size\":1,\"\xe2\x84\xaaind\":1},\"layers\":[],\"manife\xc5\xbfts\":[]}",
+      CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "a NUL inside the mediaType", CRIOIMG_MEDIA_OCI_MANIFEST,
+      "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\\u0000evil\",\"config\":" MF_OCI_CFG ",\"layers\":[]}",
+      CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "a NUL inside a digest", NULL,
+      "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"a\",\"digest\":\"" MF_D1 "\\u0000/../x\",\"size\":1},\"layers\":[]}",
+      CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "schema 1 fields in a v2 manifest", NULL, MF_OCI(",\"fsLayers\":[]"), CRIOIMG_ERR_MANIFEST_AMBIGUOUS, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "history in an index", NULL, "{\"schemaVersion\":2,\"manifests\":[],\"history\":[]}", CRIOIMG_ERR_MANIFEST_AMBIGUOUS, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "size written 1e3 (Go's int64 refuses it)", NULL, "{\"schemaVersion\":2,\"config\":" MF_DESC("a", MF_D1, 1e3) ",\"layers\":[]}", CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "schemaVersion written 2.0", NULL, "{\"schemaVersion\":2.0,\"manifests\":[]}", CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
+    { "a mediaType in other case is another type", NULL, "{\"schemaVersion\":2,\"mediaType\":\"APPLICATION/VND.OCI.IMAGE.INDEX.V1+JSON\",\"manifests\":[]}",
+      CRIOIMG_ERR_MANIFEST_UNSUPPORTED, CRIOIMG_MANIFEST_UNKNOWN, 0 },
     { "platform without os", NULL,
       "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"a\",\"digest\":\"" MF_D1 "\",\"size\":1,\"platform\":{\"architecture\":\"amd64\"}}]}",
       CRIOIMG_ERR_MANIFEST_INVALID, CRIOIMG_MANIFEST_UNKNOWN, 0 },
@@ -237,6 +256,16 @@ static void test_manifest_choose(void)
         CHECK(crioimg_manifest_parse(&m, d2, sizeof d2 - 1, NULL, NULL) == CRIOIMG_OK);
         crioimg_platform_parse(&p, "linux/amd64", pbuf, sizeof pbuf);
         CHECK(crioimg_manifest_choose(&m, &p, &which, err, sizeof err) == CRIOIMG_OK && which == 1);
+        crioimg_manifest_free(&m);
+    }
+    tests_context = "a Docker list has no platform-less fallback (Schema2List.ChooseInstance)";
+    {
+        static const char d3[] = "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_DOCKER_LIST "\",\"manifests\":[" MF_PLAT("linux", "ppc64le", "") ","
+                                 MF_DESC(CRIOIMG_MEDIA_DOCKER_MANIFEST, MF_D2, 3) "]}";
+        crioimg_platform p;
+        CHECK(crioimg_manifest_parse(&m, d3, sizeof d3 - 1, NULL, NULL) == CRIOIMG_OK);
+        crioimg_platform_parse(&p, "linux/amd64", pbuf, sizeof pbuf);
+        CHECK(crioimg_manifest_choose(&m, &p, &which, err, sizeof err) == CRIOIMG_ERR_PLATFORM_NOT_FOUND);
         crioimg_manifest_free(&m);
     }
     tests_context = "platform strings";
