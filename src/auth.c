@@ -234,15 +234,34 @@ static void crioimg__auth_norm_key(const char *k, size_t kn, int legacy, const c
     crioimg__auth_norm_registry(r, n);
 }
 
+/* The value Go's encoding/json would decode into the struct field named field: the last member whose
+   key folds to it (strings.EqualFold), or CRIOIMG_JSON_NONE. */
+static size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field)
+{
+    size_t i, k, found = CRIOIMG_JSON_NONE;
+    if (obj >= doc->ntok || doc->tok[obj].type != CRIOIMG_JSON_OBJECT) return CRIOIMG_JSON_NONE;
+    for (i = obj + 1, k = 0; k < doc->tok[obj].count; k++, i = doc->tok[i + 1].next) {
+        char key[64];
+        size_t kl = crioimg_json_string(doc, i, key, sizeof key);
+        if (kl < sizeof key && crioimg__go_fold_eq(key, kl, field)) found = i + 1;
+    }
+    return found;
+}
+
 /* decodeDockerAuth for the entry at token v */
 static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e)
 {
-    size_t t = crioimg_json_get(doc, v, "auth"), it = crioimg_json_get(doc, v, "identitytoken"), n, dl;
+    size_t t = crioimg__auth_field(doc, v, "auth"), it = crioimg__auth_field(doc, v, "identitytoken"), n, dl;
     char *b64 = NULL;
     unsigned char *dec = NULL;
     const char *colon;
     crioimg_result r = CRIOIMG_OK;
     if (doc->tok[v].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth entry is not an object"); return CRIOIMG_ERR_JSON_TYPE; }
+    if ((t != CRIOIMG_JSON_NONE && doc->tok[t].type != CRIOIMG_JSON_STRING && doc->tok[t].type != CRIOIMG_JSON_NULL) ||
+        (it != CRIOIMG_JSON_NONE && doc->tok[it].type != CRIOIMG_JSON_STRING && doc->tok[it].type != CRIOIMG_JSON_NULL)) {
+        crioimg__out_str(e, "an auth entry's \"auth\" or \"identitytoken\" is not a string");  /* Go fails the file */
+        return CRIOIMG_ERR_JSON_TYPE;
+    }
     if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
         n = crioimg_json_string(doc, t, NULL, 0);
         b64 = (char *)crioimg_malloc(a, n + 1);
@@ -305,7 +324,7 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
     reg = key;
     rlen = memchr(key, '/', klen) ? (size_t)((const char *)memchr(key, '/', klen) - key) : klen;
     if (!legacy_format) {
-        size_t ch = crioimg_json_get(&doc, 0, "credHelpers");
+        size_t ch = crioimg__auth_field(&doc, 0, "credHelpers");
         if (ch != CRIOIMG_JSON_NONE && doc.tok[ch].type == CRIOIMG_JSON_OBJECT) {
             char rb[256];
             if (rlen < sizeof rb) {
@@ -317,28 +336,32 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
                 }
             }
         }
-        auths = crioimg_json_get(&doc, 0, "auths");
+        auths = crioimg__auth_field(&doc, 0, "auths");
         if (auths == CRIOIMG_JSON_NONE || doc.tok[auths].type != CRIOIMG_JSON_OBJECT) goto done;
         /* authKeysForKey: the key, then each parent namespace, down to the registry */
         for (cut = klen;;) {
+            size_t hit = CRIOIMG_JSON_NONE;  /* the last one: a map keeps the last of repeated keys */
             for (i = auths + 1, k = 0; k < doc.tok[auths].count; k++, i = doc.tok[i + 1].next)
-                if (crioimg_json_string_eq(&doc, i, key, cut)) {
-                    *found = 1;
-                    r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
-                    goto done;
-                }
+                if (crioimg_json_string_eq(&doc, i, key, cut)) hit = i + 1;
+            if (hit != CRIOIMG_JSON_NONE) {
+                *found = 1;
+                r = crioimg__auth_decode(out, &doc, hit, &out->alloc, &e);
+                goto done;
+            }
             while (cut > 0 && key[cut - 1] != '/') cut--;
             if (cut == 0) break;
             cut--;
         }
     } else {
+        size_t hit = CRIOIMG_JSON_NONE;
         auths = 0;
         for (i = 1, k = 0; k < doc.tok[0].count; k++, i = doc.tok[i + 1].next)
-            if (crioimg_json_string_eq(&doc, i, reg, rlen)) {
-                *found = 1;
-                r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
-                goto done;
-            }
+            if (crioimg_json_string_eq(&doc, i, reg, rlen)) hit = i + 1;
+        if (hit != CRIOIMG_JSON_NONE) {
+            *found = 1;
+            r = crioimg__auth_decode(out, &doc, hit, &out->alloc, &e);
+            goto done;
+        }
     }
     /* entries whose normalised key names the registry, in document order */
     crioimg__auth_norm_registry(&reg, &rlen);

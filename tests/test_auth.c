@@ -124,6 +124,11 @@ static const authf_case authf_cases[] = {
     { "{\"auths\":{\"a.io\":{\"auth\":\"dTpwAAA=\"}}}", "a.io", 0, "u", "p", NULL, CRIOIMG_OK },  /* "u:p\\0\\0": NULs trimmed */
     { "{\"auths\":{\"a.io\":{\"auth\":\"dTpw\\nOnE=\"}}}", "a.io", 0, "u", "p:q", NULL, CRIOIMG_OK },  /* Go skips newlines in base64 */
     { "[]", "a.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_JSON_TYPE },
+    /* from a review: Go's decoding, a map keeps the last repeated key and struct fields fold */
+    { "{\"auths\":{\"r.io\":{\"auth\":\"QTph\"},\"r.io\":{\"auth\":\"Qjpi\"}}}", "r.io", 0, "B", "b", NULL, CRIOIMG_OK },
+    { "{\"Auths\":{\"r.io\":{\"Auth\":\"QTph\",\"IdentityToken\":\"t\"}}}", "r.io", 0, "A", "a", "t", CRIOIMG_OK },
+    { "{\"credhelpers\":{\"r.io\":\"pass\"},\"auths\":{\"r.io\":{\"auth\":\"QTph\"}}}", "r.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_UNSUPPORTED },
+    { "{\"auths\":{\"r.io\":{\"auth\":5}}}", "r.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_JSON_TYPE },
     { "{", "a.io", 0, NULL, NULL, NULL, CRIOIMG_ERR_JSON_SYNTAX },
 };
 
