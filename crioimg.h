@@ -790,7 +790,8 @@ CRIOIMG_API int crioimg_url_same_origin(const crioimg_url *a, const crioimg_url 
 #define CRIOIMG_HTTP_MAX_REDIRECTS 10
 
 /* May the client follow redirect number hop (1 for the first) from from to to? OK with *keep_auth set
-   when Authorization may go along (same origin); ERR_HTTP_REDIRECT with err saying why: more than
+   when Authorization may go along (same origin, and no userinfo in the target); ERR_HTTP_REDIRECT with
+   err saying why: more than
    CRIOIMG_HTTP_MAX_REDIRECTS, or https to http. */
 CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop,
                                                        int *keep_auth, char *err, size_t errcap);
@@ -5811,70 +5812,67 @@ static size_t crioimg__url_remove_dots(char *p, size_t n)
     return o;
 }
 
+/* o holds a URL whose path starts at offset start: drop the fragment, remove dot segments from the path
+   (not the query) when dots is set */
+static void crioimg__url_finish(crioimg__out *o, size_t start, int dots)
+{
+    char *p = o->p + start, *hash, *q;
+    size_t total, plen, kept;
+    if (o->len >= o->cap) return;  /* truncated: the caller reports it */
+    total = o->len - start;
+    if ((hash = (char *)memchr(p, '#', total)) != NULL) total = (size_t)(hash - p);
+    q = (char *)memchr(p, '?', total);
+    plen = q ? (size_t)(q - p) : total;
+    kept = dots ? crioimg__url_remove_dots(p, plen) : plen;
+    memmove(p + kept, p + plen, total - plen);
+    o->len = start + kept + (total - plen);
+    o->p[o->len] = '\0';
+}
+
+/* RFC 3986 5.2.2, without fragments (never sent) */
 crioimg_result crioimg_url_resolve(const char *base, size_t bn, const char *ref, size_t rn, char *out, size_t cap, size_t *len)
 {
-    crioimg_url b, check;
+    crioimg_url b, t;
     crioimg__out o;
     crioimg_result r;
-    const char *path_start;
-    size_t plen;
+    size_t i, start, rp;
     if (len) *len = 0;
     if (out == NULL || len == NULL || (ref == NULL && rn)) return CRIOIMG_ERR_INVALID_ARGS;
     if ((r = crioimg_url_parse(&b, base, bn)) != CRIOIMG_OK) return r;
     o.p = out; o.cap = cap; o.len = 0;
     if (cap) out[0] = '\0';
-    {   /* an absolute reference (it has a scheme) stands alone */
-        size_t i;
-        for (i = 0; i < rn && ref[i] != ':' && ref[i] != '/' && ref[i] != '?' && ref[i] != '#'; i++) {}
-        if (i < rn && i > 0 && ref[i] == ':') {
+    for (i = 0; i < rn && ref[i] != ':' && ref[i] != '/' && ref[i] != '?' && ref[i] != '#'; i++) {}
+    if ((i < rn && i > 0 && ref[i] == ':') || (rn >= 2 && ref[0] == '/' && ref[1] == '/')) {
+        /* an absolute or network-path reference: its own authority, its path without dot segments */
+        if (ref[0] == '/') crioimg__out_str(&o, b.https ? "https:" : "http:");
+        crioimg__out_put(&o, ref, rn);
+        if (o.len >= cap) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
+        if ((r = crioimg_url_parse(&t, out, o.len)) != CRIOIMG_OK) return r;
+        crioimg__url_finish(&o, (size_t)(t.path.ptr - out), 1);
+    } else {
+        crioimg__out_put(&o, base, (size_t)(b.path.ptr - base));  /* scheme://authority of the base */
+        start = o.len;
+        for (rp = 0; rp < rn && ref[rp] != '?' && ref[rp] != '#'; rp++) {}
+        if (rp == 0) {  /* only a query or fragment: the base path as it is */
+            const char *q = (const char *)memchr(b.path.ptr, '?', b.path.len);
+            crioimg__out_put(&o, b.path.ptr, q && rp < rn && ref[0] == '?' ? (size_t)(q - b.path.ptr) : b.path.len);
+            if (rp < rn && ref[0] == '?') crioimg__out_put(&o, ref, rn);
+            crioimg__url_finish(&o, start, 0);
+        } else {
+            if (ref[0] != '/') {  /* merge: the base path up to its last '/' */
+                const char *q = (const char *)memchr(b.path.ptr, '?', b.path.len), *slash = NULL, *p;
+                size_t bl = q ? (size_t)(q - b.path.ptr) : b.path.len;
+                for (p = b.path.ptr; p < b.path.ptr + bl; p++) if (*p == '/') slash = p;
+                if (slash) crioimg__out_put(&o, b.path.ptr, (size_t)(slash - b.path.ptr) + 1);
+                else crioimg__out_put(&o, "/", 1);
+            }
             crioimg__out_put(&o, ref, rn);
-            goto check;
+            crioimg__url_finish(&o, start, 1);
         }
     }
-    /* scheme://authority of the base */
-    crioimg__out_put(&o, base, (size_t)(b.path.ptr - base));
-    if (rn >= 2 && ref[0] == '/' && ref[1] == '/') {  /* network-path: the base's scheme only */
-        o.len = 0;
-        crioimg__out_str(&o, b.https ? "https:" : "http:");
-        crioimg__out_put(&o, ref, rn);
-        goto check;
-    }
-    path_start = out + o.len;
-    if (rn == 0 || ref[0] == '#') {
-        crioimg__out_put(&o, b.path.ptr, b.path.len);
-    } else if (ref[0] == '?') {
-        const char *q = (const char *)memchr(b.path.ptr, '?', b.path.len);
-        crioimg__out_put(&o, b.path.ptr, q ? (size_t)(q - b.path.ptr) : b.path.len);
-        crioimg__out_put(&o, ref, rn);
-    } else if (ref[0] == '/') {
-        crioimg__out_put(&o, ref, rn);
-    } else {  /* merge: the base path up to its last '/', then the reference */
-        const char *q = (const char *)memchr(b.path.ptr, '?', b.path.len), *slash = NULL, *p;
-        size_t bl = q ? (size_t)(q - b.path.ptr) : b.path.len;
-        for (p = b.path.ptr; p < b.path.ptr + bl; p++) if (*p == '/') slash = p;
-        if (slash) crioimg__out_put(&o, b.path.ptr, (size_t)(slash - b.path.ptr) + 1);
-        else crioimg__out_put(&o, "/", 1);
-        crioimg__out_put(&o, ref, rn);
-    }
-    if (o.len >= cap) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
-    {   /* dot segments out of the path (not the query) */
-        char *ps = out + (path_start - out);
-        char *q = (char *)memchr(ps, '?', o.len - (size_t)(ps - out));
-        char *hash = (char *)memchr(ps, '#', o.len - (size_t)(ps - out));
-        size_t total = o.len - (size_t)(ps - out);
-        if (hash) { total = (size_t)(hash - ps); o.len = (size_t)(hash - out); out[o.len] = '\0'; }
-        plen = q && (!hash || q < hash) ? (size_t)(q - ps) : total;
-        {
-            size_t kept = crioimg__url_remove_dots(ps, plen), rest = total - plen;
-            memmove(ps + kept, ps + plen, rest);
-            o.len = (size_t)(ps - out) + kept + rest;
-            out[o.len] = '\0';
-        }
-    }
-check:
     if (o.len >= cap) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
     *len = o.len;
-    return crioimg_url_parse(&check, out, o.len);  /* what we built must itself be a valid URL */
+    return crioimg_url_parse(&t, out, o.len);  /* what we built must itself be a valid URL */
 }
 
 static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_result r, const char *a, const crioimg_span *s, const char *b)
@@ -5898,24 +5896,120 @@ crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioim
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "stopped after 10 redirects", NULL, NULL);
     if (from->https && !to->https)
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect from https to http (", &to->host, ")");
-    *keep_auth = crioimg_url_same_origin(from, to);
+    *keep_auth = crioimg_url_same_origin(from, to) && !to->has_userinfo;  /* credentials in a Location: not ours to add to */
     return CRIOIMG_OK;
 }
 
-/* 0.0.0.0, [::] and link-local addresses (169.254.0.0/16, fe80::/10) as a realm host */
+/* An IPv4 address as inet_aton reads it, which is how getaddrinfo takes a numeric host: 1 to 4 parts,
+   each decimal, octal (leading 0) or hex (0x), the last part filling the bytes left ("2852039166",
+   "0xa9.0xfe.0xa9.0xfe" and "169.16689662" are all 169.254.169.254). 1 with *a set, else 0. */
+static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
+{
+    unsigned long part[4];
+    size_t np = 0, i = 0;
+    while (i < n) {
+        unsigned long v = 0;
+        unsigned base = 10, digits = 0;
+        if (np == 4) return 0;
+        if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) { base = 16; i += 2; digits = 1; }
+        else if (s[i] == '0') base = 8;
+        for (; i < n && s[i] != '.'; i++) {
+            int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
+                    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : 99;
+            if (d >= (int)base) return 0;
+            v = v * base + (unsigned)d;
+            if (v > 0xffffffffUL) return 0;
+            digits++;
+        }
+        if (digits == 0) return 0;
+        part[np++] = v;
+        if (i < n) { i++; if (i == n) return 0; }  /* a '.' must be followed by a part */
+    }
+    if (np == 0) return 0;
+    if (np == 1) { *a = part[0]; return 1; }
+    if (part[0] > 255) return 0;
+    if (np == 2) { if (part[1] > 0xffffffUL) return 0; *a = part[0] << 24 | part[1]; return 1; }
+    if (part[1] > 255) return 0;
+    if (np == 3) { if (part[2] > 0xffffUL) return 0; *a = part[0] << 24 | part[1] << 16 | part[2]; return 1; }
+    if (part[2] > 255 || part[3] > 255) return 0;
+    *a = part[0] << 24 | part[1] << 16 | part[2] << 8 | part[3];
+    return 1;
+}
+
+/* An IPv6 literal (without brackets), with "::" and an IPv4 tail, into 16 bytes. 1, or 0. */
+static int crioimg__http_inet6(const char *s, size_t n, unsigned char b[16])
+{
+    unsigned short g[8];
+    size_t ng = 0, i = 0, gap = 8;
+    memset(b, 0, 16);
+    if (n >= 2 && s[0] == ':' && s[1] == ':') { gap = 0; i = 2; }
+    else if (n >= 1 && s[0] == ':') return 0;
+    while (i < n) {
+        size_t j = i, k;
+        unsigned long v = 0;
+        while (j < n && s[j] != ':' && s[j] != '.') j++;
+        if (j < n && s[j] == '.') {  /* a dotted IPv4 tail: two groups */
+            unsigned long a4;
+            const char *p = s + i;
+            size_t dots = 0;
+            for (k = i; k < n; k++) if (s[k] == '.') dots++; else if (s[k] < '0' || s[k] > '9') return 0;
+            if (dots != 3 || ng > 6 || !crioimg__http_inet_aton(p, n - i, &a4)) return 0;
+            g[ng++] = (unsigned short)(a4 >> 16);
+            g[ng++] = (unsigned short)(a4 & 0xffff);
+            i = n;
+            break;
+        }
+        if (j == i || j - i > 4 || ng == 8) return 0;
+        for (k = i; k < j; k++) {
+            int d = s[k] >= '0' && s[k] <= '9' ? s[k] - '0' : s[k] >= 'a' && s[k] <= 'f' ? s[k] - 'a' + 10 :
+                    s[k] >= 'A' && s[k] <= 'F' ? s[k] - 'A' + 10 : -1;
+            if (d < 0) return 0;
+            v = v * 16 + (unsigned)d;
+        }
+        g[ng++] = (unsigned short)v;
+        i = j;
+        if (i < n) {  /* ':' or '::' */
+            if (i + 1 < n && s[i + 1] == ':') { if (gap != 8) return 0; gap = ng; i += 2; }
+            else { i++; if (i == n) return 0; }
+        }
+    }
+    if (gap == 8 ? ng != 8 : ng > 7) return 0;
+    for (i = 0; i < ng; i++) {
+        size_t at = i < gap ? i : 8 - (ng - i);
+        b[2 * at] = (unsigned char)(g[i] >> 8);
+        b[2 * at + 1] = (unsigned char)g[i];
+    }
+    return 1;
+}
+
+static int crioimg__http_v4_forbidden(unsigned long a)
+{
+    return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
+}
+
+/* A realm host that is an unspecified or link-local address, however it is spelt: IPv4 in any
+   inet_aton form, IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96).
+   A name is left to the connection, which checks the address it reaches. */
 static int crioimg__http_host_forbidden(const crioimg_span *h)
 {
-    const char *s = h->ptr;
-    size_t n = h->len, i, zeros = 0;
-    if (n >= 8 && memcmp(s, "169.254.", 8) == 0) return 1;
-    if (n == 7 && memcmp(s, "0.0.0.0", 7) == 0) return 1;
-    if (n >= 2 && s[0] == '[') {
-        if (n >= 5 && (s[1] == 'f' || s[1] == 'F') && (s[2] == 'e' || s[2] == 'E') &&
-            (s[3] == '8' || s[3] == '9' || s[3] == 'a' || s[3] == 'A' || s[3] == 'b' || s[3] == 'B')) return 1;
-        for (i = 1; i + 1 < n; i++) { if (s[i] != ':' && s[i] != '0') return 0; zeros++; }
-        return zeros > 0;  /* "::", "0::0" and so on: the unspecified address */
+    unsigned char b[16];
+    unsigned long a;
+    size_t n = h->len;
+    if (n >= 2 && h->ptr[0] == '[') {
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+        static const unsigned char zero[12] = { 0 };
+        if (!crioimg__http_inet6(h->ptr + 1, n - 2, b)) return 1;  /* unparseable literal: refuse */
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
+        if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
+            a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
+            if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
+            return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
+        }
+        return 0;
     }
-    return 0;
+    if (n > 0 && h->ptr[n - 1] == '.') n--;  /* "169.254.169.254." */
+    return crioimg__http_inet_aton(h->ptr, n, &a) && crioimg__http_v4_forbidden(a);
 }
 
 crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap)

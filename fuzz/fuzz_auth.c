@@ -42,6 +42,7 @@ static int fuzz_auth(const uint8_t *data, size_t size)
         if (crioimg_www_authenticate_parse(w, wl, b, 8, &nb, buf2, 2 * wl + 64) != CRIOIMG_OK || nb != na) abort();
         for (i = 0; i < na; i++) {
             if (strcmp(a[i].scheme, b[i].scheme) != 0 || a[i].nparams != b[i].nparams) abort();
+            if ((a[i].token68 == NULL) != (b[i].token68 == NULL) || (a[i].token68 && strcmp(a[i].token68, b[i].token68) != 0)) abort();
             for (k = 0; k < a[i].nparams; k++)
                 if (strcmp(a[i].names[k], b[i].names[k]) != 0 || strcmp(a[i].values[k], b[i].values[k]) != 0) abort();
         }

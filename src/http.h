@@ -36,7 +36,8 @@ CRIOIMG_API int crioimg_url_same_origin(const crioimg_url *a, const crioimg_url 
 #define CRIOIMG_HTTP_MAX_REDIRECTS 10
 
 /* May the client follow redirect number hop (1 for the first) from from to to? OK with *keep_auth set
-   when Authorization may go along (same origin); ERR_HTTP_REDIRECT with err saying why: more than
+   when Authorization may go along (same origin, and no userinfo in the target); ERR_HTTP_REDIRECT with
+   err saying why: more than
    CRIOIMG_HTTP_MAX_REDIRECTS, or https to http. */
 CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop,
                                                        int *keep_auth, char *err, size_t errcap);

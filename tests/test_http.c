@@ -56,6 +56,8 @@ static void test_url_resolve(void)
         { "g?y/../x", "http://a/b/c/g?y/../x" },
         /* absolute references stand alone; other schemes are refused */
         { "https://s3.example/blob?sig=1", "https://s3.example/blob?sig=1" },
+        /* from a review: dot segments of absolute and network-path references go too (5.2.2) */
+        { "//h2/a/../b", "http://h2/b" }, { "https://h3/./x/../y?a/../b", "https://h3/y?a/../b" },
     };
     size_t i, len;
     char out[256];
@@ -65,6 +67,11 @@ static void test_url_resolve(void)
         CHECK_STR(out, rows[i].want);
         CHECK(len == strlen(rows[i].want));
     }
+    tests_context = "resolve: an empty path keeps the base path as it is";
+    CHECK(crioimg_url_resolve("http://a/b/..", 13, "?x", 2, out, sizeof out, &len) == CRIOIMG_OK);
+    CHECK_STR(out, "http://a/b/..?x");
+    CHECK(crioimg_url_resolve("http://a/b/..?y", 15, "", 0, out, sizeof out, &len) == CRIOIMG_OK);
+    CHECK_STR(out, "http://a/b/..?y");
     tests_context = "resolve: refused and too small";
     CHECK(crioimg_url_resolve("http://a/b", 10, "ftp://x/y", 9, out, sizeof out, &len) == CRIOIMG_ERR_UNSUPPORTED);
     CHECK(crioimg_url_resolve("http://a/b", 10, "/long/path", 10, out, 8, &len) == CRIOIMG_ERR_BUFFER_TOO_SMALL);
@@ -80,6 +87,7 @@ static void test_redirects_and_realms(void)
         { "https://r.io/v2/a", "https://r.io:8443/x", 1, CRIOIMG_OK, 0 },         /* another port */
         { "http://r.io/v2/a", "https://r.io/x", 1, CRIOIMG_OK, 0 },               /* another scheme (an upgrade is fine) */
         { "https://r.io/v2/a", "http://r.io/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 }, /* never https to http */
+        { "https://r.io/v2/a", "https://u:p@r.io/x", 1, CRIOIMG_OK, 0 },        /* userinfo in the target: no Authorization */
         { "https://r.io/v2/a", "https://r.io/x", 10, CRIOIMG_OK, 1 },
         { "https://r.io/v2/a", "https://r.io/x", 11, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
     };
@@ -94,6 +102,19 @@ static void test_redirects_and_realms(void)
         { "https://[::]/token", 0, CRIOIMG_ERR_AUTH_REALM },
         { "https://[fe80::1]/token", 0, CRIOIMG_ERR_AUTH_REALM },
         { "https://[::1]:5001/token", 0, CRIOIMG_OK },
+        /* from a review: every spelling getaddrinfo accepts for those addresses */
+        { "https://0/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://0.0.0/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://000.000.000.000/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://2852039166/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://0xa9fea9fe/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://0xa9.0xfe.0xa9.0xfe/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://0251.0376.0251.0376/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://169.16689662/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://169.254.169.254./t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://[::ffff:169.254.169.254]/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://[::ffff:a9fe:a9fe]/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://[0:0:0:0:0:ffff:a9fe:a9fe]/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://[::ffff:0.0.0.0]/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://[::0.0.0.0]/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://[64:ff9b::a9fe:a9fe]/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://[FE80::1]/t", 0, CRIOIMG_ERR_AUTH_REALM }, { "https://[febf::1]/t", 0, CRIOIMG_ERR_AUTH_REALM },
+        { "https://[fe8::1]/t", 0, CRIOIMG_OK },            /* 0fe8::1 is not link-local */
+        { "https://[2001:db8::1]/t", 0, CRIOIMG_OK }, { "https://10.0.0.1/t", 0, CRIOIMG_OK }, { "https://1.2.3/t", 0, CRIOIMG_OK },
+        { "https://169.254.example/t", 0, CRIOIMG_OK },     /* a name: checked where it connects */
         { "file:///etc/passwd", 1, CRIOIMG_ERR_AUTH_REALM },
         { "token", 0, CRIOIMG_ERR_AUTH_REALM },
     };
