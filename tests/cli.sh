@@ -56,5 +56,30 @@ expect "digest: --algorithm sha512" 0 "$(sha512sum "$t/f1000" | sed 's/^/sha512:
 expect "digest: --algorithm=sha384" 0 "$(sha384sum "$t/f65" | sed 's/^/sha384:/')" -- "$bin" digest --algorithm=sha384 "$t/f65"
 expect "digest: unknown algorithm" 2 "" -- "$bin" digest --algorithm md5 "$t/f1"
 expect "digest: unknown option" 2 "" -- "$bin" digest --bogus
+# ---- resolve: the seed's ResolveNames with --registry; registry: the insecure decision ----
+R3=(--registry testregistry.com --registry registry.access.redhat.com --registry docker.io)
+D=sha256:dc5f67a48da730d67bf4bfb8824ea8a51be26711de090d6d5a1ffff2723168a3
+expect "resolve: search order, tag kept" 0 $'testregistry.com/openshift3/ose-deployer:sometag\nregistry.access.redhat.com/openshift3/ose-deployer:sometag\ndocker.io/openshift3/ose-deployer:sometag' -- "$bin" resolve "${R3[@]}" openshift3/ose-deployer:sometag
+expect "resolve: digest kept" 0 "testregistry.com/openshift3/ose-deployer@$D"$'\n'"registry.access.redhat.com/openshift3/ose-deployer@$D"$'\n'"docker.io/openshift3/ose-deployer@$D" -- "$bin" resolve "${R3[@]}" "openshift3/ose-deployer@$D"
+expect "resolve: library/ for docker.io only" 0 $'testregistry.com/nginx:latest\nregistry.access.redhat.com/nginx:latest\ndocker.io/library/nginx:latest' -- "$bin" resolve "${R3[@]}" nginx:latest
+expect "resolve: qualified as given" 0 "mypersonalregistry.com/nginx:latest" -- "$bin" resolve "${R3[@]}" mypersonalregistry.com/nginx:latest
+expect "resolve: duplicates dropped" 0 $'a.io/x\ndocker.io/library/x' -- "$bin" resolve --registry a.io --registry docker.io --registry=a.io x
+expect "resolve: no registries" 1 "crioimg resolve: no registries configured while trying to pull an unqualified image" -- bash -c "'$bin' resolve openshift3/ose-deployer:latest 2>&1"
+expect "resolve: image ID" 1 "crioimg resolve: cannot parse an image ID" -- bash -c "'$bin' resolve 6ad733544a6317992a6fac4eb19fe1df577d4dec7529efec28a5bd0edad0fd30 2>&1"
+expect "resolve: bad name" 1 "crioimg resolve: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' resolve --registry a.io Nginx 2>&1"
+expect "resolve: --json" 0 '{"name":"docker.io/library/nginx","rule":"search","origin":"docker.io"}' -- "$bin" resolve --json --registry docker.io nginx
+expect "resolve: bad --registry" 2 "" -- "$bin" resolve --registry a/b x
+expect "resolve: no NAME" 2 "" -- "$bin" resolve --registry a.io
+expect "registry: secure IP" 0 "secure" -- "$bin" registry 192.0.2.1
+expect "registry: loopback" 0 "insecure" -- "$bin" registry 127.0.0.1:5000
+expect "registry: ::1" 0 "insecure" -- "$bin" registry '[::1]:5000'
+expect "registry: CIDR" 0 "insecure" -- "$bin" registry --insecure-registry 192.0.2.0/24 192.0.2.77:5000
+expect "registry: IPv6 CIDR" 0 "insecure" -- "$bin" registry --insecure-registry 2001:db8::/32 '[2001:db8::1]'
+expect "registry: host entry (no look-up)" 0 '{"host":"reg.invalid:5000","insecure":true,"rule":"host","detail":"reg.invalid:5000"}' -- "$bin" registry --json --insecure-registry reg.invalid:5000 reg.invalid:5000
+expect "registry: --json no match" 0 '{"host":"192.0.2.1","insecure":false,"rule":"no-match","detail":"192.0.2.1"}' -- "$bin" registry --json --insecure-registry 10.0.0.0/8 192.0.2.1
+expect "registry: --json loopback" 0 '{"host":"127.0.0.2","insecure":true,"rule":"loopback","detail":"127.0.0.2"}' -- "$bin" registry --json 127.0.0.2
+expect "registry: malformed CIDR" 2 "crioimg registry: invalid CIDR address: 10.0.0.0/33" -- bash -c "'$bin' registry --insecure-registry 10.0.0.0/33 x.io 2>&1"
+expect "registry: bad host" 1 "" -- "$bin" registry 'a/b'
+expect "registry: unknown option" 2 "" -- "$bin" registry --nope x.io
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
