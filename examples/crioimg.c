@@ -318,6 +318,23 @@ static int cmd_digest(int argc, char **argv)
 
 typedef struct reg_opts { crioimg_registries *reg; int json; const char *conf; int nsearch; } reg_opts;
 
+/* registries.conf as skopeo reads it: --registries-conf, else $CONTAINERS_REGISTRIES_CONF, else the default
+   files; with the drop-in directories. 1 on success. */
+static int reg_conf(const char *cmd, reg_opts *o)
+{
+    crioimg_conf_paths p;
+    crioimg_result r;
+    memset(&p, 0, sizeof p);
+    p.path = o->conf ? o->conf : getenv("CONTAINERS_REGISTRIES_CONF");
+    if (p.path && p.path[0] == '\0') p.path = NULL;
+    r = crioimg_registries_load_conf(o->reg, &p);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_registries_error(o->reg)[0] ? crioimg_registries_error(o->reg) : crioimg_result_str(r));
+        return 0;
+    }
+    return 1;
+}
+
 /* Reads the registry options and the other flags of resolve/registry from argv; returns the index of the
    first operand, or -1 after printing a message (exit status 2). */
 static int reg_args(const char *cmd, int argc, char **argv, reg_opts *o)
@@ -329,9 +346,9 @@ static int reg_args(const char *cmd, int argc, char **argv, reg_opts *o)
         const char *a = argv[i], *v = NULL;
         size_t kl = strcspn(a, "=");
         int known = 1;
-        if (strcmp(a, "--") == 0) return i + 1;
+        if (strcmp(a, "--") == 0) return reg_conf(cmd, o) ? i + 1 : -1;
         if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
-        if (a[0] != '-' || a[1] != '-') return i;
+        if (a[0] != '-' || a[1] != '-') return reg_conf(cmd, o) ? i : -1;
         if (!((kl == 10 && strncmp(a, "--registry", kl) == 0) || (kl == 19 && strncmp(a, "--insecure-registry", kl) == 0) ||
               (kl == 17 && strncmp(a, "--registries-conf", kl) == 0))) known = 0;
         if (!known) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
@@ -349,7 +366,7 @@ static int reg_args(const char *cmd, int argc, char **argv, reg_opts *o)
         }
         if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_registries_error(o->reg)); return -1; }
     }
-    return i;
+    return reg_conf(cmd, o) ? i : -1;
 }
 
 /* ---- crioimg resolve ---- */
@@ -377,7 +394,7 @@ static int cmd_resolve(int argc, char **argv)
     for (k = 0; k < c.n; k++) {
         if (!o.json) { printf("%s\n", c.items[k].name); continue; }
         {
-            static const char *const rules[] = { "", "qualified", "image-id", "search" };
+            static const char *const rules[] = { "", "qualified", "image-id", "search", "alias", "unqualified-search", "mirror", "primary" };
             buf b = {NULL, 0, 0};
             buf_str(&b, "{\"name\":");
             buf_json(&b, c.items[k].name, strlen(c.items[k].name));

@@ -81,13 +81,19 @@ CRIOIMG_API int crioimg_ip_parse(const char *s, size_t n, unsigned char out[16])
 typedef enum crioimg_candidate_rule {
     CRIOIMG_CANDIDATE_QUALIFIED = 1,  /* the name was qualified: returned as given */
     CRIOIMG_CANDIDATE_IMAGE_ID,       /* a truncated ID the attached store expanded */
-    CRIOIMG_CANDIDATE_SEARCH          /* a registry of the search list */
+    CRIOIMG_CANDIDATE_SEARCH,         /* a registry of the search list given with add_search */
+    CRIOIMG_CANDIDATE_ALIAS,          /* a short-name alias of registries.conf */
+    CRIOIMG_CANDIDATE_UNQUALIFIED,    /* unqualified-search-registries of registries.conf */
+    CRIOIMG_CANDIDATE_MIRROR,         /* pull sources: a mirror */
+    CRIOIMG_CANDIDATE_PRIMARY         /* pull sources: the registry itself */
 } crioimg_candidate_rule;
 
 typedef struct crioimg_candidate {
     char *name;                  /* NUL-terminated; owned by the list */
     crioimg_candidate_rule rule;
-    const char *origin;          /* SEARCH: the registry; else "" (borrowed from the list) */
+    const char *origin;          /* SEARCH, UNQUALIFIED: the registry; ALIAS: the file that set it;
+                                    MIRROR, PRIMARY: the endpoint's location; else "" (owned by the list) */
+    int insecure;                /* MIRROR, PRIMARY: the endpoint is insecure in registries.conf */
 } crioimg_candidate;
 
 typedef struct crioimg_candidates {
@@ -96,13 +102,63 @@ typedef struct crioimg_candidates {
     crioimg_allocator alloc;     /* how items was allocated */
 } crioimg_candidates;
 
-/* The seed's ResolveNames. On success out holds the candidates in pull order (free with
+/* With a search list (add_search), or with no registries.conf loaded: the seed's ResolveNames. With
+   registries.conf loaded and no search list: containers/image's shortnames.Resolve (see load_conf):
+   a qualified name as itself with ":latest" added when it has neither tag nor digest; a short name's
+   alias; else one candidate per unqualified-search registry; in enforcing mode more than one candidate
+   is ERR_SHORT_NAME ("short-name resolution enforced but cannot prompt without a TTY": a library cannot
+   prompt). The seed's ResolveNames: on success out holds the candidates in pull order (free with
    crioimg_candidates_free; it is zeroed first, so freeing after a failure is safe too). Errors:
    ERR_REGISTRY_IMAGE_ID ("cannot parse an image ID") for a 64-hex name, ERR_REGISTRY_NO_SEARCH ("no
    registries configured while trying to pull an unqualified image"), or the reference error
    (crioimg_registries_error gives Go's text). */
 CRIOIMG_API crioimg_result crioimg_registries_resolve(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
 CRIOIMG_API void crioimg_candidates_free(crioimg_candidates *c);
+
+/* ---- registries.conf ---- */
+
+typedef enum crioimg_short_name_mode {
+    CRIOIMG_SHORT_NAME_UNSET = 0,      /* not set by any file: containers/image's default, permissive */
+    CRIOIMG_SHORT_NAME_ENFORCING,
+    CRIOIMG_SHORT_NAME_PERMISSIVE,
+    CRIOIMG_SHORT_NAME_DISABLED
+} crioimg_short_name_mode;
+
+/* Where registries.conf is read from; NULL fields mean containers/image's defaults:
+   - path: the main file. Default: $HOME/.config/containers/registries.conf when it exists (then only the
+     per-user drop-in directory is read), else /etc/containers/registries.conf (a missing default file is
+     an empty configuration; a missing explicit one is an error). skopeo's --registries-conf and
+     CONTAINERS_REGISTRIES_CONF set this.
+   - dir: one drop-in directory read instead of the default ones (/etc/containers/registries.conf.d, then
+     $HOME/.config/containers/registries.conf.d). "*.conf" files, in name order, each in the v2 format.
+   - home: instead of $HOME. */
+typedef struct crioimg_conf_paths {
+    const char *path, *dir, *home;
+} crioimg_conf_paths;
+
+/* Reads registries.conf and its drop-ins as containers/image does (v1 files converted; drop-ins
+   override registries by prefix, the search list, the short-name mode and single aliases). Replaces any
+   configuration loaded before. Errors: ERR_REGISTRIES_CONF with crioimg_registries_error() naming the
+   file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""); ERR_IO when a
+   file cannot be read; ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
+   Unknown keys and tables are ignored, as containers/image ignores them; crioimg_registries_warning()
+   names the last one. Without a search list from crioimg_registries_add_search, resolution then
+   follows the loaded configuration (aliases, unqualified-search-registries, short-name mode). */
+CRIOIMG_API crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg_conf_paths *paths);
+/* The same for one file's text (name is used in messages); dropin 1 makes it a drop-in applied over what
+   is loaded (which must then be v2). */
+CRIOIMG_API crioimg_result crioimg_registries_load_conf_text(crioimg_registries *r, const char *text, size_t n, const char *name, int dropin);
+/* The last warning ("" when none): an ignored key or table, with file and line. */
+CRIOIMG_API const char *crioimg_registries_warning(const crioimg_registries *r);
+/* The short-name mode in effect (UNSET resolves as PERMISSIVE). */
+CRIOIMG_API crioimg_short_name_mode crioimg_registries_short_name_mode(const crioimg_registries *r);
+
+/* The pull sources of a qualified name (crioimg_ref_parse_normalized; a short name is an error
+   ERR_SHORT_NAME): the mirrors of its [[registry]] in order (honouring mirror-by-digest-only and
+   pull-from-mirror), then the primary location, each with the reference rewritten from the prefix to the
+   endpoint's location; rule MIRROR or PRIMARY, origin the endpoint's location, insecure its setting.
+   With no matching [[registry]], the name itself (PRIMARY). ERR_REGISTRY_BLOCKED for a blocked one. */
+CRIOIMG_API crioimg_result crioimg_registries_pull_sources(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
 
 /* ---- insecure registries ---- */
 
@@ -113,7 +169,8 @@ typedef enum crioimg_insecure_rule {
     CRIOIMG_INSECURE_RULE_CIDR,          /* insecure: the IP literal lies in an insecure CIDR */
     CRIOIMG_INSECURE_RULE_CIDR_RESOLVED, /* insecure: an address of the name lies in an insecure CIDR */
     CRIOIMG_INSECURE_RULE_LOOKUP_FAILED, /* secure: the name could not be looked up */
-    CRIOIMG_INSECURE_RULE_NO_MATCH       /* secure: looked up (or a literal); no address in any CIDR */
+    CRIOIMG_INSECURE_RULE_NO_MATCH,      /* secure: looked up (or a literal); no address in any CIDR */
+    CRIOIMG_INSECURE_RULE_CONF           /* insecure: registries.conf says insecure = true */
 } crioimg_insecure_rule;
 
 typedef struct crioimg_insecure_decision {
@@ -126,5 +183,5 @@ typedef struct crioimg_insecure_decision {
 /* Decides host ("name", "name:port", "1.2.3.4:5000", "[::1]:5000"). ERR_REGISTRY_INVALID for anything
    else. The resolver is asked at most once per host name for the life of r. */
 CRIOIMG_API crioimg_result crioimg_registries_check_host(crioimg_registries *r, const char *host, size_t n, crioimg_insecure_decision *out);
-/* "none", "host", "loopback", "cidr", "cidr-resolved", "lookup-failed", "no-match". */
+/* "none", "host", "loopback", "cidr", "cidr-resolved", "lookup-failed", "no-match", "registries-conf". */
 CRIOIMG_API const char *crioimg_insecure_rule_name(crioimg_insecure_rule rule);

@@ -57,6 +57,7 @@ expect "digest: --algorithm=sha384" 0 "$(sha384sum "$t/f65" | sed 's/^/sha384:/'
 expect "digest: unknown algorithm" 2 "" -- "$bin" digest --algorithm md5 "$t/f1"
 expect "digest: unknown option" 2 "" -- "$bin" digest --bogus
 # ---- resolve: the seed's ResolveNames with --registry; registry: the insecure decision ----
+export HOME="$t"; unset CONTAINERS_REGISTRIES_CONF   # no per-user registries.conf from the real home
 R3=(--registry testregistry.com --registry registry.access.redhat.com --registry docker.io)
 D=sha256:dc5f67a48da730d67bf4bfb8824ea8a51be26711de090d6d5a1ffff2723168a3
 expect "resolve: search order, tag kept" 0 $'testregistry.com/openshift3/ose-deployer:sometag\nregistry.access.redhat.com/openshift3/ose-deployer:sometag\ndocker.io/openshift3/ose-deployer:sometag' -- "$bin" resolve "${R3[@]}" openshift3/ose-deployer:sometag
@@ -64,7 +65,8 @@ expect "resolve: digest kept" 0 "testregistry.com/openshift3/ose-deployer@$D"$'\
 expect "resolve: library/ for docker.io only" 0 $'testregistry.com/nginx:latest\nregistry.access.redhat.com/nginx:latest\ndocker.io/library/nginx:latest' -- "$bin" resolve "${R3[@]}" nginx:latest
 expect "resolve: qualified as given" 0 "mypersonalregistry.com/nginx:latest" -- "$bin" resolve "${R3[@]}" mypersonalregistry.com/nginx:latest
 expect "resolve: duplicates dropped" 0 $'a.io/x\ndocker.io/library/x' -- "$bin" resolve --registry a.io --registry docker.io --registry=a.io x
-expect "resolve: no registries" 1 "crioimg resolve: no registries configured while trying to pull an unqualified image" -- bash -c "'$bin' resolve openshift3/ose-deployer:latest 2>&1"
+: > "$t/empty.conf"
+expect "resolve: no registries" 1 "crioimg resolve: short-name \"openshift3/ose-deployer:latest\" did not resolve to an alias and no unqualified-search registries are defined in \"$t/empty.conf\"" -- bash -c "'$bin' resolve --registries-conf '$t/empty.conf' openshift3/ose-deployer:latest 2>&1"
 expect "resolve: image ID" 1 "crioimg resolve: cannot parse an image ID" -- bash -c "'$bin' resolve 6ad733544a6317992a6fac4eb19fe1df577d4dec7529efec28a5bd0edad0fd30 2>&1"
 expect "resolve: bad name" 1 "crioimg resolve: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' resolve --registry a.io Nginx 2>&1"
 expect "resolve: --json" 0 '{"name":"docker.io/library/nginx","rule":"search","origin":"docker.io"}' -- "$bin" resolve --json --registry docker.io nginx
