@@ -7003,6 +7003,9 @@ CRIOIMG__LIB crioimg_result crioimg__rewrite(crioimg_registries *r, crioimg_cand
     size_t ll = strlen(ep->location);
     if (pl < 0) return crioimg__reg_fail_q(r, CRIOIMG_ERR_REGISTRIES_CONF, "invalid prefix '", NULL, 0, g->prefix, NULL, "' for reference");
     if (ll == 0) {
+        if (strncmp(g->prefix, "*.", 2) != 0)
+            return crioimg__reg_fail_q(r, CRIOIMG_ERR_REGISTRIES_CONF, "invalid prefix '", NULL, 0, g->prefix, NULL,
+                                       "' for empty location, should be in the format: *.example.com");
         res = crioimg__cand_add(out, rule, rs, rl, NULL, 0, "", 0);
     } else {
         if (ll + (rl - (size_t)pl) >= sizeof buf) return crioimg__reg_fail_q(r, CRIOIMG_ERR_REF_NAME_TOO_LONG, "rewriting reference: repository name must not be more than 255 characters", NULL, 0, NULL, NULL, NULL);

@@ -26,6 +26,7 @@ static void t_free(void *p) { free(p); }
 #include "test_json.c"
 #include "test_manifest.c"
 #include "test_registries.c"
+#include "test_registries_conf.c"
 
 int main(void)
 {
@@ -36,5 +37,6 @@ int main(void)
     test_json();
     test_manifest();
     test_registries();
+    test_registries_conf();
     return tests_done();
 }
