@@ -9,6 +9,7 @@
 #include "fuzz_json.c"
 #include "fuzz_manifest.c"
 #include "fuzz_cidr.c"
+#include "fuzz_regconf.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "json", fuzz_json },
     { "manifest", fuzz_manifest },
     { "cidr", fuzz_cidr },
+    { "regconf", fuzz_regconf },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

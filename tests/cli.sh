@@ -83,5 +83,27 @@ expect "registry: --json loopback" 0 '{"host":"127.0.0.2","insecure":true,"rule"
 expect "registry: malformed CIDR" 2 "crioimg registry: invalid CIDR address: 10.0.0.0/33" -- bash -c "'$bin' registry --insecure-registry 10.0.0.0/33 x.io 2>&1"
 expect "registry: bad host" 1 "" -- "$bin" registry 'a/b'
 expect "registry: unknown option" 2 "" -- "$bin" registry --nope x.io
+# ---- registries.conf: --registries-conf, CONTAINERS_REGISTRIES_CONF ----
+cat > "$t/reg.conf" <<'CONF'
+unqualified-search-registries = ["quay.io", "docker.io"]
+short-name-mode = "permissive"
+[aliases]
+"myalias" = "quay.io/team/thing"
+[[registry]]
+location = "conf-insecure.invalid"
+insecure = true
+CONF
+printf 'unqualified-search-registries = ["quay.io", "docker.io"]\nshort-name-mode = "enforcing"\n' > "$t/enforcing.conf"
+printf '[[registry]]\nlocation = "a.com"\nbogus = \n' > "$t/bad.conf"
+expect "conf: search registries, :latest added" 0 $'quay.io/myimage:latest\ndocker.io/library/myimage:latest' -- "$bin" resolve --registries-conf "$t/reg.conf" myimage
+expect "conf: alias, tag kept" 0 "quay.io/team/thing:2" -- "$bin" resolve --registries-conf "$t/reg.conf" myalias:2
+expect "conf: alias --json" 0 "{\"name\":\"quay.io/team/thing:latest\",\"rule\":\"alias\",\"origin\":\"$t/reg.conf\"}" -- "$bin" resolve --json --registries-conf "$t/reg.conf" myalias
+expect "conf: qualified gets :latest" 0 "example.com/a/b:latest" -- "$bin" resolve --registries-conf "$t/reg.conf" example.com/a/b
+expect "conf: --registry wins (seed rules)" 0 "r.io/myimage" -- "$bin" resolve --registries-conf "$t/reg.conf" --registry r.io myimage
+expect "conf: CONTAINERS_REGISTRIES_CONF" 0 "quay.io/team/thing:latest" -- env CONTAINERS_REGISTRIES_CONF="$t/reg.conf" "$bin" resolve myalias
+expect "conf: enforcing and ambiguous" 1 "crioimg resolve: short-name resolution enforced but cannot prompt without a TTY" -- bash -c "'$bin' resolve --registries-conf '$t/enforcing.conf' myimage 2>&1"
+expect "conf: error names file and line" 2 "crioimg resolve: $t/bad.conf:3: expected a value" -- bash -c "'$bin' resolve --registries-conf '$t/bad.conf' x 2>&1"
+expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": cannot read the file" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
+expect "conf: insecure = true" 0 '{"host":"conf-insecure.invalid","insecure":true,"rule":"registries-conf","detail":"conf-insecure.invalid"}' -- "$bin" registry --json --registries-conf "$t/reg.conf" conf-insecure.invalid
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
