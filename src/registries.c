@@ -184,6 +184,7 @@ crioimg_result crioimg_cidr_parse(const char *s, size_t n, unsigned char first[1
     }
     if (d == 0 || plen > bits) return CRIOIMG_ERR_REGISTRY_CIDR;
     if (v4) plen += 96;  /* an IPv4 network as the IPv4-mapped block */
+    else if (plen >= 96 && crioimg__ip_is_v4(a)) v4 = 1;  /* Go reads ::ffff:10.0.0.0/104 as 10.0.0.0/8 */
     for (i = 0; i < 16; i++) {
         unsigned keep = plen >= (i + 1) * 8 ? 8u : plen > i * 8 ? (unsigned)(plen - i * 8) : 0u;
         unsigned char mask = (unsigned char)(keep ? (0xffu << (8 - keep)) & 0xffu : 0u);
@@ -744,6 +745,10 @@ crioimg_result crioimg_registries_check_host(crioimg_registries *r, const char *
    keys are refused with a message: registries.conf never needs them, and refusing beats guessing. ---- */
 
 #define CRIOIMG__TOML_MAX (1u << 20)   /* a registries.conf larger than 1 MiB is refused */
+/* Counts that bound the quadratic checks (duplicate keys, conflicting registries) to well under a second
+   for any file; real configurations have tens of entries, Debian's alias list about a hundred. */
+#define CRIOIMG__TOML_MAX_ITEMS 4096    /* strings in one array; [[registry]] tables in one file */
+#define CRIOIMG__TOML_MAX_KEYS 8192     /* keys in one table */
 
 typedef struct crioimg__toml {
     const char *s;
@@ -921,6 +926,7 @@ CRIOIMG__LIB crioimg_result crioimg__toml_value(crioimg__toml *t, crioimg__tv *v
             if (t->s[t->pos] == ']') { t->pos++; break; }
             if (t->s[t->pos] != '"' && t->s[t->pos] != '\'')
                 return crioimg__toml_fail(t, t->line, "only arrays of strings are supported", NULL, 0);
+            if (v->nitems >= CRIOIMG__TOML_MAX_ITEMS) return crioimg__toml_fail(t, t->line, "array too long (over 4096 strings)", NULL, 0);
             if ((r = crioimg__toml_string(t, &item, NULL)) != CRIOIMG_OK) return r;
             if ((v->nitems & (v->nitems - 1)) == 0) {
                 size_t nc = v->nitems ? v->nitems * 2 : 4;
@@ -1100,11 +1106,13 @@ CRIOIMG__LIB crioimg_result crioimg__conf_read(crioimg_registries *r, crioimg__t
             crioimg__strlist_free(a, seen, nseen); seen = NULL; nseen = 0;
             if (o.len >= sizeof path - 1) { res = crioimg__toml_fail(t, line, "table name too long", NULL, 0); break; }
             if (!arr) {
+                if (ntables >= CRIOIMG__TOML_MAX_KEYS) { res = crioimg__toml_fail(t, line, "too many tables (over 8192)", NULL, 0); break; }
                 if (crioimg__reg_list_has(tables, ntables, path, o.len)) { res = crioimg__toml_fail(t, line, "table defined twice:", path, o.len); break; }
                 if ((res = crioimg__reg_list_add(a, &tables, &ntables, path, o.len)) != CRIOIMG_OK) break;
             }
             if (arr && strcmp(path, "registry") == 0) {
                 crioimg__regent *g;
+                if (c->nregs >= CRIOIMG__TOML_MAX_ITEMS) { res = crioimg__toml_fail(t, line, "too many [[registry]] tables (over 4096)", NULL, 0); break; }
                 if (!crioimg__reg_grow(a, (void **)&c->regs, c->nregs, &c->capr, sizeof *c->regs)) { res = CRIOIMG_ERR_NOMEM; break; }
                 g = &c->regs[c->nregs++];
                 memset(g, 0, sizeof *g);
@@ -1117,6 +1125,7 @@ CRIOIMG__LIB crioimg_result crioimg__conf_read(crioimg_registries *r, crioimg__t
                 if (c->nregs == 0) { res = crioimg__toml_fail(t, line, "[[registry.mirror]] before any [[registry]]", NULL, 0); break; }
                 g = &c->regs[c->nregs - 1];
                 if (!crioimg__reg_grow(a, (void **)&g->mirrors, g->nmirrors, &g->capm, sizeof *g->mirrors)) { res = CRIOIMG_ERR_NOMEM; break; }
+                if (g->nmirrors >= CRIOIMG__TOML_MAX_ITEMS) { res = crioimg__toml_fail(t, line, "too many [[registry.mirror]] tables (over 4096)", NULL, 0); break; }
                 memset(&g->mirrors[g->nmirrors++], 0, sizeof *g->mirrors);
                 ctx = CRIOIMG__CTX_MIRROR;
             } else if (!arr && strcmp(path, "aliases") == 0) ctx = CRIOIMG__CTX_ALIASES;
@@ -1143,6 +1152,7 @@ CRIOIMG__LIB crioimg_result crioimg__conf_read(crioimg_registries *r, crioimg__t
         crioimg__toml_ws(t);
         if ((res = crioimg__toml_value(t, &v)) != CRIOIMG_OK) { crioimg_free(a, key); crioimg__tv_free(a, &v); break; }
         if (!crioimg__toml_eol(t)) { res = crioimg__toml_fail(t, t->line, "expected a newline after the value of", key, strlen(key)); }
+        else if (nseen >= CRIOIMG__TOML_MAX_KEYS) { res = crioimg__toml_fail(t, line, "too many keys in one table (over 8192)", NULL, 0); }
         else if (crioimg__reg_list_has(seen, nseen, key, strlen(key))) { res = crioimg__toml_fail(t, line, "key defined twice:", key, strlen(key)); }
         else if ((res = crioimg__reg_list_add(a, &seen, &nseen, key, strlen(key))) == CRIOIMG_OK) {
             crioimg__regent *g = c->nregs ? &c->regs[c->nregs - 1] : NULL;

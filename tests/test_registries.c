@@ -168,6 +168,12 @@ static void test_ip_cidr(void)
         { "fd00::/8", CRIOIMG_OK, "fd00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
         { "::/0", CRIOIMG_OK, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
         { "2001:db8::/127", CRIOIMG_OK, "2001:db8::", "2001:db8::1", 0 },
+        { "10.1.2.3/08", CRIOIMG_OK, "10.0.0.0", "10.255.255.255", 1 },   /* Go: leading zeros in the length are fine */
+        { "::ffff:10.0.0.0/104", CRIOIMG_OK, "10.0.0.0", "10.255.255.255", 1 },  /* Go: an IPv4 network */
+        { "1:2:3:4:5:6:1.2.3.4/128", CRIOIMG_OK, "1:2:3:4:5:6:102:304", "1:2:3:4:5:6:102:304", 0 },
+        { "01.0.0.0/8", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 }, { "12345::/16", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 },
+        { "10.0.0.0/+8", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 }, { "0x1.0.0.0/8", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 },
+        { "1.2.3.4/ 8", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 }, { "fe80::1%eth0/64", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 },
         { "10.0.0.0/33", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 },
         { "::/129", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 },
         { "10.0.0/8", CRIOIMG_ERR_REGISTRY_CIDR, "", "", 0 },
@@ -205,7 +211,7 @@ static void test_ip_cidr(void)
 
 static void test_insecure(void)
 {
-    static const char *const insecure[] = { "10.0.0.0/8", "10.0.0.0/16", "192.168.0.0/24", "192.168.1.0/24", "fd00::/16",
+    static const char *const insecure[] = { "10.0.0.0/8", "10.0.0.0/16", "192.168.0.0/24", "192.168.1.0/24", "fd00::/16", "::ffff:172.16.0.0/108",
                                             "myreg.example:5000", "plain.example", NULL };
     static const struct { const char *host; int insecure; const char *rule, *detail; unsigned calls; } cases[] = {
         { "myreg.example:5000", 1, "host", "myreg.example:5000", 0 },     /* an exact entry: no look-up */
@@ -218,7 +224,9 @@ static void test_insecure(void)
         { "192.168.2.1", 0, "no-match", "192.168.2.1", 0 },
         { "[fd00::5]:5000", 1, "cidr", "fd00::5", 0 },
         { "[fd01::5]", 0, "no-match", "fd01::5", 0 },
-        { "[::ffff:a00:1]", 1, "cidr", "10.0.0.1", 0 },       /* IPv4-mapped matches an IPv4 CIDR */
+        { "[::ffff:a00:1]", 1, "cidr", "10.0.0.1", 0 },
+        { "172.16.9.9", 1, "cidr", "172.16.9.9", 0 },         /* ::ffff:172.16.0.0/108 is 172.16.0.0/12, as Go reads it */
+        { "172.32.0.1", 0, "no-match", "172.32.0.1", 0 },       /* IPv4-mapped matches an IPv4 CIDR */
         { "intranet.example", 1, "cidr-resolved", "10.1.2.3", 1 },
         { "intranet.example:5000", 1, "cidr-resolved", "10.1.2.3", 1 },  /* cached: one look-up per name */
         { "public.example", 0, "no-match", "", 2 },

@@ -500,6 +500,23 @@ static void test_conf_toml(void)
         CHECK_STR(crioimg_registries_warning(r), "w.conf:4: unknown key ignored: \"fancy\"");
         crioimg_registries_free(r);
     }
+    {
+        /* the counts that bound the quadratic checks */
+        static char big[4200 * 40];
+        crioimg_registries *r;
+        crioimg_registries_options o;
+        size_t len = 0, k;
+        memset(&o, 0, sizeof o);
+        o.no_resolver = 1;
+        for (k = 0; k < 4097; k++) len += (size_t)snprintf(big + len, sizeof big - len, "[[registry]]\nlocation = \"r%lu.com\"\n", (unsigned long)k);
+        CHECK(crioimg_registries_new(&r, &o) == CRIOIMG_OK);
+        tests_context = "4097 registries";
+        CHECK(crioimg_registries_load_conf_text(r, big, len, "big.conf", 0) == CRIOIMG_ERR_REGISTRIES_CONF);
+        CHECK_STR(crioimg_registries_error(r), "big.conf:8193: too many [[registry]] tables (over 4096)");
+        len -= strlen("[[registry]]\nlocation = \"r4096.com\"\n");
+        CHECK(crioimg_registries_load_conf_text(r, big, len, "big.conf", 0) == CRIOIMG_OK && r->conf->nregs == 4096);
+        crioimg_registries_free(r);
+    }
 }
 
 /* registries.conf's insecure = true in the host decision, and the resolver not asked then */
