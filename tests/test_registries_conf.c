@@ -541,6 +541,24 @@ static void test_conf_insecure(void)
     CHECK(crioimg_registries_check_host(r, "mirror.example:5000", 19, &dec) == CRIOIMG_OK && dec.insecure);
     CHECK(crioimg_registries_check_host(r, "primary.example", 15, &dec) == CRIOIMG_OK && !dec.insecure);
     CHECK(d.calls == 2);   /* only evillab.example and primary.example were looked up */
+    {
+        /* a pull served by a mirror: pull sources ask nothing; only the host contacted is decided */
+        crioimg_candidates c;
+        unsigned before = d.calls;
+        CHECK(crioimg_registries_pull_sources(r, "primary2.example/x:1", 20, &c) == CRIOIMG_OK);
+        CHECK(d.calls == before);
+        crioimg_candidates_free(&c);
+        CHECK(crioimg_registries_load_conf_text(r, "[[registry]]\nlocation = \"p.example\"\n[[registry.mirror]]\nlocation = \"intranet.example\"\n", 86, "m.conf", 0) == CRIOIMG_OK);
+        CHECK(crioimg_registries_add_insecure(r, "10.0.0.0/8", 10) == CRIOIMG_OK);
+        CHECK(crioimg_registries_pull_sources(r, "p.example/x:1", 13, &c) == CRIOIMG_OK && c.n == 2);
+        if (c.n == 2) {
+            CHECK_STR(c.items[0].origin, "intranet.example");
+            CHECK(crioimg_registries_check_host(r, c.items[0].origin, strlen(c.items[0].origin), &dec) == CRIOIMG_OK && dec.insecure &&
+                  dec.rule == CRIOIMG_INSECURE_RULE_CIDR_RESOLVED);
+            CHECK(d.calls == before + 1 && strcmp(d.last, "intranet.example") == 0);   /* never p.example */
+        }
+        crioimg_candidates_free(&c);
+    }
     crioimg_registries_free(r);
 }
 
