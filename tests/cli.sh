@@ -105,5 +105,16 @@ expect "conf: enforcing and ambiguous" 1 "crioimg resolve: short-name resolution
 expect "conf: error names file and line" 2 "crioimg resolve: $t/bad.conf:3: expected a value" -- bash -c "'$bin' resolve --registries-conf '$t/bad.conf' x 2>&1"
 expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": cannot read the file" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
 expect "conf: insecure = true" 0 '{"host":"conf-insecure.invalid","insecure":true,"rule":"registries-conf","detail":"conf-insecure.invalid"}' -- "$bin" registry --json --registries-conf "$t/reg.conf" conf-insecure.invalid
+# the per-user file replaces /etc/containers/registries.conf; then only the per-user drop-ins apply, in name order
+mkdir -p "$t/.config/containers/registries.conf.d"
+printf 'unqualified-search-registries = ["user.example"]\n[aliases]\n"u1" = "user.example/one"\n' > "$t/.config/containers/registries.conf"
+printf '[aliases]\n"u1" = "dropin-a.example/one"\n' > "$t/.config/containers/registries.conf.d/10-a.conf"
+printf '[aliases]\n"u1" = "dropin-b.example/one"\n' > "$t/.config/containers/registries.conf.d/20-b.conf"
+printf '[aliases]\n"u1" = "ignored.example/one"\n' > "$t/.config/containers/registries.conf.d/30-c.conf.disabled"
+expect "conf: per-user file, drop-ins in name order" 0 "dropin-b.example/one:latest" -- "$bin" resolve u1
+expect "conf: per-user search list" 0 "user.example/other:latest" -- "$bin" resolve other
+printf '[registries.search]\nregistries = ["v1.example"]\n' > "$t/.config/containers/registries.conf.d/40-v1.conf"
+expect "conf: a v1 drop-in is refused" 2 "crioimg resolve: $t/.config/containers/registries.conf.d/40-v1.conf:1: registry must be in v2 format but is in v1" -- bash -c "'$bin' resolve other 2>&1"
+rm -rf "$t/.config"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
