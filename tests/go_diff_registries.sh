@@ -69,5 +69,33 @@ for conf in "$root"/tests/data/registries/*.conf; do
   fi
   fail=$((fail + bad)); pass=$((pass + n - (bad > n ? n : bad)))
 done
+# IP literals and CIDRs: crioimg_ip_parse / crioimg_cidr_parse against net.ParseIP / net.ParseCIDR, on the
+# one-line fuzz corpus files, edge cases and 20,000 random strings over the address alphabet
+if GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$out/gocache" go build -o "$out/cidr" "$root/tests/go/cidr.go" &&
+   ${CC:-cc} -std=c99 -O1 -o "$out/cidr_c" "$root/tests/go/cidr_c.c"; then
+  {
+    for f in "$root"/fuzz/corpus/cidr/*; do [ "$(wc -l < "$f")" = 0 ] && { cat "$f"; echo; }; done
+    printf '%s\n' 10.0.0.0/8 ::ffff:10.0.0.0/104 ::ffff:10.0.0.0/80 ::ffff:1.2.3.4 1.2.3.4 :: ::/0 0.0.0.0/0 \
+      1:2:3:4:5:6:7:8 1:: ::1:2:3:4:5:6:7 1:0:0:1:0:0:0:1 0:0:1:0:0:1:0:0 10.1.2.3/08 255.255.255.255/32
+    awk 'BEGIN { srand(7); a = "0123456789abcdefABCDEF:./%"; for (i = 0; i < 20000; i++) { n = 1 + int(rand() * 40); s = "";
+         for (j = 0; j < n; j++) s = s substr(a, 1 + int(rand() * 26), 1); print s } }'
+    # near-valid ones: dotted quads and groups with values and lengths around the limits
+    awk 'BEGIN { srand(11); for (i = 0; i < 10000; i++) {
+           s = int(rand() * 260) "." int(rand() * 260) "." int(rand() * 3) "." int(rand() * 300);
+           if (rand() < 0.7) s = s "/" int(rand() * 36); if (rand() < 0.2) s = "::ffff:" s; print s;
+           g = ""; k = int(rand() * 9); for (j = 0; j < k; j++) g = g (j ? ":" : "") sprintf("%x", int(rand() * 70000));
+           if (rand() < 0.4) g = g "::"; else if (rand() < 0.3) g = "::" g;
+           if (rand() < 0.7) g = g "/" int(rand() * 132); print g } }'
+  } | grep -av $'\r' > "$out/cidr_in"
+  "$out/cidr_c" < "$out/cidr_in" > "$out/c.out"
+  "$out/cidr" < "$out/cidr_in" > "$out/go.out"
+  n=$(wc -l < "$out/cidr_in")
+  bad=$(paste -d '\n' "$out/c.out" "$out/go.out" | awk 'NR % 2 { a = $0; next } $0 != a { d++ } END { print d + 0 }')
+  [ "$(wc -l < "$out/c.out")" = "$n" ] || bad=$((bad + 1))
+  [ "$bad" != 0 ] && { echo "go_diff_registries: IP/CIDR: $bad of $n lines differ; first:" >&2; diff "$out/c.out" "$out/go.out" | head -n 6 >&2; }
+  fail=$((fail + bad)); pass=$((pass + n - (bad > n ? n : bad)))
+else
+  echo "go_diff_registries: cannot build the IP/CIDR oracle" >&2; fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
