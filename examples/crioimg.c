@@ -3,6 +3,11 @@
      crioimg parse [--json] [--any] [NAME...]     names from stdin, one a line, when none are given
      crioimg digest [--algorithm ALG] [FILE...]   "sha256:<hex>  FILE" per file; stdin when none ("-")
 
+     crioimg resolve [REGISTRY-OPTIONS] [--json] NAME     candidate names, one a line, in pull order
+     crioimg registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   "secure" or "insecure"
+     REGISTRY-OPTIONS: --registry R (repeatable), --insecure-registry CIDR|HOST[:PORT] (repeatable),
+                       --registries-conf FILE
+
    Exit status 0 on success; non-zero, with a one-line message on stderr, on failure. */
 #define _POSIX_C_SOURCE 200809L
 #define CRIOIMG_IMPLEMENTATION
@@ -309,6 +314,143 @@ static int cmd_digest(int argc, char **argv)
     return failed ? 1 : 0;
 }
 
+/* ---- registry options: --registry, --insecure-registry, --registries-conf ---- */
+
+typedef struct reg_opts { crioimg_registries *reg; int json; const char *conf; int nsearch; } reg_opts;
+
+/* registries.conf as skopeo reads it: --registries-conf, else $CONTAINERS_REGISTRIES_CONF, else the default
+   files; with the drop-in directories. 1 on success. */
+static int reg_conf(const char *cmd, reg_opts *o)
+{
+    crioimg_conf_paths p;
+    crioimg_result r;
+    memset(&p, 0, sizeof p);
+    p.path = o->conf ? o->conf : getenv("CONTAINERS_REGISTRIES_CONF");
+    if (p.path && p.path[0] == '\0') p.path = NULL;
+    r = crioimg_registries_load_conf(o->reg, &p);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_registries_error(o->reg)[0] ? crioimg_registries_error(o->reg) : crioimg_result_str(r));
+        return 0;
+    }
+    return 1;
+}
+
+/* Reads the registry options and the other flags of resolve/registry from argv; returns the index of the
+   first operand, or -1 after printing a message (exit status 2). */
+static int reg_args(const char *cmd, int argc, char **argv, reg_opts *o)
+{
+    int i;
+    crioimg_result r = crioimg_registries_new(&o->reg, NULL);
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_result_str(r)); return -1; }
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        size_t kl = strcspn(a, "=");
+        int known = 1;
+        if (strcmp(a, "--") == 0) return reg_conf(cmd, o) ? i + 1 : -1;
+        if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
+        if (a[0] != '-' || a[1] != '-') return reg_conf(cmd, o) ? i : -1;
+        if (!((kl == 10 && strncmp(a, "--registry", kl) == 0) || (kl == 19 && strncmp(a, "--insecure-registry", kl) == 0) ||
+              (kl == 17 && strncmp(a, "--registries-conf", kl) == 0))) known = 0;
+        if (!known) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
+        if (a[kl] == '=') v = a + kl + 1;
+        else if (i + 1 < argc) v = argv[++i];
+        else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
+        if (kl == 10) {
+            r = crioimg_registries_add_search(o->reg, v, strlen(v));
+            o->nsearch++;
+        } else if (kl == 19) {
+            r = crioimg_registries_add_insecure(o->reg, v, strlen(v));
+        } else {
+            o->conf = v;
+            r = CRIOIMG_OK;
+        }
+        if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_registries_error(o->reg)); return -1; }
+    }
+    return reg_conf(cmd, o) ? i : -1;
+}
+
+/* ---- crioimg resolve ---- */
+
+static int cmd_resolve(int argc, char **argv)
+{
+    reg_opts o;
+    crioimg_candidates c;
+    crioimg_result r;
+    size_t k;
+    int i;
+    memset(&o, 0, sizeof o);
+    i = reg_args("resolve", argc, argv, &o);
+    if (i < 0 || i + 1 != argc) {
+        if (i >= 0) fputs("usage: crioimg resolve [REGISTRY-OPTIONS] [--json] NAME\n", stderr);
+        crioimg_registries_free(o.reg);
+        return 2;
+    }
+    r = crioimg_registries_resolve(o.reg, argv[i], strlen(argv[i]), &c);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg resolve: %s\n", crioimg_registries_error(o.reg));
+        crioimg_registries_free(o.reg);
+        return 1;
+    }
+    for (k = 0; k < c.n; k++) {
+        if (!o.json) { printf("%s\n", c.items[k].name); continue; }
+        {
+            static const char *const rules[] = { "", "qualified", "image-id", "search", "alias", "unqualified-search", "mirror", "primary" };
+            buf b = {NULL, 0, 0};
+            buf_str(&b, "{\"name\":");
+            buf_json(&b, c.items[k].name, strlen(c.items[k].name));
+            buf_str(&b, ",\"rule\":\"");
+            buf_str(&b, rules[c.items[k].rule]);
+            buf_str(&b, "\",\"origin\":");
+            buf_json(&b, c.items[k].origin, strlen(c.items[k].origin));
+            buf_str(&b, "}\n");
+            buf_flush(&b, stdout);
+            free(b.p);
+        }
+    }
+    crioimg_candidates_free(&c);
+    crioimg_registries_free(o.reg);
+    return fflush(stdout) == 0 ? 0 : 2;
+}
+
+/* ---- crioimg registry ---- */
+
+static int cmd_registry(int argc, char **argv)
+{
+    reg_opts o;
+    crioimg_insecure_decision d;
+    crioimg_result r;
+    int i;
+    memset(&o, 0, sizeof o);
+    i = reg_args("registry", argc, argv, &o);
+    if (i < 0 || i + 1 != argc) {
+        if (i >= 0) fputs("usage: crioimg registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]\n", stderr);
+        crioimg_registries_free(o.reg);
+        return 2;
+    }
+    r = crioimg_registries_check_host(o.reg, argv[i], strlen(argv[i]), &d);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg registry: %s\n", crioimg_registries_error(o.reg)[0] ? crioimg_registries_error(o.reg) : crioimg_result_str(r));
+        crioimg_registries_free(o.reg);
+        return 1;
+    }
+    if (o.json) {
+        buf b = {NULL, 0, 0};
+        buf_str(&b, "{\"host\":");
+        buf_json(&b, argv[i], strlen(argv[i]));
+        buf_str(&b, d.insecure ? ",\"insecure\":true,\"rule\":\"" : ",\"insecure\":false,\"rule\":\"");
+        buf_str(&b, crioimg_insecure_rule_name(d.rule));
+        buf_str(&b, "\",\"detail\":");
+        buf_json(&b, d.detail, strlen(d.detail));
+        buf_str(&b, "}\n");
+        buf_flush(&b, stdout);
+        free(b.p);
+    } else {
+        puts(d.insecure ? "insecure" : "secure");
+    }
+    crioimg_registries_free(o.reg);
+    return fflush(stdout) == 0 ? 0 : 2;
+}
+
 /* ---- dispatch ---- */
 
 static const struct command {
@@ -317,6 +459,8 @@ static const struct command {
 } commands[] = {
     { "parse", "parse [--json] [--any] [NAME...]   parse image references (stdin, one a line, when no NAME)", cmd_parse },
     { "digest", "digest [--algorithm ALG] [FILE...]  \"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)", cmd_digest },
+    { "resolve", "resolve [REGISTRY-OPTIONS] [--json] NAME   candidate names, one a line, in pull order", cmd_resolve },
+    { "registry", "registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   \"secure\" or \"insecure\" (--json: and the rule)", cmd_registry },
 };
 
 static void usage(FILE *f)

@@ -10,6 +10,8 @@
 #include "fuzz_manifest.c"
 #include "fuzz_auth.c"
 #include "fuzz_http.c"
+#include "fuzz_cidr.c"
+#include "fuzz_regconf.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "manifest", fuzz_manifest },
     { "auth", fuzz_auth },
     { "http", fuzz_http },
+    { "cidr", fuzz_cidr },
+    { "regconf", fuzz_regconf },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

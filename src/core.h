@@ -47,7 +47,15 @@
     X(ERR_PLATFORM_NOT_FOUND, -154, "no image in the index matches the platform") \
     X(ERR_AUTH_CHALLENGE,     -170, "malformed WWW-Authenticate header") \
     X(ERR_AUTH_REALM,         -171, "token realm refused") \
-    X(ERR_HTTP_REDIRECT,      -172, "redirect refused")
+    X(ERR_HTTP_REDIRECT,      -172, "redirect refused") \
+    X(ERR_TIMEOUT,            -8,   "timed out") \
+    X(ERR_REGISTRY_INVALID,   -160, "invalid registry host") \
+    X(ERR_REGISTRY_CIDR,      -161, "invalid CIDR") \
+    X(ERR_REGISTRY_IMAGE_ID,  -162, "cannot parse an image ID") \
+    X(ERR_REGISTRY_NO_SEARCH, -163, "no registries configured while trying to pull an unqualified image") \
+    X(ERR_REGISTRY_BLOCKED,   -164, "registry is blocked in registries.conf") \
+    X(ERR_REGISTRIES_CONF,    -165, "invalid registries configuration") \
+    X(ERR_SHORT_NAME,         -166, "short-name resolution failed")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

@@ -56,5 +56,65 @@ expect "digest: --algorithm sha512" 0 "$(sha512sum "$t/f1000" | sed 's/^/sha512:
 expect "digest: --algorithm=sha384" 0 "$(sha384sum "$t/f65" | sed 's/^/sha384:/')" -- "$bin" digest --algorithm=sha384 "$t/f65"
 expect "digest: unknown algorithm" 2 "" -- "$bin" digest --algorithm md5 "$t/f1"
 expect "digest: unknown option" 2 "" -- "$bin" digest --bogus
+# ---- resolve: the seed's ResolveNames with --registry; registry: the insecure decision ----
+export HOME="$t"; unset CONTAINERS_REGISTRIES_CONF   # no per-user registries.conf from the real home
+R3=(--registry testregistry.com --registry registry.access.redhat.com --registry docker.io)
+D=sha256:dc5f67a48da730d67bf4bfb8824ea8a51be26711de090d6d5a1ffff2723168a3
+expect "resolve: search order, tag kept" 0 $'testregistry.com/openshift3/ose-deployer:sometag\nregistry.access.redhat.com/openshift3/ose-deployer:sometag\ndocker.io/openshift3/ose-deployer:sometag' -- "$bin" resolve "${R3[@]}" openshift3/ose-deployer:sometag
+expect "resolve: digest kept" 0 "testregistry.com/openshift3/ose-deployer@$D"$'\n'"registry.access.redhat.com/openshift3/ose-deployer@$D"$'\n'"docker.io/openshift3/ose-deployer@$D" -- "$bin" resolve "${R3[@]}" "openshift3/ose-deployer@$D"
+expect "resolve: library/ for docker.io only" 0 $'testregistry.com/nginx:latest\nregistry.access.redhat.com/nginx:latest\ndocker.io/library/nginx:latest' -- "$bin" resolve "${R3[@]}" nginx:latest
+expect "resolve: qualified as given" 0 "mypersonalregistry.com/nginx:latest" -- "$bin" resolve "${R3[@]}" mypersonalregistry.com/nginx:latest
+expect "resolve: duplicates dropped" 0 $'a.io/x\ndocker.io/library/x' -- "$bin" resolve --registry a.io --registry docker.io --registry=a.io x
+: > "$t/empty.conf"
+expect "resolve: no registries" 1 "crioimg resolve: short-name \"openshift3/ose-deployer:latest\" did not resolve to an alias and no unqualified-search registries are defined in \"$t/empty.conf\"" -- bash -c "'$bin' resolve --registries-conf '$t/empty.conf' openshift3/ose-deployer:latest 2>&1"
+expect "resolve: image ID" 1 "crioimg resolve: cannot parse an image ID" -- bash -c "'$bin' resolve 6ad733544a6317992a6fac4eb19fe1df577d4dec7529efec28a5bd0edad0fd30 2>&1"
+expect "resolve: bad name" 1 "crioimg resolve: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' resolve --registry a.io Nginx 2>&1"
+expect "resolve: --json" 0 '{"name":"docker.io/library/nginx","rule":"search","origin":"docker.io"}' -- "$bin" resolve --json --registry docker.io nginx
+expect "resolve: bad --registry" 2 "" -- "$bin" resolve --registry a/b x
+expect "resolve: no NAME" 2 "" -- "$bin" resolve --registry a.io
+expect "registry: secure IP" 0 "secure" -- "$bin" registry 192.0.2.1
+expect "registry: loopback" 0 "insecure" -- "$bin" registry 127.0.0.1:5000
+expect "registry: ::1" 0 "insecure" -- "$bin" registry '[::1]:5000'
+expect "registry: CIDR" 0 "insecure" -- "$bin" registry --insecure-registry 192.0.2.0/24 192.0.2.77:5000
+expect "registry: IPv6 CIDR" 0 "insecure" -- "$bin" registry --insecure-registry 2001:db8::/32 '[2001:db8::1]'
+expect "registry: host entry (no look-up)" 0 '{"host":"reg.invalid:5000","insecure":true,"rule":"host","detail":"reg.invalid:5000"}' -- "$bin" registry --json --insecure-registry reg.invalid:5000 reg.invalid:5000
+expect "registry: --json no match" 0 '{"host":"192.0.2.1","insecure":false,"rule":"no-match","detail":"192.0.2.1"}' -- "$bin" registry --json --insecure-registry 10.0.0.0/8 192.0.2.1
+expect "registry: --json loopback" 0 '{"host":"127.0.0.2","insecure":true,"rule":"loopback","detail":"127.0.0.2"}' -- "$bin" registry --json 127.0.0.2
+expect "registry: malformed CIDR" 2 "crioimg registry: invalid CIDR address: 10.0.0.0/33" -- bash -c "'$bin' registry --insecure-registry 10.0.0.0/33 x.io 2>&1"
+expect "registry: bad host" 1 "" -- "$bin" registry 'a/b'
+expect "registry: unknown option" 2 "" -- "$bin" registry --nope x.io
+# ---- registries.conf: --registries-conf, CONTAINERS_REGISTRIES_CONF ----
+cat > "$t/reg.conf" <<'CONF'
+unqualified-search-registries = ["quay.io", "docker.io"]
+short-name-mode = "permissive"
+[aliases]
+"myalias" = "quay.io/team/thing"
+[[registry]]
+location = "conf-insecure.invalid"
+insecure = true
+CONF
+printf 'unqualified-search-registries = ["quay.io", "docker.io"]\nshort-name-mode = "enforcing"\n' > "$t/enforcing.conf"
+printf '[[registry]]\nlocation = "a.com"\nbogus = \n' > "$t/bad.conf"
+expect "conf: search registries, :latest added" 0 $'quay.io/myimage:latest\ndocker.io/library/myimage:latest' -- "$bin" resolve --registries-conf "$t/reg.conf" myimage
+expect "conf: alias, tag kept" 0 "quay.io/team/thing:2" -- "$bin" resolve --registries-conf "$t/reg.conf" myalias:2
+expect "conf: alias --json" 0 "{\"name\":\"quay.io/team/thing:latest\",\"rule\":\"alias\",\"origin\":\"$t/reg.conf\"}" -- "$bin" resolve --json --registries-conf "$t/reg.conf" myalias
+expect "conf: qualified gets :latest" 0 "example.com/a/b:latest" -- "$bin" resolve --registries-conf "$t/reg.conf" example.com/a/b
+expect "conf: --registry wins (seed rules)" 0 "r.io/myimage" -- "$bin" resolve --registries-conf "$t/reg.conf" --registry r.io myimage
+expect "conf: CONTAINERS_REGISTRIES_CONF" 0 "quay.io/team/thing:latest" -- env CONTAINERS_REGISTRIES_CONF="$t/reg.conf" "$bin" resolve myalias
+expect "conf: enforcing and ambiguous" 1 "crioimg resolve: short-name resolution enforced but cannot prompt without a TTY" -- bash -c "'$bin' resolve --registries-conf '$t/enforcing.conf' myimage 2>&1"
+expect "conf: error names file and line" 2 "crioimg resolve: $t/bad.conf:3: expected a value" -- bash -c "'$bin' resolve --registries-conf '$t/bad.conf' x 2>&1"
+expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": cannot read the file" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
+expect "conf: insecure = true" 0 '{"host":"conf-insecure.invalid","insecure":true,"rule":"registries-conf","detail":"conf-insecure.invalid"}' -- "$bin" registry --json --registries-conf "$t/reg.conf" conf-insecure.invalid
+# the per-user file replaces /etc/containers/registries.conf; then only the per-user drop-ins apply, in name order
+mkdir -p "$t/.config/containers/registries.conf.d"
+printf 'unqualified-search-registries = ["user.example"]\n[aliases]\n"u1" = "user.example/one"\n' > "$t/.config/containers/registries.conf"
+printf '[aliases]\n"u1" = "dropin-a.example/one"\n' > "$t/.config/containers/registries.conf.d/10-a.conf"
+printf '[aliases]\n"u1" = "dropin-b.example/one"\n' > "$t/.config/containers/registries.conf.d/20-b.conf"
+printf '[aliases]\n"u1" = "ignored.example/one"\n' > "$t/.config/containers/registries.conf.d/30-c.conf.disabled"
+expect "conf: per-user file, drop-ins in name order" 0 "dropin-b.example/one:latest" -- "$bin" resolve u1
+expect "conf: per-user search list" 0 "user.example/other:latest" -- "$bin" resolve other
+printf '[registries.search]\nregistries = ["v1.example"]\n' > "$t/.config/containers/registries.conf.d/40-v1.conf"
+expect "conf: a v1 drop-in is refused" 2 "crioimg resolve: $t/.config/containers/registries.conf.d/40-v1.conf:1: registry must be in v2 format but is in v1" -- bash -c "'$bin' resolve other 2>&1"
+rm -rf "$t/.config"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -27,6 +27,8 @@ static void t_free(void *p) { free(p); }
 #include "test_manifest.c"
 #include "test_auth.c"
 #include "test_http.c"
+#include "test_registries.c"
+#include "test_registries_conf.c"
 
 int main(void)
 {
@@ -38,5 +40,7 @@ int main(void)
     test_manifest();
     test_auth();
     test_http();
+    test_registries();
+    test_registries_conf();
     return tests_done();
 }

@@ -1,0 +1,44 @@
+/* The C side of tests/go_diff_registries.sh: like tests/go/resolve.go, crioimg's resolution (or, with
+   -pull, pull sources) with registries.conf FILE and no drop-in directory, one line per name from stdin. */
+#define _POSIX_C_SOURCE 200809L
+#define CRIOIMG_IMPLEMENTATION
+#include "../../crioimg.h"
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+    char line[4096];
+    crioimg_registries *r;
+    crioimg_registries_options o;
+    crioimg_conf_paths p;
+    int pull = argc > 2 && strcmp(argv[2], "-pull") == 0;
+    if (argc < 2) return 2;
+    memset(&o, 0, sizeof o);
+    o.no_resolver = 1;
+    memset(&p, 0, sizeof p);
+    p.path = argv[1];
+    p.dir = "/nonexistent/registries.conf.d";
+    p.home = "/nonexistent";
+    if (crioimg_registries_new(&r, &o) != CRIOIMG_OK || crioimg_registries_load_conf(r, &p) != CRIOIMG_OK) {
+        fprintf(stderr, "%s\n", crioimg_registries_error(r));
+        return 1;
+    }
+    while (fgets(line, sizeof line, stdin)) {
+        crioimg_candidates c;
+        size_t n = strcspn(line, "\n"), k;
+        if (pull) {
+            crioimg_result res = crioimg_registries_pull_sources(r, line, n, &c);
+            if (res != CRIOIMG_OK) { puts(res == CRIOIMG_ERR_REGISTRY_BLOCKED ? "blocked" : "error"); continue; }
+            for (k = 0; k < c.n; k++) printf("%s%s=%s%s", k ? " " : "", c.items[k].name, c.items[k].origin, c.items[k].insecure ? "!" : "");
+            putchar('\n');
+            crioimg_candidates_free(&c);
+            continue;
+        }
+        if (crioimg_registries_resolve(r, line, n, &c) != CRIOIMG_OK) { puts("error"); continue; }
+        for (k = 0; k < c.n; k++) printf("%s%s", k ? " " : "", c.items[k].name);
+        putchar('\n');
+        crioimg_candidates_free(&c);
+    }
+    crioimg_registries_free(r);
+    return 0;
+}
