@@ -44,7 +44,12 @@
     X(ERR_MANIFEST_UNSUPPORTED, -151, "unsupported manifest type") \
     X(ERR_MANIFEST_AMBIGUOUS, -152, "ambiguous manifest: both manifests and layers or config") \
     X(ERR_MANIFEST_MEDIA_TYPE, -153, "manifest media type does not match its Content-Type") \
-    X(ERR_PLATFORM_NOT_FOUND, -154, "no image in the index matches the platform")
+    X(ERR_PLATFORM_NOT_FOUND, -154, "no image in the index matches the platform") \
+    X(ERR_IMAGE_UNKNOWN,      -160, "image not known") \
+    X(ERR_STORE_AMBIGUOUS,    -161, "ambiguous image ID prefix") \
+    X(ERR_STORE_CORRUPT,      -162, "store is corrupt") \
+    X(ERR_STORE_UNSAFE,       -163, "unsafe file in store (symlink or not a regular file)") \
+    X(ERR_STORE_READ_ONLY,    -164, "store is read-only")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

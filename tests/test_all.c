@@ -25,6 +25,7 @@ static void t_free(void *p) { free(p); }
 #include "test_digest.c"
 #include "test_json.c"
 #include "test_manifest.c"
+#include "test_store.c"
 
 int main(void)
 {
@@ -34,5 +35,6 @@ int main(void)
     test_digest();
     test_json();
     test_manifest();
+    test_store();
     return tests_done();
 }
