@@ -8,6 +8,8 @@ struct crioimg_store {
     crioimg_allocator alloc;
     int read_only;
     char err[512];
+    crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
+    unsigned char hash_ready[4];
 };
 
 static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
@@ -137,7 +139,10 @@ static crioimg_result crioimg__st_get(crioimg_store *s, const char *d, size_t ma
         if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : "");
         return r;
     }
-    r = crioimg_digest_verify(&dg, *data, *len);
+    if (!s->hash_ready[dg.alg]) { crioimg_hasher_init(&s->hash[dg.alg], dg.alg); s->hash_ready[dg.alg] = 1; }
+    else crioimg_hasher_reset(&s->hash[dg.alg]);
+    crioimg_hasher_update(&s->hash[dg.alg], *data, *len);
+    r = crioimg_hasher_verify(&s->hash[dg.alg], &dg);
     if (r != CRIOIMG_OK) {
         crioimg_free(&s->alloc, *data);
         *data = NULL; *len = 0;
@@ -196,6 +201,9 @@ typedef struct crioimg__st_view {
     crioimg__st_mf *mfs;
     size_t nmf;
     void *arena;
+    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
+    struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } *statc;
+    size_t statcap, statn;
 } crioimg__st_view;
 
 static void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
@@ -234,6 +242,28 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
            ((const crioimg__st_sortkey *)a)->i > ((const crioimg__st_sortkey *)b)->i;
 }
 
+/* A blob's size through the view's cache (open addressing on the digest's first hex digits, which are
+   uniformly spread). */
+static crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
+{
+    size_t h = 0, i, k;
+    const char *x = strchr(d, ':');
+    if (d == NULL) return CRIOIMG_ERR_NOMEM;
+    if (v->statc == NULL || v->statn * 2 >= v->statcap) return crioimg__st_blob_stat(s, d, size);  /* full: no caching */
+    for (k = 1; x && x[k] && k <= 12; k++) h = h * 31 + (unsigned char)x[k];
+    for (i = h & (v->statcap - 1);; i = (i + 1) & (v->statcap - 1)) {
+        if (v->statc[i].d == NULL) {
+            v->statc[i].r = crioimg__st_blob_stat(s, d, &v->statc[i].size);
+            v->statc[i].d = d;
+            v->statn++;
+            break;
+        }
+        if (strcmp(v->statc[i].d, d) == 0) break;
+    }
+    *size = v->statc[i].size;
+    return v->statc[i].r;
+}
+
 /* Reads one manifest: its ID, size and the blobs it references. An index (skopeo copy --all) is no
    image, but its children's blobs are referenced too, so removal never takes them. */
 static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, int depth)
@@ -268,14 +298,14 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             if (crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
                 memcpy(m->id, dg.encoded.ptr, 64), m->id[64] = '\0';
             m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (crioimg__st_blob_stat(s, d, &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
+            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
             total += man.config.size;
         } else whole = 0;
         for (i = 0; i < man.nlayers; i++) {
             d = man.layers[i].digest;
             if (!crioimg__st_digest_ok(d)) { whole = 0; continue; }
             m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (crioimg__st_blob_stat(s, d, &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
+            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
             total += man.layers[i].size;
         }
         m->size = whole ? total : -1;
@@ -342,6 +372,11 @@ static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *
     if (manifests) {
         char saved[512];
         saved[0] = '\0';
+        /* room for the blobs of typical images (config + a few layers) at half load; past that,
+           crioimg__st_vstat stops caching */
+        for (v->statcap = 64; v->statcap < v->nmf * 8; v->statcap *= 2) {}
+        v->statc = (struct crioimg__st_statc *)crioimg__arena_alloc(&v->arena, &s->alloc, v->statcap * sizeof *v->statc);
+        if (v->statc) memset(v->statc, 0, v->statcap * sizeof *v->statc);
         for (i = 0; i < v->nmf; i++) {
             crioimg__st_read_mf(s, v, &v->mfs[i], 0);
             if (v->mfs[i].r != CRIOIMG_OK && saved[0] == '\0') memcpy(saved, s->err, sizeof saved);
@@ -474,7 +509,7 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
 {
     crioimg_result r;
     size_t ng, i, j, nimg = 0;
-    size_t *slot = NULL, *order = NULL, *cnt = NULL;
+    size_t *slot = NULL, *order = NULL, *cnt = NULL, *all = NULL, *next = NULL, *last = NULL;
     crioimg_image_list l;
     memset(&l, 0, sizeof l);
     l.alloc = s->alloc;
@@ -483,14 +518,26 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     slot = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *slot);   /* group -> image, in index order */
     order = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *order); /* image -> first entry */
     cnt = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *cnt);     /* image -> named entries */
-    if (!slot || !order || !cnt) { r = CRIOIMG_ERR_NOMEM; goto done; }
-    for (i = 0; i < ng; i++) slot[i] = (size_t)-1;
+    all = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *all);     /* image -> entries */
+    next = (size_t *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *next); /* entry -> next entry of its image */
+    last = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *last);   /* group -> its last entry so far */
+    if (!slot || !order || !cnt || !all || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = 0; i < ng; i++) slot[i] = last[i] = (size_t)-1;
+    /* each image's entries as a chain, so building every image is linear in the index */
+    for (i = 0; i < v->n; i++) {
+        size_t g = v->mfs[v->mf[i]].group;
+        next[i] = (size_t)-1;
+        if (g == (size_t)-1) continue;
+        if (last[g] != (size_t)-1) next[last[g]] = i;
+        last[g] = i;
+    }
     for (i = 0; i < v->n; i++) {
         size_t g = v->mfs[v->mf[i]].group;
         if (g == (size_t)-1) continue;
         if (only_id && strcmp(v->mfs[v->mf[i]].id, only_id) != 0) continue;
-        if (slot[g] == (size_t)-1) { slot[g] = nimg; order[nimg] = i; cnt[nimg] = 0; nimg++; }
+        if (slot[g] == (size_t)-1) { slot[g] = nimg; order[nimg] = i; cnt[nimg] = 0; all[nimg] = 0; nimg++; }
         if (v->names[i]) cnt[slot[g]]++;
+        all[slot[g]]++;
     }
     l.images = (crioimg_image *)crioimg__arena_alloc(&l.arena, &s->alloc, (nimg + 1) * sizeof *l.images);
     if (l.images == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
@@ -499,15 +546,15 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         const crioimg__st_mf *m0 = &v->mfs[v->mf[order[i]]];
         size_t g = m0->group, nn = 0, nm = 0, nr = 0, a, b;
         const char **names = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (cnt[i] + 1) * sizeof *names);
-        const char **mfd = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (v->n - order[i] + 1) * sizeof *mfd);
+        const char **mfd = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (all[i] + 1) * sizeof *mfd);
         const char **dg;
         if (!names || !mfd) { r = CRIOIMG_ERR_NOMEM; goto done; }
         memset(im, 0, sizeof *im);
         memcpy(im->id, m0->id, 65);
         im->size = m0->size;
-        for (j = order[i]; j < v->n; j++) {
+        (void)g;
+        for (j = order[i]; j != (size_t)-1; j = next[j]) {
             const crioimg__st_mf *m = &v->mfs[v->mf[j]];
-            if (m->group != g) continue;
             if (v->names[j]) {
                 for (a = 0; a < nn && strcmp(names[a], v->names[j]) != 0; a++) {}
                 if (a == nn) names[nn++] = v->names[j];
@@ -574,6 +621,9 @@ done:
     crioimg_free(&s->alloc, slot);
     crioimg_free(&s->alloc, order);
     crioimg_free(&s->alloc, cnt);
+    crioimg_free(&s->alloc, all);
+    crioimg_free(&s->alloc, next);
+    crioimg_free(&s->alloc, last);
     crioimg__arena_free(&l.arena, &s->alloc);
     return r;
 }
