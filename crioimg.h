@@ -5358,6 +5358,9 @@ typedef struct crioimg__st_mf {
     size_t group;            /* the image it belongs to (index into the view's ids) */
 } crioimg__st_mf;
 
+/* a blob size already asked for */
+typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
+
 typedef struct crioimg__st_view {
     crioimg_store_entry *e;  /* the index, one block */
     size_t n;
@@ -5367,7 +5370,7 @@ typedef struct crioimg__st_view {
     size_t nmf;
     void *arena;
     /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
-    struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } *statc;
+    crioimg__st_statc *statc;
     size_t statcap, statn;
 } crioimg__st_view;
 
@@ -5540,7 +5543,7 @@ static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *
         /* room for the blobs of typical images (config + a few layers) at half load; past that,
            crioimg__st_vstat stops caching */
         for (v->statcap = 64; v->statcap < v->nmf * 8; v->statcap *= 2) {}
-        v->statc = (struct crioimg__st_statc *)crioimg__arena_alloc(&v->arena, &s->alloc, v->statcap * sizeof *v->statc);
+        v->statc = (crioimg__st_statc *)crioimg__arena_alloc(&v->arena, &s->alloc, v->statcap * sizeof *v->statc);
         if (v->statc) memset(v->statc, 0, v->statcap * sizeof *v->statc);
         for (i = 0; i < v->nmf; i++) {
             crioimg__st_read_mf(s, v, &v->mfs[i], 0);
