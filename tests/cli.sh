@@ -89,5 +89,7 @@ expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"
 expect "images: unknown option" 2 "" -- "$bin" images --bogus
 mkdir -p "$t/notalayout"
 expect "images: not a layout" 1 "" -- "$bin" images --store "$t/notalayout"
+hs=$(dirname "$bin")/host_store
+if [ -x "$hs" ]; then expect "examples/host_store: a host's own vtable" 0 "after untagging both names: 0 index entries, 0 blobs" -- bash -c "'$hs' | tail -n 1"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -459,6 +459,21 @@ static void test_store_oci(void)
         unlink(b1);
         CHECK(rename(b2, b1) == 0);
     }
+    /* index.json as a symlink (to a file outside the store): refused, never followed, never written through */
+    {
+        char i1[256], i2[256];
+        snprintf(i1, sizeof i1, "%s/index.json", p);
+        snprintf(i2, sizeof i2, "%s/outside.json", dir);
+        ts_write(i2, "{\"schemaVersion\":2,\"manifests\":[]}");
+        unlink(i1);
+        CHECK(symlink(i2, i1) == 0);
+        CHECK(ts_count(s) == (size_t)-1);
+        CHECK(crioimg_store_tag(s, "x", "y") == CRIOIMG_ERR_STORE_UNSAFE);
+        CHECK_STR(ts_read(i2), "{\"schemaVersion\":2,\"manifests\":[]}");
+        unlink(i1);
+        ts_write(i1, "{\"schemaVersion\":2,\"manifests\":[]}");
+        CHECK(ts_count(s) == 0);
+    }
     /* not a layout */
     snprintf(q, sizeof q, "%s/oci-layout", p);
     ts_write(q, "{\"imageLayoutVersion\":\"9\"}");
