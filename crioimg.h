@@ -785,6 +785,18 @@ CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const cha
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
 CRIOIMG_API const char *crioimg_store_error(const crioimg_store *s);
+/* ---- index.json ---- */
+
+/* Reads an OCI index.json as the layout store does (for hosts that keep a layout somewhere else):
+   entries in one block from crioimg_malloc(alloc, ...) (free it with crioimg_free), each digest checked
+   (a known algorithm, its hex length) before anyone can use it in a path; the name is our annotation
+   when present, else org.opencontainers.image.ref.name, else "". Unknown fields and media types are
+   fine. ERR_STORE_CORRUPT (err says where and why, errcap bytes with the NUL) or ERR_NOMEM. */
+CRIOIMG_API crioimg_result crioimg_store_index_parse(const char *buf, size_t len, const crioimg_allocator *alloc,
+                                                     crioimg_store_entry **entries, size_t *n, char *err, size_t errcap);
+/* Writes entries as index.json: ref.name where the OCI grammar allows the name, else our annotation. */
+CRIOIMG_API void crioimg_store_index_write(const crioimg_store_entry *entries, size_t n, crioimg_json_writer *w);
+
 /* ---- blobs ---- */
 
 /* Stores data as blob digest after checking it: ERR_DIGEST_MISMATCH / ERR_DIGEST_UNSUPPORTED / an
@@ -6258,23 +6270,9 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     return r;
 }
 
-/* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
+/* ---- index.json, as the OCI layout store reads and writes it ---- */
 
-#if !defined(CRIOIMG_NO_OCI_STORE) && (defined(__unix__) || defined(__APPLE__))
-#  include <unistd.h>
-#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
-#    define CRIOIMG__OCI_STORE 1
-#  endif
-#endif
-
-#ifdef CRIOIMG__OCI_STORE
-#include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <sys/stat.h>
-#include <sys/file.h>
-#include <time.h>
-#include <stdio.h>   /* renameat */
+#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
 
 /* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
    -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
@@ -6296,10 +6294,143 @@ static int crioimg__st_oci_name_ok(const char *s)
     return n > 0;
 }
 
+crioimg_result crioimg_store_index_parse(const char *data, size_t len, const crioimg_allocator *a,
+                                         crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
+{
+    void *arena = NULL;
+    size_t i, t, k;
+    char err[512];
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    crioimg_store_entry *e = NULL;
+    crioimg_result r;
+    if (entries == NULL || n == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    *entries = NULL; *n = 0; err[0] = '\0';
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&jo, 0, sizeof jo);
+    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
+    if (a) jo.alloc = *a;
+    r = crioimg_json_parse(&doc, data, len, &jo);
+    if (r != CRIOIMG_OK) {
+        crioimg__st_fail3(err, r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
+        if (errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+        return r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT;
+    }
+    r = CRIOIMG_OK;
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
+    t = crioimg_json_get(&doc, 0, "manifests");
+    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
+    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
+    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
+    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
+        size_t dt, mt, st, an, nm;
+        long long sz = 0;
+        char where[64];
+        char *strs[3];
+        size_t toks[3], j;
+        crioimg__out wo;
+        wo.p = where; wo.cap = sizeof where; wo.len = 0;
+        {   /* "index.json: manifests[k]" */
+            char num[24]; int q = 0; size_t x = k;
+            do { num[q++] = (char)('0' + x % 10); x /= 10; } while (x);
+            crioimg__out_str(&wo, "index.json: manifests[");
+            while (q) crioimg__out_put(&wo, &num[--q], 1);
+            crioimg__out_str(&wo, "]: ");
+        }
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        dt = crioimg_json_get(&doc, i, "digest");
+        mt = crioimg_json_get(&doc, i, "mediaType");
+        st = crioimg_json_get(&doc, i, "size");
+        an = crioimg_json_get(&doc, i, "annotations");
+        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
+        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
+        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
+        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
+        }
+        toks[0] = nm; toks[1] = mt; toks[2] = dt;
+        for (j = 0; j < 3; j++) {
+            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
+            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
+            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            strs[j][0] = '\0';
+            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
+            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+        }
+        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
+        if (!crioimg__st_digest_ok(strs[2])) {
+            char msg[300];
+            crioimg_digest dg;
+            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
+            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
+            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
+            goto done;
+        }
+        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
+    }
+    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+done:
+    crioimg_free(a, e);
+    crioimg__arena_free(&arena, a);
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK && errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+    return r;
+}
+
+void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_json_writer *wp)
+{
+    size_t i;
+    crioimg_json_write_object_begin(wp);
+    crioimg_json_write_key(wp, "schemaVersion", 13);
+    crioimg_json_write_int(wp, 2);
+    crioimg_json_write_key(wp, "mediaType", 9);
+    crioimg_json_write_string(wp, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
+    crioimg_json_write_key(wp, "manifests", 9);
+    crioimg_json_write_array_begin(wp);
+    for (i = 0; i < n; i++) {
+        crioimg_json_write_object_begin(wp);
+        crioimg_json_write_key(wp, "mediaType", 9);
+        crioimg_json_write_string(wp, e[i].media_type, strlen(e[i].media_type));
+        crioimg_json_write_key(wp, "digest", 6);
+        crioimg_json_write_string(wp, e[i].digest, strlen(e[i].digest));
+        crioimg_json_write_key(wp, "size", 4);
+        crioimg_json_write_int(wp, e[i].size);
+        if (e[i].name[0]) {
+            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
+            crioimg_json_write_key(wp, "annotations", 11);
+            crioimg_json_write_object_begin(wp);
+            crioimg_json_write_key(wp, key, strlen(key));
+            crioimg_json_write_string(wp, e[i].name, strlen(e[i].name));
+            crioimg_json_write_object_end(wp);
+        }
+        crioimg_json_write_object_end(wp);
+    }
+    crioimg_json_write_array_end(wp);
+    crioimg_json_write_object_end(wp);
+}
+
+/* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
+
+#if !defined(CRIOIMG_NO_OCI_STORE) && (defined(__unix__) || defined(__APPLE__))
+#  include <unistd.h>
+#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#    define CRIOIMG__OCI_STORE 1
+#  endif
+#endif
+
+#ifdef CRIOIMG__OCI_STORE
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <time.h>
+#include <stdio.h>   /* renameat */
+
 #define CRIOIMG__OCI_TMP ".crioimg-tmp-"
 #define CRIOIMG__OCI_LOCK ".crioimg.lock"
-#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
-
 typedef struct crioimg__oci {
     int root, lockfd;
     int algfd[4];             /* blobs/<alg>, by crioimg_digest_alg; -1 until first needed */
@@ -6471,82 +6602,13 @@ static crioimg_result crioimg__oci_unlock(void *u)
 static crioimg_result crioimg__oci_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **entries, size_t *n)
 {
     crioimg__oci *o = (crioimg__oci *)u;
-    void *data = NULL, *arena = NULL;
-    size_t len = 0, i, t, k;
-    crioimg_json doc;
-    crioimg_json_opts jo;
-    crioimg_store_entry *e = NULL;
+    void *data = NULL;
+    size_t len = 0;
     crioimg_result r;
     r = crioimg__oci_read(o, o->root, "index.json", CRIOIMG__OCI_INDEX_MAX, a, &data, &len);
     if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json is missing", NULL, NULL);
     if (r != CRIOIMG_OK) return r;
-    memset(&jo, 0, sizeof jo);
-    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
-    jo.alloc = *a;
-    r = crioimg_json_parse(&doc, (const char *)data, len, &jo);
-    if (r != CRIOIMG_OK) {
-        crioimg_free(a, data);
-        return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
-    }
-    r = CRIOIMG_OK;
-    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
-    t = crioimg_json_get(&doc, 0, "manifests");
-    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
-    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
-    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
-    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
-        size_t dt, mt, st, an, nm;
-        long long sz = 0;
-        char where[64];
-        char *strs[3];
-        size_t toks[3], j;
-        crioimg__out wo;
-        wo.p = where; wo.cap = sizeof where; wo.len = 0;
-        {   /* "index.json: manifests[k]" */
-            char num[24]; int q = 0; size_t x = k;
-            do { num[q++] = (char)('0' + x % 10); x /= 10; } while (x);
-            crioimg__out_str(&wo, "index.json: manifests[");
-            while (q) crioimg__out_put(&wo, &num[--q], 1);
-            crioimg__out_str(&wo, "]: ");
-        }
-        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
-        dt = crioimg_json_get(&doc, i, "digest");
-        mt = crioimg_json_get(&doc, i, "mediaType");
-        st = crioimg_json_get(&doc, i, "size");
-        an = crioimg_json_get(&doc, i, "annotations");
-        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
-        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
-        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
-        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
-            r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
-        }
-        toks[0] = nm; toks[1] = mt; toks[2] = dt;
-        for (j = 0; j < 3; j++) {
-            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
-            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
-            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            strs[j][0] = '\0';
-            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
-            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
-        }
-        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
-        if (!crioimg__st_digest_ok(strs[2])) {
-            char msg[300];
-            crioimg_digest dg;
-            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
-            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
-            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
-            r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
-            goto done;
-        }
-        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
-    }
-    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
-done:
-    crioimg_free(a, e);
-    crioimg__arena_free(&arena, a);
-    crioimg_json_free(&doc);
+    r = crioimg_store_index_parse((const char *)data, len, a, entries, n, o->err, 512);
     crioimg_free(a, data);
     return r;
 }
@@ -6556,36 +6618,10 @@ static crioimg_result crioimg__oci_write_index(void *u, const crioimg_store_entr
     crioimg__oci *o = (crioimg__oci *)u;
     crioimg_json_writer w;
     const char *text;
-    size_t len, i;
+    size_t len;
     crioimg_result r;
     crioimg_json_writer_init(&w, &o->alloc);
-    crioimg_json_write_object_begin(&w);
-    crioimg_json_write_key(&w, "schemaVersion", 13);
-    crioimg_json_write_int(&w, 2);
-    crioimg_json_write_key(&w, "mediaType", 9);
-    crioimg_json_write_string(&w, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
-    crioimg_json_write_key(&w, "manifests", 9);
-    crioimg_json_write_array_begin(&w);
-    for (i = 0; i < n; i++) {
-        crioimg_json_write_object_begin(&w);
-        crioimg_json_write_key(&w, "mediaType", 9);
-        crioimg_json_write_string(&w, e[i].media_type, strlen(e[i].media_type));
-        crioimg_json_write_key(&w, "digest", 6);
-        crioimg_json_write_string(&w, e[i].digest, strlen(e[i].digest));
-        crioimg_json_write_key(&w, "size", 4);
-        crioimg_json_write_int(&w, e[i].size);
-        if (e[i].name[0]) {
-            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
-            crioimg_json_write_key(&w, "annotations", 11);
-            crioimg_json_write_object_begin(&w);
-            crioimg_json_write_key(&w, key, strlen(key));
-            crioimg_json_write_string(&w, e[i].name, strlen(e[i].name));
-            crioimg_json_write_object_end(&w);
-        }
-        crioimg_json_write_object_end(&w);
-    }
-    crioimg_json_write_array_end(&w);
-    crioimg_json_write_object_end(&w);
+    crioimg_store_index_write(e, n, &w);
     r = crioimg_json_writer_finish(&w, &text, &len);
     if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "index.json", text, len);
     crioimg_json_writer_free(&w);

@@ -8,6 +8,7 @@
 #include "fuzz_digest.c"
 #include "fuzz_json.c"
 #include "fuzz_manifest.c"
+#include "fuzz_store.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "digest", fuzz_digest },
     { "json", fuzz_json },
     { "manifest", fuzz_manifest },
+    { "store", fuzz_store },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

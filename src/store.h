@@ -98,6 +98,18 @@ CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const cha
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
 CRIOIMG_API const char *crioimg_store_error(const crioimg_store *s);
+/* ---- index.json ---- */
+
+/* Reads an OCI index.json as the layout store does (for hosts that keep a layout somewhere else):
+   entries in one block from crioimg_malloc(alloc, ...) (free it with crioimg_free), each digest checked
+   (a known algorithm, its hex length) before anyone can use it in a path; the name is our annotation
+   when present, else org.opencontainers.image.ref.name, else "". Unknown fields and media types are
+   fine. ERR_STORE_CORRUPT (err says where and why, errcap bytes with the NUL) or ERR_NOMEM. */
+CRIOIMG_API crioimg_result crioimg_store_index_parse(const char *buf, size_t len, const crioimg_allocator *alloc,
+                                                     crioimg_store_entry **entries, size_t *n, char *err, size_t errcap);
+/* Writes entries as index.json: ref.name where the OCI grammar allows the name, else our annotation. */
+CRIOIMG_API void crioimg_store_index_write(const crioimg_store_entry *entries, size_t n, crioimg_json_writer *w);
+
 /* ---- blobs ---- */
 
 /* Stores data as blob digest after checking it: ERR_DIGEST_MISMATCH / ERR_DIGEST_UNSUPPORTED / an
