@@ -759,6 +759,16 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*blob_delete)(void *user, const char *digest);
     /* Releases everything; called once, by crioimg_store_close. */
     void (*close)(void *user);
+    /* Streaming writes, for blobs too big to hold in memory (all four or none: without them the library
+       buffers the blob and calls blob_put). begin makes somewhere to write (without the store's lock:
+       a pull may take minutes, and must survive other processes' cleanup meanwhile); write appends;
+       commit makes it blob digest, durable and visible whole (under the exclusive lock), and frees the
+       handle; abort throws it away and frees the handle. The library hashes and counts what is
+       written and commits only what matches. */
+    crioimg_result (*blob_begin)(void *user, void **handle);
+    crioimg_result (*blob_write)(void *user, void *handle, const void *data, size_t len);
+    crioimg_result (*blob_commit)(void *user, void *handle, const char *digest);
+    void (*blob_abort)(void *user, void *handle);
 } crioimg_store_vtable;
 
 typedef struct crioimg_store crioimg_store;
@@ -806,6 +816,16 @@ CRIOIMG_API crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *
    ERR_DIGEST_MISMATCH, never returned); free *data with crioimg_free(&opts.alloc, ...) -- the store's
    allocator. max 0 = 4 MiB. */
 CRIOIMG_API crioimg_result crioimg_store_get_blob(crioimg_store *s, const char *digest, size_t max, void **data, size_t *len);
+
+/* A blob written in pieces, hashed on the way: begin with the digest (and the size, or -1 when unknown),
+   write as often as needed, then commit (verifies size and digest, then makes it a blob: OK,
+   ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored on failure) or abort. Commit and abort free
+   the writer. A write past the size fails at once with ERR_SIZE_MISMATCH. */
+typedef struct crioimg_blob_writer crioimg_blob_writer;
+CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out);
+CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
+CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
+CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
 
 /* ---- images ---- */
 
@@ -5358,6 +5378,118 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     return r;
 }
 
+/* ---- streaming blob writes ---- */
+
+struct crioimg_blob_writer {
+    crioimg_store *s;
+    crioimg_hasher h;
+    char digest[CRIOIMG_DIGEST_STRING_MAX + 1];
+    long long size, got;     /* size -1: unknown */
+    void *handle;            /* the store's, when it streams */
+    unsigned char *buf;      /* else the bytes so far */
+    size_t cap;
+    crioimg_result failed;
+};
+
+static void crioimg__bw_free(crioimg_blob_writer *w, int abort_handle)
+{
+    crioimg_store *s = w->s;
+    if (abort_handle && w->handle) s->vt.blob_abort(s->vt.user, w->handle);
+    crioimg_free(&s->alloc, w->buf);
+    crioimg_free(&s->alloc, w);
+}
+
+crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out)
+{
+    crioimg_digest dg;
+    crioimg_blob_writer *w;
+    crioimg_result r;
+    size_t dl;
+    if (out) *out = NULL;
+    if (s == NULL || digest == NULL || out == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    if (s->read_only) return crioimg__st_fail(s, CRIOIMG_ERR_STORE_READ_ONLY, "store opened read-only", NULL, NULL);
+    dl = strlen(digest);
+    r = crioimg_digest_parse(&dg, digest, dl);
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
+        return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
+    w = (crioimg_blob_writer *)crioimg_malloc(&s->alloc, sizeof *w);
+    if (w == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(w, 0, sizeof *w);
+    w->s = s; w->size = size;
+    memcpy(w->digest, digest, dl + 1);
+    crioimg_hasher_init(&w->h, dg.alg);
+    if (s->vt.blob_begin && s->vt.blob_write && s->vt.blob_commit && s->vt.blob_abort) {
+        r = s->vt.blob_begin(s->vt.user, &w->handle);
+        if (r != CRIOIMG_OK) { crioimg_free(&s->alloc, w); return r; }
+    }
+    *out = w;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)
+{
+    crioimg_store *s;
+    if (w == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    s = w->s;
+    if (w->failed) return w->failed;
+    if (w->size >= 0 && (unsigned long long)len > (unsigned long long)(w->size - w->got)) {
+        crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": more bytes than its size");
+        return w->failed = CRIOIMG_ERR_SIZE_MISMATCH;
+    }
+    crioimg_hasher_update(&w->h, data, len);
+    w->got += (long long)len;
+    if (w->handle) {
+        crioimg_result r = s->vt.blob_write(s->vt.user, w->handle, data, len);
+        if (r != CRIOIMG_OK) return w->failed = r;
+    } else if (len) {
+        size_t have = (size_t)w->got - len;
+        if (have + len > w->cap) {
+            size_t nc = w->cap ? w->cap : 65536;
+            unsigned char *nb;
+            while (nc < have + len) nc *= 2;
+            nb = (unsigned char *)crioimg_realloc(&s->alloc, w->buf, nc);
+            if (nb == NULL) return w->failed = CRIOIMG_ERR_NOMEM;
+            w->buf = nb; w->cap = nc;
+        }
+        memcpy(w->buf + have, data, len);
+    }
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w)
+{
+    crioimg_store *s;
+    crioimg_digest dg;
+    crioimg_result r;
+    if (w == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    s = w->s;
+    r = w->failed;
+    if (r == CRIOIMG_OK && w->size >= 0 && w->got != w->size) {
+        r = crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": fewer bytes than its size");
+    }
+    if (r == CRIOIMG_OK) {
+        crioimg_digest_parse(&dg, w->digest, strlen(w->digest));
+        r = crioimg_hasher_verify(&w->h, &dg);
+        if (r != CRIOIMG_OK) crioimg__st_fail(s, r, "blob ", w->digest, ": content does not match the digest");
+    }
+    if (r != CRIOIMG_OK) { crioimg__bw_free(w, 1); return r; }
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) { crioimg__bw_free(w, 1); return r; }
+    if (w->handle) { r = s->vt.blob_commit(s->vt.user, w->handle, w->digest); w->handle = NULL; }
+    else r = s->vt.blob_put(s->vt.user, w->digest, w->buf, (size_t)w->got);
+    crioimg__st_unlock(s);
+    crioimg__bw_free(w, 0);
+    return r;
+}
+
+void crioimg_blob_writer_abort(crioimg_blob_writer *w)
+{
+    if (w) crioimg__bw_free(w, 1);
+}
+
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */
 
 typedef struct crioimg__st_mf {
@@ -6557,8 +6689,8 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
     return CRIOIMG_OK;
 }
 
-/* Removes the temporary files a killed process left. Only under the exclusive lock: every temporary
-   file is made under it, so none of them is in use. */
+/* Removes the temporary files a killed process left. Under the exclusive lock, so no index or small
+   blob write is in progress; streaming writes hold their file's flock and are skipped. */
 static void crioimg__oci_clean(crioimg__oci *o)
 {
     int fd = dup(o->root);
@@ -6568,8 +6700,15 @@ static void crioimg__oci_clean(crioimg__oci *o)
     d = fdopendir(fd);
     if (d == NULL) { close(fd); return; }
     rewinddir(d);
-    while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) == 0) (void)unlinkat(o->root, de->d_name, 0);
+    while ((de = readdir(d)) != NULL) {
+        int tf;
+        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
+        /* a streaming write in progress holds its file's flock: only files nobody holds go */
+        tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (tf < 0) { if (errno == ELOOP) (void)unlinkat(o->root, de->d_name, 0); continue; }
+        if (flock(tf, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(o->root, de->d_name, 0);
+        close(tf);
+    }
     closedir(d);
 }
 
@@ -6682,6 +6821,74 @@ static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
     return CRIOIMG_OK;
 }
 
+/* A streaming write: a temporary file flock()ed for as long as it is written, so that another process's
+   cleanup (which removes only temporary files it can lock) leaves it alone. Made under the store's
+   shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
+typedef struct crioimg__oci_w { int fd; char name[96]; } crioimg__oci_w;
+
+static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h;
+    crioimg_result r;
+    h = (crioimg__oci_w *)crioimg_malloc(&o->alloc, sizeof *h);
+    if (h == NULL) return CRIOIMG_ERR_NOMEM;
+    r = crioimg__oci_lock(o, 0);
+    if (r == CRIOIMG_OK) {
+        r = crioimg__oci_tmp(o, "", 0, h->name);
+        if (r == CRIOIMG_OK) {
+            h->fd = openat(o->root, h->name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+            if (h->fd < 0 || flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
+                r = crioimg__oci_errno(o, errno, "cannot open", h->name);
+                if (h->fd >= 0) close(h->fd);
+                unlinkat(o->root, h->name, 0);
+            }
+        }
+        crioimg__oci_unlock(o);
+    }
+    if (r != CRIOIMG_OK) { crioimg_free(&o->alloc, h); return r; }
+    *handle = h;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void *data, size_t len)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t k = write(h->fd, (const char *)data + done, len - done);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return crioimg__oci_errno(o, k < 0 ? errno : EIO, "cannot write", h->name);
+        done += (size_t)k;
+    }
+    return CRIOIMG_OK;
+}
+
+static void crioimg__oci_blob_abort(void *u, void *handle)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    unlinkat(o->root, h->name, 0);
+    close(h->fd);
+    crioimg_free(&o->alloc, h);
+}
+
+static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char *d)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    int fd;
+    const char *hex;
+    crioimg_result r = CRIOIMG_OK;
+    if (fsync(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
+    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    if (r == CRIOIMG_OK && renameat(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
+    if (r == CRIOIMG_OK) { (void)fsync(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
+    crioimg__oci_blob_abort(u, handle);
+    return r;
+}
+
 static void crioimg__oci_close(void *u)
 {
     crioimg__oci *o = (crioimg__oci *)u;
@@ -6745,6 +6952,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
     vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
     vt.close = crioimg__oci_close;
+    vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
+    vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
     o->root = -1;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }

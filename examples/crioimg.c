@@ -554,6 +554,21 @@ static int cmd_tag(int argc, char **argv)
     return rc;
 }
 
+/* a blob through the streaming writer, in 1 MiB pieces, as a pull writes them */
+static crioimg_result put_streamed(crioimg_store *s, const char *digest, const void *data, size_t len)
+{
+    crioimg_blob_writer *w;
+    size_t off = 0;
+    crioimg_result r = crioimg_store_blob_begin(s, digest, (long long)len, &w);
+    while (r == CRIOIMG_OK && off < len) {
+        size_t k = len - off < ((size_t)1 << 20) ? len - off : ((size_t)1 << 20);
+        r = crioimg_blob_writer_write(w, (const char *)data + off, k);
+        off += k;
+    }
+    if (r != CRIOIMG_OK) { if (w) crioimg_blob_writer_abort(w); return r; }
+    return crioimg_blob_writer_commit(w);
+}
+
 /* import LAYOUT:REF [NAME...]: copies an image from another OCI layout (what skopeo or umoci wrote),
    every blob verified, then records it under the NAMEs (REF when none are given). */
 static int cmd_import(int argc, char **argv)
@@ -594,7 +609,7 @@ static int cmd_import(int argc, char **argv)
         const char *d = i == 0 ? m.config.digest : m.layers[i - 1].digest;
         r = crioimg_store_get_blob(src, d, (size_t)-1 / 2, &data, &len);
         if (r != CRIOIMG_OK) { store_fail("import", d, src, r); rc = 1; goto done; }
-        r = crioimg_store_put_blob(s, d, data, len);
+        r = put_streamed(s, d, data, len);
         free(data); data = NULL;
     }
     if (r == CRIOIMG_OK) {

@@ -72,6 +72,16 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*blob_delete)(void *user, const char *digest);
     /* Releases everything; called once, by crioimg_store_close. */
     void (*close)(void *user);
+    /* Streaming writes, for blobs too big to hold in memory (all four or none: without them the library
+       buffers the blob and calls blob_put). begin makes somewhere to write (without the store's lock:
+       a pull may take minutes, and must survive other processes' cleanup meanwhile); write appends;
+       commit makes it blob digest, durable and visible whole (under the exclusive lock), and frees the
+       handle; abort throws it away and frees the handle. The library hashes and counts what is
+       written and commits only what matches. */
+    crioimg_result (*blob_begin)(void *user, void **handle);
+    crioimg_result (*blob_write)(void *user, void *handle, const void *data, size_t len);
+    crioimg_result (*blob_commit)(void *user, void *handle, const char *digest);
+    void (*blob_abort)(void *user, void *handle);
 } crioimg_store_vtable;
 
 typedef struct crioimg_store crioimg_store;
@@ -119,6 +129,16 @@ CRIOIMG_API crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *
    ERR_DIGEST_MISMATCH, never returned); free *data with crioimg_free(&opts.alloc, ...) -- the store's
    allocator. max 0 = 4 MiB. */
 CRIOIMG_API crioimg_result crioimg_store_get_blob(crioimg_store *s, const char *digest, size_t max, void **data, size_t *len);
+
+/* A blob written in pieces, hashed on the way: begin with the digest (and the size, or -1 when unknown),
+   write as often as needed, then commit (verifies size and digest, then makes it a blob: OK,
+   ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored on failure) or abort. Commit and abort free
+   the writer. A write past the size fails at once with ERR_SIZE_MISMATCH. */
+typedef struct crioimg_blob_writer crioimg_blob_writer;
+CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out);
+CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
+CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
+CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
 
 /* ---- images ---- */
 

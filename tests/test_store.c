@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <errno.h>
+#include <dirent.h>
 
 static void ts_digest(const void *d, size_t n, char out[72])
 {
@@ -263,6 +264,35 @@ static void test_store_ops(crioimg_store *s, const char *kind)
         ts_put(s, man, mn, md);
         CHECK(crioimg_store_add_image(s, md, names_b, 1) == CRIOIMG_ERR_NOT_FOUND);
     }
+    /* streaming writes: in pieces, verified at commit; nothing stored on a mismatch or abort */
+    {
+        static const char big[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+        char d[72];
+        crioimg_blob_writer *w;
+        ts_digest(big, sizeof big - 1, d);
+        CHECK(crioimg_store_blob_begin(s, d, (long long)sizeof big - 1, &w) == CRIOIMG_OK);
+        for (i = 0; i + 5 < sizeof big - 1; i += 5) CHECK(crioimg_blob_writer_write(w, big + i, 5) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_write(w, big + i, sizeof big - 1 - i) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_OK);
+        CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_OK && len == sizeof big - 1 && memcmp(data, big, len) == 0);
+        crioimg_free(NULL, data);
+        CHECK(crioimg_store_blob_begin(s, a.config, -1, &w) == CRIOIMG_OK);   /* wrong bytes for that digest */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_DIGEST_MISMATCH);
+        ts_digest(big, 10, d);
+        CHECK(crioimg_store_blob_begin(s, d, 9, &w) == CRIOIMG_OK);            /* more than its size */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(crioimg_store_blob_begin(s, d, 11, &w) == CRIOIMG_OK);           /* fewer */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(crioimg_store_blob_begin(s, d, 10, &w) == CRIOIMG_OK);           /* aborted */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_OK);
+        crioimg_blob_writer_abort(w);
+        CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_blob_begin(s, "sha256:../x", -1, &w) == CRIOIMG_ERR_DIGEST_FORMAT && w == NULL);
+        CHECK(crioimg_store_blob_begin(s, "md5:d41d8cd98f00b204e9800998ecf8427e", -1, &w) == CRIOIMG_ERR_DIGEST_UNSUPPORTED);
+    }
     /* no names: listed without names, removed by ID */
     CHECK(crioimg_store_add_image(s, a.manifest, NULL, 0) == CRIOIMG_OK);
     CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1 && l.images[0].nnames == 0 && l.images[0].image_ref[0] == '\0');
@@ -383,6 +413,29 @@ static void test_store_oci(void)
     CHECK(access(q, F_OK) != 0);
     crioimg_store_close(s2);
 
+    /* a streaming write in progress survives another process's cleanup; a dead one's file does not */
+    {
+        crioimg_blob_writer *w;
+        char d[72], tmpname[1024];
+        int found = 0;
+        DIR *dd;
+        struct dirent *de;
+        ts_digest("streamed", 8, d);
+        CHECK(crioimg_store_blob_begin(s, d, 8, &w) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_write(w, "stre", 4) == CRIOIMG_OK);
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+        CHECK(crioimg_store_tag(s2, "nginx:1.25", "n:3") == CRIOIMG_OK);     /* cleans */
+        crioimg_store_close(s2);
+        dd = opendir(p);
+        while (dd && (de = readdir(dd)) != NULL)
+            if (strncmp(de->d_name, ".crioimg-tmp-", 13) == 0) { found++; snprintf(tmpname, sizeof tmpname, "%s/%s", p, de->d_name); }
+        if (dd) closedir(dd);
+        CHECK(found == 1);
+        CHECK(crioimg_blob_writer_write(w, "amed", 4) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_OK);
+        CHECK(found == 1 && access(tmpname, F_OK) != 0);                     /* renamed into blobs/ */
+        CHECK(crioimg_store_untag(s, "n:3") == CRIOIMG_OK);
+    }
     /* a blob that no longer matches its digest: never returned */
     snprintf(q, sizeof q, "%s/blobs/sha256/%s", p, a.own + 7);
     ts_write(q, "tampered");
