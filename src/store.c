@@ -1770,12 +1770,13 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     }
     if (o->root < 0) { r = crioimg__oci_errno(o, errno, "cannot open", dir); if (r == CRIOIMG_ERR_STORE_UNSAFE) r = CRIOIMG_ERR_IO; goto fail; }
     if (!o->read_only) {
-        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        /* O_NONBLOCK: a FIFO planted as the lock file must not hang the open (it is refused below) */
+        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
         if (o->lockfd < 0 && (errno == EROFS || errno == EACCES)) o->read_only = 1, (*out)->read_only = 1;
         else if (o->lockfd < 0) { r = crioimg__oci_errno(o, errno, "cannot open", CRIOIMG__OCI_LOCK); goto fail; }
     }
     if (o->lockfd < 0) {
-        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (o->lockfd < 0 && errno != ENOENT) { r = crioimg__oci_errno(o, errno, "cannot open", CRIOIMG__OCI_LOCK); goto fail; }
     }
     {

@@ -527,6 +527,18 @@ static void test_store_oci(void)
         ts_write(i1, "{\"schemaVersion\":2,\"manifests\":[]}");
         CHECK(ts_count(s) == 0);
     }
+    /* a FIFO as the lock file: refused, without hanging */
+    {
+        char l1[256];
+        o.read_only = 1;
+        snprintf(l1, sizeof l1, "%s/.crioimg.lock", p);
+        unlink(l1);
+        CHECK(mkfifo(l1, 0644) == 0);
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_UNSAFE && s2 == NULL);
+        o.read_only = 0;
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_UNSAFE && s2 == NULL);
+        unlink(l1);
+    }
     /* not a layout */
     snprintf(q, sizeof q, "%s/oci-layout", p);
     ts_write(q, "{\"imageLayoutVersion\":\"9\"}");
