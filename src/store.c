@@ -413,6 +413,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             if (crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
                 memcpy(m->id, dg.encoded.ptr, 64), m->id[64] = '\0';
             m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
+            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
             if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
             total += man.config.size;
         } else whole = 0;
@@ -420,22 +421,31 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             d = man.layers[i].digest;
             if (!crioimg__st_digest_ok(d)) { whole = 0; continue; }
             m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
+            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
             if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
             total += man.layers[i].size;
         }
         m->size = whole ? total : -1;
     } else if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
+        /* an index (skopeo copy --all) is the image of the instance this machine would run, as
+           containers/image chooses it: its ID and size; every instance's blobs stay referenced */
+        size_t which = (size_t)-1;
+        char cerr[64];
+        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, cerr, sizeof cerr) != CRIOIMG_OK) which = (size_t)-1;
         for (i = 0; i < man.nmanifests; i++) {
             const char *d = man.manifests[i].digest;
             crioimg__st_mf child;
             size_t k;
             if (!crioimg__st_digest_ok(d)) continue;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
+            m->blobs[m->nblobs] = crioimg__st_strdup(v, &s->alloc, d);
+            if (m->blobs[m->nblobs] == NULL) { m->r = CRIOIMG_ERR_NOMEM; break; }
+            m->nblobs++;
             if (depth > 0) continue;
             memset(&child, 0, sizeof child);
             child.digest = m->blobs[m->nblobs - 1];
             crioimg__st_read_mf(s, v, &child, depth + 1);
             if (child.r != CRIOIMG_OK || child.nblobs < 2) continue;
+            if (i == which && child.id[0]) { memcpy(m->id, child.id, sizeof m->id); m->size = child.size; }
             {   /* the child's config and layers join this entry's list */
                 const char **nb = (const char **)crioimg__arena_alloc(&v->arena, &s->alloc,
                                                                      (cap + child.nblobs) * sizeof *nb);

@@ -471,6 +471,35 @@ static void test_store_oci(void)
     CHECK(crioimg_store_untag(s, "other:1") == CRIOIMG_OK);   /* the last name: the unnamed entry goes too */
     CHECK(ts_count(s) == 0 && strstr(ts_read(q), "Not A Name") == NULL);
 
+    /* an index (skopeo copy --all): the image is the instance this machine runs */
+    {
+        ts_image mine, other;
+        crioimg_platform cur;
+        char idx[2048], ixd[72], ent[1024];
+        void *data; size_t len;
+        size_t xn;
+        ts_make(s, 9, &mine);
+        ts_make(s, 10, &other);
+        crioimg_platform_current(&cur);
+        xn = (size_t)snprintf(idx, sizeof idx, "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"manifests\":["
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"os\":\"plan9\",\"architecture\":\"mips\"}},"
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"os\":\"%s\",\"architecture\":\"%s\"%s%s%s}}]}",
+            other.manifest, mine.manifest, cur.os, cur.architecture, cur.variant[0] ? ",\"variant\":\"" : "", cur.variant, cur.variant[0] ? "\"" : "");
+        ts_put(s, idx, xn, ixd);
+        snprintf(ent, sizeof ent, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"digest\":\"%s\",\"size\":%u,"
+                 "\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi:1\"}}]}", ixd, (unsigned)xn);
+        ts_write(q, ent);
+        {
+            crioimg_image_list l;
+            CHECK(crioimg_store_image_status(s, "multi:1", &l) == CRIOIMG_OK);
+            if (l.n == 1) { CHECK_STR(l.images[0].id, mine.id); CHECK(l.images[0].size == mine.size); CHECK_STR(l.images[0].manifest_digest, ixd); }
+            crioimg_image_list_free(&l);
+        }
+        CHECK(crioimg_store_remove(s, "multi:1") == CRIOIMG_OK);   /* every instance's blobs go with it */
+        CHECK(crioimg_store_get_blob(s, mine.config, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_get_blob(s, other.own, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_get_blob(s, ixd, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+    }
     /* bad files: clear errors */
     {
         static const char *const bad_index[] = {
