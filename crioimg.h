@@ -704,6 +704,9 @@ CRIOIMG_API crioimg_result crioimg_image_config_user(const char *user, long *uid
      crioimg_store_close(s);
      crioimg_store_error(s) says what exactly failed, after any failure (before close).
 
+   A handle is for one thread at a time. Threads (and processes) that share a store each open their
+   own handle: the OCI store's lock then keeps them apart.
+
    Images. An image's ID is its config digest's hex, as containers/storage makes it; every index entry
    whose manifest has that config belongs to it. Its names are the entries' names, normalised
    ("docker.io/library/nginx:1.25"); a name without tag or digest gets ":latest"; if a name has both,

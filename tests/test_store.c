@@ -218,6 +218,18 @@ static void test_store_ops(crioimg_store *s, const char *kind)
     }
     crioimg_image_list_free(&l);
     CHECK(ts_status(s, "quay.io/a/b", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+    /* an image whose only name moves away stays, unnamed, as containers/storage keeps it */
+    {
+        const char *solo[] = { "solo:1" };
+        ts_make(s, 5, &t1);
+        CHECK(crioimg_store_add_image(s, t1.manifest, solo, 1) == CRIOIMG_OK);
+        CHECK(crioimg_store_tag(s, b.id, "solo:1") == CRIOIMG_OK);
+        CHECK(crioimg_store_image_status(s, t1.id, &l) == CRIOIMG_OK && l.n == 1 && l.images[0].nnames == 0);
+        crioimg_image_list_free(&l);
+        CHECK(crioimg_store_remove(s, t1.id) == CRIOIMG_OK);
+        CHECK(ts_status(s, "solo:1", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+        CHECK(crioimg_store_untag(s, "solo:1") == CRIOIMG_OK);
+    }
     CHECK(crioimg_store_tag(s, "nope", "y") == CRIOIMG_ERR_IMAGE_UNKNOWN);
     CHECK(crioimg_store_tag(s, "x:1", "UPPER") == CRIOIMG_ERR_REF_NORM_UPPERCASE);
 
