@@ -19,7 +19,7 @@ FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -38,6 +38,9 @@ $(B)/crioimg: examples/crioimg.c crioimg.h | $(B)
 
 $(B)/minimal: examples/minimal.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/minimal.c
+
+$(B)/host_store: examples/host_store.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/host_store.c
 
 $(B)/test_crioimg: $(TESTSRC) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ tests/test_all.c
@@ -65,6 +68,8 @@ asan: crioimg.h | $(B)
 	    -o $(B)/asan/test_crioimg tests/test_all.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/crioimg examples/crioimg.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/host_store examples/host_store.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/fuzz_replay fuzz/replay.c
 	CRIOIMG_BUILD=$(B)/asan tests/run

@@ -114,7 +114,12 @@ extern "C" {
     X(ERR_REGISTRY_NO_SEARCH, -163, "no registries configured while trying to pull an unqualified image") \
     X(ERR_REGISTRY_BLOCKED,   -164, "registry is blocked in registries.conf") \
     X(ERR_REGISTRIES_CONF,    -165, "invalid registries configuration") \
-    X(ERR_SHORT_NAME,         -166, "short-name resolution failed")
+    X(ERR_SHORT_NAME,         -166, "short-name resolution failed") \
+    X(ERR_IMAGE_UNKNOWN,      -180, "image not known") \
+    X(ERR_STORE_AMBIGUOUS,    -181, "ambiguous image ID prefix") \
+    X(ERR_STORE_CORRUPT,      -182, "store is corrupt") \
+    X(ERR_STORE_UNSAFE,       -183, "unsafe file in store (symlink or not a regular file)") \
+    X(ERR_STORE_READ_ONLY,    -184, "store is read-only")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
@@ -1010,6 +1015,197 @@ CRIOIMG_API crioimg_result crioimg_http_content_range(const char *v, size_t n, l
 /* A 206 answers "Range: bytes=offset-" correctly when its Content-Range starts at offset and ends at
    the blob's last byte (size - 1, size known; a total, when given, must be size). */
 CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset, long long size);
+
+/* ==== src/store.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store: where images live, and the image service's list / status / tag / untag / remove
+
+   A store is a vtable over two things, the way an OCI image layout is made: an index (a list of
+   entries, each a manifest digest with at most one image name) and content-addressed blobs. Everything
+   the image service does is built on those once, here, so a host store only moves bytes:
+
+     crioimg_store *s;
+     crioimg_store_open_oci(&s, "/var/lib/crioimg", NULL);        or crioimg_store_open_memory, or
+                                                                  crioimg_store_open(&s, &my_vtable, NULL)
+     crioimg_image_list l;
+     crioimg_store_list(s, NULL, &l);                             every image: l.images[i].id, names ...
+     crioimg_image_list_free(&l);
+     crioimg_store_untag(s, "nginx:1.25");                        the last name gone: the image goes too
+     crioimg_store_remove(s, "4a1f");                             full ID, unique ID prefix, short name,
+                                                                  full name or containers-storage: name
+     crioimg_store_close(s);
+     crioimg_store_error(s) says what exactly failed, after any failure (before close).
+
+   A handle is for one thread at a time. Threads (and processes) that share a store each open their
+   own handle: the OCI store's lock then keeps them apart.
+
+   Images. An image's ID is its config digest's hex, as containers/storage makes it; every index entry
+   whose manifest has that config belongs to it. Its names are the entries' names, normalised
+   ("docker.io/library/nginx:1.25"); a name without tag or digest gets ":latest"; if a name has both,
+   the digest wins (ParseDockerRef). A name belongs to one image at a time: giving it to another image
+   takes it from the first.
+
+   The OCI layout store (POSIX; see crioimg_store_open_oci) keeps the OCI image-layout format, so that
+   skopeo (oci:DIR:NAME) and umoci (--layout DIR) read it and it reads what they write: one index.json
+   entry per name, the full normalised name in "org.opencontainers.image.ref.name" when the OCI ref
+   grammar allows it (it does for almost every name; not for "__", "---" or bracketed IPv6 hosts), and
+   otherwise in "io.crioimg.image.name" (CRIOIMG_STORE_NAME_ANNOTATION). A ref.name written by another
+   tool ("busybox:latest", "v1") is read as a reference and normalised; one that is not a valid reference
+   names nothing, and is kept as it is.
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG_STORE_VTABLE_VERSION 1
+#define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
+#define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
+
+/* One index entry. name is the name as the index holds it ("" for none): the store keeps it as it is. */
+typedef struct crioimg_store_entry {
+    const char *name;
+    const char *media_type;   /* the manifest's media type */
+    const char *digest;       /* the manifest's digest, "sha256:<hex>" */
+    long long size;           /* the manifest's size */
+} crioimg_store_entry;
+
+/* What a store does. Strings passed in are NUL-terminated; digests passed in are validated first (a
+   known algorithm, lowercase hex of its length), so a method may build a path from one. Methods return
+   CRIOIMG_OK or an error; the built-in stores also leave a detail for crioimg_store_error. A NULL method
+   makes whatever needs it fail with ERR_UNSUPPORTED. The library holds the lock around every call but
+   close; the lock must exclude other processes too. */
+typedef struct crioimg_store_vtable {
+    unsigned version;         /* CRIOIMG_STORE_VTABLE_VERSION */
+    void *user;
+    /* exclusive: 1 for a change, 0 for reading. Calls nest (the library never nests them itself). */
+    crioimg_result (*lock)(void *user, int exclusive);
+    crioimg_result (*unlock)(void *user);
+    /* The whole index as one block allocated with crioimg_malloc(alloc, ...): the entry array followed
+       by its strings; the library frees it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
+    crioimg_result (*read_index)(void *user, const crioimg_allocator *alloc, crioimg_store_entry **entries, size_t *n);
+    /* Replaces the whole index, atomically: after a crash either the old or the new one is there. */
+    crioimg_result (*write_index)(void *user, const crioimg_store_entry *entries, size_t n);
+    /* The blob's size, or ERR_NOT_FOUND. */
+    crioimg_result (*blob_stat)(void *user, const char *digest, long long *size);
+    /* The blob's bytes, at most max (else ERR_TOO_BIG), in a buffer from crioimg_malloc(alloc, ...). The
+       library verifies them against the digest. */
+    crioimg_result (*blob_get)(void *user, const char *digest, size_t max, const crioimg_allocator *alloc,
+                               void **data, size_t *len);
+    /* Stores a blob whose bytes the library has verified; durable once it returns; visible only whole. */
+    crioimg_result (*blob_put)(void *user, const char *digest, const void *data, size_t len);
+    /* Deletes a blob; ERR_NOT_FOUND when it is not there. */
+    crioimg_result (*blob_delete)(void *user, const char *digest);
+    /* Releases everything; called once, by crioimg_store_close. */
+    void (*close)(void *user);
+    /* Streaming writes, for blobs too big to hold in memory (all four or none: without them the library
+       buffers the blob and calls blob_put). begin makes somewhere to write (without the store's lock:
+       a pull may take minutes, and must survive other processes' cleanup meanwhile); write appends;
+       commit makes it blob digest, durable and visible whole (under the exclusive lock), and frees the
+       handle; abort throws it away and frees the handle. The library hashes and counts what is
+       written and commits only what matches. */
+    crioimg_result (*blob_begin)(void *user, void **handle);
+    crioimg_result (*blob_write)(void *user, void *handle, const void *data, size_t len);
+    crioimg_result (*blob_commit)(void *user, void *handle, const char *digest);
+    void (*blob_abort)(void *user, void *handle);
+} crioimg_store_vtable;
+
+typedef struct crioimg_store crioimg_store;
+
+typedef struct crioimg_store_opts {
+    crioimg_allocator alloc;   /* zeroed = the default allocator */
+    int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
+                                  empty layout when there is none */
+    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+} crioimg_store_opts;
+
+/* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
+CRIOIMG_API crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
+/* The built-in in-memory store: empty, private to this handle, gone at close. */
+CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_store_opts *opts);
+/* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
+   the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
+   _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
+   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be.
+   Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
+   other processes and against other handles of this process, and closing any other descriptor never
+   drops it. Temporary files (.crioimg-tmp-*) that a killed process left are removed under the lock. */
+CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
+CRIOIMG_API void crioimg_store_close(crioimg_store *s);
+/* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
+CRIOIMG_API const char *crioimg_store_error(const crioimg_store *s);
+/* ---- index.json ---- */
+
+/* Reads an OCI index.json as the layout store does (for hosts that keep a layout somewhere else):
+   entries in one block from crioimg_malloc(alloc, ...) (free it with crioimg_free), each digest checked
+   (a known algorithm, its hex length) before anyone can use it in a path; the name is our annotation
+   when present, else org.opencontainers.image.ref.name, else "". Unknown fields and media types are
+   fine. ERR_STORE_CORRUPT (err says where and why, errcap bytes with the NUL) or ERR_NOMEM. */
+CRIOIMG_API crioimg_result crioimg_store_index_parse(const char *buf, size_t len, const crioimg_allocator *alloc,
+                                                     crioimg_store_entry **entries, size_t *n, char *err, size_t errcap);
+/* Writes entries as index.json: ref.name where the OCI grammar allows the name, else our annotation. */
+CRIOIMG_API void crioimg_store_index_write(const crioimg_store_entry *entries, size_t n, crioimg_json_writer *w);
+
+/* ---- blobs ---- */
+
+/* Stores data as blob digest after checking it: ERR_DIGEST_MISMATCH / ERR_DIGEST_UNSUPPORTED / an
+   invalid digest's code; nothing is stored then. */
+CRIOIMG_API crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, const void *data, size_t len);
+/* The blob's bytes, verified against its digest (a blob on disk that no longer matches is
+   ERR_DIGEST_MISMATCH, never returned); free *data with crioimg_free(&opts.alloc, ...) -- the store's
+   allocator. max 0 = 4 MiB. */
+CRIOIMG_API crioimg_result crioimg_store_get_blob(crioimg_store *s, const char *digest, size_t max, void **data, size_t *len);
+
+/* A blob written in pieces, hashed on the way: begin with the digest (and the size, or -1 when unknown),
+   write as often as needed, then commit (verifies size and digest, then makes it a blob: OK,
+   ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored on failure) or abort. Commit and abort free
+   the writer. A write past the size fails at once with ERR_SIZE_MISMATCH. */
+typedef struct crioimg_blob_writer crioimg_blob_writer;
+CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out);
+CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
+CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
+CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
+
+/* ---- images ---- */
+
+typedef struct crioimg_image {
+    char id[65];                 /* the config digest's hex */
+    const char *const *names;    /* full normalised names, index order */
+    size_t nnames;
+    const char *const *digests;  /* "repository@manifest-digest" for each repository of its names */
+    size_t ndigests;
+    long long size;              /* config plus layers; -1 when a blob is missing */
+    const char *image_ref;       /* the familiar form of its first name; "" when it has none */
+    const char *manifest_digest; /* its (first) manifest's digest */
+} crioimg_image;
+
+typedef struct crioimg_image_list {
+    crioimg_image *images;
+    size_t n;
+    void *arena;                 /* everything above lives here */
+    crioimg_allocator alloc;
+} crioimg_image_list;
+
+/* Records an image whose manifest (an OCI image manifest or Docker schema 2), config and layers are
+   already blobs of the store, under names (each a reference, normalised; may be none). The manifest
+   is read and verified; a missing config or layer is ERR_NOT_FOUND. */
+CRIOIMG_API crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_digest,
+                                                   const char *const *names, size_t nnames);
+/* ListImages(filter): every image, in index order of their first entries; with a filter (a name or ID,
+   as crioimg_store_image_status takes) just the image it names, or none. */
+CRIOIMG_API crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out);
+/* ImageStatus: the image named (full ID, "sha256:"+ID, unique ID prefix of 3+ hex, short or full name,
+   name@digest, or containers-storage:[...]NAME or ...@ID); ERR_IMAGE_UNKNOWN when none is, ERR_STORE_AMBIGUOUS
+   for a prefix of two IDs. out->n is 1 on success. */
+CRIOIMG_API crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, crioimg_image_list *out);
+/* Gives the image named by name_or_id the name new_name as well (taken from any other image). */
+CRIOIMG_API crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const char *new_name);
+/* UntagImage: removes the name given (tag, digest or full-name form); when it was the image's last
+   name, or when the image was named by its ID, removes the image. */
+CRIOIMG_API crioimg_result crioimg_store_untag(crioimg_store *s, const char *name);
+/* RemoveImage: removes the image, whatever names it has. The index is rewritten first; then the blobs
+   that only the removed image referenced are deleted. */
+CRIOIMG_API crioimg_result crioimg_store_remove(crioimg_store *s, const char *name_or_id);
+CRIOIMG_API void crioimg_image_list_free(crioimg_image_list *l);
+/* The record as design.md section 4 prints it: {"id","names","digests","size","imageRef"}; size is
+   null when unknown. */
+CRIOIMG_API void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w);
 
 #ifdef __cplusplus
 }
@@ -8220,6 +8416,1828 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
     if (crioimg_http_content_range(content_range, n, &first, &last, &total) != CRIOIMG_OK) return 0;
     return first == offset && last == size - 1 && (total < 0 || total == size);
 }
+
+/* ==== src/store.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: the generic layer (images from index + blobs), the in-memory store, the OCI
+   image-layout store
+   --------------------------------------------------------------------------------------------------- */
+
+struct crioimg_store {
+    crioimg_store_vtable vt;
+    crioimg_allocator alloc;
+    int read_only;
+    char err[512];
+    crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
+    unsigned char hash_ready[4];
+};
+
+static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
+{
+    crioimg__out o;
+    o.p = err; o.cap = 512; o.len = 0;
+    err[0] = '\0';
+    if (a) crioimg__out_str(&o, a);
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    return r;
+}
+
+static crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
+{
+    return crioimg__st_fail3(s->err, r, a, b, c);
+}
+
+const char *crioimg_store_error(const crioimg_store *s)
+{
+    return s ? s->err : "";
+}
+
+/* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
+static int crioimg__st_digest_ok(const char *d)
+{
+    crioimg_digest dg;
+    return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
+}
+
+/* Packs entries into one block (the array, then the strings), as read_index hands them over. */
+static crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
+                                       crioimg_store_entry **out, size_t *nout)
+{
+    size_t i, total = n * sizeof *e + 1;
+    char *p;
+    crioimg_store_entry *b;
+    *out = NULL; *nout = 0;
+    for (i = 0; i < n; i++) total += strlen(e[i].name) + strlen(e[i].media_type) + strlen(e[i].digest) + 3;
+    b = (crioimg_store_entry *)crioimg_malloc(a, total);
+    if (b == NULL) return CRIOIMG_ERR_NOMEM;
+    p = (char *)(b + n);
+    for (i = 0; i < n; i++) {
+        size_t l;
+        l = strlen(e[i].name) + 1; memcpy(p, e[i].name, l); b[i].name = p; p += l;
+        l = strlen(e[i].media_type) + 1; memcpy(p, e[i].media_type, l); b[i].media_type = p; p += l;
+        l = strlen(e[i].digest) + 1; memcpy(p, e[i].digest, l); b[i].digest = p; p += l;
+        b[i].size = e[i].size;
+    }
+    *out = b; *nout = n;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+{
+    crioimg_store *s;
+    const crioimg_allocator *a = opts ? &opts->alloc : NULL;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
+    if (s == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    s->vt = *vt;   /* copied: the host's struct may go away */
+    if (a) s->alloc = *a;
+    s->read_only = opts ? opts->read_only : 0;
+    *out = s;
+    return CRIOIMG_OK;
+}
+
+void crioimg_store_close(crioimg_store *s)
+{
+    crioimg_allocator a;
+    if (s == NULL) return;
+    if (s->vt.close) s->vt.close(s->vt.user);
+    a = s->alloc;
+    crioimg_free(&a, s);
+}
+
+/* ---- calls through the vtable: a missing method is a clear ERR_UNSUPPORTED ---- */
+
+#define CRIOIMG__ST_NEED(s, m) \
+    do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
+
+static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
+{
+    crioimg_result r;
+    s->err[0] = '\0';
+    if (exclusive && s->read_only) return crioimg__st_fail(s, CRIOIMG_ERR_STORE_READ_ONLY, "store opened read-only", NULL, NULL);
+    CRIOIMG__ST_NEED(s, lock);
+    CRIOIMG__ST_NEED(s, unlock);
+    r = s->vt.lock(s->vt.user, exclusive);
+    if (r != CRIOIMG_OK && s->err[0] == '\0') crioimg__st_fail(s, r, "cannot lock the store", NULL, NULL);
+    return r;
+}
+
+static void crioimg__st_unlock(crioimg_store *s)
+{
+    s->vt.unlock(s->vt.user);
+}
+
+static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
+{
+    CRIOIMG__ST_NEED(s, read_index);
+    *e = NULL; *n = 0;
+    return s->vt.read_index(s->vt.user, &s->alloc, e, n);
+}
+
+static crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
+{
+    CRIOIMG__ST_NEED(s, blob_stat);
+    return s->vt.blob_stat(s->vt.user, d, size);
+}
+
+/* A blob, read and verified, under a lock the caller holds. */
+static crioimg_result crioimg__st_get(crioimg_store *s, const char *d, size_t max, void **data, size_t *len)
+{
+    crioimg_digest dg;
+    crioimg_result r;
+    *data = NULL; *len = 0;
+    CRIOIMG__ST_NEED(s, blob_get);
+    if (crioimg_digest_parse(&dg, d, strlen(d)) != CRIOIMG_OK || dg.alg == CRIOIMG_DIGEST_UNKNOWN)
+        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", d, "\"");
+    r = s->vt.blob_get(s->vt.user, d, max ? max : CRIOIMG_MANIFEST_MAX_SIZE, &s->alloc, data, len);
+    if (r != CRIOIMG_OK) {
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : "");
+        return r;
+    }
+    if (!s->hash_ready[dg.alg]) { crioimg_hasher_init(&s->hash[dg.alg], dg.alg); s->hash_ready[dg.alg] = 1; }
+    else crioimg_hasher_reset(&s->hash[dg.alg]);
+    crioimg_hasher_update(&s->hash[dg.alg], *data, *len);
+    r = crioimg_hasher_verify(&s->hash[dg.alg], &dg);
+    if (r != CRIOIMG_OK) {
+        crioimg_free(&s->alloc, *data);
+        *data = NULL; *len = 0;
+        return crioimg__st_fail(s, r, "blob ", d, ": its content does not match its digest");
+    }
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_get_blob(crioimg_store *s, const char *digest, size_t max, void **data, size_t *len)
+{
+    crioimg_result r;
+    if (s == NULL || data == NULL || len == NULL || digest == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *data = NULL; *len = 0;
+    r = crioimg__st_lock(s, 0);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_get(s, digest, max, data, len);
+    crioimg__st_unlock(s);
+    return r;
+}
+
+crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, const void *data, size_t len)
+{
+    crioimg_digest dg;
+    crioimg_result r;
+    if (s == NULL || digest == NULL || (data == NULL && len > 0)) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    r = crioimg_digest_parse(&dg, digest, strlen(digest));
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    r = crioimg_digest_verify(&dg, data, len);   /* before anything touches the store */
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "blob ", digest, ": content does not match the digest");
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) return r;
+    if (s->vt.blob_put == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
+    else r = s->vt.blob_put(s->vt.user, digest, data, len);
+    crioimg__st_unlock(s);
+    return r;
+}
+
+/* ---- streaming blob writes ---- */
+
+struct crioimg_blob_writer {
+    crioimg_store *s;
+    crioimg_hasher h;
+    char digest[CRIOIMG_DIGEST_STRING_MAX + 1];
+    long long size, got;     /* size -1: unknown */
+    void *handle;            /* the store's, when it streams */
+    unsigned char *buf;      /* else the bytes so far */
+    size_t cap;
+    crioimg_result failed;
+};
+
+static void crioimg__bw_free(crioimg_blob_writer *w, int abort_handle)
+{
+    crioimg_store *s = w->s;
+    if (abort_handle && w->handle) s->vt.blob_abort(s->vt.user, w->handle);
+    crioimg_free(&s->alloc, w->buf);
+    crioimg_free(&s->alloc, w);
+}
+
+crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out)
+{
+    crioimg_digest dg;
+    crioimg_blob_writer *w;
+    crioimg_result r;
+    size_t dl;
+    if (out) *out = NULL;
+    if (s == NULL || digest == NULL || out == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    if (s->read_only) return crioimg__st_fail(s, CRIOIMG_ERR_STORE_READ_ONLY, "store opened read-only", NULL, NULL);
+    dl = strlen(digest);
+    r = crioimg_digest_parse(&dg, digest, dl);
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
+        return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
+    w = (crioimg_blob_writer *)crioimg_malloc(&s->alloc, sizeof *w);
+    if (w == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(w, 0, sizeof *w);
+    w->s = s; w->size = size;
+    memcpy(w->digest, digest, dl + 1);
+    crioimg_hasher_init(&w->h, dg.alg);
+    if (s->vt.blob_begin && s->vt.blob_write && s->vt.blob_commit && s->vt.blob_abort) {
+        r = s->vt.blob_begin(s->vt.user, &w->handle);
+        if (r != CRIOIMG_OK) { crioimg_free(&s->alloc, w); return r; }
+    }
+    *out = w;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)
+{
+    crioimg_store *s;
+    if (w == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    s = w->s;
+    if (w->failed) return w->failed;
+    if (w->size >= 0 && (unsigned long long)len > (unsigned long long)(w->size - w->got)) {
+        crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": more bytes than its size");
+        return w->failed = CRIOIMG_ERR_SIZE_MISMATCH;
+    }
+    crioimg_hasher_update(&w->h, data, len);
+    w->got += (long long)len;
+    if (w->handle) {
+        crioimg_result r = s->vt.blob_write(s->vt.user, w->handle, data, len);
+        if (r != CRIOIMG_OK) return w->failed = r;
+    } else if (len) {
+        size_t have = (size_t)w->got - len;
+        if (have + len > w->cap) {
+            size_t nc = w->cap ? w->cap : 65536;
+            unsigned char *nb;
+            while (nc < have + len) nc *= 2;
+            nb = (unsigned char *)crioimg_realloc(&s->alloc, w->buf, nc);
+            if (nb == NULL) return w->failed = CRIOIMG_ERR_NOMEM;
+            w->buf = nb; w->cap = nc;
+        }
+        memcpy(w->buf + have, data, len);
+    }
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w)
+{
+    crioimg_store *s;
+    crioimg_digest dg;
+    crioimg_result r;
+    if (w == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    s = w->s;
+    r = w->failed;
+    if (r == CRIOIMG_OK && w->size >= 0 && w->got != w->size) {
+        r = crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": fewer bytes than its size");
+    }
+    if (r == CRIOIMG_OK) {
+        crioimg_digest_parse(&dg, w->digest, strlen(w->digest));
+        r = crioimg_hasher_verify(&w->h, &dg);
+        if (r != CRIOIMG_OK) crioimg__st_fail(s, r, "blob ", w->digest, ": content does not match the digest");
+    }
+    if (r != CRIOIMG_OK) { crioimg__bw_free(w, 1); return r; }
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) { crioimg__bw_free(w, 1); return r; }
+    if (w->handle) { r = s->vt.blob_commit(s->vt.user, w->handle, w->digest); w->handle = NULL; }
+    else r = s->vt.blob_put(s->vt.user, w->digest, w->buf, (size_t)w->got);
+    crioimg__st_unlock(s);
+    crioimg__bw_free(w, 0);
+    return r;
+}
+
+void crioimg_blob_writer_abort(crioimg_blob_writer *w)
+{
+    if (w) crioimg__bw_free(w, 1);
+}
+
+/* ---- the view: the index with every distinct manifest read, for the image operations ---- */
+
+typedef struct crioimg__st_mf {
+    const char *digest;      /* into the index block */
+    char id[65];             /* config hex; "" when not an image manifest or unreadable */
+    crioimg_result r;        /* why it could not be read, or OK */
+    long long size;          /* config + layers, -1 when a blob is missing or differs */
+    const char **blobs;      /* every blob it references, itself first (for removal) */
+    size_t nblobs;
+    size_t group;            /* the image it belongs to (index into the view's ids) */
+} crioimg__st_mf;
+
+/* a blob size already asked for */
+typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
+
+typedef struct crioimg__st_view {
+    crioimg_store_entry *e;  /* the index, one block */
+    size_t n;
+    const char **names;      /* per entry: the normalised name, or NULL when it names nothing */
+    size_t *mf;              /* per entry: its manifest in mfs */
+    crioimg__st_mf *mfs;
+    size_t nmf;
+    void *arena;
+    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
+    crioimg__st_statc *statc;
+    size_t statcap, statn;
+} crioimg__st_view;
+
+static void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
+{
+    crioimg_free(&s->alloc, v->e);
+    crioimg__arena_free(&v->arena, &s->alloc);
+    memset(v, 0, sizeof *v);
+}
+
+static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a, const char *str)
+{
+    size_t l = strlen(str) + 1;
+    char *p = (char *)crioimg__arena_alloc(&v->arena, a, l);
+    if (p) memcpy(p, str, l);
+    return p;
+}
+
+/* The normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference. */
+static int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
+{
+    crioimg_ref tmp;
+    if (ref == NULL) ref = &tmp;
+    if (name == NULL || name[0] == '\0') return 0;
+    if (crioimg_ref_parse_docker(ref, name, strlen(name)) != CRIOIMG_OK) return 0;
+    crioimg_ref_string(ref, out, CRIOIMG_REF_STRING_MAX + 1);
+    return 1;
+}
+
+typedef struct crioimg__st_sortkey { const char *key; size_t i; } crioimg__st_sortkey;
+
+static int crioimg__st_cmpkey(const void *a, const void *b)
+{
+    int c = strcmp(((const crioimg__st_sortkey *)a)->key, ((const crioimg__st_sortkey *)b)->key);
+    if (c) return c;
+    return ((const crioimg__st_sortkey *)a)->i < ((const crioimg__st_sortkey *)b)->i ? -1 :
+           ((const crioimg__st_sortkey *)a)->i > ((const crioimg__st_sortkey *)b)->i;
+}
+
+/* A blob's size through the view's cache (open addressing on the digest's first hex digits, which are
+   uniformly spread). */
+static crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
+{
+    size_t h = 0, i, k;
+    const char *x = strchr(d, ':');
+    if (d == NULL) return CRIOIMG_ERR_NOMEM;
+    if (v->statc == NULL || v->statn * 2 >= v->statcap) return crioimg__st_blob_stat(s, d, size);  /* full: no caching */
+    for (k = 1; x && x[k] && k <= 12; k++) h = h * 31 + (unsigned char)x[k];
+    for (i = h & (v->statcap - 1);; i = (i + 1) & (v->statcap - 1)) {
+        if (v->statc[i].d == NULL) {
+            v->statc[i].r = crioimg__st_blob_stat(s, d, &v->statc[i].size);
+            v->statc[i].d = d;
+            v->statn++;
+            break;
+        }
+        if (strcmp(v->statc[i].d, d) == 0) break;
+    }
+    *size = v->statc[i].size;
+    return v->statc[i].r;
+}
+
+/* Reads one manifest: its ID, size and the blobs it references. An index (skopeo copy --all) is no
+   image, but its children's blobs are referenced too, so removal never takes them. */
+static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, int depth)
+{
+    void *data = NULL;
+    size_t len = 0, i, cap;
+    crioimg_manifest man;
+    crioimg_manifest_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = s->alloc;
+    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0;
+    m->r = crioimg__st_get(s, m->digest, 0, &data, &len);
+    if (m->r != CRIOIMG_OK) return;
+    m->r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
+    crioimg_free(&s->alloc, data);
+    if (m->r != CRIOIMG_OK) {
+        crioimg__st_fail(s, m->r, "manifest ", m->digest, ": invalid");
+        crioimg_manifest_free(&man);
+        return;
+    }
+    cap = 1 + (man.kind == CRIOIMG_MANIFEST_OCI || man.kind == CRIOIMG_MANIFEST_DOCKER_V2 ? 1 + man.nlayers : 0);
+    if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) cap += man.nmanifests;
+    m->blobs = (const char **)crioimg__arena_alloc(&v->arena, &s->alloc, cap * sizeof *m->blobs);
+    if (m->blobs == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
+    m->blobs[m->nblobs++] = m->digest;
+    if (man.kind == CRIOIMG_MANIFEST_OCI || man.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
+        long long total = 0, sz;
+        int whole = 1;
+        crioimg_digest dg;
+        const char *d = man.config.digest;
+        if (crioimg__st_digest_ok(d)) {
+            if (crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
+                memcpy(m->id, dg.encoded.ptr, 64), m->id[64] = '\0';
+            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
+            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
+            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
+            total += man.config.size;
+        } else whole = 0;
+        for (i = 0; i < man.nlayers; i++) {
+            d = man.layers[i].digest;
+            if (!crioimg__st_digest_ok(d)) { whole = 0; continue; }
+            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
+            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
+            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
+            total += man.layers[i].size;
+        }
+        m->size = whole ? total : -1;
+    } else if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
+        /* an index (skopeo copy --all) is the image of the instance this machine would run, as
+           containers/image chooses it: its ID and size; every instance's blobs stay referenced */
+        size_t which = (size_t)-1;
+        char cerr[64];
+        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, cerr, sizeof cerr) != CRIOIMG_OK) which = (size_t)-1;
+        for (i = 0; i < man.nmanifests; i++) {
+            const char *d = man.manifests[i].digest;
+            crioimg__st_mf child;
+            size_t k;
+            if (!crioimg__st_digest_ok(d)) continue;
+            m->blobs[m->nblobs] = crioimg__st_strdup(v, &s->alloc, d);
+            if (m->blobs[m->nblobs] == NULL) { m->r = CRIOIMG_ERR_NOMEM; break; }
+            m->nblobs++;
+            if (depth > 0) continue;
+            memset(&child, 0, sizeof child);
+            child.digest = m->blobs[m->nblobs - 1];
+            crioimg__st_read_mf(s, v, &child, depth + 1);
+            if (child.r != CRIOIMG_OK || child.nblobs < 2) continue;
+            if (i == which && child.id[0]) { memcpy(m->id, child.id, sizeof m->id); m->size = child.size; }
+            {   /* the child's config and layers join this entry's list */
+                const char **nb = (const char **)crioimg__arena_alloc(&v->arena, &s->alloc,
+                                                                     (cap + child.nblobs) * sizeof *nb);
+                if (nb == NULL) continue;
+                memcpy(nb, m->blobs, m->nblobs * sizeof *nb);
+                for (k = 1; k < child.nblobs; k++) nb[m->nblobs++] = child.blobs[k];
+                m->blobs = nb;
+                cap += child.nblobs;
+            }
+        }
+    }
+    crioimg_manifest_free(&man);
+}
+
+/* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). */
+static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests)
+{
+    crioimg_result r;
+    size_t i, j;
+    crioimg__st_sortkey *k = NULL;
+    memset(v, 0, sizeof *v);
+    r = crioimg__st_read_index(s, &v->e, &v->n);
+    if (r != CRIOIMG_OK) return r;
+    v->names = (const char **)crioimg__arena_alloc(&v->arena, &s->alloc, (v->n + 1) * sizeof *v->names);
+    v->mf = (size_t *)crioimg__arena_alloc(&v->arena, &s->alloc, (v->n + 1) * sizeof *v->mf);
+    v->mfs = (crioimg__st_mf *)crioimg__arena_alloc(&v->arena, &s->alloc, (v->n + 1) * sizeof *v->mfs);
+    k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *k);
+    if (!v->names || !v->mf || !v->mfs || !k) { crioimg_free(&s->alloc, k); return CRIOIMG_ERR_NOMEM; }
+    for (i = 0; i < v->n; i++) {
+        char norm[CRIOIMG_REF_STRING_MAX + 1];
+        if (!crioimg__st_digest_ok(v->e[i].digest)) {   /* a backend must not hand these over; check anyway */
+            crioimg_free(&s->alloc, k);
+            return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "index entry with an invalid digest \"", v->e[i].digest, "\"");
+        }
+        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(v, &s->alloc, norm) : NULL;
+        k[i].key = v->e[i].digest; k[i].i = i;
+    }
+    /* distinct manifests, by digest */
+    qsort(k, v->n, sizeof *k, crioimg__st_cmpkey);
+    for (i = 0; i < v->n; i = j) {
+        crioimg__st_mf *m = &v->mfs[v->nmf];
+        memset(m, 0, sizeof *m);
+        m->digest = k[i].key;
+        m->r = CRIOIMG_OK;
+        for (j = i; j < v->n && strcmp(k[j].key, k[i].key) == 0; j++) v->mf[k[j].i] = v->nmf;
+        v->nmf++;
+    }
+    crioimg_free(&s->alloc, k);
+    if (manifests) {
+        char saved[512];
+        saved[0] = '\0';
+        /* room for the blobs of typical images (config + a few layers) at half load; past that,
+           crioimg__st_vstat stops caching */
+        for (v->statcap = 64; v->statcap < v->nmf * 8; v->statcap *= 2) {}
+        v->statc = (crioimg__st_statc *)crioimg__arena_alloc(&v->arena, &s->alloc, v->statcap * sizeof *v->statc);
+        if (v->statc) memset(v->statc, 0, v->statcap * sizeof *v->statc);
+        for (i = 0; i < v->nmf; i++) {
+            crioimg__st_read_mf(s, v, &v->mfs[i], 0);
+            if (v->mfs[i].r != CRIOIMG_OK && saved[0] == '\0') memcpy(saved, s->err, sizeof saved);
+            if (v->mfs[i].r == CRIOIMG_ERR_NOMEM) return CRIOIMG_ERR_NOMEM;
+        }
+        memcpy(s->err, saved, sizeof saved);   /* the first broken manifest, for whoever asks */
+    }
+    return CRIOIMG_OK;
+}
+
+/* Groups manifests into images by ID; returns the number of images (mfs without an ID get none). */
+static size_t crioimg__st_group(crioimg_store *s, crioimg__st_view *v, crioimg_result *r)
+{
+    size_t i, j, g = 0, nk = 0;
+    crioimg__st_sortkey *k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (v->nmf + 1) * sizeof *k);
+    *r = CRIOIMG_OK;
+    if (k == NULL) { *r = CRIOIMG_ERR_NOMEM; return 0; }
+    for (i = 0; i < v->nmf; i++) {
+        v->mfs[i].group = (size_t)-1;
+        if (v->mfs[i].id[0]) { k[nk].key = v->mfs[i].id; k[nk].i = i; nk++; }
+    }
+    qsort(k, nk, sizeof *k, crioimg__st_cmpkey);
+    for (i = 0; i < nk; i = j, g++)
+        for (j = i; j < nk && strcmp(k[j].key, k[i].key) == 0; j++) v->mfs[k[j].i].group = g;
+    crioimg_free(&s->alloc, k);
+    return g;
+}
+
+/* ---- naming an image ---- */
+
+typedef struct crioimg__st_target {
+    const char *id;      /* the image's ID (into the view), or NULL when a name names an unreadable manifest */
+    int by_id;           /* named by its ID or an ID prefix */
+    char norm[CRIOIMG_REF_STRING_MAX + 1];  /* the normalised name, when named by one */
+    size_t entry;        /* an entry with that name (or of that image) */
+} crioimg__st_target;
+
+static int crioimg__st_hexpfx(const char *s, size_t n)
+{
+    return crioimg_id_is_prefix(s, n, 3);
+}
+
+/* The image named by a full ID, a unique prefix, a name or a containers-storage: name. */
+static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v, const char *input, crioimg__st_target *t)
+{
+    size_t n = strlen(input), i;
+    const char *idq = NULL;        /* an ID or prefix to try */
+    size_t idn = 0;
+    int have_name = 0, is_full = 0;
+    crioimg_ref ref;
+    memset(t, 0, sizeof *t);
+    if (n >= 19 && memcmp(input, "containers-storage:", 19) == 0) {
+        crioimg_image_name in;
+        char e[256];
+        if (crioimg_image_name_parse(&in, input, n, e, sizeof e, NULL) != CRIOIMG_OK)
+            return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_NAME_INVALID, e, NULL, NULL);
+        if (in.id.len) { idq = in.id.ptr; idn = in.id.len; }
+        if (in.has_ref) {
+            ref = in.ref;
+            if (ref.digest[0]) ref.tag[0] = '\0', ref.tag_len = 0;   /* the digest wins, as ParseDockerRef */
+            crioimg_ref_tag_name_only(&ref);
+            crioimg_ref_string(&ref, t->norm, sizeof t->norm);
+            have_name = 1;
+        }
+    } else {
+        if (n == 71 && memcmp(input, "sha256:", 7) == 0 && crioimg_id_is_full(input + 7, 64)) { idq = input + 7; idn = 64; }
+        else if (crioimg_id_is_full(input, n)) { idq = input; idn = 64; }
+        else {
+            have_name = crioimg__st_norm(input, t->norm, &ref);
+            if (crioimg__st_hexpfx(input, n)) { idq = input; idn = n; }
+        }
+    }
+    is_full = idq != NULL && idn == 64;
+    if (is_full) {
+        for (i = 0; i < v->nmf; i++)
+            if (memcmp(v->mfs[i].id, idq, 64) == 0) { t->id = v->mfs[i].id; t->by_id = 1; break; }
+        if (t->id == NULL && !have_name) return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", input, NULL);
+        if (t->id) return CRIOIMG_OK;
+    }
+    if (have_name) {
+        for (i = 0; i < v->n; i++)
+            if (v->names[i] && strcmp(v->names[i], t->norm) == 0) {
+                crioimg__st_mf *m = &v->mfs[v->mf[i]];
+                if (m->r != CRIOIMG_OK && m->r != CRIOIMG_ERR_NOT_FOUND && m->id[0] == '\0') {
+                    /* the name is there but its manifest is broken: say so, keep the entry findable */
+                    t->id = NULL; t->entry = i;
+                    return crioimg__st_fail(s, m->r, "image ", t->norm, ": its manifest cannot be read");
+                }
+                t->id = m->id[0] ? m->id : NULL;
+                t->entry = i;
+                return CRIOIMG_OK;
+            }
+        /* name@digest also finds an image of that repository pulled under another name form */
+        if (ref.digest[0]) {
+            for (i = 0; i < v->n; i++) {
+                const char *nm = v->names[i];
+                size_t rl = strlen(ref.name);
+                if (nm && strncmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
+                    strcmp(v->mfs[v->mf[i]].digest, ref.digest) == 0 && v->mfs[v->mf[i]].id[0]) {
+                    t->id = v->mfs[v->mf[i]].id; t->entry = i;
+                    return CRIOIMG_OK;
+                }
+            }
+        }
+    }
+    if (idq != NULL && !is_full) {
+        const char *found = NULL;
+        for (i = 0; i < v->nmf; i++) {
+            if (v->mfs[i].id[0] && memcmp(v->mfs[i].id, idq, idn) == 0) {
+                if (found && strcmp(found, v->mfs[i].id) != 0)
+                    return crioimg__st_fail(s, CRIOIMG_ERR_STORE_AMBIGUOUS, "ambiguous image ID prefix \"", input, "\"");
+                found = v->mfs[i].id;
+            }
+        }
+        if (found) { t->id = found; t->by_id = 1; t->norm[0] = '\0'; return CRIOIMG_OK; }
+    }
+    if (!have_name && idq == NULL) {
+        crioimg_result pr = crioimg_ref_parse_docker(&ref, input, n);
+        char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
+        if (pr == CRIOIMG_OK) pr = CRIOIMG_ERR_REF_FORMAT;
+        crioimg_ref_error_message(pr, input, n, msg, sizeof msg);
+        return crioimg__st_fail(s, pr, msg, NULL, NULL);
+    }
+    return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", input, NULL);
+}
+
+/* ---- building image records ---- */
+
+static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, const char *only_id, crioimg_image_list *out)
+{
+    crioimg_result r;
+    size_t ng, i, j, nimg = 0;
+    size_t *slot = NULL, *order = NULL, *cnt = NULL, *all = NULL, *next = NULL, *last = NULL;
+    crioimg_image_list l;
+    memset(&l, 0, sizeof l);
+    l.alloc = s->alloc;
+    ng = crioimg__st_group(s, v, &r);
+    if (r != CRIOIMG_OK) return r;
+    slot = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *slot);   /* group -> image, in index order */
+    order = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *order); /* image -> first entry */
+    cnt = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *cnt);     /* image -> named entries */
+    all = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *all);     /* image -> entries */
+    next = (size_t *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *next); /* entry -> next entry of its image */
+    last = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *last);   /* group -> its last entry so far */
+    if (!slot || !order || !cnt || !all || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = 0; i < ng; i++) slot[i] = last[i] = (size_t)-1;
+    /* each image's entries as a chain, so building every image is linear in the index */
+    for (i = 0; i < v->n; i++) {
+        size_t g = v->mfs[v->mf[i]].group;
+        next[i] = (size_t)-1;
+        if (g == (size_t)-1) continue;
+        if (last[g] != (size_t)-1) next[last[g]] = i;
+        last[g] = i;
+    }
+    for (i = 0; i < v->n; i++) {
+        size_t g = v->mfs[v->mf[i]].group;
+        if (g == (size_t)-1) continue;
+        if (only_id && strcmp(v->mfs[v->mf[i]].id, only_id) != 0) continue;
+        if (slot[g] == (size_t)-1) { slot[g] = nimg; order[nimg] = i; cnt[nimg] = 0; all[nimg] = 0; nimg++; }
+        if (v->names[i]) cnt[slot[g]]++;
+        all[slot[g]]++;
+    }
+    l.images = (crioimg_image *)crioimg__arena_alloc(&l.arena, &s->alloc, (nimg + 1) * sizeof *l.images);
+    if (l.images == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = 0; i < nimg; i++) {
+        crioimg_image *im = &l.images[i];
+        const crioimg__st_mf *m0 = &v->mfs[v->mf[order[i]]];
+        size_t g = m0->group, nn = 0, nm = 0, nr = 0, a, b;
+        const char **names = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (cnt[i] + 1) * sizeof *names);
+        const char **mfd = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (all[i] + 1) * sizeof *mfd);
+        const char **dg;
+        if (!names || !mfd) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        memset(im, 0, sizeof *im);
+        memcpy(im->id, m0->id, 65);
+        im->size = m0->size;
+        (void)g;
+        for (j = order[i]; j != (size_t)-1; j = next[j]) {
+            const crioimg__st_mf *m = &v->mfs[v->mf[j]];
+            if (v->names[j]) {
+                for (a = 0; a < nn && strcmp(names[a], v->names[j]) != 0; a++) {}
+                if (a == nn) names[nn++] = v->names[j];
+            }
+            for (a = 0; a < nm && mfd[a] != m->digest; a++) {}
+            if (a == nm) mfd[nm++] = m->digest;
+        }
+        /* names point into the view's arena: copy them into the list's */
+        for (a = 0; a < nn; a++) {
+            size_t ln = strlen(names[a]) + 1;
+            char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, ln);
+            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            memcpy(c, names[a], ln);
+            names[a] = c;
+        }
+        im->names = names; im->nnames = nn;
+        /* one repository@digest per repository of its names and manifest */
+        dg = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (nn * nm + 1) * sizeof *dg);
+        if (dg == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        for (a = 0; a < nn; a++) {
+            crioimg_ref rf;
+            size_t rl;
+            if (crioimg_ref_parse_docker(&rf, names[a], strlen(names[a])) != CRIOIMG_OK) continue;
+            rl = strlen(rf.name);
+            for (b = 0; b < a; b++)   /* a repository already seen */
+                if (strncmp(names[b], rf.name, rl) == 0 && (names[b][rl] == ':' || names[b][rl] == '@')) break;
+            if (b < a) continue;
+            for (b = 0; b < nm; b++) {
+                size_t dl = strlen(mfd[b]);
+                char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, rl + 1 + dl + 1);
+                if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+                memcpy(c, rf.name, rl); c[rl] = '@'; memcpy(c + rl + 1, mfd[b], dl + 1);
+                dg[nr++] = c;
+            }
+        }
+        im->digests = dg; im->ndigests = nr;
+        {
+            size_t dl = strlen(m0->digest) + 1;
+            char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, dl);
+            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            memcpy(c, m0->digest, dl);
+            im->manifest_digest = c;
+        }
+        if (nn) {
+            crioimg_ref rf;
+            char fam[CRIOIMG_REF_STRING_MAX + 1];
+            size_t fl;
+            char *c;
+            fam[0] = '\0';
+            if (crioimg_ref_parse_normalized(&rf, names[0], strlen(names[0])) == CRIOIMG_OK)
+                crioimg_ref_familiar_string(&rf, fam, sizeof fam);
+            fl = strlen(fam) + 1;
+            c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, fl);
+            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            memcpy(c, fam, fl);
+            im->image_ref = c;
+        } else im->image_ref = "";
+    }
+    l.n = nimg;
+    *out = l;
+    l.arena = NULL;
+    r = CRIOIMG_OK;
+done:
+    crioimg_free(&s->alloc, slot);
+    crioimg_free(&s->alloc, order);
+    crioimg_free(&s->alloc, cnt);
+    crioimg_free(&s->alloc, all);
+    crioimg_free(&s->alloc, next);
+    crioimg_free(&s->alloc, last);
+    crioimg__arena_free(&l.arena, &s->alloc);
+    return r;
+}
+
+void crioimg_image_list_free(crioimg_image_list *l)
+{
+    if (l == NULL) return;
+    crioimg__arena_free(&l->arena, &l->alloc);
+    memset(l, 0, sizeof *l);
+}
+
+crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+{
+    crioimg__st_view v;
+    crioimg__st_target t;
+    crioimg_result r;
+    if (out) memset(out, 0, sizeof *out);
+    if (s == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    out->alloc = s->alloc;
+    r = crioimg__st_lock(s, 0);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_view_load(s, &v, 1);
+    if (r == CRIOIMG_OK) {
+        if (filter && filter[0]) {
+            /* the seed: a filter names one image; naming none lists nothing, without an error */
+            if (crioimg__st_resolve(s, &v, filter, &t) == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
+        } else r = crioimg__st_build(s, &v, NULL, out);
+    }
+    crioimg__st_view_free(s, &v);
+    crioimg__st_unlock(s);
+    return r;
+}
+
+crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, crioimg_image_list *out)
+{
+    crioimg__st_view v;
+    crioimg__st_target t;
+    crioimg_result r;
+    if (out) memset(out, 0, sizeof *out);
+    if (s == NULL || out == NULL || name == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    out->alloc = s->alloc;
+    r = crioimg__st_lock(s, 0);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_view_load(s, &v, 1);
+    if (r == CRIOIMG_OK) r = crioimg__st_resolve(s, &v, name, &t);
+    if (r == CRIOIMG_OK && t.id == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", name, NULL);
+    if (r == CRIOIMG_OK) r = crioimg__st_build(s, &v, t.id, out);
+    if (r == CRIOIMG_OK && out->n != 1) { crioimg_image_list_free(out); r = CRIOIMG_ERR_IMAGE_UNKNOWN; }
+    crioimg__st_view_free(s, &v);
+    crioimg__st_unlock(s);
+    return r;
+}
+
+/* ---- changes ---- */
+
+static int crioimg__st_cmpstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Writes the entries that keep[] marks (plus extra), then deletes the blobs that only dropped
+   manifests referenced. The index goes first: a crash after it leaves unreferenced blobs, never an
+   entry without its blobs. When a remaining manifest cannot be read, nothing is deleted: what it
+   references is unknown. */
+static crioimg_result crioimg__st_commit(crioimg_store *s, crioimg__st_view *v, const unsigned char *keep,
+                                         const crioimg_store_entry *extra, size_t nextra, int gc)
+{
+    crioimg_store_entry *ne;
+    size_t i, k, nn = 0, nkeep = 0, ncand = 0;
+    const char **kept = NULL, **cand = NULL;
+    unsigned char *mfkept = NULL;
+    crioimg_result r;
+    CRIOIMG__ST_NEED(s, write_index);
+    ne = (crioimg_store_entry *)crioimg_malloc(&s->alloc, (v->n + nextra + 1) * sizeof *ne);
+    if (ne == NULL) return CRIOIMG_ERR_NOMEM;
+    for (i = 0; i < v->n; i++) if (keep[i]) ne[nn++] = v->e[i];
+    for (i = 0; i < nextra; i++) ne[nn++] = extra[i];
+    r = s->vt.write_index(s->vt.user, ne, nn);
+    crioimg_free(&s->alloc, ne);
+    if (r != CRIOIMG_OK || !gc || s->vt.blob_delete == NULL) return r;
+    mfkept = (unsigned char *)crioimg_malloc(&s->alloc, v->nmf + 1);
+    if (mfkept == NULL) return CRIOIMG_OK;   /* the index is written; leftover blobs are harmless */
+    memset(mfkept, 0, v->nmf + 1);
+    for (i = 0; i < v->n; i++) if (keep[i]) mfkept[v->mf[i]] = 1;
+    for (i = 0; i < nextra; i++)
+        for (k = 0; k < v->nmf; k++) if (strcmp(v->mfs[k].digest, extra[i].digest) == 0) mfkept[k] = 1;
+    for (i = 0; i < v->nmf; i++) {
+        if (mfkept[i] && v->mfs[i].r != CRIOIMG_OK) goto out;
+        if (mfkept[i]) nkeep += v->mfs[i].nblobs; else ncand += v->mfs[i].nblobs;
+    }
+    kept = (const char **)crioimg_malloc(&s->alloc, (nkeep + 1) * sizeof *kept);
+    cand = (const char **)crioimg_malloc(&s->alloc, (ncand + 1) * sizeof *cand);
+    if (!kept || !cand) goto out;
+    nkeep = ncand = 0;
+    for (i = 0; i < v->nmf; i++)
+        for (k = 0; k < v->mfs[i].nblobs; k++) {
+            if (mfkept[i]) kept[nkeep++] = v->mfs[i].blobs[k];
+            else cand[ncand++] = v->mfs[i].blobs[k];
+        }
+    qsort(kept, nkeep, sizeof *kept, crioimg__st_cmpstr);
+    qsort(cand, ncand, sizeof *cand, crioimg__st_cmpstr);
+    for (i = 0; i < ncand; i++) {
+        if (i > 0 && strcmp(cand[i], cand[i - 1]) == 0) continue;
+        if (nkeep && bsearch(&cand[i], kept, nkeep, sizeof *kept, crioimg__st_cmpstr)) continue;
+        (void)s->vt.blob_delete(s->vt.user, cand[i]);   /* already gone is fine */
+    }
+out:
+    crioimg_free(&s->alloc, kept);
+    crioimg_free(&s->alloc, cand);
+    crioimg_free(&s->alloc, mfkept);
+    return CRIOIMG_OK;
+}
+
+/* Adds entries naming manifest (media type, size) with names[] (normalised already), taking each name
+   from wherever it was; a manifest that so loses its last entry keeps one without a name. */
+static crioimg_result crioimg__st_add_names(crioimg_store *s, crioimg__st_view *v, const char *digest,
+                                            const char *media_type, long long size, const char *const *names, size_t nn)
+{
+    unsigned char *keep;
+    crioimg_store_entry *extra;
+    size_t i, j, nx = 0;
+    int have_unnamed = 0;
+    crioimg_result r;
+    keep = (unsigned char *)crioimg_malloc(&s->alloc, v->n + 1);
+    extra = (crioimg_store_entry *)crioimg_malloc(&s->alloc, (nn + v->n + 1) * sizeof *extra);
+    if (!keep || !extra) { crioimg_free(&s->alloc, keep); crioimg_free(&s->alloc, extra); return CRIOIMG_ERR_NOMEM; }
+    for (i = 0; i < v->n; i++) {
+        keep[i] = 1;
+        if (v->names[i]) for (j = 0; j < nn; j++) if (strcmp(v->names[i], names[j]) == 0) keep[i] = 0;
+        if (strcmp(v->e[i].digest, digest) == 0 && v->e[i].name[0] == '\0') have_unnamed = 1;
+    }
+    for (j = 0; j < nn; j++) {
+        for (i = 0; i < j && strcmp(names[i], names[j]) != 0; i++) {}
+        if (i < j) continue;
+        extra[nx].name = names[j]; extra[nx].media_type = media_type; extra[nx].digest = digest; extra[nx].size = size;
+        nx++;
+    }
+    if (nn == 0 && !have_unnamed) {
+        extra[nx].name = ""; extra[nx].media_type = media_type; extra[nx].digest = digest; extra[nx].size = size;
+        nx++;
+    }
+    /* a manifest left without entries keeps an unnamed one: its image stays, as containers/storage keeps it */
+    for (i = 0; i < v->n; i++) {
+        if (keep[i] || strcmp(v->e[i].digest, digest) == 0) continue;
+        for (j = 0; j < v->n && !(keep[j] && strcmp(v->e[j].digest, v->e[i].digest) == 0); j++) {}
+        if (j < v->n) continue;
+        for (j = 0; j < nx && strcmp(extra[j].digest, v->e[i].digest) != 0; j++) {}
+        if (j < nx) continue;
+        extra[nx] = v->e[i]; extra[nx].name = ""; nx++;
+    }
+    r = crioimg__st_commit(s, v, keep, extra, nx, 0);
+    crioimg_free(&s->alloc, keep);
+    crioimg_free(&s->alloc, extra);
+    return r;
+}
+
+/* Normalises names into one arena block: NULL and a detail on the first invalid one. */
+static crioimg_result crioimg__st_norm_names(crioimg_store *s, const char *const *names, size_t nn, char ***out)
+{
+    size_t i;
+    char **o;
+    *out = NULL;
+    o = (char **)crioimg_malloc(&s->alloc, (nn + 1) * (sizeof *o + CRIOIMG_REF_STRING_MAX + 1));
+    if (o == NULL) return CRIOIMG_ERR_NOMEM;
+    for (i = 0; i < nn; i++) {
+        crioimg_ref ref;
+        crioimg_result r = names[i] ? crioimg_ref_parse_docker(&ref, names[i], strlen(names[i])) : CRIOIMG_ERR_INVALID_ARGS;
+        o[i] = (char *)(o + nn + 1) + i * (CRIOIMG_REF_STRING_MAX + 1);
+        if (r != CRIOIMG_OK) {
+            char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
+            if (names[i]) crioimg_ref_error_message(r, names[i], strlen(names[i]), msg, sizeof msg); else msg[0] = '\0';
+            crioimg_free(&s->alloc, o);
+            return crioimg__st_fail(s, r, names[i] ? "invalid image name \"" : "NULL image name", names[i], names[i] ? "\"" : NULL);
+        }
+        crioimg_ref_string(&ref, o[i], CRIOIMG_REF_STRING_MAX + 1);
+    }
+    *out = o;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_digest, const char *const *names, size_t nnames)
+{
+    crioimg_result r;
+    crioimg__st_view v;
+    void *data = NULL;
+    size_t len = 0, i;
+    char **norm = NULL;
+    crioimg_manifest man;
+    crioimg_manifest_opts mo;
+    long long sz;
+    char media[128];
+    if (s == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    if (!crioimg__st_digest_ok(manifest_digest))
+        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, "invalid manifest digest \"", manifest_digest, "\"");
+    r = crioimg__st_norm_names(s, names, nnames, &norm);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) { crioimg_free(&s->alloc, norm); return r; }
+    memset(&v, 0, sizeof v);
+    memset(&man, 0, sizeof man);
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = s->alloc;
+    r = crioimg__st_get(s, manifest_digest, 0, &data, &len);
+    if (r != CRIOIMG_OK) goto done;
+    r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
+    if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "manifest: ", man.err, NULL); goto done; }
+    if (man.kind != CRIOIMG_MANIFEST_OCI && man.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
+        r = crioimg__st_fail(s, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": not an image manifest");
+        goto done;
+    }
+    {
+        crioimg_digest dg;
+        if (crioimg_digest_parse(&dg, man.config.digest, strlen(man.config.digest)) != CRIOIMG_OK || dg.alg != CRIOIMG_DIGEST_SHA256) {
+            r = crioimg__st_fail(s, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": config digest is not sha256 (no image ID)");
+            goto done;
+        }
+    }
+    for (i = 0; i <= man.nlayers; i++) {
+        const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
+        r = crioimg__st_blob_stat(s, d->digest, &sz);
+        if (r == CRIOIMG_OK && sz != d->size) r = CRIOIMG_ERR_SIZE_MISMATCH;
+        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": wrong size"); goto done; }
+    }
+    {
+        size_t ml = strlen(man.media_type);
+        if (ml >= sizeof media) ml = sizeof media - 1;
+        memcpy(media, man.media_type, ml); media[ml] = '\0';
+    }
+    r = crioimg__st_view_load(s, &v, 0);
+    if (r == CRIOIMG_OK) r = crioimg__st_add_names(s, &v, manifest_digest, media, (long long)len, (const char *const *)norm, nnames);
+done:
+    crioimg_manifest_free(&man);
+    crioimg_free(&s->alloc, data);
+    crioimg__st_view_free(s, &v);
+    crioimg__st_unlock(s);
+    crioimg_free(&s->alloc, norm);
+    return r;
+}
+
+crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const char *new_name)
+{
+    crioimg_result r;
+    crioimg__st_view v;
+    crioimg__st_target t;
+    char **norm = NULL;
+    size_t i;
+    if (s == NULL || name_or_id == NULL || new_name == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    r = crioimg__st_norm_names(s, &new_name, 1, &norm);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) { crioimg_free(&s->alloc, norm); return r; }
+    r = crioimg__st_view_load(s, &v, 1);
+    if (r == CRIOIMG_OK) r = crioimg__st_resolve(s, &v, name_or_id, &t);
+    if (r == CRIOIMG_OK && t.id == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", name_or_id, NULL);
+    if (r == CRIOIMG_OK) {
+        for (i = 0; i < v.n && strcmp(v.mfs[v.mf[i]].id, t.id) != 0; i++) {}
+        r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
+    }
+    crioimg__st_view_free(s, &v);
+    crioimg__st_unlock(s);
+    crioimg_free(&s->alloc, norm);
+    return r;
+}
+
+/* untag (remove_all 0) and remove (1). */
+static crioimg_result crioimg__st_drop(crioimg_store *s, const char *name, int remove_all)
+{
+    crioimg_result r;
+    crioimg__st_view v;
+    crioimg__st_target t;
+    unsigned char *keep = NULL;
+    size_t i;
+    if (s == NULL || name == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_view_load(s, &v, 1);
+    if (r == CRIOIMG_OK) {
+        r = crioimg__st_resolve(s, &v, name, &t);
+        /* a name whose manifest is broken can still be untagged or removed: only its entries go */
+        if (r != CRIOIMG_OK && t.id == NULL && t.norm[0] && v.n && t.entry < v.n && v.names[t.entry] &&
+            strcmp(v.names[t.entry], t.norm) == 0)
+            r = CRIOIMG_OK, s->err[0] = '\0';
+    }
+    if (r == CRIOIMG_OK) {
+        keep = (unsigned char *)crioimg_malloc(&s->alloc, v.n + 1);
+        if (keep == NULL) r = CRIOIMG_ERR_NOMEM;
+    }
+    if (r == CRIOIMG_OK) {
+        int whole = remove_all || t.by_id || t.id == NULL;
+        size_t named_left = 0;
+        for (i = 0; i < v.n; i++) {
+            const crioimg__st_mf *m = &v.mfs[v.mf[i]];
+            int mine = t.id ? strcmp(m->id, t.id) == 0 : (v.names[i] && strcmp(v.names[i], t.norm) == 0);
+            keep[i] = 1;
+            if (!mine) continue;
+            if (whole || (v.names[i] && strcmp(v.names[i], t.norm) == 0)) keep[i] = 0;
+            else if (v.names[i]) named_left++;
+        }
+        if (!whole && named_left == 0)   /* that was its last name: the image goes */
+            for (i = 0; i < v.n; i++) if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0) keep[i] = 0;
+        r = crioimg__st_commit(s, &v, keep, NULL, 0, 1);
+    }
+    crioimg_free(&s->alloc, keep);
+    crioimg__st_view_free(s, &v);
+    crioimg__st_unlock(s);
+    return r;
+}
+
+crioimg_result crioimg_store_untag(crioimg_store *s, const char *name) { return crioimg__st_drop(s, name, 0); }
+crioimg_result crioimg_store_remove(crioimg_store *s, const char *name_or_id) { return crioimg__st_drop(s, name_or_id, 1); }
+
+void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
+{
+    size_t i;
+    crioimg_json_write_object_begin(w);
+    crioimg_json_write_key(w, "id", 2);
+    crioimg_json_write_string(w, img->id, strlen(img->id));
+    crioimg_json_write_key(w, "names", 5);
+    crioimg_json_write_array_begin(w);
+    for (i = 0; i < img->nnames; i++) crioimg_json_write_string(w, img->names[i], strlen(img->names[i]));
+    crioimg_json_write_array_end(w);
+    crioimg_json_write_key(w, "digests", 7);
+    crioimg_json_write_array_begin(w);
+    for (i = 0; i < img->ndigests; i++) crioimg_json_write_string(w, img->digests[i], strlen(img->digests[i]));
+    crioimg_json_write_array_end(w);
+    crioimg_json_write_key(w, "size", 4);
+    if (img->size < 0) crioimg_json_write_null(w); else crioimg_json_write_int(w, img->size);
+    crioimg_json_write_key(w, "imageRef", 8);
+    crioimg_json_write_string(w, img->image_ref, strlen(img->image_ref));
+    crioimg_json_write_object_end(w);
+}
+
+/* ---- the in-memory store ---- */
+
+typedef struct crioimg__mem_blob { char *digest; unsigned char *data; size_t len; } crioimg__mem_blob;
+
+typedef struct crioimg__mem {
+    crioimg_store_entry *e;
+    size_t n;
+    crioimg__mem_blob *b;
+    size_t nb, capb;
+    int depth;
+    crioimg_allocator alloc;
+} crioimg__mem;
+
+static crioimg_result crioimg__mem_lock(void *u, int exclusive) { (void)exclusive; ((crioimg__mem *)u)->depth++; return CRIOIMG_OK; }
+static crioimg_result crioimg__mem_unlock(void *u) { ((crioimg__mem *)u)->depth--; return CRIOIMG_OK; }
+
+static crioimg_result crioimg__mem_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **e, size_t *n)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    return crioimg__st_pack(a, m->e, m->n, e, n);
+}
+
+static crioimg_result crioimg__mem_write_index(void *u, const crioimg_store_entry *e, size_t n)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    crioimg_store_entry *ne;
+    size_t nn;
+    crioimg_result r = crioimg__st_pack(&m->alloc, e, n, &ne, &nn);
+    if (r != CRIOIMG_OK) return r;
+    crioimg_free(&m->alloc, m->e);
+    m->e = ne; m->n = nn;
+    return CRIOIMG_OK;
+}
+
+static crioimg__mem_blob *crioimg__mem_find(crioimg__mem *m, const char *d)
+{
+    size_t i;
+    for (i = 0; i < m->nb; i++) if (strcmp(m->b[i].digest, d) == 0) return &m->b[i];
+    return NULL;
+}
+
+static crioimg_result crioimg__mem_blob_stat(void *u, const char *d, long long *size)
+{
+    crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)u, d);
+    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
+    *size = (long long)b->len;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__mem_blob_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
+{
+    crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)u, d);
+    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
+    if (b->len > max) return CRIOIMG_ERR_TOO_BIG;
+    *data = crioimg_malloc(a, b->len + 1);
+    if (*data == NULL) return CRIOIMG_ERR_NOMEM;
+    if (b->len) memcpy(*data, b->data, b->len);
+    *len = b->len;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__mem_blob_put(void *u, const char *d, const void *data, size_t len)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    crioimg__mem_blob *b;
+    size_t dl = strlen(d) + 1;
+    if (crioimg__mem_find(m, d)) return CRIOIMG_OK;
+    if (m->nb == m->capb) {
+        size_t nc = m->capb ? m->capb * 2 : 16;
+        crioimg__mem_blob *nbp = (crioimg__mem_blob *)crioimg_realloc(&m->alloc, m->b, nc * sizeof *nbp);
+        if (nbp == NULL) return CRIOIMG_ERR_NOMEM;
+        m->b = nbp; m->capb = nc;
+    }
+    b = &m->b[m->nb];
+    b->digest = (char *)crioimg_malloc(&m->alloc, dl);
+    b->data = (unsigned char *)crioimg_malloc(&m->alloc, len + 1);
+    if (!b->digest || !b->data) { crioimg_free(&m->alloc, b->digest); crioimg_free(&m->alloc, b->data); return CRIOIMG_ERR_NOMEM; }
+    memcpy(b->digest, d, dl);
+    if (len) memcpy(b->data, data, len);
+    b->len = len;
+    m->nb++;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__mem_blob_delete(void *u, const char *d)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    crioimg__mem_blob *b = crioimg__mem_find(m, d);
+    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
+    crioimg_free(&m->alloc, b->digest);
+    crioimg_free(&m->alloc, b->data);
+    *b = m->b[--m->nb];
+    return CRIOIMG_OK;
+}
+
+static void crioimg__mem_close(void *u)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    crioimg_allocator a = m->alloc;
+    size_t i;
+    for (i = 0; i < m->nb; i++) { crioimg_free(&a, m->b[i].digest); crioimg_free(&a, m->b[i].data); }
+    crioimg_free(&a, m->b);
+    crioimg_free(&a, m->e);
+    crioimg_free(&a, m);
+}
+
+crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_store_opts *opts)
+{
+    crioimg_store_vtable vt;
+    crioimg__mem *m;
+    crioimg_result r;
+    const crioimg_allocator *a = opts ? &opts->alloc : NULL;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
+    if (m == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+    if (a) m->alloc = *a;
+    memset(&vt, 0, sizeof vt);
+    vt.version = CRIOIMG_STORE_VTABLE_VERSION;
+    vt.user = m;
+    vt.lock = crioimg__mem_lock; vt.unlock = crioimg__mem_unlock;
+    vt.read_index = crioimg__mem_read_index; vt.write_index = crioimg__mem_write_index;
+    vt.blob_stat = crioimg__mem_blob_stat; vt.blob_get = crioimg__mem_blob_get;
+    vt.blob_put = crioimg__mem_blob_put; vt.blob_delete = crioimg__mem_blob_delete;
+    vt.close = crioimg__mem_close;
+    r = crioimg_store_open(out, &vt, opts);
+    if (r != CRIOIMG_OK) crioimg__mem_close(m);
+    return r;
+}
+
+/* ---- index.json, as the OCI layout store reads and writes it ---- */
+
+#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
+
+/* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
+   -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
+static int crioimg__st_oci_name_ok(const char *s)
+{
+    size_t i = 0, n = strlen(s);
+    while (i < n) {
+        size_t run = 0;
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) i++;
+        if (i == n) return 1;
+        if (s[i] == '/') { i++; if (i == n) return 0; continue; }
+        while (i + run < n && strchr("-._:@+", s[i + run]) && s[i + run] != '\0') run++;
+        if (run == 0) return 0;
+        if (!(run == 1 || (run == 2 && s[i] == '-' && s[i + 1] == '-'))) return 0;
+        i += run;
+        if (i == n) return 0;
+    }
+    return n > 0;
+}
+
+crioimg_result crioimg_store_index_parse(const char *data, size_t len, const crioimg_allocator *a,
+                                         crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
+{
+    void *arena = NULL;
+    size_t i, t, k;
+    char err[512];
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    crioimg_store_entry *e = NULL;
+    crioimg_result r;
+    if (entries == NULL || n == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    *entries = NULL; *n = 0; err[0] = '\0';
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&jo, 0, sizeof jo);
+    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
+    if (a) jo.alloc = *a;
+    r = crioimg_json_parse(&doc, data, len, &jo);
+    if (r != CRIOIMG_OK) {
+        crioimg__st_fail3(err, r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
+        if (errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+        return r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT;
+    }
+    r = CRIOIMG_OK;
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
+    t = crioimg_json_get(&doc, 0, "manifests");
+    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
+    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
+    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
+    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
+        size_t dt, mt, st, an, nm;
+        long long sz = 0;
+        char where[64];
+        char *strs[3];
+        size_t toks[3], j;
+        crioimg__out wo;
+        wo.p = where; wo.cap = sizeof where; wo.len = 0;
+        {   /* "index.json: manifests[k]" */
+            char num[24]; int q = 0; size_t x = k;
+            do { num[q++] = (char)('0' + x % 10); x /= 10; } while (x);
+            crioimg__out_str(&wo, "index.json: manifests[");
+            while (q) crioimg__out_put(&wo, &num[--q], 1);
+            crioimg__out_str(&wo, "]: ");
+        }
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        dt = crioimg_json_get(&doc, i, "digest");
+        mt = crioimg_json_get(&doc, i, "mediaType");
+        st = crioimg_json_get(&doc, i, "size");
+        an = crioimg_json_get(&doc, i, "annotations");
+        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
+        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
+        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
+        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
+        }
+        toks[0] = nm; toks[1] = mt; toks[2] = dt;
+        for (j = 0; j < 3; j++) {
+            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
+            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
+            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            strs[j][0] = '\0';
+            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
+            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+        }
+        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
+        if (!crioimg__st_digest_ok(strs[2])) {
+            char msg[300];
+            crioimg_digest dg;
+            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
+            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
+            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
+            goto done;
+        }
+        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
+    }
+    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+done:
+    crioimg_free(a, e);
+    crioimg__arena_free(&arena, a);
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK && errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+    return r;
+}
+
+void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_json_writer *wp)
+{
+    size_t i;
+    crioimg_json_write_object_begin(wp);
+    crioimg_json_write_key(wp, "schemaVersion", 13);
+    crioimg_json_write_int(wp, 2);
+    crioimg_json_write_key(wp, "mediaType", 9);
+    crioimg_json_write_string(wp, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
+    crioimg_json_write_key(wp, "manifests", 9);
+    crioimg_json_write_array_begin(wp);
+    for (i = 0; i < n; i++) {
+        crioimg_json_write_object_begin(wp);
+        crioimg_json_write_key(wp, "mediaType", 9);
+        crioimg_json_write_string(wp, e[i].media_type, strlen(e[i].media_type));
+        crioimg_json_write_key(wp, "digest", 6);
+        crioimg_json_write_string(wp, e[i].digest, strlen(e[i].digest));
+        crioimg_json_write_key(wp, "size", 4);
+        crioimg_json_write_int(wp, e[i].size);
+        if (e[i].name[0]) {
+            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
+            crioimg_json_write_key(wp, "annotations", 11);
+            crioimg_json_write_object_begin(wp);
+            crioimg_json_write_key(wp, key, strlen(key));
+            crioimg_json_write_string(wp, e[i].name, strlen(e[i].name));
+            crioimg_json_write_object_end(wp);
+        }
+        crioimg_json_write_object_end(wp);
+    }
+    crioimg_json_write_array_end(wp);
+    crioimg_json_write_object_end(wp);
+}
+
+/* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
+
+#if !defined(CRIOIMG_NO_OCI_STORE) && (defined(__unix__) || defined(__APPLE__))
+#  include <unistd.h>
+#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#    define CRIOIMG__OCI_STORE 1
+#  endif
+#endif
+
+#ifdef CRIOIMG__OCI_STORE
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <time.h>
+#include <stdio.h>   /* renameat */
+
+#define CRIOIMG__OCI_TMP ".crioimg-tmp-"
+#define CRIOIMG__OCI_LOCK ".crioimg.lock"
+typedef struct crioimg__oci {
+    int root, lockfd;
+    int algfd[4];             /* blobs/<alg>, by crioimg_digest_alg; -1 until first needed */
+    int depth, exclusive, cleaned, read_only;
+    unsigned long tmpn;
+    char *err;                /* the store's detail buffer (512 bytes) */
+    crioimg_allocator alloc;
+} crioimg__oci;
+
+static crioimg_result crioimg__oci_errno(crioimg__oci *o, int e, const char *what, const char *name)
+{
+    crioimg_result r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : (e == ELOOP || e == ENOTDIR || e == EMLINK) ? CRIOIMG_ERR_STORE_UNSAFE :
+                       e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+    crioimg__out out;
+    out.p = o->err; out.cap = 512; out.len = 0;
+    crioimg__out_str(&out, what);
+    crioimg__out_str(&out, " ");
+    crioimg__out_str(&out, name);
+    crioimg__out_str(&out, ": ");
+    crioimg__out_str(&out, r == CRIOIMG_ERR_STORE_UNSAFE ? "a symlink or not a directory (never followed)" : strerror(e));
+    return r;
+}
+
+/* Reads a regular file under dirfd, never through a symlink, at most max bytes. */
+static crioimg_result crioimg__oci_read(crioimg__oci *o, int dirfd, const char *name, size_t max,
+                                        const crioimg_allocator *a, void **data, size_t *len)
+{
+    struct stat st;
+    char *buf;
+    size_t got = 0;
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    *data = NULL; *len = 0;
+    if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open", name);
+    if (fstat(fd, &st) != 0) { int e = errno; close(fd); return crioimg__oci_errno(o, e, "cannot stat", name); }
+    if (!S_ISREG(st.st_mode)) { close(fd); return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, name, ": not a regular file", NULL); }
+    if ((unsigned long long)st.st_size > (unsigned long long)max) { close(fd); return crioimg__st_fail3(o->err, CRIOIMG_ERR_TOO_BIG, name, ": too big", NULL); }
+    buf = (char *)crioimg_malloc(a, (size_t)st.st_size + 1);
+    if (buf == NULL) { close(fd); return CRIOIMG_ERR_NOMEM; }
+    while (got < (size_t)st.st_size) {
+        ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (got != (size_t)st.st_size) { crioimg_free(a, buf); return crioimg__st_fail3(o->err, CRIOIMG_ERR_IO, name, ": short read", NULL); }
+    buf[got] = '\0';
+    *data = buf; *len = got;
+    return CRIOIMG_OK;
+}
+
+/* blobs/<alg> as a directory descriptor, made when create is set; never through a symlink. */
+static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int create, int *fd, const char **hex)
+{
+    crioimg_digest dg;
+    int blobs;
+    const char *an;
+    if (crioimg_digest_parse(&dg, digest, strlen(digest)) != CRIOIMG_OK || dg.alg == CRIOIMG_DIGEST_UNKNOWN)
+        return crioimg__st_fail3(o->err, CRIOIMG_ERR_DIGEST_FORMAT, "invalid digest \"", digest, "\"");
+    *hex = dg.encoded.ptr;
+    if (o->algfd[dg.alg] >= 0) { *fd = o->algfd[dg.alg]; return CRIOIMG_OK; }
+    an = crioimg_digest_alg_name(dg.alg);
+    blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (blobs < 0 && errno == ENOENT && create) {
+        if (mkdirat(o->root, "blobs", 0755) != 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
+        blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (blobs < 0) return crioimg__oci_errno(o, errno, "cannot open", "blobs");
+    *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT && create) {
+        if (mkdirat(blobs, an, 0755) != 0 && errno != EEXIST) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
+        (void)fsync(blobs);
+        *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (*fd < 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
+    close(blobs);
+    o->algfd[dg.alg] = *fd;
+    return CRIOIMG_OK;
+}
+
+/* Writes data to a new temporary file in the store's root (the same file system as everything it will
+   be renamed to), fsynced. name gets its name. */
+static crioimg_result crioimg__oci_tmp(crioimg__oci *o, const void *data, size_t len, char name[96])
+{
+    int fd = -1, tries;
+    size_t done = 0;
+    for (tries = 0; tries < 100 && fd < 0; tries++) {
+        crioimg__out out;
+        char num[64];
+        unsigned long long v[3];
+        int i, k;
+        v[0] = (unsigned long long)getpid(); v[1] = ++o->tmpn; v[2] = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o;
+        out.p = name; out.cap = 96; out.len = 0;
+        crioimg__out_str(&out, CRIOIMG__OCI_TMP);
+        for (i = 0; i < 3; i++) {
+            k = 0;
+            do { num[k++] = "0123456789abcdef"[v[i] & 15]; v[i] >>= 4; } while (v[i] && k < 63);
+            while (k) crioimg__out_put(&out, &num[--k], 1);
+            if (i < 2) crioimg__out_put(&out, "-", 1);
+        }
+        fd = openat(o->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", name);
+    }
+    if (fd < 0) return crioimg__st_fail3(o->err, CRIOIMG_ERR_IO, "cannot create a temporary file", NULL, NULL);
+    while (done < len) {
+        ssize_t k = write(fd, (const char *)data + done, len - done);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) { int e = k < 0 ? errno : EIO; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot write", name); }
+        done += (size_t)k;
+    }
+    if (fsync(fd) != 0) { int e = errno; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot fsync", name); }
+    if (close(fd) != 0) { int e = errno; unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot close", name); }
+    return CRIOIMG_OK;
+}
+
+/* Replaces root/name with data atomically: temp file, fsync, rename, fsync of the directory. */
+static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, const void *data, size_t len)
+{
+    char tmp[96];
+    crioimg_result r = crioimg__oci_tmp(o, data, len, tmp);
+    if (r != CRIOIMG_OK) return r;
+    if (renameat(o->root, tmp, o->root, name) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename to", name); }
+    (void)fsync(o->root);
+    return CRIOIMG_OK;
+}
+
+/* Removes the temporary files a killed process left. Under the exclusive lock, so no index or small
+   blob write is in progress; streaming writes hold their file's flock and are skipped. */
+static void crioimg__oci_clean(crioimg__oci *o)
+{
+    int fd = dup(o->root);
+    DIR *d;
+    struct dirent *de;
+    if (fd < 0) return;
+    d = fdopendir(fd);
+    if (d == NULL) { close(fd); return; }
+    rewinddir(d);
+    while ((de = readdir(d)) != NULL) {
+        int tf;
+        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
+        /* a streaming write in progress holds its file's flock: only files nobody holds go */
+        tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (tf < 0) { if (errno == ELOOP) (void)unlinkat(o->root, de->d_name, 0); continue; }
+        if (flock(tf, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(o->root, de->d_name, 0);
+        close(tf);
+    }
+    closedir(d);
+}
+
+static crioimg_result crioimg__oci_lock(void *u, int exclusive)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    if (o->depth++ > 0) return CRIOIMG_OK;
+    if (o->lockfd >= 0) {
+        while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+            if (errno == EINTR) continue;
+            o->depth--;
+            return crioimg__oci_errno(o, errno, "cannot lock", CRIOIMG__OCI_LOCK);
+        }
+    } else if (exclusive) {
+        o->depth--;
+        return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_READ_ONLY, "no lock file: cannot change the store", NULL, NULL);
+    }
+    o->exclusive = exclusive;
+    if (exclusive && !o->cleaned) { crioimg__oci_clean(o); o->cleaned = 1; }
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_unlock(void *u)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    if (o->depth > 0 && --o->depth == 0 && o->lockfd >= 0) (void)flock(o->lockfd, LOCK_UN);
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **entries, size_t *n)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    void *data = NULL;
+    size_t len = 0;
+    crioimg_result r;
+    r = crioimg__oci_read(o, o->root, "index.json", CRIOIMG__OCI_INDEX_MAX, a, &data, &len);
+    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json is missing", NULL, NULL);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg_store_index_parse((const char *)data, len, a, entries, n, o->err, 512);
+    crioimg_free(a, data);
+    return r;
+}
+
+static crioimg_result crioimg__oci_write_index(void *u, const crioimg_store_entry *e, size_t n)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg_json_writer w;
+    const char *text;
+    size_t len;
+    crioimg_result r;
+    crioimg_json_writer_init(&w, &o->alloc);
+    crioimg_store_index_write(e, n, &w);
+    r = crioimg_json_writer_finish(&w, &text, &len);
+    if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "index.json", text, len);
+    crioimg_json_writer_free(&w);
+    return r;
+}
+
+static crioimg_result crioimg__oci_blob_stat(void *u, const char *d, long long *size)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    int fd;
+    const char *hex;
+    struct stat st;
+    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    if (r != CRIOIMG_OK) return r;
+    if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0) return crioimg__oci_errno(o, errno, "cannot stat blob", d);
+    if (!S_ISREG(st.st_mode)) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file");
+    *size = (long long)st.st_size;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_blob_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    int fd;
+    const char *hex;
+    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    if (r != CRIOIMG_OK) return r;
+    return crioimg__oci_read(o, fd, hex, max, a, data, len);
+}
+
+static crioimg_result crioimg__oci_blob_put(void *u, const char *d, const void *data, size_t len)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    int fd;
+    const char *hex;
+    char tmp[96];
+    struct stat st;
+    crioimg_result r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    if (r != CRIOIMG_OK) return r;
+    /* already there (content-addressed: same name, same bytes; reads verify them anyway) */
+    if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size == (unsigned long long)len)
+        return CRIOIMG_OK;
+    r = crioimg__oci_tmp(o, data, len, tmp);
+    if (r != CRIOIMG_OK) return r;
+    if (renameat(o->root, tmp, fd, hex) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename blob", d); }
+    (void)fsync(fd);
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    int fd;
+    const char *hex;
+    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    if (r != CRIOIMG_OK) return r;
+    if (unlinkat(fd, hex, 0) != 0) return crioimg__oci_errno(o, errno, "cannot delete blob", d);
+    return CRIOIMG_OK;
+}
+
+/* A streaming write: a temporary file flock()ed for as long as it is written, so that another process's
+   cleanup (which removes only temporary files it can lock) leaves it alone. Made under the store's
+   shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
+typedef struct crioimg__oci_w { int fd; char name[96]; } crioimg__oci_w;
+
+static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h;
+    crioimg_result r;
+    h = (crioimg__oci_w *)crioimg_malloc(&o->alloc, sizeof *h);
+    if (h == NULL) return CRIOIMG_ERR_NOMEM;
+    r = crioimg__oci_lock(o, 0);
+    if (r == CRIOIMG_OK) {
+        r = crioimg__oci_tmp(o, "", 0, h->name);
+        if (r == CRIOIMG_OK) {
+            h->fd = openat(o->root, h->name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+            if (h->fd < 0 || flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
+                r = crioimg__oci_errno(o, errno, "cannot open", h->name);
+                if (h->fd >= 0) close(h->fd);
+                unlinkat(o->root, h->name, 0);
+            }
+        }
+        crioimg__oci_unlock(o);
+    }
+    if (r != CRIOIMG_OK) { crioimg_free(&o->alloc, h); return r; }
+    *handle = h;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void *data, size_t len)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t k = write(h->fd, (const char *)data + done, len - done);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return crioimg__oci_errno(o, k < 0 ? errno : EIO, "cannot write", h->name);
+        done += (size_t)k;
+    }
+    return CRIOIMG_OK;
+}
+
+static void crioimg__oci_blob_abort(void *u, void *handle)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    unlinkat(o->root, h->name, 0);
+    close(h->fd);
+    crioimg_free(&o->alloc, h);
+}
+
+static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char *d)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    int fd;
+    const char *hex;
+    crioimg_result r = CRIOIMG_OK;
+    if (fsync(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
+    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    if (r == CRIOIMG_OK && renameat(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
+    if (r == CRIOIMG_OK) { (void)fsync(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
+    crioimg__oci_blob_abort(u, handle);
+    return r;
+}
+
+static void crioimg__oci_close(void *u)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg_allocator a = o->alloc;
+    int i;
+    for (i = 0; i < 4; i++) if (o->algfd[i] >= 0) close(o->algfd[i]);
+    if (o->lockfd >= 0) close(o->lockfd);   /* drops this handle's flock only */
+    if (o->root >= 0) close(o->root);
+    crioimg_free(&a, o);
+}
+
+/* Checks the layout (creating an empty one when asked, under the lock). */
+static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
+{
+    static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+    static const char empty[] = "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"manifests\":[]}";
+    void *data = NULL;
+    size_t len = 0;
+    crioimg_json doc;
+    crioimg_result r = crioimg__oci_read(o, o->root, "oci-layout", 4096, &o->alloc, &data, &len);
+    if (r == CRIOIMG_ERR_NOT_FOUND && create) {
+        struct stat st;
+        if (fstatat(o->root, "index.json", &st, AT_SYMLINK_NOFOLLOW) == 0)
+            return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json without oci-layout: not an OCI image layout", NULL, NULL);
+        r = crioimg__oci_replace(o, "index.json", empty, sizeof empty - 1);
+        if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "oci-layout", layout, sizeof layout - 1);
+        return r;
+    }
+    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "no oci-layout file: not an OCI image layout", NULL, NULL);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg_json_parse(&doc, (const char *)data, len, NULL);
+    if (r != CRIOIMG_OK || !crioimg_json_string_eq(&doc, crioimg_json_get(&doc, 0, "imageLayoutVersion"), "1.0.0", 5))
+        r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "oci-layout: imageLayoutVersion is not \"1.0.0\"", NULL, NULL);
+    crioimg_json_free(&doc);
+    crioimg_free(&o->alloc, data);
+    return r;
+}
+
+crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
+{
+    crioimg_store_vtable vt;
+    crioimg__oci *o;
+    crioimg_result r;
+    int i, create = opts ? opts->create && !opts->read_only : 0;
+    const crioimg_allocator *a = opts ? &opts->alloc : NULL;
+    if (out == NULL || dir == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
+    if (o == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(o, 0, sizeof *o);
+    if (a) o->alloc = *a;
+    o->lockfd = -1;
+    for (i = 0; i < 4; i++) o->algfd[i] = -1;
+    o->read_only = opts ? opts->read_only : 0;
+    memset(&vt, 0, sizeof vt);
+    vt.version = CRIOIMG_STORE_VTABLE_VERSION;
+    vt.user = o;
+    vt.lock = crioimg__oci_lock; vt.unlock = crioimg__oci_unlock;
+    vt.read_index = crioimg__oci_read_index; vt.write_index = crioimg__oci_write_index;
+    vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
+    vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
+    vt.close = crioimg__oci_close;
+    vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
+    vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
+    o->root = -1;
+    r = crioimg_store_open(out, &vt, opts);
+    if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
+    o->err = (*out)->err;
+    /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
+       nothing is followed */
+    o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (o->root < 0 && errno == ENOENT && create) {
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) { r = crioimg__oci_errno(o, errno, "cannot create", dir); goto fail; }
+        o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (o->root < 0) { r = crioimg__oci_errno(o, errno, "cannot open", dir); if (r == CRIOIMG_ERR_STORE_UNSAFE) r = CRIOIMG_ERR_IO; goto fail; }
+    if (!o->read_only) {
+        /* O_NONBLOCK: a FIFO planted as the lock file must not hang the open (it is refused below) */
+        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+        if (o->lockfd < 0 && (errno == EROFS || errno == EACCES)) o->read_only = 1, (*out)->read_only = 1;
+        else if (o->lockfd < 0) { r = crioimg__oci_errno(o, errno, "cannot open", CRIOIMG__OCI_LOCK); goto fail; }
+    }
+    if (o->lockfd < 0) {
+        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (o->lockfd < 0 && errno != ENOENT) { r = crioimg__oci_errno(o, errno, "cannot open", CRIOIMG__OCI_LOCK); goto fail; }
+    }
+    {
+        struct stat st;
+        if (o->lockfd >= 0 && (fstat(o->lockfd, &st) != 0 || !S_ISREG(st.st_mode))) {
+            r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, CRIOIMG__OCI_LOCK, ": not a regular file", NULL);
+            goto fail;
+        }
+    }
+    r = crioimg__oci_lock(o, create);
+    if (r != CRIOIMG_OK) goto fail;
+    r = crioimg__oci_check(o, create);
+    crioimg__oci_unlock(o);
+    if (r != CRIOIMG_OK) goto fail;
+    return CRIOIMG_OK;
+fail:
+    crioimg_store_close(*out);
+    *out = NULL;
+    return r;
+}
+
+#else /* no POSIX.1-2008 */
+
+crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
+{
+    (void)dir; (void)opts;
+    if (out) *out = NULL;
+    return CRIOIMG_ERR_UNSUPPORTED;
+}
+
+#endif
 
 #ifdef __cplusplus
 }

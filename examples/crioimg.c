@@ -2,6 +2,7 @@
 
      crioimg parse [--json] [--any] [NAME...]     names from stdin, one a line, when none are given
      crioimg digest [--algorithm ALG] [FILE...]   "sha256:<hex>  FILE" per file; stdin when none ("-")
+     crioimg images|inspect|tag|untag|rmi|import [--store DIR] ...   the image store (an OCI layout)
 
      crioimg resolve [REGISTRY-OPTIONS] [--json] NAME     candidate names, one a line, in pull order
      crioimg registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   "secure" or "insecure"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 /* ---- a growable byte buffer for output, flushed to stdout in large writes ---- */
 
@@ -451,6 +453,321 @@ static int cmd_registry(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : 2;
 }
 
+/* ---- the store: images, inspect, tag, untag, rmi, import ---- */
+
+typedef struct store_args { const char *dir; int json; int nargs; char **args; char dflt[4096]; } store_args;
+
+/* [--store DIR] [--json] ARGS...; the store defaults to $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg,
+   ~/.local/share/crioimg. 0, or 2 after a usage message. */
+static int store_args_parse(const char *cmd, int argc, char **argv, int allow_json, store_args *sa)
+{
+    int i;
+    const char *e;
+    memset(sa, 0, sizeof *sa);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) { i++; break; }
+        if (strcmp(a, "--store") == 0 && i + 1 < argc) sa->dir = argv[++i];
+        else if (strncmp(a, "--store=", 8) == 0) sa->dir = a + 8;
+        else if (allow_json && strcmp(a, "--json") == 0) sa->json = 1;
+        else if (a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return 2; }
+        else break;
+    }
+    sa->args = argv + i;
+    sa->nargs = argc - i;
+    if (sa->dir == NULL || sa->dir[0] == '\0') {
+        if ((e = getenv("CRIOIMG_STORE")) != NULL && e[0]) sa->dir = e;
+        else if ((e = getenv("XDG_DATA_HOME")) != NULL && e[0]) { snprintf(sa->dflt, sizeof sa->dflt, "%s/crioimg", e); sa->dir = sa->dflt; }
+        else if ((e = getenv("HOME")) != NULL && e[0]) { snprintf(sa->dflt, sizeof sa->dflt, "%s/.local/share/crioimg", e); sa->dir = sa->dflt; }
+        else { fprintf(stderr, "crioimg %s: no store: give --store DIR or set CRIOIMG_STORE\n", cmd); return 2; }
+    }
+    return 0;
+}
+
+static void store_fail(const char *cmd, const char *what, crioimg_store *s, crioimg_result r)
+{
+    const char *d = s ? crioimg_store_error(s) : "";
+    if (d[0]) fprintf(stderr, "crioimg %s: %s: %s\n", cmd, what, d);
+    else fprintf(stderr, "crioimg %s: %s: %s\n", cmd, what, crioimg_result_str(r));
+}
+
+/* mkdir -p of the store's parents, for a first write to the default place */
+static void mkdir_parents(const char *dir)
+{
+    char p[4096];
+    size_t i, n = strlen(dir);
+    if (n >= sizeof p) return;
+    memcpy(p, dir, n + 1);
+    for (i = 1; i < n; i++)
+        if (p[i] == '/') { p[i] = '\0'; (void)mkdir(p, 0755); p[i] = '/'; }
+}
+
+/* Opens the store; a reader of a store that does not exist yet gets NULL and 0 (an empty store). */
+static int store_open(const char *cmd, const store_args *sa, int write, crioimg_store **s)
+{
+    crioimg_store_opts o;
+    crioimg_result r;
+    memset(&o, 0, sizeof o);
+    o.create = write;
+    o.read_only = !write;
+    if (write) mkdir_parents(sa->dir);
+    *s = NULL;
+    r = crioimg_store_open_oci(s, sa->dir, &o);
+    if (r == CRIOIMG_ERR_NOT_FOUND && !write) return 0;
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+        return 1;
+    }
+    return 0;
+}
+
+/* go-units' HumanSizeWithPrecision(size, 3), as crictl prints sizes */
+static void human_size(long long size, char *out, size_t cap)
+{
+    static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
+    double v = (double)size;
+    int i = 0;
+    if (size < 0) { snprintf(out, cap, "unknown"); return; }
+    while (v >= 1000.0 && i < 8) { v /= 1000.0; i++; }
+    snprintf(out, cap, "%.3g%s", v, units[i]);
+}
+
+typedef struct row { const char *c[4]; size_t l[4]; } row;
+
+static int cmd_images(int argc, char **argv)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_image_list l;
+    crioimg_result r;
+    buf out = { NULL, 0, 0 };
+    size_t i, j, nrows = 0, caprows = 0, w[3];
+    row *rows = NULL;
+    char *sizes = NULL, *ids = NULL;
+    int rc = store_args_parse("images", argc, argv, 1, &sa);
+    if (rc) return rc;
+    if (sa.nargs > 1) { fputs("crioimg images: at most one FILTER\n", stderr); return 2; }
+    if ((rc = store_open("images", &sa, 0, &s)) != 0) return rc;
+    memset(&l, 0, sizeof l);
+    if (s) {
+        r = crioimg_store_list(s, sa.nargs ? sa.args[0] : NULL, &l);
+        if (r != CRIOIMG_OK) { store_fail("images", sa.dir, s, r); crioimg_store_close(s); return 1; }
+    }
+    if (sa.json) {
+        crioimg_json_writer jw;
+        for (i = 0; i < l.n; i++) {
+            const char *text;
+            size_t len;
+            crioimg_json_writer_init(&jw, NULL);
+            crioimg_image_write_json(&l.images[i], &jw);
+            if (crioimg_json_writer_finish(&jw, &text, &len) != CRIOIMG_OK) die_nomem();
+            buf_put(&out, text, len);
+            buf_put(&out, "\n", 1);
+            crioimg_json_writer_free(&jw);
+            if (out.len > (1 << 20)) buf_flush(&out, stdout);
+        }
+    } else {
+        /* crictl images: one row per tagged name, else one "<none>" row; tabwriter(20, 1, 3) columns */
+        sizes = (char *)malloc(l.n * 16 + 1);
+        ids = (char *)malloc(l.n * 13 + 1);
+        if (!sizes || !ids) die_nomem();
+        caprows = l.n + 1;
+        rows = (row *)malloc(caprows * sizeof *rows);
+        if (!rows) die_nomem();
+        rows[0].c[0] = "IMAGE"; rows[0].c[1] = "TAG"; rows[0].c[2] = "IMAGE ID"; rows[0].c[3] = "SIZE";
+        for (j = 0; j < 4; j++) rows[0].l[j] = strlen(rows[0].c[j]);
+        nrows = 1;
+        for (i = 0; i < l.n; i++) {
+            const crioimg_image *im = &l.images[i];
+            size_t tagged = 0;
+            human_size(im->size, sizes + i * 16, 16);
+            memcpy(ids + i * 13, im->id, 12); ids[i * 13 + 12] = '\0';
+            for (j = 0; j <= im->nnames; j++) {
+                row *rw;
+                const char *name, *sep;
+                if (j < im->nnames) {
+                    name = im->names[j];
+                    if (strchr(name, '@')) continue;   /* a digest name: a RepoDigest, not a tag */
+                    sep = strrchr(name, ':');
+                    if (sep == NULL || strchr(sep, '/')) continue;
+                    tagged++;
+                } else if (tagged) break;
+                if (nrows == caprows) {
+                    caprows *= 2;
+                    rows = (row *)realloc(rows, caprows * sizeof *rows);
+                    if (!rows) die_nomem();
+                }
+                rw = &rows[nrows++];
+                if (j < im->nnames) {
+                    rw->c[0] = name; rw->l[0] = (size_t)(sep - name);
+                    rw->c[1] = sep + 1; rw->l[1] = strlen(sep + 1);
+                } else {
+                    const char *at = im->ndigests ? strchr(im->digests[0], '@') : NULL;
+                    rw->c[0] = at ? im->digests[0] : "<none>"; rw->l[0] = at ? (size_t)(at - im->digests[0]) : 6;
+                    rw->c[1] = "<none>"; rw->l[1] = 6;
+                }
+                rw->c[2] = ids + i * 13; rw->l[2] = 12;
+                rw->c[3] = sizes + i * 16; rw->l[3] = strlen(rw->c[3]);
+            }
+        }
+        for (j = 0; j < 3; j++) {
+            w[j] = 20;
+            for (i = 0; i < nrows; i++) if (rows[i].l[j] + 3 > w[j]) w[j] = rows[i].l[j] + 3;
+        }
+        for (i = 0; i < nrows; i++) {
+            for (j = 0; j < 3; j++) {
+                buf_reserve(&out, w[j]);
+                memcpy(out.p + out.len, rows[i].c[j], rows[i].l[j]);
+                memset(out.p + out.len + rows[i].l[j], ' ', w[j] - rows[i].l[j]);
+                out.len += w[j];
+            }
+            buf_put(&out, rows[i].c[3], rows[i].l[3]);
+            buf_put(&out, "\n", 1);
+            if (out.len > (1 << 20)) buf_flush(&out, stdout);
+        }
+    }
+    buf_flush(&out, stdout);
+    free(out.p); free(rows); free(sizes); free(ids);
+    crioimg_image_list_free(&l);
+    crioimg_store_close(s);
+    if (fflush(stdout) != 0 || ferror(stdout)) { fputs("crioimg: write error\n", stderr); return 2; }
+    return 0;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_image_list l;
+    crioimg_result r;
+    crioimg_json_writer jw;
+    const char *text;
+    int rc = store_args_parse("inspect", argc, argv, 0, &sa);
+    if (rc) return rc;
+    if (sa.nargs != 1) { fputs("crioimg inspect: one NAME or ID\n", stderr); return 2; }
+    if ((rc = store_open("inspect", &sa, 0, &s)) != 0) return rc;
+    if (s == NULL) { fprintf(stderr, "crioimg inspect: %s: image not known\n", sa.args[0]); return 1; }
+    r = crioimg_store_image_status(s, sa.args[0], &l);
+    if (r != CRIOIMG_OK) { store_fail("inspect", sa.args[0], s, r); crioimg_store_close(s); return 1; }
+    crioimg_json_writer_init(&jw, NULL);
+    crioimg_image_write_json(&l.images[0], &jw);
+    if (crioimg_json_writer_finish(&jw, &text, NULL) != CRIOIMG_OK) die_nomem();
+    puts(text);
+    crioimg_json_writer_free(&jw);
+    crioimg_image_list_free(&l);
+    crioimg_store_close(s);
+    return 0;
+}
+
+/* untag and rmi: each NAME in turn; exit 1 when any failed */
+static int store_drop(const char *cmd, int argc, char **argv, crioimg_result (*fn)(crioimg_store *, const char *))
+{
+    store_args sa;
+    crioimg_store *s;
+    int i, failed = 0, rc = store_args_parse(cmd, argc, argv, 0, &sa);
+    if (rc) return rc;
+    if (sa.nargs < 1) { fprintf(stderr, "crioimg %s: NAME needed\n", cmd); return 2; }
+    if ((rc = store_open(cmd, &sa, 1, &s)) != 0) return rc;
+    for (i = 0; i < sa.nargs; i++) {
+        crioimg_result r = fn(s, sa.args[i]);
+        if (r != CRIOIMG_OK) { store_fail(cmd, sa.args[i], s, r); failed = 1; }
+    }
+    crioimg_store_close(s);
+    return failed;
+}
+
+static int cmd_untag(int argc, char **argv) { return store_drop("untag", argc, argv, crioimg_store_untag); }
+static int cmd_rmi(int argc, char **argv) { return store_drop("rmi", argc, argv, crioimg_store_remove); }
+
+static int cmd_tag(int argc, char **argv)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_result r;
+    int i, rc = store_args_parse("tag", argc, argv, 0, &sa);
+    if (rc) return rc;
+    if (sa.nargs < 2) { fputs("crioimg tag: NAME|ID NEWNAME... needed\n", stderr); return 2; }
+    if ((rc = store_open("tag", &sa, 1, &s)) != 0) return rc;
+    for (i = 1; i < sa.nargs; i++) {
+        r = crioimg_store_tag(s, sa.args[0], sa.args[i]);
+        if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
+    }
+    crioimg_store_close(s);
+    return rc;
+}
+
+/* a blob through the streaming writer, in 1 MiB pieces, as a pull writes them */
+static crioimg_result put_streamed(crioimg_store *s, const char *digest, const void *data, size_t len)
+{
+    crioimg_blob_writer *w;
+    size_t off = 0;
+    crioimg_result r = crioimg_store_blob_begin(s, digest, (long long)len, &w);
+    while (r == CRIOIMG_OK && off < len) {
+        size_t k = len - off < ((size_t)1 << 20) ? len - off : ((size_t)1 << 20);
+        r = crioimg_blob_writer_write(w, (const char *)data + off, k);
+        off += k;
+    }
+    if (r != CRIOIMG_OK) { if (w) crioimg_blob_writer_abort(w); return r; }
+    return crioimg_blob_writer_commit(w);
+}
+
+/* import LAYOUT:REF [NAME...]: copies an image from another OCI layout (what skopeo or umoci wrote),
+   every blob verified, then records it under the NAMEs (REF when none are given). */
+static int cmd_import(int argc, char **argv)
+{
+    store_args sa;
+    crioimg_store *s = NULL, *src = NULL;
+    crioimg_store_opts o;
+    crioimg_image_list l;
+    crioimg_manifest m;
+    crioimg_result r;
+    char path[4096];
+    const char *ref, *colon;
+    void *data = NULL;
+    size_t len, i;
+    int rc = store_args_parse("import", argc, argv, 0, &sa);
+    if (rc) return rc;
+    if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
+        fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
+        return 2;
+    }
+    memcpy(path, sa.args[0], (size_t)(colon - sa.args[0]));
+    path[colon - sa.args[0]] = '\0';
+    ref = colon + 1;
+    memset(&o, 0, sizeof o);
+    o.read_only = 1;
+    memset(&l, 0, sizeof l);
+    memset(&m, 0, sizeof m);
+    r = crioimg_store_open_oci(&src, path, &o);
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s: %s\n", path, crioimg_result_str(r)); return 1; }
+    r = crioimg_store_image_status(src, ref, &l);
+    if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
+    if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
+    r = crioimg_store_get_blob(src, l.images[0].manifest_digest, 0, &data, &len);
+    if (r == CRIOIMG_OK) r = crioimg_manifest_parse(&m, (const char *)data, len, NULL, NULL);
+    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, l.images[0].manifest_digest, data, len);
+    free(data); data = NULL;
+    for (i = 0; r == CRIOIMG_OK && i <= m.nlayers; i++) {
+        const char *d = i == 0 ? m.config.digest : m.layers[i - 1].digest;
+        r = crioimg_store_get_blob(src, d, (size_t)-1 / 2, &data, &len);
+        if (r != CRIOIMG_OK) { store_fail("import", d, src, r); rc = 1; goto done; }
+        r = put_streamed(s, d, data, len);
+        free(data); data = NULL;
+    }
+    if (r == CRIOIMG_OK) {
+        if (sa.nargs > 1) r = crioimg_store_add_image(s, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
+        else r = crioimg_store_add_image(s, l.images[0].manifest_digest, &ref, 1);
+    }
+    if (r != CRIOIMG_OK) { store_fail("import", sa.dir, s, r); rc = 1; goto done; }
+    printf("%s\n", l.images[0].id);
+done:
+    crioimg_manifest_free(&m);
+    crioimg_image_list_free(&l);
+    crioimg_store_close(s);
+    crioimg_store_close(src);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 static const struct command {
@@ -461,6 +778,12 @@ static const struct command {
     { "digest", "digest [--algorithm ALG] [FILE...]  \"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)", cmd_digest },
     { "resolve", "resolve [REGISTRY-OPTIONS] [--json] NAME   candidate names, one a line, in pull order", cmd_resolve },
     { "registry", "registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   \"secure\" or \"insecure\" (--json: and the rule)", cmd_registry },
+    { "images", "images [--store DIR] [--json] [FILTER]   list the store's images (a table like crictl images)", cmd_images },
+    { "inspect", "inspect [--store DIR] NAME|ID       the image's record as JSON", cmd_inspect },
+    { "tag", "tag [--store DIR] NAME|ID NEWNAME...  give the image more names", cmd_tag },
+    { "untag", "untag [--store DIR] NAME...          remove names (the last one removes the image)", cmd_untag },
+    { "rmi", "rmi [--store DIR] NAME|ID...         remove images, whatever their names", cmd_rmi },
+    { "import", "import [--store DIR] LAYOUT:REF [NAME...]  copy an image from an OCI layout (skopeo's, umoci's)", cmd_import },
 };
 
 static void usage(FILE *f)

@@ -12,6 +12,7 @@
 #include "fuzz_http.c"
 #include "fuzz_cidr.c"
 #include "fuzz_regconf.c"
+#include "fuzz_store.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "http", fuzz_http },
     { "cidr", fuzz_cidr },
     { "regconf", fuzz_regconf },
+    { "store", fuzz_store },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

@@ -55,7 +55,12 @@
     X(ERR_REGISTRY_NO_SEARCH, -163, "no registries configured while trying to pull an unqualified image") \
     X(ERR_REGISTRY_BLOCKED,   -164, "registry is blocked in registries.conf") \
     X(ERR_REGISTRIES_CONF,    -165, "invalid registries configuration") \
-    X(ERR_SHORT_NAME,         -166, "short-name resolution failed")
+    X(ERR_SHORT_NAME,         -166, "short-name resolution failed") \
+    X(ERR_IMAGE_UNKNOWN,      -180, "image not known") \
+    X(ERR_STORE_AMBIGUOUS,    -181, "ambiguous image ID prefix") \
+    X(ERR_STORE_CORRUPT,      -182, "store is corrupt") \
+    X(ERR_STORE_UNSAFE,       -183, "unsafe file in store (symlink or not a regular file)") \
+    X(ERR_STORE_READ_ONLY,    -184, "store is read-only")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

@@ -116,5 +116,40 @@ expect "conf: per-user search list" 0 "user.example/other:latest" -- "$bin" reso
 printf '[registries.search]\nregistries = ["v1.example"]\n' > "$t/.config/containers/registries.conf.d/40-v1.conf"
 expect "conf: a v1 drop-in is refused" 2 "crioimg resolve: $t/.config/containers/registries.conf.d/40-v1.conf:1: registry must be in v2 format but is in v1" -- bash -c "'$bin' resolve other 2>&1"
 rm -rf "$t/.config"
+# ---- the store: images, inspect, tag, untag, rmi, import (design.md section 4) ----
+. "$(dirname "$0")/layout.sh"
+S=$t/store
+ida=$(mklayout "$t/la" a 1 1500); idb=$(mklayout "$t/lb" b 2 2000000)
+expect "images: a store not made yet is empty" 0 "" -- "$bin" images --store "$S" --json
+expect "images: only the header on an empty store" 0 "IMAGE               TAG                 IMAGE ID            SIZE" -- env CRIOIMG_STORE="$S" "$bin" images
+expect "import prints the image ID" 0 "$ida" -- "$bin" import --store "$S" "$t/la:a" nginx:1.25 quay.io/x/y@sha256:$H
+expect "import: the REF is the name when none given" 0 "$idb" -- "$bin" import --store="$S" "$t/lb:b"
+expect "import: a missing image" 1 "" -- "$bin" import --store "$S" "$t/lb:nope"
+expect "images: crictl's table (tabwriter 20, 1, 3)" 0 "IMAGE                     TAG                 IMAGE ID            SIZE
+docker.io/library/nginx   1.25                ${ida:0:12}        1.61kB
+docker.io/library/b       latest              ${idb:0:12}        2MB" -- "$bin" images --store "$S"
+expect "images: CRIOIMG_STORE" 0 "2" -- bash -c "CRIOIMG_STORE='$S' '$bin' images --json | wc -l"
+expect "images: XDG_DATA_HOME" 0 "0" -- bash -c "XDG_DATA_HOME='$t/xdg' CRIOIMG_STORE= '$bin' images --json | wc -l"
+expect "images --json FILTER" 0 "{\"id\":\"$idb\",\"names\":[\"docker.io/library/b:latest\"],\"digests\":[\"docker.io/library/b@$(sed -n 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' "$t/lb/index.json")\"],\"size\":$((2000000 + $(stat -c %s "$t/lb/blobs/sha256/$idb"))),\"imageRef\":\"b:latest\"}" -- "$bin" images --store "$S" --json b
+expect "images: a filter that names nothing" 0 "" -- "$bin" images --store "$S" --json nothing
+expect "inspect by ID prefix" 0 "docker.io/library/nginx:1.25" -- bash -c "'$bin' inspect --store '$S' ${ida:0:5} | sed 's/.*\"names\":\[\"\([^\"]*\)\".*/\1/'"
+expect "inspect: containers-storage: name" 0 "$ida" -- bash -c "'$bin' inspect --store '$S' containers-storage:nginx:1.25 | sed 's/.*\"id\":\"\([^\"]*\)\".*/\1/'"
+expect "inspect: unknown" 1 "" -- "$bin" inspect --store "$S" nginx:9
+expect "inspect: one line on stderr" 1 "crioimg inspect: nginx:9: image not known: nginx:9" -- bash -c "'$bin' inspect --store '$S' nginx:9 2>&1"
+expect "inspect: an invalid name" 1 "crioimg inspect: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' inspect --store '$S' Bad 2>&1"
+expect "tag" 0 "" -- "$bin" tag --store "$S" nginx:1.25 other:2
+expect "untag one name" 0 "" -- "$bin" untag --store "$S" other:2
+expect "untag: gone" 1 "" -- "$bin" inspect --store "$S" other:2
+expect "untag: the digest name" 0 "" -- "$bin" untag --store "$S" quay.io/x/y@sha256:$H
+expect "untag: the last name removes the image" 0 "1" -- bash -c "'$bin' untag --store '$S' nginx:1.25 && '$bin' images --store '$S' --json | wc -l"
+expect "rmi by ID" 0 "0" -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' images --store '$S' --json | wc -l"
+expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
+expect "rmi: unknown" 1 "" -- "$bin" rmi --store "$S" nothing
+expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"
+expect "images: unknown option" 2 "" -- "$bin" images --bogus
+mkdir -p "$t/notalayout"
+expect "images: not a layout" 1 "" -- "$bin" images --store "$t/notalayout"
+hs=$(dirname "$bin")/host_store
+if [ -x "$hs" ]; then expect "examples/host_store: a host's own vtable" 0 "after untagging both names: 0 index entries, 0 blobs" -- bash -c "'$hs' | tail -n 1"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -29,6 +29,7 @@ static void t_free(void *p) { free(p); }
 #include "test_http.c"
 #include "test_registries.c"
 #include "test_registries_conf.c"
+#include "test_store.c"
 
 int main(void)
 {
@@ -42,5 +43,6 @@ int main(void)
     test_http();
     test_registries();
     test_registries_conf();
+    test_store();
     return tests_done();
 }

@@ -1,0 +1,65 @@
+/* gen_store DIR N: an OCI layout of N images for bench/store/run, written directly (adding them one by
+   one through the store would rewrite index.json N times). Each image has its own config (so its own
+   ID), one layer of its own and one layer every image shares, and one name: example.com/bench/imgI:v1. */
+#define _POSIX_C_SOURCE 200809L
+#define CRIOIMG_IMPLEMENTATION
+#include "../../crioimg.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static void hexd(const char *s, size_t n, char out[72])
+{
+    crioimg_hasher h;
+    crioimg_hasher_init(&h, CRIOIMG_DIGEST_SHA256);
+    crioimg_hasher_update(&h, s, n);
+    crioimg_hasher_final_string(&h, out, 72);
+}
+
+static void put(const char *dir, const char *s, size_t n, char d[72])
+{
+    char p[4096];
+    FILE *f;
+    hexd(s, n, d);
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", dir, d + 7);
+    f = fopen(p, "wb");
+    if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0) { perror(p); exit(1); }
+}
+
+int main(int argc, char **argv)
+{
+    char p[4096], cfg[512], lay[64], man[2048], cd[72], ld[72], md[72], common[72];
+    static const char shared[] = "the layer every image shares";
+    unsigned long i, n;
+    FILE *idx;
+    if (argc != 3) { fputs("usage: gen_store DIR N\n", stderr); return 2; }
+    n = strtoul(argv[2], NULL, 10);
+    mkdir(argv[1], 0755);
+    snprintf(p, sizeof p, "%s/blobs", argv[1]); mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/blobs/sha256", argv[1]); mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/oci-layout", argv[1]);
+    idx = fopen(p, "w"); fputs("{\"imageLayoutVersion\":\"1.0.0\"}", idx); fclose(idx);
+    put(argv[1], shared, sizeof shared - 1, common);
+    snprintf(p, sizeof p, "%s/index.json", argv[1]);
+    idx = fopen(p, "w");
+    if (!idx) { perror(p); return 1; }
+    fputs("{\"schemaVersion\":2,\"manifests\":[", idx);
+    for (i = 0; i < n; i++) {
+        size_t cn = (size_t)snprintf(cfg, sizeof cfg, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"i\":\"%lu\"}},"
+                                     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", i);
+        size_t ln = (size_t)snprintf(lay, sizeof lay, "layer %lu", i), mn;
+        put(argv[1], cfg, cn, cd);
+        put(argv[1], lay, ln, ld);
+        mn = (size_t)snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu},"
+            "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
+            cd, cn, common, sizeof shared - 1, ld, ln);
+        put(argv[1], man, mn, md);
+        fprintf(idx, "%s{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":%zu,"
+                "\"annotations\":{\"org.opencontainers.image.ref.name\":\"example.com/bench/img%lu:v1\"}}", i ? "," : "", md, mn, i);
+    }
+    fputs("]}", idx);
+    if (fclose(idx) != 0) { perror(p); return 1; }
+    return 0;
+}

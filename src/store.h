@@ -1,0 +1,189 @@
+/* ---------------------------------------------------------------------------------------------------
+   store: where images live, and the image service's list / status / tag / untag / remove
+
+   A store is a vtable over two things, the way an OCI image layout is made: an index (a list of
+   entries, each a manifest digest with at most one image name) and content-addressed blobs. Everything
+   the image service does is built on those once, here, so a host store only moves bytes:
+
+     crioimg_store *s;
+     crioimg_store_open_oci(&s, "/var/lib/crioimg", NULL);        or crioimg_store_open_memory, or
+                                                                  crioimg_store_open(&s, &my_vtable, NULL)
+     crioimg_image_list l;
+     crioimg_store_list(s, NULL, &l);                             every image: l.images[i].id, names ...
+     crioimg_image_list_free(&l);
+     crioimg_store_untag(s, "nginx:1.25");                        the last name gone: the image goes too
+     crioimg_store_remove(s, "4a1f");                             full ID, unique ID prefix, short name,
+                                                                  full name or containers-storage: name
+     crioimg_store_close(s);
+     crioimg_store_error(s) says what exactly failed, after any failure (before close).
+
+   A handle is for one thread at a time. Threads (and processes) that share a store each open their
+   own handle: the OCI store's lock then keeps them apart.
+
+   Images. An image's ID is its config digest's hex, as containers/storage makes it; every index entry
+   whose manifest has that config belongs to it. Its names are the entries' names, normalised
+   ("docker.io/library/nginx:1.25"); a name without tag or digest gets ":latest"; if a name has both,
+   the digest wins (ParseDockerRef). A name belongs to one image at a time: giving it to another image
+   takes it from the first.
+
+   The OCI layout store (POSIX; see crioimg_store_open_oci) keeps the OCI image-layout format, so that
+   skopeo (oci:DIR:NAME) and umoci (--layout DIR) read it and it reads what they write: one index.json
+   entry per name, the full normalised name in "org.opencontainers.image.ref.name" when the OCI ref
+   grammar allows it (it does for almost every name; not for "__", "---" or bracketed IPv6 hosts), and
+   otherwise in "io.crioimg.image.name" (CRIOIMG_STORE_NAME_ANNOTATION). A ref.name written by another
+   tool ("busybox:latest", "v1") is read as a reference and normalised; one that is not a valid reference
+   names nothing, and is kept as it is.
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG_STORE_VTABLE_VERSION 1
+#define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
+#define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
+
+/* One index entry. name is the name as the index holds it ("" for none): the store keeps it as it is. */
+typedef struct crioimg_store_entry {
+    const char *name;
+    const char *media_type;   /* the manifest's media type */
+    const char *digest;       /* the manifest's digest, "sha256:<hex>" */
+    long long size;           /* the manifest's size */
+} crioimg_store_entry;
+
+/* What a store does. Strings passed in are NUL-terminated; digests passed in are validated first (a
+   known algorithm, lowercase hex of its length), so a method may build a path from one. Methods return
+   CRIOIMG_OK or an error; the built-in stores also leave a detail for crioimg_store_error. A NULL method
+   makes whatever needs it fail with ERR_UNSUPPORTED. The library holds the lock around every call but
+   close; the lock must exclude other processes too. */
+typedef struct crioimg_store_vtable {
+    unsigned version;         /* CRIOIMG_STORE_VTABLE_VERSION */
+    void *user;
+    /* exclusive: 1 for a change, 0 for reading. Calls nest (the library never nests them itself). */
+    crioimg_result (*lock)(void *user, int exclusive);
+    crioimg_result (*unlock)(void *user);
+    /* The whole index as one block allocated with crioimg_malloc(alloc, ...): the entry array followed
+       by its strings; the library frees it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
+    crioimg_result (*read_index)(void *user, const crioimg_allocator *alloc, crioimg_store_entry **entries, size_t *n);
+    /* Replaces the whole index, atomically: after a crash either the old or the new one is there. */
+    crioimg_result (*write_index)(void *user, const crioimg_store_entry *entries, size_t n);
+    /* The blob's size, or ERR_NOT_FOUND. */
+    crioimg_result (*blob_stat)(void *user, const char *digest, long long *size);
+    /* The blob's bytes, at most max (else ERR_TOO_BIG), in a buffer from crioimg_malloc(alloc, ...). The
+       library verifies them against the digest. */
+    crioimg_result (*blob_get)(void *user, const char *digest, size_t max, const crioimg_allocator *alloc,
+                               void **data, size_t *len);
+    /* Stores a blob whose bytes the library has verified; durable once it returns; visible only whole. */
+    crioimg_result (*blob_put)(void *user, const char *digest, const void *data, size_t len);
+    /* Deletes a blob; ERR_NOT_FOUND when it is not there. */
+    crioimg_result (*blob_delete)(void *user, const char *digest);
+    /* Releases everything; called once, by crioimg_store_close. */
+    void (*close)(void *user);
+    /* Streaming writes, for blobs too big to hold in memory (all four or none: without them the library
+       buffers the blob and calls blob_put). begin makes somewhere to write (without the store's lock:
+       a pull may take minutes, and must survive other processes' cleanup meanwhile); write appends;
+       commit makes it blob digest, durable and visible whole (under the exclusive lock), and frees the
+       handle; abort throws it away and frees the handle. The library hashes and counts what is
+       written and commits only what matches. */
+    crioimg_result (*blob_begin)(void *user, void **handle);
+    crioimg_result (*blob_write)(void *user, void *handle, const void *data, size_t len);
+    crioimg_result (*blob_commit)(void *user, void *handle, const char *digest);
+    void (*blob_abort)(void *user, void *handle);
+} crioimg_store_vtable;
+
+typedef struct crioimg_store crioimg_store;
+
+typedef struct crioimg_store_opts {
+    crioimg_allocator alloc;   /* zeroed = the default allocator */
+    int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
+                                  empty layout when there is none */
+    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+} crioimg_store_opts;
+
+/* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
+CRIOIMG_API crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
+/* The built-in in-memory store: empty, private to this handle, gone at close. */
+CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_store_opts *opts);
+/* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
+   the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
+   _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
+   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be.
+   Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
+   other processes and against other handles of this process, and closing any other descriptor never
+   drops it. Temporary files (.crioimg-tmp-*) that a killed process left are removed under the lock. */
+CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
+CRIOIMG_API void crioimg_store_close(crioimg_store *s);
+/* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
+CRIOIMG_API const char *crioimg_store_error(const crioimg_store *s);
+/* ---- index.json ---- */
+
+/* Reads an OCI index.json as the layout store does (for hosts that keep a layout somewhere else):
+   entries in one block from crioimg_malloc(alloc, ...) (free it with crioimg_free), each digest checked
+   (a known algorithm, its hex length) before anyone can use it in a path; the name is our annotation
+   when present, else org.opencontainers.image.ref.name, else "". Unknown fields and media types are
+   fine. ERR_STORE_CORRUPT (err says where and why, errcap bytes with the NUL) or ERR_NOMEM. */
+CRIOIMG_API crioimg_result crioimg_store_index_parse(const char *buf, size_t len, const crioimg_allocator *alloc,
+                                                     crioimg_store_entry **entries, size_t *n, char *err, size_t errcap);
+/* Writes entries as index.json: ref.name where the OCI grammar allows the name, else our annotation. */
+CRIOIMG_API void crioimg_store_index_write(const crioimg_store_entry *entries, size_t n, crioimg_json_writer *w);
+
+/* ---- blobs ---- */
+
+/* Stores data as blob digest after checking it: ERR_DIGEST_MISMATCH / ERR_DIGEST_UNSUPPORTED / an
+   invalid digest's code; nothing is stored then. */
+CRIOIMG_API crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, const void *data, size_t len);
+/* The blob's bytes, verified against its digest (a blob on disk that no longer matches is
+   ERR_DIGEST_MISMATCH, never returned); free *data with crioimg_free(&opts.alloc, ...) -- the store's
+   allocator. max 0 = 4 MiB. */
+CRIOIMG_API crioimg_result crioimg_store_get_blob(crioimg_store *s, const char *digest, size_t max, void **data, size_t *len);
+
+/* A blob written in pieces, hashed on the way: begin with the digest (and the size, or -1 when unknown),
+   write as often as needed, then commit (verifies size and digest, then makes it a blob: OK,
+   ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored on failure) or abort. Commit and abort free
+   the writer. A write past the size fails at once with ERR_SIZE_MISMATCH. */
+typedef struct crioimg_blob_writer crioimg_blob_writer;
+CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out);
+CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
+CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
+CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
+
+/* ---- images ---- */
+
+typedef struct crioimg_image {
+    char id[65];                 /* the config digest's hex */
+    const char *const *names;    /* full normalised names, index order */
+    size_t nnames;
+    const char *const *digests;  /* "repository@manifest-digest" for each repository of its names */
+    size_t ndigests;
+    long long size;              /* config plus layers; -1 when a blob is missing */
+    const char *image_ref;       /* the familiar form of its first name; "" when it has none */
+    const char *manifest_digest; /* its (first) manifest's digest */
+} crioimg_image;
+
+typedef struct crioimg_image_list {
+    crioimg_image *images;
+    size_t n;
+    void *arena;                 /* everything above lives here */
+    crioimg_allocator alloc;
+} crioimg_image_list;
+
+/* Records an image whose manifest (an OCI image manifest or Docker schema 2), config and layers are
+   already blobs of the store, under names (each a reference, normalised; may be none). The manifest
+   is read and verified; a missing config or layer is ERR_NOT_FOUND. */
+CRIOIMG_API crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_digest,
+                                                   const char *const *names, size_t nnames);
+/* ListImages(filter): every image, in index order of their first entries; with a filter (a name or ID,
+   as crioimg_store_image_status takes) just the image it names, or none. */
+CRIOIMG_API crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out);
+/* ImageStatus: the image named (full ID, "sha256:"+ID, unique ID prefix of 3+ hex, short or full name,
+   name@digest, or containers-storage:[...]NAME or ...@ID); ERR_IMAGE_UNKNOWN when none is, ERR_STORE_AMBIGUOUS
+   for a prefix of two IDs. out->n is 1 on success. */
+CRIOIMG_API crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, crioimg_image_list *out);
+/* Gives the image named by name_or_id the name new_name as well (taken from any other image). */
+CRIOIMG_API crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const char *new_name);
+/* UntagImage: removes the name given (tag, digest or full-name form); when it was the image's last
+   name, or when the image was named by its ID, removes the image. */
+CRIOIMG_API crioimg_result crioimg_store_untag(crioimg_store *s, const char *name);
+/* RemoveImage: removes the image, whatever names it has. The index is rewritten first; then the blobs
+   that only the removed image referenced are deleted. */
+CRIOIMG_API crioimg_result crioimg_store_remove(crioimg_store *s, const char *name_or_id);
+CRIOIMG_API void crioimg_image_list_free(crioimg_image_list *l);
+/* The record as design.md section 4 prints it: {"id","names","digests","size","imageRef"}; size is
+   null when unknown. */
+CRIOIMG_API void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w);

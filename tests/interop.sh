@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Interop with skopeo and umoci, both ways: what crioimg's OCI layout store writes, `skopeo inspect
+# oci:DIR:NAME`, `skopeo copy` and `umoci ls/unpack/gc` read; what `skopeo copy ... oci:DIR:NAME` and
+# umoci write, crioimg reads, untags and removes. Usage: tests/interop.sh CRIOIMG.
+# Skips (0 passed) when skopeo or umoci is missing (.ci/run installs them).
+set -uo pipefail
+bin=${1:?usage: tests/interop.sh path/to/crioimg}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+if ! command -v skopeo >/dev/null || ! command -v umoci >/dev/null; then
+  echo "interop: skopeo or umoci not installed: skipped" >&2
+  echo "0 passed, 0 failed"; exit 0
+fi
+pass=0 fail=0
+t() { if eval "$2" >/dev/null 2>"$tmp/err"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; tail -n 3 "$tmp/err" >&2; fi; }
+tmp=$(mktemp -d); trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+cd "$tmp"
+S=$tmp/store
+ci() { "$bin" "$1" --store "$S" "${@:2}"; }
+# a small image with a real layer, built by umoci
+umoci init --layout src >/dev/null && umoci new --image src:v1 >/dev/null
+umoci unpack --rootless --image src:v1 bundle >/dev/null 2>&1
+mkdir -p bundle/rootfs/etc && echo hello > bundle/rootfs/etc/hello
+umoci repack --image src:v1 bundle >/dev/null 2>&1
+umoci config --image src:v1 --config.label test=interop >/dev/null 2>&1
+t "umoci built a test image" '[ "$(umoci ls --layout src)" = v1 ]'
+
+# crioimg writes; skopeo and umoci read
+t "import from umoci's layout" 'ci import src:v1 hello:1 c__d/x:1'
+id=$(ci images --json | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+mdig=$(skopeo inspect --format '{{.Digest}}' oci:"$S":docker.io/library/hello:1 2>/dev/null)
+t "skopeo inspect oci:STORE:full-name" '[ -n "$mdig" ]'
+t "the same manifest digest as crioimg's record" 'ci inspect hello:1 | grep -q "\"docker.io/library/hello@$mdig\""'
+t "skopeo sees the config: image ID = config digest" '[ "$(skopeo inspect --config oci:"$S":docker.io/library/hello:1 | sha256sum | cut -c1-64)" = "$id" ] || skopeo inspect --raw oci:"$S":docker.io/library/hello:1 | grep -q "sha256:$id"'
+t "umoci ls lists the ref.name names" 'umoci ls --layout "$S" | grep -qx docker.io/library/hello:1'
+t "a name outside the OCI grammar is in our annotation" 'grep -q "\"io.crioimg.image.name\":\"docker.io/c__d/x:1\"" "$S/index.json"'
+t "umoci unpacks from the store" 'umoci unpack --rootless --image "$S":docker.io/library/hello:1 "$tmp/b2" && [ "$(cat "$tmp/b2/rootfs/etc/hello")" = hello ]'
+t "skopeo copies out of the store (every blob read)" 'skopeo copy oci:"$S":docker.io/library/hello:1 oci:"$tmp/out":o'
+
+# skopeo and umoci write; crioimg reads
+t "skopeo copy into the store" 'skopeo copy oci:src:v1 oci:"$S":busybox:2'
+t "crioimg reads skopeo's short ref.name, normalised" 'ci inspect docker.io/library/busybox:2 | grep -q "\"id\":\"$id\""'
+t "one image, three names" '[ "$(ci images --json | wc -l)" = 1 ] && ci images --json | grep -q "docker.io/library/busybox:2"'
+t "images table" 'ci images | grep -Eq "^docker.io/library/hello +1 +${id:0:12} +[0-9.]+[kM]?B$"'
+t "a name skopeo gave, untagged" 'ci untag busybox:2 && ! skopeo inspect oci:"$S":busybox:2'
+t "the other names stay readable" 'skopeo inspect oci:"$S":docker.io/library/hello:1'
+t "umoci gc keeps what crioimg references" 'umoci gc --layout "$S" && ci inspect hello:1 && ci tag hello:1 again:1'
+t "umoci tag writes a name crioimg reads" 'umoci tag --image "$S":docker.io/library/hello:1 v9 && ci inspect docker.io/library/v9:latest'
+t "rmi removes every name and the blobs" 'ci rmi "$id" && [ -z "$(umoci ls --layout "$S")" ] && [ "$(ls "$S/blobs/sha256" | wc -l)" = 0 ]'
+t "an empty store lists nothing" '[ "$(ci images --json | wc -l)" = 0 ]'
+t "skopeo copy into an empty crioimg store" 'skopeo copy oci:src:v1 oci:"$S":localhost:5000/a/b:c && ci inspect localhost:5000/a/b:c'
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,609 @@
+/* The store: the image service's operations as tables, run against both built-in stores; then what
+   only the OCI layout store has (the file format, bad input on disk, locking, temp files). */
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <errno.h>
+#include <dirent.h>
+
+static void ts_digest(const void *d, size_t n, char out[72])
+{
+    crioimg_hasher h;
+    crioimg_hasher_init(&h, CRIOIMG_DIGEST_SHA256);
+    crioimg_hasher_update(&h, d, n);
+    crioimg_hasher_final_string(&h, out, 72);
+}
+
+static void ts_put(crioimg_store *s, const char *text, size_t n, char dig[72])
+{
+    ts_digest(text, n, dig);
+    CHECK(crioimg_store_put_blob(s, dig, text, n) == CRIOIMG_OK);
+}
+
+/* A config for seed k (its digest is the image ID). */
+static size_t ts_config(char *buf, size_t cap, unsigned k)
+{
+    return (size_t)snprintf(buf, cap, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"seed\":\"%u\"}},"
+                            "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", k);
+}
+
+typedef struct ts_image { char manifest[72], config[72], own[72], common[72], id[65]; long long size; } ts_image;
+
+/* An image with config seed k, its own layer and a layer every test image shares. */
+static void ts_make(crioimg_store *s, unsigned k, ts_image *im)
+{
+    char cfg[256], layer[64], man[1024];
+    size_t cn = ts_config(cfg, sizeof cfg, k), ln = (size_t)snprintf(layer, sizeof layer, "layer-of-%u", k), mn;
+    static const char common[] = "the layer every test image shares";
+    ts_put(s, cfg, cn, im->config);
+    ts_put(s, layer, ln, im->own);
+    ts_put(s, common, sizeof common - 1, im->common);
+    mn = (size_t)snprintf(man, sizeof man,
+        "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+        "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u},"
+        "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+        im->config, (unsigned)cn, im->common, (unsigned)(sizeof common - 1), im->own, (unsigned)ln);
+    ts_put(s, man, mn, im->manifest);
+    memcpy(im->id, im->config + 7, 65);
+    im->size = (long long)(cn + ln + sizeof common - 1);
+}
+
+/* Two config seeds whose IDs share their first three hex digits (for the ambiguous-prefix rows). */
+static void ts_twins(unsigned *a, unsigned *b)
+{
+    static unsigned seen[4096];   /* seed by first three hex digits; 0 = none (seeds start at 1000) */
+    unsigned k;
+    memset(seen, 0, sizeof seen);
+    for (k = 1000; k < 100000; k++) {
+        char cfg[256], d[72], h[4];
+        unsigned v;
+        ts_digest(cfg, ts_config(cfg, sizeof cfg, k), d);
+        memcpy(h, d + 7, 3); h[3] = '\0';
+        v = (unsigned)strtoul(h, NULL, 16);
+        if (seen[v]) { *a = seen[v]; *b = k; return; }
+        seen[v] = k;
+    }
+    *a = *b = 0;
+}
+
+static int ts_has(const crioimg_image *im, const char *name)
+{
+    size_t i;
+    for (i = 0; i < im->nnames; i++) if (strcmp(im->names[i], name) == 0) return 1;
+    return 0;
+}
+
+static size_t ts_count(crioimg_store *s)
+{
+    crioimg_image_list l;
+    size_t n;
+    if (crioimg_store_list(s, NULL, &l) != CRIOIMG_OK) return (size_t)-1;
+    n = l.n;
+    crioimg_image_list_free(&l);
+    return n;
+}
+
+static crioimg_result ts_status(crioimg_store *s, const char *name, char id[65])
+{
+    crioimg_image_list l;
+    crioimg_result r = crioimg_store_image_status(s, name, &l);
+    id[0] = '\0';
+    if (r == CRIOIMG_OK) memcpy(id, l.images[0].id, 65);
+    crioimg_image_list_free(&l);
+    return r;
+}
+
+/* Every operation of the image service, the same on any store. */
+static void test_store_ops(crioimg_store *s, const char *kind)
+{
+    ts_image a, b, c, t1, t2;
+    unsigned k1, k2;
+    crioimg_image_list l;
+    char id[65], buf[160], pfx[16];
+    const char *names_a[] = { "nginx:1.25", "quay.io/a/b" };
+    const char *names_b[] = { "docker.io/library/busybox:latest" };
+    const char *names_c[] = { "c__d/e---f:1", "[::1]:5000/x/y:2" };
+    const char *names_t1[] = { "twin:1" };
+    const char *names_t2[] = { "twin:2" };
+    void *data;
+    size_t len, i;
+    tests_context = kind;
+
+    CHECK(ts_count(s) == 0);
+    ts_make(s, 1, &a);
+    ts_make(s, 2, &b);
+    ts_make(s, 3, &c);
+    CHECK(crioimg_store_add_image(s, a.manifest, names_a, 2) == CRIOIMG_OK);
+    CHECK(crioimg_store_add_image(s, b.manifest, names_b, 1) == CRIOIMG_OK);
+    CHECK(crioimg_store_add_image(s, c.manifest, names_c, 2) == CRIOIMG_OK);
+    CHECK(ts_count(s) == 3);
+
+    /* the record */
+    CHECK(crioimg_store_image_status(s, "nginx:1.25", &l) == CRIOIMG_OK);
+    if (CHECK(l.n == 1)) {
+        const crioimg_image *im = &l.images[0];
+        CHECK_STR(im->id, a.id);
+        CHECK(im->nnames == 2);
+        if (im->nnames == 2) { CHECK_STR(im->names[0], "docker.io/library/nginx:1.25"); CHECK_STR(im->names[1], "quay.io/a/b:latest"); }
+        CHECK(im->ndigests == 2);
+        snprintf(buf, sizeof buf, "docker.io/library/nginx@%s", a.manifest);
+        if (im->ndigests == 2) CHECK_STR(im->digests[0], buf);
+        snprintf(buf, sizeof buf, "quay.io/a/b@%s", a.manifest);
+        if (im->ndigests == 2) CHECK_STR(im->digests[1], buf);
+        CHECK(im->size == a.size);
+        CHECK_STR(im->image_ref, "nginx:1.25");
+        CHECK_STR(im->manifest_digest, a.manifest);
+        {
+            crioimg_json_writer w;
+            const char *text;
+            char want[1024];
+            crioimg_json_writer_init(&w, NULL);
+            crioimg_image_write_json(im, &w);
+            CHECK(crioimg_json_writer_finish(&w, &text, NULL) == CRIOIMG_OK);
+            snprintf(want, sizeof want, "{\"id\":\"%s\",\"names\":[\"docker.io/library/nginx:1.25\",\"quay.io/a/b:latest\"],"
+                     "\"digests\":[\"docker.io/library/nginx@%s\",\"quay.io/a/b@%s\"],\"size\":%lld,\"imageRef\":\"nginx:1.25\"}",
+                     a.id, a.manifest, a.manifest, a.size);
+            CHECK_STR(text, want);
+            crioimg_json_writer_free(&w);
+        }
+    }
+    crioimg_image_list_free(&l);
+    /* names outside the OCI ref grammar are kept whole */
+    CHECK(ts_status(s, "c__d/e---f:1", id) == CRIOIMG_OK && strcmp(id, c.id) == 0);
+    CHECK(ts_status(s, "[::1]:5000/x/y:2", id) == CRIOIMG_OK && strcmp(id, c.id) == 0);
+
+    /* naming an image: every form of the seed */
+    memcpy(pfx, a.id, 12); pfx[12] = '\0';
+    {
+        struct { const char *name; crioimg_result want; const char *id; } rows[8];
+        char full[80], sha[80], cs[120], csid[120];
+        snprintf(full, sizeof full, "%s", a.id);
+        snprintf(sha, sizeof sha, "sha256:%s", a.id);
+        snprintf(cs, sizeof cs, "containers-storage:nginx:1.25");
+        snprintf(csid, sizeof csid, "containers-storage:[overlay@/x]@%s", a.id);
+        rows[0].name = full; rows[0].want = CRIOIMG_OK; rows[0].id = a.id;
+        rows[1].name = sha; rows[1].want = CRIOIMG_OK; rows[1].id = a.id;
+        rows[2].name = pfx; rows[2].want = CRIOIMG_OK; rows[2].id = a.id;
+        rows[3].name = "nginx:1.25"; rows[3].want = CRIOIMG_OK; rows[3].id = a.id;
+        rows[4].name = "docker.io/library/busybox"; rows[4].want = CRIOIMG_OK; rows[4].id = b.id;
+        rows[5].name = cs; rows[5].want = CRIOIMG_OK; rows[5].id = a.id;
+        rows[6].name = "nginx:1.26"; rows[6].want = CRIOIMG_ERR_IMAGE_UNKNOWN; rows[6].id = "";
+        rows[7].name = csid; rows[7].want = CRIOIMG_OK; rows[7].id = a.id;
+        for (i = 0; i < 8; i++) {
+            crioimg_result r = ts_status(s, rows[i].name, id);
+            tests_context = rows[i].name;
+            CHECK(r == rows[i].want);
+            CHECK_STR(id, rows[i].id);
+        }
+        tests_context = kind;
+    }
+    snprintf(buf, sizeof buf, "nginx@%s", a.manifest);            /* name@digest */
+    CHECK(ts_status(s, buf, id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    CHECK(ts_status(s, "Nginx", id) == CRIOIMG_ERR_REF_NORM_UPPERCASE);
+    CHECK(ts_status(s, "0000000000000000000000000000000000000000000000000000000000000000", id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+
+    /* an ambiguous prefix is an error; one more digit names one image */
+    ts_twins(&k1, &k2);
+    CHECK(k1 != 0);
+    ts_make(s, k1, &t1);
+    ts_make(s, k2, &t2);
+    CHECK(crioimg_store_add_image(s, t1.manifest, names_t1, 1) == CRIOIMG_OK);
+    CHECK(crioimg_store_add_image(s, t2.manifest, names_t2, 1) == CRIOIMG_OK);
+    memcpy(pfx, t1.id, 3); pfx[3] = '\0';
+    CHECK(ts_status(s, pfx, id) == CRIOIMG_ERR_STORE_AMBIGUOUS);
+    CHECK(strstr(crioimg_store_error(s), "ambiguous") != NULL);
+    for (i = 3; i < 64 && t1.id[i] == t2.id[i]; i++) {}
+    memcpy(pfx, t1.id, i + 1); pfx[i + 1] = '\0';
+    CHECK(ts_status(s, pfx, id) == CRIOIMG_OK && strcmp(id, t1.id) == 0);
+    CHECK(crioimg_store_remove(s, pfx) == CRIOIMG_OK);
+    CHECK(crioimg_store_remove(s, t2.id) == CRIOIMG_OK);
+
+    /* list(filter): the image the filter names, or nothing */
+    CHECK(crioimg_store_list(s, "busybox", &l) == CRIOIMG_OK && l.n == 1 && strcmp(l.images[0].id, b.id) == 0);
+    crioimg_image_list_free(&l);
+    CHECK(crioimg_store_list(s, "nothing:here", &l) == CRIOIMG_OK && l.n == 0);
+    crioimg_image_list_free(&l);
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 3);
+    if (l.n == 3) { CHECK_STR(l.images[0].id, a.id); CHECK_STR(l.images[1].id, b.id); CHECK_STR(l.images[2].id, c.id); }
+    crioimg_image_list_free(&l);
+
+    /* tag: a new name; a name taken from another image */
+    CHECK(crioimg_store_tag(s, "nginx:1.25", "x:1") == CRIOIMG_OK);
+    CHECK(crioimg_store_tag(s, b.id, "quay.io/a/b") == CRIOIMG_OK);
+    CHECK(crioimg_store_image_status(s, a.id, &l) == CRIOIMG_OK);
+    if (l.n == 1) {
+        CHECK(ts_has(&l.images[0], "docker.io/library/x:1"));
+        CHECK(!ts_has(&l.images[0], "quay.io/a/b:latest"));
+    }
+    crioimg_image_list_free(&l);
+    CHECK(ts_status(s, "quay.io/a/b", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+    /* an image whose only name moves away stays, unnamed, as containers/storage keeps it */
+    {
+        const char *solo[] = { "solo:1" };
+        ts_make(s, 5, &t1);
+        CHECK(crioimg_store_add_image(s, t1.manifest, solo, 1) == CRIOIMG_OK);
+        CHECK(crioimg_store_tag(s, b.id, "solo:1") == CRIOIMG_OK);
+        CHECK(crioimg_store_image_status(s, t1.id, &l) == CRIOIMG_OK && l.n == 1 && l.images[0].nnames == 0);
+        crioimg_image_list_free(&l);
+        CHECK(crioimg_store_remove(s, t1.id) == CRIOIMG_OK);
+        CHECK(ts_status(s, "solo:1", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+        CHECK(crioimg_store_untag(s, "solo:1") == CRIOIMG_OK);
+    }
+    CHECK(crioimg_store_tag(s, "nope", "y") == CRIOIMG_ERR_IMAGE_UNKNOWN);
+    CHECK(crioimg_store_tag(s, "x:1", "UPPER") == CRIOIMG_ERR_REF_NORM_UPPERCASE);
+
+    /* untag: one name; the last name takes the image and its own blobs, never shared ones */
+    CHECK(crioimg_store_untag(s, "x:1") == CRIOIMG_OK);
+    CHECK(ts_status(s, "x:1", id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+    CHECK(ts_status(s, "nginx:1.25", id) == CRIOIMG_OK);
+    CHECK(crioimg_store_untag(s, "docker.io/library/nginx:1.25") == CRIOIMG_OK);
+    CHECK(ts_status(s, a.id, id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+    CHECK(crioimg_store_get_blob(s, a.own, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(crioimg_store_get_blob(s, a.config, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(crioimg_store_get_blob(s, a.manifest, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(crioimg_store_get_blob(s, a.common, 0, &data, &len) == CRIOIMG_OK);
+    crioimg_free(NULL, data);
+    CHECK(crioimg_store_untag(s, "nginx:1.25") == CRIOIMG_ERR_IMAGE_UNKNOWN);
+    /* untag by ID removes the image, whatever its names */
+    CHECK(crioimg_store_untag(s, c.id) == CRIOIMG_OK);
+    CHECK(ts_count(s) == 1);
+    /* remove by a name removes every name */
+    CHECK(crioimg_store_tag(s, "busybox", "more:1") == CRIOIMG_OK);
+    CHECK(crioimg_store_remove(s, "more:1") == CRIOIMG_OK);
+    CHECK(ts_count(s) == 0);
+    CHECK(crioimg_store_get_blob(s, a.common, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+
+    /* bad input: nothing changes */
+    ts_make(s, 4, &a);
+    CHECK(crioimg_store_put_blob(s, a.config, "other bytes", 11) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(crioimg_store_put_blob(s, "sha256:../../etc/passwd", "x", 1) == CRIOIMG_ERR_DIGEST_FORMAT);
+    CHECK(crioimg_store_put_blob(s, "md5:d41d8cd98f00b204e9800998ecf8427e", "", 0) == CRIOIMG_ERR_DIGEST_UNSUPPORTED);
+    {
+        const char *bad[] = { "Bad:Name" };
+        CHECK(crioimg_store_add_image(s, a.manifest, bad, 1) == CRIOIMG_ERR_REF_NORM_UPPERCASE);
+    }
+    CHECK(crioimg_store_add_image(s, a.config, names_b, 1) == CRIOIMG_ERR_MANIFEST_INVALID);  /* a config is no manifest */
+    CHECK(crioimg_store_add_image(s, "sha256:0000000000000000000000000000000000000000000000000000000000000000", names_b, 1) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(ts_count(s) == 0);
+    /* a manifest whose layer is missing is refused */
+    {
+        char man[512], md[72];
+        size_t mn = (size_t)snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%d},\"layers\":[{\"mediaType\":\"x\",\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\",\"size\":3}]}",
+            a.config, (int)ts_config(buf, sizeof buf, 4));
+        ts_put(s, man, mn, md);
+        CHECK(crioimg_store_add_image(s, md, names_b, 1) == CRIOIMG_ERR_NOT_FOUND);
+    }
+    /* streaming writes: in pieces, verified at commit; nothing stored on a mismatch or abort */
+    {
+        static const char big[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+        char d[72];
+        crioimg_blob_writer *w;
+        ts_digest(big, sizeof big - 1, d);
+        CHECK(crioimg_store_blob_begin(s, d, (long long)sizeof big - 1, &w) == CRIOIMG_OK);
+        for (i = 0; i + 5 < sizeof big - 1; i += 5) CHECK(crioimg_blob_writer_write(w, big + i, 5) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_write(w, big + i, sizeof big - 1 - i) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_OK);
+        CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_OK && len == sizeof big - 1 && memcmp(data, big, len) == 0);
+        crioimg_free(NULL, data);
+        CHECK(crioimg_store_blob_begin(s, a.config, -1, &w) == CRIOIMG_OK);   /* wrong bytes for that digest */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_DIGEST_MISMATCH);
+        ts_digest(big, 10, d);
+        CHECK(crioimg_store_blob_begin(s, d, 9, &w) == CRIOIMG_OK);            /* more than its size */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(crioimg_store_blob_begin(s, d, 11, &w) == CRIOIMG_OK);           /* fewer */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(crioimg_store_blob_begin(s, d, 10, &w) == CRIOIMG_OK);           /* aborted */
+        CHECK(crioimg_blob_writer_write(w, big, 10) == CRIOIMG_OK);
+        crioimg_blob_writer_abort(w);
+        CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_blob_begin(s, "sha256:../x", -1, &w) == CRIOIMG_ERR_DIGEST_FORMAT && w == NULL);
+        CHECK(crioimg_store_blob_begin(s, "md5:d41d8cd98f00b204e9800998ecf8427e", -1, &w) == CRIOIMG_ERR_DIGEST_UNSUPPORTED);
+    }
+    /* no names: listed without names, removed by ID */
+    CHECK(crioimg_store_add_image(s, a.manifest, NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1 && l.images[0].nnames == 0 && l.images[0].image_ref[0] == '\0');
+    crioimg_image_list_free(&l);
+    CHECK(crioimg_store_remove(s, a.id) == CRIOIMG_OK);
+    CHECK(ts_count(s) == 0);
+    tests_context = "";
+}
+
+/* A host store with only some methods: the rest fail clearly. */
+static crioimg_result ts_nolock(void *u, int x) { (void)u; (void)x; return CRIOIMG_OK; }
+static crioimg_result ts_nounlock(void *u) { (void)u; return CRIOIMG_OK; }
+
+static void test_store_vtable(void)
+{
+    crioimg_store_vtable vt;
+    crioimg_store *s;
+    crioimg_image_list l;
+    memset(&vt, 0, sizeof vt);
+    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_ERR_INVALID_ARGS && s == NULL);
+    vt.version = CRIOIMG_STORE_VTABLE_VERSION + 1;
+    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_ERR_INVALID_ARGS);
+    vt.version = CRIOIMG_STORE_VTABLE_VERSION;
+    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_ERR_UNSUPPORTED);
+    CHECK(strstr(crioimg_store_error(s), "lock") != NULL);
+    crioimg_store_close(s);
+    vt.lock = ts_nolock; vt.unlock = ts_nounlock;
+    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_OK);
+    memset(&vt, 0xff, sizeof vt);   /* copied at open: the host's struct may change */
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_ERR_UNSUPPORTED);
+    CHECK_STR(crioimg_store_error(s), "store has no read_index method");
+    CHECK(crioimg_store_put_blob(s, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "", 0) == CRIOIMG_ERR_UNSUPPORTED);
+    crioimg_store_close(s);
+    {
+        crioimg_store_opts o;
+        memset(&o, 0, sizeof o);
+        o.read_only = 1;
+        CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK);
+        CHECK(crioimg_store_untag(s, "x") == CRIOIMG_ERR_STORE_READ_ONLY);
+        crioimg_store_close(s);
+    }
+}
+
+#ifdef CRIOIMG__OCI_STORE
+static void ts_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(text, f); fclose(f); }
+}
+
+static char *ts_read(const char *path)
+{
+    static char buf[65536];
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    buf[0] = '\0';
+    if (f) { n = fread(buf, 1, sizeof buf - 1, f); fclose(f); }
+    buf[n] = '\0';
+    return buf;
+}
+
+static void test_store_oci(void)
+{
+    char dir[] = "/tmp/crioimg-test-store-XXXXXX", p[128], q[1024], id[65];
+    crioimg_store *s = NULL, *s2 = NULL;
+    crioimg_store_opts o;
+    ts_image a;
+    const char *names[] = { "nginx:1.25", "c__d/e:1" };
+    int fd;
+    static const struct { const char *name; int ok; } grammar[] = {
+        { "docker.io/library/nginx:1.25", 1 }, { "localhost:5000/a/b@sha256:abc", 1 }, { "v1", 1 }, { "a--b", 1 },
+        { "a__b", 0 }, { "a---b", 0 }, { "[::1]:5000/x", 0 }, { "a/", 0 }, { "/a", 0 }, { "a//b", 0 }, { "", 0 }, { "a.", 0 },
+    };
+    size_t i;
+    for (i = 0; i < sizeof grammar / sizeof grammar[0]; i++) {
+        tests_context = grammar[i].name;
+        CHECK(crioimg__st_oci_name_ok(grammar[i].name) == grammar[i].ok);
+    }
+    tests_context = "oci";
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    memset(&o, 0, sizeof o);
+    snprintf(p, sizeof p, "%s/store", dir);
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_ERR_NOT_FOUND);
+    o.create = 1;
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    if (s == NULL) return;
+    test_store_ops(s, "oci store");
+
+    /* the file format: one entry per name, ref.name where the grammar allows, else ours */
+    ts_make(s, 7, &a);
+    CHECK(crioimg_store_add_image(s, a.manifest, names, 2) == CRIOIMG_OK);
+    snprintf(q, sizeof q, "%s/index.json", p);
+    CHECK(strstr(ts_read(q), "\"org.opencontainers.image.ref.name\":\"docker.io/library/nginx:1.25\"") != NULL);
+    CHECK(strstr(ts_read(q), "\"io.crioimg.image.name\":\"docker.io/c__d/e:1\"") != NULL);
+    snprintf(q, sizeof q, "%s/oci-layout", p);
+    CHECK_STR(ts_read(q), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    snprintf(q, sizeof q, "%s/blobs/sha256/%s", p, a.id);
+    CHECK(access(q, R_OK) == 0);
+
+    /* the lock holds against a second handle of this process, also after that handle closes */
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+    CHECK(crioimg__st_lock(s, 1) == CRIOIMG_OK);
+    snprintf(q, sizeof q, "%s/.crioimg.lock", p);
+    fd = open(q, O_RDONLY);
+    CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK);
+    crioimg_store_close(s2);
+    CHECK(fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0);
+    crioimg__st_unlock(s);
+    CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0);
+    if (fd >= 0) close(fd);
+
+    /* a temporary file a killed writer left goes at the next change (by a new handle) */
+    snprintf(q, sizeof q, "%s/.crioimg-tmp-dead-1-2", p);
+    ts_write(q, "half a blob");
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+    CHECK(crioimg_store_tag(s2, "nginx:1.25", "n:2") == CRIOIMG_OK);
+    CHECK(access(q, F_OK) != 0);
+    crioimg_store_close(s2);
+
+    /* a streaming write in progress survives another process's cleanup; a dead one's file does not */
+    {
+        crioimg_blob_writer *w;
+        char d[72], tmpname[1024];
+        int found = 0;
+        DIR *dd;
+        struct dirent *de;
+        ts_digest("streamed", 8, d);
+        CHECK(crioimg_store_blob_begin(s, d, 8, &w) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_write(w, "stre", 4) == CRIOIMG_OK);
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+        CHECK(crioimg_store_tag(s2, "nginx:1.25", "n:3") == CRIOIMG_OK);     /* cleans */
+        crioimg_store_close(s2);
+        dd = opendir(p);
+        while (dd && (de = readdir(dd)) != NULL)
+            if (strncmp(de->d_name, ".crioimg-tmp-", 13) == 0) { found++; snprintf(tmpname, sizeof tmpname, "%s/%s", p, de->d_name); }
+        if (dd) closedir(dd);
+        CHECK(found == 1);
+        CHECK(crioimg_blob_writer_write(w, "amed", 4) == CRIOIMG_OK);
+        CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_OK);
+        CHECK(found == 1 && access(tmpname, F_OK) != 0);                     /* renamed into blobs/ */
+        CHECK(crioimg_store_untag(s, "n:3") == CRIOIMG_OK);
+    }
+    /* a blob that no longer matches its digest: never returned */
+    snprintf(q, sizeof q, "%s/blobs/sha256/%s", p, a.own + 7);
+    ts_write(q, "tampered");
+    {
+        void *data; size_t len;
+        CHECK(crioimg_store_get_blob(s, a.own, 0, &data, &len) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    }
+    /* the manifest tampered: the image cannot be listed or inspected, but its names can still go */
+    snprintf(q, sizeof q, "%s/blobs/sha256/%s", p, a.manifest + 7);
+    ts_write(q, "{}");
+    CHECK(ts_status(s, "nginx:1.25", id) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(ts_count(s) == 0);
+    CHECK(crioimg_store_untag(s, "n:2") == CRIOIMG_OK);
+    CHECK(crioimg_store_remove(s, "nginx:1.25") == CRIOIMG_OK);
+    CHECK(crioimg_store_remove(s, "c__d/e:1") == CRIOIMG_OK);
+
+    /* what another tool wrote: a short ref.name is normalised */
+    ts_make(s, 8, &a);
+    snprintf(q, sizeof q, "%s/index.json", p);
+    {
+        char idx[1024];
+        snprintf(idx, sizeof idx, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\","
+                 "\"size\":1,\"annotations\":{\"org.opencontainers.image.ref.name\":\"busybox:v1\"}},{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":1,"
+                 "\"annotations\":{\"org.opencontainers.image.ref.name\":\"Not A Name\"}}]}", a.manifest, a.manifest);
+        ts_write(q, idx);
+    }
+    CHECK(ts_status(s, "docker.io/library/busybox:v1", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    CHECK(crioimg_store_tag(s, "busybox:v1", "other:1") == CRIOIMG_OK);
+    CHECK(strstr(ts_read(q), "Not A Name") != NULL);   /* an entry naming nothing is kept as it is */
+    CHECK(strstr(ts_read(q), "\"busybox:v1\"") != NULL);  /* and so is another tool's short name */
+    CHECK(crioimg_store_untag(s, "busybox:v1") == CRIOIMG_OK);
+    CHECK(ts_count(s) == 1);
+    CHECK(crioimg_store_untag(s, "other:1") == CRIOIMG_OK);   /* the last name: the unnamed entry goes too */
+    CHECK(ts_count(s) == 0 && strstr(ts_read(q), "Not A Name") == NULL);
+
+    /* an index (skopeo copy --all): the image is the instance this machine runs */
+    {
+        ts_image mine, other;
+        crioimg_platform cur;
+        char idx[2048], ixd[72], ent[1024];
+        void *data; size_t len;
+        size_t xn;
+        ts_make(s, 9, &mine);
+        ts_make(s, 10, &other);
+        crioimg_platform_current(&cur);
+        xn = (size_t)snprintf(idx, sizeof idx, "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"manifests\":["
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"os\":\"plan9\",\"architecture\":\"mips\"}},"
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"os\":\"%s\",\"architecture\":\"%s\"%s%s%s}}]}",
+            other.manifest, mine.manifest, cur.os, cur.architecture, cur.variant[0] ? ",\"variant\":\"" : "", cur.variant, cur.variant[0] ? "\"" : "");
+        ts_put(s, idx, xn, ixd);
+        snprintf(ent, sizeof ent, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"digest\":\"%s\",\"size\":%u,"
+                 "\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi:1\"}}]}", ixd, (unsigned)xn);
+        ts_write(q, ent);
+        {
+            crioimg_image_list l;
+            CHECK(crioimg_store_image_status(s, "multi:1", &l) == CRIOIMG_OK);
+            if (l.n == 1) { CHECK_STR(l.images[0].id, mine.id); CHECK(l.images[0].size == mine.size); CHECK_STR(l.images[0].manifest_digest, ixd); }
+            crioimg_image_list_free(&l);
+        }
+        CHECK(crioimg_store_remove(s, "multi:1") == CRIOIMG_OK);   /* every instance's blobs go with it */
+        CHECK(crioimg_store_get_blob(s, mine.config, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_get_blob(s, other.own, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_get_blob(s, ixd, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+    }
+    /* bad files: clear errors */
+    {
+        static const char *const bad_index[] = {
+            "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:../../etc/passwd\",\"size\":1}]}",
+            "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:ab",
+            "[1,2]",
+            "{\"manifests\":{}}",
+            "{\"manifests\":[{\"digest\":\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"size\":-1}]}",
+        };
+        crioimg_image_list l;
+        for (i = 0; i < sizeof bad_index / sizeof bad_index[0]; i++) {
+            tests_context = bad_index[i];
+            ts_write(q, bad_index[i]);
+            CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_ERR_STORE_CORRUPT);
+            CHECK(strstr(crioimg_store_error(s), "index.json") != NULL);
+            CHECK(crioimg_store_untag(s, "x") == CRIOIMG_ERR_STORE_CORRUPT);
+            CHECK_STR(ts_read(q), bad_index[i]);   /* nothing rewritten */
+        }
+        tests_context = "oci";
+        ts_write(q, "{\"schemaVersion\":2,\"manifests\":[]}");
+    }
+    /* blobs/ as a symlink is never followed */
+    {
+        char b1[256], b2[256];
+        void *data; size_t len;
+        snprintf(b1, sizeof b1, "%s/blobs", p);
+        snprintf(b2, sizeof b2, "%s/elsewhere", dir);
+        CHECK(rename(b1, b2) == 0);
+        CHECK(symlink(b2, b1) == 0);
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+        CHECK(crioimg_store_get_blob(s2, a.config, 0, &data, &len) == CRIOIMG_ERR_STORE_UNSAFE);
+        CHECK(crioimg_store_put_blob(s2, a.config, "x", 1) == CRIOIMG_ERR_DIGEST_MISMATCH);
+        {
+            char cfg[256];
+            size_t cn = ts_config(cfg, sizeof cfg, 8);
+            CHECK(crioimg_store_put_blob(s2, a.config, cfg, cn) == CRIOIMG_ERR_STORE_UNSAFE);
+        }
+        crioimg_store_close(s2);
+        unlink(b1);
+        CHECK(rename(b2, b1) == 0);
+    }
+    /* index.json as a symlink (to a file outside the store): refused, never followed, never written through */
+    {
+        char i1[256], i2[256];
+        snprintf(i1, sizeof i1, "%s/index.json", p);
+        snprintf(i2, sizeof i2, "%s/outside.json", dir);
+        ts_write(i2, "{\"schemaVersion\":2,\"manifests\":[]}");
+        unlink(i1);
+        CHECK(symlink(i2, i1) == 0);
+        CHECK(ts_count(s) == (size_t)-1);
+        CHECK(crioimg_store_tag(s, "x", "y") == CRIOIMG_ERR_STORE_UNSAFE);
+        CHECK_STR(ts_read(i2), "{\"schemaVersion\":2,\"manifests\":[]}");
+        unlink(i1);
+        ts_write(i1, "{\"schemaVersion\":2,\"manifests\":[]}");
+        CHECK(ts_count(s) == 0);
+    }
+    /* a FIFO as the lock file: refused, without hanging */
+    {
+        char l1[256];
+        o.read_only = 1;
+        snprintf(l1, sizeof l1, "%s/.crioimg.lock", p);
+        unlink(l1);
+        CHECK(mkfifo(l1, 0644) == 0);
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_UNSAFE && s2 == NULL);
+        o.read_only = 0;
+        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_UNSAFE && s2 == NULL);
+        unlink(l1);
+    }
+    /* not a layout */
+    snprintf(q, sizeof q, "%s/oci-layout", p);
+    ts_write(q, "{\"imageLayoutVersion\":\"9\"}");
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_CORRUPT && s2 == NULL);
+    crioimg_store_close(s);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+    tests_context = "";
+}
+#endif
+
+static void test_store(void)
+{
+    crioimg_store *s;
+    test_store_vtable();
+    CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+    test_store_ops(s, "memory store");
+    crioimg_store_close(s);
+#ifdef CRIOIMG__OCI_STORE
+    test_store_oci();
+#else
+    CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
+#endif
+}
