@@ -232,52 +232,6 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
     return 1;
 }
 
-/* An IPv6 literal (without brackets), with "::" and an IPv4 tail, into 16 bytes. 1, or 0. */
-static int crioimg__http_inet6(const char *s, size_t n, unsigned char b[16])
-{
-    unsigned short g[8];
-    size_t ng = 0, i = 0, gap = 8;
-    memset(b, 0, 16);
-    if (n >= 2 && s[0] == ':' && s[1] == ':') { gap = 0; i = 2; }
-    else if (n >= 1 && s[0] == ':') return 0;
-    while (i < n) {
-        size_t j = i, k;
-        unsigned long v = 0;
-        while (j < n && s[j] != ':' && s[j] != '.') j++;
-        if (j < n && s[j] == '.') {  /* a dotted IPv4 tail: two groups */
-            unsigned long a4;
-            const char *p = s + i;
-            size_t dots = 0;
-            for (k = i; k < n; k++) if (s[k] == '.') dots++; else if (s[k] < '0' || s[k] > '9') return 0;
-            if (dots != 3 || ng > 6 || !crioimg__http_inet_aton(p, n - i, &a4)) return 0;
-            g[ng++] = (unsigned short)(a4 >> 16);
-            g[ng++] = (unsigned short)(a4 & 0xffff);
-            i = n;
-            break;
-        }
-        if (j == i || j - i > 4 || ng == 8) return 0;
-        for (k = i; k < j; k++) {
-            int d = s[k] >= '0' && s[k] <= '9' ? s[k] - '0' : s[k] >= 'a' && s[k] <= 'f' ? s[k] - 'a' + 10 :
-                    s[k] >= 'A' && s[k] <= 'F' ? s[k] - 'A' + 10 : -1;
-            if (d < 0) return 0;
-            v = v * 16 + (unsigned)d;
-        }
-        g[ng++] = (unsigned short)v;
-        i = j;
-        if (i < n) {  /* ':' or '::' */
-            if (i + 1 < n && s[i + 1] == ':') { if (gap != 8) return 0; gap = ng; i += 2; }
-            else { i++; if (i == n) return 0; }
-        }
-    }
-    if (gap == 8 ? ng != 8 : ng > 7) return 0;
-    for (i = 0; i < ng; i++) {
-        size_t at = i < gap ? i : 8 - (ng - i);
-        b[2 * at] = (unsigned char)(g[i] >> 8);
-        b[2 * at + 1] = (unsigned char)g[i];
-    }
-    return 1;
-}
-
 static int crioimg__http_v4_forbidden(unsigned long a)
 {
     return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
@@ -295,7 +249,7 @@ static int crioimg__http_host_forbidden(const crioimg_span *h)
         static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
         static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
         static const unsigned char zero[12] = { 0 };
-        if (!crioimg__http_inet6(h->ptr + 1, n - 2, b)) return 1;  /* unparseable literal: refuse */
+        if (!crioimg__ip6_parse(h->ptr + 1, n - 2, b)) return 1;  /* unparseable literal: refuse (the registries module's parser) */
         if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
         if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
             a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
