@@ -30,6 +30,7 @@ static void t_free(void *p) { free(p); }
 #include "test_registries.c"
 #include "test_registries_conf.c"
 #include "test_store.c"
+#include "test_service.c"
 
 int main(void)
 {
@@ -44,5 +45,6 @@ int main(void)
     test_registries();
     test_registries_conf();
     test_store();
+    test_service();
     return tests_done();
 }
