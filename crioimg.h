@@ -1394,6 +1394,29 @@ CRIOIMG__LIB void crioimg__out_str(crioimg__out *o, const char *s)
     crioimg__out_put(o, s, strlen(s));
 }
 
+/* v in decimal */
+CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do { d[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    crioimg__out_put(o, d + i, sizeof d - i);
+}
+
+/* a[0, an) equals the C string b, ASCII letters compared without case */
+CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
+{
+    size_t i;
+    if (an != strlen(b)) return 0;
+    for (i = 0; i < an; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong, surrogate, > U+10FFFF,
    truncated). RFC 3629's table, as Go's utf8.DecodeRune applies it. */
 CRIOIMG__LIB size_t crioimg__utf8_len(const unsigned char *s, size_t n)
@@ -3003,8 +3026,6 @@ static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out
     int neg = n > 0 && s[0] == '-';
     unsigned long long v = 0;
     const char *why = i == n ? "invalid syntax" : NULL;
-    char num[24];
-    size_t k = sizeof num;
     for (; i < n && !why; i++) {
         unsigned d = (unsigned)(unsigned char)s[i] - '0';
         if (d > 9) why = "invalid syntax";
@@ -3022,9 +3043,8 @@ static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out
         return CRIOIMG_ERR_IMAGE_NAME_INVALID;
     }
     if (neg && v != 0) {
-        do { num[--k] = (char)('0' + v % 10); v /= 10; } while (v);
         crioimg__out_str(o, "Invalid source index @-");
-        crioimg__out_put(o, num + k, sizeof num - k);
+        crioimg__out_uint(o, v);
         crioimg__out_str(o, ": must not be negative");
         return CRIOIMG_ERR_IMAGE_NAME_INVALID;
     }
@@ -3238,14 +3258,6 @@ size_t crioimg_digest_alg_size(crioimg_digest_alg a)
     return 0;
 }
 
-static void crioimg__out_size(crioimg__out *o, size_t v)
-{
-    char d[24];
-    size_t i = sizeof d;
-    do { d[--i] = (char)('0' + v % 10); v /= 10; } while (v);
-    crioimg__out_put(o, d + i, sizeof d - i);
-}
-
 /* "'x' at offset 7"; a byte that cannot be shown plainly (a space, a quote, a control or non-ASCII byte)
    as "byte 0x0a at offset 7" */
 static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
@@ -3263,7 +3275,7 @@ static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
         crioimg__out_put(o, b, 4);
     }
     crioimg__out_str(o, " at offset ");
-    crioimg__out_size(o, at);
+    crioimg__out_uint(o, at);
 }
 
 /* Fails with r, writing the reason (msg, and the byte at s[at] when at is not (size_t)-1) to why. */
@@ -3315,9 +3327,9 @@ static crioimg_result crioimg__digest_check_encoded(const char *s, size_t start,
         if (why) {
             crioimg__out_str(why, crioimg_digest_alg_name(alg));
             crioimg__out_str(why, " needs ");
-            crioimg__out_size(why, want);
+            crioimg__out_uint(why, want);
             crioimg__out_str(why, " hex digits, not ");
-            crioimg__out_size(why, n - start);
+            crioimg__out_uint(why, n - start);
         }
         return CRIOIMG_ERR_DIGEST_LENGTH;
     }
@@ -4998,19 +5010,6 @@ static const char *crioimg__mf_opt_str(crioimg__mf *c, size_t obj, const char *k
     return crioimg__mf_str(c, t);
 }
 
-static int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
-{
-    size_t i;
-    if (an != strlen(b)) return 0;
-    for (i = 0; i < an; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 /* Go's encoding/json matches keys to fields with strings.EqualFold, so to Go {"Layers": ...} and
    {"layer\u017f": ...} are "layers". A key that folds to a known field without being it is refused:
    what Go would read, we would not. */
@@ -5181,13 +5180,10 @@ static int crioimg__mf_descriptors(crioimg__mf *c, size_t t, const char *name, c
     for (i = t + 1, k = 0; k < count; k++, i = doc->tok[i].next) {
         char where[48];
         crioimg__out o;
-        char num[24];
-        size_t v = k, p = sizeof num;
-        do { num[--p] = (char)('0' + v % 10); v /= 10; } while (v);
         o.p = where; o.cap = sizeof where; o.len = 0;
         crioimg__out_str(&o, name);
         crioimg__out_put(&o, "[", 1);
-        crioimg__out_put(&o, num + p, sizeof num - p);
+        crioimg__out_uint(&o, k);
         crioimg__out_put(&o, "]", 1);
         if (!crioimg__mf_descriptor(c, i, &ds[k], where)) return 0;
     }
@@ -5325,19 +5321,16 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
 static crioimg_result crioimg__mf_json_fail(char *err, const crioimg_json *doc, crioimg_result r, size_t max)
 {
     crioimg__out o;
-    char num[24];
-    size_t v = r == CRIOIMG_ERR_JSON_TOO_BIG ? max : doc->err_offset, p = sizeof num;
     o.p = err; o.cap = 256; o.len = 0;
-    do { num[--p] = (char)('0' + v % 10); v /= 10; } while (v);
     if (r == CRIOIMG_ERR_JSON_TOO_BIG) {
         crioimg__out_str(&o, "exceeded maximum allowed size of ");
-        crioimg__out_put(&o, num + p, sizeof num - p);
+        crioimg__out_uint(&o, max);
         crioimg__out_str(&o, " bytes");
         return CRIOIMG_ERR_TOO_BIG;
     }
     crioimg__out_str(&o, doc->err[0] ? doc->err : crioimg_result_str(r));
     crioimg__out_str(&o, " at byte ");
-    crioimg__out_put(&o, num + p, sizeof num - p);
+    crioimg__out_uint(&o, doc->err_offset);
     return r;
 }
 
@@ -6425,14 +6418,10 @@ CRIOIMG__LIB void crioimg__tv_free(const crioimg_allocator *a, crioimg__tv *v)
 CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)
 {
     crioimg__out o;
-    char num[24];
-    size_t k = sizeof num;
     o.p = t->err; o.cap = t->errcap; o.len = 0;
-    num[--k] = '\0';
-    do { num[--k] = (char)('0' + line % 10); line /= 10; } while (line);
     crioimg__out_str(&o, t->file);
     crioimg__out_put(&o, ":", 1);
-    crioimg__out_str(&o, num + k);
+    crioimg__out_uint(&o, line);
     crioimg__out_put(&o, ": ", 2);
     crioimg__out_str(&o, what);
     if (arg) {
@@ -7975,14 +7964,12 @@ crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path o
 #else
         unsigned long u = 0;
 #endif
-        char tmp[64];
-        size_t k = sizeof uid, l;
-        do { uid[--k] = (char)('0' + u % 10); u /= 10; } while (u);
-        memcpy(tmp, "/run/containers/", 16);
-        memcpy(tmp + 16, uid + k, sizeof uid - k);
-        l = 16 + sizeof uid - k;
-        memcpy(tmp + l, "/auth.json", 11);
-        p = crioimg__auth_join(buf, cap, &used, tmp, "");
+        crioimg__out t;
+        t.p = uid; t.cap = sizeof uid; t.len = 0;
+        crioimg__out_str(&t, "/run/containers/");
+        crioimg__out_uint(&t, u);
+        crioimg__out_str(&t, "/auth.json");
+        p = crioimg__auth_join(buf, cap, &used, uid, "");
     }
     if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
     out[*n].path = p; out[(*n)++].legacy_format = 0;
@@ -8069,18 +8056,6 @@ crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const c
    http implementation
    --------------------------------------------------------------------------------------------------- */
 
-static int crioimg__url_ieq(const char *a, size_t an, const char *b)
-{
-    size_t i, bn = strlen(b);
-    if (an != bn) return 0;
-    for (i = 0; i < an; i++) {
-        char x = a[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (x != b[i]) return 0;
-    }
-    return 1;
-}
-
 crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
 {
     const char *p, *end, *auth, *auth_end, *at, *hs, *he;
@@ -8092,8 +8067,8 @@ crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
         if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f) return CRIOIMG_ERR_INVALID_ARGS;
     p = (const char *)memchr(s, ':', n);
     if (p == NULL || p == s) return CRIOIMG_ERR_INVALID_ARGS;
-    if (crioimg__url_ieq(s, (size_t)(p - s), "https")) u->https = 1;
-    else if (!crioimg__url_ieq(s, (size_t)(p - s), "http")) return CRIOIMG_ERR_UNSUPPORTED;
+    if (crioimg__ascii_ieq(s, (size_t)(p - s), "https")) u->https = 1;
+    else if (!crioimg__ascii_ieq(s, (size_t)(p - s), "http")) return CRIOIMG_ERR_UNSUPPORTED;
     end = s + n;
     if (end - p < 3 || p[1] != '/' || p[2] != '/') return CRIOIMG_ERR_INVALID_ARGS;
     auth = p + 3;
@@ -8277,9 +8252,8 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
         if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) { base = 16; i += 2; digits = 1; }
         else if (s[i] == '0') base = 8;
         for (; i < n && s[i] != '.'; i++) {
-            int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
-                    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : 99;
-            if (d >= (int)base) return 0;
+            int d = crioimg__hexval(s[i]);  /* the registries module's */
+            if (d < 0 || d >= (int)base) return 0;
             v = v * base + (unsigned)d;
             if (v > 0xffffffffUL) return 0;
             digits++;
@@ -9703,13 +9677,9 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         size_t toks[3], j;
         crioimg__out wo;
         wo.p = where; wo.cap = sizeof where; wo.len = 0;
-        {   /* "index.json: manifests[k]" */
-            char num[24]; int q = 0; size_t x = k;
-            do { num[q++] = (char)('0' + x % 10); x /= 10; } while (x);
-            crioimg__out_str(&wo, "index.json: manifests[");
-            while (q) crioimg__out_put(&wo, &num[--q], 1);
-            crioimg__out_str(&wo, "]: ");
-        }
+        crioimg__out_str(&wo, "index.json: manifests[");
+        crioimg__out_uint(&wo, k);
+        crioimg__out_str(&wo, "]: ");
         if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
         dt = crioimg_json_get(&doc, i, "digest");
         mt = crioimg_json_get(&doc, i, "mediaType");

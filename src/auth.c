@@ -415,14 +415,12 @@ crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path o
 #else
         unsigned long u = 0;
 #endif
-        char tmp[64];
-        size_t k = sizeof uid, l;
-        do { uid[--k] = (char)('0' + u % 10); u /= 10; } while (u);
-        memcpy(tmp, "/run/containers/", 16);
-        memcpy(tmp + 16, uid + k, sizeof uid - k);
-        l = 16 + sizeof uid - k;
-        memcpy(tmp + l, "/auth.json", 11);
-        p = crioimg__auth_join(buf, cap, &used, tmp, "");
+        crioimg__out t;
+        t.p = uid; t.cap = sizeof uid; t.len = 0;
+        crioimg__out_str(&t, "/run/containers/");
+        crioimg__out_uint(&t, u);
+        crioimg__out_str(&t, "/auth.json");
+        p = crioimg__auth_join(buf, cap, &used, uid, "");
     }
     if (p == NULL) return CRIOIMG_ERR_BUFFER_TOO_SMALL;
     out[*n].path = p; out[(*n)++].legacy_format = 0;

@@ -69,6 +69,29 @@ CRIOIMG__LIB void crioimg__out_str(crioimg__out *o, const char *s)
     crioimg__out_put(o, s, strlen(s));
 }
 
+/* v in decimal */
+CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do { d[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    crioimg__out_put(o, d + i, sizeof d - i);
+}
+
+/* a[0, an) equals the C string b, ASCII letters compared without case */
+CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
+{
+    size_t i;
+    if (an != strlen(b)) return 0;
+    for (i = 0; i < an; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong, surrogate, > U+10FFFF,
    truncated). RFC 3629's table, as Go's utf8.DecodeRune applies it. */
 CRIOIMG__LIB size_t crioimg__utf8_len(const unsigned char *s, size_t n)

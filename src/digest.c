@@ -95,14 +95,6 @@ size_t crioimg_digest_alg_size(crioimg_digest_alg a)
     return 0;
 }
 
-static void crioimg__out_size(crioimg__out *o, size_t v)
-{
-    char d[24];
-    size_t i = sizeof d;
-    do { d[--i] = (char)('0' + v % 10); v /= 10; } while (v);
-    crioimg__out_put(o, d + i, sizeof d - i);
-}
-
 /* "'x' at offset 7"; a byte that cannot be shown plainly (a space, a quote, a control or non-ASCII byte)
    as "byte 0x0a at offset 7" */
 static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
@@ -120,7 +112,7 @@ static void crioimg__digest_why_byte(crioimg__out *o, char c, size_t at)
         crioimg__out_put(o, b, 4);
     }
     crioimg__out_str(o, " at offset ");
-    crioimg__out_size(o, at);
+    crioimg__out_uint(o, at);
 }
 
 /* Fails with r, writing the reason (msg, and the byte at s[at] when at is not (size_t)-1) to why. */
@@ -172,9 +164,9 @@ static crioimg_result crioimg__digest_check_encoded(const char *s, size_t start,
         if (why) {
             crioimg__out_str(why, crioimg_digest_alg_name(alg));
             crioimg__out_str(why, " needs ");
-            crioimg__out_size(why, want);
+            crioimg__out_uint(why, want);
             crioimg__out_str(why, " hex digits, not ");
-            crioimg__out_size(why, n - start);
+            crioimg__out_uint(why, n - start);
         }
         return CRIOIMG_ERR_DIGEST_LENGTH;
     }

@@ -2,18 +2,6 @@
    http implementation
    --------------------------------------------------------------------------------------------------- */
 
-static int crioimg__url_ieq(const char *a, size_t an, const char *b)
-{
-    size_t i, bn = strlen(b);
-    if (an != bn) return 0;
-    for (i = 0; i < an; i++) {
-        char x = a[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (x != b[i]) return 0;
-    }
-    return 1;
-}
-
 crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
 {
     const char *p, *end, *auth, *auth_end, *at, *hs, *he;
@@ -25,8 +13,8 @@ crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
         if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f) return CRIOIMG_ERR_INVALID_ARGS;
     p = (const char *)memchr(s, ':', n);
     if (p == NULL || p == s) return CRIOIMG_ERR_INVALID_ARGS;
-    if (crioimg__url_ieq(s, (size_t)(p - s), "https")) u->https = 1;
-    else if (!crioimg__url_ieq(s, (size_t)(p - s), "http")) return CRIOIMG_ERR_UNSUPPORTED;
+    if (crioimg__ascii_ieq(s, (size_t)(p - s), "https")) u->https = 1;
+    else if (!crioimg__ascii_ieq(s, (size_t)(p - s), "http")) return CRIOIMG_ERR_UNSUPPORTED;
     end = s + n;
     if (end - p < 3 || p[1] != '/' || p[2] != '/') return CRIOIMG_ERR_INVALID_ARGS;
     auth = p + 3;
@@ -210,9 +198,8 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
         if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) { base = 16; i += 2; digits = 1; }
         else if (s[i] == '0') base = 8;
         for (; i < n && s[i] != '.'; i++) {
-            int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 :
-                    s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : 99;
-            if (d >= (int)base) return 0;
+            int d = crioimg__hexval(s[i]);  /* the registries module's */
+            if (d < 0 || d >= (int)base) return 0;
             v = v * base + (unsigned)d;
             if (v > 0xffffffffUL) return 0;
             digits++;

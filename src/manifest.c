@@ -76,19 +76,6 @@ static const char *crioimg__mf_opt_str(crioimg__mf *c, size_t obj, const char *k
     return crioimg__mf_str(c, t);
 }
 
-static int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
-{
-    size_t i;
-    if (an != strlen(b)) return 0;
-    for (i = 0; i < an; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
 /* Go's encoding/json matches keys to fields with strings.EqualFold, so to Go {"Layers": ...} and
    {"layer\u017f": ...} are "layers". A key that folds to a known field without being it is refused:
    what Go would read, we would not. */
@@ -259,13 +246,10 @@ static int crioimg__mf_descriptors(crioimg__mf *c, size_t t, const char *name, c
     for (i = t + 1, k = 0; k < count; k++, i = doc->tok[i].next) {
         char where[48];
         crioimg__out o;
-        char num[24];
-        size_t v = k, p = sizeof num;
-        do { num[--p] = (char)('0' + v % 10); v /= 10; } while (v);
         o.p = where; o.cap = sizeof where; o.len = 0;
         crioimg__out_str(&o, name);
         crioimg__out_put(&o, "[", 1);
-        crioimg__out_put(&o, num + p, sizeof num - p);
+        crioimg__out_uint(&o, k);
         crioimg__out_put(&o, "]", 1);
         if (!crioimg__mf_descriptor(c, i, &ds[k], where)) return 0;
     }
@@ -403,19 +387,16 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
 static crioimg_result crioimg__mf_json_fail(char *err, const crioimg_json *doc, crioimg_result r, size_t max)
 {
     crioimg__out o;
-    char num[24];
-    size_t v = r == CRIOIMG_ERR_JSON_TOO_BIG ? max : doc->err_offset, p = sizeof num;
     o.p = err; o.cap = 256; o.len = 0;
-    do { num[--p] = (char)('0' + v % 10); v /= 10; } while (v);
     if (r == CRIOIMG_ERR_JSON_TOO_BIG) {
         crioimg__out_str(&o, "exceeded maximum allowed size of ");
-        crioimg__out_put(&o, num + p, sizeof num - p);
+        crioimg__out_uint(&o, max);
         crioimg__out_str(&o, " bytes");
         return CRIOIMG_ERR_TOO_BIG;
     }
     crioimg__out_str(&o, doc->err[0] ? doc->err : crioimg_result_str(r));
     crioimg__out_str(&o, " at byte ");
-    crioimg__out_put(&o, num + p, sizeof num - p);
+    crioimg__out_uint(&o, doc->err_offset);
     return r;
 }
 

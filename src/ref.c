@@ -1480,8 +1480,6 @@ static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out
     int neg = n > 0 && s[0] == '-';
     unsigned long long v = 0;
     const char *why = i == n ? "invalid syntax" : NULL;
-    char num[24];
-    size_t k = sizeof num;
     for (; i < n && !why; i++) {
         unsigned d = (unsigned)(unsigned char)s[i] - '0';
         if (d > 9) why = "invalid syntax";
@@ -1499,9 +1497,8 @@ static crioimg_result crioimg__iname_index(crioimg_image_name *out, crioimg__out
         return CRIOIMG_ERR_IMAGE_NAME_INVALID;
     }
     if (neg && v != 0) {
-        do { num[--k] = (char)('0' + v % 10); v /= 10; } while (v);
         crioimg__out_str(o, "Invalid source index @-");
-        crioimg__out_put(o, num + k, sizeof num - k);
+        crioimg__out_uint(o, v);
         crioimg__out_str(o, ": must not be negative");
         return CRIOIMG_ERR_IMAGE_NAME_INVALID;
     }

@@ -782,14 +782,10 @@ CRIOIMG__LIB void crioimg__tv_free(const crioimg_allocator *a, crioimg__tv *v)
 CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)
 {
     crioimg__out o;
-    char num[24];
-    size_t k = sizeof num;
     o.p = t->err; o.cap = t->errcap; o.len = 0;
-    num[--k] = '\0';
-    do { num[--k] = (char)('0' + line % 10); line /= 10; } while (line);
     crioimg__out_str(&o, t->file);
     crioimg__out_put(&o, ":", 1);
-    crioimg__out_str(&o, num + k);
+    crioimg__out_uint(&o, line);
     crioimg__out_put(&o, ": ", 2);
     crioimg__out_str(&o, what);
     if (arg) {

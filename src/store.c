@@ -1276,13 +1276,9 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         size_t toks[3], j;
         crioimg__out wo;
         wo.p = where; wo.cap = sizeof where; wo.len = 0;
-        {   /* "index.json: manifests[k]" */
-            char num[24]; int q = 0; size_t x = k;
-            do { num[q++] = (char)('0' + x % 10); x /= 10; } while (x);
-            crioimg__out_str(&wo, "index.json: manifests[");
-            while (q) crioimg__out_put(&wo, &num[--q], 1);
-            crioimg__out_str(&wo, "]: ");
-        }
+        crioimg__out_str(&wo, "index.json: manifests[");
+        crioimg__out_uint(&wo, k);
+        crioimg__out_str(&wo, "]: ");
         if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
         dt = crioimg_json_get(&doc, i, "digest");
         mt = crioimg_json_get(&doc, i, "mediaType");
