@@ -119,7 +119,22 @@ extern "C" {
     X(ERR_STORE_AMBIGUOUS,    -181, "ambiguous image ID prefix") \
     X(ERR_STORE_CORRUPT,      -182, "store is corrupt") \
     X(ERR_STORE_UNSAFE,       -183, "unsafe file in store (symlink or not a regular file)") \
-    X(ERR_STORE_READ_ONLY,    -184, "store is read-only")
+    X(ERR_STORE_READ_ONLY,    -184, "store is read-only") \
+    X(ERR_CANCELLED,          -9,   "operation cancelled") \
+    X(ERR_HTTP_NO_TRANSPORT,  -173, "no HTTP transport available") \
+    X(ERR_HTTP_CONNECT,       -174, "connection failed") \
+    X(ERR_HTTP_TLS,           -175, "TLS handshake or certificate verification failed") \
+    X(ERR_HTTP_PROTOCOL,      -176, "malformed HTTP response") \
+    X(ERR_HTTP_STATUS,        -177, "unexpected HTTP status") \
+    X(ERR_AUTH_REQUIRED,      -178, "authentication required") \
+    X(ERR_AUTH_TOKEN,         -179, "invalid token response") \
+    X(ERR_TLS_FILES,          -196, "invalid certificate directory") \
+    X(ERR_REGISTRY_MANIFEST_UNKNOWN, -190, "manifest unknown") \
+    X(ERR_REGISTRY_BLOB_UNKNOWN, -191, "blob unknown to registry") \
+    X(ERR_REGISTRY_DENIED,    -192, "requested access to the resource is denied") \
+    X(ERR_REGISTRY_TOO_MANY_REQUESTS, -193, "too many requests to registry") \
+    X(ERR_REGISTRY_UNAVAILABLE, -194, "registry unavailable") \
+    X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
@@ -1015,6 +1030,229 @@ CRIOIMG_API crioimg_result crioimg_http_content_range(const char *v, size_t n, l
 /* A 206 answers "Range: bytes=offset-" correctly when its Content-Range starts at offset and ends at
    the blob's last byte (size - 1, size known; a total, when given, must be size). */
 CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset, long long size);
+
+/* ---- the transport ----
+
+   One HTTP request at a time, through a vtable the host supplies or a built-in one:
+
+     crioimg_http *h;
+     crioimg_http_open_default(&h, NULL);        libcurl (CRIOIMG_WITH_CURL), else sockets + mbedtls
+                                                  (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
+                                                  or crioimg_http_open(&h, &my_vtable, NULL)
+     crioimg_http_request rq = {0};               a zeroed request means defaults
+     rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink; rq.tls.verify = 1;
+     crioimg_http_do(h, &rq, err, sizeof err);
+     crioimg_http_close(h);
+
+   A transport never follows redirects and never retries: the registry client does both, by the
+   rules above. crioimg_http_do checks the request before the transport sees it (an absolute http(s)
+   URL, header names and values without CR/LF/NUL) and stands between the transport and the sink, so
+   that even a host's transport cannot hand the sink a header field over CRIOIMG_HTTP_HEADER_MAX bytes,
+   a header before the status, or body bytes of a HEAD. */
+
+#define CRIOIMG_HTTP_VTABLE_VERSION 1
+#define CRIOIMG_HTTP_HEADER_MAX (64 * 1024)         /* one header field, name and value */
+#define CRIOIMG_HTTP_CONNECT_TIMEOUT_MS 30000       /* defaults for a zeroed request */
+#define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    60000
+
+typedef struct crioimg_http_header { const char *name, *value; } crioimg_http_header;
+
+/* What TLS must check for one request. verify 1: the peer's chain against the system CAs plus
+   ca_files, and the host name. verify 0: nothing (only for a registry that is insecure, or
+   --tls-verify=false). A client certificate goes with its key (both or neither). */
+typedef struct crioimg_tls_config {
+    int verify;
+    const char *const *ca_files;    /* PEM files trusted besides the system's CAs */
+    size_t nca_files;
+    const char *cert_file, *key_file;
+} crioimg_tls_config;
+
+/* Where a response goes: status once, then each header field in order (name and value with the
+   surrounding white space trimmed; the final response's only, no interim 1xx), then the body as it
+   arrives (never for HEAD). A callback that returns anything but OK stops the transfer and the request
+   returns that result. NULL callbacks ignore what they would get. */
+typedef struct crioimg_http_sink {
+    void *ctx;
+    crioimg_result (*status)(void *ctx, int code);
+    crioimg_result (*header)(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen);
+    crioimg_result (*body)(void *ctx, const void *data, size_t len);
+} crioimg_http_sink;
+
+typedef struct crioimg_http_request {
+    const char *method;                 /* NULL = "GET"; "HEAD", "POST" (token endpoints) */
+    const char *url;                    /* absolute http(s) */
+    const crioimg_http_header *headers; /* sent as given, in order */
+    size_t nheaders;
+    const void *body;                   /* POST only */
+    size_t body_len;
+    crioimg_tls_config tls;             /* for https URLs */
+    long connect_timeout_ms;            /* 0 = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS */
+    long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
+    const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
+    crioimg_http_sink sink;
+} crioimg_http_request;
+
+/* A transport. request performs one request and returns OK when a whole response arrived, whatever its
+   status; otherwise ERR_HTTP_CONNECT (name lookup, refused, reset, closed early), ERR_HTTP_TLS,
+   ERR_TIMEOUT, ERR_CANCELLED, ERR_HTTP_PROTOCOL or the sink's result, with a one-line detail in err
+   (errcap bytes). It may keep connections open for the next request. close releases it. */
+typedef struct crioimg_http_vtable {
+    unsigned version;                   /* CRIOIMG_HTTP_VTABLE_VERSION */
+    void *user;
+    crioimg_result (*request)(void *user, const crioimg_http_request *rq, char *err, size_t errcap);
+    void (*close)(void *user);
+} crioimg_http_vtable;
+
+typedef struct crioimg_http crioimg_http;
+
+/* A transport over the host's vtable (copied; version checked: ERR_INVALID_ARGS outside 1..current).
+   alloc may be NULL. */
+CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *vt, const crioimg_allocator *alloc);
+/* The libcurl transport: connection reuse, HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment as
+   curl reads them, no redirects of its own. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_CURL. */
+CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
+/* The sockets + mbedtls transport. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_MBEDTLS. */
+CRIOIMG_API crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc);
+/* The first built-in transport compiled in (curl, then mbedtls), else ERR_HTTP_NO_TRANSPORT. */
+CRIOIMG_API crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc);
+/* Performs rq through h (see above). */
+CRIOIMG_API crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, char *err, size_t errcap);
+CRIOIMG_API void crioimg_http_close(crioimg_http *h);
+
+/* ---- certificates for a registry ---- */
+
+/* The TLS files for registry host ("quay.io", "127.0.0.1:5000"), found as containers/image's
+   SetupCertificates finds them: in cert_dir when given (--cert-dir), else in the first directory that
+   exists of ROOT/host for ROOT in roots (NULL: $HOME/.config/containers/certs.d, /etc/containers/certs.d,
+   /etc/docker/certs.d). *.crt are CAs; a *.cert must have its *.key and a *.key its *.cert (ERR_TLS_FILES
+   otherwise, with Go's message in err). out->config.verify is set to 1; its pointers point into out. */
+typedef struct crioimg_tls_files {
+    crioimg_tls_config config;
+    void *arena;
+    crioimg_allocator alloc;
+} crioimg_tls_files;
+CRIOIMG_API crioimg_result crioimg_tls_files_load(crioimg_tls_files *out, const char *host, const char *cert_dir,
+                                                  const char *const *roots, const crioimg_allocator *alloc,
+                                                  char *err, size_t errcap);
+CRIOIMG_API void crioimg_tls_files_free(crioimg_tls_files *f);
+
+/* ==== src/registry.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   registry: the registry v2 client (distribution-spec), over a crioimg_http transport
+
+     crioimg_registry_opts o = {0};                 zeroed = defaults: the default transport, verified
+     o.insecure = decision.insecure;                TLS, credentials from the auth files
+     crioimg_registry *r;
+     crioimg_registry_open(&r, "quay.io", &o);      the domain as a reference gives it ("docker.io" is
+                                                    served at registry-1.docker.io)
+     crioimg_registry_manifest m;
+     crioimg_registry_get_manifest(r, "library/busybox", "latest", &m);   a tag or a digest
+     crioimg_registry_get_blob(r, "library/busybox", &layer, my_consumer, ctx);
+     crioimg_registry_manifest_free(r, &m);
+     crioimg_registry_close(r);
+     crioimg_registry_error(r) says what exactly failed, after any failure (before close).
+
+   What it does on the way, so that the caller does not have to:
+   - Scheme. A secure registry is reached over verified TLS only, never downgraded (CVE-2014-5277). An
+     insecure one (the insecure-registry decision, or --tls-verify=false) over https without
+     verification, falling back to http when https cannot connect. --tls-verify=true makes even an
+     insecure registry secure. TLS files: crioimg_tls_files_load for the registry's host[:port].
+   - Authentication. The first request that meets a 401 reads its WWW-Authenticate challenges: Basic
+     gets the credentials; Bearer asks the realm (checked: crioimg_auth_realm_check, the registry's TLS
+     policy, response capped at 1 MiB) for a token for "repository:REPO:pull" with service, and the
+     credentials when there are any (GET with Basic; POST with refresh_token for an identity token).
+     Tokens are cached per scope until expires_in (default 60 s) has passed; a 401 with
+     error="insufficient_scope" gets one fresh token and one retry; a second 401 is ERR_AUTH_REQUIRED.
+     Credentials: opts username/password (--creds), else crioimg_auth_lookup for REGISTRY/REPO.
+   - Redirects (blobs are often served from a CDN) are followed by this code, at most
+     CRIOIMG_HTTP_MAX_REDIRECTS, by crioimg_http_redirect_check: Authorization goes along only to the
+     same origin, and never from https to http. Foreign-layer urls get no credentials at all
+     (CVE-2020-15157).
+   - Retries: connection failures, 429 and 5xx are retried (opts.retries times, backoff doubling from
+     opts.retry_delay_ms, or the server's Retry-After when it gives one, capped). A blob transfer that
+     breaks resumes with "Range: bytes=N-" and uses the answer only when it is a correct 206
+     (crioimg_http_resume_ok); otherwise it starts again and skips the N bytes the consumer already had.
+   - Limits and checks: manifests capped at CRIOIMG_MANIFEST_MAX_SIZE; tokens and error bodies at
+     CRIOIMG_REGISTRY_SMALL_BODY_MAX; a manifest fetched by digest must hash to it, one fetched by tag
+     to its Docker-Content-Digest when the registry sends one; a blob must have its descriptor's size
+     and digest, or the call fails with ERR_SIZE_MISMATCH / ERR_DIGEST_MISMATCH.
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG_REGISTRY_SMALL_BODY_MAX ((size_t)1 << 20)   /* token responses and error bodies */
+#define CRIOIMG_DOCKER_IO_ENDPOINT "registry-1.docker.io"
+
+typedef enum crioimg_tls_verify {
+    CRIOIMG_TLS_VERIFY_DEFAULT = 0,   /* by the insecure-registry decision */
+    CRIOIMG_TLS_VERIFY_TRUE,          /* --tls-verify=true: verified TLS even for an insecure registry */
+    CRIOIMG_TLS_VERIFY_FALSE          /* --tls-verify=false: http or unverified TLS allowed */
+} crioimg_tls_verify;
+
+typedef struct crioimg_registry_opts {
+    crioimg_allocator alloc;          /* zeroed = the default allocator */
+    crioimg_http *http;               /* borrowed; NULL: crioimg_http_open_default, owned by the client */
+    int insecure;                     /* the insecure-registry decision for this registry */
+    crioimg_tls_verify tls_verify;
+    const char *cert_dir;             /* --cert-dir */
+    const char *const *certs_d;       /* NULL-terminated roots of per-host dirs; NULL: the default ones */
+    const char *username, *password;  /* --creds; NULL: the auth files */
+    const char *authfile;             /* --authfile; NULL: the containers-auth.json(5) order */
+    int no_auth_files;                /* read no auth file: anonymous unless username is given */
+    const char *user_agent;           /* NULL: "crioimg/" CRIOIMG_VERSION_STRING */
+    long connect_timeout_ms, idle_timeout_ms;   /* 0: the transport's defaults */
+    int retries;                      /* 0: 3; negative: none */
+    long retry_delay_ms;              /* the first backoff; 0: 1000 */
+    long retry_after_max_ms;          /* the longest wait a Retry-After may ask; 0: 60000 */
+    const volatile int *cancel;       /* nonzero stops the current call: ERR_CANCELLED */
+    /* For tests and hosts with their own clocks; NULL: nanosleep, time(). */
+    void (*sleep_ms)(void *user, long ms);
+    long long (*now)(void *user);     /* Unix seconds */
+    void *clock_user;
+} crioimg_registry_opts;
+
+typedef struct crioimg_registry crioimg_registry;
+
+/* A client for the registry at domain ("docker.io", "quay.io", "127.0.0.1:5000", "[::1]:5000").
+   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. */
+CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts);
+CRIOIMG_API void crioimg_registry_close(crioimg_registry *r);
+/* The last failure's detail, in containers/image's words where it has them ("reading manifest latest in
+   quay.io/foo/bar: manifest unknown"); "" if none. */
+CRIOIMG_API const char *crioimg_registry_error(const crioimg_registry *r);
+
+/* GET /v2/: picks the scheme and learns the challenge. The other calls ping first when needed. */
+CRIOIMG_API crioimg_result crioimg_registry_ping(crioimg_registry *r);
+
+typedef struct crioimg_registry_manifest {
+    char *data;                       /* the bytes, as served (data[len] is a NUL, not counted) */
+    size_t len;
+    char media_type[256];             /* Content-Type without parameters; "" when absent */
+    char digest[CRIOIMG_DIGEST_STRING_MAX + 1];   /* the bytes' digest (the one asked for, when by digest) */
+} crioimg_registry_manifest;
+
+/* GET /v2/REPO/manifests/REF with the Accept list CRIOIMG_MANIFEST_ACCEPT; ref is a tag or a digest.
+   ERR_REGISTRY_MANIFEST_UNKNOWN, ERR_REGISTRY_DENIED, ERR_AUTH_REQUIRED, ERR_TOO_BIG, ERR_DIGEST_MISMATCH,
+   the transport's errors. The bytes are not parsed: crioimg_manifest_parse(m.data, m.len, m.media_type). */
+CRIOIMG_API crioimg_result crioimg_registry_get_manifest(crioimg_registry *r, const char *repo, const char *ref,
+                                                         crioimg_registry_manifest *out);
+CRIOIMG_API void crioimg_registry_manifest_free(crioimg_registry *r, crioimg_registry_manifest *m);
+
+/* HEAD /v2/REPO/manifests/REF: what a tag points at now, without its bytes. digest is the
+   Docker-Content-Digest header (ERR_HTTP_PROTOCOL when the registry sends none or an invalid one);
+   media_type and size may be NULL. */
+CRIOIMG_API crioimg_result crioimg_registry_head_manifest(crioimg_registry *r, const char *repo, const char *ref,
+                                                          char digest[CRIOIMG_DIGEST_STRING_MAX + 1],
+                                                          char *media_type, size_t media_type_cap, long long *size);
+
+/* Where blob bytes go. Bytes are handed over as they arrive, before the whole blob is verified: the
+   consumer keeps them provisional until crioimg_registry_get_blob returns OK (the store's blob writer
+   does exactly that). A result other than OK stops the transfer. */
+typedef crioimg_result (*crioimg_registry_blob_fn)(void *ctx, const void *data, size_t len);
+
+/* GET /v2/REPO/blobs/DIGEST for descriptor d (its digest and size; its urls first, when it has any:
+   foreign layers, fetched without credentials), streamed to fn, redirects and resumes handled as
+   above. OK only when exactly d->size bytes with digest d->digest went to fn, each once and in order. */
+CRIOIMG_API crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
+                                                     crioimg_registry_blob_fn fn, void *ctx);
 
 /* ==== src/store.h ==== */
 /* ---------------------------------------------------------------------------------------------------
@@ -8397,6 +8635,11 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
     if (crioimg_http_content_range(content_range, n, &first, &last, &total) != CRIOIMG_OK) return 0;
     return first == offset && last == size - 1 && (total < 0 || total == size);
 }
+
+/* ==== src/registry.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   registry implementation
+   --------------------------------------------------------------------------------------------------- */
 
 /* ==== src/store.c ==== */
 /* ---------------------------------------------------------------------------------------------------

@@ -60,7 +60,22 @@
     X(ERR_STORE_AMBIGUOUS,    -181, "ambiguous image ID prefix") \
     X(ERR_STORE_CORRUPT,      -182, "store is corrupt") \
     X(ERR_STORE_UNSAFE,       -183, "unsafe file in store (symlink or not a regular file)") \
-    X(ERR_STORE_READ_ONLY,    -184, "store is read-only")
+    X(ERR_STORE_READ_ONLY,    -184, "store is read-only") \
+    X(ERR_CANCELLED,          -9,   "operation cancelled") \
+    X(ERR_HTTP_NO_TRANSPORT,  -173, "no HTTP transport available") \
+    X(ERR_HTTP_CONNECT,       -174, "connection failed") \
+    X(ERR_HTTP_TLS,           -175, "TLS handshake or certificate verification failed") \
+    X(ERR_HTTP_PROTOCOL,      -176, "malformed HTTP response") \
+    X(ERR_HTTP_STATUS,        -177, "unexpected HTTP status") \
+    X(ERR_AUTH_REQUIRED,      -178, "authentication required") \
+    X(ERR_AUTH_TOKEN,         -179, "invalid token response") \
+    X(ERR_TLS_FILES,          -196, "invalid certificate directory") \
+    X(ERR_REGISTRY_MANIFEST_UNKNOWN, -190, "manifest unknown") \
+    X(ERR_REGISTRY_BLOB_UNKNOWN, -191, "blob unknown to registry") \
+    X(ERR_REGISTRY_DENIED,    -192, "requested access to the resource is denied") \
+    X(ERR_REGISTRY_TOO_MANY_REQUESTS, -193, "too many requests to registry") \
+    X(ERR_REGISTRY_UNAVAILABLE, -194, "registry unavailable") \
+    X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

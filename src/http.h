@@ -59,3 +59,108 @@ CRIOIMG_API crioimg_result crioimg_http_content_range(const char *v, size_t n, l
 /* A 206 answers "Range: bytes=offset-" correctly when its Content-Range starts at offset and ends at
    the blob's last byte (size - 1, size known; a total, when given, must be size). */
 CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset, long long size);
+
+/* ---- the transport ----
+
+   One HTTP request at a time, through a vtable the host supplies or a built-in one:
+
+     crioimg_http *h;
+     crioimg_http_open_default(&h, NULL);        libcurl (CRIOIMG_WITH_CURL), else sockets + mbedtls
+                                                  (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
+                                                  or crioimg_http_open(&h, &my_vtable, NULL)
+     crioimg_http_request rq = {0};               a zeroed request means defaults
+     rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink; rq.tls.verify = 1;
+     crioimg_http_do(h, &rq, err, sizeof err);
+     crioimg_http_close(h);
+
+   A transport never follows redirects and never retries: the registry client does both, by the
+   rules above. crioimg_http_do checks the request before the transport sees it (an absolute http(s)
+   URL, header names and values without CR/LF/NUL) and stands between the transport and the sink, so
+   that even a host's transport cannot hand the sink a header field over CRIOIMG_HTTP_HEADER_MAX bytes,
+   a header before the status, or body bytes of a HEAD. */
+
+#define CRIOIMG_HTTP_VTABLE_VERSION 1
+#define CRIOIMG_HTTP_HEADER_MAX (64 * 1024)         /* one header field, name and value */
+#define CRIOIMG_HTTP_CONNECT_TIMEOUT_MS 30000       /* defaults for a zeroed request */
+#define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    60000
+
+typedef struct crioimg_http_header { const char *name, *value; } crioimg_http_header;
+
+/* What TLS must check for one request. verify 1: the peer's chain against the system CAs plus
+   ca_files, and the host name. verify 0: nothing (only for a registry that is insecure, or
+   --tls-verify=false). A client certificate goes with its key (both or neither). */
+typedef struct crioimg_tls_config {
+    int verify;
+    const char *const *ca_files;    /* PEM files trusted besides the system's CAs */
+    size_t nca_files;
+    const char *cert_file, *key_file;
+} crioimg_tls_config;
+
+/* Where a response goes: status once, then each header field in order (name and value with the
+   surrounding white space trimmed; the final response's only, no interim 1xx), then the body as it
+   arrives (never for HEAD). A callback that returns anything but OK stops the transfer and the request
+   returns that result. NULL callbacks ignore what they would get. */
+typedef struct crioimg_http_sink {
+    void *ctx;
+    crioimg_result (*status)(void *ctx, int code);
+    crioimg_result (*header)(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen);
+    crioimg_result (*body)(void *ctx, const void *data, size_t len);
+} crioimg_http_sink;
+
+typedef struct crioimg_http_request {
+    const char *method;                 /* NULL = "GET"; "HEAD", "POST" (token endpoints) */
+    const char *url;                    /* absolute http(s) */
+    const crioimg_http_header *headers; /* sent as given, in order */
+    size_t nheaders;
+    const void *body;                   /* POST only */
+    size_t body_len;
+    crioimg_tls_config tls;             /* for https URLs */
+    long connect_timeout_ms;            /* 0 = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS */
+    long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
+    const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
+    crioimg_http_sink sink;
+} crioimg_http_request;
+
+/* A transport. request performs one request and returns OK when a whole response arrived, whatever its
+   status; otherwise ERR_HTTP_CONNECT (name lookup, refused, reset, closed early), ERR_HTTP_TLS,
+   ERR_TIMEOUT, ERR_CANCELLED, ERR_HTTP_PROTOCOL or the sink's result, with a one-line detail in err
+   (errcap bytes). It may keep connections open for the next request. close releases it. */
+typedef struct crioimg_http_vtable {
+    unsigned version;                   /* CRIOIMG_HTTP_VTABLE_VERSION */
+    void *user;
+    crioimg_result (*request)(void *user, const crioimg_http_request *rq, char *err, size_t errcap);
+    void (*close)(void *user);
+} crioimg_http_vtable;
+
+typedef struct crioimg_http crioimg_http;
+
+/* A transport over the host's vtable (copied; version checked: ERR_INVALID_ARGS outside 1..current).
+   alloc may be NULL. */
+CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *vt, const crioimg_allocator *alloc);
+/* The libcurl transport: connection reuse, HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment as
+   curl reads them, no redirects of its own. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_CURL. */
+CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
+/* The sockets + mbedtls transport. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_MBEDTLS. */
+CRIOIMG_API crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc);
+/* The first built-in transport compiled in (curl, then mbedtls), else ERR_HTTP_NO_TRANSPORT. */
+CRIOIMG_API crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc);
+/* Performs rq through h (see above). */
+CRIOIMG_API crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, char *err, size_t errcap);
+CRIOIMG_API void crioimg_http_close(crioimg_http *h);
+
+/* ---- certificates for a registry ---- */
+
+/* The TLS files for registry host ("quay.io", "127.0.0.1:5000"), found as containers/image's
+   SetupCertificates finds them: in cert_dir when given (--cert-dir), else in the first directory that
+   exists of ROOT/host for ROOT in roots (NULL: $HOME/.config/containers/certs.d, /etc/containers/certs.d,
+   /etc/docker/certs.d). *.crt are CAs; a *.cert must have its *.key and a *.key its *.cert (ERR_TLS_FILES
+   otherwise, with Go's message in err). out->config.verify is set to 1; its pointers point into out. */
+typedef struct crioimg_tls_files {
+    crioimg_tls_config config;
+    void *arena;
+    crioimg_allocator alloc;
+} crioimg_tls_files;
+CRIOIMG_API crioimg_result crioimg_tls_files_load(crioimg_tls_files *out, const char *host, const char *cert_dir,
+                                                  const char *const *roots, const crioimg_allocator *alloc,
+                                                  char *err, size_t errcap);
+CRIOIMG_API void crioimg_tls_files_free(crioimg_tls_files *f);
