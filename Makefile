@@ -16,10 +16,14 @@ B        = build
 SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
 TESTSRC  = $(wildcard tests/*.c tests/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
 FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+# libcurl for the HTTP transport: the CLI, the unit tests and the transport tests use it; the portable
+# build goes without, so that the no-transport path is tested too
+CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -34,7 +38,7 @@ $(B):
 	@mkdir -p $(B)
 
 $(B)/crioimg: examples/crioimg.c crioimg.h | $(B)
-	$(CC) $(WARN) $(CFLAGS) -o $@ examples/crioimg.c
+	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ examples/crioimg.c $(CURL_LIBS)
 
 $(B)/minimal: examples/minimal.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/minimal.c
@@ -42,8 +46,14 @@ $(B)/minimal: examples/minimal.c crioimg.h | $(B)
 $(B)/host_store: examples/host_store.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/host_store.c
 
+$(B)/host_transport: examples/host_transport.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/host_transport.c
+
+$(B)/http_get: tests/http_get.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS)
+
 $(B)/test_crioimg: $(TESTSRC) crioimg.h | $(B)
-	$(CC) $(WARN) $(CFLAGS) -o $@ tests/test_all.c
+	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/test_all.c $(CURL_LIBS)
 
 # the same without the SSE2 fast paths: the portable code must give every answer alone too
 $(B)/portable/crioimg: examples/crioimg.c crioimg.h
@@ -65,9 +75,13 @@ test: all
 asan: crioimg.h | $(B)
 	@mkdir -p $(B)/asan
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/test_crioimg tests/test_all.c
+	    $(CURL_CFLAGS) -o $(B)/asan/test_crioimg tests/test_all.c $(CURL_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/crioimg examples/crioimg.c
+	    $(CURL_CFLAGS) -o $(B)/asan/crioimg examples/crioimg.c $(CURL_LIBS)
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS)
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/host_transport examples/host_transport.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/host_store examples/host_store.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \

@@ -343,3 +343,874 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
     if (crioimg_http_content_range(content_range, n, &first, &last, &total) != CRIOIMG_OK) return 0;
     return first == offset && last == size - 1 && (total < 0 || total == size);
 }
+
+/* ---- the transport: checks before, a guard after ---- */
+
+struct crioimg_http {
+    crioimg_http_vtable vt;
+    crioimg_allocator alloc;
+};
+
+crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *vt, const crioimg_allocator *alloc)
+{
+    crioimg_http *h;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_HTTP_VTABLE_VERSION) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    h = (crioimg_http *)crioimg_malloc(alloc, sizeof *h);
+    if (h == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(h, 0, sizeof *h);
+    h->vt = *vt;   /* copied: the host's struct may go away */
+    if (alloc) h->alloc = *alloc;
+    *out = h;
+    return CRIOIMG_OK;
+}
+
+void crioimg_http_close(crioimg_http *h)
+{
+    crioimg_allocator a;
+    if (h == NULL) return;
+    if (h->vt.close) h->vt.close(h->vt.user);
+    a = h->alloc;
+    crioimg_free(&a, h);
+}
+
+crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc)
+{
+#if defined(CRIOIMG_WITH_CURL)
+    return crioimg_http_open_curl(out, alloc);
+#else
+    return crioimg_http_open_mbedtls(out, alloc);   /* ERR_HTTP_NO_TRANSPORT when that is not built either */
+#endif
+}
+
+/* a header name is an RFC 7230 token (the auth module's table): nothing a request could be split at */
+static int crioimg__http_token(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0) return 0;
+    for (i = 0; i < n; i++) if (!crioimg__auth_tchar[(unsigned char)s[i]]) return 0;
+    return 1;
+}
+
+/* no byte that ends a header line (NUL cannot be in a C string; the sink side checks it too) */
+static int crioimg__http_value_ok(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return 0;
+    return 1;
+}
+
+/* What every transport may take for granted about a request. *method gets the method spelt out. */
+static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const char **method, char *err, size_t errcap)
+{
+    crioimg_url u;
+    crioimg_result r;
+    size_t i;
+    const char *m = rq->method ? rq->method : "GET";
+    if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "POST") != 0)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "the method must be GET, HEAD or POST", NULL, NULL);
+    *method = m;
+    if (rq->url == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no URL", NULL, NULL);
+    if ((r = crioimg_url_parse(&u, rq->url, strlen(rq->url))) != CRIOIMG_OK)
+        return crioimg__http_fail(err, errcap, r, "not an absolute http(s) URL", NULL, NULL);
+    if (rq->nheaders && rq->headers == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no header array", NULL, NULL);
+    for (i = 0; i < rq->nheaders; i++) {
+        const crioimg_http_header *h = &rq->headers[i];
+        if (h->name == NULL || h->value == NULL || !crioimg__http_token(h->name, strlen(h->name)))
+            return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a request header name is not a token", NULL, NULL);
+        if (!crioimg__http_value_ok(h->value, strlen(h->value)))
+            return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a request header value has CR or LF", NULL, NULL);
+    }
+    if (strcmp(m, "POST") != 0 && (rq->body != NULL || rq->body_len))
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a body goes only with POST", NULL, NULL);
+    if (rq->body_len && rq->body == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no body bytes", NULL, NULL);
+    if (rq->tls.nca_files && rq->tls.ca_files == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no CA file array", NULL, NULL);
+    for (i = 0; i < rq->tls.nca_files; i++)
+        if (rq->tls.ca_files[i] == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a CA file is NULL", NULL, NULL);
+    if ((rq->tls.cert_file == NULL) != (rq->tls.key_file == NULL))
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a client certificate goes with its key", NULL, NULL);
+    if (rq->connect_timeout_ms < 0 || rq->idle_timeout_ms < 0)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a negative timeout", NULL, NULL);
+    return CRIOIMG_OK;
+}
+
+/* The guard between a transport and the caller's sink: whatever the transport does, the sink sees a
+   status, then bounded well-formed header fields, then the body (none for HEAD). The first thing it
+   refuses sticks: a transport that ignores a stop gets the same answer again. */
+typedef struct crioimg__hguard {
+    const crioimg_http_request *rq;   /* the caller's request, with its sink */
+    int head, got_status, in_body;
+    crioimg_result r;                 /* OK until something stopped the transfer */
+    char msg[128];                    /* why, when the guard stopped it (empty when the sink did) */
+} crioimg__hguard;
+
+static crioimg_result crioimg__hguard_stop(crioimg__hguard *g, crioimg_result r, const char *msg)
+{
+    if (g->r == CRIOIMG_OK) {
+        crioimg__http_fail(g->msg, sizeof g->msg, r, msg, NULL, NULL);
+        g->r = r;
+    }
+    return g->r;
+}
+
+/* on every callback: a stop sticks, and a cancel is seen at once */
+static crioimg_result crioimg__hguard_enter(crioimg__hguard *g)
+{
+    if (g->r != CRIOIMG_OK) return g->r;
+    if (g->rq->cancel && *g->rq->cancel) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__hguard_status(void *ctx, int code)
+{
+    crioimg__hguard *g = (crioimg__hguard *)ctx;
+    crioimg_result r = crioimg__hguard_enter(g);
+    if (r != CRIOIMG_OK) return r;
+    if (g->got_status) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a second status from the transport");
+    if (code < 200 || code > 999) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a status that is not a final response");
+    g->got_status = 1;
+    if (g->rq->sink.status && (r = g->rq->sink.status(g->rq->sink.ctx, code)) != CRIOIMG_OK) return crioimg__hguard_stop(g, r, "");
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__hguard_header(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    crioimg__hguard *g = (crioimg__hguard *)ctx;
+    crioimg_result r = crioimg__hguard_enter(g);
+    if (r != CRIOIMG_OK) return r;
+    if (!g->got_status) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a header before the status");
+    if (g->in_body) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a header after the body");
+    if ((name == NULL && nlen) || (value == NULL && vlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a NULL header");
+    while (vlen && (value[0] == ' ' || value[0] == '\t')) value++, vlen--;
+    while (vlen && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t')) vlen--;
+    if (nlen > CRIOIMG_HTTP_HEADER_MAX || vlen > CRIOIMG_HTTP_HEADER_MAX - nlen)
+        return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header field over 64 KiB");
+    if (!crioimg__http_token(name, nlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header name is not a token");
+    if (!crioimg__http_value_ok(value, vlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header value has CR, LF or NUL");
+    if (g->rq->sink.header && (r = g->rq->sink.header(g->rq->sink.ctx, name, nlen, vlen ? value : "", vlen)) != CRIOIMG_OK)
+        return crioimg__hguard_stop(g, r, "");
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__hguard_body(void *ctx, const void *data, size_t len)
+{
+    crioimg__hguard *g = (crioimg__hguard *)ctx;
+    crioimg_result r = crioimg__hguard_enter(g);
+    if (r != CRIOIMG_OK) return r;
+    if (!g->got_status) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "body bytes before the status");
+    if (len == 0) return CRIOIMG_OK;
+    if (data == NULL) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "NULL body bytes");
+    if (g->head) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "body bytes in answer to HEAD");
+    g->in_body = 1;
+    if (g->rq->sink.body && (r = g->rq->sink.body(g->rq->sink.ctx, data, len)) != CRIOIMG_OK) return crioimg__hguard_stop(g, r, "");
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    crioimg_http_request t;
+    crioimg__hguard g;
+    crioimg_result r;
+    const char *method = "GET";
+    if (err && errcap) err[0] = '\0';
+    if (h == NULL || rq == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no transport or no request", NULL, NULL);
+    if ((r = crioimg__http_check(rq, &method, err, errcap)) != CRIOIMG_OK) return r;
+    if (h->vt.request == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_UNSUPPORTED, "the transport has no request method", NULL, NULL);
+    if (rq->cancel && *rq->cancel) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL);
+    memset(&g, 0, sizeof g);
+    g.rq = rq;
+    g.head = strcmp(method, "HEAD") == 0;
+    t = *rq;  /* what the transport sees: defaults filled in, the guard as its sink */
+    t.method = method;
+    if (t.connect_timeout_ms == 0) t.connect_timeout_ms = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS;
+    if (t.idle_timeout_ms == 0) t.idle_timeout_ms = CRIOIMG_HTTP_IDLE_TIMEOUT_MS;
+    t.sink.ctx = &g;
+    t.sink.status = crioimg__hguard_status;
+    t.sink.header = crioimg__hguard_header;
+    t.sink.body = crioimg__hguard_body;
+    r = h->vt.request(h->vt.user, &t, err, errcap);
+    if (g.r != CRIOIMG_OK) {
+        /* the guard's or the sink's stop wins over however the transport reported it */
+        if (g.msg[0]) crioimg__http_fail(err, errcap, g.r, g.msg, NULL, NULL);
+        else crioimg__http_fail(err, errcap, g.r, "the response sink stopped the transfer: ", NULL, crioimg_result_str(g.r));
+        return g.r;
+    }
+    if (r == CRIOIMG_OK && !g.got_status)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_PROTOCOL, "the transport gave no status", NULL, NULL);
+    if (r > 0) r = CRIOIMG_ERR_HTTP_PROTOCOL;  /* a host transport's stray positive value is no success */
+    if (r != CRIOIMG_OK && err && errcap && err[0] == '\0') crioimg__http_fail(err, errcap, r, crioimg_result_str(r), NULL, NULL);
+    return r;
+}
+
+crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc)
+{
+    /* the sockets + mbedtls client is not written yet: built with CRIOIMG_WITH_MBEDTLS or not, there is
+       no such transport (mbedtls serves as a SHA-256 path only) */
+    (void)alloc;
+    if (out) *out = NULL;
+    return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+}
+
+/* ---- the libcurl transport ----
+
+   One easy handle per crioimg_http, reset before each request: curl_easy_reset keeps the handle's
+   connection and DNS caches, so requests to one registry reuse a connection. Proxies come from the
+   environment as curl reads them (http_proxy, https_proxy/HTTPS_PROXY, all_proxy, no_proxy/NO_PROXY;
+   nothing here sets CURLOPT_PROXY or CURLOPT_NOPROXY to turn that off), plus HTTP_PROXY in capitals,
+   which curl ignores but Go's ProxyFromEnvironment (containers/image's) takes, except under CGI.
+
+   curl_global_init: each open calls it and each close calls curl_global_cleanup; libcurl counts the
+   calls, so the library's use nests inside the host's. On a libcurl without CURL_VERSION_THREADSAFE
+   (before 7.84) that call is not thread-safe: a host with threads should call curl_global_init itself
+   before it starts them (the library's calls then only move the count). */
+
+#ifdef CRIOIMG_WITH_CURL
+#include <curl/curl.h>
+#include <stdlib.h>  /* getenv */
+
+#define CRIOIMG__CURL_CA_MAX (16 * 1024 * 1024)  /* the system bundle and extra CAs together; ~200 KiB usual */
+
+typedef struct crioimg__curl {
+    CURL *easy;
+    crioimg_allocator alloc;
+    char *ca;            /* the PEM blob last built (system bundle + ca_files), for CURLOPT_CAINFO_BLOB */
+    size_t ca_len;
+    char *ca_key;        /* the ca_files it was built from, each with its NUL: rebuilt when they differ */
+    size_t ca_key_len;
+    char errbuf[CURL_ERROR_SIZE];
+} crioimg__curl;
+
+/* one request's state, shared by the callbacks */
+typedef struct crioimg__curlx {
+    const crioimg_http_request *rq;
+    crioimg_result r;    /* why a callback stopped the transfer */
+    int interim;         /* inside a 1xx response's header block: not reported */
+    int in_body;         /* header lines after the body are trailers: not reported */
+    CURL *easy;
+    unsigned long long moved, moved_seen;  /* bytes through the callbacks, and at the last progress call */
+    curl_off_t last_us;  /* when the progress callback last saw bytes move (curl's clock) */
+    const char *why;     /* the detail when a callback stopped the transfer */
+} crioimg__curlx;
+
+static crioimg_result crioimg__curlx_stop(crioimg__curlx *c, crioimg_result r)
+{
+    if (c->r == CRIOIMG_OK) c->r = r;
+    return c->r;
+}
+
+/* "HTTP/1.1 200 OK", "HTTP/2 404": the code, or -1 */
+static int crioimg__curl_status_line(const char *p, size_t n)
+{
+    size_t i = 5;
+    int code = 0, k;
+    while (i < n && p[i] != ' ') i++;
+    if (n - i < 4 || p[i] != ' ') return -1;
+    for (k = 1; k <= 3; k++) {
+        if (p[i + k] < '0' || p[i + k] > '9') return -1;
+        code = code * 10 + (p[i + k] - '0');
+    }
+    if (n - i > 4 && p[i + 4] != ' ') return -1;
+    return code;
+}
+
+/* one whole header line per call (curl's promise), with its CRLF */
+static size_t crioimg__curl_on_header(char *p, size_t size, size_t nitems, void *u)
+{
+    crioimg__curlx *c = (crioimg__curlx *)u;
+    const crioimg_http_sink *s = &c->rq->sink;
+    size_t len = size * nitems, n = len;
+    const char *colon;
+    if (c->r != CRIOIMG_OK) return 0;
+    c->moved += len;
+    if (n && p[n - 1] == '\n') n--;
+    if (n && p[n - 1] == '\r') n--;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {  /* a name is a token: no '/' in it, so a status line */
+        int code = crioimg__curl_status_line(p, n);
+        if (code < 100) { crioimg__curlx_stop(c, CRIOIMG_ERR_HTTP_PROTOCOL); return 0; }
+        c->interim = code < 200;
+        if (!c->interim && s->status && crioimg__curlx_stop(c, s->status(s->ctx, code)) != CRIOIMG_OK) return 0;
+        return len;
+    }
+    if (n == 0 || c->interim || c->in_body) return len;  /* the end of a block, a 1xx's fields, trailers */
+    if (p[0] == ' ' || p[0] == '\t' || (colon = (const char *)memchr(p, ':', n)) == NULL) {
+        crioimg__curlx_stop(c, CRIOIMG_ERR_HTTP_PROTOCOL);  /* obsolete line folding, or no field at all */
+        return 0;
+    }
+    if (s->header) {
+        const char *v = colon + 1;
+        size_t vl = (size_t)(p + n - v);
+        while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
+        while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) vl--;
+        if (crioimg__curlx_stop(c, s->header(s->ctx, p, (size_t)(colon - p), v, vl)) != CRIOIMG_OK) return 0;
+    }
+    return len;
+}
+
+static size_t crioimg__curl_on_body(char *p, size_t size, size_t nitems, void *u)
+{
+    crioimg__curlx *c = (crioimg__curlx *)u;
+    size_t len = size * nitems;
+    if (c->r != CRIOIMG_OK) return 0;
+    c->in_body = 1;
+    if (len && c->rq->sink.body && crioimg__curlx_stop(c, c->rq->sink.body(c->rq->sink.ctx, p, len)) != CRIOIMG_OK) return 0;
+    return len;
+}
+
+/* Called often, and about once a second when no byte moves: where a cancel is seen, and the idle
+   timeout kept. curl's LOW_SPEED_TIME alone would be late: it averages the speed over the last five
+   seconds or so, so a stall right after some bytes counts only once those have left its window. The
+   clock starts when the connection is set up (PRETRANSFER): until then the connect timeout rules. */
+static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    crioimg__curlx *c = (crioimg__curlx *)u;
+    curl_off_t now = 0, ready = 0;
+    unsigned long long key;
+    (void)dt; (void)ut;
+    if (c->r != CRIOIMG_OK) return 1;
+    if (c->rq->cancel && *c->rq->cancel) { c->why = "cancelled"; crioimg__curlx_stop(c, CRIOIMG_ERR_CANCELLED); return 1; }
+    if (curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &now) != CURLE_OK ||
+        curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &ready) != CURLE_OK || ready <= 0)
+        return 0;
+    /* header bytes (counted by the callbacks), body bytes and request bytes (a slow POST) are activity */
+    key = c->moved + (unsigned long long)dn + (unsigned long long)un;
+    if (key != c->moved_seen || c->last_us < ready) { c->moved_seen = key; c->last_us = now > ready ? now : ready; }
+    if ((now - c->last_us) / 1000 >= (curl_off_t)c->rq->idle_timeout_ms) {
+        c->why = "no data within the idle timeout";
+        crioimg__curlx_stop(c, CRIOIMG_ERR_TIMEOUT);
+        return 1;
+    }
+    return 0;
+}
+
+/* appends the file at path to the blob, with a newline (a PEM file need not end with one) */
+static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (f == NULL) return CRIOIMG_ERR_IO;
+    for (;;) {
+        if (*cap - k->ca_len < 4096 + 2) {
+            size_t nc = *cap ? *cap * 2 : 256 * 1024;
+            char *p;
+            if (nc > CRIOIMG__CURL_CA_MAX + 8192) nc = CRIOIMG__CURL_CA_MAX + 8192;
+            if (nc - k->ca_len < 4096 + 2) { fclose(f); return CRIOIMG_ERR_TOO_BIG; }
+            if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
+            k->ca = p; *cap = nc;
+        }
+        got = fread(k->ca + k->ca_len, 1, *cap - k->ca_len - 2, f);
+        k->ca_len += got;
+        if (got == 0) break;
+    }
+    got = (size_t)ferror(f);
+    fclose(f);
+    if (got) return CRIOIMG_ERR_IO;
+    k->ca[k->ca_len++] = '\n';
+    return CRIOIMG_OK;
+}
+
+/* The PEM blob of the system's CAs and t's ca_files: libcurl takes one CA source (CAINFO), and extra
+   CAs must not replace the system's. Rebuilt only when the list of files changes. */
+static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_config *t, char *err, size_t errcap)
+{
+    static const char *const fallback[] = { "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                                            "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem" };
+    const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+    size_t i, keylen = 0, cap = 0;
+    crioimg_result r = CRIOIMG_OK;
+    char *key, *kp;
+    for (i = 0; i < t->nca_files; i++) keylen += strlen(t->ca_files[i]) + 1;
+    if (k->ca && keylen == k->ca_key_len) {
+        for (i = 0, kp = k->ca_key; i < t->nca_files; kp += strlen(kp) + 1, i++) if (strcmp(kp, t->ca_files[i]) != 0) break;
+        if (i == t->nca_files) return CRIOIMG_OK;
+    }
+    crioimg_free(&k->alloc, k->ca); crioimg_free(&k->alloc, k->ca_key);
+    k->ca = k->ca_key = NULL; k->ca_len = k->ca_key_len = 0;
+    if ((key = (char *)crioimg_malloc(&k->alloc, keylen + 1)) == NULL) return CRIOIMG_ERR_NOMEM;
+    for (i = 0, kp = key; i < t->nca_files; i++) { size_t l = strlen(t->ca_files[i]) + 1; memcpy(kp, t->ca_files[i], l); kp += l; }
+    /* the system bundle: the one this libcurl was built with, else the usual places */
+    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->cainfo) r = crioimg__curl_ca_add(k, &cap, vi->cainfo);
+    for (i = 0; (!vi || vi->age < CURLVERSION_SEVENTH || !vi->cainfo || r == CRIOIMG_ERR_IO) && i < sizeof fallback / sizeof *fallback; i++)
+        if ((r = crioimg__curl_ca_add(k, &cap, fallback[i])) != CRIOIMG_ERR_IO) break;
+    if (r == CRIOIMG_ERR_IO) r = CRIOIMG_OK;  /* no bundle file: the extra CAs alone (and curl's CA path) */
+    for (i = 0; r == CRIOIMG_OK && i < t->nca_files; i++)
+        if ((r = crioimg__curl_ca_add(k, &cap, t->ca_files[i])) != CRIOIMG_OK)
+            crioimg__http_fail(err, errcap, r, "cannot read the CA file ", NULL, t->ca_files[i]);
+    if (r != CRIOIMG_OK) {
+        if (r == CRIOIMG_ERR_TOO_BIG) crioimg__http_fail(err, errcap, r, "the CA files are over 16 MiB", NULL, NULL);
+        crioimg_free(&k->alloc, k->ca); crioimg_free(&k->alloc, key);
+        k->ca = NULL; k->ca_len = 0;
+        return r;
+    }
+    k->ca_key = key;
+    k->ca_key_len = keylen;
+    return CRIOIMG_OK;
+}
+
+/* "Name: value"; "Name;" for an empty value (curl reads "Name:" as "do not send Name") */
+static crioimg_result crioimg__curl_headers(crioimg__curl *k, const crioimg_http_request *rq, struct curl_slist **out)
+{
+    size_t i;
+    int expect = 0;
+    *out = NULL;
+    for (i = 0; i < rq->nheaders; i++) {
+        const char *nm = rq->headers[i].name, *v = rq->headers[i].value;
+        size_t nl = strlen(nm), vl = strlen(v);
+        char *line = (char *)crioimg_malloc(&k->alloc, nl + vl + 3);
+        struct curl_slist *n;
+        if (line == NULL) return CRIOIMG_ERR_NOMEM;
+        memcpy(line, nm, nl);
+        if (vl) { line[nl] = ':'; line[nl + 1] = ' '; memcpy(line + nl + 2, v, vl + 1); }
+        else { line[nl] = ';'; line[nl + 1] = '\0'; }
+        n = curl_slist_append(*out, line);
+        crioimg_free(&k->alloc, line);
+        if (n == NULL) return CRIOIMG_ERR_NOMEM;
+        *out = n;
+        if (crioimg__ascii_ieq(nm, nl, "expect")) expect = 1;
+    }
+    if (!expect && rq->body_len) {
+        /* curl would add "Expect: 100-continue" to a large POST and wait for the server: ask nothing */
+        struct curl_slist *n = curl_slist_append(*out, "Expect:");
+        if (n == NULL) return CRIOIMG_ERR_NOMEM;
+        *out = n;
+    }
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
+{
+    switch (cc) {
+    case CURLE_OK: return CRIOIMG_OK;
+    case CURLE_ABORTED_BY_CALLBACK: return c->r != CRIOIMG_OK ? c->r : CRIOIMG_ERR_CANCELLED;
+    case CURLE_WRITE_ERROR: return c->r != CRIOIMG_OK ? c->r : CRIOIMG_ERR_IO;
+    case CURLE_OPERATION_TIMEDOUT: return CRIOIMG_ERR_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY: return CRIOIMG_ERR_NOMEM;
+    case CURLE_URL_MALFORMAT: return CRIOIMG_ERR_INVALID_ARGS;
+    case CURLE_UNSUPPORTED_PROTOCOL: return CRIOIMG_ERR_UNSUPPORTED;
+    case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED: case CURLE_SSL_ENGINE_INITFAILED: case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE: case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_USE_SSL_FAILED:
+#if LIBCURL_VERSION_NUM >= 0x074d00
+    case CURLE_SSL_CLIENTCERT:
+#endif
+        return CRIOIMG_ERR_HTTP_TLS;
+    case CURLE_WEIRD_SERVER_REPLY: case CURLE_BAD_CONTENT_ENCODING: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
+    case CURLE_RANGE_ERROR: case CURLE_HTTP_RETURNED_ERROR:
+        return CRIOIMG_ERR_HTTP_PROTOCOL;
+    default:  /* resolve, connect, send, receive, nothing or part of a body: the connection failed */
+        return CRIOIMG_ERR_HTTP_CONNECT;
+    }
+}
+
+/* the options of one request; CURLE_OK or the first that failed */
+static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request *rq, crioimg__curlx *c, struct curl_slist *hl)
+{
+    CURL *e = k->easy;
+    CURLcode cc = CURLE_OK;
+    const char *proxy;
+#define CRIOIMG__CURL_SET(opt, val) do { if (cc == CURLE_OK) cc = curl_easy_setopt(e, opt, val); } while (0)
+    CRIOIMG__CURL_SET(CURLOPT_ERRORBUFFER, k->errbuf);
+    CRIOIMG__CURL_SET(CURLOPT_URL, rq->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    CRIOIMG__CURL_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    CRIOIMG__CURL_SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    CRIOIMG__CURL_SET(CURLOPT_FOLLOWLOCATION, 0L);  /* the registry client follows, by its rules */
+    CRIOIMG__CURL_SET(CURLOPT_NOSIGNAL, 1L);        /* no SIGALRM for name lookups: safe in threads */
+    CRIOIMG__CURL_SET(CURLOPT_PATH_AS_IS, 1L);      /* the path as the client resolved it */
+    CRIOIMG__CURL_SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  /* a proxy's CONNECT answer is not the response */
+    CRIOIMG__CURL_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    CRIOIMG__CURL_SET(CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms);
+    /* idle: under 1 byte/s for the whole period aborts (curl counts in seconds: rounded up) */
+    CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+    CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_TIME, (rq->idle_timeout_ms + 999) / 1000);
+    CRIOIMG__CURL_SET(CURLOPT_NOPROGRESS, 0L);
+    CRIOIMG__CURL_SET(CURLOPT_XFERINFOFUNCTION, crioimg__curl_on_progress);
+    CRIOIMG__CURL_SET(CURLOPT_XFERINFODATA, c);
+    CRIOIMG__CURL_SET(CURLOPT_HEADERFUNCTION, crioimg__curl_on_header);
+    CRIOIMG__CURL_SET(CURLOPT_HEADERDATA, c);
+    CRIOIMG__CURL_SET(CURLOPT_WRITEFUNCTION, crioimg__curl_on_body);
+    CRIOIMG__CURL_SET(CURLOPT_WRITEDATA, c);
+    if (strcmp(rq->method, "HEAD") == 0) {
+        CRIOIMG__CURL_SET(CURLOPT_NOBODY, 1L);
+    } else if (strcmp(rq->method, "POST") == 0) {
+        CRIOIMG__CURL_SET(CURLOPT_POST, 1L);
+        CRIOIMG__CURL_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+        CRIOIMG__CURL_SET(CURLOPT_POSTFIELDS, rq->body_len ? (const char *)rq->body : "");
+    } else {
+        CRIOIMG__CURL_SET(CURLOPT_HTTPGET, 1L);
+    }
+    if (hl) CRIOIMG__CURL_SET(CURLOPT_HTTPHEADER, hl);
+    /* Go's ProxyFromEnvironment takes HTTP_PROXY too; curl only http_proxy (httpoxy: under CGI, HTTP_PROXY
+       may come from a request's "Proxy:" header, so Go ignores it when REQUEST_METHOD is set). NO_PROXY
+       still applies: curl checks it for a proxy set this way as well. */
+    if (strncmp(rq->url, "http:", 5) == 0 && getenv("http_proxy") == NULL && getenv("REQUEST_METHOD") == NULL &&
+        (proxy = getenv("HTTP_PROXY")) != NULL && proxy[0])
+        CRIOIMG__CURL_SET(CURLOPT_PROXY, proxy);
+    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYPEER, rq->tls.verify ? 1L : 0L);
+    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYHOST, rq->tls.verify ? 2L : 0L);
+    if (rq->tls.verify && rq->tls.nca_files) {
+#if LIBCURL_VERSION_NUM >= 0x074d00
+        struct curl_blob b;
+        b.data = k->ca; b.len = k->ca_len; b.flags = CURL_BLOB_COPY;  /* a connection keeps its TLS settings */
+        CRIOIMG__CURL_SET(CURLOPT_CAINFO_BLOB, &b);
+#else
+        if (cc == CURLE_OK) cc = CURLE_NOT_BUILT_IN;
+#endif
+    }
+    if (rq->tls.cert_file) {
+        CRIOIMG__CURL_SET(CURLOPT_SSLCERT, rq->tls.cert_file);
+        CRIOIMG__CURL_SET(CURLOPT_SSLCERTTYPE, "PEM");
+        CRIOIMG__CURL_SET(CURLOPT_SSLKEY, rq->tls.key_file);
+        CRIOIMG__CURL_SET(CURLOPT_SSLKEYTYPE, "PEM");
+    }
+#undef CRIOIMG__CURL_SET
+    return cc;
+}
+
+static crioimg_result crioimg__curl_request(void *user, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    crioimg__curl *k = (crioimg__curl *)user;
+    crioimg__curlx c;
+    struct curl_slist *hl = NULL;
+    crioimg_result r;
+    CURLcode cc;
+    memset(&c, 0, sizeof c);
+    c.rq = rq;
+    c.easy = k->easy;
+    curl_easy_reset(k->easy);  /* every option back to its default; the connection cache stays */
+    k->errbuf[0] = '\0';
+    if (rq->tls.verify && rq->tls.nca_files && (r = crioimg__curl_ca_blob(k, &rq->tls, err, errcap)) != CRIOIMG_OK) return r;
+    if ((r = crioimg__curl_headers(k, rq, &hl)) != CRIOIMG_OK) {
+        curl_slist_free_all(hl);
+        return crioimg__http_fail(err, errcap, r, "cannot build the request headers", NULL, NULL);
+    }
+    cc = crioimg__curl_setup(k, rq, &c, hl);
+    if (cc != CURLE_OK) {
+        curl_slist_free_all(hl);
+        curl_easy_reset(k->easy);
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_UNSUPPORTED, "libcurl refused an option: ", NULL, curl_easy_strerror(cc));
+    }
+    cc = curl_easy_perform(k->easy);
+    curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);  /* the list goes now */
+    curl_slist_free_all(hl);
+    r = crioimg__curl_code(cc, &c);
+    if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
+    else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+    return r;
+}
+
+static void crioimg__curl_close(void *user)
+{
+    crioimg__curl *k = (crioimg__curl *)user;
+    crioimg_allocator a = k->alloc;
+    if (k->easy) curl_easy_cleanup(k->easy);
+    crioimg_free(&a, k->ca);
+    crioimg_free(&a, k->ca_key);
+    crioimg_free(&a, k);
+    curl_global_cleanup();  /* pairs with the open's curl_global_init: libcurl counts them */
+}
+#endif /* CRIOIMG_WITH_CURL */
+
+crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc)
+{
+#ifdef CRIOIMG_WITH_CURL
+    crioimg__curl *k;
+    crioimg_http_vtable vt;
+    crioimg_result r;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+    k = (crioimg__curl *)crioimg_malloc(alloc, sizeof *k);
+    if (k == NULL) { curl_global_cleanup(); return CRIOIMG_ERR_NOMEM; }
+    memset(k, 0, sizeof *k);
+    if (alloc) k->alloc = *alloc;
+    if ((k->easy = curl_easy_init()) == NULL) { crioimg__curl_close(k); return CRIOIMG_ERR_NOMEM; }
+    memset(&vt, 0, sizeof vt);
+    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
+    vt.user = k;
+    vt.request = crioimg__curl_request;
+    vt.close = crioimg__curl_close;
+    if ((r = crioimg_http_open(out, &vt, alloc)) != CRIOIMG_OK) crioimg__curl_close(k);
+    return r;
+#else
+    (void)alloc;
+    if (out) *out = NULL;
+    return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+#endif
+}
+
+/* ---- certificates for a registry: containers/image's dockerCertDir + tlsclientconfig.SetupCertificates ---- */
+
+#ifdef CRIOIMG__HAVE_DIRENT
+#include <sys/stat.h>
+
+/* the names of one directory, sorted by name (Go's os.ReadDir order) */
+typedef struct crioimg__tlsdir { char **names; size_t n; } crioimg__tlsdir;
+
+static crioimg_result crioimg__tls_fail(char *err, size_t errcap, crioimg_result r, const char *a, const char *b, const char *c, const char *d)
+{
+    crioimg__out o;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (a) crioimg__out_str(&o, a);
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    if (d) crioimg__out_str(&o, d);
+    return r;
+}
+
+/* dir + "/" + name, from the allocator; NULL when out of memory */
+static char *crioimg__tls_join(const crioimg_allocator *a, const char *dir, const char *name, const char *suffix)
+{
+    size_t dl = strlen(dir), nl = strlen(name), sl = suffix ? strlen(suffix) : 0;
+    char *p = (char *)crioimg_malloc(a, dl + nl + sl + 2);
+    if (p == NULL) return NULL;
+    memcpy(p, dir, dl);
+    p[dl] = '/';
+    memcpy(p + dl + 1, name, nl);
+    if (sl) memcpy(p + dl + 1 + nl, suffix, sl);
+    p[dl + 1 + nl + sl] = '\0';
+    return p;
+}
+
+/* A directory's entries. A missing or unreadable (permission) directory has none, as Go skips it. */
+static crioimg_result crioimg__tls_readdir(const crioimg_allocator *a, const char *dir, crioimg__tlsdir *d, char *err, size_t errcap)
+{
+    DIR *dh;
+    struct dirent *e;
+    crioimg_result r = CRIOIMG_OK;
+    d->names = NULL; d->n = 0;
+    if ((dh = opendir(dir)) == NULL) {
+        int en = errno;
+        if (en == ENOENT || en == EACCES || en == EPERM) return CRIOIMG_OK;
+        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", dir, ": ", strerror(en));
+    }
+    while (r == CRIOIMG_OK && (e = readdir(dh)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* the registries module's */
+    }
+    closedir(dh);
+    if (r != CRIOIMG_OK) return r;
+    if (d->n > 1) qsort(d->names, d->n, sizeof *d->names, crioimg__strptr_cmp);
+    return CRIOIMG_OK;
+}
+
+static int crioimg__tls_has(const crioimg__tlsdir *d, const char *name, size_t base, const char *suffix)
+{
+    size_t i, sl = strlen(suffix);
+    for (i = 0; i < d->n; i++)
+        if (strlen(d->names[i]) == base + sl && memcmp(d->names[i], name, base) == 0 && strcmp(d->names[i] + base, suffix) == 0) return 1;
+    return 0;
+}
+
+static int crioimg__tls_ends(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A file TLS will read: it must be a readable regular file (symlinks followed, as Go follows them).
+   *gone is set, with OK, for a dangling entry (Go warns and goes on). */
+static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, size_t errcap)
+{
+    struct stat st;
+    FILE *f;
+    *gone = 0;
+    if (stat(path, &st) != 0) {
+        int en = errno;
+        if (en == ENOENT) { *gone = 1; return CRIOIMG_OK; }
+        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
+    }
+    if (!S_ISREG(st.st_mode)) return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "not a regular file: ", path, NULL, NULL);
+    if ((f = fopen(path, "rb")) == NULL) {
+        int en = errno;
+        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
+    }
+    fclose(f);
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__tls_pair_file(const char *path, char *err, size_t errcap)
+{
+    int gone;
+    crioimg_result r = crioimg__tls_file(path, &gone, err, errcap);
+    if (r == CRIOIMG_OK && gone) r = crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(ENOENT));
+    return r;
+}
+
+/* dockerCertDir: cert_dir itself, else ROOT/host for the first ROOT where that exists (stat; missing
+   or forbidden goes on to the next), else none (*dir NULL). */
+static crioimg_result crioimg__tls_dir(const crioimg_allocator *a, const char *host, const char *cert_dir,
+                                       const char *const *roots, char **dir, char *err, size_t errcap)
+{
+    const char *defaults[4];
+    char *home_root = NULL;
+    const char *home;
+    crioimg_result r = CRIOIMG_OK;
+    size_t i;
+    *dir = NULL;
+    if (cert_dir) {
+        size_t l = strlen(cert_dir);
+        if ((*dir = (char *)crioimg_malloc(a, l + 1)) == NULL) return CRIOIMG_ERR_NOMEM;
+        memcpy(*dir, cert_dir, l + 1);
+        return CRIOIMG_OK;
+    }
+    if (roots == NULL) {
+        size_t n = 0;
+        if ((home = getenv("HOME")) != NULL && home[0]) {
+            if ((home_root = crioimg__tls_join(a, home, ".config/containers/certs.d", NULL)) == NULL) return CRIOIMG_ERR_NOMEM;
+            defaults[n++] = home_root;
+        }
+        defaults[n++] = "/etc/containers/certs.d";
+        defaults[n++] = "/etc/docker/certs.d";
+        defaults[n] = NULL;
+        roots = defaults;
+    }
+    for (i = 0; roots[i] != NULL; i++) {
+        struct stat st;
+        char *p = crioimg__tls_join(a, roots[i], host, NULL);
+        int en;
+        if (p == NULL) { r = CRIOIMG_ERR_NOMEM; break; }
+        if (stat(p, &st) == 0) { *dir = p; break; }
+        en = errno;
+        if (en != ENOENT && en != ENOTDIR && en != EACCES && en != EPERM) {
+            r = crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "stat ", p, ": ", strerror(en));
+            crioimg_free(a, p);
+            break;
+        }
+        crioimg_free(a, p);
+    }
+    crioimg_free(a, home_root);
+    return r;
+}
+
+/* SetupCertificates over the sorted names: the CA files, and the first client pair by name (Go loads
+   every pair and its TLS stack sends the first, unless the server's request narrows the choice) */
+static crioimg_result crioimg__tls_scan(const crioimg_allocator *a, const char *dir, const crioimg__tlsdir *d,
+                                        char **cas, size_t *nca, char **cert, char **key, char *err, size_t errcap)
+{
+    size_t i;
+    for (i = 0; i < d->n; i++) {
+        const char *nm = d->names[i];
+        size_t l = strlen(nm);
+        crioimg_result r;
+        int gone;
+        if (crioimg__tls_ends(nm, ".crt")) {
+            if ((cas[*nca] = crioimg__tls_join(a, dir, nm, NULL)) == NULL) return CRIOIMG_ERR_NOMEM;
+            if ((r = crioimg__tls_file(cas[*nca], &gone, err, errcap)) != CRIOIMG_OK) return r;
+            if (gone) { crioimg_free(a, cas[*nca]); cas[*nca] = NULL; } else (*nca)++;
+        } else if (crioimg__tls_ends(nm, ".cert")) {
+            char *c, *k;
+            if (!crioimg__tls_has(d, nm, l - 5, ".key")) {
+                crioimg__out o;
+                o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+                if (o.cap) err[0] = '\0';
+                crioimg__out_str(&o, "missing key ");
+                crioimg__out_put(&o, nm, l - 5);
+                crioimg__out_str(&o, ".key for client certificate ");
+                crioimg__out_str(&o, nm);
+                crioimg__out_str(&o, ". Note that CA certificates should use the extension .crt");
+                return CRIOIMG_ERR_TLS_FILES;
+            }
+            if ((c = crioimg__tls_join(a, dir, nm, NULL)) == NULL) return CRIOIMG_ERR_NOMEM;
+            if ((k = crioimg__tls_join(a, dir, nm, NULL)) == NULL) { crioimg_free(a, c); return CRIOIMG_ERR_NOMEM; }
+            memcpy(k + strlen(k) - 5, ".key", 5);
+            /* the pair is loaded, not just listed: a dangling one fails as LoadX509KeyPair does */
+            if ((r = crioimg__tls_pair_file(c, err, errcap)) != CRIOIMG_OK || (r = crioimg__tls_pair_file(k, err, errcap)) != CRIOIMG_OK) {
+                crioimg_free(a, c); crioimg_free(a, k);
+                return r;
+            }
+            if (*cert == NULL) { *cert = c; *key = k; }
+            else { crioimg_free(a, c); crioimg_free(a, k); }
+        } else if (crioimg__tls_ends(nm, ".key")) {
+            if (!crioimg__tls_has(d, nm, l - 4, ".cert")) {
+                crioimg__out o;
+                o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+                if (o.cap) err[0] = '\0';
+                crioimg__out_str(&o, "missing client certificate ");
+                crioimg__out_put(&o, nm, l - 4);
+                crioimg__out_str(&o, ".cert for key ");
+                crioimg__out_str(&o, nm);
+                return CRIOIMG_ERR_TLS_FILES;
+            }
+        }
+    }
+    return CRIOIMG_OK;
+}
+
+/* everything found, in one block: the CA pointer array, then the strings */
+static crioimg_result crioimg__tls_pack(crioimg_tls_files *out, char **cas, size_t nca, const char *cert, const char *key)
+{
+    size_t i, total = nca * sizeof(char *) + 1;
+    char *p;
+    const char **arr;
+    for (i = 0; i < nca; i++) total += strlen(cas[i]) + 1;
+    if (cert) total += strlen(cert) + strlen(key) + 2;
+    if ((out->arena = crioimg_malloc(&out->alloc, total)) == NULL) return CRIOIMG_ERR_NOMEM;
+    arr = (const char **)out->arena;
+    p = (char *)(arr + nca);
+    for (i = 0; i < nca; i++) { size_t l = strlen(cas[i]) + 1; memcpy(p, cas[i], l); arr[i] = p; p += l; }
+    if (cert) {
+        size_t l = strlen(cert) + 1;
+        memcpy(p, cert, l); out->config.cert_file = p; p += l;
+        l = strlen(key) + 1;
+        memcpy(p, key, l); out->config.key_file = p;
+    }
+    out->config.ca_files = nca ? arr : NULL;
+    out->config.nca_files = nca;
+    return CRIOIMG_OK;
+}
+#endif /* CRIOIMG__HAVE_DIRENT */
+
+crioimg_result crioimg_tls_files_load(crioimg_tls_files *out, const char *host, const char *cert_dir, const char *const *roots,
+                                      const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+#ifdef CRIOIMG__HAVE_DIRENT
+    crioimg__tlsdir d;
+    char *dir = NULL, **cas = NULL, *cert = NULL, *key = NULL;
+    size_t nca = 0, i;
+    crioimg_result r;
+#endif
+    if (err && errcap) err[0] = '\0';
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    out->config.verify = 1;
+    if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (alloc) out->alloc = *alloc;
+    /* host becomes a path component: nothing that could climb out of the root */
+    if (host == NULL || host[0] == '\0' || strchr(host, '/') != NULL || strcmp(host, ".") == 0 || strcmp(host, "..") == 0)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "not a registry host: ", NULL, host ? host : "(null)");
+#ifdef CRIOIMG__HAVE_DIRENT
+    if ((r = crioimg__tls_dir(&out->alloc, host, cert_dir, roots, &dir, err, errcap)) != CRIOIMG_OK || dir == NULL) return r;
+    r = crioimg__tls_readdir(&out->alloc, dir, &d, err, errcap);
+    if (r == CRIOIMG_OK && d.n && (cas = (char **)crioimg_malloc(&out->alloc, d.n * sizeof *cas)) == NULL) r = CRIOIMG_ERR_NOMEM;
+    if (r == CRIOIMG_OK) r = crioimg__tls_scan(&out->alloc, dir, &d, cas, &nca, &cert, &key, err, errcap);
+    if (r == CRIOIMG_OK) r = crioimg__tls_pack(out, cas, nca, cert, key);
+    for (i = 0; i < nca; i++) crioimg_free(&out->alloc, cas[i]);
+    crioimg_free(&out->alloc, cas);
+    crioimg_free(&out->alloc, cert);
+    crioimg_free(&out->alloc, key);
+    crioimg__strlist_free(&out->alloc, d.names, d.n);
+    crioimg_free(&out->alloc, dir);
+    if (r == CRIOIMG_ERR_NOMEM) crioimg__http_fail(err, errcap, r, "out of memory", NULL, NULL);
+    return r;
+#else
+    (void)cert_dir; (void)roots;
+    return crioimg__http_fail(err, errcap, CRIOIMG_ERR_UNSUPPORTED, "no directory listing on this platform", NULL, NULL);
+#endif
+}
+
+void crioimg_tls_files_free(crioimg_tls_files *f)
+{
+    crioimg_allocator a;
+    if (f == NULL) return;
+    a = f->alloc;
+    crioimg_free(&a, f->arena);
+    memset(f, 0, sizeof *f);
+}

@@ -138,9 +138,19 @@ typedef struct crioimg_http crioimg_http;
    alloc may be NULL. */
 CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *vt, const crioimg_allocator *alloc);
 /* The libcurl transport: connection reuse, HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment as
-   curl reads them, no redirects of its own. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_CURL. */
+   curl reads them, no redirects of its own. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_CURL.
+   Proxies: curl's http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and no_proxy/NO_PROXY, plus
+   HTTP_PROXY in capitals as Go's ProxyFromEnvironment takes it (curl alone ignores it), except when
+   REQUEST_METHOD is set (CGI, where it may come from a request header). The idle timeout counts from
+   the end of the connection set-up (connect and TLS); a proxy's CONNECT answer is not reported. Extra
+   CA files are joined to the system bundle (libcurl's own, else the usual places) once per list of
+   files, capped at 16 MiB. Each open calls curl_global_init and each close curl_global_cleanup, which
+   libcurl counts; with a libcurl older than 7.84 (no CURL_VERSION_THREADSAFE) those calls are not
+   thread-safe, so a host with threads should call curl_global_init itself before it starts them. One
+   crioimg_http is for one thread at a time. */
 CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
-/* The sockets + mbedtls transport. ERR_HTTP_NO_TRANSPORT when built without CRIOIMG_WITH_MBEDTLS. */
+/* The sockets + mbedtls transport. Not written yet: ERR_HTTP_NO_TRANSPORT, with CRIOIMG_WITH_MBEDTLS or
+   without (that macro gives mbedtls's SHA-256 only, for now). */
 CRIOIMG_API crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc);
 /* The first built-in transport compiled in (curl, then mbedtls), else ERR_HTTP_NO_TRANSPORT. */
 CRIOIMG_API crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc);
@@ -154,7 +164,12 @@ CRIOIMG_API void crioimg_http_close(crioimg_http *h);
    SetupCertificates finds them: in cert_dir when given (--cert-dir), else in the first directory that
    exists of ROOT/host for ROOT in roots (NULL: $HOME/.config/containers/certs.d, /etc/containers/certs.d,
    /etc/docker/certs.d). *.crt are CAs; a *.cert must have its *.key and a *.key its *.cert (ERR_TLS_FILES
-   otherwise, with Go's message in err). out->config.verify is set to 1; its pointers point into out. */
+   otherwise, with Go's message in err). out->config.verify is set to 1; its pointers point into out.
+   roots, when given, ends with a NULL. Names are taken in byte order (Go's ReadDir); symlinks are
+   followed as Go follows them, but what they reach must be a readable regular file (a dangling *.crt is
+   skipped, as Go skips it). A missing directory, or one this user may not read, holds nothing (OK, no
+   files). Of several client pairs the first by name is used (Go loads all; its TLS sends the first
+   unless the server's request narrows the choice). host must not contain '/' or be "." or "..". */
 typedef struct crioimg_tls_files {
     crioimg_tls_config config;
     void *arena;
