@@ -20,10 +20,11 @@ FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 # build goes without, so that the no-transport path is tested too
 CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/null)
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -51,6 +52,10 @@ $(B)/host_transport: examples/host_transport.c crioimg.h | $(B)
 
 $(B)/http_get: tests/http_get.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS)
+
+# the same driver over the sockets + mbedtls transport
+$(B)/http_get_mbedtls: tests/http_get.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $@ tests/http_get.c $(MBEDTLS_LIBS)
 
 $(B)/test_crioimg: $(TESTSRC) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/test_all.c $(CURL_LIBS)
@@ -81,6 +86,8 @@ asan: crioimg.h | $(B)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/http_get_mbedtls tests/http_get.c $(MBEDTLS_LIBS)
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/host_transport examples/host_transport.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/host_store examples/host_store.c
@@ -100,10 +107,10 @@ test-arm64: crioimg.h | $(B)
 	$(QEMU_AARCH64) $(B)/arm64/test_crioimg
 	tests/cli.sh $(B)/arm64/crioimg-qemu
 
-# mbedtls's SHA-256 as one more path, compared with the others like them.
+# mbedtls's SHA-256 as one more path, compared with the others like them; the mbedtls transport built in.
 test-mbedtls: crioimg.h | $(B)
 	@mkdir -p $(B)/mbedtls
-	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/test_crioimg tests/test_all.c -lmbedcrypto
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/test_crioimg tests/test_all.c $(MBEDTLS_LIBS)
 	$(B)/mbedtls/test_crioimg
 
 compile-checks: crioimg.h | $(B)

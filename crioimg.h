@@ -21,7 +21,7 @@
                                      code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
-                                     SHA-256 as a path (link with -lmbedcrypto)
+                                     SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto)
 
    CONVENTIONS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
@@ -1120,8 +1120,11 @@ CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_h
    thread-safe, so a host with threads should call curl_global_init itself before it starts them. One
    crioimg_http is for one thread at a time. */
 CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
-/* The sockets + mbedtls transport. Not written yet: ERR_HTTP_NO_TRANSPORT, with CRIOIMG_WITH_MBEDTLS or
-   without (that macro gives mbedtls's SHA-256 only, for now). */
+/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1 with "Connection: close" (no
+   connection reuse), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
+   client certificates; no proxies. mbedtls 2.x matches the server's certificate against DNS names
+   only: an https URL with an IP address verifies only with verify 0. ERR_HTTP_NO_TRANSPORT when built
+   without CRIOIMG_WITH_MBEDTLS or without POSIX sockets (getaddrinfo, as the registries module has). */
 CRIOIMG_API crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc);
 /* The first built-in transport compiled in (curl, then mbedtls), else ERR_HTTP_NO_TRANSPORT. */
 CRIOIMG_API crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc);
@@ -8851,14 +8854,6 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     return r;
 }
 
-crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc)
-{
-    /* the sockets + mbedtls client is not written yet: built with CRIOIMG_WITH_MBEDTLS or not, there is
-       no such transport (mbedtls serves as a SHA-256 path only) */
-    (void)alloc;
-    if (out) *out = NULL;
-    return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
-}
 
 /* ---- the libcurl transport ----
 
@@ -9410,8 +9405,9 @@ static crioimg_result crioimg__tls_scan(const crioimg_allocator *a, const char *
         int gone;
         if (crioimg__tls_ends(nm, ".crt")) {
             if ((cas[*nca] = crioimg__tls_join(a, dir, nm, NULL)) == NULL) return CRIOIMG_ERR_NOMEM;
-            if ((r = crioimg__tls_file(cas[*nca], &gone, err, errcap)) != CRIOIMG_OK) return r;
-            if (gone) { crioimg_free(a, cas[*nca]); cas[*nca] = NULL; } else (*nca)++;
+            r = crioimg__tls_file(cas[*nca], &gone, err, errcap);
+            if (r != CRIOIMG_OK || gone) { crioimg_free(a, cas[*nca]); cas[*nca] = NULL; if (r != CRIOIMG_OK) return r; }
+            else (*nca)++;
         } else if (crioimg__tls_ends(nm, ".cert")) {
             char *c, *k;
             if (!crioimg__tls_has(d, nm, l - 5, ".key")) {
@@ -9520,6 +9516,448 @@ void crioimg_tls_files_free(crioimg_tls_files *f)
     a = f->alloc;
     crioimg_free(&a, f->arena);
     memset(f, 0, sizeof *f);
+}
+
+/* ---- the sockets + mbedtls transport (HTTP/1.1, one connection a request) ----
+
+   A small client for hosts without libcurl: getaddrinfo, a non-blocking connect bounded by the connect
+   timeout, then blocking I/O where every wait is a poll in short slices (the idle timeout, and a cancel
+   seen within 200 ms). "Connection: close" on every request, so a response ends with its length, its
+   last chunk or the close. No proxies. mbedtls 2.x checks the server's name against DNS names only, so
+   a certificate for an IP address verifies only under a name. */
+
+#if defined(CRIOIMG_WITH_MBEDTLS) && defined(CRIOIMG__HAVE_GETADDRINFO)
+#define CRIOIMG__MTLS 1
+#include <poll.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/error.h>
+
+#define CRIOIMG__MT_LINE_MAX (CRIOIMG_HTTP_HEADER_MAX + 256)  /* one header line: the field, its colon and CRLF */
+
+typedef struct crioimg__mt {
+    crioimg_allocator alloc;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    char *line;                          /* CRIOIMG__MT_LINE_MAX bytes for one header or chunk-size line */
+} crioimg__mt;
+
+/* one request's connection */
+typedef struct crioimg__mtio {
+    int fd, tls;
+    mbedtls_ssl_context ssl;
+    long idle_ms;
+    const volatile int *cancel;
+    crioimg_result why;                  /* what an I/O failure was: timeout, cancel or connection */
+    unsigned char buf[16384];
+    size_t pos, len;
+    int eof;
+} crioimg__mtio;
+
+/* waits for fd (POLLIN or POLLOUT) up to ms, seeing a cancel within 200 ms; 1 ready, 0 otherwise (why set) */
+static int crioimg__mt_wait(crioimg__mtio *io, short ev, long ms)
+{
+    long left = ms;
+    for (;;) {
+        struct pollfd p;
+        int n, slice = left > 200 ? 200 : (int)left;
+        if (io->cancel && *io->cancel) { io->why = CRIOIMG_ERR_CANCELLED; return 0; }
+        p.fd = io->fd; p.events = ev; p.revents = 0;
+        n = poll(&p, 1, slice);
+        if (n > 0) return 1;
+        if (n < 0 && errno != EINTR) { io->why = CRIOIMG_ERR_HTTP_CONNECT; return 0; }
+        if (n == 0 && (left -= slice) <= 0) { io->why = CRIOIMG_ERR_TIMEOUT; return 0; }
+    }
+}
+
+static int crioimg__mt_send_raw(void *u, const unsigned char *b, size_t n)
+{
+    crioimg__mtio *io = (crioimg__mtio *)u;
+    ssize_t w;
+    int flags = 0;
+#ifdef MSG_NOSIGNAL
+    flags = MSG_NOSIGNAL;   /* a closed peer is an error here, not a SIGPIPE for the host */
+#endif
+    if (!crioimg__mt_wait(io, POLLOUT, io->idle_ms)) return MBEDTLS_ERR_NET_SEND_FAILED;
+    do w = send(io->fd, b, n, flags); while (w < 0 && errno == EINTR);
+    if (w < 0) { io->why = CRIOIMG_ERR_HTTP_CONNECT; return MBEDTLS_ERR_NET_SEND_FAILED; }
+    return (int)w;
+}
+
+static int crioimg__mt_recv_raw(void *u, unsigned char *b, size_t n)
+{
+    crioimg__mtio *io = (crioimg__mtio *)u;
+    ssize_t r;
+    if (!crioimg__mt_wait(io, POLLIN, io->idle_ms)) return MBEDTLS_ERR_NET_RECV_FAILED;
+    do r = recv(io->fd, b, n, 0); while (r < 0 && errno == EINTR);
+    if (r < 0) { io->why = CRIOIMG_ERR_HTTP_CONNECT; return MBEDTLS_ERR_NET_RECV_FAILED; }
+    return (int)r;
+}
+
+/* sends all of b; OK or why */
+static crioimg_result crioimg__mt_write(crioimg__mtio *io, const void *b, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)b;
+    while (n) {
+        int w = io->tls ? mbedtls_ssl_write(&io->ssl, p, n) : crioimg__mt_send_raw(io, p, n);
+        if (w == MBEDTLS_ERR_SSL_WANT_READ || w == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+        if (w <= 0) return io->why != CRIOIMG_OK ? io->why : CRIOIMG_ERR_HTTP_CONNECT;
+        p += w; n -= (size_t)w;
+    }
+    return CRIOIMG_OK;
+}
+
+/* refills the buffer; OK (io->eof set at the end of the stream) or why */
+static crioimg_result crioimg__mt_fill(crioimg__mtio *io)
+{
+    int n;
+    io->pos = io->len = 0;
+    for (;;) {
+        n = io->tls ? mbedtls_ssl_read(&io->ssl, io->buf, sizeof io->buf) : crioimg__mt_recv_raw(io, io->buf, sizeof io->buf);
+        if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+        break;
+    }
+    if (n == 0 || n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) { io->eof = 1; return CRIOIMG_OK; }
+    if (n < 0) return io->why != CRIOIMG_OK ? io->why : (io->tls ? CRIOIMG_ERR_HTTP_TLS : CRIOIMG_ERR_HTTP_CONNECT);
+    io->len = (size_t)n;
+    return CRIOIMG_OK;
+}
+
+/* one line without its CRLF (or LF) into line (cap bytes); ERR_HTTP_PROTOCOL when longer, CONNECT at EOF */
+static crioimg_result crioimg__mt_line(crioimg__mtio *io, char *line, size_t cap, size_t *n)
+{
+    crioimg_result r;
+    *n = 0;
+    for (;;) {
+        unsigned char *nl;
+        size_t take;
+        if (io->pos == io->len) {
+            if ((r = crioimg__mt_fill(io)) != CRIOIMG_OK) return r;
+            if (io->eof) return CRIOIMG_ERR_HTTP_CONNECT;
+        }
+        nl = (unsigned char *)memchr(io->buf + io->pos, '\n', io->len - io->pos);
+        take = nl ? (size_t)(nl - (io->buf + io->pos)) : io->len - io->pos;
+        if (take > cap - *n) return CRIOIMG_ERR_HTTP_PROTOCOL;
+        memcpy(line + *n, io->buf + io->pos, take);
+        *n += take;
+        io->pos += take;
+        if (nl) {
+            io->pos++;
+            if (*n && line[*n - 1] == '\r') (*n)--;
+            return CRIOIMG_OK;
+        }
+    }
+}
+
+/* hands up to want bytes of body to the sink (want (size_t)-1: to the close); short is CONNECT */
+static crioimg_result crioimg__mt_body(crioimg__mtio *io, const crioimg_http_sink *s, unsigned long long want, int to_close)
+{
+    crioimg_result r;
+    while (to_close || want) {
+        size_t take;
+        if (io->pos == io->len) {
+            if ((r = crioimg__mt_fill(io)) != CRIOIMG_OK) return r;
+            if (io->eof) return to_close ? CRIOIMG_OK : CRIOIMG_ERR_HTTP_CONNECT;
+        }
+        take = io->len - io->pos;
+        if (!to_close && take > want) take = (size_t)want;
+        if ((r = s->body(s->ctx, io->buf + io->pos, take)) != CRIOIMG_OK) return r;
+        io->pos += take;
+        if (!to_close) want -= take;
+    }
+    return CRIOIMG_OK;
+}
+
+/* chunked transfer coding: size lines, data, CRLF; trailers read and dropped */
+static crioimg_result crioimg__mt_chunked(crioimg__mtio *io, crioimg__mt *m, const crioimg_http_sink *s)
+{
+    crioimg_result r;
+    size_t n, i;
+    for (;;) {
+        unsigned long long size = 0;
+        if ((r = crioimg__mt_line(io, m->line, CRIOIMG__MT_LINE_MAX, &n)) != CRIOIMG_OK) return r;
+        for (i = 0; i < n && crioimg__hexval(m->line[i]) >= 0; i++) {
+            if (size >> 56) return CRIOIMG_ERR_HTTP_PROTOCOL;
+            size = size * 16 + (unsigned)crioimg__hexval(m->line[i]);
+        }
+        if (i == 0 || (i < n && m->line[i] != ';' && m->line[i] != ' ' && m->line[i] != '\t')) return CRIOIMG_ERR_HTTP_PROTOCOL;
+        if (size == 0) break;
+        if ((r = crioimg__mt_body(io, s, size, 0)) != CRIOIMG_OK) return r;
+        if ((r = crioimg__mt_line(io, m->line, 2, &n)) != CRIOIMG_OK || n != 0) return r != CRIOIMG_OK ? r : CRIOIMG_ERR_HTTP_PROTOCOL;
+    }
+    do {  /* trailers, up to the empty line */
+        if ((r = crioimg__mt_line(io, m->line, CRIOIMG__MT_LINE_MAX, &n)) != CRIOIMG_OK) return r;
+    } while (n);
+    return CRIOIMG_OK;
+}
+
+/* the response: status and fields (1xx skipped), then the body as its framing says */
+static crioimg_result crioimg__mt_response(crioimg__mtio *io, crioimg__mt *m, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    const crioimg_http_sink *s = &rq->sink;
+    crioimg_result r;
+    size_t n;
+    int code = 0, chunked = 0, has_len = 0;
+    unsigned long long clen = 0;
+    for (;;) {
+        char *ln = m->line;
+        if ((r = crioimg__mt_line(io, ln, CRIOIMG__MT_LINE_MAX, &n)) != CRIOIMG_OK)
+            return crioimg__http_fail(err, errcap, r, r == CRIOIMG_ERR_HTTP_PROTOCOL ? "a response line over 64 KiB" : "no response", NULL, NULL);
+        if (n < 12 || memcmp(ln, "HTTP/1.", 7) != 0 || ln[8] != ' ' || (n > 12 && ln[12] != ' ') ||
+            ln[9] < '1' || ln[9] > '9' || ln[10] < '0' || ln[10] > '9' || ln[11] < '0' || ln[11] > '9')
+            return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_PROTOCOL, "not an HTTP/1.x status line", NULL, NULL);
+        code = (ln[9] - '0') * 100 + (ln[10] - '0') * 10 + (ln[11] - '0');
+        if (code >= 200 && (r = s->status(s->ctx, code)) != CRIOIMG_OK) return r;
+        for (;;) {  /* the fields */
+            const char *colon, *v;
+            size_t vl;
+            if ((r = crioimg__mt_line(io, ln, CRIOIMG__MT_LINE_MAX, &n)) != CRIOIMG_OK)
+                return crioimg__http_fail(err, errcap, r, r == CRIOIMG_ERR_HTTP_PROTOCOL ? "a response header field over 64 KiB" : "the response ended in its header", NULL, NULL);
+            if (n == 0) break;
+            if (ln[0] == ' ' || ln[0] == '\t' || (colon = (const char *)memchr(ln, ':', n)) == NULL)
+                return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_PROTOCOL, "a malformed response header line", NULL, NULL);
+            if (code < 200) continue;
+            v = colon + 1; vl = (size_t)(ln + n - v);
+            while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
+            while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t')) vl--;
+            if (crioimg__ascii_ieq(ln, (size_t)(colon - ln), "transfer-encoding")) {
+                if (!crioimg__ascii_ieq(v, vl, "chunked"))
+                    return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_PROTOCOL, "a transfer coding other than chunked", NULL, NULL);
+                chunked = 1;
+            } else if (crioimg__ascii_ieq(ln, (size_t)(colon - ln), "content-length")) {
+                long long x;
+                if (vl == 0 || vl > 18 || crioimg__http_digits(v, vl, 0x7fffffffffffffffLL, &x) != vl || (has_len && (unsigned long long)x != clen))
+                    return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_PROTOCOL, "a malformed Content-Length", NULL, NULL);
+                clen = (unsigned long long)x; has_len = 1;
+            }
+            if ((r = s->header(s->ctx, ln, (size_t)(colon - ln), v, vl)) != CRIOIMG_OK) return r;
+        }
+        if (code >= 200) break;
+    }
+    if (strcmp(rq->method, "HEAD") == 0 || code == 204 || code == 304) return CRIOIMG_OK;
+    if (chunked) r = crioimg__mt_chunked(io, m, s);        /* chunked wins over a length (RFC 7230 3.3.3) */
+    else r = crioimg__mt_body(io, s, clen, !has_len);
+    if (r == CRIOIMG_ERR_HTTP_CONNECT) crioimg__http_fail(err, errcap, r, "the connection closed before the whole body", NULL, NULL);
+    if (r == CRIOIMG_ERR_HTTP_PROTOCOL) crioimg__http_fail(err, errcap, r, "malformed chunked body", NULL, NULL);
+    return r;
+}
+
+/* a TCP connection to host:port within ms; -1 with why */
+static int crioimg__mt_connect(crioimg__mtio *io, const char *host, unsigned port, long ms)
+{
+    struct addrinfo hints, *res = NULL, *a;
+    char ps[8];
+    int fd = -1;
+    crioimg_result last = CRIOIMG_ERR_HTTP_CONNECT;  /* why the last address failed: refused, timed out */
+    crioimg__out o;
+    o.p = ps; o.cap = sizeof ps; o.len = 0;
+    crioimg__out_uint(&o, port);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    io->why = CRIOIMG_ERR_HTTP_CONNECT;
+    if (getaddrinfo(host, ps, &hints, &res) != 0) return -1;
+    for (a = res; a && fd < 0; a = a->ai_next) {
+        int fl, e = 0;
+        socklen_t el = sizeof e;
+        if ((fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol)) < 0) continue;
+        io->fd = fd;
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+            (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && (errno != EINPROGRESS || !crioimg__mt_wait(io, POLLOUT, ms) ||
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0)) ||
+            fcntl(fd, F_SETFL, fl) < 0) {
+            close(fd);
+            fd = -1;
+            if (io->why == CRIOIMG_ERR_CANCELLED) { last = io->why; break; }
+            last = io->why == CRIOIMG_ERR_TIMEOUT ? CRIOIMG_ERR_TIMEOUT : CRIOIMG_ERR_HTTP_CONNECT;
+            io->why = CRIOIMG_ERR_HTTP_CONNECT;
+        }
+    }
+    freeaddrinfo(res);
+    io->fd = fd;
+    io->why = fd < 0 ? last : CRIOIMG_OK;
+    return fd;
+}
+
+/* the system's CA bundle, then the extra files; 0 or an mbedtls error */
+static int crioimg__mt_cas(mbedtls_x509_crt *ca, const crioimg_tls_config *t, const char **bad)
+{
+    static const char *const sys[] = { "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                                       "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem" };
+    size_t i;
+    for (i = 0; i < sizeof sys / sizeof *sys; i++) if (mbedtls_x509_crt_parse_file(ca, sys[i]) >= 0) break;
+    for (i = 0; i < t->nca_files; i++) {
+        int e = mbedtls_x509_crt_parse_file(ca, t->ca_files[i]);
+        if (e < 0) { *bad = t->ca_files[i]; return e; }
+    }
+    return 0;
+}
+
+static crioimg_result crioimg__mt_request(void *user, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    crioimg__mt *m = (crioimg__mt *)user;
+    crioimg__mtio *io;
+    crioimg_url u;
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca, own;
+    mbedtls_pk_context key;
+    char host[256];
+    crioimg__out o;
+    crioimg_result r = CRIOIMG_OK;
+    size_t i, hl;
+    int e;
+    if (crioimg_url_parse(&u, rq->url, strlen(rq->url)) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    hl = u.host.len;
+    if (hl >= sizeof host) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "host name too long", NULL, NULL);
+    if (u.host.ptr[0] == '[') { memcpy(host, u.host.ptr + 1, hl - 2); host[hl - 2] = '\0'; }
+    else { memcpy(host, u.host.ptr, hl); host[hl] = '\0'; }
+    if ((io = (crioimg__mtio *)crioimg_malloc(&m->alloc, sizeof *io)) == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(io, 0, sizeof *io);
+    io->fd = -1;
+    io->idle_ms = rq->idle_timeout_ms;
+    io->cancel = rq->cancel;
+    mbedtls_ssl_init(&io->ssl);
+    mbedtls_ssl_config_init(&conf);
+    mbedtls_x509_crt_init(&ca); mbedtls_x509_crt_init(&own);
+    mbedtls_pk_init(&key);
+    if (crioimg__mt_connect(io, host, u.port, rq->connect_timeout_ms) < 0) {
+        r = crioimg__http_fail(err, errcap, io->why, io->why == CRIOIMG_ERR_TIMEOUT ? "connect timed out: " : "cannot connect to ", NULL, host);
+        goto done;
+    }
+    if (u.https) {
+        const char *bad = NULL;
+        io->tls = 1;
+        if ((e = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) != 0) goto tls_fail;
+        mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &m->drbg);
+        mbedtls_ssl_conf_authmode(&conf, rq->tls.verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
+        if (rq->tls.verify) {
+            if ((e = crioimg__mt_cas(&ca, &rq->tls, &bad)) != 0) {
+                r = crioimg__http_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", NULL, bad);
+                goto done;
+            }
+            mbedtls_ssl_conf_ca_chain(&conf, &ca, NULL);
+        }
+        if (rq->tls.cert_file) {
+            if (mbedtls_x509_crt_parse_file(&own, rq->tls.cert_file) != 0 || mbedtls_pk_parse_keyfile(&key, rq->tls.key_file, NULL) != 0 ||
+                mbedtls_ssl_conf_own_cert(&conf, &own, &key) != 0) {
+                r = crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the client certificate ", NULL, rq->tls.cert_file);
+                goto done;
+            }
+        }
+        if ((e = mbedtls_ssl_setup(&io->ssl, &conf)) != 0 || (e = mbedtls_ssl_set_hostname(&io->ssl, host)) != 0) goto tls_fail;
+        mbedtls_ssl_set_bio(&io->ssl, io, crioimg__mt_send_raw, crioimg__mt_recv_raw, NULL);
+        while ((e = mbedtls_ssl_handshake(&io->ssl)) != 0)
+            if (e != MBEDTLS_ERR_SSL_WANT_READ && e != MBEDTLS_ERR_SSL_WANT_WRITE) goto tls_fail;
+    }
+    {
+        /* the request head: at most the URL, the headers and a few fixed lines */
+        size_t cap = strlen(rq->url) + 256;
+        char *head;
+        for (i = 0; i < rq->nheaders; i++) cap += strlen(rq->headers[i].name) + strlen(rq->headers[i].value) + 4;
+        if ((head = (char *)crioimg_malloc(&m->alloc, cap)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        o.p = head; o.cap = cap; o.len = 0;
+        crioimg__out_str(&o, rq->method);
+        crioimg__out_put(&o, " ", 1);
+        if (u.path.len == 0 || u.path.ptr[0] == '?') crioimg__out_put(&o, "/", 1);
+        crioimg__out_put(&o, u.path.ptr, u.path.len);
+        crioimg__out_str(&o, " HTTP/1.1\r\nHost: ");
+        crioimg__out_put(&o, u.host.ptr, u.host.len);
+        if (u.has_port) { crioimg__out_put(&o, ":", 1); crioimg__out_uint(&o, u.port); }
+        crioimg__out_str(&o, "\r\nConnection: close\r\n");
+        for (i = 0; i < rq->nheaders; i++) {
+            crioimg__out_str(&o, rq->headers[i].name);
+            crioimg__out_put(&o, ": ", 2);
+            crioimg__out_str(&o, rq->headers[i].value);
+            crioimg__out_put(&o, "\r\n", 2);
+        }
+        if (strcmp(rq->method, "POST") == 0) {
+            crioimg__out_str(&o, "Content-Length: ");
+            crioimg__out_uint(&o, rq->body_len);
+            crioimg__out_put(&o, "\r\n", 2);
+        }
+        crioimg__out_put(&o, "\r\n", 2);
+        r = o.len < cap ? crioimg__mt_write(io, head, o.len) : CRIOIMG_ERR_BUFFER_TOO_SMALL;
+        crioimg_free(&m->alloc, head);
+        if (r == CRIOIMG_OK && rq->body_len) r = crioimg__mt_write(io, rq->body, rq->body_len);
+        if (r != CRIOIMG_OK) { crioimg__http_fail(err, errcap, r, "cannot send the request", NULL, NULL); goto done; }
+    }
+    r = crioimg__mt_response(io, m, rq, err, errcap);
+    if (r == CRIOIMG_ERR_TIMEOUT) crioimg__http_fail(err, errcap, r, "no data within the idle timeout", NULL, NULL);
+    if (r == CRIOIMG_ERR_CANCELLED) crioimg__http_fail(err, errcap, r, "cancelled", NULL, NULL);
+    goto done;
+tls_fail:
+    {
+        char eb[160];
+        mbedtls_strerror(e, eb, sizeof eb);
+        r = io->why != CRIOIMG_OK ? io->why : CRIOIMG_ERR_HTTP_TLS;
+        if (r == CRIOIMG_ERR_HTTP_CONNECT) r = CRIOIMG_ERR_HTTP_TLS;  /* the peer hung up in the handshake */
+        crioimg__http_fail(err, errcap, r, "TLS: ", NULL, eb);
+        if (e == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+            uint32_t flags = mbedtls_ssl_get_verify_result(&io->ssl);
+            crioimg__http_fail(err, errcap, r, flags & MBEDTLS_X509_BADCERT_CN_MISMATCH ? "TLS: the certificate is for another name" :
+                               "TLS: certificate verification failed", NULL, NULL);
+        }
+    }
+done:
+    if (io->tls && r == CRIOIMG_OK) mbedtls_ssl_close_notify(&io->ssl);
+    if (io->fd >= 0) close(io->fd);
+    mbedtls_ssl_free(&io->ssl);
+    mbedtls_ssl_config_free(&conf);
+    mbedtls_x509_crt_free(&ca); mbedtls_x509_crt_free(&own);
+    mbedtls_pk_free(&key);
+    crioimg_free(&m->alloc, io);
+    return r;
+}
+
+static void crioimg__mt_close(void *user)
+{
+    crioimg__mt *m = (crioimg__mt *)user;
+    crioimg_allocator a = m->alloc;
+    mbedtls_ctr_drbg_free(&m->drbg);
+    mbedtls_entropy_free(&m->entropy);
+    crioimg_free(&a, m->line);
+    crioimg_free(&a, m);
+}
+#endif /* CRIOIMG_WITH_MBEDTLS && CRIOIMG__HAVE_GETADDRINFO */
+
+crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc)
+{
+#ifdef CRIOIMG__MTLS
+    static const unsigned char pers[] = "crioimg";
+    crioimg__mt *m;
+    crioimg_http_vtable vt;
+    crioimg_result r;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((m = (crioimg__mt *)crioimg_malloc(alloc, sizeof *m)) == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+    if (alloc) m->alloc = *alloc;
+    mbedtls_entropy_init(&m->entropy);
+    mbedtls_ctr_drbg_init(&m->drbg);
+    if ((m->line = (char *)crioimg_malloc(alloc, CRIOIMG__MT_LINE_MAX)) == NULL) { crioimg__mt_close(m); return CRIOIMG_ERR_NOMEM; }
+    if (mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy, pers, sizeof pers - 1) != 0) {
+        crioimg__mt_close(m);
+        return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+    }
+    memset(&vt, 0, sizeof vt);
+    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
+    vt.user = m;
+    vt.request = crioimg__mt_request;
+    vt.close = crioimg__mt_close;
+    if ((r = crioimg_http_open(out, &vt, alloc)) != CRIOIMG_OK) crioimg__mt_close(m);
+    return r;
+#else
+    (void)alloc;
+    if (out) *out = NULL;
+    return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+#endif
 }
 
 /* ==== src/registry.c ==== */

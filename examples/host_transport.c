@@ -96,7 +96,7 @@ static crioimg_result request(void *user, const crioimg_http_request *rq, char *
     for (i = 0; i < rq->nheaders; i++) rl += (size_t)sprintf(req + rl, "%s: %s\r\n", rq->headers[i].name, rq->headers[i].value);
     if (rq->body_len) rl += (size_t)sprintf(req + rl, "Content-Length: %lu\r\n", (unsigned long)rq->body_len);
     rl += (size_t)sprintf(req + rl, "\r\n");
-    memcpy(req + rl, rq->body, rq->body_len);
+    if (rq->body_len) memcpy(req + rl, rq->body, rq->body_len);
     rl += rq->body_len;
     for (i = 0; i < rl && r == CRIOIMG_OK;) {
         ssize_t w = ready(fd, POLLOUT, rq->idle_timeout_ms) ? write(fd, req + i, rl - i) : -1;

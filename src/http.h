@@ -149,8 +149,11 @@ CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_h
    thread-safe, so a host with threads should call curl_global_init itself before it starts them. One
    crioimg_http is for one thread at a time. */
 CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
-/* The sockets + mbedtls transport. Not written yet: ERR_HTTP_NO_TRANSPORT, with CRIOIMG_WITH_MBEDTLS or
-   without (that macro gives mbedtls's SHA-256 only, for now). */
+/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1 with "Connection: close" (no
+   connection reuse), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
+   client certificates; no proxies. mbedtls 2.x matches the server's certificate against DNS names
+   only: an https URL with an IP address verifies only with verify 0. ERR_HTTP_NO_TRANSPORT when built
+   without CRIOIMG_WITH_MBEDTLS or without POSIX sockets (getaddrinfo, as the registries module has). */
 CRIOIMG_API crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc);
 /* The first built-in transport compiled in (curl, then mbedtls), else ERR_HTTP_NO_TRANSPORT. */
 CRIOIMG_API crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc);

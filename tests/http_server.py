@@ -7,6 +7,7 @@ Listens on 127.0.0.1 (ports chosen by the kernel) as: plain http, https (CERTDIR
 address for 127.0.0.1), https with a certificate for another name (wrong.pem), https that requires a
 client certificate signed by CERTDIR/ca.pem, and a forward proxy. Writes "http PORT" ... lines to
 PORTFILE when ready. Paths: /hello, /chunked, /echo (POST), /redirect, /bigheader, /slow, /interim,
+/truncated, /fold, /badchunk (cut short or malformed, then closed),
 /headers, /connections (connections accepted so far by that listener), /proxied (requests the proxy
 has forwarded). The proxy answers absolute-form requests itself, marking them with X-Via-Proxy.
 """
@@ -89,6 +90,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"first bytes ")
             self.wfile.flush()
             time.sleep(6)
+            return
+        if path in ("/truncated", "/fold", "/badchunk"):
+            self.close_connection = True  # malformed or cut short, then closed
+            raw = {"/truncated": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
+                   "/fold": b"HTTP/1.1 200 OK\r\nX-A: one\r\n  folded\r\nContent-Length: 0\r\n\r\n",
+                   "/badchunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n"}[path]
+            self.wfile.write(raw)
             return
         if path == "/interim":
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n")
