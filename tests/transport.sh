@@ -145,6 +145,12 @@ run "no_proxy" 0 env http_proxy="$P" no_proxy=localhost,127.0.0.1 "$get" "$H/hel
 lacks "X-Via-Proxy"
 run "HTTP_PROXY ignored under CGI" 0 env HTTP_PROXY="$P" REQUEST_METHOD=GET "$get" "$H/hello"
 lacks "X-Via-Proxy"
+run "HTTP_PROXY is not for https" 0 env HTTP_PROXY="$P" "$get" --ca "$tmp/ca.pem" "$S/hello"
+has "hello world"
+run "https_proxy for https (this proxy refuses CONNECT)" 1 env https_proxy="$P" "$get" --ca "$tmp/ca.pem" "$S/hello"
+grep -q '^error ERR_HTTP_CONNECT: ' <<<"$out" && ok || bad "https_proxy: $out"
+run "https_proxy with NO_PROXY" 0 env https_proxy="$P" NO_PROXY=127.0.0.1 "$get" --ca "$tmp/ca.pem" "$S/hello"
+has "hello world"
 run "proxied after" 0 "$get" "$P/proxied"
 [ "$(tail -n 1 <<<"$out")" = "$((p0 + 2))" ] && ok || bad "the proxy saw $(tail -n 1 <<<"$out") requests, want $((p0 + 2))"
 
