@@ -9127,9 +9127,10 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     CRIOIMG__CURL_SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  /* a proxy's CONNECT answer is not the response */
     CRIOIMG__CURL_SET(CURLOPT_TCP_KEEPALIVE, 1L);
     CRIOIMG__CURL_SET(CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms);
-    /* idle: under 1 byte/s for the whole period aborts (curl counts in seconds: rounded up) */
+    /* idle: under 1 byte/s for the whole period aborts (curl counts in seconds: rounded up); a backstop
+       for the progress callback's own, exact check */
     CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
-    CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_TIME, (rq->idle_timeout_ms + 999) / 1000);
+    CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_TIME, rq->idle_timeout_ms / 1000 + (rq->idle_timeout_ms % 1000 != 0));
     CRIOIMG__CURL_SET(CURLOPT_NOPROGRESS, 0L);
     CRIOIMG__CURL_SET(CURLOPT_XFERINFOFUNCTION, crioimg__curl_on_progress);
     CRIOIMG__CURL_SET(CURLOPT_XFERINFODATA, c);

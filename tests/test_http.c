@@ -518,6 +518,22 @@ static void test_http_guard(void)
     }
 }
 
+#ifdef CRIOIMG_WITH_CURL
+/* the libcurl backend's status lines (HTTP/2 has no minor version) */
+static void test_curl_status_line(void)
+{
+    static const struct { const char *line; int code; } rows[] = {
+        { "HTTP/1.1 200 OK", 200 }, { "HTTP/2 404 ", 404 }, { "HTTP/1.0 302", 302 }, { "HTTP/1.1 103 Early Hints", 103 },
+        { "HTTP/1.1 20", -1 }, { "HTTP/1.1 2000 x", -1 }, { "HTTP/1.1 abc", -1 }, { "HTTP/1.1", -1 }, { "HTTP/1.1  200", -1 },
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tests_context = rows[i].line;
+        CHECK(crioimg__curl_status_line(rows[i].line, strlen(rows[i].line)) == rows[i].code);
+    }
+}
+#endif
+
 /* ---- certificate directories, as containers/image finds and reads them ---- */
 
 static void tls_put(const char *dir, const char *rel, const char *text)
@@ -636,4 +652,7 @@ static void test_http(void)
     test_http_request_checks();
     test_http_guard();
     test_tls_files();
+#ifdef CRIOIMG_WITH_CURL
+    test_curl_status_line();
+#endif
 }
