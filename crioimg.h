@@ -1477,7 +1477,11 @@ CRIOIMG_API void crioimg_image_write_json(const crioimg_image *img, crioimg_json
      RemoveImage(name)         crioimg_service_remove_image
      ResolveNames(name)        crioimg_service_resolve_names (truncated IDs expanded through the store)
      GetStore()                crioimg_service_store
-   (PullImage and CanPull need the registry client, which comes next.)
+     CanPull(name)             crioimg_service_can_pull
+   (PullImage joins crioimg_service_open_source, the registry client's blobs and the store.)
+
+   A service made without a store (store NULL) resolves names and checks pulls; its store methods fail
+   with ERR_INVALID_ARGS.
    --------------------------------------------------------------------------------------------------- */
 
 typedef struct crioimg_service crioimg_service;
@@ -1515,6 +1519,43 @@ CRIOIMG_API crioimg_result crioimg_service_remove_image(crioimg_service *svc, co
 /* ResolveNames: the candidates for name in pull order (crioimg_registries_resolve), with a truncated ID
    (3+ hex) that prefixes exactly one image of the store expanded to its full ID. */
 CRIOIMG_API crioimg_result crioimg_service_resolve_names(crioimg_service *svc, const char *name, size_t n, crioimg_candidates *out);
+
+/* ---- where an image comes from: resolution, mirrors, the registry client and the platform ---- */
+
+/* How to reach registries, for every source tried. */
+typedef struct crioimg_pull_options {
+    crioimg_registry_opts registry;   /* for every registry tried; .insecure is decided per registry (the
+                                         insecure-registry logic, or registries.conf) and .http, when
+                                         NULL, is a transport the service opens once and keeps */
+    const crioimg_platform *platform; /* NULL: this machine */
+    int top_only;                     /* stop at the manifest as served (image and manifest left empty) */
+} crioimg_pull_options;
+
+/* One image found at a registry: the manifest as served, and the image manifest for the platform. */
+typedef struct crioimg_image_source {
+    char name[CRIOIMG_REF_STRING_MAX + 1];      /* the candidate that was pulled ("docker.io/library/x:1") */
+    char location[CRIOIMG_REF_STRING_MAX + 1];  /* where it was fetched: the same, or a mirror's reference */
+    crioimg_ref ref;                            /* location, parsed (tag, or digest) */
+    crioimg_registry *registry;                 /* connected to location's registry */
+    const char *repo;                           /* location's path in the registry (points into ref) */
+    crioimg_registry_manifest top;              /* what location's tag or digest names, as served */
+    crioimg_registry_manifest image;            /* the image manifest chosen for the platform; a copy of
+                                                   top when top is one */
+    crioimg_manifest manifest;                  /* image, parsed */
+    crioimg_allocator alloc;
+} crioimg_image_source;
+
+/* Finds name (a reference, or "docker://" + one; other transports are ERR_UNSUPPORTED) the way a pull
+   does: each candidate of crioimg_service_resolve_names in order, each of its pull sources
+   (crioimg_registries_pull_sources: mirrors, then the registry), until one serves a manifest, and the
+   image manifest for the platform when that is an index. The first that works is *out (free it with
+   crioimg_image_source_free, before the service); when none does, the last failure is the result and
+   crioimg_service_error lists each source tried with why it failed. Nothing is stored. */
+CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+                                                       crioimg_image_source **out);
+CRIOIMG_API void crioimg_image_source_free(crioimg_image_source *src);
+/* CanPull: OK when crioimg_service_open_source finds the image (no blob is fetched). */
+CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts);
 
 #ifdef __cplusplus
 }
@@ -11795,7 +11836,8 @@ struct crioimg_service {
     crioimg_registries *reg;
     crioimg_image_ids ids;         /* the registries' way into the store's IDs */
     char transport[64];
-    char err[256];
+    crioimg_http *http;            /* opened on the first pull that brings none, kept for reuse */
+    char err[2048];
 };
 
 /* The seed's truncated-ID expansion: only an image ID may match (never a name that looks like hex). */
@@ -11805,7 +11847,7 @@ static crioimg_result crioimg__svc_expand(void *user, const char *prefix, size_t
     crioimg_image_list l;
     char p[65];
     crioimg_result r;
-    if (n < 3 || n > 64) return CRIOIMG_ERR_NOT_FOUND;
+    if (n < 3 || n > 64 || svc->store == NULL) return CRIOIMG_ERR_NOT_FOUND;
     memcpy(p, prefix, n);
     p[n] = '\0';
     if (!crioimg_id_is_prefix(p, n, 3)) return CRIOIMG_ERR_NOT_FOUND;
@@ -11836,7 +11878,7 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
     if (opts == NULL) { memset(&none, 0, sizeof none); opts = &none; }
-    if (store == NULL || crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK ||
+    if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK ||
         (opts->ninsecure && opts->insecure_registries == NULL) || (opts->nregistries && opts->registries == NULL) ||
         (opts->default_transport && strlen(opts->default_transport) >= 64))
         return CRIOIMG_ERR_INVALID_ARGS;
@@ -11876,6 +11918,7 @@ void crioimg_service_free(crioimg_service *svc)
     if (svc == NULL) return;
     a = svc->alloc;
     crioimg_registries_free(svc->reg);
+    crioimg_http_close(svc->http);
     crioimg_free(&a, svc);
 }
 
@@ -11888,31 +11931,32 @@ const char *crioimg_service_default_transport(const crioimg_service *svc) { retu
 static crioimg_result crioimg__svc_store(crioimg_service *svc, crioimg_result r)
 {
     svc->err[0] = '\0';
+    if (svc->store == NULL) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "the image service has no store");
     return r == CRIOIMG_OK ? r : crioimg__svc_fail(svc, r, crioimg_store_error(svc->store));
 }
 
 crioimg_result crioimg_service_list_images(crioimg_service *svc, const char *filter, crioimg_image_list *out)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, crioimg_store_list(svc->store, filter, out));
+    return crioimg__svc_store(svc, svc->store ? crioimg_store_list(svc->store, filter, out) : CRIOIMG_ERR_INVALID_ARGS);
 }
 
 crioimg_result crioimg_service_image_status(crioimg_service *svc, const char *name, crioimg_image_list *out)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, crioimg_store_image_status(svc->store, name, out));
+    return crioimg__svc_store(svc, svc->store ? crioimg_store_image_status(svc->store, name, out) : CRIOIMG_ERR_INVALID_ARGS);
 }
 
 crioimg_result crioimg_service_untag_image(crioimg_service *svc, const char *name)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, crioimg_store_untag(svc->store, name));
+    return crioimg__svc_store(svc, svc->store ? crioimg_store_untag(svc->store, name) : CRIOIMG_ERR_INVALID_ARGS);
 }
 
 crioimg_result crioimg_service_remove_image(crioimg_service *svc, const char *name)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, crioimg_store_remove(svc->store, name));
+    return crioimg__svc_store(svc, svc->store ? crioimg_store_remove(svc->store, name) : CRIOIMG_ERR_INVALID_ARGS);
 }
 
 crioimg_result crioimg_service_resolve_names(crioimg_service *svc, const char *name, size_t n, crioimg_candidates *out)
@@ -11922,6 +11966,211 @@ crioimg_result crioimg_service_resolve_names(crioimg_service *svc, const char *n
     svc->err[0] = '\0';
     r = crioimg_registries_resolve(svc->reg, name, n, out);
     return r == CRIOIMG_OK ? r : crioimg__svc_fail(svc, r, crioimg_registries_error(svc->reg));
+}
+
+/* ---- where an image comes from ---- */
+
+/* Adds "what: detail" to the service's message, "; " between sources, truncated at its end. */
+static void crioimg__svc_note(crioimg_service *svc, const char *what, const char *detail)
+{
+    crioimg__out o;
+    o.p = svc->err; o.cap = sizeof svc->err; o.len = strlen(svc->err);
+    if (o.len) crioimg__out_str(&o, "; ");
+    crioimg__out_str(&o, what);
+    crioimg__out_str(&o, ": ");
+    crioimg__out_str(&o, detail);
+}
+
+/* The reference part of name: "docker://" dropped; a name with any other transport cannot be pulled. A
+   name that is not transport-qualified ("busybox:1", "localhost:5000/x": alltransports finds no
+   transport "busybox" or "localhost") is the reference itself, as the seed's default transport made it. */
+static crioimg_result crioimg__svc_docker_name(crioimg_service *svc, const char *name, const char **rest)
+{
+    crioimg_image_name in;
+    size_t n = strlen(name);
+    if (n >= 9 && memcmp(name, "docker://", 9) == 0) { *rest = name + 9; return CRIOIMG_OK; }
+    if (crioimg_image_name_parse(&in, name, n, NULL, 0, NULL) == CRIOIMG_OK && in.transport != CRIOIMG_TRANSPORT_DOCKER) {
+        svc->err[0] = '\0';
+        crioimg__svc_note(svc, name, "only docker:// images can be pulled");
+        return CRIOIMG_ERR_UNSUPPORTED;
+    }
+    *rest = name;
+    return CRIOIMG_OK;
+}
+
+/* A copy of a manifest the registry served, allocated as the registry allocates (its alloc option). */
+static crioimg_result crioimg__svc_manifest_copy(const crioimg_allocator *a, const crioimg_registry_manifest *from,
+                                                 crioimg_registry_manifest *to)
+{
+    *to = *from;
+    if ((to->data = (char *)crioimg_malloc(a, from->len + 1)) == NULL) return CRIOIMG_ERR_NOMEM;
+    memcpy(to->data, from->data, from->len + 1);
+    return CRIOIMG_OK;
+}
+
+/* The image manifest for the platform: top itself, or the index entry chosen, fetched by digest. */
+static crioimg_result crioimg__svc_choose(crioimg_image_source *src, const crioimg_pull_options *opts, char *err, size_t errcap)
+{
+    crioimg_manifest_opts mo;
+    crioimg_manifest top;
+    crioimg_result r;
+    size_t which;
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = src->alloc;
+    r = crioimg_manifest_parse(&top, src->top.data, src->top.len, src->top.media_type, &mo);
+    if (r != CRIOIMG_OK) {
+        crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
+        crioimg__out_str(&o, "parsing manifest: "); crioimg__out_str(&o, top.err);
+        crioimg_manifest_free(&top);
+        return r;
+    }
+    if (top.kind == CRIOIMG_MANIFEST_OCI || top.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
+        src->manifest = top;
+        return crioimg__svc_manifest_copy(&src->alloc, &src->top, &src->image);
+    }
+    r = crioimg_manifest_choose(&top, opts->platform, &which, err, errcap);
+    if (r == CRIOIMG_OK) {
+        r = crioimg_registry_get_manifest(src->registry, src->repo, top.manifests[which].digest, &src->image);
+        if (r != CRIOIMG_OK) {
+            crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
+            crioimg__out_str(&o, crioimg_registry_error(src->registry));
+        }
+    }
+    crioimg_manifest_free(&top);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg_manifest_parse(&src->manifest, src->image.data, src->image.len, src->image.media_type, &mo);
+    if (r == CRIOIMG_OK && src->manifest.kind != CRIOIMG_MANIFEST_OCI && src->manifest.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
+        crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
+        crioimg__out_str(&o, "the index entry for the platform is not an image manifest");
+        return CRIOIMG_ERR_MANIFEST_UNSUPPORTED;   /* an index in an index: containers/image refuses it too */
+    }
+    if (r != CRIOIMG_OK) {
+        crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
+        crioimg__out_str(&o, "parsing manifest: "); crioimg__out_str(&o, src->manifest.err);
+    }
+    return r;
+}
+
+/* Tries one pull source: location (a qualified reference), reached as insecure when the insecure-registry
+   logic or registries.conf (conf_insecure) says so. */
+static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_source *src, const char *location,
+                                       int conf_insecure, const crioimg_pull_options *opts)
+{
+    crioimg_registry_opts ro = opts->registry;
+    crioimg_insecure_decision d;
+    char host[CRIOIMG_REF_NAME_MAX + 1], err[512];
+    const char *domain, *refpart;
+    size_t dlen;
+    crioimg_result r;
+    err[0] = '\0';
+    r = crioimg_ref_parse_docker(&src->ref, location, strlen(location));
+    if (r != CRIOIMG_OK) { crioimg__svc_note(svc, location, crioimg_result_str(r)); return r; }
+    crioimg_ref_string(&src->ref, src->location, sizeof src->location);
+    domain = crioimg_ref_domain(&src->ref, &dlen);
+    memcpy(host, domain, dlen);
+    host[dlen] = '\0';
+    src->repo = crioimg_ref_path(&src->ref, NULL);
+    r = crioimg_registries_check_host(svc->reg, host, dlen, &d);
+    if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
+    ro.insecure = d.insecure || conf_insecure;
+    if (ro.http == NULL) {
+        if (svc->http == NULL && (r = crioimg_http_open_default(&svc->http, &svc->alloc)) != CRIOIMG_OK) {
+            crioimg__svc_note(svc, src->location, crioimg_result_str(r));
+            return r;
+        }
+        ro.http = svc->http;
+    }
+    r = crioimg_registry_open(&src->registry, host, &ro);
+    if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
+    refpart = src->ref.digest[0] ? src->ref.digest : src->ref.tag;
+    r = crioimg_registry_get_manifest(src->registry, src->repo, refpart, &src->top);
+    if (r != CRIOIMG_OK) {
+        crioimg__svc_note(svc, src->location, crioimg_registry_error(src->registry)[0] ? crioimg_registry_error(src->registry)
+                                                                                       : crioimg_result_str(r));
+        return r;
+    }
+    if (opts->top_only) return CRIOIMG_OK;
+    r = crioimg__svc_choose(src, opts, err, sizeof err);
+    if (r != CRIOIMG_OK) crioimg__svc_note(svc, src->location, err[0] ? err : crioimg_result_str(r));
+    return r;
+}
+
+/* Releases what a source holds, keeping the struct for the next try. */
+static void crioimg__svc_source_clear(crioimg_image_source *src)
+{
+    if (src->registry) {
+        crioimg_registry_manifest_free(src->registry, &src->top);
+        crioimg_registry_manifest_free(src->registry, &src->image);
+        crioimg_registry_close(src->registry);
+    }
+    crioimg_manifest_free(&src->manifest);
+    src->registry = NULL;
+    memset(&src->top, 0, sizeof src->top);
+    memset(&src->image, 0, sizeof src->image);
+    memset(&src->manifest, 0, sizeof src->manifest);
+}
+
+crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+                                           crioimg_image_source **out)
+{
+    crioimg_pull_options none;
+    crioimg_candidates cands, sources;
+    crioimg_image_source *src;
+    crioimg_result r, last = CRIOIMG_ERR_NOT_FOUND;
+    const char *ref;
+    size_t i, j;
+    if (out) *out = NULL;
+    if (svc == NULL || name == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts == NULL) { memset(&none, 0, sizeof none); opts = &none; }
+    svc->err[0] = '\0';
+    if ((r = crioimg__svc_docker_name(svc, name, &ref)) != CRIOIMG_OK) return r;
+    if ((r = crioimg_service_resolve_names(svc, ref, strlen(ref), &cands)) != CRIOIMG_OK) return r;
+    if ((src = (crioimg_image_source *)crioimg_malloc(&opts->registry.alloc, sizeof *src)) == NULL) {
+        crioimg_candidates_free(&cands);
+        return CRIOIMG_ERR_NOMEM;
+    }
+    memset(src, 0, sizeof *src);
+    src->alloc = opts->registry.alloc;
+    for (i = 0; i < cands.n && last != CRIOIMG_OK && last != CRIOIMG_ERR_CANCELLED; i++) {
+        r = crioimg_registries_pull_sources(svc->reg, cands.items[i].name, strlen(cands.items[i].name), &sources);
+        if (r != CRIOIMG_OK) {
+            crioimg__svc_note(svc, cands.items[i].name, crioimg_registries_error(svc->reg));
+            last = r;
+            continue;
+        }
+        for (j = 0; j < sources.n && last != CRIOIMG_OK; j++) {
+            crioimg__svc_source_clear(src);
+            last = crioimg__svc_try(svc, src, sources.items[j].name, sources.items[j].insecure, opts);
+            if (last == CRIOIMG_ERR_CANCELLED) break;   /* the caller wants nothing more */
+        }
+        crioimg_candidates_free(&sources);
+        if (last == CRIOIMG_OK) {
+            crioimg__out o; o.p = src->name; o.cap = sizeof src->name; o.len = 0;
+            crioimg__out_str(&o, cands.items[i].name);
+        }
+    }
+    crioimg_candidates_free(&cands);
+    if (last != CRIOIMG_OK) { crioimg_image_source_free(src); return last; }
+    svc->err[0] = '\0';
+    *out = src;
+    return CRIOIMG_OK;
+}
+
+void crioimg_image_source_free(crioimg_image_source *src)
+{
+    crioimg_allocator a;
+    if (src == NULL) return;
+    a = src->alloc;
+    crioimg__svc_source_clear(src);
+    crioimg_free(&a, src);
+}
+
+crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts)
+{
+    crioimg_image_source *src;
+    crioimg_result r = crioimg_service_open_source(svc, name, opts, &src);
+    crioimg_image_source_free(src);
+    return r;
 }
 
 #ifdef __cplusplus

@@ -6,8 +6,12 @@
 
      crioimg resolve [REGISTRY-OPTIONS] [--json] NAME     candidate names, one a line, in pull order
      crioimg registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   "secure" or "insecure"
+     crioimg can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] NAME   "NAME MANIFEST-DIGEST" when pullable
+     crioimg manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] NAME   the manifest, as served
+     crioimg blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] -o FILE NAME DIGEST   a blob, verified
      REGISTRY-OPTIONS: --registry R (repeatable), --insecure-registry CIDR|HOST[:PORT] (repeatable),
                        --registries-conf FILE
+     AUTH-OPTIONS:     --creds USER:PASS, --authfile FILE, --cert-dir DIR, --tls-verify[=true|false]
 
    Exit status 0 on success; non-zero, with a one-line message on stderr, on failure. */
 #define _POSIX_C_SOURCE 200809L
@@ -337,30 +341,44 @@ static int reg_conf(const char *cmd, reg_opts *o)
     return 1;
 }
 
+/* One REGISTRY-OPTION at argv[*i] (--registry, --insecure-registry, --registries-conf; "--opt value" or
+   "--opt=value"): its letter ('r', 'i', 'c') with *v set and *i on the value, 0 when argv[*i] is not one,
+   -1 after a message. */
+static int reg_option(const char *cmd, int argc, char **argv, int *i, const char **v)
+{
+    const char *a = argv[*i];
+    size_t kl = strcspn(a, "=");
+    int which;
+    if (kl == 10 && strncmp(a, "--registry", kl) == 0) which = 'r';
+    else if (kl == 19 && strncmp(a, "--insecure-registry", kl) == 0) which = 'i';
+    else if (kl == 17 && strncmp(a, "--registries-conf", kl) == 0) which = 'c';
+    else return 0;
+    if (a[kl] == '=') *v = a + kl + 1;
+    else if (*i + 1 < argc) *v = argv[++*i];
+    else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
+    return which;
+}
+
 /* Reads the registry options and the other flags of resolve/registry from argv; returns the index of the
    first operand, or -1 after printing a message (exit status 2). */
 static int reg_args(const char *cmd, int argc, char **argv, reg_opts *o)
 {
-    int i;
+    int i, which;
+    const char *v = NULL;
     crioimg_result r = crioimg_registries_new(&o->reg, NULL);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_result_str(r)); return -1; }
     for (i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        size_t kl = strcspn(a, "=");
-        int known = 1;
+        const char *a = argv[i];
         if (strcmp(a, "--") == 0) return reg_conf(cmd, o) ? i + 1 : -1;
         if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
         if (a[0] != '-' || a[1] != '-') return reg_conf(cmd, o) ? i : -1;
-        if (!((kl == 10 && strncmp(a, "--registry", kl) == 0) || (kl == 19 && strncmp(a, "--insecure-registry", kl) == 0) ||
-              (kl == 17 && strncmp(a, "--registries-conf", kl) == 0))) known = 0;
-        if (!known) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
-        if (a[kl] == '=') v = a + kl + 1;
-        else if (i + 1 < argc) v = argv[++i];
-        else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
-        if (kl == 10) {
+        which = reg_option(cmd, argc, argv, &i, &v);
+        if (which < 0) return -1;
+        if (which == 0) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
+        if (which == 'r') {
             r = crioimg_registries_add_search(o->reg, v, strlen(v));
             o->nsearch++;
-        } else if (kl == 19) {
+        } else if (which == 'i') {
             r = crioimg_registries_add_insecure(o->reg, v, strlen(v));
         } else {
             o->conf = v;
@@ -768,6 +786,230 @@ done:
     return rc;
 }
 
+/* ---- registries over the network: can-pull, manifest, blob ---- */
+
+#define REMOTE_MAX_LIST 64
+
+typedef struct remote_args {
+    const char *search[REMOTE_MAX_LIST], *insecure[REMOTE_MAX_LIST];
+    size_t nsearch, ninsecure;
+    const char *conf, *out, *platform;
+    char creds[1024];
+    int has_creds;
+    crioimg_conf_paths conf_paths;
+    crioimg_platform plat;
+    char plat_buf[256];
+    crioimg_pull_options po;
+    crioimg_service *svc;
+    char **args;
+    int nargs;
+} remote_args;
+
+/* "true"/"false" as Go's strconv.ParseBool reads a flag value (the forms skopeo accepts). */
+static int parse_bool(const char *v, int *out)
+{
+    static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" }, *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+    size_t k;
+    for (k = 0; k < 6; k++) {
+        if (strcmp(v, yes[k]) == 0) { *out = 1; return 1; }
+        if (strcmp(v, no[k]) == 0) { *out = 0; return 1; }
+    }
+    return 0;
+}
+
+/* One AUTH-OPTION (or --platform, or -o when with_out) at argv[*i]: 1 taken, 0 not one, -1 after a message. */
+static int auth_option(const char *cmd, int argc, char **argv, int *i, int with_out, remote_args *ra)
+{
+    const char *a = argv[*i], *v;
+    size_t kl = strcspn(a, "=");
+    crioimg_registry_opts *ro = &ra->po.registry;
+    int b;
+    if (kl == 12 && strncmp(a, "--tls-verify", kl) == 0) {
+        if (a[kl] == '\0') { ro->tls_verify = CRIOIMG_TLS_VERIFY_TRUE; return 1; }   /* a bare bool flag, as in Go */
+        if (!parse_bool(a + kl + 1, &b)) { fprintf(stderr, "crioimg %s: --tls-verify: invalid value \"%s\"\n", cmd, a + kl + 1); return -1; }
+        ro->tls_verify = b ? CRIOIMG_TLS_VERIFY_TRUE : CRIOIMG_TLS_VERIFY_FALSE;
+        return 1;
+    }
+    if (!((kl == 7 && strncmp(a, "--creds", kl) == 0) || (kl == 10 && strncmp(a, "--authfile", kl) == 0) ||
+          (kl == 10 && strncmp(a, "--cert-dir", kl) == 0) || (kl == 10 && strncmp(a, "--platform", kl) == 0) ||
+          (with_out && kl == 2 && strncmp(a, "-o", 2) == 0)))
+        return 0;
+    if (a[kl] == '=') v = a + kl + 1;
+    else if (*i + 1 < argc) v = argv[++*i];
+    else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
+    if (a[2] == 'c' && a[3] == 'r') {
+        /* skopeo's parseCreds: USER[:PASSWORD]; with no password skopeo prompts, which a tool for
+           scripts cannot do */
+        char *colon;
+        if (v[0] == '\0') { fprintf(stderr, "crioimg %s: credentials can't be empty\n", cmd); return -1; }
+        if (strlen(v) >= sizeof ra->creds) { fprintf(stderr, "crioimg %s: --creds: too long\n", cmd); return -1; }
+        strcpy(ra->creds, v);
+        colon = strchr(ra->creds, ':');
+        if (colon == NULL) { fprintf(stderr, "crioimg %s: --creds: no password given (USER:PASSWORD)\n", cmd); return -1; }
+        *colon = '\0';
+        if (ra->creds[0] == '\0') { fprintf(stderr, "crioimg %s: username can't be empty\n", cmd); return -1; }
+        ro->username = ra->creds;
+        ro->password = colon + 1;
+    } else if (a[2] == 'a') ro->authfile = v;
+    else if (a[2] == 'c') ro->cert_dir = v;
+    else if (a[2] == 'p') ra->platform = v;
+    else ra->out = v;
+    return 1;
+}
+
+/* [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [-o FILE] ARGS...: fills ra and makes the service (no
+   store). The index of the first operand, or -1 after a message. */
+static int remote_args_parse(const char *cmd, int argc, char **argv, int with_out, remote_args *ra)
+{
+    crioimg_service_options so;
+    char err[512];
+    crioimg_result r;
+    int i, which, t;
+    const char *v;
+    memset(ra, 0, sizeof *ra);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) { i++; break; }
+        if (a[0] != '-' || a[1] == '\0') break;
+        if ((which = reg_option(cmd, argc, argv, &i, &v)) < 0) return -1;
+        if (which == 'c') { ra->conf = v; continue; }
+        if (which) {
+            const char **list = which == 'r' ? ra->search : ra->insecure;
+            size_t *n = which == 'r' ? &ra->nsearch : &ra->ninsecure;
+            if (*n == REMOTE_MAX_LIST) { fprintf(stderr, "crioimg %s: too many %s options\n", cmd, a); return -1; }
+            list[(*n)++] = v;
+            continue;
+        }
+        if ((t = auth_option(cmd, argc, argv, &i, with_out, ra)) < 0) return -1;
+        if (t == 0) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
+    }
+    if (ra->platform) {
+        if (crioimg_platform_parse(&ra->plat, ra->platform, ra->plat_buf, sizeof ra->plat_buf) != CRIOIMG_OK) {
+            fprintf(stderr, "crioimg %s: --platform: invalid platform \"%s\" (OS/ARCH[/VARIANT])\n", cmd, ra->platform);
+            return -1;
+        }
+        ra->po.platform = &ra->plat;
+    }
+    memset(&so, 0, sizeof so);
+    so.registries = ra->search; so.nregistries = ra->nsearch;
+    so.insecure_registries = ra->insecure; so.ninsecure = ra->ninsecure;
+    ra->conf_paths.path = ra->conf ? ra->conf : getenv("CONTAINERS_REGISTRIES_CONF");
+    if (ra->conf_paths.path && ra->conf_paths.path[0] == '\0') ra->conf_paths.path = NULL;
+    so.registries_conf = &ra->conf_paths;
+    r = crioimg_service_new(&ra->svc, NULL, &so, err, sizeof err);
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, err[0] ? err : crioimg_result_str(r)); return -1; }
+    ra->args = argv + i;
+    ra->nargs = argc - i;
+    return i;
+}
+
+/* The image NAME names, found the way a pull finds it; 1 after a message on failure. */
+static int remote_open(const char *cmd, remote_args *ra, crioimg_image_source **src)
+{
+    crioimg_result r = crioimg_service_open_source(ra->svc, ra->args[0], &ra->po, src);
+    if (r == CRIOIMG_OK) return 0;
+    fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_service_error(ra->svc)[0] ? crioimg_service_error(ra->svc) : crioimg_result_str(r));
+    return 1;
+}
+
+static int cmd_can_pull(int argc, char **argv)
+{
+    remote_args ra;
+    crioimg_image_source *src;
+    int rc;
+    if (remote_args_parse("can-pull", argc, argv, 0, &ra) < 0 || ra.nargs != 1) {
+        if (ra.svc) fputs("usage: crioimg can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME\n", stderr);
+        crioimg_service_free(ra.svc);
+        return 2;
+    }
+    if ((rc = remote_open("can-pull", &ra, &src)) == 0) printf("%s %s\n", src->name, src->image.digest);
+    crioimg_image_source_free(src);
+    crioimg_service_free(ra.svc);
+    return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
+}
+
+static int cmd_manifest(int argc, char **argv)
+{
+    remote_args ra;
+    crioimg_image_source *src;
+    int rc;
+    if (remote_args_parse("manifest", argc, argv, 0, &ra) < 0 || ra.nargs != 1) {
+        if (ra.svc) fputs("usage: crioimg manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] NAME\n", stderr);
+        crioimg_service_free(ra.svc);
+        return 2;
+    }
+    ra.po.top_only = ra.po.platform == NULL;   /* with --platform: the platform's image manifest */
+    if ((rc = remote_open("manifest", &ra, &src)) == 0) {
+        const crioimg_registry_manifest *m = ra.po.top_only ? &src->top : &src->image;
+        if (fwrite(m->data, 1, m->len, stdout) != m->len) rc = 2;
+    }
+    crioimg_image_source_free(src);
+    crioimg_service_free(ra.svc);
+    return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
+}
+
+typedef struct blob_file { int fd; } blob_file;
+
+static crioimg_result blob_file_write(void *ctx, const void *data, size_t len)
+{
+    blob_file *f = (blob_file *)ctx;
+    const char *p = (const char *)data;
+    while (len) {
+        ssize_t w = write(f->fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return CRIOIMG_ERR_IO;
+        p += w;
+        len -= (size_t)w;
+    }
+    return CRIOIMG_OK;
+}
+
+/* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE, which becomes FILE only when
+   the registry client has verified them. */
+static int cmd_blob(int argc, char **argv)
+{
+    remote_args ra;
+    crioimg_image_source *src = NULL;
+    const crioimg_descriptor *d = NULL;
+    char tmp[4096];
+    blob_file f;
+    crioimg_result r;
+    size_t k;
+    int rc;
+    if (remote_args_parse("blob", argc, argv, 1, &ra) < 0 || ra.nargs != 2 || ra.out == NULL) {
+        if (ra.svc) fputs("usage: crioimg blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] -o FILE NAME DIGEST\n", stderr);
+        crioimg_service_free(ra.svc);
+        return 2;
+    }
+    if ((rc = remote_open("blob", &ra, &src)) != 0) goto done;
+    if (strcmp(src->manifest.config.digest, ra.args[1]) == 0) d = &src->manifest.config;
+    for (k = 0; d == NULL && k < src->manifest.nlayers; k++)
+        if (strcmp(src->manifest.layers[k].digest, ra.args[1]) == 0) d = &src->manifest.layers[k];
+    if (d == NULL) {
+        fprintf(stderr, "crioimg blob: %s is not the config or a layer of %s\n", ra.args[1], src->location);
+        rc = 1;
+        goto done;
+    }
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.crioimg-XXXXXX", ra.out) >= sizeof tmp || (f.fd = mkstemp(tmp)) < 0) {
+        fprintf(stderr, "crioimg blob: %s: %s\n", ra.out, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    r = crioimg_registry_get_blob(src->registry, src->repo, d, blob_file_write, &f);
+    if (r == CRIOIMG_OK && (fsync(f.fd) != 0 || close(f.fd) != 0)) r = CRIOIMG_ERR_IO;
+    else if (r != CRIOIMG_OK) close(f.fd);
+    if (r == CRIOIMG_OK && rename(tmp, ra.out) != 0) r = CRIOIMG_ERR_IO;
+    if (r != CRIOIMG_OK) {
+        unlink(tmp);
+        fprintf(stderr, "crioimg blob: %s\n", crioimg_registry_error(src->registry)[0] ? crioimg_registry_error(src->registry) : crioimg_result_str(r));
+        rc = 1;
+    }
+done:
+    crioimg_image_source_free(src);
+    crioimg_service_free(ra.svc);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 static const struct command {
@@ -778,6 +1020,9 @@ static const struct command {
     { "digest", "digest [--algorithm ALG] [FILE...]  \"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)", cmd_digest },
     { "resolve", "resolve [REGISTRY-OPTIONS] [--json] NAME   candidate names, one a line, in pull order", cmd_resolve },
     { "registry", "registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   \"secure\" or \"insecure\" (--json: and the rule)", cmd_registry },
+    { "can-pull", "can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME   the name and manifest digest a pull would use", cmd_can_pull },
+    { "manifest", "manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] NAME   the manifest as the registry serves it", cmd_manifest },
+    { "blob", "blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] -o FILE NAME DIGEST   a config or layer blob, verified", cmd_blob },
     { "images", "images [--store DIR] [--json] [FILTER]   list the store's images (a table like crictl images)", cmd_images },
     { "inspect", "inspect [--store DIR] NAME|ID       the image's record as JSON", cmd_inspect },
     { "tag", "tag [--store DIR] NAME|ID NEWNAME...  give the image more names", cmd_tag },

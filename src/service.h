@@ -11,7 +11,11 @@
      RemoveImage(name)         crioimg_service_remove_image
      ResolveNames(name)        crioimg_service_resolve_names (truncated IDs expanded through the store)
      GetStore()                crioimg_service_store
-   (PullImage and CanPull need the registry client, which comes next.)
+     CanPull(name)             crioimg_service_can_pull
+   (PullImage joins crioimg_service_open_source, the registry client's blobs and the store.)
+
+   A service made without a store (store NULL) resolves names and checks pulls; its store methods fail
+   with ERR_INVALID_ARGS.
    --------------------------------------------------------------------------------------------------- */
 
 typedef struct crioimg_service crioimg_service;
@@ -49,3 +53,40 @@ CRIOIMG_API crioimg_result crioimg_service_remove_image(crioimg_service *svc, co
 /* ResolveNames: the candidates for name in pull order (crioimg_registries_resolve), with a truncated ID
    (3+ hex) that prefixes exactly one image of the store expanded to its full ID. */
 CRIOIMG_API crioimg_result crioimg_service_resolve_names(crioimg_service *svc, const char *name, size_t n, crioimg_candidates *out);
+
+/* ---- where an image comes from: resolution, mirrors, the registry client and the platform ---- */
+
+/* How to reach registries, for every source tried. */
+typedef struct crioimg_pull_options {
+    crioimg_registry_opts registry;   /* for every registry tried; .insecure is decided per registry (the
+                                         insecure-registry logic, or registries.conf) and .http, when
+                                         NULL, is a transport the service opens once and keeps */
+    const crioimg_platform *platform; /* NULL: this machine */
+    int top_only;                     /* stop at the manifest as served (image and manifest left empty) */
+} crioimg_pull_options;
+
+/* One image found at a registry: the manifest as served, and the image manifest for the platform. */
+typedef struct crioimg_image_source {
+    char name[CRIOIMG_REF_STRING_MAX + 1];      /* the candidate that was pulled ("docker.io/library/x:1") */
+    char location[CRIOIMG_REF_STRING_MAX + 1];  /* where it was fetched: the same, or a mirror's reference */
+    crioimg_ref ref;                            /* location, parsed (tag, or digest) */
+    crioimg_registry *registry;                 /* connected to location's registry */
+    const char *repo;                           /* location's path in the registry (points into ref) */
+    crioimg_registry_manifest top;              /* what location's tag or digest names, as served */
+    crioimg_registry_manifest image;            /* the image manifest chosen for the platform; a copy of
+                                                   top when top is one */
+    crioimg_manifest manifest;                  /* image, parsed */
+    crioimg_allocator alloc;
+} crioimg_image_source;
+
+/* Finds name (a reference, or "docker://" + one; other transports are ERR_UNSUPPORTED) the way a pull
+   does: each candidate of crioimg_service_resolve_names in order, each of its pull sources
+   (crioimg_registries_pull_sources: mirrors, then the registry), until one serves a manifest, and the
+   image manifest for the platform when that is an index. The first that works is *out (free it with
+   crioimg_image_source_free, before the service); when none does, the last failure is the result and
+   crioimg_service_error lists each source tried with why it failed. Nothing is stored. */
+CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+                                                       crioimg_image_source **out);
+CRIOIMG_API void crioimg_image_source_free(crioimg_image_source *src);
+/* CanPull: OK when crioimg_service_open_source finds the image (no blob is fetched). */
+CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts);
