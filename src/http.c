@@ -343,3 +343,75 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
     if (crioimg_http_content_range(content_range, n, &first, &last, &total) != CRIOIMG_OK) return 0;
     return first == offset && last == size - 1 && (total < 0 || total == size);
 }
+
+/* TEMPORARY: replaced by the transport branch at merge */
+
+struct crioimg_http { crioimg_http_vtable vt; crioimg_allocator alloc; };
+
+crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *vt, const crioimg_allocator *alloc)
+{
+    crioimg_http *h;
+    if (out) *out = NULL;
+    if (out == NULL || vt == NULL || vt->version == 0 || vt->version > CRIOIMG_HTTP_VTABLE_VERSION || vt->request == NULL ||
+        crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((h = (crioimg_http *)crioimg_malloc(alloc, sizeof *h)) == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(h, 0, sizeof *h);
+    h->vt = *vt;
+    if (alloc) h->alloc = *alloc;
+    *out = h;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc)
+{
+    (void)alloc;
+    if (out) *out = NULL;
+    return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+}
+
+crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc)
+{
+    (void)alloc;
+    if (out) *out = NULL;
+    return CRIOIMG_ERR_HTTP_NO_TRANSPORT;
+}
+
+crioimg_result crioimg_http_open_default(crioimg_http **out, const crioimg_allocator *alloc)
+{
+    return crioimg_http_open_curl(out, alloc);
+}
+
+crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    crioimg_url u;
+    if (err && errcap) err[0] = '\0';
+    if (h == NULL || rq == NULL || rq->url == NULL || crioimg_url_parse(&u, rq->url, strlen(rq->url)) != CRIOIMG_OK)
+        return CRIOIMG_ERR_INVALID_ARGS;
+    return h->vt.request(h->vt.user, rq, err, errcap);
+}
+
+void crioimg_http_close(crioimg_http *h)
+{
+    crioimg_allocator a;
+    if (h == NULL) return;
+    if (h->vt.close) h->vt.close(h->vt.user);
+    a = h->alloc;
+    crioimg_free(&a, h);
+}
+
+crioimg_result crioimg_tls_files_load(crioimg_tls_files *out, const char *host, const char *cert_dir, const char *const *roots,
+                                      const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    (void)host; (void)cert_dir; (void)roots;
+    if (err && errcap) err[0] = '\0';
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    if (alloc) out->alloc = *alloc;
+    out->config.verify = 1;
+    return CRIOIMG_OK;
+}
+
+void crioimg_tls_files_free(crioimg_tls_files *f)
+{
+    if (f) memset(&f->config, 0, sizeof f->config);
+}
