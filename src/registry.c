@@ -69,25 +69,29 @@ static long long crioimg__rg_now(const crioimg_registry *r)
     return r->now ? r->now(r->clock_user) : (long long)time(NULL);
 }
 
+static int crioimg__rg_cancelled(const crioimg_registry *r) { return r->cancel && *r->cancel; }
+
+/* Waits ms, in slices of at most 100 ms so that a cancel is seen soon (a host's sleep_ms gets it whole) */
 static void crioimg__rg_sleep(const crioimg_registry *r, long ms)
 {
     if (r->sleep_ms) { r->sleep_ms(r->clock_user, ms); return; }
+    while (ms > 0 && !crioimg__rg_cancelled(r)) {
+        long slice = ms < 100 ? ms : 100;
 #ifdef CRIOIMG__HAVE_NANOSLEEP
-    {
         struct timespec ts;
-        ts.tv_sec = ms / 1000;
-        ts.tv_nsec = (ms % 1000) * 1000000L;
+        ts.tv_sec = 0;
+        ts.tv_nsec = slice * 1000000L;
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-    }
 #else
-    {   /* no POSIX clock: whole seconds on time() */
-        time_t end = time(NULL) + (ms + 999) / 1000;
-        while (time(NULL) < end) {}
-    }
+        {   /* no POSIX clock: the next second on time() */
+            time_t end = time(NULL) + 1;
+            while (time(NULL) < end) {}
+            slice = 1000;
+        }
 #endif
+        ms -= slice;
+    }
 }
-
-static int crioimg__rg_cancelled(const crioimg_registry *r) { return r->cancel && *r->cancel; }
 
 /* Go's url.QueryEscape: unreserved bytes as they are, space as '+', the rest %XX */
 static void crioimg__rg_qs(crioimg__out *o, const char *s)
@@ -383,6 +387,13 @@ static crioimg_result crioimg__rg_on_body(void *ctx, const void *data, size_t n)
 
 /* ---- parsers of what the servers send (the fuzz target calls these) ---- */
 
+/* text a server wrote, as one line of a message: control bytes become '?' */
+static void crioimg__rg_put_line(crioimg__out *o, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) crioimg__out_put(o, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? "?" : s + i, 1);
+}
+
 /* RFC 3339 as Go's time.Time reads JSON: "YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)", into Unix
    seconds; 0 when malformed */
 CRIOIMG__LIB int crioimg__rg_rfc3339(const char *s, size_t n, long long *t)
@@ -516,7 +527,7 @@ CRIOIMG__LIB crioimg_result crioimg__rg_error_parse(const char *b, size_t n, int
         char d[512];
         size_t dl = crioimg_json_string(&doc, i, d, sizeof d);
         crioimg__out_str(&o, status == 401 ? "unauthorized: " : status == 429 ? "toomanyrequests: " : "unknown: ");
-        crioimg__out_put(&o, d, dl < sizeof d ? dl : sizeof d - 1);
+        crioimg__rg_put_line(&o, d, dl < sizeof d ? dl : sizeof d - 1);
         res = status == 401 ? CRIOIMG_ERR_AUTH_REQUIRED : status == 429 ? CRIOIMG_ERR_REGISTRY_TOO_MANY_REQUESTS : CRIOIMG_OK;
         goto done;
     }
@@ -539,11 +550,11 @@ CRIOIMG__LIB crioimg_result crioimg__rg_error_parse(const char *b, size_t n, int
         /* errcode.ErrorCode.Error(): the code lowercased, '_' as ' ' */
         for (c = 0; c < cl; c++) {
             char ch = code[c] == '_' ? ' ' : (code[c] >= 'A' && code[c] <= 'Z') ? (char)(code[c] - 'A' + 'a') : code[c];
-            crioimg__out_put(&o, (unsigned char)ch < 0x20 ? "?" : &ch, 1);
+            crioimg__rg_put_line(&o, &ch, 1);
         }
         if (cl == 0) crioimg__out_str(&o, "unknown");
         crioimg__out_str(&o, ": ");
-        for (c = 0; c < tl; c++) crioimg__out_put(&o, (unsigned char)text[c] < 0x20 ? "?" : text + c, 1);  /* one line */
+        crioimg__rg_put_line(&o, text, tl);
         for (m = 0; res == CRIOIMG_OK && m < sizeof map / sizeof map[0]; m++)
             if (cl == strlen(map[m].code) && memcmp(code, map[m].code, cl) == 0) res = map[m].r;
     }

@@ -46,7 +46,7 @@ typedef struct rg_action {
     long long advance;            /* seconds the clock moves before the call */
 } rg_action;
 
-enum { RG_CREDS = 1, RG_INSECURE = 2, RG_IDTOKEN = 4, RG_CANCEL = 8, RG_CANCEL_ON_SLEEP = 16, RG_TLS_TRUE = 32 };
+enum { RG_CREDS = 1, RG_INSECURE = 2, RG_IDTOKEN = 4, RG_CANCEL = 8, RG_CANCEL_ON_SLEEP = 16, RG_TLS_TRUE = 32, RG_REAL_SLEEP = 64 };
 
 typedef struct rg_row {
     const char *name, *domain;
@@ -224,6 +224,20 @@ static const rg_row rg_rows[] = {
         { NULL, RG_TOKEN_URL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "{\"token\":\"T2\"}", 0, CRIOIMG_OK, 0 },
         { NULL, RG_MURL, "Bearer T2", NULL, RG_VERIFY, NULL, 401, RG_CH_BEARER, NULL, 0, CRIOIMG_OK, 0 } },
       { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REQUIRED, NULL, NULL, "invalid status code from registry 401 (Unauthorized)", 0 } }, NULL },
+    { "challenges first seen on a 401 after a 200 ping", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 401, RG_CH_BEARER, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_TOKEN_URL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "{\"token\":\"T1\"}", 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, "Bearer T1", NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
+    { "auth file entries are per repository", "reg.io", RG_IDTOKEN, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Basic realm=\"reg\"\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, RG_BASIC, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 },
+        { NULL, "https://reg.io/v2/other/y/manifests/latest", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Basic realm=\"reg\"\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, RG_BASIC, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 },
+        { RG_MANIFEST, "other/y", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REQUIRED, NULL, NULL, "401 (Unauthorized)", 0 },
+        { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
     { "several challenges in one header: the first one served", "reg.io", RG_CREDS, {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401,
           "WWW-Authenticate: Negotiate abc==, Bearer realm=\"https://auth.io/token\",service=\"reg.io\", Basic realm=\"r\"\n", NULL, 0, CRIOIMG_OK, 0 },
@@ -331,6 +345,12 @@ static const rg_row rg_rows[] = {
         { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 503, NULL, NULL, 0, CRIOIMG_OK, 0 } },
       { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_REGISTRY_UNAVAILABLE, NULL, NULL, "503 (Service Unavailable)", 0 } },
       "1000,2000,4000" },
+    { "503 retries with the built-in sleep", "reg.io", RG_REAL_SLEEP, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 503, "Retry-After: 0\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 504, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
     { "manifest unknown, with the registry's message", "reg.io", 0, {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 404, NULL,
@@ -470,7 +490,8 @@ static void test_registry_row(const rg_row *row)
     if (row->flags & RG_CREDS) { o.username = "u"; o.password = "p"; }
     o.insecure = (row->flags & RG_INSECURE) != 0;
     if (row->flags & RG_TLS_TRUE) o.tls_verify = CRIOIMG_TLS_VERIFY_TRUE;
-    o.sleep_ms = rg_sleep;
+    o.sleep_ms = (row->flags & RG_REAL_SLEEP) ? NULL : rg_sleep;
+    if (row->flags & RG_REAL_SLEEP) { o.retry_delay_ms = 5; o.retries = 2; }
     o.now = rg_now;
     o.clock_user = &rg_f;
     o.cancel = &rg_f.cancel;
@@ -602,6 +623,7 @@ static void test_registry_parsers(void)
         { 429, "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"slow\"}]}", CRIOIMG_ERR_REGISTRY_TOO_MANY_REQUESTS, "toomanyrequests: slow" },
         { 401, "{\"details\":\"incorrect username or password\"}", CRIOIMG_ERR_AUTH_REQUIRED, "unauthorized: incorrect username or password" },
         { 500, "{\"details\":\"boom\"}", CRIOIMG_OK, "unknown: boom" },
+        { 401, "{\"details\":\"a\\r\\nb\"}", CRIOIMG_ERR_AUTH_REQUIRED, "unauthorized: a??b" },   /* one line (fuzz finding) */
         { 400, "{\"errors\":[{\"code\":\"SIZE_INVALID\",\"message\":\"m\\nx\"}]}", CRIOIMG_OK, "size invalid: m?x" },
         { 404, "{\"errors\":[]}", CRIOIMG_OK, "" },
         { 404, "404 page not found", CRIOIMG_OK, "" },
