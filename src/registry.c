@@ -950,6 +950,9 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
             }
         }
         if (!crioimg__rg_retryable(res, s, rq->no_conn_retry) || attempt >= r->retries) {
+            if (s->blob && s->blob->bad_range)
+                return crioimg__rg_fail(r, res, what, "the registry answers Range requests with another range: ",
+                                        s->crange[0] ? s->crange : "no Content-Range", NULL);
             if (res != CRIOIMG_OK && !(s->blob && s->blob->fatal))
                 return crioimg__rg_fail(r, res, what, terr[0] ? terr : crioimg_result_str(res), NULL, NULL);
             return res;

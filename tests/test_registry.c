@@ -100,7 +100,11 @@ static crioimg_result rg_fake_request(void *user, const crioimg_http_request *rq
     if (strncmp(rq->url, "https:", 6) == 0 && ((s->verify == RG_VERIFY && !rq->tls.verify) || (s->verify == RG_NO_VERIFY && rq->tls.verify)))
         rg_bad(f, "TLS verification differs", rq->url);
     if (s->body_has && (rq->body == NULL || strstr((const char *)rq->body, s->body_has) == NULL)) rg_bad(f, "POST body differs", (const char *)rq->body);
-    if (rg_header(rq, "User-Agent") == NULL) rg_bad(f, "no User-Agent", rq->url);
+    a = rg_header(rq, "User-Agent");
+    if (a == NULL || strcmp(a, "crioimg/" CRIOIMG_VERSION_STRING) != 0) rg_bad(f, "User-Agent differs", a);
+    a = rg_header(rq, "Accept");
+    if (strstr(rq->url, "/manifests/") && (a == NULL || strcmp(a, CRIOIMG_MANIFEST_ACCEPT) != 0)) rg_bad(f, "Accept differs", a);
+    if (rq->cancel != &f->cancel) rg_bad(f, "the cancel flag is not passed on", rq->url);
     f->i++;
     if (s->fail && s->cut < 0) { snprintf(err, errcap, "connection refused"); return s->fail; }
     if (rq->sink.status && (res = rq->sink.status(rq->sink.ctx, s->status)) != CRIOIMG_OK) return res;
@@ -351,6 +355,22 @@ static const rg_row rg_rows[] = {
         { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 504, NULL, NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
       { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
+    { "manifest transfer broken: fetched again whole", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_ERR_TIMEOUT, 2 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, "1000" },
+    { "HEAD by digest naming another digest", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { "HEAD", "https://reg.io/v2/lib/x/manifests/" RG_ABC, NULL, NULL, RG_VERIFY, NULL, 200, "Docker-Content-Digest: " RG_HW "\n", NULL, 0, CRIOIMG_OK, 0 } },
+      { { RG_HEAD, "lib/x", RG_ABC, 0, NULL, CRIOIMG_ERR_DIGEST_MISMATCH, NULL, NULL, "another digest", 0 } }, NULL },
+    { "blob: every resume answered with a wrong range", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 4 },
+        { NULL, RG_BURL, NULL, "bytes=4-", RG_VERIFY, NULL, 206, "Content-Range: bytes 4-9/11\n", "o worl", 0, CRIOIMG_OK, 0 },
+        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 206, "Content-Range: bytes 4-10/11\n", "o world", 0, CRIOIMG_OK, 0 },
+        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 206, "Content-Range: bytes 1-10/11\n", "ello world", 0, CRIOIMG_OK, 0 } },
+      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_HTTP_PROTOCOL, "hell", NULL, "another range: bytes 1-10/11", 0 } }, "1000,2000,4000" },
     { "manifest unknown, with the registry's message", "reg.io", 0, {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 404, NULL,
