@@ -9176,11 +9176,13 @@ CRIOIMG__LIB crioimg_result crioimg__rg_token_parse(const char *b, size_t n, lon
     jo.max_size = CRIOIMG_REGISTRY_SMALL_BODY_MAX;
     jo.allow_duplicates = 1;   /* encoding/json keeps the last */
     if (a) jo.alloc = *a;
-    if (crioimg_json_parse(&doc, b, n, &jo) != CRIOIMG_OK) {
+    if ((res = crioimg_json_parse(&doc, b, n, &jo)) != CRIOIMG_OK) {
+        if (res == CRIOIMG_ERR_NOMEM) return res;
         crioimg__out_str(&e, "the token response is not JSON: ");
         crioimg__out_str(&e, doc.err);
         return CRIOIMG_ERR_AUTH_TOKEN;
     }
+    res = CRIOIMG_ERR_AUTH_TOKEN;   /* until a token is found */
     if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(&e, "the token response is not a JSON object"); goto done; }
     t = crioimg__auth_field(&doc, 0, "token");
     at = crioimg__auth_field(&doc, 0, "access_token");
@@ -9322,10 +9324,12 @@ static crioimg_result crioimg__rg_challenges_learn(crioimg_registry *r, const cr
             crioimg__rg_challenge *h = &r->ch[r->nch];
             int bearer = strcmp(c[i].scheme, "bearer") == 0;
             if (!bearer && strcmp(c[i].scheme, "basic") != 0) continue;
+            const char *realm = crioimg_auth_challenge_param(&c[i], "realm"), *service = crioimg_auth_challenge_param(&c[i], "service");
             h->bearer = bearer;
-            h->realm = crioimg__rg_dup(&r->alloc, crioimg_auth_challenge_param(&c[i], "realm"));
-            h->service = crioimg__rg_dup(&r->alloc, crioimg_auth_challenge_param(&c[i], "service"));
+            h->realm = crioimg__rg_dup(&r->alloc, realm);
+            h->service = crioimg__rg_dup(&r->alloc, service);
             r->nch++;
+            if ((realm && h->realm == NULL) || (service && h->service == NULL)) { crioimg_free(&r->alloc, buf); return CRIOIMG_ERR_NOMEM; }
         }
         crioimg_free(&r->alloc, buf);
     }

@@ -669,12 +669,99 @@ static void test_registry_parsers(void)
     }
 }
 
+static void test_registry_oom(void);
+
 static void test_registry(void)
 {
     size_t i;
     test_registry_open();
+    test_registry_oom();
     test_registry_parsers();
     for (i = 0; i < sizeof rg_rows / sizeof rg_rows[0]; i++) test_registry_row(&rg_rows[i]);
     if (rg_authfile()) remove(rg_authfile());
     tests_context = "";
+}
+
+/* ---- out of memory: every allocation of a whole conversation fails in turn ---- */
+
+static long rg_oom_left;   /* allocations until the next one fails; < 0: never */
+static void *rg_oom_alloc(size_t n, void *u) { (void)u; if (rg_oom_left == 0) return NULL; if (rg_oom_left > 0) rg_oom_left--; return malloc(n); }
+static void *rg_oom_realloc(void *p, size_t n, void *u) { (void)u; if (rg_oom_left == 0) return NULL; if (rg_oom_left > 0) rg_oom_left--; return realloc(p, n); }
+static void rg_oom_free(void *p, void *u) { (void)u; free(p); }
+
+/* answers by URL, in any order: a conversation cut short by a failed allocation leaves the script */
+static crioimg_result rg_oom_request(void *user, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    rg_fake *f = (rg_fake *)user;
+    size_t i;
+    for (i = 0; i < f->n; i++)
+        if (strcmp(f->steps[i].url, rq->url) == 0) {
+            f->i = i;
+            return rg_fake_request(user, rq, err, errcap);
+        }
+    snprintf(err, errcap, "no step for %s", rq->url);
+    return CRIOIMG_ERR_HTTP_CONNECT;
+}
+
+static void test_registry_oom(void)
+{
+    static const rg_step steps[] = {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, RG_CH_BEARER, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_TOKEN_URL_U, RG_BASIC, NULL, RG_VERIFY, NULL, 200, NULL, "{\"token\":\"T1\",\"expires_in\":300}", 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, "Bearer T1", NULL, RG_VERIFY, NULL, 200, "Content-Type: " RG_OCI "\n", "abc", 0, CRIOIMG_OK, 0 },
+        { NULL, RG_BURL, "Bearer T1", NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_OK, 0 },
+    };
+    long n;
+    int done = 0, bad = 0;
+    for (n = 0; n < 2000 && !done; n++) {
+        crioimg_http_vtable vt;
+        crioimg_http *h = NULL;
+        crioimg_registry *r = NULL;
+        crioimg_registry_opts o;
+        crioimg_registry_manifest m;
+        crioimg_descriptor d;
+        rg_sinkbuf got;
+        crioimg_result a = CRIOIMG_ERR_NOMEM, b = CRIOIMG_ERR_NOMEM, res;
+        memset(&rg_f, 0, sizeof rg_f);
+        rg_f.steps = steps;
+        rg_f.n = sizeof steps / sizeof steps[0];
+        rg_f.now = 1000000000;
+        memset(&vt, 0, sizeof vt);
+        vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
+        vt.user = &rg_f;
+        vt.request = rg_oom_request;
+        memset(&o, 0, sizeof o);
+        o.alloc.alloc = rg_oom_alloc; o.alloc.realloc = rg_oom_realloc; o.alloc.free = rg_oom_free;
+        o.username = "u"; o.password = "p"; o.no_auth_files = 1;
+        o.sleep_ms = rg_sleep; o.now = rg_now; o.clock_user = &rg_f; o.cancel = &rg_f.cancel;
+        o.retries = -1;
+        rg_oom_left = n;
+        if (crioimg_http_open(&h, &vt, NULL) != CRIOIMG_OK) { bad++; break; }
+        o.http = h;
+        res = crioimg_registry_open(&r, "reg.io", &o);
+        if (res == CRIOIMG_OK) {
+            a = crioimg_registry_get_manifest(r, "lib/x", "latest", &m);
+            if (a == CRIOIMG_OK && (m.len != 3 || strcmp(m.data, "abc") != 0)) bad++;
+            crioimg_registry_manifest_free(r, &m);
+            memset(&d, 0, sizeof d);
+            memset(&got, 0, sizeof got);
+            d.digest = RG_HW;
+            d.size = 11;
+            b = crioimg_registry_get_blob(r, "lib/x", &d, rg_consume, &got);
+            if (b == CRIOIMG_OK && strcmp(got.data, "hello world") != 0) bad++;
+        } else if (res != CRIOIMG_ERR_NOMEM) {
+            bad++;
+        }
+        if ((a != CRIOIMG_OK && a != CRIOIMG_ERR_NOMEM) || (b != CRIOIMG_OK && b != CRIOIMG_ERR_NOMEM)) {
+            bad++;
+            fprintf(stderr, "oom at %ld: %s / %s: %s\n", n, crioimg_result_name(a), crioimg_result_name(b), crioimg_registry_error(r));
+        }
+        done = a == CRIOIMG_OK && b == CRIOIMG_OK && rg_oom_left > 0;
+        crioimg_registry_close(r);
+        crioimg_http_close(h);
+    }
+    tests_context = "allocation failures";
+    CHECK(done);
+    CHECK(bad == 0);
+    CHECK(n > 10);   /* the conversation does allocate: every one of those failures was met */
 }
