@@ -419,6 +419,14 @@ static const rg_row rg_rows[] = {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello", 0, CRIOIMG_OK, 0 } },
       { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_SIZE_MISMATCH, "hello", NULL, "got 5 bytes, want 11", 0 } }, NULL },
+    { "blob: the connection breaks after the last byte", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 11 } },
+      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_OK, "hello world", NULL, NULL, 0 } }, NULL },
+    { "empty blob", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://reg.io/v2/lib/x/blobs/" RG_NIL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "", 0, CRIOIMG_OK, 0 } },
+      { { RG_BLOB, "lib/x", RG_NIL, 0, NULL, CRIOIMG_OK, "", NULL, NULL, 0 } }, NULL },
     { "blob unknown", "reg.io", 0, {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 404, NULL, "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown to registry\"}]}", 0, CRIOIMG_OK, 0 } },
