@@ -10079,6 +10079,8 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
     if (d->size < 0 || crioimg_digest_validate(d->digest, strlen(d->digest)) != CRIOIMG_OK ||
         crioimg_digest_parse(&b.want, d->digest, strlen(d->digest)) != CRIOIMG_OK || crioimg_hasher_init(&b.h, b.want.alg) != CRIOIMG_OK)
         return crioimg__rg_fail(r, CRIOIMG_ERR_DIGEST_FORMAT, "fetching blob: invalid descriptor digest or size", NULL, NULL, NULL);
+    if (!crioimg__rg_repo_ok(r, repo))   /* before any request, foreign ones included */
+        return crioimg__rg_fail(r, CRIOIMG_ERR_REF_FORMAT, "invalid repository name for ", r->domain, NULL, NULL);
     crioimg__rg_what(r, what, sizeof what, "fetching blob ", d->digest, repo);
     /* foreign layers first, with no credentials at all (CVE-2020-15157); when none serves, the registry */
     for (i = 0; i < d->nurls; i++) {

@@ -485,7 +485,7 @@ static const rg_row rg_rows[] = {
       { { RG_MANIFEST, "lib/x", "latest?x", 0, NULL, CRIOIMG_ERR_REF_TAG_FORMAT, NULL, NULL, NULL, 0 },
         { RG_HEAD, "lib/x", "sha256:../../../etc/passwd", 0, NULL, CRIOIMG_ERR_REF_DIGEST_FORMAT, NULL, NULL, NULL, 0 },
         { RG_BLOB, "lib/x", "sha256:%2e%2e", 1, NULL, CRIOIMG_ERR_DIGEST_FORMAT, "", NULL, NULL, 0 },
-        { RG_BLOB, "lib/../x", RG_HW, 11, NULL, CRIOIMG_ERR_REF_FORMAT, "", NULL, NULL, 0 } }, NULL },
+        { RG_BLOB, "lib/../x", RG_HW, 11, "https://foreign.io/layer", CRIOIMG_ERR_REF_FORMAT, "", NULL, NULL, 0 } }, NULL },
     { "cancelled before the call", "reg.io", RG_CANCEL, { { NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, CRIOIMG_OK, 0 } },
       { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_CANCELLED, NULL, NULL, "cancelled", 0 } }, NULL },
     { "cancelled while backing off", "reg.io", RG_CANCEL_ON_SLEEP, {
