@@ -13,6 +13,7 @@
 #include "fuzz_cidr.c"
 #include "fuzz_regconf.c"
 #include "fuzz_store.c"
+#include "fuzz_token.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "cidr", fuzz_cidr },
     { "regconf", fuzz_regconf },
     { "store", fuzz_store },
+    { "token", fuzz_token },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

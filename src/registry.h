@@ -37,6 +37,25 @@
      CRIOIMG_REGISTRY_SMALL_BODY_MAX; a manifest fetched by digest must hash to it, one fetched by tag
      to its Docker-Content-Digest when the registry sends one; a blob must have its descriptor's size
      and digest, or the call fails with ERR_SIZE_MISMATCH / ERR_DIGEST_MISMATCH.
+
+   Finer points (where this differs from, or adds to, containers/image):
+   - repo, tag and digest are checked before they go into a URL: ERR_REF_FORMAT for a repository that is
+     not a path of the reference grammar, ERR_REF_TAG_FORMAT / ERR_REF_DIGEST_FORMAT for the reference,
+     ERR_DIGEST_FORMAT for a blob descriptor's digest; nothing is sent then.
+   - Every challenge of every WWW-Authenticate line is read, in order; the first Bearer, or Basic when
+     there are credentials, is answered (containers/image reads the first challenge of each line, which
+     chooses the same for the usual "Bearer ..., Basic ..." line). Challenges first seen on a request's
+     401 (after a 200 ping) are learnt there, and earn the one retry too.
+   - Credentials are looked up for DOMAIN/REPO of each call's repository, so per-repository entries of
+     an auth file apply; a Bearer request sends "account" with the user name, as containers/image does.
+   - The token endpoint is asked once (no retries, as in containers/image); a 401 from it is
+     ERR_AUTH_REQUIRED ("unable to retrieve auth token: invalid username/password: ...").
+   - A redirect to another origin is fetched with verified TLS and the system CAs only, even from an
+     insecure registry; 303 turns the method into GET.
+   - Foreign-layer urls are tried in order, each with the retries; when none serves, the registry.
+   - A successful ping is remembered; a failed one is tried again by the next call. HEAD by digest
+     requires the Docker-Content-Digest to name that digest (ERR_DIGEST_MISMATCH).
+   - Messages quote server text on one line (control bytes become '?').
    --------------------------------------------------------------------------------------------------- */
 
 #define CRIOIMG_REGISTRY_SMALL_BODY_MAX ((size_t)1 << 20)   /* token responses and error bodies */

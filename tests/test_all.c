@@ -27,6 +27,7 @@ static void t_free(void *p) { free(p); }
 #include "test_manifest.c"
 #include "test_auth.c"
 #include "test_http.c"
+#include "test_registry.c"
 #include "test_registries.c"
 #include "test_registries_conf.c"
 #include "test_store.c"
@@ -42,6 +43,7 @@ int main(void)
     test_manifest();
     test_auth();
     test_http();
+    test_registry();
     test_registries();
     test_registries_conf();
     test_store();
