@@ -24,14 +24,14 @@ It is two things:
       drop-200      the same, but a Range request gets the whole blob with 200 (Range ignored)
       drop-bad206   the same, but a Range request gets a 206 whose Content-Range starts at 0
       baddigest     open; blobs have their last byte changed (right size, wrong digest)
-      bigtoken      Bearer; the token response is over 1 MiB (valid JSON)
+      bigtoken      Bearer; the token response is over 1 MiB (valid JSON, a valid token, padded)
       badtoken      Bearer; the token response is not JSON
       notoken       Bearer; the token response is JSON without token/access_token
       bigheader     every /v2/ request gets 401 with a 70 KiB WWW-Authenticate line
       bigmanifest   open; every manifest is over 4 MiB (a valid OCI manifest padded with an annotation)
-Listeners (ports in --portfile as "main P", "tls P", "other P", "alt P"): main = 127.0.0.1 plain,
-tls = 127.0.0.1 TLS (--tls-cert/--tls-key), other = 127.0.0.2 plain, alt = 127.0.0.1 plain. main and tls
-are the registry; other and alt serve only /blobs/DIGEST and /token (redirect targets, foreign realms).
+Listeners (ports in --portfile as "main P", "tls P", "other P", "alt P", "v6 P"): main = 127.0.0.1 plain,
+tls = 127.0.0.1 TLS (--tls-cert/--tls-key), other = 127.0.0.2 plain, alt = 127.0.0.1 plain, v6 = [::1]
+plain (when the host has it). main, tls and v6 are the registry; other and alt serve only /blobs/DIGEST and /token (redirect targets, foreign realms).
 Every request (but /_ctl) is logged to --log as one JSON line:
   {"l": listener, "m": method, "p": path, "auth": Authorization or "", "range": Range or "", "status": code}
 """
@@ -205,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.registry(u.path)
 
     def scheme_host(self, lname):
-        host = "127.0.0.2" if lname == "other" else "127.0.0.1"
+        host = {"other": "127.0.0.2", "v6": "[::1]"}.get(lname, "127.0.0.1")
         return ("https" if lname == "tls" else "http") + "://" + host + ":" + str(self.S.ports[lname])
 
     def challenge(self, repo):
@@ -369,7 +369,8 @@ class Handler(BaseHTTPRequestHandler):
         if subject is None and S.users and not S.args.anonymous:
             return self.error(401, "UNAUTHORIZED", "credentials required")
         if mode == "bigtoken":
-            body = json.dumps({"token": "t" * (1024 * 1024 + 100)}).encode()
+            # a valid token padded past 1 MiB: only the size cap can make the client refuse it
+            body = json.dumps({"token": S.mint(scopes, subject), "pad": "t" * (1024 * 1024 + 100)}).encode()
             return self.reply(200, body)
         if mode == "badtoken":
             return self.reply(200, b"<html>this is not a token</html>", ctype="text/html")
@@ -406,6 +407,10 @@ class Server(ThreadingHTTPServer):
         pass  # clients that drop connections are part of the tests
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--layout", required=True)
@@ -438,6 +443,12 @@ def main():
         srv = Server((host, 0), lname, c)
         S.ports[lname] = srv.server_address[1]
         servers.append(srv)
+    try:   # [::1] plain, a registry like main, when the host has IPv6 loopback
+        srv = Server6(("::1", 0), "v6")
+        S.ports["v6"] = srv.server_address[1]
+        servers.append(srv)
+    except OSError:
+        pass
     for srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     tmp = args.portfile + ".tmp"

@@ -13,7 +13,7 @@
 #   netenv_images plain              pushes test/hello:1 (OCI), test/v2s2:1 (Docker schema2), test/multi:1
 #                                    (OCI index: linux/amd64 + linux/arm64); the layout is $NETENV_DIR/oci
 #   netenv_fakereg NAME ARGS...      tests/fakereg.py on 127.0.0.1 (+ 127.0.0.2 and a second port);
-#                                    NETENV_FR_PORT[NAME] main, [NAME-tls], [NAME-other], [NAME-alt]
+#                                    NETENV_FR_PORT[NAME] main, [NAME-tls], [NAME-other], [NAME-alt], [NAME-v6]
 # Needs: docker-registry, skopeo, umoci, htpasswd (apache2-utils), openssl, python3, curl.
 
 NETENV_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -211,7 +211,8 @@ netenv_images() {
 
 # netenv_fakereg NAME [fakereg.py options...]: starts tests/fakereg.py serving $NETENV_DIR/oci with its
 # log in $NETENV_DIR/fr-NAME.log. Listeners: 127.0.0.1 plain (main), 127.0.0.1 TLS (with the test CA's
-# server certificate), 127.0.0.2 plain (other), 127.0.0.1 plain second port (alt).
+# server certificate), 127.0.0.2 plain (other), 127.0.0.1 plain second port (alt), [::1] plain (v6, when
+# the host has IPv6 loopback).
 netenv_fakereg() {
   local name=$1; shift
   local pf=$NETENV_DIR/fr-$name.ports pid

@@ -148,6 +148,9 @@ t "fakereg bigheader: one WWW-Authenticate line over 70 KiB" \
   'ctl mode=bigheader && [ "$(hdr "http://$F/v2/" | grep "^WWW-Authenticate:" | wc -c)" -gt 71680 ]'
 t "fakereg bigmanifest: over 4 MiB, with a matching digest header" \
   'ctl mode=bigmanifest && curl -s -D "$W/h" -o "$W/m" "$FM/manifests/1" && [ "$(stat -c %s "$W/m")" -gt 4194304 ] && grep -q "^Docker-Content-Digest: sha256:$(sha "$W/m")" "$W/h"'
+if [ -n "${NETENV_FR_PORT[fr-v6]:-}" ]; then
+  t "fakereg on [::1]" 'ctl mode=open && curl -sfg "http://[::1]:${NETENV_FR_PORT[fr-v6]}/v2/test/hello/manifests/1" | grep -q "$HELLO_LAYER"'
+fi
 t "fakereg logs method, path, Authorization and Range as JSON lines" \
   'ctl mode=open && curl -s -o /dev/null -u u:p -H "Range: bytes=1-" "$FM/blobs/$HELLO_LAYER" &&
    [ "$(frlog)" = "{\"l\":\"main\",\"m\":\"GET\",\"p\":\"/v2/test/hello/blobs/$HELLO_LAYER\",\"auth\":\"Basic dTpw\",\"range\":\"bytes=1-\",\"status\":200}" ]'
@@ -272,6 +275,8 @@ G=(--creds alice:frpw)
 frmode() { ctl "$1"; }
 frmode mode=bearer
 pulls   "fakereg bearer: --creds"          "$F/test/hello:1 $HELLO_D" can-pull "${G[@]}" "$F/test/hello:1"
+t       "fakereg bearer: one token for the manifest and the blob (cached per scope)" \
+        'frmode mode=bearer && run blob -o "$W/blob" "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER" && [ "$(rc)" = 0 ] && [ "$(frlog | grep -c "\"p\":\"/token")" = 1 ]'
 frmode mode=multi
 pulls   "multi-challenge header"           "$F/test/hello:1 $HELLO_D" can-pull "${G[@]}" "$F/test/hello:1"
 frmode mode=realm-other
@@ -292,6 +297,9 @@ frmode mode=redirect
 fetched "redirected blob (other host)"     "$HELLO_LAYER" "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER"
 t       "redirect: the blob came from 127.0.0.2 and no Authorization arrived there" \
         'frlog | grep -q "\"l\":\"other\",\"m\":\"GET\",\"p\":\"/blobs/$HELLO_LAYER\"" && ! frlog | grep "\"l\":\"other\"" | grep -qv "\"auth\":\"\""'
+frmode mode=redirect
+notfetched "redirect from https to http refused" 'redirect|http' "${G[@]}" --tls-verify=true --cert-dir "$W/cad" "$FT/test/hello:1" "$HELLO_LAYER"
+t       "https to http redirect: nothing reached the http host" '! frlog | grep -q "\"l\":\"other\""'
 frmode mode=redirect-port
 fetched "redirected blob (other port)"     "$HELLO_LAYER" "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER"
 t       "redirect to another port: no Authorization arrived there" \
@@ -312,6 +320,12 @@ frmode mode=drop-206
 t       "drop-206: the resume asked for the bytes after the ones received" 'run blob -o "$W/blob" "$F/test/hello:1" "$HELLO_LAYER"; frlog | grep -q "\"range\":\"bytes=$half-\",\"status\":206"'
 frmode mode=baddigest
 notfetched "wrong digest refused, FILE not written" 'digest' "$F/test/hello:1" "$HELLO_LAYER"
+if [ -n "${NETENV_FR_PORT[fr-v6]:-}" ]; then
+  F6="[::1]:${NETENV_FR_PORT[fr-v6]}"
+  frmode mode=bearer
+  pulls "IPv6 literal registry [::1]:PORT with Bearer" "$F6/test/hello:1 $HELLO_D" can-pull "${G[@]}" "$F6/test/hello:1"
+  fetched "IPv6: blob" "$HELLO_LAYER" "${G[@]}" "$F6/test/hello:1" "$HELLO_LAYER"
+fi
 frmode mode=bigtoken
 refused "oversized token refused"          '.' can-pull "${G[@]}" "$F/test/hello:1"
 frmode mode=badtoken
