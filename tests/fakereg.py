@@ -17,6 +17,10 @@ It is two things:
       loop401       Bearer; tokens are issued but never accepted (the client must give up)
       redirect      Bearer; blob GETs answer 307 to http://127.0.0.2:OTHER/blobs/DIGEST
       redirect-port Bearer; blob GETs answer 307 to http://127.0.0.1:ALT/blobs/DIGEST (same host, other port)
+      redirect-same Bearer; blob GETs answer 307 to a relative Location on the same origin (Authorization
+                    may go along; the redirected request needs it)
+      foreign       Bearer; manifests' layers get "urls" on http://127.0.0.2:OTHER/blobs/DIGEST (a foreign
+                    layer: fetched from there, without credentials)
       retry429      open; the first N manifest/blob requests get 429 with Retry-After: 1
       retry503      the same with 503
       drop-206      open; the first plain GET of each blob sends half the body and closes the connection;
@@ -58,7 +62,7 @@ NAME_RE = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[
 MANIFEST_PATH = re.compile(r"^/v2/(" + NAME_RE + r")/manifests/([A-Za-z0-9_:.+=-]+)$")
 BLOB_PATH = re.compile(r"^/v2/(" + NAME_RE + r")/blobs/(sha256:[0-9a-f]{64})$")
 BEARER_MODES = {"bearer", "multi", "realm-other", "realm-http", "loop401", "redirect", "redirect-port",
-                "bigtoken", "badtoken", "notoken"}
+                "redirect-same", "foreign", "bigtoken", "badtoken", "notoken"}
 
 
 def b64url(b):
@@ -202,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(404, "NOT_FOUND", "not here")
         if not u.path.startswith("/v2/"):
             return self.error(404, "NOT_FOUND", "not a registry path")
-        return self.registry(u.path)
+        return self.registry(u.path, q)
 
     def scheme_host(self, lname):
         host = {"other": "127.0.0.2", "v6": "[::1]"}.get(lname, "127.0.0.1")
@@ -246,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
             return repo is None or ("repository:%s:pull" % repo) in scopes
         return True
 
-    def registry(self, path):
+    def registry(self, path, q):
         S, mode = self.S, self.S.mode
         if mode == "bigheader":
             realm = self.scheme_host(self.server.lname) + "/token"
@@ -275,6 +279,8 @@ class Handler(BaseHTTPRequestHandler):
         if mode in ("redirect", "redirect-port") and self.command == "GET" and S.blob_path(d):
             target = self.scheme_host("other" if mode == "redirect" else "alt") + "/blobs/" + d
             return self.reply(307, b"", [("Location", target)])
+        if mode == "redirect-same" and self.command == "GET" and "redirected" not in q:
+            return self.reply(307, b"", [("Location", "../blobs/" + d + "?redirected=1")])
         return self.blob(d)
 
     def manifest(self, repo, ref):
@@ -291,7 +297,13 @@ class Handler(BaseHTTPRequestHandler):
         if d is None:
             return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
         body = open(S.blob_path(d), "rb").read()
-        ctype = json.loads(body).get("mediaType", OCI_MANIFEST)
+        doc = json.loads(body)
+        ctype = doc.get("mediaType", OCI_MANIFEST)
+        if S.mode == "foreign" and "layers" in doc:
+            for layer in doc["layers"]:
+                layer["urls"] = [self.scheme_host("other") + "/blobs/" + layer["digest"]]
+            body = json.dumps(doc, separators=(",", ":")).encode()
+            d = "sha256:" + hashlib.sha256(body).hexdigest()
         return self.reply(200, body, [("Docker-Content-Digest", d)], ctype=ctype)
 
     def blob(self, d):

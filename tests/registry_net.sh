@@ -128,6 +128,11 @@ t "fakereg redirect: blob GET goes to 127.0.0.2, which records no Authorization 
    frlog | grep -q "{\"l\":\"other\",\"m\":\"GET\",\"p\":\"/blobs/$HELLO_LAYER\",\"auth\":\"\",\"range\":\"\",\"status\":200}"'
 t "fakereg redirect-port: blob GET goes to another port" \
   'ctl mode=redirect-port && tk=$(frtoken -u alice:frpw) && hdr -H "Authorization: Bearer $tk" "$FM/blobs/$HELLO_LAYER" | grep -q "^Location: http://$FA/blobs/$HELLO_LAYER"'
+t "fakereg redirect-same: a relative Location, then the blob with the token" \
+  'ctl mode=redirect-same && tk=$(frtoken -u alice:frpw) && hdr -H "Authorization: Bearer $tk" "$FM/blobs/$HELLO_LAYER" | grep -q "^Location: ../blobs/$HELLO_LAYER?redirected=1" &&
+   curl -sfL -o "$W/b" -H "Authorization: Bearer $tk" "$FM/blobs/$HELLO_LAYER" && [ "sha256:$(sha "$W/b")" = "$HELLO_LAYER" ]'
+t "fakereg foreign: layers carry urls on 127.0.0.2" \
+  'ctl mode=foreign && tk=$(frtoken -u alice:frpw) && curl -sf -H "Authorization: Bearer $tk" "$FM/manifests/1" | grep -q "\"urls\":\[\"http://$FO/blobs/$HELLO_LAYER\"\]"'
 t "fakereg retry429: 429 with Retry-After: 1 twice, then 200" \
   'ctl "mode=retry429&n=2" && hdr "$FM/manifests/1" | grep -q "^Retry-After: 1" && [ "$(code "$FM/manifests/1")" = 429 ] && [ "$(code "$FM/manifests/1")" = 200 ]'
 t "fakereg retry503: 503 once, then 200" 'ctl "mode=retry503&n=1" && [ "$(code "$FM/blobs/$HELLO_LAYER")" = 503 ] && [ "$(code "$FM/blobs/$HELLO_LAYER")" = 200 ]'
@@ -304,6 +309,14 @@ frmode mode=redirect-port
 fetched "redirected blob (other port)"     "$HELLO_LAYER" "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER"
 t       "redirect to another port: no Authorization arrived there" \
         'frlog | grep -q "\"l\":\"alt\",\"m\":\"GET\"" && ! frlog | grep "\"l\":\"alt\"" | grep -qv "\"auth\":\"\""'
+frmode mode=redirect-same
+fetched "redirected blob (same origin, relative Location)" "$HELLO_LAYER" "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER"
+t       "same-origin redirect: Authorization went along" \
+        'frlog | grep -q "\"p\":\"/v2/test/hello/blobs/$HELLO_LAYER?redirected=1\",\"auth\":\"Bearer [^\"]*\",\"range\":\"\",\"status\":200"'
+frmode mode=foreign
+fetched "foreign layer (urls)"             "$HELLO_LAYER" "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER"
+t       "foreign layer: fetched from its url on 127.0.0.2 without credentials" \
+        'frlog | grep -q "{\"l\":\"other\",\"m\":\"GET\",\"p\":\"/blobs/$HELLO_LAYER\",\"auth\":\"\"" && ! frlog | grep "\"l\":\"other\"" | grep -qv "\"auth\":\"\""'
 frmode "mode=retry429&n=2"
 pulls   "429 twice"                        "$F/test/hello:1 $HELLO_D" can-pull "$F/test/hello:1"
 t       "retried after 429 then succeeded" '[ "$(frlog | grep -c "\"status\":429")" = 2 ] && frlog | tail -n 1 | grep -q "\"status\":200"'
