@@ -83,6 +83,9 @@ t "mutual TLS: with the client certificate" '[ "$(code --cacert "$C/ca.crt" --ce
 t "mutual TLS: refused without it" '! curl -s -o /dev/null --cacert "$C/ca.crt" "https://$M/v2/"'
 t "htpasswd: 401 Basic without credentials" 'hdr --cacert "$C/ca.crt" "https://$A/v2/" | grep -q "^HTTP/[0-9.]* 401" && hdr --cacert "$C/ca.crt" "https://$A/v2/" | grep -qi "^www-authenticate: basic"'
 t "htpasswd: 200 with them, 401 with a wrong password" '[ "$(code --cacert "$C/ca.crt" -u alice:s3cret "https://$A/v2/")" = 200 ] && [ "$(code --cacert "$C/ca.crt" -u alice:nope "https://$A/v2/")" = 401 ]'
+t "skopeo pushes with --dest-creds and --dest-cert-dir (htpasswd over verified TLS)" \
+  'skopeo copy -q --dest-creds alice:s3cret --dest-cert-dir "$W/cad" "oci:$L:hello:1" "docker://$A/pushed/hello:1" &&
+   [ "$(curl -s --cacert "$C/ca.crt" -u alice:s3cret "https://$A/v2/pushed/hello/tags/list")" = "{\"name\":\"pushed/hello\",\"tags\":[\"1\"]}" ]'
 t "token registry: Bearer challenge with fakereg as realm" \
   'hdr "http://$K/v2/test/hello/manifests/1" | grep -qi "^www-authenticate: Bearer realm=\"http://127.0.0.1:${NETENV_FR_PORT[tok]}/token\",service=\"netenv-registry\",scope=\"repository:test/hello:pull\""'
 t "token registry: skopeo --creds through fakereg's JWT (docker-registry verified its signature)" \
