@@ -72,7 +72,22 @@ static void test_service(void)
         memset(&o, 0, sizeof o);
         o.insecure_registries = bad; o.ninsecure = 1;
         CHECK(crioimg_service_new(&x, s, &o, err, sizeof err) == CRIOIMG_ERR_REGISTRY_CIDR && x == NULL && err[0]);
-        CHECK(crioimg_service_new(&x, NULL, NULL, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS);
+        /* without a store: names resolve, store methods say there is none */
+        CHECK(crioimg_service_new(&x, NULL, NULL, err, sizeof err) == CRIOIMG_OK && x != NULL);
+        {
+            crioimg_image_list nl;
+            crioimg_candidates nc;
+            memset(&nl, 0, sizeof nl);
+            CHECK(crioimg_service_list_images(x, NULL, &nl) == CRIOIMG_ERR_INVALID_ARGS);
+            CHECK_STR(crioimg_service_error(x), "the image service has no store");
+            CHECK(crioimg_service_remove_image(x, "busybox") == CRIOIMG_ERR_INVALID_ARGS);
+            CHECK(crioimg_service_resolve_names(x, "quay.io/a/b", 11, &nc) == CRIOIMG_OK && nc.n == 1);
+            crioimg_candidates_free(&nc);
+            CHECK(crioimg_service_can_pull(x, "oci:/tmp/x:y", NULL) == CRIOIMG_ERR_UNSUPPORTED);
+            CHECK_STR(crioimg_service_error(x), "oci:/tmp/x:y: only docker:// images can be pulled");
+        }
+        crioimg_service_free(x);
+        x = NULL;
         memset(&o, 0, sizeof o);
         o.default_transport = "containers-storage:";
         CHECK(crioimg_service_new(&x, s, &o, NULL, 0) == CRIOIMG_OK);
