@@ -21,7 +21,9 @@
                                      code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
-                                     SHA-256 as a path (link with -lmbedcrypto)
+                                     SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto;
+                                     POSIX.1-2001: define _POSIX_C_SOURCE 200112L or later first)
+     CRIOIMG_MBEDTLS_CA_FILE         the system CA bundle it trusts ("/etc/ssl/certs/ca-certificates.crt")
 
    CONVENTIONS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
@@ -9258,6 +9260,12 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
         k = mbedtls_pk_parse_keyfile(&c->key, cfg->key_file, NULL);
 #  endif
         if (k != 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the client key ", cfg->key_file, NULL);
+#  if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        k = mbedtls_pk_check_pair(&c->cert.pk, &c->key, mbedtls_ctr_drbg_random, &t->drbg);
+#  else
+        k = mbedtls_pk_check_pair(&c->cert.pk, &c->key);
+#  endif
+        if (k != 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "the client key ", cfg->key_file, " does not match its certificate");
         if ((k = mbedtls_ssl_conf_own_cert(&c->conf, &c->cert, &c->key)) != 0) return crioimg__mt_tls_fail(err, errcap, "client certificate", k);
     }
     if ((k = mbedtls_ssl_setup(&c->ssl, &c->conf)) != 0) return crioimg__mt_tls_fail(err, errcap, "TLS setup", k);

@@ -619,6 +619,12 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
         k = mbedtls_pk_parse_keyfile(&c->key, cfg->key_file, NULL);
 #  endif
         if (k != 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the client key ", cfg->key_file, NULL);
+#  if MBEDTLS_VERSION_NUMBER >= 0x03000000
+        k = mbedtls_pk_check_pair(&c->cert.pk, &c->key, mbedtls_ctr_drbg_random, &t->drbg);
+#  else
+        k = mbedtls_pk_check_pair(&c->cert.pk, &c->key);
+#  endif
+        if (k != 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "the client key ", cfg->key_file, " does not match its certificate");
         if ((k = mbedtls_ssl_conf_own_cert(&c->conf, &c->cert, &c->key)) != 0) return crioimg__mt_tls_fail(err, errcap, "client certificate", k);
     }
     if ((k = mbedtls_ssl_setup(&c->ssl, &c->conf)) != 0) return crioimg__mt_tls_fail(err, errcap, "TLS setup", k);
