@@ -9361,10 +9361,12 @@ static char *crioimg__mt_head(crioimg__mt *t, const crioimg_http_request *rq, co
     return s;
 }
 
-/* Header names must be tokens and values free of CR, LF and NUL: a field must not become two. */
+/* The method and header names must be tokens and values free of CR and LF: a line must not become two. */
 static int crioimg__mt_headers_ok(const crioimg_http_request *rq)
 {
     size_t i, k;
+    for (k = 0; rq->method && rq->method[k]; k++) if (!crioimg__h1_tchar((unsigned char)rq->method[k])) return 0;
+    if (rq->method && k == 0) return 0;
     for (i = 0; i < rq->nheaders; i++) {
         const char *n = rq->headers[i].name, *v = rq->headers[i].value;
         if (n == NULL || v == NULL || n[0] == '\0') return 0;

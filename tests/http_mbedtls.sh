@@ -43,7 +43,8 @@ start() {  # start NAME [--tls ...]: a server, its port in $NAME
 }
 start plain
 start tls --tls server.crt server.key ca.crt
-t "both servers listen" '[ -n "$plain" ] && [ -n "$tls" ]'
+start quiet --silent
+t "the servers listen" '[ -n "$plain" ] && [ -n "$tls" ] && [ -n "$quiet" ]'
 H=http://127.0.0.1:$plain S=https://127.0.0.1:$tls
 
 # ---- http ----
@@ -74,6 +75,20 @@ start=$(date +%s%N)
 out=$("$drv" --cancel-ms 300 "$H/stall")
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 t "cancel stops a stalled body within 100 ms of the flag" 'has "^result=ERR_CANCELLED " && [ "$ms" -lt 1500 ]'
+out=$("$drv" "$H/drop" "$H/conn" "$H/hello")
+t "a kept-alive connection the server dropped: the next request takes a new one" '[ "$(printf "%s\n" "$out" | grep -c "^result=OK status=200")" = 3 ]'
+out=$("$drv" "$H/big" "$H/bigchunked")
+t "3 MiB bodies, Content-Length and chunked" '[ "$(printf "%s\n" "$out" | grep -c "^result=OK status=200 len=3145728 ")" = 2 ]'
+start=$(date +%s%N)
+out=$("$drv" --idle-ms 400 "http://127.0.0.1:$quiet/")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+t "a server that never answers: ERR_TIMEOUT after the idle timeout" 'has "^result=ERR_TIMEOUT .*err=timed out waiting for the response" && [ "$ms" -lt 2500 ]'
+start=$(date +%s%N)
+out=$("$drv" --connect-ms 400 "https://127.0.0.1:$quiet/")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+t "the connect timeout covers the TLS handshake" 'has "^result=ERR_TIMEOUT .*err=timed out in the TLS handshake" && [ "$ms" -lt 2500 ]'
+out=$("$drv" --method "GET /x HTTP/1.1" "$H/hello")
+t "a method that is not a token is refused" 'has "^result=ERR_INVALID_ARGS "'
 out=$("$drv" "$H/bad")
 t "obs-fold in a response: ERR_HTTP_PROTOCOL" 'has "^result=ERR_HTTP_PROTOCOL .*err=obsolete line folding"'
 out=$("$drv" --connect-ms 2000 "http://127.0.0.1:1/")
@@ -109,6 +124,8 @@ out=$("$drv" --cacert ca.crt "http://127.0.0.1:$tls/hello")
 t "http to a TLS port: no valid response" 'has "^result=ERR_(HTTP_PROTOCOL|HTTP_CONNECT) "'
 out=$("$drv" --cacert ca.crt "https://127.0.0.1:$plain/hello")
 t "https to a plain port: ERR_HTTP_TLS" 'has "^result=ERR_HTTP_(TLS|CONNECT) "'
+out=$("$drv" --cacert ca.crt "$S/big" "$S/bigchunked" "$S/drop" "$S/hello")
+t "https: 3 MiB bodies, then a dropped connection replaced" '[ "$(printf "%s\n" "$out" | grep -c "^result=OK status=200 len=3145728 ")" = 2 ] && has "body=hello "'
 out=$("$drv" --cacert ca.crt --method POST --data "x" "$S/echo")
 t "https POST" 'has "^result=OK status=200 len=8 body=POST 1 x "'
 

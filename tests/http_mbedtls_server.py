@@ -10,7 +10,9 @@ HTTPS with CERT/KEY and asks for a client certificate signed by CA (optional). R
   /echo      (POST) "METHOD LENGTH BODY"         /host      the Host header
   /whoami    the client certificate's CN, or "anonymous"
   /interim   a 100 Continue, then "ok"           /stall     10 of 100 bytes, then silence
-  /bad       a malformed response (obs-fold)
+  /bad       a malformed response (obs-fold)     /drop      "dropped", then closes without saying so
+  /big       3 MiB with Content-Length           /bigchunked 3 MiB in 64 KiB chunks
+With --silent instead of --tls it accepts connections and never says a word.
 """
 import http.server, os, socket, socketserver, ssl, sys, threading, time
 
@@ -90,6 +92,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(5)
             self.close_connection = True
+        elif p == "/drop":
+            self.reply("dropped")
+            self.close_connection = True  # a keep-alive connection the server drops while it is idle
+        elif p in ("/big", "/bigchunked"):
+            data = bytes(range(256)) * (3 * 4096)
+            self.send_response(200)
+            if p == "/big":
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i in range(0, len(data), 65536):
+                    piece = data[i:i + 65536]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
         elif p == "/bad":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n")
             self.close_connection = True
@@ -108,7 +127,21 @@ class Server6(Server):
     address_family = socket.AF_INET6
 
 
+def silent(portfile):
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(16)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(ls.getsockname()[1]))
+    os.rename(portfile + ".tmp", portfile)
+    held = []
+    while True:
+        held.append(ls.accept()[0])
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[2] == "--silent":
+        return silent(sys.argv[1])
     srv = Server6(("::1", 0), Handler) if os.environ.get("CRIOIMG_TEST_IPV6") else Server(("127.0.0.1", 0), Handler)
     if len(sys.argv) > 2 and sys.argv[2] == "--tls":
         cert, key, ca = sys.argv[3:6]

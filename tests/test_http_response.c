@@ -186,8 +186,52 @@ static void test_http_response_limits(void)
     free(line);
 }
 
+/* crioimg_http_open_mbedtls: ERR_HTTP_NO_TRANSPORT in a build without mbedtls; with it, an allocator
+   that fails each allocation in turn gives ERR_NOMEM and leaks nothing (the sanitizer build checks). */
+static void *t_mt_alloc(size_t n, void *u) { size_t *left = (size_t *)u; if (*left == 0) return NULL; --*left; return malloc(n); }
+#ifdef CRIOIMG_WITH_MBEDTLS
+static void *t_mt_realloc(void *p, size_t n, void *u) { size_t *left = (size_t *)u; if (*left == 0) return NULL; --*left; return realloc(p, n); }
+static void t_mt_free(void *p, void *u) { (void)u; free(p); }
+#endif
+
+static void test_http_open_mbedtls(void)
+{
+    crioimg_http *h = (crioimg_http *)&h;
+    crioimg_allocator half;
+    tests_context = "crioimg_http_open_mbedtls";
+    memset(&half, 0, sizeof half);
+    half.alloc = t_mt_alloc;
+    CHECK(crioimg_http_open_mbedtls(NULL, NULL) != CRIOIMG_OK);
+    CHECK(crioimg_http_open_mbedtls(&h, &half) != CRIOIMG_OK && h == NULL);  /* all three functions or none */
+#ifndef CRIOIMG_WITH_MBEDTLS
+    CHECK(crioimg_http_open_mbedtls(&h, NULL) == CRIOIMG_ERR_HTTP_NO_TRANSPORT && h == NULL);
+#else
+    size_t fail_at;
+    CHECK(crioimg_http_open_mbedtls(&h, NULL) == CRIOIMG_OK && h != NULL);
+    crioimg_http_close(h);
+    for (fail_at = 0; fail_at < 8; fail_at++) {
+        size_t left = fail_at;
+        crioimg_allocator a;
+        crioimg_result r;
+        a.alloc = t_mt_alloc; a.realloc = t_mt_realloc; a.free = t_mt_free; a.user = &left;
+        r = crioimg_http_open_mbedtls(&h, &a);
+        CHECK(r == CRIOIMG_OK || (r == CRIOIMG_ERR_NOMEM && h == NULL));
+        if (r == CRIOIMG_OK) {
+            /* a request that fails before the network (no allocation may leak on the way either) */
+            crioimg_http_request rq;
+            char err[128];
+            memset(&rq, 0, sizeof rq);
+            rq.url = "ftp://127.0.0.1/";
+            CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS && err[0] != '\0');
+            crioimg_http_close(h);
+        }
+    }
+#endif
+}
+
 static void test_http_response(void)
 {
     test_http_response_rows();
     test_http_response_limits();
+    test_http_open_mbedtls();
 }
