@@ -9110,7 +9110,8 @@ static crioimg_result crioimg__mt_connect_one(const struct addrinfo *ai, long lo
 }
 
 /* Every address of host, in getaddrinfo's order, until one connects. The last failure is reported;
-   a timeout or cancel stops the walk. */
+   a timeout or cancel stops the walk. getaddrinfo itself blocks, with the resolver's own timeouts:
+   neither the connect timeout nor the cancel flag can cut a name lookup short. */
 static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel, int *fdp,
                                           char *err, size_t errcap)
 {
@@ -9241,8 +9242,8 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if (cfg->verify) {
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
-        for (i = 0; i < cfg->nca_files; i++)
-            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) != 0)
+        for (i = 0; i < cfg->nca_files; i++)  /* > 0: some PEM blocks were not certificates, skipped as Go does */
+            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) < 0)
                 return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
