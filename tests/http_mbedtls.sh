@@ -143,6 +143,23 @@ if grep -qE "define MBEDTLS_VERSION_MAJOR +2" /usr/include/mbedtls/version.h 2>/
   t "mbedtls 2.28: an IP-only subjectAltName does not verify 127.0.0.1" 'has "^result=ERR_HTTP_TLS "'
 fi
 
+# the real thing: distribution's registry (Go's TLS and HTTP server), when installed
+if command -v docker-registry >/dev/null; then
+  rport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/regdata\nhttp:\n  addr: 127.0.0.1:%s\n  tls:\n    certificate: %s/server.crt\n    key: %s/server.key\nlog:\n  level: error\n' \
+    "$tmp" "$rport" "$tmp" "$tmp" > registry.yml
+  docker-registry serve registry.yml >"$tmp/registry.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do "$drv" --cacert ca.crt "https://127.0.0.1:$rport/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+  out=$("$drv" --cacert ca.crt "https://127.0.0.1:$rport/v2/" "https://127.0.0.1:$rport/v2/x/manifests/latest")
+  t "docker-registry over TLS: /v2/ answers 200 {}" 'has "^result=OK status=200 len=2 body=\{\} "'
+  t "docker-registry: an unknown manifest is a 404 with its error body" 'has "^result=OK status=404 .*MANIFEST_UNKNOWN"'
+  out=$("$drv" --method HEAD --cacert ca.crt "https://127.0.0.1:$rport/v2/")
+  t "docker-registry: HEAD /v2/" 'has "^result=OK status=200 len=0 "'
+else
+  echo "http_mbedtls: docker-registry not installed: the registry checks skipped" >&2
+fi
+
 # IPv6: the literal in brackets in the URL and the Host header, without them for the connection
 if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
   CRIOIMG_TEST_IPV6=1 start six
