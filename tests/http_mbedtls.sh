@@ -75,6 +75,8 @@ start=$(date +%s%N)
 out=$("$drv" --cancel-ms 300 "$H/stall")
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 t "cancel stops a stalled body within 100 ms of the flag" 'has "^result=ERR_CANCELLED " && [ "$ms" -lt 1500 ]'
+out=$("$drv" "$H/eof" "$H/hello")
+t "a body read until the connection closes, then a new connection" 'has "^result=OK status=200 len=16 body=read until close " && has "body=hello "'
 out=$("$drv" "$H/drop" "$H/conn" "$H/hello")
 t "a kept-alive connection the server dropped: the next request takes a new one" '[ "$(printf "%s\n" "$out" | grep -c "^result=OK status=200")" = 3 ]'
 out=$("$drv" "$H/big" "$H/bigchunked")
@@ -126,6 +128,8 @@ out=$("$drv" --cacert ca.crt "https://127.0.0.1:$plain/hello")
 t "https to a plain port: ERR_HTTP_TLS" 'has "^result=ERR_HTTP_(TLS|CONNECT) "'
 out=$("$drv" --cacert ca.crt "$S/big" "$S/bigchunked" "$S/drop" "$S/hello")
 t "https: 3 MiB bodies, then a dropped connection replaced" '[ "$(printf "%s\n" "$out" | grep -c "^result=OK status=200 len=3145728 ")" = 2 ] && has "body=hello "'
+out=$("$drv" --cacert ca.crt "$S/eof" "$S/hello")
+t "https: a body read until the connection closes (no close_notify)" 'has "^result=OK status=200 len=16 body=read until close " && has "body=hello "'
 out=$("$drv" --cacert ca.crt --method POST --data "x" "$S/echo")
 t "https POST" 'has "^result=OK status=200 len=8 body=POST 1 x "'
 

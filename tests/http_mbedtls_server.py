@@ -11,6 +11,7 @@ HTTPS with CERT/KEY and asks for a client certificate signed by CA (optional). R
   /whoami    the client certificate's CN, or "anonymous"
   /interim   a 100 Continue, then "ok"           /stall     10 of 100 bytes, then silence
   /bad       a malformed response (obs-fold)     /drop      "dropped", then closes without saying so
+  /eof       a body without framing, ended by closing the connection
   /big       3 MiB with Content-Length           /bigchunked 3 MiB in 64 KiB chunks
 With --silent instead of --tls it accepts connections and never says a word.
 """
@@ -109,6 +110,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     piece = data[i:i + 65536]
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                 self.wfile.write(b"0\r\n\r\n")
+        elif p == "/eof":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Framing: none\r\n\r\nread until close")
+            self.close_connection = True
         elif p == "/bad":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n")
             self.close_connection = True
