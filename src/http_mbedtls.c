@@ -287,7 +287,7 @@ CRIOIMG__H1_FN crioimg_result crioimg__h1_feed(crioimg__h1 *p, const void *data,
             p->llen = 0;
         }
     }
-    if (r != CRIOIMG_OK) p->state = CRIOIMG__H1_FAILED;
+    if (r != CRIOIMG_OK && p->state != CRIOIMG__H1_FAILED) crioimg__h1_fail(p, r, "the response's receiver stopped the transfer");
     *used = i;
     return r;
 }
@@ -557,7 +557,7 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
         if (io->c->tls) {
             int k = mbedtls_ssl_read(&io->c->ssl, (unsigned char *)buf, cap);
             if (k >= 0) { *got = (size_t)k; return CRIOIMG_OK; }
-            if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return CRIOIMG_OK;
+            if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return CRIOIMG_OK;  /* as 0 is: closed without close_notify */
             if (k == MBEDTLS_ERR_SSL_WANT_WRITE) ev = POLLOUT;
             else if (k != MBEDTLS_ERR_SSL_WANT_READ) {
                 if (io->c->io_errno) return crioimg__mt_fail(io->err, io->errcap, CRIOIMG_ERR_HTTP_CONNECT, "recv: ", strerror(io->c->io_errno), NULL);

@@ -179,7 +179,7 @@ static void test_http_response_limits(void)
     for (k = 1; k <= 3; k++) {
         rec.stop_at = k;
         CHECK(fuzz_h1_run(in, n, 0, 1, &rec, line, &used, &close, err, sizeof err) == CRIOIMG_ERR_CANCELLED);
-        CHECK(rec.events == k);
+        CHECK(rec.events == k && strstr(err, "stopped") != NULL);
     }
     rec.stop_at = 0;
     free(in);
