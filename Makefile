@@ -107,11 +107,14 @@ test-arm64: crioimg.h | $(B)
 	$(QEMU_AARCH64) $(B)/arm64/test_crioimg
 	tests/cli.sh $(B)/arm64/crioimg-qemu
 
-# mbedtls's SHA-256 as one more path, compared with the others like them; the mbedtls transport built in.
+# mbedtls's SHA-256 as one more path, compared with the others like them; then the built-in sockets +
+# mbedtls HTTP transport against a loopback server (tests/http_mbedtls.sh).
 test-mbedtls: crioimg.h | $(B)
 	@mkdir -p $(B)/mbedtls
 	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/test_crioimg tests/test_all.c $(MBEDTLS_LIBS)
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/http_get_mbedtls tests/http_get_mbedtls.c $(MBEDTLS_LIBS) -lpthread
 	$(B)/mbedtls/test_crioimg
+	tests/http_mbedtls.sh $(B)/mbedtls/http_get_mbedtls
 
 compile-checks: crioimg.h | $(B)
 	tests/compile/run

@@ -10,6 +10,7 @@
 #include "fuzz_manifest.c"
 #include "fuzz_auth.c"
 #include "fuzz_http.c"
+#include "fuzz_http_response.c"
 #include "fuzz_cidr.c"
 #include "fuzz_regconf.c"
 #include "fuzz_store.c"
@@ -25,6 +26,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "manifest", fuzz_manifest },
     { "auth", fuzz_auth },
     { "http", fuzz_http },
+    { "http_response", fuzz_http_response },
     { "cidr", fuzz_cidr },
     { "regconf", fuzz_regconf },
     { "store", fuzz_store },

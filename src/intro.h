@@ -22,7 +22,9 @@
                                      code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
-                                     SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto)
+                                     SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto;
+                                     POSIX.1-2001: define _POSIX_C_SOURCE 200112L or later first)
+     CRIOIMG_MBEDTLS_CA_FILE         the system CA bundle it trusts ("/etc/ssl/certs/ca-certificates.crt")
 
    CONVENTIONS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text

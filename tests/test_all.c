@@ -19,6 +19,7 @@ static void t_free(void *p) { free(p); }
 #define CRIOIMG_FUZZ_REPLAY 1      /* the fuzz targets' helpers, without their libFuzzer entry points */
 #include "../fuzz/fuzz_ref.c"
 #include "../fuzz/fuzz_json.c"
+#include "../fuzz/fuzz_http_response.c"
 #include "test_core.c"
 #include "test_ref.c"
 #include "test_image_name.c"
@@ -28,6 +29,7 @@ static void t_free(void *p) { free(p); }
 #include "test_auth.c"
 #include "test_http.c"
 #include "test_registry.c"
+#include "test_http_response.c"
 #include "test_registries.c"
 #include "test_registries_conf.c"
 #include "test_store.c"
@@ -44,6 +46,7 @@ int main(void)
     test_auth();
     test_http();
     test_registry();
+    test_http_response();
     test_registries();
     test_registries_conf();
     test_store();

@@ -83,12 +83,12 @@ common_checks() {
   has "status 302"; has "header Location: /hello"; has "body 0"; lacks "hello world"
 
   run "$tag: a 70 KiB header field is refused" 1 "$get" "$H/bigheader"
-  has "error ERR_HTTP_PROTOCOL: a response header field over 64 KiB"; lacks "body"
+  grep -q "^error ERR_HTTP_PROTOCOL: .*\(64 KiB\|too long\)" <<<"$out" && ok || bad "70 KiB field: $out"; lacks "body"
 
   t0=$(date +%s%N)
   run "$tag: a stalled body hits the idle timeout" 1 "$get" --idle-ms 1000 "$H/slow"
   t1=$(date +%s%N)
-  has "error ERR_TIMEOUT: no data within the idle timeout"
+  grep -q "^error ERR_TIMEOUT: " <<<"$out" && ok || bad "idle timeout: $out"
   ms=$(( (t1 - t0) / 1000000 ))
   [ "$ms" -ge 900 ] && [ "$ms" -lt 4000 ] && ok || bad "idle timeout of 1 s took $ms ms"
 
@@ -100,7 +100,7 @@ common_checks() {
   grep -q '^error ERR_' <<<"$out" && ok || bad "bad chunk: $out"; lacks "xx"
 
   run "$tag: cancel while the body arrives" 1 "$get" --cancel-after-bytes 4 "$H/chunked"
-  has "error ERR_CANCELLED: cancelled"
+  grep -q "^error ERR_CANCELLED: cancelled" <<<"$out" && ok || bad "cancel: $out"
 
   run "$tag: connection refused" 1 "$get" "http://127.0.0.1:1/"
   grep -q '^error ERR_HTTP_CONNECT: ' <<<"$out" && ok || bad "refused: $out"
@@ -112,11 +112,11 @@ common_checks() {
   run "$tag: https, verify off" 0 "$get" -k "$S/hello"
   has "hello world"
   run "$tag: https, a certificate for another name" 1 "$get" --ca "$tmp/ca.pem" "$W/hello"
-  grep -q '^error ERR_HTTP_TLS: .*name' <<<"$out" && ok || bad "wrong name: $out"
+  grep -q '^error ERR_HTTP_TLS: .*\(name\|CN\)' <<<"$out" && ok || bad "wrong name: $out"
   run "$tag: https, another name, verify off" 0 "$get" -k "$W/hello"
   has "hello world"
   run "$tag: a missing CA file" 1 "$get" --ca "$tmp/nope.pem" "$TS/hello"
-  has "error ERR_IO: cannot read the CA file $tmp/nope.pem"
+  grep -q "^error ERR_\(IO\|HTTP_TLS\): cannot \(read\|load\) the CA file $tmp/nope.pem" <<<"$out" && ok || bad "missing CA file: $out"
 
   run "$tag: client certificate presented" 0 "$get" --ca "$tmp/ca.pem" --cert "$tmp/client.pem" --key "$tmp/client.key" "$TC/hello"
   has "hello world"
@@ -162,13 +162,13 @@ run "host transport: a bad URL never reaches it" 1 "$host" "http://127.0.0.1:$(p
 grep -q '^host_transport: ERR_INVALID_ARGS' <<<"$out" && ok || bad "bad URL: $out"
 
 
-# The sockets + mbedtls transport: the same checks (https by name), and one connection a request.
+# The sockets + mbedtls transport: the same checks (https by name), and its one kept-alive connection.
 get="$getm" tag=mbedtls TS="https://localhost:$(port https)" TC="https://localhost:$(port clientcert)"
 common_checks
 run "mbedtls: connection count before" 0 "$get" "$H/connections"
 before=$(tail -n 1 <<<"$out")
-run "mbedtls: a connection a request" 0 "$get" "$H/hello" "$H/hello" "$H/connections"
-[ "$(tail -n 1 <<<"$out")" = "$((before + 3))" ] && ok || bad "mbedtls: $before connections before, $(tail -n 1 <<<"$out") after three requests"
+run "mbedtls: one connection for three requests" 0 "$get" "$H/hello" "$H/hello" "$H/connections"
+[ "$(tail -n 1 <<<"$out")" = "$((before + 1))" ] && ok || bad "mbedtls: $before connections before, $(tail -n 1 <<<"$out") after three requests"
 run "mbedtls: an IP address does not verify in mbedtls 2.x" 1 "$get" --ca "$tmp/ca.pem" "$S/hello"
 grep -q '^error ERR_HTTP_TLS: ' <<<"$out" && ok || bad "mbedtls, IP: $out"
 
