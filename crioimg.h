@@ -11849,6 +11849,7 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
         res = crioimg__rg_blob_from(r, &rq, &b, what);
         if (res == CRIOIMG_OK) return crioimg__rg_blob_finish(r, &b, what);
         if (b.fatal || res == CRIOIMG_ERR_CANCELLED || res == CRIOIMG_ERR_NOMEM) return res;
+        r->err[0] = '\0';   /* that source failed; the next one decides */
     }
     if ((res = crioimg__rg_prepare(r, repo, "/blobs/", d->digest, &by_digest, url, sizeof url)) != CRIOIMG_OK) return res;
     memset(&rq, 0, sizeof rq);

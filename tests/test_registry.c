@@ -572,6 +572,7 @@ static void test_registry_row(const rg_row *row)
         if (ac->want_err && !CHECK(strstr(crioimg_registry_error(r), ac->want_err) != NULL))
             fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", crioimg_registry_error(r), ac->want_err);
         if (ac->want != CRIOIMG_OK) CHECK(crioimg_registry_error(r)[0] != '\0');
+        else CHECK_STR(crioimg_registry_error(r), "");   /* no stale detail after a success */
     }
     if (!CHECK(rg_f.bad[0] == '\0' && rg_f.i == rg_f.n))
         fprintf(stderr, "  script: %s; %u of %u steps taken\n", rg_f.bad, (unsigned)rg_f.i, (unsigned)rg_f.n);
