@@ -33,6 +33,33 @@
    otherwise in "io.crioimg.image.name" (CRIOIMG_STORE_NAME_ANNOTATION). A ref.name written by another
    tool ("busybox:latest", "v1") is read as a reference and normalised; one that is not a valid reference
    names nothing, and is kept as it is.
+
+   The listing cache (.crioimg-cache in the OCI store's directory). Listing needs, per image, what its
+   manifest says (config, layers, their declared sizes) and whether those blobs are there with those
+   sizes; without the cache that is an open and read of every manifest and a stat of every blob. What a
+   manifest says never goes stale (it is content-addressed and was verified when read); only blob
+   presence can. So the file keeps, per manifest digest, its config and layer digests with their
+   declared sizes and the sizes seen, plus a stamp of each blobs/<alg> directory (device, inode, mtime
+   to the nanosecond). The rule:
+     - manifest contents in the file are used whenever the file is whole (magic, checksum, every digest
+       valid, records in order); otherwise it is ignored and rebuilt;
+     - the sizes seen are trusted only while every blobs/<alg> still has the stamped mtime, inode and
+       device (adding, removing or renaming a blob changes its directory's mtime), and only if the file
+       was begun strictly after that mtime by the file system's own clock (the new file's mtime is
+       compared), so that a change in the same clock tick as the stamp cannot hide: such a "racy" file
+       is written untrusted, and the next listing stats every blob and writes a trusted one;
+     - when the sizes are not trusted, every blob (manifests too) is stat()ed again; a manifest whose
+       size differs from its record is read again; so a blob removed by another tool is "size unknown"
+       and a removed manifest is a missing image, never one served from the file.
+   What the file cannot see: a blob rewritten in place (same name, new bytes, directory untouched),
+   which no OCI tool does (they write a new file and rename it); reads still verify every digest
+   (crioimg_store_get_blob, and crioimg_store_image_status re-reads the image's manifests), and a file
+   system clock set backwards could forge an unchanged mtime. The file is written, without fsync (a torn
+   one fails its checksum), by a listing that found it stale or missing, under the store's (shared)
+   lock, through a temporary file and a rename; only into stores crioimg manages (a .crioimg.lock is
+   there: a read-only handle on another tool's layout writes nothing), and never when the directory is
+   not writable. Deleting it is always safe. Changes (tag, untag, remove) use it as listings do (a removal
+   learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
 #define CRIOIMG_STORE_VTABLE_VERSION 1

@@ -592,6 +592,220 @@ static void test_store_oci(void)
     }
     tests_context = "";
 }
+
+/* ---- the listing cache (.crioimg-cache): store.h's rule, case by case ---- */
+
+static crioimg_result (*ts_orig_get)(void *, const char *, size_t, const crioimg_allocator *, void **, size_t *);
+static crioimg_result (*ts_orig_stat)(void *, const char *, long long *);
+static unsigned ts_ngets, ts_nstats;
+static crioimg_result ts_counting_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
+{
+    ts_ngets++;
+    return ts_orig_get(u, d, max, a, data, len);
+}
+static crioimg_result ts_counting_stat(void *u, const char *d, long long *size)
+{
+    ts_nstats++;
+    return ts_orig_stat(u, d, size);
+}
+
+/* The size listed for name (-1 unknown), -2 when it is not listed; counts the blob reads and stats. */
+static long long ts_size(crioimg_store *s, const char *name)
+{
+    crioimg_image_list l;
+    long long sz = -2;
+    ts_ngets = ts_nstats = 0;
+    if (crioimg_store_list(s, name, &l) == CRIOIMG_OK && l.n == 1) sz = l.images[0].size;
+    crioimg_image_list_free(&l);
+    return sz;
+}
+
+/* Sets a directory's mtime to now + delta seconds (a directory older or newer than the cache). */
+static void ts_mtime(const char *path, long delta)
+{
+    struct timespec t[2];
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec += delta;
+    t[1] = t[0];
+    CHECK(utimensat(AT_FDCWD, path, t, 0) == 0);
+}
+
+/* The file's trusted flag: 1, 0, or -1 when it is not a cache file. */
+static int ts_cache_flag(const char *path)
+{
+    unsigned char b[24];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+    if (f) fclose(f);
+    if (n != sizeof b || memcmp(b, CRIOIMG__ST_CMAGIC, 16) != 0) return -1;
+    return (int)crioimg__st_get64(b + 16);
+}
+
+static size_t ts_slurp(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f) fclose(f);
+    return n;
+}
+
+static void ts_spit(const char *path, const unsigned char *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) { CHECK(fwrite(buf, 1, n, f) == n); fclose(f); }
+}
+
+static void test_store_oci_cache(void)
+{
+    char dir[] = "/tmp/crioimg-test-cache-XXXXXX", p[128], bd[256], cf[256], q[1024], id[65];
+    static unsigned char buf[65536], orig[65536];
+    crioimg_store *s = NULL, *s2 = NULL;
+    crioimg_store_opts o;
+    ts_image a, b;
+    const char *na[] = { "cache:a" }, *nb[] = { "cache:b" };
+    struct stat st;
+    size_t n, i;
+    tests_context = "oci cache";
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    snprintf(p, sizeof p, "%s/store", dir);
+    snprintf(bd, sizeof bd, "%s/blobs/sha256", p);
+    snprintf(cf, sizeof cf, "%s/.crioimg-cache", p);
+    memset(&o, 0, sizeof o);
+    o.create = 1;
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    if (s == NULL) return;
+    ts_orig_get = s->vt.blob_get; s->vt.blob_get = ts_counting_get;
+    ts_orig_stat = s->vt.blob_stat; s->vt.blob_stat = ts_counting_stat;
+    ts_make(s, 21, &a);
+    ts_make(s, 22, &b);
+    CHECK(crioimg_store_add_image(s, a.manifest, na, 1) == CRIOIMG_OK);
+    CHECK(crioimg_store_add_image(s, b.manifest, nb, 1) == CRIOIMG_OK);
+
+    /* blobs/sha256 older than the listing: the file it writes is trusted, and the next listing reads
+       no manifest and stats no blob */
+    ts_mtime(bd, -3600);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 2 && ts_nstats > 0);
+    CHECK(ts_cache_flag(cf) == 1);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 0 && ts_nstats == 0);
+    CHECK(ts_size(s, "cache:b") == b.size && ts_ngets == 0 && ts_nstats == 0);
+    CHECK(ts_count(s) == 2);
+    /* names come from index.json, never from the file: another tool's index change is seen at once */
+    CHECK(crioimg_store_tag(s, "cache:a", "cache:a2") == CRIOIMG_OK);
+    CHECK(ts_size(s, "cache:a2") == a.size && ts_ngets == 0 && ts_nstats == 0);
+    /* an image's status re-reads its manifest: one changed in place (which the file cannot see) is refused */
+    snprintf(q, sizeof q, "%s/%s", bd, a.manifest + 7);
+    CHECK(stat(bd, &st) == 0);
+    ts_write(q, "{}");
+    CHECK(ts_status(s, "cache:a", id) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(ts_status(s, "cache:b", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+    {
+        char man[1024], cfg[256], layer[64];
+        static const char common[] = "the layer every test image shares";
+        size_t cn = ts_config(cfg, sizeof cfg, 21), ln = (size_t)snprintf(layer, sizeof layer, "layer-of-%u", 21u);
+        snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u},"
+            "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+            a.config, (unsigned)cn, a.common, (unsigned)(sizeof common - 1), a.own, (unsigned)ln);
+        ts_write(q, man);   /* back as it was */
+    }
+    CHECK(ts_status(s, "cache:a", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+
+    /* a blob removed by another tool changes the directory's mtime: its size is unknown at once */
+    snprintf(q, sizeof q, "%s/%s", bd, a.own + 7);
+    CHECK(unlink(q) == 0);
+    CHECK(ts_size(s, "cache:a") == -1 && ts_nstats > 0);
+    CHECK(ts_size(s, "cache:b") == b.size);
+    ts_put(s, "layer-of-21", 11, q);
+    CHECK(ts_size(s, "cache:a") == a.size);
+
+    /* racy: the directory's mtime is not older than the file's start (a change in the same clock tick
+       would keep it): the file is written untrusted, and a blob removed with the mtime put back (what
+       such a change looks like) is still noticed */
+    ts_mtime(bd, 3600);
+    CHECK(ts_size(s, "cache:b") == b.size);
+    CHECK(ts_cache_flag(cf) == 0);
+    CHECK(stat(bd, &st) == 0);
+    snprintf(q, sizeof q, "%s/%s", bd, b.config + 7);
+    CHECK(unlink(q) == 0);
+    {
+        struct timespec t[2];
+        t[0] = st.st_mtim; t[1] = st.st_mtim;
+        CHECK(utimensat(AT_FDCWD, bd, t, 0) == 0);
+    }
+    CHECK(ts_size(s, "cache:b") == -1 && ts_nstats > 0 && ts_ngets == 0);   /* manifests still from the file */
+    /* a manifest removed the same way: the image is gone, never served from the file */
+    snprintf(q, sizeof q, "%s/%s", bd, b.manifest + 7);
+    CHECK(unlink(q) == 0);
+    {
+        struct timespec t[2];
+        t[0] = st.st_mtim; t[1] = st.st_mtim;
+        CHECK(utimensat(AT_FDCWD, bd, t, 0) == 0);
+    }
+    CHECK(ts_size(s, "cache:b") == -2);
+    CHECK(ts_size(s, "cache:a") == a.size);
+    CHECK(crioimg_store_remove(s, "cache:b") == CRIOIMG_OK);
+
+    /* a damaged file is ignored (the listing is right) and written again */
+    ts_mtime(bd, -3600);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_cache_flag(cf) == 1);
+    n = ts_slurp(cf, orig, sizeof orig);
+    CHECK(n > 100 && n < sizeof orig);
+    for (i = 0; i < 6; i++) {
+        size_t m = n;
+        memcpy(buf, orig, n);
+        switch (i) {
+        case 0: m = n / 2; break;                                   /* torn */
+        case 1: buf[n / 2] ^= 0x20; break;                          /* a bit flipped: the checksum */
+        case 2: m = 0; break;                                       /* empty */
+        case 3: memcpy(buf, "not a cache at all", 18); m = 18; break;
+        case 4: {                                                   /* a planted path, checksum fixed up */
+            unsigned char *c = buf + CRIOIMG__ST_CHDR + 1 + 71 + 1 + 8 + 16 + 1;   /* the config digest */
+            CHECK(memcmp(c, a.config, 71) == 0);
+            memcpy(c + 7, "../../etc/passwd", 16);
+            crioimg__st_put64(buf + n - 8, crioimg__st_csum(buf, n - 8));
+            break;
+        }
+        case 5: {                                                   /* a wrong record count */
+            crioimg__st_put64(buf + CRIOIMG__ST_CHDR - 8, 0);       /* a count that is wrong */
+            crioimg__st_put64(buf + n - 8, crioimg__st_csum(buf, n - 8));
+            break;
+        }
+        }
+        tests_context = i == 0 ? "torn cache" : i == 1 ? "flipped cache" : i == 2 ? "empty cache" : i == 3 ? "garbage cache" : i == 4 ? "planted cache" : "miscounted cache";
+        ts_spit(cf, buf, m);
+        CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 1);    /* read again, not from the file */
+        CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 0 && ts_nstats == 0);   /* written again */
+    }
+    /* the file as a symlink: not followed, and replaced (the link, not what it points at) */
+    tests_context = "oci cache";
+    snprintf(q, sizeof q, "%s/outside", dir);
+    ts_spit(q, orig, n);
+    unlink(cf);
+    CHECK(symlink(q, cf) == 0);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 1);
+    CHECK(lstat(cf, &st) == 0 && S_ISREG(st.st_mode));
+    CHECK(ts_slurp(q, buf, sizeof buf) == n && memcmp(buf, orig, n) == 0);
+    crioimg_store_close(s);
+
+    /* read-only, on a layout crioimg does not manage (no lock file): nothing written */
+    unlink(cf);
+    snprintf(q, sizeof q, "%s/.crioimg.lock", p);
+    unlink(q);
+    o.create = 0; o.read_only = 1;
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+    if (s2) {
+        CHECK(ts_count(s2) == 1);
+        CHECK(access(cf, F_OK) != 0);
+        crioimg_store_close(s2);
+    }
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+    tests_context = "";
+}
 #endif
 
 static void test_store(void)
@@ -603,6 +817,7 @@ static void test_store(void)
     crioimg_store_close(s);
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
+    test_store_oci_cache();
 #else
     CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
 #endif
