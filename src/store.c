@@ -99,7 +99,9 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
     if (s == NULL) return CRIOIMG_ERR_NOMEM;
     memset(s, 0, sizeof *s);
-    s->vt = *vt;   /* copied: the host's struct may go away */
+    /* copied (the host's struct may go away), and only as far as its version reaches: a host built
+       against an older header has a shorter struct */
+    memcpy(&s->vt, vt, vt->version >= 2 ? sizeof *vt : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
     *out = s;
@@ -316,6 +318,121 @@ crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w)
 void crioimg_blob_writer_abort(crioimg_blob_writer *w)
 {
     if (w) crioimg__bw_free(w, 1);
+}
+
+/* ---- streaming blob reads ---- */
+
+struct crioimg_blob_reader {
+    crioimg_store *s;
+    crioimg_hasher h;
+    char digest[CRIOIMG_DIGEST_STRING_MAX + 1];
+    long long size;          /* the store's word, -1 when none */
+    void *handle;            /* the store's, when it streams */
+    unsigned char *buf;      /* else the whole blob */
+    size_t len, off;
+    crioimg_result failed;
+    int done;                /* the end was reached and judged OK */
+};
+
+static int crioimg__st_streams(const crioimg_store *s)
+{
+    return s->vt.version >= 2 && s->vt.blob_open && s->vt.blob_read && s->vt.blob_close;
+}
+
+crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, crioimg_blob_reader **out)
+{
+    crioimg_digest dg;
+    crioimg_blob_reader *w;
+    crioimg_result r;
+    size_t dl;
+    if (out) *out = NULL;
+    if (s == NULL || digest == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    dl = strlen(digest);
+    r = crioimg_digest_parse(&dg, digest, dl);
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_get method", NULL, NULL);
+    w = (crioimg_blob_reader *)crioimg_malloc(&s->alloc, sizeof *w);
+    if (w == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(w, 0, sizeof *w);
+    w->s = s; w->size = -1;
+    memcpy(w->digest, digest, dl + 1);
+    crioimg_hasher_init(&w->h, dg.alg);
+    r = crioimg__st_lock(s, 0);
+    if (r == CRIOIMG_OK) {
+        if (crioimg__st_streams(s)) r = s->vt.blob_open(s->vt.user, digest, &w->handle, &w->size);
+        else {
+            /* a store that cannot stream: the blob whole, its size first so that no cap refuses it */
+            long long sz = -1;
+            size_t max = (size_t)-1 / 2;
+            void *data = NULL;
+            if (s->vt.blob_stat && s->vt.blob_stat(s->vt.user, digest, &sz) == CRIOIMG_OK && sz >= 0 && (unsigned long long)sz < max) max = (size_t)sz;
+            s->err[0] = '\0';
+            r = s->vt.blob_get(s->vt.user, digest, max, &s->alloc, &data, &w->len);
+            w->buf = (unsigned char *)data;
+            w->size = (long long)w->len;
+        }
+        crioimg__st_unlock(s);
+    }
+    if (r != CRIOIMG_OK) {
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": cannot be opened");
+        crioimg_free(&s->alloc, w->buf);
+        crioimg_free(&s->alloc, w);
+        return r;
+    }
+    *out = w;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *w, void *buf, size_t cap, size_t *n)
+{
+    crioimg_store *s;
+    crioimg_digest dg;
+    crioimg_result r;
+    if (n) *n = 0;
+    if (w == NULL || n == NULL || buf == NULL || cap == 0) return CRIOIMG_ERR_INVALID_ARGS;   /* *n 0 means the end */
+    s = w->s;
+    if (w->failed) return w->failed;
+    if (w->done) return CRIOIMG_OK;
+    if (w->handle) {
+        r = s->vt.blob_read(s->vt.user, w->handle, buf, cap, n);
+        if (r == CRIOIMG_OK && *n > cap) r = crioimg__st_fail(s, CRIOIMG_ERR_IO, "blob ", w->digest, ": the store read past the buffer");
+        if (r != CRIOIMG_OK) {
+            *n = 0;
+            if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", w->digest, ": read failed");
+            return w->failed = r;
+        }
+    } else {
+        *n = w->len - w->off < cap ? w->len - w->off : cap;
+        memcpy(buf, w->buf + w->off, *n);
+        w->off += *n;
+    }
+    if (*n > 0) { crioimg_hasher_update(&w->h, buf, *n); return CRIOIMG_OK; }
+    /* the end: now the bytes are judged */
+    crioimg_digest_parse(&dg, w->digest, strlen(w->digest));
+    r = crioimg_hasher_verify(&w->h, &dg);
+    if (r != CRIOIMG_OK) {
+        crioimg__st_fail(s, r, "blob ", w->digest, ": its content does not match its digest");
+        return w->failed = r;
+    }
+    w->done = 1;
+    return CRIOIMG_OK;
+}
+
+long long crioimg_blob_reader_size(const crioimg_blob_reader *w)
+{
+    return w ? w->size : -1;
+}
+
+void crioimg_blob_reader_close(crioimg_blob_reader *w)
+{
+    crioimg_store *s;
+    if (w == NULL) return;
+    s = w->s;
+    if (w->handle) s->vt.blob_close(s->vt.user, w->handle);
+    crioimg_free(&s->alloc, w->buf);
+    crioimg_free(&s->alloc, w);
 }
 
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */
@@ -1349,7 +1466,9 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
 
 /* ---- the in-memory store ---- */
 
-typedef struct crioimg__mem_blob { char *digest; unsigned char *data; size_t len; } crioimg__mem_blob;
+/* A blob's bytes, counted: a reader keeps them alive after the blob is deleted. */
+typedef struct crioimg__mem_bytes { size_t refs, len; unsigned char *p; } crioimg__mem_bytes;
+typedef struct crioimg__mem_blob { char *digest; crioimg__mem_bytes *bytes; } crioimg__mem_blob;
 
 typedef struct crioimg__mem {
     crioimg_store_entry *e;
@@ -1381,6 +1500,13 @@ static crioimg_result crioimg__mem_write_index(void *u, const crioimg_store_entr
     return CRIOIMG_OK;
 }
 
+static void crioimg__mem_release(const crioimg_allocator *a, crioimg__mem_bytes *b)
+{
+    if (b == NULL || --b->refs > 0) return;
+    crioimg_free(a, b->p);
+    crioimg_free(a, b);
+}
+
 static crioimg__mem_blob *crioimg__mem_find(crioimg__mem *m, const char *d)
 {
     size_t i;
@@ -1392,7 +1518,7 @@ static crioimg_result crioimg__mem_blob_stat(void *u, const char *d, long long *
 {
     crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)u, d);
     if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    *size = (long long)b->len;
+    *size = (long long)b->bytes->len;
     return CRIOIMG_OK;
 }
 
@@ -1400,11 +1526,11 @@ static crioimg_result crioimg__mem_blob_get(void *u, const char *d, size_t max, 
 {
     crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)u, d);
     if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    if (b->len > max) return CRIOIMG_ERR_TOO_BIG;
-    *data = crioimg_malloc(a, b->len + 1);
+    if (b->bytes->len > max) return CRIOIMG_ERR_TOO_BIG;
+    *data = crioimg_malloc(a, b->bytes->len + 1);
     if (*data == NULL) return CRIOIMG_ERR_NOMEM;
-    if (b->len) memcpy(*data, b->data, b->len);
-    *len = b->len;
+    if (b->bytes->len) memcpy(*data, b->bytes->p, b->bytes->len);
+    *len = b->bytes->len;
     return CRIOIMG_OK;
 }
 
@@ -1422,11 +1548,16 @@ static crioimg_result crioimg__mem_blob_put(void *u, const char *d, const void *
     }
     b = &m->b[m->nb];
     b->digest = (char *)crioimg_malloc(&m->alloc, dl);
-    b->data = (unsigned char *)crioimg_malloc(&m->alloc, len + 1);
-    if (!b->digest || !b->data) { crioimg_free(&m->alloc, b->digest); crioimg_free(&m->alloc, b->data); return CRIOIMG_ERR_NOMEM; }
+    b->bytes = (crioimg__mem_bytes *)crioimg_malloc(&m->alloc, sizeof *b->bytes);
+    if (b->bytes) { b->bytes->refs = 1; b->bytes->len = len; b->bytes->p = (unsigned char *)crioimg_malloc(&m->alloc, len + 1); }
+    if (!b->digest || !b->bytes || !b->bytes->p) {
+        crioimg_free(&m->alloc, b->digest);
+        if (b->bytes) crioimg_free(&m->alloc, b->bytes->p);
+        crioimg_free(&m->alloc, b->bytes);
+        return CRIOIMG_ERR_NOMEM;
+    }
     memcpy(b->digest, d, dl);
-    if (len) memcpy(b->data, data, len);
-    b->len = len;
+    if (len) memcpy(b->bytes->p, data, len);
     m->nb++;
     return CRIOIMG_OK;
 }
@@ -1437,9 +1568,44 @@ static crioimg_result crioimg__mem_blob_delete(void *u, const char *d)
     crioimg__mem_blob *b = crioimg__mem_find(m, d);
     if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
     crioimg_free(&m->alloc, b->digest);
-    crioimg_free(&m->alloc, b->data);
+    crioimg__mem_release(&m->alloc, b->bytes);
     *b = m->b[--m->nb];
     return CRIOIMG_OK;
+}
+
+typedef struct crioimg__mem_r { crioimg__mem_bytes *b; size_t off; } crioimg__mem_r;
+
+static crioimg_result crioimg__mem_blob_open(void *u, const char *d, void **handle, long long *size)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    crioimg__mem_blob *b = crioimg__mem_find(m, d);
+    crioimg__mem_r *h;
+    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
+    h = (crioimg__mem_r *)crioimg_malloc(&m->alloc, sizeof *h);
+    if (h == NULL) return CRIOIMG_ERR_NOMEM;
+    h->b = b->bytes; h->off = 0;
+    h->b->refs++;
+    *handle = h;
+    *size = (long long)h->b->len;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__mem_blob_read(void *u, void *handle, void *buf, size_t cap, size_t *n)
+{
+    crioimg__mem_r *h = (crioimg__mem_r *)handle;
+    (void)u;
+    *n = h->b->len - h->off < cap ? h->b->len - h->off : cap;
+    memcpy(buf, h->b->p + h->off, *n);
+    h->off += *n;
+    return CRIOIMG_OK;
+}
+
+static void crioimg__mem_blob_close(void *u, void *handle)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    crioimg__mem_r *h = (crioimg__mem_r *)handle;
+    crioimg__mem_release(&m->alloc, h->b);
+    crioimg_free(&m->alloc, h);
 }
 
 static void crioimg__mem_close(void *u)
@@ -1447,7 +1613,7 @@ static void crioimg__mem_close(void *u)
     crioimg__mem *m = (crioimg__mem *)u;
     crioimg_allocator a = m->alloc;
     size_t i;
-    for (i = 0; i < m->nb; i++) { crioimg_free(&a, m->b[i].digest); crioimg_free(&a, m->b[i].data); }
+    for (i = 0; i < m->nb; i++) { crioimg_free(&a, m->b[i].digest); crioimg__mem_release(&a, m->b[i].bytes); }
     crioimg_free(&a, m->b);
     crioimg_free(&a, m->e);
     crioimg_free(&a, m);
@@ -1474,6 +1640,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     vt.blob_stat = crioimg__mem_blob_stat; vt.blob_get = crioimg__mem_blob_get;
     vt.blob_put = crioimg__mem_blob_put; vt.blob_delete = crioimg__mem_blob_delete;
     vt.close = crioimg__mem_close;
+    vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) crioimg__mem_close(m);
     return r;
@@ -1905,6 +2072,48 @@ static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
     return CRIOIMG_OK;
 }
 
+/* A streaming read: the open descriptor keeps reading the blob even if it is deleted meanwhile. */
+typedef struct crioimg__oci_r { int fd; } crioimg__oci_r;
+
+static crioimg_result crioimg__oci_blob_open(void *u, const char *d, void **handle, long long *size)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    int dfd, fd;
+    const char *hex;
+    struct stat st;
+    crioimg__oci_r *h;
+    crioimg_result r = crioimg__oci_algdir(o, d, 0, &dfd, &hex);
+    if (r != CRIOIMG_OK) return r;
+    fd = openat(dfd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open blob", d);
+    if (fstat(fd, &st) != 0) { int e = errno; close(fd); return crioimg__oci_errno(o, e, "cannot stat blob", d); }
+    if (!S_ISREG(st.st_mode)) { close(fd); return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file"); }
+    h = (crioimg__oci_r *)crioimg_malloc(&o->alloc, sizeof *h);
+    if (h == NULL) { close(fd); return CRIOIMG_ERR_NOMEM; }
+    h->fd = fd;
+    *handle = h;
+    *size = (long long)st.st_size;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__oci_blob_read(void *u, void *handle, void *buf, size_t cap, size_t *n)
+{
+    crioimg__oci_r *h = (crioimg__oci_r *)handle;
+    ssize_t k;
+    do k = read(h->fd, buf, cap); while (k < 0 && errno == EINTR);
+    if (k < 0) return crioimg__oci_errno((crioimg__oci *)u, errno, "cannot read", "blob");
+    *n = (size_t)k;
+    return CRIOIMG_OK;
+}
+
+static void crioimg__oci_blob_close(void *u, void *handle)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    crioimg__oci_r *h = (crioimg__oci_r *)handle;
+    close(h->fd);
+    crioimg_free(&o->alloc, h);
+}
+
 /* A streaming write: a temporary file flock()ed for as long as it is written, so that another process's
    cleanup (which removes only temporary files it can lock) leaves it alone. Made under the store's
    shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
@@ -2124,6 +2333,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.close = crioimg__oci_close;
     vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
     vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
+    vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;
     o->root = -1;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
