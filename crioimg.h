@@ -10498,6 +10498,25 @@ void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_j
 #include <time.h>
 #include <stdio.h>   /* renameat */
 
+/* The system calls through which the OCI store makes things durable. A test build (CRIOIMG__TEST_FAULTS
+   defined before the implementation, as tests/test_all.c does) routes them through a table the tests
+   swap, to fail them with ENOSPC or EIO at chosen points; any other build calls libc directly. */
+#ifdef CRIOIMG__TEST_FAULTS
+typedef struct crioimg__oci_sys {
+    ssize_t (*write)(int fd, const void *buf, size_t n);
+    int (*fsync)(int fd);
+    int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+} crioimg__oci_sys;
+static crioimg__oci_sys crioimg__store_fault = { write, fsync, renameat };
+#  define CRIOIMG__OCI_WRITE crioimg__store_fault.write
+#  define CRIOIMG__OCI_FSYNC crioimg__store_fault.fsync
+#  define CRIOIMG__OCI_RENAMEAT crioimg__store_fault.renameat
+#else
+#  define CRIOIMG__OCI_WRITE write
+#  define CRIOIMG__OCI_FSYNC fsync
+#  define CRIOIMG__OCI_RENAMEAT renameat
+#endif
+
 #define CRIOIMG__OCI_TMP ".crioimg-tmp-"
 #define CRIOIMG__OCI_LOCK ".crioimg.lock"
 typedef struct crioimg__oci {
@@ -10571,7 +10590,7 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0 && errno == ENOENT && create) {
         if (mkdirat(blobs, an, 0755) != 0 && errno != EEXIST) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
-        (void)fsync(blobs);
+        (void)CRIOIMG__OCI_FSYNC(blobs);
         *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (*fd < 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
@@ -10616,12 +10635,12 @@ static crioimg_result crioimg__oci_tmp(crioimg__oci *o, const void *data, size_t
     crioimg_result r = crioimg__oci_tmpopen(o, name, &fd);
     if (r != CRIOIMG_OK) return r;
     while (done < len) {
-        ssize_t k = write(fd, (const char *)data + done, len - done);
+        ssize_t k = CRIOIMG__OCI_WRITE(fd, (const char *)data + done, len - done);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) { int e = k < 0 ? errno : EIO; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot write", name); }
         done += (size_t)k;
     }
-    if (fsync(fd) != 0) { int e = errno; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot fsync", name); }
+    if (CRIOIMG__OCI_FSYNC(fd) != 0) { int e = errno; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot fsync", name); }
     if (close(fd) != 0) { int e = errno; unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot close", name); }
     return CRIOIMG_OK;
 }
@@ -10632,8 +10651,8 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
     char tmp[96];
     crioimg_result r = crioimg__oci_tmp(o, data, len, tmp);
     if (r != CRIOIMG_OK) return r;
-    if (renameat(o->root, tmp, o->root, name) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename to", name); }
-    (void)fsync(o->root);
+    if (CRIOIMG__OCI_RENAMEAT(o->root, tmp, o->root, name) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename to", name); }
+    (void)CRIOIMG__OCI_FSYNC(o->root);
     return CRIOIMG_OK;
 }
 
@@ -10753,8 +10772,8 @@ static crioimg_result crioimg__oci_blob_put(void *u, const char *d, const void *
         return CRIOIMG_OK;
     r = crioimg__oci_tmp(o, data, len, tmp);
     if (r != CRIOIMG_OK) return r;
-    if (renameat(o->root, tmp, fd, hex) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename blob", d); }
-    (void)fsync(fd);
+    if (CRIOIMG__OCI_RENAMEAT(o->root, tmp, fd, hex) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename blob", d); }
+    (void)CRIOIMG__OCI_FSYNC(fd);
     return CRIOIMG_OK;
 }
 
@@ -10825,14 +10844,11 @@ static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
     if (h == NULL) return CRIOIMG_ERR_NOMEM;
     r = crioimg__oci_lock(o, 0);
     if (r == CRIOIMG_OK) {
-        r = crioimg__oci_tmp(o, "", 0, h->name);
-        if (r == CRIOIMG_OK) {
-            h->fd = openat(o->root, h->name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-            if (h->fd < 0 || flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
-                r = crioimg__oci_errno(o, errno, "cannot open", h->name);
-                if (h->fd >= 0) close(h->fd);
-                unlinkat(o->root, h->name, 0);
-            }
+        r = crioimg__oci_tmpopen(o, h->name, &h->fd);
+        if (r == CRIOIMG_OK && flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
+            r = crioimg__oci_errno(o, errno, "cannot lock", h->name);
+            close(h->fd);
+            unlinkat(o->root, h->name, 0);
         }
         crioimg__oci_unlock(o);
     }
@@ -10847,7 +10863,7 @@ static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void 
     crioimg__oci_w *h = (crioimg__oci_w *)handle;
     size_t done = 0;
     while (done < len) {
-        ssize_t k = write(h->fd, (const char *)data + done, len - done);
+        ssize_t k = CRIOIMG__OCI_WRITE(h->fd, (const char *)data + done, len - done);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return crioimg__oci_errno(o, k < 0 ? errno : EIO, "cannot write", h->name);
         done += (size_t)k;
@@ -10871,10 +10887,10 @@ static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char
     int fd;
     const char *hex;
     crioimg_result r = CRIOIMG_OK;
-    if (fsync(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
+    if (CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
     if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
-    if (r == CRIOIMG_OK && renameat(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
-    if (r == CRIOIMG_OK) { (void)fsync(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
+    if (r == CRIOIMG_OK && CRIOIMG__OCI_RENAMEAT(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
+    if (r == CRIOIMG_OK) { (void)CRIOIMG__OCI_FSYNC(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
     crioimg__oci_blob_abort(u, handle);
     return r;
 }
@@ -10953,14 +10969,14 @@ static void crioimg__oci_cache_end(void *u, crioimg__st_cache *c, const void *da
     size_t done = 0;
     int ok = data != NULL;
     while (ok && done < len) {
-        ssize_t k = write(c->fd, (const char *)data + done, len - done);
+        ssize_t k = CRIOIMG__OCI_WRITE(c->fd, (const char *)data + done, len - done);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) ok = 0; else done += (size_t)k;
     }
     if (close(c->fd) != 0) ok = 0;
     c->fd = -1;
     c->fresh = 0;
-    if (!ok || renameat(o->root, c->tmp, o->root, CRIOIMG__OCI_CACHE) != 0) (void)unlinkat(o->root, c->tmp, 0);
+    if (!ok || CRIOIMG__OCI_RENAMEAT(o->root, c->tmp, o->root, CRIOIMG__OCI_CACHE) != 0) (void)unlinkat(o->root, c->tmp, 0);
 }
 
 static const crioimg__st_cacheops crioimg__oci_cacheops = { crioimg__oci_cache_load, crioimg__oci_cache_begin, crioimg__oci_cache_end };

@@ -905,6 +905,202 @@ static void test_store_oci_cache(void)
     }
     tests_context = "";
 }
+
+/* ---- fault injection: writes that fail with ENOSPC or EIO lose nothing ---- */
+
+static int ts_fault_kind = -1;     /* 0 write, 1 fsync, 2 rename, 3 any; -1 none */
+static long ts_fault_at, ts_fault_calls, ts_fault_hits;
+static int ts_fault_errno = ENOSPC;
+
+static int ts_fault_hit(int kind)
+{
+    if (ts_fault_kind != kind && ts_fault_kind != 3) return 0;
+    if (++ts_fault_calls != ts_fault_at) return 0;
+    ts_fault_hits++;
+    return 1;
+}
+static ssize_t ts_f_write(int fd, const void *b, size_t n)
+{
+    if (!ts_fault_hit(0)) return write(fd, b, n);
+    if (n > 1 && write(fd, b, n / 2) < 0) return -1;   /* the disk filled up half way */
+    errno = ts_fault_errno;
+    return -1;
+}
+static int ts_f_fsync(int fd)
+{
+    if (!ts_fault_hit(1)) return fsync(fd);
+    errno = ts_fault_errno;
+    return -1;
+}
+static int ts_f_renameat(int a, const char *b, int c, const char *d)
+{
+    if (!ts_fault_hit(2)) return renameat(a, b, c, d);
+    errno = ts_fault_errno;
+    return -1;
+}
+static void ts_fault(int kind, long at, int err)
+{
+    crioimg__store_fault.write = ts_f_write;
+    crioimg__store_fault.fsync = ts_f_fsync;
+    crioimg__store_fault.renameat = ts_f_renameat;
+    ts_fault_kind = kind; ts_fault_at = at; ts_fault_calls = 0; ts_fault_hits = 0; ts_fault_errno = err;
+}
+
+/* Temporary files in the store's root. */
+static int ts_tmpfiles(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d)) != NULL) if (strncmp(de->d_name, ".crioimg-tmp-", 13) == 0) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+/* The store opens clean (a new handle) and every image it lists has all its blobs. */
+static size_t ts_reopen_check(const char *p)
+{
+    crioimg_store *s2 = NULL;
+    crioimg_store_opts o;
+    crioimg_image_list l;
+    size_t i, n = (size_t)-1;
+    memset(&o, 0, sizeof o);
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+    if (s2 == NULL) return n;
+    CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_OK);
+    for (i = 0; i < l.n; i++) CHECK(l.images[i].size > 0);
+    n = l.n;
+    crioimg_image_list_free(&l);
+    crioimg_store_close(s2);
+    return n;
+}
+
+static void test_store_faults(void)
+{
+    char dir[] = "/tmp/crioimg-test-faults-XXXXXX", p[128], q[1024], idx0[65536], d[72];
+    crioimg_store *s = NULL;
+    crioimg_store_opts o;
+    ts_image a;
+    const char *na[] = { "keep:1" };
+    static const int errs[] = { ENOSPC, EIO };
+    static const char *const what[] = { "cannot write", "cannot fsync", "cannot rename" };
+    int kind, e;
+    unsigned k;
+    long hits;
+    tests_context = "faults";
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    snprintf(p, sizeof p, "%s/store", dir);
+    snprintf(q, sizeof q, "%s/index.json", p);
+    memset(&o, 0, sizeof o);
+    o.create = 1;
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    if (s == NULL) return;
+    ts_make(s, 41, &a);
+    CHECK(crioimg_store_add_image(s, a.manifest, na, 1) == CRIOIMG_OK);
+    snprintf(idx0, sizeof idx0, "%s", ts_read(q));
+
+    for (kind = 0; kind < 3; kind++)
+        for (e = 0; e < 2; e++) {
+            crioimg_blob_writer *w;
+            void *data;
+            size_t len;
+            crioimg_result r;
+            char blob[32];
+            int n = snprintf(blob, sizeof blob, "fault blob %d %d", kind, e);
+            tests_context = what[kind];
+            ts_digest(blob, (size_t)n, d);
+            /* a blob write: ERR_IO with the call and the errno in the detail; no blob, no temporary file */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_put_blob(s, d, blob, (size_t)n) == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL && strstr(crioimg_store_error(s), strerror(errs[e])) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+            CHECK(ts_tmpfiles(p) == 0);
+            /* the same as a streaming write: the failure surfaces at the write or at the commit */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_blob_begin(s, d, n, &w) == CRIOIMG_OK);
+            r = crioimg_blob_writer_write(w, blob, (size_t)n);
+            CHECK(r == (kind == 0 ? CRIOIMG_ERR_IO : CRIOIMG_OK));
+            CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+            CHECK(ts_tmpfiles(p) == 0);
+            /* an index.json write: ERR_IO; the old index is there, byte for byte, and reads */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_tag(s, "keep:1", "new:1") == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL && strstr(crioimg_store_error(s), strerror(errs[e])) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK_STR(ts_read(q), idx0);
+            CHECK(ts_count(s) == 1 && ts_status(s, "keep:1", d) == CRIOIMG_OK && ts_status(s, "new:1", d) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+            CHECK(ts_tmpfiles(p) == 0);
+            CHECK(ts_reopen_check(p) == 1);
+            /* a removal: the index is written first, so a failure there removes nothing */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_remove(s, "keep:1") == CRIOIMG_ERR_IO);
+            ts_fault(-1, 0, 0);
+            CHECK_STR(ts_read(q), idx0);
+            CHECK(ts_reopen_check(p) == 1);
+        }
+    /* a listing whose cache write fails still lists, and leaves nothing behind */
+    tests_context = "faults: cache";
+    for (kind = 0; kind < 3; kind += 2) {   /* write and rename: the cache is never fsynced */
+        char cf[256];
+        snprintf(cf, sizeof cf, "%s/.crioimg-cache", p);
+        unlink(cf);
+        ts_fault(kind, 1, EIO);
+        CHECK(ts_count(s) == 1 && ts_fault_hits == 1);
+        ts_fault(-1, 0, 0);
+        CHECK(ts_tmpfiles(p) == 0 && access(cf, F_OK) != 0);
+    }
+    /* every write, fsync and rename of a whole pull-and-tag, failed in turn: the store never lists a
+       half image, never keeps a temporary file, and opens clean */
+    tests_context = "faults: each call in turn";
+    for (k = 1; k < 200; k++) {
+        ts_image b;
+        const char *nb[] = { "each:1" };
+        char cfg[256], layer[64], man[1024];
+        static const char common[] = "the layer every test image shares";
+        size_t cn = ts_config(cfg, sizeof cfg, 42), ln = (size_t)snprintf(layer, sizeof layer, "layer-of-%u", 42u), mn;
+        crioimg_result r = CRIOIMG_OK;
+        ts_digest(cfg, cn, b.config);
+        ts_digest(layer, ln, b.own);
+        ts_digest(common, sizeof common - 1, b.common);
+        mn = (size_t)snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u},"
+            "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+            b.config, (unsigned)cn, b.common, (unsigned)(sizeof common - 1), b.own, (unsigned)ln);
+        ts_digest(man, mn, b.manifest);
+        ts_fault(3, (long)k, k % 2 ? ENOSPC : EIO);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.config, cfg, cn);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.own, layer, ln);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.common, common, sizeof common - 1);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.manifest, man, mn);
+        if (r == CRIOIMG_OK) r = crioimg_store_add_image(s, b.manifest, nb, 1);
+        if (r == CRIOIMG_OK) r = crioimg_store_tag(s, "each:1", "each:2");
+        if (r == CRIOIMG_OK) r = crioimg_store_remove(s, "each:1");
+        hits = ts_fault_hits;
+        ts_fault(-1, 0, 0);
+        CHECK(r == CRIOIMG_OK || r == CRIOIMG_ERR_IO);
+        CHECK(r == CRIOIMG_OK || hits == 1);
+        CHECK(ts_tmpfiles(p) == 0);
+        CHECK(ts_reopen_check(p) == 1 || ts_reopen_check(p) == 2);
+        CHECK(ts_status(s, "keep:1", d) == CRIOIMG_OK);
+        (void)crioimg_store_remove(s, "each:1");   /* whatever of it got in */
+        if (hits == 0) break;                       /* past the last call: the whole sequence ran */
+    }
+    CHECK(k > 10 && k < 200);
+    ts_fault(-1, 0, 0);
+    crioimg_store_close(s);
+    CHECK(ts_reopen_check(p) == 1);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+    tests_context = "";
+}
 #endif
 
 static crioimg_result ts_never_open(void *u, const char *d, void **h, long long *sz)
@@ -948,6 +1144,7 @@ static void test_store(void)
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
     test_store_oci_cache();
+    test_store_faults();
 #else
     CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
 #endif
