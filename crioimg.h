@@ -1309,7 +1309,8 @@ CRIOIMG_API crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const 
        size differs from its record is read again; so a blob removed by another tool is "size unknown"
        and a removed manifest is a missing image, never one served from the file.
    What the file cannot see: a blob rewritten in place (same name, new bytes, directory untouched),
-   which no OCI tool does (they write a new file and rename it); reads still verify every digest
+   which no OCI tool does (they write a new file and rename it), nor a blob replaced by other bytes of
+   the same size (a blob named by its digest holds those bytes or is corrupt); reads still verify every digest
    (crioimg_store_get_blob, and crioimg_store_image_status re-reads the image's manifests), and a file
    system clock set backwards could forge an unchanged mtime. The file is written, without fsync (a torn
    one fails its checksum), by a listing that found it stale or missing, under the store's (shared)
