@@ -9191,11 +9191,32 @@ static int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 
     return 1;
 }
 
-typedef struct crioimg__st_sortkey { const char *key; size_t i; } crioimg__st_sortkey;
+/* A string to sort by, with its first 16 bytes as two big-endian numbers: comparing those first orders
+   as strcmp does, and settles nearly every comparison of digests and IDs (which strcmp would walk
+   through "sha256:" for) without touching the strings -- the sorts were 15% of a listing of 100,000. */
+typedef struct crioimg__st_sortkey { unsigned long long p0, p1; const char *key; size_t i; } crioimg__st_sortkey;
+
+static void crioimg__st_setkey(crioimg__st_sortkey *k, const char *key, size_t i)
+{
+    size_t j;
+    int end = 0;
+    k->p0 = k->p1 = 0;
+    for (j = 0; j < 16; j++) {
+        unsigned long long c = end ? 0 : (unsigned char)key[j];
+        if (c == 0) end = 1;   /* NUL pads: a shorter string sorts first, as with strcmp */
+        if (j < 8) k->p0 = k->p0 << 8 | c; else k->p1 = k->p1 << 8 | c;
+    }
+    k->key = key;
+    k->i = i;
+}
 
 static int crioimg__st_cmpkey(const void *a, const void *b)
 {
-    int c = strcmp(((const crioimg__st_sortkey *)a)->key, ((const crioimg__st_sortkey *)b)->key);
+    const crioimg__st_sortkey *x = (const crioimg__st_sortkey *)a, *y = (const crioimg__st_sortkey *)b;
+    int c;
+    if (x->p0 != y->p0) return x->p0 < y->p0 ? -1 : 1;
+    if (x->p1 != y->p1) return x->p1 < y->p1 ? -1 : 1;
+    c = strcmp(x->key, y->key);
     if (c) return c;
     return ((const crioimg__st_sortkey *)a)->i < ((const crioimg__st_sortkey *)b)->i ? -1 :
            ((const crioimg__st_sortkey *)a)->i > ((const crioimg__st_sortkey *)b)->i;
@@ -9549,7 +9570,7 @@ static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "index entry with an invalid digest \"", v->e[i].digest, "\"");
         }
         v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(v, &s->alloc, norm) : NULL;
-        k[i].key = v->e[i].digest; k[i].i = i;
+        crioimg__st_setkey(&k[i], v->e[i].digest, i);
     }
     /* distinct manifests, by digest */
     qsort(k, v->n, sizeof *k, crioimg__st_cmpkey);
@@ -9582,7 +9603,7 @@ static size_t crioimg__st_group(crioimg_store *s, crioimg__st_view *v, crioimg_r
     if (k == NULL) { *r = CRIOIMG_ERR_NOMEM; return 0; }
     for (i = 0; i < v->nmf; i++) {
         v->mfs[i].group = (size_t)-1;
-        if (v->mfs[i].id[0]) { k[nk].key = v->mfs[i].id; k[nk].i = i; nk++; }
+        if (v->mfs[i].id[0]) { crioimg__st_setkey(&k[nk], v->mfs[i].id, i); nk++; }
     }
     qsort(k, nk, sizeof *k, crioimg__st_cmpkey);
     for (i = 0; i < nk; i = j, g++)
