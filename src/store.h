@@ -33,9 +33,37 @@
    otherwise in "io.crioimg.image.name" (CRIOIMG_STORE_NAME_ANNOTATION). A ref.name written by another
    tool ("busybox:latest", "v1") is read as a reference and normalised; one that is not a valid reference
    names nothing, and is kept as it is.
+
+   The listing cache (.crioimg-cache in the OCI store's directory). Listing needs, per image, what its
+   manifest says (config, layers, their declared sizes) and whether those blobs are there with those
+   sizes; without the cache that is an open and read of every manifest and a stat of every blob. What a
+   manifest says never goes stale (it is content-addressed and was verified when read); only blob
+   presence can. So the file keeps, per manifest digest, its config and layer digests with their
+   declared sizes and the sizes seen, plus a stamp of each blobs/<alg> directory (device, inode, mtime
+   to the nanosecond). The rule:
+     - manifest contents in the file are used whenever the file is whole (magic, checksum, every digest
+       valid, records in order); otherwise it is ignored and rebuilt;
+     - the sizes seen are trusted only while every blobs/<alg> still has the stamped mtime, inode and
+       device (adding, removing or renaming a blob changes its directory's mtime), and only if the file
+       was begun strictly after that mtime by the file system's own clock (the new file's mtime is
+       compared), so that a change in the same clock tick as the stamp cannot hide: such a "racy" file
+       is written untrusted, and the next listing stats every blob and writes a trusted one;
+     - when the sizes are not trusted, every blob (manifests too) is stat()ed again; a manifest whose
+       size differs from its record is read again; so a blob removed by another tool is "size unknown"
+       and a removed manifest is a missing image, never one served from the file.
+   What the file cannot see: a blob rewritten in place (same name, new bytes, directory untouched),
+   which no OCI tool does (they write a new file and rename it), nor a blob replaced by other bytes of
+   the same size (a blob named by its digest holds those bytes or is corrupt); reads still verify every digest
+   (crioimg_store_get_blob, and crioimg_store_image_status re-reads the image's manifests), and a file
+   system clock set backwards could forge an unchanged mtime. The file is written, without fsync (a torn
+   one fails its checksum), by a listing that found it stale or missing, under the store's (shared)
+   lock, through a temporary file and a rename; only into stores crioimg manages (a .crioimg.lock is
+   there: a read-only handle on another tool's layout writes nothing), and never when the directory is
+   not writable. Deleting it is always safe. Changes (tag, untag, remove) use it as listings do (a removal
+   learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 1
+#define CRIOIMG_STORE_VTABLE_VERSION 2   /* 2 added blob_open, blob_read, blob_close */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -85,6 +113,17 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*blob_write)(void *user, void *handle, const void *data, size_t len);
     crioimg_result (*blob_commit)(void *user, void *handle, const char *digest);
     void (*blob_abort)(void *user, void *handle);
+    /* ---- version 2 ---- */
+    /* Streaming reads, for blobs too big to hold in memory (all three or none: without them, and for a
+       version-1 table, the library reads the blob whole with blob_get). open (under the shared lock)
+       finds the blob, ERR_NOT_FOUND when it is not there, and makes a handle; *size is its size, or -1
+       when unknown. read (without the lock) gives the next bytes, at most cap, *n 0 at the end. close
+       (without the lock) frees the handle. A handle must keep reading the blob it opened even when the
+       blob is deleted meanwhile (the OCI store's open descriptor does; the memory store counts
+       references). The library hashes what is read and judges it at the end. */
+    crioimg_result (*blob_open)(void *user, const char *digest, void **handle, long long *size);
+    crioimg_result (*blob_read)(void *user, void *handle, void *buf, size_t cap, size_t *n);
+    void (*blob_close)(void *user, void *handle);
 } crioimg_store_vtable;
 
 typedef struct crioimg_store crioimg_store;
@@ -142,6 +181,21 @@ CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char
 CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
 CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
 CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
+
+/* A blob read in pieces, hashed on the way, for blobs too big to load whole (crioimg_store_get_blob).
+   open: ERR_NOT_FOUND, an invalid digest's code, or ERR_DIGEST_UNSUPPORTED; then read as often as
+   needed: OK with *n > 0 bytes, until OK with *n == 0 at the end -- and only that final OK says the
+   bytes matched the digest. Every byte before it is provisional: a blob that does not match gives
+   ERR_DIGEST_MISMATCH at the end instead (also when it is longer or shorter than the store said), and
+   the same error for every read after. A caller that must not act on unverified bytes buffers or
+   stages them until then. size is the store's word for the length (-1 when it gave none). close frees
+   the reader, at any point. The store's lock is held only while opening: a removal meanwhile does not
+   cut the read short. */
+typedef struct crioimg_blob_reader crioimg_blob_reader;
+CRIOIMG_API crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, crioimg_blob_reader **out);
+CRIOIMG_API crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *r, void *buf, size_t cap, size_t *n);
+CRIOIMG_API long long crioimg_blob_reader_size(const crioimg_blob_reader *r);
+CRIOIMG_API void crioimg_blob_reader_close(crioimg_blob_reader *r);
 
 /* ---- images ---- */
 

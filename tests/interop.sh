@@ -48,5 +48,15 @@ t "umoci tag writes a name crioimg reads" 'umoci tag --image "$S":docker.io/libr
 t "rmi removes every name and the blobs" 'ci rmi "$id" && [ -z "$(umoci ls --layout "$S")" ] && [ "$(ls "$S/blobs/sha256" | wc -l)" = 0 ]'
 t "an empty store lists nothing" '[ "$(ci images --json | wc -l)" = 0 ]'
 t "skopeo copy into an empty crioimg store" 'skopeo copy oci:src:v1 oci:"$S":localhost:5000/a/b:c && ci inspect localhost:5000/a/b:c'
+
+# the listing cache (.crioimg-cache) against what other tools do behind its back
+t "a listing writes the cache" 'ci images >/dev/null && [ -f "$S/.crioimg-cache" ]'
+touch -d '-1 hour' "$S/blobs/sha256"; ci images >/dev/null     # a store at rest: the cache trusted
+t "skopeo and umoci still read the store" 'umoci ls --layout "$S" | grep -qx localhost:5000/a/b:c && skopeo inspect oci:"$S":localhost:5000/a/b:c'
+t "a name skopeo adds is seen at once" 'skopeo copy oci:src:v1 oci:"$S":late:1 && ci inspect docker.io/library/late:1'
+layer=$(skopeo inspect --raw oci:"$S":late:1 | tr , '\n' | sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' | tail -n 1)
+t "a blob another tool deletes: size unknown at once" '[ -n "$layer" ] && rm "$S/blobs/sha256/$layer" && ci images --json | grep -q "\"size\":null"'
+t "... and known again when it is back" 'skopeo copy oci:src:v1 oci:"$S":late:2 && ! ci images --json | grep -q "\"size\":null"'
+t "a deleted cache is made again" 'rm "$S/.crioimg-cache" && ci images --json | grep -q late && [ -f "$S/.crioimg-cache" ]'
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

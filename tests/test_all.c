@@ -12,6 +12,7 @@ static void t_free(void *p) { free(p); }
 #define CRIOIMG_MALLOC(n) t_malloc(n)
 #define CRIOIMG_REALLOC(p, n) t_realloc(p, n)
 #define CRIOIMG_FREE(p) t_free(p)
+#define CRIOIMG__TEST_FAULTS 1    /* the OCI store's write/fsync/rename through a table tests swap (test_store.c) */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 

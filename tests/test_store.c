@@ -314,6 +314,104 @@ static void test_store_ops(crioimg_store *s, const char *kind)
     tests_context = "";
 }
 
+/* Flips a blob's first byte behind the store's back (in memory, or on disk for the OCI store). */
+static void ts_tamper(crioimg_store *s, const char *d)
+{
+    if (s->vt.blob_get == crioimg__mem_blob_get) {
+        crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)s->vt.user, d);
+        CHECK(b != NULL && b->bytes->len > 0);
+        if (b && b->bytes->len) b->bytes->p[0] ^= 1;
+    }
+#ifdef CRIOIMG__OCI_STORE
+    else {
+        crioimg__oci *o = (crioimg__oci *)s->vt.user;
+        unsigned char c = 0;
+        int fd = o->algfd[CRIOIMG_DIGEST_SHA256] >= 0 ? openat(o->algfd[CRIOIMG_DIGEST_SHA256], d + 7, O_RDWR) : -1;
+        CHECK(fd >= 0 && pread(fd, &c, 1, 0) == 1);
+        c ^= 1;
+        CHECK(fd >= 0 && pwrite(fd, &c, 1, 0) == 1);
+        if (fd >= 0) close(fd);
+    }
+#endif
+}
+
+/* Reads a whole blob through a reader in pieces of step bytes: the bytes, and the result of the end. */
+static crioimg_result ts_stream(crioimg_store *s, const char *d, size_t step, unsigned char *out, size_t cap, size_t *got)
+{
+    crioimg_blob_reader *r;
+    crioimg_result res;
+    unsigned char piece[4096];
+    size_t n;
+    *got = 0;
+    res = crioimg_store_blob_open(s, d, &r);
+    if (res != CRIOIMG_OK) return res;
+    for (;;) {
+        res = crioimg_blob_reader_read(r, piece, step, &n);
+        if (res != CRIOIMG_OK || n == 0) break;
+        if (*got + n <= cap) memcpy(out + *got, piece, n);
+        *got += n;
+    }
+    if (res == CRIOIMG_OK) CHECK(crioimg_blob_reader_read(r, piece, step, &n) == CRIOIMG_OK && n == 0);   /* the end stays the end */
+    else CHECK(crioimg_blob_reader_read(r, piece, step, &n) == res && n == 0);                          /* and a failure stays */
+    crioimg_blob_reader_close(r);
+    return res;
+}
+
+/* Streaming reads, the same on any store: in pieces of any size, verified at the end only, alive
+   across a removal. */
+static void test_store_reader(crioimg_store *s, const char *kind)
+{
+    static unsigned char big[200000], back[200000];
+    char d[72], d2[72];
+    size_t i, got;
+    crioimg_blob_reader *r;
+    ts_image a;
+    const char *na[] = { "reader:1" };
+    static const size_t steps[] = { 1, 7, 4096, 1000 };
+    tests_context = kind;
+    for (i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 131 + (i >> 9));
+    ts_digest(big, sizeof big, d);
+    CHECK(crioimg_store_put_blob(s, d, big, sizeof big) == CRIOIMG_OK);
+    for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        memset(back, 0, sizeof back);
+        CHECK(ts_stream(s, d, steps[i], back, sizeof back, &got) == CRIOIMG_OK);
+        CHECK(got == sizeof big && memcmp(back, big, sizeof big) == 0);
+    }
+    CHECK(crioimg_store_blob_open(s, d, &r) == CRIOIMG_OK);
+    CHECK(crioimg_blob_reader_size(r) == (long long)sizeof big);
+    {
+        size_t n;
+        CHECK(crioimg_blob_reader_read(r, back, 0, &n) == CRIOIMG_ERR_INVALID_ARGS);   /* *n 0 is the end: no empty buffers */
+    }
+    crioimg_blob_reader_close(r);   /* closed half way: fine */
+    ts_digest("", 0, d2);
+    CHECK(crioimg_store_put_blob(s, d2, "", 0) == CRIOIMG_OK);
+    CHECK(ts_stream(s, d2, 10, back, sizeof back, &got) == CRIOIMG_OK && got == 0);
+    CHECK(crioimg_store_blob_open(s, "sha256:0000000000000000000000000000000000000000000000000000000000000000", &r) == CRIOIMG_ERR_NOT_FOUND && r == NULL);
+    CHECK(strstr(crioimg_store_error(s), "not in the store") != NULL || strstr(crioimg_store_error(s), "No such file") != NULL);
+    CHECK(crioimg_store_blob_open(s, "sha256:../../etc/passwd", &r) == CRIOIMG_ERR_DIGEST_FORMAT && r == NULL);
+    CHECK(crioimg_store_blob_open(s, "md5:d41d8cd98f00b204e9800998ecf8427e", &r) == CRIOIMG_ERR_DIGEST_UNSUPPORTED);
+    /* a reader outlives the blob's removal */
+    ts_make(s, 31, &a);
+    CHECK(crioimg_store_add_image(s, a.manifest, na, 1) == CRIOIMG_OK);
+    CHECK(crioimg_store_blob_open(s, a.own, &r) == CRIOIMG_OK);
+    CHECK(crioimg_store_remove(s, "reader:1") == CRIOIMG_OK);
+    {
+        void *data; size_t len, n, tot = 0;
+        CHECK(crioimg_store_get_blob(s, a.own, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+        while (crioimg_blob_reader_read(r, back + tot, 3, &n) == CRIOIMG_OK && n) tot += n;
+        CHECK(tot == 11 && memcmp(back, "layer-of-31", 11) == 0);
+        CHECK(crioimg_blob_reader_read(r, back, 3, &n) == CRIOIMG_OK && n == 0);
+    }
+    crioimg_blob_reader_close(r);
+    /* bytes that no longer match: all of them come, provisionally, then ERR_DIGEST_MISMATCH */
+    ts_tamper(s, d);
+    CHECK(ts_stream(s, d, 4096, back, sizeof back, &got) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(got == sizeof big && back[0] == (big[0] ^ 1));
+    CHECK(strstr(crioimg_store_error(s), "does not match") != NULL);
+    tests_context = "";
+}
+
 /* A host store with only some methods: the rest fail clearly. */
 static crioimg_result ts_nolock(void *u, int x) { (void)u; (void)x; return CRIOIMG_OK; }
 static crioimg_result ts_nounlock(void *u) { (void)u; return CRIOIMG_OK; }
@@ -393,6 +491,7 @@ static void test_store_oci(void)
     CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
     if (s == NULL) return;
     test_store_ops(s, "oci store");
+    test_store_reader(s, "oci store reader");
 
     /* the file format: one entry per name, ref.name where the grammar allows, else ours */
     ts_make(s, 7, &a);
@@ -592,7 +691,446 @@ static void test_store_oci(void)
     }
     tests_context = "";
 }
+
+/* ---- the listing cache (.crioimg-cache): store.h's rule, case by case ---- */
+
+static crioimg_result (*ts_orig_get)(void *, const char *, size_t, const crioimg_allocator *, void **, size_t *);
+static crioimg_result (*ts_orig_stat)(void *, const char *, long long *);
+static unsigned ts_ngets, ts_nstats;
+static crioimg_result ts_counting_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
+{
+    ts_ngets++;
+    return ts_orig_get(u, d, max, a, data, len);
+}
+static crioimg_result ts_counting_stat(void *u, const char *d, long long *size)
+{
+    ts_nstats++;
+    return ts_orig_stat(u, d, size);
+}
+
+/* The size listed for name (-1 unknown), -2 when it is not listed; counts the blob reads and stats. */
+static long long ts_size(crioimg_store *s, const char *name)
+{
+    crioimg_image_list l;
+    long long sz = -2;
+    ts_ngets = ts_nstats = 0;
+    if (crioimg_store_list(s, name, &l) == CRIOIMG_OK && l.n == 1) sz = l.images[0].size;
+    crioimg_image_list_free(&l);
+    return sz;
+}
+
+/* Sets a directory's mtime to now + delta seconds (a directory older or newer than the cache). */
+static void ts_mtime(const char *path, long delta)
+{
+    struct timespec t[2];
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec += delta;
+    t[1] = t[0];
+    CHECK(utimensat(AT_FDCWD, path, t, 0) == 0);
+}
+
+/* The file's trusted flag: 1, 0, or -1 when it is not a cache file. */
+static int ts_cache_flag(const char *path)
+{
+    unsigned char b[24];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+    if (f) fclose(f);
+    if (n != sizeof b || memcmp(b, CRIOIMG__ST_CMAGIC, 16) != 0) return -1;
+    return (int)crioimg__st_get64(b + 16);
+}
+
+static size_t ts_slurp(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f) fclose(f);
+    return n;
+}
+
+static void ts_spit(const char *path, const unsigned char *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) { CHECK(fwrite(buf, 1, n, f) == n); fclose(f); }
+}
+
+static void test_store_oci_cache(void)
+{
+    char dir[] = "/tmp/crioimg-test-cache-XXXXXX", p[128], bd[256], cf[256], q[1024], id[65];
+    static unsigned char buf[65536], orig[65536];
+    crioimg_store *s = NULL, *s2 = NULL;
+    crioimg_store_opts o;
+    ts_image a, b;
+    const char *na[] = { "cache:a" }, *nb[] = { "cache:b" };
+    struct stat st;
+    size_t n, i;
+    tests_context = "oci cache";
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    snprintf(p, sizeof p, "%s/store", dir);
+    snprintf(bd, sizeof bd, "%s/blobs/sha256", p);
+    snprintf(cf, sizeof cf, "%s/.crioimg-cache", p);
+    memset(&o, 0, sizeof o);
+    o.create = 1;
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    if (s == NULL) return;
+    ts_orig_get = s->vt.blob_get; s->vt.blob_get = ts_counting_get;
+    ts_orig_stat = s->vt.blob_stat; s->vt.blob_stat = ts_counting_stat;
+    ts_make(s, 21, &a);
+    ts_make(s, 22, &b);
+    CHECK(crioimg_store_add_image(s, a.manifest, na, 1) == CRIOIMG_OK);
+    CHECK(crioimg_store_add_image(s, b.manifest, nb, 1) == CRIOIMG_OK);
+
+    /* blobs/sha256 older than the listing: the file it writes is trusted, and the next listing reads
+       no manifest and stats no blob */
+    ts_mtime(bd, -3600);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 2 && ts_nstats > 0);
+    CHECK(ts_cache_flag(cf) == 1);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 0 && ts_nstats == 0);
+    CHECK(ts_size(s, "cache:b") == b.size && ts_ngets == 0 && ts_nstats == 0);
+    CHECK(ts_count(s) == 2);
+    /* names come from index.json, never from the file: another tool's index change is seen at once */
+    CHECK(crioimg_store_tag(s, "cache:a", "cache:a2") == CRIOIMG_OK);
+    CHECK(ts_size(s, "cache:a2") == a.size && ts_ngets == 0 && ts_nstats == 0);
+    /* an image's status re-reads its manifest: one changed in place (which the file cannot see) is refused */
+    snprintf(q, sizeof q, "%s/%s", bd, a.manifest + 7);
+    CHECK(stat(bd, &st) == 0);
+    ts_write(q, "{}");
+    CHECK(ts_status(s, "cache:a", id) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(ts_status(s, "cache:b", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+    {
+        char man[1024], cfg[256], layer[64];
+        static const char common[] = "the layer every test image shares";
+        size_t cn = ts_config(cfg, sizeof cfg, 21), ln = (size_t)snprintf(layer, sizeof layer, "layer-of-%u", 21u);
+        snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u},"
+            "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+            a.config, (unsigned)cn, a.common, (unsigned)(sizeof common - 1), a.own, (unsigned)ln);
+        ts_write(q, man);   /* back as it was */
+    }
+    CHECK(ts_status(s, "cache:a", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+
+    /* a blob removed by another tool changes the directory's mtime: its size is unknown at once */
+    snprintf(q, sizeof q, "%s/%s", bd, a.own + 7);
+    CHECK(unlink(q) == 0);
+    CHECK(ts_size(s, "cache:a") == -1 && ts_nstats > 0);
+    CHECK(ts_size(s, "cache:b") == b.size);
+    ts_put(s, "layer-of-21", 11, q);
+    CHECK(ts_size(s, "cache:a") == a.size);
+
+    /* racy: the directory's mtime is not older than the file's start (a change in the same clock tick
+       would keep it): the file is written untrusted, and a blob removed with the mtime put back (what
+       such a change looks like) is still noticed */
+    ts_mtime(bd, 3600);
+    CHECK(ts_size(s, "cache:b") == b.size);
+    CHECK(ts_cache_flag(cf) == 0);
+    CHECK(stat(bd, &st) == 0);
+    snprintf(q, sizeof q, "%s/%s", bd, b.config + 7);
+    CHECK(unlink(q) == 0);
+    {
+        struct timespec t[2];
+        t[0] = st.st_mtim; t[1] = st.st_mtim;
+        CHECK(utimensat(AT_FDCWD, bd, t, 0) == 0);
+    }
+    CHECK(ts_size(s, "cache:b") == -1 && ts_nstats > 0 && ts_ngets == 0);   /* manifests still from the file */
+    /* a manifest removed the same way: the image is gone, never served from the file */
+    snprintf(q, sizeof q, "%s/%s", bd, b.manifest + 7);
+    CHECK(unlink(q) == 0);
+    {
+        struct timespec t[2];
+        t[0] = st.st_mtim; t[1] = st.st_mtim;
+        CHECK(utimensat(AT_FDCWD, bd, t, 0) == 0);
+    }
+    CHECK(ts_size(s, "cache:b") == -2);
+    CHECK(ts_size(s, "cache:a") == a.size);
+    CHECK(crioimg_store_remove(s, "cache:b") == CRIOIMG_OK);
+
+    /* a damaged file is ignored (the listing is right) and written again */
+    ts_mtime(bd, -3600);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_cache_flag(cf) == 1);
+    n = ts_slurp(cf, orig, sizeof orig);
+    CHECK(n > 100 && n < sizeof orig);
+    for (i = 0; i < 6; i++) {
+        size_t m = n;
+        memcpy(buf, orig, n);
+        switch (i) {
+        case 0: m = n / 2; break;                                   /* torn */
+        case 1: buf[n / 2] ^= 0x20; break;                          /* a bit flipped: the checksum */
+        case 2: m = 0; break;                                       /* empty */
+        case 3: memcpy(buf, "not a cache at all", 18); m = 18; break;
+        case 4: {                                                   /* a planted path, checksum fixed up */
+            unsigned char *c = buf + CRIOIMG__ST_CHDR + 1 + 71 + 1 + 8 + 16 + 1;   /* the config digest */
+            CHECK(memcmp(c, a.config, 71) == 0);
+            memcpy(c + 7, "../../etc/passwd", 16);
+            crioimg__st_put64(buf + n - 8, crioimg__st_csum(buf, n - 8));
+            break;
+        }
+        case 5: {                                                   /* a wrong record count */
+            crioimg__st_put64(buf + CRIOIMG__ST_CHDR - 8, 0);       /* a count that is wrong */
+            crioimg__st_put64(buf + n - 8, crioimg__st_csum(buf, n - 8));
+            break;
+        }
+        }
+        tests_context = i == 0 ? "torn cache" : i == 1 ? "flipped cache" : i == 2 ? "empty cache" : i == 3 ? "garbage cache" : i == 4 ? "planted cache" : "miscounted cache";
+        ts_spit(cf, buf, m);
+        CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 1);    /* read again, not from the file */
+        CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 0 && ts_nstats == 0);   /* written again */
+    }
+    /* the file as a symlink: not followed, and replaced (the link, not what it points at) */
+    tests_context = "oci cache";
+    snprintf(q, sizeof q, "%s/outside", dir);
+    ts_spit(q, orig, n);
+    unlink(cf);
+    CHECK(symlink(q, cf) == 0);
+    CHECK(ts_size(s, "cache:a") == a.size && ts_ngets == 1);
+    CHECK(lstat(cf, &st) == 0 && S_ISREG(st.st_mode));
+    CHECK(ts_slurp(q, buf, sizeof buf) == n && memcmp(buf, orig, n) == 0);
+    crioimg_store_close(s);
+
+    /* read-only, on a layout crioimg does not manage (no lock file): nothing written */
+    unlink(cf);
+    snprintf(q, sizeof q, "%s/.crioimg.lock", p);
+    unlink(q);
+    o.create = 0; o.read_only = 1;
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+    if (s2) {
+        CHECK(ts_count(s2) == 1);
+        CHECK(access(cf, F_OK) != 0);
+        crioimg_store_close(s2);
+    }
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+    tests_context = "";
+}
+
+/* ---- fault injection: writes that fail with ENOSPC or EIO lose nothing ---- */
+
+static int ts_fault_kind = -1;     /* 0 write, 1 fsync, 2 rename, 3 any; -1 none */
+static long ts_fault_at, ts_fault_calls, ts_fault_hits;
+static int ts_fault_errno = ENOSPC;
+
+static int ts_fault_hit(int kind)
+{
+    if (ts_fault_kind != kind && ts_fault_kind != 3) return 0;
+    if (++ts_fault_calls != ts_fault_at) return 0;
+    ts_fault_hits++;
+    return 1;
+}
+static ssize_t ts_f_write(int fd, const void *b, size_t n)
+{
+    if (!ts_fault_hit(0)) return write(fd, b, n);
+    if (n > 1 && write(fd, b, n / 2) < 0) return -1;   /* the disk filled up half way */
+    errno = ts_fault_errno;
+    return -1;
+}
+static int ts_f_fsync(int fd)
+{
+    if (!ts_fault_hit(1)) return fsync(fd);
+    errno = ts_fault_errno;
+    return -1;
+}
+static int ts_f_renameat(int a, const char *b, int c, const char *d)
+{
+    if (!ts_fault_hit(2)) return renameat(a, b, c, d);
+    errno = ts_fault_errno;
+    return -1;
+}
+static void ts_fault(int kind, long at, int err)
+{
+    crioimg__store_fault.write = ts_f_write;
+    crioimg__store_fault.fsync = ts_f_fsync;
+    crioimg__store_fault.renameat = ts_f_renameat;
+    ts_fault_kind = kind; ts_fault_at = at; ts_fault_calls = 0; ts_fault_hits = 0; ts_fault_errno = err;
+}
+
+/* Temporary files in the store's root. */
+static int ts_tmpfiles(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d)) != NULL) if (strncmp(de->d_name, ".crioimg-tmp-", 13) == 0) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+/* The store opens clean (a new handle) and every image it lists has all its blobs. */
+static size_t ts_reopen_check(const char *p)
+{
+    crioimg_store *s2 = NULL;
+    crioimg_store_opts o;
+    crioimg_image_list l;
+    size_t i, n = (size_t)-1;
+    memset(&o, 0, sizeof o);
+    CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
+    if (s2 == NULL) return n;
+    CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_OK);
+    for (i = 0; i < l.n; i++) CHECK(l.images[i].size > 0);
+    n = l.n;
+    crioimg_image_list_free(&l);
+    crioimg_store_close(s2);
+    return n;
+}
+
+static void test_store_faults(void)
+{
+    char dir[] = "/tmp/crioimg-test-faults-XXXXXX", p[128], q[1024], idx0[65536], d[72];
+    crioimg_store *s = NULL;
+    crioimg_store_opts o;
+    ts_image a;
+    const char *na[] = { "keep:1" };
+    static const int errs[] = { ENOSPC, EIO };
+    static const char *const what[] = { "cannot write", "cannot fsync", "cannot rename" };
+    int kind, e;
+    unsigned k;
+    long hits;
+    tests_context = "faults";
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    snprintf(p, sizeof p, "%s/store", dir);
+    snprintf(q, sizeof q, "%s/index.json", p);
+    memset(&o, 0, sizeof o);
+    o.create = 1;
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    if (s == NULL) return;
+    ts_make(s, 41, &a);
+    CHECK(crioimg_store_add_image(s, a.manifest, na, 1) == CRIOIMG_OK);
+    snprintf(idx0, sizeof idx0, "%s", ts_read(q));
+
+    for (kind = 0; kind < 3; kind++)
+        for (e = 0; e < 2; e++) {
+            crioimg_blob_writer *w;
+            void *data;
+            size_t len;
+            crioimg_result r;
+            char blob[32];
+            int n = snprintf(blob, sizeof blob, "fault blob %d %d", kind, e);
+            tests_context = what[kind];
+            ts_digest(blob, (size_t)n, d);
+            /* a blob write: ERR_IO with the call and the errno in the detail; no blob, no temporary file */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_put_blob(s, d, blob, (size_t)n) == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL && strstr(crioimg_store_error(s), strerror(errs[e])) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+            CHECK(ts_tmpfiles(p) == 0);
+            /* the same as a streaming write: the failure surfaces at the write or at the commit */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_blob_begin(s, d, n, &w) == CRIOIMG_OK);
+            r = crioimg_blob_writer_write(w, blob, (size_t)n);
+            CHECK(r == (kind == 0 ? CRIOIMG_ERR_IO : CRIOIMG_OK));
+            CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+            CHECK(ts_tmpfiles(p) == 0);
+            /* an index.json write: ERR_IO; the old index is there, byte for byte, and reads */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_tag(s, "keep:1", "new:1") == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL && strstr(crioimg_store_error(s), strerror(errs[e])) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK_STR(ts_read(q), idx0);
+            CHECK(ts_count(s) == 1 && ts_status(s, "keep:1", d) == CRIOIMG_OK && ts_status(s, "new:1", d) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+            CHECK(ts_tmpfiles(p) == 0);
+            CHECK(ts_reopen_check(p) == 1);
+            /* a removal: the index is written first, so a failure there removes nothing */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_remove(s, "keep:1") == CRIOIMG_ERR_IO);
+            ts_fault(-1, 0, 0);
+            CHECK_STR(ts_read(q), idx0);
+            CHECK(ts_reopen_check(p) == 1);
+        }
+    /* a listing whose cache write fails still lists, and leaves nothing behind */
+    tests_context = "faults: cache";
+    for (kind = 0; kind < 3; kind += 2) {   /* write and rename: the cache is never fsynced */
+        char cf[256];
+        snprintf(cf, sizeof cf, "%s/.crioimg-cache", p);
+        unlink(cf);
+        ts_fault(kind, 1, EIO);
+        CHECK(ts_count(s) == 1 && ts_fault_hits == 1);
+        ts_fault(-1, 0, 0);
+        CHECK(ts_tmpfiles(p) == 0 && access(cf, F_OK) != 0);
+    }
+    /* every write, fsync and rename of a whole pull-and-tag, failed in turn: the store never lists a
+       half image, never keeps a temporary file, and opens clean */
+    tests_context = "faults: each call in turn";
+    for (k = 1; k < 200; k++) {
+        ts_image b;
+        const char *nb[] = { "each:1" };
+        char cfg[256], layer[64], man[1024];
+        static const char common[] = "the layer every test image shares";
+        size_t cn = ts_config(cfg, sizeof cfg, 42), ln = (size_t)snprintf(layer, sizeof layer, "layer-of-%u", 42u), mn;
+        crioimg_result r = CRIOIMG_OK;
+        ts_digest(cfg, cn, b.config);
+        ts_digest(layer, ln, b.own);
+        ts_digest(common, sizeof common - 1, b.common);
+        mn = (size_t)snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u},"
+            "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+            b.config, (unsigned)cn, b.common, (unsigned)(sizeof common - 1), b.own, (unsigned)ln);
+        ts_digest(man, mn, b.manifest);
+        ts_fault(3, (long)k, k % 2 ? ENOSPC : EIO);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.config, cfg, cn);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.own, layer, ln);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.common, common, sizeof common - 1);
+        if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, b.manifest, man, mn);
+        if (r == CRIOIMG_OK) r = crioimg_store_add_image(s, b.manifest, nb, 1);
+        if (r == CRIOIMG_OK) r = crioimg_store_tag(s, "each:1", "each:2");
+        if (r == CRIOIMG_OK) r = crioimg_store_remove(s, "each:1");
+        hits = ts_fault_hits;
+        ts_fault(-1, 0, 0);
+        CHECK(r == CRIOIMG_OK || r == CRIOIMG_ERR_IO);
+        CHECK(r == CRIOIMG_OK || hits == 1);
+        CHECK(ts_tmpfiles(p) == 0);
+        CHECK(ts_reopen_check(p) == 1 || ts_reopen_check(p) == 2);
+        CHECK(ts_status(s, "keep:1", d) == CRIOIMG_OK);
+        (void)crioimg_store_remove(s, "each:1");   /* whatever of it got in */
+        if (hits == 0) break;                       /* past the last call: the whole sequence ran */
+    }
+    CHECK(k > 10 && k < 200);
+    ts_fault(-1, 0, 0);
+    crioimg_store_close(s);
+    CHECK(ts_reopen_check(p) == 1);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+    tests_context = "";
+}
 #endif
+
+static crioimg_result ts_never_open(void *u, const char *d, void **h, long long *sz)
+{
+    (void)u; (void)d; (void)h; (void)sz;
+    CHECK(0);   /* a version-1 table has no such field: never read, never called */
+    return CRIOIMG_ERR_IO;
+}
+
+/* A version-1 host (the memory store's methods, as a host built against the version-1 header would
+   give them): readers fall back to blob_get, with the same verification. */
+static void test_store_reader_v1(void)
+{
+    crioimg_store *ms, *s;
+    crioimg_store_vtable vt;
+    CHECK(crioimg_store_open_memory(&ms, NULL) == CRIOIMG_OK);
+    if (ms == NULL) return;
+    vt = ms->vt;
+    vt.version = 1;
+    vt.close = NULL;             /* ms closes it */
+    vt.blob_open = ts_never_open;
+    vt.blob_read = NULL; vt.blob_close = NULL;
+    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_OK);
+    if (s) {
+        CHECK(s->vt.blob_open == NULL);   /* only version 1's fields were copied */
+        test_store_reader(s, "version-1 host store");
+        crioimg_store_close(s);
+    }
+    crioimg_store_close(ms);
+}
 
 static void test_store(void)
 {
@@ -600,9 +1138,13 @@ static void test_store(void)
     test_store_vtable();
     CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
     test_store_ops(s, "memory store");
+    test_store_reader(s, "memory store reader");
     crioimg_store_close(s);
+    test_store_reader_v1();
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
+    test_store_oci_cache();
+    test_store_faults();
 #else
     CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
 #endif

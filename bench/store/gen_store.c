@@ -39,6 +39,10 @@ int main(int argc, char **argv)
     snprintf(p, sizeof p, "%s/blobs/sha256", argv[1]); mkdir(p, 0755);
     snprintf(p, sizeof p, "%s/oci-layout", argv[1]);
     idx = fopen(p, "w"); fputs("{\"imageLayoutVersion\":\"1.0.0\"}", idx); fclose(idx);
+    /* the lock file every store crioimg made has: it marks a store crioimg manages, where a listing may
+       keep its cache (.crioimg-cache) */
+    snprintf(p, sizeof p, "%s/.crioimg.lock", argv[1]);
+    idx = fopen(p, "w"); fclose(idx);
     put(argv[1], shared, sizeof shared - 1, common);
     snprintf(p, sizeof p, "%s/index.json", argv[1]);
     idx = fopen(p, "w");
