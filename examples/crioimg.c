@@ -11,7 +11,7 @@
      crioimg blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] -o FILE NAME DIGEST   a blob, verified
      REGISTRY-OPTIONS: --registry R (repeatable), --insecure-registry CIDR|HOST[:PORT] (repeatable),
                        --registries-conf FILE
-     AUTH-OPTIONS:     --creds USER:PASS, --authfile FILE, --cert-dir DIR, --tls-verify[=true|false]
+     AUTH-OPTIONS:     --creds USER[:PASS] (asked on the terminal when left out), --authfile FILE, --cert-dir DIR, --tls-verify[=true|false]
 
    Exit status 0 on success; non-zero, with a one-line message on stderr, on failure. */
 #define _POSIX_C_SOURCE 200809L
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <termios.h>
 
 /* ---- a growable byte buffer for output, flushed to stdout in large writes ---- */
 
@@ -794,8 +795,7 @@ typedef struct remote_args {
     const char *search[REMOTE_MAX_LIST], *insecure[REMOTE_MAX_LIST];
     size_t nsearch, ninsecure;
     const char *conf, *out, *platform;
-    char creds[1024];
-    int has_creds;
+    char creds[1024], pass[1024];
     crioimg_conf_paths conf_paths;
     crioimg_platform plat;
     char plat_buf[256];
@@ -815,6 +815,31 @@ static int parse_bool(const char *v, int *out)
         if (strcmp(v, no[k]) == 0) { *out = 0; return 1; }
     }
     return 0;
+}
+
+/* skopeo's prompt for a password that --creds USER left out: on the terminal, without echo. NULL when
+   there is no terminal (scripts must give USER:PASSWORD) or nothing was read. */
+static const char *ask_password(char *out, size_t cap)
+{
+    struct termios old, quiet;
+    FILE *tty = fopen("/dev/tty", "r+");
+    size_t n;
+    int ok;
+    if (tty == NULL) return NULL;
+    if (tcgetattr(fileno(tty), &old) != 0) { fclose(tty); return NULL; }
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    fputs("Password: ", tty);
+    fflush(tty);
+    (void)tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    ok = fgets(out, (int)cap, tty) != NULL;
+    (void)tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fputs("\n", tty);
+    fclose(tty);
+    if (!ok) return NULL;
+    n = strcspn(out, "\n");
+    out[n] = '\0';
+    return out;
 }
 
 /* One AUTH-OPTION (or --platform, or -o when with_out) at argv[*i]: 1 taken, 0 not one, -1 after a message. */
@@ -845,11 +870,14 @@ static int auth_option(const char *cmd, int argc, char **argv, int *i, int with_
         if (strlen(v) >= sizeof ra->creds) { fprintf(stderr, "crioimg %s: --creds: too long\n", cmd); return -1; }
         strcpy(ra->creds, v);
         colon = strchr(ra->creds, ':');
-        if (colon == NULL) { fprintf(stderr, "crioimg %s: --creds: no password given (USER:PASSWORD)\n", cmd); return -1; }
-        *colon = '\0';
+        if (colon) *colon = '\0';
         if (ra->creds[0] == '\0') { fprintf(stderr, "crioimg %s: username can't be empty\n", cmd); return -1; }
         ro->username = ra->creds;
-        ro->password = colon + 1;
+        if (colon) ro->password = colon + 1;
+        else if ((ro->password = ask_password(ra->pass, sizeof ra->pass)) == NULL) {
+            fprintf(stderr, "crioimg %s: --creds %s: no password given, and no terminal to ask for one on\n", cmd, ra->creds);
+            return -1;
+        }
     } else if (a[2] == 'a') ro->authfile = v;
     else if (a[2] == 'c') ro->cert_dir = v;
     else if (a[2] == 'p') ra->platform = v;

@@ -151,5 +151,15 @@ mkdir -p "$t/notalayout"
 expect "images: not a layout" 1 "" -- "$bin" images --store "$t/notalayout"
 hs=$(dirname "$bin")/host_store
 if [ -x "$hs" ]; then expect "examples/host_store: a host's own vtable" 0 "after untagging both names: 0 index entries, 0 blobs" -- bash -c "'$hs' | tail -n 1"; fi
+
+# ---- can-pull, manifest, blob: the options (the network cases are in registry_net.sh) ----
+expect "can-pull: no NAME is a usage error" 2 "" -- "$bin" can-pull
+expect "can-pull: unknown option" 2 "" -- "$bin" can-pull --bogus x
+expect "can-pull: bad --tls-verify" 2 "crioimg can-pull: --tls-verify: invalid value \"maybe\"" -- bash -c "'$bin' can-pull --tls-verify=maybe x 2>&1"
+expect "can-pull: bad --platform" 2 "crioimg can-pull: --platform: invalid platform \"linux\" (OS/ARCH[/VARIANT])" -- bash -c "'$bin' can-pull --platform linux x 2>&1"
+expect "can-pull: --creds with an empty user" 2 "crioimg can-pull: username can't be empty" -- bash -c "'$bin' can-pull --creds :pw x 2>&1"
+expect "can-pull: --creds USER without a terminal" 2 "crioimg can-pull: --creds bob: no password given, and no terminal to ask for one on" -- bash -c "setsid '$bin' can-pull --creds bob x </dev/null 2>&1"
+expect "can-pull: only docker:// images" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull oci:/tmp/x:y 2>&1"
+expect "blob: -o is required" 2 "" -- "$bin" blob x sha256:$H
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
