@@ -12,6 +12,7 @@
 #                                    --token REALM SERVICE ISSUER CERT; --storage DIR shares another's blobs
 #   netenv_images plain              pushes test/hello:1 (OCI), test/v2s2:1 (Docker schema2), test/multi:1
 #                                    (OCI index: linux/amd64 + linux/arm64); the layout is $NETENV_DIR/oci
+#   netenv_big_image NAME REPO:TAG BYTES  an image with one random layer of BYTES (benchmarks); NETENV_BIG_LAYER
 #   netenv_fakereg NAME ARGS...      tests/fakereg.py on 127.0.0.1 (+ 127.0.0.2 and a second port);
 #                                    NETENV_FR_PORT[NAME] main, [NAME-tls], [NAME-other], [NAME-alt], [NAME-v6]
 # Needs: docker-registry, skopeo, umoci, htpasswd (apache2-utils), openssl, python3, curl.
@@ -207,6 +208,35 @@ netenv_images() {
     skopeo copy -q --dest-tls-verify=false --format v2s2 "$@" "oci:$L:hello:1" "docker://$R/test/v2s2:1" &&
     skopeo copy -q --all --dest-tls-verify=false "$@" "oci:$L:multi:1" "docker://$R/test/multi:1"
   } > "$NETENV_DIR/skopeo.log" 2>&1 || { netenv_log "skopeo push failed: $(tail -n 3 "$NETENV_DIR/skopeo.log")"; return 1; }
+}
+
+# netenv_big_image NAME REPO:TAG BYTES [skopeo dest options...]: an image whose one layer holds a file of
+# BYTES random bytes (gzip cannot shrink it, so the layer blob is BYTES plus a little), built with umoci in
+# $NETENV_DIR/oci-big and pushed to registry NAME as REPO:TAG. Sets NETENV_BIG_LAYER (the layer's digest),
+# NETENV_BIG_LAYER_SIZE (its bytes) and NETENV_BIG_MANIFEST (the manifest's digest). For benchmarks.
+netenv_big_image() {
+  local name=$1 ref=$2 bytes=$3; shift 3
+  local R=127.0.0.1:${NETENV_PORT[$name]} L=$NETENV_DIR/oci-big b=$NETENV_DIR/bundle-big
+  (
+    set -e
+    rm -rf "$L" "$b"; mkdir -p "$b"
+    head -c "$bytes" /dev/urandom > "$b/big"
+    umoci init --layout "$L"
+    umoci new --image "$L:big"
+    umoci config --image "$L:big" --os linux --architecture amd64
+    umoci insert --image "$L:big" "$b/big" /big
+    umoci gc --layout "$L"
+    rm -rf "$b"
+    skopeo copy -q --dest-tls-verify=false "$@" "oci:$L:big" "docker://$R/$ref"
+  ) > "$NETENV_DIR/big.log" 2>&1 || { netenv_log "big image failed: $(tail -n 3 "$NETENV_DIR/big.log")"; return 1; }
+  eval "$(python3 - "$L" <<'EOF2'
+import json, os, sys
+L = sys.argv[1]
+d = json.load(open(os.path.join(L, "index.json")))["manifests"][0]["digest"]
+m = json.load(open(os.path.join(L, "blobs", "sha256", d[7:])))
+print("NETENV_BIG_MANIFEST=%s NETENV_BIG_LAYER=%s NETENV_BIG_LAYER_SIZE=%d" % (d, m["layers"][0]["digest"], m["layers"][0]["size"]))
+EOF2
+)"
 }
 
 # netenv_fakereg NAME [fakereg.py options...]: starts tests/fakereg.py serving $NETENV_DIR/oci with its
