@@ -1023,6 +1023,11 @@ static int cmd_blob(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    {   /* mkstemp makes 0600; the file gets what open(2) would give it */
+        mode_t um = umask(0);
+        umask(um);
+        (void)fchmod(f.fd, 0666 & ~um);
+    }
     r = crioimg_registry_get_blob(src->registry, src->repo, d, blob_file_write, &f);
     if (r == CRIOIMG_OK && (fsync(f.fd) != 0 || close(f.fd) != 0)) r = CRIOIMG_ERR_IO;
     else if (r != CRIOIMG_OK) close(f.fd);

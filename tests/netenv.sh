@@ -40,10 +40,10 @@ netenv_init() {
 # Stops every server this library started (their process ids only), then removes the temp dir.
 netenv_cleanup() {
   local p
-  for p in "${NETENV_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${NETENV_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${NETENV_PIDS[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null
+    kill -9 "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null
   done
   NETENV_PIDS=()
