@@ -44,7 +44,7 @@ netenv_cleanup() {
   for p in "${NETENV_PIDS[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null
+    wait "$p" 2>/dev/null || true
   done
   NETENV_PIDS=()
   if [ -n "$NETENV_DIR" ] && [ -d "$NETENV_DIR" ]; then
