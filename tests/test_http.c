@@ -292,13 +292,13 @@ static void test_http_open(void)
 #else
     CHECK(crioimg_http_open_curl(&h, NULL) == CRIOIMG_ERR_HTTP_NO_TRANSPORT && h == NULL);
 #endif
-#ifdef CRIOIMG__MTLS
+#ifdef CRIOIMG_WITH_MBEDTLS
     CHECK(crioimg_http_open_mbedtls(&h, NULL) == CRIOIMG_OK && h != NULL);
     crioimg_http_close(h);
 #else
     CHECK(crioimg_http_open_mbedtls(&h, NULL) == CRIOIMG_ERR_HTTP_NO_TRANSPORT && h == NULL);
 #endif
-#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG__MTLS)
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
     CHECK(crioimg_http_open_default(&h, NULL) == CRIOIMG_OK && h != NULL);  /* curl first, then mbedtls */
     crioimg_http_close(h);
 #else
