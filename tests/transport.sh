@@ -25,9 +25,11 @@ done
 
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+# only the script's own shell cleans up or stops: a signal that lands as bash forks a command
+# substitution can run the trap in the child too
+cleanup() { [ "$BASHPID" = "$$" ] || return 0; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap '[ "$BASHPID" = "$$" ] && exit 1' INT TERM
 
 # a CA, a server certificate for 127.0.0.1 and localhost, one for another name, a client certificate
 # (P-256 keys: quick to make, and every backend and server here speaks ECDSA)
@@ -150,8 +152,6 @@ common_checks() {
 
   run "$tag: connection refused" 1 "$get" "http://127.0.0.1:1/"
   matches "^error ERR_HTTP_CONNECT: $why_refused"
-  run "$tag: an unknown host" 1 "$get" "http://no-such-host.invalid/"
-  matches '^error ERR_HTTP_CONNECT: '
 
   run "$tag: https verified with the CA as ca_file" 0 "$get" --ca "$tmp/ca.pem" "$TS/hello"
   has "status 200"; has "hello world"
@@ -252,6 +252,10 @@ curl_checks() {
 }
 
 mbedtls_checks() {
+  # the one check that leaves loopback (a lookup goes to the system's resolver): made once, for the
+  # backend whose name lookup is the library's own code
+  run "mbedtls: an unknown host" 1 "$get" "http://no-such-host.invalid/"
+  matches '^error ERR_HTTP_CONNECT: '
   # mbedtls 2.x matches an IP literal only against DNS names (or the CN when there is no SAN): the
   # server's certificate has 127.0.0.1 as an IP subjectAltName only. Checked so the documentation stays true.
   if grep -qE "define MBEDTLS_VERSION_MAJOR +2" /usr/include/mbedtls/version.h 2>/dev/null; then
