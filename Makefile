@@ -24,7 +24,7 @@ MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -51,11 +51,15 @@ $(B)/host_transport: examples/host_transport.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/host_transport.c
 
 $(B)/http_get: tests/http_get.c crioimg.h | $(B)
-	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS) -lpthread
 
 # the same driver over the sockets + mbedtls transport
 $(B)/http_get_mbedtls: tests/http_get.c crioimg.h | $(B)
-	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $@ tests/http_get.c $(MBEDTLS_LIBS)
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $@ tests/http_get.c $(MBEDTLS_LIBS) -lpthread
+
+# the registry client against distribution's registry, over the libcurl transport (tests/registry_live.sh)
+$(B)/registry_live: tests/registry_live.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/registry_live.c $(CURL_LIBS)
 
 $(B)/test_crioimg: $(TESTSRC) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/test_all.c $(CURL_LIBS)
@@ -84,9 +88,11 @@ asan: crioimg.h | $(B)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    $(CURL_CFLAGS) -o $(B)/asan/crioimg examples/crioimg.c $(CURL_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS)
+	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS) -lpthread
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/http_get_mbedtls tests/http_get.c $(MBEDTLS_LIBS)
+	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/http_get_mbedtls tests/http_get.c $(MBEDTLS_LIBS) -lpthread
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    $(CURL_CFLAGS) -o $(B)/asan/registry_live tests/registry_live.c $(CURL_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/host_transport examples/host_transport.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
@@ -107,14 +113,13 @@ test-arm64: crioimg.h | $(B)
 	$(QEMU_AARCH64) $(B)/arm64/test_crioimg
 	tests/cli.sh $(B)/arm64/crioimg-qemu
 
-# mbedtls's SHA-256 as one more path, compared with the others like them; then the built-in sockets +
-# mbedtls HTTP transport against a loopback server (tests/http_mbedtls.sh).
+# mbedtls's SHA-256 as one more path, compared with the others like them, and the unit tests with the
+# sockets + mbedtls transport compiled in. (That transport against loopback servers is in tests/transport.sh,
+# which make test runs for both backends.)
 test-mbedtls: crioimg.h | $(B)
 	@mkdir -p $(B)/mbedtls
 	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/test_crioimg tests/test_all.c $(MBEDTLS_LIBS)
-	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $(B)/mbedtls/http_get_mbedtls tests/http_get_mbedtls.c $(MBEDTLS_LIBS) -lpthread
 	$(B)/mbedtls/test_crioimg
-	tests/http_mbedtls.sh $(B)/mbedtls/http_get_mbedtls
 
 compile-checks: crioimg.h | $(B)
 	tests/compile/run

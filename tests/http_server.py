@@ -1,47 +1,63 @@
 #!/usr/bin/env python3
-"""The transport tests' own HTTP(S) server, loopback only.
+"""The transport tests' own HTTP(S) server (tests/transport.sh), loopback only, stdlib only.
 
     http_server.py CERTDIR PORTFILE
 
-Listens on 127.0.0.1 (ports chosen by the kernel) as: plain http, https (CERTDIR/server.pem, a name and
-address for 127.0.0.1), https with a certificate for another name (wrong.pem), https that requires a
-client certificate signed by CERTDIR/ca.pem, and a forward proxy. Writes "http PORT" ... lines to
-PORTFILE when ready. Paths: /hello, /chunked, /echo (POST), /redirect, /bigheader, /slow, /interim,
-/truncated, /fold, /badchunk (cut short or malformed, then closed),
-/headers, /connections (connections accepted so far by that listener), /proxied (requests the proxy
-has forwarded). The proxy answers absolute-form requests itself, marking them with X-Via-Proxy.
+Listens on 127.0.0.1 (ports chosen by the kernel) as: plain http; https (CERTDIR/server.pem, which
+names 127.0.0.1 and localhost; a client certificate signed by CERTDIR/ca.pem is asked for, not
+required); https with a certificate for another name (wrong.pem); https that requires a client
+certificate; a forward proxy; a silent listener that accepts connections and never says a word; and
+plain http on ::1 ("http6") when the host has an IPv6 loopback. Writes "NAME PORT" lines to PORTFILE
+when ready. Paths:
+  /hello      "hello world" with X-Test and X-Empty     /chunked   three slow chunks, then a trailer
+  /interim    a 103 with a Link, then the answer        /continue  a 100 Continue, then "ok"
+  POST (any)  "POST BODY", Content-Type echoed          /headers   the request's header fields
+  /redirect   a 302 to /hello                           /bigheader a 70 KiB header field
+  /slow       12 of 100 bytes, then silence for 6 s     /conn      this connection's number (per listener)
+  /close      "bye" and Connection: close               /drop      "dropped", then closes without saying so
+  /eof        a body without framing, ended by closing  /whoami    the client certificate's CN, or "anonymous"
+  /big        3 MiB with Content-Length                 /bigchunked the same in 64 KiB chunks
+  /truncated, /fold, /badchunk: cut short or malformed, then closed
+  /proxied    requests the proxy has forwarded
+The proxy answers absolute-form requests itself, marking them with X-Via-Proxy.
 """
-import http.server, socketserver, ssl, sys, threading, time
+import http.server, os, socket, socketserver, ssl, sys, threading, time
 
 CERTDIR, PORTFILE = sys.argv[1], sys.argv[2]
 counts = {}
 proxied = [0]
 lock = threading.Lock()
+BIG = bytes(range(256)) * (3 * 4096)  # 3 MiB, the same bytes transport.sh hashes
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, name, ctx=None):
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, name, ctx=None, family=socket.AF_INET, host="127.0.0.1"):
+        self.address_family = family
+        super().__init__((host, 0), Handler)
         self.name, self.ctx = name, ctx
         counts[name] = 0
 
     def get_request(self):
         sock, addr = self.socket.accept()
-        with lock:
-            counts[self.name] += 1
         if self.ctx is not None:
             sock = self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, addr
 
     def handle_error(self, request, client_address):
-        pass  # failed handshakes are what some tests expect
+        pass  # failed handshakes and dropped connections are what some tests do
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        with lock:
+            counts[self.server.name] += 1
+            self.conn_no = counts[self.server.name]
 
     def log_message(self, *a):
         pass
@@ -54,6 +70,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def whoami(self):
+        getpeercert = getattr(self.connection, "getpeercert", None)
+        cert = getpeercert() if getpeercert else None
+        for rdn in (cert or {}).get("subject", ()):
+            for k, v in rdn:
+                if k == "commonName":
+                    return v.encode()
+        return b"anonymous"
+
+    def big(self, chunked):
+        self.send_response(200)
+        if not chunked:
+            self.send_header("Content-Length", str(len(BIG)))
+            self.end_headers()
+            self.wfile.write(BIG)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(0, len(BIG), 65536):
+            piece = BIG[i:i + 65536]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
 
     def route(self):
         path = self.path
@@ -90,24 +129,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"first bytes ")
             self.wfile.flush()
             time.sleep(6)
+            self.close_connection = True
             return
-        if path in ("/truncated", "/fold", "/badchunk"):
-            self.close_connection = True  # malformed or cut short, then closed
+        if path in ("/truncated", "/fold", "/badchunk", "/eof"):
+            self.close_connection = True  # malformed, cut short or framed by the close, then closed
             raw = {"/truncated": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
                    "/fold": b"HTTP/1.1 200 OK\r\nX-A: one\r\n  folded\r\nContent-Length: 0\r\n\r\n",
-                   "/badchunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n"}[path]
+                   "/badchunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n",
+                   "/eof": b"HTTP/1.1 200 OK\r\nX-Framing: none\r\n\r\nread until close"}[path]
             self.wfile.write(raw)
             return
         if path == "/interim":
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n")
             return self.reply(200, b"after interim\n", [("X-Final", "1")])
+        if path == "/continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+            return self.reply(200, b"ok")
         if path == "/headers":
             body = "".join("%s: %s\n" % (k, v) for k, v in self.headers.items()).encode()
             return self.reply(200, body)
-        if path == "/connections":
-            with lock:
-                n = counts[self.server.name]
-            return self.reply(200, b"%d\n" % n)
+        if path == "/conn":
+            return self.reply(200, b"%d\n" % self.conn_no)
+        if path == "/close":
+            self.close_connection = True
+            return self.reply(200, b"bye\n", [("Connection", "close")])
+        if path == "/drop":
+            self.close_connection = True  # a kept-alive connection the server drops while it is idle
+            return self.reply(200, b"dropped\n")
+        if path == "/whoami":
+            return self.reply(200, self.whoami() + b"\n")
+        if path in ("/big", "/bigchunked"):
+            return self.big(path == "/bigchunked")
         if path == "/proxied":
             with lock:
                 n = proxied[0]
@@ -117,23 +170,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = route
 
 
-def tls(cert, client_ca=None):
+def tls(cert, client_ca=None, mode=ssl.CERT_REQUIRED):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(CERTDIR + "/" + cert, CERTDIR + "/" + cert.replace(".pem", ".key"))
     if client_ca:
         ctx.load_verify_locations(CERTDIR + "/" + client_ca)
-        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.verify_mode = mode
     return ctx
 
 
-servers = [Server("http"), Server("https", tls("server.pem")), Server("wrongname", tls("wrong.pem")),
-           Server("clientcert", tls("server.pem", "ca.pem")), Server("proxy")]
+def silent():
+    """accepts connections and holds them, never reading or writing (timeouts, TLS handshakes)"""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(16)
+    held = []
+
+    def loop():
+        while True:
+            held.append(ls.accept()[0])
+    threading.Thread(target=loop, daemon=True).start()
+    return ls.getsockname()[1]
+
+
+servers = [Server("http"), Server("https", tls("server.pem", "ca.pem", ssl.CERT_OPTIONAL)),
+           Server("wrongname", tls("wrong.pem")), Server("clientcert", tls("server.pem", "ca.pem")), Server("proxy")]
+try:
+    servers.append(Server("http6", family=socket.AF_INET6, host="::1"))
+except OSError:
+    pass  # no IPv6 loopback here: transport.sh says so
 for s in servers:
     threading.Thread(target=s.serve_forever, daemon=True).start()
 with open(PORTFILE + ".tmp", "w") as f:
     for s in servers:
         f.write("%s %d\n" % (s.name, s.server_address[1]))
-import os
+    f.write("silent %d\n" % silent())
 os.rename(PORTFILE + ".tmp", PORTFILE)
 while True:
     time.sleep(3600)
