@@ -1092,6 +1092,14 @@ typedef struct crioimg_http_request {
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
     const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
     crioimg_http_sink sink;
+    /* 1: never connect to an unspecified (0.0.0.0/8, ::) or link-local (169.254.0.0/16, fe80::/10)
+       address, IPv4-mapped, -compatible and NAT64 forms included: the name is checked where it resolves,
+       which crioimg_auth_realm_check cannot do (a realm "metadata.evil.io" may resolve to
+       169.254.169.254). The built-in transports check every address they try (curl: each socket it
+       opens, on a fresh connection; behind a proxy that is the proxy's address) and fail with
+       ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
+       sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
+    int refuse_local_addresses;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its
@@ -1122,8 +1130,9 @@ CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_h
    thread-safe, so a host with threads should call curl_global_init itself before it starts them. One
    crioimg_http is for one thread at a time. */
 CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
-/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1 with "Connection: close" (no
-   connection reuse), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
+/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1, one idle kept-alive connection
+   reused by the next request with the same scheme, host, port and TLS settings (a new one when the
+   server has dropped it), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
    client certificates; no proxies. mbedtls 2.x matches the server's certificate against DNS names
    only: an https URL with an IP address verifies only with verify 0. ERR_HTTP_NO_TRANSPORT when built
    without CRIOIMG_WITH_MBEDTLS or without POSIX sockets (getaddrinfo, as the registries module has). */
@@ -8650,30 +8659,66 @@ static int crioimg__http_v4_forbidden(unsigned long a)
     return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
 }
 
+/* An address (4 bytes IPv4 or 16 bytes IPv6, network order) that is unspecified or link-local,
+   IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96) included; ::1,
+   loopback, is allowed. The realm check runs it on literals, the transports on what a name resolved to. */
+CRIOIMG__LIB int crioimg__http_ip_forbidden(const unsigned char *b, size_t n)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+    static const unsigned char zero[12] = { 0 };
+    unsigned long a;
+    if (n == 4) return crioimg__http_v4_forbidden((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3]);
+    if (n != 16) return 1;
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
+        a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
+        if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
+        return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
+    }
+    return 0;
+}
+
 /* A realm host that is an unspecified or link-local address, however it is spelt: IPv4 in any
-   inet_aton form, IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96).
-   A name is left to the connection, which checks the address it reaches. */
+   inet_aton form, IPv6 as crioimg__http_ip_forbidden reads it. A name passes here; the transport checks
+   what it resolves to (crioimg_http_request.refuse_local_addresses, which the registry client sets for
+   token requests). */
 static int crioimg__http_host_forbidden(const crioimg_span *h)
 {
     unsigned char b[16];
     unsigned long a;
     size_t n = h->len;
     if (n >= 2 && h->ptr[0] == '[') {
-        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-        static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
-        static const unsigned char zero[12] = { 0 };
         if (!crioimg__ip6_parse(h->ptr + 1, n - 2, b)) return 1;  /* unparseable literal: refuse (the registries module's parser) */
-        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
-        if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
-            a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
-            if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
-            return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
-        }
-        return 0;
+        return crioimg__http_ip_forbidden(b, 16);
     }
     if (n > 0 && h->ptr[n - 1] == '.') n--;  /* "169.254.169.254." */
     return crioimg__http_inet_aton(h->ptr, n, &a) && crioimg__http_v4_forbidden(a);
 }
+
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+#  ifdef _WIN32
+#    include <winsock2.h>
+#    include <ws2tcpip.h>
+#  else
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <netinet/in.h>
+#  endif
+/* The same test on a socket address a transport is about to connect to (len bytes at sa); any family
+   but IPv4 and IPv6 is refused too, since nothing here can tell where it goes. */
+static int crioimg__http_sockaddr_forbidden(const void *sa, size_t len)
+{
+    struct sockaddr_storage st;
+    memset(&st, 0, sizeof st);
+    memcpy(&st, sa, len < sizeof st ? len : sizeof st);
+    if (st.ss_family == AF_INET && len >= sizeof(struct sockaddr_in))
+        return crioimg__http_ip_forbidden((const unsigned char *)&((const struct sockaddr_in *)(const void *)&st)->sin_addr, 4);
+    if (st.ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+        return crioimg__http_ip_forbidden(((const struct sockaddr_in6 *)(const void *)&st)->sin6_addr.s6_addr, 16);
+    return 1;
+}
+#endif
 
 crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap)
 {
@@ -9223,6 +9268,18 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION when the request refuses local addresses: the address curl resolved is
+   checked before the socket exists; curl goes on to the name's next address, if any. */
+static curl_socket_t crioimg__curl_open_socket(void *u, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    crioimg__curlx *c = (crioimg__curlx *)u;
+    if (purpose == CURLSOCKTYPE_IPCXN && crioimg__http_sockaddr_forbidden(&a->addr, a->addrlen)) {
+        c->why = "refusing to connect to an unspecified or link-local address";
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 /* the options of one request; CURLE_OK or the first that failed */
 static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request *rq, crioimg__curlx *c, struct curl_slist *hl)
 {
@@ -9254,6 +9311,11 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     CRIOIMG__CURL_SET(CURLOPT_HEADERDATA, c);
     CRIOIMG__CURL_SET(CURLOPT_WRITEFUNCTION, crioimg__curl_on_body);
     CRIOIMG__CURL_SET(CURLOPT_WRITEDATA, c);
+    if (rq->refuse_local_addresses) {
+        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETFUNCTION, crioimg__curl_open_socket);
+        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETDATA, c);
+        CRIOIMG__CURL_SET(CURLOPT_FRESH_CONNECT, 1L);   /* a cached connection was never checked */
+    }
     if (strcmp(rq->method, "HEAD") == 0) {
         CRIOIMG__CURL_SET(CURLOPT_NOBODY, 1L);
     } else if (strcmp(rq->method, "POST") == 0) {
@@ -9966,6 +10028,10 @@ CRIOIMG__H1_FN int crioimg__h1_done(const crioimg__h1 *p) { return p->state == C
 #  include <mbedtls/x509_crt.h>
 #  include <mbedtls/pk.h>
 #  include <mbedtls/error.h>
+#  if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#    define CRIOIMG__MT_PSA 1
+#    include <psa/crypto.h>
+#  endif
 
 #  ifndef CRIOIMG_MBEDTLS_CA_FILE
 #    define CRIOIMG_MBEDTLS_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -9988,6 +10054,7 @@ typedef struct crioimg__mt_conn {
     mbedtls_x509_crt ca, cert;
     mbedtls_pk_context key;
     char *key_id;                     /* scheme, host, port and TLS settings: what a reuse must match */
+    int checked;                      /* opened with refuse_local_addresses: may carry such a request */
 } crioimg__mt_conn;
 
 typedef struct crioimg__mt {
@@ -10106,11 +10173,12 @@ static crioimg_result crioimg__mt_connect_one(const struct addrinfo *ai, long lo
     return CRIOIMG_OK;
 }
 
-/* Every address of host, in getaddrinfo's order, until one connects. The last failure is reported;
+/* Every address of host, in getaddrinfo's order, until one connects (with refuse_local, the unspecified
+   and link-local ones are skipped). The last failure is reported;
    a timeout or cancel stops the walk. getaddrinfo itself blocks, with the resolver's own timeouts:
    neither the connect timeout nor the cancel flag can cut a name lookup short. */
-static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel, int *fdp,
-                                          char *err, size_t errcap)
+static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel,
+                                          int refuse_local, int *fdp, char *err, size_t errcap)
 {
     struct addrinfo hints, *res = NULL, *ai;
     char portstr[8];
@@ -10126,6 +10194,10 @@ static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long 
     if ((g = getaddrinfo(host, portstr, &hints, &res)) != 0)
         return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, host, ": ", gai_strerror(g));
     for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (refuse_local && crioimg__http_sockaddr_forbidden(ai->ai_addr, ai->ai_addrlen)) {  /* checked where the name resolved */
+            r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, host, ": refusing to connect to an unspecified or link-local address", NULL);
+            continue;
+        }
         r = crioimg__mt_connect_one(ai, deadline, cancel, fdp, err, errcap);
         if (r == CRIOIMG_OK || r == CRIOIMG_ERR_TIMEOUT || r == CRIOIMG_ERR_CANCELLED) break;
     }
@@ -10196,6 +10268,9 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
             int k = mbedtls_ssl_read(&io->c->ssl, (unsigned char *)buf, cap);
             if (k >= 0) { *got = (size_t)k; return CRIOIMG_OK; }
             if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return CRIOIMG_OK;  /* as 0 is: closed without close_notify */
+#  if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            if (k == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;  /* 3.6, TLS 1.3: a ticket, no data yet; read on */
+#  endif
             if (k == MBEDTLS_ERR_SSL_WANT_WRITE) ev = POLLOUT;
             else if (k != MBEDTLS_ERR_SSL_WANT_READ) {
                 if (io->c->io_errno) return crioimg__mt_fail(io->err, io->errcap, CRIOIMG_ERR_HTTP_CONNECT, "recv: ", strerror(io->c->io_errno), NULL);
@@ -10386,7 +10461,8 @@ static crioimg_result crioimg__mt_open_conn(crioimg__mt *t, const crioimg_http_r
     if (c == NULL) { crioimg_free(&t->alloc, key_id); return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL); }
     memset(c, 0, sizeof *c);
     c->key_id = key_id;
-    r = crioimg__mt_connect(host, u->port, deadline, rq->cancel, &c->fd, err, errcap);
+    c->checked = rq->refuse_local_addresses;
+    r = crioimg__mt_connect(host, u->port, deadline, rq->cancel, rq->refuse_local_addresses, &c->fd, err, errcap);
     if (r == CRIOIMG_OK && u->https) r = crioimg__mt_tls_setup(t, c, &rq->tls, host, err, errcap);
     if (r == CRIOIMG_OK && u->https) r = crioimg__mt_handshake(c, deadline, rq->cancel, err, errcap);
     if (r != CRIOIMG_OK) { crioimg__mt_conn_free(t, c); return r; }
@@ -10469,7 +10545,8 @@ static crioimg_result crioimg__mt_request(void *user, const crioimg_http_request
         crioimg__mt_conn *c = NULL;
         int reusable, nothing, reused = 0;
         if ((key_id = crioimg__mt_key_id(t, &u, &rq->tls)) == NULL) { r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL); break; }
-        if (t->idle && strcmp(t->idle->key_id, key_id) == 0 && crioimg__mt_still_open(t->idle)) {
+        if (t->idle && strcmp(t->idle->key_id, key_id) == 0 && (t->idle->checked || !rq->refuse_local_addresses) &&
+            crioimg__mt_still_open(t->idle)) {
             c = t->idle;
             reused = 1;
             crioimg_free(&t->alloc, key_id);
@@ -10512,6 +10589,11 @@ crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_alloc
     if ((t = (crioimg__mt *)crioimg_malloc(alloc, sizeof *t)) == NULL) return CRIOIMG_ERR_NOMEM;
     memset(t, 0, sizeof *t);
     if (alloc) t->alloc = *alloc;
+#  ifdef CRIOIMG__MT_PSA
+    /* TLS 1.3 in mbedtls 3.x (the default from 3.6) does its crypto through PSA, which the application
+       must initialise first; it may be called again, and is a no-op then */
+    if (psa_crypto_init() != PSA_SUCCESS) { crioimg_free(alloc, t); return CRIOIMG_ERR_HTTP_TLS; }
+#  endif
     mbedtls_entropy_init(&t->entropy);
     mbedtls_ctr_drbg_init(&t->drbg);
     if ((t->line = (char *)crioimg_malloc(alloc, CRIOIMG__H1_LINE_MAX)) == NULL) { crioimg__mt_close(t); return CRIOIMG_ERR_NOMEM; }
