@@ -9284,7 +9284,11 @@ static curl_socket_t crioimg__curl_open_socket(void *u, curlsocktype purpose, st
         c->why = "refusing to connect to an unspecified or link-local address";
         return CURL_SOCKET_BAD;
     }
+#ifdef SOCK_CLOEXEC
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);   /* not inherited by a child the host runs */
+#else
     return socket(a->family, a->socktype, a->protocol);
+#endif
 }
 
 /* the options of one request; CURLE_OK or the first that failed */
