@@ -1092,6 +1092,14 @@ typedef struct crioimg_http_request {
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
     const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
     crioimg_http_sink sink;
+    /* 1: never connect to an unspecified (0.0.0.0/8, ::) or link-local (169.254.0.0/16, fe80::/10)
+       address, IPv4-mapped, -compatible and NAT64 forms included: the name is checked where it resolves,
+       which crioimg_auth_realm_check cannot do (a realm "metadata.evil.io" may resolve to
+       169.254.169.254). The built-in transports check every address they try (curl: each socket it
+       opens, on a fresh connection; behind a proxy that is the proxy's address) and fail with
+       ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
+       sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
+    int refuse_local_addresses;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its
@@ -1122,8 +1130,9 @@ CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_h
    thread-safe, so a host with threads should call curl_global_init itself before it starts them. One
    crioimg_http is for one thread at a time. */
 CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
-/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1 with "Connection: close" (no
-   connection reuse), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
+/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1, one idle kept-alive connection
+   reused by the next request with the same scheme, host, port and TLS settings (a new one when the
+   server has dropped it), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
    client certificates; no proxies. mbedtls 2.x matches the server's certificate against DNS names
    only: an https URL with an IP address verifies only with verify 0. ERR_HTTP_NO_TRANSPORT when built
    without CRIOIMG_WITH_MBEDTLS or without POSIX sockets (getaddrinfo, as the registries module has). */
@@ -1177,21 +1186,28 @@ CRIOIMG_API void crioimg_tls_files_free(crioimg_tls_files *f);
      insecure one (the insecure-registry decision, or --tls-verify=false) over https without
      verification, falling back to http when https cannot connect. --tls-verify=true makes even an
      insecure registry secure. TLS files: crioimg_tls_files_load for the registry's host[:port].
-   - Authentication. The first request that meets a 401 reads its WWW-Authenticate challenges: Basic
-     gets the credentials; Bearer asks the realm (checked: crioimg_auth_realm_check, the registry's TLS
-     policy, response capped at 1 MiB) for a token for "repository:REPO:pull" with service, and the
+   - Authentication. The first request that meets a 401 from the registry itself (not through a redirect
+     to another origin, whose host would choose the realm) reads its WWW-Authenticate challenges: Basic
+     gets the credentials; Bearer asks the realm (checked: crioimg_auth_realm_check on the realm and on
+     every redirect of the token request, the transport told to refuse_local_addresses, the registry's
+     TLS policy, response capped at 1 MiB) for a token for "repository:REPO:pull" with service, and the
      credentials when there are any (GET with Basic; POST with refresh_token for an identity token).
      Tokens are cached per scope until expires_in (default 60 s) has passed; a 401 with
      error="insufficient_scope" gets one fresh token and one retry; a second 401 is ERR_AUTH_REQUIRED.
      Credentials: opts username/password (--creds), else crioimg_auth_lookup for REGISTRY/REPO.
    - Redirects (blobs are often served from a CDN) are followed by this code, at most
      CRIOIMG_HTTP_MAX_REDIRECTS, by crioimg_http_redirect_check: Authorization goes along only to the
-     same origin, and never from https to http. Foreign-layer urls get no credentials at all
+     same origin, and never from https to http; a request with a body (the refresh-token POST) is never
+     redirected to another origin (ERR_HTTP_REDIRECT), and a same-origin 301/302/303 turns it into a
+     GET without the body, as Go does. A redirect's own body is read up to
+     CRIOIMG_REGISTRY_SMALL_BODY_MAX, then dropped. Foreign-layer urls get no credentials at all
      (CVE-2020-15157).
    - Retries: connection failures, 429 and 5xx are retried (opts.retries times, backoff doubling from
      opts.retry_delay_ms, or the server's Retry-After when it gives one, capped). A blob transfer that
      breaks resumes with "Range: bytes=N-" and uses the answer only when it is a correct 206
      (crioimg_http_resume_ok); otherwise it starts again and skips the N bytes the consumer already had.
+     A try that delivered new bytes gives the transfer a fresh retry budget (containers/image's
+     bodyReader reconnects while each try progresses).
    - Limits and checks: manifests capped at CRIOIMG_MANIFEST_MAX_SIZE; tokens and error bodies at
      CRIOIMG_REGISTRY_SMALL_BODY_MAX; a manifest fetched by digest must hash to it, one fetched by tag
      to its Docker-Content-Digest when the registry sends one; a blob must have its descriptor's size
@@ -8650,30 +8666,66 @@ static int crioimg__http_v4_forbidden(unsigned long a)
     return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
 }
 
+/* An address (4 bytes IPv4 or 16 bytes IPv6, network order) that is unspecified or link-local,
+   IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96) included; ::1,
+   loopback, is allowed. The realm check runs it on literals, the transports on what a name resolved to. */
+CRIOIMG__LIB int crioimg__http_ip_forbidden(const unsigned char *b, size_t n)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+    static const unsigned char zero[12] = { 0 };
+    unsigned long a;
+    if (n == 4) return crioimg__http_v4_forbidden((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3]);
+    if (n != 16) return 1;
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
+        a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
+        if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
+        return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
+    }
+    return 0;
+}
+
 /* A realm host that is an unspecified or link-local address, however it is spelt: IPv4 in any
-   inet_aton form, IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96).
-   A name is left to the connection, which checks the address it reaches. */
+   inet_aton form, IPv6 as crioimg__http_ip_forbidden reads it. A name passes here; the transport checks
+   what it resolves to (crioimg_http_request.refuse_local_addresses, which the registry client sets for
+   token requests). */
 static int crioimg__http_host_forbidden(const crioimg_span *h)
 {
     unsigned char b[16];
     unsigned long a;
     size_t n = h->len;
     if (n >= 2 && h->ptr[0] == '[') {
-        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-        static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
-        static const unsigned char zero[12] = { 0 };
         if (!crioimg__ip6_parse(h->ptr + 1, n - 2, b)) return 1;  /* unparseable literal: refuse (the registries module's parser) */
-        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
-        if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
-            a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
-            if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
-            return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
-        }
-        return 0;
+        return crioimg__http_ip_forbidden(b, 16);
     }
     if (n > 0 && h->ptr[n - 1] == '.') n--;  /* "169.254.169.254." */
     return crioimg__http_inet_aton(h->ptr, n, &a) && crioimg__http_v4_forbidden(a);
 }
+
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+#  ifdef _WIN32
+#    include <winsock2.h>
+#    include <ws2tcpip.h>
+#  else
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <netinet/in.h>
+#  endif
+/* The same test on a socket address a transport is about to connect to (len bytes at sa); any family
+   but IPv4 and IPv6 is refused too, since nothing here can tell where it goes. */
+static int crioimg__http_sockaddr_forbidden(const void *sa, size_t len)
+{
+    struct sockaddr_storage st;
+    memset(&st, 0, sizeof st);
+    memcpy(&st, sa, len < sizeof st ? len : sizeof st);
+    if (st.ss_family == AF_INET && len >= sizeof(struct sockaddr_in))
+        return crioimg__http_ip_forbidden((const unsigned char *)&((const struct sockaddr_in *)(const void *)&st)->sin_addr, 4);
+    if (st.ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+        return crioimg__http_ip_forbidden(((const struct sockaddr_in6 *)(const void *)&st)->sin6_addr.s6_addr, 16);
+    return 1;
+}
+#endif
 
 crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap)
 {
@@ -9223,6 +9275,22 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION when the request refuses local addresses: the address curl resolved is
+   checked before the socket exists; curl goes on to the name's next address, if any. */
+static curl_socket_t crioimg__curl_open_socket(void *u, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    crioimg__curlx *c = (crioimg__curlx *)u;
+    if (purpose == CURLSOCKTYPE_IPCXN && crioimg__http_sockaddr_forbidden(&a->addr, a->addrlen)) {
+        c->why = "refusing to connect to an unspecified or link-local address";
+        return CURL_SOCKET_BAD;
+    }
+#ifdef SOCK_CLOEXEC
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);   /* not inherited by a child the host runs */
+#else
+    return socket(a->family, a->socktype, a->protocol);
+#endif
+}
+
 /* the options of one request; CURLE_OK or the first that failed */
 static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request *rq, crioimg__curlx *c, struct curl_slist *hl)
 {
@@ -9254,6 +9322,11 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     CRIOIMG__CURL_SET(CURLOPT_HEADERDATA, c);
     CRIOIMG__CURL_SET(CURLOPT_WRITEFUNCTION, crioimg__curl_on_body);
     CRIOIMG__CURL_SET(CURLOPT_WRITEDATA, c);
+    if (rq->refuse_local_addresses) {
+        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETFUNCTION, crioimg__curl_open_socket);
+        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETDATA, c);
+        CRIOIMG__CURL_SET(CURLOPT_FRESH_CONNECT, 1L);   /* a cached connection was never checked */
+    }
     if (strcmp(rq->method, "HEAD") == 0) {
         CRIOIMG__CURL_SET(CURLOPT_NOBODY, 1L);
     } else if (strcmp(rq->method, "POST") == 0) {
@@ -9966,6 +10039,10 @@ CRIOIMG__H1_FN int crioimg__h1_done(const crioimg__h1 *p) { return p->state == C
 #  include <mbedtls/x509_crt.h>
 #  include <mbedtls/pk.h>
 #  include <mbedtls/error.h>
+#  if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#    define CRIOIMG__MT_PSA 1
+#    include <psa/crypto.h>
+#  endif
 
 #  ifndef CRIOIMG_MBEDTLS_CA_FILE
 #    define CRIOIMG_MBEDTLS_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -9988,6 +10065,7 @@ typedef struct crioimg__mt_conn {
     mbedtls_x509_crt ca, cert;
     mbedtls_pk_context key;
     char *key_id;                     /* scheme, host, port and TLS settings: what a reuse must match */
+    int checked;                      /* opened with refuse_local_addresses: may carry such a request */
 } crioimg__mt_conn;
 
 typedef struct crioimg__mt {
@@ -10106,11 +10184,12 @@ static crioimg_result crioimg__mt_connect_one(const struct addrinfo *ai, long lo
     return CRIOIMG_OK;
 }
 
-/* Every address of host, in getaddrinfo's order, until one connects. The last failure is reported;
+/* Every address of host, in getaddrinfo's order, until one connects (with refuse_local, the unspecified
+   and link-local ones are skipped). The last failure is reported;
    a timeout or cancel stops the walk. getaddrinfo itself blocks, with the resolver's own timeouts:
    neither the connect timeout nor the cancel flag can cut a name lookup short. */
-static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel, int *fdp,
-                                          char *err, size_t errcap)
+static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel,
+                                          int refuse_local, int *fdp, char *err, size_t errcap)
 {
     struct addrinfo hints, *res = NULL, *ai;
     char portstr[8];
@@ -10126,6 +10205,10 @@ static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long 
     if ((g = getaddrinfo(host, portstr, &hints, &res)) != 0)
         return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, host, ": ", gai_strerror(g));
     for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (refuse_local && crioimg__http_sockaddr_forbidden(ai->ai_addr, ai->ai_addrlen)) {  /* checked where the name resolved */
+            r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, host, ": refusing to connect to an unspecified or link-local address", NULL);
+            continue;
+        }
         r = crioimg__mt_connect_one(ai, deadline, cancel, fdp, err, errcap);
         if (r == CRIOIMG_OK || r == CRIOIMG_ERR_TIMEOUT || r == CRIOIMG_ERR_CANCELLED) break;
     }
@@ -10196,6 +10279,9 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
             int k = mbedtls_ssl_read(&io->c->ssl, (unsigned char *)buf, cap);
             if (k >= 0) { *got = (size_t)k; return CRIOIMG_OK; }
             if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return CRIOIMG_OK;  /* as 0 is: closed without close_notify */
+#  if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            if (k == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;  /* 3.6, TLS 1.3: a ticket, no data yet; read on */
+#  endif
             if (k == MBEDTLS_ERR_SSL_WANT_WRITE) ev = POLLOUT;
             else if (k != MBEDTLS_ERR_SSL_WANT_READ) {
                 if (io->c->io_errno) return crioimg__mt_fail(io->err, io->errcap, CRIOIMG_ERR_HTTP_CONNECT, "recv: ", strerror(io->c->io_errno), NULL);
@@ -10386,7 +10472,8 @@ static crioimg_result crioimg__mt_open_conn(crioimg__mt *t, const crioimg_http_r
     if (c == NULL) { crioimg_free(&t->alloc, key_id); return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL); }
     memset(c, 0, sizeof *c);
     c->key_id = key_id;
-    r = crioimg__mt_connect(host, u->port, deadline, rq->cancel, &c->fd, err, errcap);
+    c->checked = rq->refuse_local_addresses;
+    r = crioimg__mt_connect(host, u->port, deadline, rq->cancel, rq->refuse_local_addresses, &c->fd, err, errcap);
     if (r == CRIOIMG_OK && u->https) r = crioimg__mt_tls_setup(t, c, &rq->tls, host, err, errcap);
     if (r == CRIOIMG_OK && u->https) r = crioimg__mt_handshake(c, deadline, rq->cancel, err, errcap);
     if (r != CRIOIMG_OK) { crioimg__mt_conn_free(t, c); return r; }
@@ -10469,7 +10556,8 @@ static crioimg_result crioimg__mt_request(void *user, const crioimg_http_request
         crioimg__mt_conn *c = NULL;
         int reusable, nothing, reused = 0;
         if ((key_id = crioimg__mt_key_id(t, &u, &rq->tls)) == NULL) { r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL); break; }
-        if (t->idle && strcmp(t->idle->key_id, key_id) == 0 && crioimg__mt_still_open(t->idle)) {
+        if (t->idle && strcmp(t->idle->key_id, key_id) == 0 && (t->idle->checked || !rq->refuse_local_addresses) &&
+            crioimg__mt_still_open(t->idle)) {
             c = t->idle;
             reused = 1;
             crioimg_free(&t->alloc, key_id);
@@ -10512,6 +10600,11 @@ crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_alloc
     if ((t = (crioimg__mt *)crioimg_malloc(alloc, sizeof *t)) == NULL) return CRIOIMG_ERR_NOMEM;
     memset(t, 0, sizeof *t);
     if (alloc) t->alloc = *alloc;
+#  ifdef CRIOIMG__MT_PSA
+    /* TLS 1.3 in mbedtls 3.x (the default from 3.6) does its crypto through PSA, which the application
+       must initialise first; it may be called again, and is a no-op then */
+    if (psa_crypto_init() != PSA_SUCCESS) { crioimg_free(alloc, t); return CRIOIMG_ERR_HTTP_TLS; }
+#  endif
     mbedtls_entropy_init(&t->entropy);
     mbedtls_ctr_drbg_init(&t->drbg);
     if ((t->line = (char *)crioimg_malloc(alloc, CRIOIMG__H1_LINE_MAX)) == NULL) { crioimg__mt_close(t); return CRIOIMG_ERR_NOMEM; }
@@ -10780,6 +10873,9 @@ typedef struct crioimg__rg_rsp {
     size_t len, cap, max;      /* max: the cap of a success body */
     int truncated;             /* an error body longer than CRIOIMG_REGISTRY_SMALL_BODY_MAX: cut */
     int too_big;               /* a success body longer than max */
+    size_t skipped;            /* bytes of a 3xx body, which is not kept */
+    int redirect_cut;          /* ... and it ran past CRIOIMG_REGISTRY_SMALL_BODY_MAX: not read further */
+    int foreign;               /* the final response came through a hop to another origin: not the registry's word */
     crioimg__rg_blob *blob;    /* success bodies go here instead */
 } crioimg__rg_rsp;
 
@@ -10792,9 +10888,9 @@ static void crioimg__rg_rsp_reset(crioimg__rg_rsp *s)
     s->has_location = s->location_bad = s->ctype_bad = s->has_dcd = s->dcd_bad = s->has_retry_after = s->has_crange = 0;
     s->location[0] = s->ctype[0] = s->dcd[0] = s->retry_after[0] = s->crange[0] = '\0';
     s->clen = -1;
-    s->len = 0;
+    s->len = s->skipped = 0;
     if (s->buf) s->buf[0] = '\0';
-    s->truncated = s->too_big = 0;
+    s->truncated = s->too_big = s->redirect_cut = s->foreign = 0;
     if (s->blob) { s->blob->started = 0; s->blob->bad_range = 0; }
 }
 
@@ -10915,7 +11011,12 @@ static crioimg_result crioimg__rg_blob_put(crioimg__rg_blob *b, const crioimg__r
 static crioimg_result crioimg__rg_on_body(void *ctx, const void *data, size_t n)
 {
     crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
-    if (s->status >= 300 && s->status < 400) return CRIOIMG_OK;   /* a redirect's body: not read */
+    if (s->status >= 300 && s->status < 400) {
+        /* a redirect's body is not kept, but counted: one that never ends must not hold the call forever */
+        if (n > CRIOIMG_REGISTRY_SMALL_BODY_MAX - s->skipped) { s->redirect_cut = 1; return CRIOIMG_ERR_TOO_BIG; }
+        s->skipped += n;
+        return CRIOIMG_OK;
+    }
     if (s->status < 200 || s->status >= 300 || (s->blob && s->status != 200 && s->status != 206)) {
         /* an error body: kept up to the small cap, the rest cut (the answer is the status) */
         size_t room = CRIOIMG_REGISTRY_SMALL_BODY_MAX - s->len;
@@ -11211,7 +11312,7 @@ static void crioimg__rg_token_drop(crioimg_registry *r, const char *scope)
 
 static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
                                            const char *accept, const void *body, size_t body_len, const char *body_type,
-                                           int registry_tls, crioimg__rg_rsp *s, char *terr, size_t terrcap);
+                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap);
 
 /* Asks the Bearer challenge's realm for a token for scope, with the registry's TLS policy. */
 static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
@@ -11256,7 +11357,7 @@ static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg
     }
     if (u.len >= sizeof url) { res = crioimg__rg_fail(r, CRIOIMG_ERR_AUTH_REALM, "requesting bearer token: the token URL is too long", NULL, NULL, NULL); goto done; }
     res = crioimg__rg_exchange(r, form ? "POST" : "GET", url, authz, NULL, form, form ? f.len : 0,
-                               form ? "application/x-www-form-urlencoded" : NULL, 1, &s, terr, sizeof terr);
+                               form ? "application/x-www-form-urlencoded" : NULL, 1, 1, &s, terr, sizeof terr);
     if (res == CRIOIMG_ERR_TOO_BIG && s.too_big) {
         res = crioimg__rg_fail(r, CRIOIMG_ERR_TOO_BIG, "requesting bearer token: the token response exceeds 1 MiB", NULL, NULL, NULL);
     } else if (res != CRIOIMG_OK) {
@@ -11358,16 +11459,23 @@ static int crioimg__rg_is_redirect(int s) { return s == 301 || s == 302 || s == 
 /* Sends method url (authz, when not NULL, as Authorization) and follows redirects by
    crioimg_http_redirect_check: Authorization only while every hop keeps the origin. registry_tls: the
    URL is the registry's (or its realm's), so its TLS policy and files apply; any other origin gets
-   verified TLS with the system CAs. The final response is in s; a transport failure is returned with its
-   detail in terr. */
+   verified TLS with the system CAs. realm: url is a token realm, so every hop must pass
+   crioimg_auth_realm_check as the realm did (a realm that redirects to 169.254.169.254 is the SSRF the
+   check is for) and the transport is asked to refuse local addresses. A body never goes to another
+   origin: such a redirect fails; a same-origin 301/302/303 turns a POST into a GET without it, as Go's
+   client does. The final response is in s, with s->foreign set when any hop left the first URL's
+   origin (its 401 is then not the registry's to learn challenges from); a transport failure is returned
+   with its detail in terr. */
 static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
                                            const char *accept, const void *body, size_t body_len, const char *body_type,
-                                           int registry_tls, crioimg__rg_rsp *s, char *terr, size_t terrcap)
+                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap)
 {
     char cur[CRIOIMG__RG_URL_MAX], range[64];
     unsigned hop;
+    int crossed = 0;
     size_t cl = strlen(url);
-    if (cl >= sizeof cur) return CRIOIMG_ERR_INVALID_ARGS;
+    crioimg_url start;
+    if (cl >= sizeof cur || crioimg_url_parse(&start, url, cl) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     memcpy(cur, url, cl + 1);
     terr[0] = '\0';
     for (hop = 0;; hop++) {
@@ -11380,6 +11488,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         int keep = 0;
         memset(&rq, 0, sizeof rq);
         crioimg__rg_rsp_reset(s);
+        s->foreign = crossed;
         hd[rq.nheaders].name = "User-Agent"; hd[rq.nheaders++].value = r->user_agent;
         hd[rq.nheaders].name = "Docker-Distribution-API-Version"; hd[rq.nheaders++].value = "registry/2.0";
         if (accept) { hd[rq.nheaders].name = "Accept"; hd[rq.nheaders++].value = accept; }
@@ -11406,12 +11515,13 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         rq.connect_timeout_ms = r->connect_timeout_ms;
         rq.idle_timeout_ms = r->idle_timeout_ms;
         rq.cancel = r->cancel;
+        rq.refuse_local_addresses = realm;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
         rq.sink.body = crioimg__rg_on_body;
         res = crioimg_http_do(r->http, &rq, terr, terrcap);
-        if (res == CRIOIMG_ERR_TOO_BIG && s->truncated) res = CRIOIMG_OK;  /* an error body cut at the cap */
+        if (res == CRIOIMG_ERR_TOO_BIG && (s->truncated || s->redirect_cut)) res = CRIOIMG_OK;  /* a body cut at the cap */
         if (res == CRIOIMG_OK && s->blob && !s->blob->started && (s->status == 200 || s->status == 206))
             res = crioimg__rg_blob_begin(s->blob, s);   /* no body: still judged */
         if (res != CRIOIMG_OK) return res;
@@ -11430,9 +11540,31 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
             return CRIOIMG_ERR_HTTP_REDIRECT;
         }
         if ((res = crioimg_http_redirect_check(&from, &to, hop + 1, &keep, terr, terrcap)) != CRIOIMG_OK) return res;
+        if (body && !crioimg_url_same_origin(&from, &to)) {   /* a refresh token in a form: never to a host the redirect chose */
+            crioimg__out o;
+            o.p = terr; o.cap = terrcap; o.len = 0;
+            crioimg__out_str(&o, "refusing to send a request body to another origin on a redirect (");
+            crioimg__out_put(&o, to.host.ptr, to.host.len);
+            crioimg__out_str(&o, ")");
+            return CRIOIMG_ERR_HTTP_REDIRECT;
+        }
+        if (realm) {
+            char e[200];
+            if ((res = crioimg_auth_realm_check(next, nl, !r->secure, e, sizeof e)) != CRIOIMG_OK) {
+                crioimg__out o;
+                o.p = terr; o.cap = terrcap; o.len = 0;
+                crioimg__out_str(&o, "a redirect of the token request: ");
+                crioimg__out_str(&o, e);
+                return res;
+            }
+        }
         if (!keep) authz = NULL;                           /* and it stays dropped for every later hop */
         if (!crioimg_url_same_origin(&from, &to)) registry_tls = 0;
-        if (s->status == 303 && strcmp(method, "HEAD") != 0) { method = "GET"; body = NULL; body_len = 0; body_type = NULL; }
+        if (!crioimg_url_same_origin(&start, &to)) crossed = 1;
+        if ((s->status == 303 && strcmp(method, "HEAD") != 0) ||
+            ((s->status == 301 || s->status == 302) && strcmp(method, "POST") == 0)) {
+            method = "GET"; body = NULL; body_len = 0; body_type = NULL;
+        }
         memcpy(cur, next, nl + 1);
     }
 }
@@ -11466,6 +11598,7 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 {
     int attempt = 0, refreshed = 0;
     long delay = r->retry_delay_ms;
+    long long progress = s->blob ? s->blob->delivered : 0;
     for (;;) {
         char *authz = NULL, terr[256];
         int bearer = 0, learned = 0;
@@ -11473,14 +11606,16 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
         if (crioimg__rg_cancelled(r)) return crioimg__rg_fail(r, CRIOIMG_ERR_CANCELLED, what, crioimg_result_str(CRIOIMG_ERR_CANCELLED), NULL, NULL);
         if (rq->auth && (res = crioimg__rg_authz(r, rq->repo, &authz, &bearer)) != CRIOIMG_OK) return res;
         if (s->blob && s->blob->bad_range) { s->blob->norange = 1; s->blob->bad_range = 0; }
-        res = crioimg__rg_exchange(r, rq->method, rq->url, authz, rq->accept, NULL, 0, NULL, rq->registry, s, terr, sizeof terr);
+        res = crioimg__rg_exchange(r, rq->method, rq->url, authz, rq->accept, NULL, 0, NULL, rq->registry, 0, s, terr, sizeof terr);
         crioimg_free(&r->alloc, authz);
         if ((res == CRIOIMG_ERR_HTTP_CONNECT || res == CRIOIMG_ERR_TIMEOUT) && s->blob && s->blob->started &&
             s->blob->pos == s->blob->size && s->blob->delivered == s->blob->size)
             res = CRIOIMG_OK;   /* broken after the last byte: a Range for nothing would only earn a 416 */
-        if (res == CRIOIMG_OK && s->status == 401 && rq->auth && !refreshed) {
+        if (res == CRIOIMG_OK && s->status == 401 && rq->auth && !refreshed && !s->foreign) {
             /* a token that no longer serves, a scope the server wants widened, or challenges the ping did
-               not show (some registries answer /v2/ with 200): one fresh token, one more try */
+               not show (some registries answer /v2/ with 200): one fresh token, one more try. Only the
+               registry's own 401 counts: one from a host a redirect chose would pick the realm that our
+               credentials go to. */
             int insufficient = crioimg__rg_insufficient_scope(r, s);
             if (r->nch == 0 && s->nwww) {
                 if (crioimg__rg_challenges_learn(r, s) != CRIOIMG_OK) return CRIOIMG_ERR_NOMEM;
@@ -11497,6 +11632,13 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
                 refreshed = 1;
                 continue;
             }
+        }
+        if (s->blob && s->blob->delivered > progress) {
+            /* a blob that moved since the last try earns a fresh budget, as containers/image's bodyReader
+               reconnects as long as each try progressed (bounded: each such try delivers a byte at least) */
+            progress = s->blob->delivered;
+            attempt = 0;
+            delay = r->retry_delay_ms;
         }
         if (!crioimg__rg_retryable(res, s, rq->no_conn_retry) || attempt >= r->retries) {
             if (s->blob && s->blob->bad_range)
@@ -11643,7 +11785,10 @@ crioimg_result crioimg_registry_ping(crioimg_registry *r)
     }
     if (res == CRIOIMG_OK) {
         if (s.status == 200 || s.status == 401) {
-            if ((res = crioimg__rg_challenges_learn(r, &s)) == CRIOIMG_OK) { r->pinged = 1; r->https = https; }
+            /* challenges come from the registry's own /v2/ only, never from a host a redirect chose */
+            if (s.foreign) crioimg__rg_challenges_clear(r);
+            else res = crioimg__rg_challenges_learn(r, &s);
+            if (res == CRIOIMG_OK) { r->pinged = 1; r->https = https; }
         } else {
             char m[256];
             crioimg__out o;

@@ -224,30 +224,66 @@ static int crioimg__http_v4_forbidden(unsigned long a)
     return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
 }
 
+/* An address (4 bytes IPv4 or 16 bytes IPv6, network order) that is unspecified or link-local,
+   IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96) included; ::1,
+   loopback, is allowed. The realm check runs it on literals, the transports on what a name resolved to. */
+CRIOIMG__LIB int crioimg__http_ip_forbidden(const unsigned char *b, size_t n)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+    static const unsigned char zero[12] = { 0 };
+    unsigned long a;
+    if (n == 4) return crioimg__http_v4_forbidden((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3]);
+    if (n != 16) return 1;
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
+        a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
+        if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
+        return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
+    }
+    return 0;
+}
+
 /* A realm host that is an unspecified or link-local address, however it is spelt: IPv4 in any
-   inet_aton form, IPv6 with an IPv4 inside (mapped ::ffff:0:0/96, compatible ::/96, NAT64 64:ff9b::/96).
-   A name is left to the connection, which checks the address it reaches. */
+   inet_aton form, IPv6 as crioimg__http_ip_forbidden reads it. A name passes here; the transport checks
+   what it resolves to (crioimg_http_request.refuse_local_addresses, which the registry client sets for
+   token requests). */
 static int crioimg__http_host_forbidden(const crioimg_span *h)
 {
     unsigned char b[16];
     unsigned long a;
     size_t n = h->len;
     if (n >= 2 && h->ptr[0] == '[') {
-        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-        static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
-        static const unsigned char zero[12] = { 0 };
         if (!crioimg__ip6_parse(h->ptr + 1, n - 2, b)) return 1;  /* unparseable literal: refuse (the registries module's parser) */
-        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
-        if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
-            a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
-            if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
-            return crioimg__http_v4_forbidden(a) || memcmp(b, zero, 12) == 0;  /* :: and ::a.b.c.d are not for realms */
-        }
-        return 0;
+        return crioimg__http_ip_forbidden(b, 16);
     }
     if (n > 0 && h->ptr[n - 1] == '.') n--;  /* "169.254.169.254." */
     return crioimg__http_inet_aton(h->ptr, n, &a) && crioimg__http_v4_forbidden(a);
 }
+
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+#  ifdef _WIN32
+#    include <winsock2.h>
+#    include <ws2tcpip.h>
+#  else
+#    include <sys/types.h>
+#    include <sys/socket.h>
+#    include <netinet/in.h>
+#  endif
+/* The same test on a socket address a transport is about to connect to (len bytes at sa); any family
+   but IPv4 and IPv6 is refused too, since nothing here can tell where it goes. */
+static int crioimg__http_sockaddr_forbidden(const void *sa, size_t len)
+{
+    struct sockaddr_storage st;
+    memset(&st, 0, sizeof st);
+    memcpy(&st, sa, len < sizeof st ? len : sizeof st);
+    if (st.ss_family == AF_INET && len >= sizeof(struct sockaddr_in))
+        return crioimg__http_ip_forbidden((const unsigned char *)&((const struct sockaddr_in *)(const void *)&st)->sin_addr, 4);
+    if (st.ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+        return crioimg__http_ip_forbidden(((const struct sockaddr_in6 *)(const void *)&st)->sin6_addr.s6_addr, 16);
+    return 1;
+}
+#endif
 
 crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap)
 {
@@ -797,6 +833,22 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION when the request refuses local addresses: the address curl resolved is
+   checked before the socket exists; curl goes on to the name's next address, if any. */
+static curl_socket_t crioimg__curl_open_socket(void *u, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    crioimg__curlx *c = (crioimg__curlx *)u;
+    if (purpose == CURLSOCKTYPE_IPCXN && crioimg__http_sockaddr_forbidden(&a->addr, a->addrlen)) {
+        c->why = "refusing to connect to an unspecified or link-local address";
+        return CURL_SOCKET_BAD;
+    }
+#ifdef SOCK_CLOEXEC
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);   /* not inherited by a child the host runs */
+#else
+    return socket(a->family, a->socktype, a->protocol);
+#endif
+}
+
 /* the options of one request; CURLE_OK or the first that failed */
 static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request *rq, crioimg__curlx *c, struct curl_slist *hl)
 {
@@ -828,6 +880,11 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     CRIOIMG__CURL_SET(CURLOPT_HEADERDATA, c);
     CRIOIMG__CURL_SET(CURLOPT_WRITEFUNCTION, crioimg__curl_on_body);
     CRIOIMG__CURL_SET(CURLOPT_WRITEDATA, c);
+    if (rq->refuse_local_addresses) {
+        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETFUNCTION, crioimg__curl_open_socket);
+        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETDATA, c);
+        CRIOIMG__CURL_SET(CURLOPT_FRESH_CONNECT, 1L);   /* a cached connection was never checked */
+    }
     if (strcmp(rq->method, "HEAD") == 0) {
         CRIOIMG__CURL_SET(CURLOPT_NOBODY, 1L);
     } else if (strcmp(rq->method, "POST") == 0) {

@@ -119,6 +119,14 @@ typedef struct crioimg_http_request {
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
     const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
     crioimg_http_sink sink;
+    /* 1: never connect to an unspecified (0.0.0.0/8, ::) or link-local (169.254.0.0/16, fe80::/10)
+       address, IPv4-mapped, -compatible and NAT64 forms included: the name is checked where it resolves,
+       which crioimg_auth_realm_check cannot do (a realm "metadata.evil.io" may resolve to
+       169.254.169.254). The built-in transports check every address they try (curl: each socket it
+       opens, on a fresh connection; behind a proxy that is the proxy's address) and fail with
+       ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
+       sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
+    int refuse_local_addresses;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its
@@ -149,8 +157,9 @@ CRIOIMG_API crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_h
    thread-safe, so a host with threads should call curl_global_init itself before it starts them. One
    crioimg_http is for one thread at a time. */
 CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocator *alloc);
-/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1 with "Connection: close" (no
-   connection reuse), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
+/* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1, one idle kept-alive connection
+   reused by the next request with the same scheme, host, port and TLS settings (a new one when the
+   server has dropped it), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
    client certificates; no proxies. mbedtls 2.x matches the server's certificate against DNS names
    only: an https URL with an IP address verifies only with verify 0. ERR_HTTP_NO_TRANSPORT when built
    without CRIOIMG_WITH_MBEDTLS or without POSIX sockets (getaddrinfo, as the registries module has). */

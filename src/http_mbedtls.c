@@ -328,6 +328,10 @@ CRIOIMG__H1_FN int crioimg__h1_done(const crioimg__h1 *p) { return p->state == C
 #  include <mbedtls/x509_crt.h>
 #  include <mbedtls/pk.h>
 #  include <mbedtls/error.h>
+#  if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
+#    define CRIOIMG__MT_PSA 1
+#    include <psa/crypto.h>
+#  endif
 
 #  ifndef CRIOIMG_MBEDTLS_CA_FILE
 #    define CRIOIMG_MBEDTLS_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -350,6 +354,7 @@ typedef struct crioimg__mt_conn {
     mbedtls_x509_crt ca, cert;
     mbedtls_pk_context key;
     char *key_id;                     /* scheme, host, port and TLS settings: what a reuse must match */
+    int checked;                      /* opened with refuse_local_addresses: may carry such a request */
 } crioimg__mt_conn;
 
 typedef struct crioimg__mt {
@@ -468,11 +473,12 @@ static crioimg_result crioimg__mt_connect_one(const struct addrinfo *ai, long lo
     return CRIOIMG_OK;
 }
 
-/* Every address of host, in getaddrinfo's order, until one connects. The last failure is reported;
+/* Every address of host, in getaddrinfo's order, until one connects (with refuse_local, the unspecified
+   and link-local ones are skipped). The last failure is reported;
    a timeout or cancel stops the walk. getaddrinfo itself blocks, with the resolver's own timeouts:
    neither the connect timeout nor the cancel flag can cut a name lookup short. */
-static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel, int *fdp,
-                                          char *err, size_t errcap)
+static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long long deadline, const volatile int *cancel,
+                                          int refuse_local, int *fdp, char *err, size_t errcap)
 {
     struct addrinfo hints, *res = NULL, *ai;
     char portstr[8];
@@ -488,6 +494,10 @@ static crioimg_result crioimg__mt_connect(const char *host, unsigned port, long 
     if ((g = getaddrinfo(host, portstr, &hints, &res)) != 0)
         return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, host, ": ", gai_strerror(g));
     for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (refuse_local && crioimg__http_sockaddr_forbidden(ai->ai_addr, ai->ai_addrlen)) {  /* checked where the name resolved */
+            r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, host, ": refusing to connect to an unspecified or link-local address", NULL);
+            continue;
+        }
         r = crioimg__mt_connect_one(ai, deadline, cancel, fdp, err, errcap);
         if (r == CRIOIMG_OK || r == CRIOIMG_ERR_TIMEOUT || r == CRIOIMG_ERR_CANCELLED) break;
     }
@@ -558,6 +568,9 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
             int k = mbedtls_ssl_read(&io->c->ssl, (unsigned char *)buf, cap);
             if (k >= 0) { *got = (size_t)k; return CRIOIMG_OK; }
             if (k == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return CRIOIMG_OK;  /* as 0 is: closed without close_notify */
+#  if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+            if (k == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;  /* 3.6, TLS 1.3: a ticket, no data yet; read on */
+#  endif
             if (k == MBEDTLS_ERR_SSL_WANT_WRITE) ev = POLLOUT;
             else if (k != MBEDTLS_ERR_SSL_WANT_READ) {
                 if (io->c->io_errno) return crioimg__mt_fail(io->err, io->errcap, CRIOIMG_ERR_HTTP_CONNECT, "recv: ", strerror(io->c->io_errno), NULL);
@@ -748,7 +761,8 @@ static crioimg_result crioimg__mt_open_conn(crioimg__mt *t, const crioimg_http_r
     if (c == NULL) { crioimg_free(&t->alloc, key_id); return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL); }
     memset(c, 0, sizeof *c);
     c->key_id = key_id;
-    r = crioimg__mt_connect(host, u->port, deadline, rq->cancel, &c->fd, err, errcap);
+    c->checked = rq->refuse_local_addresses;
+    r = crioimg__mt_connect(host, u->port, deadline, rq->cancel, rq->refuse_local_addresses, &c->fd, err, errcap);
     if (r == CRIOIMG_OK && u->https) r = crioimg__mt_tls_setup(t, c, &rq->tls, host, err, errcap);
     if (r == CRIOIMG_OK && u->https) r = crioimg__mt_handshake(c, deadline, rq->cancel, err, errcap);
     if (r != CRIOIMG_OK) { crioimg__mt_conn_free(t, c); return r; }
@@ -831,7 +845,8 @@ static crioimg_result crioimg__mt_request(void *user, const crioimg_http_request
         crioimg__mt_conn *c = NULL;
         int reusable, nothing, reused = 0;
         if ((key_id = crioimg__mt_key_id(t, &u, &rq->tls)) == NULL) { r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL); break; }
-        if (t->idle && strcmp(t->idle->key_id, key_id) == 0 && crioimg__mt_still_open(t->idle)) {
+        if (t->idle && strcmp(t->idle->key_id, key_id) == 0 && (t->idle->checked || !rq->refuse_local_addresses) &&
+            crioimg__mt_still_open(t->idle)) {
             c = t->idle;
             reused = 1;
             crioimg_free(&t->alloc, key_id);
@@ -874,6 +889,11 @@ crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_alloc
     if ((t = (crioimg__mt *)crioimg_malloc(alloc, sizeof *t)) == NULL) return CRIOIMG_ERR_NOMEM;
     memset(t, 0, sizeof *t);
     if (alloc) t->alloc = *alloc;
+#  ifdef CRIOIMG__MT_PSA
+    /* TLS 1.3 in mbedtls 3.x (the default from 3.6) does its crypto through PSA, which the application
+       must initialise first; it may be called again, and is a no-op then */
+    if (psa_crypto_init() != PSA_SUCCESS) { crioimg_free(alloc, t); return CRIOIMG_ERR_HTTP_TLS; }
+#  endif
     mbedtls_entropy_init(&t->entropy);
     mbedtls_ctr_drbg_init(&t->drbg);
     if ((t->line = (char *)crioimg_malloc(alloc, CRIOIMG__H1_LINE_MAX)) == NULL) { crioimg__mt_close(t); return CRIOIMG_ERR_NOMEM; }

@@ -238,6 +238,9 @@ typedef struct crioimg__rg_rsp {
     size_t len, cap, max;      /* max: the cap of a success body */
     int truncated;             /* an error body longer than CRIOIMG_REGISTRY_SMALL_BODY_MAX: cut */
     int too_big;               /* a success body longer than max */
+    size_t skipped;            /* bytes of a 3xx body, which is not kept */
+    int redirect_cut;          /* ... and it ran past CRIOIMG_REGISTRY_SMALL_BODY_MAX: not read further */
+    int foreign;               /* the final response came through a hop to another origin: not the registry's word */
     crioimg__rg_blob *blob;    /* success bodies go here instead */
 } crioimg__rg_rsp;
 
@@ -250,9 +253,9 @@ static void crioimg__rg_rsp_reset(crioimg__rg_rsp *s)
     s->has_location = s->location_bad = s->ctype_bad = s->has_dcd = s->dcd_bad = s->has_retry_after = s->has_crange = 0;
     s->location[0] = s->ctype[0] = s->dcd[0] = s->retry_after[0] = s->crange[0] = '\0';
     s->clen = -1;
-    s->len = 0;
+    s->len = s->skipped = 0;
     if (s->buf) s->buf[0] = '\0';
-    s->truncated = s->too_big = 0;
+    s->truncated = s->too_big = s->redirect_cut = s->foreign = 0;
     if (s->blob) { s->blob->started = 0; s->blob->bad_range = 0; }
 }
 
@@ -373,7 +376,12 @@ static crioimg_result crioimg__rg_blob_put(crioimg__rg_blob *b, const crioimg__r
 static crioimg_result crioimg__rg_on_body(void *ctx, const void *data, size_t n)
 {
     crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
-    if (s->status >= 300 && s->status < 400) return CRIOIMG_OK;   /* a redirect's body: not read */
+    if (s->status >= 300 && s->status < 400) {
+        /* a redirect's body is not kept, but counted: one that never ends must not hold the call forever */
+        if (n > CRIOIMG_REGISTRY_SMALL_BODY_MAX - s->skipped) { s->redirect_cut = 1; return CRIOIMG_ERR_TOO_BIG; }
+        s->skipped += n;
+        return CRIOIMG_OK;
+    }
     if (s->status < 200 || s->status >= 300 || (s->blob && s->status != 200 && s->status != 206)) {
         /* an error body: kept up to the small cap, the rest cut (the answer is the status) */
         size_t room = CRIOIMG_REGISTRY_SMALL_BODY_MAX - s->len;
@@ -669,7 +677,7 @@ static void crioimg__rg_token_drop(crioimg_registry *r, const char *scope)
 
 static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
                                            const char *accept, const void *body, size_t body_len, const char *body_type,
-                                           int registry_tls, crioimg__rg_rsp *s, char *terr, size_t terrcap);
+                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap);
 
 /* Asks the Bearer challenge's realm for a token for scope, with the registry's TLS policy. */
 static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
@@ -714,7 +722,7 @@ static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg
     }
     if (u.len >= sizeof url) { res = crioimg__rg_fail(r, CRIOIMG_ERR_AUTH_REALM, "requesting bearer token: the token URL is too long", NULL, NULL, NULL); goto done; }
     res = crioimg__rg_exchange(r, form ? "POST" : "GET", url, authz, NULL, form, form ? f.len : 0,
-                               form ? "application/x-www-form-urlencoded" : NULL, 1, &s, terr, sizeof terr);
+                               form ? "application/x-www-form-urlencoded" : NULL, 1, 1, &s, terr, sizeof terr);
     if (res == CRIOIMG_ERR_TOO_BIG && s.too_big) {
         res = crioimg__rg_fail(r, CRIOIMG_ERR_TOO_BIG, "requesting bearer token: the token response exceeds 1 MiB", NULL, NULL, NULL);
     } else if (res != CRIOIMG_OK) {
@@ -816,16 +824,23 @@ static int crioimg__rg_is_redirect(int s) { return s == 301 || s == 302 || s == 
 /* Sends method url (authz, when not NULL, as Authorization) and follows redirects by
    crioimg_http_redirect_check: Authorization only while every hop keeps the origin. registry_tls: the
    URL is the registry's (or its realm's), so its TLS policy and files apply; any other origin gets
-   verified TLS with the system CAs. The final response is in s; a transport failure is returned with its
-   detail in terr. */
+   verified TLS with the system CAs. realm: url is a token realm, so every hop must pass
+   crioimg_auth_realm_check as the realm did (a realm that redirects to 169.254.169.254 is the SSRF the
+   check is for) and the transport is asked to refuse local addresses. A body never goes to another
+   origin: such a redirect fails; a same-origin 301/302/303 turns a POST into a GET without it, as Go's
+   client does. The final response is in s, with s->foreign set when any hop left the first URL's
+   origin (its 401 is then not the registry's to learn challenges from); a transport failure is returned
+   with its detail in terr. */
 static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
                                            const char *accept, const void *body, size_t body_len, const char *body_type,
-                                           int registry_tls, crioimg__rg_rsp *s, char *terr, size_t terrcap)
+                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap)
 {
     char cur[CRIOIMG__RG_URL_MAX], range[64];
     unsigned hop;
+    int crossed = 0;
     size_t cl = strlen(url);
-    if (cl >= sizeof cur) return CRIOIMG_ERR_INVALID_ARGS;
+    crioimg_url start;
+    if (cl >= sizeof cur || crioimg_url_parse(&start, url, cl) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     memcpy(cur, url, cl + 1);
     terr[0] = '\0';
     for (hop = 0;; hop++) {
@@ -838,6 +853,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         int keep = 0;
         memset(&rq, 0, sizeof rq);
         crioimg__rg_rsp_reset(s);
+        s->foreign = crossed;
         hd[rq.nheaders].name = "User-Agent"; hd[rq.nheaders++].value = r->user_agent;
         hd[rq.nheaders].name = "Docker-Distribution-API-Version"; hd[rq.nheaders++].value = "registry/2.0";
         if (accept) { hd[rq.nheaders].name = "Accept"; hd[rq.nheaders++].value = accept; }
@@ -864,12 +880,13 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         rq.connect_timeout_ms = r->connect_timeout_ms;
         rq.idle_timeout_ms = r->idle_timeout_ms;
         rq.cancel = r->cancel;
+        rq.refuse_local_addresses = realm;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
         rq.sink.body = crioimg__rg_on_body;
         res = crioimg_http_do(r->http, &rq, terr, terrcap);
-        if (res == CRIOIMG_ERR_TOO_BIG && s->truncated) res = CRIOIMG_OK;  /* an error body cut at the cap */
+        if (res == CRIOIMG_ERR_TOO_BIG && (s->truncated || s->redirect_cut)) res = CRIOIMG_OK;  /* a body cut at the cap */
         if (res == CRIOIMG_OK && s->blob && !s->blob->started && (s->status == 200 || s->status == 206))
             res = crioimg__rg_blob_begin(s->blob, s);   /* no body: still judged */
         if (res != CRIOIMG_OK) return res;
@@ -888,9 +905,31 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
             return CRIOIMG_ERR_HTTP_REDIRECT;
         }
         if ((res = crioimg_http_redirect_check(&from, &to, hop + 1, &keep, terr, terrcap)) != CRIOIMG_OK) return res;
+        if (body && !crioimg_url_same_origin(&from, &to)) {   /* a refresh token in a form: never to a host the redirect chose */
+            crioimg__out o;
+            o.p = terr; o.cap = terrcap; o.len = 0;
+            crioimg__out_str(&o, "refusing to send a request body to another origin on a redirect (");
+            crioimg__out_put(&o, to.host.ptr, to.host.len);
+            crioimg__out_str(&o, ")");
+            return CRIOIMG_ERR_HTTP_REDIRECT;
+        }
+        if (realm) {
+            char e[200];
+            if ((res = crioimg_auth_realm_check(next, nl, !r->secure, e, sizeof e)) != CRIOIMG_OK) {
+                crioimg__out o;
+                o.p = terr; o.cap = terrcap; o.len = 0;
+                crioimg__out_str(&o, "a redirect of the token request: ");
+                crioimg__out_str(&o, e);
+                return res;
+            }
+        }
         if (!keep) authz = NULL;                           /* and it stays dropped for every later hop */
         if (!crioimg_url_same_origin(&from, &to)) registry_tls = 0;
-        if (s->status == 303 && strcmp(method, "HEAD") != 0) { method = "GET"; body = NULL; body_len = 0; body_type = NULL; }
+        if (!crioimg_url_same_origin(&start, &to)) crossed = 1;
+        if ((s->status == 303 && strcmp(method, "HEAD") != 0) ||
+            ((s->status == 301 || s->status == 302) && strcmp(method, "POST") == 0)) {
+            method = "GET"; body = NULL; body_len = 0; body_type = NULL;
+        }
         memcpy(cur, next, nl + 1);
     }
 }
@@ -924,6 +963,7 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 {
     int attempt = 0, refreshed = 0;
     long delay = r->retry_delay_ms;
+    long long progress = s->blob ? s->blob->delivered : 0;
     for (;;) {
         char *authz = NULL, terr[256];
         int bearer = 0, learned = 0;
@@ -931,14 +971,16 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
         if (crioimg__rg_cancelled(r)) return crioimg__rg_fail(r, CRIOIMG_ERR_CANCELLED, what, crioimg_result_str(CRIOIMG_ERR_CANCELLED), NULL, NULL);
         if (rq->auth && (res = crioimg__rg_authz(r, rq->repo, &authz, &bearer)) != CRIOIMG_OK) return res;
         if (s->blob && s->blob->bad_range) { s->blob->norange = 1; s->blob->bad_range = 0; }
-        res = crioimg__rg_exchange(r, rq->method, rq->url, authz, rq->accept, NULL, 0, NULL, rq->registry, s, terr, sizeof terr);
+        res = crioimg__rg_exchange(r, rq->method, rq->url, authz, rq->accept, NULL, 0, NULL, rq->registry, 0, s, terr, sizeof terr);
         crioimg_free(&r->alloc, authz);
         if ((res == CRIOIMG_ERR_HTTP_CONNECT || res == CRIOIMG_ERR_TIMEOUT) && s->blob && s->blob->started &&
             s->blob->pos == s->blob->size && s->blob->delivered == s->blob->size)
             res = CRIOIMG_OK;   /* broken after the last byte: a Range for nothing would only earn a 416 */
-        if (res == CRIOIMG_OK && s->status == 401 && rq->auth && !refreshed) {
+        if (res == CRIOIMG_OK && s->status == 401 && rq->auth && !refreshed && !s->foreign) {
             /* a token that no longer serves, a scope the server wants widened, or challenges the ping did
-               not show (some registries answer /v2/ with 200): one fresh token, one more try */
+               not show (some registries answer /v2/ with 200): one fresh token, one more try. Only the
+               registry's own 401 counts: one from a host a redirect chose would pick the realm that our
+               credentials go to. */
             int insufficient = crioimg__rg_insufficient_scope(r, s);
             if (r->nch == 0 && s->nwww) {
                 if (crioimg__rg_challenges_learn(r, s) != CRIOIMG_OK) return CRIOIMG_ERR_NOMEM;
@@ -955,6 +997,13 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
                 refreshed = 1;
                 continue;
             }
+        }
+        if (s->blob && s->blob->delivered > progress) {
+            /* a blob that moved since the last try earns a fresh budget, as containers/image's bodyReader
+               reconnects as long as each try progressed (bounded: each such try delivers a byte at least) */
+            progress = s->blob->delivered;
+            attempt = 0;
+            delay = r->retry_delay_ms;
         }
         if (!crioimg__rg_retryable(res, s, rq->no_conn_retry) || attempt >= r->retries) {
             if (s->blob && s->blob->bad_range)
@@ -1101,7 +1150,10 @@ crioimg_result crioimg_registry_ping(crioimg_registry *r)
     }
     if (res == CRIOIMG_OK) {
         if (s.status == 200 || s.status == 401) {
-            if ((res = crioimg__rg_challenges_learn(r, &s)) == CRIOIMG_OK) { r->pinged = 1; r->https = https; }
+            /* challenges come from the registry's own /v2/ only, never from a host a redirect chose */
+            if (s.foreign) crioimg__rg_challenges_clear(r);
+            else res = crioimg__rg_challenges_learn(r, &s);
+            if (res == CRIOIMG_OK) { r->pinged = 1; r->https = https; }
         } else {
             char m[256];
             crioimg__out o;

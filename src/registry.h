@@ -18,21 +18,28 @@
      insecure one (the insecure-registry decision, or --tls-verify=false) over https without
      verification, falling back to http when https cannot connect. --tls-verify=true makes even an
      insecure registry secure. TLS files: crioimg_tls_files_load for the registry's host[:port].
-   - Authentication. The first request that meets a 401 reads its WWW-Authenticate challenges: Basic
-     gets the credentials; Bearer asks the realm (checked: crioimg_auth_realm_check, the registry's TLS
-     policy, response capped at 1 MiB) for a token for "repository:REPO:pull" with service, and the
+   - Authentication. The first request that meets a 401 from the registry itself (not through a redirect
+     to another origin, whose host would choose the realm) reads its WWW-Authenticate challenges: Basic
+     gets the credentials; Bearer asks the realm (checked: crioimg_auth_realm_check on the realm and on
+     every redirect of the token request, the transport told to refuse_local_addresses, the registry's
+     TLS policy, response capped at 1 MiB) for a token for "repository:REPO:pull" with service, and the
      credentials when there are any (GET with Basic; POST with refresh_token for an identity token).
      Tokens are cached per scope until expires_in (default 60 s) has passed; a 401 with
      error="insufficient_scope" gets one fresh token and one retry; a second 401 is ERR_AUTH_REQUIRED.
      Credentials: opts username/password (--creds), else crioimg_auth_lookup for REGISTRY/REPO.
    - Redirects (blobs are often served from a CDN) are followed by this code, at most
      CRIOIMG_HTTP_MAX_REDIRECTS, by crioimg_http_redirect_check: Authorization goes along only to the
-     same origin, and never from https to http. Foreign-layer urls get no credentials at all
+     same origin, and never from https to http; a request with a body (the refresh-token POST) is never
+     redirected to another origin (ERR_HTTP_REDIRECT), and a same-origin 301/302/303 turns it into a
+     GET without the body, as Go does. A redirect's own body is read up to
+     CRIOIMG_REGISTRY_SMALL_BODY_MAX, then dropped. Foreign-layer urls get no credentials at all
      (CVE-2020-15157).
    - Retries: connection failures, 429 and 5xx are retried (opts.retries times, backoff doubling from
      opts.retry_delay_ms, or the server's Retry-After when it gives one, capped). A blob transfer that
      breaks resumes with "Range: bytes=N-" and uses the answer only when it is a correct 206
      (crioimg_http_resume_ok); otherwise it starts again and skips the N bytes the consumer already had.
+     A try that delivered new bytes gives the transfer a fresh retry budget (containers/image's
+     bodyReader reconnects while each try progresses).
    - Limits and checks: manifests capped at CRIOIMG_MANIFEST_MAX_SIZE; tokens and error bodies at
      CRIOIMG_REGISTRY_SMALL_BODY_MAX; a manifest fetched by digest must hash to it, one fetched by tag
      to its Docker-Content-Digest when the registry sends one; a blob must have its descriptor's size

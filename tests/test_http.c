@@ -642,6 +642,74 @@ static void test_tls_files(void)
     }
 }
 
+/* refuse_local_addresses: the address test itself, on bytes and on socket addresses, and the built-in
+   transport refusing before it connects (no packet leaves: the refused addresses are never dialled;
+   the one allowed case dials 127.0.0.1:9, loopback) */
+static void test_refuse_local(void)
+{
+    static const struct { const char *ip; int forbidden; } rows[] = {
+        { "0.0.0.0", 1 }, { "0.1.2.3", 1 }, { "169.254.169.254", 1 }, { "169.254.0.1", 1 }, { "127.0.0.1", 0 },
+        { "10.0.0.1", 0 }, { "169.253.255.255", 0 }, { "169.255.0.0", 0 },
+        { "::", 1 }, { "fe80::1", 1 }, { "febf::1", 1 }, { "fec0::1", 0 }, { "::ffff:169.254.169.254", 1 }, { "::ffff:0.0.0.0", 1 },
+        { "::169.254.169.254", 1 }, { "64:ff9b::a9fe:a9fe", 1 }, { "::ffff:127.0.0.1", 0 }, { "::1", 0 }, { "2001:db8::1", 0 },
+    };
+    size_t i;
+    tests_context = "refuse_local_addresses";
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        unsigned char b[16];
+        unsigned long a;
+        int v6 = strchr(rows[i].ip, ':') != NULL;
+        if (v6) CHECK(crioimg__ip6_parse(rows[i].ip, strlen(rows[i].ip), b));
+        else {
+            CHECK(crioimg__http_inet_aton(rows[i].ip, strlen(rows[i].ip), &a));
+            b[0] = (unsigned char)(a >> 24); b[1] = (unsigned char)(a >> 16); b[2] = (unsigned char)(a >> 8); b[3] = (unsigned char)a;
+        }
+        if (!CHECK(crioimg__http_ip_forbidden(b, v6 ? 16 : 4) == rows[i].forbidden)) fprintf(stderr, "  %s\n", rows[i].ip);
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+        if (v6) {
+            struct sockaddr_in6 sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sin6_family = AF_INET6;
+            memcpy(sa.sin6_addr.s6_addr, b, 16);
+            CHECK(crioimg__http_sockaddr_forbidden(&sa, sizeof sa) == rows[i].forbidden);
+        } else {
+            struct sockaddr_in sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sin_family = AF_INET;
+            memcpy(&sa.sin_addr, b, 4);
+            CHECK(crioimg__http_sockaddr_forbidden(&sa, sizeof sa) == rows[i].forbidden);
+            CHECK(crioimg__http_sockaddr_forbidden(&sa, 2) == 1);   /* too short to say: refused */
+        }
+#endif
+    }
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+    {
+        static const char *const refused[] = { "http://0.0.0.0:9/", "http://[::]:9/", "http://[::ffff:0.0.0.0]:9/", "https://0.0.0.0:9/" };
+        crioimg_http *h = NULL;
+        crioimg_http_request rq;
+        char err[256];
+        if (!CHECK(crioimg_http_open_default(&h, NULL) == CRIOIMG_OK)) return;
+        for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+            memset(&rq, 0, sizeof rq);
+            rq.url = refused[i];
+            rq.connect_timeout_ms = 2000;
+            rq.refuse_local_addresses = 1;
+            if (!CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_HTTP_CONNECT) ||
+                !CHECK(strstr(err, "unspecified or link-local") != NULL))
+                fprintf(stderr, "  %s: %s\n", refused[i], err);
+        }
+        memset(&rq, 0, sizeof rq);   /* loopback passes the check (port 9 is closed, or answers: either way not refused by it) */
+        rq.url = "http://127.0.0.1:9/";
+        rq.connect_timeout_ms = 2000;
+        rq.idle_timeout_ms = 2000;
+        rq.refuse_local_addresses = 1;
+        (void)crioimg_http_do(h, &rq, err, sizeof err);
+        if (!CHECK(strstr(err, "unspecified or link-local") == NULL)) fprintf(stderr, "  127.0.0.1: %s\n", err);
+        crioimg_http_close(h);
+    }
+#endif
+}
+
 static void test_http(void)
 {
     test_url_parse();
@@ -652,6 +720,7 @@ static void test_http(void)
     test_http_request_checks();
     test_http_guard();
     test_tls_files();
+    test_refuse_local();
 #ifdef CRIOIMG_WITH_CURL
     test_curl_status_line();
 #endif

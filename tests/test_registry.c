@@ -100,6 +100,8 @@ static crioimg_result rg_fake_request(void *user, const crioimg_http_request *rq
     if (strncmp(rq->url, "https:", 6) == 0 && ((s->verify == RG_VERIFY && !rq->tls.verify) || (s->verify == RG_NO_VERIFY && rq->tls.verify)))
         rg_bad(f, "TLS verification differs", rq->url);
     if (s->body_has && (rq->body == NULL || strstr((const char *)rq->body, s->body_has) == NULL)) rg_bad(f, "POST body differs", (const char *)rq->body);
+    if (strcmp(rq->method ? rq->method : "GET", "POST") != 0 && (rq->body || rq->body_len)) rg_bad(f, "a body on a request without one", rq->url);
+    if (rq->refuse_local_addresses != (strstr(rq->url, "/token") != NULL)) rg_bad(f, "refuse_local_addresses not set for exactly the token requests", rq->url);
     a = rg_header(rq, "User-Agent");
     if (a == NULL || strcmp(a, "crioimg/" CRIOIMG_VERSION_STRING) != 0) rg_bad(f, "User-Agent differs", a);
     a = rg_header(rq, "Accept");
@@ -120,9 +122,13 @@ static crioimg_result rg_fake_request(void *user, const crioimg_http_request *rq
     if (s->fail && (size_t)s->cut < blen) blen = (size_t)s->cut;
     if (strcmp(rq->method ? rq->method : "GET", "HEAD") == 0) blen = 0;
     while (off < blen) {   /* in small pieces, as a network gives them */
-        size_t k = blen - off < 4 ? blen - off : (big ? blen - off : 4);
+        size_t k = blen - off < 4 ? blen - off : (big ? (blen - off < 65536 ? blen - off : 65536) : 4);
         if (rq->sink.body && (res = rq->sink.body(rq->sink.ctx, body + off, k)) != CRIOIMG_OK) { free(big); return res; }
         off += k;
+        if (s->status >= 300 && s->status < 400 && off > CRIOIMG_REGISTRY_SMALL_BODY_MAX + 65536) {
+            rg_bad(f, "a redirect's body read past the cap", rq->url);
+            break;
+        }
     }
     free(big);
     if (s->fail) { snprintf(err, errcap, "connection reset by peer"); return s->fail; }
@@ -309,6 +315,61 @@ static const rg_row rg_rows[] = {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Basic realm=\"reg\"\n", NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_BURL, RG_BASIC, NULL, RG_VERIFY, NULL, 302, "Location: http://cdn.io/blob\n", NULL, 0, CRIOIMG_OK, 0 } },
       { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_HTTP_REDIRECT, "", NULL, "from https to http", 0 } }, NULL },
+    { "401 from a redirect target on another origin: no challenge learned, no credentials sent", "reg.io", RG_CREDS, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 302, "Location: https://cdn.other.io/m\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://cdn.other.io/m", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Bearer realm=\"https://evil.io/token\",service=\"x\"\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REQUIRED, NULL, NULL, "401 (Unauthorized)", 0 },
+        { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
+    { "401 after a hop through another origin back to the registry: not learned either", "reg.io", RG_CREDS, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 302, "Location: https://cdn.other.io/m\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://cdn.other.io/m", NULL, NULL, RG_VERIFY, NULL, 302, "Location: https://reg.io/v2/lib/x/manifests/v1\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://reg.io/v2/lib/x/manifests/v1", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Basic realm=\"r\"\n", NULL, 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REQUIRED, NULL, NULL, "401 (Unauthorized)", 0 } }, NULL },
+    { "401 after a same-origin redirect: learned", "reg.io", RG_CREDS, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 307, "Location: /v2/lib/x/manifests/v1\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://reg.io/v2/lib/x/manifests/v1", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Basic realm=\"r\"\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, RG_BASIC, NULL, RG_VERIFY, NULL, 307, "Location: /v2/lib/x/manifests/v1\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://reg.io/v2/lib/x/manifests/v1", RG_BASIC, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
+    { "ping redirected to another origin: its challenges are not kept", "reg.io", RG_CREDS, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 302, "Location: https://other.io/v2/\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://other.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Bearer realm=\"https://evil.io/token\"\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_PING, NULL, NULL, 0, NULL, CRIOIMG_OK, NULL, NULL, NULL, 0 },
+        { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
+    { "refresh-token POST redirected to another origin: refused, the body stays", "reg.io", RG_IDTOKEN, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, RG_CH_BEARER, NULL, 0, CRIOIMG_OK, 0 },
+        { "POST", "https://auth.io/token", NULL, NULL, RG_VERIFY, "refresh_token=IDT", 302, "Location: https://elsewhere.example/collect\n", NULL, 0, CRIOIMG_OK, 0 },
+        { "POST", "https://auth.io/token", NULL, NULL, RG_VERIFY, "refresh_token=IDT", 307, "Location: https://elsewhere.example/collect\n", NULL, 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_HTTP_REDIRECT, NULL, NULL, "refusing to send a request body to another origin", 0 },
+        { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_HTTP_REDIRECT, NULL, NULL, "(elsewhere.example)", 0 } }, NULL },
+    { "refresh-token POST, same-origin 302: a GET without the body, as Go does", "reg.io", RG_IDTOKEN, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, RG_CH_BEARER, NULL, 0, CRIOIMG_OK, 0 },
+        { "POST", "https://auth.io/token", NULL, NULL, RG_VERIFY, "refresh_token=IDT", 302, "Location: /token2\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "https://auth.io/token2", NULL, NULL, RG_VERIFY, NULL, 200, NULL, "{\"token\":\"T\"}", 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, "Bearer T", NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
+    { "token realm redirected to the metadata address: refused before any request", "reg.io", RG_INSECURE | RG_CREDS, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_NO_VERIFY, NULL, 401, "WWW-Authenticate: Bearer realm=\"http://auth.io/token\"\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "http://auth.io/token?account=u&scope=repository%3Alib%2Fx%3Apull", RG_BASIC, NULL, RG_ANY_VERIFY, NULL, 302,
+          "Location: http://169.254.169.254/latest/meta-data/iam/security-credentials/role\n", NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, "http://auth.io/token?account=u&scope=repository%3Alib%2Fx%3Apull", RG_BASIC, NULL, RG_ANY_VERIFY, NULL, 307,
+          "Location: https://[::ffff:a9fe:a9fe]/x\n", NULL, 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REALM, NULL, NULL, "a redirect of the token request: the token realm is an unspecified or link-local address (169.254.169.254)", 0 },
+        { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REALM, NULL, NULL, "link-local address ([::ffff:a9fe:a9fe])", 0 } }, NULL },
+    { "token realm redirected to a URL with user information: refused", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, RG_CH_BEARER, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_TOKEN_URL, NULL, NULL, RG_VERIFY, NULL, 302, "Location: https://user:pw@auth2.io/token\n", NULL, 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_AUTH_REALM, NULL, NULL, "user information", 0 } }, NULL },
+    { "a redirect with an endless body: read up to the cap, then followed", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_MURL, NULL, NULL, RG_VERIFY, NULL, 302, "Location: /v2/lib/x/manifests/v1\n", NULL, (size_t)16 << 20, CRIOIMG_OK, 0 },
+        { NULL, "https://reg.io/v2/lib/x/manifests/v1", NULL, NULL, RG_VERIFY, NULL, 200, NULL, "abc", 0, CRIOIMG_OK, 0 } },
+      { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_OK, "abc", NULL, NULL, 0 } }, NULL },
     { "relative Location keeps Authorization on the same origin", "reg.io", RG_CREDS, {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 401, "WWW-Authenticate: Basic realm=\"reg\"\n", NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_MURL, RG_BASIC, NULL, RG_VERIFY, NULL, 301, "Location: ../../y/./manifests/v1\n", NULL, 0, CRIOIMG_OK, 0 },
@@ -458,8 +519,16 @@ static const rg_row rg_rows[] = {
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 4 },
         { NULL, RG_BURL, NULL, "bytes=4-", RG_VERIFY, NULL, 206, NULL, "o world", 0, CRIOIMG_OK, 0 },
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
-        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 8 } },
-      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_HTTP_CONNECT, "hello wo"  /* retries (3) spent */, NULL, NULL, 0 } }, "1000,2000,4000" },
+        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 4 } },
+      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_HTTP_CONNECT, "hell"  /* retries (3) spent without progress */, NULL, NULL, 0 } }, "1000,2000,4000" },
+    { "blob resume: every try progressed, so the budget is fresh each time", "reg.io", 0, {
+        { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
+        { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
+        { NULL, RG_BURL, NULL, "bytes=2-", RG_VERIFY, NULL, 206, "Content-Range: bytes 2-10/11\n", "llo world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
+        { NULL, RG_BURL, NULL, "bytes=4-", RG_VERIFY, NULL, 206, "Content-Range: bytes 4-10/11\n", "o world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
+        { NULL, RG_BURL, NULL, "bytes=6-", RG_VERIFY, NULL, 206, "Content-Range: bytes 6-10/11\n", "world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
+        { NULL, RG_BURL, NULL, "bytes=8-", RG_VERIFY, NULL, 206, "Content-Range: bytes 8-10/11\n", "rld", 0, CRIOIMG_OK, 0 } },
+      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_OK, "hello world", NULL, NULL, 0 } }, "1000,1000,1000,1000" },
     { "foreign URL fetched without credentials", "reg.io", RG_CREDS, {
         { NULL, "https://foreign.io/layer", NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_OK, 0 } },
       { { RG_BLOB, "lib/x", RG_HW, 11, "https://foreign.io/layer", CRIOIMG_OK, "hello world", NULL, NULL, 0 } }, NULL },
