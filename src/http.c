@@ -403,6 +403,25 @@ crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *
     return CRIOIMG_OK;
 }
 
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+/* A built-in backend's state behind a crioimg_http, as a host's would be; the state is closed when that
+   fails, so each backend's open has one way out. */
+static crioimg_result crioimg__http_open_builtin(crioimg_http **out, void *user,
+                                                 crioimg_result (*request)(void *, const crioimg_http_request *, char *, size_t),
+                                                 void (*close_fn)(void *), const crioimg_allocator *alloc)
+{
+    crioimg_http_vtable vt;
+    crioimg_result r;
+    memset(&vt, 0, sizeof vt);
+    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
+    vt.user = user;
+    vt.request = request;
+    vt.close = close_fn;
+    if ((r = crioimg_http_open(out, &vt, alloc)) != CRIOIMG_OK) close_fn(user);
+    return r;
+}
+#endif
+
 void crioimg_http_close(crioimg_http *h)
 {
     crioimg_allocator a;
@@ -983,8 +1002,6 @@ crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocato
 {
 #ifdef CRIOIMG_WITH_CURL
     crioimg__curl *k;
-    crioimg_http_vtable vt;
-    crioimg_result r;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
     if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
@@ -994,13 +1011,7 @@ crioimg_result crioimg_http_open_curl(crioimg_http **out, const crioimg_allocato
     memset(k, 0, sizeof *k);
     if (alloc) k->alloc = *alloc;
     if ((k->easy = curl_easy_init()) == NULL) { crioimg__curl_close(k); return CRIOIMG_ERR_NOMEM; }
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
-    vt.user = k;
-    vt.request = crioimg__curl_request;
-    vt.close = crioimg__curl_close;
-    if ((r = crioimg_http_open(out, &vt, alloc)) != CRIOIMG_OK) crioimg__curl_close(k);
-    return r;
+    return crioimg__http_open_builtin(out, k, crioimg__curl_request, crioimg__curl_close, alloc);
 #else
     (void)alloc;
     if (out) *out = NULL;

@@ -880,9 +880,7 @@ static void crioimg__mt_close(void *user)
 crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc)
 {
     static const unsigned char pers[] = "crioimg http";
-    crioimg_http_vtable vt;
     crioimg__mt *t;
-    crioimg_result r;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
     if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
@@ -901,13 +899,7 @@ crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_alloc
         crioimg__mt_close(t);
         return CRIOIMG_ERR_HTTP_TLS;
     }
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
-    vt.user = t;
-    vt.request = crioimg__mt_request;
-    vt.close = crioimg__mt_close;
-    if ((r = crioimg_http_open(out, &vt, alloc)) != CRIOIMG_OK) crioimg__mt_close(t);
-    return r;
+    return crioimg__http_open_builtin(out, t, crioimg__mt_request, crioimg__mt_close, alloc);
 }
 
 #else
