@@ -1016,8 +1016,9 @@ CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, 
                                                        int *keep_auth, char *err, size_t errcap);
 
 /* May a token realm receive credentials? https only (http too when allow_http: the registry itself is
-   insecure), no userinfo, no unspecified (0.0.0.0, [::]) or link-local (169.254.0.0/16, fe80::/10)
-   address. OK or ERR_AUTH_REALM with err saying why. */
+   insecure), no userinfo, no unspecified (0.0.0.0, [::]), link-local (169.254.0.0/16, fe80::/10) or
+   well-known cloud metadata address (100.100.100.200, fd00:ec2::254), in any IPv4-in-IPv6 form either.
+   OK or ERR_AUTH_REALM with err saying why. */
 CRIOIMG_API crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap);
 
 /* Retry-After: delta-seconds, or an HTTP-date in the IMF-fixdate form senders must use ("Sun, 06 Nov
@@ -1092,11 +1093,13 @@ typedef struct crioimg_http_request {
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
     const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
     crioimg_http_sink sink;
-    /* 1: never connect to an unspecified (0.0.0.0/8, ::) or link-local (169.254.0.0/16, fe80::/10)
-       address, IPv4-mapped, -compatible and NAT64 forms included: the name is checked where it resolves,
+    /* 1: never connect to an unspecified (0.0.0.0/8, ::), link-local (169.254.0.0/16, fe80::/10) or
+       metadata (100.100.100.200, fd00:ec2::254) address, IPv4-mapped, -compatible and NAT64 (64:ff9b::/96,
+       64:ff9b:1::/48) forms included: the name is checked where it resolves,
        which crioimg_auth_realm_check cannot do (a realm "metadata.evil.io" may resolve to
        169.254.169.254). The built-in transports check every address they try (curl: each socket it
-       opens, on a fresh connection; behind a proxy that is the proxy's address) and fail with
+       opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
+       the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
        sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
     int refuse_local_addresses;
@@ -8663,7 +8666,8 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
 
 static int crioimg__http_v4_forbidden(unsigned long a)
 {
-    return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
+    return (a >> 24) == 0 || (a >> 16) == 0xa9feUL ||  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
+           a == 0x646464c8UL;                         /* 100.100.100.200: a cloud's metadata service */
 }
 
 /* An address (4 bytes IPv4 or 16 bytes IPv6, network order) that is unspecified or link-local,
@@ -8674,10 +8678,15 @@ CRIOIMG__LIB int crioimg__http_ip_forbidden(const unsigned char *b, size_t n)
     static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
     static const unsigned char zero[12] = { 0 };
+    static const unsigned char ec2[16] = { 0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54 };
+    static const unsigned char nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
     unsigned long a;
     if (n == 4) return crioimg__http_v4_forbidden((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3]);
     if (n != 16) return 1;
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
+    if (memcmp(b, ec2, 16) == 0) return 1;                      /* fd00:ec2::254, EC2's metadata over IPv6 */
+    if (memcmp(b, nat64_local, 6) == 0)                         /* 64:ff9b:1::/48 (RFC 8215): the IPv4 at the end */
+        return crioimg__http_v4_forbidden((unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15]);
     if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
         a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
         if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */
@@ -10715,6 +10724,8 @@ static crioimg_result crioimg__rg_fail(crioimg_registry *r, crioimg_result res, 
     return res;
 }
 
+#define CRIOIMG__RG_RESUME_PROGRESS ((long long)1 << 20)   /* bytes a broken blob try must add to reset the retries */
+
 static long long crioimg__rg_now(const crioimg_registry *r)
 {
     return r->now ? r->now(r->clock_user) : (long long)time(NULL);
@@ -11614,7 +11625,7 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 {
     int attempt = 0, refreshed = 0;
     long delay = r->retry_delay_ms;
-    long long progress = s->blob ? s->blob->delivered : 0;
+    long long progress = s->blob ? s->blob->delivered : 0, progress_at = s->blob ? crioimg__rg_now(r) : 0;
     for (;;) {
         char *authz = NULL, terr[256];
         int bearer = 0, learned = 0;
@@ -11649,10 +11660,13 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
                 continue;
             }
         }
-        if (s->blob && s->blob->delivered > progress) {
-            /* a blob that moved since the last try earns a fresh budget, as containers/image's bodyReader
-               reconnects as long as each try progressed (bounded: each such try delivers a byte at least) */
+        if (s->blob && (s->blob->delivered - progress >= CRIOIMG__RG_RESUME_PROGRESS ||
+                        (s->blob->delivered > progress && crioimg__rg_now(r) - progress_at >= 60))) {
+            /* a blob that moved far enough since the last fresh budget earns another, as containers/image's
+               bodyReader reconnects after 1 MiB of progress or a minute: a server that sends a byte a
+               connection cannot keep a transfer going for ever */
             progress = s->blob->delivered;
+            progress_at = crioimg__rg_now(r);
             attempt = 0;
             delay = r->retry_delay_ms;
         }

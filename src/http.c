@@ -221,7 +221,8 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
 
 static int crioimg__http_v4_forbidden(unsigned long a)
 {
-    return (a >> 24) == 0 || (a >> 16) == 0xa9feUL;  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
+    return (a >> 24) == 0 || (a >> 16) == 0xa9feUL ||  /* 0.0.0.0/8 (this host), 169.254.0.0/16 (link-local) */
+           a == 0x646464c8UL;                         /* 100.100.100.200: a cloud's metadata service */
 }
 
 /* An address (4 bytes IPv4 or 16 bytes IPv6, network order) that is unspecified or link-local,
@@ -232,10 +233,15 @@ CRIOIMG__LIB int crioimg__http_ip_forbidden(const unsigned char *b, size_t n)
     static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
     static const unsigned char zero[12] = { 0 };
+    static const unsigned char ec2[16] = { 0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54 };
+    static const unsigned char nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
     unsigned long a;
     if (n == 4) return crioimg__http_v4_forbidden((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3]);
     if (n != 16) return 1;
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return 1;        /* fe80::/10 */
+    if (memcmp(b, ec2, 16) == 0) return 1;                      /* fd00:ec2::254, EC2's metadata over IPv6 */
+    if (memcmp(b, nat64_local, 6) == 0)                         /* 64:ff9b:1::/48 (RFC 8215): the IPv4 at the end */
+        return crioimg__http_v4_forbidden((unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15]);
     if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0) {
         a = (unsigned long)b[12] << 24 | (unsigned long)b[13] << 16 | (unsigned long)b[14] << 8 | b[15];
         if (memcmp(b, zero, 12) == 0 && a == 1) return 0;       /* ::1, loopback */

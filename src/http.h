@@ -43,8 +43,9 @@ CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, 
                                                        int *keep_auth, char *err, size_t errcap);
 
 /* May a token realm receive credentials? https only (http too when allow_http: the registry itself is
-   insecure), no userinfo, no unspecified (0.0.0.0, [::]) or link-local (169.254.0.0/16, fe80::/10)
-   address. OK or ERR_AUTH_REALM with err saying why. */
+   insecure), no userinfo, no unspecified (0.0.0.0, [::]), link-local (169.254.0.0/16, fe80::/10) or
+   well-known cloud metadata address (100.100.100.200, fd00:ec2::254), in any IPv4-in-IPv6 form either.
+   OK or ERR_AUTH_REALM with err saying why. */
 CRIOIMG_API crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_http, char *err, size_t errcap);
 
 /* Retry-After: delta-seconds, or an HTTP-date in the IMF-fixdate form senders must use ("Sun, 06 Nov
@@ -119,11 +120,13 @@ typedef struct crioimg_http_request {
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
     const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
     crioimg_http_sink sink;
-    /* 1: never connect to an unspecified (0.0.0.0/8, ::) or link-local (169.254.0.0/16, fe80::/10)
-       address, IPv4-mapped, -compatible and NAT64 forms included: the name is checked where it resolves,
+    /* 1: never connect to an unspecified (0.0.0.0/8, ::), link-local (169.254.0.0/16, fe80::/10) or
+       metadata (100.100.100.200, fd00:ec2::254) address, IPv4-mapped, -compatible and NAT64 (64:ff9b::/96,
+       64:ff9b:1::/48) forms included: the name is checked where it resolves,
        which crioimg_auth_realm_check cannot do (a realm "metadata.evil.io" may resolve to
        169.254.169.254). The built-in transports check every address they try (curl: each socket it
-       opens, on a fresh connection; behind a proxy that is the proxy's address) and fail with
+       opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
+       the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
        sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
     int refuse_local_addresses;

@@ -64,6 +64,8 @@ static crioimg_result crioimg__rg_fail(crioimg_registry *r, crioimg_result res, 
     return res;
 }
 
+#define CRIOIMG__RG_RESUME_PROGRESS ((long long)1 << 20)   /* bytes a broken blob try must add to reset the retries */
+
 static long long crioimg__rg_now(const crioimg_registry *r)
 {
     return r->now ? r->now(r->clock_user) : (long long)time(NULL);
@@ -963,7 +965,7 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 {
     int attempt = 0, refreshed = 0;
     long delay = r->retry_delay_ms;
-    long long progress = s->blob ? s->blob->delivered : 0;
+    long long progress = s->blob ? s->blob->delivered : 0, progress_at = s->blob ? crioimg__rg_now(r) : 0;
     for (;;) {
         char *authz = NULL, terr[256];
         int bearer = 0, learned = 0;
@@ -998,10 +1000,13 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
                 continue;
             }
         }
-        if (s->blob && s->blob->delivered > progress) {
-            /* a blob that moved since the last try earns a fresh budget, as containers/image's bodyReader
-               reconnects as long as each try progressed (bounded: each such try delivers a byte at least) */
+        if (s->blob && (s->blob->delivered - progress >= CRIOIMG__RG_RESUME_PROGRESS ||
+                        (s->blob->delivered > progress && crioimg__rg_now(r) - progress_at >= 60))) {
+            /* a blob that moved far enough since the last fresh budget earns another, as containers/image's
+               bodyReader reconnects after 1 MiB of progress or a minute: a server that sends a byte a
+               connection cannot keep a transfer going for ever */
             progress = s->blob->delivered;
+            progress_at = crioimg__rg_now(r);
             attempt = 0;
             delay = r->retry_delay_ms;
         }

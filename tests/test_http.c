@@ -652,6 +652,9 @@ static void test_refuse_local(void)
         { "10.0.0.1", 0 }, { "169.253.255.255", 0 }, { "169.255.0.0", 0 },
         { "::", 1 }, { "fe80::1", 1 }, { "febf::1", 1 }, { "fec0::1", 0 }, { "::ffff:169.254.169.254", 1 }, { "::ffff:0.0.0.0", 1 },
         { "::169.254.169.254", 1 }, { "64:ff9b::a9fe:a9fe", 1 }, { "::ffff:127.0.0.1", 0 }, { "::1", 0 }, { "2001:db8::1", 0 },
+        /* cloud metadata services outside link-local, and RFC 8215's local-use NAT64 */
+        { "100.100.100.200", 1 }, { "100.100.100.201", 0 }, { "fd00:ec2::254", 1 }, { "fd00:ec2::253", 0 },
+        { "64:ff9b:1::a9fe:a9fe", 1 }, { "64:ff9b:1::a00:1", 0 }, { "::ffff:100.100.100.200", 1 },
     };
     size_t i;
     tests_context = "refuse_local_addresses";

@@ -521,14 +521,13 @@ static const rg_row rg_rows[] = {
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 4 } },
       { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_HTTP_CONNECT, "hell"  /* retries (3) spent without progress */, NULL, NULL, 0 } }, "1000,2000,4000" },
-    { "blob resume: every try progressed, so the budget is fresh each time", "reg.io", 0, {
+    { "blob resume: a few bytes a try earn no fresh budget (1 MiB or a minute of progress would)", "reg.io", 0, {
         { NULL, "https://reg.io/v2/", NULL, NULL, RG_VERIFY, NULL, 200, NULL, NULL, 0, CRIOIMG_OK, 0 },
         { NULL, RG_BURL, NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
         { NULL, RG_BURL, NULL, "bytes=2-", RG_VERIFY, NULL, 206, "Content-Range: bytes 2-10/11\n", "llo world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
         { NULL, RG_BURL, NULL, "bytes=4-", RG_VERIFY, NULL, 206, "Content-Range: bytes 4-10/11\n", "o world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
-        { NULL, RG_BURL, NULL, "bytes=6-", RG_VERIFY, NULL, 206, "Content-Range: bytes 6-10/11\n", "world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 },
-        { NULL, RG_BURL, NULL, "bytes=8-", RG_VERIFY, NULL, 206, "Content-Range: bytes 8-10/11\n", "rld", 0, CRIOIMG_OK, 0 } },
-      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_OK, "hello world", NULL, NULL, 0 } }, "1000,1000,1000,1000" },
+        { NULL, RG_BURL, NULL, "bytes=6-", RG_VERIFY, NULL, 206, "Content-Range: bytes 6-10/11\n", "world", 0, CRIOIMG_ERR_HTTP_CONNECT, 2 } },
+      { { RG_BLOB, "lib/x", RG_HW, 11, NULL, CRIOIMG_ERR_HTTP_CONNECT, "hello wo", NULL, NULL, 0 } }, "1000,2000,4000" },
     { "foreign URL fetched without credentials", "reg.io", RG_CREDS, {
         { NULL, "https://foreign.io/layer", NULL, NULL, RG_VERIFY, NULL, 200, NULL, "hello world", 0, CRIOIMG_OK, 0 } },
       { { RG_BLOB, "lib/x", RG_HW, 11, "https://foreign.io/layer", CRIOIMG_OK, "hello world", NULL, NULL, 0 } }, NULL },
