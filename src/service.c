@@ -223,25 +223,47 @@ static crioimg_result crioimg__svc_choose(crioimg_image_source *src, const crioi
     return r;
 }
 
-/* Tries one pull source: location (a qualified reference), reached as insecure when the insecure-registry
-   logic or registries.conf (conf_insecure) says so. */
-static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_source *src, const char *location,
+/* 1 when location's own [[registry]] in registries.conf is blocked: a mirror may be, even when the
+   registry it mirrors is not (containers/image refuses it when it looks the physical reference up). */
+static int crioimg__svc_blocked(crioimg_service *svc, const char *location)
+{
+    crioimg_candidates c;
+    crioimg_result r = crioimg_registries_pull_sources(svc->reg, location, strlen(location), &c);
+    crioimg_candidates_free(&c);
+    return r == CRIOIMG_ERR_REGISTRY_BLOCKED;
+}
+
+/* Tries one pull source of the name pulled: location (a qualified reference), reached as insecure when
+   the insecure-registry logic or registries.conf (conf_insecure) says so. The caller's credentials go
+   only to the pulled name's own registry: a mirror elsewhere gets its own from the auth files, as
+   containers/image drops DockerAuthConfig for a mirror on another domain. */
+static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_source *src, const char *pulled, const char *location,
                                        int conf_insecure, const crioimg_pull_options *opts)
 {
     crioimg_registry_opts ro = opts->registry;
     crioimg_insecure_decision d;
+    crioimg_ref own;
     char host[CRIOIMG_REF_NAME_MAX + 1], err[512];
-    const char *domain, *refpart;
-    size_t dlen;
+    const char *domain, *refpart, *own_domain;
+    size_t dlen, own_len;
     crioimg_result r;
     err[0] = '\0';
     r = crioimg_ref_parse_docker(&src->ref, location, strlen(location));
     if (r != CRIOIMG_OK) { crioimg__svc_note(svc, location, crioimg_result_str(r)); return r; }
     crioimg_ref_string(&src->ref, src->location, sizeof src->location);
+    if (crioimg__svc_blocked(svc, src->location)) {
+        crioimg__svc_note(svc, src->location, crioimg_result_str(CRIOIMG_ERR_REGISTRY_BLOCKED));
+        return CRIOIMG_ERR_REGISTRY_BLOCKED;
+    }
     domain = crioimg_ref_domain(&src->ref, &dlen);
     memcpy(host, domain, dlen);
     host[dlen] = '\0';
     src->repo = crioimg_ref_path(&src->ref, NULL);
+    if (crioimg_ref_parse_normalized(&own, pulled, strlen(pulled)) != CRIOIMG_OK ||
+        (own_domain = crioimg_ref_domain(&own, &own_len), own_len != dlen || memcmp(own_domain, domain, dlen) != 0)) {
+        ro.username = NULL;
+        ro.password = NULL;
+    }
     r = crioimg_registries_check_host(svc->reg, host, dlen, &d);
     if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
     ro.insecure = d.insecure || conf_insecure;
@@ -312,7 +334,7 @@ crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *nam
         }
         for (j = 0; j < sources.n && last != CRIOIMG_OK; j++) {
             crioimg__svc_source_clear(src);
-            last = crioimg__svc_try(svc, src, sources.items[j].name, sources.items[j].insecure, opts);
+            last = crioimg__svc_try(svc, src, cands.items[i].name, sources.items[j].name, sources.items[j].insecure, opts);
             if (last == CRIOIMG_ERR_CANCELLED) break;   /* the caller wants nothing more */
         }
         crioimg_candidates_free(&sources);

@@ -297,6 +297,17 @@ frmode mode=realm-http
 pulls   "http realm for an insecure (http) registry" "$F/test/hello:1 $HELLO_D" can-pull "${G[@]}" "$F/test/hello:1"
 frmode mode=bearer
 pulls   "fakereg over TLS, verified"       "$FT/test/hello:1 $HELLO_D" can-pull "${G[@]}" --tls-verify=true --cert-dir "$W/cad" "$FT/test/hello:1"
+# mirrors (registries.conf): the caller's --creds go only to the pulled name's own registry, and a mirror
+# whose own [[registry]] is blocked is never contacted (containers/image does both)
+printf '[[registry]]\nlocation = "%s"\n[[registry.mirror]]\nlocation = "%s"\n' "$P" "$F" > "$W/mirror.conf"
+frmode mode=basic
+pulls   "mirror on another host: falls back to the registry" "$P/test/hello:1 $HELLO_D" can-pull --registries-conf "$W/mirror.conf" "${G[@]}" "$P/test/hello:1"
+t       "mirror on another host: it was asked, and got no --creds" 'frlog | grep -q "\"p\":\"/v2/" && ! frlog | grep -q "\"auth\":\"Basic"'
+cp "$W/mirror.conf" "$W/mirror-blocked.conf"
+printf '[[registry]]\nlocation = "%s"\nblocked = true\n' "$F" >> "$W/mirror-blocked.conf"
+frmode mode=open
+pulls   "blocked mirror: skipped, the registry serves" "$P/test/hello:1 $HELLO_D" can-pull --registries-conf "$W/mirror-blocked.conf" "$P/test/hello:1"
+t       "blocked mirror: not one request reached it" '[ -z "$(frlog)" ]'
 frmode mode=loop401
 refused "401 loop"                         "$AUTHFAIL" can-pull "${G[@]}" "$F/test/hello:1"
 t       "401 loop stopped after at most 8 registry requests and 4 tokens" \
