@@ -9067,7 +9067,6 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
 #ifdef CRIOIMG_WITH_CURL
 #include <curl/curl.h>
 #include <stdlib.h>  /* getenv */
-#include <sys/stat.h>  /* stat: is curl's CA path there */
 
 #define CRIOIMG__CURL_CA_MAX (16 * 1024 * 1024)  /* the system bundle and extra CAs together; ~200 KiB usual */
 
@@ -9209,10 +9208,27 @@ static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const 
     return CRIOIMG_OK;
 }
 
-static int crioimg__curl_is_dir(const char *path)
+/* A CA directory OpenSSL can use: it holds at least one subject-hash link ("5a3f0ff8.0"). A directory
+   without them (an image that ships only the bundle file) would silently trust nothing. */
+static int crioimg__curl_hashed_dir(const char *path)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+#ifdef CRIOIMG__HAVE_DIRENT
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int found = 0;
+    if (d == NULL) return 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        size_t i;
+        for (i = 0; i < 8 && crioimg__hexval(n[i]) >= 0; i++) {}
+        found = i == 8 && n[8] == '.' && n[9] >= '0' && n[9] <= '9';
+    }
+    closedir(d);
+    return found;
+#else
+    (void)path;
+    return 0;   /* no way to look: the bundle it is */
+#endif
 }
 
 /* The PEM blob of the system's CAs and t's ca_files: libcurl takes one CA source (CAINFO), and extra
@@ -9235,10 +9251,10 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
     if ((key = (char *)crioimg_malloc(&k->alloc, keylen + 1)) == NULL) return CRIOIMG_ERR_NOMEM;
     for (i = 0, kp = key; i < t->nca_files; i++) { size_t l = strlen(t->ca_files[i]) + 1; memcpy(kp, t->ca_files[i], l); kp += l; }
     /* The system's CAs: a CA blob replaces curl's CA file but not its CA path, so when this libcurl has a
-       CA path (a hashed directory, /etc/ssl/certs on Debian) the system's CAs come from there, looked up
+       CA path with subject-hash links (/etc/ssl/certs on Debian) the system's CAs come from there, looked up
        only as a chain needs them; parsing the whole bundle instead costs 20-30 ms a process. Else the
        bundle this libcurl was built with, else the usual places. */
-    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && crioimg__curl_is_dir(vi->capath)) r = CRIOIMG_OK;
+    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && crioimg__curl_hashed_dir(vi->capath)) r = CRIOIMG_OK;
     else {
         if (vi && vi->age >= CURLVERSION_SEVENTH && vi->cainfo) r = crioimg__curl_ca_add(k, &cap, vi->cainfo);
         for (i = 0; (!vi || vi->age < CURLVERSION_SEVENTH || !vi->cainfo || r == CRIOIMG_ERR_IO) && i < sizeof fallback / sizeof *fallback; i++)
@@ -9316,12 +9332,13 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
-/* CURLOPT_OPENSOCKETFUNCTION when the request refuses local addresses: the address curl resolved is
-   checked before the socket exists; curl goes on to the name's next address, if any. */
+/* CURLOPT_OPENSOCKETFUNCTION: every socket close-on-exec, so a child the host runs (conmon, runc) does
+   not inherit a registry connection; and when the request refuses local addresses, the address curl
+   resolved is checked before the socket exists (curl goes on to the name's next address, if any). */
 static curl_socket_t crioimg__curl_open_socket(void *u, curlsocktype purpose, struct curl_sockaddr *a)
 {
     crioimg__curlx *c = (crioimg__curlx *)u;
-    if (purpose == CURLSOCKTYPE_IPCXN && crioimg__http_sockaddr_forbidden(&a->addr, a->addrlen)) {
+    if (c->rq->refuse_local_addresses && purpose == CURLSOCKTYPE_IPCXN && crioimg__http_sockaddr_forbidden(&a->addr, a->addrlen)) {
         c->why = "refusing to connect to an unspecified or link-local address";
         return CURL_SOCKET_BAD;
     }
@@ -9363,11 +9380,9 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     CRIOIMG__CURL_SET(CURLOPT_HEADERDATA, c);
     CRIOIMG__CURL_SET(CURLOPT_WRITEFUNCTION, crioimg__curl_on_body);
     CRIOIMG__CURL_SET(CURLOPT_WRITEDATA, c);
-    if (rq->refuse_local_addresses) {
-        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETFUNCTION, crioimg__curl_open_socket);
-        CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETDATA, c);
-        CRIOIMG__CURL_SET(CURLOPT_FRESH_CONNECT, 1L);   /* a cached connection was never checked */
-    }
+    CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETFUNCTION, crioimg__curl_open_socket);
+    CRIOIMG__CURL_SET(CURLOPT_OPENSOCKETDATA, c);
+    if (rq->refuse_local_addresses) CRIOIMG__CURL_SET(CURLOPT_FRESH_CONNECT, 1L);   /* a cached connection was never checked */
     if (strcmp(rq->method, "HEAD") == 0) {
         CRIOIMG__CURL_SET(CURLOPT_NOBODY, 1L);
     } else if (strcmp(rq->method, "POST") == 0) {
