@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <signal.h>
 
 /* ---- a growable byte buffer for output, flushed to stdout in large writes ---- */
 
@@ -817,6 +818,27 @@ static int parse_bool(const char *v, int *out)
     return 0;
 }
 
+/* Ctrl-C (or SIGTERM) during network work: the library stops at its next callback, and the command
+   cleans up (a blob's temporary file, the terminal's echo) instead of dying half-way. A second signal
+   kills as usual. */
+static volatile int cli_cancel;
+
+static void cli_on_signal(int sig)
+{
+    cli_cancel = 1;
+    signal(sig, SIG_DFL);
+}
+
+static void cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cli_on_signal;   /* no SA_RESTART: a read on the terminal returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 /* skopeo's prompt for a password that --creds USER left out: on the terminal, without echo. NULL when
    there is no terminal (scripts must give USER:PASSWORD) or nothing was read. */
 static const char *ask_password(char *out, size_t cap)
@@ -895,6 +917,8 @@ static int remote_args_parse(const char *cmd, int argc, char **argv, int with_ou
     int i, which, t;
     const char *v;
     memset(ra, 0, sizeof *ra);
+    cli_catch_signals();
+    ra->po.registry.cancel = &cli_cancel;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) { i++; break; }
@@ -1029,13 +1053,17 @@ static int cmd_blob(int argc, char **argv)
         (void)fchmod(f.fd, 0666 & ~um);
     }
     r = crioimg_registry_get_blob(src->registry, src->repo, d, blob_file_write, &f);
-    if (r == CRIOIMG_OK && (fsync(f.fd) != 0 || close(f.fd) != 0)) r = CRIOIMG_ERR_IO;
-    else if (r != CRIOIMG_OK) close(f.fd);
-    if (r == CRIOIMG_OK && rename(tmp, ra.out) != 0) r = CRIOIMG_ERR_IO;
-    if (r != CRIOIMG_OK) {
-        unlink(tmp);
-        fprintf(stderr, "crioimg blob: %s\n", crioimg_registry_error(src->registry)[0] ? crioimg_registry_error(src->registry) : crioimg_result_str(r));
-        rc = 1;
+    {
+        const char *why = NULL;
+        if (r != CRIOIMG_OK) why = crioimg_registry_error(src->registry)[0] ? crioimg_registry_error(src->registry) : crioimg_result_str(r);
+        else if (fsync(f.fd) != 0) why = strerror(errno);
+        if (close(f.fd) != 0 && why == NULL) why = strerror(errno);
+        if (why == NULL && rename(tmp, ra.out) != 0) why = strerror(errno);
+        if (why) {
+            unlink(tmp);
+            fprintf(stderr, "crioimg blob: %s%s%s\n", r == CRIOIMG_OK ? ra.out : "", r == CRIOIMG_OK ? ": " : "", why);
+            rc = 1;
+        }
     }
 done:
     crioimg_image_source_free(src);
