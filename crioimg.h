@@ -9858,7 +9858,7 @@ static int crioimg__h1_line(crioimg__h1 *p, const char *d, size_t n, size_t *i, 
     const char *nl = (const char *)memchr(d + *i, '\n', n - *i);
     size_t take = nl ? (size_t)(nl - (d + *i)) : n - *i;
     if (take > CRIOIMG__H1_LINE_MAX - p->llen) {
-        crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, p->state == CRIOIMG__H1_CHUNK_SIZE ? "chunk size line too long" : "header field too long");
+        crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, p->state == CRIOIMG__H1_CHUNK_SIZE ? "chunk size line too long" : "a response header field over 64 KiB");
         return -1;
     }
     if (counted && (p->head_total += take) > CRIOIMG__H1_HEAD_MAX) {
@@ -9949,7 +9949,7 @@ static crioimg_result crioimg__h1_field(crioimg__h1 *p)
     while (vlen && (*v == ' ' || *v == '\t')) v++, vlen--;
     while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t')) vlen--;
     if (!crioimg__h1_text(v, vlen)) return crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, "control character in a header field");
-    if (nlen + vlen > CRIOIMG_HTTP_HEADER_MAX) return crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, "header field too long");
+    if (nlen + vlen > CRIOIMG_HTTP_HEADER_MAX) return crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header field over 64 KiB");
     if ((r = crioimg__h1_framing(p, s, nlen, v, vlen)) != CRIOIMG_OK) return r;
     if (p->code < 200 || p->sink == NULL || p->sink->header == NULL) return CRIOIMG_OK;
     return p->sink->header(p->sink->ctx, s, nlen, v, vlen);
@@ -10374,8 +10374,10 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
         for (i = 0; i < cfg->nca_files; i++)  /* > 0: some PEM blocks were not certificates, skipped as Go does */
-            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) < 0)
-                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) < 0)   /* the curl transport's words */
+                return k == MBEDTLS_ERR_PK_FILE_IO_ERROR
+                           ? crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL)
+                           : crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     } else {

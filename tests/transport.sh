@@ -138,7 +138,7 @@ common_checks() {
   count "body 3145728" 2; count "sha256 $bigsha" 2
 
   run "$tag: a 70 KiB header field is refused" 1 "$get" "$H/bigheader"
-  matches "^error ERR_HTTP_PROTOCOL: .*(64 KiB|too long)"; lacks "body"
+  matches "^error ERR_HTTP_PROTOCOL: a response header field over 64 KiB"; lacks "body"
 
   run "$tag: cancel while the body arrives" 1 "$get" --cancel-after-bytes 4 "$H/chunked"
   matches "^error ERR_CANCELLED: cancelled"
@@ -172,7 +172,7 @@ common_checks() {
   run "$tag: https, a certificate for another name" 1 "$get" --ca "$tmp/ca.pem" "$W/hello"
   matches '^error ERR_HTTP_TLS: .*(name|CN)'
   run "$tag: a missing CA file" 1 "$get" --ca "$tmp/nope.pem" "$TS/hello"
-  matches "^error ERR_(IO|HTTP_TLS): cannot (read|load) the CA file $tmp/nope.pem"
+  matches "^error ERR_IO: cannot read the CA file $tmp/nope.pem"
   run "$tag: http to a TLS port: no valid response" 1 "$get" "http://127.0.0.1:$(port https)/hello"
   matches '^error ERR_(HTTP_PROTOCOL|HTTP_CONNECT): '
   run "$tag: https to a plain port" 1 "$get" --ca "$tmp/ca.pem" "${TS%:*}:$(port http)/hello"
@@ -204,7 +204,7 @@ common_checks() {
 # The checks that wait for timeouts, in jobs of their own so that the waits overlap.
 stall_checks() {
   run "$tag: a stalled body hits the idle timeout" 1 "$get" --idle-ms 1000 "$H/slow"
-  matches "^error ERR_TIMEOUT: "; has "status 200"; has "partial 12"; within 900 4000
+  matches "^error ERR_TIMEOUT: $why_idle"; has "status 200"; has "partial 12"; within 900 4000
   run "$tag: cancel stops a stalled body" 1 "$get" --cancel-ms 300 "$H/slow"
   matches "^error ERR_CANCELLED: cancelled"; has "partial 12"; within 250 "$cancel_max_ms"
 }
@@ -219,11 +219,13 @@ silent_checks() {
 curl_env() {
   get="$B/http_get" tag=curl TS=$S TC=$C TR="https://127.0.0.1:$rport" cancel_max_ms=2000
   why_silent="" why_handshake="" why_fold="" why_refused="" why_noca="" why_key=""
+  why_idle="no data within the idle timeout"
 }
 mbedtls_env() {
   get="$B/http_get_mbedtls" tag=mbedtls TS="https://localhost:$(port https)" TC="https://localhost:$(port clientcert)"
   TR="https://localhost:$rport" cancel_max_ms=1500
   why_silent="timed out waiting for the response" why_handshake="timed out in the TLS handshake"
+  why_idle="timed out waiting for the response"
   why_fold="obsolete line folding" why_refused="connect: Connection refused" why_noca="certificate verification failed"
   why_key=".*does not match"
 }
