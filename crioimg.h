@@ -7880,12 +7880,9 @@ crioimg_result crioimg_registries_pull_sources(crioimg_registries *r, const char
     digested = ref.digest_len > 0;
     g = crioimg__find_registry(r->conf, ref.name, ref.name_len);
     if (g == NULL) {
-        crioimg__endpoint ep;
         size_t dl;
         const char *d = crioimg_ref_domain(&ref, &dl);
-        res = crioimg__cand_add(out, CRIOIMG_CANDIDATE_PRIMARY, rs, rl, NULL, 0, d, dl);
-        (void)ep;
-        return res;
+        return crioimg__cand_add(out, CRIOIMG_CANDIDATE_PRIMARY, rs, rl, NULL, 0, d, dl);
     }
     if (g->blocked) {
         res = crioimg__reg_fail_q(r, CRIOIMG_ERR_REGISTRY_BLOCKED, "registry ", NULL, 0, NULL, NULL, NULL);
@@ -14564,11 +14561,18 @@ static crioimg_result crioimg__svc_expand(void *user, const char *prefix, size_t
     return r;
 }
 
-static crioimg_result crioimg__svc_fail(crioimg_service *svc, crioimg_result r, const char *what)
+/* err = a b (b may be NULL). */
+static void crioimg__svc_say(char *err, size_t errcap, const char *a, const char *b)
 {
     crioimg__out o;
-    o.p = svc->err; o.cap = sizeof svc->err; o.len = 0;
-    crioimg__out_str(&o, what && *what ? what : crioimg_result_str(r));
+    o.p = err; o.cap = errcap; o.len = 0;
+    crioimg__out_str(&o, a);
+    if (b) crioimg__out_str(&o, b);
+}
+
+static crioimg_result crioimg__svc_fail(crioimg_service *svc, crioimg_result r, const char *what)
+{
+    crioimg__svc_say(svc->err, sizeof svc->err, what && *what ? what : crioimg_result_str(r), NULL);
     return r;
 }
 
@@ -14608,9 +14612,7 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
         r = crioimg_registries_add_search(svc->reg, opts->registries[i], strlen(opts->registries[i]));
     if (r == CRIOIMG_OK && opts->registries_conf) r = crioimg_registries_load_conf(svc->reg, opts->registries_conf);
     if (r != CRIOIMG_OK) {
-        crioimg__out o;
-        o.p = err; o.cap = err ? errcap : 0; o.len = 0;
-        crioimg__out_str(&o, crioimg_registries_error(svc->reg)[0] ? crioimg_registries_error(svc->reg) : crioimg_result_str(r));
+        crioimg__svc_say(err, err ? errcap : 0, crioimg_registries_error(svc->reg)[0] ? crioimg_registries_error(svc->reg) : crioimg_result_str(r), NULL);
         crioimg_service_free(svc);
         return r;
     }
@@ -14636,7 +14638,7 @@ const char *crioimg_service_default_transport(const crioimg_service *svc) { retu
 /* A store operation's result, with the store's message kept on the service */
 static crioimg_result crioimg__svc_store(crioimg_service *svc, crioimg_result r)
 {
-    svc->err[0] = '\0';
+    svc->err[0] = '\0';   /* the store functions refuse a NULL store: say why */
     if (svc->store == NULL) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "the image service has no store");
     return r == CRIOIMG_OK ? r : crioimg__svc_fail(svc, r, crioimg_store_error(svc->store));
 }
@@ -14644,25 +14646,25 @@ static crioimg_result crioimg__svc_store(crioimg_service *svc, crioimg_result r)
 crioimg_result crioimg_service_list_images(crioimg_service *svc, const char *filter, crioimg_image_list *out)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, svc->store ? crioimg_store_list(svc->store, filter, out) : CRIOIMG_ERR_INVALID_ARGS);
+    return crioimg__svc_store(svc, crioimg_store_list(svc->store, filter, out));
 }
 
 crioimg_result crioimg_service_image_status(crioimg_service *svc, const char *name, crioimg_image_list *out)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, svc->store ? crioimg_store_image_status(svc->store, name, out) : CRIOIMG_ERR_INVALID_ARGS);
+    return crioimg__svc_store(svc, crioimg_store_image_status(svc->store, name, out));
 }
 
 crioimg_result crioimg_service_untag_image(crioimg_service *svc, const char *name)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, svc->store ? crioimg_store_untag(svc->store, name) : CRIOIMG_ERR_INVALID_ARGS);
+    return crioimg__svc_store(svc, crioimg_store_untag(svc->store, name));
 }
 
 crioimg_result crioimg_service_remove_image(crioimg_service *svc, const char *name)
 {
     if (svc == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    return crioimg__svc_store(svc, svc->store ? crioimg_store_remove(svc->store, name) : CRIOIMG_ERR_INVALID_ARGS);
+    return crioimg__svc_store(svc, crioimg_store_remove(svc->store, name));
 }
 
 crioimg_result crioimg_service_resolve_names(crioimg_service *svc, const char *name, size_t n, crioimg_candidates *out)
@@ -14725,8 +14727,7 @@ static crioimg_result crioimg__svc_choose(crioimg_image_source *src, const crioi
     mo.alloc = src->alloc;
     r = crioimg_manifest_parse(&top, src->top.data, src->top.len, src->top.media_type, &mo);
     if (r != CRIOIMG_OK) {
-        crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
-        crioimg__out_str(&o, "parsing manifest: "); crioimg__out_str(&o, top.err);
+        crioimg__svc_say(err, errcap, "parsing manifest: ", top.err);
         crioimg_manifest_free(&top);
         return r;
     }
@@ -14737,22 +14738,15 @@ static crioimg_result crioimg__svc_choose(crioimg_image_source *src, const crioi
     r = crioimg_manifest_choose(&top, opts->platform, &which, err, errcap);
     if (r == CRIOIMG_OK) {
         r = crioimg_registry_get_manifest(src->registry, src->repo, top.manifests[which].digest, &src->image);
-        if (r != CRIOIMG_OK) {
-            crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
-            crioimg__out_str(&o, crioimg_registry_error(src->registry));
-        }
+        if (r != CRIOIMG_OK) crioimg__svc_say(err, errcap, crioimg_registry_error(src->registry), NULL);
     }
     crioimg_manifest_free(&top);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_manifest_parse(&src->manifest, src->image.data, src->image.len, src->image.media_type, &mo);
-    if (r == CRIOIMG_OK && src->manifest.kind != CRIOIMG_MANIFEST_OCI && src->manifest.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
-        crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
-        crioimg__out_str(&o, "the index entry for the platform is not an image manifest");
-        return CRIOIMG_ERR_MANIFEST_UNSUPPORTED;   /* an index in an index: containers/image refuses it too */
-    }
-    if (r != CRIOIMG_OK) {
-        crioimg__out o; o.p = err; o.cap = errcap; o.len = 0;
-        crioimg__out_str(&o, "parsing manifest: "); crioimg__out_str(&o, src->manifest.err);
+    if (r != CRIOIMG_OK) crioimg__svc_say(err, errcap, "parsing manifest: ", src->manifest.err);
+    else if (src->manifest.kind != CRIOIMG_MANIFEST_OCI && src->manifest.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
+        crioimg__svc_say(err, errcap, "the index entry for the platform is not an image manifest", NULL);
+        r = CRIOIMG_ERR_MANIFEST_UNSUPPORTED;   /* an index in an index: containers/image refuses it too */
     }
     return r;
 }
@@ -14872,10 +14866,7 @@ crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *nam
             if (last == CRIOIMG_ERR_CANCELLED) break;   /* the caller wants nothing more */
         }
         crioimg_candidates_free(&sources);
-        if (last == CRIOIMG_OK) {
-            crioimg__out o; o.p = src->name; o.cap = sizeof src->name; o.len = 0;
-            crioimg__out_str(&o, cands.items[i].name);
-        }
+        if (last == CRIOIMG_OK) crioimg__svc_say(src->name, sizeof src->name, cands.items[i].name, NULL);
     }
     crioimg_candidates_free(&cands);
     if (last != CRIOIMG_OK) { crioimg_image_source_free(src); return last; }

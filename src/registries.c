@@ -1853,12 +1853,9 @@ crioimg_result crioimg_registries_pull_sources(crioimg_registries *r, const char
     digested = ref.digest_len > 0;
     g = crioimg__find_registry(r->conf, ref.name, ref.name_len);
     if (g == NULL) {
-        crioimg__endpoint ep;
         size_t dl;
         const char *d = crioimg_ref_domain(&ref, &dl);
-        res = crioimg__cand_add(out, CRIOIMG_CANDIDATE_PRIMARY, rs, rl, NULL, 0, d, dl);
-        (void)ep;
-        return res;
+        return crioimg__cand_add(out, CRIOIMG_CANDIDATE_PRIMARY, rs, rl, NULL, 0, d, dl);
     }
     if (g->blocked) {
         res = crioimg__reg_fail_q(r, CRIOIMG_ERR_REGISTRY_BLOCKED, "registry ", NULL, 0, NULL, NULL, NULL);
