@@ -895,11 +895,7 @@ static int auth_option(const char *cmd, int argc, char **argv, int *i, int with_
         if (colon) *colon = '\0';
         if (ra->creds[0] == '\0') { fprintf(stderr, "crioimg %s: username can't be empty\n", cmd); return -1; }
         ro->username = ra->creds;
-        if (colon) ro->password = colon + 1;
-        else if ((ro->password = ask_password(ra->pass, sizeof ra->pass)) == NULL) {
-            fprintf(stderr, "crioimg %s: --creds %s: no password given, and no terminal to ask for one on\n", cmd, ra->creds);
-            return -1;
-        }
+        ro->password = colon ? colon + 1 : NULL;   /* asked for once every option has been read */
     } else if (a[2] == 'a') ro->authfile = v;
     else if (a[2] == 'c') ro->cert_dir = v;
     else if (a[2] == 'p') ra->platform = v;
@@ -934,6 +930,11 @@ static int remote_args_parse(const char *cmd, int argc, char **argv, int with_ou
         }
         if ((t = auth_option(cmd, argc, argv, &i, with_out, ra)) < 0) return -1;
         if (t == 0) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
+    }
+    if (ra->po.registry.username && ra->po.registry.password == NULL &&
+        (ra->po.registry.password = ask_password(ra->pass, sizeof ra->pass)) == NULL) {
+        fprintf(stderr, "crioimg %s: --creds %s: no password given, and no terminal to ask for one on\n", cmd, ra->creds);
+        return -1;
     }
     if (ra->platform) {
         if (crioimg_platform_parse(&ra->plat, ra->platform, ra->plat_buf, sizeof ra->plat_buf) != CRIOIMG_OK) {
