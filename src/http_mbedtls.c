@@ -853,7 +853,11 @@ static crioimg_result crioimg__mt_request(void *user, const crioimg_http_request
             reused = 1;
             crioimg_free(&t->alloc, key_id);
         } else {
-            crioimg__mt_conn_free(t, t->idle);
+            /* cleared before anything can fail: a failed open below must not leave t->idle pointing at
+               freed memory for the next request (and close) to use and free again */
+            crioimg__mt_conn *old = t->idle;
+            t->idle = NULL;
+            crioimg__mt_conn_free(t, old);
             if ((r = crioimg__mt_open_conn(t, rq, &u, host, key_id, &c, err, errcap)) != CRIOIMG_OK) break;
         }
         t->idle = NULL;
