@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <termios.h>
 #include <signal.h>
+#include <time.h>
 
 /* ---- a growable byte buffer for output, flushed to stdout in large writes ---- */
 
@@ -477,12 +478,24 @@ static int cmd_registry(int argc, char **argv)
 
 typedef struct store_args { const char *dir; int json; int nargs; char **args; char dflt[4096]; } store_args;
 
+/* The store's directory: dir when given, else $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg,
+   ~/.local/share/crioimg (built in out); NULL after a message when there is none. */
+static const char *store_dir(const char *cmd, const char *dir, char *out, size_t cap)
+{
+    const char *e;
+    if (dir && dir[0]) return dir;
+    if ((e = getenv("CRIOIMG_STORE")) != NULL && e[0]) return e;
+    if ((e = getenv("XDG_DATA_HOME")) != NULL && e[0]) { snprintf(out, cap, "%s/crioimg", e); return out; }
+    if ((e = getenv("HOME")) != NULL && e[0]) { snprintf(out, cap, "%s/.local/share/crioimg", e); return out; }
+    fprintf(stderr, "crioimg %s: no store: give --store DIR or set CRIOIMG_STORE\n", cmd);
+    return NULL;
+}
+
 /* [--store DIR] [--json] ARGS...; the store defaults to $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg,
    ~/.local/share/crioimg. 0, or 2 after a usage message. */
 static int store_args_parse(const char *cmd, int argc, char **argv, int allow_json, store_args *sa)
 {
     int i;
-    const char *e;
     memset(sa, 0, sizeof *sa);
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -495,13 +508,7 @@ static int store_args_parse(const char *cmd, int argc, char **argv, int allow_js
     }
     sa->args = argv + i;
     sa->nargs = argc - i;
-    if (sa->dir == NULL || sa->dir[0] == '\0') {
-        if ((e = getenv("CRIOIMG_STORE")) != NULL && e[0]) sa->dir = e;
-        else if ((e = getenv("XDG_DATA_HOME")) != NULL && e[0]) { snprintf(sa->dflt, sizeof sa->dflt, "%s/crioimg", e); sa->dir = sa->dflt; }
-        else if ((e = getenv("HOME")) != NULL && e[0]) { snprintf(sa->dflt, sizeof sa->dflt, "%s/.local/share/crioimg", e); sa->dir = sa->dflt; }
-        else { fprintf(stderr, "crioimg %s: no store: give --store DIR or set CRIOIMG_STORE\n", cmd); return 2; }
-    }
-    return 0;
+    return (sa->dir = store_dir(cmd, sa->dir, sa->dflt, sizeof sa->dflt)) != NULL ? 0 : 2;
 }
 
 static void store_fail(const char *cmd, const char *what, crioimg_store *s, crioimg_result r)
@@ -804,7 +811,14 @@ typedef struct remote_args {
     crioimg_service *svc;
     char **args;
     int nargs;
+    const char *store, *policy;   /* pull: --store, --policy */
+    int jobs, quiet;              /* pull: --jobs N, -q */
+    crioimg_store *st;            /* pull: the store, opened (created when missing) */
+    char store_buf[4096];
 } remote_args;
+
+#define REMOTE_OUT  1   /* the command takes -o FILE */
+#define REMOTE_PULL 2   /* ... --store DIR, --policy FILE, --jobs N, -q */
 
 /* "true"/"false" as Go's strconv.ParseBool reads a flag value (the forms skopeo accepts). */
 static int parse_bool(const char *v, int *out)
@@ -825,7 +839,7 @@ static volatile int cli_cancel;
 
 static void cli_on_signal(int sig)
 {
-    cli_cancel = 1;
+    cli_cancel = sig;   /* nonzero: the library stops; the command exits 128 + sig */
     signal(sig, SIG_DFL);
 }
 
@@ -864,13 +878,35 @@ static const char *ask_password(char *out, size_t cap)
     return out;
 }
 
-/* One AUTH-OPTION (or --platform, or -o when with_out) at argv[*i]: 1 taken, 0 not one, -1 after a message. */
-static int auth_option(const char *cmd, int argc, char **argv, int *i, int with_out, remote_args *ra)
+/* One AUTH-OPTION (or --platform, or what the REMOTE_ flags in with add) at argv[*i]: 1 taken, 0 not
+   one, -1 after a message. */
+static int auth_option(const char *cmd, int argc, char **argv, int *i, int with, remote_args *ra)
 {
     const char *a = argv[*i], *v;
     size_t kl = strcspn(a, "=");
     crioimg_registry_opts *ro = &ra->po.registry;
     int b;
+    if ((with & REMOTE_PULL) && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) { ra->quiet = 1; return 1; }
+    if ((with & REMOTE_PULL) && ((kl == 7 && strncmp(a, "--store", kl) == 0) || (kl == 8 && strncmp(a, "--policy", kl) == 0) ||
+                                 (kl == 6 && strncmp(a, "--jobs", kl) == 0))) {
+        char *end;
+        long n;
+        if (a[kl] == '=') v = a + kl + 1;
+        else if (*i + 1 < argc) v = argv[++*i];
+        else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
+        if (a[2] == 's') ra->store = v;
+        else if (a[2] == 'p') ra->policy = v;
+        else {
+            errno = 0;
+            n = strtol(v, &end, 10);
+            if (errno || end == v || *end || n < 1 || n > 64) {
+                fprintf(stderr, "crioimg %s: --jobs: invalid value \"%s\" (1 to 64)\n", cmd, v);
+                return -1;
+            }
+            ra->jobs = (int)n;
+        }
+        return 1;
+    }
     if (kl == 12 && strncmp(a, "--tls-verify", kl) == 0) {
         if (a[kl] == '\0') { ro->tls_verify = CRIOIMG_TLS_VERIFY_TRUE; return 1; }   /* a bare bool flag, as in Go */
         if (!parse_bool(a + kl + 1, &b)) { fprintf(stderr, "crioimg %s: --tls-verify: invalid value \"%s\"\n", cmd, a + kl + 1); return -1; }
@@ -879,7 +915,7 @@ static int auth_option(const char *cmd, int argc, char **argv, int *i, int with_
     }
     if (!((kl == 7 && strncmp(a, "--creds", kl) == 0) || (kl == 10 && strncmp(a, "--authfile", kl) == 0) ||
           (kl == 10 && strncmp(a, "--cert-dir", kl) == 0) || (kl == 10 && strncmp(a, "--platform", kl) == 0) ||
-          (with_out && kl == 2 && strncmp(a, "-o", 2) == 0)))
+          ((with & REMOTE_OUT) && kl == 2 && strncmp(a, "-o", 2) == 0)))
         return 0;
     if (a[kl] == '=') v = a + kl + 1;
     else if (*i + 1 < argc) v = argv[++*i];
@@ -905,7 +941,7 @@ static int auth_option(const char *cmd, int argc, char **argv, int *i, int with_
 
 /* [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [-o FILE] ARGS...: fills ra and makes the service (no
    store). The index of the first operand, or -1 after a message. */
-static int remote_args_parse(const char *cmd, int argc, char **argv, int with_out, remote_args *ra)
+static int remote_args_parse(const char *cmd, int argc, char **argv, int with, remote_args *ra)
 {
     crioimg_service_options so;
     char err[512];
@@ -928,7 +964,7 @@ static int remote_args_parse(const char *cmd, int argc, char **argv, int with_ou
             list[(*n)++] = v;
             continue;
         }
-        if ((t = auth_option(cmd, argc, argv, &i, with_out, ra)) < 0) return -1;
+        if ((t = auth_option(cmd, argc, argv, &i, with, ra)) < 0) return -1;
         if (t == 0) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
     }
     if (ra->po.registry.username && ra->po.registry.password == NULL &&
@@ -949,7 +985,13 @@ static int remote_args_parse(const char *cmd, int argc, char **argv, int with_ou
     ra->conf_paths.path = ra->conf ? ra->conf : getenv("CONTAINERS_REGISTRIES_CONF");
     if (ra->conf_paths.path && ra->conf_paths.path[0] == '\0') ra->conf_paths.path = NULL;
     so.registries_conf = &ra->conf_paths;
-    r = crioimg_service_new(&ra->svc, NULL, &so, err, sizeof err);
+    if (with & REMOTE_PULL) {
+        store_args sa;
+        memset(&sa, 0, sizeof sa);
+        if ((sa.dir = store_dir(cmd, ra->store, ra->store_buf, sizeof ra->store_buf)) == NULL) return -1;
+        if (store_open(cmd, &sa, 1, &ra->st) != 0) return -1;
+    }
+    r = crioimg_service_new(&ra->svc, ra->st, &so, err, sizeof err);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, err[0] ? err : crioimg_result_str(r)); return -1; }
     ra->args = argv + i;
     ra->nargs = argc - i;
@@ -1029,7 +1071,7 @@ static int cmd_blob(int argc, char **argv)
     crioimg_result r;
     size_t k;
     int rc;
-    if (remote_args_parse("blob", argc, argv, 1, &ra) < 0 || ra.nargs != 2 || ra.out == NULL) {
+    if (remote_args_parse("blob", argc, argv, REMOTE_OUT, &ra) < 0 || ra.nargs != 2 || ra.out == NULL) {
         if (ra.svc) fputs("usage: crioimg blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] -o FILE NAME DIGEST\n", stderr);
         crioimg_service_free(ra.svc);
         return 2;
@@ -1072,6 +1114,111 @@ done:
     return rc;
 }
 
+/* ---- crioimg pull ---- */
+
+/* One line per blob on the terminal, redrawn in place (as skopeo and podman draw theirs): at most ten
+   times a second, and at once when a blob starts, ends or fails. */
+typedef struct pull_line_state {
+    const char *digest;     /* lives in the pull's manifest until the pull returns */
+    long long size, done;
+    char state;             /* 0 no line yet, 'r' running, 's' skipped, 'd' done, 'f' failed */
+} pull_line_state;
+
+typedef struct pull_view {
+    pull_line_state *blob;
+    size_t *order;          /* blob indexes, in the order their lines appeared */
+    size_t count, lines, drawn;
+    struct timespec last;
+} pull_view;
+
+static void bytes_human(long long v, char *out, size_t cap)
+{
+    static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    double d = (double)v;
+    int u = 0;
+    while (d >= 1024 && u < 4) { d /= 1024; u++; }
+    if (u == 0) snprintf(out, cap, "%lldB", v);
+    else snprintf(out, cap, "%.1f%s", d, unit[u]);
+}
+
+static void pull_line(size_t k, const pull_line_state *b)
+{
+    const char *hex = strchr(b->digest, ':');
+    char done[32], size[32];
+    int w = 30, full, i;
+    fprintf(stderr, "\033[KCopying %s %.12s ", k == 0 ? "config" : "blob  ", hex ? hex + 1 : b->digest);
+    if (b->state == 's') { fputs("skipped: already exists\n", stderr); return; }
+    if (b->state == 'd') { fputs("done\n", stderr); return; }
+    if (b->state == 'f') { fputs("failed\n", stderr); return; }
+    full = b->size > 0 ? (int)((double)b->done / (double)b->size * w) : 0;
+    fputc('[', stderr);
+    for (i = 0; i < w; i++) fputc(i < full ? '=' : i == full ? '>' : '-', stderr);
+    bytes_human(b->done, done, sizeof done);
+    bytes_human(b->size, size, sizeof size);
+    fprintf(stderr, "] %s / %s\n", done, size);
+}
+
+static void pull_progress(void *user, const crioimg_pull_progress *e)
+{
+    pull_view *v = (pull_view *)user;
+    pull_line_state *b;
+    struct timespec now;
+    size_t i;
+    if (e->event == CRIOIMG_PULL_STARTED || e->event == CRIOIMG_PULL_DONE) return;
+    if (v->blob == NULL) {
+        v->count = e->count;
+        v->blob = (pull_line_state *)calloc(e->count ? e->count : 1, sizeof *v->blob);
+        v->order = (size_t *)calloc(e->count ? e->count : 1, sizeof *v->order);
+        if (v->blob == NULL || v->order == NULL) die_nomem();
+    }
+    if (e->index >= v->count) return;
+    b = &v->blob[e->index];
+    if (b->state == 0) v->order[v->lines++] = e->index;
+    b->digest = e->digest;
+    b->size = e->size;
+    b->done = e->done;
+    b->state = e->event == CRIOIMG_PULL_BLOB_SKIPPED ? 's' : e->event == CRIOIMG_PULL_BLOB_DONE ? 'd' :
+               e->event == CRIOIMG_PULL_BLOB_FAILED ? 'f' : 'r';
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (e->event == CRIOIMG_PULL_BLOB_PROGRESS &&
+        (now.tv_sec - v->last.tv_sec) * 1000L + (now.tv_nsec - v->last.tv_nsec) / 1000000L < 100)
+        return;
+    v->last = now;
+    if (v->drawn) fprintf(stderr, "\033[%luA", (unsigned long)v->drawn);
+    for (i = 0; i < v->lines; i++) pull_line(v->order[i], &v->blob[v->order[i]]);
+    v->drawn = v->lines;
+    fflush(stderr);
+}
+
+static int cmd_pull(int argc, char **argv)
+{
+    remote_args ra;
+    crioimg_pull_result res;
+    pull_view view;
+    crioimg_result r;
+    int rc = 0;
+    if (remote_args_parse("pull", argc, argv, REMOTE_PULL, &ra) < 0 || ra.nargs != 1) {
+        if (ra.svc) fputs("usage: crioimg pull [--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] [--policy FILE] [--jobs N] [-q] NAME\n", stderr);
+        crioimg_service_free(ra.svc);
+        crioimg_store_close(ra.st);
+        return 2;
+    }
+    memset(&view, 0, sizeof view);
+    ra.po.jobs = ra.jobs;
+    if (!ra.quiet && isatty(1) && isatty(2)) { ra.po.progress = pull_progress; ra.po.progress_user = &view; }
+    r = crioimg_service_pull_image(ra.svc, ra.args[0], &ra.po, &res);
+    if (r == CRIOIMG_OK) printf("%s\n", res.id);
+    else {
+        fprintf(stderr, "crioimg pull: %s\n", crioimg_service_error(ra.svc)[0] ? crioimg_service_error(ra.svc) : crioimg_result_str(r));
+        rc = cli_cancel ? 128 + cli_cancel : 1;
+    }
+    free(view.order);
+    free(view.blob);
+    crioimg_service_free(ra.svc);
+    crioimg_store_close(ra.st);
+    return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
+}
+
 /* ---- dispatch ---- */
 
 static const struct command {
@@ -1085,6 +1232,7 @@ static const struct command {
     { "can-pull", "can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME   the name and manifest digest a pull would use", cmd_can_pull },
     { "manifest", "manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] NAME   the manifest as the registry serves it", cmd_manifest },
     { "blob", "blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] -o FILE NAME DIGEST   a config or layer blob, verified", cmd_blob },
+    { "pull", "pull [--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] NAME   pull an image into the store; prints its ID", cmd_pull },
     { "images", "images [--store DIR] [--json] [FILTER]   list the store's images (a table like crictl images)", cmd_images },
     { "inspect", "inspect [--store DIR] NAME|ID       the image's record as JSON", cmd_inspect },
     { "tag", "tag [--store DIR] NAME|ID NEWNAME...  give the image more names", cmd_tag },

@@ -186,7 +186,32 @@ static crioimg_result crioimg__svc_manifest_copy(const crioimg_allocator *a, con
 }
 
 /* The image manifest for the platform: top itself, or the index entry chosen, fetched by digest. */
-static crioimg_result crioimg__svc_choose(crioimg_image_source *src, const crioimg_pull_options *opts, char *err, size_t errcap)
+/* The image manifest d names, from the store when it has it (a pull of an index's image pulled before
+   asks the registry for nothing more): OK with src->image filled, or an error and nothing filled. */
+static crioimg_result crioimg__svc_stored_manifest(crioimg_service *svc, crioimg_image_source *src, const crioimg_descriptor *d)
+{
+    void *data;
+    size_t len;
+    crioimg_result r;
+    if (svc->store == NULL || strlen(d->media_type) >= sizeof src->image.media_type) return CRIOIMG_ERR_NOT_FOUND;
+    if (crioimg_store_blob_stat(svc->store, d->digest, NULL) != CRIOIMG_OK) return CRIOIMG_ERR_NOT_FOUND;
+    r = crioimg_store_get_blob(svc->store, d->digest, 0, &data, &len);   /* verified against the digest */
+    if (r != CRIOIMG_OK) return r;
+    if ((long long)len != d->size) r = CRIOIMG_ERR_SIZE_MISMATCH;
+    else if ((src->image.data = (char *)crioimg_malloc(&src->alloc, len + 1)) == NULL) r = CRIOIMG_ERR_NOMEM;
+    else {
+        memcpy(src->image.data, data, len);
+        src->image.data[len] = '\0';
+        src->image.len = len;
+        strcpy(src->image.media_type, d->media_type);
+        strcpy(src->image.digest, d->digest);
+    }
+    crioimg_store_free_blob(svc->store, data);
+    return r;
+}
+
+static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_source *src, const crioimg_pull_options *opts,
+                                          char *err, size_t errcap)
 {
     crioimg_manifest_opts mo;
     crioimg_manifest top;
@@ -205,7 +230,7 @@ static crioimg_result crioimg__svc_choose(crioimg_image_source *src, const crioi
         return crioimg__svc_manifest_copy(&src->alloc, &src->top, &src->image);
     }
     r = crioimg_manifest_choose(&top, opts->platform, &which, err, errcap);
-    if (r == CRIOIMG_OK) {
+    if (r == CRIOIMG_OK && crioimg__svc_stored_manifest(svc, src, &top.manifests[which]) != CRIOIMG_OK) {
         r = crioimg_registry_get_manifest(src->registry, src->repo, top.manifests[which].digest, &src->image);
         if (r != CRIOIMG_OK) crioimg__svc_say(err, errcap, crioimg_registry_error(src->registry), NULL);
     }
@@ -229,6 +254,14 @@ static int crioimg__svc_blocked(crioimg_service *svc, const char *location)
     crioimg_candidates_free(&c);
     return r == CRIOIMG_ERR_REGISTRY_BLOCKED;
 }
+
+/* An image source with what a pull needs to open more clients to the same registry (one per thread):
+   the options its client was opened with, after the insecure decision and the credentials rule. */
+typedef struct crioimg__svc_src {
+    crioimg_image_source pub;   /* first: the public struct's address is this one's */
+    crioimg_registry_opts ro;
+    char host[CRIOIMG_REF_NAME_MAX + 1];
+} crioimg__svc_src;
 
 /* Tries one pull source of the name pulled: location (a qualified reference), reached as insecure when
    the insecure-registry logic or registries.conf (conf_insecure) says so. The caller's credentials go
@@ -273,6 +306,8 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
     }
     r = crioimg_registry_open(&src->registry, host, &ro);
     if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
+    ((crioimg__svc_src *)src)->ro = ro;
+    memcpy(((crioimg__svc_src *)src)->host, host, dlen + 1);
     refpart = src->ref.digest[0] ? src->ref.digest : src->ref.tag;
     r = crioimg_registry_get_manifest(src->registry, src->repo, refpart, &src->top);
     if (r != CRIOIMG_OK) {
@@ -281,7 +316,7 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
         return r;
     }
     if (opts->top_only) return CRIOIMG_OK;
-    r = crioimg__svc_choose(src, opts, err, sizeof err);
+    r = crioimg__svc_choose(svc, src, opts, err, sizeof err);
     if (r != CRIOIMG_OK) crioimg__svc_note(svc, src->location, err[0] ? err : crioimg_result_str(r));
     return r;
 }
@@ -316,11 +351,11 @@ crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *nam
     svc->err[0] = '\0';
     if ((r = crioimg__svc_docker_name(svc, name, &ref)) != CRIOIMG_OK) return r;
     if ((r = crioimg_service_resolve_names(svc, ref, strlen(ref), &cands)) != CRIOIMG_OK) return r;
-    if ((src = (crioimg_image_source *)crioimg_malloc(&opts->registry.alloc, sizeof *src)) == NULL) {
+    if ((src = (crioimg_image_source *)crioimg_malloc(&opts->registry.alloc, sizeof(crioimg__svc_src))) == NULL) {
         crioimg_candidates_free(&cands);
         return CRIOIMG_ERR_NOMEM;
     }
-    memset(src, 0, sizeof *src);
+    memset(src, 0, sizeof(crioimg__svc_src));
     src->alloc = opts->registry.alloc;
     for (i = 0; i < cands.n && last != CRIOIMG_OK && last != CRIOIMG_ERR_CANCELLED; i++) {
         r = crioimg_registries_pull_sources(svc->reg, cands.items[i].name, strlen(cands.items[i].name), &sources);
@@ -358,5 +393,359 @@ crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, 
     crioimg_image_source *src;
     crioimg_result r = crioimg_service_open_source(svc, name, opts, &src);
     crioimg_image_source_free(src);
+    return r;
+}
+
+/* ---- PullImage ---- */
+
+/* Threads for parallel blobs: POSIX threads where the host's feature macros declare them; elsewhere (and
+   under CRIOIMG_NO_THREADS) a pull fetches one blob at a time, which is a slower pull, not a failure. */
+#if !defined(CRIOIMG_NO_THREADS) && !defined(_WIN32) && \
+    ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L) || defined(_GNU_SOURCE) || defined(_XOPEN_SOURCE) || defined(__APPLE__))
+#  include <pthread.h>
+#  define CRIOIMG__SVC_THREADS 1
+#endif
+
+#define CRIOIMG__PULL_JOBS 3
+#define CRIOIMG__PULL_MAX_JOBS 16   /* more connections than this only annoy a registry */
+
+typedef struct crioimg__pull_blob {
+    const crioimg_descriptor *d;
+    long long done;
+    int fetch;                     /* 1: to be fetched (not in the store, and the first of its digest) */
+} crioimg__pull_blob;
+
+/* One pull's shared state. Everything in it, the store handle and the progress callback are used under
+   mu (the store's handle is for one thread at a time); only the network transfers run outside it. */
+typedef struct crioimg__pull {
+    crioimg_service *svc;
+    crioimg__svc_src *src;
+    const crioimg_pull_options *opts;
+    crioimg__pull_blob *blobs;
+    size_t count, next;
+    long long total, total_done;
+    int stop;                      /* a blob failed: the others give up at their next bytes */
+    crioimg_result failed;
+    char err[1024];                /* the first failure, as it will be reported */
+    size_t fetched, skipped;
+    long long bytes;
+    int threaded;
+#ifdef CRIOIMG__SVC_THREADS
+    pthread_mutex_t mu;
+#endif
+} crioimg__pull;
+
+static void crioimg__pull_lock(crioimg__pull *p)
+{
+#ifdef CRIOIMG__SVC_THREADS
+    if (p->threaded) pthread_mutex_lock(&p->mu);
+#else
+    (void)p;
+#endif
+}
+
+static void crioimg__pull_unlock(crioimg__pull *p)
+{
+#ifdef CRIOIMG__SVC_THREADS
+    if (p->threaded) pthread_mutex_unlock(&p->mu);
+#else
+    (void)p;
+#endif
+}
+
+/* Tells the host (under the lock); k is a blob's index, or count for the image as a whole. */
+static void crioimg__pull_event(crioimg__pull *p, crioimg_pull_event ev, size_t k)
+{
+    crioimg_pull_progress e;
+    if (p->opts->progress == NULL) return;
+    memset(&e, 0, sizeof e);
+    e.event = ev;
+    e.source = p->src->pub.location;
+    e.index = k;
+    e.count = p->count;
+    e.digest = "";
+    e.media_type = "";
+    if (k < p->count) {
+        e.digest = p->blobs[k].d->digest;
+        e.media_type = p->blobs[k].d->media_type;
+        e.size = p->blobs[k].d->size;
+        e.done = p->blobs[k].done;
+    }
+    e.total = p->total;
+    e.total_done = p->total_done;
+    p->opts->progress(p->opts->progress_user, &e);
+}
+
+/* The first failure wins the message: "reading blob DIGEST: detail" (under the lock). */
+static void crioimg__pull_failed(crioimg__pull *p, size_t k, crioimg_result r, const char *detail)
+{
+    crioimg__out o;
+    p->stop = 1;
+    if (p->failed != CRIOIMG_OK) return;
+    p->failed = r;
+    o.p = p->err; o.cap = sizeof p->err; o.len = 0;
+    if (k < p->count) {
+        crioimg__out_str(&o, "reading blob ");
+        crioimg__out_str(&o, p->blobs[k].d->digest);
+        crioimg__out_str(&o, ": ");
+    }
+    crioimg__out_str(&o, detail && *detail ? detail : crioimg_result_str(r));
+}
+
+typedef struct crioimg__pull_sink {
+    crioimg__pull *p;
+    size_t k;
+    crioimg_blob_writer *w;
+    crioimg_result store_failed;   /* the store refused bytes: its message, not the registry's */
+    char err[512];
+} crioimg__pull_sink;
+
+/* Bytes from the registry, as they arrive, into the blob writer (which hashes and counts them too:
+   nothing is committed that does not match). */
+static crioimg_result crioimg__pull_sink_fn(void *ctx, const void *data, size_t len)
+{
+    crioimg__pull_sink *k = (crioimg__pull_sink *)ctx;
+    crioimg__pull *p = k->p;
+    crioimg_result r;
+    crioimg__pull_lock(p);
+    if (p->stop) r = CRIOIMG_ERR_CANCELLED;
+    else if ((r = crioimg_blob_writer_write(k->w, data, len)) != CRIOIMG_OK) {
+        k->store_failed = r;
+        crioimg__svc_say(k->err, sizeof k->err, crioimg_store_error(p->svc->store), NULL);
+    } else {
+        p->blobs[k->k].done += (long long)len;
+        p->total_done += (long long)len;
+        crioimg__pull_event(p, CRIOIMG_PULL_BLOB_PROGRESS, k->k);
+    }
+    crioimg__pull_unlock(p);
+    return r;
+}
+
+/* Blob k from reg into the store: begun, streamed, committed only when size and digest match. */
+static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg, size_t k)
+{
+    crioimg_store *st = p->svc->store;
+    crioimg__pull_sink sink;
+    const crioimg_descriptor *d = p->blobs[k].d;
+    crioimg_result r;
+    memset(&sink, 0, sizeof sink);
+    sink.p = p;
+    sink.k = k;
+    crioimg__pull_lock(p);
+    r = crioimg_store_blob_begin(st, d->digest, d->size, &sink.w);
+    if (r != CRIOIMG_OK) crioimg__pull_failed(p, k, r, crioimg_store_error(st));
+    else crioimg__pull_event(p, CRIOIMG_PULL_BLOB_STARTED, k);
+    crioimg__pull_unlock(p);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg_registry_get_blob(reg, p->src->pub.repo, d, crioimg__pull_sink_fn, &sink);
+    crioimg__pull_lock(p);
+    if (r == CRIOIMG_OK) {
+        if ((r = crioimg_blob_writer_commit(sink.w)) != CRIOIMG_OK) crioimg__pull_failed(p, k, r, crioimg_store_error(st));
+    } else {
+        crioimg_blob_writer_abort(sink.w);
+        if (sink.store_failed) crioimg__pull_failed(p, k, sink.store_failed, sink.err);
+        else if (!(r == CRIOIMG_ERR_CANCELLED && p->stop)) crioimg__pull_failed(p, k, r, crioimg_registry_error(reg));
+    }
+    if (r == CRIOIMG_OK) {
+        p->fetched++;
+        p->bytes += d->size;
+        crioimg__pull_event(p, CRIOIMG_PULL_BLOB_DONE, k);
+    } else if (!(r == CRIOIMG_ERR_CANCELLED && p->failed != CRIOIMG_ERR_CANCELLED && p->failed != CRIOIMG_OK)) {
+        crioimg__pull_event(p, CRIOIMG_PULL_BLOB_FAILED, k);   /* not the ones stopped for another's failure */
+    }
+    crioimg__pull_unlock(p);
+    return r;
+}
+
+/* Takes blobs to fetch off the shared list until it is empty or a blob failed. */
+static void crioimg__pull_work(crioimg__pull *p, crioimg_registry *reg)
+{
+    for (;;) {
+        size_t k;
+        crioimg__pull_lock(p);
+        while (p->next < p->count && !p->blobs[p->next].fetch) p->next++;
+        if (p->stop || p->next == p->count) { crioimg__pull_unlock(p); return; }
+        k = p->next++;
+        crioimg__pull_unlock(p);
+        if (crioimg__pull_one(p, reg, k) != CRIOIMG_OK) return;
+    }
+}
+
+#ifdef CRIOIMG__SVC_THREADS
+/* A further worker: its own client to the same registry (tokens are per client), with its own
+   transport unless the host gave one. A worker that cannot start leaves the blobs to the others. */
+static void *crioimg__pull_thread(void *arg)
+{
+    crioimg__pull *p = (crioimg__pull *)arg;
+    crioimg_registry_opts ro = p->src->ro;
+    crioimg_registry *reg;
+    if (p->opts->registry.http == NULL) ro.http = NULL;   /* the registry client opens and owns one */
+    if (crioimg_registry_open(&reg, p->src->host, &ro) != CRIOIMG_OK) return NULL;
+    crioimg__pull_work(p, reg);
+    crioimg_registry_close(reg);
+    return NULL;
+}
+#endif
+
+/* Fetches every blob marked fetch, with up to jobs workers (the calling thread is one). */
+static void crioimg__pull_run(crioimg__pull *p, int jobs)
+{
+    size_t want = 0, k;
+#ifdef CRIOIMG__SVC_THREADS
+    pthread_t th[CRIOIMG__PULL_MAX_JOBS];
+    int started = 0, i;
+#endif
+    for (k = 0; k < p->count; k++) want += (size_t)p->blobs[k].fetch;
+    if (jobs > CRIOIMG__PULL_MAX_JOBS) jobs = CRIOIMG__PULL_MAX_JOBS;
+    if ((size_t)jobs > want) jobs = (int)want;
+    p->next = 0;
+#ifdef CRIOIMG__SVC_THREADS
+    if (jobs > 1 && pthread_mutex_init(&p->mu, NULL) == 0) {
+        p->threaded = 1;
+        for (i = 1; i < jobs; i++) {
+            if (pthread_create(&th[started], NULL, crioimg__pull_thread, p) != 0) break;   /* fewer, then */
+            started++;
+        }
+    }
+    crioimg__pull_work(p, p->src->pub.registry);
+    for (i = 0; i < started; i++) pthread_join(th[i], NULL);
+    if (p->threaded) pthread_mutex_destroy(&p->mu);
+    p->threaded = 0;
+#else
+    (void)jobs;
+    crioimg__pull_work(p, p->src->pub.registry);
+#endif
+}
+
+static int crioimg__pull_cmp_digest(const void *a, const void *b)
+{
+    const crioimg__pull_blob *x = *(const crioimg__pull_blob *const *)a, *y = *(const crioimg__pull_blob *const *)b;
+    int c = strcmp(x->d->digest, y->d->digest);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Marks what to fetch: blobs the store lacks, each digest once (an image may list a layer twice). The
+   sort keeps this n log n for a manifest's worth of layers. */
+static crioimg_result crioimg__pull_plan(crioimg__pull *p)
+{
+    crioimg__pull_blob **by;
+    size_t k;
+    long long have;
+    p->total = p->total_done = 0;
+    for (k = 0; k < p->count; k++) {
+        crioimg__pull_blob *b = &p->blobs[k];
+        b->done = 0;
+        b->fetch = !(crioimg_store_blob_stat(p->svc->store, b->d->digest, &have) == CRIOIMG_OK && have == b->d->size);
+        p->total += b->d->size;
+    }
+    if ((by = (crioimg__pull_blob **)crioimg_malloc(&p->svc->alloc, p->count * sizeof *by)) == NULL) return CRIOIMG_ERR_NOMEM;
+    for (k = 0; k < p->count; k++) by[k] = &p->blobs[k];
+    qsort(by, p->count, sizeof *by, crioimg__pull_cmp_digest);
+    for (k = 1; k < p->count; k++)
+        if (strcmp(by[k]->d->digest, by[k - 1]->d->digest) == 0) by[k]->fetch = 0;
+    crioimg_free(&p->svc->alloc, by);
+    return CRIOIMG_OK;
+}
+
+/* The seed's destination: Name() ":" tag, or Name() "@" digest (the candidate, as the docker transport
+   reads it: a tag added when there is neither, the tag dropped when there are both). */
+static crioimg_result crioimg__pull_dest(const char *candidate, char *out, size_t cap)
+{
+    crioimg_ref ref;
+    crioimg_result r = crioimg_ref_parse_docker(&ref, candidate, strlen(candidate));
+    if (r == CRIOIMG_OK) crioimg_ref_string(&ref, out, cap);
+    return r;
+}
+
+/* The blobs' phase and the image's record; ERR_NOT_FOUND from the record means a blob the plan found was
+   removed meanwhile (another process's rmi), which the caller answers with a second plan. */
+static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char *dest)
+{
+    crioimg_image_source *src = &p->src->pub;
+    crioimg_store *st = p->svc->store;
+    crioimg_result r;
+    size_t k;
+    const char *names[1];
+    if ((r = crioimg__pull_plan(p)) != CRIOIMG_OK) return r;
+    for (k = 0; k < p->count; k++)
+        if (!p->blobs[k].fetch) {
+            p->blobs[k].done = p->blobs[k].d->size;
+            p->total_done += p->blobs[k].d->size;
+            p->skipped++;
+            crioimg__pull_event(p, CRIOIMG_PULL_BLOB_SKIPPED, k);
+        }
+    crioimg__pull_event(p, CRIOIMG_PULL_STARTED, p->count);
+    crioimg__pull_run(p, jobs);
+    if (p->failed != CRIOIMG_OK) return p->failed;
+    /* the manifest last, byte for byte as served: an index entry never points at an incomplete image */
+    if ((r = crioimg_store_put_blob(st, src->image.digest, src->image.data, src->image.len)) != CRIOIMG_OK) {
+        crioimg__pull_failed(p, p->count, r, crioimg_store_error(st));
+        return r;
+    }
+    names[0] = dest;
+    if ((r = crioimg_store_add_image(st, src->image.digest, names, 1)) != CRIOIMG_OK)
+        crioimg__pull_failed(p, p->count, r, crioimg_store_error(st));
+    return r;
+}
+
+crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+                                          crioimg_pull_result *out)
+{
+    crioimg_pull_options o;
+    crioimg_image_source *pub = NULL;
+    crioimg__pull p;
+    crioimg_image_list l;
+    char dest[CRIOIMG_REF_STRING_MAX + 1];
+    crioimg_result r;
+    size_t k;
+    int round;
+    if (out) memset(out, 0, sizeof *out);
+    if (svc == NULL || name == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    svc->err[0] = '\0';
+    if (svc->store == NULL) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "the image service has no store");
+    if (opts == NULL) memset(&o, 0, sizeof o);
+    else o = *opts;
+    o.top_only = 0;
+    if (o.jobs < 0) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "jobs must not be negative");
+    if ((r = crioimg_service_open_source(svc, name, &o, &pub)) != CRIOIMG_OK) return r;
+    memset(&p, 0, sizeof p);
+    p.svc = svc;
+    p.src = (crioimg__svc_src *)pub;
+    p.opts = &o;
+    p.count = 1 + pub->manifest.nlayers;
+    r = crioimg__pull_dest(pub->name, dest, sizeof dest);
+    if (r != CRIOIMG_OK) crioimg__pull_failed(&p, p.count, r, NULL);
+    else if ((p.blobs = (crioimg__pull_blob *)crioimg_malloc(&svc->alloc, p.count * sizeof *p.blobs)) == NULL)
+        r = CRIOIMG_ERR_NOMEM;
+    if (r == CRIOIMG_OK) {
+        p.blobs[0].d = &pub->manifest.config;
+        for (k = 1; k < p.count; k++) p.blobs[k].d = &pub->manifest.layers[k - 1];
+        for (round = 0; round < 3; round++) {
+            p.failed = CRIOIMG_OK;
+            p.stop = 0;
+            p.err[0] = '\0';
+            r = crioimg__pull_store(&p, o.jobs ? o.jobs : CRIOIMG__PULL_JOBS, dest);
+            if (r != CRIOIMG_ERR_NOT_FOUND) break;
+        }
+    }
+    if (r == CRIOIMG_OK && out) {
+        crioimg__svc_say(out->name, sizeof out->name, dest, NULL);
+        crioimg__svc_say(out->manifest_digest, sizeof out->manifest_digest, pub->image.digest, NULL);
+        crioimg__svc_say(out->source, sizeof out->source, pub->location, NULL);
+        out->blobs_fetched = p.fetched;
+        out->blobs_skipped = p.skipped;
+        out->bytes_fetched = p.bytes;
+        if (crioimg_store_image_status(svc->store, dest, &l) == CRIOIMG_OK) {
+            memcpy(out->id, l.images[0].id, sizeof out->id);
+            crioimg_image_list_free(&l);
+        }
+    }
+    if (r == CRIOIMG_OK) crioimg__pull_event(&p, CRIOIMG_PULL_DONE, p.count);
+    else {
+        svc->err[0] = '\0';
+        crioimg__svc_note(svc, pub->location, p.err[0] ? p.err : crioimg_result_str(r));
+    }
+    crioimg_free(&svc->alloc, p.blobs);
+    crioimg_image_source_free(pub);
     return r;
 }

@@ -12,7 +12,7 @@
      ResolveNames(name)        crioimg_service_resolve_names (truncated IDs expanded through the store)
      GetStore()                crioimg_service_store
      CanPull(name)             crioimg_service_can_pull
-   (PullImage joins crioimg_service_open_source, the registry client's blobs and the store.)
+     PullImage(name, options)  crioimg_service_pull_image
 
    A service made without a store (store NULL) resolves names and checks pulls; its store methods fail
    with ERR_INVALID_ARGS.
@@ -56,6 +56,29 @@ CRIOIMG_API crioimg_result crioimg_service_resolve_names(crioimg_service *svc, c
 
 /* ---- where an image comes from: resolution, mirrors, the registry client and the platform ---- */
 
+/* What a pull tells its progress callback. Blobs are numbered 0 (the config) to count-1 (the last layer). */
+typedef enum crioimg_pull_event {
+    CRIOIMG_PULL_STARTED = 1,   /* the image was found (source, count, total known); no blob yet */
+    CRIOIMG_PULL_BLOB_SKIPPED,  /* blob index is in the store already */
+    CRIOIMG_PULL_BLOB_STARTED,  /* its transfer begins */
+    CRIOIMG_PULL_BLOB_PROGRESS, /* bytes arrived (done grew) */
+    CRIOIMG_PULL_BLOB_DONE,     /* verified and stored */
+    CRIOIMG_PULL_BLOB_FAILED,   /* given up on; the pull fails */
+    CRIOIMG_PULL_DONE           /* the image is recorded under its name */
+} crioimg_pull_event;
+
+typedef struct crioimg_pull_progress {
+    crioimg_pull_event event;
+    const char *source;         /* the reference it is pulled from (a mirror's, or the registry's) */
+    size_t index, count;        /* this blob; how many the image has (config + layers) */
+    const char *digest;         /* this blob's digest ("" for STARTED and DONE) */
+    const char *media_type;
+    long long size, done;       /* this blob: its size, bytes stored so far */
+    long long total, total_done;/* every blob of the image; skipped blobs count as done */
+} crioimg_pull_progress;
+
+typedef void (*crioimg_pull_progress_fn)(void *user, const crioimg_pull_progress *p);
+
 /* How to reach registries, for every source tried. */
 typedef struct crioimg_pull_options {
     crioimg_registry_opts registry;   /* for every registry tried; .insecure is decided per registry (the
@@ -63,6 +86,14 @@ typedef struct crioimg_pull_options {
                                          NULL, is a transport the service opens once and keeps */
     const crioimg_platform *platform; /* NULL: this machine */
     int top_only;                     /* stop at the manifest as served (image and manifest left empty) */
+    /* ---- crioimg_service_pull_image only ---- */
+    int jobs;                         /* blobs fetched at once: 0 means 3; 1 starts no thread (hosts with
+                                         no threads, or built with CRIOIMG_NO_THREADS, get 1 whatever this
+                                         says). Above 1, a host's own registry.http must take concurrent
+                                         requests; the built-in ones open one transport per thread. */
+    crioimg_pull_progress_fn progress;   /* NULL: none. Called one call at a time, from whichever of the
+                                            pull's threads has news; it must not call into svc. */
+    void *progress_user;
 } crioimg_pull_options;
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */
@@ -90,3 +121,27 @@ CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, con
 CRIOIMG_API void crioimg_image_source_free(crioimg_image_source *src);
 /* CanPull: OK when crioimg_service_open_source finds the image (no blob is fetched). */
 CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts);
+
+/* ---- PullImage ---- */
+
+typedef struct crioimg_pull_result {
+    char name[CRIOIMG_REF_STRING_MAX + 1];       /* the name it is stored under, as the seed builds it:
+                                                    Name() ":" tag, or Name() "@" digest when pulled by one */
+    char id[65];                                 /* the image ID (its config digest's hex) */
+    char manifest_digest[CRIOIMG_DIGEST_STRING_MAX + 1];   /* the image manifest stored */
+    char source[CRIOIMG_REF_STRING_MAX + 1];     /* where it came from: a mirror's reference or the name */
+    size_t blobs_fetched, blobs_skipped;         /* of config + layers */
+    long long bytes_fetched;
+} crioimg_pull_result;
+
+/* PullImage: name (a reference, or "docker://" + one) found as crioimg_service_open_source finds it, then
+   its config and layers streamed from the registry through their digests into the store
+   (crioimg_store_blob_begin: nothing is visible until size and digest match; opts->jobs at once, each
+   transfer resumed when a connection breaks), the image manifest stored byte for byte as served, and the
+   image recorded under out->name (taken from any image that had it). A blob the store has already is not
+   fetched: an image pulled before costs its manifest request and the rewrite of its name. On failure
+   nothing of the image is recorded (blobs verified and stored before it are kept, for the next try),
+   crioimg_service_error says which source failed how, and out is zeroed. opts->registry.cancel stops it
+   promptly: ERR_CANCELLED, no partial blob. out may be NULL. */
+CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+                                                      crioimg_pull_result *out);

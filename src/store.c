@@ -208,6 +208,29 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     return r;
 }
 
+void crioimg_store_free_blob(crioimg_store *s, void *data)
+{
+    if (s) crioimg_free(&s->alloc, data);
+}
+
+/* Whether the store has blob digest, and its size: what a pull asks before fetching one. */
+crioimg_result crioimg_store_blob_stat(crioimg_store *s, const char *digest, long long *size)
+{
+    crioimg_digest dg;
+    crioimg_result r;
+    long long sz = -1;
+    if (size) *size = -1;
+    if (s == NULL || digest == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    s->err[0] = '\0';
+    r = crioimg_digest_parse(&dg, digest, strlen(digest));   /* a path is built from it */
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if ((r = crioimg__st_lock(s, 0)) != CRIOIMG_OK) return r;
+    r = crioimg__st_blob_stat(s, digest, &sz);
+    crioimg__st_unlock(s);
+    if (r == CRIOIMG_OK && size) *size = sz;
+    return r;
+}
+
 /* ---- streaming blob writes ---- */
 
 struct crioimg_blob_writer {

@@ -172,6 +172,12 @@ CRIOIMG_API crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *
    allocator. max 0 = 4 MiB. */
 CRIOIMG_API crioimg_result crioimg_store_get_blob(crioimg_store *s, const char *digest, size_t max, void **data, size_t *len);
 
+/* Frees what crioimg_store_get_blob gave, with the store's allocator. */
+CRIOIMG_API void crioimg_store_free_blob(crioimg_store *s, void *data);
+/* OK with *size (may be NULL) when the store has blob digest, ERR_NOT_FOUND when not; its bytes are not
+   read (a pull skips a blob the store has: its name is its digest, verified when it was stored). */
+CRIOIMG_API crioimg_result crioimg_store_blob_stat(crioimg_store *s, const char *digest, long long *size);
+
 /* A blob written in pieces, hashed on the way: begin with the digest (and the size, or -1 when unknown),
    write as often as needed, then commit (verifies size and digest, then makes it a blob: OK,
    ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored on failure) or abort. Commit and abort free
