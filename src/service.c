@@ -534,7 +534,10 @@ static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg,
     crioimg__pull_lock(p);
     r = crioimg_store_blob_begin(st, d->digest, d->size, &sink.w);
     if (r != CRIOIMG_OK) crioimg__pull_failed(p, k, r, crioimg_store_error(st));
-    else crioimg__pull_event(p, CRIOIMG_PULL_BLOB_STARTED, k);
+    else {
+        crioimg__blob_writer_trust(sink.w);   /* crioimg_registry_get_blob verifies; OK is committed */
+        crioimg__pull_event(p, CRIOIMG_PULL_BLOB_STARTED, k);
+    }
     crioimg__pull_unlock(p);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_registry_get_blob(reg, p->src->pub.repo, d, crioimg__pull_sink_fn, &sink);
