@@ -15203,45 +15203,72 @@ static void crioimg__pull_work(crioimg__pull *p, crioimg_registry *reg)
 }
 
 #ifdef CRIOIMG__SVC_THREADS
-/* A further worker: its own client to the same registry (tokens are per client), with its own
-   transport unless the host gave one. A worker that cannot start leaves the blobs to the others. */
+typedef struct crioimg__pull_worker {
+    crioimg__pull *p;
+    crioimg_registry *reg;
+    crioimg_http *http;            /* its own, unless the host gave one */
+    pthread_t th;
+} crioimg__pull_worker;
+
 static void *crioimg__pull_thread(void *arg)
 {
-    crioimg__pull *p = (crioimg__pull *)arg;
-    crioimg_registry_opts ro = p->src->ro;
-    crioimg_registry *reg;
-    if (p->opts->registry.http == NULL) ro.http = NULL;   /* the registry client opens and owns one */
-    if (crioimg_registry_open(&reg, p->src->host, &ro) != CRIOIMG_OK) return NULL;
-    crioimg__pull_work(p, reg);
-    crioimg_registry_close(reg);
+    crioimg__pull_worker *w = (crioimg__pull_worker *)arg;
+    crioimg__pull_work(w->p, w->reg);
     return NULL;
+}
+
+/* A further worker's client to the same registry (tokens are per client) over its own transport,
+   unless the host gave one. Made and freed on the calling thread: libcurl's global set-up, which each
+   transport's open and close count, is not thread-safe before 7.84. */
+static crioimg_result crioimg__pull_worker_open(crioimg__pull *p, crioimg__pull_worker *w)
+{
+    crioimg_registry_opts ro = p->src->ro;
+    crioimg_result r;
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    if (p->opts->registry.http == NULL) {
+        if ((r = crioimg_http_open_default(&w->http, &p->svc->alloc)) != CRIOIMG_OK) return r;
+        ro.http = w->http;
+    }
+    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro)) != CRIOIMG_OK) {
+        crioimg_http_close(w->http);
+        w->http = NULL;
+    }
+    return r;
+}
+
+static void crioimg__pull_worker_close(crioimg__pull_worker *w)
+{
+    crioimg_registry_close(w->reg);
+    crioimg_http_close(w->http);
 }
 #endif
 
-/* Fetches every blob marked fetch, with up to jobs workers (the calling thread is one). */
+/* Fetches every blob marked fetch, with up to jobs workers (the calling thread is one). A worker that
+   cannot be made leaves its share to the others. */
 static void crioimg__pull_run(crioimg__pull *p, int jobs)
 {
     size_t want = 0, k;
 #ifdef CRIOIMG__SVC_THREADS
-    pthread_t th[CRIOIMG__PULL_MAX_JOBS];
-    int started = 0, i;
+    crioimg__pull_worker w[CRIOIMG__PULL_MAX_JOBS];
+    int nw = 0, started = 0, i;
 #endif
     for (k = 0; k < p->count; k++) want += (size_t)p->blobs[k].fetch;
     if (jobs > CRIOIMG__PULL_MAX_JOBS) jobs = CRIOIMG__PULL_MAX_JOBS;
     if ((size_t)jobs > want) jobs = (int)want;
     p->next = 0;
 #ifdef CRIOIMG__SVC_THREADS
-    if (jobs > 1 && pthread_mutex_init(&p->mu, NULL) == 0) {
+    while (nw + 1 < jobs && crioimg__pull_worker_open(p, &w[nw]) == CRIOIMG_OK) nw++;
+    if (nw && pthread_mutex_init(&p->mu, NULL) == 0) {
         p->threaded = 1;
-        for (i = 1; i < jobs; i++) {
-            if (pthread_create(&th[started], NULL, crioimg__pull_thread, p) != 0) break;   /* fewer, then */
-            started++;
-        }
+        for (started = 0; started < nw; started++)
+            if (pthread_create(&w[started].th, NULL, crioimg__pull_thread, &w[started]) != 0) break;
     }
     crioimg__pull_work(p, p->src->pub.registry);
-    for (i = 0; i < started; i++) pthread_join(th[i], NULL);
+    for (i = 0; i < started; i++) pthread_join(w[i].th, NULL);
     if (p->threaded) pthread_mutex_destroy(&p->mu);
     p->threaded = 0;
+    for (i = 0; i < nw; i++) crioimg__pull_worker_close(&w[i]);
 #else
     (void)jobs;
     crioimg__pull_work(p, p->src->pub.registry);
