@@ -22,7 +22,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all test test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
@@ -104,6 +104,13 @@ asan: crioimg.h | $(B)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/fuzz_replay fuzz/replay.c
 	CRIOIMG_BUILD=$(B)/asan tests/run
+
+# The unit tests under ThreadSanitizer: a pull with jobs > 1 runs its blobs on threads over one store
+# handle and one host transport (tests/test_pull.c).
+tsan: crioimg.h | $(B)
+	@mkdir -p $(B)/tsan
+	$(CLANG) $(WARN) -O1 -g -fsanitize=thread -o $(B)/tsan/test_crioimg tests/test_all.c
+	$(B)/tsan/test_crioimg
 
 # Cross-built for aarch64 (static, so qemu-user needs no sysroot) and run under qemu-user, whose default
 # CPU has the SHA-256 instructions: the unit tests print which SHA-256 paths they compared. The CLI tests

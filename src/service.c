@@ -476,7 +476,8 @@ static void crioimg__pull_event(crioimg__pull *p, crioimg_pull_event ev, size_t 
     p->opts->progress(p->opts->progress_user, &e);
 }
 
-/* The first failure wins the message: "reading blob DIGEST: detail" (under the lock). */
+/* The first failure wins the message (under the lock). The registry client's messages name the blob
+   already; the store's get "storing blob DIGEST: " in front (k < count). */
 static void crioimg__pull_failed(crioimg__pull *p, size_t k, crioimg_result r, const char *detail)
 {
     crioimg__out o;
@@ -485,7 +486,7 @@ static void crioimg__pull_failed(crioimg__pull *p, size_t k, crioimg_result r, c
     p->failed = r;
     o.p = p->err; o.cap = sizeof p->err; o.len = 0;
     if (k < p->count) {
-        crioimg__out_str(&o, "reading blob ");
+        crioimg__out_str(&o, "storing blob ");
         crioimg__out_str(&o, p->blobs[k].d->digest);
         crioimg__out_str(&o, ": ");
     }
@@ -547,7 +548,10 @@ static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg,
     } else {
         crioimg_blob_writer_abort(sink.w);
         if (sink.store_failed) crioimg__pull_failed(p, k, sink.store_failed, sink.err);
-        else if (!(r == CRIOIMG_ERR_CANCELLED && p->stop)) crioimg__pull_failed(p, k, r, crioimg_registry_error(reg));
+        else if (!(r == CRIOIMG_ERR_CANCELLED && p->stop)) {
+            const char *why = crioimg_registry_error(reg);
+            crioimg__pull_failed(p, *why ? p->count : k, r, why);   /* the client's message names the blob */
+        }
     }
     if (r == CRIOIMG_OK) {
         p->fetched++;

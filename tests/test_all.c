@@ -6,8 +6,14 @@
 #include <stddef.h>
 
 static size_t t_allocs;
-static void *t_malloc(size_t n) { t_allocs++; return malloc(n); }
-static void *t_realloc(void *p, size_t n) { t_allocs++; return realloc(p, n); }
+/* counted atomically where the compiler can: a pull with jobs > 1 allocates from several threads */
+#if defined(__GNUC__) || defined(__clang__)
+#  define T_COUNT() __atomic_fetch_add(&t_allocs, 1, __ATOMIC_RELAXED)
+#else
+#  define T_COUNT() t_allocs++
+#endif
+static void *t_malloc(size_t n) { T_COUNT(); return malloc(n); }
+static void *t_realloc(void *p, size_t n) { T_COUNT(); return realloc(p, n); }
 static void t_free(void *p) { free(p); }
 #define CRIOIMG_MALLOC(n) t_malloc(n)
 #define CRIOIMG_REALLOC(p, n) t_realloc(p, n)
@@ -35,6 +41,7 @@ static void t_free(void *p) { free(p); }
 #include "test_registries_conf.c"
 #include "test_store.c"
 #include "test_service.c"
+#include "test_pull.c"
 
 int main(void)
 {
@@ -52,5 +59,6 @@ int main(void)
     test_registries_conf();
     test_store();
     test_service();
+    test_pull();
     return tests_done();
 }
