@@ -9410,7 +9410,7 @@ static int crioimg__pol_eval_symlinks(char *buf, char *work)
         res[rl] = '/';
         memcpy(res + rl + 1, todo + i, c - i);
         res[rl + 1 + (c - i)] = '\0';
-        if (lstat(res, &st) != 0) return errno;
+        if (lstat(res, &st) != 0) { int er = errno; memcpy(buf, res, rl + 2 + (c - i)); return er; }  /* buf: where it failed */
         memmove(todo, todo + c, tl - c + 1); tl -= c;
         if (S_ISLNK(st.st_mode)) {
             ssize_t k;
@@ -9476,7 +9476,8 @@ static crioimg_result crioimg__pol_resolve(const char *s, size_t n, char *out, c
     memcpy(tmp, s, n);
     tmp[n] = '\0';
     if (lstat(tmp, &st) == 0) {
-        if ((er = crioimg__pol_abs(s, n, out, work)) != 0 || (er = crioimg__pol_eval_symlinks(out, work)) != 0) goto fail;
+        if ((er = crioimg__pol_abs(s, n, out, work)) != 0) goto fail;
+        if ((er = crioimg__pol_eval_symlinks(out, work)) != 0) goto fail_at;
         return CRIOIMG_OK;
     }
     if ((er = errno) != ENOENT) goto fail;
@@ -9490,7 +9491,8 @@ static crioimg_result crioimg__pol_resolve(const char *s, size_t n, char *out, c
             crioimg__out_str(e, tmp);
             return CRIOIMG_ERR_IO;
         }
-        if ((er = crioimg__pol_abs(s, k, out, work)) != 0 || (er = crioimg__pol_eval_symlinks(out, work)) != 0) goto fail;
+        if ((er = crioimg__pol_abs(s, k, out, work)) != 0) goto fail;
+        if ((er = crioimg__pol_eval_symlinks(out, work)) != 0) goto fail_at;
         ol = strlen(out);
         if (fl) {
             if (ol + 1 + fl >= CRIOIMG__POL_PATH_MAX) { er = ENAMETOOLONG; goto fail; }
@@ -9500,6 +9502,8 @@ static crioimg_result crioimg__pol_resolve(const char *s, size_t n, char *out, c
         }
         return CRIOIMG_OK;
     }
+fail_at:  /* EvalSymlinks names the component that failed, as Go's "lstat /a/b: ..." */
+    if (er != ENAMETOOLONG && er != ELOOP) { crioimg__pol_errno(e, "lstat", out, er); return CRIOIMG_ERR_IO; }
 fail:
     crioimg__pol_errno(e, "lstat", tmp, er);
     return CRIOIMG_ERR_IO;

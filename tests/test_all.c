@@ -35,6 +35,7 @@ static void t_free(void *p) { free(p); }
 #include "test_registries_conf.c"
 #include "test_store.c"
 #include "test_service.c"
+#include "test_policy.c"
 
 int main(void)
 {
@@ -52,5 +53,6 @@ int main(void)
     test_registries_conf();
     test_store();
     test_service();
+    test_policy();
     return tests_done();
 }
