@@ -333,7 +333,7 @@ static void policy_write(const char *path, const char *text)
    size cap; path scopes resolved through symbolic links. */
 static void test_policy_files(void)
 {
-    char dir[] = "/tmp/crioimg-policy-XXXXXX", path[256], path2[256], err[600], name[400];
+    char dir[] = "/tmp/crioimg-policy-XXXXXX", path[256], path2[256], err[600], name[700];
     const char *old_home = getenv("HOME");
     char *home_copy = old_home ? strdup(old_home) : NULL;
     crioimg_policy *p;
