@@ -8576,13 +8576,47 @@ static crioimg_result crioimg__pp_str(crioimg__pp *p, size_t tok, const char **s
     return CRIOIMG_OK;
 }
 
-/* Go's %s of a decoded string, bounded (an error text, not data) */
+/* Go's %s of a decoded string: unescaped straight into the bounded output (what does not fit is
+   counted, as crioimg__out_put does) */
 static void crioimg__pp_put(crioimg__out *o, const crioimg_json *d, size_t tok)
 {
-    char b[256];
-    size_t full = crioimg_json_string(d, tok, b, sizeof b);
-    crioimg__out_put(o, b, full < sizeof b ? full : sizeof b - 1);
-    if (full >= sizeof b) crioimg__out_str(o, "...");
+    size_t room = o->len < o->cap ? o->cap - o->len : 0;
+    o->len += crioimg_json_string(d, tok, room ? o->p + o->len : NULL, room);
+}
+
+/* Go's %v of the float64 a JSON number decodes to: the shortest digits that read back the same, as
+   %e when the exponent is < -4 or >= 6 (strconv's 'g' with the shortest precision), else as a plain
+   decimal ("1e3" is 1000, "0E0" is 0, "1234567" is 1.234567e+06). a: for a copy of a long number. */
+static void crioimg__pp_put_float(crioimg__out *o, const char *s, size_t n, const crioimg_allocator *a)
+{
+    char small[64], *num = small, e[40], digits[24];
+    double v;
+    int prec, x;
+    size_t nd = 0, i;
+    const char *m;
+    if (n >= sizeof small && (num = (char *)crioimg_malloc(a, n + 1)) == NULL) { crioimg__out_put(o, s, n); return; }
+    memcpy(num, s, n);
+    num[n] = '\0';
+    v = strtod(num, NULL);
+    if (num != small) crioimg_free(a, num);
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, v);
+        if (strtod(e, NULL) == v) break;
+    }
+    m = e;
+    if (*m == '-') { crioimg__out_put(o, "-", 1); m++; }
+    if (*m < '0' || *m > '9') { crioimg__out_str(o, m); return; }  /* inf: Go fails earlier; keep the text */
+    for (; *m && *m != 'e'; m++) if (*m != '.') digits[nd++] = *m;
+    x = atoi(m + 1);
+    if (x < -4 || x >= 6) { crioimg__out_str(o, e + (e[0] == '-')); return; }
+    if (x < 0) {
+        crioimg__out_str(o, "0.");
+        for (i = 1; i < (size_t)-x; i++) crioimg__out_put(o, "0", 1);
+        crioimg__out_put(o, digits, nd);
+        return;
+    }
+    for (i = 0; i <= (size_t)x; i++) crioimg__out_put(o, i < nd ? digits + i : "0", 1);
+    if (nd > (size_t)x + 1) { crioimg__out_put(o, ".", 1); crioimg__out_put(o, digits + x + 1, nd - (size_t)x - 1); }
 }
 
 static crioimg_result crioimg__pp_fail(crioimg__pp *p, const char *a, const crioimg_json *d, size_t tok, const char *b)
@@ -8628,7 +8662,7 @@ static crioimg_result crioimg__pp_object(crioimg__pp *p, size_t t)
     case CRIOIMG_JSON_FALSE: crioimg__out_str(p->e, "%!s(bool=false)"); break;
     default:
         crioimg__out_str(p->e, "%!s(float64=");
-        crioimg__out_put(p->e, p->d->buf + k->start, k->len < 64 ? k->len : 64);
+        crioimg__pp_put_float(p->e, p->d->buf + k->start, k->len, p->a);
         crioimg__out_str(p->e, ")");
     }
     crioimg__out_str(p->e, "\"");
@@ -8652,17 +8686,32 @@ static int crioimg__pp_is_key_type(const char *s, size_t n)
     return 0;
 }
 
-/* Go's base64.StdEncoding error position: the first byte that cannot be where it is (approximate for
-   bad padding: the position of the first '=') */
-static size_t crioimg__pp_b64_bad(const char *s, size_t n)
+/* Where Go's base64.StdEncoding.Decode fails on s[0, n) (its CorruptInputError), or (size_t)-1 when it
+   decodes: Go's decodeQuantum step by step (CR and LF skipped, "=" padding required, trailing bits not
+   checked), so that "illegal base64 data at input byte N" names Go's N. */
+static size_t crioimg__pp_b64_error(const char *s, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '\r' || c == '\n'))
-            return i;
+    size_t si = 0;
+    while (si < n) {
+        int j;
+        for (j = 0; j < 4; j++) {
+            unsigned char in;
+            if (si == n) return j == 0 ? (size_t)-1 : si - (size_t)j;  /* a quantum cut short: padding is required */
+            in = (unsigned char)s[si++];
+            if ((in >= 'A' && in <= 'Z') || (in >= 'a' && in <= 'z') || (in >= '0' && in <= '9') || in == '+' || in == '/') continue;
+            if (in == '\n' || in == '\r') { j--; continue; }
+            if (in != '=' || j < 2) return si - 1;
+            if (j == 2) {  /* "==" expected */
+                while (si < n && (s[si] == '\n' || s[si] == '\r')) si++;
+                if (si == n) return n;
+                if (s[si] != '=') return si - 1;
+                si++;
+            }
+            while (si < n && (s[si] == '\n' || s[si] == '\r')) si++;
+            return si < n ? si : (size_t)-1;   /* anything after the padding is an error */
+        }
     }
-    return n;
+    return (size_t)-1;
 }
 
 static crioimg_result crioimg__pp_value(crioimg__pp *p, int kind, size_t v)
@@ -8689,15 +8738,11 @@ static crioimg_result crioimg__pp_value(crioimg__pp *p, int kind, size_t v)
     }
     if (kind == CRIOIMG__F_BYTES) {  /* []byte: base64 text, or an array of numbers 0-255 */
         if (type == CRIOIMG_JSON_STRING) {
-            unsigned char *tmp;
-            size_t got;
+            size_t bad;
             if ((r = crioimg__pp_str(p, v, &s, &n)) != CRIOIMG_OK) return r;
-            if ((tmp = (unsigned char *)crioimg_malloc(p->a, n / 4 * 3 + 3)) == NULL) return CRIOIMG_ERR_NOMEM;
-            got = crioimg__base64_decode(s, n, tmp, n / 4 * 3 + 3, 0);
-            crioimg_free(p->a, tmp);
-            if (got == (size_t)-1) {
+            if ((bad = crioimg__pp_b64_error(s, n)) != (size_t)-1) {
                 crioimg__out_str(p->e, "illegal base64 data at input byte ");
-                crioimg__out_uint(p->e, crioimg__pp_b64_bad(s, n));
+                crioimg__out_uint(p->e, bad);
                 return CRIOIMG__PP_FAIL;
             }
             return CRIOIMG_OK;
