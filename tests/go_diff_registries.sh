@@ -6,15 +6,9 @@
 # Skips (0 passed) when go or the Go package is missing.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=$root/build/go_diff
-src=/usr/share/gocode/src/github.com/containers/image
-if ! command -v go >/dev/null || [ ! -d "$src/pkg/shortnames" ]; then
-  echo "go_diff_registries: go or golang-github-containers-image-dev not installed: skipped" >&2
-  echo "0 passed, 0 failed"; exit 0
-fi
-mkdir -p "$out/gopath/src/github.com/containers/image"
-ln -sfn "$src" "$out/gopath/src/github.com/containers/image/v5"   # the package's own v5 import paths
-if ! GO111MODULE=off GOPATH="$out/gopath:/usr/share/gocode" GOFLAGS= GOCACHE="$out/gocache" go build -o "$out/resolve" "$root/tests/go/resolve.go"; then
+. "$root/tests/go/oracle.sh"
+go_oracle go_diff pkg/shortnames
+if ! GO111MODULE=off GOPATH="$gopath" GOFLAGS= GOCACHE="$out/gocache" go build -o "$out/resolve" "$root/tests/go/resolve.go"; then
   echo "go_diff_registries: cannot build the Go oracle"; echo "0 passed, 1 failed"; exit 1
 fi
 ${CC:-cc} -std=c99 -O1 -o "$out/resolve_c" "$root/tests/go/resolve_c.c" || { echo "0 passed, 1 failed"; exit 1; }

@@ -42,6 +42,7 @@ static void t_free(void *p) { free(p); }
 #include "test_store.c"
 #include "test_service.c"
 #include "test_pull.c"
+#include "test_policy.c"
 
 int main(void)
 {
@@ -60,5 +61,6 @@ int main(void)
     test_store();
     test_service();
     test_pull();
+    test_policy();
     return tests_done();
 }
