@@ -1733,6 +1733,9 @@ typedef struct crioimg_pull_options {
     crioimg_pull_progress_fn progress;   /* NULL: none. Called one call at a time, from whichever of the
                                             pull's threads has news; it must not call into svc. */
     void *progress_user;
+    const crioimg_policy *policy;     /* NULL: accept (no policy). Each candidate is checked as
+                                         "docker://" + candidate before anything is fetched from it;
+                                         one the policy refuses is a failed candidate, with its text. */
 } crioimg_pull_options;
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */
@@ -16215,6 +16218,22 @@ static void crioimg__svc_source_clear(crioimg_image_source *src)
     memset(&src->manifest, 0, sizeof src->manifest);
 }
 
+/* The signature policy's word on a candidate, as containers/image asks it of the docker:// reference
+   before reading anything of the image; a refusal is noted as that candidate's failure. */
+static crioimg_result crioimg__svc_policy(crioimg_service *svc, const crioimg_policy *pol, const char *candidate)
+{
+    char name[9 + CRIOIMG_REF_STRING_MAX + 1], err[512];
+    crioimg__out o;
+    crioimg_result r;
+    o.p = name; o.cap = sizeof name; o.len = 0;
+    crioimg__out_str(&o, "docker://");
+    crioimg__out_str(&o, candidate);
+    err[0] = '\0';
+    r = crioimg_policy_check(pol, name, o.len, err, sizeof err);
+    if (r != CRIOIMG_OK) crioimg__svc_note(svc, candidate, err[0] ? err : crioimg_result_str(r));
+    return r;
+}
+
 crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                            crioimg_image_source **out)
 {
@@ -16237,6 +16256,10 @@ crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *nam
     memset(src, 0, sizeof(crioimg__svc_src));
     src->alloc = opts->registry.alloc;
     for (i = 0; i < cands.n && last != CRIOIMG_OK && last != CRIOIMG_ERR_CANCELLED; i++) {
+        if (opts->policy && (r = crioimg__svc_policy(svc, opts->policy, cands.items[i].name)) != CRIOIMG_OK) {
+            last = r;
+            continue;
+        }
         r = crioimg_registries_pull_sources(svc->reg, cands.items[i].name, strlen(cands.items[i].name), &sources);
         if (r != CRIOIMG_OK) {
             crioimg__svc_note(svc, cands.items[i].name, crioimg_registries_error(svc->reg));

@@ -1194,6 +1194,7 @@ static int cmd_pull(int argc, char **argv)
 {
     remote_args ra;
     crioimg_pull_result res;
+    crioimg_policy *policy = NULL;
     pull_view view;
     crioimg_result r;
     int rc = 0;
@@ -1202,6 +1203,19 @@ static int cmd_pull(int argc, char **argv)
         crioimg_service_free(ra.svc);
         crioimg_store_close(ra.st);
         return 2;
+    }
+    {   /* --policy FILE, else ~/.config/containers/policy.json, else /etc/containers/policy.json, else
+           accept (the containers default) */
+        char err[1024];
+        err[0] = '\0';
+        r = crioimg_policy_load(&policy, ra.policy, NULL, err, sizeof err);
+        if (r != CRIOIMG_OK) {
+            fprintf(stderr, "crioimg pull: %s\n", err[0] ? err : crioimg_result_str(r));
+            crioimg_service_free(ra.svc);
+            crioimg_store_close(ra.st);
+            return 1;
+        }
+        ra.po.policy = policy;
     }
     memset(&view, 0, sizeof view);
     ra.po.jobs = ra.jobs;
@@ -1214,6 +1228,7 @@ static int cmd_pull(int argc, char **argv)
     }
     free(view.order);
     free(view.blob);
+    crioimg_policy_free(policy);
     crioimg_service_free(ra.svc);
     crioimg_store_close(ra.st);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);

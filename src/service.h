@@ -94,6 +94,9 @@ typedef struct crioimg_pull_options {
     crioimg_pull_progress_fn progress;   /* NULL: none. Called one call at a time, from whichever of the
                                             pull's threads has news; it must not call into svc. */
     void *progress_user;
+    const crioimg_policy *policy;     /* NULL: accept (no policy). Each candidate is checked as
+                                         "docker://" + candidate before anything is fetched from it;
+                                         one the policy refuses is a failed candidate, with its text. */
 } crioimg_pull_options;
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */

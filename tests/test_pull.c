@@ -398,6 +398,35 @@ static void test_pull(void)
         }
     }
 
+    {   /* the signature policy: checked per candidate before anything is fetched from it */
+        static const struct { const char *policy; crioimg_result want; const char *msg; } rows[] = {
+            { "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}", CRIOIMG_OK, "" },
+            { "{\"default\":[{\"type\":\"reject\"}]}", CRIOIMG_ERR_POLICY_REJECTED,
+              "reg.io/lib/x:1: Running image docker://reg.io/lib/x:1 is rejected by policy." },
+            { "{\"default\":[{\"type\":\"insecureAcceptAnything\"}],\"transports\":{\"docker\":{\"reg.io/lib\":[{\"type\":\"reject\"}]}}}",
+              CRIOIMG_ERR_POLICY_REJECTED, "is rejected by policy." },
+            { "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"reg.io/lib/x\":[{\"type\":\"insecureAcceptAnything\"}]}}}",
+              CRIOIMG_OK, "" },
+            { "{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k\"}]}",
+              CRIOIMG_ERR_POLICY_UNSUPPORTED, "not supported by crioimg" },
+        };
+        size_t i;
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            tp_env t;
+            crioimg_policy *pol = NULL;
+            char err[256];
+            tests_context = rows[i].policy;
+            tp_open(&t, 0, 1);
+            CHECK(crioimg_policy_parse(&pol, rows[i].policy, strlen(rows[i].policy), "p.json", NULL, err, sizeof err) == CRIOIMG_OK);
+            t.o.policy = pol;
+            CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, NULL) == rows[i].want);
+            CHECK(strstr(crioimg_service_error(t.svc), rows[i].msg) != NULL);
+            if (rows[i].want != CRIOIMG_OK) CHECK(t.g.pings + t.g.manifests + t.g.blobs == 0 && tp_images(&t) == 0);
+            crioimg_policy_free(pol);
+            tp_close(&t);
+        }
+    }
+
     {   /* arguments */
         tp_env t;
         tests_context = "pull arguments";
