@@ -1512,6 +1512,22 @@ CRIOIMG_API crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *r, void
 CRIOIMG_API long long crioimg_blob_reader_size(const crioimg_blob_reader *r);
 CRIOIMG_API void crioimg_blob_reader_close(crioimg_blob_reader *r);
 
+/* Copies blob digest from src into dst as a stream (no blob is ever held whole), against its
+   descriptor's size (-1 when there is none: then only the digest bounds it). A source that says it
+   is bigger or smaller than size is refused before a byte is read; one that turns out bigger is cut
+   off at the first byte past size; one that ends short is refused at the end; the digest is checked
+   before the blob becomes visible in dst (ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored
+   then). A blob dst already has with that size is not copied again (reads verify it). Every failure's
+   detail is dst's crioimg_store_error, the source's copied there. The building block of imports:
+   layouts, archives, save. */
+CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size);
+/* Copies an image whose manifest (an OCI image manifest or Docker schema 2, at most 4 MiB) is blob
+   manifest_digest of src: config and layers with crioimg_store_copy_blob against their descriptors,
+   then the manifest, then crioimg_store_add_image(dst, manifest_digest, names, nnames). A failure
+   leaves only unreferenced blobs behind. Detail in dst's crioimg_store_error. */
+CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                    const char *const *names, size_t nnames);
+
 /* ---- images ---- */
 
 typedef struct crioimg_image {
@@ -12447,7 +12463,9 @@ static int crioimg__st_streams(const crioimg_store *s)
     return s->vt.version >= 2 && s->vt.blob_open && s->vt.blob_read && s->vt.blob_close;
 }
 
-crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, crioimg_blob_reader **out)
+/* limit: the most bytes the caller will take (a descriptor's size), -1 for any: a store that cannot
+   stream is then asked for at most that many, so no blob bigger than its descriptor is ever held. */
+static crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
 {
     crioimg_digest dg;
     crioimg_blob_reader *w;
@@ -12476,8 +12494,11 @@ crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, cri
             size_t max = (size_t)-1 / 2;
             void *data = NULL;
             if (s->vt.blob_stat && s->vt.blob_stat(s->vt.user, digest, &sz) == CRIOIMG_OK && sz >= 0 && (unsigned long long)sz < max) max = (size_t)sz;
+            if (limit >= 0 && (unsigned long long)limit < (unsigned long long)max) max = (size_t)limit;
             s->err[0] = '\0';
             r = s->vt.blob_get(s->vt.user, digest, max, &s->alloc, &data, &w->len);
+            if (r == CRIOIMG_ERR_TOO_BIG && limit >= 0)
+                r = crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", digest, ": more bytes than its size");
             w->buf = (unsigned char *)data;
             w->size = (long long)w->len;
         }
@@ -12528,6 +12549,11 @@ crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *w, void *buf, size_
     return CRIOIMG_OK;
 }
 
+crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, crioimg_blob_reader **out)
+{
+    return crioimg__st_open_reader(s, digest, -1, out);
+}
+
 long long crioimg_blob_reader_size(const crioimg_blob_reader *w)
 {
     return w ? w->size : -1;
@@ -12541,6 +12567,110 @@ void crioimg_blob_reader_close(crioimg_blob_reader *w)
     if (w->handle) s->vt.blob_close(s->vt.user, w->handle);
     crioimg_free(&s->alloc, w->buf);
     crioimg_free(&s->alloc, w);
+}
+
+/* ---- copying between stores: every byte bounded by its descriptor, nothing held whole ---- */
+
+/* "blob D: the source has N bytes, its descriptor says M" into dst's detail */
+static crioimg_result crioimg__st_size_fail(crioimg_store *s, const char *d, long long have, long long want)
+{
+    crioimg__out o;
+    o.p = s->err; o.cap = sizeof s->err; o.len = 0;
+    s->err[0] = '\0';
+    crioimg__out_str(&o, "blob ");
+    crioimg__out_str(&o, d);
+    crioimg__out_str(&o, ": the source has ");
+    crioimg__out_uint(&o, (unsigned long long)have);
+    crioimg__out_str(&o, " bytes, its descriptor says ");
+    crioimg__out_uint(&o, (unsigned long long)want);
+    return CRIOIMG_ERR_SIZE_MISMATCH;
+}
+
+/* The source's detail as dst's (the two may be one store) */
+static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, crioimg_result r)
+{
+    char e[sizeof src->err];
+    if (dst == src) return r;
+    memcpy(e, src->err, sizeof e);
+    return crioimg__st_fail(dst, r, e[0] ? e : crioimg_result_str(r), NULL, NULL);
+}
+
+#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
+
+crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+{
+    crioimg_blob_reader *rd = NULL;
+    crioimg_blob_writer *w = NULL;
+    unsigned char *buf = NULL;
+    crioimg_result r;
+    long long have;
+    size_t n = 0;
+    if (dst == NULL || src == NULL || digest == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", digest, "\"");
+    /* already there with that size: content-addressed, and every read verifies it anyway */
+    if (crioimg__st_lock(dst, 0) == CRIOIMG_OK) {
+        int there = dst->vt.blob_stat && dst->vt.blob_stat(dst->vt.user, digest, &have) == CRIOIMG_OK && (size < 0 || have == size);
+        crioimg__st_unlock(dst);
+        dst->err[0] = '\0';
+        if (there) return CRIOIMG_OK;
+    }
+    r = crioimg__st_open_reader(src, digest, size, &rd);
+    if (r != CRIOIMG_OK) return crioimg__st_relay(dst, src, r);
+    /* the source's own word on the size settles a mismatch before a byte is read (a 3 GB file behind a
+       143-byte descriptor costs nothing) */
+    have = crioimg_blob_reader_size(rd);
+    if (size >= 0 && have >= 0 && have != size) { crioimg_blob_reader_close(rd); return crioimg__st_size_fail(dst, digest, have, size); }
+    buf = (unsigned char *)crioimg_malloc(&dst->alloc, CRIOIMG__ST_COPY_CHUNK);
+    if (buf == NULL) { crioimg_blob_reader_close(rd); return CRIOIMG_ERR_NOMEM; }
+    r = crioimg_store_blob_begin(dst, digest, size, &w);
+    /* a source that grows while read is cut off by the writer at the first byte past size */
+    while (r == CRIOIMG_OK) {
+        r = crioimg_blob_reader_read(rd, buf, CRIOIMG__ST_COPY_CHUNK, &n);
+        if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); break; }
+        if (n == 0) break;   /* the end, and the reader found the digest right */
+        r = crioimg_blob_writer_write(w, buf, n);
+    }
+    crioimg_blob_reader_close(rd);
+    crioimg_free(&dst->alloc, buf);
+    if (w == NULL) return r;
+    if (r != CRIOIMG_OK) { crioimg_blob_writer_abort(w); return r; }
+    return crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+}
+
+crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                        const char *const *names, size_t nnames)
+{
+    void *data = NULL;
+    size_t len = 0, i;
+    crioimg_manifest man;
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    memset(&man, 0, sizeof man);
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = dst->alloc;
+    r = crioimg_store_get_blob(src, manifest_digest, 0, &data, &len);   /* 4 MiB at most, verified */
+    if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); goto done; }
+    r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
+    if (r != CRIOIMG_OK) { crioimg__st_fail(dst, r, "manifest ", manifest_digest, ": invalid"); goto done; }
+    if (man.kind != CRIOIMG_MANIFEST_OCI && man.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
+        r = crioimg__st_fail(dst, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": not an image manifest");
+        goto done;
+    }
+    /* config and layers before the manifest, the manifest before the entry: whatever a failure leaves
+       is unreferenced, never an entry without its blobs */
+    for (i = 0; r == CRIOIMG_OK && i <= man.nlayers; i++) {
+        const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
+        r = crioimg_store_copy_blob(dst, src, d->digest, d->size);
+    }
+    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+    if (r == CRIOIMG_OK) r = crioimg_store_add_image(dst, manifest_digest, names, nnames);
+done:
+    crioimg_manifest_free(&man);
+    crioimg_free(&src->alloc, data);
+    return r;
 }
 
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */

@@ -716,35 +716,19 @@ static int cmd_tag(int argc, char **argv)
     return rc;
 }
 
-/* a blob through the streaming writer, in 1 MiB pieces, as a pull writes them */
-static crioimg_result put_streamed(crioimg_store *s, const char *digest, const void *data, size_t len)
-{
-    crioimg_blob_writer *w;
-    size_t off = 0;
-    crioimg_result r = crioimg_store_blob_begin(s, digest, (long long)len, &w);
-    while (r == CRIOIMG_OK && off < len) {
-        size_t k = len - off < ((size_t)1 << 20) ? len - off : ((size_t)1 << 20);
-        r = crioimg_blob_writer_write(w, (const char *)data + off, k);
-        off += k;
-    }
-    if (r != CRIOIMG_OK) { if (w) crioimg_blob_writer_abort(w); return r; }
-    return crioimg_blob_writer_commit(w);
-}
-
 /* import LAYOUT:REF [NAME...]: copies an image from another OCI layout (what skopeo or umoci wrote),
-   every blob verified, then records it under the NAMEs (REF when none are given). */
+   records it under the NAMEs (REF when none are given). crioimg_store_copy_image streams every blob
+   against its descriptor: memory stays small whatever the layout holds, and a blob bigger than its
+   descriptor fails at once. */
 static int cmd_import(int argc, char **argv)
 {
     store_args sa;
     crioimg_store *s = NULL, *src = NULL;
     crioimg_store_opts o;
     crioimg_image_list l;
-    crioimg_manifest m;
     crioimg_result r;
     char path[4096];
     const char *ref, *colon;
-    void *data = NULL;
-    size_t len, i;
     int rc = store_args_parse("import", argc, argv, 0, &sa);
     if (rc) return rc;
     if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
@@ -757,31 +741,16 @@ static int cmd_import(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.read_only = 1;
     memset(&l, 0, sizeof l);
-    memset(&m, 0, sizeof m);
     r = crioimg_store_open_oci(&src, path, &o);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s: %s\n", path, crioimg_result_str(r)); return 1; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
-    r = crioimg_store_get_blob(src, l.images[0].manifest_digest, 0, &data, &len);
-    if (r == CRIOIMG_OK) r = crioimg_manifest_parse(&m, (const char *)data, len, NULL, NULL);
-    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, l.images[0].manifest_digest, data, len);
-    free(data); data = NULL;
-    for (i = 0; r == CRIOIMG_OK && i <= m.nlayers; i++) {
-        const char *d = i == 0 ? m.config.digest : m.layers[i - 1].digest;
-        r = crioimg_store_get_blob(src, d, (size_t)-1 / 2, &data, &len);
-        if (r != CRIOIMG_OK) { store_fail("import", d, src, r); rc = 1; goto done; }
-        r = put_streamed(s, d, data, len);
-        free(data); data = NULL;
-    }
-    if (r == CRIOIMG_OK) {
-        if (sa.nargs > 1) r = crioimg_store_add_image(s, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
-        else r = crioimg_store_add_image(s, l.images[0].manifest_digest, &ref, 1);
-    }
-    if (r != CRIOIMG_OK) { store_fail("import", sa.dir, s, r); rc = 1; goto done; }
+    if (sa.nargs > 1) r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
+    else r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, &ref, 1);
+    if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
     printf("%s\n", l.images[0].id);
 done:
-    crioimg_manifest_free(&m);
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
     crioimg_store_close(src);

@@ -197,6 +197,22 @@ CRIOIMG_API crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *r, void
 CRIOIMG_API long long crioimg_blob_reader_size(const crioimg_blob_reader *r);
 CRIOIMG_API void crioimg_blob_reader_close(crioimg_blob_reader *r);
 
+/* Copies blob digest from src into dst as a stream (no blob is ever held whole), against its
+   descriptor's size (-1 when there is none: then only the digest bounds it). A source that says it
+   is bigger or smaller than size is refused before a byte is read; one that turns out bigger is cut
+   off at the first byte past size; one that ends short is refused at the end; the digest is checked
+   before the blob becomes visible in dst (ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored
+   then). A blob dst already has with that size is not copied again (reads verify it). Every failure's
+   detail is dst's crioimg_store_error, the source's copied there. The building block of imports:
+   layouts, archives, save. */
+CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size);
+/* Copies an image whose manifest (an OCI image manifest or Docker schema 2, at most 4 MiB) is blob
+   manifest_digest of src: config and layers with crioimg_store_copy_blob against their descriptors,
+   then the manifest, then crioimg_store_add_image(dst, manifest_digest, names, nnames). A failure
+   leaves only unreferenced blobs behind. Detail in dst's crioimg_store_error. */
+CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                    const char *const *names, size_t nnames);
+
 /* ---- images ---- */
 
 typedef struct crioimg_image {

@@ -1132,6 +1132,117 @@ static void test_store_reader_v1(void)
     crioimg_store_close(ms);
 }
 
+/* A source that never ends and never says its size (a network stream, a corrupt archive): counts
+   what it hands out, so the copy is seen to stop at the descriptor's size, not at the source's end. */
+static unsigned long long ts_endless_served;
+static crioimg_result ts_endless_open(void *u, const char *d, void **h, long long *sz)
+{
+    (void)u; (void)d;
+    *h = &ts_endless_served; *sz = -1;
+    return CRIOIMG_OK;
+}
+static crioimg_result ts_endless_read(void *u, void *h, void *buf, size_t cap, size_t *n)
+{
+    (void)u; (void)h;
+    memset(buf, 'x', cap);
+    *n = cap;
+    ts_endless_served += cap;
+    return CRIOIMG_OK;
+}
+static void ts_endless_close(void *u, void *h) { (void)u; (void)h; }
+/* A version-1 source (blob_get only): the most it was asked for */
+static size_t ts_v1_max;
+static crioimg_result ts_v1_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
+{
+    ts_v1_max = max;
+    return crioimg__mem_blob_get(u, d, max, a, data, len);
+}
+
+/* crioimg_store_copy_blob / copy_image: bounded by the descriptor, verified before visible. */
+static void test_store_copy(void)
+{
+    static unsigned char big[300000];
+    crioimg_store *src, *dst, *odd;
+    crioimg_store_vtable vt;
+    char d[72], id[65];
+    ts_image a;
+    const char *names[] = { "copied:1", "quay.io/c/d:2" };
+    size_t i;
+    long long have;
+    struct { const char *what; long long size; crioimg_result want; const char *err; } rows[] = {
+        { "its size", (long long)sizeof big, CRIOIMG_OK, "" },
+        { "no size given", -1, CRIOIMG_OK, "" },
+        { "descriptor smaller: refused before reading", 143, CRIOIMG_ERR_SIZE_MISMATCH, "the source has 300000 bytes, its descriptor says 143" },
+        { "descriptor bigger", (long long)sizeof big + 1, CRIOIMG_ERR_SIZE_MISMATCH, "the source has 300000 bytes, its descriptor says 300001" },
+        { "empty descriptor", 0, CRIOIMG_ERR_SIZE_MISMATCH, "its descriptor says 0" },
+    };
+    tests_context = "copy";
+    CHECK(crioimg_store_open_memory(&src, NULL) == CRIOIMG_OK);
+    for (i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7 + (i >> 11));
+    ts_digest(big, sizeof big, d);
+    CHECK(crioimg_store_put_blob(src, d, big, sizeof big) == CRIOIMG_OK);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tests_context = rows[i].what;
+        CHECK(crioimg_store_open_memory(&dst, NULL) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_blob(dst, src, d, rows[i].size) == rows[i].want);
+        CHECK(strstr(crioimg_store_error(dst), rows[i].err) != NULL);
+        CHECK((crioimg__mem_blob_stat(dst->vt.user, d, &have) == CRIOIMG_OK) == (rows[i].want == CRIOIMG_OK));
+        crioimg_store_close(dst);
+    }
+    tests_context = "copy";
+    CHECK(crioimg_store_open_memory(&dst, NULL) == CRIOIMG_OK);
+    /* the source's bytes no longer match: nothing lands */
+    ts_tamper(src, d);
+    CHECK(crioimg_store_copy_blob(dst, src, d, (long long)sizeof big) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(crioimg__mem_blob_stat(dst->vt.user, d, &have) == CRIOIMG_ERR_NOT_FOUND);
+    ts_tamper(src, d);
+    CHECK(crioimg_store_copy_blob(dst, src, "sha256:0000000000000000000000000000000000000000000000000000000000000000", 5) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(strstr(crioimg_store_error(dst), "not in the store") != NULL);
+    CHECK(crioimg_store_copy_blob(dst, src, "sha256:../../x", 5) == CRIOIMG_ERR_DIGEST_FORMAT);
+    /* an endless source with no size: cut off at the first piece past the descriptor */
+    memset(&vt, 0, sizeof vt);
+    vt = src->vt;
+    vt.close = NULL;
+    vt.blob_open = ts_endless_open; vt.blob_read = ts_endless_read; vt.blob_close = ts_endless_close;
+    CHECK(crioimg_store_open(&odd, &vt, NULL) == CRIOIMG_OK);
+    ts_endless_served = 0;
+    CHECK(crioimg_store_copy_blob(dst, odd, d, 1000000) == CRIOIMG_ERR_SIZE_MISMATCH);
+    CHECK(ts_endless_served > 1000000 && ts_endless_served <= 1000000 + ((size_t)1 << 20));
+    CHECK(strstr(crioimg_store_error(dst), "more bytes than its size") != NULL);
+    crioimg_store_close(odd);
+    /* a version-1 source is asked for no more than the descriptor says */
+    vt = src->vt;
+    vt.version = 1; vt.close = NULL; vt.blob_get = ts_v1_get;
+    CHECK(crioimg_store_open(&odd, &vt, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_store_copy_blob(dst, odd, d, 143) == CRIOIMG_ERR_SIZE_MISMATCH && ts_v1_max == 143);
+    CHECK(crioimg_store_copy_blob(dst, odd, d, (long long)sizeof big) == CRIOIMG_OK && ts_v1_max == sizeof big);
+    crioimg_store_close(odd);
+    /* whole images; one already there is not copied again */
+    ts_make(src, 41, &a);
+    CHECK(crioimg_store_copy_image(dst, src, a.manifest, names, 2) == CRIOIMG_OK);
+    CHECK(ts_status(dst, "copied:1", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    CHECK(ts_status(dst, "quay.io/c/d:2", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    CHECK(crioimg_store_copy_image(dst, src, a.manifest, NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_store_copy_image(dst, src, d, NULL, 0) != CRIOIMG_OK);   /* not a manifest */
+    {   /* a manifest whose layer descriptor lies about its size: no entry, an error naming the blob */
+        char man[1024], md[72];
+        size_t mn = (size_t)snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%lld},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":143}]}",
+            a.config, (long long)ts_config(man, sizeof man, 41), d);
+        crioimg_store *dst2;
+        ts_put(src, man, mn, md);
+        CHECK(crioimg_store_open_memory(&dst2, NULL) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_image(dst2, src, md, names, 1) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(strstr(crioimg_store_error(dst2), d) != NULL && strstr(crioimg_store_error(dst2), "its descriptor says 143") != NULL);
+        CHECK(ts_count(dst2) == 0);
+        crioimg_store_close(dst2);
+    }
+    crioimg_store_close(dst);
+    crioimg_store_close(src);
+    tests_context = "";
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
@@ -1141,6 +1252,7 @@ static void test_store(void)
     test_store_reader(s, "memory store reader");
     crioimg_store_close(s);
     test_store_reader_v1();
+    test_store_copy();
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
     test_store_oci_cache();
