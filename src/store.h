@@ -26,6 +26,20 @@
    the digest wins (ParseDockerRef). A name belongs to one image at a time: giving it to another image
    takes it from the first.
 
+   Repo digests ("repository@manifest-digest", crioimg_image.digests). CRI-O pairs each name's
+   repository with the image's one digest; libimage pairs every name with every manifest digest of the
+   image, which is names x manifests (4,000 manifests of one config, each named in its own repository:
+   16 million strings). Here each repository of the image's names gets the image's first manifest's
+   digest (CRI-O's answer), then the digest of each manifest a name of that repository points at; no
+   pair twice; repositories in the order of their first names. So an image has at most one repo digest
+   per repository plus one per named entry: linear in the index, and for the usual image (one
+   manifest) exactly CRI-O's list.
+
+   Cost. Listing, status, tag, untag and remove are O(n log n) in the index's entries (sorts and
+   per-manifest counts, never a pass per name), in time and memory, whatever the index's shape: one
+   image with 100,000 names, or thousands of manifests of one config (tests/test_store.c checks both,
+   bench/store/run measures them).
+
    The OCI layout store (POSIX; see crioimg_store_open_oci) keeps the OCI image-layout format, so that
    skopeo (oci:DIR:NAME) and umoci (--layout DIR) read it and it reads what they write: one index.json
    entry per name, the full normalised name in "org.opencontainers.image.ref.name" when the OCI ref
@@ -219,7 +233,7 @@ typedef struct crioimg_image {
     char id[65];                 /* the config digest's hex */
     const char *const *names;    /* full normalised names, index order */
     size_t nnames;
-    const char *const *digests;  /* "repository@manifest-digest" for each repository of its names */
+    const char *const *digests;  /* "repository@manifest-digest": see "Repo digests" above */
     size_t ndigests;
     long long size;              /* config plus layers; -1 when a blob is missing */
     const char *image_ref;       /* the familiar form of its first name; "" when it has none */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <dirent.h>
+#include <time.h>
 
 static void ts_digest(const void *d, size_t n, char out[72])
 {
@@ -1243,6 +1244,156 @@ static void test_store_copy(void)
     tests_context = "";
 }
 
+/* An allocator that knows the peak of what is allocated at once: memory is asserted, not guessed. */
+typedef struct ts_meter { size_t now, peak; } ts_meter;
+static void *ts_m_alloc(size_t n, void *u)
+{
+    ts_meter *m = (ts_meter *)u;
+    size_t *p = (size_t *)malloc(n + sizeof(size_t) * 2);
+    if (p == NULL) return NULL;
+    p[0] = n;
+    m->now += n;
+    if (m->now > m->peak) m->peak = m->now;
+    return p + 2;
+}
+static void ts_m_free(void *q, void *u)
+{
+    if (q) { size_t *p = (size_t *)q - 2; ((ts_meter *)u)->now -= p[0]; free(p); }
+}
+static void *ts_m_realloc(void *q, size_t n, void *u)
+{
+    void *r = ts_m_alloc(n, u);
+    if (r && q) { size_t old = ((size_t *)q)[-2]; memcpy(r, q, old < n ? old : n); }
+    if (r) ts_m_free(q, u);
+    return r;
+}
+
+static double ts_seconds(clock_t since) { return (double)(clock() - since) / CLOCKS_PER_SEC; }
+
+/* Listing and naming are O(n log n) in the index, and repo digests are bounded (one per repository
+   plus one per named entry), whatever the index's shape: one image with 100,000 names, and 4,000
+   manifests of one config each named in its own repository (which made 16 million repo digests, 1.6
+   GB, when every name was paired with every manifest). CPU-time bounds are loose (the quadratic
+   versions took minutes); the memory bounds are what the allocator saw at its peak. */
+static void test_store_scale(void)
+{
+    enum { NAMES = 100000, SHARED = 4000 };
+    crioimg_store *s;
+    crioimg_store_opts o;
+    ts_meter m;
+    crioimg_store_entry *e;
+    crioimg_image_list l;
+    ts_image a;
+    char (*nm)[48];
+    size_t i;
+    clock_t t0;
+    memset(&o, 0, sizeof o);
+    memset(&m, 0, sizeof m);
+    o.alloc.alloc = ts_m_alloc; o.alloc.realloc = ts_m_realloc; o.alloc.free = ts_m_free; o.alloc.user = &m;
+    e = (crioimg_store_entry *)malloc(NAMES * sizeof *e);
+    nm = (char (*)[48])malloc(NAMES * sizeof *nm);
+    if (!CHECK(e && nm) || !CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK)) { free(e); free(nm); return; }
+    tests_context = "100,000 names on one image";
+    ts_make(s, 51, &a);
+    /* every 10th name is a second tag of the repository before it, every 100th repeats a name */
+    for (i = 0; i < NAMES; i++) {
+        if (i % 100 == 99) snprintf(nm[i], sizeof nm[i], "example.com/r%u:v1", (unsigned)(i - 1));
+        else if (i % 10 == 9) snprintf(nm[i], sizeof nm[i], "example.com/r%u:v2", (unsigned)(i - 1));
+        else snprintf(nm[i], sizeof nm[i], "example.com/r%u:v1", (unsigned)i);
+        e[i].name = nm[i]; e[i].media_type = CRIOIMG_MEDIA_OCI_MANIFEST; e[i].digest = a.manifest; e[i].size = 100;
+    }
+    CHECK(s->vt.write_index(s->vt.user, e, NAMES) == CRIOIMG_OK);
+    m.peak = m.now;
+    t0 = clock();
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1);
+    if (l.n == 1) {
+        CHECK(l.images[0].nnames == NAMES - NAMES / 100);
+        CHECK(l.images[0].ndigests == NAMES - NAMES / 10);   /* one per repository: one manifest */
+        CHECK_STR(l.images[0].names[1], "example.com/r1:v1");
+        CHECK_STR(l.images[0].names[9], "example.com/r8:v2");
+    }
+    crioimg_image_list_free(&l);
+    CHECK(ts_seconds(t0) < 5.0);
+    CHECK(m.peak - m.now < (size_t)64 << 20);
+    t0 = clock();
+    CHECK(crioimg_store_tag(s, "example.com/r5:v1", "example.com/new:1") == CRIOIMG_OK);
+    CHECK(crioimg_store_untag(s, "example.com/r6:v1") == CRIOIMG_OK);
+    {
+        char id[65];
+        CHECK(ts_status(s, "example.com/new:1", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    }
+    CHECK(crioimg_store_remove(s, "example.com/r7:v1") == CRIOIMG_OK);
+    CHECK(ts_count(s) == 0);
+    CHECK(ts_seconds(t0) < 5.0);
+    {   /* 100,000 names given at once, then one name on 100,000 entries taken by another image */
+        const char **np = (const char **)malloc(NAMES * sizeof *np);
+        ts_image b;
+        char id[65];
+        ts_make(s, 53, &a);
+        ts_make(s, 54, &b);
+        for (i = 0; np && i < NAMES; i++) np[i] = nm[i];
+        t0 = clock();
+        CHECK(np && crioimg_store_add_image(s, a.manifest, np, NAMES) == CRIOIMG_OK);
+        CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1 && l.images[0].nnames == NAMES - NAMES / 100);
+        crioimg_image_list_free(&l);
+        for (i = 0; i < NAMES; i++) { e[i].name = "example.com/dup:1"; e[i].digest = a.manifest; }
+        CHECK(s->vt.write_index(s->vt.user, e, NAMES) == CRIOIMG_OK);
+        CHECK(crioimg_store_add_image(s, b.manifest, NULL, 0) == CRIOIMG_OK);
+        CHECK(crioimg_store_tag(s, b.id, "example.com/dup:1") == CRIOIMG_OK);
+        CHECK(ts_status(s, "example.com/dup:1", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+        CHECK(ts_count(s) == 2);   /* a keeps an entry without a name */
+        CHECK(ts_seconds(t0) < 5.0);
+        free(np);
+    }
+    crioimg_store_close(s);
+
+    tests_context = "4,000 manifests of one config";
+    memset(&m, 0, sizeof m);
+    if (!CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK)) { free(e); free(nm); return; }
+    {
+        char cfg[256], cd[72], man[1024];
+        size_t cn = ts_config(cfg, sizeof cfg, 52);
+        static char md[SHARED][72];
+        ts_put(s, cfg, cn, cd);
+        for (i = 0; i < SHARED; i++) {
+            char layer[32], ld[72];
+            size_t ln = (size_t)snprintf(layer, sizeof layer, "shared-config layer %u", (unsigned)i);
+            size_t mn;
+            ts_put(s, layer, ln, ld);
+            mn = (size_t)snprintf(man, sizeof man,
+                "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+                "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+                cd, (unsigned)cn, ld, (unsigned)ln);
+            ts_put(s, man, mn, md[i]);
+            snprintf(nm[i], sizeof nm[i], "example.com/s%u:v1", (unsigned)i);
+            e[i].name = nm[i]; e[i].media_type = CRIOIMG_MEDIA_OCI_MANIFEST; e[i].digest = md[i]; e[i].size = (long long)mn;
+        }
+        CHECK(s->vt.write_index(s->vt.user, e, SHARED) == CRIOIMG_OK);
+        m.peak = m.now;
+        t0 = clock();
+        CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1);
+        if (l.n == 1) {
+            char want[160];
+            CHECK(l.images[0].nnames == SHARED);
+            /* each repository: the image's first manifest, and its own one (s0's are the same) */
+            CHECK(l.images[0].ndigests == 2 * SHARED - 1);
+            snprintf(want, sizeof want, "example.com/s7@%s", md[0]);
+            if (l.images[0].ndigests == 2 * SHARED - 1) CHECK_STR(l.images[0].digests[13], want);
+            snprintf(want, sizeof want, "example.com/s7@%s", md[7]);
+            if (l.images[0].ndigests == 2 * SHARED - 1) CHECK_STR(l.images[0].digests[14], want);
+        }
+        crioimg_image_list_free(&l);
+        CHECK(crioimg_store_image_status(s, "example.com/s9:v1", &l) == CRIOIMG_OK && l.n == 1 && l.images[0].ndigests == 2 * SHARED - 1);
+        crioimg_image_list_free(&l);
+        CHECK(ts_seconds(t0) < 5.0);
+        CHECK(m.peak - m.now < (size_t)16 << 20);
+    }
+    crioimg_store_close(s);
+    free(e);
+    free(nm);
+    tests_context = "";
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
@@ -1253,6 +1404,7 @@ static void test_store(void)
     crioimg_store_close(s);
     test_store_reader_v1();
     test_store_copy();
+    test_store_scale();
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
     test_store_oci_cache();
