@@ -1471,10 +1471,14 @@ CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const 
 /* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
    the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
    _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
-   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be.
+   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be
+   (blobs/ and blobs/<alg> are checked again at every lock: every operation on a store where one has
+   become a symlink fails so, rather than see no blobs).
    Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
    other processes and against other handles of this process, and closing any other descriptor never
-   drops it. Temporary files (.crioimg-tmp-*) that a killed process left are removed under the lock. */
+   drops it. Temporary files (.crioimg-tmp-*, in dir itself: every blob is written there, then renamed
+   into blobs/<alg>) that a killed process left are removed at a handle's first exclusive lock; a
+   streaming write in progress holds its file's flock, and is left alone. */
 CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
@@ -14372,9 +14376,37 @@ static void crioimg__oci_clean(crioimg__oci *o)
     closedir(d);
 }
 
+/* blobs/ and each blobs/<alg> there is must be a directory, not a symlink to one: checked at every
+   lock, so that no command (a listing that would see no blobs, an untag that would rewrite the index
+   believing its manifests broken) works on a store where they are not. Absent ones are fine. */
+static crioimg_result crioimg__oci_safe_dirs(crioimg__oci *o)
+{
+    struct stat st;
+    int b, i;
+    if (fstatat(o->root, "blobs", &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? CRIOIMG_OK : crioimg__oci_errno(o, errno, "cannot stat", "blobs");
+    if (!S_ISDIR(st.st_mode)) return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", "blobs");
+    b = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (b < 0) return crioimg__oci_errno(o, errno, "unsafe store:", "blobs");
+    for (i = 1; i < 4; i++) {
+        const char *an = crioimg_digest_alg_name((crioimg_digest_alg)i);
+        char path[32] = "blobs/";
+        size_t al = strlen(an);
+        if (al > sizeof path - 7) al = sizeof path - 7;
+        memcpy(path + 6, an, al); path[6 + al] = '\0';
+        if (fstatat(b, an, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) continue;
+            { int e = errno; close(b); return crioimg__oci_errno(o, e, "cannot stat", path); }
+        }
+        if (!S_ISDIR(st.st_mode)) { close(b); return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", path); }
+    }
+    close(b);
+    return CRIOIMG_OK;
+}
+
 static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
+    crioimg_result r;
     if (o->depth++ > 0) return CRIOIMG_OK;
     if (o->lockfd >= 0) {
         while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
@@ -14385,6 +14417,11 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
     } else if (exclusive) {
         o->depth--;
         return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_READ_ONLY, "no lock file: cannot change the store", NULL, NULL);
+    }
+    r = crioimg__oci_safe_dirs(o);
+    if (r != CRIOIMG_OK) {
+        if (--o->depth == 0 && o->lockfd >= 0) (void)flock(o->lockfd, LOCK_UN);
+        return r;
     }
     o->exclusive = exclusive;
     if (exclusive && !o->cleaned) { crioimg__oci_clean(o); o->cleaned = 1; }

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/file.h>
+#include <dirent.h>
 #include <termios.h>
 #include <signal.h>
 
@@ -986,8 +988,46 @@ static crioimg_result blob_file_write(void *ctx, const void *data, size_t len)
     return CRIOIMG_OK;
 }
 
-/* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE, which becomes FILE only when
-   the registry client has verified them. */
+/* blob -o FILE's temporary is ".FILE.crioimg-tmp.PID.XXXXXX" beside FILE (hidden, FILE cut to 100
+   bytes so the name fits NAME_MAX), flock()ed while it is written. A SIGKILL leaves it behind; the next
+   blob -o into that directory removes each such file whose process is gone (kill(PID, 0)) and that
+   nobody holds locked (a pid reused by another process only delays the removal). */
+#define BLOB_TMP_TAG ".crioimg-tmp."
+
+/* the pid a temporary's name gives, or 0 when the name is not one of ours */
+static long blob_tmp_pid(const char *name)
+{
+    const char *t = NULL, *p = name, *q;
+    long pid = 0;
+    size_t k;
+    if (name[0] != '.') return 0;
+    while ((p = strstr(p, BLOB_TMP_TAG)) != NULL) t = p++;   /* the last tag: FILE may hold one too */
+    if (t == NULL || t == name) return 0;
+    for (q = t + sizeof BLOB_TMP_TAG - 1; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
+    if (q == t + sizeof BLOB_TMP_TAG - 1 || *q != '.') return 0;
+    for (k = 1; k <= 6; k++) if (!((q[k] >= 'a' && q[k] <= 'z') || (q[k] >= 'A' && q[k] <= 'Z') || (q[k] >= '0' && q[k] <= '9'))) return 0;
+    return q[7] == '\0' ? pid : 0;
+}
+
+static void blob_tmp_clean(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (d == NULL) return;
+    while ((de = readdir(d)) != NULL) {
+        long pid = blob_tmp_pid(de->d_name);
+        int fd;
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) continue;   /* a symlink of that name is not ours */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(dirfd(d), de->d_name, 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE (see above), which becomes
+   FILE only when the registry client has verified them. */
 static int cmd_blob(int argc, char **argv)
 {
     remote_args ra;
@@ -1012,10 +1052,20 @@ static int cmd_blob(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.crioimg-XXXXXX", ra.out) >= sizeof tmp || (f.fd = mkstemp(tmp)) < 0) {
-        fprintf(stderr, "crioimg blob: %s: %s\n", ra.out, strerror(errno));
-        rc = 1;
-        goto done;
+    {
+        const char *slash = strrchr(ra.out, '/'), *base = slash ? slash + 1 : ra.out;
+        int dl = slash ? (int)(slash - ra.out) : 1;
+        if (slash == ra.out) dl = 1;   /* "/FILE": the root */
+        if (strlen(ra.out) + 40 >= sizeof tmp) { fprintf(stderr, "crioimg blob: %s: name too long\n", ra.out); rc = 1; goto done; }
+        snprintf(tmp, sizeof tmp, "%.*s", dl, slash ? ra.out : ".");
+        blob_tmp_clean(tmp);
+        snprintf(tmp, sizeof tmp, "%.*s.%.100s" BLOB_TMP_TAG "%ld.XXXXXX", slash ? (int)(slash - ra.out) + 1 : 0, ra.out, base, (long)getpid());
+        if ((f.fd = mkstemp(tmp)) < 0 || flock(f.fd, LOCK_EX | LOCK_NB) != 0) {
+            fprintf(stderr, "crioimg blob: %s: %s\n", ra.out, strerror(errno));
+            if (f.fd >= 0) { close(f.fd); unlink(tmp); }
+            rc = 1;
+            goto done;
+        }
     }
     {   /* mkstemp makes 0600; the file gets what open(2) would give it */
         mode_t um = umask(0);

@@ -2234,9 +2234,37 @@ static void crioimg__oci_clean(crioimg__oci *o)
     closedir(d);
 }
 
+/* blobs/ and each blobs/<alg> there is must be a directory, not a symlink to one: checked at every
+   lock, so that no command (a listing that would see no blobs, an untag that would rewrite the index
+   believing its manifests broken) works on a store where they are not. Absent ones are fine. */
+static crioimg_result crioimg__oci_safe_dirs(crioimg__oci *o)
+{
+    struct stat st;
+    int b, i;
+    if (fstatat(o->root, "blobs", &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? CRIOIMG_OK : crioimg__oci_errno(o, errno, "cannot stat", "blobs");
+    if (!S_ISDIR(st.st_mode)) return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", "blobs");
+    b = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (b < 0) return crioimg__oci_errno(o, errno, "unsafe store:", "blobs");
+    for (i = 1; i < 4; i++) {
+        const char *an = crioimg_digest_alg_name((crioimg_digest_alg)i);
+        char path[32] = "blobs/";
+        size_t al = strlen(an);
+        if (al > sizeof path - 7) al = sizeof path - 7;
+        memcpy(path + 6, an, al); path[6 + al] = '\0';
+        if (fstatat(b, an, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) continue;
+            { int e = errno; close(b); return crioimg__oci_errno(o, e, "cannot stat", path); }
+        }
+        if (!S_ISDIR(st.st_mode)) { close(b); return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", path); }
+    }
+    close(b);
+    return CRIOIMG_OK;
+}
+
 static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
+    crioimg_result r;
     if (o->depth++ > 0) return CRIOIMG_OK;
     if (o->lockfd >= 0) {
         while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
@@ -2247,6 +2275,11 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
     } else if (exclusive) {
         o->depth--;
         return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_READ_ONLY, "no lock file: cannot change the store", NULL, NULL);
+    }
+    r = crioimg__oci_safe_dirs(o);
+    if (r != CRIOIMG_OK) {
+        if (--o->depth == 0 && o->lockfd >= 0) (void)flock(o->lockfd, LOCK_UN);
+        return r;
     }
     o->exclusive = exclusive;
     if (exclusive && !o->cleaned) { crioimg__oci_clean(o); o->cleaned = 1; }

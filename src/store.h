@@ -156,10 +156,14 @@ CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const 
 /* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
    the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
    _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
-   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be.
+   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be
+   (blobs/ and blobs/<alg> are checked again at every lock: every operation on a store where one has
+   become a symlink fails so, rather than see no blobs).
    Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
    other processes and against other handles of this process, and closing any other descriptor never
-   drops it. Temporary files (.crioimg-tmp-*) that a killed process left are removed under the lock. */
+   drops it. Temporary files (.crioimg-tmp-*, in dir itself: every blob is written there, then renamed
+   into blobs/<alg>) that a killed process left are removed at a handle's first exclusive lock; a
+   streaming write in progress holds its file's flock, and is left alone. */
 CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */

@@ -162,6 +162,21 @@ expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
 expect "rmi: unknown" 1 "" -- "$bin" rmi --store "$S" nothing
 expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"
 expect "images: unknown option" 2 "" -- "$bin" images --bogus
+# a symlinked blobs/ or blobs/sha256 makes every command fail (never an empty listing, never an index
+# rewritten by an untag that took the manifests for broken)
+"$bin" import --store "$S" "$t/la:a" sym:1 >/dev/null
+for link in blobs blobs/sha256; do
+  mv "$S/$link" "$t/moved"; ln -s "$t/moved" "$S/$link"; cp "$S/index.json" "$t/index.before"
+  expect "$link as a symlink: images" 1 "crioimg images: $S: unsafe file in store (symlink or not a regular file)" -- bash -c "'$bin' images --store '$S' 2>&1"
+  expect "$link as a symlink: inspect" 1 "" -- "$bin" inspect --store "$S" sym:1
+  expect "$link as a symlink: untag" 1 "" -- "$bin" untag --store "$S" sym:1
+  expect "$link as a symlink: rmi" 1 "" -- "$bin" rmi --store "$S" sym:1
+  expect "$link as a symlink: tag" 1 "" -- "$bin" tag --store "$S" sym:1 sym:2
+  expect "$link as a symlink: import" 1 "" -- "$bin" import --store "$S" "$t/la:a"
+  expect "$link as a symlink: the index untouched" 0 "" -- cmp "$S/index.json" "$t/index.before"
+  rm "$S/$link"; mv "$t/moved" "$S/$link"
+done
+expect "sound again: rmi" 0 "" -- "$bin" rmi --store "$S" sym:1
 mkdir -p "$t/notalayout"
 expect "images: not a layout" 1 "" -- "$bin" images --store "$t/notalayout"
 hs=$(dirname "$bin")/host_store

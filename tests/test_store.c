@@ -633,25 +633,48 @@ static void test_store_oci(void)
         tests_context = "oci";
         ts_write(q, "{\"schemaVersion\":2,\"manifests\":[]}");
     }
-    /* blobs/ as a symlink is never followed */
+    /* blobs/ or blobs/sha256 as a symlink is never followed, and no command works on such a store
+       (a listing would see no image, an untag would rewrite the index): refused at open, and at every
+       lock when it is swapped in after */
     {
-        char b1[256], b2[256];
-        void *data; size_t len;
-        snprintf(b1, sizeof b1, "%s/blobs", p);
-        snprintf(b2, sizeof b2, "%s/elsewhere", dir);
-        CHECK(rename(b1, b2) == 0);
-        CHECK(symlink(b2, b1) == 0);
-        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
-        CHECK(crioimg_store_get_blob(s2, a.config, 0, &data, &len) == CRIOIMG_ERR_STORE_UNSAFE);
-        CHECK(crioimg_store_put_blob(s2, a.config, "x", 1) == CRIOIMG_ERR_DIGEST_MISMATCH);
-        {
-            char cfg[256];
-            size_t cn = ts_config(cfg, sizeof cfg, 8);
-            CHECK(crioimg_store_put_blob(s2, a.config, cfg, cn) == CRIOIMG_ERR_STORE_UNSAFE);
+        static const char *const which[] = { "blobs", "blobs/sha256" };
+        size_t w;
+        for (w = 0; w < 2; w++) {
+            char b1[256], b2[256], before[4096];
+            void *data; size_t len;
+            crioimg_store *ro;
+            crioimg_store_opts rop;
+            crioimg_image_list l;
+            tests_context = which[w];
+            snprintf(b1, sizeof b1, "%s/%s", p, which[w]);
+            snprintf(b2, sizeof b2, "%s/elsewhere", dir);
+            snprintf(q, sizeof q, "%s/index.json", p);
+            snprintf(before, sizeof before, "%s", ts_read(q));
+            CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);   /* opened while it is sound */
+            CHECK(rename(b1, b2) == 0);
+            CHECK(symlink(b2, b1) == 0);
+            CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(strstr(crioimg_store_error(s2), which[w]) != NULL && strstr(crioimg_store_error(s2), "symlink") != NULL);
+            CHECK(crioimg_store_image_status(s2, a.id, &l) == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_untag(s2, "nginx:1.25") == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_remove(s2, a.id) == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_tag(s2, a.id, "other:1") == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_get_blob(s2, a.config, 0, &data, &len) == CRIOIMG_ERR_STORE_UNSAFE);
+            {
+                char cfg[256];
+                size_t cn = ts_config(cfg, sizeof cfg, 8);
+                CHECK(crioimg_store_put_blob(s2, a.config, cfg, cn) == CRIOIMG_ERR_STORE_UNSAFE);
+            }
+            CHECK_STR(ts_read(q), before);   /* nothing rewritten */
+            crioimg_store_close(s2);
+            CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_UNSAFE && s2 == NULL);
+            memset(&rop, 0, sizeof rop);
+            rop.read_only = 1;
+            CHECK(crioimg_store_open_oci(&ro, p, &rop) == CRIOIMG_ERR_STORE_UNSAFE && ro == NULL);
+            unlink(b1);
+            CHECK(rename(b2, b1) == 0);
         }
-        crioimg_store_close(s2);
-        unlink(b1);
-        CHECK(rename(b2, b1) == 0);
+        tests_context = "oci";
     }
     /* index.json as a symlink (to a file outside the store): refused, never followed, never written through */
     {
