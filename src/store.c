@@ -462,13 +462,11 @@ static crioimg_result crioimg__st_size_fail(crioimg_store *s, const char *d, lon
     return CRIOIMG_ERR_SIZE_MISMATCH;
 }
 
-/* The source's detail as dst's (the two may be one store) */
+/* The source's detail as dst's (when they are one store, it is there already) */
 static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, crioimg_result r)
 {
-    char e[sizeof src->err];
     if (dst == src) return r;
-    memcpy(e, src->err, sizeof e);
-    return crioimg__st_fail(dst, r, e[0] ? e : crioimg_result_str(r), NULL, NULL);
+    return crioimg__st_fail(dst, r, src->err[0] ? src->err : crioimg_result_str(r), NULL, NULL);
 }
 
 #define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
@@ -1153,7 +1151,7 @@ typedef struct crioimg__st_scratch {
     void *arena;                 /* the repository strings */
 } crioimg__st_scratch;
 
-/* The names (distinct, first-appearance order) and repo digests of image i: "repository@digest" for
+/* The names (distinct, first-appearance order) and repo digests of an image: "repository@digest" for
    the image's first manifest (CRI-O's image digest) and for each manifest a name of that repository
    points at, deduplicated, repositories in the order of their first names. */
 static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view *v, crioimg__st_scratch *x,
@@ -1162,7 +1160,11 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
     size_t c = 0, nn = 0, a, j, np = 0, nr = 0, g = (size_t)-1, st = 0;
     const char **names, **dg;
     for (j = first; j != (size_t)-1; j = next[j]) if (v->names[j]) x->ent[c++] = j;
-    if (c == 0) { im->names = NULL; im->nnames = 0; im->digests = NULL; im->ndigests = 0; return CRIOIMG_OK; }
+    if (c == 0) {   /* empty lists, never NULL ones, as before */
+        static const char *const none[1] = { NULL };
+        im->names = none; im->nnames = 0; im->digests = none; im->ndigests = 0;
+        return CRIOIMG_OK;
+    }
     /* distinct names: sorted, the first of each run (the sort breaks ties by position) stands for it */
     for (a = 0; a < c; a++) crioimg__st_setkey(&x->k[a], v->names[x->ent[a]], a);
     qsort(x->k, c, sizeof *x->k, crioimg__st_cmpkey);
