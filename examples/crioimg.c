@@ -25,6 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/file.h>
+#include <dirent.h>
 #include <termios.h>
 #include <signal.h>
 #include <time.h>
@@ -723,35 +725,19 @@ static int cmd_tag(int argc, char **argv)
     return rc;
 }
 
-/* a blob through the streaming writer, in 1 MiB pieces, as a pull writes them */
-static crioimg_result put_streamed(crioimg_store *s, const char *digest, const void *data, size_t len)
-{
-    crioimg_blob_writer *w;
-    size_t off = 0;
-    crioimg_result r = crioimg_store_blob_begin(s, digest, (long long)len, &w);
-    while (r == CRIOIMG_OK && off < len) {
-        size_t k = len - off < ((size_t)1 << 20) ? len - off : ((size_t)1 << 20);
-        r = crioimg_blob_writer_write(w, (const char *)data + off, k);
-        off += k;
-    }
-    if (r != CRIOIMG_OK) { if (w) crioimg_blob_writer_abort(w); return r; }
-    return crioimg_blob_writer_commit(w);
-}
-
 /* import LAYOUT:REF [NAME...]: copies an image from another OCI layout (what skopeo or umoci wrote),
-   every blob verified, then records it under the NAMEs (REF when none are given). */
+   records it under the NAMEs (REF when none are given). crioimg_store_copy_image streams every blob
+   against its descriptor: memory stays small whatever the layout holds, and a blob bigger than its
+   descriptor fails at once. */
 static int cmd_import(int argc, char **argv)
 {
     store_args sa;
     crioimg_store *s = NULL, *src = NULL;
     crioimg_store_opts o;
     crioimg_image_list l;
-    crioimg_manifest m;
     crioimg_result r;
     char path[4096];
     const char *ref, *colon;
-    void *data = NULL;
-    size_t len, i;
     int rc = store_args_parse("import", argc, argv, 0, &sa);
     if (rc) return rc;
     if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
@@ -764,31 +750,16 @@ static int cmd_import(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.read_only = 1;
     memset(&l, 0, sizeof l);
-    memset(&m, 0, sizeof m);
     r = crioimg_store_open_oci(&src, path, &o);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s: %s\n", path, crioimg_result_str(r)); return 1; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
-    r = crioimg_store_get_blob(src, l.images[0].manifest_digest, 0, &data, &len);
-    if (r == CRIOIMG_OK) r = crioimg_manifest_parse(&m, (const char *)data, len, NULL, NULL);
-    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(s, l.images[0].manifest_digest, data, len);
-    free(data); data = NULL;
-    for (i = 0; r == CRIOIMG_OK && i <= m.nlayers; i++) {
-        const char *d = i == 0 ? m.config.digest : m.layers[i - 1].digest;
-        r = crioimg_store_get_blob(src, d, (size_t)-1 / 2, &data, &len);
-        if (r != CRIOIMG_OK) { store_fail("import", d, src, r); rc = 1; goto done; }
-        r = put_streamed(s, d, data, len);
-        free(data); data = NULL;
-    }
-    if (r == CRIOIMG_OK) {
-        if (sa.nargs > 1) r = crioimg_store_add_image(s, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
-        else r = crioimg_store_add_image(s, l.images[0].manifest_digest, &ref, 1);
-    }
-    if (r != CRIOIMG_OK) { store_fail("import", sa.dir, s, r); rc = 1; goto done; }
+    if (sa.nargs > 1) r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
+    else r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, &ref, 1);
+    if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
     printf("%s\n", l.images[0].id);
 done:
-    crioimg_manifest_free(&m);
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
     crioimg_store_close(src);
@@ -1059,8 +1030,46 @@ static crioimg_result blob_file_write(void *ctx, const void *data, size_t len)
     return CRIOIMG_OK;
 }
 
-/* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE, which becomes FILE only when
-   the registry client has verified them. */
+/* blob -o FILE's temporary is ".FILE.crioimg-tmp.PID.XXXXXX" beside FILE (hidden, FILE cut to 100
+   bytes so the name fits NAME_MAX), flock()ed while it is written. A SIGKILL leaves it behind; the next
+   blob -o into that directory removes each such file whose process is gone (kill(PID, 0)) and that
+   nobody holds locked (a pid reused by another process only delays the removal). */
+#define BLOB_TMP_TAG ".crioimg-tmp."
+
+/* the pid a temporary's name gives, or 0 when the name is not one of ours */
+static long blob_tmp_pid(const char *name)
+{
+    const char *t = NULL, *p = name, *q;
+    long pid = 0;
+    size_t k;
+    if (name[0] != '.') return 0;
+    while ((p = strstr(p, BLOB_TMP_TAG)) != NULL) t = p++;   /* the last tag: FILE may hold one too */
+    if (t == NULL || t == name) return 0;
+    for (q = t + sizeof BLOB_TMP_TAG - 1; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
+    if (q == t + sizeof BLOB_TMP_TAG - 1 || *q != '.') return 0;
+    for (k = 1; k <= 6; k++) if (!((q[k] >= 'a' && q[k] <= 'z') || (q[k] >= 'A' && q[k] <= 'Z') || (q[k] >= '0' && q[k] <= '9'))) return 0;
+    return q[7] == '\0' ? pid : 0;
+}
+
+static void blob_tmp_clean(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (d == NULL) return;
+    while ((de = readdir(d)) != NULL) {
+        long pid = blob_tmp_pid(de->d_name);
+        int fd;
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) continue;   /* a symlink of that name is not ours */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(dirfd(d), de->d_name, 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE (see above), which becomes
+   FILE only when the registry client has verified them. */
 static int cmd_blob(int argc, char **argv)
 {
     remote_args ra;
@@ -1085,10 +1094,20 @@ static int cmd_blob(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.crioimg-XXXXXX", ra.out) >= sizeof tmp || (f.fd = mkstemp(tmp)) < 0) {
-        fprintf(stderr, "crioimg blob: %s: %s\n", ra.out, strerror(errno));
-        rc = 1;
-        goto done;
+    {
+        const char *slash = strrchr(ra.out, '/'), *base = slash ? slash + 1 : ra.out;
+        int dl = slash ? (int)(slash - ra.out) : 1;
+        if (slash == ra.out) dl = 1;   /* "/FILE": the root */
+        if (strlen(ra.out) + 40 >= sizeof tmp) { fprintf(stderr, "crioimg blob: %s: name too long\n", ra.out); rc = 1; goto done; }
+        snprintf(tmp, sizeof tmp, "%.*s", dl, slash ? ra.out : ".");
+        blob_tmp_clean(tmp);
+        snprintf(tmp, sizeof tmp, "%.*s.%.100s" BLOB_TMP_TAG "%ld.XXXXXX", slash ? (int)(slash - ra.out) + 1 : 0, ra.out, base, (long)getpid());
+        if ((f.fd = mkstemp(tmp)) < 0 || flock(f.fd, LOCK_EX | LOCK_NB) != 0) {
+            fprintf(stderr, "crioimg blob: %s: %s\n", ra.out, strerror(errno));
+            if (f.fd >= 0) { close(f.fd); unlink(tmp); }
+            rc = 1;
+            goto done;
+        }
     }
     {   /* mkstemp makes 0600; the file gets what open(2) would give it */
         mode_t um = umask(0);

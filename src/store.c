@@ -371,7 +371,9 @@ static int crioimg__st_streams(const crioimg_store *s)
     return s->vt.version >= 2 && s->vt.blob_open && s->vt.blob_read && s->vt.blob_close;
 }
 
-crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, crioimg_blob_reader **out)
+/* limit: the most bytes the caller will take (a descriptor's size), -1 for any: a store that cannot
+   stream is then asked for at most that many, so no blob bigger than its descriptor is ever held. */
+static crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
 {
     crioimg_digest dg;
     crioimg_blob_reader *w;
@@ -400,8 +402,11 @@ crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, cri
             size_t max = (size_t)-1 / 2;
             void *data = NULL;
             if (s->vt.blob_stat && s->vt.blob_stat(s->vt.user, digest, &sz) == CRIOIMG_OK && sz >= 0 && (unsigned long long)sz < max) max = (size_t)sz;
+            if (limit >= 0 && (unsigned long long)limit < (unsigned long long)max) max = (size_t)limit;
             s->err[0] = '\0';
             r = s->vt.blob_get(s->vt.user, digest, max, &s->alloc, &data, &w->len);
+            if (r == CRIOIMG_ERR_TOO_BIG && limit >= 0)
+                r = crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", digest, ": more bytes than its size");
             w->buf = (unsigned char *)data;
             w->size = (long long)w->len;
         }
@@ -452,6 +457,11 @@ crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *w, void *buf, size_
     return CRIOIMG_OK;
 }
 
+crioimg_result crioimg_store_blob_open(crioimg_store *s, const char *digest, crioimg_blob_reader **out)
+{
+    return crioimg__st_open_reader(s, digest, -1, out);
+}
+
 long long crioimg_blob_reader_size(const crioimg_blob_reader *w)
 {
     return w ? w->size : -1;
@@ -465,6 +475,108 @@ void crioimg_blob_reader_close(crioimg_blob_reader *w)
     if (w->handle) s->vt.blob_close(s->vt.user, w->handle);
     crioimg_free(&s->alloc, w->buf);
     crioimg_free(&s->alloc, w);
+}
+
+/* ---- copying between stores: every byte bounded by its descriptor, nothing held whole ---- */
+
+/* "blob D: the source has N bytes, its descriptor says M" into dst's detail */
+static crioimg_result crioimg__st_size_fail(crioimg_store *s, const char *d, long long have, long long want)
+{
+    crioimg__out o;
+    o.p = s->err; o.cap = sizeof s->err; o.len = 0;
+    s->err[0] = '\0';
+    crioimg__out_str(&o, "blob ");
+    crioimg__out_str(&o, d);
+    crioimg__out_str(&o, ": the source has ");
+    crioimg__out_uint(&o, (unsigned long long)have);
+    crioimg__out_str(&o, " bytes, its descriptor says ");
+    crioimg__out_uint(&o, (unsigned long long)want);
+    return CRIOIMG_ERR_SIZE_MISMATCH;
+}
+
+/* The source's detail as dst's (when they are one store, it is there already) */
+static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, crioimg_result r)
+{
+    if (dst == src) return r;
+    return crioimg__st_fail(dst, r, src->err[0] ? src->err : crioimg_result_str(r), NULL, NULL);
+}
+
+#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
+
+crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+{
+    crioimg_blob_reader *rd = NULL;
+    crioimg_blob_writer *w = NULL;
+    unsigned char *buf = NULL;
+    crioimg_result r;
+    long long have;
+    size_t n = 0;
+    if (dst == NULL || src == NULL || digest == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", digest, "\"");
+    /* already there with that size: content-addressed, and every read verifies it anyway */
+    if (crioimg__st_lock(dst, 0) == CRIOIMG_OK) {
+        int there = dst->vt.blob_stat && dst->vt.blob_stat(dst->vt.user, digest, &have) == CRIOIMG_OK && (size < 0 || have == size);
+        crioimg__st_unlock(dst);
+        dst->err[0] = '\0';
+        if (there) return CRIOIMG_OK;
+    }
+    r = crioimg__st_open_reader(src, digest, size, &rd);
+    if (r != CRIOIMG_OK) return crioimg__st_relay(dst, src, r);
+    /* the source's own word on the size settles a mismatch before a byte is read (a 3 GB file behind a
+       143-byte descriptor costs nothing) */
+    have = crioimg_blob_reader_size(rd);
+    if (size >= 0 && have >= 0 && have != size) { crioimg_blob_reader_close(rd); return crioimg__st_size_fail(dst, digest, have, size); }
+    buf = (unsigned char *)crioimg_malloc(&dst->alloc, CRIOIMG__ST_COPY_CHUNK);
+    if (buf == NULL) { crioimg_blob_reader_close(rd); return CRIOIMG_ERR_NOMEM; }
+    r = crioimg_store_blob_begin(dst, digest, size, &w);
+    /* a source that grows while read is cut off by the writer at the first byte past size */
+    while (r == CRIOIMG_OK) {
+        r = crioimg_blob_reader_read(rd, buf, CRIOIMG__ST_COPY_CHUNK, &n);
+        if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); break; }
+        if (n == 0) break;   /* the end, and the reader found the digest right */
+        r = crioimg_blob_writer_write(w, buf, n);
+    }
+    crioimg_blob_reader_close(rd);
+    crioimg_free(&dst->alloc, buf);
+    if (w == NULL) return r;
+    if (r != CRIOIMG_OK) { crioimg_blob_writer_abort(w); return r; }
+    return crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+}
+
+crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                        const char *const *names, size_t nnames)
+{
+    void *data = NULL;
+    size_t len = 0, i;
+    crioimg_manifest man;
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    memset(&man, 0, sizeof man);
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = dst->alloc;
+    r = crioimg_store_get_blob(src, manifest_digest, 0, &data, &len);   /* 4 MiB at most, verified */
+    if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); goto done; }
+    r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
+    if (r != CRIOIMG_OK) { crioimg__st_fail(dst, r, "manifest ", manifest_digest, ": invalid"); goto done; }
+    if (man.kind != CRIOIMG_MANIFEST_OCI && man.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
+        r = crioimg__st_fail(dst, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": not an image manifest");
+        goto done;
+    }
+    /* config and layers before the manifest, the manifest before the entry: whatever a failure leaves
+       is unreferenced, never an entry without its blobs */
+    for (i = 0; r == CRIOIMG_OK && i <= man.nlayers; i++) {
+        const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
+        r = crioimg_store_copy_blob(dst, src, d->digest, d->size);
+    }
+    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+    if (r == CRIOIMG_OK) r = crioimg_store_add_image(dst, manifest_digest, names, nnames);
+done:
+    crioimg_manifest_free(&man);
+    crioimg_free(&src->alloc, data);
+    return r;
 }
 
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */
@@ -1044,25 +1156,131 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
     return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", input, NULL);
 }
 
-/* ---- building image records ---- */
+/* ---- building image records ----
+   Every step is a sort or a pass over the image's entries, so a listing is O(n log n) in the index
+   whatever its shape (one image with 100,000 names; 4,000 manifests of one config), and an image's
+   repo digests are at most one per repository plus one per named entry (see store.h). */
+
+/* a repo digest to be: group (the repository's first name), order within it, the manifest */
+typedef struct crioimg__st_pair { size_t g, ord, mf; } crioimg__st_pair;
+
+static int crioimg__st_cmppair(const void *a, const void *b)
+{
+    const crioimg__st_pair *x = (const crioimg__st_pair *)a, *y = (const crioimg__st_pair *)b;
+    if (x->g != y->g) return x->g < y->g ? -1 : 1;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* Scratch for one image at a time, sized for the image with the most named entries. */
+typedef struct crioimg__st_scratch {
+    size_t *ent;                 /* the image's named entries, index order */
+    size_t *uidx;                /* per named entry: its name's place among the distinct names */
+    size_t *lead;                /* per distinct name: the first distinct name of its repository */
+    const char **repo;           /* per distinct name: its repository, NULL when it has none */
+    crioimg__st_sortkey *k;
+    crioimg__st_pair *pairs;     /* 2 per named entry at most */
+    size_t *mfstamp;             /* per manifest: the last repository group that took it */
+    void *arena;                 /* the repository strings */
+} crioimg__st_scratch;
+
+/* The names (distinct, first-appearance order) and repo digests of an image: "repository@digest" for
+   the image's first manifest (CRI-O's image digest) and for each manifest a name of that repository
+   points at, deduplicated, repositories in the order of their first names. */
+static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view *v, crioimg__st_scratch *x,
+                                              size_t first, const size_t *next, size_t stamp0, crioimg_image *im, void **arena)
+{
+    size_t c = 0, nn = 0, a, j, np = 0, nr = 0, g = (size_t)-1, st = 0;
+    const char **names, **dg;
+    for (j = first; j != (size_t)-1; j = next[j]) if (v->names[j]) x->ent[c++] = j;
+    if (c == 0) {   /* empty lists, never NULL ones, as before */
+        static const char *const none[1] = { NULL };
+        im->names = none; im->nnames = 0; im->digests = none; im->ndigests = 0;
+        return CRIOIMG_OK;
+    }
+    /* distinct names: sorted, the first of each run (the sort breaks ties by position) stands for it */
+    for (a = 0; a < c; a++) crioimg__st_setkey(&x->k[a], v->names[x->ent[a]], a);
+    qsort(x->k, c, sizeof *x->k, crioimg__st_cmpkey);
+    for (a = 0; a < c; a++)   /* lead, for now: per entry, the first entry with its name */
+        x->lead[x->k[a].i] = a > 0 && strcmp(x->k[a].key, x->k[a - 1].key) == 0 ? x->lead[x->k[a - 1].i] : x->k[a].i;
+    names = (const char **)crioimg__arena_alloc(arena, &s->alloc, (c + 1) * sizeof *names);
+    if (names == NULL) return CRIOIMG_ERR_NOMEM;
+    for (a = 0; a < c; a++) {
+        if (x->lead[a] != a) { x->uidx[a] = x->uidx[x->lead[a]]; continue; }   /* that first came earlier */
+        x->uidx[a] = nn;
+        names[nn++] = v->names[x->ent[a]];
+    }
+    /* repositories: each distinct name's, grouped by a sort */
+    for (a = 0; a < nn; a++) {
+        crioimg_ref rf;
+        size_t rl;
+        char *r;
+        x->repo[a] = NULL;
+        x->lead[a] = a;
+        if (crioimg_ref_parse_docker(&rf, names[a], strlen(names[a])) != CRIOIMG_OK) continue;
+        rl = strlen(rf.name) + 1;
+        r = (char *)crioimg__arena_alloc(&x->arena, &s->alloc, rl);
+        if (r == NULL) return CRIOIMG_ERR_NOMEM;
+        memcpy(r, rf.name, rl);
+        x->repo[a] = r;
+        crioimg__st_setkey(&x->k[nr++], r, a);
+    }
+    qsort(x->k, nr, sizeof *x->k, crioimg__st_cmpkey);
+    for (a = 1; a < nr; a++) if (strcmp(x->k[a].key, x->k[a - 1].key) == 0) x->lead[x->k[a].i] = x->lead[x->k[a - 1].i];
+    /* candidate pairs: each repository with the first manifest, then with each of its names' */
+    for (a = 0; a < nn; a++) if (x->repo[a] && x->lead[a] == a) { x->pairs[np].g = a; x->pairs[np].ord = 0; x->pairs[np].mf = v->mf[first]; np++; }
+    for (a = 0; a < c; a++) {
+        size_t u = x->uidx[a];
+        if (x->repo[u] == NULL) continue;
+        x->pairs[np].g = x->lead[u]; x->pairs[np].ord = a + 1; x->pairs[np].mf = v->mf[x->ent[a]]; np++;
+    }
+    qsort(x->pairs, np, sizeof *x->pairs, crioimg__st_cmppair);
+    dg = (const char **)crioimg__arena_alloc(arena, &s->alloc, (np + 1) * sizeof *dg);
+    if (dg == NULL) return CRIOIMG_ERR_NOMEM;
+    nr = 0;
+    for (a = 0; a < np; a++) {
+        const crioimg__st_pair *p = &x->pairs[a];
+        const char *repo = x->repo[p->g], *d = v->mfs[p->mf].digest;
+        size_t rl = strlen(repo), dl = strlen(d);
+        char *out;
+        if (p->g != g) { g = p->g; st = stamp0 + a; }   /* a stamp no other group of any image used */
+        if (x->mfstamp[p->mf] == st) continue;           /* this repository has it already */
+        x->mfstamp[p->mf] = st;
+        out = (char *)crioimg__arena_alloc(arena, &s->alloc, rl + 1 + dl + 1);
+        if (out == NULL) return CRIOIMG_ERR_NOMEM;
+        memcpy(out, repo, rl); out[rl] = '@'; memcpy(out + rl + 1, d, dl + 1);
+        dg[nr++] = out;
+    }
+    /* names point into the view's arena: copied into the list's */
+    for (a = 0; a < nn; a++) {
+        size_t ln = strlen(names[a]) + 1;
+        char *cp = (char *)crioimg__arena_alloc(arena, &s->alloc, ln);
+        if (cp == NULL) return CRIOIMG_ERR_NOMEM;
+        memcpy(cp, names[a], ln);
+        names[a] = cp;
+    }
+    im->names = names; im->nnames = nn;
+    im->digests = dg; im->ndigests = nr;
+    return CRIOIMG_OK;
+}
 
 static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, const char *only_id, crioimg_image_list *out)
 {
     crioimg_result r;
-    size_t ng, i, j, nimg = 0;
-    size_t *slot = NULL, *order = NULL, *cnt = NULL, *all = NULL, *next = NULL, *last = NULL;
+    size_t ng, i, nimg = 0, maxc = 0, stamp = 0;
+    size_t *slot = NULL, *order = NULL, *cnt = NULL, *next = NULL, *last = NULL;
+    crioimg__st_scratch x;
     crioimg_image_list l;
     memset(&l, 0, sizeof l);
+    memset(&x, 0, sizeof x);
     l.alloc = s->alloc;
     ng = crioimg__st_group(s, v, &r);
     if (r != CRIOIMG_OK) return r;
     slot = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *slot);   /* group -> image, in index order */
     order = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *order); /* image -> first entry */
     cnt = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *cnt);     /* image -> named entries */
-    all = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *all);     /* image -> entries */
     next = (size_t *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *next); /* entry -> next entry of its image */
     last = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *last);   /* group -> its last entry so far */
-    if (!slot || !order || !cnt || !all || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    if (!slot || !order || !cnt || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
     for (i = 0; i < ng; i++) slot[i] = last[i] = (size_t)-1;
     /* each image's entries as a chain, so building every image is linear in the index */
     for (i = 0; i < v->n; i++) {
@@ -1076,62 +1294,31 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         size_t g = v->mfs[v->mf[i]].group;
         if (g == (size_t)-1) continue;
         if (only_id && strcmp(v->mfs[v->mf[i]].id, only_id) != 0) continue;
-        if (slot[g] == (size_t)-1) { slot[g] = nimg; order[nimg] = i; cnt[nimg] = 0; all[nimg] = 0; nimg++; }
+        if (slot[g] == (size_t)-1) { slot[g] = nimg; order[nimg] = i; cnt[nimg] = 0; nimg++; }
         if (v->names[i]) cnt[slot[g]]++;
-        all[slot[g]]++;
     }
+    for (i = 0; i < nimg; i++) if (cnt[i] > maxc) maxc = cnt[i];
+    x.ent = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.ent);
+    x.uidx = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.uidx);
+    x.lead = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.lead);
+    x.repo = (const char **)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.repo);
+    x.k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.k);
+    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs);
+    x.mfstamp = (size_t *)crioimg_malloc(&s->alloc, (v->nmf + 1) * sizeof *x.mfstamp);
+    if (!x.ent || !x.uidx || !x.lead || !x.repo || !x.k || !x.pairs || !x.mfstamp) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = 0; i <= v->nmf; i++) x.mfstamp[i] = (size_t)-1;
     l.images = (crioimg_image *)crioimg__arena_alloc(&l.arena, &s->alloc, (nimg + 1) * sizeof *l.images);
     if (l.images == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
     for (i = 0; i < nimg; i++) {
         crioimg_image *im = &l.images[i];
         const crioimg__st_mf *m0 = &v->mfs[v->mf[order[i]]];
-        size_t g = m0->group, nn = 0, nm = 0, nr = 0, a, b;
-        const char **names = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (cnt[i] + 1) * sizeof *names);
-        const char **mfd = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (all[i] + 1) * sizeof *mfd);
-        const char **dg;
-        if (!names || !mfd) { r = CRIOIMG_ERR_NOMEM; goto done; }
         memset(im, 0, sizeof *im);
         memcpy(im->id, m0->id, 65);
         im->size = m0->size;
-        (void)g;
-        for (j = order[i]; j != (size_t)-1; j = next[j]) {
-            const crioimg__st_mf *m = &v->mfs[v->mf[j]];
-            if (v->names[j]) {
-                for (a = 0; a < nn && strcmp(names[a], v->names[j]) != 0; a++) {}
-                if (a == nn) names[nn++] = v->names[j];
-            }
-            for (a = 0; a < nm && mfd[a] != m->digest; a++) {}
-            if (a == nm) mfd[nm++] = m->digest;
-        }
-        /* names point into the view's arena: copy them into the list's */
-        for (a = 0; a < nn; a++) {
-            size_t ln = strlen(names[a]) + 1;
-            char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, ln);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, names[a], ln);
-            names[a] = c;
-        }
-        im->names = names; im->nnames = nn;
-        /* one repository@digest per repository of its names and manifest */
-        dg = (const char **)crioimg__arena_alloc(&l.arena, &s->alloc, (nn * nm + 1) * sizeof *dg);
-        if (dg == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-        for (a = 0; a < nn; a++) {
-            crioimg_ref rf;
-            size_t rl;
-            if (crioimg_ref_parse_docker(&rf, names[a], strlen(names[a])) != CRIOIMG_OK) continue;
-            rl = strlen(rf.name);
-            for (b = 0; b < a; b++)   /* a repository already seen */
-                if (strncmp(names[b], rf.name, rl) == 0 && (names[b][rl] == ':' || names[b][rl] == '@')) break;
-            if (b < a) continue;
-            for (b = 0; b < nm; b++) {
-                size_t dl = strlen(mfd[b]);
-                char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, rl + 1 + dl + 1);
-                if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-                memcpy(c, rf.name, rl); c[rl] = '@'; memcpy(c + rl + 1, mfd[b], dl + 1);
-                dg[nr++] = c;
-            }
-        }
-        im->digests = dg; im->ndigests = nr;
+        r = crioimg__st_build_names(s, v, &x, order[i], next, stamp, im, &l.arena);
+        if (r != CRIOIMG_OK) goto done;
+        stamp += 2 * cnt[i] + 1;   /* past every stamp this image could use */
+        crioimg__arena_free(&x.arena, &s->alloc);
         {
             size_t dl = strlen(m0->digest) + 1;
             char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, dl);
@@ -1139,13 +1326,13 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
             memcpy(c, m0->digest, dl);
             im->manifest_digest = c;
         }
-        if (nn) {
+        if (im->nnames) {
             crioimg_ref rf;
             char fam[CRIOIMG_REF_STRING_MAX + 1];
             size_t fl;
             char *c;
             fam[0] = '\0';
-            if (crioimg_ref_parse_normalized(&rf, names[0], strlen(names[0])) == CRIOIMG_OK)
+            if (crioimg_ref_parse_normalized(&rf, im->names[0], strlen(im->names[0])) == CRIOIMG_OK)
                 crioimg_ref_familiar_string(&rf, fam, sizeof fam);
             fl = strlen(fam) + 1;
             c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, fl);
@@ -1162,9 +1349,16 @@ done:
     crioimg_free(&s->alloc, slot);
     crioimg_free(&s->alloc, order);
     crioimg_free(&s->alloc, cnt);
-    crioimg_free(&s->alloc, all);
     crioimg_free(&s->alloc, next);
     crioimg_free(&s->alloc, last);
+    crioimg_free(&s->alloc, x.ent);
+    crioimg_free(&s->alloc, x.uidx);
+    crioimg_free(&s->alloc, x.lead);
+    crioimg_free(&s->alloc, x.repo);
+    crioimg_free(&s->alloc, x.k);
+    crioimg_free(&s->alloc, x.pairs);
+    crioimg_free(&s->alloc, x.mfstamp);
+    crioimg__arena_free(&x.arena, &s->alloc);
     crioimg__arena_free(&l.arena, &s->alloc);
     return r;
 }
@@ -1243,6 +1437,11 @@ static int crioimg__st_cmpstr(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int crioimg__st_findmf(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const crioimg__st_mf *)elem)->digest);
+}
+
 /* Writes the entries that keep[] marks (plus extra), then deletes the blobs that only dropped
    manifests referenced. The index goes first: a crash after it leaves unreferenced blobs, never an
    entry without its blobs. When a remaining manifest cannot be read, nothing is deleted: what it
@@ -1267,8 +1466,10 @@ static crioimg_result crioimg__st_commit(crioimg_store *s, crioimg__st_view *v, 
     if (mfkept == NULL) return CRIOIMG_OK;   /* the index is written; leftover blobs are harmless */
     memset(mfkept, 0, v->nmf + 1);
     for (i = 0; i < v->n; i++) if (keep[i]) mfkept[v->mf[i]] = 1;
-    for (i = 0; i < nextra; i++)
-        for (k = 0; k < v->nmf; k++) if (strcmp(v->mfs[k].digest, extra[i].digest) == 0) mfkept[k] = 1;
+    for (i = 0; i < nextra; i++) {   /* the view's manifests are in digest order */
+        const crioimg__st_mf *m = (const crioimg__st_mf *)bsearch(extra[i].digest, v->mfs, v->nmf, sizeof *v->mfs, crioimg__st_findmf);
+        if (m) mfkept[m - v->mfs] = 1;
+    }
     for (i = 0; i < v->nmf; i++) {
         if (mfkept[i] && v->mfs[i].r != CRIOIMG_OK) goto out;
         if (mfkept[i]) nkeep += v->mfs[i].nblobs; else ncand += v->mfs[i].nblobs;
@@ -1297,27 +1498,42 @@ out:
 }
 
 /* Adds entries naming manifest (media type, size) with names[] (normalised already), taking each name
-   from wherever it was; a manifest that so loses its last entry keeps one without a name. */
+   from wherever it was; a manifest that so loses its last entry keeps one without a name. Sorts and
+   per-manifest counts, so that it is O(n log n) however many names either side has. */
+static int crioimg__st_findkey(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const crioimg__st_sortkey *)elem)->key);
+}
+
 static crioimg_result crioimg__st_add_names(crioimg_store *s, crioimg__st_view *v, const char *digest,
                                             const char *media_type, long long size, const char *const *names, size_t nn)
 {
-    unsigned char *keep;
+    unsigned char *keep, *first;
+    size_t *left;                 /* per manifest: the entries it keeps */
     crioimg_store_entry *extra;
-    size_t i, j, nx = 0;
+    crioimg__st_sortkey *k;
+    size_t i, nx = 0;
     int have_unnamed = 0;
-    crioimg_result r;
-    keep = (unsigned char *)crioimg_malloc(&s->alloc, v->n + 1);
+    crioimg_result r = CRIOIMG_ERR_NOMEM;
+    keep = (unsigned char *)crioimg_malloc(&s->alloc, v->n + nn + 1);
     extra = (crioimg_store_entry *)crioimg_malloc(&s->alloc, (nn + v->n + 1) * sizeof *extra);
-    if (!keep || !extra) { crioimg_free(&s->alloc, keep); crioimg_free(&s->alloc, extra); return CRIOIMG_ERR_NOMEM; }
+    left = (size_t *)crioimg_malloc(&s->alloc, (v->nmf + 1) * sizeof *left);
+    k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (nn + 1) * sizeof *k);
+    if (!keep || !extra || !left || !k) goto done;
+    first = keep + v->n;
+    /* the new names, sorted: the first of each run is the one added, and a look-up for the entries */
+    for (i = 0; i < nn; i++) crioimg__st_setkey(&k[i], names[i], i);
+    qsort(k, nn, sizeof *k, crioimg__st_cmpkey);
+    for (i = 0; i < nn; i++) first[k[i].i] = i == 0 || strcmp(k[i].key, k[i - 1].key) != 0;
+    memset(left, 0, (v->nmf + 1) * sizeof *left);
     for (i = 0; i < v->n; i++) {
-        keep[i] = 1;
-        if (v->names[i]) for (j = 0; j < nn; j++) if (strcmp(v->names[i], names[j]) == 0) keep[i] = 0;
+        keep[i] = !(v->names[i] && nn && bsearch(v->names[i], k, nn, sizeof *k, crioimg__st_findkey));
+        if (keep[i]) left[v->mf[i]]++;
         if (strcmp(v->e[i].digest, digest) == 0 && v->e[i].name[0] == '\0') have_unnamed = 1;
     }
-    for (j = 0; j < nn; j++) {
-        for (i = 0; i < j && strcmp(names[i], names[j]) != 0; i++) {}
-        if (i < j) continue;
-        extra[nx].name = names[j]; extra[nx].media_type = media_type; extra[nx].digest = digest; extra[nx].size = size;
+    for (i = 0; i < nn; i++) {
+        if (!first[i]) continue;
+        extra[nx].name = names[i]; extra[nx].media_type = media_type; extra[nx].digest = digest; extra[nx].size = size;
         nx++;
     }
     if (nn == 0 && !have_unnamed) {
@@ -1326,16 +1542,16 @@ static crioimg_result crioimg__st_add_names(crioimg_store *s, crioimg__st_view *
     }
     /* a manifest left without entries keeps an unnamed one: its image stays, as containers/storage keeps it */
     for (i = 0; i < v->n; i++) {
-        if (keep[i] || strcmp(v->e[i].digest, digest) == 0) continue;
-        for (j = 0; j < v->n && !(keep[j] && strcmp(v->e[j].digest, v->e[i].digest) == 0); j++) {}
-        if (j < v->n) continue;
-        for (j = 0; j < nx && strcmp(extra[j].digest, v->e[i].digest) != 0; j++) {}
-        if (j < nx) continue;
+        if (keep[i] || left[v->mf[i]] || strcmp(v->e[i].digest, digest) == 0) continue;
         extra[nx] = v->e[i]; extra[nx].name = ""; nx++;
+        left[v->mf[i]] = 1;   /* once */
     }
     r = crioimg__st_commit(s, v, keep, extra, nx, 0);
+done:
     crioimg_free(&s->alloc, keep);
     crioimg_free(&s->alloc, extra);
+    crioimg_free(&s->alloc, left);
+    crioimg_free(&s->alloc, k);
     return r;
 }
 
@@ -1560,11 +1776,25 @@ static void crioimg__mem_release(const crioimg_allocator *a, crioimg__mem_bytes 
     crioimg_free(a, b);
 }
 
+/* The blobs are kept in digest order: a look-up is a binary search (listing stats every blob), *at
+   where d is or would go. */
+static crioimg__mem_blob *crioimg__mem_search(crioimg__mem *m, const char *d, size_t *at)
+{
+    size_t lo = 0, hi = m->nb;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(m->b[mid].digest, d);
+        if (c == 0) { *at = mid; return &m->b[mid]; }
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    *at = lo;
+    return NULL;
+}
+
 static crioimg__mem_blob *crioimg__mem_find(crioimg__mem *m, const char *d)
 {
-    size_t i;
-    for (i = 0; i < m->nb; i++) if (strcmp(m->b[i].digest, d) == 0) return &m->b[i];
-    return NULL;
+    size_t at;
+    return crioimg__mem_search(m, d, &at);
 }
 
 static crioimg_result crioimg__mem_blob_stat(void *u, const char *d, long long *size)
@@ -1591,15 +1821,16 @@ static crioimg_result crioimg__mem_blob_put(void *u, const char *d, const void *
 {
     crioimg__mem *m = (crioimg__mem *)u;
     crioimg__mem_blob *b;
-    size_t dl = strlen(d) + 1;
-    if (crioimg__mem_find(m, d)) return CRIOIMG_OK;
+    size_t dl = strlen(d) + 1, at;
+    if (crioimg__mem_search(m, d, &at)) return CRIOIMG_OK;
     if (m->nb == m->capb) {
         size_t nc = m->capb ? m->capb * 2 : 16;
         crioimg__mem_blob *nbp = (crioimg__mem_blob *)crioimg_realloc(&m->alloc, m->b, nc * sizeof *nbp);
         if (nbp == NULL) return CRIOIMG_ERR_NOMEM;
         m->b = nbp; m->capb = nc;
     }
-    b = &m->b[m->nb];
+    memmove(&m->b[at + 1], &m->b[at], (m->nb - at) * sizeof *m->b);
+    b = &m->b[at];
     b->digest = (char *)crioimg_malloc(&m->alloc, dl);
     b->bytes = (crioimg__mem_bytes *)crioimg_malloc(&m->alloc, sizeof *b->bytes);
     if (b->bytes) { b->bytes->refs = 1; b->bytes->len = len; b->bytes->p = (unsigned char *)crioimg_malloc(&m->alloc, len + 1); }
@@ -1607,6 +1838,7 @@ static crioimg_result crioimg__mem_blob_put(void *u, const char *d, const void *
         crioimg_free(&m->alloc, b->digest);
         if (b->bytes) crioimg_free(&m->alloc, b->bytes->p);
         crioimg_free(&m->alloc, b->bytes);
+        memmove(&m->b[at], &m->b[at + 1], (m->nb - at) * sizeof *m->b);
         return CRIOIMG_ERR_NOMEM;
     }
     memcpy(b->digest, d, dl);
@@ -1622,7 +1854,8 @@ static crioimg_result crioimg__mem_blob_delete(void *u, const char *d)
     if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
     crioimg_free(&m->alloc, b->digest);
     crioimg__mem_release(&m->alloc, b->bytes);
-    *b = m->b[--m->nb];
+    m->nb--;
+    memmove(b, b + 1, (size_t)(&m->b[m->nb] - b) * sizeof *b);
     return CRIOIMG_OK;
 }
 
@@ -2035,9 +2268,37 @@ static void crioimg__oci_clean(crioimg__oci *o)
     closedir(d);
 }
 
+/* blobs/ and each blobs/<alg> there is must be a directory, not a symlink to one: checked at every
+   lock, so that no command (a listing that would see no blobs, an untag that would rewrite the index
+   believing its manifests broken) works on a store where they are not. Absent ones are fine. */
+static crioimg_result crioimg__oci_safe_dirs(crioimg__oci *o)
+{
+    struct stat st;
+    int b, i;
+    if (fstatat(o->root, "blobs", &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? CRIOIMG_OK : crioimg__oci_errno(o, errno, "cannot stat", "blobs");
+    if (!S_ISDIR(st.st_mode)) return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", "blobs");
+    b = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (b < 0) return crioimg__oci_errno(o, errno, "unsafe store:", "blobs");
+    for (i = 1; i < 4; i++) {
+        const char *an = crioimg_digest_alg_name((crioimg_digest_alg)i);
+        char path[32] = "blobs/";
+        size_t al = strlen(an);
+        if (al > sizeof path - 7) al = sizeof path - 7;
+        memcpy(path + 6, an, al); path[6 + al] = '\0';
+        if (fstatat(b, an, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) continue;
+            { int e = errno; close(b); return crioimg__oci_errno(o, e, "cannot stat", path); }
+        }
+        if (!S_ISDIR(st.st_mode)) { close(b); return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", path); }
+    }
+    close(b);
+    return CRIOIMG_OK;
+}
+
 static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
+    crioimg_result r;
     if (o->depth++ > 0) return CRIOIMG_OK;
     if (o->lockfd >= 0) {
         while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
@@ -2048,6 +2309,11 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
     } else if (exclusive) {
         o->depth--;
         return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_READ_ONLY, "no lock file: cannot change the store", NULL, NULL);
+    }
+    r = crioimg__oci_safe_dirs(o);
+    if (r != CRIOIMG_OK) {
+        if (--o->depth == 0 && o->lockfd >= 0) (void)flock(o->lockfd, LOCK_UN);
+        return r;
     }
     o->exclusive = exclusive;
     if (exclusive && !o->cleaned) { crioimg__oci_clean(o); o->cleaned = 1; }

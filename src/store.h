@@ -26,6 +26,20 @@
    the digest wins (ParseDockerRef). A name belongs to one image at a time: giving it to another image
    takes it from the first.
 
+   Repo digests ("repository@manifest-digest", crioimg_image.digests). CRI-O pairs each name's
+   repository with the image's one digest; libimage pairs every name with every manifest digest of the
+   image, which is names x manifests (4,000 manifests of one config, each named in its own repository:
+   16 million strings). Here each repository of the image's names gets the image's first manifest's
+   digest (CRI-O's answer), then the digest of each manifest a name of that repository points at; no
+   pair twice; repositories in the order of their first names. So an image has at most one repo digest
+   per repository plus one per named entry: linear in the index, and for the usual image (one
+   manifest) exactly CRI-O's list.
+
+   Cost. Listing, status, tag, untag and remove are O(n log n) in the index's entries (sorts and
+   per-manifest counts, never a pass per name), in time and memory, whatever the index's shape: one
+   image with 100,000 names, or thousands of manifests of one config (tests/test_store.c checks both,
+   bench/store/run measures them).
+
    The OCI layout store (POSIX; see crioimg_store_open_oci) keeps the OCI image-layout format, so that
    skopeo (oci:DIR:NAME) and umoci (--layout DIR) read it and it reads what they write: one index.json
    entry per name, the full normalised name in "org.opencontainers.image.ref.name" when the OCI ref
@@ -142,10 +156,14 @@ CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const 
 /* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
    the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
    _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
-   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be.
+   it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be
+   (blobs/ and blobs/<alg> are checked again at every lock: every operation on a store where one has
+   become a symlink fails so, rather than see no blobs).
    Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
    other processes and against other handles of this process, and closing any other descriptor never
-   drops it. Temporary files (.crioimg-tmp-*) that a killed process left are removed under the lock. */
+   drops it. Temporary files (.crioimg-tmp-*, in dir itself: every blob is written there, then renamed
+   into blobs/<alg>) that a killed process left are removed at a handle's first exclusive lock; a
+   streaming write in progress holds its file's flock, and is left alone. */
 CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
@@ -203,13 +221,29 @@ CRIOIMG_API crioimg_result crioimg_blob_reader_read(crioimg_blob_reader *r, void
 CRIOIMG_API long long crioimg_blob_reader_size(const crioimg_blob_reader *r);
 CRIOIMG_API void crioimg_blob_reader_close(crioimg_blob_reader *r);
 
+/* Copies blob digest from src into dst as a stream (no blob is ever held whole), against its
+   descriptor's size (-1 when there is none: then only the digest bounds it). A source that says it
+   is bigger or smaller than size is refused before a byte is read; one that turns out bigger is cut
+   off at the first byte past size; one that ends short is refused at the end; the digest is checked
+   before the blob becomes visible in dst (ERR_SIZE_MISMATCH, ERR_DIGEST_MISMATCH; nothing is stored
+   then). A blob dst already has with that size is not copied again (reads verify it). Every failure's
+   detail is dst's crioimg_store_error, the source's copied there. The building block of imports:
+   layouts, archives, save. */
+CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size);
+/* Copies an image whose manifest (an OCI image manifest or Docker schema 2, at most 4 MiB) is blob
+   manifest_digest of src: config and layers with crioimg_store_copy_blob against their descriptors,
+   then the manifest, then crioimg_store_add_image(dst, manifest_digest, names, nnames). A failure
+   leaves only unreferenced blobs behind. Detail in dst's crioimg_store_error. */
+CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                    const char *const *names, size_t nnames);
+
 /* ---- images ---- */
 
 typedef struct crioimg_image {
     char id[65];                 /* the config digest's hex */
     const char *const *names;    /* full normalised names, index order */
     size_t nnames;
-    const char *const *digests;  /* "repository@manifest-digest" for each repository of its names */
+    const char *const *digests;  /* "repository@manifest-digest": see "Repo digests" above */
     size_t ndigests;
     long long size;              /* config plus layers; -1 when a blob is missing */
     const char *image_ref;       /* the familiar form of its first name; "" when it has none */

@@ -125,6 +125,21 @@ expect "images: only the header on an empty store" 0 "IMAGE               TAG   
 expect "import prints the image ID" 0 "$ida" -- "$bin" import --store "$S" "$t/la:a" nginx:1.25 quay.io/x/y@sha256:$H
 expect "import: the REF is the name when none given" 0 "$idb" -- "$bin" import --store="$S" "$t/lb:b"
 expect "import: a missing image" 1 "" -- "$bin" import --store "$S" "$t/lb:nope"
+# memory is bounded by the descriptor, not by the file: a 50 MB layer behind a 143-byte descriptor fails
+# before it is read; a 200 MB layer streams through (peak RSS, where /usr/bin/time can say, under 32 MB)
+mklayout "$t/liar" liar 3 50000000 143 >/dev/null
+expect "import: a blob bigger than its descriptor" 1 "crioimg import: $t/liar:liar: blob $(sed -n 's/.*"layers":\[{[^}]*"digest":"\([^"]*\)".*/\1/p' "$t"/liar/blobs/sha256/* 2>/dev/null | head -n 1): the source has 50000000 bytes, its descriptor says 143" -- bash -c "'$bin' import --store '$t/s2' '$t/liar:liar' 2>&1"
+expect "import: nothing of it stored" 0 "0" -- bash -c "'$bin' images --store '$t/s2' --json | wc -l"
+rss() { /usr/bin/time -f %M -o "$t/rss" "$@" >/dev/null 2>&1; local rc=$?; echo "$rc $(cat "$t/rss" | tail -n 1)"; }
+if [ -x /usr/bin/time ]; then
+  read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/liar:liar")
+  [ "$rc" = 1 ] && [ "$kb" -lt 32768 ] && ok || bad "import of a lying descriptor: exit $rc, peak RSS $kb KB"
+  mklayout "$t/l200" l200 4 200000000 >/dev/null
+  read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/l200:l200")
+  [ "$rc" = 0 ] && [ "$kb" -lt 32768 ] && ok || bad "import of a 200 MB layer: exit $rc, peak RSS $kb KB"
+  rm -rf "$t/l200" "$t/s2"
+fi
+rm -rf "$t/liar"
 expect "images: crictl's table (tabwriter 20, 1, 3)" 0 "IMAGE                     TAG                 IMAGE ID            SIZE
 docker.io/library/nginx   1.25                ${ida:0:12}        1.61kB
 docker.io/library/b       latest              ${idb:0:12}        2MB" -- "$bin" images --store "$S"
@@ -147,6 +162,21 @@ expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
 expect "rmi: unknown" 1 "" -- "$bin" rmi --store "$S" nothing
 expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"
 expect "images: unknown option" 2 "" -- "$bin" images --bogus
+# a symlinked blobs/ or blobs/sha256 makes every command fail (never an empty listing, never an index
+# rewritten by an untag that took the manifests for broken)
+"$bin" import --store "$S" "$t/la:a" sym:1 >/dev/null
+for link in blobs blobs/sha256; do
+  mv "$S/$link" "$t/moved"; ln -s "$t/moved" "$S/$link"; cp "$S/index.json" "$t/index.before"
+  expect "$link as a symlink: images" 1 "crioimg images: $S: unsafe file in store (symlink or not a regular file)" -- bash -c "'$bin' images --store '$S' 2>&1"
+  expect "$link as a symlink: inspect" 1 "" -- "$bin" inspect --store "$S" sym:1
+  expect "$link as a symlink: untag" 1 "" -- "$bin" untag --store "$S" sym:1
+  expect "$link as a symlink: rmi" 1 "" -- "$bin" rmi --store "$S" sym:1
+  expect "$link as a symlink: tag" 1 "" -- "$bin" tag --store "$S" sym:1 sym:2
+  expect "$link as a symlink: import" 1 "" -- "$bin" import --store "$S" "$t/la:a"
+  expect "$link as a symlink: the index untouched" 0 "" -- cmp "$S/index.json" "$t/index.before"
+  rm "$S/$link"; mv "$t/moved" "$S/$link"
+done
+expect "sound again: rmi" 0 "" -- "$bin" rmi --store "$S" sym:1
 mkdir -p "$t/notalayout"
 expect "images: not a layout" 1 "" -- "$bin" images --store "$t/notalayout"
 hs=$(dirname "$bin")/host_store

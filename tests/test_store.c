@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <dirent.h>
+#include <time.h>
 
 static void ts_digest(const void *d, size_t n, char out[72])
 {
@@ -632,25 +633,48 @@ static void test_store_oci(void)
         tests_context = "oci";
         ts_write(q, "{\"schemaVersion\":2,\"manifests\":[]}");
     }
-    /* blobs/ as a symlink is never followed */
+    /* blobs/ or blobs/sha256 as a symlink is never followed, and no command works on such a store
+       (a listing would see no image, an untag would rewrite the index): refused at open, and at every
+       lock when it is swapped in after */
     {
-        char b1[256], b2[256];
-        void *data; size_t len;
-        snprintf(b1, sizeof b1, "%s/blobs", p);
-        snprintf(b2, sizeof b2, "%s/elsewhere", dir);
-        CHECK(rename(b1, b2) == 0);
-        CHECK(symlink(b2, b1) == 0);
-        CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);
-        CHECK(crioimg_store_get_blob(s2, a.config, 0, &data, &len) == CRIOIMG_ERR_STORE_UNSAFE);
-        CHECK(crioimg_store_put_blob(s2, a.config, "x", 1) == CRIOIMG_ERR_DIGEST_MISMATCH);
-        {
-            char cfg[256];
-            size_t cn = ts_config(cfg, sizeof cfg, 8);
-            CHECK(crioimg_store_put_blob(s2, a.config, cfg, cn) == CRIOIMG_ERR_STORE_UNSAFE);
+        static const char *const which[] = { "blobs", "blobs/sha256" };
+        size_t w;
+        for (w = 0; w < 2; w++) {
+            char b1[256], b2[256], before[4096];
+            void *data; size_t len;
+            crioimg_store *ro;
+            crioimg_store_opts rop;
+            crioimg_image_list l;
+            tests_context = which[w];
+            snprintf(b1, sizeof b1, "%s/%s", p, which[w]);
+            snprintf(b2, sizeof b2, "%s/elsewhere", dir);
+            snprintf(q, sizeof q, "%s/index.json", p);
+            snprintf(before, sizeof before, "%s", ts_read(q));
+            CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_OK);   /* opened while it is sound */
+            CHECK(rename(b1, b2) == 0);
+            CHECK(symlink(b2, b1) == 0);
+            CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(strstr(crioimg_store_error(s2), which[w]) != NULL && strstr(crioimg_store_error(s2), "symlink") != NULL);
+            CHECK(crioimg_store_image_status(s2, a.id, &l) == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_untag(s2, "nginx:1.25") == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_remove(s2, a.id) == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_tag(s2, a.id, "other:1") == CRIOIMG_ERR_STORE_UNSAFE);
+            CHECK(crioimg_store_get_blob(s2, a.config, 0, &data, &len) == CRIOIMG_ERR_STORE_UNSAFE);
+            {
+                char cfg[256];
+                size_t cn = ts_config(cfg, sizeof cfg, 8);
+                CHECK(crioimg_store_put_blob(s2, a.config, cfg, cn) == CRIOIMG_ERR_STORE_UNSAFE);
+            }
+            CHECK_STR(ts_read(q), before);   /* nothing rewritten */
+            crioimg_store_close(s2);
+            CHECK(crioimg_store_open_oci(&s2, p, &o) == CRIOIMG_ERR_STORE_UNSAFE && s2 == NULL);
+            memset(&rop, 0, sizeof rop);
+            rop.read_only = 1;
+            CHECK(crioimg_store_open_oci(&ro, p, &rop) == CRIOIMG_ERR_STORE_UNSAFE && ro == NULL);
+            unlink(b1);
+            CHECK(rename(b2, b1) == 0);
         }
-        crioimg_store_close(s2);
-        unlink(b1);
-        CHECK(rename(b2, b1) == 0);
+        tests_context = "oci";
     }
     /* index.json as a symlink (to a file outside the store): refused, never followed, never written through */
     {
@@ -1132,6 +1156,267 @@ static void test_store_reader_v1(void)
     crioimg_store_close(ms);
 }
 
+/* A source that never ends and never says its size (a network stream, a corrupt archive): counts
+   what it hands out, so the copy is seen to stop at the descriptor's size, not at the source's end. */
+static unsigned long long ts_endless_served;
+static crioimg_result ts_endless_open(void *u, const char *d, void **h, long long *sz)
+{
+    (void)u; (void)d;
+    *h = &ts_endless_served; *sz = -1;
+    return CRIOIMG_OK;
+}
+static crioimg_result ts_endless_read(void *u, void *h, void *buf, size_t cap, size_t *n)
+{
+    (void)u; (void)h;
+    memset(buf, 'x', cap);
+    *n = cap;
+    ts_endless_served += cap;
+    return CRIOIMG_OK;
+}
+static void ts_endless_close(void *u, void *h) { (void)u; (void)h; }
+/* A version-1 source (blob_get only): the most it was asked for */
+static size_t ts_v1_max;
+static crioimg_result ts_v1_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
+{
+    ts_v1_max = max;
+    return crioimg__mem_blob_get(u, d, max, a, data, len);
+}
+
+/* crioimg_store_copy_blob / copy_image: bounded by the descriptor, verified before visible. */
+static void test_store_copy(void)
+{
+    static unsigned char big[300000];
+    crioimg_store *src, *dst, *odd;
+    crioimg_store_vtable vt;
+    char d[72], id[65];
+    ts_image a;
+    const char *names[] = { "copied:1", "quay.io/c/d:2" };
+    size_t i;
+    long long have;
+    struct { const char *what; long long size; crioimg_result want; const char *err; } rows[] = {
+        { "its size", (long long)sizeof big, CRIOIMG_OK, "" },
+        { "no size given", -1, CRIOIMG_OK, "" },
+        { "descriptor smaller: refused before reading", 143, CRIOIMG_ERR_SIZE_MISMATCH, "the source has 300000 bytes, its descriptor says 143" },
+        { "descriptor bigger", (long long)sizeof big + 1, CRIOIMG_ERR_SIZE_MISMATCH, "the source has 300000 bytes, its descriptor says 300001" },
+        { "empty descriptor", 0, CRIOIMG_ERR_SIZE_MISMATCH, "its descriptor says 0" },
+    };
+    tests_context = "copy";
+    CHECK(crioimg_store_open_memory(&src, NULL) == CRIOIMG_OK);
+    for (i = 0; i < sizeof big; i++) big[i] = (unsigned char)(i * 7 + (i >> 11));
+    ts_digest(big, sizeof big, d);
+    CHECK(crioimg_store_put_blob(src, d, big, sizeof big) == CRIOIMG_OK);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tests_context = rows[i].what;
+        CHECK(crioimg_store_open_memory(&dst, NULL) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_blob(dst, src, d, rows[i].size) == rows[i].want);
+        CHECK(strstr(crioimg_store_error(dst), rows[i].err) != NULL);
+        CHECK((crioimg__mem_blob_stat(dst->vt.user, d, &have) == CRIOIMG_OK) == (rows[i].want == CRIOIMG_OK));
+        crioimg_store_close(dst);
+    }
+    tests_context = "copy";
+    CHECK(crioimg_store_open_memory(&dst, NULL) == CRIOIMG_OK);
+    /* the source's bytes no longer match: nothing lands */
+    ts_tamper(src, d);
+    CHECK(crioimg_store_copy_blob(dst, src, d, (long long)sizeof big) == CRIOIMG_ERR_DIGEST_MISMATCH);
+    CHECK(crioimg__mem_blob_stat(dst->vt.user, d, &have) == CRIOIMG_ERR_NOT_FOUND);
+    ts_tamper(src, d);
+    CHECK(crioimg_store_copy_blob(dst, src, "sha256:0000000000000000000000000000000000000000000000000000000000000000", 5) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(strstr(crioimg_store_error(dst), "not in the store") != NULL);
+    CHECK(crioimg_store_copy_blob(dst, src, "sha256:../../x", 5) == CRIOIMG_ERR_DIGEST_FORMAT);
+    /* an endless source with no size: cut off at the first piece past the descriptor */
+    memset(&vt, 0, sizeof vt);
+    vt = src->vt;
+    vt.close = NULL;
+    vt.blob_open = ts_endless_open; vt.blob_read = ts_endless_read; vt.blob_close = ts_endless_close;
+    CHECK(crioimg_store_open(&odd, &vt, NULL) == CRIOIMG_OK);
+    ts_endless_served = 0;
+    CHECK(crioimg_store_copy_blob(dst, odd, d, 1000000) == CRIOIMG_ERR_SIZE_MISMATCH);
+    CHECK(ts_endless_served > 1000000 && ts_endless_served <= 1000000 + ((size_t)1 << 20));
+    CHECK(strstr(crioimg_store_error(dst), "more bytes than its size") != NULL);
+    crioimg_store_close(odd);
+    /* a version-1 source is asked for no more than the descriptor says */
+    vt = src->vt;
+    vt.version = 1; vt.close = NULL; vt.blob_get = ts_v1_get;
+    CHECK(crioimg_store_open(&odd, &vt, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_store_copy_blob(dst, odd, d, 143) == CRIOIMG_ERR_SIZE_MISMATCH && ts_v1_max == 143);
+    CHECK(crioimg_store_copy_blob(dst, odd, d, (long long)sizeof big) == CRIOIMG_OK && ts_v1_max == sizeof big);
+    crioimg_store_close(odd);
+    /* whole images; one already there is not copied again */
+    ts_make(src, 41, &a);
+    CHECK(crioimg_store_copy_image(dst, src, a.manifest, names, 2) == CRIOIMG_OK);
+    CHECK(ts_status(dst, "copied:1", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    CHECK(ts_status(dst, "quay.io/c/d:2", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    CHECK(crioimg_store_copy_image(dst, src, a.manifest, NULL, 0) == CRIOIMG_OK);
+    CHECK(crioimg_store_copy_image(dst, src, d, NULL, 0) != CRIOIMG_OK);   /* not a manifest */
+    {   /* a manifest whose layer descriptor lies about its size: no entry, an error naming the blob */
+        char man[1024], md[72];
+        size_t mn = (size_t)snprintf(man, sizeof man,
+            "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+            "\",\"digest\":\"%s\",\"size\":%lld},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":143}]}",
+            a.config, (long long)ts_config(man, sizeof man, 41), d);
+        crioimg_store *dst2;
+        ts_put(src, man, mn, md);
+        CHECK(crioimg_store_open_memory(&dst2, NULL) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_image(dst2, src, md, names, 1) == CRIOIMG_ERR_SIZE_MISMATCH);
+        CHECK(strstr(crioimg_store_error(dst2), d) != NULL && strstr(crioimg_store_error(dst2), "its descriptor says 143") != NULL);
+        CHECK(ts_count(dst2) == 0);
+        crioimg_store_close(dst2);
+    }
+    crioimg_store_close(dst);
+    crioimg_store_close(src);
+    tests_context = "";
+}
+
+/* An allocator that knows the peak of what is allocated at once: memory is asserted, not guessed. */
+typedef struct ts_meter { size_t now, peak; } ts_meter;
+static void *ts_m_alloc(size_t n, void *u)
+{
+    ts_meter *m = (ts_meter *)u;
+    size_t *p = (size_t *)malloc(n + sizeof(size_t) * 2);
+    if (p == NULL) return NULL;
+    p[0] = n;
+    m->now += n;
+    if (m->now > m->peak) m->peak = m->now;
+    return p + 2;
+}
+static void ts_m_free(void *q, void *u)
+{
+    if (q) { size_t *p = (size_t *)q - 2; ((ts_meter *)u)->now -= p[0]; free(p); }
+}
+static void *ts_m_realloc(void *q, size_t n, void *u)
+{
+    void *r = ts_m_alloc(n, u);
+    if (r && q) { size_t old = ((size_t *)q)[-2]; memcpy(r, q, old < n ? old : n); }
+    if (r) ts_m_free(q, u);
+    return r;
+}
+
+static double ts_seconds(clock_t since) { return (double)(clock() - since) / CLOCKS_PER_SEC; }
+
+/* Listing and naming are O(n log n) in the index, and repo digests are bounded (one per repository
+   plus one per named entry), whatever the index's shape: one image with 100,000 names, and 4,000
+   manifests of one config each named in its own repository (which made 16 million repo digests, 1.6
+   GB, when every name was paired with every manifest). CPU-time bounds are loose (the quadratic
+   versions took minutes); the memory bounds are what the allocator saw at its peak. */
+static void test_store_scale(void)
+{
+    enum { NAMES = 100000, SHARED = 4000 };
+    crioimg_store *s;
+    crioimg_store_opts o;
+    ts_meter m;
+    crioimg_store_entry *e;
+    crioimg_image_list l;
+    ts_image a;
+    char (*nm)[48];
+    size_t i;
+    clock_t t0;
+    memset(&o, 0, sizeof o);
+    memset(&m, 0, sizeof m);
+    o.alloc.alloc = ts_m_alloc; o.alloc.realloc = ts_m_realloc; o.alloc.free = ts_m_free; o.alloc.user = &m;
+    e = (crioimg_store_entry *)malloc(NAMES * sizeof *e);
+    nm = (char (*)[48])malloc(NAMES * sizeof *nm);
+    if (!CHECK(e && nm) || !CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK)) { free(e); free(nm); return; }
+    tests_context = "100,000 names on one image";
+    ts_make(s, 51, &a);
+    /* every 10th name is a second tag of the repository before it, every 100th repeats a name */
+    for (i = 0; i < NAMES; i++) {
+        if (i % 100 == 99) snprintf(nm[i], sizeof nm[i], "example.com/r%u:v1", (unsigned)(i - 1));
+        else if (i % 10 == 9) snprintf(nm[i], sizeof nm[i], "example.com/r%u:v2", (unsigned)(i - 1));
+        else snprintf(nm[i], sizeof nm[i], "example.com/r%u:v1", (unsigned)i);
+        e[i].name = nm[i]; e[i].media_type = CRIOIMG_MEDIA_OCI_MANIFEST; e[i].digest = a.manifest; e[i].size = 100;
+    }
+    CHECK(s->vt.write_index(s->vt.user, e, NAMES) == CRIOIMG_OK);
+    m.peak = m.now;
+    t0 = clock();
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1);
+    if (l.n == 1) {
+        CHECK(l.images[0].nnames == NAMES - NAMES / 100);
+        CHECK(l.images[0].ndigests == NAMES - NAMES / 10);   /* one per repository: one manifest */
+        CHECK_STR(l.images[0].names[1], "example.com/r1:v1");
+        CHECK_STR(l.images[0].names[9], "example.com/r8:v2");
+    }
+    crioimg_image_list_free(&l);
+    CHECK(ts_seconds(t0) < 5.0);
+    CHECK(m.peak - m.now < (size_t)64 << 20);
+    t0 = clock();
+    CHECK(crioimg_store_tag(s, "example.com/r5:v1", "example.com/new:1") == CRIOIMG_OK);
+    CHECK(crioimg_store_untag(s, "example.com/r6:v1") == CRIOIMG_OK);
+    {
+        char id[65];
+        CHECK(ts_status(s, "example.com/new:1", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+    }
+    CHECK(crioimg_store_remove(s, "example.com/r7:v1") == CRIOIMG_OK);
+    CHECK(ts_count(s) == 0);
+    CHECK(ts_seconds(t0) < 5.0);
+    {   /* 100,000 names given at once, then one name on 100,000 entries taken by another image */
+        const char **np = (const char **)malloc(NAMES * sizeof *np);
+        ts_image b;
+        char id[65];
+        ts_make(s, 53, &a);
+        ts_make(s, 54, &b);
+        for (i = 0; np && i < NAMES; i++) np[i] = nm[i];
+        t0 = clock();
+        CHECK(np && crioimg_store_add_image(s, a.manifest, np, NAMES) == CRIOIMG_OK);
+        CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1 && l.images[0].nnames == NAMES - NAMES / 100);
+        crioimg_image_list_free(&l);
+        for (i = 0; i < NAMES; i++) { e[i].name = "example.com/dup:1"; e[i].digest = a.manifest; }
+        CHECK(s->vt.write_index(s->vt.user, e, NAMES) == CRIOIMG_OK);
+        CHECK(crioimg_store_add_image(s, b.manifest, NULL, 0) == CRIOIMG_OK);
+        CHECK(crioimg_store_tag(s, b.id, "example.com/dup:1") == CRIOIMG_OK);
+        CHECK(ts_status(s, "example.com/dup:1", id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+        CHECK(ts_count(s) == 2);   /* a keeps an entry without a name */
+        CHECK(ts_seconds(t0) < 5.0);
+        free(np);
+    }
+    crioimg_store_close(s);
+
+    tests_context = "4,000 manifests of one config";
+    memset(&m, 0, sizeof m);
+    if (!CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK)) { free(e); free(nm); return; }
+    {
+        char cfg[256], cd[72], man[1024];
+        size_t cn = ts_config(cfg, sizeof cfg, 52);
+        static char md[SHARED][72];
+        ts_put(s, cfg, cn, cd);
+        for (i = 0; i < SHARED; i++) {
+            char layer[32], ld[72];
+            size_t ln = (size_t)snprintf(layer, sizeof layer, "shared-config layer %u", (unsigned)i);
+            size_t mn;
+            ts_put(s, layer, ln, ld);
+            mn = (size_t)snprintf(man, sizeof man,
+                "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
+                "\",\"digest\":\"%s\",\"size\":%u},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%u}]}",
+                cd, (unsigned)cn, ld, (unsigned)ln);
+            ts_put(s, man, mn, md[i]);
+            snprintf(nm[i], sizeof nm[i], "example.com/s%u:v1", (unsigned)i);
+            e[i].name = nm[i]; e[i].media_type = CRIOIMG_MEDIA_OCI_MANIFEST; e[i].digest = md[i]; e[i].size = (long long)mn;
+        }
+        CHECK(s->vt.write_index(s->vt.user, e, SHARED) == CRIOIMG_OK);
+        m.peak = m.now;
+        t0 = clock();
+        CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 1);
+        if (l.n == 1) {
+            char want[160];
+            CHECK(l.images[0].nnames == SHARED);
+            /* each repository: the image's first manifest, and its own one (s0's are the same) */
+            CHECK(l.images[0].ndigests == 2 * SHARED - 1);
+            snprintf(want, sizeof want, "example.com/s7@%s", md[0]);
+            if (l.images[0].ndigests == 2 * SHARED - 1) CHECK_STR(l.images[0].digests[13], want);
+            snprintf(want, sizeof want, "example.com/s7@%s", md[7]);
+            if (l.images[0].ndigests == 2 * SHARED - 1) CHECK_STR(l.images[0].digests[14], want);
+        }
+        crioimg_image_list_free(&l);
+        CHECK(crioimg_store_image_status(s, "example.com/s9:v1", &l) == CRIOIMG_OK && l.n == 1 && l.images[0].ndigests == 2 * SHARED - 1);
+        crioimg_image_list_free(&l);
+        CHECK(ts_seconds(t0) < 5.0);
+        CHECK(m.peak - m.now < (size_t)16 << 20);
+    }
+    crioimg_store_close(s);
+    free(e);
+    free(nm);
+    tests_context = "";
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
@@ -1141,6 +1426,8 @@ static void test_store(void)
     test_store_reader(s, "memory store reader");
     crioimg_store_close(s);
     test_store_reader_v1();
+    test_store_copy();
+    test_store_scale();
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
     test_store_oci_cache();

@@ -1,6 +1,10 @@
-/* gen_store DIR N: an OCI layout of N images for bench/store/run, written directly (adding them one by
-   one through the store would rewrite index.json N times). Each image has its own config (so its own
-   ID), one layer of its own and one layer every image shares, and one name: example.com/bench/imgI:v1. */
+/* gen_store DIR N [MODE]: an OCI layout of N index entries for bench/store/run, written directly
+   (adding them one by one through the store would rewrite index.json N times). MODE:
+     images (the default): N images, each with its own config (so its own ID), one layer of its own and
+       one layer every image shares, and one name: example.com/bench/imgI:v1;
+     names: one image with N names, example.com/bench/nI:v1 (N repositories, one manifest);
+     shared: N manifests sharing one config (so one image), each with a layer of its own and one name,
+       example.com/bench/sI:v1 (N repositories x N manifest digests, were every pair made). */
 #define _POSIX_C_SOURCE 200809L
 #define CRIOIMG_IMPLEMENTATION
 #include "../../crioimg.h"
@@ -31,8 +35,11 @@ int main(int argc, char **argv)
     char p[4096], cfg[512], lay[64], man[2048], cd[72], ld[72], md[72], common[72];
     static const char shared[] = "the layer every image shares";
     unsigned long i, n;
+    const char *mode = argc > 3 ? argv[3] : "images", *prefix = "img";
+    int names = strcmp(mode, "names") == 0, one_config = names || strcmp(mode, "shared") == 0;
     FILE *idx;
-    if (argc != 3) { fputs("usage: gen_store DIR N\n", stderr); return 2; }
+    if ((argc != 3 && argc != 4) || (!one_config && strcmp(mode, "images") != 0)) { fputs("usage: gen_store DIR N [images|names|shared]\n", stderr); return 2; }
+    if (one_config) prefix = names ? "n" : "s";
     n = strtoul(argv[2], NULL, 10);
     mkdir(argv[1], 0755);
     snprintf(p, sizeof p, "%s/blobs", argv[1]); mkdir(p, 0755);
@@ -50,18 +57,17 @@ int main(int argc, char **argv)
     fputs("{\"schemaVersion\":2,\"manifests\":[", idx);
     for (i = 0; i < n; i++) {
         size_t cn = (size_t)snprintf(cfg, sizeof cfg, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"i\":\"%lu\"}},"
-                                     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", i);
-        size_t ln = (size_t)snprintf(lay, sizeof lay, "layer %lu", i), mn;
-        put(argv[1], cfg, cn, cd);
-        put(argv[1], lay, ln, ld);
+                                     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", one_config ? 0 : i);
+        size_t ln = (size_t)snprintf(lay, sizeof lay, "layer %lu", names ? 0 : i), mn;
+        if (!names || i == 0) { put(argv[1], cfg, cn, cd); put(argv[1], lay, ln, ld); }
         mn = (size_t)snprintf(man, sizeof man,
             "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"config\":{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_CONFIG
             "\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu},"
             "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
             cd, cn, common, sizeof shared - 1, ld, ln);
-        put(argv[1], man, mn, md);
+        if (!names || i == 0) put(argv[1], man, mn, md);
         fprintf(idx, "%s{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":%zu,"
-                "\"annotations\":{\"org.opencontainers.image.ref.name\":\"example.com/bench/img%lu:v1\"}}", i ? "," : "", md, mn, i);
+                "\"annotations\":{\"org.opencontainers.image.ref.name\":\"example.com/bench/%s%lu:v1\"}}", i ? "," : "", md, mn, prefix, i);
     }
     fputs("]}", idx);
     if (fclose(idx) != 0) { perror(p); return 1; }
