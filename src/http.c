@@ -1115,7 +1115,8 @@ static int crioimg__tls_ends(const char *s, const char *suffix)
 static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, size_t errcap)
 {
     struct stat st;
-    FILE *f;
+    char reason[96];
+    crioimg__out why;
     *gone = 0;
     if (stat(path, &st) != 0) {
         int en = errno;
@@ -1123,11 +1124,10 @@ static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, 
         return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
     }
     if (!S_ISREG(st.st_mode)) return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "not a regular file: ", path, NULL, NULL);
-    if ((f = fopen(path, "rb")) == NULL) {
-        int en = errno;
-        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
-    }
-    fclose(f);
+    /* opened as every configuration file is (never blocking): a FIFO swapped in after the stat is refused */
+    why.p = reason; why.cap = sizeof reason; why.len = 0; reason[0] = '\0';
+    if (crioimg__config_read(path, 0, NULL, NULL, NULL, &why) != CRIOIMG_OK)
+        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", reason);
     return CRIOIMG_OK;
 }
 

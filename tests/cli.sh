@@ -103,7 +103,7 @@ expect "conf: --registry wins (seed rules)" 0 "r.io/myimage" -- "$bin" resolve -
 expect "conf: CONTAINERS_REGISTRIES_CONF" 0 "quay.io/team/thing:latest" -- env CONTAINERS_REGISTRIES_CONF="$t/reg.conf" "$bin" resolve myalias
 expect "conf: enforcing and ambiguous" 1 "crioimg resolve: short-name resolution enforced but cannot prompt without a TTY" -- bash -c "'$bin' resolve --registries-conf '$t/enforcing.conf' myimage 2>&1"
 expect "conf: error names file and line" 2 "crioimg resolve: $t/bad.conf:3: expected a value" -- bash -c "'$bin' resolve --registries-conf '$t/bad.conf' x 2>&1"
-expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": cannot read the file" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
+expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": No such file or directory" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
 expect "conf: insecure = true" 0 '{"host":"conf-insecure.invalid","insecure":true,"rule":"registries-conf","detail":"conf-insecure.invalid"}' -- "$bin" registry --json --registries-conf "$t/reg.conf" conf-insecure.invalid
 # the per-user file replaces /etc/containers/registries.conf; then only the per-user drop-ins apply, in name order
 mkdir -p "$t/.config/containers/registries.conf.d"
