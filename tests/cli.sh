@@ -104,6 +104,17 @@ expect "conf: CONTAINERS_REGISTRIES_CONF" 0 "quay.io/team/thing:latest" -- env C
 expect "conf: enforcing and ambiguous" 1 "crioimg resolve: short-name resolution enforced but cannot prompt without a TTY" -- bash -c "'$bin' resolve --registries-conf '$t/enforcing.conf' myimage 2>&1"
 expect "conf: error names file and line" 2 "crioimg resolve: $t/bad.conf:3: expected a value" -- bash -c "'$bin' resolve --registries-conf '$t/bad.conf' x 2>&1"
 expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": No such file or directory" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
+# issue 10: a FIFO or a device as registries.conf is refused at once (timeout: waiting on it would hang);
+# a \u0000 never shortens a location or a mode
+mkfifo "$t/fifo.conf"
+expect "conf: FIFO refused, never waited on" 2 "crioimg resolve: loading registries configuration \"$t/fifo.conf\": a FIFO, not a regular file" -- bash -c "timeout 5 '$bin' resolve --registries-conf '$t/fifo.conf' x 2>&1"
+expect "conf: device refused" 2 "crioimg registry: loading registries configuration \"/dev/zero\": a device, not a regular file" -- bash -c "timeout 5 '$bin' registry --registries-conf /dev/zero x.io 2>&1"
+mkdir -p "$t/fifo-home/.config/containers/registries.conf.d"; mkfifo "$t/fifo-home/.config/containers/registries.conf.d/50-x.conf"
+expect "conf: FIFO drop-in refused" 2 "crioimg resolve: loading drop-in registries configuration \"$t/fifo-home/.config/containers/registries.conf.d/50-x.conf\": a FIFO, not a regular file" -- bash -c "HOME='$t/fifo-home' timeout 5 '$bin' resolve --registries-conf '$t/reg.conf' x 2>&1"
+printf '[[registry]]\nlocation = "example.com\\u0000.attacker.io"\ninsecure = true\n' > "$t/nul.conf"
+expect "conf: NUL in location" 2 "crioimg registry: $t/nul.conf:2: NUL character (\\u0000) in string" -- bash -c "'$bin' registry --registries-conf '$t/nul.conf' example.com 2>&1"
+printf 'short-name-mode = "enforcing\\u0000bogus"\n' > "$t/nulmode.conf"
+expect "conf: NUL in short-name-mode" 2 "crioimg resolve: $t/nulmode.conf:1: NUL character (\\u0000) in string" -- bash -c "'$bin' resolve --registries-conf '$t/nulmode.conf' x 2>&1"
 expect "conf: insecure = true" 0 '{"host":"conf-insecure.invalid","insecure":true,"rule":"registries-conf","detail":"conf-insecure.invalid"}' -- "$bin" registry --json --registries-conf "$t/reg.conf" conf-insecure.invalid
 # the per-user file replaces /etc/containers/registries.conf; then only the per-user drop-ins apply, in name order
 mkdir -p "$t/.config/containers/registries.conf.d"
