@@ -9389,29 +9389,30 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     return 0;
 }
 
-/* appends the file at path to the blob, with a newline (a PEM file need not end with one) */
+/* appends the file at path to the blob, with a newline (a PEM file need not end with one); read as every
+   configuration file is (crioimg__config_read): a FIFO or a device among the CA files is refused, not
+   waited on. ERR_IO when it cannot be read, ERR_TOO_BIG past the blob's cap. */
 static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    size_t got;
-    if (f == NULL) return CRIOIMG_ERR_IO;
-    for (;;) {
-        if (*cap - k->ca_len < 4096 + 2) {
-            size_t nc = *cap ? *cap * 2 : 256 * 1024;
-            char *p;
-            if (nc > CRIOIMG__CURL_CA_MAX + 8192) nc = CRIOIMG__CURL_CA_MAX + 8192;
-            if (nc - k->ca_len < 4096 + 2) { fclose(f); return CRIOIMG_ERR_TOO_BIG; }
-            if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-            k->ca = p; *cap = nc;
-        }
-        got = fread(k->ca + k->ca_len, 1, *cap - k->ca_len - 2, f);
-        k->ca_len += got;
-        if (got == 0) break;
+    char *d;
+    size_t n;
+    crioimg_result r;
+    if (k->ca_len >= CRIOIMG__CURL_CA_MAX) return CRIOIMG_ERR_TOO_BIG;
+    r = crioimg__config_read(path, CRIOIMG__CURL_CA_MAX - k->ca_len, &k->alloc, &d, &n, NULL);
+    if (r == CRIOIMG_ERR_NOT_FOUND) r = CRIOIMG_ERR_IO;
+    if (r != CRIOIMG_OK) return r;
+    if (*cap - k->ca_len < n + 1) {
+        size_t nc = *cap ? *cap * 2 : 256 * 1024;
+        char *p;
+        if (nc < k->ca_len + n + 1) nc = k->ca_len + n + 1;
+        if (nc > CRIOIMG__CURL_CA_MAX + 1) nc = CRIOIMG__CURL_CA_MAX + 1;
+        if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { crioimg_free(&k->alloc, d); return CRIOIMG_ERR_NOMEM; }
+        k->ca = p; *cap = nc;
     }
-    got = (size_t)ferror(f);
-    fclose(f);
-    if (got) return CRIOIMG_ERR_IO;
+    memcpy(k->ca + k->ca_len, d, n);
+    k->ca_len += n;
     k->ca[k->ca_len++] = '\n';
+    crioimg_free(&k->alloc, d);
     return CRIOIMG_OK;
 }
 
@@ -10580,11 +10581,13 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if (cfg->verify) {
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
-        for (i = 0; i < cfg->nca_files; i++)  /* > 0: some PEM blocks were not certificates, skipped as Go does */
-            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) < 0)   /* the curl transport's words */
-                return k == MBEDTLS_ERR_PK_FILE_IO_ERROR
-                           ? crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL)
-                           : crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+        for (i = 0; i < cfg->nca_files; i++) {  /* > 0: some PEM blocks were not certificates, skipped as Go does */
+            /* mbedtls fopen()s the path: a FIFO or a device is refused first (crioimg__config_read's check) */
+            if (crioimg__config_read(cfg->ca_files[i], 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+                (k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) == MBEDTLS_ERR_PK_FILE_IO_ERROR)   /* the curl transport's words */
+                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL);
+            if (k < 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+        }
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     } else {
@@ -10593,7 +10596,9 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
         return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "a client certificate needs its key and a key its certificate", NULL, NULL);
     if (cfg->cert_file) {
-        if ((k = mbedtls_x509_crt_parse_file(&c->cert, cfg->cert_file)) != 0)
+        if (crioimg__config_read(cfg->cert_file, 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+            crioimg__config_read(cfg->key_file, 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+            (k = mbedtls_x509_crt_parse_file(&c->cert, cfg->cert_file)) != 0)
             return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the client certificate ", cfg->cert_file, NULL);
 #  if MBEDTLS_VERSION_NUMBER >= 0x03000000
         k = mbedtls_pk_parse_keyfile(&c->key, cfg->key_file, NULL, mbedtls_ctr_drbg_random, &t->drbg);
