@@ -473,8 +473,10 @@ CRIOIMG_API crioimg_result crioimg_digest_verify(const crioimg_digest *want, con
    cap+1 and refused), a depth cap kept with an explicit stack (input never deepens the C stack), a token
    cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
    in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
-   keep their text and are range-checked when read as integers. Errors carry the byte offset and a
-   message.
+   keep their text and are range-checked when read as integers. Errors carry the byte offset, its line
+   and a message. A string may unescape to bytes holding a NUL (\u0000): a reader whose strings become C
+   strings or decide anything (auth.json, policy.json) sets crioimg_json_opts.refuse_nul and reports
+   "FILE:LINE: ..." with doc.err_line, or crioimg_json_line() for a token it finds wrong later.
 
    Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
    grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
@@ -867,8 +869,9 @@ typedef struct crioimg_conf_paths {
 /* Reads registries.conf and its drop-ins as containers/image does (v1 files converted; drop-ins
    override registries by prefix, the search list, the short-name mode and single aliases). Replaces any
    configuration loaded before. Errors: ERR_REGISTRIES_CONF with crioimg_registries_error() naming the
-   file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""); ERR_IO when a
-   file cannot be read; ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
+   file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""; a NUL in any
+   string, raw or as \u0000, is one), also for a file over 1 MiB; ERR_IO when a file cannot be read or
+   is not a regular file (a FIFO or a device is refused at once, never waited on); ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
    Unknown keys and tables are ignored, as containers/image ignores them; crioimg_registries_warning()
    names the last one. Without a search list from crioimg_registries_add_search, resolution then
    follows the loaded configuration (aliases, unqualified-search-registries, short-name mode). */

@@ -8,8 +8,10 @@
    cap+1 and refused), a depth cap kept with an explicit stack (input never deepens the C stack), a token
    cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
    in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
-   keep their text and are range-checked when read as integers. Errors carry the byte offset and a
-   message.
+   keep their text and are range-checked when read as integers. Errors carry the byte offset, its line
+   and a message. A string may unescape to bytes holding a NUL (\u0000): a reader whose strings become C
+   strings or decide anything (auth.json, policy.json) sets crioimg_json_opts.refuse_nul and reports
+   "FILE:LINE: ..." with doc.err_line, or crioimg_json_line() for a token it finds wrong later.
 
    Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
    grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
