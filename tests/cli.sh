@@ -174,5 +174,34 @@ expect "can-pull: --creds with an empty user" 2 "crioimg can-pull: username can'
 expect "can-pull: --creds USER without a terminal" 2 "crioimg can-pull: --creds bob: no password given, and no terminal to ask for one on" -- bash -c "setsid '$bin' can-pull --creds bob x </dev/null 2>&1"
 expect "can-pull: only docker:// images" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull oci:/tmp/x:y 2>&1"
 expect "blob: -o is required" 2 "" -- "$bin" blob x sha256:$H
+# issue 10: what --authfile names is refused at once when it is a FIFO, and no credential is cut short
+# by a NUL; Docker's credsStore is refused, not skipped. A loopback server that asks every request for
+# Basic credentials makes the client read the auth file.
+cat > "$t/srv401.py" <<'PY'
+import http.server, socketserver, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(401); self.send_header("WWW-Authenticate", 'Basic realm="r"')
+        self.send_header("Content-Length", "0"); self.end_headers()
+    do_HEAD = do_GET
+    def log_message(self, *a): pass
+s = socketserver.TCPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+threading.Timer(60, s.shutdown).start()   # never outlives the tests
+s.serve_forever()
+PY
+python3 "$t/srv401.py" "$t/port401" & srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$t"' EXIT
+for _ in $(seq 100); do [ -s "$t/port401" ] && break; sleep 0.1; done
+P=$(cat "$t/port401" 2>/dev/null || echo 1)
+mkfifo "$t/auth-fifo.json"
+expect "authfile: FIFO refused, never waited on" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: reading $t/auth-fifo.json: a FIFO, not a regular file" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-fifo.json' 127.0.0.1:$P/x:1 2>&1"
+printf '{"auths": {\n"127.0.0.1:%s": {"auth": "dXNlcgBldmlsOnB3"}}}' "$P" > "$t/auth-nul.json"   # user\0evil:pw
+expect "authfile: NUL in the user name" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-nul.json:2: the \"auth\" field decodes to a user name or password that holds a NUL byte" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-nul.json' 127.0.0.1:$P/x:1 2>&1"
+printf '{"credsStore": "desktop"}' > "$t/auth-store.json"
+expect "authfile: credsStore refused" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-store.json:1: a credential store (\"credsStore\") is configured; crioimg runs no credential helpers" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-store.json' 127.0.0.1:$P/x:1 2>&1"
+kill $srv 2>/dev/null; wait $srv 2>/dev/null
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
