@@ -476,8 +476,10 @@ CRIOIMG_API crioimg_result crioimg_digest_verify(const crioimg_digest *want, con
    cap+1 and refused), a depth cap kept with an explicit stack (input never deepens the C stack), a token
    cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
    in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
-   keep their text and are range-checked when read as integers. Errors carry the byte offset and a
-   message.
+   keep their text and are range-checked when read as integers. Errors carry the byte offset, its line
+   and a message. A string may unescape to bytes holding a NUL (\u0000): a reader whose strings become C
+   strings or decide anything (auth.json, policy.json) sets crioimg_json_opts.refuse_nul and reports
+   "FILE:LINE: ..." with doc.err_line, or crioimg_json_line() for a token it finds wrong later.
 
    Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
    grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
@@ -511,6 +513,11 @@ typedef struct crioimg_json_opts {
                                more tokens than this is ERR_JSON_TOO_BIG */
     int allow_duplicates;   /* 0: a repeated key in one object is CRIOIMG_ERR_JSON_DUPLICATE */
     crioimg_allocator alloc; /* zeroed = the default allocator */
+    int refuse_nul;         /* 1: a \u0000 escape in any string or key is CRIOIMG_ERR_JSON_SYNTAX ("NUL
+                               character (\u0000) in a string", err_line naming its line). Set it for
+                               every document whose strings end up as C strings or decide anything
+                               (auth.json, policy.json): then no decoded string can hold a NUL, so none can
+                               be cut short by one. 0: strings keep their NULs; callers must use lengths. */
 } crioimg_json_opts;
 
 typedef struct crioimg_json {
@@ -521,13 +528,16 @@ typedef struct crioimg_json {
     size_t err_offset;        /* on error: the byte offset where it was found */
     char err[128];            /* on error: what was wrong, e.g. "duplicate key \"layers\"" */
     crioimg_allocator alloc;
+    unsigned long err_line;   /* on error: the 1-based line of err_offset, for "FILE:LINE: err" messages
+                                 (0 when the document was refused by size, unread) */
 } crioimg_json;
 
 #define CRIOIMG_JSON_NONE ((size_t)-1)
 
-/* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err
-   and doc->err_offset say why and where, and nothing needs freeing (freeing is harmless). opts may be
-   NULL. Results: OK, ERR_JSON_SYNTAX (also an empty document, a BOM, bytes after the value),
+/* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err,
+   doc->err_offset and doc->err_line say why and where, and nothing needs freeing (freeing is harmless).
+   opts may be NULL. Results: OK, ERR_JSON_SYNTAX (also an empty document, a BOM, bytes after the value,
+   a \u0000 under opts->refuse_nul),
    ERR_JSON_TOO_BIG (size or token cap), ERR_JSON_TOO_DEEP, ERR_JSON_DUPLICATE, ERR_JSON_UTF8 (invalid
    UTF-8 in a string, or a \u escape of a lone surrogate), ERR_NOMEM, ERR_INVALID_ARGS (doc NULL, buf NULL
    with len > 0, a half-set allocator). */
@@ -547,9 +557,14 @@ CRIOIMG_API size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const c
 
 /* A STRING token unescaped into out (cap bytes with the NUL; out may be NULL when cap is 0). Returns the
    full length; out is truncated when that is >= cap. Never fails: the reader already validated the
-   escapes, so the result is valid UTF-8 (it may hold NUL bytes, from \u0000). 0 and "" for a token that
-   is not a STRING. */
+   escapes, so the result is valid UTF-8. It may hold NUL bytes, from \u0000, unless the document was
+   parsed with refuse_nul: compare the returned length with strlen(out) before using out as a C string,
+   or parse with refuse_nul. 0 and "" for a token that is not a STRING. */
 CRIOIMG_API size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap);
+/* The 1-based line of byte offset in the parsed text: for a message about a token found wrong after
+   parsing (crioimg_json_line(doc, doc->tok[t].start)), in the "FILE:LINE: what" form that
+   registries.conf messages use. 0 when doc is NULL. */
+CRIOIMG_API unsigned long crioimg_json_line(const crioimg_json *doc, size_t offset);
 /* 1 when the STRING token equals s[0, n) after unescaping, else 0 (also for other types). */
 CRIOIMG_API int crioimg_json_string_eq(const crioimg_json *doc, size_t tok, const char *s, size_t n);
 /* A NUMBER token as an integer in [min, max]: ERR_JSON_TYPE for another type or a fraction/exponent
@@ -857,8 +872,9 @@ typedef struct crioimg_conf_paths {
 /* Reads registries.conf and its drop-ins as containers/image does (v1 files converted; drop-ins
    override registries by prefix, the search list, the short-name mode and single aliases). Replaces any
    configuration loaded before. Errors: ERR_REGISTRIES_CONF with crioimg_registries_error() naming the
-   file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""); ERR_IO when a
-   file cannot be read; ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
+   file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""; a NUL in any
+   string, raw or as \u0000, is one), also for a file over 1 MiB; ERR_IO when a file cannot be read or
+   is not a regular file (a FIFO or a device is refused at once, never waited on); ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
    Unknown keys and tables are ignored, as containers/image ignores them; crioimg_registries_warning()
    names the last one. Without a search list from crioimg_registries_add_search, resolution then
    follows the loaded configuration (aliases, unqualified-search-registries, short-name mode). */
@@ -949,8 +965,11 @@ typedef struct crioimg_credentials {
    order. legacy_format reads ~/.dockercfg (entries at the top level, registry keys only). "auth" is
    base64 "user:password" (NULs trimmed from the password); "identitytoken" is read too. *found is 1 when
    an entry matched (an entry whose auth decodes to no ':' matches with no credentials, as in Docker).
-   A "credHelpers" entry for the registry is ERR_UNSUPPORTED: crioimg runs no helper programs.
-   err (errcap bytes) says what was wrong. alloc may be NULL. */
+   A "credHelpers" entry for the registry, or a "credsStore" (Docker's: every registry's credentials in a
+   helper), is ERR_UNSUPPORTED: crioimg runs no helper programs. No string may hold a NUL: a \u0000 in the
+   JSON is ERR_JSON_SYNTAX, an "auth" that decodes to a user name or password with a NUL inside is
+   ERR_INVALID_ARGS (Go would send "user\0evil", a C string would send "user"). err (errcap bytes) says
+   what was wrong and where ("line 3: ..."). alloc may be NULL. */
 CRIOIMG_API crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len,
                                                     const char *key, int legacy_format, const crioimg_allocator *alloc,
                                                     char *err, size_t errcap);
@@ -968,8 +987,10 @@ typedef struct crioimg_auth_path { const char *path; int legacy_format; } crioim
 CRIOIMG_API crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path out[CRIOIMG_AUTH_PATHS_MAX],
                                                    size_t *n, char *buf, size_t cap);
 /* Credentials for key from those files in order: the first file whose entry gives a user name wins; a
-   missing file is skipped; a file that is not valid JSON is an error naming it (err). *found as for
-   crioimg_auth_file_lookup. Files over 1 MiB are refused. */
+   missing file is skipped; a file that is not valid JSON is an error naming it and the line
+   ("/run/user/1000/containers/auth.json:3: ..."; "reading PATH: ..." when it cannot be read). *found as
+   for crioimg_auth_file_lookup. Files over 1 MiB are refused, and so is anything but a regular file (a
+   FIFO or a device is never waited on). */
 CRIOIMG_API crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
                                                const crioimg_allocator *alloc, char *err, size_t errcap);
 
@@ -1859,7 +1880,10 @@ extern "C" {
 #include <stdio.h>   /* auth files */
 #include <errno.h>
 #if defined(__unix__) || defined(__APPLE__)
-#  include <unistd.h>  /* getuid */
+#  include <unistd.h>  /* getuid, read, close */
+#  include <fcntl.h>   /* open: configuration files, never blocking (crioimg__config_read) */
+#  include <sys/stat.h>
+#  define CRIOIMG__HAVE_POSIX_IO 1
 #endif
 #include <limits.h>
 
@@ -2103,6 +2127,155 @@ CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b)
         }
     }
     return i == an;
+}
+
+/* ---- small configuration files: registries.conf and its drop-ins, auth files, policy.json, certs.d ----
+   Their paths come from users, environment variables and home directories, so one may name a FIFO, a
+   terminal or a device. fopen() of a FIFO waits for a writer forever, and a device never ends: so the
+   file is opened non-blocking, checked with fstat (on the descriptor, so it cannot be swapped after the
+   check) and refused unless it is a regular file, then read to max + 1 bytes to see that it is over the
+   cap. One helper for every module, so that no reader forgets a step. */
+
+/* The kind of a file that is not a regular one, for messages. */
+#ifdef CRIOIMG__HAVE_POSIX_IO
+static const char *crioimg__file_kind(mode_t m)
+{
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+    return "a special file";
+}
+#endif
+
+/* Opens path for reading as above: a descriptor (>= 0), or -1 with *res (ERR_NOT_FOUND when it does not
+   exist, ERR_IO otherwise) and why (may be NULL) given a reason without the path ("No such file or
+   directory", "a FIFO, not a regular file"): callers name the path around it. *size: the file's size. */
+#ifdef CRIOIMG__HAVE_POSIX_IO
+static int crioimg__config_open(const char *path, crioimg_result *res, crioimg__out *why, size_t *size)
+{
+    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY, fd, en;
+    struct stat st;
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    *size = 0;
+    do fd = open(path, flags); while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        en = errno;
+        *res = en == ENOENT || en == ENOTDIR ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+        if (why) crioimg__out_str(why, strerror(en));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        if (why) crioimg__out_str(why, strerror(errno));
+        close(fd);
+        *res = CRIOIMG_ERR_IO;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        if (why) { crioimg__out_str(why, crioimg__file_kind(st.st_mode)); crioimg__out_str(why, ", not a regular file"); }
+        close(fd);
+        *res = CRIOIMG_ERR_IO;
+        return -1;
+    }
+    *size = st.st_size > 0 ? (size_t)st.st_size : 0;
+    return fd;
+}
+#endif
+
+/* 1 when something is at path (Go's os.Stat(path) == nil): stat, never open, so a FIFO is not waited on. */
+CRIOIMG__LIB int crioimg__path_exists(const char *path)
+{
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    struct stat st;
+    return stat(path, &st) == 0;
+#else
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+#endif
+}
+
+/* Reads the regular file at path whole, at most max bytes, into *data (allocated from a, NUL-terminated
+   after *len bytes; the caller frees it). Results: OK; ERR_NOT_FOUND (it does not exist); ERR_TOO_BIG
+   (over max); ERR_IO (not a regular file, or open or read failed); ERR_NOMEM. On failure why (may be
+   NULL) gets the reason, without the path. data NULL: only open, check and close (for files that another
+   library then reads by path, such as TLS certificates). */
+CRIOIMG__LIB crioimg_result crioimg__config_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len,
+                                                 crioimg__out *why)
+{
+    crioimg_result r = CRIOIMG_OK;
+    size_t cap, got = 0;
+    char *b = NULL;
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    int fd = crioimg__config_open(path, &r, why, &cap);
+#else
+    FILE *f = fopen(path, "rb");
+    cap = 4096;
+#endif
+    if (data) { *data = NULL; *len = 0; }
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    if (fd < 0) return r;
+    if (data == NULL) { close(fd); return CRIOIMG_OK; }
+#else
+    if (f == NULL) { if (why) crioimg__out_str(why, strerror(errno)); return errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO; }
+    if (data == NULL) { fclose(f); return CRIOIMG_OK; }
+#endif
+    /* the size fstat saw is a first guess only: the file may grow or shrink while it is read */
+    cap = (cap < max ? cap : max) + 1;
+    for (;;) {
+        size_t want;
+        if (got == cap) {
+            char *nb;
+            if (cap > max) { r = CRIOIMG_ERR_TOO_BIG; break; }   /* max + 1 bytes came: over the cap */
+            cap = cap > max / 2 ? max + 1 : cap * 2;
+            if ((nb = (char *)crioimg_realloc(a, b, cap + 1)) == NULL) { r = CRIOIMG_ERR_NOMEM; break; }
+            b = nb;
+        } else if (b == NULL && (b = (char *)crioimg_malloc(a, cap + 1)) == NULL) { r = CRIOIMG_ERR_NOMEM; break; }
+        want = cap - got;
+#ifdef CRIOIMG__HAVE_POSIX_IO
+        {
+            ssize_t n = read(fd, b + got, want);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) { if (why) crioimg__out_str(why, strerror(errno)); r = CRIOIMG_ERR_IO; break; }
+            if (n == 0) break;
+            got += (size_t)n;
+        }
+#else
+        {
+            size_t n = fread(b + got, 1, want, f);
+            got += n;
+            if (n < want) { if (ferror(f)) { if (why) crioimg__out_str(why, "read error"); r = CRIOIMG_ERR_IO; } break; }
+        }
+#endif
+    }
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    close(fd);
+#else
+    fclose(f);
+#endif
+    if (r == CRIOIMG_ERR_TOO_BIG && why) {
+        crioimg__out_str(why, "larger than ");
+        crioimg__out_uint(why, max);
+        crioimg__out_str(why, " bytes");
+    }
+    if (r != CRIOIMG_OK) { crioimg_free(a, b); return r; }
+    b[got] = '\0';
+    *data = b;
+    *len = got;
+    return CRIOIMG_OK;
+}
+
+/* The 1-based line of byte offset at in s[0, n) (at past the end counts as the end): for messages
+   about a file that name the line where a byte offset is known. */
+CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at)
+{
+    unsigned long line = 1;
+    const char *p = s, *end;
+    if (s == NULL) return line;
+    end = s + (at < n ? at : n);
+    while (p < end && (p = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) { line++; p++; }
+    return line;
 }
 
 /* ==== src/ref.c ==== */
@@ -4752,6 +4925,7 @@ typedef struct crioimg__json_p {
     size_t cur;           /* the innermost open container, or CRIOIMG_JSON_NONE at the top */
     size_t *keys, keys_cap;  /* scratch for the duplicate check */
     int allow_dup;
+    int refuse_nul;
 } crioimg__json_p;
 
 enum { CRIOIMG__JS_VALUE, CRIOIMG__JS_KEY, CRIOIMG__JS_AFTER };
@@ -4891,6 +5065,8 @@ static crioimg_result crioimg__json_escape(crioimg__json_p *p, size_t *at)
     }
     if ((r = crioimg__json_hex_at(p, i + 2, i, &cp)) != CRIOIMG_OK) return r;
     if (cp >= 0xdc00 && cp <= 0xdfff) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_UTF8, i, "lone surrogate in \\u escape");
+    /* the only way a NUL gets into a string (a raw one is a control character): here it is cheap to refuse */
+    if (cp == 0 && p->refuse_nul) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, i, "NUL character (\\u0000) in a string");
     if (cp < 0xd800 || cp > 0xdbff) { *at = i + 6; return CRIOIMG_OK; }
     /* a high surrogate: the low half must follow at once */
     j = i + 6;
@@ -5180,17 +5356,22 @@ crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len
     p.max_depth = opts && opts->max_depth ? opts->max_depth : CRIOIMG__JSON_MAX_DEPTH;
     p.max_tokens = opts && opts->max_tokens ? opts->max_tokens : max_size / 2 + 1;
     p.allow_dup = opts && opts->allow_duplicates;
+    p.refuse_nul = opts && opts->refuse_nul;
     if (buf == NULL && len > 0) return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "no buffer");
     if (opts) {
         if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)
             return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "allocator: set all three functions or none");
         doc->alloc = opts->alloc;
     }
-    if (len > max_size)   /* before reading a byte of it */
-        return crioimg__json_fail_n(&p, CRIOIMG_ERR_JSON_TOO_BIG, max_size, "document larger than ", max_size, " bytes");
+    if (len > max_size) {  /* before reading a byte of it (so no line either) */
+        r = crioimg__json_fail_n(&p, CRIOIMG_ERR_JSON_TOO_BIG, max_size, "document larger than ", max_size, " bytes");
+        doc->err_line = 0;
+        return r;
+    }
     r = crioimg__json_run(&p);
     crioimg_free(&doc->alloc, p.keys);
     if (r != CRIOIMG_OK) {
+        doc->err_line = crioimg__line_of(buf, len, doc->err_offset);
         crioimg_free(&doc->alloc, doc->tok);
         doc->tok = NULL;
         doc->ntok = 0;
@@ -5249,6 +5430,12 @@ size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_
         }
     }
     return o.len;
+}
+
+unsigned long crioimg_json_line(const crioimg_json *doc, size_t offset)
+{
+    if (doc == NULL || doc->buf == NULL) return 0;
+    return crioimg__line_of(doc->buf, doc->len, offset);
 }
 
 int crioimg_json_string_eq(const crioimg_json *doc, size_t tok, const char *s, size_t n)
@@ -7066,6 +7253,10 @@ CRIOIMG__LIB crioimg_result crioimg__toml_string(crioimg__toml *t, char **out, s
                     cp = cp * 16 + (unsigned long)h;
                 }
                 if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "invalid escape in string", NULL, 0); }
+                /* TOML allows \u0000, but every string here is a C string that decides something (a
+                   location, a prefix, a mode, an alias): "example.com\u0000.attacker.io" must not
+                   become "example.com" */
+                if (cp == 0) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "NUL character (\\u0000) in string", NULL, 0); }
                 /* the UTF-8 form is never longer than the escape (6 or 10 bytes) */
                 if (cp < 0x80) b[len++] = (char)cp;
                 else if (cp < 0x800) { b[len++] = (char)(0xc0 | (cp >> 6)); b[len++] = (char)(0x80 | (cp & 63)); }
@@ -7643,7 +7834,10 @@ CRIOIMG__LIB crioimg_result crioimg__conf_load_one(crioimg_registries *r, const 
     memset(&t, 0, sizeof t);
     t.s = text; t.n = n; t.line = 1; t.file = file; t.a = &r->alloc; t.err = r->err; t.errcap = sizeof r->err;
     if (n > CRIOIMG__TOML_MAX) return crioimg__toml_fail(&t, 1, "file too large (over 1 MiB)", NULL, 0);
-    if (memchr(text, '\0', n)) return crioimg__toml_fail(&t, 1, "NUL byte in file", NULL, 0);
+    {
+        const char *nul = (const char *)memchr(text, '\0', n);
+        if (nul) return crioimg__toml_fail(&t, crioimg__line_of(text, n, (size_t)(nul - text)), "NUL byte in file", NULL, 0);
+    }
     c = (crioimg__conf *)crioimg_malloc(&r->alloc, sizeof *c);
     if (c == NULL) return CRIOIMG_ERR_NOMEM;
     memset(c, 0, sizeof *c);
@@ -7725,33 +7919,25 @@ crioimg_result crioimg_registries_load_conf_text(crioimg_registries *r, const ch
     return CRIOIMG_OK;
 }
 
-/* Reads a whole file (up to the cap, plus one byte to see it is over). ERR_NOT_FOUND when it does not
-   exist. */
-CRIOIMG__LIB crioimg_result crioimg__read_file(crioimg_registries *r, const char *path, char **out, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    size_t got;
-    *out = NULL; *n = 0;
-    if (f == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    b = (char *)crioimg_malloc(&r->alloc, CRIOIMG__TOML_MAX + 1);
-    if (b == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-    got = fread(b, 1, CRIOIMG__TOML_MAX + 1, f);
-    if (ferror(f)) { fclose(f); crioimg_free(&r->alloc, b); return CRIOIMG_ERR_IO; }
-    fclose(f);
-    *out = b; *n = got;
-    return CRIOIMG_OK;
-}
-
+/* Reads and applies one file. ERR_NOT_FOUND when it does not exist (the caller decides whether that is
+   an error; the message is set either way), ERR_IO when it cannot be read or is not a regular file (a
+   FIFO or a device is refused, never waited on), ERR_TOO_BIG over 1 MiB. */
 CRIOIMG__LIB crioimg_result crioimg__load_path(crioimg_registries *r, const char *path, int dropin)
 {
-    char *text;
+    char *text, why[160];
     size_t n;
-    crioimg_result res = crioimg__read_file(r, path, &text, &n);
-    if (res == CRIOIMG_ERR_NOT_FOUND || res == CRIOIMG_ERR_IO) {
-        crioimg__reg_seterr(r, dropin ? "loading drop-in registries configuration \"" : "loading registries configuration \"", path, strlen(path),
-                            "\": cannot read the file");
-        return CRIOIMG_ERR_IO;
+    crioimg__out w;
+    crioimg_result res;
+    w.p = why; w.cap = sizeof why; w.len = 0; why[0] = '\0';
+    res = crioimg__config_read(path, CRIOIMG__TOML_MAX, &r->alloc, &text, &n, &w);
+    if (res == CRIOIMG_ERR_NOT_FOUND || res == CRIOIMG_ERR_IO || res == CRIOIMG_ERR_TOO_BIG) {
+        char rest[200];
+        crioimg__out o;
+        o.p = rest; o.cap = sizeof rest; o.len = 0;
+        crioimg__out_str(&o, "\": ");
+        crioimg__out_str(&o, why);
+        crioimg__reg_seterr(r, dropin ? "loading drop-in registries configuration \"" : "loading registries configuration \"", path, strlen(path), rest);
+        return res == CRIOIMG_ERR_TOO_BIG ? CRIOIMG_ERR_REGISTRIES_CONF : res;
     }
     if (res != CRIOIMG_OK) return res;
     res = crioimg_registries_load_conf_text(r, text, n, path, dropin);
@@ -7785,27 +7971,25 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
     while (res == CRIOIMG_OK && (e = readdir(d)) != NULL) {
         size_t l = strlen(e->d_name);
         char *full;
-        FILE *f;
+        struct stat st;
         if (l < 5 || strcmp(e->d_name + l - 5, ".conf") != 0) continue;
         full = (char *)crioimg_malloc(&r->alloc, dl + l + 2);
         if (full == NULL) { res = CRIOIMG_ERR_NOMEM; break; }
         memcpy(full, dir, dl);
         full[dl] = '/';
         memcpy(full + dl + 1, e->d_name, l + 1);
-        /* directories named *.conf are skipped, as WalkDir's callback skips them */
-        f = fopen(full, "rb");
-        if (f == NULL) { crioimg_free(&r->alloc, full); continue; }
-        {
-            DIR *sub = opendir(full);
-            if (sub) { closedir(sub); fclose(f); crioimg_free(&r->alloc, full); continue; }
-        }
-        fclose(f);
+        /* directories named *.conf are skipped, as WalkDir's callback skips them; stat, not open, so that
+           a FIFO is not waited on here (reading it is refused with its name) */
+        if (stat(full, &st) != 0 || S_ISDIR(st.st_mode)) { crioimg_free(&r->alloc, full); continue; }
         res = crioimg__reg_list_add(&r->alloc, &names, &nnames, full, dl + l + 1);
         crioimg_free(&r->alloc, full);
     }
     closedir(d);
     if (nnames > 1) qsort(names, nnames, sizeof *names, crioimg__strptr_cmp);
-    for (i = 0; res == CRIOIMG_OK && i < nnames; i++) res = crioimg__load_path(r, names[i], 1);
+    for (i = 0; res == CRIOIMG_OK && i < nnames; i++) {
+        res = crioimg__load_path(r, names[i], 1);
+        if (res == CRIOIMG_ERR_NOT_FOUND) { res = CRIOIMG_OK; r->err[0] = '\0'; }   /* gone since the listing */
+    }
     crioimg__strlist_free(&r->alloc, names, nnames);
     return res;
 #else
@@ -7820,7 +8004,6 @@ crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg
     char user_file[4096], user_dir[4096];
     const char *home, *main_path;
     int user_only = 0;
-    FILE *f;
     crioimg_result res;
     if (r == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     r->err[0] = '\0';
@@ -7833,11 +8016,13 @@ crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg
     crioimg__conf_free(&r->alloc, r->conf);
     r->conf = NULL;
     if (paths && paths->path) main_path = paths->path;
-    else if (home[0] && (f = fopen(user_file, "rb")) != NULL) { fclose(f); main_path = user_file; user_only = 1; }
+    else if (home[0] && crioimg__path_exists(user_file)) { main_path = user_file; user_only = 1; }
     else main_path = "/etc/containers/registries.conf";
     res = crioimg__load_path(r, main_path, 0);
-    if (res == CRIOIMG_ERR_IO && !(paths && paths->path)) {
-        /* a missing default file is an empty configuration */
+    if (res == CRIOIMG_ERR_NOT_FOUND && (paths && paths->path)) res = CRIOIMG_ERR_IO;
+    if (res == CRIOIMG_ERR_NOT_FOUND) {
+        /* a missing default file is an empty configuration (but one that is there and cannot be read,
+           a FIFO say, is an error, as in Go) */
         r->err[0] = '\0';
         res = crioimg_registries_load_conf_text(r, "", 0, "", 0);
     }
@@ -8356,14 +8541,16 @@ static size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const cha
     return found;
 }
 
-/* decodeDockerAuth for the entry at token v */
-static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e)
+/* decodeDockerAuth for the entry at token v; on error *line is where */
+static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e,
+                                           unsigned long *line)
 {
     size_t t = crioimg__auth_field(doc, v, "auth"), it = crioimg__auth_field(doc, v, "identitytoken"), n, dl;
     char *b64 = NULL;
     unsigned char *dec = NULL;
     const char *colon;
     crioimg_result r = CRIOIMG_OK;
+    *line = crioimg_json_line(doc, doc->tok[v].start);
     if (doc->tok[v].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth entry is not an object"); return CRIOIMG_ERR_JSON_TYPE; }
     if ((t != CRIOIMG_JSON_NONE && doc->tok[t].type != CRIOIMG_JSON_STRING && doc->tok[t].type != CRIOIMG_JSON_NULL) ||
         (it != CRIOIMG_JSON_NONE && doc->tok[it].type != CRIOIMG_JSON_STRING && doc->tok[it].type != CRIOIMG_JSON_NULL)) {
@@ -8371,6 +8558,7 @@ static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioi
         return CRIOIMG_ERR_JSON_TYPE;
     }
     if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
+        *line = crioimg_json_line(doc, doc->tok[t].start);
         n = crioimg_json_string(doc, t, NULL, 0);
         b64 = (char *)crioimg_malloc(a, n + 1);
         dec = (unsigned char *)crioimg_malloc(a, (n + 3) / 4 * 3 + 1);
@@ -8386,6 +8574,12 @@ static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioi
             const char *p = colon + 1, *end = (const char *)dec + dl;
             while (p < end && *p == '\0') p++;
             while (end > p && end[-1] == '\0') end--;
+            /* any other NUL would cut the C strings short: "user\0evil:pw" must not become "user" */
+            if (memchr(dec, '\0', (size_t)(colon - (const char *)dec)) || memchr(p, '\0', (size_t)(end - p))) {
+                crioimg__out_str(e, "the \"auth\" field decodes to a user name or password that holds a NUL byte");
+                r = CRIOIMG_ERR_INVALID_ARGS;
+                goto done;
+            }
             if (!(out->username = crioimg__auth_dup(a, (const char *)dec, (size_t)(colon - (const char *)dec))) ||
                 !(out->password = crioimg__auth_dup(a, p, (size_t)(end - p)))) { r = CRIOIMG_ERR_NOMEM; goto done; }
         } else {
@@ -8403,17 +8597,17 @@ done:
     return r;
 }
 
-crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
-                                        int legacy_format, const crioimg_allocator *alloc, char *err, size_t errcap)
+/* crioimg_auth_file_lookup with the message (e) and the line it is about (*line, 0 when none) apart, so
+   that callers that know the file can say "FILE:LINE: what". */
+static crioimg_result crioimg__auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
+                                                int legacy_format, const crioimg_allocator *alloc, crioimg__out *e, unsigned long *line)
 {
     crioimg_json doc;
     crioimg_json_opts jo;
-    crioimg__out e;
     crioimg_result r;
     size_t auths, klen, rlen, i, k, cut;
     const char *reg;
-    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
-    if (e.cap) err[0] = '\0';
+    *line = 0;
     if (out == NULL || found == NULL || key == NULL || (json == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
     memset(out, 0, sizeof *out);
     if (alloc) out->alloc = *alloc;
@@ -8423,26 +8617,38 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
     jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
     jo.alloc = out->alloc;
     jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
+    jo.refuse_nul = 1;              /* every string here becomes a C string or a map key that decides */
     if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
-        crioimg__out_str(&e, doc.err[0] ? doc.err : crioimg_result_str(r));
+        *line = doc.err_line;
+        crioimg__out_str(e, doc.err[0] ? doc.err : crioimg_result_str(r));
         return r;
     }
-    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(&e, "an auth file must be a JSON object"); r = CRIOIMG_ERR_JSON_TYPE; goto done; }
+    *line = 1;
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth file must be a JSON object"); r = CRIOIMG_ERR_JSON_TYPE; goto done; }
     klen = strlen(key);
     reg = key;
     rlen = memchr(key, '/', klen) ? (size_t)((const char *)memchr(key, '/', klen) - key) : klen;
     if (!legacy_format) {
-        size_t ch = crioimg__auth_field(&doc, 0, "credHelpers");
+        size_t ch = crioimg__auth_field(&doc, 0, "credHelpers"), cs = crioimg__auth_field(&doc, 0, "credsStore"), hk;
         if (ch != CRIOIMG_JSON_NONE && doc.tok[ch].type == CRIOIMG_JSON_OBJECT) {
             char rb[256];
             if (rlen < sizeof rb) {
                 memcpy(rb, reg, rlen); rb[rlen] = '\0';
-                if (crioimg_json_get(&doc, ch, rb) != CRIOIMG_JSON_NONE) {
-                    crioimg__out_str(&e, "a credential helper is configured for this registry; crioimg runs none");
+                if ((hk = crioimg_json_get(&doc, ch, rb)) != CRIOIMG_JSON_NONE) {
+                    *line = crioimg_json_line(&doc, doc.tok[hk].start);
+                    crioimg__out_str(e, "a credential helper is configured for this registry; crioimg runs none");
                     r = CRIOIMG_ERR_UNSUPPORTED;
                     goto done;
                 }
             }
+        }
+        /* Docker's credsStore keeps every registry's credentials in a helper program, and "auths" then
+           holds no secrets: going on would pull anonymously without a word */
+        if (cs != CRIOIMG_JSON_NONE && doc.tok[cs].type == CRIOIMG_JSON_STRING && doc.tok[cs].len > 0) {
+            *line = crioimg_json_line(&doc, doc.tok[cs].start);
+            crioimg__out_str(e, "a credential store (\"credsStore\") is configured; crioimg runs no credential helpers");
+            r = CRIOIMG_ERR_UNSUPPORTED;
+            goto done;
         }
         auths = crioimg__auth_field(&doc, 0, "auths");
         if (auths == CRIOIMG_JSON_NONE || doc.tok[auths].type != CRIOIMG_JSON_OBJECT) goto done;
@@ -8453,7 +8659,7 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
                 if (crioimg_json_string_eq(&doc, i, key, cut)) hit = i + 1;
             if (hit != CRIOIMG_JSON_NONE) {
                 *found = 1;
-                r = crioimg__auth_decode(out, &doc, hit, &out->alloc, &e);
+                r = crioimg__auth_decode(out, &doc, hit, &out->alloc, e, line);
                 goto done;
             }
             while (cut > 0 && key[cut - 1] != '/') cut--;
@@ -8467,7 +8673,7 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
             if (crioimg_json_string_eq(&doc, i, reg, rlen)) hit = i + 1;
         if (hit != CRIOIMG_JSON_NONE) {
             *found = 1;
-            r = crioimg__auth_decode(out, &doc, hit, &out->alloc, &e);
+            r = crioimg__auth_decode(out, &doc, hit, &out->alloc, e, line);
             goto done;
         }
     }
@@ -8481,13 +8687,29 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
         crioimg__auth_norm_key(kb, kl, legacy_format, &nk, &nl);
         if (nl == rlen && memcmp(nk, reg, rlen) == 0) {
             *found = 1;
-            r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+            r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, e, line);
             goto done;
         }
     }
 done:
     crioimg_json_free(&doc);
     if (r != CRIOIMG_OK) { crioimg_credentials_free(out); *found = 0; }
+    return r;
+}
+
+crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
+                                        int legacy_format, const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    char msg[200];
+    crioimg__out e, m;
+    unsigned long line;
+    crioimg_result r;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    m.p = msg; m.cap = sizeof msg; m.len = 0; msg[0] = '\0';
+    r = crioimg__auth_file_lookup(out, found, json, len, key, legacy_format, alloc, &m, &line);
+    if (r != CRIOIMG_OK && line) { crioimg__out_str(&e, "line "); crioimg__out_uint(&e, line); crioimg__out_str(&e, ": "); }
+    crioimg__out_str(&e, msg);
     return r;
 }
 
@@ -8547,25 +8769,6 @@ crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path o
     return CRIOIMG_OK;
 }
 
-/* a whole file into memory, at most max bytes: OK, ERR_NOT_FOUND when it does not exist, ERR_TOO_BIG,
-   ERR_IO */
-static crioimg_result crioimg__auth_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *d;
-    size_t got;
-    *data = NULL; *len = 0;
-    if (f == NULL) return errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
-    if ((d = (char *)crioimg_malloc(a, max + 1)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-    got = fread(d, 1, max + 1, f);  /* cap + 1: one byte more says it is too big */
-    if (ferror(f)) { fclose(f); crioimg_free(a, d); return CRIOIMG_ERR_IO; }
-    fclose(f);
-    if (got > max) { crioimg_free(a, d); return CRIOIMG_ERR_TOO_BIG; }
-    *data = d;
-    *len = got;
-    return CRIOIMG_OK;
-}
-
 crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
                                    const crioimg_allocator *alloc, char *err, size_t errcap)
 {
@@ -8586,20 +8789,30 @@ crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const c
     if ((r = crioimg_auth_file_paths(authfile, paths, &np, pbuf, sizeof pbuf)) != CRIOIMG_OK) return r;
     for (i = 0; i < np; i++) {
         char *data, fe[200];
+        crioimg__out f;
         size_t len;
-        r = crioimg__auth_read(paths[i].path, (size_t)1 << 20, &a, &data, &len);
+        unsigned long line = 0;
+        f.p = fe; f.cap = sizeof fe; f.len = 0; fe[0] = '\0';
+        /* a FIFO or a device named by --authfile or $REGISTRY_AUTH_FILE is refused, never waited on */
+        r = crioimg__config_read(paths[i].path, (size_t)1 << 20, &a, &data, &len, &f);
         if (r == CRIOIMG_ERR_NOT_FOUND) continue;
         if (r == CRIOIMG_OK) {
-            r = crioimg_auth_file_lookup(out, found, data, len, key, paths[i].legacy_format, &a, fe, sizeof fe);
+            r = crioimg__auth_file_lookup(out, found, data, len, key, paths[i].legacy_format, &a, &f, &line);
             crioimg_free(&a, data);
-        } else {
-            crioimg__out_str(&e, crioimg_result_str(r));
-            fe[0] = '\0';
         }
         if (r != CRIOIMG_OK) {
-            crioimg__out_str(&e, "reading ");
-            crioimg__out_str(&e, paths[i].path);
-            crioimg__out_str(&e, ": ");
+            /* one source, one message: "PATH:LINE: what" for what the file says, "reading PATH: why" when
+               it cannot be read */
+            if (line) {
+                crioimg__out_str(&e, paths[i].path);
+                crioimg__out_str(&e, ":");
+                crioimg__out_uint(&e, line);
+                crioimg__out_str(&e, ": ");
+            } else {
+                crioimg__out_str(&e, "reading ");
+                crioimg__out_str(&e, paths[i].path);
+                crioimg__out_str(&e, ": ");
+            }
             crioimg__out_str(&e, fe[0] ? fe : crioimg_result_str(r));
             return r;
         }
@@ -10528,29 +10741,30 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     return 0;
 }
 
-/* appends the file at path to the blob, with a newline (a PEM file need not end with one) */
+/* appends the file at path to the blob, with a newline (a PEM file need not end with one); read as every
+   configuration file is (crioimg__config_read): a FIFO or a device among the CA files is refused, not
+   waited on. ERR_IO when it cannot be read, ERR_TOO_BIG past the blob's cap. */
 static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    size_t got;
-    if (f == NULL) return CRIOIMG_ERR_IO;
-    for (;;) {
-        if (*cap - k->ca_len < 4096 + 2) {
-            size_t nc = *cap ? *cap * 2 : 256 * 1024;
-            char *p;
-            if (nc > CRIOIMG__CURL_CA_MAX + 8192) nc = CRIOIMG__CURL_CA_MAX + 8192;
-            if (nc - k->ca_len < 4096 + 2) { fclose(f); return CRIOIMG_ERR_TOO_BIG; }
-            if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-            k->ca = p; *cap = nc;
-        }
-        got = fread(k->ca + k->ca_len, 1, *cap - k->ca_len - 2, f);
-        k->ca_len += got;
-        if (got == 0) break;
+    char *d;
+    size_t n;
+    crioimg_result r;
+    if (k->ca_len >= CRIOIMG__CURL_CA_MAX) return CRIOIMG_ERR_TOO_BIG;
+    r = crioimg__config_read(path, CRIOIMG__CURL_CA_MAX - k->ca_len, &k->alloc, &d, &n, NULL);
+    if (r == CRIOIMG_ERR_NOT_FOUND) r = CRIOIMG_ERR_IO;
+    if (r != CRIOIMG_OK) return r;
+    if (*cap - k->ca_len < n + 1) {
+        size_t nc = *cap ? *cap * 2 : 256 * 1024;
+        char *p;
+        if (nc < k->ca_len + n + 1) nc = k->ca_len + n + 1;
+        if (nc > CRIOIMG__CURL_CA_MAX + 1) nc = CRIOIMG__CURL_CA_MAX + 1;
+        if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { crioimg_free(&k->alloc, d); return CRIOIMG_ERR_NOMEM; }
+        k->ca = p; *cap = nc;
     }
-    got = (size_t)ferror(f);
-    fclose(f);
-    if (got) return CRIOIMG_ERR_IO;
+    memcpy(k->ca + k->ca_len, d, n);
+    k->ca_len += n;
     k->ca[k->ca_len++] = '\n';
+    crioimg_free(&k->alloc, d);
     return CRIOIMG_OK;
 }
 
@@ -10906,7 +11120,8 @@ static int crioimg__tls_ends(const char *s, const char *suffix)
 static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, size_t errcap)
 {
     struct stat st;
-    FILE *f;
+    char reason[96];
+    crioimg__out why;
     *gone = 0;
     if (stat(path, &st) != 0) {
         int en = errno;
@@ -10914,11 +11129,10 @@ static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, 
         return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
     }
     if (!S_ISREG(st.st_mode)) return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "not a regular file: ", path, NULL, NULL);
-    if ((f = fopen(path, "rb")) == NULL) {
-        int en = errno;
-        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
-    }
-    fclose(f);
+    /* opened as every configuration file is (never blocking): a FIFO swapped in after the stat is refused */
+    why.p = reason; why.cap = sizeof reason; why.len = 0; reason[0] = '\0';
+    if (crioimg__config_read(path, 0, NULL, NULL, NULL, &why) != CRIOIMG_OK)
+        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", reason);
     return CRIOIMG_OK;
 }
 
@@ -11719,11 +11933,13 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if (cfg->verify) {
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
-        for (i = 0; i < cfg->nca_files; i++)  /* > 0: some PEM blocks were not certificates, skipped as Go does */
-            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) < 0)   /* the curl transport's words */
-                return k == MBEDTLS_ERR_PK_FILE_IO_ERROR
-                           ? crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL)
-                           : crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+        for (i = 0; i < cfg->nca_files; i++) {  /* > 0: some PEM blocks were not certificates, skipped as Go does */
+            /* mbedtls fopen()s the path: a FIFO or a device is refused first (crioimg__config_read's check) */
+            if (crioimg__config_read(cfg->ca_files[i], 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+                (k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) == MBEDTLS_ERR_PK_FILE_IO_ERROR)   /* the curl transport's words */
+                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL);
+            if (k < 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+        }
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     } else {
@@ -11732,7 +11948,9 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
         return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "a client certificate needs its key and a key its certificate", NULL, NULL);
     if (cfg->cert_file) {
-        if ((k = mbedtls_x509_crt_parse_file(&c->cert, cfg->cert_file)) != 0)
+        if (crioimg__config_read(cfg->cert_file, 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+            crioimg__config_read(cfg->key_file, 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+            (k = mbedtls_x509_crt_parse_file(&c->cert, cfg->cert_file)) != 0)
             return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the client certificate ", cfg->cert_file, NULL);
 #  if MBEDTLS_VERSION_NUMBER >= 0x03000000
         k = mbedtls_pk_parse_keyfile(&c->key, cfg->key_file, NULL, mbedtls_ctr_drbg_random, &t->drbg);

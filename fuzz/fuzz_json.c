@@ -289,6 +289,51 @@ static void fuzz_json_paths_agree(const uint8_t *s, size_t n)
 #endif
 }
 
+/* 1 when some string or key of d unescapes to bytes holding a NUL (its length against its C length) */
+static int fuzz_json_has_nul(const crioimg_json *d)
+{
+    size_t t;
+    for (t = 0; t < d->ntok; t++) {
+        size_t n;
+        char *b;
+        int nul;
+        if (d->tok[t].type != CRIOIMG_JSON_STRING || !d->tok[t].escaped) continue;
+        n = crioimg_json_string(d, t, NULL, 0);
+        if ((b = (char *)malloc(n + 1)) == NULL) abort();
+        if (crioimg_json_string(d, t, b, n + 1) != n) abort();
+        nul = strlen(b) != n;
+        free(b);
+        if (nul) return 1;
+    }
+    return 0;
+}
+
+/* refuse_nul (issue 10): it refuses exactly the documents with a NUL in a decoded string, at the line of
+   its offset, and changes nothing else */
+static void fuzz_json_refuse_nul(const crioimg_json *d, crioimg_result r, const char *s, size_t size)
+{
+    crioimg_json e;
+    crioimg_json_opts o;
+    crioimg_result r3;
+    size_t i;
+    unsigned long line = 1;
+    memset(&o, 0, sizeof o);
+    o.refuse_nul = 1;
+    r3 = crioimg_json_parse(&e, s, size, &o);
+    if (r == CRIOIMG_OK) {
+        int nul = fuzz_json_has_nul(d);
+        if (nul != (r3 != CRIOIMG_OK)) abort();
+        if (r3 == CRIOIMG_OK && !fuzz_json_same(d, &e)) abort();
+        if (r3 != CRIOIMG_OK && (r3 != CRIOIMG_ERR_JSON_SYNTAX || strcmp(e.err, "NUL character (\\u0000) in a string") != 0)) abort();
+    }
+    if (r3 == CRIOIMG_OK && fuzz_json_has_nul(&e)) abort();   /* whatever r was */
+    if (r3 != CRIOIMG_OK && r3 != CRIOIMG_ERR_JSON_TOO_BIG) {   /* err_line is the line of err_offset */
+        for (i = 0; i < e.err_offset && i < size; i++) line += s[i] == '\n';
+        if (e.err_line != line) abort();
+    }
+    crioimg_json_free(&e);
+}
+
 static int fuzz_json(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -312,6 +357,7 @@ static int fuzz_json(const uint8_t *data, size_t size)
     if (r != CRIOIMG_OK && r != CRIOIMG_ERR_JSON_DUPLICATE && (r2 != r || e.err_offset != d.err_offset || strcmp(e.err, d.err) != 0)) abort();
     if (r2 == CRIOIMG_OK) fuzz_json_check(&e, 1);
     crioimg_json_free(&e);
+    fuzz_json_refuse_nul(&d, r, s, size);
     /* an allocation failing somewhere: out of memory, or the same answer; nothing leaks either way */
     memset(&o, 0, sizeof o);
     o.alloc = fuzz_json_allocator(&h, 1 + size % 6);

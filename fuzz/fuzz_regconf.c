@@ -1,7 +1,8 @@
 /* libFuzzer target for the TOML-subset reader and registries.conf: never crash, leak or read past the
    input; every refusal names a file and line; an accepted file's registries are sorted by prefix with no
-   prefix twice; resolution, pull sources and host decisions over it never misbehave. The input is read
-   as a main file, then again as a drop-in over it. */
+   prefix twice; resolution, pull sources and host decisions over it never misbehave; an accepted file
+   holds no NUL, raw or escaped, in any string (issue 10). The input is read as a main file, then again
+   as a drop-in over it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,30 @@ static void fuzz_regconf_use(crioimg_registries *r)
     }
 }
 
+/* 1 when a basic string of the text ("...", outside comments and literal '...' strings) holds a
+   \u0000 or \U00000000 escape: a NUL in a decoded string. The reader's subset is small enough for this
+   scan to see strings exactly where it does (no multi-line strings: they are refused). */
+static int fuzz_regconf_nul_escape(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        char c = s[i++];
+        if (c == '#') { while (i < n && s[i] != '\n') i++; }
+        else if (c == '\'') { while (i < n && s[i] != '\'' && s[i] != '\n') i++; i++; }
+        else if (c == '"') {
+            while (i < n && s[i] != '"' && s[i] != '\n') {
+                if (s[i] == '\\' && i + 1 < n) {
+                    if (s[i + 1] == 'u' && i + 6 <= n && memcmp(s + i + 2, "0000", 4) == 0) return 1;
+                    if (s[i + 1] == 'U' && i + 10 <= n && memcmp(s + i + 2, "00000000", 8) == 0) return 1;
+                    i += 2;
+                } else i++;
+            }
+            i++;
+        }
+    }
+    return 0;
+}
+
 static int fuzz_regconf(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -47,6 +72,8 @@ static int fuzz_regconf(const uint8_t *data, size_t size)
     o.no_resolver = 1;
     if (crioimg_registries_new(&r, &o) != CRIOIMG_OK) abort();
     res = crioimg_registries_load_conf_text(r, s, size, "f.conf", 0);
+    /* issue 10: an accepted file has no NUL in any decoded string (a key, a location, a mode...) */
+    if (res == CRIOIMG_OK && (memchr(s, '\0', size) || fuzz_regconf_nul_escape(s, size))) abort();
     if (res == CRIOIMG_OK) {
         fuzz_regconf_use(r);
         res = crioimg_registries_load_conf_text(r, s, size, "d.conf", 1);

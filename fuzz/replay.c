@@ -16,6 +16,7 @@
 #include "fuzz_store.c"
 #include "fuzz_token.c"
 #include "fuzz_policy.c"
+#include "fuzz_authfile.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "store", fuzz_store },
     { "token", fuzz_token },
     { "policy", fuzz_policy },
+    { "authfile", fuzz_authfile },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

@@ -248,14 +248,16 @@ static size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const cha
     return found;
 }
 
-/* decodeDockerAuth for the entry at token v */
-static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e)
+/* decodeDockerAuth for the entry at token v; on error *line is where */
+static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioimg_json *doc, size_t v, const crioimg_allocator *a, crioimg__out *e,
+                                           unsigned long *line)
 {
     size_t t = crioimg__auth_field(doc, v, "auth"), it = crioimg__auth_field(doc, v, "identitytoken"), n, dl;
     char *b64 = NULL;
     unsigned char *dec = NULL;
     const char *colon;
     crioimg_result r = CRIOIMG_OK;
+    *line = crioimg_json_line(doc, doc->tok[v].start);
     if (doc->tok[v].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth entry is not an object"); return CRIOIMG_ERR_JSON_TYPE; }
     if ((t != CRIOIMG_JSON_NONE && doc->tok[t].type != CRIOIMG_JSON_STRING && doc->tok[t].type != CRIOIMG_JSON_NULL) ||
         (it != CRIOIMG_JSON_NONE && doc->tok[it].type != CRIOIMG_JSON_STRING && doc->tok[it].type != CRIOIMG_JSON_NULL)) {
@@ -263,6 +265,7 @@ static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioi
         return CRIOIMG_ERR_JSON_TYPE;
     }
     if (t != CRIOIMG_JSON_NONE && doc->tok[t].type == CRIOIMG_JSON_STRING) {
+        *line = crioimg_json_line(doc, doc->tok[t].start);
         n = crioimg_json_string(doc, t, NULL, 0);
         b64 = (char *)crioimg_malloc(a, n + 1);
         dec = (unsigned char *)crioimg_malloc(a, (n + 3) / 4 * 3 + 1);
@@ -278,6 +281,12 @@ static crioimg_result crioimg__auth_decode(crioimg_credentials *out, const crioi
             const char *p = colon + 1, *end = (const char *)dec + dl;
             while (p < end && *p == '\0') p++;
             while (end > p && end[-1] == '\0') end--;
+            /* any other NUL would cut the C strings short: "user\0evil:pw" must not become "user" */
+            if (memchr(dec, '\0', (size_t)(colon - (const char *)dec)) || memchr(p, '\0', (size_t)(end - p))) {
+                crioimg__out_str(e, "the \"auth\" field decodes to a user name or password that holds a NUL byte");
+                r = CRIOIMG_ERR_INVALID_ARGS;
+                goto done;
+            }
             if (!(out->username = crioimg__auth_dup(a, (const char *)dec, (size_t)(colon - (const char *)dec))) ||
                 !(out->password = crioimg__auth_dup(a, p, (size_t)(end - p)))) { r = CRIOIMG_ERR_NOMEM; goto done; }
         } else {
@@ -295,17 +304,17 @@ done:
     return r;
 }
 
-crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
-                                        int legacy_format, const crioimg_allocator *alloc, char *err, size_t errcap)
+/* crioimg_auth_file_lookup with the message (e) and the line it is about (*line, 0 when none) apart, so
+   that callers that know the file can say "FILE:LINE: what". */
+static crioimg_result crioimg__auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
+                                                int legacy_format, const crioimg_allocator *alloc, crioimg__out *e, unsigned long *line)
 {
     crioimg_json doc;
     crioimg_json_opts jo;
-    crioimg__out e;
     crioimg_result r;
     size_t auths, klen, rlen, i, k, cut;
     const char *reg;
-    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
-    if (e.cap) err[0] = '\0';
+    *line = 0;
     if (out == NULL || found == NULL || key == NULL || (json == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
     memset(out, 0, sizeof *out);
     if (alloc) out->alloc = *alloc;
@@ -315,26 +324,38 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
     jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
     jo.alloc = out->alloc;
     jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
+    jo.refuse_nul = 1;              /* every string here becomes a C string or a map key that decides */
     if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
-        crioimg__out_str(&e, doc.err[0] ? doc.err : crioimg_result_str(r));
+        *line = doc.err_line;
+        crioimg__out_str(e, doc.err[0] ? doc.err : crioimg_result_str(r));
         return r;
     }
-    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(&e, "an auth file must be a JSON object"); r = CRIOIMG_ERR_JSON_TYPE; goto done; }
+    *line = 1;
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { crioimg__out_str(e, "an auth file must be a JSON object"); r = CRIOIMG_ERR_JSON_TYPE; goto done; }
     klen = strlen(key);
     reg = key;
     rlen = memchr(key, '/', klen) ? (size_t)((const char *)memchr(key, '/', klen) - key) : klen;
     if (!legacy_format) {
-        size_t ch = crioimg__auth_field(&doc, 0, "credHelpers");
+        size_t ch = crioimg__auth_field(&doc, 0, "credHelpers"), cs = crioimg__auth_field(&doc, 0, "credsStore"), hk;
         if (ch != CRIOIMG_JSON_NONE && doc.tok[ch].type == CRIOIMG_JSON_OBJECT) {
             char rb[256];
             if (rlen < sizeof rb) {
                 memcpy(rb, reg, rlen); rb[rlen] = '\0';
-                if (crioimg_json_get(&doc, ch, rb) != CRIOIMG_JSON_NONE) {
-                    crioimg__out_str(&e, "a credential helper is configured for this registry; crioimg runs none");
+                if ((hk = crioimg_json_get(&doc, ch, rb)) != CRIOIMG_JSON_NONE) {
+                    *line = crioimg_json_line(&doc, doc.tok[hk].start);
+                    crioimg__out_str(e, "a credential helper is configured for this registry; crioimg runs none");
                     r = CRIOIMG_ERR_UNSUPPORTED;
                     goto done;
                 }
             }
+        }
+        /* Docker's credsStore keeps every registry's credentials in a helper program, and "auths" then
+           holds no secrets: going on would pull anonymously without a word */
+        if (cs != CRIOIMG_JSON_NONE && doc.tok[cs].type == CRIOIMG_JSON_STRING && doc.tok[cs].len > 0) {
+            *line = crioimg_json_line(&doc, doc.tok[cs].start);
+            crioimg__out_str(e, "a credential store (\"credsStore\") is configured; crioimg runs no credential helpers");
+            r = CRIOIMG_ERR_UNSUPPORTED;
+            goto done;
         }
         auths = crioimg__auth_field(&doc, 0, "auths");
         if (auths == CRIOIMG_JSON_NONE || doc.tok[auths].type != CRIOIMG_JSON_OBJECT) goto done;
@@ -345,7 +366,7 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
                 if (crioimg_json_string_eq(&doc, i, key, cut)) hit = i + 1;
             if (hit != CRIOIMG_JSON_NONE) {
                 *found = 1;
-                r = crioimg__auth_decode(out, &doc, hit, &out->alloc, &e);
+                r = crioimg__auth_decode(out, &doc, hit, &out->alloc, e, line);
                 goto done;
             }
             while (cut > 0 && key[cut - 1] != '/') cut--;
@@ -359,7 +380,7 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
             if (crioimg_json_string_eq(&doc, i, reg, rlen)) hit = i + 1;
         if (hit != CRIOIMG_JSON_NONE) {
             *found = 1;
-            r = crioimg__auth_decode(out, &doc, hit, &out->alloc, &e);
+            r = crioimg__auth_decode(out, &doc, hit, &out->alloc, e, line);
             goto done;
         }
     }
@@ -373,13 +394,29 @@ crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, co
         crioimg__auth_norm_key(kb, kl, legacy_format, &nk, &nl);
         if (nl == rlen && memcmp(nk, reg, rlen) == 0) {
             *found = 1;
-            r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, &e);
+            r = crioimg__auth_decode(out, &doc, i + 1, &out->alloc, e, line);
             goto done;
         }
     }
 done:
     crioimg_json_free(&doc);
     if (r != CRIOIMG_OK) { crioimg_credentials_free(out); *found = 0; }
+    return r;
+}
+
+crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len, const char *key,
+                                        int legacy_format, const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    char msg[200];
+    crioimg__out e, m;
+    unsigned long line;
+    crioimg_result r;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    m.p = msg; m.cap = sizeof msg; m.len = 0; msg[0] = '\0';
+    r = crioimg__auth_file_lookup(out, found, json, len, key, legacy_format, alloc, &m, &line);
+    if (r != CRIOIMG_OK && line) { crioimg__out_str(&e, "line "); crioimg__out_uint(&e, line); crioimg__out_str(&e, ": "); }
+    crioimg__out_str(&e, msg);
     return r;
 }
 
@@ -439,25 +476,6 @@ crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path o
     return CRIOIMG_OK;
 }
 
-/* a whole file into memory, at most max bytes: OK, ERR_NOT_FOUND when it does not exist, ERR_TOO_BIG,
-   ERR_IO */
-static crioimg_result crioimg__auth_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *d;
-    size_t got;
-    *data = NULL; *len = 0;
-    if (f == NULL) return errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
-    if ((d = (char *)crioimg_malloc(a, max + 1)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-    got = fread(d, 1, max + 1, f);  /* cap + 1: one byte more says it is too big */
-    if (ferror(f)) { fclose(f); crioimg_free(a, d); return CRIOIMG_ERR_IO; }
-    fclose(f);
-    if (got > max) { crioimg_free(a, d); return CRIOIMG_ERR_TOO_BIG; }
-    *data = d;
-    *len = got;
-    return CRIOIMG_OK;
-}
-
 crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
                                    const crioimg_allocator *alloc, char *err, size_t errcap)
 {
@@ -478,20 +496,30 @@ crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const c
     if ((r = crioimg_auth_file_paths(authfile, paths, &np, pbuf, sizeof pbuf)) != CRIOIMG_OK) return r;
     for (i = 0; i < np; i++) {
         char *data, fe[200];
+        crioimg__out f;
         size_t len;
-        r = crioimg__auth_read(paths[i].path, (size_t)1 << 20, &a, &data, &len);
+        unsigned long line = 0;
+        f.p = fe; f.cap = sizeof fe; f.len = 0; fe[0] = '\0';
+        /* a FIFO or a device named by --authfile or $REGISTRY_AUTH_FILE is refused, never waited on */
+        r = crioimg__config_read(paths[i].path, (size_t)1 << 20, &a, &data, &len, &f);
         if (r == CRIOIMG_ERR_NOT_FOUND) continue;
         if (r == CRIOIMG_OK) {
-            r = crioimg_auth_file_lookup(out, found, data, len, key, paths[i].legacy_format, &a, fe, sizeof fe);
+            r = crioimg__auth_file_lookup(out, found, data, len, key, paths[i].legacy_format, &a, &f, &line);
             crioimg_free(&a, data);
-        } else {
-            crioimg__out_str(&e, crioimg_result_str(r));
-            fe[0] = '\0';
         }
         if (r != CRIOIMG_OK) {
-            crioimg__out_str(&e, "reading ");
-            crioimg__out_str(&e, paths[i].path);
-            crioimg__out_str(&e, ": ");
+            /* one source, one message: "PATH:LINE: what" for what the file says, "reading PATH: why" when
+               it cannot be read */
+            if (line) {
+                crioimg__out_str(&e, paths[i].path);
+                crioimg__out_str(&e, ":");
+                crioimg__out_uint(&e, line);
+                crioimg__out_str(&e, ": ");
+            } else {
+                crioimg__out_str(&e, "reading ");
+                crioimg__out_str(&e, paths[i].path);
+                crioimg__out_str(&e, ": ");
+            }
             crioimg__out_str(&e, fe[0] ? fe : crioimg_result_str(r));
             return r;
         }

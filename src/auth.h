@@ -42,8 +42,11 @@ typedef struct crioimg_credentials {
    order. legacy_format reads ~/.dockercfg (entries at the top level, registry keys only). "auth" is
    base64 "user:password" (NULs trimmed from the password); "identitytoken" is read too. *found is 1 when
    an entry matched (an entry whose auth decodes to no ':' matches with no credentials, as in Docker).
-   A "credHelpers" entry for the registry is ERR_UNSUPPORTED: crioimg runs no helper programs.
-   err (errcap bytes) says what was wrong. alloc may be NULL. */
+   A "credHelpers" entry for the registry, or a "credsStore" (Docker's: every registry's credentials in a
+   helper), is ERR_UNSUPPORTED: crioimg runs no helper programs. No string may hold a NUL: a \u0000 in the
+   JSON is ERR_JSON_SYNTAX, an "auth" that decodes to a user name or password with a NUL inside is
+   ERR_INVALID_ARGS (Go would send "user\0evil", a C string would send "user"). err (errcap bytes) says
+   what was wrong and where ("line 3: ..."). alloc may be NULL. */
 CRIOIMG_API crioimg_result crioimg_auth_file_lookup(crioimg_credentials *out, int *found, const char *json, size_t len,
                                                     const char *key, int legacy_format, const crioimg_allocator *alloc,
                                                     char *err, size_t errcap);
@@ -61,7 +64,9 @@ typedef struct crioimg_auth_path { const char *path; int legacy_format; } crioim
 CRIOIMG_API crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path out[CRIOIMG_AUTH_PATHS_MAX],
                                                    size_t *n, char *buf, size_t cap);
 /* Credentials for key from those files in order: the first file whose entry gives a user name wins; a
-   missing file is skipped; a file that is not valid JSON is an error naming it (err). *found as for
-   crioimg_auth_file_lookup. Files over 1 MiB are refused. */
+   missing file is skipped; a file that is not valid JSON is an error naming it and the line
+   ("/run/user/1000/containers/auth.json:3: ..."; "reading PATH: ..." when it cannot be read). *found as
+   for crioimg_auth_file_lookup. Files over 1 MiB are refused, and so is anything but a regular file (a
+   FIFO or a device is never waited on). */
 CRIOIMG_API crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
                                                const crioimg_allocator *alloc, char *err, size_t errcap);

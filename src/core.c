@@ -217,3 +217,152 @@ CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b)
     }
     return i == an;
 }
+
+/* ---- small configuration files: registries.conf and its drop-ins, auth files, policy.json, certs.d ----
+   Their paths come from users, environment variables and home directories, so one may name a FIFO, a
+   terminal or a device. fopen() of a FIFO waits for a writer forever, and a device never ends: so the
+   file is opened non-blocking, checked with fstat (on the descriptor, so it cannot be swapped after the
+   check) and refused unless it is a regular file, then read to max + 1 bytes to see that it is over the
+   cap. One helper for every module, so that no reader forgets a step. */
+
+/* The kind of a file that is not a regular one, for messages. */
+#ifdef CRIOIMG__HAVE_POSIX_IO
+static const char *crioimg__file_kind(mode_t m)
+{
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+    return "a special file";
+}
+#endif
+
+/* Opens path for reading as above: a descriptor (>= 0), or -1 with *res (ERR_NOT_FOUND when it does not
+   exist, ERR_IO otherwise) and why (may be NULL) given a reason without the path ("No such file or
+   directory", "a FIFO, not a regular file"): callers name the path around it. *size: the file's size. */
+#ifdef CRIOIMG__HAVE_POSIX_IO
+static int crioimg__config_open(const char *path, crioimg_result *res, crioimg__out *why, size_t *size)
+{
+    int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY, fd, en;
+    struct stat st;
+#ifdef O_CLOEXEC
+    flags |= O_CLOEXEC;
+#endif
+    *size = 0;
+    do fd = open(path, flags); while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        en = errno;
+        *res = en == ENOENT || en == ENOTDIR ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+        if (why) crioimg__out_str(why, strerror(en));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        if (why) crioimg__out_str(why, strerror(errno));
+        close(fd);
+        *res = CRIOIMG_ERR_IO;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        if (why) { crioimg__out_str(why, crioimg__file_kind(st.st_mode)); crioimg__out_str(why, ", not a regular file"); }
+        close(fd);
+        *res = CRIOIMG_ERR_IO;
+        return -1;
+    }
+    *size = st.st_size > 0 ? (size_t)st.st_size : 0;
+    return fd;
+}
+#endif
+
+/* 1 when something is at path (Go's os.Stat(path) == nil): stat, never open, so a FIFO is not waited on. */
+CRIOIMG__LIB int crioimg__path_exists(const char *path)
+{
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    struct stat st;
+    return stat(path, &st) == 0;
+#else
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+#endif
+}
+
+/* Reads the regular file at path whole, at most max bytes, into *data (allocated from a, NUL-terminated
+   after *len bytes; the caller frees it). Results: OK; ERR_NOT_FOUND (it does not exist); ERR_TOO_BIG
+   (over max); ERR_IO (not a regular file, or open or read failed); ERR_NOMEM. On failure why (may be
+   NULL) gets the reason, without the path. data NULL: only open, check and close (for files that another
+   library then reads by path, such as TLS certificates). */
+CRIOIMG__LIB crioimg_result crioimg__config_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len,
+                                                 crioimg__out *why)
+{
+    crioimg_result r = CRIOIMG_OK;
+    size_t cap, got = 0;
+    char *b = NULL;
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    int fd = crioimg__config_open(path, &r, why, &cap);
+#else
+    FILE *f = fopen(path, "rb");
+    cap = 4096;
+#endif
+    if (data) { *data = NULL; *len = 0; }
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    if (fd < 0) return r;
+    if (data == NULL) { close(fd); return CRIOIMG_OK; }
+#else
+    if (f == NULL) { if (why) crioimg__out_str(why, strerror(errno)); return errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO; }
+    if (data == NULL) { fclose(f); return CRIOIMG_OK; }
+#endif
+    /* the size fstat saw is a first guess only: the file may grow or shrink while it is read */
+    cap = (cap < max ? cap : max) + 1;
+    for (;;) {
+        size_t want;
+        if (got == cap) {
+            char *nb;
+            if (cap > max) { r = CRIOIMG_ERR_TOO_BIG; break; }   /* max + 1 bytes came: over the cap */
+            cap = cap > max / 2 ? max + 1 : cap * 2;
+            if ((nb = (char *)crioimg_realloc(a, b, cap + 1)) == NULL) { r = CRIOIMG_ERR_NOMEM; break; }
+            b = nb;
+        } else if (b == NULL && (b = (char *)crioimg_malloc(a, cap + 1)) == NULL) { r = CRIOIMG_ERR_NOMEM; break; }
+        want = cap - got;
+#ifdef CRIOIMG__HAVE_POSIX_IO
+        {
+            ssize_t n = read(fd, b + got, want);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) { if (why) crioimg__out_str(why, strerror(errno)); r = CRIOIMG_ERR_IO; break; }
+            if (n == 0) break;
+            got += (size_t)n;
+        }
+#else
+        {
+            size_t n = fread(b + got, 1, want, f);
+            got += n;
+            if (n < want) { if (ferror(f)) { if (why) crioimg__out_str(why, "read error"); r = CRIOIMG_ERR_IO; } break; }
+        }
+#endif
+    }
+#ifdef CRIOIMG__HAVE_POSIX_IO
+    close(fd);
+#else
+    fclose(f);
+#endif
+    if (r == CRIOIMG_ERR_TOO_BIG && why) {
+        crioimg__out_str(why, "larger than ");
+        crioimg__out_uint(why, max);
+        crioimg__out_str(why, " bytes");
+    }
+    if (r != CRIOIMG_OK) { crioimg_free(a, b); return r; }
+    b[got] = '\0';
+    *data = b;
+    *len = got;
+    return CRIOIMG_OK;
+}
+
+/* The 1-based line of byte offset at in s[0, n) (at past the end counts as the end): for messages
+   about a file that name the line where a byte offset is known. */
+CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at)
+{
+    unsigned long line = 1;
+    const char *p = s, *end;
+    if (s == NULL) return line;
+    end = s + (at < n ? at : n);
+    while (p < end && (p = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) { line++; p++; }
+    return line;
+}

@@ -737,29 +737,30 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     return 0;
 }
 
-/* appends the file at path to the blob, with a newline (a PEM file need not end with one) */
+/* appends the file at path to the blob, with a newline (a PEM file need not end with one); read as every
+   configuration file is (crioimg__config_read): a FIFO or a device among the CA files is refused, not
+   waited on. ERR_IO when it cannot be read, ERR_TOO_BIG past the blob's cap. */
 static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    size_t got;
-    if (f == NULL) return CRIOIMG_ERR_IO;
-    for (;;) {
-        if (*cap - k->ca_len < 4096 + 2) {
-            size_t nc = *cap ? *cap * 2 : 256 * 1024;
-            char *p;
-            if (nc > CRIOIMG__CURL_CA_MAX + 8192) nc = CRIOIMG__CURL_CA_MAX + 8192;
-            if (nc - k->ca_len < 4096 + 2) { fclose(f); return CRIOIMG_ERR_TOO_BIG; }
-            if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-            k->ca = p; *cap = nc;
-        }
-        got = fread(k->ca + k->ca_len, 1, *cap - k->ca_len - 2, f);
-        k->ca_len += got;
-        if (got == 0) break;
+    char *d;
+    size_t n;
+    crioimg_result r;
+    if (k->ca_len >= CRIOIMG__CURL_CA_MAX) return CRIOIMG_ERR_TOO_BIG;
+    r = crioimg__config_read(path, CRIOIMG__CURL_CA_MAX - k->ca_len, &k->alloc, &d, &n, NULL);
+    if (r == CRIOIMG_ERR_NOT_FOUND) r = CRIOIMG_ERR_IO;
+    if (r != CRIOIMG_OK) return r;
+    if (*cap - k->ca_len < n + 1) {
+        size_t nc = *cap ? *cap * 2 : 256 * 1024;
+        char *p;
+        if (nc < k->ca_len + n + 1) nc = k->ca_len + n + 1;
+        if (nc > CRIOIMG__CURL_CA_MAX + 1) nc = CRIOIMG__CURL_CA_MAX + 1;
+        if ((p = (char *)crioimg_realloc(&k->alloc, k->ca, nc)) == NULL) { crioimg_free(&k->alloc, d); return CRIOIMG_ERR_NOMEM; }
+        k->ca = p; *cap = nc;
     }
-    got = (size_t)ferror(f);
-    fclose(f);
-    if (got) return CRIOIMG_ERR_IO;
+    memcpy(k->ca + k->ca_len, d, n);
+    k->ca_len += n;
     k->ca[k->ca_len++] = '\n';
+    crioimg_free(&k->alloc, d);
     return CRIOIMG_OK;
 }
 
@@ -1115,7 +1116,8 @@ static int crioimg__tls_ends(const char *s, const char *suffix)
 static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, size_t errcap)
 {
     struct stat st;
-    FILE *f;
+    char reason[96];
+    crioimg__out why;
     *gone = 0;
     if (stat(path, &st) != 0) {
         int en = errno;
@@ -1123,11 +1125,10 @@ static crioimg_result crioimg__tls_file(const char *path, int *gone, char *err, 
         return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
     }
     if (!S_ISREG(st.st_mode)) return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "not a regular file: ", path, NULL, NULL);
-    if ((f = fopen(path, "rb")) == NULL) {
-        int en = errno;
-        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", strerror(en));
-    }
-    fclose(f);
+    /* opened as every configuration file is (never blocking): a FIFO swapped in after the stat is refused */
+    why.p = reason; why.cap = sizeof reason; why.len = 0; reason[0] = '\0';
+    if (crioimg__config_read(path, 0, NULL, NULL, NULL, &why) != CRIOIMG_OK)
+        return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", path, ": ", reason);
     return CRIOIMG_OK;
 }
 

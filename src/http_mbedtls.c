@@ -614,11 +614,13 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if (cfg->verify) {
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
-        for (i = 0; i < cfg->nca_files; i++)  /* > 0: some PEM blocks were not certificates, skipped as Go does */
-            if ((k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) < 0)   /* the curl transport's words */
-                return k == MBEDTLS_ERR_PK_FILE_IO_ERROR
-                           ? crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL)
-                           : crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+        for (i = 0; i < cfg->nca_files; i++) {  /* > 0: some PEM blocks were not certificates, skipped as Go does */
+            /* mbedtls fopen()s the path: a FIFO or a device is refused first (crioimg__config_read's check) */
+            if (crioimg__config_read(cfg->ca_files[i], 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+                (k = mbedtls_x509_crt_parse_file(&c->ca, cfg->ca_files[i])) == MBEDTLS_ERR_PK_FILE_IO_ERROR)   /* the curl transport's words */
+                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_IO, "cannot read the CA file ", cfg->ca_files[i], NULL);
+            if (k < 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the CA file ", cfg->ca_files[i], NULL);
+        }
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     } else {
@@ -627,7 +629,9 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     if ((cfg->cert_file == NULL) != (cfg->key_file == NULL))
         return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "a client certificate needs its key and a key its certificate", NULL, NULL);
     if (cfg->cert_file) {
-        if ((k = mbedtls_x509_crt_parse_file(&c->cert, cfg->cert_file)) != 0)
+        if (crioimg__config_read(cfg->cert_file, 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+            crioimg__config_read(cfg->key_file, 0, NULL, NULL, NULL, NULL) != CRIOIMG_OK ||
+            (k = mbedtls_x509_crt_parse_file(&c->cert, cfg->cert_file)) != 0)
             return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "cannot load the client certificate ", cfg->cert_file, NULL);
 #  if MBEDTLS_VERSION_NUMBER >= 0x03000000
         k = mbedtls_pk_parse_keyfile(&c->key, cfg->key_file, NULL, mbedtls_ctr_drbg_random, &t->drbg);

@@ -22,7 +22,10 @@
 #include <stdio.h>   /* auth files */
 #include <errno.h>
 #if defined(__unix__) || defined(__APPLE__)
-#  include <unistd.h>  /* getuid */
+#  include <unistd.h>  /* getuid, read, close */
+#  include <fcntl.h>   /* open: configuration files, never blocking (crioimg__config_read) */
+#  include <sys/stat.h>
+#  define CRIOIMG__HAVE_POSIX_IO 1
 #endif
 #include <limits.h>
 

@@ -176,6 +176,7 @@ typedef struct crioimg__json_p {
     size_t cur;           /* the innermost open container, or CRIOIMG_JSON_NONE at the top */
     size_t *keys, keys_cap;  /* scratch for the duplicate check */
     int allow_dup;
+    int refuse_nul;
 } crioimg__json_p;
 
 enum { CRIOIMG__JS_VALUE, CRIOIMG__JS_KEY, CRIOIMG__JS_AFTER };
@@ -315,6 +316,8 @@ static crioimg_result crioimg__json_escape(crioimg__json_p *p, size_t *at)
     }
     if ((r = crioimg__json_hex_at(p, i + 2, i, &cp)) != CRIOIMG_OK) return r;
     if (cp >= 0xdc00 && cp <= 0xdfff) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_UTF8, i, "lone surrogate in \\u escape");
+    /* the only way a NUL gets into a string (a raw one is a control character): here it is cheap to refuse */
+    if (cp == 0 && p->refuse_nul) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, i, "NUL character (\\u0000) in a string");
     if (cp < 0xd800 || cp > 0xdbff) { *at = i + 6; return CRIOIMG_OK; }
     /* a high surrogate: the low half must follow at once */
     j = i + 6;
@@ -604,17 +607,22 @@ crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len
     p.max_depth = opts && opts->max_depth ? opts->max_depth : CRIOIMG__JSON_MAX_DEPTH;
     p.max_tokens = opts && opts->max_tokens ? opts->max_tokens : max_size / 2 + 1;
     p.allow_dup = opts && opts->allow_duplicates;
+    p.refuse_nul = opts && opts->refuse_nul;
     if (buf == NULL && len > 0) return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "no buffer");
     if (opts) {
         if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)
             return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "allocator: set all three functions or none");
         doc->alloc = opts->alloc;
     }
-    if (len > max_size)   /* before reading a byte of it */
-        return crioimg__json_fail_n(&p, CRIOIMG_ERR_JSON_TOO_BIG, max_size, "document larger than ", max_size, " bytes");
+    if (len > max_size) {  /* before reading a byte of it (so no line either) */
+        r = crioimg__json_fail_n(&p, CRIOIMG_ERR_JSON_TOO_BIG, max_size, "document larger than ", max_size, " bytes");
+        doc->err_line = 0;
+        return r;
+    }
     r = crioimg__json_run(&p);
     crioimg_free(&doc->alloc, p.keys);
     if (r != CRIOIMG_OK) {
+        doc->err_line = crioimg__line_of(buf, len, doc->err_offset);
         crioimg_free(&doc->alloc, doc->tok);
         doc->tok = NULL;
         doc->ntok = 0;
@@ -673,6 +681,12 @@ size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_
         }
     }
     return o.len;
+}
+
+unsigned long crioimg_json_line(const crioimg_json *doc, size_t offset)
+{
+    if (doc == NULL || doc->buf == NULL) return 0;
+    return crioimg__line_of(doc->buf, doc->len, offset);
 }
 
 int crioimg_json_string_eq(const crioimg_json *doc, size_t tok, const char *s, size_t n)

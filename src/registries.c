@@ -868,6 +868,10 @@ CRIOIMG__LIB crioimg_result crioimg__toml_string(crioimg__toml *t, char **out, s
                     cp = cp * 16 + (unsigned long)h;
                 }
                 if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "invalid escape in string", NULL, 0); }
+                /* TOML allows \u0000, but every string here is a C string that decides something (a
+                   location, a prefix, a mode, an alias): "example.com\u0000.attacker.io" must not
+                   become "example.com" */
+                if (cp == 0) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "NUL character (\\u0000) in string", NULL, 0); }
                 /* the UTF-8 form is never longer than the escape (6 or 10 bytes) */
                 if (cp < 0x80) b[len++] = (char)cp;
                 else if (cp < 0x800) { b[len++] = (char)(0xc0 | (cp >> 6)); b[len++] = (char)(0x80 | (cp & 63)); }
@@ -1445,7 +1449,10 @@ CRIOIMG__LIB crioimg_result crioimg__conf_load_one(crioimg_registries *r, const 
     memset(&t, 0, sizeof t);
     t.s = text; t.n = n; t.line = 1; t.file = file; t.a = &r->alloc; t.err = r->err; t.errcap = sizeof r->err;
     if (n > CRIOIMG__TOML_MAX) return crioimg__toml_fail(&t, 1, "file too large (over 1 MiB)", NULL, 0);
-    if (memchr(text, '\0', n)) return crioimg__toml_fail(&t, 1, "NUL byte in file", NULL, 0);
+    {
+        const char *nul = (const char *)memchr(text, '\0', n);
+        if (nul) return crioimg__toml_fail(&t, crioimg__line_of(text, n, (size_t)(nul - text)), "NUL byte in file", NULL, 0);
+    }
     c = (crioimg__conf *)crioimg_malloc(&r->alloc, sizeof *c);
     if (c == NULL) return CRIOIMG_ERR_NOMEM;
     memset(c, 0, sizeof *c);
@@ -1527,33 +1534,25 @@ crioimg_result crioimg_registries_load_conf_text(crioimg_registries *r, const ch
     return CRIOIMG_OK;
 }
 
-/* Reads a whole file (up to the cap, plus one byte to see it is over). ERR_NOT_FOUND when it does not
-   exist. */
-CRIOIMG__LIB crioimg_result crioimg__read_file(crioimg_registries *r, const char *path, char **out, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *b;
-    size_t got;
-    *out = NULL; *n = 0;
-    if (f == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    b = (char *)crioimg_malloc(&r->alloc, CRIOIMG__TOML_MAX + 1);
-    if (b == NULL) { fclose(f); return CRIOIMG_ERR_NOMEM; }
-    got = fread(b, 1, CRIOIMG__TOML_MAX + 1, f);
-    if (ferror(f)) { fclose(f); crioimg_free(&r->alloc, b); return CRIOIMG_ERR_IO; }
-    fclose(f);
-    *out = b; *n = got;
-    return CRIOIMG_OK;
-}
-
+/* Reads and applies one file. ERR_NOT_FOUND when it does not exist (the caller decides whether that is
+   an error; the message is set either way), ERR_IO when it cannot be read or is not a regular file (a
+   FIFO or a device is refused, never waited on), ERR_TOO_BIG over 1 MiB. */
 CRIOIMG__LIB crioimg_result crioimg__load_path(crioimg_registries *r, const char *path, int dropin)
 {
-    char *text;
+    char *text, why[160];
     size_t n;
-    crioimg_result res = crioimg__read_file(r, path, &text, &n);
-    if (res == CRIOIMG_ERR_NOT_FOUND || res == CRIOIMG_ERR_IO) {
-        crioimg__reg_seterr(r, dropin ? "loading drop-in registries configuration \"" : "loading registries configuration \"", path, strlen(path),
-                            "\": cannot read the file");
-        return CRIOIMG_ERR_IO;
+    crioimg__out w;
+    crioimg_result res;
+    w.p = why; w.cap = sizeof why; w.len = 0; why[0] = '\0';
+    res = crioimg__config_read(path, CRIOIMG__TOML_MAX, &r->alloc, &text, &n, &w);
+    if (res == CRIOIMG_ERR_NOT_FOUND || res == CRIOIMG_ERR_IO || res == CRIOIMG_ERR_TOO_BIG) {
+        char rest[200];
+        crioimg__out o;
+        o.p = rest; o.cap = sizeof rest; o.len = 0;
+        crioimg__out_str(&o, "\": ");
+        crioimg__out_str(&o, why);
+        crioimg__reg_seterr(r, dropin ? "loading drop-in registries configuration \"" : "loading registries configuration \"", path, strlen(path), rest);
+        return res == CRIOIMG_ERR_TOO_BIG ? CRIOIMG_ERR_REGISTRIES_CONF : res;
     }
     if (res != CRIOIMG_OK) return res;
     res = crioimg_registries_load_conf_text(r, text, n, path, dropin);
@@ -1587,27 +1586,25 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
     while (res == CRIOIMG_OK && (e = readdir(d)) != NULL) {
         size_t l = strlen(e->d_name);
         char *full;
-        FILE *f;
+        struct stat st;
         if (l < 5 || strcmp(e->d_name + l - 5, ".conf") != 0) continue;
         full = (char *)crioimg_malloc(&r->alloc, dl + l + 2);
         if (full == NULL) { res = CRIOIMG_ERR_NOMEM; break; }
         memcpy(full, dir, dl);
         full[dl] = '/';
         memcpy(full + dl + 1, e->d_name, l + 1);
-        /* directories named *.conf are skipped, as WalkDir's callback skips them */
-        f = fopen(full, "rb");
-        if (f == NULL) { crioimg_free(&r->alloc, full); continue; }
-        {
-            DIR *sub = opendir(full);
-            if (sub) { closedir(sub); fclose(f); crioimg_free(&r->alloc, full); continue; }
-        }
-        fclose(f);
+        /* directories named *.conf are skipped, as WalkDir's callback skips them; stat, not open, so that
+           a FIFO is not waited on here (reading it is refused with its name) */
+        if (stat(full, &st) != 0 || S_ISDIR(st.st_mode)) { crioimg_free(&r->alloc, full); continue; }
         res = crioimg__reg_list_add(&r->alloc, &names, &nnames, full, dl + l + 1);
         crioimg_free(&r->alloc, full);
     }
     closedir(d);
     if (nnames > 1) qsort(names, nnames, sizeof *names, crioimg__strptr_cmp);
-    for (i = 0; res == CRIOIMG_OK && i < nnames; i++) res = crioimg__load_path(r, names[i], 1);
+    for (i = 0; res == CRIOIMG_OK && i < nnames; i++) {
+        res = crioimg__load_path(r, names[i], 1);
+        if (res == CRIOIMG_ERR_NOT_FOUND) { res = CRIOIMG_OK; r->err[0] = '\0'; }   /* gone since the listing */
+    }
     crioimg__strlist_free(&r->alloc, names, nnames);
     return res;
 #else
@@ -1622,7 +1619,6 @@ crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg
     char user_file[4096], user_dir[4096];
     const char *home, *main_path;
     int user_only = 0;
-    FILE *f;
     crioimg_result res;
     if (r == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     r->err[0] = '\0';
@@ -1635,11 +1631,13 @@ crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg
     crioimg__conf_free(&r->alloc, r->conf);
     r->conf = NULL;
     if (paths && paths->path) main_path = paths->path;
-    else if (home[0] && (f = fopen(user_file, "rb")) != NULL) { fclose(f); main_path = user_file; user_only = 1; }
+    else if (home[0] && crioimg__path_exists(user_file)) { main_path = user_file; user_only = 1; }
     else main_path = "/etc/containers/registries.conf";
     res = crioimg__load_path(r, main_path, 0);
-    if (res == CRIOIMG_ERR_IO && !(paths && paths->path)) {
-        /* a missing default file is an empty configuration */
+    if (res == CRIOIMG_ERR_NOT_FOUND && (paths && paths->path)) res = CRIOIMG_ERR_IO;
+    if (res == CRIOIMG_ERR_NOT_FOUND) {
+        /* a missing default file is an empty configuration (but one that is there and cannot be read,
+           a FIFO say, is an error, as in Go) */
         r->err[0] = '\0';
         res = crioimg_registries_load_conf_text(r, "", 0, "", 0);
     }

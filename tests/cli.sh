@@ -103,7 +103,20 @@ expect "conf: --registry wins (seed rules)" 0 "r.io/myimage" -- "$bin" resolve -
 expect "conf: CONTAINERS_REGISTRIES_CONF" 0 "quay.io/team/thing:latest" -- env CONTAINERS_REGISTRIES_CONF="$t/reg.conf" "$bin" resolve myalias
 expect "conf: enforcing and ambiguous" 1 "crioimg resolve: short-name resolution enforced but cannot prompt without a TTY" -- bash -c "'$bin' resolve --registries-conf '$t/enforcing.conf' myimage 2>&1"
 expect "conf: error names file and line" 2 "crioimg resolve: $t/bad.conf:3: expected a value" -- bash -c "'$bin' resolve --registries-conf '$t/bad.conf' x 2>&1"
-expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": cannot read the file" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
+expect "conf: missing explicit file" 2 "crioimg resolve: loading registries configuration \"$t/nope.conf\": No such file or directory" -- bash -c "'$bin' resolve --registries-conf '$t/nope.conf' x 2>&1"
+# issue 10: a FIFO or a device as registries.conf is refused at once (timeout: waiting on it would hang);
+# a \u0000 never shortens a location or a mode
+mkfifo "$t/fifo.conf"
+expect "conf: FIFO refused, never waited on" 2 "crioimg resolve: loading registries configuration \"$t/fifo.conf\": a FIFO, not a regular file" -- bash -c "timeout 5 '$bin' resolve --registries-conf '$t/fifo.conf' x 2>&1"
+expect "conf: device refused" 2 "crioimg registry: loading registries configuration \"/dev/zero\": a device, not a regular file" -- bash -c "timeout 5 '$bin' registry --registries-conf /dev/zero x.io 2>&1"
+mkdir -p "$t/fifo-home/.config/containers/registries.conf.d"; mkfifo "$t/fifo-home/.config/containers/registries.conf.d/50-x.conf"
+expect "conf: FIFO drop-in refused" 2 "crioimg resolve: loading drop-in registries configuration \"$t/fifo-home/.config/containers/registries.conf.d/50-x.conf\": a FIFO, not a regular file" -- bash -c "HOME='$t/fifo-home' timeout 5 '$bin' resolve --registries-conf '$t/reg.conf' x 2>&1"
+mkdir -p "$t/certs-fifo"; mkfifo "$t/certs-fifo/ca.crt"
+expect "cert-dir: FIFO *.crt refused, never waited on" 1 "crioimg can-pull: localhost:1/x:1: invalid certificate directory" -- bash -c "timeout 5 '$bin' can-pull --cert-dir '$t/certs-fifo' localhost:1/x:1 2>&1"
+printf '[[registry]]\nlocation = "example.com\\u0000.attacker.io"\ninsecure = true\n' > "$t/nul.conf"
+expect "conf: NUL in location" 2 "crioimg registry: $t/nul.conf:2: NUL character (\\u0000) in string" -- bash -c "'$bin' registry --registries-conf '$t/nul.conf' example.com 2>&1"
+printf 'short-name-mode = "enforcing\\u0000bogus"\n' > "$t/nulmode.conf"
+expect "conf: NUL in short-name-mode" 2 "crioimg resolve: $t/nulmode.conf:1: NUL character (\\u0000) in string" -- bash -c "'$bin' resolve --registries-conf '$t/nulmode.conf' x 2>&1"
 expect "conf: insecure = true" 0 '{"host":"conf-insecure.invalid","insecure":true,"rule":"registries-conf","detail":"conf-insecure.invalid"}' -- "$bin" registry --json --registries-conf "$t/reg.conf" conf-insecure.invalid
 # the per-user file replaces /etc/containers/registries.conf; then only the per-user drop-ins apply, in name order
 mkdir -p "$t/.config/containers/registries.conf.d"
@@ -191,5 +204,34 @@ expect "can-pull: --creds with an empty user" 2 "crioimg can-pull: username can'
 expect "can-pull: --creds USER without a terminal" 2 "crioimg can-pull: --creds bob: no password given, and no terminal to ask for one on" -- bash -c "setsid '$bin' can-pull --creds bob x </dev/null 2>&1"
 expect "can-pull: only docker:// images" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull oci:/tmp/x:y 2>&1"
 expect "blob: -o is required" 2 "" -- "$bin" blob x sha256:$H
+# issue 10: what --authfile names is refused at once when it is a FIFO, and no credential is cut short
+# by a NUL; Docker's credsStore is refused, not skipped. A loopback server that asks every request for
+# Basic credentials makes the client read the auth file.
+cat > "$t/srv401.py" <<'PY'
+import http.server, socketserver, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(401); self.send_header("WWW-Authenticate", 'Basic realm="r"')
+        self.send_header("Content-Length", "0"); self.end_headers()
+    do_HEAD = do_GET
+    def log_message(self, *a): pass
+s = socketserver.TCPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+threading.Timer(60, s.shutdown).start()   # never outlives the tests
+s.serve_forever()
+PY
+python3 "$t/srv401.py" "$t/port401" & srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$t"' EXIT
+for _ in $(seq 100); do [ -s "$t/port401" ] && break; sleep 0.1; done
+P=$(cat "$t/port401" 2>/dev/null || echo 1)
+mkfifo "$t/auth-fifo.json"
+expect "authfile: FIFO refused, never waited on" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: reading $t/auth-fifo.json: a FIFO, not a regular file" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-fifo.json' 127.0.0.1:$P/x:1 2>&1"
+printf '{"auths": {\n"127.0.0.1:%s": {"auth": "dXNlcgBldmlsOnB3"}}}' "$P" > "$t/auth-nul.json"   # user\0evil:pw
+expect "authfile: NUL in the user name" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-nul.json:2: the \"auth\" field decodes to a user name or password that holds a NUL byte" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-nul.json' 127.0.0.1:$P/x:1 2>&1"
+printf '{"credsStore": "desktop"}' > "$t/auth-store.json"
+expect "authfile: credsStore refused" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-store.json:1: a credential store (\"credsStore\") is configured; crioimg runs no credential helpers" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-store.json' 127.0.0.1:$P/x:1 2>&1"
+kill $srv 2>/dev/null; wait $srv 2>/dev/null
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -81,6 +81,17 @@ static void test_auth_challenges(void)
         CHECK(crioimg_www_authenticate_parse("A, B, C", 7, ch, 2, &n, buf, sizeof buf) == CRIOIMG_ERR_AUTH_CHALLENGE);
         CHECK(crioimg_www_authenticate_parse(h, sizeof h - 1, NULL, 8, &n, buf, sizeof buf) == CRIOIMG_ERR_INVALID_ARGS);
     }
+    {   /* issue 10: a NUL anywhere in a challenge (raw, quoted, escaped, in a token) refuses it: the
+           values are C strings, and "realm=\"https://a\0.evil\"" must not read as "https://a" */
+        static const struct { const char *h; size_t n; } nul[] = {
+            { "Bearer realm=\"a\0b\"", 18 }, { "Bearer realm=\"a\\\0b\"", 19 }, { "Bearer realm=a\0b", 16 },
+            { "Bearer\0 realm=\"a\"", 17 }, { "Negotiate ab\0c", 14 }, { "Bearer realm=\"a\",\0", 18 },
+        };
+        for (i = 0; i < sizeof nul / sizeof nul[0]; i++) {
+            tests_context = "NUL in a challenge";
+            CHECK(crioimg_www_authenticate_parse(nul[i].h, nul[i].n, ch, 8, &n, buf, sizeof buf) == CRIOIMG_ERR_AUTH_CHALLENGE);
+        }
+    }
 }
 
 /* containers/image pkg/docker/config: its testdata files (as data) and its TestGetAuth*, refpath and
@@ -154,6 +165,46 @@ static void test_auth_files(void)
     }
 }
 
+/* issue 10: no string from an auth file keeps a NUL (a C string would be cut short by it: "user\0evil:pw"
+   once sent "Basic user:pw"); Docker's credsStore is refused as credHelpers is; every error says its line */
+static void test_auth_file_errors(void)
+{
+    static const struct { const char *file, *key; crioimg_result want; const char *err, *user, *pass; } rows[] = {
+        { "{\"auths\":{\"a.io\":{\"auth\":\"dXNlcgBldmlsOnB3\"}}}", "a.io", CRIOIMG_ERR_INVALID_ARGS,   /* user\0evil:pw */
+          "line 1: the \"auth\" field decodes to a user name or password that holds a NUL byte", NULL, NULL },
+        { "{\"auths\":{\"a.io\":{\"auth\":\"dTpwAHg=\"}}}", "a.io", CRIOIMG_ERR_INVALID_ARGS,   /* u:p\0x */
+          "line 1: the \"auth\" field decodes to a user name or password that holds a NUL byte", NULL, NULL },
+        { "{\n \"auths\": {\n  \"a.io\": {\n   \"auth\": \"dXNlcgBldmlsOnB3\"\n  }\n }\n}\n", "a.io", CRIOIMG_ERR_INVALID_ARGS,
+          "line 4: the \"auth\" field decodes to a user name or password that holds a NUL byte", NULL, NULL },
+        { "{\"auths\":{\"a.io\":{\"auth\":\"dToAAHAAAA==\"}}}", "a.io", CRIOIMG_OK, "", "u", "p" },   /* u:\0\0p\0\0: Go trims them */
+        { "{\"auths\":{\"a.io\":{\"auth\":\"dTpwdw\\u0000==\"}}}", "a.io", CRIOIMG_ERR_JSON_SYNTAX,
+          "line 1: NUL character (\\u0000) in a string", NULL, NULL },
+        { "{\"auths\":{\n\"a.io\\u0000.evil\":{\"auth\":\"dTpwdw==\"}}}", "a.io", CRIOIMG_ERR_JSON_SYNTAX,
+          "line 2: NUL character (\\u0000) in a string", NULL, NULL },
+        { "{\"auths\":{\"a.io\":{\"auth\":\"dTpwdw==\",\"identitytoken\":\"t\\u0000x\"}}}", "a.io", CRIOIMG_ERR_JSON_SYNTAX,
+          "line 1: NUL character (\\u0000) in a string", NULL, NULL },
+        { "{\n\"credsStore\": \"desktop\",\n\"auths\": {\"a.io\": {}}}", "a.io", CRIOIMG_ERR_UNSUPPORTED,
+          "line 2: a credential store (\"credsStore\") is configured; crioimg runs no credential helpers", NULL, NULL },
+        { "{\"credsStore\":\"\",\"auths\":{\"a.io\":{\"auth\":\"dTpwdw==\"}}}", "a.io", CRIOIMG_OK, "", "u", "pw" },  /* "": unset */
+        { "{\"credHelpers\":{\n\"a.io\":\"pass\"}}", "a.io/x", CRIOIMG_ERR_UNSUPPORTED,
+          "line 2: a credential helper is configured for this registry; crioimg runs none", NULL, NULL },
+        { "{\n\"auths\": {\"a.io\": {\"auth\": \"!!\"}}}", "a.io", CRIOIMG_ERR_INVALID_ARGS, "line 2: the \"auth\" field is not base64", NULL, NULL },
+        { "{\n\n  [", "a.io", CRIOIMG_ERR_JSON_SYNTAX, "line 3: expected a string key, found '['", NULL, NULL },
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        crioimg_credentials cr;
+        int found;
+        char err[256];
+        crioimg_result r = crioimg_auth_file_lookup(&cr, &found, rows[i].file, strlen(rows[i].file), rows[i].key, 0, NULL, err, sizeof err);
+        tests_context = rows[i].file;
+        if (!CHECK(r == rows[i].want)) fprintf(stderr, "  got %s: %s\n", crioimg_result_name(r), err);
+        CHECK_STR(err, rows[i].err);
+        CHECK_STR(cr.username, rows[i].user);
+        CHECK_STR(cr.password, rows[i].pass);
+        crioimg_credentials_free(&cr);
+    }
+}
 
 /* which files, in which order, and reading them: a scratch $HOME */
 static void auth_put(const char *dir, const char *rel, const char *text)
@@ -219,6 +270,32 @@ static void test_auth_paths(void)
     auth_put(dir, ".config/containers/auth.json", "{broken");
     CHECK(crioimg_auth_lookup(&cr, &found, "a.io", NULL, NULL, err, sizeof err) == CRIOIMG_ERR_JSON_SYNTAX);
     CHECK(strstr(err, ".config/containers/auth.json") != NULL);  /* the error names the file */
+    snprintf(want, sizeof want, "%s/.config/containers/auth.json:1: expected a string key, found 'b'", dir);
+    CHECK_STR(err, want);                                          /* ... and the line */
+
+    /* issue 10: what --authfile names is read only when it is a regular file (a FIFO is never waited
+       on), under 1 MiB; each message has one source, not two glued together */
+    tests_context = "auth file kinds";
+    {
+        char fifo[300], big[300], w2[400];
+        FILE *f;
+        snprintf(fifo, sizeof fifo, "%s/fifo.json", dir);
+        CHECK(mkfifo(fifo, 0600) == 0);
+        CHECK(crioimg_auth_lookup(&cr, &found, "a.io", fifo, NULL, err, sizeof err) == CRIOIMG_ERR_IO);
+        snprintf(w2, sizeof w2, "reading %s: a FIFO, not a regular file", fifo);
+        CHECK_STR(err, w2);
+        CHECK(crioimg_auth_lookup(&cr, &found, "a.io", dir, NULL, err, sizeof err) == CRIOIMG_ERR_IO);
+        snprintf(w2, sizeof w2, "reading %s: a directory, not a regular file", dir);
+        CHECK_STR(err, w2);
+        snprintf(big, sizeof big, "%s/huge.json", dir);
+        if ((f = fopen(big, "wb")) != NULL) {
+            for (i = 0; i < (1u << 20) / 8 + 1; i++) fputs("        ", f);
+            fclose(f);
+        }
+        CHECK(crioimg_auth_lookup(&cr, &found, "a.io", big, NULL, err, sizeof err) == CRIOIMG_ERR_TOO_BIG);
+        snprintf(w2, sizeof w2, "reading %s: larger than 1048576 bytes", big);
+        CHECK_STR(err, w2);
+    }
 
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) CHECK(!"cleanup");
@@ -255,6 +332,7 @@ static void test_auth(void)
 {
     test_auth_challenges();
     test_auth_files();
+    test_auth_file_errors();
     test_auth_paths();
     test_base64();
 }

@@ -662,8 +662,56 @@ static void test_json_roundtrip_table(void)
     }
 }
 
+/* issue 10: refuse_nul refuses a \u0000 anywhere (value, key, after other escapes) with the line; without
+   it a NUL survives unescaping with its length, so a caller that uses lengths loses nothing */
+static void test_json_refuse_nul(void)
+{
+    static const struct { const char *text; crioimg_result want; size_t at; unsigned long line; } rows[] = {
+        { "\"a\\u0000b\"", CRIOIMG_ERR_JSON_SYNTAX, 2, 1 },
+        { "{\n\"k\":\n\"x\\u0000\"}", CRIOIMG_ERR_JSON_SYNTAX, 9, 3 },
+        { "{\"k\\u0000\":1}", CRIOIMG_ERR_JSON_SYNTAX, 3, 1 },                 /* in a key */
+        { "[\"\\n\\t\\u0041\",\r\n\"\\u0000\"]", CRIOIMG_ERR_JSON_SYNTAX, 17, 2 },
+        { "\"\\u0001 \\u0100 \\ud83d\\ude00\"", CRIOIMG_OK, 0, 0 },             /* other escapes pass */
+        { "\"\\\\u0000\"", CRIOIMG_OK, 0, 0 },                                    /* an escaped backslash, then text */
+    };
+    crioimg_json_opts o;
+    crioimg_json d;
+    size_t i;
+    char out[8];
+    memset(&o, 0, sizeof o);
+    o.refuse_nul = 1;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tests_context = rows[i].text;
+        CHECK(crioimg_json_parse(&d, rows[i].text, strlen(rows[i].text), &o) == rows[i].want);
+        if (rows[i].want != CRIOIMG_OK) {
+            CHECK_STR(d.err, "NUL character (\\u0000) in a string");
+            CHECK(d.err_offset == rows[i].at);
+            CHECK(d.err_line == rows[i].line);
+        }
+        crioimg_json_free(&d);
+        /* and accepted without the flag */
+        CHECK(crioimg_json_parse(&d, rows[i].text, strlen(rows[i].text), NULL) == CRIOIMG_OK);
+        crioimg_json_free(&d);
+    }
+    tests_context = "json NUL kept with its length";
+    CHECK(crioimg_json_parse(&d, "\"a\\u0000b\"", 10, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_json_string(&d, 0, out, sizeof out) == 3 && memcmp(out, "a\0b", 4) == 0 && strlen(out) == 1);
+    CHECK(crioimg_json_string_eq(&d, 0, "a\0b", 3) && !crioimg_json_string_eq(&d, 0, "a", 1));
+    crioimg_json_free(&d);
+    tests_context = "json err_line and crioimg_json_line";
+    CHECK(crioimg_json_parse(&d, "{\n\"a\": 1,\n\"b\": x}", 17, NULL) == CRIOIMG_ERR_JSON_SYNTAX && d.err_line == 3);
+    CHECK(crioimg_json_parse(&d, "[\n1,\n\n2]", 8, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_json_line(&d, d.tok[0].start) == 1 && crioimg_json_line(&d, d.tok[1].start) == 2 &&
+          crioimg_json_line(&d, d.tok[2].start) == 4 && crioimg_json_line(&d, 1000) == 4 && crioimg_json_line(NULL, 0) == 0);
+    crioimg_json_free(&d);
+    memset(&o, 0, sizeof o);
+    o.max_size = 2;
+    CHECK(crioimg_json_parse(&d, "[\n\n]", 4, &o) == CRIOIMG_ERR_JSON_TOO_BIG && d.err_line == 0);   /* unread: no line */
+}
+
 static void test_json(void)
 {
+    test_json_refuse_nul();
     test_json_table();
     test_json_messages();
     test_json_dup_messages();

@@ -156,7 +156,7 @@ static void test_conf_files(void)
         { "blocked-conflicts.conf", RD "blocked-conflicts.conf:11: registry 'registry.com' is defined multiple times with conflicting 'blocked' setting" },
         { "missing-mirror-location.conf", RD "missing-mirror-location.conf:6: invalid condition: mirror location is unset" },
         { "invalid-prefix.conf", RD "invalid-prefix.conf:1: invalid location 'http://schema-is-invalid.com': URI schemes are not supported" },
-        { "this-does-not-exist.conf", "loading registries configuration \"" RD "this-does-not-exist.conf\": cannot read the file" },
+        { "this-does-not-exist.conf", "loading registries configuration \"" RD "this-does-not-exist.conf\": No such file or directory" },
         { "invalid-config-level-mirror.conf", RD "invalid-config-level-mirror.conf:1: pull-from-mirror must not be set for a non-mirror registry \"registry-a.com/foo\"" },
         { "invalid-conflict-mirror.conf", RD "invalid-conflict-mirror.conf:1: cannot set mirror usage mirror-by-digest-only for the registry (\"registry-a.com/foo\") and pull-from-mirror for per-mirror (\"mirror-1.registry-a.com\") at the same time" },
         { "invalid-value-mirror.conf", RD "invalid-value-mirror.conf:1: unsupported pull-from-mirror value \"notvalid\" for mirror \"mirror-1.registry-a.com\"" },
@@ -474,6 +474,17 @@ static void test_conf_toml(void)
         { "[aliases]\nx = \"b.com/x@" AA "\"\n", "t.conf:2: validating short-name aliases: invalid alias \"b.com/x@" AA "\": must not contain digest" },
         { "[aliases]\nx = \"B.com/X\"\n", "t.conf:2: validating short-name aliases: parsing alias \"B.com/X\": repository name must be lowercase" },
         { "short-name-mode = \"bogus\"\n", "t.conf:1: invalid short-name mode: \"bogus\"" },
+        /* issue 10: a \u0000 never shortens a string that decides anything; every place a string goes */
+        { "[[registry]]\nlocation = \"example.com\\u0000.attacker.io\"\ninsecure = true\n", "t.conf:2: NUL character (\\u0000) in string" },
+        { "[[registry]]\nprefix = \"a.com\\U00000000.evil\"\nlocation = \"b.com\"\n", "t.conf:2: NUL character (\\u0000) in string" },
+        { "[[registry]]\nlocation = \"a.com\"\n[[registry.mirror]]\nlocation = \"m.com\\u0000x\"\n", "t.conf:4: NUL character (\\u0000) in string" },
+        { "short-name-mode = \"enforcing\\u0000bogus\"\n", "t.conf:1: NUL character (\\u0000) in string" },
+        { "[aliases]\n\"x\" = \"a.com/x\\u0000evil\"\n", "t.conf:2: NUL character (\\u0000) in string" },
+        { "[aliases]\n\"x\\u0000y\" = \"a.com/x\"\n", "t.conf:2: NUL character (\\u0000) in string" },
+        { "unqualified-search-registries = [\n\"a.com\",\n\"b.com\\u0000.evil\"]\n", "t.conf:3: NUL character (\\u0000) in string" },
+        { "[registries.insecure]\nregistries = [\"a.com\\u0000x\"]\n", "t.conf:2: NUL character (\\u0000) in string" },
+        { "[\"a\\u0000b\"]\n", "t.conf:1: NUL character (\\u0000) in string" },
+        { "x = 'a\\u0000b' # a literal string has no escapes: six plain characters\n", "" },
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -488,6 +499,19 @@ static void test_conf_toml(void)
         CHECK(res == (cases[i].want[0] ? CRIOIMG_ERR_REGISTRIES_CONF : CRIOIMG_OK));
         CHECK_STR(crioimg_registries_error(r), cases[i].want);
         crioimg_registries_free(r);
+    }
+    {   /* a raw NUL byte: refused with the line it is on */
+        static const char z[] = "a = 1\nb = \"x\0y\"\n";
+        crioimg_registries *r;
+        crioimg_registries_options o;
+        memset(&o, 0, sizeof o);
+        o.no_resolver = 1;
+        tests_context = "raw NUL";
+        if (CHECK(crioimg_registries_new(&r, &o) == CRIOIMG_OK)) {
+            CHECK(crioimg_registries_load_conf_text(r, z, sizeof z - 1, "z.conf", 0) == CRIOIMG_ERR_REGISTRIES_CONF);
+            CHECK_STR(crioimg_registries_error(r), "z.conf:2: NUL byte in file");
+            crioimg_registries_free(r);
+        }
     }
     {
         crioimg_registries *r;
@@ -562,6 +586,59 @@ static void test_conf_insecure(void)
     crioimg_registries_free(r);
 }
 
+/* issue 10: a FIFO, a device or a directory given as registries.conf or found as a drop-in is refused
+   at once, never waited on; a file over 1 MiB is refused by its size */
+static void test_conf_special_files(void)
+{
+    static const struct { const char *what, *path, *dir, *want; crioimg_result res; } cases[] = {
+        { "fifo as the file", "@/fifo", NULL, "loading registries configuration \"@/fifo\": a FIFO, not a regular file", CRIOIMG_ERR_IO },
+        { "device as the file", "/dev/null", NULL, "loading registries configuration \"/dev/null\": a device, not a regular file", CRIOIMG_ERR_IO },
+        { "directory as the file", "@", NULL, "loading registries configuration \"@\": a directory, not a regular file", CRIOIMG_ERR_IO },
+        { "fifo as a drop-in", RD "empty.conf", "@/d", "loading drop-in registries configuration \"@/d/b.conf\": a FIFO, not a regular file", CRIOIMG_ERR_IO },
+        { "file over 1 MiB", "@/big.conf", NULL, "loading registries configuration \"@/big.conf\": larger than 1048576 bytes", CRIOIMG_ERR_REGISTRIES_CONF },
+    };
+    char dir[] = "/tmp/crioimg-conf-XXXXXX", path[600], dpath[600], want[800], cmd[700];
+    size_t i;
+    FILE *f;
+    if (mkdtemp(dir) == NULL) { CHECK(!"mkdtemp"); return; }
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    CHECK(mkfifo(path, 0600) == 0);
+    snprintf(path, sizeof path, "%s/d", dir);
+    CHECK(mkdir(path, 0700) == 0);
+    snprintf(path, sizeof path, "%s/d/a.conf", dir);   /* a directory named *.conf is skipped, as in Go */
+    CHECK(mkdir(path, 0700) == 0);
+    snprintf(path, sizeof path, "%s/d/b.conf", dir);
+    CHECK(mkfifo(path, 0600) == 0);
+    snprintf(path, sizeof path, "%s/big.conf", dir);
+    if ((f = fopen(path, "wb")) != NULL) {
+        for (i = 0; i < (1u << 20) / 16; i++) fputs("# padding......\n", f);
+        fputs("\n", f);
+        fclose(f);
+    }
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        crioimg_registries *r;
+        crioimg_result res;
+        const char *at;
+        tests_context = cases[i].what;
+        /* "@" stands for the scratch directory */
+        at = strchr(cases[i].path, '@');
+        snprintf(path, sizeof path, "%s%s", at ? dir : "", at ? at + 1 : cases[i].path);
+        if (cases[i].dir) snprintf(dpath, sizeof dpath, "%s%s", dir, cases[i].dir + 1);
+        {
+            const char *w = cases[i].want, *a = strchr(w, '@');
+            if (a) snprintf(want, sizeof want, "%.*s%s%s", (int)(a - w), w, dir, a + 1);
+            else snprintf(want, sizeof want, "%s", w);
+        }
+        r = conf_load(path, cases[i].dir ? dpath : NOWHERE, &res);
+        if (r == NULL) continue;
+        CHECK(res == cases[i].res);
+        CHECK_STR(crioimg_registries_error(r), want);
+        crioimg_registries_free(r);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 /* the system's own registries.conf (Debian's, with its shortnames.conf drop-in) loads, when present */
 static void test_conf_system(void)
 {
@@ -585,6 +662,7 @@ static void test_registries_conf(void)
     test_conf_shortnames();
     test_conf_toml();
     test_conf_insecure();
+    test_conf_special_files();
     test_conf_system();
     tests_context = "";
 }
