@@ -756,57 +756,43 @@ void crioimg_policy_free(crioimg_policy *p)
 
 #ifdef CRIOIMG__POLICY_FS
 /* Go's "open PATH: no such file or directory": errno texts start in lower case there */
-static void crioimg__pol_errno(crioimg__out *e, const char *op, const char *path, int err)
+/* "OP PATH: message" with the message's first letter lowercased, as Go's os errors read. */
+static void crioimg__pol_say(crioimg__out *e, const char *op, const char *path, const char *m)
 {
-    const char *m = strerror(err);
     char c = m[0];
     crioimg__out_str(e, op);
     crioimg__out_str(e, " ");
     crioimg__out_str(e, path);
     crioimg__out_str(e, ": ");
     if (c >= 'A' && c <= 'Z' && m[1] >= 'a' && m[1] <= 'z') c = (char)(c - 'A' + 'a');
-    crioimg__out_put(e, &c, 1);
-    crioimg__out_str(e, m + 1);
+    if (c) crioimg__out_put(e, &c, 1);
+    if (c) crioimg__out_str(e, m + 1);
 }
 
-/* The whole file, never blocking on a FIFO or device: O_NONBLOCK, then only regular files are read. */
+static void crioimg__pol_errno(crioimg__out *e, const char *op, const char *path, int err)
+{
+    crioimg__pol_say(e, op, path, strerror(err));
+}
+
+/* The whole file through the library's one config-file reader (never blocks on a FIFO or device: only
+   regular files are read, to the cap), its failures worded as Go's os errors are: "open PATH: no such
+   file or directory", "read PATH: a FIFO, not a regular file". */
 static crioimg_result crioimg__pol_read(const char *path, const crioimg_allocator *a, char **data, size_t *len, crioimg__out *e)
 {
-    struct stat st;
-    char *buf;
-    size_t got = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    *data = NULL; *len = 0;
-    if (fd < 0) {
-        int er = errno;
-        crioimg__pol_errno(e, "open", path, er);
-        return er == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
-    }
-    if (fstat(fd, &st) != 0) { int er = errno; close(fd); crioimg__pol_errno(e, "stat", path, er); return CRIOIMG_ERR_IO; }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        crioimg__out_str(e, "read ");
-        crioimg__out_str(e, path);
-        crioimg__out_str(e, ": not a regular file (a policy is never read from a FIFO, device or directory)");
-        return CRIOIMG_ERR_IO;
-    }
-    if ((buf = (char *)crioimg_malloc(a, CRIOIMG_POLICY_MAX_SIZE + 1)) == NULL) { close(fd); return CRIOIMG_ERR_NOMEM; }
-    while (got <= CRIOIMG_POLICY_MAX_SIZE) {  /* to cap + 1: one byte more says it is too big */
-        ssize_t k = read(fd, buf + got, CRIOIMG_POLICY_MAX_SIZE + 1 - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) { int er = errno; close(fd); crioimg_free(a, buf); crioimg__pol_errno(e, "read", path, er); return CRIOIMG_ERR_IO; }
-        if (k == 0) break;
-        got += (size_t)k;
-    }
-    close(fd);
-    if (got > CRIOIMG_POLICY_MAX_SIZE) {
-        crioimg_free(a, buf);
+    char wb[256];
+    crioimg__out why;
+    crioimg_result r;
+    why.p = wb; why.cap = sizeof wb; why.len = 0;
+    wb[0] = '\0';
+    r = crioimg__config_read(path, CRIOIMG_POLICY_MAX_SIZE, a, data, len, &why);
+    if (r == CRIOIMG_OK || r == CRIOIMG_ERR_NOMEM) return r;
+    if (r == CRIOIMG_ERR_TOO_BIG) {
         crioimg__pp_prefix(e, path);
         crioimg__out_str(e, "larger than 1 MiB");
-        return CRIOIMG_ERR_TOO_BIG;
+        return r;
     }
-    *data = buf; *len = got;
-    return CRIOIMG_OK;
+    crioimg__pol_say(e, strstr(wb, "not a regular file") ? "read" : "open", path, wb);
+    return r;
 }
 #endif
 
