@@ -1486,7 +1486,7 @@ CRIOIMG_API crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const 
    learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 2   /* 2 added blob_open, blob_read, blob_close */
+#define CRIOIMG_STORE_VTABLE_VERSION 3   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -1547,6 +1547,13 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*blob_open)(void *user, const char *digest, void **handle, long long *size);
     crioimg_result (*blob_read)(void *user, void *handle, void *buf, size_t cap, size_t *n);
     void (*blob_close)(void *user, void *handle);
+    /* ---- version 3 ---- */
+    /* Optional: makes what was written to handle durable (fsync), before commit and without the store's
+       lock, so that commit, under the lock, is short. It may be called on another thread than the
+       handle's other calls while the store is in use elsewhere: it may touch only its handle (keep a
+       failure there, for commit to report). Commit must still make the blob durable when it was not
+       called. */
+    crioimg_result (*blob_sync)(void *user, void *handle);
 } crioimg_store_vtable;
 
 typedef struct crioimg_store crioimg_store;
@@ -1613,6 +1620,11 @@ typedef struct crioimg_blob_writer crioimg_blob_writer;
 CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out);
 CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
 CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
+/* Optional, before commit: makes the bytes durable now, without any lock (the store's blob_sync), so that
+   the commit holds the store's lock only for the rename. It touches only the writer and its handle, so
+   a host may call it on another thread than the store's other calls. OK when the store has nothing to
+   do early; a failure shows at commit too. */
+CRIOIMG_API crioimg_result crioimg_blob_writer_sync(crioimg_blob_writer *w);
 CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
 
 /* A blob read in pieces, hashed on the way, for blobs too big to load whole (crioimg_store_get_blob).
@@ -13762,7 +13774,8 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
-    memcpy(&s->vt, vt, vt->version >= 2 ? sizeof *vt : offsetof(crioimg_store_vtable, blob_open));
+    memcpy(&s->vt, vt, vt->version >= 3 ? sizeof *vt : vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync)
+                                                                          : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
     *out = s;
@@ -14006,6 +14019,14 @@ crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w)
     crioimg__st_unlock(s);
     crioimg__bw_free(w, 0);
     return r;
+}
+
+crioimg_result crioimg_blob_writer_sync(crioimg_blob_writer *w)
+{
+    if (w == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (w->failed) return w->failed;
+    if (w->handle && w->s->vt.blob_sync) return w->s->vt.blob_sync(w->s->vt.user, w->handle);
+    return CRIOIMG_OK;   /* nothing to do early: commit makes it durable */
 }
 
 void crioimg_blob_writer_abort(crioimg_blob_writer *w)
@@ -16116,7 +16137,9 @@ static void crioimg__oci_blob_close(void *u, void *handle)
 /* A streaming write: a temporary file flock()ed for as long as it is written, so that another process's
    cleanup (which removes only temporary files it can lock) leaves it alone. Made under the store's
    shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
-typedef struct crioimg__oci_w { int fd; char name[96]; } crioimg__oci_w;
+/* A blob being written. synced / sync_errno: what blob_sync did, which may run on another thread than
+   the handle's other calls and so touches nothing but the handle (commit reports its failure). */
+typedef struct crioimg__oci_w { int fd; char name[96]; int synced, sync_errno; } crioimg__oci_w;
 
 static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
 {
@@ -16125,6 +16148,7 @@ static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
     crioimg_result r;
     h = (crioimg__oci_w *)crioimg_malloc(&o->alloc, sizeof *h);
     if (h == NULL) return CRIOIMG_ERR_NOMEM;
+    h->synced = h->sync_errno = 0;
     r = crioimg__oci_lock(o, 0);
     if (r == CRIOIMG_OK) {
         r = crioimg__oci_tmpopen(o, h->name, &h->fd);
@@ -16163,6 +16187,18 @@ static void crioimg__oci_blob_abort(void *u, void *handle)
     crioimg_free(&o->alloc, h);
 }
 
+/* The bytes made durable before commit, outside every lock, so that a commit under the store's lock is
+   a rename (a 32 MiB blob's fsync takes 100 ms that other writers would otherwise wait through). */
+static crioimg_result crioimg__oci_blob_sync(void *u, void *handle)
+{
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    (void)u;
+    if (h->synced || h->sync_errno) return h->sync_errno ? CRIOIMG_ERR_IO : CRIOIMG_OK;
+    if (CRIOIMG__OCI_FSYNC(h->fd) != 0) { h->sync_errno = errno ? errno : EIO; return CRIOIMG_ERR_IO; }
+    h->synced = 1;
+    return CRIOIMG_OK;
+}
+
 static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char *d)
 {
     crioimg__oci *o = (crioimg__oci *)u;
@@ -16170,7 +16206,8 @@ static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char
     int fd;
     const char *hex;
     crioimg_result r = CRIOIMG_OK;
-    if (CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
+    if (h->sync_errno) r = crioimg__oci_errno(o, h->sync_errno, "cannot fsync", h->name);
+    else if (!h->synced && CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
     if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
     if (r == CRIOIMG_OK && CRIOIMG__OCI_RENAMEAT(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
     if (r == CRIOIMG_OK) { (void)CRIOIMG__OCI_FSYNC(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
@@ -16329,6 +16366,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.close = crioimg__oci_close;
     vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
     vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
+    vt.blob_sync = crioimg__oci_blob_sync;
     vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;
     o->root = -1;
     r = crioimg_store_open(out, &vt, opts);
@@ -16948,6 +16986,7 @@ static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg,
     crioimg__pull_unlock(p);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_registry_get_blob(reg, p->src->pub.repo, d, crioimg__pull_sink_fn, &sink);
+    if (r == CRIOIMG_OK) (void)crioimg_blob_writer_sync(sink.w);   /* the fsync outside both locks; commit reports a failure */
     crioimg__pull_lock(p);
     if (r == CRIOIMG_OK) {
         if ((r = crioimg_blob_writer_commit(sink.w)) != CRIOIMG_OK) crioimg__pull_failed(p, k, r, crioimg_store_error(st));

@@ -562,6 +562,7 @@ static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg,
     crioimg__pull_unlock(p);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_registry_get_blob(reg, p->src->pub.repo, d, crioimg__pull_sink_fn, &sink);
+    if (r == CRIOIMG_OK) (void)crioimg_blob_writer_sync(sink.w);   /* the fsync outside both locks; commit reports a failure */
     crioimg__pull_lock(p);
     if (r == CRIOIMG_OK) {
         if ((r = crioimg_blob_writer_commit(sink.w)) != CRIOIMG_OK) crioimg__pull_failed(p, k, r, crioimg_store_error(st));

@@ -77,7 +77,7 @@
    learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 2   /* 2 added blob_open, blob_read, blob_close */
+#define CRIOIMG_STORE_VTABLE_VERSION 3   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -138,6 +138,13 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*blob_open)(void *user, const char *digest, void **handle, long long *size);
     crioimg_result (*blob_read)(void *user, void *handle, void *buf, size_t cap, size_t *n);
     void (*blob_close)(void *user, void *handle);
+    /* ---- version 3 ---- */
+    /* Optional: makes what was written to handle durable (fsync), before commit and without the store's
+       lock, so that commit, under the lock, is short. It may be called on another thread than the
+       handle's other calls while the store is in use elsewhere: it may touch only its handle (keep a
+       failure there, for commit to report). Commit must still make the blob durable when it was not
+       called. */
+    crioimg_result (*blob_sync)(void *user, void *handle);
 } crioimg_store_vtable;
 
 typedef struct crioimg_store crioimg_store;
@@ -204,6 +211,11 @@ typedef struct crioimg_blob_writer crioimg_blob_writer;
 CRIOIMG_API crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, long long size, crioimg_blob_writer **out);
 CRIOIMG_API crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len);
 CRIOIMG_API crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w);
+/* Optional, before commit: makes the bytes durable now, without any lock (the store's blob_sync), so that
+   the commit holds the store's lock only for the rename. It touches only the writer and its handle, so
+   a host may call it on another thread than the store's other calls. OK when the store has nothing to
+   do early; a failure shows at commit too. */
+CRIOIMG_API crioimg_result crioimg_blob_writer_sync(crioimg_blob_writer *w);
 CRIOIMG_API void crioimg_blob_writer_abort(crioimg_blob_writer *w);
 
 /* A blob read in pieces, hashed on the way, for blobs too big to load whole (crioimg_store_get_blob).

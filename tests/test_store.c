@@ -1050,6 +1050,17 @@ static void test_store_faults(void)
             ts_fault(-1, 0, 0);
             CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
             CHECK(ts_tmpfiles(p) == 0);
+            /* with the early sync a pull makes (outside the locks): a failed fsync there is reported by
+               the commit, with its errno, and nothing is stored */
+            ts_fault(kind, 1, errs[e]);
+            CHECK(crioimg_store_blob_begin(s, d, n, &w) == CRIOIMG_OK);
+            r = crioimg_blob_writer_write(w, blob, (size_t)n);
+            CHECK(crioimg_blob_writer_sync(w) == (kind == 0 ? CRIOIMG_ERR_IO : kind == 1 ? CRIOIMG_ERR_IO : CRIOIMG_OK));
+            CHECK(crioimg_blob_writer_commit(w) == CRIOIMG_ERR_IO && ts_fault_hits == 1);
+            CHECK(strstr(crioimg_store_error(s), what[kind]) != NULL && strstr(crioimg_store_error(s), strerror(errs[e])) != NULL);
+            ts_fault(-1, 0, 0);
+            CHECK(crioimg_store_get_blob(s, d, 0, &data, &len) == CRIOIMG_ERR_NOT_FOUND);
+            CHECK(ts_tmpfiles(p) == 0);
             /* an index.json write: ERR_IO; the old index is there, byte for byte, and reads */
             ts_fault(kind, 1, errs[e]);
             CHECK(crioimg_store_tag(s, "keep:1", "new:1") == CRIOIMG_ERR_IO && ts_fault_hits == 1);
