@@ -64,6 +64,7 @@ typedef struct rg_fake {
     char sleeps[256];
     volatile int cancel;
     int cancel_on_sleep;
+    int prev_redirect;          /* the last step answered with a redirect: this request may be its target */
 } rg_fake;
 
 static rg_fake rg_f;
@@ -101,7 +102,10 @@ static crioimg_result rg_fake_request(void *user, const crioimg_http_request *rq
         rg_bad(f, "TLS verification differs", rq->url);
     if (s->body_has && (rq->body == NULL || strstr((const char *)rq->body, s->body_has) == NULL)) rg_bad(f, "POST body differs", (const char *)rq->body);
     if (strcmp(rq->method ? rq->method : "GET", "POST") != 0 && (rq->body || rq->body_len)) rg_bad(f, "a body on a request without one", rq->url);
-    if (rq->refuse_local_addresses != (strstr(rq->url, "/token") != NULL)) rg_bad(f, "refuse_local_addresses not set for exactly the token requests", rq->url);
+    /* token requests, and every request a redirect chose, refuse local addresses where names resolve */
+    if (rq->refuse_local_addresses != (strstr(rq->url, "/token") != NULL || f->prev_redirect))
+        rg_bad(f, "refuse_local_addresses not set for exactly the token requests and redirect targets", rq->url);
+    f->prev_redirect = s->status >= 300 && s->status < 400 && !s->fail;
     a = rg_header(rq, "User-Agent");
     if (a == NULL || strcmp(a, "crioimg/" CRIOIMG_VERSION_STRING) != 0) rg_bad(f, "User-Agent differs", a);
     a = rg_header(rq, "Accept");
