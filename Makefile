@@ -24,7 +24,7 @@ MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/crioimg_mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -40,6 +40,10 @@ $(B):
 
 $(B)/crioimg: examples/crioimg.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ examples/crioimg.c $(CURL_LIBS)
+
+# the CLI over the sockets + mbedtls transport (tests/hostile.sh runs both)
+$(B)/crioimg_mbedtls: examples/crioimg.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_WITH_MBEDTLS -o $@ examples/crioimg.c $(MBEDTLS_LIBS)
 
 $(B)/minimal: examples/minimal.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/minimal.c
@@ -87,6 +91,8 @@ asan: crioimg.h | $(B)
 	    $(CURL_CFLAGS) -o $(B)/asan/test_crioimg tests/test_all.c $(CURL_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    $(CURL_CFLAGS) -o $(B)/asan/crioimg examples/crioimg.c $(CURL_LIBS)
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/crioimg_mbedtls examples/crioimg.c $(MBEDTLS_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS) -lpthread
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \

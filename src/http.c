@@ -735,6 +735,7 @@ typedef struct crioimg__curlx {
     crioimg__hlim lim;   /* header, total and progress rules, from when the connection is ready */
     int lim_on;
     unsigned long long body;   /* body bytes so far */
+    int in_head;         /* between a status line and the end of its header block */
 } crioimg__curlx;
 
 /* the time rules start when the request can go (connection set up): connecting has its own timeout */
@@ -779,9 +780,11 @@ static size_t crioimg__curl_on_header(char *p, size_t size, size_t nitems, void 
         int code = crioimg__curl_status_line(p, n);
         if (code < 100) { crioimg__curlx_stop(c, CRIOIMG_ERR_HTTP_PROTOCOL); return 0; }
         c->interim = code < 200;
+        c->in_head = 1;
         if (!c->interim && s->status && crioimg__curlx_stop(c, s->status(s->ctx, code)) != CRIOIMG_OK) return 0;
         return len;
     }
+    if (n == 0) c->in_head = 0;
     if (n == 0 && !c->interim && !c->in_body) {   /* the final header block is complete */
         crioimg__curlx_lim_start(c);
         crioimg__hlim_body(&c->lim, crioimg__http_now_ms(), 0);
@@ -1111,6 +1114,12 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
     curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);  /* the list goes now */
     curl_slist_free_all(hl);
     r = crioimg__curl_code(cc, &c);
+    if (cc == CURLE_OUT_OF_MEMORY && c.in_head && c.r == CRIOIMG_OK) {
+        /* libcurl's word for a header line over its 100 KB buffer: the response's fault, in the words
+           the guard and the sockets transport use for a field over 64 KiB */
+        r = CRIOIMG_ERR_HTTP_PROTOCOL;
+        c.why = "a response header field over 64 KiB";
+    }
     if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
     else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
     /* The handle kept pointers to this call's state (&c for the callbacks, the caller's POST body and
