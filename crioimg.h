@@ -11752,9 +11752,10 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         if (s->blob) { rq.min_bytes = r->blob_min_bytes; rq.min_period_ms = r->blob_min_period_ms; }
         else rq.total_timeout_ms = r->total_timeout_ms;
         rq.cancel = r->cancel;
-        /* a token realm, and every host a redirect chose, is checked where its name resolves: a
-           registry must not point us at the metadata service by a name either */
-        rq.refuse_local_addresses = realm || hop > 0;
+        /* a token realm, and every hop once a redirect left the first origin, is checked where its name
+           resolves: a registry must not point us at the metadata service by a name either (its own
+           origin is the user's choice, and may be anything the user chose) */
+        rq.refuse_local_addresses = realm || crossed;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;

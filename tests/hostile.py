@@ -33,6 +33,7 @@ Cases (M: on the manifest request, B: on the blob request; the others are served
   drip-manifest      M  a manifest body, a byte every 0.3 s
   drip-blob          B  the blob, a byte every 0.3 s
   drip-error         B  404 whose error body drips, a byte every 0.3 s
+  missing            M  404 MANIFEST_UNKNOWN (a registry or mirror without the image)
 """
 import gzip, hashlib, json, os, socket, ssl, sys, threading, time
 
@@ -146,6 +147,8 @@ def handle(conn, lname):
                         [("WWW-Authenticate", 'Bearer realm="%s",service="h",scope="repository:%s:pull"' % (realm, case))])
         if case == "gzip-bomb":
             return send(conn, 200, gzip.compress(b"\0" * (10 << 20)), [("Content-Encoding", "gzip")])
+        if case == "missing":
+            return send(conn, 404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}')
         if case == "not-a-manifest":
             return send(conn, 200, b"<html><body>Welcome to nginx!</body></html>", ctype="text/html")
         if case == "no-schema":

@@ -80,6 +80,12 @@ checks() {
   refused "a dripping manifest (--timeout 1s)"  6  'total timeout'      manifest "${N[@]}" --timeout 1s "$R/drip-manifest:1"
   refused "a dripping blob (--min-rate 100/1s)" 6  'minimum progress'   blob -o "$W/blob" "${N[@]}" --min-rate 100/1s "$R/drip-blob:1" "$LAYER"
   refused "a dripping error body (--timeout 1s)" 6 'total timeout'      blob -o "$W/blob" "${N[@]}" --timeout 1s "$R/drip-error:1" "$LAYER"
+  # the triggers of issue 10's use-after-free: a registry that answers, then one that refuses; a mirror
+  # without the image, then an insecure primary tried over https, then http (all refused)
+  refused "a 404, then a refused registry"      20 'manifest unknown.*127\.0\.0\.1:1' can-pull "${N[@]}" --registry "$R" --registry 127.0.0.1:1 missing:1
+  printf '[[registry]]\nlocation = "127.0.0.1:1"\n[[registry.mirror]]\nlocation = "%s"\n' "$R" > "$W/mirror.conf"
+  refused "a mirror without the image, then an insecure primary refused" 20 'manifest unknown.*127\.0\.0\.1:1' \
+          can-pull "${N[@]}" --registries-conf "$W/mirror.conf" 127.0.0.1:1/missing:1
   # credentials go with the registry's own requests only
   timeout 60 "$bin" blob -o "$W/ok" --creds u:p "$R/auth-redirect:1" "$LAYER" 2> "$W/err"
   [ $? = 0 ] && [ "sha256:$(sha256sum < "$W/ok" | cut -c1-64)" = "$LAYER" ] && ok || bad "$tag: auth-redirect: $(cat "$W/err")"
