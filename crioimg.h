@@ -9138,7 +9138,8 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     memset(&g, 0, sizeof g);
     g.rq = rq;
     g.head = strcmp(method, "HEAD") == 0;
-    crioimg__hlim_init(&g.lim, rq, crioimg__http_now_ms());
+    /* from here a host's transport still has to connect (the built-in ones count from when they did) */
+    crioimg__hlim_init(&g.lim, rq, crioimg__http_now_ms() + (rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : CRIOIMG_HTTP_CONNECT_TIMEOUT_MS));
     t = *rq;  /* what the transport sees: defaults filled in, the guard as its sink */
     t.method = method;
     if (t.connect_timeout_ms == 0) t.connect_timeout_ms = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS;

@@ -552,6 +552,7 @@ static void test_http_guard(void)
             f.script = drips[i].ev; f.nscript = drips[i].n;
             memset(&rq, 0, sizeof rq);
             rq.url = "https://registry.example/v2/";
+            rq.connect_timeout_ms = 1;   /* the guard's clocks start after the connect timeout */
             rq.header_timeout_ms = drips[i].header; rq.total_timeout_ms = drips[i].total;
             rq.min_bytes = drips[i].min; rq.min_period_ms = drips[i].period;
             rq.sink.ctx = &s; rq.sink.status = seen_status; rq.sink.header = seen_header; rq.sink.body = seen_body;
