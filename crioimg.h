@@ -1103,9 +1103,10 @@ CRIOIMG_API int crioimg_url_same_origin(const crioimg_url *a, const crioimg_url 
 #define CRIOIMG_HTTP_MAX_REDIRECTS 10
 
 /* May the client follow redirect number hop (1 for the first) from from to to? OK with *keep_auth set
-   when Authorization may go along (same origin, and no userinfo in the target); ERR_HTTP_REDIRECT with
-   err saying why: more than
-   CRIOIMG_HTTP_MAX_REDIRECTS, or https to http. */
+   when Authorization may go along (same origin); ERR_HTTP_REDIRECT with err saying why: more than
+   CRIOIMG_HTTP_MAX_REDIRECTS, https to http, userinfo in the target, or a target host that is an
+   unspecified, link-local or metadata address in any spelling (as crioimg_auth_realm_check refuses; a
+   name that resolves to one is the transport's to refuse: refuse_local_addresses). */
 CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop,
                                                        int *keep_auth, char *err, size_t errcap);
 
@@ -1151,6 +1152,9 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
 #define CRIOIMG_HTTP_HEADER_MAX (64 * 1024)         /* one header field, name and value */
 #define CRIOIMG_HTTP_CONNECT_TIMEOUT_MS 30000       /* defaults for a zeroed request */
 #define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    60000
+#define CRIOIMG_HTTP_HEADER_TIMEOUT_MS  30000       /* the whole header block, however it trickles in */
+#define CRIOIMG_HTTP_MIN_BYTES          1024        /* the body's minimum progress: this many bytes ... */
+#define CRIOIMG_HTTP_MIN_PERIOD_MS      30000       /* ... in every period this long */
 
 typedef struct crioimg_http_header { const char *name, *value; } crioimg_http_header;
 
@@ -1195,8 +1199,23 @@ typedef struct crioimg_http_request {
        opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
        the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
-       sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
+       sets it for token requests and for every request a redirect chose. Appended last: older
+       zero-initialised requests keep the old meaning. */
     int refuse_local_addresses;
+    /* Time is bounded, not only silence: the idle timeout never fires on a server that drips one byte
+       every few seconds. Counted from when the request is sent (connecting has its own timeout):
+       header_timeout_ms: the status line and every header field (0 = CRIOIMG_HTTP_HEADER_TIMEOUT_MS);
+       total_timeout_ms: the whole response, body included (0 = none: a blob may take long; the registry
+       client sets it for manifests, tokens and error bodies);
+       min_bytes / min_period_ms: once the body has started, fewer than min_bytes body bytes in any
+       min_period_ms aborts (0 = CRIOIMG_HTTP_MIN_BYTES / CRIOIMG_HTTP_MIN_PERIOD_MS): a trickle ends.
+       Each ends the request with ERR_TIMEOUT and a detail naming the rule. The built-in transports keep
+       them to the period; crioimg_http_do checks them again whenever a host's transport hands it bytes.
+       Appended last, zero meaning the defaults. */
+    long header_timeout_ms;
+    long total_timeout_ms;
+    size_t min_bytes;
+    long min_period_ms;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its
@@ -1331,6 +1350,7 @@ CRIOIMG_API void crioimg_tls_files_free(crioimg_tls_files *f);
    --------------------------------------------------------------------------------------------------- */
 
 #define CRIOIMG_REGISTRY_SMALL_BODY_MAX ((size_t)1 << 20)   /* token responses and error bodies */
+#define CRIOIMG_REGISTRY_TOTAL_TIMEOUT_MS 60000             /* a whole manifest, token or error response */
 #define CRIOIMG_DOCKER_IO_ENDPOINT "registry-1.docker.io"
 
 typedef enum crioimg_tls_verify {
@@ -1359,6 +1379,16 @@ typedef struct crioimg_registry_opts {
     void (*sleep_ms)(void *user, long ms);
     long long (*now)(void *user);     /* Unix seconds */
     void *clock_user;
+    /* Time bounds beyond the idle timeout (a server that drips a byte every few seconds never trips
+       that one); appended last, zero meaning the defaults. header_timeout_ms: every response's header
+       block (0: CRIOIMG_HTTP_HEADER_TIMEOUT_MS). total_timeout_ms: the whole of a ping, manifest, token
+       or error response, body included (0: CRIOIMG_REGISTRY_TOTAL_TIMEOUT_MS); blob bodies have
+       instead a minimum progress, blob_min_bytes in every blob_min_period_ms (0: CRIOIMG_HTTP_MIN_BYTES
+       in CRIOIMG_HTTP_MIN_PERIOD_MS). Each try of a retried request gets them anew. */
+    long header_timeout_ms;
+    long total_timeout_ms;
+    size_t blob_min_bytes;
+    long blob_min_period_ms;
 } crioimg_registry_opts;
 
 typedef struct crioimg_registry crioimg_registry;
@@ -10172,6 +10202,8 @@ static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_resul
     return r;
 }
 
+static int crioimg__http_host_forbidden(const crioimg_span *h);
+
 crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop, int *keep_auth,
                                            char *err, size_t errcap)
 {
@@ -10182,7 +10214,14 @@ crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioim
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "stopped after 10 redirects", NULL, NULL);
     if (from->https && !to->https)
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect from https to http (", &to->host, ")");
-    *keep_auth = crioimg_url_same_origin(from, to) && !to->has_userinfo;  /* credentials in a Location: not ours to add to */
+    /* credentials in a Location are the server's choice of whom we log in to: never followed (libcurl
+       would send them as Basic, the sockets transport would drop them; now neither transport sees one) */
+    if (to->has_userinfo)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect to a URL with user information (", &to->host, ")");
+    /* a registry may not point us at the cloud's metadata service (the realm check's rule, for every hop) */
+    if (crioimg__http_host_forbidden(&to->host))
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect to an unspecified or link-local address (", &to->host, ")");
+    *keep_auth = crioimg_url_same_origin(from, to);
     return CRIOIMG_OK;
 }
 
@@ -10390,6 +10429,62 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
 
 /* ---- the transport: checks before, a guard after ---- */
 
+/* A millisecond clock that does not jump with the wall clock where the platform has one (POSIX
+   CLOCK_MONOTONIC); else time(), whose seconds still bound a dripping server, only coarser. */
+#include <time.h>
+static long long crioimg__http_now_ms(void)
+{
+#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#endif
+    return (long long)time(NULL) * 1000;
+}
+
+/* The time rules of one request (crioimg_http_request: header, total, minimum progress), one copy for
+   the guard and both built-in transports so that they end a trickle alike and in the same words. Times
+   are crioimg__http_now_ms values; 0 is "no such deadline". */
+typedef struct crioimg__hlim {
+    long long header_dl, total_dl;      /* the header block, the whole response */
+    long long win_start;                /* the current progress window (0 until the body starts) */
+    unsigned long long win_bytes;       /* body bytes when that window started */
+    unsigned long long min_bytes;
+    long period;
+} crioimg__hlim;
+
+static void crioimg__hlim_init(crioimg__hlim *l, const crioimg_http_request *rq, long long now)
+{
+    long ht = rq->header_timeout_ms > 0 ? rq->header_timeout_ms : CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
+    memset(l, 0, sizeof *l);
+    l->header_dl = now + ht;
+    l->total_dl = rq->total_timeout_ms > 0 ? now + rq->total_timeout_ms : 0;
+    l->min_bytes = rq->min_bytes > 0 ? rq->min_bytes : CRIOIMG_HTTP_MIN_BYTES;
+    l->period = rq->min_period_ms > 0 ? rq->min_period_ms : CRIOIMG_HTTP_MIN_PERIOD_MS;
+}
+
+/* The header block is complete: its deadline is met, and the body's progress is counted from now. */
+static void crioimg__hlim_body(crioimg__hlim *l, long long now, unsigned long long bytes)
+{
+    if (l->win_start) return;
+    l->header_dl = 0;
+    l->win_start = now;
+    l->win_bytes = bytes;
+}
+
+/* OK while the rules hold at now, with bytes body bytes so far; else ERR_TIMEOUT with *why. A window
+   that made its progress starts the next one. */
+static crioimg_result crioimg__hlim_check(crioimg__hlim *l, long long now, unsigned long long bytes, const char **why)
+{
+    if (l->header_dl && now >= l->header_dl) { *why = "the response headers did not arrive within the header timeout"; return CRIOIMG_ERR_TIMEOUT; }
+    if (l->total_dl && now >= l->total_dl) { *why = "the response did not arrive within the total timeout"; return CRIOIMG_ERR_TIMEOUT; }
+    if (l->win_start && now - l->win_start >= l->period) {
+        if (bytes - l->win_bytes < l->min_bytes) { *why = "the body arrived slower than the minimum progress rate"; return CRIOIMG_ERR_TIMEOUT; }
+        l->win_start = now;
+        l->win_bytes = bytes;
+    }
+    return CRIOIMG_OK;
+}
+
 struct crioimg_http {
     crioimg_http_vtable vt;
     crioimg_allocator alloc;
@@ -10478,6 +10573,9 @@ static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const 
     if (rq->url == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no URL", NULL, NULL);
     if ((r = crioimg_url_parse(&u, rq->url, strlen(rq->url))) != CRIOIMG_OK)
         return crioimg__http_fail(err, errcap, r, "not an absolute http(s) URL", NULL, NULL);
+    /* libcurl would turn "user:pass@" into a Basic Authorization of its own and the sockets transport
+       would drop it: neither is the caller's choice, so no transport sees one */
+    if (u.has_userinfo) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a URL with user information", NULL, NULL);
     if (rq->nheaders && rq->headers == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no header array", NULL, NULL);
     for (i = 0; i < rq->nheaders; i++) {
         const crioimg_http_header *h = &rq->headers[i];
@@ -10494,7 +10592,7 @@ static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const 
         if (rq->tls.ca_files[i] == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a CA file is NULL", NULL, NULL);
     if ((rq->tls.cert_file == NULL) != (rq->tls.key_file == NULL))
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a client certificate goes with its key", NULL, NULL);
-    if (rq->connect_timeout_ms < 0 || rq->idle_timeout_ms < 0)
+    if (rq->connect_timeout_ms < 0 || rq->idle_timeout_ms < 0 || rq->header_timeout_ms < 0 || rq->total_timeout_ms < 0 || rq->min_period_ms < 0)
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a negative timeout", NULL, NULL);
     return CRIOIMG_OK;
 }
@@ -10502,9 +10600,14 @@ static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const 
 /* The guard between a transport and the caller's sink: whatever the transport does, the sink sees a
    status, then bounded well-formed header fields, then the body (none for HEAD). The first thing it
    refuses sticks: a transport that ignores a stop gets the same answer again. */
+#define CRIOIMG__HTTP_HEAD_MAX (256 * 1024)   /* one response's header fields together */
+
 typedef struct crioimg__hguard {
     const crioimg_http_request *rq;   /* the caller's request, with its sink */
     int head, got_status, in_body;
+    crioimg__hlim lim;                /* the time rules, checked on every callback */
+    unsigned long long body_bytes;
+    size_t head_bytes;                /* the header block so far: a flood of small fields is bounded too */
     crioimg_result r;                 /* OK until something stopped the transfer */
     char msg[128];                    /* why, when the guard stopped it (empty when the sink did) */
 } crioimg__hguard;
@@ -10518,11 +10621,15 @@ static crioimg_result crioimg__hguard_stop(crioimg__hguard *g, crioimg_result r,
     return g->r;
 }
 
-/* on every callback: a stop sticks, and a cancel is seen at once */
+/* on every callback: a stop sticks, a cancel is seen at once, and so is a time rule broken (a host's
+   transport may keep none of them) */
 static crioimg_result crioimg__hguard_enter(crioimg__hguard *g)
 {
+    const char *why = NULL;
     if (g->r != CRIOIMG_OK) return g->r;
     if (g->rq->cancel && *g->rq->cancel) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
+    if (crioimg__hlim_check(&g->lim, crioimg__http_now_ms(), g->body_bytes, &why) != CRIOIMG_OK)
+        return crioimg__hguard_stop(g, CRIOIMG_ERR_TIMEOUT, why);
     return CRIOIMG_OK;
 }
 
@@ -10552,6 +10659,8 @@ static crioimg_result crioimg__hguard_header(void *ctx, const char *name, size_t
         return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header field over 64 KiB");
     if (!crioimg__http_token(name, nlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header name is not a token");
     if (!crioimg__http_value_ok(value, vlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header value has CR, LF or NUL");
+    if ((g->head_bytes += nlen + vlen + 4) > CRIOIMG__HTTP_HEAD_MAX)
+        return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "response header block too long");
     if (g->rq->sink.header && (r = g->rq->sink.header(g->rq->sink.ctx, name, nlen, vlen ? value : "", vlen)) != CRIOIMG_OK)
         return crioimg__hguard_stop(g, r, "");
     return CRIOIMG_OK;
@@ -10560,7 +10669,11 @@ static crioimg_result crioimg__hguard_header(void *ctx, const char *name, size_t
 static crioimg_result crioimg__hguard_body(void *ctx, const void *data, size_t len)
 {
     crioimg__hguard *g = (crioimg__hguard *)ctx;
-    crioimg_result r = crioimg__hguard_enter(g);
+    crioimg_result r;
+    /* the body has started (the header deadline was met: only the transport knows exactly when) */
+    if (g->r == CRIOIMG_OK && g->got_status) crioimg__hlim_body(&g->lim, crioimg__http_now_ms(), 0);
+    g->body_bytes += len;
+    r = crioimg__hguard_enter(g);
     if (r != CRIOIMG_OK) return r;
     if (!g->got_status) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "body bytes before the status");
     if (len == 0) return CRIOIMG_OK;
@@ -10585,10 +10698,15 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     memset(&g, 0, sizeof g);
     g.rq = rq;
     g.head = strcmp(method, "HEAD") == 0;
+    /* from here a host's transport still has to connect (the built-in ones count from when they did) */
+    crioimg__hlim_init(&g.lim, rq, crioimg__http_now_ms() + (rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : CRIOIMG_HTTP_CONNECT_TIMEOUT_MS));
     t = *rq;  /* what the transport sees: defaults filled in, the guard as its sink */
     t.method = method;
     if (t.connect_timeout_ms == 0) t.connect_timeout_ms = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS;
     if (t.idle_timeout_ms == 0) t.idle_timeout_ms = CRIOIMG_HTTP_IDLE_TIMEOUT_MS;
+    if (t.header_timeout_ms == 0) t.header_timeout_ms = CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
+    if (t.min_bytes == 0) t.min_bytes = CRIOIMG_HTTP_MIN_BYTES;
+    if (t.min_period_ms == 0) t.min_period_ms = CRIOIMG_HTTP_MIN_PERIOD_MS;
     t.sink.ctx = &g;
     t.sink.status = crioimg__hguard_status;
     t.sink.header = crioimg__hguard_header;
@@ -10647,7 +10765,17 @@ typedef struct crioimg__curlx {
     unsigned long long moved, moved_seen;  /* bytes through the callbacks, and at the last progress call */
     curl_off_t last_us;  /* when the progress callback last saw bytes move (curl's clock) */
     const char *why;     /* the detail when a callback stopped the transfer */
+    crioimg__hlim lim;   /* header, total and progress rules, from when the connection is ready */
+    int lim_on;
+    unsigned long long body;   /* body bytes so far */
+    int in_head;         /* between a status line and the end of its header block */
 } crioimg__curlx;
+
+/* the time rules start when the request can go (connection set up): connecting has its own timeout */
+static void crioimg__curlx_lim_start(crioimg__curlx *c)
+{
+    if (!c->lim_on) { crioimg__hlim_init(&c->lim, c->rq, crioimg__http_now_ms()); c->lim_on = 1; }
+}
 
 static crioimg_result crioimg__curlx_stop(crioimg__curlx *c, crioimg_result r)
 {
@@ -10685,8 +10813,14 @@ static size_t crioimg__curl_on_header(char *p, size_t size, size_t nitems, void 
         int code = crioimg__curl_status_line(p, n);
         if (code < 100) { crioimg__curlx_stop(c, CRIOIMG_ERR_HTTP_PROTOCOL); return 0; }
         c->interim = code < 200;
+        c->in_head = 1;
         if (!c->interim && s->status && crioimg__curlx_stop(c, s->status(s->ctx, code)) != CRIOIMG_OK) return 0;
         return len;
+    }
+    if (n == 0) c->in_head = 0;
+    if (n == 0 && !c->interim && !c->in_body) {   /* the final header block is complete */
+        crioimg__curlx_lim_start(c);
+        crioimg__hlim_body(&c->lim, crioimg__http_now_ms(), 0);
     }
     if (n == 0 || c->interim || c->in_body) return len;  /* the end of a block, a 1xx's fields, trailers */
     if (p[0] == ' ' || p[0] == '\t' || (colon = (const char *)memchr(p, ':', n)) == NULL) {
@@ -10709,6 +10843,7 @@ static size_t crioimg__curl_on_body(char *p, size_t size, size_t nitems, void *u
     size_t len = size * nitems;
     if (c->r != CRIOIMG_OK) return 0;
     c->in_body = 1;
+    c->body += len;
     if (len && c->rq->sink.body && crioimg__curlx_stop(c, c->rq->sink.body(c->rq->sink.ctx, p, len)) != CRIOIMG_OK) return 0;
     return len;
 }
@@ -10733,6 +10868,12 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     if (key != c->moved_seen || c->last_us < ready) { c->moved_seen = key; c->last_us = now > ready ? now : ready; }
     if ((now - c->last_us) / 1000 >= (curl_off_t)c->rq->idle_timeout_ms) {
         c->why = "no data within the idle timeout";
+        crioimg__curlx_stop(c, CRIOIMG_ERR_TIMEOUT);
+        return 1;
+    }
+    /* a drip keeps the idle clock happy: the header, total and progress rules end it */
+    crioimg__curlx_lim_start(c);
+    if (crioimg__hlim_check(&c->lim, crioimg__http_now_ms(), c->body, &c->why) != CRIOIMG_OK) {
         crioimg__curlx_stop(c, CRIOIMG_ERR_TIMEOUT);
         return 1;
     }
@@ -10931,6 +11072,8 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
        for the progress callback's own, exact check */
     CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
     CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_TIME, rq->idle_timeout_ms / 1000 + (rq->idle_timeout_ms % 1000 != 0));
+    /* the total rule, as a backstop for the progress callback's own check (curl counts the connect too) */
+    if (rq->total_timeout_ms > 0) CRIOIMG__CURL_SET(CURLOPT_TIMEOUT_MS, rq->total_timeout_ms + rq->connect_timeout_ms + 1000);
     CRIOIMG__CURL_SET(CURLOPT_NOPROGRESS, 0L);
     CRIOIMG__CURL_SET(CURLOPT_XFERINFOFUNCTION, crioimg__curl_on_progress);
     CRIOIMG__CURL_SET(CURLOPT_XFERINFODATA, c);
@@ -11005,8 +11148,18 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
     curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);  /* the list goes now */
     curl_slist_free_all(hl);
     r = crioimg__curl_code(cc, &c);
+    if (cc == CURLE_OUT_OF_MEMORY && c.in_head && c.r == CRIOIMG_OK) {
+        /* libcurl's word for a header line over its 100 KB buffer: the response's fault, in the words
+           the guard and the sockets transport use for a field over 64 KiB */
+        r = CRIOIMG_ERR_HTTP_PROTOCOL;
+        c.why = "a response header field over 64 KiB";
+    }
     if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
     else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+    /* The handle kept pointers to this call's state (&c for the callbacks, the caller's POST body and
+       URL): reset now, so that nothing between requests (a close, a failed next setup) can reach them
+       once they are gone. The connection cache survives a reset. */
+    curl_easy_reset(k->easy);
     return r;
 }
 
@@ -11620,6 +11773,8 @@ CRIOIMG__H1_FN crioimg_result crioimg__h1_eof(crioimg__h1 *p)
 }
 
 CRIOIMG__H1_FN int crioimg__h1_done(const crioimg__h1 *p) { return p->state == CRIOIMG__H1_DONE; }
+/* the final response's header block is complete (its body, if any, is what comes now) */
+CRIOIMG__H1_FN int crioimg__h1_in_body(const crioimg__h1 *p) { return p->state != CRIOIMG__H1_STATUS && p->state != CRIOIMG__H1_HEADER; }
 
 /* ---- the transport ---- */
 
@@ -11683,11 +11838,23 @@ typedef struct crioimg__mt {
     char buf[CRIOIMG__MT_BUF];
 } crioimg__mt;
 
+/* When the next check of the time rules could fail: their nearest deadline (0: none), which bounds a
+   read's wait. */
+static long long crioimg__hlim_next(const crioimg__hlim *l)
+{
+    long long n = l->header_dl;
+    if (l->total_dl && (n == 0 || l->total_dl < n)) n = l->total_dl;
+    if (l->win_start && (n == 0 || l->win_start + l->period < n)) n = l->win_start + l->period;
+    return n;
+}
+
 /* one request's situation, for the helpers below */
 typedef struct crioimg__mt_io {
     crioimg__mt_conn *c;
     const volatile int *cancel;
     long idle_ms;
+    long long hard;                   /* a time rule's next deadline (crioimg__hlim_next), 0: none */
+    int hard_hit;                     /* a read's wait ended at it rather than at the idle timeout */
     char *err;
     size_t errcap;
 } crioimg__mt_io;
@@ -11710,13 +11877,6 @@ static crioimg_result crioimg__mt_tls_fail(char *err, size_t errcap, const char 
     return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, what, ": ", msg);
 }
 
-static long long crioimg__mt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for events or the deadline passes, looking at the cancel flag every
    CRIOIMG__MT_SLICE_MS. what names the wait in the detail. */
 static crioimg_result crioimg__mt_wait(int fd, short events, long long deadline, const volatile int *cancel, char *err,
@@ -11724,7 +11884,7 @@ static crioimg_result crioimg__mt_wait(int fd, short events, long long deadline,
 {
     for (;;) {
         struct pollfd pfd;
-        long long left = deadline - crioimg__mt_now_ms();
+        long long left = deadline - crioimg__http_now_ms();
         int n;
         if (cancel && *cancel) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled while ", what, NULL);
         if (left <= 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_TIMEOUT, "timed out ", what, NULL);
@@ -11866,7 +12026,7 @@ static crioimg_result crioimg__mt_write(crioimg__mt_io *io, const void *data, si
         }
         if (n > 0) { p += n; len -= (size_t)n; continue; }
         {
-            crioimg_result r = crioimg__mt_wait(io->c->fd, ev, crioimg__mt_now_ms() + io->idle_ms, io->cancel, io->err, io->errcap, "sending the request");
+            crioimg_result r = crioimg__mt_wait(io->c->fd, ev, crioimg__http_now_ms() + io->idle_ms, io->cancel, io->err, io->errcap, "sending the request");
             if (r != CRIOIMG_OK) return r;
         }
     }
@@ -11899,8 +12059,13 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 return crioimg__mt_fail(io->err, io->errcap, CRIOIMG_ERR_HTTP_CONNECT, "recv: ", strerror(errno), NULL);
         }
-        r = crioimg__mt_wait(io->c->fd, ev, crioimg__mt_now_ms() + io->idle_ms, io->cancel, io->err, io->errcap, "waiting for the response");
-        if (r != CRIOIMG_OK) return r;
+        {
+            long long dl = crioimg__http_now_ms() + io->idle_ms;
+            int hard = io->hard && io->hard < dl;
+            r = crioimg__mt_wait(io->c->fd, ev, hard ? io->hard : dl, io->cancel, io->err, io->errcap, "waiting for the response");
+            if (r == CRIOIMG_ERR_TIMEOUT && hard) io->hard_hit = 1;   /* the caller judges the rule */
+            if (r != CRIOIMG_OK) return r;
+        }
     }
 }
 
@@ -12077,7 +12242,7 @@ static crioimg_result crioimg__mt_open_conn(crioimg__mt *t, const crioimg_http_r
                                             char *key_id, crioimg__mt_conn **out, char *err, size_t errcap)
 {
     long ct = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : CRIOIMG_HTTP_CONNECT_TIMEOUT_MS;
-    long long deadline = crioimg__mt_now_ms() + ct;
+    long long deadline = crioimg__http_now_ms() + ct;
     crioimg__mt_conn *c = (crioimg__mt_conn *)crioimg_malloc(&t->alloc, sizeof *c);
     crioimg_result r;
     *out = NULL;
@@ -12110,20 +12275,35 @@ static crioimg_result crioimg__mt_exchange(crioimg__mt *t, crioimg__mt_conn *c, 
 {
     crioimg__mt_io io;
     crioimg__h1 p;
+    crioimg__hlim lim;
     crioimg_result r;
     io.c = c;
     io.cancel = rq->cancel;
     io.idle_ms = rq->idle_timeout_ms > 0 ? rq->idle_timeout_ms : CRIOIMG_HTTP_IDLE_TIMEOUT_MS;
+    io.hard = 0;
+    io.hard_hit = 0;
     io.err = err;
     io.errcap = errcap;
     *reusable = *nothing = 0;
+    crioimg__hlim_init(&lim, rq, crioimg__http_now_ms());
     crioimg__h1_init(&p, t->line, is_head, &rq->sink, err, errcap);
     r = crioimg__mt_write(&io, head, hlen);
     if (r == CRIOIMG_OK && rq->body_len) r = crioimg__mt_write(&io, rq->body, rq->body_len);
     if (r == CRIOIMG_ERR_HTTP_CONNECT) *nothing = 1;  /* a dropped idle connection usually fails here */
     while (r == CRIOIMG_OK && !crioimg__h1_done(&p)) {
         size_t got, used;
-        if ((r = crioimg__mt_read(&io, t->buf, sizeof t->buf, &got)) != CRIOIMG_OK) break;
+        const char *why = NULL;
+        long long now = crioimg__http_now_ms();
+        /* a drip keeps the idle timeout from ever firing: the header, total and progress rules are
+           judged between reads, and the reads wait no longer than their next deadline */
+        if (crioimg__h1_in_body(&p)) crioimg__hlim_body(&lim, now, p.received);
+        if (crioimg__hlim_check(&lim, now, p.received, &why) != CRIOIMG_OK) { r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_TIMEOUT, why, NULL, NULL); break; }
+        io.hard = crioimg__hlim_next(&lim);
+        io.hard_hit = 0;
+        if ((r = crioimg__mt_read(&io, t->buf, sizeof t->buf, &got)) != CRIOIMG_OK) {
+            if (r == CRIOIMG_ERR_TIMEOUT && io.hard_hit) r = CRIOIMG_OK;   /* judged at the top */
+            continue;
+        }
         if (got == 0) {
             *nothing = p.received == 0;
             r = crioimg__h1_eof(&p);
@@ -12285,6 +12465,8 @@ struct crioimg_registry {
     size_t ntok, tokcap;
     char *user_agent;
     long connect_timeout_ms, idle_timeout_ms, retry_delay_ms, retry_after_max_ms;
+    long header_timeout_ms, total_timeout_ms, blob_min_period_ms;
+    size_t blob_min_bytes;
     int retries;
     const volatile int *cancel;
     void (*sleep_ms)(void *user, long ms);
@@ -12486,6 +12668,8 @@ typedef struct crioimg__rg_rsp {
     size_t skipped;            /* bytes of a 3xx body, which is not kept */
     int redirect_cut;          /* ... and it ran past CRIOIMG_REGISTRY_SMALL_BODY_MAX: not read further */
     int foreign;               /* the final response came through a hop to another origin: not the registry's word */
+    long long small_deadline;  /* a blob request answered with something else: that body's deadline (0: none) */
+    int small_late;            /* ... and it was missed */
     crioimg__rg_blob *blob;    /* success bodies go here instead */
 } crioimg__rg_rsp;
 
@@ -12500,7 +12684,8 @@ static void crioimg__rg_rsp_reset(crioimg__rg_rsp *s)
     s->clen = -1;
     s->len = s->skipped = 0;
     if (s->buf) s->buf[0] = '\0';
-    s->truncated = s->too_big = s->redirect_cut = s->foreign = 0;
+    s->truncated = s->too_big = s->redirect_cut = s->foreign = s->small_late = 0;
+    s->small_deadline = 0;
     if (s->blob) { s->blob->started = 0; s->blob->bad_range = 0; }
 }
 
@@ -12514,7 +12699,11 @@ static void crioimg__rg_rsp_free(crioimg__rg_rsp *s)
 
 static crioimg_result crioimg__rg_on_status(void *ctx, int code)
 {
-    ((crioimg__rg_rsp *)ctx)->status = code;
+    crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
+    s->status = code;
+    /* a blob request goes with the minimum-progress rule only; what answers it instead (an error, a
+       redirect) is a small body and gets the small bodies' overall deadline, kept here */
+    if (s->blob && code != 200 && code != 206) s->small_deadline = crioimg__http_now_ms() + s->r->total_timeout_ms;
     return CRIOIMG_OK;
 }
 
@@ -12621,6 +12810,7 @@ static crioimg_result crioimg__rg_blob_put(crioimg__rg_blob *b, const crioimg__r
 static crioimg_result crioimg__rg_on_body(void *ctx, const void *data, size_t n)
 {
     crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
+    if (s->small_deadline && crioimg__http_now_ms() >= s->small_deadline) { s->small_late = 1; return CRIOIMG_ERR_TIMEOUT; }
     if (s->status >= 300 && s->status < 400) {
         /* a redirect's body is not kept, but counted: one that never ends must not hold the call forever */
         if (n > CRIOIMG_REGISTRY_SMALL_BODY_MAX - s->skipped) { s->redirect_cut = 1; return CRIOIMG_ERR_TOO_BIG; }
@@ -13124,13 +13314,25 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         else rq.tls.verify = 1;
         rq.connect_timeout_ms = r->connect_timeout_ms;
         rq.idle_timeout_ms = r->idle_timeout_ms;
+        rq.header_timeout_ms = r->header_timeout_ms;
+        if (s->blob) { rq.min_bytes = r->blob_min_bytes; rq.min_period_ms = r->blob_min_period_ms; }
+        else rq.total_timeout_ms = r->total_timeout_ms;
         rq.cancel = r->cancel;
-        rq.refuse_local_addresses = realm;
+        /* a token realm, and every hop once a redirect left the first origin, is checked where its name
+           resolves: a registry must not point us at the metadata service by a name either (its own
+           origin is the user's choice, and may be anything the user chose) */
+        rq.refuse_local_addresses = realm || crossed;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
         rq.sink.body = crioimg__rg_on_body;
         res = crioimg_http_do(r->http, &rq, terr, terrcap);
+        if (s->small_late) {
+            crioimg__out o;
+            o.p = terr; o.cap = terrcap; o.len = 0;
+            crioimg__out_str(&o, "the response did not arrive within the total timeout");
+            return CRIOIMG_ERR_TIMEOUT;
+        }
         if (res == CRIOIMG_ERR_TOO_BIG && (s->truncated || s->redirect_cut)) res = CRIOIMG_OK;  /* a body cut at the cap */
         if (res == CRIOIMG_OK && s->blob && !s->blob->started && (s->status == 200 || s->status == 206))
             res = crioimg__rg_blob_begin(s->blob, s);   /* no body: still judged */
@@ -13149,16 +13351,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
             crioimg__out_str(&o, "a redirect to an invalid or unsupported URL");
             return CRIOIMG_ERR_HTTP_REDIRECT;
         }
-        if ((res = crioimg_http_redirect_check(&from, &to, hop + 1, &keep, terr, terrcap)) != CRIOIMG_OK) return res;
-        if (body && !crioimg_url_same_origin(&from, &to)) {   /* a refresh token in a form: never to a host the redirect chose */
-            crioimg__out o;
-            o.p = terr; o.cap = terrcap; o.len = 0;
-            crioimg__out_str(&o, "refusing to send a request body to another origin on a redirect (");
-            crioimg__out_put(&o, to.host.ptr, to.host.len);
-            crioimg__out_str(&o, ")");
-            return CRIOIMG_ERR_HTTP_REDIRECT;
-        }
-        if (realm) {
+        if (realm) {   /* first: a token request's hop is refused in the realm's own words */
             char e[200];
             if ((res = crioimg_auth_realm_check(next, nl, !r->secure, e, sizeof e)) != CRIOIMG_OK) {
                 crioimg__out o;
@@ -13167,6 +13360,15 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
                 crioimg__out_str(&o, e);
                 return res;
             }
+        }
+        if ((res = crioimg_http_redirect_check(&from, &to, hop + 1, &keep, terr, terrcap)) != CRIOIMG_OK) return res;
+        if (body && !crioimg_url_same_origin(&from, &to)) {   /* a refresh token in a form: never to a host the redirect chose */
+            crioimg__out o;
+            o.p = terr; o.cap = terrcap; o.len = 0;
+            crioimg__out_str(&o, "refusing to send a request body to another origin on a redirect (");
+            crioimg__out_put(&o, to.host.ptr, to.host.len);
+            crioimg__out_str(&o, ")");
+            return CRIOIMG_ERR_HTTP_REDIRECT;
         }
         if (!keep) authz = NULL;                           /* and it stays dropped for every later hop */
         if (!crioimg_url_same_origin(&from, &to)) registry_tls = 0;
@@ -13302,6 +13504,10 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
     r->no_auth_files = opts->no_auth_files;
     r->connect_timeout_ms = opts->connect_timeout_ms;
     r->idle_timeout_ms = opts->idle_timeout_ms;
+    r->header_timeout_ms = opts->header_timeout_ms > 0 ? opts->header_timeout_ms : 0;   /* 0: the transport's default */
+    r->total_timeout_ms = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : CRIOIMG_REGISTRY_TOTAL_TIMEOUT_MS;
+    r->blob_min_bytes = opts->blob_min_bytes;
+    r->blob_min_period_ms = opts->blob_min_period_ms > 0 ? opts->blob_min_period_ms : 0;
     r->retries = opts->retries == 0 ? 3 : opts->retries < 0 ? 0 : opts->retries;
     r->retry_delay_ms = opts->retry_delay_ms > 0 ? opts->retry_delay_ms : 1000;
     r->retry_after_max_ms = opts->retry_after_max_ms > 0 ? opts->retry_after_max_ms : 60000;
@@ -16609,6 +16815,22 @@ static crioimg_result crioimg__svc_manifest_copy(const crioimg_allocator *a, con
     return CRIOIMG_OK;
 }
 
+/* src->top parsed into *top (the caller frees it on OK); err says why not: what is served as a manifest
+   must be one (schemaVersion, a known media type), whether a pull goes on with it or it is only shown. */
+static crioimg_result crioimg__svc_parse_top(crioimg_image_source *src, crioimg_manifest *top, char *err, size_t errcap)
+{
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = src->alloc;
+    r = crioimg_manifest_parse(top, src->top.data, src->top.len, src->top.media_type, &mo);
+    if (r != CRIOIMG_OK) {
+        crioimg__svc_say(err, errcap, "parsing manifest: ", top->err);
+        crioimg_manifest_free(top);
+    }
+    return r;
+}
+
 /* The image manifest for the platform: top itself, or the index entry chosen, fetched by digest. */
 /* The image manifest d names, from the store when it has it (a pull of an index's image pulled before
    asks the registry for nothing more): OK with src->image filled, or an error and nothing filled. */
@@ -16643,12 +16865,7 @@ static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_so
     size_t which;
     memset(&mo, 0, sizeof mo);
     mo.alloc = src->alloc;
-    r = crioimg_manifest_parse(&top, src->top.data, src->top.len, src->top.media_type, &mo);
-    if (r != CRIOIMG_OK) {
-        crioimg__svc_say(err, errcap, "parsing manifest: ", top.err);
-        crioimg_manifest_free(&top);
-        return r;
-    }
+    if ((r = crioimg__svc_parse_top(src, &top, err, errcap)) != CRIOIMG_OK) return r;
     if (top.kind == CRIOIMG_MANIFEST_OCI || top.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
         src->manifest = top;
         return crioimg__svc_manifest_copy(&src->alloc, &src->top, &src->image);
@@ -16739,8 +16956,12 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
                                                                                        : crioimg_result_str(r));
         return r;
     }
-    if (opts->top_only) return CRIOIMG_OK;
-    r = crioimg__svc_choose(svc, src, opts, err, sizeof err);
+    if (opts->top_only) {   /* shown as served, but only when it is a manifest (a 200 error page is not) */
+        crioimg_manifest m;
+        if ((r = crioimg__svc_parse_top(src, &m, err, sizeof err)) == CRIOIMG_OK) crioimg_manifest_free(&m);
+    } else {
+        r = crioimg__svc_choose(svc, src, opts, err, sizeof err);
+    }
     if (r != CRIOIMG_OK) crioimg__svc_note(svc, src->location, err[0] ? err : crioimg_result_str(r));
     return r;
 }

@@ -12,6 +12,8 @@
      REGISTRY-OPTIONS: --registry R (repeatable), --insecure-registry CIDR|HOST[:PORT] (repeatable),
                        --registries-conf FILE
      AUTH-OPTIONS:     --creds USER[:PASS] (asked on the terminal when left out), --authfile FILE, --cert-dir DIR, --tls-verify[=true|false]
+     NETWORK-OPTIONS:  --timeout DURATION (headers, and all of a manifest, token or error body: 30s, 2m or seconds),
+                       --min-rate BYTES/DURATION (a blob's slowest progress), --retry-times N
 
    Exit status 0 on success; non-zero, with a one-line message on stderr, on failure. */
 #define _POSIX_C_SOURCE 200809L
@@ -849,8 +851,42 @@ static const char *ask_password(char *out, size_t cap)
     return out;
 }
 
-/* One AUTH-OPTION (or --platform, or what the REMOTE_ flags in with add) at argv[*i]: 1 taken, 0 not
-   one, -1 after a message. */
+/* A duration as Go's time.ParseDuration reads one ("30s", "1m30s", "1.5h", "250ms"; units ns, us, µs,
+   ms, s, m, h), or plain seconds ("30", "0.5"), in milliseconds, rounded up and at least 1. 1 when valid
+   and positive. */
+static int parse_duration_ms(const char *v, long *out)
+{
+    static const struct { const char *u; double ms; } units[] = {
+        { "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+    double total = 0;
+    const char *p = v;
+    if (*p == '\0') return 0;
+    while (*p) {
+        double x = 0, scale = 1;
+        int digits = 0;
+        size_t k, best = 0, bl = 0;
+        for (; *p >= '0' && *p <= '9'; p++, digits++) x = x * 10 + (*p - '0');
+        if (*p == '.') for (p++; *p >= '0' && *p <= '9'; p++, digits++) x += (*p - '0') * (scale /= 10);
+        if (digits == 0) return 0;
+        for (k = 0; k < sizeof units / sizeof *units; k++) {
+            size_t l = strlen(units[k].u);
+            if (strncmp(p, units[k].u, l) == 0 && l > bl) { best = k; bl = l; }
+        }
+        if (bl == 0) {
+            if (*p != '\0' || p != v + strspn(v, "0123456789.")) return 0;   /* a bare number: seconds */
+            total += x * 1000;
+            break;
+        }
+        total += x * units[best].ms;
+        p += bl;
+    }
+    if (!(total > 0) || total > 2147483647.0) return 0;
+    *out = total < 1 ? 1 : (long)total + ((double)(long)total < total);
+    return 1;
+}
+
+/* One AUTH-OPTION (or --platform, a time or retry option, or what the REMOTE_ flags in with add) at
+   argv[*i]: 1 taken, 0 not one, -1 after a message. */
 static int auth_option(const char *cmd, int argc, char **argv, int *i, int with, remote_args *ra)
 {
     const char *a = argv[*i], *v;
@@ -886,11 +922,37 @@ static int auth_option(const char *cmd, int argc, char **argv, int *i, int with,
     }
     if (!((kl == 7 && strncmp(a, "--creds", kl) == 0) || (kl == 10 && strncmp(a, "--authfile", kl) == 0) ||
           (kl == 10 && strncmp(a, "--cert-dir", kl) == 0) || (kl == 10 && strncmp(a, "--platform", kl) == 0) ||
-          ((with & REMOTE_OUT) && kl == 2 && strncmp(a, "-o", 2) == 0)))
+          (kl == 9 && strncmp(a, "--timeout", kl) == 0) || (kl == 10 && strncmp(a, "--min-rate", kl) == 0) ||
+          (kl == 13 && strncmp(a, "--retry-times", kl) == 0) || ((with & REMOTE_OUT) && kl == 2 && strncmp(a, "-o", 2) == 0)))
         return 0;
     if (a[kl] == '=') v = a + kl + 1;
     else if (*i + 1 < argc) v = argv[++*i];
     else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
+    if (a[2] == 't') {   /* --timeout: every response's headers, and all of a manifest, token or error */
+        long ms;
+        if (!parse_duration_ms(v, &ms)) { fprintf(stderr, "crioimg %s: --timeout: invalid duration \"%s\" (30s, 2m, or seconds)\n", cmd, v); return -1; }
+        ro->header_timeout_ms = ro->total_timeout_ms = ms;
+        return 1;
+    }
+    if (a[2] == 'm') {   /* --min-rate BYTES/DURATION: a blob slower than that over any such period stops */
+        char *end;
+        unsigned long long n = strtoull(v, &end, 10);
+        long ms;
+        if (end == v || *end != '/' || n == 0 || v[0] == '-' || !parse_duration_ms(end + 1, &ms)) {
+            fprintf(stderr, "crioimg %s: --min-rate: invalid rate \"%s\" (BYTES/DURATION, as 1024/30s)\n", cmd, v);
+            return -1;
+        }
+        ro->blob_min_bytes = (size_t)n;
+        ro->blob_min_period_ms = ms;
+        return 1;
+    }
+    if (a[2] == 'r') {   /* --retry-times N, as skopeo's: 0 is no retries */
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || n < 0 || n > 100) { fprintf(stderr, "crioimg %s: --retry-times: invalid number \"%s\"\n", cmd, v); return -1; }
+        ro->retries = n == 0 ? -1 : (int)n;
+        return 1;
+    }
     if (a[2] == 'c' && a[3] == 'r') {
         /* skopeo's parseCreds: USER[:PASSWORD]; with no password skopeo prompts, which a tool for
            scripts cannot do */

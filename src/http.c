@@ -170,6 +170,8 @@ static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_resul
     return r;
 }
 
+static int crioimg__http_host_forbidden(const crioimg_span *h);
+
 crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop, int *keep_auth,
                                            char *err, size_t errcap)
 {
@@ -180,7 +182,14 @@ crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioim
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "stopped after 10 redirects", NULL, NULL);
     if (from->https && !to->https)
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect from https to http (", &to->host, ")");
-    *keep_auth = crioimg_url_same_origin(from, to) && !to->has_userinfo;  /* credentials in a Location: not ours to add to */
+    /* credentials in a Location are the server's choice of whom we log in to: never followed (libcurl
+       would send them as Basic, the sockets transport would drop them; now neither transport sees one) */
+    if (to->has_userinfo)
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect to a URL with user information (", &to->host, ")");
+    /* a registry may not point us at the cloud's metadata service (the realm check's rule, for every hop) */
+    if (crioimg__http_host_forbidden(&to->host))
+        return crioimg__http_fail(err, errcap, CRIOIMG_ERR_HTTP_REDIRECT, "refusing a redirect to an unspecified or link-local address (", &to->host, ")");
+    *keep_auth = crioimg_url_same_origin(from, to);
     return CRIOIMG_OK;
 }
 
@@ -388,6 +397,62 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
 
 /* ---- the transport: checks before, a guard after ---- */
 
+/* A millisecond clock that does not jump with the wall clock where the platform has one (POSIX
+   CLOCK_MONOTONIC); else time(), whose seconds still bound a dripping server, only coarser. */
+#include <time.h>
+static long long crioimg__http_now_ms(void)
+{
+#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0) return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#endif
+    return (long long)time(NULL) * 1000;
+}
+
+/* The time rules of one request (crioimg_http_request: header, total, minimum progress), one copy for
+   the guard and both built-in transports so that they end a trickle alike and in the same words. Times
+   are crioimg__http_now_ms values; 0 is "no such deadline". */
+typedef struct crioimg__hlim {
+    long long header_dl, total_dl;      /* the header block, the whole response */
+    long long win_start;                /* the current progress window (0 until the body starts) */
+    unsigned long long win_bytes;       /* body bytes when that window started */
+    unsigned long long min_bytes;
+    long period;
+} crioimg__hlim;
+
+static void crioimg__hlim_init(crioimg__hlim *l, const crioimg_http_request *rq, long long now)
+{
+    long ht = rq->header_timeout_ms > 0 ? rq->header_timeout_ms : CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
+    memset(l, 0, sizeof *l);
+    l->header_dl = now + ht;
+    l->total_dl = rq->total_timeout_ms > 0 ? now + rq->total_timeout_ms : 0;
+    l->min_bytes = rq->min_bytes > 0 ? rq->min_bytes : CRIOIMG_HTTP_MIN_BYTES;
+    l->period = rq->min_period_ms > 0 ? rq->min_period_ms : CRIOIMG_HTTP_MIN_PERIOD_MS;
+}
+
+/* The header block is complete: its deadline is met, and the body's progress is counted from now. */
+static void crioimg__hlim_body(crioimg__hlim *l, long long now, unsigned long long bytes)
+{
+    if (l->win_start) return;
+    l->header_dl = 0;
+    l->win_start = now;
+    l->win_bytes = bytes;
+}
+
+/* OK while the rules hold at now, with bytes body bytes so far; else ERR_TIMEOUT with *why. A window
+   that made its progress starts the next one. */
+static crioimg_result crioimg__hlim_check(crioimg__hlim *l, long long now, unsigned long long bytes, const char **why)
+{
+    if (l->header_dl && now >= l->header_dl) { *why = "the response headers did not arrive within the header timeout"; return CRIOIMG_ERR_TIMEOUT; }
+    if (l->total_dl && now >= l->total_dl) { *why = "the response did not arrive within the total timeout"; return CRIOIMG_ERR_TIMEOUT; }
+    if (l->win_start && now - l->win_start >= l->period) {
+        if (bytes - l->win_bytes < l->min_bytes) { *why = "the body arrived slower than the minimum progress rate"; return CRIOIMG_ERR_TIMEOUT; }
+        l->win_start = now;
+        l->win_bytes = bytes;
+    }
+    return CRIOIMG_OK;
+}
+
 struct crioimg_http {
     crioimg_http_vtable vt;
     crioimg_allocator alloc;
@@ -476,6 +541,9 @@ static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const 
     if (rq->url == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no URL", NULL, NULL);
     if ((r = crioimg_url_parse(&u, rq->url, strlen(rq->url))) != CRIOIMG_OK)
         return crioimg__http_fail(err, errcap, r, "not an absolute http(s) URL", NULL, NULL);
+    /* libcurl would turn "user:pass@" into a Basic Authorization of its own and the sockets transport
+       would drop it: neither is the caller's choice, so no transport sees one */
+    if (u.has_userinfo) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a URL with user information", NULL, NULL);
     if (rq->nheaders && rq->headers == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no header array", NULL, NULL);
     for (i = 0; i < rq->nheaders; i++) {
         const crioimg_http_header *h = &rq->headers[i];
@@ -492,7 +560,7 @@ static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const 
         if (rq->tls.ca_files[i] == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a CA file is NULL", NULL, NULL);
     if ((rq->tls.cert_file == NULL) != (rq->tls.key_file == NULL))
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a client certificate goes with its key", NULL, NULL);
-    if (rq->connect_timeout_ms < 0 || rq->idle_timeout_ms < 0)
+    if (rq->connect_timeout_ms < 0 || rq->idle_timeout_ms < 0 || rq->header_timeout_ms < 0 || rq->total_timeout_ms < 0 || rq->min_period_ms < 0)
         return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "a negative timeout", NULL, NULL);
     return CRIOIMG_OK;
 }
@@ -500,9 +568,14 @@ static crioimg_result crioimg__http_check(const crioimg_http_request *rq, const 
 /* The guard between a transport and the caller's sink: whatever the transport does, the sink sees a
    status, then bounded well-formed header fields, then the body (none for HEAD). The first thing it
    refuses sticks: a transport that ignores a stop gets the same answer again. */
+#define CRIOIMG__HTTP_HEAD_MAX (256 * 1024)   /* one response's header fields together */
+
 typedef struct crioimg__hguard {
     const crioimg_http_request *rq;   /* the caller's request, with its sink */
     int head, got_status, in_body;
+    crioimg__hlim lim;                /* the time rules, checked on every callback */
+    unsigned long long body_bytes;
+    size_t head_bytes;                /* the header block so far: a flood of small fields is bounded too */
     crioimg_result r;                 /* OK until something stopped the transfer */
     char msg[128];                    /* why, when the guard stopped it (empty when the sink did) */
 } crioimg__hguard;
@@ -516,11 +589,15 @@ static crioimg_result crioimg__hguard_stop(crioimg__hguard *g, crioimg_result r,
     return g->r;
 }
 
-/* on every callback: a stop sticks, and a cancel is seen at once */
+/* on every callback: a stop sticks, a cancel is seen at once, and so is a time rule broken (a host's
+   transport may keep none of them) */
 static crioimg_result crioimg__hguard_enter(crioimg__hguard *g)
 {
+    const char *why = NULL;
     if (g->r != CRIOIMG_OK) return g->r;
     if (g->rq->cancel && *g->rq->cancel) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
+    if (crioimg__hlim_check(&g->lim, crioimg__http_now_ms(), g->body_bytes, &why) != CRIOIMG_OK)
+        return crioimg__hguard_stop(g, CRIOIMG_ERR_TIMEOUT, why);
     return CRIOIMG_OK;
 }
 
@@ -550,6 +627,8 @@ static crioimg_result crioimg__hguard_header(void *ctx, const char *name, size_t
         return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header field over 64 KiB");
     if (!crioimg__http_token(name, nlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header name is not a token");
     if (!crioimg__http_value_ok(value, vlen)) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "a response header value has CR, LF or NUL");
+    if ((g->head_bytes += nlen + vlen + 4) > CRIOIMG__HTTP_HEAD_MAX)
+        return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "response header block too long");
     if (g->rq->sink.header && (r = g->rq->sink.header(g->rq->sink.ctx, name, nlen, vlen ? value : "", vlen)) != CRIOIMG_OK)
         return crioimg__hguard_stop(g, r, "");
     return CRIOIMG_OK;
@@ -558,7 +637,11 @@ static crioimg_result crioimg__hguard_header(void *ctx, const char *name, size_t
 static crioimg_result crioimg__hguard_body(void *ctx, const void *data, size_t len)
 {
     crioimg__hguard *g = (crioimg__hguard *)ctx;
-    crioimg_result r = crioimg__hguard_enter(g);
+    crioimg_result r;
+    /* the body has started (the header deadline was met: only the transport knows exactly when) */
+    if (g->r == CRIOIMG_OK && g->got_status) crioimg__hlim_body(&g->lim, crioimg__http_now_ms(), 0);
+    g->body_bytes += len;
+    r = crioimg__hguard_enter(g);
     if (r != CRIOIMG_OK) return r;
     if (!g->got_status) return crioimg__hguard_stop(g, CRIOIMG_ERR_HTTP_PROTOCOL, "body bytes before the status");
     if (len == 0) return CRIOIMG_OK;
@@ -583,10 +666,15 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     memset(&g, 0, sizeof g);
     g.rq = rq;
     g.head = strcmp(method, "HEAD") == 0;
+    /* from here a host's transport still has to connect (the built-in ones count from when they did) */
+    crioimg__hlim_init(&g.lim, rq, crioimg__http_now_ms() + (rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : CRIOIMG_HTTP_CONNECT_TIMEOUT_MS));
     t = *rq;  /* what the transport sees: defaults filled in, the guard as its sink */
     t.method = method;
     if (t.connect_timeout_ms == 0) t.connect_timeout_ms = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS;
     if (t.idle_timeout_ms == 0) t.idle_timeout_ms = CRIOIMG_HTTP_IDLE_TIMEOUT_MS;
+    if (t.header_timeout_ms == 0) t.header_timeout_ms = CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
+    if (t.min_bytes == 0) t.min_bytes = CRIOIMG_HTTP_MIN_BYTES;
+    if (t.min_period_ms == 0) t.min_period_ms = CRIOIMG_HTTP_MIN_PERIOD_MS;
     t.sink.ctx = &g;
     t.sink.status = crioimg__hguard_status;
     t.sink.header = crioimg__hguard_header;
@@ -645,7 +733,17 @@ typedef struct crioimg__curlx {
     unsigned long long moved, moved_seen;  /* bytes through the callbacks, and at the last progress call */
     curl_off_t last_us;  /* when the progress callback last saw bytes move (curl's clock) */
     const char *why;     /* the detail when a callback stopped the transfer */
+    crioimg__hlim lim;   /* header, total and progress rules, from when the connection is ready */
+    int lim_on;
+    unsigned long long body;   /* body bytes so far */
+    int in_head;         /* between a status line and the end of its header block */
 } crioimg__curlx;
+
+/* the time rules start when the request can go (connection set up): connecting has its own timeout */
+static void crioimg__curlx_lim_start(crioimg__curlx *c)
+{
+    if (!c->lim_on) { crioimg__hlim_init(&c->lim, c->rq, crioimg__http_now_ms()); c->lim_on = 1; }
+}
 
 static crioimg_result crioimg__curlx_stop(crioimg__curlx *c, crioimg_result r)
 {
@@ -683,8 +781,14 @@ static size_t crioimg__curl_on_header(char *p, size_t size, size_t nitems, void 
         int code = crioimg__curl_status_line(p, n);
         if (code < 100) { crioimg__curlx_stop(c, CRIOIMG_ERR_HTTP_PROTOCOL); return 0; }
         c->interim = code < 200;
+        c->in_head = 1;
         if (!c->interim && s->status && crioimg__curlx_stop(c, s->status(s->ctx, code)) != CRIOIMG_OK) return 0;
         return len;
+    }
+    if (n == 0) c->in_head = 0;
+    if (n == 0 && !c->interim && !c->in_body) {   /* the final header block is complete */
+        crioimg__curlx_lim_start(c);
+        crioimg__hlim_body(&c->lim, crioimg__http_now_ms(), 0);
     }
     if (n == 0 || c->interim || c->in_body) return len;  /* the end of a block, a 1xx's fields, trailers */
     if (p[0] == ' ' || p[0] == '\t' || (colon = (const char *)memchr(p, ':', n)) == NULL) {
@@ -707,6 +811,7 @@ static size_t crioimg__curl_on_body(char *p, size_t size, size_t nitems, void *u
     size_t len = size * nitems;
     if (c->r != CRIOIMG_OK) return 0;
     c->in_body = 1;
+    c->body += len;
     if (len && c->rq->sink.body && crioimg__curlx_stop(c, c->rq->sink.body(c->rq->sink.ctx, p, len)) != CRIOIMG_OK) return 0;
     return len;
 }
@@ -731,6 +836,12 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     if (key != c->moved_seen || c->last_us < ready) { c->moved_seen = key; c->last_us = now > ready ? now : ready; }
     if ((now - c->last_us) / 1000 >= (curl_off_t)c->rq->idle_timeout_ms) {
         c->why = "no data within the idle timeout";
+        crioimg__curlx_stop(c, CRIOIMG_ERR_TIMEOUT);
+        return 1;
+    }
+    /* a drip keeps the idle clock happy: the header, total and progress rules end it */
+    crioimg__curlx_lim_start(c);
+    if (crioimg__hlim_check(&c->lim, crioimg__http_now_ms(), c->body, &c->why) != CRIOIMG_OK) {
         crioimg__curlx_stop(c, CRIOIMG_ERR_TIMEOUT);
         return 1;
     }
@@ -929,6 +1040,8 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
        for the progress callback's own, exact check */
     CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
     CRIOIMG__CURL_SET(CURLOPT_LOW_SPEED_TIME, rq->idle_timeout_ms / 1000 + (rq->idle_timeout_ms % 1000 != 0));
+    /* the total rule, as a backstop for the progress callback's own check (curl counts the connect too) */
+    if (rq->total_timeout_ms > 0) CRIOIMG__CURL_SET(CURLOPT_TIMEOUT_MS, rq->total_timeout_ms + rq->connect_timeout_ms + 1000);
     CRIOIMG__CURL_SET(CURLOPT_NOPROGRESS, 0L);
     CRIOIMG__CURL_SET(CURLOPT_XFERINFOFUNCTION, crioimg__curl_on_progress);
     CRIOIMG__CURL_SET(CURLOPT_XFERINFODATA, c);
@@ -1003,8 +1116,18 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
     curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);  /* the list goes now */
     curl_slist_free_all(hl);
     r = crioimg__curl_code(cc, &c);
+    if (cc == CURLE_OUT_OF_MEMORY && c.in_head && c.r == CRIOIMG_OK) {
+        /* libcurl's word for a header line over its 100 KB buffer: the response's fault, in the words
+           the guard and the sockets transport use for a field over 64 KiB */
+        r = CRIOIMG_ERR_HTTP_PROTOCOL;
+        c.why = "a response header field over 64 KiB";
+    }
     if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
     else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+    /* The handle kept pointers to this call's state (&c for the callbacks, the caller's POST body and
+       URL): reset now, so that nothing between requests (a close, a failed next setup) can reach them
+       once they are gone. The connection cache survives a reset. */
+    curl_easy_reset(k->easy);
     return r;
 }
 

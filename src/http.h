@@ -36,9 +36,10 @@ CRIOIMG_API int crioimg_url_same_origin(const crioimg_url *a, const crioimg_url 
 #define CRIOIMG_HTTP_MAX_REDIRECTS 10
 
 /* May the client follow redirect number hop (1 for the first) from from to to? OK with *keep_auth set
-   when Authorization may go along (same origin, and no userinfo in the target); ERR_HTTP_REDIRECT with
-   err saying why: more than
-   CRIOIMG_HTTP_MAX_REDIRECTS, or https to http. */
+   when Authorization may go along (same origin); ERR_HTTP_REDIRECT with err saying why: more than
+   CRIOIMG_HTTP_MAX_REDIRECTS, https to http, userinfo in the target, or a target host that is an
+   unspecified, link-local or metadata address in any spelling (as crioimg_auth_realm_check refuses; a
+   name that resolves to one is the transport's to refuse: refuse_local_addresses). */
 CRIOIMG_API crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop,
                                                        int *keep_auth, char *err, size_t errcap);
 
@@ -84,6 +85,9 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
 #define CRIOIMG_HTTP_HEADER_MAX (64 * 1024)         /* one header field, name and value */
 #define CRIOIMG_HTTP_CONNECT_TIMEOUT_MS 30000       /* defaults for a zeroed request */
 #define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    60000
+#define CRIOIMG_HTTP_HEADER_TIMEOUT_MS  30000       /* the whole header block, however it trickles in */
+#define CRIOIMG_HTTP_MIN_BYTES          1024        /* the body's minimum progress: this many bytes ... */
+#define CRIOIMG_HTTP_MIN_PERIOD_MS      30000       /* ... in every period this long */
 
 typedef struct crioimg_http_header { const char *name, *value; } crioimg_http_header;
 
@@ -128,8 +132,23 @@ typedef struct crioimg_http_request {
        opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
        the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
-       sets it for token requests. Appended last: older zero-initialised requests keep the old meaning. */
+       sets it for token requests and for every request a redirect chose. Appended last: older
+       zero-initialised requests keep the old meaning. */
     int refuse_local_addresses;
+    /* Time is bounded, not only silence: the idle timeout never fires on a server that drips one byte
+       every few seconds. Counted from when the request is sent (connecting has its own timeout):
+       header_timeout_ms: the status line and every header field (0 = CRIOIMG_HTTP_HEADER_TIMEOUT_MS);
+       total_timeout_ms: the whole response, body included (0 = none: a blob may take long; the registry
+       client sets it for manifests, tokens and error bodies);
+       min_bytes / min_period_ms: once the body has started, fewer than min_bytes body bytes in any
+       min_period_ms aborts (0 = CRIOIMG_HTTP_MIN_BYTES / CRIOIMG_HTTP_MIN_PERIOD_MS): a trickle ends.
+       Each ends the request with ERR_TIMEOUT and a detail naming the rule. The built-in transports keep
+       them to the period; crioimg_http_do checks them again whenever a host's transport hands it bytes.
+       Appended last, zero meaning the defaults. */
+    long header_timeout_ms;
+    long total_timeout_ms;
+    size_t min_bytes;
+    long min_period_ms;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its

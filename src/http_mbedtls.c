@@ -303,6 +303,8 @@ CRIOIMG__H1_FN crioimg_result crioimg__h1_eof(crioimg__h1 *p)
 }
 
 CRIOIMG__H1_FN int crioimg__h1_done(const crioimg__h1 *p) { return p->state == CRIOIMG__H1_DONE; }
+/* the final response's header block is complete (its body, if any, is what comes now) */
+CRIOIMG__H1_FN int crioimg__h1_in_body(const crioimg__h1 *p) { return p->state != CRIOIMG__H1_STATUS && p->state != CRIOIMG__H1_HEADER; }
 
 /* ---- the transport ---- */
 
@@ -366,11 +368,23 @@ typedef struct crioimg__mt {
     char buf[CRIOIMG__MT_BUF];
 } crioimg__mt;
 
+/* When the next check of the time rules could fail: their nearest deadline (0: none), which bounds a
+   read's wait. */
+static long long crioimg__hlim_next(const crioimg__hlim *l)
+{
+    long long n = l->header_dl;
+    if (l->total_dl && (n == 0 || l->total_dl < n)) n = l->total_dl;
+    if (l->win_start && (n == 0 || l->win_start + l->period < n)) n = l->win_start + l->period;
+    return n;
+}
+
 /* one request's situation, for the helpers below */
 typedef struct crioimg__mt_io {
     crioimg__mt_conn *c;
     const volatile int *cancel;
     long idle_ms;
+    long long hard;                   /* a time rule's next deadline (crioimg__hlim_next), 0: none */
+    int hard_hit;                     /* a read's wait ended at it rather than at the idle timeout */
     char *err;
     size_t errcap;
 } crioimg__mt_io;
@@ -393,13 +407,6 @@ static crioimg_result crioimg__mt_tls_fail(char *err, size_t errcap, const char 
     return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, what, ": ", msg);
 }
 
-static long long crioimg__mt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for events or the deadline passes, looking at the cancel flag every
    CRIOIMG__MT_SLICE_MS. what names the wait in the detail. */
 static crioimg_result crioimg__mt_wait(int fd, short events, long long deadline, const volatile int *cancel, char *err,
@@ -407,7 +414,7 @@ static crioimg_result crioimg__mt_wait(int fd, short events, long long deadline,
 {
     for (;;) {
         struct pollfd pfd;
-        long long left = deadline - crioimg__mt_now_ms();
+        long long left = deadline - crioimg__http_now_ms();
         int n;
         if (cancel && *cancel) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled while ", what, NULL);
         if (left <= 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_TIMEOUT, "timed out ", what, NULL);
@@ -549,7 +556,7 @@ static crioimg_result crioimg__mt_write(crioimg__mt_io *io, const void *data, si
         }
         if (n > 0) { p += n; len -= (size_t)n; continue; }
         {
-            crioimg_result r = crioimg__mt_wait(io->c->fd, ev, crioimg__mt_now_ms() + io->idle_ms, io->cancel, io->err, io->errcap, "sending the request");
+            crioimg_result r = crioimg__mt_wait(io->c->fd, ev, crioimg__http_now_ms() + io->idle_ms, io->cancel, io->err, io->errcap, "sending the request");
             if (r != CRIOIMG_OK) return r;
         }
     }
@@ -582,8 +589,13 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 return crioimg__mt_fail(io->err, io->errcap, CRIOIMG_ERR_HTTP_CONNECT, "recv: ", strerror(errno), NULL);
         }
-        r = crioimg__mt_wait(io->c->fd, ev, crioimg__mt_now_ms() + io->idle_ms, io->cancel, io->err, io->errcap, "waiting for the response");
-        if (r != CRIOIMG_OK) return r;
+        {
+            long long dl = crioimg__http_now_ms() + io->idle_ms;
+            int hard = io->hard && io->hard < dl;
+            r = crioimg__mt_wait(io->c->fd, ev, hard ? io->hard : dl, io->cancel, io->err, io->errcap, "waiting for the response");
+            if (r == CRIOIMG_ERR_TIMEOUT && hard) io->hard_hit = 1;   /* the caller judges the rule */
+            if (r != CRIOIMG_OK) return r;
+        }
     }
 }
 
@@ -760,7 +772,7 @@ static crioimg_result crioimg__mt_open_conn(crioimg__mt *t, const crioimg_http_r
                                             char *key_id, crioimg__mt_conn **out, char *err, size_t errcap)
 {
     long ct = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : CRIOIMG_HTTP_CONNECT_TIMEOUT_MS;
-    long long deadline = crioimg__mt_now_ms() + ct;
+    long long deadline = crioimg__http_now_ms() + ct;
     crioimg__mt_conn *c = (crioimg__mt_conn *)crioimg_malloc(&t->alloc, sizeof *c);
     crioimg_result r;
     *out = NULL;
@@ -793,20 +805,35 @@ static crioimg_result crioimg__mt_exchange(crioimg__mt *t, crioimg__mt_conn *c, 
 {
     crioimg__mt_io io;
     crioimg__h1 p;
+    crioimg__hlim lim;
     crioimg_result r;
     io.c = c;
     io.cancel = rq->cancel;
     io.idle_ms = rq->idle_timeout_ms > 0 ? rq->idle_timeout_ms : CRIOIMG_HTTP_IDLE_TIMEOUT_MS;
+    io.hard = 0;
+    io.hard_hit = 0;
     io.err = err;
     io.errcap = errcap;
     *reusable = *nothing = 0;
+    crioimg__hlim_init(&lim, rq, crioimg__http_now_ms());
     crioimg__h1_init(&p, t->line, is_head, &rq->sink, err, errcap);
     r = crioimg__mt_write(&io, head, hlen);
     if (r == CRIOIMG_OK && rq->body_len) r = crioimg__mt_write(&io, rq->body, rq->body_len);
     if (r == CRIOIMG_ERR_HTTP_CONNECT) *nothing = 1;  /* a dropped idle connection usually fails here */
     while (r == CRIOIMG_OK && !crioimg__h1_done(&p)) {
         size_t got, used;
-        if ((r = crioimg__mt_read(&io, t->buf, sizeof t->buf, &got)) != CRIOIMG_OK) break;
+        const char *why = NULL;
+        long long now = crioimg__http_now_ms();
+        /* a drip keeps the idle timeout from ever firing: the header, total and progress rules are
+           judged between reads, and the reads wait no longer than their next deadline */
+        if (crioimg__h1_in_body(&p)) crioimg__hlim_body(&lim, now, p.received);
+        if (crioimg__hlim_check(&lim, now, p.received, &why) != CRIOIMG_OK) { r = crioimg__mt_fail(err, errcap, CRIOIMG_ERR_TIMEOUT, why, NULL, NULL); break; }
+        io.hard = crioimg__hlim_next(&lim);
+        io.hard_hit = 0;
+        if ((r = crioimg__mt_read(&io, t->buf, sizeof t->buf, &got)) != CRIOIMG_OK) {
+            if (r == CRIOIMG_ERR_TIMEOUT && io.hard_hit) r = CRIOIMG_OK;   /* judged at the top */
+            continue;
+        }
         if (got == 0) {
             *nothing = p.received == 0;
             r = crioimg__h1_eof(&p);

@@ -42,6 +42,8 @@ struct crioimg_registry {
     size_t ntok, tokcap;
     char *user_agent;
     long connect_timeout_ms, idle_timeout_ms, retry_delay_ms, retry_after_max_ms;
+    long header_timeout_ms, total_timeout_ms, blob_min_period_ms;
+    size_t blob_min_bytes;
     int retries;
     const volatile int *cancel;
     void (*sleep_ms)(void *user, long ms);
@@ -243,6 +245,8 @@ typedef struct crioimg__rg_rsp {
     size_t skipped;            /* bytes of a 3xx body, which is not kept */
     int redirect_cut;          /* ... and it ran past CRIOIMG_REGISTRY_SMALL_BODY_MAX: not read further */
     int foreign;               /* the final response came through a hop to another origin: not the registry's word */
+    long long small_deadline;  /* a blob request answered with something else: that body's deadline (0: none) */
+    int small_late;            /* ... and it was missed */
     crioimg__rg_blob *blob;    /* success bodies go here instead */
 } crioimg__rg_rsp;
 
@@ -257,7 +261,8 @@ static void crioimg__rg_rsp_reset(crioimg__rg_rsp *s)
     s->clen = -1;
     s->len = s->skipped = 0;
     if (s->buf) s->buf[0] = '\0';
-    s->truncated = s->too_big = s->redirect_cut = s->foreign = 0;
+    s->truncated = s->too_big = s->redirect_cut = s->foreign = s->small_late = 0;
+    s->small_deadline = 0;
     if (s->blob) { s->blob->started = 0; s->blob->bad_range = 0; }
 }
 
@@ -271,7 +276,11 @@ static void crioimg__rg_rsp_free(crioimg__rg_rsp *s)
 
 static crioimg_result crioimg__rg_on_status(void *ctx, int code)
 {
-    ((crioimg__rg_rsp *)ctx)->status = code;
+    crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
+    s->status = code;
+    /* a blob request goes with the minimum-progress rule only; what answers it instead (an error, a
+       redirect) is a small body and gets the small bodies' overall deadline, kept here */
+    if (s->blob && code != 200 && code != 206) s->small_deadline = crioimg__http_now_ms() + s->r->total_timeout_ms;
     return CRIOIMG_OK;
 }
 
@@ -378,6 +387,7 @@ static crioimg_result crioimg__rg_blob_put(crioimg__rg_blob *b, const crioimg__r
 static crioimg_result crioimg__rg_on_body(void *ctx, const void *data, size_t n)
 {
     crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
+    if (s->small_deadline && crioimg__http_now_ms() >= s->small_deadline) { s->small_late = 1; return CRIOIMG_ERR_TIMEOUT; }
     if (s->status >= 300 && s->status < 400) {
         /* a redirect's body is not kept, but counted: one that never ends must not hold the call forever */
         if (n > CRIOIMG_REGISTRY_SMALL_BODY_MAX - s->skipped) { s->redirect_cut = 1; return CRIOIMG_ERR_TOO_BIG; }
@@ -881,13 +891,25 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         else rq.tls.verify = 1;
         rq.connect_timeout_ms = r->connect_timeout_ms;
         rq.idle_timeout_ms = r->idle_timeout_ms;
+        rq.header_timeout_ms = r->header_timeout_ms;
+        if (s->blob) { rq.min_bytes = r->blob_min_bytes; rq.min_period_ms = r->blob_min_period_ms; }
+        else rq.total_timeout_ms = r->total_timeout_ms;
         rq.cancel = r->cancel;
-        rq.refuse_local_addresses = realm;
+        /* a token realm, and every hop once a redirect left the first origin, is checked where its name
+           resolves: a registry must not point us at the metadata service by a name either (its own
+           origin is the user's choice, and may be anything the user chose) */
+        rq.refuse_local_addresses = realm || crossed;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
         rq.sink.body = crioimg__rg_on_body;
         res = crioimg_http_do(r->http, &rq, terr, terrcap);
+        if (s->small_late) {
+            crioimg__out o;
+            o.p = terr; o.cap = terrcap; o.len = 0;
+            crioimg__out_str(&o, "the response did not arrive within the total timeout");
+            return CRIOIMG_ERR_TIMEOUT;
+        }
         if (res == CRIOIMG_ERR_TOO_BIG && (s->truncated || s->redirect_cut)) res = CRIOIMG_OK;  /* a body cut at the cap */
         if (res == CRIOIMG_OK && s->blob && !s->blob->started && (s->status == 200 || s->status == 206))
             res = crioimg__rg_blob_begin(s->blob, s);   /* no body: still judged */
@@ -906,16 +928,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
             crioimg__out_str(&o, "a redirect to an invalid or unsupported URL");
             return CRIOIMG_ERR_HTTP_REDIRECT;
         }
-        if ((res = crioimg_http_redirect_check(&from, &to, hop + 1, &keep, terr, terrcap)) != CRIOIMG_OK) return res;
-        if (body && !crioimg_url_same_origin(&from, &to)) {   /* a refresh token in a form: never to a host the redirect chose */
-            crioimg__out o;
-            o.p = terr; o.cap = terrcap; o.len = 0;
-            crioimg__out_str(&o, "refusing to send a request body to another origin on a redirect (");
-            crioimg__out_put(&o, to.host.ptr, to.host.len);
-            crioimg__out_str(&o, ")");
-            return CRIOIMG_ERR_HTTP_REDIRECT;
-        }
-        if (realm) {
+        if (realm) {   /* first: a token request's hop is refused in the realm's own words */
             char e[200];
             if ((res = crioimg_auth_realm_check(next, nl, !r->secure, e, sizeof e)) != CRIOIMG_OK) {
                 crioimg__out o;
@@ -924,6 +937,15 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
                 crioimg__out_str(&o, e);
                 return res;
             }
+        }
+        if ((res = crioimg_http_redirect_check(&from, &to, hop + 1, &keep, terr, terrcap)) != CRIOIMG_OK) return res;
+        if (body && !crioimg_url_same_origin(&from, &to)) {   /* a refresh token in a form: never to a host the redirect chose */
+            crioimg__out o;
+            o.p = terr; o.cap = terrcap; o.len = 0;
+            crioimg__out_str(&o, "refusing to send a request body to another origin on a redirect (");
+            crioimg__out_put(&o, to.host.ptr, to.host.len);
+            crioimg__out_str(&o, ")");
+            return CRIOIMG_ERR_HTTP_REDIRECT;
         }
         if (!keep) authz = NULL;                           /* and it stays dropped for every later hop */
         if (!crioimg_url_same_origin(&from, &to)) registry_tls = 0;
@@ -1059,6 +1081,10 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
     r->no_auth_files = opts->no_auth_files;
     r->connect_timeout_ms = opts->connect_timeout_ms;
     r->idle_timeout_ms = opts->idle_timeout_ms;
+    r->header_timeout_ms = opts->header_timeout_ms > 0 ? opts->header_timeout_ms : 0;   /* 0: the transport's default */
+    r->total_timeout_ms = opts->total_timeout_ms > 0 ? opts->total_timeout_ms : CRIOIMG_REGISTRY_TOTAL_TIMEOUT_MS;
+    r->blob_min_bytes = opts->blob_min_bytes;
+    r->blob_min_period_ms = opts->blob_min_period_ms > 0 ? opts->blob_min_period_ms : 0;
     r->retries = opts->retries == 0 ? 3 : opts->retries < 0 ? 0 : opts->retries;
     r->retry_delay_ms = opts->retry_delay_ms > 0 ? opts->retry_delay_ms : 1000;
     r->retry_after_max_ms = opts->retry_after_max_ms > 0 ? opts->retry_after_max_ms : 60000;

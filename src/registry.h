@@ -66,6 +66,7 @@
    --------------------------------------------------------------------------------------------------- */
 
 #define CRIOIMG_REGISTRY_SMALL_BODY_MAX ((size_t)1 << 20)   /* token responses and error bodies */
+#define CRIOIMG_REGISTRY_TOTAL_TIMEOUT_MS 60000             /* a whole manifest, token or error response */
 #define CRIOIMG_DOCKER_IO_ENDPOINT "registry-1.docker.io"
 
 typedef enum crioimg_tls_verify {
@@ -94,6 +95,16 @@ typedef struct crioimg_registry_opts {
     void (*sleep_ms)(void *user, long ms);
     long long (*now)(void *user);     /* Unix seconds */
     void *clock_user;
+    /* Time bounds beyond the idle timeout (a server that drips a byte every few seconds never trips
+       that one); appended last, zero meaning the defaults. header_timeout_ms: every response's header
+       block (0: CRIOIMG_HTTP_HEADER_TIMEOUT_MS). total_timeout_ms: the whole of a ping, manifest, token
+       or error response, body included (0: CRIOIMG_REGISTRY_TOTAL_TIMEOUT_MS); blob bodies have
+       instead a minimum progress, blob_min_bytes in every blob_min_period_ms (0: CRIOIMG_HTTP_MIN_BYTES
+       in CRIOIMG_HTTP_MIN_PERIOD_MS). Each try of a retried request gets them anew. */
+    long header_timeout_ms;
+    long total_timeout_ms;
+    size_t blob_min_bytes;
+    long blob_min_period_ms;
 } crioimg_registry_opts;
 
 typedef struct crioimg_registry crioimg_registry;

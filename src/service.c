@@ -185,6 +185,22 @@ static crioimg_result crioimg__svc_manifest_copy(const crioimg_allocator *a, con
     return CRIOIMG_OK;
 }
 
+/* src->top parsed into *top (the caller frees it on OK); err says why not: what is served as a manifest
+   must be one (schemaVersion, a known media type), whether a pull goes on with it or it is only shown. */
+static crioimg_result crioimg__svc_parse_top(crioimg_image_source *src, crioimg_manifest *top, char *err, size_t errcap)
+{
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = src->alloc;
+    r = crioimg_manifest_parse(top, src->top.data, src->top.len, src->top.media_type, &mo);
+    if (r != CRIOIMG_OK) {
+        crioimg__svc_say(err, errcap, "parsing manifest: ", top->err);
+        crioimg_manifest_free(top);
+    }
+    return r;
+}
+
 /* The image manifest for the platform: top itself, or the index entry chosen, fetched by digest. */
 /* The image manifest d names, from the store when it has it (a pull of an index's image pulled before
    asks the registry for nothing more): OK with src->image filled, or an error and nothing filled. */
@@ -219,12 +235,7 @@ static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_so
     size_t which;
     memset(&mo, 0, sizeof mo);
     mo.alloc = src->alloc;
-    r = crioimg_manifest_parse(&top, src->top.data, src->top.len, src->top.media_type, &mo);
-    if (r != CRIOIMG_OK) {
-        crioimg__svc_say(err, errcap, "parsing manifest: ", top.err);
-        crioimg_manifest_free(&top);
-        return r;
-    }
+    if ((r = crioimg__svc_parse_top(src, &top, err, errcap)) != CRIOIMG_OK) return r;
     if (top.kind == CRIOIMG_MANIFEST_OCI || top.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
         src->manifest = top;
         return crioimg__svc_manifest_copy(&src->alloc, &src->top, &src->image);
@@ -315,8 +326,12 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
                                                                                        : crioimg_result_str(r));
         return r;
     }
-    if (opts->top_only) return CRIOIMG_OK;
-    r = crioimg__svc_choose(svc, src, opts, err, sizeof err);
+    if (opts->top_only) {   /* shown as served, but only when it is a manifest (a 200 error page is not) */
+        crioimg_manifest m;
+        if ((r = crioimg__svc_parse_top(src, &m, err, sizeof err)) == CRIOIMG_OK) crioimg_manifest_free(&m);
+    } else {
+        r = crioimg__svc_choose(svc, src, opts, err, sizeof err);
+    }
     if (r != CRIOIMG_OK) crioimg__svc_note(svc, src->location, err[0] ? err : crioimg_result_str(r));
     return r;
 }

@@ -203,6 +203,20 @@ expect "can-pull: bad --platform" 2 "crioimg can-pull: --platform: invalid platf
 expect "can-pull: --creds with an empty user" 2 "crioimg can-pull: username can't be empty" -- bash -c "'$bin' can-pull --creds :pw x 2>&1"
 expect "can-pull: --creds USER without a terminal" 2 "crioimg can-pull: --creds bob: no password given, and no terminal to ask for one on" -- bash -c "setsid '$bin' can-pull --creds bob x </dev/null 2>&1"
 expect "can-pull: only docker:// images" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull oci:/tmp/x:y 2>&1"
+# --timeout takes Go's durations or plain seconds; --min-rate BYTES/DURATION; --retry-times N (0: none).
+# A valid value gets as far as the name (exit 1); a bad one is a usage error naming it.
+for d in 30s 1m30s 250ms 1.5h 0.5 30 2m 1h2m3s 1500us; do
+  expect "can-pull: --timeout $d" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull --timeout $d oci:/tmp/x:y 2>&1"
+done
+for d in bogus 0 0s -1s 1m30 1x s 1..5s ''; do
+  expect "can-pull: bad --timeout '$d'" 2 "crioimg can-pull: --timeout: invalid duration \"$d\" (30s, 2m, or seconds)" -- bash -c "'$bin' can-pull --timeout='$d' x 2>&1"
+done
+expect "can-pull: --min-rate 1024/30s" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull --min-rate 1024/30s oci:/tmp/x:y 2>&1"
+for r in 100 0/1s x/1s 100/0 100/ -5/1s; do
+  expect "can-pull: bad --min-rate '$r'" 2 "crioimg can-pull: --min-rate: invalid rate \"$r\" (BYTES/DURATION, as 1024/30s)" -- bash -c "'$bin' can-pull --min-rate '$r' x 2>&1"
+done
+expect "can-pull: --retry-times 0" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull --retry-times 0 oci:/tmp/x:y 2>&1"
+expect "can-pull: bad --retry-times" 2 "crioimg can-pull: --retry-times: invalid number \"-1\"" -- bash -c "'$bin' can-pull --retry-times -1 x 2>&1"
 expect "blob: -o is required" 2 "" -- "$bin" blob x sha256:$H
 # issue 10: what --authfile names is refused at once when it is a FIFO, and no credential is cut short
 # by a NUL; Docker's credsStore is refused, not skipped. A loopback server that asks every request for

@@ -33,6 +33,10 @@ It is two things:
       notoken       Bearer; the token response is JSON without token/access_token
       bigheader     every /v2/ request gets 401 with a 70 KiB WWW-Authenticate line
       bigmanifest   open; every manifest is over 4 MiB (a valid OCI manifest padded with an annotation)
+      notmanifest   open; manifests are answered 200 with an HTML page (Content-Type text/html)
+      redirect-meta open; manifest GETs answer 307 to http://169.254.169.254/latest/meta-data/
+      redirect-meta-blob  the same for blob GETs only
+      redirect-userinfo Bearer; blob GETs answer 307 to http://user:pw@127.0.0.2:OTHER/blobs/DIGEST
 Listeners (ports in --portfile as "main P", "tls P", "other P", "alt P", "v6 P"): main = 127.0.0.1 plain,
 tls = 127.0.0.1 TLS (--tls-cert/--tls-key), other = 127.0.0.2 plain, alt = 127.0.0.1 plain, v6 = [::1]
 plain (when the host has it). main, tls and v6 are the registry; other and alt serve only /blobs/DIGEST and /token (redirect targets, foreign realms).
@@ -62,7 +66,7 @@ NAME_RE = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[
 MANIFEST_PATH = re.compile(r"^/v2/(" + NAME_RE + r")/manifests/([A-Za-z0-9_:.+=-]+)$")
 BLOB_PATH = re.compile(r"^/v2/(" + NAME_RE + r")/blobs/(sha256:[0-9a-f]{64})$")
 BEARER_MODES = {"bearer", "multi", "realm-other", "realm-http", "loop401", "redirect", "redirect-port",
-                "redirect-same", "foreign", "bigtoken", "badtoken", "notoken"}
+                "redirect-same", "foreign", "bigtoken", "badtoken", "notoken", "redirect-userinfo"}
 
 
 def b64url(b):
@@ -273,9 +277,14 @@ class Handler(BaseHTTPRequestHandler):
             if hit:
                 code = 429 if mode == "retry429" else 503
                 return self.error(code, "TOOMANYREQUESTS", "slow down", [("Retry-After", "1")])
+        if self.command == "GET" and (mode == "redirect-meta" and mm or mode == "redirect-meta-blob" and mb):
+            return self.reply(307, b"", [("Location", "http://169.254.169.254/latest/meta-data/")])
         if mm:
             return self.manifest(repo, mm.group(2))
         d = mb.group(2)
+        if mode == "redirect-userinfo" and self.command == "GET":
+            target = self.scheme_host("other").replace("://", "://user:pw@") + "/blobs/" + d
+            return self.reply(307, b"", [("Location", target)])
         if mode in ("redirect", "redirect-port") and self.command == "GET" and S.blob_path(d):
             target = self.scheme_host("other" if mode == "redirect" else "alt") + "/blobs/" + d
             return self.reply(307, b"", [("Location", target)])
@@ -293,6 +302,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(base).encode()
             dg = "sha256:" + hashlib.sha256(body).hexdigest()
             return self.reply(200, body, [("Docker-Content-Digest", dg)], ctype=OCI_MANIFEST)
+        if S.mode == "notmanifest":
+            return self.reply(200, b"<html><body>Welcome to nginx!</body></html>\n", ctype="text/html")
         d = S.resolve(repo, ref)
         if d is None:
             return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")

@@ -12,7 +12,8 @@
    before it; exit 1 at the end).
 
      http_get [-X METHOD] [-d BODY] [-H 'Name: value']... [--ca FILE]... [--cert F] [--key F] [-k]
-              [--idle-ms N] [--connect-ms N] [--cancel-after-bytes N] [--cancel-ms N] URL...
+              [--idle-ms N] [--connect-ms N] [--header-ms N] [--total-ms N] [--min-bytes N --period-ms N]
+              [--cancel-after-bytes N] [--cancel-ms N] URL...
 
    --cancel-after-bytes raises the cancel flag from the body callback; --cancel-ms from another thread
    after N ms (once, for the whole run), which is how a stalled transfer is cancelled. */
@@ -128,6 +129,10 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--key") == 0) rq.tls.key_file = v;
         else if (strcmp(a, "--idle-ms") == 0) rq.idle_timeout_ms = atol(v);
         else if (strcmp(a, "--connect-ms") == 0) rq.connect_timeout_ms = atol(v);
+        else if (strcmp(a, "--header-ms") == 0) rq.header_timeout_ms = atol(v);
+        else if (strcmp(a, "--total-ms") == 0) rq.total_timeout_ms = atol(v);
+        else if (strcmp(a, "--min-bytes") == 0) rq.min_bytes = (size_t)atol(v);
+        else if (strcmp(a, "--period-ms") == 0) rq.min_period_ms = atol(v);
         else if (strcmp(a, "--cancel-after-bytes") == 0) rs.cancel_after = atol(v);
         else if (strcmp(a, "--cancel-ms") == 0) rs.cancel_ms = atol(v);
         else { fprintf(stderr, "http_get: unknown option %s\n", a); return 2; }

@@ -19,9 +19,12 @@ when ready. Paths:
   /big        3 MiB with Content-Length                 /bigchunked the same in 64 KiB chunks
   /truncated, /fold, /badchunk: cut short or malformed, then closed
   /proxied    requests the proxy has forwarded
+  /driphead   a status line, then header bytes one every 0.2 s (for 20 s): only a header deadline ends it
+  /dripbody   headers with Content-Length 100000, then one body byte every 0.2 s (for 20 s)
+  /reset      reads the request, then resets the connection (RST, no response)
 The proxy answers absolute-form requests itself, marking them with X-Via-Proxy.
 """
-import http.server, os, socket, socketserver, ssl, sys, threading, time
+import http.server, os, socket, socketserver, ssl, struct, sys, threading, time
 
 CERTDIR, PORTFILE = sys.argv[1], sys.argv[2]
 counts = {}
@@ -139,6 +142,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                    "/eof": b"HTTP/1.1 200 OK\r\nX-Framing: none\r\n\r\nread until close"}[path]
             self.wfile.write(raw)
             return
+        if path in ("/driphead", "/dripbody"):
+            self.close_connection = True
+            head = b"HTTP/1.1 200 OK\r\n"
+            if path == "/dripbody":
+                head += b"Content-Length: 100000\r\n\r\n"
+            self.wfile.write(head)
+            self.wfile.flush()
+            try:
+                for i in range(100):  # 20 s at most: the client's deadline must come first
+                    time.sleep(0.2)
+                    self.wfile.write(b"X" if path == "/driphead" else b"b")
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client gave up, as it should
+            return
+        if path == "/reset":
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return  # closed with linger 0: an RST instead of a response
         if path == "/interim":
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n")
             return self.reply(200, b"after interim\n", [("X-Final", "1")])

@@ -361,6 +361,17 @@ frmode mode=notoken
 refused "token body without a token"       '.' can-pull "${G[@]}" "$F/test/hello:1"
 frmode mode=bigheader
 refused "a 70 KiB WWW-Authenticate line"   '.' can-pull "${G[@]}" "$F/test/hello:1"
+frmode mode=notmanifest
+refused "manifest: an HTML page served as the manifest is an error" 'parsing manifest' manifest "$F/test/hello:1"
+t       "manifest: nothing printed for it" '[ ! -s "$W/out" ]'
+refused "can-pull: the same"               'parsing manifest' can-pull "$F/test/hello:1"
+frmode mode=redirect-meta
+refused "manifest redirected to the metadata address" 'unspecified or link-local address \(169\.254\.169\.254\)' manifest "$F/test/hello:1"
+frmode mode=redirect-meta-blob
+notfetched "blob redirected to the metadata address" 'unspecified or link-local address' "$F/test/hello:1" "$HELLO_LAYER"
+frmode mode=redirect-userinfo
+notfetched "blob redirected to a URL with user information" 'user information' "${G[@]}" "$F/test/hello:1" "$HELLO_LAYER"
+t       "userinfo redirect: nothing reached its target" '! frlog | grep -q "\"l\":\"other\""'
 frmode mode=bigmanifest
 refused "a manifest over 4 MiB"            'big|large|size|exceed|limit' manifest "$F/test/hello:1"
 refused "a manifest over 4 MiB (can-pull)" 'big|large|size|exceed|limit' can-pull "$F/test/hello:1"

@@ -87,7 +87,19 @@ static void test_redirects_and_realms(void)
         { "https://r.io/v2/a", "https://r.io:8443/x", 1, CRIOIMG_OK, 0 },         /* another port */
         { "http://r.io/v2/a", "https://r.io/x", 1, CRIOIMG_OK, 0 },               /* another scheme (an upgrade is fine) */
         { "https://r.io/v2/a", "http://r.io/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 }, /* never https to http */
-        { "https://r.io/v2/a", "https://u:p@r.io/x", 1, CRIOIMG_OK, 0 },        /* userinfo in the target: no Authorization */
+        { "https://r.io/v2/a", "https://u:p@r.io/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 }, /* userinfo in the target: never followed */
+        { "https://r.io/v2/a", "https://u@cdn.io/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        /* never to the metadata service or an unspecified or link-local address, however spelt */
+        { "http://r.io/v2/a", "http://169.254.169.254/latest/meta-data", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "http://r.io/v2/a", "http://2852039166/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "http://r.io/v2/a", "http://0xa9.0xfe.0xa9.0xfe/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "https://r.io/v2/a", "https://[fd00:ec2::254]/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "https://r.io/v2/a", "https://[::ffff:169.254.169.254]/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "https://r.io/v2/a", "https://100.100.100.200/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "https://r.io/v2/a", "https://0.0.0.0:5000/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "https://r.io/v2/a", "https://[fe80::1]/x", 1, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
+        { "https://r.io/v2/a", "https://127.0.0.1:5000/x", 1, CRIOIMG_OK, 0 },        /* loopback is a registry's own business */
+        { "https://r.io/v2/a", "https://169.254.example/x", 1, CRIOIMG_OK, 0 },      /* a name: the transport checks what it resolves to */
         { "https://r.io/v2/a", "https://r.io/x", 10, CRIOIMG_OK, 1 },
         { "https://r.io/v2/a", "https://r.io/x", 11, CRIOIMG_ERR_HTTP_REDIRECT, 0 },
     };
@@ -178,7 +190,7 @@ static void test_retry_and_ranges(void)
 
 /* ---- the transport dispatcher, over a scripted transport ---- */
 
-/* one thing the fake transport hands its sink: 's' status, 'h' header, 'b' body bytes */
+/* one thing the fake transport hands its sink: 's' status, 'h' header, 'b' body bytes; or 'z', a pause */
 typedef struct fake_ev { char kind; int code; const char *a; size_t alen; const char *b; size_t blen; } fake_ev;
 
 typedef struct fake_tr {
@@ -199,6 +211,12 @@ static crioimg_result fake_request(void *user, const crioimg_http_request *rq, c
     f->seen = *rq;
     for (i = 0; i < f->nscript; i++) {
         const fake_ev *e = &f->script[i];
+        if (e->kind == 'z') {   /* a pause of code ms: a server that drips */
+            struct timespec ts;
+            ts.tv_sec = e->code / 1000; ts.tv_nsec = (long)(e->code % 1000) * 1000000L;
+            nanosleep(&ts, NULL);
+            continue;
+        }
         if (e->kind == 's') f->last = rq->sink.status(rq->sink.ctx, e->code);
         else if (e->kind == 'h') f->last = rq->sink.header(rq->sink.ctx, e->a, e->alen, e->b, e->blen);
         else {
@@ -390,6 +408,28 @@ static void test_http_request_checks(void)
             CHECK(f.seen.url == rows[i].url && f.seen.nheaders == rows[i].nh && f.seen.body_len == rows[i].blen);
         }
     }
+    tests_context = "a URL with user information never reaches a transport (curl would log in with it, the sockets one drop it)";
+    {
+        crioimg_http_request rq;
+        char err[128];
+        int before = f.calls;
+        memset(&rq, 0, sizeof rq);
+        rq.url = "https://user:pw@quay.io/v2/";
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS && f.calls == before);
+        CHECK_STR(err, "a URL with user information");
+        tests_context = "negative time rules are refused; zero ones are the defaults";
+        rq.url = "https://quay.io/v2/";
+        rq.header_timeout_ms = -1;
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS);
+        rq.header_timeout_ms = 0; rq.total_timeout_ms = -1;
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS);
+        rq.total_timeout_ms = 0; rq.min_period_ms = -1;
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS);
+        rq.min_period_ms = 0;
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_OK);
+        CHECK(f.seen.header_timeout_ms == CRIOIMG_HTTP_HEADER_TIMEOUT_MS && f.seen.total_timeout_ms == 0 &&
+              f.seen.min_bytes == CRIOIMG_HTTP_MIN_BYTES && f.seen.min_period_ms == CRIOIMG_HTTP_MIN_PERIOD_MS);
+    }
     tests_context = "no transport, no request, no request method";
     CHECK(crioimg_http_do(NULL, NULL, NULL, 0) == CRIOIMG_ERR_INVALID_ARGS);
     CHECK(crioimg_http_do(h, NULL, NULL, 0) == CRIOIMG_ERR_INVALID_ARGS);
@@ -481,6 +521,46 @@ static void test_http_guard(void)
         if (r != CRIOIMG_OK) CHECK(err[0] != '\0');
         if (fixed[i].go_on && r != CRIOIMG_OK) CHECK(f.last == r);  /* later callbacks get the same answer */
         crioimg_http_close(h);
+    }
+
+    /* a host's transport that keeps no time rules: the guard ends a drip at the next bytes it hands over */
+    {
+        static const fake_ev drip_head[] = { { 's', 200, NULL, 0, NULL, 0 }, { 'z', 80, NULL, 0, NULL, 0 }, { 'h', 0, "A", 1, "1", 1 },
+                                             { 'z', 80, NULL, 0, NULL, 0 }, { 'h', 0, "B", 1, "2", 1 }, { 'b', 0, "x", 1, NULL, 0 } };
+        static const fake_ev drip_body[] = { { 's', 200, NULL, 0, NULL, 0 }, { 'b', 0, "ab", 2, NULL, 0 }, { 'z', 80, NULL, 0, NULL, 0 },
+                                             { 'b', 0, "cd", 2, NULL, 0 }, { 'z', 80, NULL, 0, NULL, 0 }, { 'b', 0, "ef", 2, NULL, 0 } };
+        static const fake_ev fast_body[] = { { 's', 200, NULL, 0, NULL, 0 }, { 'b', 0, "abcdefghij", 10, NULL, 0 }, { 'z', 80, NULL, 0, NULL, 0 },
+                                             { 'b', 0, "abcdefghij", 10, NULL, 0 }, { 'z', 80, NULL, 0, NULL, 0 }, { 'b', 0, "abcdefghij", 10, NULL, 0 } };
+        static const struct { const char *what; const fake_ev *ev; size_t n; long header, total; size_t min; long period;
+                              crioimg_result want; const char *err; } drips[] = {
+            { "headers dripping past the header timeout", drip_head, 6, 120, 0, 0, 0, CRIOIMG_ERR_TIMEOUT,
+              "the response headers did not arrive within the header timeout" },
+            { "a body past the total timeout", drip_body, 6, 0, 120, 0, 0, CRIOIMG_ERR_TIMEOUT, "the response did not arrive within the total timeout" },
+            { "a body slower than the minimum progress", drip_body, 6, 0, 0, 10, 60, CRIOIMG_ERR_TIMEOUT,
+              "the body arrived slower than the minimum progress rate" },
+            { "a body that keeps the minimum progress", fast_body, 6, 0, 0, 10, 60, CRIOIMG_OK, "" },
+            { "a slow body under the defaults (no total, 1 KiB in 30 s)", drip_body, 6, 0, 0, 0, 0, CRIOIMG_OK, "" },
+        };
+        for (i = 0; i < sizeof drips / sizeof drips[0]; i++) {
+            crioimg_http_request rq;
+            seen_sink s;
+            char err[160];
+            memset(&f, 0, sizeof f);
+            memset(&s, 0, sizeof s);
+            vt.user = &f;
+            if (!CHECK(crioimg_http_open(&h, &vt, NULL) == CRIOIMG_OK)) return;
+            f.script = drips[i].ev; f.nscript = drips[i].n;
+            memset(&rq, 0, sizeof rq);
+            rq.url = "https://registry.example/v2/";
+            rq.connect_timeout_ms = 1;   /* the guard's clocks start after the connect timeout */
+            rq.header_timeout_ms = drips[i].header; rq.total_timeout_ms = drips[i].total;
+            rq.min_bytes = drips[i].min; rq.min_period_ms = drips[i].period;
+            rq.sink.ctx = &s; rq.sink.status = seen_status; rq.sink.header = seen_header; rq.sink.body = seen_body;
+            tests_context = drips[i].what;
+            CHECK(crioimg_http_do(h, &rq, err, sizeof err) == drips[i].want);
+            CHECK_STR(err, drips[i].err);
+            crioimg_http_close(h);
+        }
     }
 
     tests_context = "the sink's own result stops the request, whatever the transport returns";

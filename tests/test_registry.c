@@ -64,6 +64,9 @@ typedef struct rg_fake {
     char sleeps[256];
     volatile int cancel;
     int cancel_on_sleep;
+    int prev_redirect;          /* the last step answered with a redirect: this request may be its target */
+    const char *domain;         /* the registry's */
+    int crossed;                /* this chain of redirects has left the registry's origin */
 } rg_fake;
 
 static rg_fake rg_f;
@@ -101,7 +104,18 @@ static crioimg_result rg_fake_request(void *user, const crioimg_http_request *rq
         rg_bad(f, "TLS verification differs", rq->url);
     if (s->body_has && (rq->body == NULL || strstr((const char *)rq->body, s->body_has) == NULL)) rg_bad(f, "POST body differs", (const char *)rq->body);
     if (strcmp(rq->method ? rq->method : "GET", "POST") != 0 && (rq->body || rq->body_len)) rg_bad(f, "a body on a request without one", rq->url);
-    if (rq->refuse_local_addresses != (strstr(rq->url, "/token") != NULL)) rg_bad(f, "refuse_local_addresses not set for exactly the token requests", rq->url);
+    /* token requests, and every request of a redirect chain once it left the registry's origin, refuse
+       local addresses where names resolve (these tests' registries are reached at https://DOMAIN) */
+    {
+        const char *dom = f->domain ? f->domain : "reg.io";
+        size_t dl = strlen(dom);
+        int own = strncmp(rq->url, "https://", 8) == 0 && strncmp(rq->url + 8, dom, dl) == 0 && rq->url[8 + dl] == '/';
+        if (!f->prev_redirect) f->crossed = 0;      /* a new request, not a hop */
+        else if (!own) f->crossed = 1;              /* and every later hop of the chain, back home too */
+        if (rq->refuse_local_addresses != (strstr(rq->url, "/token") != NULL || f->crossed))
+            rg_bad(f, "refuse_local_addresses not set for exactly the token requests and other origins' redirect targets", rq->url);
+        f->prev_redirect = s->status >= 300 && s->status < 400 && !s->fail;
+    }
     a = rg_header(rq, "User-Agent");
     if (a == NULL || strcmp(a, "crioimg/" CRIOIMG_VERSION_STRING) != 0) rg_bad(f, "User-Agent differs", a);
     a = rg_header(rq, "Accept");
@@ -571,6 +585,7 @@ static void test_registry_row(const rg_row *row)
     size_t a;
     memset(&rg_f, 0, sizeof rg_f);
     rg_f.steps = row->steps;
+    rg_f.domain = row->domain;
     while (rg_f.n < sizeof row->steps / sizeof row->steps[0] && row->steps[rg_f.n].url) rg_f.n++;
     rg_f.now = 1000000000;
     rg_f.cancel = (row->flags & RG_CANCEL) != 0;

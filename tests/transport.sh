@@ -4,7 +4,8 @@
 # build/http_get_mbedtls (sockets + mbedtls), the two at once. GET/HEAD/POST, chunked and unframed
 # bodies, interim responses, keep-alive (and a kept-alive connection the server dropped), 3 MiB bodies,
 # malformed responses, idle/connect timeouts (a stalled body, a silent server, a TLS handshake that
-# never ends), cancel, refused and unknown hosts, requests refused before sending; https with a CA made
+# never ends), header/total/progress deadlines against a dripping server, every connection failure
+# between kept-alive requests, cancel, refused and unknown hosts, requests refused before sending; https with a CA made
 # here, a certificate for another name, client certificates, verify off; http://[::1]. Then what is one
 # backend's alone: curl's proxies from the environment, mbedtls 2.x and IP addresses; and
 # build/host_transport (examples/host_transport.c).
@@ -201,6 +202,48 @@ common_checks() {
   fi
 }
 
+# Between kept-alive requests, every way a connection can fail (refused, reset, TLS failure, timeout),
+# then another request and the close: the class of the mbedtls use-after-free and double free of issue 10
+# (an idle connection freed, then used and freed again). Exit 1 (a request failed), never a crash; the
+# ASan build (CRIOIMG_BUILD=build/asan) turns any such slip into a failure here.
+failure_checks() {
+  run "$tag: kept-alive, then refused, then another request" 1 "$get" "$H/conn" "http://127.0.0.1:1/" "$H/conn"
+  count "status 200" 2; matches '^error ERR_HTTP_CONNECT: '
+  run "$tag: kept-alive, then reset by the server, then another" 1 "$get" "$H/conn" "$H/reset" "$H/conn"
+  count "status 200" 2; matches '^error ERR_HTTP_CONNECT: '
+  run "$tag: kept-alive, then a TLS failure, then another" 1 "$get" --ca "$tmp/ca.pem" "$H/conn" "$W/hello" "$H/conn"
+  count "status 200" 2; matches '^error ERR_HTTP_TLS: '
+  run "$tag: kept-alive, then a timeout, then another" 1 "$get" --idle-ms 400 "$H/conn" "http://$Q/" "$H/conn"
+  count "status 200" 2; matches '^error ERR_TIMEOUT: '
+  run "$tag: https kept-alive, then refused, then https again" 1 "$get" --ca "$tmp/ca.pem" "$TS/conn" "https://127.0.0.1:1/" "$TS/conn"
+  count "status 200" 2; matches '^error ERR_HTTP_CONNECT: '
+  run "$tag: https kept-alive, then reset, then https again" 1 "$get" --ca "$tmp/ca.pem" "$TS/conn" "$TS/reset" "$TS/conn"
+  count "status 200" 2; matches '^error ERR_HTTP_(CONNECT|TLS): '
+  run "$tag: https kept-alive, then a TLS failure, then https again" 1 "$get" --ca "$tmp/ca.pem" "$TS/conn" "$W/hello" "$TS/conn"
+  count "status 200" 2; matches '^error ERR_HTTP_TLS: '
+  run "$tag: https kept-alive, then a handshake timeout, then https again" 1 "$get" --ca "$tmp/ca.pem" --connect-ms 400 "$TS/conn" "https://$Q/" "$TS/conn"
+  count "status 200" 2; matches '^error ERR_TIMEOUT: '
+  run "$tag: a request, then refused, then the close (a double free before the fix)" 1 "$get" "$H/hello" "http://127.0.0.1:1/"
+  count "status 200" 1; matches '^error ERR_HTTP_CONNECT: '
+  run "$tag: failures in a row, then a request" 1 "$get" "$H/conn" "http://127.0.0.1:1/" "$H/reset" "http://127.0.0.1:1/" "$H/conn"
+  count "status 200" 2
+}
+
+# A server that drips a byte every 0.2 s never trips the idle timeout: the header, total and progress
+# rules end it, and the transport goes on to the next request on a fresh connection.
+drip_checks() {
+  run "$tag: headers dripping: the header timeout ends them" 1 "$get" --header-ms 800 "$H/driphead" "$H/hello"
+  matches "^error ERR_TIMEOUT: the response headers did not arrive within the header timeout"; has "hello world"; within 700 3500
+  run "$tag: a dripping body: the minimum progress ends it" 1 "$get" --min-bytes 100 --period-ms 800 "$H/dripbody" "$H/hello"
+  matches "^error ERR_TIMEOUT: the body arrived slower than the minimum progress rate"; has "status 200"; has "hello world"; within 700 3500
+  run "$tag: a dripping body: the total timeout ends it" 1 "$get" --total-ms 800 "$H/dripbody"
+  matches "^error ERR_TIMEOUT: the response did not arrive within the total timeout"; within 700 3500
+  run "$tag: https: dripping headers end too" 1 "$get" --ca "$tmp/ca.pem" --header-ms 800 "$TS/driphead"
+  matches "^error ERR_TIMEOUT: the response headers did not arrive within the header timeout"; within 700 3500
+  run "$tag: a drip that keeps the minimum progress is not cut" 0 "$get" --min-bytes 2 --period-ms 800 "$H/chunked"
+  has "one two three"
+}
+
 # The checks that wait for timeouts, in jobs of their own so that the waits overlap.
 stall_checks() {
   run "$tag: a stalled body hits the idle timeout" 1 "$get" --idle-ms 1000 "$H/slow"
@@ -275,8 +318,9 @@ job() {
   pids+=($!) jpids+=($!) jobs_+=("$n")
 }
 for b in curl mbedtls; do
-  job "$b" "${b}_env" common_checks "${b}_checks"
-  job "$b-stall" "${b}_env" stall_checks
+  # (the failure and drip checks ride in existing jobs: more jobs at once make every timing bound tighter)
+  job "$b" "${b}_env" common_checks failure_checks "${b}_checks"
+  job "$b-stall" "${b}_env" stall_checks drip_checks
   job "$b-silent" "${b}_env" silent_checks
 done
 
