@@ -17,6 +17,16 @@
 #include "host_transport.c"   /* first: it sets _POSIX_C_SOURCE for the system headers */
 #include "host_store.c"
 
+/* The registry client asks an insecure registry over https first and falls back to plain http when that
+   cannot connect or fails TLS. host_transport.c has no TLS at all and says so with ERR_UNSUPPORTED; here
+   that is reported as the TLS failure it amounts to, so the fallback happens. (A secure registry still
+   fails: it is never asked over plain http.) */
+static crioimg_result plain_http_request(void *user, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    crioimg_result r = request(user, rq, err, errcap);   /* host_transport.c's */
+    return r == CRIOIMG_ERR_UNSUPPORTED && strncmp(rq->url, "https:", 6) == 0 ? CRIOIMG_ERR_HTTP_TLS : r;
+}
+
 /* Progress: one line per blob stored or skipped (the library calls this one call at a time). */
 static void on_progress(void *user, const crioimg_pull_progress *p)
 {
@@ -65,6 +75,7 @@ int main(int argc, char **argv)
     memset(&h, 0, sizeof h);
     host_store_vtable(&h, &svt);
     host_transport_vtable(&hvt);
+    hvt.request = plain_http_request;
     if (crioimg_store_open(&st, &svt, NULL) != CRIOIMG_OK || crioimg_http_open(&http, &hvt, NULL) != CRIOIMG_OK) {
         fprintf(stderr, "embedded_runtime: cannot open the store or the transport\n");
         goto out;

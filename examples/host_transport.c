@@ -85,9 +85,7 @@ static crioimg_result request(void *user, const crioimg_http_request *rq, char *
     crioimg_result r = CRIOIMG_OK;
     (void)user;
     crioimg_url_parse(&u, rq->url, strlen(rq->url));  /* crioimg_http_do already checked it */
-    /* no TLS here: an https URL fails as a TLS failure would, so that the registry client falls back to
-       http for an insecure registry (and a secure one is never reached) */
-    if (u.https) return fail(err, cap, CRIOIMG_ERR_HTTP_TLS, "this transport speaks plain http only");
+    if (u.https) return fail(err, cap, CRIOIMG_ERR_UNSUPPORTED, "this transport speaks plain http only");
     if (u.host.len >= sizeof host) return fail(err, cap, CRIOIMG_ERR_INVALID_ARGS, "host name too long");
     memcpy(host, u.host.ptr + (u.host.ptr[0] == '['), u.host.len - 2 * (u.host.ptr[0] == '['));
     host[u.host.len - 2 * (u.host.ptr[0] == '[')] = '\0';
