@@ -24,7 +24,7 @@ MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: all test test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -53,6 +53,17 @@ $(B)/host_store: examples/host_store.c crioimg.h | $(B)
 
 $(B)/host_transport: examples/host_transport.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/host_transport.c
+
+# the examples for each kind of user (tests/examples.sh): an embedded runtime (its own transport and
+# store, no libcurl, no threads), a firmware check (no transport at all), a test harness (canned transport)
+$(B)/embedded_runtime: examples/embedded_runtime.c examples/host_transport.c examples/host_store.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/embedded_runtime.c
+
+$(B)/firmware_check: examples/firmware_check.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/firmware_check.c
+
+$(B)/test_harness: examples/test_harness.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/test_harness.c
 
 $(B)/http_get: tests/http_get.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS) -lpthread
@@ -103,6 +114,14 @@ asan: crioimg.h | $(B)
 	    -o $(B)/asan/host_transport examples/host_transport.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/host_store examples/host_store.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/minimal examples/minimal.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/embedded_runtime examples/embedded_runtime.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/firmware_check examples/firmware_check.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/test_harness examples/test_harness.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/fuzz_replay fuzz/replay.c
 	CRIOIMG_BUILD=$(B)/asan tests/run

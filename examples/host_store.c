@@ -3,7 +3,11 @@
    the library does everything else: verifying blobs, naming, listing, untagging, removing.
 
      cc -std=c99 -o host_store host_store.c && ./host_store
-*/
+
+   Another program can reuse the store: #define EXAMPLE_NO_MAIN, #include "host_store.c", then
+   host_store_vtable and host_store_free (examples/embedded_runtime.c does). Blobs are held whole in
+   memory (no streaming methods: the library buffers each blob and calls blob_put), so this suits small
+   images; a host with big layers adds blob_begin/write/commit/abort over its files. */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 
@@ -108,6 +112,26 @@ static crioimg_result h_delete(void *u, const char *d)
     return CRIOIMG_OK;
 }
 
+/* The vtable over h (zeroed first): what crioimg_store_open takes. */
+static void host_store_vtable(host *h, crioimg_store_vtable *vt)
+{
+    memset(vt, 0, sizeof *vt);
+    vt->version = CRIOIMG_STORE_VTABLE_VERSION;
+    vt->user = h;
+    vt->lock = h_lock; vt->unlock = h_unlock;
+    vt->read_index = h_read_index; vt->write_index = h_write_index;
+    vt->blob_stat = h_stat; vt->blob_get = h_get; vt->blob_put = h_put; vt->blob_delete = h_delete;
+}
+
+/* What the host holds, freed (after crioimg_store_close). */
+static void host_store_free(host *h)
+{
+    while (h->nblobs) free(h->blobs[--h->nblobs].data);
+    crioimg_free(NULL, h->index);
+    h->index = NULL; h->n = 0;
+}
+
+#ifndef EXAMPLE_NO_MAIN
 static void put(crioimg_store *s, const char *text, char digest[80])
 {
     crioimg_hasher hs;
@@ -127,12 +151,7 @@ int main(void)
     const char *names[] = { "example.com/app:1", "app:stable" };
     size_t i;
     memset(&h, 0, sizeof h);
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_STORE_VTABLE_VERSION;
-    vt.user = &h;
-    vt.lock = h_lock; vt.unlock = h_unlock;
-    vt.read_index = h_read_index; vt.write_index = h_write_index;
-    vt.blob_stat = h_stat; vt.blob_get = h_get; vt.blob_put = h_put; vt.blob_delete = h_delete;
+    host_store_vtable(&h, &vt);
     if (crioimg_store_open(&s, &vt, NULL) != CRIOIMG_OK) return 1;
 
     put(s, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", cfg);
@@ -150,6 +169,8 @@ int main(void)
     if (crioimg_store_untag(s, "app:stable") != CRIOIMG_OK || crioimg_store_untag(s, "example.com/app:1") != CRIOIMG_OK) return 1;
     printf("after untagging both names: %zu index entries, %zu blobs\n", h.n, h.nblobs);   /* 0, 0 */
     crioimg_store_close(s);
-    crioimg_free(NULL, h.index);
-    return h.n == 0 && h.nblobs == 0 ? 0 : 1;
+    i = h.n + h.nblobs;
+    host_store_free(&h);
+    return i == 0 ? 0 : 1;
 }
+#endif /* EXAMPLE_NO_MAIN */

@@ -4,7 +4,9 @@
 
      cc -std=c99 -o host_transport host_transport.c && ./host_transport http://127.0.0.1:5000/v2/
 
-   prints the status, the header fields and then the body. */
+   prints the status, the header fields and then the body. Another program can reuse the transport:
+   #define EXAMPLE_NO_MAIN, #include "host_transport.c" first (it sets _POSIX_C_SOURCE), then call
+   host_transport_vtable (examples/embedded_runtime.c does). */
 #define _POSIX_C_SOURCE 200809L
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
@@ -125,6 +127,16 @@ static crioimg_result request(void *user, const crioimg_http_request *rq, char *
     return r;
 }
 
+/* The vtable: what crioimg_http_open takes. This transport keeps no state (user stays NULL, no close)
+   and one request never touches another's, so it may serve several threads at once. */
+static void host_transport_vtable(crioimg_http_vtable *vt)
+{
+    memset(vt, 0, sizeof *vt);
+    vt->version = CRIOIMG_HTTP_VTABLE_VERSION;
+    vt->request = request;
+}
+
+#ifndef EXAMPLE_NO_MAIN
 static crioimg_result print_status(void *c, int code) { (void)c; printf("HTTP %d\n", code); return CRIOIMG_OK; }
 static crioimg_result print_header(void *c, const char *n, size_t nl, const char *v, size_t vl)
 {
@@ -148,9 +160,7 @@ int main(int argc, char **argv)
     int in_body = 0;
     crioimg_result r;
     if (argc != 2) { fprintf(stderr, "usage: host_transport URL\n"); return 2; }
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
-    vt.request = request;
+    host_transport_vtable(&vt);
     if (crioimg_http_open(&h, &vt, NULL) != CRIOIMG_OK) return 1;
     memset(&rq, 0, sizeof rq);
     rq.url = argv[1];
@@ -163,3 +173,4 @@ int main(int argc, char **argv)
     if (r != CRIOIMG_OK) { fprintf(stderr, "host_transport: %s: %s\n", crioimg_result_name(r), err); return 1; }
     return 0;
 }
+#endif /* EXAMPLE_NO_MAIN */
