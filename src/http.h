@@ -182,8 +182,9 @@ CRIOIMG_API crioimg_result crioimg_http_open_curl(crioimg_http **out, const crio
 /* The sockets + mbedtls transport (mbedtls 2.28 or later): HTTP/1.1, one idle kept-alive connection
    reused by the next request with the same scheme, host, port and TLS settings (a new one when the
    server has dropped it), chunked bodies, the same timeouts and cancel, the system CA bundle plus ca_files,
-   client certificates; no proxies. mbedtls 2.x matches the server's certificate against DNS names
-   only: an https URL with an IP address verifies only with verify 0. ERR_HTTP_NO_TRANSPORT when built
+   client certificates; no proxies. A host name is matched against the certificate's DNS names by
+   mbedtls, an IP literal against its iPAddress SANs by this transport (mbedtls 2.x has no such check),
+   as curl and Go match them. ERR_HTTP_NO_TRANSPORT when built
    without CRIOIMG_WITH_MBEDTLS or without POSIX sockets (getaddrinfo, as the registries module has). */
 CRIOIMG_API crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_allocator *alloc);
 /* The first built-in transport compiled in (curl, then mbedtls), else ERR_HTTP_NO_TRANSPORT. */

@@ -323,6 +323,7 @@ CRIOIMG__H1_FN int crioimg__h1_in_body(const crioimg__h1 *p) { return p->state !
 #  include <sys/types.h>
 #  include <sys/socket.h>
 #  include <netinet/in.h>
+#  include <arpa/inet.h>   /* inet_pton: an IP literal host checked against iPAddress SANs */
 #  include <mbedtls/version.h>
 #  include <mbedtls/ssl.h>
 #  include <mbedtls/entropy.h>
@@ -357,6 +358,8 @@ typedef struct crioimg__mt_conn {
     mbedtls_pk_context key;
     char *key_id;                     /* scheme, host, port and TLS settings: what a reuse must match */
     int checked;                      /* opened with refuse_local_addresses: may carry such a request */
+    unsigned char ip[16];             /* the host, when it is an IP literal: what an iPAddress SAN must hold */
+    size_t iplen;                     /* 4 or 16; 0 for a host name */
 } crioimg__mt_conn;
 
 typedef struct crioimg__mt {
@@ -601,11 +604,28 @@ static crioimg_result crioimg__mt_read(crioimg__mt_io *io, void *buf, size_t cap
 
 /* ---- TLS ---- */
 
+/* A registry reached at an IP literal ("127.0.0.1", "::1") must be named by an iPAddress SAN of its
+   certificate, as Go's crypto/tls and curl check it. mbedtls 2.28 compares the host only with dNSName
+   SANs (or the CN) as a string, so for an IP literal this callback decides the leaf's name check
+   instead: the mismatch flag mbedtls set is cleared, and set again unless an iPAddress SAN holds exactly
+   those bytes (the SAN list keeps every entry with its context tag, [7] for iPAddress). */
+static int crioimg__mt_verify_ip(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const crioimg__mt_conn *c = (const crioimg__mt_conn *)p;
+    const mbedtls_x509_sequence *san;
+    if (depth != 0 || c->iplen == 0) return 0;
+    *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    for (san = &crt->subject_alt_names; san != NULL && san->buf.p != NULL; san = san->next)
+        if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && san->buf.len == c->iplen && memcmp(san->buf.p, c->ip, c->iplen) == 0) {
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+            break;
+        }
+    return 0;
+}
+
 /* The trust anchors and client identity of cfg into c, then the handshake within the deadline. host is
-   what the certificate must name. mbedtls 2.28 matches host against the certificate's dNSName SANs (or
-   its CN when it has no SAN) as a string, and knows no iPAddress SANs: a registry reached at an IP
-   literal ("127.0.0.1") verifies only when its certificate names that literal as a DNS name too
-   (subjectAltName DNS:127.0.0.1, as the tests' certificates do). */
+   what the certificate must name: a DNS name (mbedtls's own check), or an IP literal
+   (crioimg__mt_verify_ip). */
 static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c, const crioimg_tls_config *cfg, const char *host,
                                             char *err, size_t errcap)
 {
@@ -635,6 +655,8 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
         }
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+        c->iplen = inet_pton(AF_INET, host, c->ip) == 1 ? 4 : inet_pton(AF_INET6, host, c->ip) == 1 ? 16 : 0;
+        if (c->iplen) mbedtls_ssl_conf_verify(&c->conf, crioimg__mt_verify_ip, c);
     } else {
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
     }
