@@ -92,6 +92,8 @@ asan: crioimg.h | $(B)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    $(CURL_CFLAGS) -o $(B)/asan/crioimg examples/crioimg.c $(CURL_LIBS)
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/crioimg-mbedtls examples/crioimg.c $(MBEDTLS_LIBS)
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS) -lpthread
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/http_get_mbedtls tests/http_get.c $(MBEDTLS_LIBS) -lpthread
