@@ -122,12 +122,15 @@ class H(BaseHTTPRequestHandler):
                 time.sleep(len(chunk) / rate)
         return sent
 
-    def forward(self, path, auth=True):
+    def forward(self, path):
+        """The request to upstream with every header line kept (Go sends Accept several times: one
+        Accept alone makes distribution answer MANIFEST_UNKNOWN for an OCI manifest)."""
         c = upstream_conn()
-        hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
-        if not auth:
-            hdrs.pop("Authorization", None)
-        c.request(self.command, path, headers=hdrs)
+        c.putrequest(self.command, path, skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            if k.lower() not in HOP:
+                c.putheader(k, v)
+        c.endheaders()
         return c, c.getresponse()
 
     def do_HEAD(self):

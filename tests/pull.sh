@@ -174,13 +174,14 @@ t "environment: the fault proxy passes and logs JSON lines with the User-Agent" 
 # ---------------------------------------------------------------- the stall (started first: it waits out the idle timeout)
 has_timeout=0
 "$bin" pull --help 2>&1 | grep -q -- '--timeout' && has_timeout=1
-declare -A STALL_PID=() STALL_T0=()
+declare -A STALL_PID=()
 pxctl st "mode=stall&digest=${LY_L[3]}"
 for b in "${BINS[@]}"; do
   s=$W/stall-$(tag "$b")
   topt=(); [ "$has_timeout" = 1 ] && topt=(--timeout 3s)
-  ( timeout 120 "$b" pull --store "$s" "${topt[@]}" "${PX[st]}/test/layers:1" > "$s.out" 2> "$s.err"; echo $? > "$s.rc" ) &
-  STALL_PID[$b]=$!; STALL_T0[$b]=$SECONDS
+  ( t0=$SECONDS; timeout 120 "$b" pull --store "$s" "${topt[@]}" "${PX[st]}/test/layers:1" > "$s.out" 2> "$s.err"
+    echo $? > "$s.rc"; echo $((SECONDS - t0)) > "$s.secs" ) &
+  STALL_PID[$b]=$!
 done
 
 # ---------------------------------------------------------------- PullImage: names, ID, store contents
@@ -522,13 +523,14 @@ done
 for b in "${BINS[@]}"; do
   n=$(tag "$b"); s=$W/stall-$n
   wait "${STALL_PID[$b]}"
-  el=$((SECONDS - STALL_T0[$b]))
+  el=$(cat "$s.secs" 2>/dev/null)
+  echo "stall $n: exit $(cat "$s.rc" 2>/dev/null) after ${el}s: $(head -c 300 "$s.err")" > "$W/stall.why"
   if [ "$has_timeout" = 1 ]; then
-    t "$n: a stall mid-blob ended by --timeout 3s: exit 1 within 30 s (took ${el}s)" '[ "$(cat "$s.rc")" = 1 ] && [ "$el" -lt 30 ] && grep -Eqi "timeout|timed out|no data" "$s.err"'
+    t "$n: a stall mid-blob ended by --timeout 3s: exit 1 within 30 s (took ${el}s)" '[ "$(cat "$s.rc")" = 1 ] && [ "$el" -lt 30 ] && grep -Eqi "timeout|timed out|no data" "$s.err" || { cat "$W/stall.why" >&2; false; }'
   else
     echo "NOTE: crioimg pull has no --timeout yet: the stall is ended by the 60 s idle timeout" >&2
     t "$n: a stall mid-blob ended by the idle timeout (no --timeout yet): exit 1 before the 120 s guard (took ${el}s)" \
-      '[ "$(cat "$s.rc")" = 1 ] && grep -Eqi "timeout|timed out|no data" "$s.err"'
+      '[ "$(cat "$s.rc")" = 1 ] && grep -Eqi "timeout|timed out|no data" "$s.err" || { cat "$W/stall.why" >&2; false; }'
   fi
   t "$n: stall: no temp file, no image, the store valid" 'no_image "$s" && store_ok "$s"'
 done
