@@ -124,6 +124,9 @@ print("\n".join(out))
 EOF
 store_ok() {
   local S=$1 d f refs
+  if [ -e "$S/index.json" ]; then
+    grep -q '"imageLayoutVersion" *: *"1.0.0"' "$S/oci-layout" 2>/dev/null || { echo "$S: index.json without a valid oci-layout" >&2; return 1; }
+  fi
   refs=$(python3 "$W/refs.py" "$S") || { echo "index.json of $S does not parse" >&2; return 1; }
   for d in $refs; do
     [ "$d" = missing ] && { echo "a manifest is missing" >&2; return 1; }
@@ -131,10 +134,10 @@ store_ok() {
     f=$S/blobs/sha256/${d#sha256:}
     [ -f "$f" ] || { echo "referenced $d missing" >&2; return 1; }
   done
-  for f in "$S"/blobs/sha256/*; do
-    [ -e "$f" ] || continue
-    [ "$(sha "$f")" = "$(basename "$f")" ] || { echo "blob $(basename "$f") does not hash to its name" >&2; return 1; }
-  done
+  # one sha256sum over every blob file: each line's hash must be its file's name
+  if [ -n "$(ls "$S/blobs/sha256" 2>/dev/null)" ]; then
+    (cd "$S/blobs/sha256" && sha256sum -- *) | awk '$1 != $2 { print "blob " $2 " does not hash to its name"; bad = 1 } END { exit bad }' >&2 || return 1
+  fi
 }
 notmp() { [ -z "$(find "$1" -name '.crioimg-tmp*' 2>/dev/null)" ]; }
 # no_image DIR: the store has no image (no index entry), no temp file, and is still valid
@@ -256,13 +259,13 @@ for b in "${BINS[@]}"; do
   n=$(tag "$b")
   pxctl f "mode=pass&rate=2000000"
   pulls "$n: default jobs (throttled blobs)" "$LYID" "$b" pull --store "$W/j3-$n" "$X/test/layers:1"
-  t "$n: default: 3 blobs in flight at once, never more" '[ "$(overlap "$NETENV_DIR/px-f.log")" = 3 ]'
+  t "$n: default: blobs in parallel, never more than 3 at once" 'o=$(overlap "$NETENV_DIR/px-f.log"); [ "$o" -ge 2 ] && [ "$o" -le 3 ]'
   pxctl f "mode=pass&rate=2000000"
   pulls "$n: --jobs 1" "$LYID" "$b" pull --store "$W/j1-$n" --jobs 1 "$X/test/layers:1"
   t "$n: --jobs 1: one blob at a time" '[ "$(overlap "$NETENV_DIR/px-f.log")" = 1 ] && store_ok "$W/j1-$n"'
   pxctl f "mode=pass&rate=2000000"
   pulls "$n: --jobs 6" "$LYID" "$b" pull --store "$W/j6-$n" --jobs 6 "$X/test/layers:1"
-  t "$n: --jobs 6: all six blobs at once" '[ "$(overlap "$NETENV_DIR/px-f.log")" = 6 ] && store_ok "$W/j6-$n"'
+  t "$n: --jobs 6: more than 3 blobs at once (the 4 big layers overlap), never more than 6" 'o=$(overlap "$NETENV_DIR/px-f.log"); [ "$o" -ge 4 ] && [ "$o" -le 6 ] && store_ok "$W/j6-$n"'
   refused "$n: --jobs -1 refused" 'jobs' "$b" pull --store "$W/jbad-$n" --jobs -1 "$X/test/layers:1"
   refused "$n: --jobs x refused" 'jobs' "$b" pull --store "$W/jbad-$n" --jobs x "$X/test/layers:1"
   # two processes, one store, at once
@@ -302,7 +305,9 @@ for b in "${BINS[@]}"; do
     pid=$!
     for _ in $(seq 1 100); do pxlog f | grep -q '"fault":"stalled"' && break; sleep 0.05; done
     sleep 0.3
+    [ -e "$S/blobs/sha256/${LY_L[3]#sha256:}" ] && vis=1 || vis=0
     kill -s "$sig" "$pid"; wait "$pid"; r=$?
+    t "$n: SIG$sig: the half-fetched blob was not visible under its digest while stalled" '[ "$vis" = 0 ]'
     want=$([ $sig = INT ] && echo 130 || echo 143)
     t "$n: SIG$sig mid-blob: exit $want, one error line" '[ "$r" = "$want" ] && [ "$(wc -l < "$W/sig.err")" = 1 ] && [ ! -s "$W/sig.out" ]'
     t "$n: SIG$sig: no temp file, no index entry, the store valid" 'no_image "$S" && store_ok "$S"'
@@ -341,6 +346,16 @@ EOC
 cc -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -O2 -shared -fPIC -o "$W/enospc.so" "$W/enospc.c" 2> "$W/enospc.cc.err"
 t "the ENOSPC write shim compiles under the strict flags" '[ -f "$W/enospc.so" ] || { cat "$W/enospc.cc.err" >&2; false; }'
 
+# A store killed while being created: src/store.c writes index.json, then oci-layout; a kill between the
+# two leaves index.json alone, which every later open refuses as "not an OCI image layout" (a kill -9
+# round hits it now and then; here it is made on purpose)
+mkdir -p "$W/gap/blobs/sha256"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}' > "$W/gap/index.json"
+pxctl f mode=pass
+run "$bin" pull --store "$W/gap" "$X/test/layers:1"
+tk "store.c: store creation writes index.json before oci-layout, not crash-safe" \
+   "a store killed between index.json and oci-layout of its creation can still be pulled into" '[ "$(rc)" = 0 ] || { head -n 1 "$W/err" >&2; false; }'
+
 # ---------------------------------------------------------------- faults, both binaries
 for b in "${BINS[@]}"; do
   n=$(tag "$b")
@@ -350,6 +365,9 @@ for b in "${BINS[@]}"; do
   refused "$n: corrupted layer refused, naming the blob and the digest" "${LY_L[1]#sha256:}.*digest|digest.*${LY_L[1]#sha256:}" "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: corrupted layer: no image, no bad blob stored, no temp file" \
     'no_image "$S" && [ ! -e "$S/blobs/sha256/${LY_L[1]#sha256:}" ] && store_ok "$S" && pxlog f | grep -q "\"fault\":\"corrupt\""'
+  pxctl f "mode=corrupt&digest=$LY_CFG"
+  refused "$n: corrupted config refused, naming it" "${LY_CFG#sha256:}" "$b" pull --store "$W/corruptcfg-$n" "$X/test/layers:1"
+  t "$n: corrupted config: no image, not stored" 'no_image "$W/corruptcfg-$n" && [ ! -e "$W/corruptcfg-$n/blobs/sha256/${LY_CFG#sha256:}" ] && store_ok "$W/corruptcfg-$n"'
   pxctl f mode=pass
   pulls "$n: after the corrupt attempt, a clean pull into the same store" "$LYID" "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: ... and the store consistent" 'store_ok "$S"'
@@ -365,8 +383,9 @@ for b in "${BINS[@]}"; do
   pulls "$n: two 500s per blob: survived" "$LYID" "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: 500s: 12 answered, then each blob 200" \
     '[ "$(pxlog f | grep -c "\"status\":500")" = 12 ] && [ "$(pxlog f | grep "/blobs/" | grep -c "\"status\":200")" = 6 ] && store_ok "$S"'
-  # three 500s on one blob: more than the retries? either survived or refused cleanly
-  # 5 MiB manifest: refused, bounded memory
+  # 5 MiB manifest: refused, bounded memory (8 MiB over a normal pull's peak; under ASan, whose quarantine
+  # keeps freed buffers resident, 48 MiB: still less than the 64 MiB manifest)
+  slack=8192; grep -qa __asan_init "$b" && slack=49152
   S=$W/big-$n
   pxctl f mode=pass
   /usr/bin/time -f %M -o "$W/rss0" timeout 60 "$b" pull --store "$W/rss0-$n" "$X/test/hello:1" > /dev/null 2>&1
@@ -374,32 +393,35 @@ for b in "${BINS[@]}"; do
   /usr/bin/time -f %M -o "$W/rss1" timeout 60 "$b" pull --store "$S" "$X/test/hello:1" > "$W/out" 2> "$W/err"; echo $? > "$W/rc"
   t "$n: a 5 MiB manifest refused with a size error" \
     '[ "$(rc)" = 1 ] && grep -Eqi "big|large|size|exceed|limit" "$W/err" && grep -q "$X" "$W/err" && no_image "$S"'
-  t "$n: 5 MiB manifest: max RSS within 8 MiB of a normal pull's ($(cat "$W/rss0" 2>/dev/null) KiB)" \
-    '[ "$(tail -n 1 "$W/rss1")" -lt $(( $(tail -n 1 "$W/rss0") + 8192 )) ]'
+  t "$n: 5 MiB manifest: max RSS within $((slack / 1024)) MiB of a normal pull's ($(cat "$W/rss0" 2>/dev/null) KiB)" \
+    '[ "$(tail -n 1 "$W/rss1")" -lt $(( $(tail -n 1 "$W/rss0") + slack )) ]'
   pxctl f "mode=bigchunked&n=64"
   /usr/bin/time -f %M -o "$W/rss2" timeout 60 "$b" pull --store "$S" "$X/test/hello:1" > "$W/out" 2> "$W/err"; echo $? > "$W/rc"
   t "$n: a 64 MiB chunked manifest refused, RSS bounded ($(tail -n 1 "$W/rss2" 2>/dev/null) KiB)" \
-    '[ "$(rc)" = 1 ] && grep -Eqi "big|large|size|exceed|limit" "$W/err" && no_image "$S" && [ "$(tail -n 1 "$W/rss2")" -lt $(( $(tail -n 1 "$W/rss0") + 8192 )) ]'
+    '[ "$(rc)" = 1 ] && grep -Eqi "big|large|size|exceed|limit" "$W/err" && no_image "$S" && [ "$(tail -n 1 "$W/rss2")" -lt $(( $(tail -n 1 "$W/rss0") + slack )) ]'
   # manifest by digest whose bytes do not match
   pxctl f mode=badmanifest
   refused "$n: a manifest by digest whose bytes do not match: refused" 'digest' "$b" pull --store "$S" "$X/test/layers@$LY_D"
   t "$n: bad manifest: nothing stored" 'no_image "$S" && [ "$(nblobs "$S")" = 0 ]'
   # kill -9 at random moments on a throttled proxy
   S=$W/kill-$n
-  bad_round=
+  bad_round= layout_gap=0
   for i in $(seq 1 20); do
     pxctl f "mode=pass&rate=3000000"
     "$b" pull --store "$S" "$X/test/layers:1" > /dev/null 2>&1 &
     pid=$!
     sleep "0.$(printf '%03d' $((RANDOM % 300)))"
     kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    [ -e "$S/index.json" ] && [ ! -e "$S/oci-layout" ] && layout_gap=1
     store_ok "$S" 2>> "$W/kill.err" || { bad_round="$bad_round $i"; }
     # a store killed before its first index has none: that is consistent too
   done
-  t "$n: kill -9 at random moments, 20 rounds: the store consistent after each" '[ -z "$bad_round" ] || { echo "rounds:$bad_round $(tail -n 2 "$W/kill.err")" >&2; false; }'
+  killrow=t; [ "$layout_gap" = 1 ] && killrow="tk store.c:index.json-before-oci-layout"
+  $killrow "$n: kill -9 at random moments, 20 rounds: the store consistent after each" '[ -z "$bad_round" ] || { echo "rounds:$bad_round $(tail -n 2 "$W/kill.err")" >&2; false; }'
   pxctl f mode=pass
-  pulls "$n: after the kills, a final pull completes" "$LYID" "$b" pull --store "$S" "$X/test/layers:1"
-  t "$n: ... the store consistent, umoci lists it, leftover temp files gone or invisible" \
+  run "$b" pull --store "$S" "$X/test/layers:1"
+  $killrow "$n: after the kills, a final pull completes" '[ "$(rc)" = 0 ] && [ "$(out)" = "$LYID" ] || { head -n 2 "$W/err" >&2; false; }'
+  $killrow "$n: ... the store consistent, umoci lists it, leftover temp files gone or invisible" \
     'store_ok "$S" && umoci ls --layout "$S" | grep -q . && "$bin" images --store "$S" | grep -q "${LYID:0:12}"'
   # the disk filling up: RLIMIT_FSIZE 1 MiB (EFBIG) with SIGXFSZ ignored; the 1.5 MiB layer cannot be written
   S=$W/full-$n
