@@ -18,7 +18,8 @@ of every blob (0 = unlimited; it applies in every mode).
   corrupt      blob bodies get one byte (the middle one) changed: the right size, the wrong digest
   drop         the first GET of each blob sends half the body and closes; later GETs pass (Range too)
   err500       the first N (default 2) GETs of each blob answer 500
-  stall        blob GETs send half the body, then nothing more (the connection is held 600 s)
+  stall        blob GETs send half the body, then nothing more (the connection is held 600 s); with N,
+               only the first N GETs of each blob
   redirect     blob GETs answer 307 to http://127.0.0.2:OTHER/blobs/... (fetched there from upstream)
   bigmanifest  manifests by tag or digest are a valid OCI manifest padded to N MiB (default 5) with a
                matching Docker-Content-Digest and Content-Length
@@ -258,7 +259,7 @@ class H(BaseHTTPRequestHandler):
                 self.rec(r.status, sent, "dropped")
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            elif mode == "stall" and len(body) > 1:
+            elif mode == "stall" and len(body) > 1 and (n == 0 or S.bump(("stall", digest)) <= n):
                 self.head_out(r.status, r.getheaders(), len(body))
                 sent = self.write_body(body[:len(body) // 2], rate)
                 self.rec(r.status, sent, "stalled")
