@@ -178,9 +178,10 @@ t "environment: the fault proxy passes and logs JSON lines with the User-Agent" 
 has_timeout=0
 "$bin" pull --help 2>&1 | grep -q -- '--timeout' && has_timeout=1
 declare -A STALL_PID=()
-# without --timeout the stall is the first GET only: the 60 s idle timeout ends it and the pull resumes
+# without --timeout the stall is the first GET only (one per binary: they start together): the 60 s idle
+# timeout ends it and the pull resumes
 # (a stall on every GET costs 60 s per retry); with --timeout every GET stalls and the pull must fail
-if [ "$has_timeout" = 1 ]; then pxctl st "mode=stall&digest=${LY_L[3]}"; else pxctl st "mode=stall&n=1&digest=${LY_L[3]}"; fi
+if [ "$has_timeout" = 1 ]; then pxctl st "mode=stall&digest=${LY_L[3]}"; else pxctl st "mode=stall&n=${#BINS[@]}&digest=${LY_L[3]}"; fi
 for b in "${BINS[@]}"; do
   s=$W/stall-$(tag "$b")
   topt=(); [ "$has_timeout" = 1 ] && topt=(--timeout 3s)
