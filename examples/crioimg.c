@@ -974,6 +974,34 @@ static int auth_option(const char *cmd, int argc, char **argv, int *i, int with,
 
 /* [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [-o FILE] ARGS...: fills ra and makes the service (no
    store). The index of the first operand, or -1 after a message. */
+/* --help of the commands that reach registries: what they take, on stdout. */
+static void remote_help(const char *cmd, int with)
+{
+    printf("usage: crioimg %s [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform OS/ARCH[/VARIANT]]%s NAME%s\n\n",
+           cmd, (with & REMOTE_PULL) ? " [--store DIR] [--policy FILE] [--jobs N] [-q]" : (with & REMOTE_OUT) ? " -o FILE" : "",
+           (with & REMOTE_OUT) ? " DIGEST" : "");
+    puts("REGISTRY-OPTIONS:\n"
+         "  --registry R                 a registry for short names (repeatable, in order)\n"
+         "  --insecure-registry CIDR|HOST[:PORT]   http or unverified TLS allowed there (repeatable)\n"
+         "  --registries-conf FILE       registries.conf (else $CONTAINERS_REGISTRIES_CONF, else the default files)\n"
+         "AUTH-OPTIONS:\n"
+         "  --creds USER[:PASSWORD]      credentials (the password is asked on the terminal when left out)\n"
+         "  --authfile FILE              a containers-auth.json file\n"
+         "  --cert-dir DIR               CA *.crt, client *.cert and *.key\n"
+         "  --tls-verify[=true|false]    overrides the insecure-registry decision\n"
+         "NETWORK-OPTIONS:\n"
+         "  --timeout DURATION           for headers and for a whole manifest, token or error body (30s, 2m, seconds)\n"
+         "  --min-rate BYTES/DURATION    the slowest a blob may progress (1024/30s)\n"
+         "  --retry-times N              retries of a failed request (3)");
+    if (with & REMOTE_PULL)
+        puts("PULL-OPTIONS:\n"
+             "  --store DIR                  the store (else $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg, ~/.local/share/crioimg)\n"
+             "  --policy FILE                containers-policy.json (else ~/.config/containers/policy.json,\n"
+             "                               /etc/containers/policy.json, else accept)\n"
+             "  --jobs N                     blobs fetched at once (1 to 64; 3)\n"
+             "  -q, --quiet                  print only the image ID");
+}
+
 static int remote_args_parse(const char *cmd, int argc, char **argv, int with, remote_args *ra)
 {
     crioimg_service_options so;
@@ -988,6 +1016,7 @@ static int remote_args_parse(const char *cmd, int argc, char **argv, int with, r
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) { i++; break; }
         if (a[0] != '-' || a[1] == '\0') break;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { remote_help(cmd, with); exit(fflush(stdout) == 0 ? 0 : 2); }
         if ((which = reg_option(cmd, argc, argv, &i, &v)) < 0) return -1;
         if (which == 'c') { ra->conf = v; continue; }
         if (which) {

@@ -2650,8 +2650,14 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
     crioimg_result r = crioimg__oci_read(o, o->root, "oci-layout", 4096, &o->alloc, &data, &len);
     if (r == CRIOIMG_ERR_NOT_FOUND && create) {
         struct stat st;
-        if (fstatat(o->root, "index.json", &st, AT_SYMLINK_NOFOLLOW) == 0)
-            return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json without oci-layout: not an OCI image layout", NULL, NULL);
+        if (fstatat(o->root, "index.json", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            /* the empty index alone is what a creation killed between its two renames leaves: finish it */
+            int ours = crioimg__oci_read(o, o->root, "index.json", 4096, &o->alloc, &data, &len) == CRIOIMG_OK &&
+                       len == sizeof empty - 1 && memcmp(data, empty, len) == 0;
+            crioimg_free(&o->alloc, data);
+            if (!ours) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json without oci-layout: not an OCI image layout", NULL, NULL);
+            return crioimg__oci_replace(o, "oci-layout", layout, sizeof layout - 1);
+        }
         r = crioimg__oci_replace(o, "index.json", empty, sizeof empty - 1);
         if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "oci-layout", layout, sizeof layout - 1);
         return r;

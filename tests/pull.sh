@@ -350,14 +350,14 @@ cc -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -O2 -s
 t "the ENOSPC write shim compiles under the strict flags" '[ -f "$W/enospc.so" ] || { cat "$W/enospc.cc.err" >&2; false; }'
 
 # A store killed while being created: src/store.c writes index.json, then oci-layout; a kill between the
-# two leaves index.json alone, which every later open refuses as "not an OCI image layout" (a kill -9
-# round hits it now and then; here it is made on purpose)
+# two leaves the empty index.json alone, which the next command that creates finishes (a kill -9 round
+# hits it now and then; here it is made on purpose)
 mkdir -p "$W/gap/blobs/sha256"
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}' > "$W/gap/index.json"
 pxctl f mode=pass
 run "$bin" pull --store "$W/gap" "$X/test/layers:1"
-tk "store.c: store creation writes index.json before oci-layout, not crash-safe" \
-   "a store killed between index.json and oci-layout of its creation can still be pulled into" '[ "$(rc)" = 0 ] || { head -n 1 "$W/err" >&2; false; }'
+t "a store killed between index.json and oci-layout of its creation can still be pulled into" '[ "$(rc)" = 0 ] || { head -n 1 "$W/err" >&2; false; }'
+t "... and is an OCI layout again" 'store_ok "$W/gap" && umoci ls --layout "$W/gap" | grep -q .'
 
 # ---------------------------------------------------------------- faults, both binaries
 for b in "${BINS[@]}"; do
@@ -415,11 +415,12 @@ for b in "${BINS[@]}"; do
     pid=$!
     sleep "0.$(printf '%03d' $((RANDOM % 300)))"
     kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-    [ -e "$S/index.json" ] && [ ! -e "$S/oci-layout" ] && layout_gap=1
+    # killed inside the store's creation: the empty index alone, finished by the next pull (checked below)
+    if [ -e "$S/index.json" ] && [ ! -e "$S/oci-layout" ]; then layout_gap=1; continue; fi
     store_ok "$S" 2>> "$W/kill.err" || { bad_round="$bad_round $i"; }
     # a store killed before its first index has none: that is consistent too
   done
-  killrow=t; [ "$layout_gap" = 1 ] && killrow="tk store.c:index.json-before-oci-layout"
+  killrow=t
   $killrow "$n: kill -9 at random moments, 20 rounds: the store consistent after each" '[ -z "$bad_round" ] || { echo "rounds:$bad_round $(tail -n 2 "$W/kill.err")" >&2; false; }'
   pxctl f mode=pass
   run "$b" pull --store "$S" "$X/test/layers:1"

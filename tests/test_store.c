@@ -999,6 +999,38 @@ static size_t ts_reopen_check(const char *p)
     return n;
 }
 
+/* A store whose creation was killed between its two renames (the empty index.json, no oci-layout):
+   refused as it is, finished by the next open that creates; any other index.json without oci-layout
+   stays refused. */
+static void test_store_interrupted_create(void)
+{
+    static const char empty[] = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+    static const char other[] = "{\"schemaVersion\":2,\"manifests\":[]}";
+    char dir[] = "/tmp/crioimg-test-create-XXXXXX", p[256];
+    int k;
+    tests_context = "interrupted creation";
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    for (k = 0; k < 2; k++) {
+        crioimg_store *s = NULL;
+        crioimg_store_opts o;
+        FILE *f;
+        snprintf(p, sizeof p, "%s/index.json", dir);
+        f = fopen(p, "w");
+        if (f) { fputs(k == 0 ? empty : other, f); fclose(f); }
+        memset(&o, 0, sizeof o);
+        CHECK(crioimg_store_open_oci(&s, dir, &o) == CRIOIMG_ERR_STORE_CORRUPT);
+        o.create = 1;
+        CHECK(crioimg_store_open_oci(&s, dir, &o) == (k == 0 ? CRIOIMG_OK : CRIOIMG_ERR_STORE_CORRUPT));
+        crioimg_store_close(s);
+        snprintf(p, sizeof p, "%s/oci-layout", dir);
+        CHECK(access(p, F_OK) == (k == 0 ? 0 : -1));
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "rm -rf '%s'", dir);
+    CHECK(system(p) == 0);
+    tests_context = "";
+}
+
 static void test_store_faults(void)
 {
     char dir[] = "/tmp/crioimg-test-faults-XXXXXX", p[128], q[1024], idx0[65536], d[72];
@@ -1443,6 +1475,7 @@ static void test_store(void)
     test_store_oci();
     test_store_oci_cache();
     test_store_faults();
+    test_store_interrupted_create();
 #else
     CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
 #endif
