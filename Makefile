@@ -22,7 +22,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all test test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all test demo test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
@@ -92,8 +92,14 @@ $(B)/portable/test_crioimg: $(TESTSRC) crioimg.h
 $(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ fuzz/replay.c
 
-test: all
+# installs what the suites need first (tools/deps: apt-get as root or through sudo, else the exact command)
+test:
+	tools/deps test
+	$(MAKE) --no-print-directory all
 	tests/run
+
+demo:
+	tools/demo
 
 # The same tests built with clang under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: crioimg.h | $(B)
