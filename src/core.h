@@ -75,7 +75,9 @@
     X(ERR_REGISTRY_DENIED,    -192, "requested access to the resource is denied") \
     X(ERR_REGISTRY_TOO_MANY_REQUESTS, -193, "too many requests to registry") \
     X(ERR_REGISTRY_UNAVAILABLE, -194, "registry unavailable") \
-    X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API")
+    X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API") \
+    X(ERR_TAR_FORMAT,         -200, "invalid tar archive") \
+    X(ERR_UNPACK_UNSAFE,      -201, "layer entry refused: it would reach outside the destination")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
