@@ -75,7 +75,12 @@
     X(ERR_REGISTRY_DENIED,    -192, "requested access to the resource is denied") \
     X(ERR_REGISTRY_TOO_MANY_REQUESTS, -193, "too many requests to registry") \
     X(ERR_REGISTRY_UNAVAILABLE, -194, "registry unavailable") \
-    X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API")
+    X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API") \
+    X(ERR_INFLATE_FORMAT,     -220, "not in gzip format") \
+    X(ERR_INFLATE_DATA,       -221, "invalid compressed data") \
+    X(ERR_INFLATE_CHECK,      -222, "compressed data fails its CRC-32 or length check") \
+    X(ERR_INFLATE_TRUNCATED,  -223, "compressed data is truncated") \
+    X(ERR_INFLATE_TRAILING,   -224, "trailing garbage after compressed data")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
