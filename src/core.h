@@ -76,7 +76,11 @@
     X(ERR_REGISTRY_TOO_MANY_REQUESTS, -193, "too many requests to registry") \
     X(ERR_REGISTRY_UNAVAILABLE, -194, "registry unavailable") \
     X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API") \
-    X(ERR_TAR_FORMAT,         -200, "invalid tar archive") \
+    X(ERR_INFLATE_FORMAT,     -220, "not in gzip format") \
+    X(ERR_INFLATE_DATA,       -221, "invalid compressed data") \
+    X(ERR_INFLATE_CHECK,      -222, "compressed data fails its CRC-32 or length check") \
+    X(ERR_INFLATE_TRUNCATED,  -223, "compressed data is truncated") \
+    X(ERR_INFLATE_TRAILING,   -224, "trailing garbage after compressed data") \
     X(ERR_UNPACK_UNSAFE,      -201, "layer entry refused: it would reach outside the destination")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
