@@ -81,6 +81,7 @@
     X(ERR_INFLATE_CHECK,      -222, "compressed data fails its CRC-32 or length check") \
     X(ERR_INFLATE_TRUNCATED,  -223, "compressed data is truncated") \
     X(ERR_INFLATE_TRAILING,   -224, "trailing garbage after compressed data") \
+    X(ERR_TAR_FORMAT,         -200, "invalid tar archive") \
     X(ERR_UNPACK_UNSAFE,      -201, "layer entry refused: it would reach outside the destination")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
