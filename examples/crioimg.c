@@ -1255,7 +1255,7 @@ static int cmd_unpack(int argc, char **argv)
         const char *a = argv[i];
         if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
         if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            puts("usage: crioimg unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST\n"
+            puts("usage: crioimg unpack [--store DIR] [--rootfs-only] [--rootless] [--max-layer-size BYTES] [-q] NAME|ID DEST\n"
                  "  writes the image as an OCI runtime bundle: DEST/rootfs and DEST/config.json (--rootfs-only: the tree\n"
                  "  alone, at DEST). DEST must not exist, or be an empty directory; nothing is left there on failure.");
             return 0;
@@ -1264,6 +1264,11 @@ static int cmd_unpack(int argc, char **argv)
         else if (!opts_done && strncmp(a, "--store=", 8) == 0) dir = a + 8;
         else if (!opts_done && strcmp(a, "--rootfs-only") == 0) o.rootfs_only = 1;
         else if (!opts_done && strcmp(a, "--rootless") == 0) o.rootless = 1;
+        else if (!opts_done && strcmp(a, "--max-layer-size") == 0 && i + 1 < argc) {
+            char *end;
+            o.max_layer_size = strtoull(argv[++i], &end, 10);
+            if (*end || o.max_layer_size == 0) { fprintf(stderr, "crioimg unpack: --max-layer-size needs a number of bytes\n"); return 2; }
+        }
         else if (!opts_done && strcmp(a, "-q") == 0) quiet = 1;
         else if (!opts_done && a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg unpack: unknown option %s\n", a); return 2; }
         else if (nargs < 2) args[nargs++] = a;

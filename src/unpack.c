@@ -715,7 +715,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
         r = ob ? crioimg_inflate_new(&z, &zo) : CRIOIMG_ERR_NOMEM;
     }
     if (ib == NULL && r == CRIOIMG_OK) r = CRIOIMG_ERR_NOMEM;
-    if (r != CRIOIMG_OK) { crioimg__up_fail(u, r, NULL, "out of memory", 0); goto done; }
+    if (r != CRIOIMG_OK) { crioimg__up_fail(u, r, NULL, crioimg_result_str(r), 0); goto done; }
     for (;;) {
         size_t n = 0, ipos = 0;
         if (o && o->cancel && *o->cancel) { r = crioimg__up_fail(u, CRIOIMG_ERR_CANCELLED, NULL, "cancelled", 0); goto done; }

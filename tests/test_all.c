@@ -42,6 +42,8 @@ static void t_free(void *p) { free(p); }
 #include "test_store.c"
 #include "test_service.c"
 #include "test_pull.c"
+#include "test_tar.c"
+#include "test_unpack.c"
 
 int main(void)
 {
@@ -60,5 +62,7 @@ int main(void)
     test_store();
     test_service();
     test_pull();
+    test_tar();
+    test_unpack();
     return tests_done();
 }

@@ -162,6 +162,7 @@ def cmd_hostile(args):
         ti = tarfile.TarInfo("zeros"); ti.size = 64 << 20
         class Z(io.RawIOBase):
             left = 64 << 20
+            def readable(self): return True
             def readinto(self, b):
                 n = min(len(b), self.left); b[:n] = bytes(n); self.left -= n; return n
         t.addfile(ti, io.BufferedReader(Z()))
