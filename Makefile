@@ -22,7 +22,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all test test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all test test-unpack bench-unpack test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
@@ -148,6 +148,16 @@ fuzz-replay: $(B)/fuzz_replay
 
 bench: all
 	bench/run
+
+# The unpack suite alone: crioimg unpack against umoci unpack (images by umoci and GNU tar) and the
+# hostile-layer corpus (tests/unpack.sh; make test runs it too).
+test-unpack: $(B)/crioimg
+	tests/unpack.sh $(B)/crioimg
+
+# Unpack of a multi-layer image of real file trees, crioimg against umoci in the same run: wall time and
+# peak RSS (bench/unpack/run).
+bench-unpack: $(B)/crioimg
+	bench/unpack/run $(B)/crioimg
 
 clean:
 	rm -rf $(B)

@@ -15,6 +15,8 @@
 #include "fuzz_regconf.c"
 #include "fuzz_store.c"
 #include "fuzz_token.c"
+#include "fuzz_tar.c"
+#include "fuzz_unpack.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -31,6 +33,8 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "regconf", fuzz_regconf },
     { "store", fuzz_store },
     { "token", fuzz_token },
+    { "tar", fuzz_tar },
+    { "unpack", fuzz_unpack },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
