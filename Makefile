@@ -14,7 +14,7 @@ WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werro
 CFLAGS  ?= -O2 -g
 B        = build
 SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
-TESTSRC  = $(wildcard tests/*.c tests/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
+TESTSRC  = $(wildcard tests/*.c tests/*.h tests/data/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
 FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 # libcurl for the HTTP transport: the CLI, the unit tests and the transport tests use it; the portable
 # build goes without, so that the no-transport path is tested too
