@@ -24,7 +24,7 @@ MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: all test test-arm64 test-mbedtls asan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/inflate_gunzip $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -73,6 +73,10 @@ $(B)/portable/test_crioimg: $(TESTSRC) crioimg.h
 	@mkdir -p $(B)/portable
 	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_NO_SIMD -o $@ tests/test_all.c
 
+# crioimg's inflate as a gunzip filter: the differential tests (tests/inflate.sh) and bench/inflate/run
+$(B)/inflate_gunzip: bench/inflate/gunzip.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ bench/inflate/gunzip.c
+
 # every fuzz target linked with a plain main() that feeds it each file of its corpus
 $(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ fuzz/replay.c
@@ -99,6 +103,8 @@ asan: crioimg.h | $(B)
 	    -o $(B)/asan/host_store examples/host_store.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/fuzz_replay fuzz/replay.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/inflate_gunzip bench/inflate/gunzip.c
 	CRIOIMG_BUILD=$(B)/asan tests/run
 
 # Cross-built for aarch64 (static, so qemu-user needs no sysroot) and run under qemu-user, whose default

@@ -15,6 +15,7 @@
 #include "fuzz_regconf.c"
 #include "fuzz_store.c"
 #include "fuzz_token.c"
+#include "fuzz_inflate.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "regconf", fuzz_regconf },
     { "store", fuzz_store },
     { "token", fuzz_token },
+    { "inflate", fuzz_inflate },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))
