@@ -17,6 +17,7 @@
 #include "fuzz_token.c"
 #include "fuzz_tar.c"
 #include "fuzz_unpack.c"
+#include "fuzz_inflate.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "token", fuzz_token },
     { "tar", fuzz_tar },
     { "unpack", fuzz_unpack },
+    { "inflate", fuzz_inflate },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

@@ -32,6 +32,7 @@ static void t_free(void *p) { free(p); }
 #include "test_image_name.c"
 #include "test_digest.c"
 #include "test_json.c"
+#include "test_inflate.c"
 #include "test_manifest.c"
 #include "test_auth.c"
 #include "test_http.c"
@@ -52,6 +53,7 @@ int main(void)
     test_image_name();
     test_digest();
     test_json();
+    test_inflate();
     test_manifest();
     test_auth();
     test_http();
