@@ -18544,7 +18544,9 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
     void *mdata = NULL, *cdata = NULL;
     size_t mlen, clen, i, ids = CRIOIMG_JSON_NONE;
     crioimg_result r;
-    char prefix[512], tmpname[4096], parent[4096];
+    /* names and messages on the heap: embedded threads have 8-16 KiB of stack */
+    struct crioimg__up_names { char prefix[512], lprefix[1024], tmpname[4096], parent[4096]; } *nm;
+    char *prefix, *tmpname, *parent;
     const char *base;
     int pfd = -1, bfd = -1, rfd = -1, made = 0;
     long long total = 0, total_done = 0;
@@ -18556,7 +18558,10 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
     memset(&m, 0, sizeof m);
     memset(&doc, 0, sizeof doc);
     crioimg__up_init(&u, -1, opts, res, err, errcap);
-    snprintf(prefix, sizeof prefix, "image \"%.200s\": ", name_or_id);
+    nm = (struct crioimg__up_names *)crioimg_malloc(&u.alloc, sizeof *nm);
+    if (nm == NULL) return CRIOIMG_ERR_NOMEM;
+    prefix = nm->prefix; tmpname = nm->tmpname; parent = nm->parent;
+    snprintf(prefix, sizeof nm->prefix, "image \"%.200s\": ", name_or_id);
     u.prefix = prefix;
 
     /* the image: its manifest, its config (diff_ids), every layer's media type before any work */
@@ -18589,7 +18594,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
     }
 
     /* the destination: must not exist (or be empty); everything is made under a temporary name */
-    if (strlen(dest) >= sizeof parent) { r = CRIOIMG_ERR_INVALID_ARGS; crioimg__up_fail(&u, r, NULL, "destination path too long", 0); goto done; }
+    if (strlen(dest) >= sizeof nm->parent) { r = CRIOIMG_ERR_INVALID_ARGS; crioimg__up_fail(&u, r, NULL, "destination path too long", 0); goto done; }
     strcpy(parent, dest);
     {
         size_t n = strlen(parent);
@@ -18614,7 +18619,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
     {
         int mk = -1;
         for (i = 0; i < 1000 && mk != 0; i++) {   /* another unpack of the same destination may be under way */
-            snprintf(tmpname, sizeof tmpname, ".%.200s.crioimg-tmp-%ld-%lu", base, (long)getpid(), (unsigned long)i);
+            snprintf(tmpname, sizeof nm->tmpname, ".%.200s.crioimg-tmp-%ld-%lu", base, (long)getpid(), (unsigned long)i);
             mk = mkdirat(pfd, tmpname, 0700);
             if (mk != 0 && errno != EEXIST) break;
         }
@@ -18635,11 +18640,11 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
     for (i = 0, ids = ids + 1; i < m.nlayers; i++, ids = doc.tok[ids].next) {
         crioimg__up_blob b;
         crioimg__up_src src;
-        char diff[CRIOIMG_DIGEST_STRING_MAX + 1], lprefix[1024];
+        char diff[CRIOIMG_DIGEST_STRING_MAX + 1], *lprefix = nm->lprefix;
         int gz;
         size_t dn = crioimg_json_string(&doc, ids, diff, sizeof diff);
         crioimg_layer_compression(m.layers[i].media_type, &gz);
-        snprintf(lprefix, sizeof lprefix, "%slayer %s: ", prefix, m.layers[i].digest);
+        snprintf(lprefix, sizeof nm->lprefix, "%slayer %s: ", prefix, m.layers[i].digest);
         u.prefix = lprefix;
         if (dn == 0 || dn >= sizeof diff) { r = CRIOIMG_ERR_MANIFEST_INVALID; crioimg__up_fail(&u, r, NULL, "invalid diff_id in the config", 0); goto done; }
         memset(&b, 0, sizeof b);
@@ -18697,6 +18702,7 @@ done:
     crioimg_store_free_blob(s, mdata);
     crioimg_store_free_blob(s, cdata);
     crioimg_image_list_free(&l);
+    crioimg_free(&u.alloc, nm);
     return r;
 }
 
