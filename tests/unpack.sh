@@ -88,6 +88,12 @@ t "an unknown image: exit 1, message names it" '! ci unpack nosuch:1 out-x 2>&1 
 t "usage errors exit 2" 'ci unpack gz:1; [ $? = 2 ]'
 t "the store was not modified" '[ "$(store_sum)" = "$sum0" ]'
 
+# ---- the same image through skopeo: a docker-archive and back into an OCI layout (skopeo's gzip) ----
+if command -v skopeo >/dev/null; then
+  t "skopeo: docker-archive and back" 'skopeo copy oci:img:t docker-archive:da.tar:sk:t && skopeo copy docker-archive:da.tar oci:sk:t'
+  t "skopeo's image unpacks to the same tree" 'ci import sk:t sk:1 && ci unpack --rootfs-only sk:1 out-sk && $H compare ref/rootfs out-sk'
+fi
+
 # ---- layers written by GNU tar (gnu and posix formats), compared with umoci unpack of the same image ----
 if command -v tar >/dev/null; then
   mkdir -p gt/src/dir/$(printf 'c%.0s' {1..110}) gt/src/e
