@@ -17534,6 +17534,8 @@ typedef struct crioimg__up {
     crioimg_allocator alloc;
     int root;                      /* the destination (borrowed) */
     int chown;                     /* root and not rootless: owners from the layer, devices made */
+    long long euid, egid;
+    int fresh;                     /* crioimg_unpack's own tree: directory modes come at the end */
     unsigned long long max;
     const crioimg_unpack_options *opts;
     crioimg_unpack_result *res;
@@ -17936,7 +17938,9 @@ static crioimg_result crioimg__up_file_done(crioimg__up *u)
     struct timespec ts[2];
     int fd = u->fd, er = 0;
     u->fd = -1;
-    if (u->chown && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) != 0) er = errno;
+    /* a new file in a tree crioimg_unpack is building is ours already (no directory there has its
+       setgid bit before the end): chown only to someone else; most files of most images are root's */
+    if (u->chown && (!u->fresh || e->uid != u->euid || e->gid != u->egid) && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) != 0) er = errno;
     if (!er && fchmod(fd, (mode_t)(e->mode & 07777)) != 0) er = errno;
     if (!er) {
         crioimg__up_xattrs(u, fd, e);   /* after chown, which would clear security.capability */
@@ -18045,6 +18049,15 @@ static crioimg_result crioimg__up_entry(crioimg__up *u, const crioimg_tar_entry 
     er = crioimg__up_parent(u, path, dlen, 1, &pfd);
     if (er) return crioimg__up_fail(u, er == ENOTDIR ? CRIOIMG_ERR_TAR_FORMAT : crioimg__up_errno(er), e,
                                    er == ENOTDIR ? "a parent is not a directory" : "resolving its directory", er == ENOTDIR ? 0 : er);
+    if (e->type == CRIOIMG_TAR_FILE) {
+        /* the common case first: a new name (one system call saved per file); else what is there goes */
+        int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            u->fd = fd; u->fe = e; u->left = e->size;
+            return e->size == 0 ? crioimg__up_file_done(u) : CRIOIMG_OK;
+        }
+        if (errno != EEXIST) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating", er); }
+    }
     exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (exists && !(S_ISDIR(st.st_mode) && e->type == CRIOIMG_TAR_DIR)) {
         /* what was there goes: a directory with everything in it (the cached descriptor may be in it) */
@@ -18254,6 +18267,8 @@ static void crioimg__up_init(crioimg__up *u, int root, const crioimg_unpack_opti
     u->prefix = "";
     u->max = opts && opts->max_layer_size ? opts->max_layer_size : (64ULL << 30);
     u->chown = !(opts && opts->rootless) && geteuid() == 0;
+    u->euid = (long long)geteuid();
+    u->egid = (long long)getegid();
 }
 
 static void crioimg__up_free(crioimg__up *u)
@@ -18635,6 +18650,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
     }
     if (rfd < 0) { r = CRIOIMG_ERR_IO; crioimg__up_fail(&u, r, NULL, "creating the destination", errno); goto done; }
     u.root = rfd;
+    u.fresh = 1;
 
     /* the layers, in order, each verified twice: compressed (store) and uncompressed (diff_id) */
     for (i = 0, ids = ids + 1; i < m.nlayers; i++, ids = doc.tok[ids].next) {
