@@ -18219,7 +18219,11 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
             size_t used = 0, got = 0;
             r = crioimg_inflate_run(z, ib + ipos, n - ipos, &used, ob, CRIOIMG__UP_OBUF, &got, NULL);
             if (r != CRIOIMG_OK) {
-                if (u->err && u->errcap) snprintf(u->err, u->errcap, "%sgzip: %s", u->prefix, crioimg_inflate_error(z));
+                /* the entry being read when the compressed stream broke, if any */
+                const crioimg_tar_entry *ce = crioimg_tar_reader_entry(u->tar);
+                if (u->err && u->errcap)
+                    snprintf(u->err, u->errcap, "%sgzip: %s%s%.400s%s", u->prefix, crioimg_inflate_error(z),
+                             ce ? " (in or after entry \"" : "", ce ? ce->path : "", ce ? "\")" : "");
                 goto done;
             }
             ipos += used;
