@@ -14,7 +14,7 @@ WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werro
 CFLAGS  ?= -O2 -g
 B        = build
 SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
-TESTSRC  = $(wildcard tests/*.c tests/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
+TESTSRC  = $(wildcard tests/*.c tests/*.h tests/data/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
 FUZZERS  = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 # libcurl for the HTTP transport: the CLI, the unit tests and the transport tests use it; the portable
 # build goes without, so that the no-transport path is tested too
@@ -22,9 +22,9 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all test demo test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all test demo test-unpack bench-unpack test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg
+all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -88,6 +88,10 @@ $(B)/portable/test_crioimg: $(TESTSRC) crioimg.h
 	@mkdir -p $(B)/portable
 	$(CC) $(WARN) $(CFLAGS) -DCRIOIMG_NO_SIMD -o $@ tests/test_all.c
 
+# crioimg's inflate as a gunzip filter: the differential tests (tests/inflate.sh) and bench/inflate/run
+$(B)/inflate_gunzip: bench/inflate/gunzip.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ bench/inflate/gunzip.c
+
 # every fuzz target linked with a plain main() that feeds it each file of its corpus
 $(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ fuzz/replay.c
@@ -130,6 +134,8 @@ asan: crioimg.h | $(B)
 	    -o $(B)/asan/test_harness examples/test_harness.c
 	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	    -o $(B)/asan/fuzz_replay fuzz/replay.c
+	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	    -o $(B)/asan/inflate_gunzip bench/inflate/gunzip.c
 	CRIOIMG_BUILD=$(B)/asan tests/run
 
 # The unit tests under ThreadSanitizer: a pull with jobs > 1 runs its blobs on threads over one store
@@ -175,6 +181,16 @@ fuzz-replay: $(B)/fuzz_replay
 
 bench: all
 	bench/run
+
+# The unpack suite alone: crioimg unpack against umoci unpack (images by umoci and GNU tar) and the
+# hostile-layer corpus (tests/unpack.sh; make test runs it too).
+test-unpack: $(B)/crioimg
+	tests/unpack.sh $(B)/crioimg
+
+# Unpack of a multi-layer image of real file trees, crioimg against umoci in the same run: wall time and
+# peak RSS (bench/unpack/run).
+bench-unpack: $(B)/crioimg
+	bench/unpack/run $(B)/crioimg
 
 clean:
 	rm -rf $(B)

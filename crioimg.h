@@ -139,7 +139,14 @@ extern "C" {
     X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API") \
     X(ERR_POLICY_INVALID,     -200, "invalid signature policy") \
     X(ERR_POLICY_REJECTED,    -201, "image rejected by signature policy") \
-    X(ERR_POLICY_UNSUPPORTED, -202, "signature policy requirement not supported by crioimg")
+    X(ERR_POLICY_UNSUPPORTED, -202, "signature policy requirement not supported by crioimg") \
+    X(ERR_INFLATE_FORMAT,     -220, "not in gzip format") \
+    X(ERR_INFLATE_DATA,       -221, "invalid compressed data") \
+    X(ERR_INFLATE_CHECK,      -222, "compressed data fails its CRC-32 or length check") \
+    X(ERR_INFLATE_TRUNCATED,  -223, "compressed data is truncated") \
+    X(ERR_INFLATE_TRAILING,   -224, "trailing garbage after compressed data") \
+    X(ERR_TAR_FORMAT,         -230, "invalid tar archive") \
+    X(ERR_UNPACK_UNSAFE,      -231, "layer entry refused: it would reach outside the destination")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;
@@ -613,6 +620,108 @@ CRIOIMG_API void crioimg_json_write_null(crioimg_json_writer *w);
    left open, a key without its value). */
 CRIOIMG_API crioimg_result crioimg_json_writer_finish(crioimg_json_writer *w, const char **text, size_t *len);
 CRIOIMG_API void crioimg_json_writer_free(crioimg_json_writer *w);
+
+/* ==== src/inflate.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   inflate: DEFLATE (RFC 1951) decoder with gzip (RFC 1952) framing, and CRC-32
+
+   Layers are gzip files; unpacking one streams it through here and on into the tar reader, so the
+   decoder is incremental: it takes input in pieces of any size (down to one byte) and writes output
+   into whatever room the caller gives it (down to one byte), and gives the same bytes however the
+   pieces fall. Memory is fixed at creation: one object holding a 32 KiB window and the Huffman tables
+   (about 45 KiB in all); nothing is allocated per block or per call. Output is decoded straight into
+   the caller's buffer, and only the last 32 KiB of each call's output is copied into the window, so a
+   large output buffer costs nothing extra.
+
+     crioimg_inflate *z;
+     crioimg_inflate_opts o = {0};                  gzip, unlimited output, default allocator
+     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB
+     if (crioimg_inflate_new(&z, &o) != CRIOIMG_OK) ...;
+     for each piece (p, n) read from the file:
+         while (n > 0) {                            also until the output stops filling the buffer
+             r = crioimg_inflate_run(z, p, n, &used, buf, sizeof buf, &got, &finished);
+             if (r != CRIOIMG_OK) { crioimg_inflate_error(z) says what and where; stop }
+             consume buf[0, got); p += used; n -= used;
+         }
+     r = crioimg_inflate_finish(z);                 at end of input: truncated input is an error here
+     crioimg_inflate_free(z);
+
+   gzip (the default) decodes every member of a multi-member file, one after the other, checking each
+   member's header (magic, method 8, no reserved flags, FEXTRA/FNAME/FCOMMENT skipped, FHCRC checked)
+   and trailer (CRC-32 and ISIZE). After the last member:
+     - zero bytes are accepted and ignored, to the end of the input (GNU gzip accepts them too, with a
+       warning; some tools pad files with them);
+     - anything else that does not start a new member is an error (ERR_INFLATE_TRAILING): GNU gzip only
+       warns about trailing garbage, but a layer whose bytes are not all accounted for is suspect.
+   Raw (CRIOIMG_INFLATE_RAW) is a bare DEFLATE stream: it ends with its final block, and the bytes after
+   it are not consumed (*in_used stops at the last byte of the stream), so a caller can read what follows.
+
+   Invalid data is refused as zlib refuses it: over-subscribed Huffman codes, incomplete ones (except a
+   code of one symbol, which RFC 1951 allows for distances and zlib for both), a missing end-of-block
+   code, symbols 286/287 and distances 30/31, distances before the start of the stream (of the member),
+   a stored block whose LEN/NLEN disagree, block type 3.
+
+   Results: OK; ERR_INVALID_ARGS; ERR_NOMEM (new); ERR_TOO_BIG (more output than max_output: nothing
+   past the limit is ever written); ERR_INFLATE_FORMAT (not gzip: magic, method, flags, header CRC);
+   ERR_INFLATE_DATA (corrupt DEFLATE data); ERR_INFLATE_CHECK (CRC-32 or ISIZE mismatch);
+   ERR_INFLATE_TRUNCATED (finish before the end); ERR_INFLATE_TRAILING (garbage after the last member).
+   Errors are sticky: every later call returns the same result. crioimg_inflate_error() has the detail,
+   with the input offset (bytes from the start of all input given) where it was found.
+
+   The decoder uses a 64-bit bit buffer refilled a word at a time (through memcpy, little-endian by
+   construction: big-endian and 32-bit targets take the same path and give the same answers), two-level
+   decode tables whose entries carry a literal, or a length or distance with its extra-bit count, so one
+   lookup decodes a literal, and a fast loop that runs while at least a few dozen input bytes and 300
+   bytes of output room remain; near either end a careful byte-at-a-time path takes over.
+   --------------------------------------------------------------------------------------------------- */
+
+typedef enum crioimg_inflate_format {
+    CRIOIMG_INFLATE_GZIP = 0,   /* RFC 1952: one or more members, each checked */
+    CRIOIMG_INFLATE_RAW = 1     /* RFC 1951 alone: no header, no trailer, no check */
+} crioimg_inflate_format;
+
+/* Options; a zeroed struct is the default: gzip, no output limit, the default allocator. */
+typedef struct crioimg_inflate_opts {
+    crioimg_allocator alloc;          /* zeroed = the default allocator */
+    crioimg_inflate_format format;    /* 0: gzip (every member of a multi-member file, each CRC-32 and ISIZE checked) */
+    unsigned long long max_output;    /* 0: unlimited; else more output than this is ERR_TOO_BIG (bombs) */
+} crioimg_inflate_opts;
+
+typedef struct crioimg_inflate crioimg_inflate;
+
+/* Makes a decoder (opts may be NULL: defaults). The one allocation it makes holds everything it will
+   ever need. Free it with crioimg_inflate_free. */
+CRIOIMG_API crioimg_result crioimg_inflate_new(crioimg_inflate **out, const crioimg_inflate_opts *opts);
+
+/* Consumes input and produces output, as much as fits: *in_used bytes of in were consumed, *out_len
+   bytes written to out. Call again with the rest of the input and/or more output room; it returns when
+   it has used all the input it was given, or filled the output (with more to come), or the stream ended.
+   Input it has consumed is remembered: never give it again. Returns OK while the stream goes on, and
+   also when it has ended: *finished (may be NULL) is then 1, meaning that the whole stream seen so far
+   is complete (every gzip member's trailer checked; for raw, the final block ended). In gzip mode more
+   input after that starts another member (or is trailing zeros, or an error). Errors: see above.
+   in may be NULL when in_len is 0, out may be NULL when out_cap is 0. */
+CRIOIMG_API crioimg_result crioimg_inflate_run(crioimg_inflate *z, const void *in, size_t in_len, size_t *in_used,
+                                               void *out, size_t out_cap, size_t *out_len, int *finished);
+
+/* At end of input: OK if the stream is complete (as *finished says), ERR_INFLATE_TRUNCATED otherwise
+   (with the offset where the input ended, and what was being read), or the sticky error. */
+CRIOIMG_API crioimg_result crioimg_inflate_finish(crioimg_inflate *z);
+
+/* The text of the last error ("" when none), e.g.
+   "invalid distance 3000 too far back (2 bytes of output so far) at input offset 25".
+   Lives as long as z. */
+CRIOIMG_API const char *crioimg_inflate_error(const crioimg_inflate *z);
+
+/* Bytes of output produced so far, over all members. */
+CRIOIMG_API unsigned long long crioimg_inflate_total_out(const crioimg_inflate *z);
+
+/* Frees the decoder; NULL does nothing. */
+CRIOIMG_API void crioimg_inflate_free(crioimg_inflate *z);
+
+/* CRC-32 (the gzip/zlib polynomial, reflected 0xEDB88320), streaming: crc = crioimg_crc32(crc, p, n),
+   starting from 0; crioimg_crc32(0, "123456789", 9) == 0xCBF43926. p may be NULL when n is 0. */
+CRIOIMG_API unsigned long crioimg_crc32(unsigned long crc, const void *p, size_t n);
 
 /* ==== src/manifest.h ==== */
 /* ---------------------------------------------------------------------------------------------------
@@ -1885,6 +1994,237 @@ typedef struct crioimg_pull_result {
    promptly: ERR_CANCELLED, no partial blob. out may be NULL. */
 CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                                       crioimg_pull_result *out);
+
+/* ==== src/tar.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   tar: a streaming tar reader (ustar, GNU, PAX) and a small reproducible tar writer
+
+   Reading is pull-style over bytes the caller feeds, so one reader serves a layer coming out of a
+   decompressor as well as an archive read from a file, with nothing buffered but headers:
+
+     crioimg_tar_reader *t;
+     crioimg_tar_reader_new(&t, NULL);
+     for each piece of input (in, len):
+         size_t used = 0, u;
+         while (used < len) {
+             crioimg_tar_event ev; const void *data; size_t dlen;
+             r = crioimg_tar_reader_next(t, in + used, len - used, &u, &ev, &data, &dlen);
+             used += u;
+             if (r != CRIOIMG_OK) ... crioimg_tar_reader_error(t) says which entry, at which offset, what
+             ENTRY: crioimg_tar_reader_entry(t) is the next entry (valid until the next ENTRY)
+             DATA:  data[0, dlen) is more of its content: it points into in, nothing is copied
+             END:   the end-of-archive blocks were seen; the rest of the input is ignored
+         }
+     at the end of input: crioimg_tar_reader_finish(t): OK when the archive ended between entries
+     (with or without its end-of-archive blocks), ERR_TAR_FORMAT when it was cut short.
+     crioimg_tar_reader_free(t);
+
+   What it reads: V7, ustar (the prefix field), GNU (long names 'L' and links 'K', base-256 numbers),
+   PAX local headers (path, linkpath, size, uid, gid, mtime with its fraction, uname, gname,
+   SCHILY.xattr.*) as Go's archive/tar and GNU tar write them; global PAX headers are returned as
+   entries of type 'g' and not applied (as Go does). Refused: bad checksums, malformed numbers or PAX
+   records, a NUL inside a path, GNU sparse files (type 'S' or GNU.sparse.*), a size past the limits.
+   Bounded: PAX and GNU long-name headers at most max_header bytes (1 MiB, Go's limit), paths at most
+   max_path bytes; memory is the largest header seen, whatever the archive's size.
+
+   Writing is ustar, with a PAX header only for what ustar cannot hold (a long path or link, large or
+   negative numbers, xattrs); output through a callback. For reproducible archives the options can fix
+   mtime, owner and modes; header bytes never depend on the time of day or the machine.
+   --------------------------------------------------------------------------------------------------- */
+
+/* Entry types, as their typeflag bytes. '\0' and '7' (contiguous) read as CRIOIMG_TAR_FILE, or as
+   CRIOIMG_TAR_DIR for an old-style name that ends in '/'. Other flags are reported as they are. */
+#define CRIOIMG_TAR_FILE    '0'
+#define CRIOIMG_TAR_LINK    '1'   /* hard link to linkname */
+#define CRIOIMG_TAR_SYMLINK '2'
+#define CRIOIMG_TAR_CHAR    '3'
+#define CRIOIMG_TAR_BLOCK   '4'
+#define CRIOIMG_TAR_DIR     '5'
+#define CRIOIMG_TAR_FIFO    '6'
+#define CRIOIMG_TAR_GLOBAL  'g'   /* a global PAX header (its records are not applied) */
+
+typedef struct crioimg_tar_xattr {
+    const char *name;            /* without the "SCHILY.xattr." prefix */
+    const unsigned char *value;  /* may hold NULs */
+    size_t len;
+} crioimg_tar_xattr;
+
+typedef struct crioimg_tar_entry {
+    int type;                    /* CRIOIMG_TAR_* */
+    const char *path;            /* as in the archive (PAX path, GNU long name, prefix/name, name) */
+    const char *linkname;        /* "" when none */
+    const char *uname, *gname;
+    unsigned mode;               /* the permission bits with setuid, setgid and sticky (07777) */
+    long long uid, gid;
+    long long size;              /* bytes of content that follow (0 for links, directories, devices) */
+    long long mtime;             /* seconds since the epoch */
+    long mtime_nsec;
+    unsigned long devmajor, devminor;
+    const crioimg_tar_xattr *xattrs;
+    size_t nxattrs;
+    long long offset;            /* where its first header (PAX or GNU ones included) starts */
+} crioimg_tar_entry;
+
+typedef enum crioimg_tar_event {
+    CRIOIMG_TAR_NEED_INPUT = 0,  /* every byte given was used: feed more (or finish) */
+    CRIOIMG_TAR_ENTRY,
+    CRIOIMG_TAR_DATA,
+    CRIOIMG_TAR_END
+} crioimg_tar_event;
+
+typedef struct crioimg_tar_reader_opts {
+    crioimg_allocator alloc;     /* zeroed = the default allocator */
+    size_t max_header;           /* bytes of one PAX or GNU long-name header; 0 = 1 MiB */
+    size_t max_path;             /* bytes of a path or link name; 0 = 64 KiB */
+    long long max_entry_size;    /* bytes of one entry's content; 0 = no limit but the format's */
+} crioimg_tar_reader_opts;
+
+typedef struct crioimg_tar_reader crioimg_tar_reader;
+
+/* ERR_NOMEM, ERR_INVALID_ARGS (a half-set allocator). opts may be NULL. */
+CRIOIMG_API crioimg_result crioimg_tar_reader_new(crioimg_tar_reader **out, const crioimg_tar_reader_opts *opts);
+/* Consumes in[0, len) up to the next event (*used says how far) and reports it; see the top of this
+   section. Errors: ERR_TAR_FORMAT, ERR_TOO_BIG, ERR_UNSUPPORTED (sparse files), ERR_NOMEM; after an
+   error every call returns it again. in may be NULL when len is 0. */
+CRIOIMG_API crioimg_result crioimg_tar_reader_next(crioimg_tar_reader *t, const void *in, size_t len, size_t *used,
+                                                   crioimg_tar_event *ev, const void **data, size_t *data_len);
+/* The entry of the last ENTRY event (NULL before the first); valid until the next ENTRY or free. */
+CRIOIMG_API const crioimg_tar_entry *crioimg_tar_reader_entry(const crioimg_tar_reader *t);
+/* The end of input: OK when the archive ended at an entry boundary (or after its end blocks). */
+CRIOIMG_API crioimg_result crioimg_tar_reader_finish(crioimg_tar_reader *t);
+/* Bytes consumed so far. */
+CRIOIMG_API long long crioimg_tar_reader_offset(const crioimg_tar_reader *t);
+/* What went wrong: 'entry "usr/bin/x" at offset 1536: invalid checksum'; "" when nothing did. */
+CRIOIMG_API const char *crioimg_tar_reader_error(const crioimg_tar_reader *t);
+CRIOIMG_API void crioimg_tar_reader_free(crioimg_tar_reader *t);
+
+/* ---- writer ---- */
+
+#define CRIOIMG_TAR_FIXED_MTIME 1u   /* every entry gets opts.mtime */
+#define CRIOIMG_TAR_FIXED_OWNER 2u   /* every entry gets opts.uid/gid and no user or group names */
+#define CRIOIMG_TAR_FIXED_MODE  4u   /* directories opts.dir_mode, other entries opts.file_mode (executables
+                                        keep their x bits: 0755 when any x bit was set) */
+
+typedef struct crioimg_tar_writer_opts {
+    crioimg_allocator alloc;
+    /* receives the archive's bytes in order; a non-OK result stops the writer with it */
+    crioimg_result (*write)(void *user, const void *data, size_t len);
+    void *user;
+    unsigned flags;              /* CRIOIMG_TAR_FIXED_* */
+    long long mtime;
+    long long uid, gid;
+    unsigned file_mode, dir_mode;  /* 0 = 0644 and 0755 */
+} crioimg_tar_writer_opts;
+
+typedef struct crioimg_tar_writer crioimg_tar_writer;
+
+/* ERR_INVALID_ARGS without a write callback. */
+CRIOIMG_API crioimg_result crioimg_tar_writer_new(crioimg_tar_writer **out, const crioimg_tar_writer_opts *opts);
+/* Writes e's header (type, path, linkname, mode, uid, gid, uname, gname, size, mtime, devmajor/minor,
+   xattrs; offset is ignored); exactly e->size bytes of content must follow for a FILE (ERR_INVALID_ARGS
+   when the previous entry's content is incomplete, or for an empty path). */
+CRIOIMG_API crioimg_result crioimg_tar_write_header(crioimg_tar_writer *w, const crioimg_tar_entry *e);
+/* More content of the current entry (ERR_SIZE_MISMATCH past its size). */
+CRIOIMG_API crioimg_result crioimg_tar_write_data(crioimg_tar_writer *w, const void *data, size_t len);
+/* Pads the last entry and writes the two end-of-archive blocks. */
+CRIOIMG_API crioimg_result crioimg_tar_writer_finish(crioimg_tar_writer *w);
+/* Bytes written so far. */
+CRIOIMG_API long long crioimg_tar_writer_offset(const crioimg_tar_writer *w);
+CRIOIMG_API void crioimg_tar_writer_free(crioimg_tar_writer *w);
+
+/* ==== src/unpack.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   unpack: layers applied into a directory (OCI image-spec changesets), and images of a store unpacked
+   into root filesystems or OCI runtime bundles
+
+     crioimg_unpack_options o = {0};              zeroed: defaults (limits on, ownership as the user runs)
+     char err[1024];
+     r = crioimg_unpack(store, "nginx:1.25", "/run/bundles/web", &o, NULL, err, sizeof err);
+         a bundle as `umoci unpack` writes it: /run/bundles/web/rootfs and /run/bundles/web/config.json
+         (o.rootfs_only: the tree alone, at dest)
+
+     Hosts with their own snapshotters apply one layer stream (any reader) onto a directory they opened:
+     r = crioimg_layer_apply(dirfd, media_type, my_read, my_user, "sha256:<diff id>", &o, &res, err, sizeof err);
+
+   Layers are streamed: the blob is read in pieces, decompressed (gzip) into a buffer, hashed and handed
+   to the tar reader, and each entry's content written straight to its file; memory is the buffers and
+   per-layer bookkeeping (a hash per entry for opaque whiteouts, a record per directory for its mode and
+   mtime), whatever the image's size. Every layer's compressed stream is checked against its descriptor
+   (the store's blob reader) and its uncompressed stream against the config's rootfs.diff_ids.
+
+   Safety. Every path is resolved under the destination, component by component, with openat and
+   O_NOFOLLOW: a symlink met on the way (one the image planted, in this layer or an earlier one) is
+   followed as if the destination were "/" (chroot semantics: an absolute target or ".." stays inside),
+   never the host's. Entries naming ".." are refused, absolute names are taken relative to the
+   destination, hard links must name an entry inside it (a link to a symlink links the symlink itself),
+   whiteouts naming "." or ".." are refused. Nothing is ever opened or created outside the destination.
+   A layer that decompresses to more than max_layer_size bytes is refused (bombs). crioimg_unpack builds
+   the tree under a temporary name next to dest and renames it into place only when every layer was
+   applied and verified: a failed unpack leaves nothing behind. The store is only read.
+
+   Ownership: as root, entries get their uid/gid and devices are made; otherwise (or with rootless set)
+   everything belongs to the running user, as `umoci unpack --rootless` does, and character and block
+   devices are skipped (counted in res.skipped_devices). Modes keep setuid/setgid/sticky; mtimes are set
+   (directories' after their contents); xattrs (PAX SCHILY.xattr.*) are set where the file system lets
+   us, and counted when it does not. Media types: OCI and Docker layer tar and tar+gzip; +zstd and
+   encrypted layers are refused (ERR_UNSUPPORTED, naming the layer). POSIX.1-2008 only: elsewhere, or
+   when compiled without its declarations, these functions return ERR_UNSUPPORTED.
+   --------------------------------------------------------------------------------------------------- */
+
+/* A source of bytes: fills buf with up to cap bytes, *n = 0 at the end. */
+typedef crioimg_result (*crioimg_read_fn)(void *user, void *buf, size_t cap, size_t *n);
+
+typedef struct crioimg_unpack_progress {
+    size_t layer, nlayers;       /* this layer (0-based), of how many */
+    const char *digest;          /* its (compressed) digest; "" for crioimg_layer_apply */
+    long long size, done;        /* its compressed bytes: all (-1 when unknown), read so far */
+    long long total, total_done; /* every layer's compressed bytes */
+    int finished;                /* 1 on the last call for this layer */
+} crioimg_unpack_progress;
+
+typedef void (*crioimg_unpack_progress_fn)(void *user, const crioimg_unpack_progress *p);
+
+typedef struct crioimg_unpack_options {
+    crioimg_allocator alloc;               /* zeroed = the default allocator */
+    unsigned long long max_layer_size;     /* uncompressed bytes of one layer; 0 = 64 GiB */
+    int rootless;                          /* 1: never chown nor make devices, even as root; 0: only
+                                              when the effective user is not root */
+    int rootfs_only;                       /* crioimg_unpack: dest is the tree itself, no bundle */
+    crioimg_unpack_progress_fn progress;   /* NULL: none; called after each piece read */
+    void *progress_user;
+    const volatile int *cancel;            /* non-NULL and non-zero: stop (ERR_CANCELLED) */
+} crioimg_unpack_options;
+
+typedef struct crioimg_unpack_result {
+    size_t layers;                 /* layers applied */
+    long long entries;             /* tar entries applied (whiteouts included) */
+    long long bytes;               /* uncompressed layer bytes */
+    size_t skipped_devices;        /* device nodes not made (not root) */
+    size_t xattr_failures;         /* xattrs the file system refused */
+} crioimg_unpack_result;
+
+/* "tar" (0) or "gzip" (1) for a layer media type: OCI and Docker layer types (also their
+   non-distributable variants) and "" (plain tar); ERR_UNSUPPORTED for +zstd, encrypted (+encrypted) and
+   anything else. */
+CRIOIMG_API crioimg_result crioimg_layer_compression(const char *media_type, int *gzip);
+
+/* Applies one layer stream (media_type as crioimg_layer_compression reads it) onto the directory dirfd
+   (borrowed; not closed). diff_id, when not NULL, is the digest the uncompressed stream must have: the
+   result is ERR_DIGEST_MISMATCH after the layer was applied when it does not (the caller discards the
+   tree). Whatever the caller read from the source is the caller's to verify. err (errcap bytes, may be
+   NULL) says which entry at which offset and what was wrong. res (may be NULL) is added to. */
+CRIOIMG_API crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
+                                               const char *diff_id, const crioimg_unpack_options *opts,
+                                               crioimg_unpack_result *res, char *err, size_t errcap);
+
+/* Unpacks the image name_or_id (as crioimg_store_image_status finds it) of store s into dest, which
+   must not exist (or be an empty directory): an OCI runtime bundle (dest/rootfs and dest/config.json,
+   made from the image config's Env, Entrypoint, Cmd, WorkingDir, User and Labels, the latter as
+   annotations), or the tree alone with opts->rootfs_only. err names the image, the layer and the entry
+   on failure; dest is then left as it was. */
+CRIOIMG_API crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest,
+                                          const crioimg_unpack_options *opts, crioimg_unpack_result *res,
+                                          char *err, size_t errcap);
 
 #ifdef __cplusplus
 }
@@ -5721,6 +6061,1048 @@ void crioimg_json_writer_free(crioimg_json_writer *w)
     crioimg_free(&w->alloc, w->buf);
     w->buf = NULL;
     w->len = w->cap = 0;
+}
+
+/* ==== src/inflate.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   inflate implementation
+
+   One state machine (crioimg__inf_mode) that can stop after any byte of input or output and resume;
+   inside a compressed block a fast loop takes over while at least CRIOIMG__INF_FAST_IN bytes of input
+   and CRIOIMG__INF_FAST_OUT bytes of output room remain, so that it never has to check either inside an
+   iteration. The careful path (one symbol at a time, a byte of input at a time) handles the ends.
+
+   Bits: a 64-bit buffer, least significant bit first (as DEFLATE packs them). The careful path adds one
+   byte when it needs more bits and never holds more than it needs, so a stream's end never swallows the
+   bytes after it. The fast loop loads 8 bytes at a time (branch-free refill: it keeps 56 to 63 bits), and
+   on leaving gives back the whole bytes it did not use.
+
+   Decode tables: a symbol's entry is a 32-bit word:
+     bits 0-7   bits to consume: codeword length (at this table level) plus extra bits
+     bits 8-11  codeword length at this level (for a subtable pointer: the subtable's index bits)
+     bits 12-15 flags: END (end of block), SUB (pointer to a subtable), BAD (no such code / invalid symbol)
+     bits 16-30 literal byte, length base, distance base, precode symbol, or subtable start
+     bit 31     LIT: a literal
+   so one lookup decodes a literal, and a length or distance is base + (extra bits) in three operations.
+   Root tables are 11 bits (lengths/literals), 8 (distances), 7 (precode); codes longer than the root go
+   through one subtable whose size is chosen as zlib's inflate_table chooses it, so the worst case of any
+   code fits in ENOUGH entries (zlib's `enough` program: 2342 for 288 symbols at 11 bits, 402 for 32 at 8).
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG__INF_WSIZE   32768u          /* the DEFLATE window: distances reach this far back */
+#define CRIOIMG__INF_LBITS   11
+#define CRIOIMG__INF_DBITS   8
+#define CRIOIMG__INF_PBITS   7
+#define CRIOIMG__INF_LSIZE   2342
+#define CRIOIMG__INF_DSIZE   402
+#define CRIOIMG__INF_PSIZE   128
+#define CRIOIMG__INF_FAST_IN  32             /* an iteration reads at most 15 bytes ahead */
+#define CRIOIMG__INF_FAST_OUT (258 + 3 + 16) /* a match (or 3 literals), and the 8-byte copy's overrun */
+
+#define CRIOIMG__INF_LIT 0x80000000u
+#define CRIOIMG__INF_END 0x00008000u
+#define CRIOIMG__INF_SUB 0x00004000u
+#define CRIOIMG__INF_BAD 0x00002000u
+
+/* Where the state machine is. Modes from HEAD to HCRC read the gzip header straight from the input
+   (no bits are buffered then); BLOCK to MATCH are DEFLATE; TRAILER, NEXT, ZEROS follow a member. */
+typedef enum crioimg__inf_mode {
+    CRIOIMG__INF_HEAD, CRIOIMG__INF_XLEN, CRIOIMG__INF_EXTRA, CRIOIMG__INF_NAME, CRIOIMG__INF_COMMENT,
+    CRIOIMG__INF_HCRC, CRIOIMG__INF_BLOCK, CRIOIMG__INF_STORED_LEN, CRIOIMG__INF_STORED, CRIOIMG__INF_TABLE,
+    CRIOIMG__INF_CLENS, CRIOIMG__INF_CODELENS, CRIOIMG__INF_LEN, CRIOIMG__INF_DIST, CRIOIMG__INF_MATCH,
+    CRIOIMG__INF_TRAILER, CRIOIMG__INF_NEXT, CRIOIMG__INF_ZEROS, CRIOIMG__INF_DONE
+} crioimg__inf_mode;
+
+struct crioimg_inflate {
+    crioimg_allocator alloc;
+    crioimg_inflate_format format;
+    unsigned long long max_output, total_out, total_in;
+    crioimg__inf_mode mode;
+    crioimg_result err;                 /* sticky */
+    uint64_t bb;                        /* bit buffer: `bits` valid bits, zeros above */
+    unsigned bits;
+    int last;                           /* the current block is the final one */
+    int fixed;                          /* the tables hold the fixed code */
+    unsigned stored;                    /* bytes left in a stored block */
+    unsigned hlit, hdist, hclen, ncl;   /* dynamic header: counts, and lengths read so far */
+    unsigned mlen, mdist;               /* a match still to copy, or (DIST) its length */
+    unsigned hcount, hleft, flags;      /* gzip header/trailer bytes so far, bytes to skip, FLG */
+    unsigned long hcrc, crc;            /* CRC-32 of the member's header, of its output */
+    unsigned long isize;                /* its output size, modulo 2^32 */
+    unsigned long members;              /* gzip members completed */
+    unsigned whave, wnext;              /* window: bytes of history (this member), next write index */
+    unsigned char hbuf[10];
+    unsigned char lens[288 + 32];
+    char msg[200];
+    uint32_t ltab[CRIOIMG__INF_LSIZE], dtab[CRIOIMG__INF_DSIZE], ptab[CRIOIMG__INF_PSIZE];
+    unsigned char window[CRIOIMG__INF_WSIZE];
+};
+
+/* ---- CRC-32: slice-by-8. Bytes are assembled into words arithmetically, so the answer is the same on
+   every byte order; compilers turn the assembly into a plain load where that is one. ---- */
+
+static const uint32_t crioimg__crc32_table[8][256] = {
+  {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu, 0xe963a535u, 0x9e6495a3u,
+    0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u, 0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u,
+    0x1db71064u, 0x6ab020f2u, 0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+    0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u, 0xfa0f3d63u, 0x8d080df5u,
+    0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u, 0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu,
+    0x35b5a8fau, 0x42b2986cu, 0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+    0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u, 0xcfba9599u, 0xb8bda50fu,
+    0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u, 0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du,
+    0x76dc4190u, 0x01db7106u, 0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+    0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du, 0x91646c97u, 0xe6635c01u,
+    0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu, 0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u,
+    0x65b0d9c6u, 0x12b7e950u, 0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+    0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u, 0xa4d1c46du, 0xd3d6f4fbu,
+    0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u, 0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u,
+    0x5005713cu, 0x270241aau, 0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+    0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u, 0xb7bd5c3bu, 0xc0ba6cadu,
+    0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au, 0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u,
+    0xe3630b12u, 0x94643b84u, 0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+    0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu, 0x196c3671u, 0x6e6b06e7u,
+    0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu, 0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u,
+    0xd6d6a3e8u, 0xa1d1937eu, 0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u, 0x316e8eefu, 0x4669be79u,
+    0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u, 0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu,
+    0xc5ba3bbeu, 0xb2bd0b28u, 0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+    0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu, 0x72076785u, 0x05005713u,
+    0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u, 0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u,
+    0x86d3d2d4u, 0xf1d4e242u, 0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+    0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u, 0x616bffd3u, 0x166ccf45u,
+    0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u, 0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu,
+    0xaed16a4au, 0xd9d65adcu, 0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+    0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u, 0x54de5729u, 0x23d967bfu,
+    0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u, 0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du
+  },
+  {
+    0x00000000u, 0x191b3141u, 0x32366282u, 0x2b2d53c3u, 0x646cc504u, 0x7d77f445u, 0x565aa786u, 0x4f4196c7u,
+    0xc8d98a08u, 0xd1c2bb49u, 0xfaefe88au, 0xe3f4d9cbu, 0xacb54f0cu, 0xb5ae7e4du, 0x9e832d8eu, 0x87981ccfu,
+    0x4ac21251u, 0x53d92310u, 0x78f470d3u, 0x61ef4192u, 0x2eaed755u, 0x37b5e614u, 0x1c98b5d7u, 0x05838496u,
+    0x821b9859u, 0x9b00a918u, 0xb02dfadbu, 0xa936cb9au, 0xe6775d5du, 0xff6c6c1cu, 0xd4413fdfu, 0xcd5a0e9eu,
+    0x958424a2u, 0x8c9f15e3u, 0xa7b24620u, 0xbea97761u, 0xf1e8e1a6u, 0xe8f3d0e7u, 0xc3de8324u, 0xdac5b265u,
+    0x5d5daeaau, 0x44469febu, 0x6f6bcc28u, 0x7670fd69u, 0x39316baeu, 0x202a5aefu, 0x0b07092cu, 0x121c386du,
+    0xdf4636f3u, 0xc65d07b2u, 0xed705471u, 0xf46b6530u, 0xbb2af3f7u, 0xa231c2b6u, 0x891c9175u, 0x9007a034u,
+    0x179fbcfbu, 0x0e848dbau, 0x25a9de79u, 0x3cb2ef38u, 0x73f379ffu, 0x6ae848beu, 0x41c51b7du, 0x58de2a3cu,
+    0xf0794f05u, 0xe9627e44u, 0xc24f2d87u, 0xdb541cc6u, 0x94158a01u, 0x8d0ebb40u, 0xa623e883u, 0xbf38d9c2u,
+    0x38a0c50du, 0x21bbf44cu, 0x0a96a78fu, 0x138d96ceu, 0x5ccc0009u, 0x45d73148u, 0x6efa628bu, 0x77e153cau,
+    0xbabb5d54u, 0xa3a06c15u, 0x888d3fd6u, 0x91960e97u, 0xded79850u, 0xc7cca911u, 0xece1fad2u, 0xf5facb93u,
+    0x7262d75cu, 0x6b79e61du, 0x4054b5deu, 0x594f849fu, 0x160e1258u, 0x0f152319u, 0x243870dau, 0x3d23419bu,
+    0x65fd6ba7u, 0x7ce65ae6u, 0x57cb0925u, 0x4ed03864u, 0x0191aea3u, 0x188a9fe2u, 0x33a7cc21u, 0x2abcfd60u,
+    0xad24e1afu, 0xb43fd0eeu, 0x9f12832du, 0x8609b26cu, 0xc94824abu, 0xd05315eau, 0xfb7e4629u, 0xe2657768u,
+    0x2f3f79f6u, 0x362448b7u, 0x1d091b74u, 0x04122a35u, 0x4b53bcf2u, 0x52488db3u, 0x7965de70u, 0x607eef31u,
+    0xe7e6f3feu, 0xfefdc2bfu, 0xd5d0917cu, 0xcccba03du, 0x838a36fau, 0x9a9107bbu, 0xb1bc5478u, 0xa8a76539u,
+    0x3b83984bu, 0x2298a90au, 0x09b5fac9u, 0x10aecb88u, 0x5fef5d4fu, 0x46f46c0eu, 0x6dd93fcdu, 0x74c20e8cu,
+    0xf35a1243u, 0xea412302u, 0xc16c70c1u, 0xd8774180u, 0x9736d747u, 0x8e2de606u, 0xa500b5c5u, 0xbc1b8484u,
+    0x71418a1au, 0x685abb5bu, 0x4377e898u, 0x5a6cd9d9u, 0x152d4f1eu, 0x0c367e5fu, 0x271b2d9cu, 0x3e001cddu,
+    0xb9980012u, 0xa0833153u, 0x8bae6290u, 0x92b553d1u, 0xddf4c516u, 0xc4eff457u, 0xefc2a794u, 0xf6d996d5u,
+    0xae07bce9u, 0xb71c8da8u, 0x9c31de6bu, 0x852aef2au, 0xca6b79edu, 0xd37048acu, 0xf85d1b6fu, 0xe1462a2eu,
+    0x66de36e1u, 0x7fc507a0u, 0x54e85463u, 0x4df36522u, 0x02b2f3e5u, 0x1ba9c2a4u, 0x30849167u, 0x299fa026u,
+    0xe4c5aeb8u, 0xfdde9ff9u, 0xd6f3cc3au, 0xcfe8fd7bu, 0x80a96bbcu, 0x99b25afdu, 0xb29f093eu, 0xab84387fu,
+    0x2c1c24b0u, 0x350715f1u, 0x1e2a4632u, 0x07317773u, 0x4870e1b4u, 0x516bd0f5u, 0x7a468336u, 0x635db277u,
+    0xcbfad74eu, 0xd2e1e60fu, 0xf9ccb5ccu, 0xe0d7848du, 0xaf96124au, 0xb68d230bu, 0x9da070c8u, 0x84bb4189u,
+    0x03235d46u, 0x1a386c07u, 0x31153fc4u, 0x280e0e85u, 0x674f9842u, 0x7e54a903u, 0x5579fac0u, 0x4c62cb81u,
+    0x8138c51fu, 0x9823f45eu, 0xb30ea79du, 0xaa1596dcu, 0xe554001bu, 0xfc4f315au, 0xd7626299u, 0xce7953d8u,
+    0x49e14f17u, 0x50fa7e56u, 0x7bd72d95u, 0x62cc1cd4u, 0x2d8d8a13u, 0x3496bb52u, 0x1fbbe891u, 0x06a0d9d0u,
+    0x5e7ef3ecu, 0x4765c2adu, 0x6c48916eu, 0x7553a02fu, 0x3a1236e8u, 0x230907a9u, 0x0824546au, 0x113f652bu,
+    0x96a779e4u, 0x8fbc48a5u, 0xa4911b66u, 0xbd8a2a27u, 0xf2cbbce0u, 0xebd08da1u, 0xc0fdde62u, 0xd9e6ef23u,
+    0x14bce1bdu, 0x0da7d0fcu, 0x268a833fu, 0x3f91b27eu, 0x70d024b9u, 0x69cb15f8u, 0x42e6463bu, 0x5bfd777au,
+    0xdc656bb5u, 0xc57e5af4u, 0xee530937u, 0xf7483876u, 0xb809aeb1u, 0xa1129ff0u, 0x8a3fcc33u, 0x9324fd72u
+  },
+  {
+    0x00000000u, 0x01c26a37u, 0x0384d46eu, 0x0246be59u, 0x0709a8dcu, 0x06cbc2ebu, 0x048d7cb2u, 0x054f1685u,
+    0x0e1351b8u, 0x0fd13b8fu, 0x0d9785d6u, 0x0c55efe1u, 0x091af964u, 0x08d89353u, 0x0a9e2d0au, 0x0b5c473du,
+    0x1c26a370u, 0x1de4c947u, 0x1fa2771eu, 0x1e601d29u, 0x1b2f0bacu, 0x1aed619bu, 0x18abdfc2u, 0x1969b5f5u,
+    0x1235f2c8u, 0x13f798ffu, 0x11b126a6u, 0x10734c91u, 0x153c5a14u, 0x14fe3023u, 0x16b88e7au, 0x177ae44du,
+    0x384d46e0u, 0x398f2cd7u, 0x3bc9928eu, 0x3a0bf8b9u, 0x3f44ee3cu, 0x3e86840bu, 0x3cc03a52u, 0x3d025065u,
+    0x365e1758u, 0x379c7d6fu, 0x35dac336u, 0x3418a901u, 0x3157bf84u, 0x3095d5b3u, 0x32d36beau, 0x331101ddu,
+    0x246be590u, 0x25a98fa7u, 0x27ef31feu, 0x262d5bc9u, 0x23624d4cu, 0x22a0277bu, 0x20e69922u, 0x2124f315u,
+    0x2a78b428u, 0x2bbade1fu, 0x29fc6046u, 0x283e0a71u, 0x2d711cf4u, 0x2cb376c3u, 0x2ef5c89au, 0x2f37a2adu,
+    0x709a8dc0u, 0x7158e7f7u, 0x731e59aeu, 0x72dc3399u, 0x7793251cu, 0x76514f2bu, 0x7417f172u, 0x75d59b45u,
+    0x7e89dc78u, 0x7f4bb64fu, 0x7d0d0816u, 0x7ccf6221u, 0x798074a4u, 0x78421e93u, 0x7a04a0cau, 0x7bc6cafdu,
+    0x6cbc2eb0u, 0x6d7e4487u, 0x6f38fadeu, 0x6efa90e9u, 0x6bb5866cu, 0x6a77ec5bu, 0x68315202u, 0x69f33835u,
+    0x62af7f08u, 0x636d153fu, 0x612bab66u, 0x60e9c151u, 0x65a6d7d4u, 0x6464bde3u, 0x662203bau, 0x67e0698du,
+    0x48d7cb20u, 0x4915a117u, 0x4b531f4eu, 0x4a917579u, 0x4fde63fcu, 0x4e1c09cbu, 0x4c5ab792u, 0x4d98dda5u,
+    0x46c49a98u, 0x4706f0afu, 0x45404ef6u, 0x448224c1u, 0x41cd3244u, 0x400f5873u, 0x4249e62au, 0x438b8c1du,
+    0x54f16850u, 0x55330267u, 0x5775bc3eu, 0x56b7d609u, 0x53f8c08cu, 0x523aaabbu, 0x507c14e2u, 0x51be7ed5u,
+    0x5ae239e8u, 0x5b2053dfu, 0x5966ed86u, 0x58a487b1u, 0x5deb9134u, 0x5c29fb03u, 0x5e6f455au, 0x5fad2f6du,
+    0xe1351b80u, 0xe0f771b7u, 0xe2b1cfeeu, 0xe373a5d9u, 0xe63cb35cu, 0xe7fed96bu, 0xe5b86732u, 0xe47a0d05u,
+    0xef264a38u, 0xeee4200fu, 0xeca29e56u, 0xed60f461u, 0xe82fe2e4u, 0xe9ed88d3u, 0xebab368au, 0xea695cbdu,
+    0xfd13b8f0u, 0xfcd1d2c7u, 0xfe976c9eu, 0xff5506a9u, 0xfa1a102cu, 0xfbd87a1bu, 0xf99ec442u, 0xf85cae75u,
+    0xf300e948u, 0xf2c2837fu, 0xf0843d26u, 0xf1465711u, 0xf4094194u, 0xf5cb2ba3u, 0xf78d95fau, 0xf64fffcdu,
+    0xd9785d60u, 0xd8ba3757u, 0xdafc890eu, 0xdb3ee339u, 0xde71f5bcu, 0xdfb39f8bu, 0xddf521d2u, 0xdc374be5u,
+    0xd76b0cd8u, 0xd6a966efu, 0xd4efd8b6u, 0xd52db281u, 0xd062a404u, 0xd1a0ce33u, 0xd3e6706au, 0xd2241a5du,
+    0xc55efe10u, 0xc49c9427u, 0xc6da2a7eu, 0xc7184049u, 0xc25756ccu, 0xc3953cfbu, 0xc1d382a2u, 0xc011e895u,
+    0xcb4dafa8u, 0xca8fc59fu, 0xc8c97bc6u, 0xc90b11f1u, 0xcc440774u, 0xcd866d43u, 0xcfc0d31au, 0xce02b92du,
+    0x91af9640u, 0x906dfc77u, 0x922b422eu, 0x93e92819u, 0x96a63e9cu, 0x976454abu, 0x9522eaf2u, 0x94e080c5u,
+    0x9fbcc7f8u, 0x9e7eadcfu, 0x9c381396u, 0x9dfa79a1u, 0x98b56f24u, 0x99770513u, 0x9b31bb4au, 0x9af3d17du,
+    0x8d893530u, 0x8c4b5f07u, 0x8e0de15eu, 0x8fcf8b69u, 0x8a809decu, 0x8b42f7dbu, 0x89044982u, 0x88c623b5u,
+    0x839a6488u, 0x82580ebfu, 0x801eb0e6u, 0x81dcdad1u, 0x8493cc54u, 0x8551a663u, 0x8717183au, 0x86d5720du,
+    0xa9e2d0a0u, 0xa820ba97u, 0xaa6604ceu, 0xaba46ef9u, 0xaeeb787cu, 0xaf29124bu, 0xad6fac12u, 0xacadc625u,
+    0xa7f18118u, 0xa633eb2fu, 0xa4755576u, 0xa5b73f41u, 0xa0f829c4u, 0xa13a43f3u, 0xa37cfdaau, 0xa2be979du,
+    0xb5c473d0u, 0xb40619e7u, 0xb640a7beu, 0xb782cd89u, 0xb2cddb0cu, 0xb30fb13bu, 0xb1490f62u, 0xb08b6555u,
+    0xbbd72268u, 0xba15485fu, 0xb853f606u, 0xb9919c31u, 0xbcde8ab4u, 0xbd1ce083u, 0xbf5a5edau, 0xbe9834edu
+  },
+  {
+    0x00000000u, 0xb8bc6765u, 0xaa09c88bu, 0x12b5afeeu, 0x8f629757u, 0x37def032u, 0x256b5fdcu, 0x9dd738b9u,
+    0xc5b428efu, 0x7d084f8au, 0x6fbde064u, 0xd7018701u, 0x4ad6bfb8u, 0xf26ad8ddu, 0xe0df7733u, 0x58631056u,
+    0x5019579fu, 0xe8a530fau, 0xfa109f14u, 0x42acf871u, 0xdf7bc0c8u, 0x67c7a7adu, 0x75720843u, 0xcdce6f26u,
+    0x95ad7f70u, 0x2d111815u, 0x3fa4b7fbu, 0x8718d09eu, 0x1acfe827u, 0xa2738f42u, 0xb0c620acu, 0x087a47c9u,
+    0xa032af3eu, 0x188ec85bu, 0x0a3b67b5u, 0xb28700d0u, 0x2f503869u, 0x97ec5f0cu, 0x8559f0e2u, 0x3de59787u,
+    0x658687d1u, 0xdd3ae0b4u, 0xcf8f4f5au, 0x7733283fu, 0xeae41086u, 0x525877e3u, 0x40edd80du, 0xf851bf68u,
+    0xf02bf8a1u, 0x48979fc4u, 0x5a22302au, 0xe29e574fu, 0x7f496ff6u, 0xc7f50893u, 0xd540a77du, 0x6dfcc018u,
+    0x359fd04eu, 0x8d23b72bu, 0x9f9618c5u, 0x272a7fa0u, 0xbafd4719u, 0x0241207cu, 0x10f48f92u, 0xa848e8f7u,
+    0x9b14583du, 0x23a83f58u, 0x311d90b6u, 0x89a1f7d3u, 0x1476cf6au, 0xaccaa80fu, 0xbe7f07e1u, 0x06c36084u,
+    0x5ea070d2u, 0xe61c17b7u, 0xf4a9b859u, 0x4c15df3cu, 0xd1c2e785u, 0x697e80e0u, 0x7bcb2f0eu, 0xc377486bu,
+    0xcb0d0fa2u, 0x73b168c7u, 0x6104c729u, 0xd9b8a04cu, 0x446f98f5u, 0xfcd3ff90u, 0xee66507eu, 0x56da371bu,
+    0x0eb9274du, 0xb6054028u, 0xa4b0efc6u, 0x1c0c88a3u, 0x81dbb01au, 0x3967d77fu, 0x2bd27891u, 0x936e1ff4u,
+    0x3b26f703u, 0x839a9066u, 0x912f3f88u, 0x299358edu, 0xb4446054u, 0x0cf80731u, 0x1e4da8dfu, 0xa6f1cfbau,
+    0xfe92dfecu, 0x462eb889u, 0x549b1767u, 0xec277002u, 0x71f048bbu, 0xc94c2fdeu, 0xdbf98030u, 0x6345e755u,
+    0x6b3fa09cu, 0xd383c7f9u, 0xc1366817u, 0x798a0f72u, 0xe45d37cbu, 0x5ce150aeu, 0x4e54ff40u, 0xf6e89825u,
+    0xae8b8873u, 0x1637ef16u, 0x048240f8u, 0xbc3e279du, 0x21e91f24u, 0x99557841u, 0x8be0d7afu, 0x335cb0cau,
+    0xed59b63bu, 0x55e5d15eu, 0x47507eb0u, 0xffec19d5u, 0x623b216cu, 0xda874609u, 0xc832e9e7u, 0x708e8e82u,
+    0x28ed9ed4u, 0x9051f9b1u, 0x82e4565fu, 0x3a58313au, 0xa78f0983u, 0x1f336ee6u, 0x0d86c108u, 0xb53aa66du,
+    0xbd40e1a4u, 0x05fc86c1u, 0x1749292fu, 0xaff54e4au, 0x322276f3u, 0x8a9e1196u, 0x982bbe78u, 0x2097d91du,
+    0x78f4c94bu, 0xc048ae2eu, 0xd2fd01c0u, 0x6a4166a5u, 0xf7965e1cu, 0x4f2a3979u, 0x5d9f9697u, 0xe523f1f2u,
+    0x4d6b1905u, 0xf5d77e60u, 0xe762d18eu, 0x5fdeb6ebu, 0xc2098e52u, 0x7ab5e937u, 0x680046d9u, 0xd0bc21bcu,
+    0x88df31eau, 0x3063568fu, 0x22d6f961u, 0x9a6a9e04u, 0x07bda6bdu, 0xbf01c1d8u, 0xadb46e36u, 0x15080953u,
+    0x1d724e9au, 0xa5ce29ffu, 0xb77b8611u, 0x0fc7e174u, 0x9210d9cdu, 0x2aacbea8u, 0x38191146u, 0x80a57623u,
+    0xd8c66675u, 0x607a0110u, 0x72cfaefeu, 0xca73c99bu, 0x57a4f122u, 0xef189647u, 0xfdad39a9u, 0x45115eccu,
+    0x764dee06u, 0xcef18963u, 0xdc44268du, 0x64f841e8u, 0xf92f7951u, 0x41931e34u, 0x5326b1dau, 0xeb9ad6bfu,
+    0xb3f9c6e9u, 0x0b45a18cu, 0x19f00e62u, 0xa14c6907u, 0x3c9b51beu, 0x842736dbu, 0x96929935u, 0x2e2efe50u,
+    0x2654b999u, 0x9ee8defcu, 0x8c5d7112u, 0x34e11677u, 0xa9362eceu, 0x118a49abu, 0x033fe645u, 0xbb838120u,
+    0xe3e09176u, 0x5b5cf613u, 0x49e959fdu, 0xf1553e98u, 0x6c820621u, 0xd43e6144u, 0xc68bceaau, 0x7e37a9cfu,
+    0xd67f4138u, 0x6ec3265du, 0x7c7689b3u, 0xc4caeed6u, 0x591dd66fu, 0xe1a1b10au, 0xf3141ee4u, 0x4ba87981u,
+    0x13cb69d7u, 0xab770eb2u, 0xb9c2a15cu, 0x017ec639u, 0x9ca9fe80u, 0x241599e5u, 0x36a0360bu, 0x8e1c516eu,
+    0x866616a7u, 0x3eda71c2u, 0x2c6fde2cu, 0x94d3b949u, 0x090481f0u, 0xb1b8e695u, 0xa30d497bu, 0x1bb12e1eu,
+    0x43d23e48u, 0xfb6e592du, 0xe9dbf6c3u, 0x516791a6u, 0xccb0a91fu, 0x740cce7au, 0x66b96194u, 0xde0506f1u
+  },
+  {
+    0x00000000u, 0x3d6029b0u, 0x7ac05360u, 0x47a07ad0u, 0xf580a6c0u, 0xc8e08f70u, 0x8f40f5a0u, 0xb220dc10u,
+    0x30704bc1u, 0x0d106271u, 0x4ab018a1u, 0x77d03111u, 0xc5f0ed01u, 0xf890c4b1u, 0xbf30be61u, 0x825097d1u,
+    0x60e09782u, 0x5d80be32u, 0x1a20c4e2u, 0x2740ed52u, 0x95603142u, 0xa80018f2u, 0xefa06222u, 0xd2c04b92u,
+    0x5090dc43u, 0x6df0f5f3u, 0x2a508f23u, 0x1730a693u, 0xa5107a83u, 0x98705333u, 0xdfd029e3u, 0xe2b00053u,
+    0xc1c12f04u, 0xfca106b4u, 0xbb017c64u, 0x866155d4u, 0x344189c4u, 0x0921a074u, 0x4e81daa4u, 0x73e1f314u,
+    0xf1b164c5u, 0xccd14d75u, 0x8b7137a5u, 0xb6111e15u, 0x0431c205u, 0x3951ebb5u, 0x7ef19165u, 0x4391b8d5u,
+    0xa121b886u, 0x9c419136u, 0xdbe1ebe6u, 0xe681c256u, 0x54a11e46u, 0x69c137f6u, 0x2e614d26u, 0x13016496u,
+    0x9151f347u, 0xac31daf7u, 0xeb91a027u, 0xd6f18997u, 0x64d15587u, 0x59b17c37u, 0x1e1106e7u, 0x23712f57u,
+    0x58f35849u, 0x659371f9u, 0x22330b29u, 0x1f532299u, 0xad73fe89u, 0x9013d739u, 0xd7b3ade9u, 0xead38459u,
+    0x68831388u, 0x55e33a38u, 0x124340e8u, 0x2f236958u, 0x9d03b548u, 0xa0639cf8u, 0xe7c3e628u, 0xdaa3cf98u,
+    0x3813cfcbu, 0x0573e67bu, 0x42d39cabu, 0x7fb3b51bu, 0xcd93690bu, 0xf0f340bbu, 0xb7533a6bu, 0x8a3313dbu,
+    0x0863840au, 0x3503adbau, 0x72a3d76au, 0x4fc3fedau, 0xfde322cau, 0xc0830b7au, 0x872371aau, 0xba43581au,
+    0x9932774du, 0xa4525efdu, 0xe3f2242du, 0xde920d9du, 0x6cb2d18du, 0x51d2f83du, 0x167282edu, 0x2b12ab5du,
+    0xa9423c8cu, 0x9422153cu, 0xd3826fecu, 0xeee2465cu, 0x5cc29a4cu, 0x61a2b3fcu, 0x2602c92cu, 0x1b62e09cu,
+    0xf9d2e0cfu, 0xc4b2c97fu, 0x8312b3afu, 0xbe729a1fu, 0x0c52460fu, 0x31326fbfu, 0x7692156fu, 0x4bf23cdfu,
+    0xc9a2ab0eu, 0xf4c282beu, 0xb362f86eu, 0x8e02d1deu, 0x3c220dceu, 0x0142247eu, 0x46e25eaeu, 0x7b82771eu,
+    0xb1e6b092u, 0x8c869922u, 0xcb26e3f2u, 0xf646ca42u, 0x44661652u, 0x79063fe2u, 0x3ea64532u, 0x03c66c82u,
+    0x8196fb53u, 0xbcf6d2e3u, 0xfb56a833u, 0xc6368183u, 0x74165d93u, 0x49767423u, 0x0ed60ef3u, 0x33b62743u,
+    0xd1062710u, 0xec660ea0u, 0xabc67470u, 0x96a65dc0u, 0x248681d0u, 0x19e6a860u, 0x5e46d2b0u, 0x6326fb00u,
+    0xe1766cd1u, 0xdc164561u, 0x9bb63fb1u, 0xa6d61601u, 0x14f6ca11u, 0x2996e3a1u, 0x6e369971u, 0x5356b0c1u,
+    0x70279f96u, 0x4d47b626u, 0x0ae7ccf6u, 0x3787e546u, 0x85a73956u, 0xb8c710e6u, 0xff676a36u, 0xc2074386u,
+    0x4057d457u, 0x7d37fde7u, 0x3a978737u, 0x07f7ae87u, 0xb5d77297u, 0x88b75b27u, 0xcf1721f7u, 0xf2770847u,
+    0x10c70814u, 0x2da721a4u, 0x6a075b74u, 0x576772c4u, 0xe547aed4u, 0xd8278764u, 0x9f87fdb4u, 0xa2e7d404u,
+    0x20b743d5u, 0x1dd76a65u, 0x5a7710b5u, 0x67173905u, 0xd537e515u, 0xe857cca5u, 0xaff7b675u, 0x92979fc5u,
+    0xe915e8dbu, 0xd475c16bu, 0x93d5bbbbu, 0xaeb5920bu, 0x1c954e1bu, 0x21f567abu, 0x66551d7bu, 0x5b3534cbu,
+    0xd965a31au, 0xe4058aaau, 0xa3a5f07au, 0x9ec5d9cau, 0x2ce505dau, 0x11852c6au, 0x562556bau, 0x6b457f0au,
+    0x89f57f59u, 0xb49556e9u, 0xf3352c39u, 0xce550589u, 0x7c75d999u, 0x4115f029u, 0x06b58af9u, 0x3bd5a349u,
+    0xb9853498u, 0x84e51d28u, 0xc34567f8u, 0xfe254e48u, 0x4c059258u, 0x7165bbe8u, 0x36c5c138u, 0x0ba5e888u,
+    0x28d4c7dfu, 0x15b4ee6fu, 0x521494bfu, 0x6f74bd0fu, 0xdd54611fu, 0xe03448afu, 0xa794327fu, 0x9af41bcfu,
+    0x18a48c1eu, 0x25c4a5aeu, 0x6264df7eu, 0x5f04f6ceu, 0xed242adeu, 0xd044036eu, 0x97e479beu, 0xaa84500eu,
+    0x4834505du, 0x755479edu, 0x32f4033du, 0x0f942a8du, 0xbdb4f69du, 0x80d4df2du, 0xc774a5fdu, 0xfa148c4du,
+    0x78441b9cu, 0x4524322cu, 0x028448fcu, 0x3fe4614cu, 0x8dc4bd5cu, 0xb0a494ecu, 0xf704ee3cu, 0xca64c78cu
+  },
+  {
+    0x00000000u, 0xcb5cd3a5u, 0x4dc8a10bu, 0x869472aeu, 0x9b914216u, 0x50cd91b3u, 0xd659e31du, 0x1d0530b8u,
+    0xec53826du, 0x270f51c8u, 0xa19b2366u, 0x6ac7f0c3u, 0x77c2c07bu, 0xbc9e13deu, 0x3a0a6170u, 0xf156b2d5u,
+    0x03d6029bu, 0xc88ad13eu, 0x4e1ea390u, 0x85427035u, 0x9847408du, 0x531b9328u, 0xd58fe186u, 0x1ed33223u,
+    0xef8580f6u, 0x24d95353u, 0xa24d21fdu, 0x6911f258u, 0x7414c2e0u, 0xbf481145u, 0x39dc63ebu, 0xf280b04eu,
+    0x07ac0536u, 0xccf0d693u, 0x4a64a43du, 0x81387798u, 0x9c3d4720u, 0x57619485u, 0xd1f5e62bu, 0x1aa9358eu,
+    0xebff875bu, 0x20a354feu, 0xa6372650u, 0x6d6bf5f5u, 0x706ec54du, 0xbb3216e8u, 0x3da66446u, 0xf6fab7e3u,
+    0x047a07adu, 0xcf26d408u, 0x49b2a6a6u, 0x82ee7503u, 0x9feb45bbu, 0x54b7961eu, 0xd223e4b0u, 0x197f3715u,
+    0xe82985c0u, 0x23755665u, 0xa5e124cbu, 0x6ebdf76eu, 0x73b8c7d6u, 0xb8e41473u, 0x3e7066ddu, 0xf52cb578u,
+    0x0f580a6cu, 0xc404d9c9u, 0x4290ab67u, 0x89cc78c2u, 0x94c9487au, 0x5f959bdfu, 0xd901e971u, 0x125d3ad4u,
+    0xe30b8801u, 0x28575ba4u, 0xaec3290au, 0x659ffaafu, 0x789aca17u, 0xb3c619b2u, 0x35526b1cu, 0xfe0eb8b9u,
+    0x0c8e08f7u, 0xc7d2db52u, 0x4146a9fcu, 0x8a1a7a59u, 0x971f4ae1u, 0x5c439944u, 0xdad7ebeau, 0x118b384fu,
+    0xe0dd8a9au, 0x2b81593fu, 0xad152b91u, 0x6649f834u, 0x7b4cc88cu, 0xb0101b29u, 0x36846987u, 0xfdd8ba22u,
+    0x08f40f5au, 0xc3a8dcffu, 0x453cae51u, 0x8e607df4u, 0x93654d4cu, 0x58399ee9u, 0xdeadec47u, 0x15f13fe2u,
+    0xe4a78d37u, 0x2ffb5e92u, 0xa96f2c3cu, 0x6233ff99u, 0x7f36cf21u, 0xb46a1c84u, 0x32fe6e2au, 0xf9a2bd8fu,
+    0x0b220dc1u, 0xc07ede64u, 0x46eaaccau, 0x8db67f6fu, 0x90b34fd7u, 0x5bef9c72u, 0xdd7beedcu, 0x16273d79u,
+    0xe7718facu, 0x2c2d5c09u, 0xaab92ea7u, 0x61e5fd02u, 0x7ce0cdbau, 0xb7bc1e1fu, 0x31286cb1u, 0xfa74bf14u,
+    0x1eb014d8u, 0xd5ecc77du, 0x5378b5d3u, 0x98246676u, 0x852156ceu, 0x4e7d856bu, 0xc8e9f7c5u, 0x03b52460u,
+    0xf2e396b5u, 0x39bf4510u, 0xbf2b37beu, 0x7477e41bu, 0x6972d4a3u, 0xa22e0706u, 0x24ba75a8u, 0xefe6a60du,
+    0x1d661643u, 0xd63ac5e6u, 0x50aeb748u, 0x9bf264edu, 0x86f75455u, 0x4dab87f0u, 0xcb3ff55eu, 0x006326fbu,
+    0xf135942eu, 0x3a69478bu, 0xbcfd3525u, 0x77a1e680u, 0x6aa4d638u, 0xa1f8059du, 0x276c7733u, 0xec30a496u,
+    0x191c11eeu, 0xd240c24bu, 0x54d4b0e5u, 0x9f886340u, 0x828d53f8u, 0x49d1805du, 0xcf45f2f3u, 0x04192156u,
+    0xf54f9383u, 0x3e134026u, 0xb8873288u, 0x73dbe12du, 0x6eded195u, 0xa5820230u, 0x2316709eu, 0xe84aa33bu,
+    0x1aca1375u, 0xd196c0d0u, 0x5702b27eu, 0x9c5e61dbu, 0x815b5163u, 0x4a0782c6u, 0xcc93f068u, 0x07cf23cdu,
+    0xf6999118u, 0x3dc542bdu, 0xbb513013u, 0x700de3b6u, 0x6d08d30eu, 0xa65400abu, 0x20c07205u, 0xeb9ca1a0u,
+    0x11e81eb4u, 0xdab4cd11u, 0x5c20bfbfu, 0x977c6c1au, 0x8a795ca2u, 0x41258f07u, 0xc7b1fda9u, 0x0ced2e0cu,
+    0xfdbb9cd9u, 0x36e74f7cu, 0xb0733dd2u, 0x7b2fee77u, 0x662adecfu, 0xad760d6au, 0x2be27fc4u, 0xe0beac61u,
+    0x123e1c2fu, 0xd962cf8au, 0x5ff6bd24u, 0x94aa6e81u, 0x89af5e39u, 0x42f38d9cu, 0xc467ff32u, 0x0f3b2c97u,
+    0xfe6d9e42u, 0x35314de7u, 0xb3a53f49u, 0x78f9ececu, 0x65fcdc54u, 0xaea00ff1u, 0x28347d5fu, 0xe368aefau,
+    0x16441b82u, 0xdd18c827u, 0x5b8cba89u, 0x90d0692cu, 0x8dd55994u, 0x46898a31u, 0xc01df89fu, 0x0b412b3au,
+    0xfa1799efu, 0x314b4a4au, 0xb7df38e4u, 0x7c83eb41u, 0x6186dbf9u, 0xaada085cu, 0x2c4e7af2u, 0xe712a957u,
+    0x15921919u, 0xdececabcu, 0x585ab812u, 0x93066bb7u, 0x8e035b0fu, 0x455f88aau, 0xc3cbfa04u, 0x089729a1u,
+    0xf9c19b74u, 0x329d48d1u, 0xb4093a7fu, 0x7f55e9dau, 0x6250d962u, 0xa90c0ac7u, 0x2f987869u, 0xe4c4abccu
+  },
+  {
+    0x00000000u, 0xa6770bb4u, 0x979f1129u, 0x31e81a9du, 0xf44f2413u, 0x52382fa7u, 0x63d0353au, 0xc5a73e8eu,
+    0x33ef4e67u, 0x959845d3u, 0xa4705f4eu, 0x020754fau, 0xc7a06a74u, 0x61d761c0u, 0x503f7b5du, 0xf64870e9u,
+    0x67de9cceu, 0xc1a9977au, 0xf0418de7u, 0x56368653u, 0x9391b8ddu, 0x35e6b369u, 0x040ea9f4u, 0xa279a240u,
+    0x5431d2a9u, 0xf246d91du, 0xc3aec380u, 0x65d9c834u, 0xa07ef6bau, 0x0609fd0eu, 0x37e1e793u, 0x9196ec27u,
+    0xcfbd399cu, 0x69ca3228u, 0x582228b5u, 0xfe552301u, 0x3bf21d8fu, 0x9d85163bu, 0xac6d0ca6u, 0x0a1a0712u,
+    0xfc5277fbu, 0x5a257c4fu, 0x6bcd66d2u, 0xcdba6d66u, 0x081d53e8u, 0xae6a585cu, 0x9f8242c1u, 0x39f54975u,
+    0xa863a552u, 0x0e14aee6u, 0x3ffcb47bu, 0x998bbfcfu, 0x5c2c8141u, 0xfa5b8af5u, 0xcbb39068u, 0x6dc49bdcu,
+    0x9b8ceb35u, 0x3dfbe081u, 0x0c13fa1cu, 0xaa64f1a8u, 0x6fc3cf26u, 0xc9b4c492u, 0xf85cde0fu, 0x5e2bd5bbu,
+    0x440b7579u, 0xe27c7ecdu, 0xd3946450u, 0x75e36fe4u, 0xb044516au, 0x16335adeu, 0x27db4043u, 0x81ac4bf7u,
+    0x77e43b1eu, 0xd19330aau, 0xe07b2a37u, 0x460c2183u, 0x83ab1f0du, 0x25dc14b9u, 0x14340e24u, 0xb2430590u,
+    0x23d5e9b7u, 0x85a2e203u, 0xb44af89eu, 0x123df32au, 0xd79acda4u, 0x71edc610u, 0x4005dc8du, 0xe672d739u,
+    0x103aa7d0u, 0xb64dac64u, 0x87a5b6f9u, 0x21d2bd4du, 0xe47583c3u, 0x42028877u, 0x73ea92eau, 0xd59d995eu,
+    0x8bb64ce5u, 0x2dc14751u, 0x1c295dccu, 0xba5e5678u, 0x7ff968f6u, 0xd98e6342u, 0xe86679dfu, 0x4e11726bu,
+    0xb8590282u, 0x1e2e0936u, 0x2fc613abu, 0x89b1181fu, 0x4c162691u, 0xea612d25u, 0xdb8937b8u, 0x7dfe3c0cu,
+    0xec68d02bu, 0x4a1fdb9fu, 0x7bf7c102u, 0xdd80cab6u, 0x1827f438u, 0xbe50ff8cu, 0x8fb8e511u, 0x29cfeea5u,
+    0xdf879e4cu, 0x79f095f8u, 0x48188f65u, 0xee6f84d1u, 0x2bc8ba5fu, 0x8dbfb1ebu, 0xbc57ab76u, 0x1a20a0c2u,
+    0x8816eaf2u, 0x2e61e146u, 0x1f89fbdbu, 0xb9fef06fu, 0x7c59cee1u, 0xda2ec555u, 0xebc6dfc8u, 0x4db1d47cu,
+    0xbbf9a495u, 0x1d8eaf21u, 0x2c66b5bcu, 0x8a11be08u, 0x4fb68086u, 0xe9c18b32u, 0xd82991afu, 0x7e5e9a1bu,
+    0xefc8763cu, 0x49bf7d88u, 0x78576715u, 0xde206ca1u, 0x1b87522fu, 0xbdf0599bu, 0x8c184306u, 0x2a6f48b2u,
+    0xdc27385bu, 0x7a5033efu, 0x4bb82972u, 0xedcf22c6u, 0x28681c48u, 0x8e1f17fcu, 0xbff70d61u, 0x198006d5u,
+    0x47abd36eu, 0xe1dcd8dau, 0xd034c247u, 0x7643c9f3u, 0xb3e4f77du, 0x1593fcc9u, 0x247be654u, 0x820cede0u,
+    0x74449d09u, 0xd23396bdu, 0xe3db8c20u, 0x45ac8794u, 0x800bb91au, 0x267cb2aeu, 0x1794a833u, 0xb1e3a387u,
+    0x20754fa0u, 0x86024414u, 0xb7ea5e89u, 0x119d553du, 0xd43a6bb3u, 0x724d6007u, 0x43a57a9au, 0xe5d2712eu,
+    0x139a01c7u, 0xb5ed0a73u, 0x840510eeu, 0x22721b5au, 0xe7d525d4u, 0x41a22e60u, 0x704a34fdu, 0xd63d3f49u,
+    0xcc1d9f8bu, 0x6a6a943fu, 0x5b828ea2u, 0xfdf58516u, 0x3852bb98u, 0x9e25b02cu, 0xafcdaab1u, 0x09baa105u,
+    0xfff2d1ecu, 0x5985da58u, 0x686dc0c5u, 0xce1acb71u, 0x0bbdf5ffu, 0xadcafe4bu, 0x9c22e4d6u, 0x3a55ef62u,
+    0xabc30345u, 0x0db408f1u, 0x3c5c126cu, 0x9a2b19d8u, 0x5f8c2756u, 0xf9fb2ce2u, 0xc813367fu, 0x6e643dcbu,
+    0x982c4d22u, 0x3e5b4696u, 0x0fb35c0bu, 0xa9c457bfu, 0x6c636931u, 0xca146285u, 0xfbfc7818u, 0x5d8b73acu,
+    0x03a0a617u, 0xa5d7ada3u, 0x943fb73eu, 0x3248bc8au, 0xf7ef8204u, 0x519889b0u, 0x6070932du, 0xc6079899u,
+    0x304fe870u, 0x9638e3c4u, 0xa7d0f959u, 0x01a7f2edu, 0xc400cc63u, 0x6277c7d7u, 0x539fdd4au, 0xf5e8d6feu,
+    0x647e3ad9u, 0xc209316du, 0xf3e12bf0u, 0x55962044u, 0x90311ecau, 0x3646157eu, 0x07ae0fe3u, 0xa1d90457u,
+    0x579174beu, 0xf1e67f0au, 0xc00e6597u, 0x66796e23u, 0xa3de50adu, 0x05a95b19u, 0x34414184u, 0x92364a30u
+  },
+  {
+    0x00000000u, 0xccaa009eu, 0x4225077du, 0x8e8f07e3u, 0x844a0efau, 0x48e00e64u, 0xc66f0987u, 0x0ac50919u,
+    0xd3e51bb5u, 0x1f4f1b2bu, 0x91c01cc8u, 0x5d6a1c56u, 0x57af154fu, 0x9b0515d1u, 0x158a1232u, 0xd92012acu,
+    0x7cbb312bu, 0xb01131b5u, 0x3e9e3656u, 0xf23436c8u, 0xf8f13fd1u, 0x345b3f4fu, 0xbad438acu, 0x767e3832u,
+    0xaf5e2a9eu, 0x63f42a00u, 0xed7b2de3u, 0x21d12d7du, 0x2b142464u, 0xe7be24fau, 0x69312319u, 0xa59b2387u,
+    0xf9766256u, 0x35dc62c8u, 0xbb53652bu, 0x77f965b5u, 0x7d3c6cacu, 0xb1966c32u, 0x3f196bd1u, 0xf3b36b4fu,
+    0x2a9379e3u, 0xe639797du, 0x68b67e9eu, 0xa41c7e00u, 0xaed97719u, 0x62737787u, 0xecfc7064u, 0x205670fau,
+    0x85cd537du, 0x496753e3u, 0xc7e85400u, 0x0b42549eu, 0x01875d87u, 0xcd2d5d19u, 0x43a25afau, 0x8f085a64u,
+    0x562848c8u, 0x9a824856u, 0x140d4fb5u, 0xd8a74f2bu, 0xd2624632u, 0x1ec846acu, 0x9047414fu, 0x5ced41d1u,
+    0x299dc2edu, 0xe537c273u, 0x6bb8c590u, 0xa712c50eu, 0xadd7cc17u, 0x617dcc89u, 0xeff2cb6au, 0x2358cbf4u,
+    0xfa78d958u, 0x36d2d9c6u, 0xb85dde25u, 0x74f7debbu, 0x7e32d7a2u, 0xb298d73cu, 0x3c17d0dfu, 0xf0bdd041u,
+    0x5526f3c6u, 0x998cf358u, 0x1703f4bbu, 0xdba9f425u, 0xd16cfd3cu, 0x1dc6fda2u, 0x9349fa41u, 0x5fe3fadfu,
+    0x86c3e873u, 0x4a69e8edu, 0xc4e6ef0eu, 0x084cef90u, 0x0289e689u, 0xce23e617u, 0x40ace1f4u, 0x8c06e16au,
+    0xd0eba0bbu, 0x1c41a025u, 0x92cea7c6u, 0x5e64a758u, 0x54a1ae41u, 0x980baedfu, 0x1684a93cu, 0xda2ea9a2u,
+    0x030ebb0eu, 0xcfa4bb90u, 0x412bbc73u, 0x8d81bcedu, 0x8744b5f4u, 0x4beeb56au, 0xc561b289u, 0x09cbb217u,
+    0xac509190u, 0x60fa910eu, 0xee7596edu, 0x22df9673u, 0x281a9f6au, 0xe4b09ff4u, 0x6a3f9817u, 0xa6959889u,
+    0x7fb58a25u, 0xb31f8abbu, 0x3d908d58u, 0xf13a8dc6u, 0xfbff84dfu, 0x37558441u, 0xb9da83a2u, 0x7570833cu,
+    0x533b85dau, 0x9f918544u, 0x111e82a7u, 0xddb48239u, 0xd7718b20u, 0x1bdb8bbeu, 0x95548c5du, 0x59fe8cc3u,
+    0x80de9e6fu, 0x4c749ef1u, 0xc2fb9912u, 0x0e51998cu, 0x04949095u, 0xc83e900bu, 0x46b197e8u, 0x8a1b9776u,
+    0x2f80b4f1u, 0xe32ab46fu, 0x6da5b38cu, 0xa10fb312u, 0xabcaba0bu, 0x6760ba95u, 0xe9efbd76u, 0x2545bde8u,
+    0xfc65af44u, 0x30cfafdau, 0xbe40a839u, 0x72eaa8a7u, 0x782fa1beu, 0xb485a120u, 0x3a0aa6c3u, 0xf6a0a65du,
+    0xaa4de78cu, 0x66e7e712u, 0xe868e0f1u, 0x24c2e06fu, 0x2e07e976u, 0xe2ade9e8u, 0x6c22ee0bu, 0xa088ee95u,
+    0x79a8fc39u, 0xb502fca7u, 0x3b8dfb44u, 0xf727fbdau, 0xfde2f2c3u, 0x3148f25du, 0xbfc7f5beu, 0x736df520u,
+    0xd6f6d6a7u, 0x1a5cd639u, 0x94d3d1dau, 0x5879d144u, 0x52bcd85du, 0x9e16d8c3u, 0x1099df20u, 0xdc33dfbeu,
+    0x0513cd12u, 0xc9b9cd8cu, 0x4736ca6fu, 0x8b9ccaf1u, 0x8159c3e8u, 0x4df3c376u, 0xc37cc495u, 0x0fd6c40bu,
+    0x7aa64737u, 0xb60c47a9u, 0x3883404au, 0xf42940d4u, 0xfeec49cdu, 0x32464953u, 0xbcc94eb0u, 0x70634e2eu,
+    0xa9435c82u, 0x65e95c1cu, 0xeb665bffu, 0x27cc5b61u, 0x2d095278u, 0xe1a352e6u, 0x6f2c5505u, 0xa386559bu,
+    0x061d761cu, 0xcab77682u, 0x44387161u, 0x889271ffu, 0x825778e6u, 0x4efd7878u, 0xc0727f9bu, 0x0cd87f05u,
+    0xd5f86da9u, 0x19526d37u, 0x97dd6ad4u, 0x5b776a4au, 0x51b26353u, 0x9d1863cdu, 0x1397642eu, 0xdf3d64b0u,
+    0x83d02561u, 0x4f7a25ffu, 0xc1f5221cu, 0x0d5f2282u, 0x079a2b9bu, 0xcb302b05u, 0x45bf2ce6u, 0x89152c78u,
+    0x50353ed4u, 0x9c9f3e4au, 0x121039a9u, 0xdeba3937u, 0xd47f302eu, 0x18d530b0u, 0x965a3753u, 0x5af037cdu,
+    0xff6b144au, 0x33c114d4u, 0xbd4e1337u, 0x71e413a9u, 0x7b211ab0u, 0xb78b1a2eu, 0x39041dcdu, 0xf5ae1d53u,
+    0x2c8e0fffu, 0xe0240f61u, 0x6eab0882u, 0xa201081cu, 0xa8c40105u, 0x646e019bu, 0xeae10678u, 0x264b06e6u
+  }
+};
+
+CRIOIMG_API unsigned long crioimg_crc32(unsigned long crc, const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    const uint32_t (*t)[256] = crioimg__crc32_table;
+    uint32_t c = ~(uint32_t)crc;
+    while (n >= 8) {
+        uint32_t lo = c ^ ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+        uint32_t hi = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+        c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+            t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+        b += 8;
+        n -= 8;
+    }
+    while (n--) c = t[0][(c ^ *b++) & 0xff] ^ (c >> 8);
+    return (unsigned long)(~c & 0xffffffffu);
+}
+
+/* ---- decode tables ---- */
+
+static const unsigned short crioimg__inf_lbase[29] = {
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
+static const unsigned char crioimg__inf_lext[29] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
+static const unsigned short crioimg__inf_dbase[30] = {
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
+    4097, 6145, 8193, 12289, 16385, 24577 };
+static const unsigned char crioimg__inf_dext[30] = {
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
+/* the order in which a dynamic block lists its precode lengths */
+static const unsigned char crioimg__inf_clorder[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+
+typedef enum crioimg__inf_kind { CRIOIMG__INF_KLIT, CRIOIMG__INF_KDIST, CRIOIMG__INF_KPRE } crioimg__inf_kind;
+
+/* What symbol sym of a code means, as an entry without its lengths (bits 0-7 hold the extra-bit count). */
+static uint32_t crioimg__inf_symval(crioimg__inf_kind kind, unsigned sym)
+{
+    if (kind == CRIOIMG__INF_KPRE)
+        return (uint32_t)sym << 16 | (sym == 16 ? 2u : sym == 17 ? 3u : sym == 18 ? 7u : 0u);
+    if (kind == CRIOIMG__INF_KDIST)
+        return sym < 30 ? (uint32_t)crioimg__inf_dbase[sym] << 16 | crioimg__inf_dext[sym] : CRIOIMG__INF_BAD;
+    if (sym < 256) return CRIOIMG__INF_LIT | (uint32_t)sym << 16;
+    if (sym == 256) return CRIOIMG__INF_END;
+    if (sym < 286) return (uint32_t)crioimg__inf_lbase[sym - 257] << 16 | crioimg__inf_lext[sym - 257];
+    return CRIOIMG__INF_BAD;  /* 286, 287: in the fixed code, never valid */
+}
+
+/* Builds the table for code lengths lens[0, n) with root index bits. 0 when done; -1 over-subscribed;
+   -2 incomplete (allowed only for a code of one symbol of length 1, as zlib allows, or no symbols at all,
+   when `partial`). Entries that no code reaches are BAD and ask for all `root` bits, so the careful path
+   calls an invalid code invalid only with every bit that decides it in hand. */
+static int crioimg__inf_build(uint32_t *table, unsigned tsize, const unsigned char *lens, unsigned n,
+                              crioimg__inf_kind kind, unsigned root, int partial)
+{
+    unsigned count[16], offs[16], left_count[16];
+    unsigned short sorted[288];
+    unsigned len, sym, max, i, huff, next, low, sub_start, sub_bits, rootsize = 1u << root;
+    int left;
+    memset(count, 0, sizeof count);
+    for (sym = 0; sym < n; sym++) count[lens[sym]]++;
+    for (max = 15; max > 0 && count[max] == 0; max--) {}
+    left = 1;
+    for (len = 1; len <= 15; len++) {
+        left <<= 1;
+        left -= (int)count[len];
+        if (left < 0) return -1;
+    }
+    if (left > 0) {
+        if (!partial || max > 1) return -2;
+        for (i = 0; i < rootsize; i++) table[i] = CRIOIMG__INF_BAD | root << 8 | root;
+        if (max == 0) return 0;
+    }
+    offs[1] = 0;
+    for (len = 1; len < 15; len++) offs[len + 1] = offs[len] + count[len];
+    for (sym = 0; sym < n; sym++)
+        if (lens[sym]) sorted[offs[lens[sym]]++] = (unsigned short)sym;
+    memcpy(left_count, count, sizeof count);
+    huff = 0;                 /* the current code, bit-reversed (as it appears in the stream) */
+    next = rootsize;          /* where the next subtable goes */
+    low = (unsigned)-1;       /* the root index of the current subtable */
+    sub_start = sub_bits = 0;
+    i = 0;
+    for (len = 1; len <= max; len++) {
+        unsigned c;
+        for (c = count[len]; c > 0; c--, i++) {
+            uint32_t v = crioimg__inf_symval(kind, sorted[i]), e;
+            unsigned j, incr;
+            if (len <= root) {
+                e = (v & ~(uint32_t)0xfff) | (uint32_t)len << 8 | (len + (v & 0xff));
+                for (j = huff; j < rootsize; j += 1u << len) table[j] = e;
+            } else {
+                unsigned sl = len - root;
+                if ((huff & (rootsize - 1)) != low) {
+                    /* a new subtable: as many index bits as the codes that share this root need */
+                    int l2;
+                    sub_bits = sl;
+                    l2 = 1 << sub_bits;
+                    while (sub_bits + root < max) {
+                        l2 -= (int)left_count[sub_bits + root];
+                        if (l2 <= 0) break;
+                        sub_bits++;
+                        l2 <<= 1;
+                    }
+                    if (next + (1u << sub_bits) > tsize) return -1;  /* cannot happen: ENOUGH */
+                    low = huff & (rootsize - 1);
+                    sub_start = next;
+                    next += 1u << sub_bits;
+                    table[low] = CRIOIMG__INF_SUB | (uint32_t)sub_start << 16 | sub_bits << 8 | root;
+                    if (left > 0)  /* incomplete: the subtable's unreached entries stay BAD */
+                        for (j = 0; j < (1u << sub_bits); j++) table[sub_start + j] = CRIOIMG__INF_BAD | sub_bits << 8 | sub_bits;
+                }
+                e = (v & ~(uint32_t)0xfff) | (uint32_t)sl << 8 | (sl + (v & 0xff));
+                for (j = huff >> root; j < (1u << sub_bits); j += 1u << sl) table[sub_start + j] = e;
+            }
+            left_count[len]--;
+            incr = 1u << (len - 1);   /* the next code of this length, bit-reversed */
+            while (huff & incr) incr >>= 1;
+            if (incr) { huff &= incr - 1; huff += incr; } else huff = 0;
+        }
+    }
+    return 0;
+}
+
+/* ---- the window ---- */
+
+/* Appends the output p[0, n) to the window (keeping its last 32 KiB). */
+static void crioimg__inf_window_add(crioimg_inflate *z, const unsigned char *p, size_t n)
+{
+    size_t first;
+    if (n >= CRIOIMG__INF_WSIZE) {
+        memcpy(z->window, p + n - CRIOIMG__INF_WSIZE, CRIOIMG__INF_WSIZE);
+        z->wnext = 0;
+        z->whave = CRIOIMG__INF_WSIZE;
+        return;
+    }
+    first = CRIOIMG__INF_WSIZE - z->wnext;
+    if (first > n) first = n;
+    memcpy(z->window + z->wnext, p, first);
+    memcpy(z->window, p + first, n - first);
+    z->wnext = (unsigned)((z->wnext + n) & (CRIOIMG__INF_WSIZE - 1));
+    z->whave = z->whave + n >= CRIOIMG__INF_WSIZE ? CRIOIMG__INF_WSIZE : (unsigned)(z->whave + n);
+}
+
+/* Copies n bytes of a match at distance dist to op, from the window as far as it starts there and then
+   from the output (obase: the start of this member's output in the caller's buffer). The caller has
+   checked the distance. Returns the new op. */
+static unsigned char *crioimg__inf_copy(const crioimg_inflate *z, unsigned char *op, const unsigned char *obase,
+                                        unsigned dist, unsigned n)
+{
+    const unsigned char *src;
+    size_t have = (size_t)(op - obase);
+    if (dist > have) {
+        unsigned back = dist - (unsigned)have, pos = (z->wnext - back) & (CRIOIMG__INF_WSIZE - 1);
+        unsigned k = back < n ? back : n;
+        n -= k;
+        while (k) {
+            unsigned chunk = CRIOIMG__INF_WSIZE - pos < k ? CRIOIMG__INF_WSIZE - pos : k;
+            memcpy(op, z->window + pos, chunk);
+            op += chunk;
+            pos = (pos + chunk) & (CRIOIMG__INF_WSIZE - 1);
+            k -= chunk;
+        }
+    }
+    src = op - dist;
+    if (dist >= n) { memcpy(op, src, n); return op + n; }
+    while (n--) *op++ = *src++;
+    return op;
+}
+
+/* ---- bits ---- */
+
+/* 8 bytes as a little-endian word: a plain load where the target is little-endian, else assembled. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static uint64_t crioimg__inf_load64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+#else
+static uint64_t crioimg__inf_load64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+#endif
+
+#define CRIOIMG__INF_MASK(n) ((((uint64_t)1) << (n)) - 1)
+
+/* ---- the decoder ---- */
+
+static void crioimg__inf_reset_member(crioimg_inflate *z)
+{
+    z->whave = z->wnext = 0;
+    z->crc = 0;
+    z->isize = 0;
+    z->hcount = 0;
+}
+
+CRIOIMG_API crioimg_result crioimg_inflate_new(crioimg_inflate **out, const crioimg_inflate_opts *opts)
+{
+    crioimg_inflate_opts def;
+    crioimg_inflate *z;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (opts == NULL) { memset(&def, 0, sizeof def); opts = &def; }
+    if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts->format != CRIOIMG_INFLATE_GZIP && opts->format != CRIOIMG_INFLATE_RAW) return CRIOIMG_ERR_INVALID_ARGS;
+    z = (crioimg_inflate *)crioimg_malloc(&opts->alloc, sizeof *z);
+    if (z == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(z, 0, offsetof(crioimg_inflate, ltab));  /* the tables and window are written before use */
+    z->alloc = opts->alloc;
+    z->format = opts->format;
+    z->max_output = opts->max_output;
+    z->mode = opts->format == CRIOIMG_INFLATE_GZIP ? CRIOIMG__INF_HEAD : CRIOIMG__INF_BLOCK;
+    *out = z;
+    return CRIOIMG_OK;
+}
+
+CRIOIMG_API void crioimg_inflate_free(crioimg_inflate *z)
+{
+    if (z) {
+        crioimg_allocator a = z->alloc;
+        crioimg_free(&a, z);
+    }
+}
+
+CRIOIMG_API const char *crioimg_inflate_error(const crioimg_inflate *z)
+{
+    return z ? z->msg : "";
+}
+
+CRIOIMG_API unsigned long long crioimg_inflate_total_out(const crioimg_inflate *z)
+{
+    return z ? z->total_out : 0;
+}
+
+/* Records an error (the first one sticks) with the input offset `at`. */
+static crioimg_result crioimg__inf_fail(crioimg_inflate *z, crioimg_result r, unsigned long long at, const char *what)
+{
+    if (z->err == CRIOIMG_OK) {
+        z->err = r;
+        snprintf(z->msg, sizeof z->msg, "%s at input offset %llu", what, at);
+    }
+    return z->err;
+}
+
+CRIOIMG_API crioimg_result crioimg_inflate_finish(crioimg_inflate *z)
+{
+    static const char *const where[] = {
+        "in a gzip header", "in a gzip header", "in a gzip header", "in a gzip header", "in a gzip header",
+        "in a gzip header", "at a block header", "in a stored block", "in a stored block", "in a block header",
+        "in a block header", "in a block header", "in compressed data", "in compressed data",
+        "in compressed data", "in a gzip trailer", "", "", "" };
+    char what[120];
+    if (z == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (z->err != CRIOIMG_OK) return z->err;
+    if (z->mode == CRIOIMG__INF_NEXT || z->mode == CRIOIMG__INF_ZEROS || z->mode == CRIOIMG__INF_DONE) return CRIOIMG_OK;
+    snprintf(what, sizeof what, "input ends %s%s", where[z->mode],
+             z->format == CRIOIMG_INFLATE_GZIP && z->members ? " (after a complete gzip member)" : "");
+    return crioimg__inf_fail(z, CRIOIMG_ERR_INFLATE_TRUNCATED, z->total_in, what);
+}
+
+CRIOIMG_API crioimg_result crioimg_inflate_run(crioimg_inflate *z, const void *in, size_t in_len, size_t *in_used,
+                                               void *out, size_t out_cap, size_t *out_len, int *finished)
+{
+    static unsigned char none[1];  /* stands for a NULL buffer of length 0: no arithmetic on NULL */
+    const unsigned char *ip = in ? (const unsigned char *)in : none, *const istart = ip, *const iend = ip + in_len;
+    unsigned char *op = out ? (unsigned char *)out : none, *const ostart = op, *oend;
+    unsigned char *obase = op;   /* the start of this member's output in out: history from here on */
+    unsigned char *ocrc = op;    /* output not yet added to the member's CRC-32 */
+    uint64_t bb;
+    unsigned bits;
+    int limited = 0;
+    crioimg_result r = CRIOIMG_OK;
+    const char *why = NULL;      /* an error found in the careful path */
+    crioimg_result whyr = CRIOIMG_ERR_INFLATE_DATA;
+
+    if (in_used) *in_used = 0;
+    if (out_len) *out_len = 0;
+    if (finished) *finished = 0;
+    if (z == NULL || in_used == NULL || out_len == NULL || (in == NULL && in_len) || (out == NULL && out_cap))
+        return CRIOIMG_ERR_INVALID_ARGS;
+    if (z->err != CRIOIMG_OK) return z->err;
+    if (z->max_output) {
+        unsigned long long rem = z->max_output - z->total_out;
+        if (rem <= out_cap) { out_cap = (size_t)rem; limited = 1; }
+    }
+    oend = op + out_cap;
+    bb = z->bb;
+    bits = z->bits;
+
+/* the careful path's bit access: NEED stops the call when the input runs out */
+#define NEED(n) do { while (bits < (unsigned)(n)) { if (ip == iend) goto need_input; \
+                     bb |= (uint64_t)*ip++ << bits; bits += 8; } } while (0)
+#define BITS(n) ((unsigned)(bb & CRIOIMG__INF_MASK(n)))
+#define DROP(n) do { bb >>= (n); bits -= (unsigned)(n); } while (0)
+#define FAIL(res, text) do { whyr = (res); why = (text); goto fail; } while (0)
+/* the careful path's decode: the entry e of the next symbol (through a subtable if need be) and `need`,
+   all the bits it takes (root bits, codeword, extra bits), once that many are in the buffer */
+#define DECODE(tab, root) \
+    for (;;) { \
+        e = (tab)[bb & CRIOIMG__INF_MASK(root)]; \
+        need = e & 0xff; \
+        if (e & CRIOIMG__INF_SUB) { \
+            e = (tab)[(e >> 16) + (unsigned)(bb >> (root) & CRIOIMG__INF_MASK(e >> 8 & 15))]; \
+            need += e & 0xff; \
+        } \
+        if (need <= bits) break; \
+        if (ip == iend) goto need_input; \
+        bb |= (uint64_t)*ip++ << bits; \
+        bits += 8; \
+    }
+
+    for (;;) {
+        switch (z->mode) {
+        case CRIOIMG__INF_HEAD: {  /* 10 bytes: 1f 8b 08 FLG MTIME(4) XFL OS */
+            while (z->hcount < 10) {
+                if (ip == iend) goto need_input;
+                z->hbuf[z->hcount] = *ip++;
+                if ((z->hcount == 0 && z->hbuf[0] != 0x1f) || (z->hcount == 1 && z->hbuf[1] != 0x8b))
+                    { ip--; FAIL(CRIOIMG_ERR_INFLATE_FORMAT, "not in gzip format (bad magic)"); }
+                if (z->hcount == 2 && z->hbuf[2] != 8) { ip--; FAIL(CRIOIMG_ERR_INFLATE_FORMAT, "unknown gzip compression method"); }
+                if (z->hcount == 3 && (z->hbuf[3] & 0xe0)) { ip--; FAIL(CRIOIMG_ERR_INFLATE_FORMAT, "reserved gzip header flags set"); }
+                z->hcount++;
+            }
+            z->flags = z->hbuf[3];
+            z->hcrc = crioimg_crc32(0, z->hbuf, 10);
+            z->hcount = 0;
+            z->mode = CRIOIMG__INF_XLEN;
+        }   /* fall through */
+        case CRIOIMG__INF_XLEN:
+            if (z->flags & 4) {
+                while (z->hcount < 2) {
+                    if (ip == iend) goto need_input;
+                    z->hbuf[z->hcount++] = *ip++;
+                }
+                z->hcrc = crioimg_crc32(z->hcrc, z->hbuf, 2);
+                z->hleft = z->hbuf[0] | (unsigned)z->hbuf[1] << 8;
+            } else z->hleft = 0;
+            z->mode = CRIOIMG__INF_EXTRA;
+            /* fall through */
+        case CRIOIMG__INF_EXTRA:
+            while (z->hleft) {
+                size_t n = (size_t)(iend - ip) < z->hleft ? (size_t)(iend - ip) : z->hleft;
+                if (n == 0) goto need_input;
+                z->hcrc = crioimg_crc32(z->hcrc, ip, n);
+                ip += n;
+                z->hleft -= (unsigned)n;
+            }
+            z->mode = CRIOIMG__INF_NAME;
+            /* fall through */
+        case CRIOIMG__INF_NAME:
+        case CRIOIMG__INF_COMMENT:
+            for (;;) {  /* FNAME, then FCOMMENT: zero-terminated, any length */
+                unsigned flag = z->mode == CRIOIMG__INF_NAME ? 8 : 16;
+                if (z->flags & flag) {
+                    const unsigned char *zero;
+                    size_t n;
+                    if (ip == iend) goto need_input;
+                    zero = (const unsigned char *)memchr(ip, 0, (size_t)(iend - ip));
+                    n = zero ? (size_t)(zero - ip) + 1 : (size_t)(iend - ip);
+                    z->hcrc = crioimg_crc32(z->hcrc, ip, n);
+                    ip += n;
+                    if (zero == NULL) goto need_input;
+                }
+                if (z->mode == CRIOIMG__INF_COMMENT) break;
+                z->mode = CRIOIMG__INF_COMMENT;
+            }
+            z->hcount = 0;
+            z->mode = CRIOIMG__INF_HCRC;
+            /* fall through */
+        case CRIOIMG__INF_HCRC:
+            if (z->flags & 2) {
+                while (z->hcount < 2) {
+                    if (ip == iend) goto need_input;
+                    z->hbuf[z->hcount++] = *ip++;
+                }
+                if ((z->hbuf[0] | (unsigned)z->hbuf[1] << 8) != (z->hcrc & 0xffff)) {
+                    ip -= 2;
+                    FAIL(CRIOIMG_ERR_INFLATE_FORMAT, "gzip header CRC mismatch");
+                }
+            }
+            crioimg__inf_reset_member(z);
+            obase = ocrc = op;
+            z->mode = CRIOIMG__INF_BLOCK;
+            /* fall through */
+        case CRIOIMG__INF_BLOCK: {
+            unsigned type;
+            NEED(3);
+            z->last = (int)BITS(1);
+            type = (unsigned)(bb >> 1) & 3;
+            if (type == 3) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid block type 3");
+            DROP(3);
+            if (type == 0) { z->mode = CRIOIMG__INF_STORED_LEN; break; }
+            if (type == 2) { z->mode = CRIOIMG__INF_TABLE; break; }
+            if (!z->fixed) {
+                unsigned i;
+                for (i = 0; i < 288; i++) z->lens[i] = (unsigned char)(i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
+                for (i = 0; i < 32; i++) z->lens[288 + i] = 5;
+                crioimg__inf_build(z->ltab, CRIOIMG__INF_LSIZE, z->lens, 288, CRIOIMG__INF_KLIT, CRIOIMG__INF_LBITS, 0);
+                crioimg__inf_build(z->dtab, CRIOIMG__INF_DSIZE, z->lens + 288, 32, CRIOIMG__INF_KDIST, CRIOIMG__INF_DBITS, 0);
+                z->fixed = 1;
+            }
+            z->mode = CRIOIMG__INF_LEN;
+            break;
+        }
+        case CRIOIMG__INF_STORED_LEN:
+            DROP(bits & 7);
+            NEED(32);
+            if ((BITS(16) ^ (unsigned)(bb >> 16)) != 0xffff) FAIL(CRIOIMG_ERR_INFLATE_DATA, "stored block length does not match its complement");
+            z->stored = BITS(16);
+            DROP(32);
+            z->mode = CRIOIMG__INF_STORED;
+            /* fall through */
+        case CRIOIMG__INF_STORED:
+            while (z->stored) {
+                size_t n;
+                if (op == oend) goto need_output;
+                if (bits >= 8) {  /* whole bytes still in the bit buffer come first */
+                    *op++ = (unsigned char)bb;
+                    DROP(8);
+                    z->stored--;
+                    continue;
+                }
+                if (ip == iend) goto need_input;
+                n = (size_t)(iend - ip);
+                if (n > (size_t)(oend - op)) n = (size_t)(oend - op);
+                if (n > z->stored) n = z->stored;
+                memcpy(op, ip, n);
+                op += n;
+                ip += n;
+                z->stored -= (unsigned)n;
+            }
+            goto block_end;
+        case CRIOIMG__INF_TABLE:
+            NEED(14);
+            z->hlit = BITS(5) + 257;
+            z->hdist = (unsigned)(bb >> 5 & 31) + 1;
+            z->hclen = (unsigned)(bb >> 10 & 15) + 4;
+            if (z->hlit > 286 || z->hdist > 30) FAIL(CRIOIMG_ERR_INFLATE_DATA, "too many length or distance symbols");
+            DROP(14);
+            z->ncl = 0;
+            z->fixed = 0;
+            z->mode = CRIOIMG__INF_CLENS;
+            /* fall through */
+        case CRIOIMG__INF_CLENS:
+            while (z->ncl < z->hclen) {
+                NEED(3);
+                z->lens[crioimg__inf_clorder[z->ncl++]] = (unsigned char)BITS(3);
+                DROP(3);
+            }
+            while (z->ncl < 19) z->lens[crioimg__inf_clorder[z->ncl++]] = 0;
+            if (crioimg__inf_build(z->ptab, CRIOIMG__INF_PSIZE, z->lens, 19, CRIOIMG__INF_KPRE, CRIOIMG__INF_PBITS, 0) != 0)
+                FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid code lengths set");
+            z->ncl = 0;
+            z->mode = CRIOIMG__INF_CODELENS;
+            /* fall through */
+        case CRIOIMG__INF_CODELENS: {
+            unsigned total = z->hlit + z->hdist;
+            int rb;
+            while (z->ncl < total) {
+                uint32_t e;
+                unsigned sym, rep, val, need;
+                DECODE(z->ptab, CRIOIMG__INF_PBITS)
+                if (e & CRIOIMG__INF_BAD) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid code lengths set");
+                sym = e >> 16;
+                rep = (unsigned)(bb & CRIOIMG__INF_MASK(e & 0xff)) >> (e >> 8 & 15);
+                if (sym < 16) { z->lens[z->ncl++] = (unsigned char)sym; DROP(e & 0xff); continue; }
+                if (sym == 16) {
+                    if (z->ncl == 0) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid bit length repeat (nothing to repeat)");
+                    val = z->lens[z->ncl - 1];
+                    rep += 3;
+                } else {
+                    val = 0;
+                    rep += sym == 17 ? 3 : 11;
+                }
+                if (z->ncl + rep > total) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid bit length repeat (past the last length)");
+                DROP(e & 0xff);
+                memset(z->lens + z->ncl, (int)val, rep);
+                z->ncl += rep;
+            }
+            if (z->lens[256] == 0) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid code -- missing end-of-block");
+            rb = crioimg__inf_build(z->ltab, CRIOIMG__INF_LSIZE, z->lens, z->hlit, CRIOIMG__INF_KLIT, CRIOIMG__INF_LBITS, 1);
+            if (rb != 0) FAIL(CRIOIMG_ERR_INFLATE_DATA, rb == -1 ? "invalid literal/lengths set (over-subscribed)" : "invalid literal/lengths set (incomplete)");
+            rb = crioimg__inf_build(z->dtab, CRIOIMG__INF_DSIZE, z->lens + z->hlit, z->hdist, CRIOIMG__INF_KDIST, CRIOIMG__INF_DBITS, 1);
+            if (rb != 0) FAIL(CRIOIMG_ERR_INFLATE_DATA, rb == -1 ? "invalid distances set (over-subscribed)" : "invalid distances set (incomplete)");
+            z->mode = CRIOIMG__INF_LEN;
+        }   /* fall through */
+        case CRIOIMG__INF_LEN:
+            for (;;) {
+                uint32_t e;
+                unsigned need;
+                if ((size_t)(iend - ip) >= CRIOIMG__INF_FAST_IN && (size_t)(oend - op) >= CRIOIMG__INF_FAST_OUT) {
+                    /* ---- the fast loop ---- */
+                    const uint32_t *const lt = z->ltab, *const dt = z->dtab;
+                    const unsigned char *const ilim = iend - CRIOIMG__INF_FAST_IN, *const ifirst = ip;
+                    unsigned char *const olim = oend - CRIOIMG__INF_FAST_OUT;
+                    const unsigned whave = z->whave;
+                    uint64_t saved;
+                    unsigned len, dist, n;
+                    int end = 0;
+                    do {
+                        bb |= crioimg__inf_load64(ip) << bits;
+                        ip += 7 - (bits >> 3);
+                        bits |= 56;
+                        e = lt[bb & CRIOIMG__INF_MASK(CRIOIMG__INF_LBITS)];
+                        if (e & CRIOIMG__INF_LIT) {
+                            bb >>= e & 0xff; bits -= e & 0xff;
+                            *op++ = (unsigned char)(e >> 16);
+                            e = lt[bb & CRIOIMG__INF_MASK(CRIOIMG__INF_LBITS)];
+                            if (e & CRIOIMG__INF_LIT) {
+                                bb >>= e & 0xff; bits -= e & 0xff;
+                                *op++ = (unsigned char)(e >> 16);
+                                e = lt[bb & CRIOIMG__INF_MASK(CRIOIMG__INF_LBITS)];
+                                if (e & CRIOIMG__INF_LIT) {
+                                    bb >>= e & 0xff; bits -= e & 0xff;
+                                    *op++ = (unsigned char)(e >> 16);
+                                    continue;
+                                }
+                            }
+                            /* a length (or more) follows: 48 bits may be needed, so refill */
+                            bb |= crioimg__inf_load64(ip) << bits;
+                            ip += 7 - (bits >> 3);
+                            bits |= 56;
+                        }
+                        if (e & (CRIOIMG__INF_SUB | CRIOIMG__INF_END | CRIOIMG__INF_BAD)) {
+                            if (e & CRIOIMG__INF_SUB) {
+                                bb >>= CRIOIMG__INF_LBITS; bits -= CRIOIMG__INF_LBITS;
+                                e = lt[(e >> 16) + (unsigned)(bb & CRIOIMG__INF_MASK(e >> 8 & 15))];
+                                if (e & CRIOIMG__INF_LIT) {
+                                    bb >>= e & 0xff; bits -= e & 0xff;
+                                    *op++ = (unsigned char)(e >> 16);
+                                    continue;
+                                }
+                            }
+                            if (e & CRIOIMG__INF_END) { bb >>= e & 0xff; bits -= e & 0xff; end = 1; break; }
+                            if (e & CRIOIMG__INF_BAD) { why = "invalid literal/length code"; break; }
+                        }
+                        saved = bb;
+                        bb >>= e & 0xff; bits -= e & 0xff;
+                        len = (e >> 16) + (unsigned)((saved & CRIOIMG__INF_MASK(e & 0xff)) >> (e >> 8 & 15));
+                        e = dt[bb & CRIOIMG__INF_MASK(CRIOIMG__INF_DBITS)];
+                        if (e & (CRIOIMG__INF_SUB | CRIOIMG__INF_BAD)) {
+                            if (e & CRIOIMG__INF_SUB) {
+                                bb >>= CRIOIMG__INF_DBITS; bits -= CRIOIMG__INF_DBITS;
+                                e = dt[(e >> 16) + (unsigned)(bb & CRIOIMG__INF_MASK(e >> 8 & 15))];
+                            }
+                            if (e & CRIOIMG__INF_BAD) { why = "invalid distance code"; break; }
+                        }
+                        saved = bb;
+                        bb >>= e & 0xff; bits -= e & 0xff;
+                        dist = (e >> 16) + (unsigned)((saved & CRIOIMG__INF_MASK(e & 0xff)) >> (e >> 8 & 15));
+                        if (dist <= (size_t)(op - obase)) {
+                            const unsigned char *src = op - dist;
+                            if (dist >= 8) {
+                                unsigned char *stop = op + len;
+                                do { memcpy(op, src, 8); op += 8; src += 8; } while (op < stop);
+                                op = stop;
+                            } else if (dist == 1) {
+                                memset(op, *src, len);
+                                op += len;
+                            } else {
+                                n = len;
+                                do *op++ = *src++; while (--n);
+                            }
+                        } else if (dist <= (size_t)(op - obase) + whave) {
+                            op = crioimg__inf_copy(z, op, obase, dist, len);
+                        } else {
+                            why = "invalid distance too far back";
+                            break;
+                        }
+                    } while (ip <= ilim && op <= olim);
+                    /* give back the whole bytes not used (only those read here) */
+                    n = bits >> 3;
+                    if (n > (size_t)(ip - ifirst)) n = (unsigned)(ip - ifirst);
+                    ip -= n;
+                    bits -= n * 8;
+                    bb &= CRIOIMG__INF_MASK(bits);
+                    if (why) goto fail;
+                    if (end) goto block_end;
+                    continue;
+                }
+                /* ---- careful: one symbol ---- */
+                DECODE(z->ltab, CRIOIMG__INF_LBITS)
+                if (e & CRIOIMG__INF_LIT) {
+                    if (op == oend) goto need_output;
+                    *op++ = (unsigned char)(e >> 16);
+                    DROP(need);
+                    continue;
+                }
+                if (e & CRIOIMG__INF_END) { DROP(need); goto block_end; }
+                if (e & CRIOIMG__INF_BAD) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid literal/length code");
+                DROP(need - (e & 0xff));  /* the root bits of a subtable's code */
+                z->mlen = (e >> 16) + (unsigned)((bb & CRIOIMG__INF_MASK(e & 0xff)) >> (e >> 8 & 15));
+                DROP(e & 0xff);
+                z->mode = CRIOIMG__INF_DIST;
+                break;
+            }
+            if (z->mode != CRIOIMG__INF_DIST) break;
+            /* fall through */
+        case CRIOIMG__INF_DIST: {
+            uint32_t e;
+            unsigned need, dist;
+            DECODE(z->dtab, CRIOIMG__INF_DBITS)
+            if (e & CRIOIMG__INF_BAD) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid distance code");
+            DROP(need - (e & 0xff));
+            dist = (e >> 16) + (unsigned)((bb & CRIOIMG__INF_MASK(e & 0xff)) >> (e >> 8 & 15));
+            if (dist > (size_t)(op - obase) + z->whave) FAIL(CRIOIMG_ERR_INFLATE_DATA, "invalid distance too far back");
+            DROP(e & 0xff);
+            z->mdist = dist;
+            z->mode = CRIOIMG__INF_MATCH;
+        }   /* fall through */
+        case CRIOIMG__INF_MATCH: {
+            size_t room = (size_t)(oend - op);
+            unsigned n = z->mlen < room ? z->mlen : (unsigned)room;
+            op = crioimg__inf_copy(z, op, obase, z->mdist, n);
+            z->mlen -= n;
+            if (z->mlen) goto need_output;
+            z->mode = CRIOIMG__INF_LEN;
+            break;
+        }
+        case CRIOIMG__INF_TRAILER:
+            DROP(bits & 7);
+            while (z->hcount < 8) {
+                if (bits >= 8) { z->hbuf[z->hcount++] = (unsigned char)bb; DROP(8); continue; }
+                if (ip == iend) goto need_input;
+                z->hbuf[z->hcount++] = *ip++;
+            }
+            z->crc = crioimg_crc32(z->crc, ocrc, (size_t)(op - ocrc));
+            z->isize += (unsigned long)(op - ocrc);
+            ocrc = op;
+            if ((z->hbuf[0] | (unsigned long)z->hbuf[1] << 8 | (unsigned long)z->hbuf[2] << 16 | (unsigned long)z->hbuf[3] << 24) != z->crc)
+                { ip -= 8; FAIL(CRIOIMG_ERR_INFLATE_CHECK, "gzip CRC-32 mismatch"); }
+            if ((z->hbuf[4] | (unsigned long)z->hbuf[5] << 8 | (unsigned long)z->hbuf[6] << 16 | (unsigned long)z->hbuf[7] << 24) != (z->isize & 0xffffffffu))
+                { ip -= 4; FAIL(CRIOIMG_ERR_INFLATE_CHECK, "gzip ISIZE (length) mismatch"); }
+            z->members++;
+            crioimg__inf_reset_member(z);
+            obase = op;
+            z->mode = CRIOIMG__INF_NEXT;
+            /* fall through */
+        case CRIOIMG__INF_NEXT:
+            if (ip == iend) goto need_input;
+            if (*ip == 0x1f) { z->hcount = 0; z->mode = CRIOIMG__INF_HEAD; break; }
+            if (*ip != 0) FAIL(CRIOIMG_ERR_INFLATE_TRAILING, "trailing garbage after the last gzip member");
+            z->mode = CRIOIMG__INF_ZEROS;
+            /* fall through */
+        case CRIOIMG__INF_ZEROS:
+            while (ip < iend && *ip == 0) ip++;
+            if (ip < iend) FAIL(CRIOIMG_ERR_INFLATE_TRAILING, "trailing garbage after the last gzip member (after zero bytes)");
+            goto need_input;
+        case CRIOIMG__INF_DONE:
+            goto need_input;  /* raw: what follows the stream is not ours */
+        }
+        continue;
+    block_end:
+        if (z->last) {
+            z->hcount = 0;
+            z->mode = z->format == CRIOIMG_INFLATE_GZIP ? CRIOIMG__INF_TRAILER : CRIOIMG__INF_DONE;
+        } else z->mode = CRIOIMG__INF_BLOCK;
+    }
+
+fail:
+    r = crioimg__inf_fail(z, whyr, z->total_in + (unsigned long long)(ip - istart) - bits / 8, why);
+    goto save;
+need_output:
+    if (limited) {
+        char text[96];
+        snprintf(text, sizeof text, "output exceeds the limit of %llu bytes", z->max_output);
+        r = crioimg__inf_fail(z, CRIOIMG_ERR_TOO_BIG, z->total_in + (unsigned long long)(ip - istart), text);
+    }
+    goto save;
+need_input:
+save:
+    if (z->format == CRIOIMG_INFLATE_GZIP && op != ocrc) {
+        z->crc = crioimg_crc32(z->crc, ocrc, (size_t)(op - ocrc));
+        z->isize += (unsigned long)(op - ocrc);
+    }
+    if (op != obase) crioimg__inf_window_add(z, obase, (size_t)(op - obase));
+    z->bb = bb;
+    z->bits = bits;
+    z->total_in += (unsigned long long)(ip - istart);
+    z->total_out += (unsigned long long)(op - ostart);
+    *in_used = (size_t)(ip - istart);
+    *out_len = (size_t)(op - ostart);
+    if (finished && r == CRIOIMG_OK)
+        *finished = z->mode == CRIOIMG__INF_NEXT || z->mode == CRIOIMG__INF_ZEROS || z->mode == CRIOIMG__INF_DONE;
+    return r;
+#undef NEED
+#undef BITS
+#undef DROP
+#undef FAIL
+#undef DECODE
 }
 
 /* ==== src/manifest.c ==== */
@@ -17478,6 +18860,1959 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
     crioimg_image_source_free(pub);
     return r;
 }
+
+/* ==== src/tar.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   tar implementation: the streaming reader and the writer
+   --------------------------------------------------------------------------------------------------- */
+
+
+#define CRIOIMG__TAR_HDR   0   /* collecting a 512-byte header block */
+#define CRIOIMG__TAR_SPEC  1   /* collecting a PAX or GNU long-name header's content */
+#define CRIOIMG__TAR_DATA  2   /* handing out an entry's content */
+#define CRIOIMG__TAR_PAD   3   /* skipping the padding to the next block */
+#define CRIOIMG__TAR_ZERO1 4   /* one zero block seen: the next must be one too (or the input ends) */
+#define CRIOIMG__TAR_END   5
+
+typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+
+struct crioimg_tar_reader {
+    crioimg_allocator alloc;
+    size_t max_header, max_path;
+    long long max_entry;
+    int state, special, fresh, end_told;
+    crioimg_result failed;
+    unsigned char blk[512];
+    size_t blen;
+    long long off, remain, pad, hstart;
+    crioimg__tbuf pax, lname, llink;
+    crioimg_tar_xattr *xattrs;
+    size_t nxattrs, capxattrs;
+    crioimg_tar_entry e;
+    int has_entry;
+    /* the header's own strings: prefix "/" name, linkname, uname, gname */
+    char name[257], link[101], uname[33], gname[33];
+    char err[512];
+};
+
+static crioimg_result crioimg__tar_fail(crioimg_tar_reader *t, crioimg_result r, const char *path, const char *what)
+{
+    if (path && path[0])
+        snprintf(t->err, sizeof t->err, "entry \"%.300s\" at offset %lld: %s", path, t->hstart, what);
+    else
+        snprintf(t->err, sizeof t->err, "header at offset %lld: %s", t->hstart, what);
+    t->failed = r;
+    return r;
+}
+
+crioimg_result crioimg_tar_reader_new(crioimg_tar_reader **out, const crioimg_tar_reader_opts *opts)
+{
+    crioimg_tar_reader *t;
+    const crioimg_allocator *a = opts ? &opts->alloc : NULL;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    t = (crioimg_tar_reader *)crioimg_malloc(a, sizeof *t);
+    if (t == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    if (a) t->alloc = *a;
+    t->max_header = opts && opts->max_header ? opts->max_header : ((size_t)1 << 20);
+    t->max_path = opts && opts->max_path ? opts->max_path : ((size_t)64 << 10);
+    t->max_entry = opts && opts->max_entry_size > 0 ? opts->max_entry_size : 0;
+    t->fresh = 1;
+    *out = t;
+    return CRIOIMG_OK;
+}
+
+void crioimg_tar_reader_free(crioimg_tar_reader *t)
+{
+    crioimg_allocator a;
+    if (t == NULL) return;
+    a = t->alloc;
+    crioimg_free(&a, t->pax.p);
+    crioimg_free(&a, t->lname.p);
+    crioimg_free(&a, t->llink.p);
+    crioimg_free(&a, t->xattrs);
+    crioimg_free(&a, t);
+}
+
+const crioimg_tar_entry *crioimg_tar_reader_entry(const crioimg_tar_reader *t)
+{
+    return t && t->has_entry ? &t->e : NULL;
+}
+
+long long crioimg_tar_reader_offset(const crioimg_tar_reader *t) { return t ? t->off : 0; }
+const char *crioimg_tar_reader_error(const crioimg_tar_reader *t) { return t ? t->err : ""; }
+
+/* Appends n bytes, at most max in all (0 when it would pass that, or memory ran out). */
+static int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
+{
+    if (n > max - b->len || b->len + n > max) return 0;
+    if (b->len + n + 1 > b->cap) {
+        size_t c = b->cap ? b->cap : 512;
+        char *q;
+        while (c < b->len + n + 1) c *= 2;
+        q = (char *)crioimg_realloc(a, b->p, c);
+        if (q == NULL) return 0;
+        b->p = q; b->cap = c;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 1;
+}
+
+/* A numeric header field: octal text (spaces and NULs around it), or GNU's base-256 (the top bit of
+   the first byte set; 0xff starts a negative number). 0 when malformed or out of range. */
+static int crioimg__tar_num(const unsigned char *f, size_t n, long long *out)
+{
+    unsigned long long v = 0;
+    size_t i = 0;
+    if (n > 0 && (f[0] & 0x80)) {   /* base-256, as Go's archive/tar reads it */
+        unsigned char inv = (f[0] & 0x40) ? 0xff : 0;
+        for (i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)(f[i] ^ inv);
+            if (i == 0) c &= 0x7f;
+            if (v >> 56) return 0;
+            v = (v << 8) | c;
+        }
+        if (v >> 63) return 0;
+        *out = inv ? -(long long)v - 1 : (long long)v;
+        return 1;
+    }
+    while (i < n && (f[i] == ' ' || f[i] == '\0')) i++;
+    while (n > i && (f[n - 1] == ' ' || f[n - 1] == '\0')) n--;
+    for (; i < n; i++) {
+        if (f[i] < '0' || f[i] > '7') return 0;
+        if (v >> 60) return 0;
+        v = v * 8 + (unsigned)(f[i] - '0');
+    }
+    *out = (long long)v;
+    return 1;
+}
+
+/* A NUL-terminated copy of a header string field (cut at its first NUL). */
+static void crioimg__tar_str(char *out, const unsigned char *f, size_t n)
+{
+    size_t i = 0;
+    while (i < n && f[i]) { out[i] = (char)f[i]; i++; }
+    out[i] = '\0';
+}
+
+static int crioimg__tar_zero(const unsigned char *b)
+{
+    size_t i;
+    for (i = 0; i < 512; i++) if (b[i]) return 0;
+    return 1;
+}
+
+/* A decimal PAX number (sign allowed), or seconds with an optional fraction (nsec != NULL). */
+static int crioimg__tar_dec(const char *s, size_t n, long long *out, long *nsec)
+{
+    size_t i = 0;
+    int neg = 0;
+    unsigned long long v = 0;
+    long ns = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+')) { neg = s[i] == '-'; i++; }
+    if (i == n || s[i] < '0' || s[i] > '9') return 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (v > ((unsigned long long)LLONG_MAX - 9) / 10) return 0;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    if (i < n && s[i] == '.' && nsec) {
+        int d = 0;
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, d++) if (d < 9) ns = ns * 10 + (s[i] - '0');
+        if (d == 0) return 0;
+        for (; d < 9; d++) ns *= 10;
+    }
+    if (i != n) return 0;
+    *out = neg ? -(long long)v : (long long)v;
+    if (nsec) {
+        /* -1.5 is 1.5 seconds before the epoch: -2 s + 0.5 s */
+        if (neg && ns) { *out -= 1; ns = 1000000000L - ns; }
+        *nsec = ns;
+    }
+    return 1;
+}
+
+/* Applies the PAX records in t->pax to t->e (strings are cut in place in the buffer). */
+static crioimg_result crioimg__tar_pax(crioimg_tar_reader *t)
+{
+    char *p = t->pax.p, *end = t->pax.p + t->pax.len;
+    t->nxattrs = 0;
+    while (p < end) {
+        size_t len = 0, klen;
+        char *q = p, *rec_end, *key, *eq, *val;
+        size_t vlen;
+        while (q < end && *q >= '0' && *q <= '9') {
+            if (len > t->max_header) break;
+            len = len * 10 + (size_t)(*q - '0');
+            q++;
+        }
+        if (q == p || q >= end || *q != ' ' || len < (size_t)(q - p) + 3 || len > (size_t)(end - p))
+            return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "malformed PAX record");
+        rec_end = p + len;
+        if (rec_end[-1] != '\n') return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "malformed PAX record (no newline)");
+        key = q + 1;
+        eq = (char *)memchr(key, '=', (size_t)(rec_end - 1 - key));
+        if (eq == NULL || eq == key) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "malformed PAX record (no key)");
+        klen = (size_t)(eq - key);
+        if (memchr(key, '\0', klen)) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "NUL in a PAX key");
+        val = eq + 1;
+        vlen = (size_t)(rec_end - 1 - val);
+        *eq = '\0';
+        rec_end[-1] = '\0';
+        p = rec_end;
+#define CRIOIMG__KEY(s) (klen == sizeof(s) - 1 && memcmp(key, s, klen) == 0)
+        if (CRIOIMG__KEY("path") || CRIOIMG__KEY("linkpath") || CRIOIMG__KEY("uname") || CRIOIMG__KEY("gname")) {
+            if (memchr(val, '\0', vlen)) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "NUL in a PAX path or name");
+            if (vlen == 0) continue;   /* an empty value deletes the record: the header's field stands */
+            if (key[0] == 'p') t->e.path = val;
+            else if (key[0] == 'l') t->e.linkname = val;
+            else if (key[0] == 'u') t->e.uname = val;
+            else t->e.gname = val;
+        } else if (CRIOIMG__KEY("size") || CRIOIMG__KEY("uid") || CRIOIMG__KEY("gid")) {
+            long long v;
+            if (vlen == 0) continue;
+            if (!crioimg__tar_dec(val, vlen, &v, NULL) || v < 0)
+                return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "invalid PAX number");
+            if (key[0] == 's') t->e.size = v; else if (key[0] == 'u') t->e.uid = v; else t->e.gid = v;
+        } else if (CRIOIMG__KEY("mtime")) {
+            long long v;
+            long ns;
+            if (vlen == 0) continue;
+            if (!crioimg__tar_dec(val, vlen, &v, &ns)) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->name, "invalid PAX mtime");
+            t->e.mtime = v; t->e.mtime_nsec = ns;
+        } else if (klen > 13 && memcmp(key, "SCHILY.xattr.", 13) == 0) {
+            if (t->nxattrs == t->capxattrs) {
+                size_t c = t->capxattrs ? t->capxattrs * 2 : 8;
+                crioimg_tar_xattr *x = (crioimg_tar_xattr *)crioimg_realloc(&t->alloc, t->xattrs, c * sizeof *x);
+                if (x == NULL) return crioimg__tar_fail(t, CRIOIMG_ERR_NOMEM, t->name, "out of memory");
+                t->xattrs = x; t->capxattrs = c;
+            }
+            t->xattrs[t->nxattrs].name = key + 13;
+            t->xattrs[t->nxattrs].value = (const unsigned char *)val;
+            t->xattrs[t->nxattrs].len = vlen;
+            t->nxattrs++;
+        } else if (klen >= 11 && memcmp(key, "GNU.sparse.", 11) == 0) {
+            return crioimg__tar_fail(t, CRIOIMG_ERR_UNSUPPORTED, NULL, "GNU sparse files are not supported");
+        }
+        /* anything else (atime, ctime, comment, charset, vendor keys) changes nothing we keep */
+#undef CRIOIMG__KEY
+    }
+    return CRIOIMG_OK;
+}
+
+/* GNU long name/link content: cut at the first NUL. */
+static const char *crioimg__tar_gnustr(crioimg__tbuf *b)
+{
+    return b->p ? b->p : "";
+}
+
+/* A complete header block in t->blk: an entry (*ev = ENTRY), a special header (its content comes
+   next), or an end block. */
+static crioimg_result crioimg__tar_header(crioimg_tar_reader *t, crioimg_tar_event *ev)
+{
+    const unsigned char *b = t->blk;
+    long long sum, size, v;
+    unsigned long long us = 0;
+    long long ss = 0;
+    size_t i;
+    int type, ustar, gnu;
+    *ev = CRIOIMG_TAR_NEED_INPUT;
+    if (t->state == CRIOIMG__TAR_ZERO1) {
+        if (crioimg__tar_zero(b)) { t->state = CRIOIMG__TAR_END; *ev = CRIOIMG_TAR_END; t->end_told = 1; return CRIOIMG_OK; }
+        t->hstart = t->off - 512;
+        return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, NULL, "a header after a single zero block");
+    }
+    if (t->fresh) {
+        t->hstart = t->off - 512;
+        t->pax.len = t->lname.len = t->llink.len = 0;
+        if (t->pax.p) t->pax.p[0] = '\0';
+        if (t->lname.p) t->lname.p[0] = '\0';
+        if (t->llink.p) t->llink.p[0] = '\0';
+        t->fresh = 0;
+    }
+    if (crioimg__tar_zero(b)) {
+        if (t->pax.len || t->lname.len || t->llink.len)
+            return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, NULL, "end of archive after a PAX or GNU header with no entry");
+        t->state = CRIOIMG__TAR_ZERO1;
+        t->fresh = 1;
+        return CRIOIMG_OK;
+    }
+    for (i = 0; i < 512; i++) {
+        unsigned c = (i >= 148 && i < 156) ? ' ' : b[i];
+        us += c;
+        ss += (signed char)c;
+    }
+    if (!crioimg__tar_num(b + 148, 8, &sum) || (sum != (long long)us && sum != ss))
+        return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, NULL, "invalid header checksum");
+    ustar = memcmp(b + 257, "ustar\0", 6) == 0;
+    gnu = memcmp(b + 257, "ustar  \0", 8) == 0;
+    type = b[156];
+    if (!crioimg__tar_num(b + 124, 12, &size) || size < 0)
+        return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, NULL, "invalid size field");
+    if (type == 'x' || type == 'L' || type == 'K') {
+        crioimg__tbuf *sb = type == 'x' ? &t->pax : type == 'L' ? &t->lname : &t->llink;
+        if ((unsigned long long)size > t->max_header)
+            return crioimg__tar_fail(t, CRIOIMG_ERR_TOO_BIG, NULL, type == 'x' ? "PAX header too large" : "GNU long name too large");
+        if (type != 'x') sb->len = 0;   /* a second long name replaces the first */
+        if (!crioimg__tbuf_put(&t->alloc, sb, "", 0, (size_t)-1))
+            return crioimg__tar_fail(t, CRIOIMG_ERR_NOMEM, NULL, "out of memory");
+        t->special = type;
+        t->remain = size;
+        t->pad = (512 - (size & 511)) & 511;
+        t->state = CRIOIMG__TAR_SPEC;
+        return CRIOIMG_OK;
+    }
+    if (type == 'S') return crioimg__tar_fail(t, CRIOIMG_ERR_UNSUPPORTED, NULL, "GNU sparse files are not supported");
+
+    /* the entry itself */
+    memset(&t->e, 0, sizeof t->e);
+    t->e.offset = t->hstart;
+    if (ustar && !gnu && b[345]) {
+        /* ustar's prefix; star archives keep 131 bytes of it and a "tar" trailer */
+        size_t plen = memcmp(b + 508, "tar\0", 4) == 0 ? 131 : 155;
+        crioimg__tar_str(t->name, b + 345, plen);
+        i = strlen(t->name);
+        t->name[i++] = '/';
+        crioimg__tar_str(t->name + i, b, 100);
+    } else {
+        crioimg__tar_str(t->name, b, 100);
+    }
+    crioimg__tar_str(t->link, b + 157, 100);
+    crioimg__tar_str(t->uname, b + 265, 32);
+    crioimg__tar_str(t->gname, b + 297, 32);
+    t->e.path = t->lname.len ? crioimg__tar_gnustr(&t->lname) : t->name;
+    t->e.linkname = t->llink.len ? crioimg__tar_gnustr(&t->llink) : t->link;
+    t->e.uname = t->uname;
+    t->e.gname = t->gname;
+    if (!crioimg__tar_num(b + 100, 8, &v)) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid mode field");
+    t->e.mode = (unsigned)(v & 07777);
+    if (!crioimg__tar_num(b + 108, 8, &t->e.uid) || !crioimg__tar_num(b + 116, 8, &t->e.gid))
+        return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid uid or gid field");
+    if (!crioimg__tar_num(b + 136, 12, &t->e.mtime)) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid mtime field");
+    t->e.size = size;
+    if (ustar || gnu) {
+        if (!crioimg__tar_num(b + 329, 8, &v) || v < 0) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid device number");
+        t->e.devmajor = (unsigned long)v;
+        if (!crioimg__tar_num(b + 337, 8, &v) || v < 0) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid device number");
+        t->e.devminor = (unsigned long)v;
+    }
+    if (t->pax.len && crioimg__tar_pax(t) != CRIOIMG_OK) return t->failed;
+    t->e.xattrs = t->nxattrs ? t->xattrs : NULL;
+    t->e.nxattrs = t->pax.len ? t->nxattrs : 0;
+    if (type == '\0' || type == '7') {
+        size_t n = strlen(t->e.path);
+        type = (type == '\0' && n > 0 && t->e.path[n - 1] == '/') ? CRIOIMG_TAR_DIR : CRIOIMG_TAR_FILE;
+    }
+    t->e.type = type;
+    if (strlen(t->e.path) > t->max_path || strlen(t->e.linkname) > t->max_path)
+        return crioimg__tar_fail(t, CRIOIMG_ERR_TOO_BIG, NULL, "path too long");
+    if (t->e.path[0] == '\0') return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, NULL, "entry with an empty name");
+    /* header-only types carry no content whatever their size field says (as Go's archive/tar reads them) */
+    if (type == CRIOIMG_TAR_LINK || type == CRIOIMG_TAR_SYMLINK || type == CRIOIMG_TAR_CHAR ||
+        type == CRIOIMG_TAR_BLOCK || type == CRIOIMG_TAR_DIR || type == CRIOIMG_TAR_FIFO)
+        t->e.size = 0;
+    if (t->max_entry && t->e.size > t->max_entry) return crioimg__tar_fail(t, CRIOIMG_ERR_TOO_BIG, t->e.path, "entry larger than the limit");
+    if (t->e.size > LLONG_MAX - 1024) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid size");
+    t->remain = t->e.size;
+    t->pad = (512 - (t->e.size & 511)) & 511;
+    t->state = CRIOIMG__TAR_DATA;
+    t->has_entry = 1;
+    t->fresh = 1;
+    *ev = CRIOIMG_TAR_ENTRY;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_tar_reader_next(crioimg_tar_reader *t, const void *in, size_t len, size_t *used,
+                                       crioimg_tar_event *ev, const void **data, size_t *data_len)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t pos = 0;
+    crioimg_result r;
+    if (used) *used = 0;
+    if (data) *data = NULL;
+    if (data_len) *data_len = 0;
+    if (ev) *ev = CRIOIMG_TAR_NEED_INPUT;
+    if (t == NULL || used == NULL || ev == NULL || data == NULL || data_len == NULL || (in == NULL && len > 0))
+        return CRIOIMG_ERR_INVALID_ARGS;
+    if (t->failed) return t->failed;
+    for (;;) {
+        size_t avail = len - pos, k;
+        switch (t->state) {
+        case CRIOIMG__TAR_HDR:
+        case CRIOIMG__TAR_ZERO1:
+            if (avail == 0) goto out;
+            k = 512 - t->blen;
+            if (k > avail) k = avail;
+            memcpy(t->blk + t->blen, p + pos, k);
+            t->blen += k; pos += k; t->off += (long long)k;
+            if (t->blen < 512) goto out;
+            t->blen = 0;
+            r = crioimg__tar_header(t, ev);
+            if (r != CRIOIMG_OK) { *used = pos; return r; }
+            if (*ev != CRIOIMG_TAR_NEED_INPUT) { *used = pos; return CRIOIMG_OK; }
+            break;
+        case CRIOIMG__TAR_SPEC: {
+            crioimg__tbuf *sb = t->special == 'x' ? &t->pax : t->special == 'L' ? &t->lname : &t->llink;
+            if (t->remain == 0) {
+                /* GNU long names end in NULs; PAX records are checked when their entry comes */
+                if (t->special != 'x') sb->len = strlen(sb->p);
+                t->state = CRIOIMG__TAR_PAD;
+                break;
+            }
+            if (avail == 0) goto out;
+            k = (unsigned long long)t->remain < avail ? (size_t)t->remain : avail;
+            if (!crioimg__tbuf_put(&t->alloc, sb, p + pos, k, t->max_header * 2 + 1))
+                return crioimg__tar_fail(t, CRIOIMG_ERR_NOMEM, NULL, "out of memory");
+            pos += k; t->off += (long long)k; t->remain -= (long long)k;
+            break;
+        }
+        case CRIOIMG__TAR_DATA:
+            if (t->remain == 0) { t->state = CRIOIMG__TAR_PAD; break; }
+            if (avail == 0) goto out;
+            k = (unsigned long long)t->remain < avail ? (size_t)t->remain : avail;
+            *data = p + pos;
+            *data_len = k;
+            pos += k; t->off += (long long)k; t->remain -= (long long)k;
+            *ev = CRIOIMG_TAR_DATA;
+            *used = pos;
+            return CRIOIMG_OK;
+        case CRIOIMG__TAR_PAD:
+            if (t->pad == 0) { t->state = CRIOIMG__TAR_HDR; break; }
+            if (avail == 0) goto out;
+            k = (unsigned long long)t->pad < avail ? (size_t)t->pad : avail;
+            pos += k; t->off += (long long)k; t->pad -= (long long)k;
+            break;
+        default: /* END: what follows the end blocks (a record's zero padding, or anything) is ignored */
+            t->off += (long long)avail;
+            *used = len;
+            if (!t->end_told) { t->end_told = 1; *ev = CRIOIMG_TAR_END; }
+            return CRIOIMG_OK;
+        }
+    }
+out:
+    *used = pos;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_tar_reader_finish(crioimg_tar_reader *t)
+{
+    if (t == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (t->failed) return t->failed;
+    if (t->state == CRIOIMG__TAR_END) return CRIOIMG_OK;
+    if (t->state == CRIOIMG__TAR_ZERO1 && t->blen == 0) return CRIOIMG_OK;
+    if (t->state == CRIOIMG__TAR_HDR && t->blen == 0 && t->fresh) return CRIOIMG_OK;
+    if (t->state == CRIOIMG__TAR_PAD && t->pad == 0 && t->fresh) return CRIOIMG_OK;
+    if (t->state == CRIOIMG__TAR_DATA && t->remain == 0 && t->pad == 0) return CRIOIMG_OK;
+    t->hstart = t->has_entry && t->fresh ? t->e.offset : t->hstart;
+    return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->has_entry && t->fresh ? t->e.path : NULL,
+                             t->state == CRIOIMG__TAR_DATA || t->state == CRIOIMG__TAR_PAD ? "archive cut short in the entry's content"
+                                                                                          : "archive cut short in a header");
+}
+
+/* ---- writer ---- */
+
+struct crioimg_tar_writer {
+    crioimg_tar_writer_opts o;
+    crioimg_result failed;
+    long long off, remain, pad;
+    unsigned char blk[512], pblk[512];   /* the entry's header; its PAX header */
+    crioimg__tbuf pax;
+};
+
+crioimg_result crioimg_tar_writer_new(crioimg_tar_writer **out, const crioimg_tar_writer_opts *opts)
+{
+    crioimg_tar_writer *w;
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (opts == NULL || opts->write == NULL || crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    w = (crioimg_tar_writer *)crioimg_malloc(&opts->alloc, sizeof *w);
+    if (w == NULL) return CRIOIMG_ERR_NOMEM;
+    memset(w, 0, sizeof *w);
+    w->o = *opts;
+    if (w->o.file_mode == 0) w->o.file_mode = 0644;
+    if (w->o.dir_mode == 0) w->o.dir_mode = 0755;
+    *out = w;
+    return CRIOIMG_OK;
+}
+
+void crioimg_tar_writer_free(crioimg_tar_writer *w)
+{
+    crioimg_allocator a;
+    if (w == NULL) return;
+    a = w->o.alloc;
+    crioimg_free(&a, w->pax.p);
+    crioimg_free(&a, w);
+}
+
+long long crioimg_tar_writer_offset(const crioimg_tar_writer *w) { return w ? w->off : 0; }
+
+static crioimg_result crioimg__tw_out(crioimg_tar_writer *w, const void *p, size_t n)
+{
+    crioimg_result r;
+    if (w->failed) return w->failed;
+    r = w->o.write(w->o.user, p, n);
+    if (r != CRIOIMG_OK) { w->failed = r; return r; }
+    w->off += (long long)n;
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__tw_pad(crioimg_tar_writer *w)
+{
+    static const unsigned char zero[512] = { 0 };
+    crioimg_result r = CRIOIMG_OK;
+    if (w->remain != 0) return CRIOIMG_ERR_INVALID_ARGS;
+    if (w->pad) r = crioimg__tw_out(w, zero, (size_t)w->pad);
+    w->pad = 0;
+    return r;
+}
+
+/* v as octal in a field of n bytes (n-1 digits and a NUL); 0 when it does not fit. */
+static int crioimg__tw_oct(unsigned char *f, size_t n, long long v)
+{
+    size_t i;
+    if (v < 0) return 0;
+    f[n - 1] = '\0';
+    for (i = n - 1; i-- > 0;) { f[i] = (unsigned char)('0' + (v & 7)); v >>= 3; }
+    return v == 0;
+}
+
+static int crioimg__tw_record(crioimg_tar_writer *w, const char *key, const char *val, size_t vlen)
+{
+    char num[32];
+    size_t n = strlen(key) + vlen + 3, d = 1, t;
+    for (;;) {   /* the length counts its own digits */
+        size_t m = n + d, dd = 0;
+        for (t = m; t; t /= 10) dd++;
+        if (dd == d) break;
+        d = dd;
+    }
+    snprintf(num, sizeof num, "%lu ", (unsigned long)(n + d));
+    return crioimg__tbuf_put(&w->o.alloc, &w->pax, num, strlen(num), (size_t)-1 / 2) &&
+           crioimg__tbuf_put(&w->o.alloc, &w->pax, key, strlen(key), (size_t)-1 / 2) &&
+           crioimg__tbuf_put(&w->o.alloc, &w->pax, "=", 1, (size_t)-1 / 2) &&
+           crioimg__tbuf_put(&w->o.alloc, &w->pax, val, vlen, (size_t)-1 / 2) &&
+           crioimg__tbuf_put(&w->o.alloc, &w->pax, "\n", 1, (size_t)-1 / 2);
+}
+
+static void crioimg__tw_checksum(unsigned char *b)
+{
+    unsigned long sum = 0;
+    size_t i;
+    memset(b + 148, ' ', 8);
+    for (i = 0; i < 512; i++) sum += b[i];
+    crioimg__tw_oct(b + 148, 7, (long long)sum);   /* six digits, NUL, then the space left in place */
+}
+
+static void crioimg__tw_common(unsigned char *b, int type)
+{
+    b[156] = (unsigned char)type;
+    memcpy(b + 257, "ustar\0" "00", 8);
+}
+
+crioimg_result crioimg_tar_write_header(crioimg_tar_writer *w, const crioimg_tar_entry *e)
+{
+    unsigned char *b;
+    size_t plen, llen, split = 0, i;
+    long long mtime, uid, gid, size;
+    unsigned mode;
+    const char *uname, *gname;
+    char num[48];
+    crioimg_result r;
+    if (w == NULL || e == NULL || e->path == NULL || e->path[0] == '\0') return CRIOIMG_ERR_INVALID_ARGS;
+    if (w->failed) return w->failed;
+    if ((r = crioimg__tw_pad(w)) != CRIOIMG_OK) return r;
+    b = w->blk;
+    memset(b, 0, 512);
+    w->pax.len = 0;
+    mtime = (w->o.flags & CRIOIMG_TAR_FIXED_MTIME) ? w->o.mtime : e->mtime;
+    uid = (w->o.flags & CRIOIMG_TAR_FIXED_OWNER) ? w->o.uid : e->uid;
+    gid = (w->o.flags & CRIOIMG_TAR_FIXED_OWNER) ? w->o.gid : e->gid;
+    uname = (w->o.flags & CRIOIMG_TAR_FIXED_OWNER) || e->uname == NULL ? "" : e->uname;
+    gname = (w->o.flags & CRIOIMG_TAR_FIXED_OWNER) || e->gname == NULL ? "" : e->gname;
+    mode = e->mode & 07777;
+    if (w->o.flags & CRIOIMG_TAR_FIXED_MODE)
+        mode = e->type == CRIOIMG_TAR_DIR ? w->o.dir_mode : e->type == CRIOIMG_TAR_SYMLINK ? 0777
+             : (e->mode & 0111) ? 0755 : w->o.file_mode;
+    size = e->type == CRIOIMG_TAR_FILE ? e->size : 0;
+    if (size < 0) return CRIOIMG_ERR_INVALID_ARGS;
+
+    plen = strlen(e->path);
+    if (plen > 100) {   /* ustar's prefix takes up to 155 bytes before a '/' */
+        for (i = plen - 1; i > 0; i--)
+            if (e->path[i] == '/' && i <= 155 && plen - i - 1 <= 100 && plen - i - 1 > 0) { split = i; break; }
+    }
+    if (plen <= 100) memcpy(b, e->path, plen);
+    else if (split) { memcpy(b + 345, e->path, split); memcpy(b, e->path + split + 1, plen - split - 1); }
+    else {
+        if (!crioimg__tw_record(w, "path", e->path, plen)) return CRIOIMG_ERR_NOMEM;
+        memcpy(b, e->path, 100);
+    }
+    llen = e->linkname ? strlen(e->linkname) : 0;
+    if (llen <= 100) { if (llen) memcpy(b + 157, e->linkname, llen); }
+    else {
+        if (!crioimg__tw_record(w, "linkpath", e->linkname, llen)) return CRIOIMG_ERR_NOMEM;
+        memcpy(b + 157, e->linkname, 100);
+    }
+    crioimg__tw_oct(b + 100, 8, mode);
+#define CRIOIMG__TW_NUM(field, n, key, v) \
+    if (!crioimg__tw_oct(b + (field), (n), (v))) { \
+        snprintf(num, sizeof num, "%lld", (long long)(v)); \
+        if (!crioimg__tw_record(w, key, num, strlen(num))) return CRIOIMG_ERR_NOMEM; \
+        crioimg__tw_oct(b + (field), (n), 0); }
+    CRIOIMG__TW_NUM(108, 8, "uid", uid)
+    CRIOIMG__TW_NUM(116, 8, "gid", gid)
+    CRIOIMG__TW_NUM(124, 12, "size", size)
+    CRIOIMG__TW_NUM(136, 12, "mtime", mtime)
+#undef CRIOIMG__TW_NUM
+    if (strlen(uname) <= 32) memcpy(b + 265, uname, strlen(uname));
+    else if (!crioimg__tw_record(w, "uname", uname, strlen(uname))) return CRIOIMG_ERR_NOMEM;
+    if (strlen(gname) <= 32) memcpy(b + 297, gname, strlen(gname));
+    else if (!crioimg__tw_record(w, "gname", gname, strlen(gname))) return CRIOIMG_ERR_NOMEM;
+    if (!crioimg__tw_oct(b + 329, 8, (long long)e->devmajor) || !crioimg__tw_oct(b + 337, 8, (long long)e->devminor))
+        return CRIOIMG_ERR_INVALID_ARGS;
+    for (i = 0; i < e->nxattrs; i++) {
+        char key[300];
+        if (strlen(e->xattrs[i].name) > sizeof key - 14) return CRIOIMG_ERR_INVALID_ARGS;
+        snprintf(key, sizeof key, "SCHILY.xattr.%s", e->xattrs[i].name);
+        if (!crioimg__tw_record(w, key, (const char *)e->xattrs[i].value, e->xattrs[i].len)) return CRIOIMG_ERR_NOMEM;
+    }
+    crioimg__tw_common(b, e->type);
+    if (w->pax.len) {
+        /* the PAX header first: a fixed name and metadata, so the bytes depend on the entry alone */
+        unsigned char *h = w->pblk;
+        const char *base = strrchr(e->path, '/');
+        size_t blen;
+        static const unsigned char zero[512] = { 0 };
+        memset(h, 0, 512);
+        base = base && base[1] ? base + 1 : e->path;
+        blen = strlen(base);
+        if (blen > 100 - 13) blen = 100 - 13;
+        memcpy(h, "PaxHeaders.0/", 13);
+        memcpy(h + 13, base, blen);
+        crioimg__tw_oct(h + 100, 8, 0644);
+        crioimg__tw_oct(h + 108, 8, 0);
+        crioimg__tw_oct(h + 116, 8, 0);
+        crioimg__tw_oct(h + 124, 12, (long long)w->pax.len);
+        crioimg__tw_oct(h + 136, 12, 0);
+        crioimg__tw_common(h, 'x');
+        crioimg__tw_checksum(h);
+        r = crioimg__tw_out(w, h, 512);
+        if (r == CRIOIMG_OK) r = crioimg__tw_out(w, w->pax.p, w->pax.len);
+        if (r == CRIOIMG_OK && (w->pax.len & 511)) r = crioimg__tw_out(w, zero, 512 - (w->pax.len & 511));
+        if (r != CRIOIMG_OK) return r;
+    }
+    crioimg__tw_checksum(b);
+    if ((r = crioimg__tw_out(w, b, 512)) != CRIOIMG_OK) return r;
+    w->remain = size;
+    w->pad = (512 - (size & 511)) & 511;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_tar_write_data(crioimg_tar_writer *w, const void *data, size_t len)
+{
+    crioimg_result r;
+    if (w == NULL || (data == NULL && len > 0)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (w->failed) return w->failed;
+    if ((unsigned long long)len > (unsigned long long)w->remain) return CRIOIMG_ERR_SIZE_MISMATCH;
+    if (len == 0) return CRIOIMG_OK;
+    if ((r = crioimg__tw_out(w, data, len)) != CRIOIMG_OK) return r;
+    w->remain -= (long long)len;
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_tar_writer_finish(crioimg_tar_writer *w)
+{
+    static const unsigned char zero[1024] = { 0 };
+    crioimg_result r;
+    if (w == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (w->failed) return w->failed;
+    if ((r = crioimg__tw_pad(w)) != CRIOIMG_OK) return r;
+    return crioimg__tw_out(w, zero, sizeof zero);
+}
+
+/* ==== src/unpack.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   unpack implementation: layer media types (portable), then layer application and image unpacking
+   (POSIX.1-2008: openat and friends)
+   --------------------------------------------------------------------------------------------------- */
+
+
+crioimg_result crioimg_layer_compression(const char *mt, int *gzip)
+{
+    static const char *const tars[] = {
+        "", "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.nondistributable.v1.tar",
+        "application/vnd.docker.image.rootfs.diff.tar"
+    };
+    static const char *const gzips[] = {
+        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+        "application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+    };
+    size_t i;
+    if (gzip == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *gzip = 0;
+    if (mt == NULL) mt = "";
+    for (i = 0; i < sizeof tars / sizeof tars[0]; i++) if (strcmp(mt, tars[i]) == 0) return CRIOIMG_OK;
+    for (i = 0; i < sizeof gzips / sizeof gzips[0]; i++) if (strcmp(mt, gzips[i]) == 0) { *gzip = 1; return CRIOIMG_OK; }
+    return CRIOIMG_ERR_UNSUPPORTED;
+}
+
+#if !defined(CRIOIMG_NO_UNPACK) && (defined(__unix__) || defined(__APPLE__))
+#  include <unistd.h>
+#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#    define CRIOIMG__UNPACK 1
+#  endif
+#endif
+
+#ifdef CRIOIMG__UNPACK
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#if defined(__linux__)
+#  include <sys/sysmacros.h>   /* makedev */
+#  include <sys/xattr.h>
+#  define CRIOIMG__XATTR 1
+#endif
+#if defined(__GLIBC__) && !defined(__USE_XOPEN_EXTENDED) && !defined(__USE_MISC)
+/* an XSI function that glibc declares only for _XOPEN_SOURCE or _DEFAULT_SOURCE; the symbol is always there */
+extern int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
+#endif
+
+#define CRIOIMG__UP_IBUF ((size_t)64 << 10)    /* compressed bytes read at once */
+#define CRIOIMG__UP_OBUF ((size_t)128 << 10)   /* decompressed bytes handed to the tar reader at once */
+#define CRIOIMG__UP_MAXLINKS 40                /* symlinks followed while resolving one path, as Linux */
+#define CRIOIMG__UP_LINKMAX 4096
+
+/* A directory whose mode, owner and mtime are set at the end (writing into it changes its mtime, and a
+   read-only mode would stop us writing into it). Stored packed in a byte list: this, then the path. */
+typedef struct crioimg__up_dir {
+    long long uid, gid, mtime;
+    long nsec;
+    unsigned mode;
+    int chown;
+    size_t len;
+} crioimg__up_dir;
+
+typedef struct crioimg__up {
+    crioimg_allocator alloc;
+    int root;                      /* the destination (borrowed) */
+    int chown;                     /* root and not rootless: owners from the layer, devices made */
+    long long euid, egid;
+    int fresh;                     /* crioimg_unpack's own tree: directory modes come at the end */
+    unsigned long long max;
+    const crioimg_unpack_options *opts;
+    crioimg_unpack_result *res;
+    crioimg__tbuf path, link, rem, tmp, res_path, lnk, dirs;
+    /* the last parent directory resolved: its name as the entries spell it, where it really is, its fd */
+    crioimg__tbuf ckey, cres;
+    int cfd;
+    /* the entries this layer made (their paths' hashes): an opaque whiteout keeps them */
+    unsigned long long *set;
+    size_t nset, capset;
+    /* the regular file being written */
+    int fd;
+    long long left;
+    const crioimg_tar_entry *fe;
+    crioimg_tar_reader *tar;
+    unsigned long long bytes;
+    crioimg_hasher hash;
+    int hashing;
+    char *err;
+    size_t errcap;
+    const char *prefix;            /* "image ...: layer ...: " for messages */
+} crioimg__up;
+
+static crioimg_result crioimg__up_fail(crioimg__up *u, crioimg_result r, const crioimg_tar_entry *e, const char *what, int errnum)
+{
+    if (u->err && u->errcap) {
+        if (e)
+            snprintf(u->err, u->errcap, "%sentry \"%.400s\" at offset %lld: %s%s%s", u->prefix, e->path, e->offset, what,
+                     errnum ? ": " : "", errnum ? strerror(errnum) : "");
+        else
+            snprintf(u->err, u->errcap, "%s%s%s%s", u->prefix, what, errnum ? ": " : "", errnum ? strerror(errnum) : "");
+    }
+    return r;
+}
+
+static crioimg_result crioimg__up_errno(int e)
+{
+    return e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+}
+
+static int crioimg__up_put(crioimg__up *u, crioimg__tbuf *b, const char *s, size_t n)
+{
+    return crioimg__tbuf_put(&u->alloc, b, s, n, (size_t)-1 / 4);
+}
+
+static int crioimg__up_set(crioimg__up *u, crioimg__tbuf *b, const char *s, size_t n)
+{
+    b->len = 0;
+    if (!crioimg__up_put(u, b, s, n)) return 0;
+    if (b->p == NULL) return crioimg__up_put(u, b, "", 0);
+    return 1;
+}
+
+/* ---- paths ---- */
+
+/* The entry's name as components joined by '/': leading '/' and "." dropped (an absolute name is taken
+   relative to the destination, as GNU tar and Go-based unpackers do); 0 for a ".." component. */
+static int crioimg__up_clean(crioimg__up *u, crioimg__tbuf *out, const char *s)
+{
+    out->len = 0;
+    if (!crioimg__up_put(u, out, "", 0)) return -1;
+    while (*s) {
+        const char *c = s;
+        size_t n;
+        while (*s && *s != '/') s++;
+        n = (size_t)(s - c);
+        if (*s) s++;
+        if (n == 0 || (n == 1 && c[0] == '.')) continue;
+        if (n == 2 && c[0] == '.' && c[1] == '.') return 0;
+        if ((out->len && !crioimg__up_put(u, out, "/", 1)) || !crioimg__up_put(u, out, c, n)) return -1;
+    }
+    return 1;
+}
+
+static void crioimg__up_uncache(crioimg__up *u)
+{
+    if (u->cfd >= 0) close(u->cfd);
+    u->cfd = -1;
+}
+
+/* Opens directory path rest (u->rem) from fd start (owned; u->res_path says where start really is),
+   every component with O_NOFOLLOW. A symlink on the way is read and its target walked instead, from
+   the destination for an absolute target; ".." goes up the resolved path and never above the
+   destination. create: missing directories are made (0755). 0 and *out, or an errno value. */
+static int crioimg__up_walk(crioimg__up *u, int start, int create, int *out)
+{
+    size_t pos = 0;
+    int fd = start, links = 0;
+    while (pos < u->rem.len) {
+        char *c = u->rem.p + pos, *sl = (char *)memchr(c, '/', u->rem.len - pos);
+        size_t cl = sl ? (size_t)(sl - c) : u->rem.len - pos;
+        int nfd, e;
+        struct stat st;
+        pos += cl + (sl != NULL);
+        c[cl] = '\0';
+        if (cl == 0 || (cl == 1 && c[0] == '.')) continue;
+        if (cl == 2 && c[0] == '.' && c[1] == '.') {
+            /* up the resolved path: reopened from the destination, component by component */
+            size_t k = u->res_path.len, q = 0;
+            if (k == 0) continue;
+            while (k > 0 && u->res_path.p[k - 1] != '/') k--;
+            u->res_path.len = k ? k - 1 : 0;
+            u->res_path.p[u->res_path.len] = '\0';
+            close(fd);
+            fd = openat(u->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            while (fd >= 0 && q < u->res_path.len) {
+                char *d = u->res_path.p + q, *s2 = (char *)memchr(d, '/', u->res_path.len - q);
+                size_t dl = s2 ? (size_t)(s2 - d) : u->res_path.len - q;
+                char name[256];
+                if (dl >= sizeof name) { close(fd); return ENAMETOOLONG; }
+                memcpy(name, d, dl);
+                name[dl] = '\0';
+                nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                close(fd);
+                fd = nfd;
+                q += dl + 1;
+            }
+            if (fd < 0) return errno;
+            continue;
+        }
+        nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (nfd < 0 && errno == ENOENT && create) {
+            if (mkdirat(fd, c, 0755) != 0 && errno != EEXIST) { e = errno; close(fd); return e; }
+            nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (nfd >= 0) {
+            if ((u->res_path.len && !crioimg__up_put(u, &u->res_path, "/", 1)) || !crioimg__up_put(u, &u->res_path, c, cl)) {
+                close(nfd); close(fd); return ENOMEM;
+            }
+            close(fd);
+            fd = nfd;
+            continue;
+        }
+        e = errno;
+        if ((e == ELOOP || e == ENOTDIR || e == EMLINK) && fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            ssize_t k;
+            if (++links > CRIOIMG__UP_MAXLINKS) { close(fd); return ELOOP; }
+            if (u->lnk.cap < CRIOIMG__UP_LINKMAX + 1) {
+                u->lnk.len = 0;
+                if (!crioimg__up_put(u, &u->lnk, "", 0)) { close(fd); return ENOMEM; }
+                if (u->lnk.cap < CRIOIMG__UP_LINKMAX + 1) {
+                    char *p = (char *)crioimg_realloc(&u->alloc, u->lnk.p, CRIOIMG__UP_LINKMAX + 1);
+                    if (p == NULL) { close(fd); return ENOMEM; }
+                    u->lnk.p = p; u->lnk.cap = CRIOIMG__UP_LINKMAX + 1;
+                }
+            }
+            k = readlinkat(fd, c, u->lnk.p, CRIOIMG__UP_LINKMAX);
+            if (k < 0) { e = errno; close(fd); return e; }
+            if ((size_t)k >= CRIOIMG__UP_LINKMAX) { close(fd); return ENAMETOOLONG; }
+            /* the rest of the walk: the link's target, then what followed the link */
+            u->tmp.len = 0;
+            if (!crioimg__up_put(u, &u->tmp, u->lnk.p, (size_t)k) ||
+                (pos < u->rem.len && (!crioimg__up_put(u, &u->tmp, "/", 1) || !crioimg__up_put(u, &u->tmp, u->rem.p + pos, u->rem.len - pos)))) {
+                close(fd); return ENOMEM;
+            }
+            { crioimg__tbuf t = u->rem; u->rem = u->tmp; u->tmp = t; }
+            pos = 0;
+            if (k > 0 && u->lnk.p[0] == '/') {
+                close(fd);
+                fd = openat(u->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0) return errno;
+                u->res_path.len = 0;
+                u->res_path.p[0] = '\0';
+            }
+            continue;
+        }
+        close(fd);
+        return e == ELOOP || e == EMLINK ? ENOTDIR : e;
+    }
+    *out = fd;
+    return 0;
+}
+
+/* Directory p[0, n) under the destination, a new descriptor the caller closes. */
+static int crioimg__up_opendir(crioimg__up *u, const char *p, size_t n, int create, int *out)
+{
+    int fd = openat(u->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    if (!crioimg__up_set(u, &u->rem, p, n) || !crioimg__up_set(u, &u->res_path, "", 0)) { close(fd); return ENOMEM; }
+    return crioimg__up_walk(u, fd, create, out);
+}
+
+/* The parent directory p[0, n) of an entry, kept open for the entries that follow in it (borrowed). */
+static int crioimg__up_parent(crioimg__up *u, const char *p, size_t n, int create, int *out)
+{
+    int fd, e;
+    if (n == 0) { *out = u->root; return 0; }
+    if (u->cfd >= 0 && u->ckey.len == n && memcmp(u->ckey.p, p, n) == 0) { *out = u->cfd; return 0; }
+    if (u->cfd >= 0 && n > u->ckey.len && memcmp(u->ckey.p, p, u->ckey.len) == 0 && p[u->ckey.len] == '/') {
+        /* below the cached directory: walk on from there */
+        fd = dup(u->cfd);
+        if (fd < 0) return errno;
+        if (!crioimg__up_set(u, &u->rem, p + u->ckey.len + 1, n - u->ckey.len - 1) ||
+            !crioimg__up_set(u, &u->res_path, u->cres.p, u->cres.len)) { close(fd); return ENOMEM; }
+        e = crioimg__up_walk(u, fd, create, &fd);
+    } else {
+        e = crioimg__up_opendir(u, p, n, create, &fd);
+    }
+    if (e) return e;
+    crioimg__up_uncache(u);
+    if (!crioimg__up_set(u, &u->ckey, p, n) || !crioimg__up_set(u, &u->cres, u->res_path.p, u->res_path.len)) { close(fd); return ENOMEM; }
+    u->cfd = fd;
+    *out = fd;
+    return 0;
+}
+
+/* Removes name in directory pfd, and everything under it when it is a directory, without following
+   any symlink: iteratively (a hostile tree's depth never reaches the C stack), one descriptor open. */
+static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name)
+{
+    int fd, depth = 1;
+    if (unlinkat(pfd, name, 0) == 0 || errno == ENOENT) return 0;
+    if (errno != EISDIR && errno != EPERM) return errno;
+    if (unlinkat(pfd, name, AT_REMOVEDIR) == 0) return 0;
+    if (errno != ENOTEMPTY && errno != EEXIST && errno != EACCES) return errno;
+    fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno;
+    while (depth > 0) {
+        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), down = 0, e = 0;
+        DIR *d;
+        struct dirent *de;
+        if (!u->chown) fchmod(fd, 0700);   /* not root: a read-only directory must become writable */
+        d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); close(fd); return e; }
+        while ((de = readdir(d)) != NULL) {
+            const char *n = de->d_name;
+            if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
+            if (unlinkat(fd, n, 0) == 0 || errno == ENOENT) continue;
+            if (errno != EISDIR && errno != EPERM) { e = errno; break; }
+            if (unlinkat(fd, n, AT_REMOVEDIR) == 0) continue;
+            if (errno != ENOTEMPTY && errno != EEXIST && errno != EACCES) { e = errno; break; }
+            {
+                int nfd = openat(fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0) { e = errno; break; }
+                close(fd);
+                fd = nfd;
+                depth++;
+                down = 1;
+                break;
+            }
+        }
+        closedir(d);
+        if (e) { close(fd); return e; }
+        if (down) continue;
+        /* fd is empty now: up one level, where the next pass removes it */
+        if (--depth == 0) break;
+        {
+            int nfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            close(fd);
+            if (nfd < 0) return errno;
+            fd = nfd;
+        }
+    }
+    close(fd);
+    return unlinkat(pfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : errno;
+}
+
+/* ---- what this layer made, for opaque whiteouts ---- */
+
+static unsigned long long crioimg__up_fnv(unsigned long long h, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ULL; }
+    return h;
+}
+#define CRIOIMG__UP_FNV0 14695981039346656037ULL
+
+static int crioimg__up_set_has(const crioimg__up *u, unsigned long long h)
+{
+    size_t i;
+    if (u->capset == 0) return 0;
+    if (h == 0) h = 1;
+    for (i = (size_t)h & (u->capset - 1); u->set[i]; i = (i + 1) & (u->capset - 1))
+        if (u->set[i] == h) return 1;
+    return 0;
+}
+
+static int crioimg__up_set_add(crioimg__up *u, unsigned long long h)
+{
+    size_t i;
+    if (h == 0) h = 1;
+    if (2 * (u->nset + 1) > u->capset) {
+        size_t c = u->capset ? u->capset * 2 : 1024, j;
+        unsigned long long *n = (unsigned long long *)crioimg_malloc(&u->alloc, c * sizeof *n);
+        if (n == NULL) return 0;
+        memset(n, 0, c * sizeof *n);
+        for (j = 0; j < u->capset; j++)
+            if (u->set[j]) {
+                for (i = (size_t)u->set[j] & (c - 1); n[i]; i = (i + 1) & (c - 1)) {}
+                n[i] = u->set[j];
+            }
+        crioimg_free(&u->alloc, u->set);
+        u->set = n; u->capset = c;
+    }
+    for (i = (size_t)h & (u->capset - 1); u->set[i]; i = (i + 1) & (u->capset - 1))
+        if (u->set[i] == h) return 1;
+    u->set[i] = h;
+    u->nset++;
+    return 1;
+}
+
+/* An opaque whiteout in directory pfd (path dir[0, n)): everything there that this layer did not make
+   goes. Passes repeat until one removes nothing (readdir need not show what a removal moved). */
+static int crioimg__up_opaque(crioimg__up *u, int pfd, const char *dir, size_t n)
+{
+    int again = 1;
+    unsigned long long base = crioimg__up_fnv(CRIOIMG__UP_FNV0, dir, n);
+    if (n) base = crioimg__up_fnv(base, "/", 1);
+    while (again) {
+        int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        struct dirent *de;
+        if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); return e; }
+        again = 0;
+        while ((de = readdir(d)) != NULL) {
+            const char *nm = de->d_name;
+            if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
+            if (crioimg__up_set_has(u, crioimg__up_fnv(base, nm, strlen(nm)))) continue;
+            if ((e = crioimg__up_rmtree(u, pfd, nm)) != 0) break;
+            again = 1;
+        }
+        closedir(d);
+        if (e) return e;
+    }
+    return 0;
+}
+
+/* ---- applying entries ---- */
+
+static void crioimg__up_times(const crioimg_tar_entry *e, struct timespec ts[2])
+{
+    time_t t = (time_t)e->mtime;
+    if ((long long)t != e->mtime) t = e->mtime < 0 ? 0 : (time_t)0x7fffffff;   /* a 32-bit time_t */
+    ts[0].tv_sec = ts[1].tv_sec = t;
+    ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec >= 0 && e->mtime_nsec < 1000000000L ? e->mtime_nsec : 0;
+}
+
+static void crioimg__up_xattrs(crioimg__up *u, int fd, const crioimg_tar_entry *e)
+{
+    size_t i;
+    for (i = 0; i < e->nxattrs; i++) {
+#ifdef CRIOIMG__XATTR
+        if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len, 0) == 0) continue;
+#else
+        (void)fd;
+#endif
+        if (u->res) u->res->xattr_failures++;
+    }
+}
+
+static crioimg_result crioimg__up_dir_note(crioimg__up *u, const char *path, size_t n, const crioimg_tar_entry *e)
+{
+    crioimg__up_dir d;
+    d.uid = e->uid; d.gid = e->gid; d.mtime = e->mtime; d.nsec = e->mtime_nsec;
+    d.mode = e->mode; d.chown = u->chown; d.len = n;
+    if (!crioimg__up_put(u, &u->dirs, (const char *)&d, sizeof d) || !crioimg__up_put(u, &u->dirs, path, n) ||
+        !crioimg__up_put(u, &u->dirs, "", 1))
+        return crioimg__up_fail(u, CRIOIMG_ERR_NOMEM, e, "out of memory", 0);
+    return CRIOIMG_OK;
+}
+
+/* Every directory noted gets its owner, mode and mtime, in the order noted (a later entry for the same
+   directory wins); one that is gone, or is no longer a directory, is skipped. */
+static crioimg_result crioimg__up_dirs_finish(crioimg__up *u)
+{
+    size_t off = 0;
+    crioimg__up_uncache(u);
+    while (off < u->dirs.len) {
+        crioimg__up_dir d;
+        const char *p;
+        int fd;
+        memcpy(&d, u->dirs.p + off, sizeof d);
+        p = u->dirs.p + off + sizeof d;
+        if (crioimg__up_opendir(u, p, d.len, 0, &fd) == 0) {
+            struct timespec ts[2];
+            crioimg_tar_entry e;
+            memset(&e, 0, sizeof e);
+            e.mtime = d.mtime; e.mtime_nsec = d.nsec;
+            crioimg__up_times(&e, ts);
+            if (d.chown && fchown(fd, (uid_t)d.uid, (gid_t)d.gid) != 0) {
+                int er = errno;
+                close(fd);
+                snprintf(u->err, u->errcap, "%sdirectory \"%.400s\": chown: %s", u->prefix, p, strerror(er));
+                return CRIOIMG_ERR_IO;
+            }
+            fchmod(fd, (mode_t)(d.mode & 07777));
+            futimens(fd, ts);
+            close(fd);
+        }
+        off += sizeof d + d.len + 1;
+    }
+    u->dirs.len = 0;
+    return CRIOIMG_OK;
+}
+
+/* The file being written is complete: owner, mode, mtime, then it is closed. */
+static crioimg_result crioimg__up_file_done(crioimg__up *u)
+{
+    const crioimg_tar_entry *e = u->fe;
+    struct timespec ts[2];
+    int fd = u->fd, er = 0;
+    u->fd = -1;
+    /* a new file in a tree crioimg_unpack is building is ours already (no directory there has its
+       setgid bit before the end): chown only to someone else; most files of most images are root's */
+    if (u->chown && (!u->fresh || e->uid != u->euid || e->gid != u->egid) && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) != 0) er = errno;
+    if (!er && fchmod(fd, (mode_t)(e->mode & 07777)) != 0) er = errno;
+    if (!er) {
+        crioimg__up_xattrs(u, fd, e);   /* after chown, which would clear security.capability */
+        crioimg__up_times(e, ts);
+        if (futimens(fd, ts) != 0) er = errno;
+    }
+    if (close(fd) != 0 && !er) er = errno;
+    if (er) return crioimg__up_fail(u, crioimg__up_errno(er), e, "setting its metadata", er);
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__up_data(crioimg__up *u, const void *p, size_t n)
+{
+    const char *c = (const char *)p;
+    while (n > 0) {
+        ssize_t k = write(u->fd, c, n);
+        if (k < 0) {
+            int er = errno;
+            if (er == EINTR) continue;
+            return crioimg__up_fail(u, crioimg__up_errno(er), u->fe, "writing", er);
+        }
+        c += k; n -= (size_t)k; u->left -= k;
+    }
+    if (u->left == 0) return crioimg__up_file_done(u);
+    return CRIOIMG_OK;
+}
+
+static crioimg_result crioimg__up_entry(crioimg__up *u, const crioimg_tar_entry *e)
+{
+    const char *path, *base;
+    size_t plen, dlen;
+    int pfd, er, c, exists;
+    struct stat st;
+    struct timespec ts[2];
+    unsigned mode = e->mode & 07777;
+    if (u->res) u->res->entries++;
+    if (e->type == CRIOIMG_TAR_GLOBAL) return CRIOIMG_OK;
+    c = crioimg__up_clean(u, &u->path, e->path);
+    if (c < 0) return crioimg__up_fail(u, CRIOIMG_ERR_NOMEM, e, "out of memory", 0);
+    if (c == 0) return crioimg__up_fail(u, CRIOIMG_ERR_UNPACK_UNSAFE, e, "a \"..\" component would leave the destination", 0);
+    path = u->path.p;
+    plen = u->path.len;
+    if (plen == 0) {   /* the destination itself ("./"): only a directory, whose metadata it gets */
+        if (e->type != CRIOIMG_TAR_DIR) return crioimg__up_fail(u, CRIOIMG_ERR_UNPACK_UNSAFE, e, "would replace the destination itself", 0);
+        return crioimg__up_dir_note(u, "", 0, e);
+    }
+    base = path + plen;
+    while (base > path && base[-1] != '/') base--;
+    dlen = base > path ? (size_t)(base - path) - 1 : 0;
+
+    if (strncmp(base, ".wh.", 4) == 0) {
+        /* whiteouts: never made themselves; they remove what lower layers had */
+        const char *victim = base + 4;
+        int opq = strcmp(base, ".wh..wh..opq") == 0;
+        if (!opq && strncmp(victim, ".wh.", 4) == 0) return CRIOIMG_OK;   /* other AUFS metadata: ignored */
+        if (!opq && (victim[0] == '\0' || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0))
+            return crioimg__up_fail(u, CRIOIMG_ERR_UNPACK_UNSAFE, e, "a whiteout naming \".\" or \"..\"", 0);
+        er = crioimg__up_parent(u, path, dlen, 0, &pfd);
+        if (er == ENOENT) return CRIOIMG_OK;   /* nothing below to hide */
+        if (er) return crioimg__up_fail(u, crioimg__up_errno(er), e, "resolving its directory", er);
+        {
+            char *dir = u->path.p;   /* the parent's name, for the opaque pass's hashes */
+            if (opq) er = crioimg__up_opaque(u, pfd, dir, dlen);
+            else er = crioimg__up_rmtree(u, pfd, victim);
+        }
+        crioimg__up_uncache(u);
+        if (er) return crioimg__up_fail(u, crioimg__up_errno(er), e, "applying the whiteout", er);
+        return CRIOIMG_OK;
+    }
+    if (!crioimg__up_set_add(u, crioimg__up_fnv(CRIOIMG__UP_FNV0, path, plen))) return crioimg__up_fail(u, CRIOIMG_ERR_NOMEM, e, "out of memory", 0);
+
+    if (e->type == CRIOIMG_TAR_LINK) {
+        /* the target first, before anything at this name goes (it may be the target) */
+        int tfd;
+        const char *tb;
+        size_t tdl;
+        c = crioimg__up_clean(u, &u->link, e->linkname);
+        if (c < 0) return crioimg__up_fail(u, CRIOIMG_ERR_NOMEM, e, "out of memory", 0);
+        if (c == 0 || u->link.len == 0) return crioimg__up_fail(u, CRIOIMG_ERR_UNPACK_UNSAFE, e, "a hard link to a target outside the destination", 0);
+        if (u->link.len == plen && memcmp(u->link.p, path, plen) == 0) return crioimg__up_fail(u, CRIOIMG_ERR_TAR_FORMAT, e, "a hard link to itself", 0);
+        tb = u->link.p + u->link.len;
+        while (tb > u->link.p && tb[-1] != '/') tb--;
+        tdl = tb > u->link.p ? (size_t)(tb - u->link.p) - 1 : 0;
+        er = crioimg__up_opendir(u, u->link.p, tdl, 0, &tfd);
+        if (er) return crioimg__up_fail(u, crioimg__up_errno(er), e, "hard link target not found", er);
+        if (fstatat(tfd, tb, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode)) {
+            er = errno;
+            close(tfd);
+            return crioimg__up_fail(u, CRIOIMG_ERR_TAR_FORMAT, e, S_ISDIR(st.st_mode) ? "a hard link to a directory" : "hard link target not found", 0);
+        }
+        er = crioimg__up_parent(u, path, dlen, 1, &pfd);
+        if (!er && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            er = crioimg__up_rmtree(u, pfd, base);
+            if (S_ISDIR(st.st_mode)) {   /* the cached descriptor may have been inside it */
+                crioimg__up_uncache(u);
+                if (!er) er = crioimg__up_parent(u, path, dlen, 1, &pfd);
+            }
+        }
+        /* linkat without AT_SYMLINK_FOLLOW: a link to a symlink links the symlink itself */
+        if (!er && linkat(tfd, tb, pfd, base, 0) != 0) er = errno;
+        close(tfd);
+        if (er) return crioimg__up_fail(u, crioimg__up_errno(er), e, "making the hard link", er);
+        return CRIOIMG_OK;
+    }
+
+    er = crioimg__up_parent(u, path, dlen, 1, &pfd);
+    if (er) return crioimg__up_fail(u, er == ENOTDIR ? CRIOIMG_ERR_TAR_FORMAT : crioimg__up_errno(er), e,
+                                   er == ENOTDIR ? "a parent is not a directory" : "resolving its directory", er == ENOTDIR ? 0 : er);
+    if (e->type == CRIOIMG_TAR_FILE) {
+        /* the common case first: a new name (one system call saved per file); else what is there goes */
+        int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            u->fd = fd; u->fe = e; u->left = e->size;
+            return e->size == 0 ? crioimg__up_file_done(u) : CRIOIMG_OK;
+        }
+        if (errno != EEXIST) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating", er); }
+    }
+    exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && !(S_ISDIR(st.st_mode) && e->type == CRIOIMG_TAR_DIR)) {
+        /* what was there goes: a directory with everything in it (the cached descriptor may be in it) */
+        if (S_ISDIR(st.st_mode)) {
+            er = crioimg__up_rmtree(u, pfd, base);
+            crioimg__up_uncache(u);   /* pfd may be the cached descriptor; the cached one may have been inside */
+            if (!er) er = crioimg__up_parent(u, path, dlen, 1, &pfd);
+        } else if (unlinkat(pfd, base, 0) != 0 && errno != ENOENT) er = errno;
+        if (er) return crioimg__up_fail(u, crioimg__up_errno(er), e, "removing what was there", er);
+        exists = 0;
+    }
+    crioimg__up_times(e, ts);
+    switch (e->type) {
+    case CRIOIMG_TAR_FILE: {
+        int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating", er); }
+        u->fd = fd;
+        u->fe = e;
+        u->left = e->size;
+        if (e->size == 0) return crioimg__up_file_done(u);
+        return CRIOIMG_OK;
+    }
+    case CRIOIMG_TAR_DIR: {
+        int fd;
+        if (!exists && mkdirat(pfd, base, 0700) != 0) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating", er); }
+        if (e->nxattrs || u->chown) {
+            fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "opening", er); }
+            if (u->chown && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) != 0) {
+                er = errno; close(fd);
+                return crioimg__up_fail(u, crioimg__up_errno(er), e, "chown", er);
+            }
+            crioimg__up_xattrs(u, fd, e);
+            close(fd);
+        }
+        return crioimg__up_dir_note(u, path, plen, e);
+    }
+    case CRIOIMG_TAR_SYMLINK:
+        /* the target is only text here: nothing ever follows it outside the destination */
+        if (symlinkat(e->linkname, pfd, base) != 0) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating the symlink", er); }
+        break;
+    case CRIOIMG_TAR_FIFO:
+        if (mkfifoat(pfd, base, 0600) != 0) { er = errno; return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating the FIFO", er); }
+        break;
+    case CRIOIMG_TAR_CHAR:
+    case CRIOIMG_TAR_BLOCK:
+        if (!u->chown) { if (u->res) u->res->skipped_devices++; return CRIOIMG_OK; }
+        if (mknodat(pfd, base, (mode_t)((e->type == CRIOIMG_TAR_CHAR ? S_IFCHR : S_IFBLK) | 0600),
+                    makedev((unsigned)e->devmajor, (unsigned)e->devminor)) != 0) {
+            er = errno;
+            return crioimg__up_fail(u, crioimg__up_errno(er), e, "creating the device", er);
+        }
+        break;
+    default: {
+        char what[64];
+        snprintf(what, sizeof what, "unsupported entry type '%c'", e->type >= 32 && e->type < 127 ? e->type : '?');
+        return crioimg__up_fail(u, CRIOIMG_ERR_UNSUPPORTED, e, what, 0);
+    }
+    }
+    /* symlinks, FIFOs, devices: by name, never following the name */
+    if (u->chown && fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+        er = errno;
+        return crioimg__up_fail(u, crioimg__up_errno(er), e, "chown", er);
+    }
+    if (e->type != CRIOIMG_TAR_SYMLINK && fchmodat(pfd, base, (mode_t)mode, 0) != 0) {
+        er = errno;
+        return crioimg__up_fail(u, crioimg__up_errno(er), e, "chmod", er);
+    }
+    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+    return CRIOIMG_OK;
+}
+
+/* Decompressed layer bytes: hashed, counted against the limit, and fed to the tar reader. */
+static crioimg_result crioimg__up_feed(crioimg__up *u, const unsigned char *p, size_t n)
+{
+    size_t pos = 0;
+    if (u->hashing) crioimg_hasher_update(&u->hash, p, n);
+    u->bytes += n;
+    if (u->bytes > u->max) return crioimg__up_fail(u, CRIOIMG_ERR_TOO_BIG, NULL, "layer larger than the unpack limit (max_layer_size)", 0);
+    while (pos < n) {
+        crioimg_tar_event ev;
+        const void *d;
+        size_t used, dl;
+        crioimg_result r = crioimg_tar_reader_next(u->tar, p + pos, n - pos, &used, &ev, &d, &dl);
+        pos += used;
+        if (r != CRIOIMG_OK) {
+            if (u->err && u->errcap) snprintf(u->err, u->errcap, "%s%s", u->prefix, crioimg_tar_reader_error(u->tar));
+            return r;
+        }
+        if (ev == CRIOIMG_TAR_ENTRY) {
+            if (u->fd >= 0) return crioimg__up_fail(u, CRIOIMG_ERR_TAR_FORMAT, u->fe, "content cut short", 0);
+            r = crioimg__up_entry(u, crioimg_tar_reader_entry(u->tar));
+        } else if (ev == CRIOIMG_TAR_DATA && u->fd >= 0) {
+            r = crioimg__up_data(u, d, dl);
+        }
+        if (r != CRIOIMG_OK) return r;
+    }
+    return CRIOIMG_OK;
+}
+
+typedef struct crioimg__up_src {
+    crioimg_read_fn read;
+    void *user;
+    crioimg_unpack_progress prog;
+} crioimg__up_src;
+
+/* One layer: read, decompressed, verified against diff_id, applied. */
+static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_src *src, const char *diff_id)
+{
+    crioimg_result r = CRIOIMG_OK;
+    crioimg_tar_reader_opts to;
+    crioimg_inflate_opts zo;
+    crioimg_inflate *z = NULL;
+    unsigned char *ib = NULL, *ob = NULL;
+    crioimg_digest want;
+    const crioimg_unpack_options *o = u->opts;
+    memset(&to, 0, sizeof to);
+    to.alloc = u->alloc;
+    u->bytes = 0;
+    u->hashing = 0;
+    u->nset = 0;
+    if (u->set) memset(u->set, 0, u->capset * sizeof *u->set);
+    if (diff_id) {
+        r = crioimg_digest_parse(&want, diff_id, strlen(diff_id));
+        if (r == CRIOIMG_OK) r = crioimg_hasher_init(&u->hash, want.alg);
+        if (r != CRIOIMG_OK) return crioimg__up_fail(u, r, NULL, "the layer's diff_id is not a digest we can check", 0);
+        u->hashing = 1;
+    }
+    if ((r = crioimg_tar_reader_new(&u->tar, &to)) != CRIOIMG_OK) return crioimg__up_fail(u, r, NULL, "out of memory", 0);
+    ib = (unsigned char *)crioimg_malloc(&u->alloc, CRIOIMG__UP_IBUF);
+    if (gzip) {
+        memset(&zo, 0, sizeof zo);
+        zo.alloc = u->alloc;
+        zo.max_output = u->max;
+        ob = (unsigned char *)crioimg_malloc(&u->alloc, CRIOIMG__UP_OBUF);
+        r = ob ? crioimg_inflate_new(&z, &zo) : CRIOIMG_ERR_NOMEM;
+    }
+    if (ib == NULL && r == CRIOIMG_OK) r = CRIOIMG_ERR_NOMEM;
+    if (r != CRIOIMG_OK) { crioimg__up_fail(u, r, NULL, crioimg_result_str(r), 0); goto done; }
+    for (;;) {
+        size_t n = 0, ipos = 0;
+        if (o && o->cancel && *o->cancel) { r = crioimg__up_fail(u, CRIOIMG_ERR_CANCELLED, NULL, "cancelled", 0); goto done; }
+        r = src->read(src->user, ib, CRIOIMG__UP_IBUF, &n);
+        if (r != CRIOIMG_OK) {
+            crioimg__up_fail(u, r, NULL, r == CRIOIMG_ERR_DIGEST_MISMATCH ? "the layer blob does not match its digest" : "reading the layer",
+                             0);
+            if (r != CRIOIMG_ERR_DIGEST_MISMATCH && u->err && u->errcap) {
+                size_t l = strlen(u->err);
+                snprintf(u->err + l, u->errcap - l, ": %s", crioimg_result_str(r));
+            }
+            goto done;
+        }
+        src->prog.done += (long long)n;
+        src->prog.total_done += (long long)n;
+        if (o && o->progress) o->progress(o->progress_user, &src->prog);
+        if (n == 0) break;
+        if (!gzip) { if ((r = crioimg__up_feed(u, ib, n)) != CRIOIMG_OK) goto done; continue; }
+        for (;;) {
+            size_t used = 0, got = 0;
+            r = crioimg_inflate_run(z, ib + ipos, n - ipos, &used, ob, CRIOIMG__UP_OBUF, &got, NULL);
+            if (r != CRIOIMG_OK) {
+                /* the entry being read when the compressed stream broke, if any */
+                const crioimg_tar_entry *ce = crioimg_tar_reader_entry(u->tar);
+                if (u->err && u->errcap)
+                    snprintf(u->err, u->errcap, "%sgzip: %s%s%.400s%s", u->prefix, crioimg_inflate_error(z),
+                             ce ? " (in or after entry \"" : "", ce ? ce->path : "", ce ? "\")" : "");
+                goto done;
+            }
+            ipos += used;
+            if (got && (r = crioimg__up_feed(u, ob, got)) != CRIOIMG_OK) goto done;
+            if (ipos >= n && got < CRIOIMG__UP_OBUF) break;
+            if (used == 0 && got == 0) break;   /* cannot happen with a working decoder; never spin */
+        }
+    }
+    if (gzip && (r = crioimg_inflate_finish(z)) != CRIOIMG_OK) {
+        if (u->err && u->errcap) snprintf(u->err, u->errcap, "%sgzip: %s", u->prefix, crioimg_inflate_error(z));
+        goto done;
+    }
+    if ((r = crioimg_tar_reader_finish(u->tar)) != CRIOIMG_OK) {
+        if (u->err && u->errcap) snprintf(u->err, u->errcap, "%s%s", u->prefix, crioimg_tar_reader_error(u->tar));
+        goto done;
+    }
+    if (u->hashing && crioimg_hasher_verify(&u->hash, &want) != CRIOIMG_OK) {
+        r = crioimg__up_fail(u, CRIOIMG_ERR_DIGEST_MISMATCH, NULL, "the uncompressed layer does not match its diff_id", 0);
+        goto done;
+    }
+    if (u->res) { u->res->layers++; u->res->bytes += (long long)u->bytes; }
+    src->prog.finished = 1;
+    if (o && o->progress) o->progress(o->progress_user, &src->prog);
+done:
+    if (u->fd >= 0) { close(u->fd); u->fd = -1; }
+    crioimg_tar_reader_free(u->tar);
+    u->tar = NULL;
+    crioimg_inflate_free(z);
+    crioimg_free(&u->alloc, ib);
+    crioimg_free(&u->alloc, ob);
+    return r;
+}
+
+static void crioimg__up_init(crioimg__up *u, int root, const crioimg_unpack_options *opts, crioimg_unpack_result *res, char *err, size_t errcap)
+{
+    memset(u, 0, sizeof *u);
+    if (opts) u->alloc = opts->alloc;
+    u->opts = opts;
+    u->root = root;
+    u->cfd = -1;
+    u->fd = -1;
+    u->res = res;
+    u->err = err;
+    u->errcap = err ? errcap : 0;
+    u->prefix = "";
+    u->max = opts && opts->max_layer_size ? opts->max_layer_size : (64ULL << 30);
+    u->chown = !(opts && opts->rootless) && geteuid() == 0;
+    u->euid = (long long)geteuid();
+    u->egid = (long long)getegid();
+}
+
+static void crioimg__up_free(crioimg__up *u)
+{
+    crioimg__tbuf *b[] = { &u->path, &u->link, &u->rem, &u->tmp, &u->res_path, &u->lnk, &u->dirs, &u->ckey, &u->cres };
+    size_t i;
+    crioimg__up_uncache(u);
+    for (i = 0; i < sizeof b / sizeof b[0]; i++) crioimg_free(&u->alloc, b[i]->p);
+    crioimg_free(&u->alloc, u->set);
+}
+
+crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
+                                   const char *diff_id, const crioimg_unpack_options *opts,
+                                   crioimg_unpack_result *res, char *err, size_t errcap)
+{
+    crioimg__up u;
+    crioimg__up_src src;
+    crioimg_result r;
+    int gzip;
+    if (err && errcap) err[0] = '\0';
+    if (dirfd < 0 || read == NULL || (opts && crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_layer_compression(media_type, &gzip) != CRIOIMG_OK) {
+        if (err && errcap) snprintf(err, errcap, "layer media type \"%.200s\" is not supported", media_type);
+        return CRIOIMG_ERR_UNSUPPORTED;
+    }
+    crioimg__up_init(&u, dirfd, opts, res, err, errcap);
+    memset(&src, 0, sizeof src);
+    src.read = read;
+    src.user = read_user;
+    src.prog.nlayers = 1;
+    src.prog.digest = "";
+    src.prog.size = src.prog.total = -1;
+    r = crioimg__up_layer(&u, gzip, &src, diff_id);
+    if (r == CRIOIMG_OK) r = crioimg__up_dirs_finish(&u);
+    crioimg__up_free(&u);
+    return r;
+}
+
+/* ---- images ---- */
+
+typedef struct crioimg__up_blob {
+    crioimg_blob_reader *r;
+    long long n;
+} crioimg__up_blob;
+
+static crioimg_result crioimg__up_blob_read(void *user, void *buf, size_t cap, size_t *n)
+{
+    crioimg__up_blob *b = (crioimg__up_blob *)user;
+    crioimg_result r = crioimg_blob_reader_read(b->r, buf, cap, n);
+    if (r == CRIOIMG_OK) b->n += (long long)*n;
+    return r;
+}
+
+/* The numeric uid (and gid) of a user named in config.User, from the tree's /etc/passwd and
+   /etc/group (read inside the destination, as every path is). */
+static int crioimg__up_lookup(crioimg__up *u, const char *file, const char *name, long id, long *out_id, long *out_gid)
+{
+    int dfd, fd;
+    char *buf;
+    size_t len = 0;
+    ssize_t k;
+    int found = 0;
+    if (crioimg__up_opendir(u, "etc", 3, 0, &dfd) != 0) return 0;
+    fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    close(dfd);
+    if (fd < 0) return 0;
+    buf = (char *)crioimg_malloc(&u->alloc, (size_t)1 << 20);
+    if (buf == NULL) { close(fd); return 0; }
+    while (len < ((size_t)1 << 20) - 1 && (k = read(fd, buf + len, ((size_t)1 << 20) - 1 - len)) > 0) len += (size_t)k;
+    close(fd);
+    buf[len] = '\0';
+    {
+        char *line = buf;
+        while (line && *line && !found) {
+            char *nl = strchr(line, '\n'), *f[4];
+            int i;
+            if (nl) *nl = '\0';
+            f[0] = line;
+            for (i = 1; i < 4; i++) { f[i] = f[i - 1] ? strchr(f[i - 1], ':') : NULL; if (f[i]) *f[i]++ = '\0'; }
+            if (f[2] && ((name && strcmp(f[0], name) == 0) || (!name && atol(f[2]) == id))) {
+                *out_id = atol(f[2]);
+                if (out_gid && f[3]) *out_gid = atol(f[3]);
+                found = 1;
+            }
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+    crioimg_free(&u->alloc, buf);
+    return found;
+}
+
+static void crioimg__up_json_strings(crioimg_json_writer *w, const crioimg_json *d, size_t arr, char *tmp, size_t cap)
+{
+    size_t i, k;
+    if (arr == CRIOIMG_JSON_NONE || arr >= d->ntok || d->tok[arr].type != CRIOIMG_JSON_ARRAY) return;
+    for (i = arr + 1, k = 0; k < d->tok[arr].count; k++, i = d->tok[i].next) {
+        size_t n = crioimg_json_string(d, i, tmp, cap);
+        if (n < cap) crioimg_json_write_string(w, tmp, n);
+    }
+}
+
+/* config.json for the bundle: the defaults `runc spec` writes, with the image config's process. */
+static crioimg_result crioimg__up_bundle_config(crioimg__up *u, const crioimg_json *d, int bfd)
+{
+    static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
+    static const char *const capsets[] = { "bounding", "effective", "permitted" };
+    static const char *const masked[] = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi" };
+    static const char *const ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
+    static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount" };
+    static const struct { const char *dest, *type, *src, *opts; } mounts[] = {
+        { "/proc", "proc", "proc", "" },
+        { "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k" },
+        { "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5" },
+        { "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k" },
+        { "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev" },
+        { "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro" },
+    };
+    size_t cfg = crioimg_json_get(d, 0, "config"), v, i, k, n;
+    char *tmp;
+    const size_t cap = (size_t)1 << 16;
+    long uid = 0, gid = 0, pu = -1, pg = -1;
+    crioimg_json_writer w;
+    const char *text;
+    size_t tlen;
+    crioimg_result r;
+    int fd, any;
+    tmp = (char *)crioimg_malloc(&u->alloc, cap);
+    if (tmp == NULL) return crioimg__up_fail(u, CRIOIMG_ERR_NOMEM, NULL, "out of memory", 0);
+    /* User: numbers as they are; names from the tree's /etc/passwd and /etc/group, as runc resolves them */
+    v = crioimg_json_get(d, cfg, "User");
+    n = crioimg_json_string(d, v, tmp, cap);
+    if (n > 0 && n < cap) {
+        char *colon = strchr(tmp, ':');
+        r = crioimg_image_config_user(tmp, &pu, &pg);
+        if (r != CRIOIMG_OK && r != CRIOIMG_ERR_JSON_RANGE) r = CRIOIMG_OK;   /* names: looked up below */
+        if (r != CRIOIMG_OK) { crioimg_free(&u->alloc, tmp); return crioimg__up_fail(u, r, NULL, "config.User is out of range", 0); }
+        if (colon) *colon = '\0';
+        if (pu >= 0) uid = pu;
+        else if (!crioimg__up_lookup(u, "passwd", tmp, 0, &uid, &gid)) {
+            snprintf(u->err, u->errcap, "%sconfig.User: no user \"%.200s\" in the image's /etc/passwd", u->prefix, tmp);
+            crioimg_free(&u->alloc, tmp);
+            return CRIOIMG_ERR_NOT_FOUND;
+        }
+        if (pu >= 0 && !crioimg__up_lookup(u, "passwd", NULL, pu, &uid, &gid)) gid = 0;
+        if (colon) {
+            if (pg >= 0) gid = pg;
+            else if (!crioimg__up_lookup(u, "group", colon + 1, 0, &gid, NULL)) {
+                snprintf(u->err, u->errcap, "%sconfig.User: no group \"%.200s\" in the image's /etc/group", u->prefix, colon + 1);
+                crioimg_free(&u->alloc, tmp);
+                return CRIOIMG_ERR_NOT_FOUND;
+            }
+        }
+    }
+    crioimg_json_writer_init(&w, &u->alloc);
+    crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "ociVersion", 10); crioimg_json_write_string(&w, "1.0.2", 5);
+    crioimg_json_write_key(&w, "process", 7); crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "terminal", 8); crioimg_json_write_bool(&w, 0);
+    crioimg_json_write_key(&w, "user", 4); crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "uid", 3); crioimg_json_write_int(&w, uid);
+    crioimg_json_write_key(&w, "gid", 3); crioimg_json_write_int(&w, gid);
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_key(&w, "args", 4); crioimg_json_write_array_begin(&w);
+    v = crioimg_json_get(d, cfg, "Entrypoint");
+    any = v != CRIOIMG_JSON_NONE && v < d->ntok && d->tok[v].type == CRIOIMG_JSON_ARRAY && d->tok[v].count > 0;
+    crioimg__up_json_strings(&w, d, v, tmp, cap);
+    v = crioimg_json_get(d, cfg, "Cmd");
+    any |= v != CRIOIMG_JSON_NONE && v < d->ntok && d->tok[v].type == CRIOIMG_JSON_ARRAY && d->tok[v].count > 0;
+    crioimg__up_json_strings(&w, d, v, tmp, cap);
+    if (!any) crioimg_json_write_string(&w, "sh", 2);   /* as runc spec */
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_key(&w, "env", 3); crioimg_json_write_array_begin(&w);
+    v = crioimg_json_get(d, cfg, "Env");
+    if (v != CRIOIMG_JSON_NONE && v < d->ntok && d->tok[v].type == CRIOIMG_JSON_ARRAY && d->tok[v].count > 0)
+        crioimg__up_json_strings(&w, d, v, tmp, cap);
+    else {
+        static const char path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        crioimg_json_write_string(&w, path, sizeof path - 1);
+    }
+    crioimg_json_write_array_end(&w);
+    v = crioimg_json_get(d, cfg, "WorkingDir");
+    n = crioimg_json_string(d, v, tmp, cap);
+    crioimg_json_write_key(&w, "cwd", 3);
+    if (n > 0 && n < cap) crioimg_json_write_string(&w, tmp, n); else crioimg_json_write_string(&w, "/", 1);
+    crioimg_json_write_key(&w, "capabilities", 12); crioimg_json_write_object_begin(&w);
+    for (i = 0; i < 3; i++) {
+        crioimg_json_write_key(&w, capsets[i], strlen(capsets[i]));
+        crioimg_json_write_array_begin(&w);
+        for (k = 0; k < 3; k++) crioimg_json_write_string(&w, caps[k], strlen(caps[k]));
+        crioimg_json_write_array_end(&w);
+    }
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_key(&w, "rlimits", 7); crioimg_json_write_array_begin(&w);
+    crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "type", 4); crioimg_json_write_string(&w, "RLIMIT_NOFILE", 13);
+    crioimg_json_write_key(&w, "hard", 4); crioimg_json_write_int(&w, 1024);
+    crioimg_json_write_key(&w, "soft", 4); crioimg_json_write_int(&w, 1024);
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_key(&w, "noNewPrivileges", 15); crioimg_json_write_bool(&w, 1);
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_key(&w, "root", 4); crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "path", 4); crioimg_json_write_string(&w, "rootfs", 6);
+    crioimg_json_write_key(&w, "readonly", 8); crioimg_json_write_bool(&w, 0);
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_key(&w, "hostname", 8); crioimg_json_write_string(&w, "crioimg", 7);
+    crioimg_json_write_key(&w, "mounts", 6); crioimg_json_write_array_begin(&w);
+    for (i = 0; i < sizeof mounts / sizeof mounts[0]; i++) {
+        const char *o = mounts[i].opts;
+        crioimg_json_write_object_begin(&w);
+        crioimg_json_write_key(&w, "destination", 11); crioimg_json_write_string(&w, mounts[i].dest, strlen(mounts[i].dest));
+        crioimg_json_write_key(&w, "type", 4); crioimg_json_write_string(&w, mounts[i].type, strlen(mounts[i].type));
+        crioimg_json_write_key(&w, "source", 6); crioimg_json_write_string(&w, mounts[i].src, strlen(mounts[i].src));
+        if (*o) {
+            crioimg_json_write_key(&w, "options", 7); crioimg_json_write_array_begin(&w);
+            while (*o) {
+                const char *comma = strchr(o, ',');
+                size_t l = comma ? (size_t)(comma - o) : strlen(o);
+                crioimg_json_write_string(&w, o, l);
+                o += l + (comma != NULL);
+            }
+            crioimg_json_write_array_end(&w);
+        }
+        crioimg_json_write_object_end(&w);
+    }
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_key(&w, "linux", 5); crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "resources", 9); crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "devices", 7); crioimg_json_write_array_begin(&w);
+    crioimg_json_write_object_begin(&w);
+    crioimg_json_write_key(&w, "allow", 5); crioimg_json_write_bool(&w, 0);
+    crioimg_json_write_key(&w, "access", 6); crioimg_json_write_string(&w, "rwm", 3);
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_key(&w, "namespaces", 10); crioimg_json_write_array_begin(&w);
+    for (i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        crioimg_json_write_object_begin(&w);
+        crioimg_json_write_key(&w, "type", 4); crioimg_json_write_string(&w, ns[i], strlen(ns[i]));
+        crioimg_json_write_object_end(&w);
+    }
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_key(&w, "maskedPaths", 11); crioimg_json_write_array_begin(&w);
+    for (i = 0; i < sizeof masked / sizeof masked[0]; i++) crioimg_json_write_string(&w, masked[i], strlen(masked[i]));
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_key(&w, "readonlyPaths", 13); crioimg_json_write_array_begin(&w);
+    for (i = 0; i < sizeof ro / sizeof ro[0]; i++) crioimg_json_write_string(&w, ro[i], strlen(ro[i]));
+    crioimg_json_write_array_end(&w);
+    crioimg_json_write_object_end(&w);
+    /* Labels as annotations */
+    crioimg_json_write_key(&w, "annotations", 11); crioimg_json_write_object_begin(&w);
+    v = crioimg_json_get(d, cfg, "Labels");
+    if (v != CRIOIMG_JSON_NONE && v < d->ntok && d->tok[v].type == CRIOIMG_JSON_OBJECT) {
+        for (i = v + 1, k = 0; k < d->tok[v].count; k++, i = d->tok[i + 1].next) {
+            size_t kl = crioimg_json_string(d, i, tmp, cap);
+            if (kl >= cap || d->tok[i + 1].type != CRIOIMG_JSON_STRING) continue;
+            crioimg_json_write_key(&w, tmp, kl);
+            kl = crioimg_json_string(d, i + 1, tmp, cap);
+            crioimg_json_write_string(&w, tmp, kl < cap ? kl : 0);
+        }
+    }
+    crioimg_json_write_object_end(&w);
+    crioimg_json_write_object_end(&w);
+    crioimg_free(&u->alloc, tmp);
+    r = crioimg_json_writer_finish(&w, &text, &tlen);
+    if (r != CRIOIMG_OK) { crioimg_json_writer_free(&w); return crioimg__up_fail(u, r, NULL, "writing config.json", 0); }
+    fd = openat(bfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, text, tlen) != (ssize_t)tlen || write(fd, "\n", 1) != 1) {
+        int er = errno;
+        if (fd >= 0) close(fd);
+        crioimg_json_writer_free(&w);
+        return crioimg__up_fail(u, CRIOIMG_ERR_IO, NULL, "writing config.json", er);
+    }
+    close(fd);
+    crioimg_json_writer_free(&w);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_options *opts,
+                              crioimg_unpack_result *res, char *err, size_t errcap)
+{
+    crioimg__up u;
+    crioimg_image_list l;
+    crioimg_manifest m;
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    void *mdata = NULL, *cdata = NULL;
+    size_t mlen, clen, i, ids = CRIOIMG_JSON_NONE;
+    crioimg_result r;
+    /* names and messages on the heap: embedded threads have 8-16 KiB of stack */
+    struct crioimg__up_names { char prefix[512], lprefix[1024], tmpname[4096], parent[4096]; } *nm;
+    char *prefix, *tmpname, *parent;
+    const char *base;
+    int pfd = -1, bfd = -1, rfd = -1, made = 0;
+    long long total = 0, total_done = 0;
+    struct stat st;
+    if (err && errcap) err[0] = '\0';
+    if (s == NULL || name_or_id == NULL || dest == NULL || dest[0] == '\0' ||
+        (opts && crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&l, 0, sizeof l);
+    memset(&m, 0, sizeof m);
+    memset(&doc, 0, sizeof doc);
+    crioimg__up_init(&u, -1, opts, res, err, errcap);
+    nm = (struct crioimg__up_names *)crioimg_malloc(&u.alloc, sizeof *nm);
+    if (nm == NULL) return CRIOIMG_ERR_NOMEM;
+    prefix = nm->prefix; tmpname = nm->tmpname; parent = nm->parent;
+    snprintf(prefix, sizeof nm->prefix, "image \"%.200s\": ", name_or_id);
+    u.prefix = prefix;
+
+    /* the image: its manifest, its config (diff_ids), every layer's media type before any work */
+    r = crioimg_store_image_status(s, name_or_id, &l);
+    if (r != CRIOIMG_OK) { snprintf(u.err, u.errcap, "%s%s", prefix, crioimg_store_error(s)[0] ? crioimg_store_error(s) : crioimg_result_str(r)); goto done; }
+    r = crioimg_store_get_blob(s, l.images[0].manifest_digest, 0, &mdata, &mlen);
+    if (r == CRIOIMG_OK) r = crioimg_manifest_parse(&m, (const char *)mdata, mlen, NULL, NULL);
+    if (r == CRIOIMG_OK && m.kind != CRIOIMG_MANIFEST_OCI && m.kind != CRIOIMG_MANIFEST_DOCKER_V2) r = CRIOIMG_ERR_MANIFEST_UNSUPPORTED;
+    if (r != CRIOIMG_OK) { crioimg__up_fail(&u, r, NULL, "reading its manifest", 0); goto msg; }
+    r = crioimg_store_get_blob(s, m.config.digest, 0, &cdata, &clen);
+    memset(&jo, 0, sizeof jo);
+    jo.alloc = u.alloc;
+    jo.allow_duplicates = 1;
+    if (r == CRIOIMG_OK) r = crioimg_json_parse(&doc, (const char *)cdata, clen, &jo);
+    if (r == CRIOIMG_OK) {
+        ids = crioimg_json_get(&doc, crioimg_json_get(&doc, 0, "rootfs"), "diff_ids");
+        if (ids == CRIOIMG_JSON_NONE || ids >= doc.ntok || doc.tok[ids].type != CRIOIMG_JSON_ARRAY || doc.tok[ids].count != m.nlayers)
+            r = CRIOIMG_ERR_MANIFEST_INVALID;
+    }
+    if (r != CRIOIMG_OK) { crioimg__up_fail(&u, r, NULL, "its config has no rootfs.diff_ids for every layer", 0); goto msg; }
+    for (i = 0; i < m.nlayers; i++) {
+        int gz;
+        if (crioimg_layer_compression(m.layers[i].media_type, &gz) != CRIOIMG_OK) {
+            r = CRIOIMG_ERR_UNSUPPORTED;
+            snprintf(u.err, u.errcap, "%slayer %s: media type \"%.200s\" is not supported%s", prefix, m.layers[i].digest, m.layers[i].media_type,
+                     strstr(m.layers[i].media_type, "zstd") ? " (zstd)" : strstr(m.layers[i].media_type, "encrypted") ? " (encrypted layer)" : "");
+            goto done;
+        }
+        total += m.layers[i].size;
+    }
+
+    /* the destination: must not exist (or be empty); everything is made under a temporary name */
+    if (strlen(dest) >= sizeof nm->parent) { r = CRIOIMG_ERR_INVALID_ARGS; crioimg__up_fail(&u, r, NULL, "destination path too long", 0); goto done; }
+    strcpy(parent, dest);
+    {
+        size_t n = strlen(parent);
+        while (n > 1 && parent[n - 1] == '/') parent[--n] = '\0';
+        base = strrchr(parent, '/');
+        if (base == NULL) { base = parent; pfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+        else if (base == parent) { parent[0] = '\0'; base = dest + 1; pfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+        else { *(char *)base = '\0'; base++; pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+    }
+    if (pfd < 0) { r = CRIOIMG_ERR_NOT_FOUND; crioimg__up_fail(&u, r, NULL, "the destination's parent directory", errno); goto done; }
+    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) { r = CRIOIMG_ERR_INVALID_ARGS; crioimg__up_fail(&u, r, NULL, "invalid destination", 0); goto done; }
+    if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        int dfd = S_ISDIR(st.st_mode) ? openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        struct dirent *de;
+        int empty = d != NULL;
+        while (d && (de = readdir(d)) != NULL)
+            if (!(de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))) empty = 0;
+        if (d) closedir(d); else if (dfd >= 0) close(dfd);
+        if (!empty) { r = CRIOIMG_ERR_INVALID_ARGS; snprintf(u.err, u.errcap, "destination %.400s exists (and is not an empty directory)", dest); goto done; }
+    }
+    {
+        int mk = -1;
+        for (i = 0; i < 1000 && mk != 0; i++) {   /* another unpack of the same destination may be under way */
+            snprintf(tmpname, sizeof nm->tmpname, ".%.200s.crioimg-tmp-%ld-%lu", base, (long)getpid(), (unsigned long)i);
+            mk = mkdirat(pfd, tmpname, 0700);
+            if (mk != 0 && errno != EEXIST) break;
+        }
+        if (mk != 0) { r = CRIOIMG_ERR_IO; crioimg__up_fail(&u, r, NULL, "creating the destination", errno); goto done; }
+    }
+    made = 1;
+    bfd = openat(pfd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (bfd >= 0 && !(opts && opts->rootfs_only)) {
+        if (mkdirat(bfd, "rootfs", 0755) == 0) rfd = openat(bfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    } else if (bfd >= 0) {
+        rfd = dup(bfd);
+        fchmod(rfd, 0755);   /* the tree's root, unless a layer says otherwise */
+    }
+    if (rfd < 0) { r = CRIOIMG_ERR_IO; crioimg__up_fail(&u, r, NULL, "creating the destination", errno); goto done; }
+    u.root = rfd;
+    u.fresh = 1;
+
+    /* the layers, in order, each verified twice: compressed (store) and uncompressed (diff_id) */
+    for (i = 0, ids = ids + 1; i < m.nlayers; i++, ids = doc.tok[ids].next) {
+        crioimg__up_blob b;
+        crioimg__up_src src;
+        char diff[CRIOIMG_DIGEST_STRING_MAX + 1], *lprefix = nm->lprefix;
+        int gz;
+        size_t dn = crioimg_json_string(&doc, ids, diff, sizeof diff);
+        crioimg_layer_compression(m.layers[i].media_type, &gz);
+        snprintf(lprefix, sizeof nm->lprefix, "%slayer %s: ", prefix, m.layers[i].digest);
+        u.prefix = lprefix;
+        if (dn == 0 || dn >= sizeof diff) { r = CRIOIMG_ERR_MANIFEST_INVALID; crioimg__up_fail(&u, r, NULL, "invalid diff_id in the config", 0); goto done; }
+        memset(&b, 0, sizeof b);
+        r = crioimg_store_blob_open(s, m.layers[i].digest, &b.r);
+        if (r != CRIOIMG_OK) { crioimg__up_fail(&u, r, NULL, r == CRIOIMG_ERR_NOT_FOUND ? "blob not in the store" : crioimg_result_str(r), 0); goto done; }
+        memset(&src, 0, sizeof src);
+        src.read = crioimg__up_blob_read;
+        src.user = &b;
+        src.prog.layer = i;
+        src.prog.nlayers = m.nlayers;
+        src.prog.digest = m.layers[i].digest;
+        src.prog.size = m.layers[i].size;
+        src.prog.total = total;
+        src.prog.total_done = total_done;
+        r = crioimg__up_layer(&u, gz, &src, diff);
+        crioimg_blob_reader_close(b.r);
+        if (r == CRIOIMG_OK && b.n != m.layers[i].size) {
+            r = CRIOIMG_ERR_SIZE_MISMATCH;
+            crioimg__up_fail(&u, r, NULL, "the blob's size is not the descriptor's", 0);
+        }
+        if (r != CRIOIMG_OK) goto done;
+        total_done += m.layers[i].size;
+    }
+    u.prefix = prefix;
+    if ((r = crioimg__up_dirs_finish(&u)) != CRIOIMG_OK) goto done;
+    if (!(opts && opts->rootfs_only)) {
+        if ((r = crioimg__up_bundle_config(&u, &doc, bfd)) != CRIOIMG_OK) goto done;
+    }
+    crioimg__up_uncache(&u);
+    if (renameat(pfd, tmpname, pfd, base) != 0) {
+        r = CRIOIMG_ERR_IO;
+        crioimg__up_fail(&u, r, NULL, "renaming the tree into place", errno);
+        goto done;
+    }
+    made = 0;
+    r = CRIOIMG_OK;
+    goto done;
+msg:
+    if (err && errcap && m.err[0]) {
+        size_t k = strlen(err);
+        snprintf(err + k, errcap - k, " (%s)", m.err);
+    }
+done:
+    crioimg__up_free(&u);
+    if (rfd >= 0) close(rfd);
+    if (bfd >= 0) close(bfd);
+    if (made) {
+        /* a failed unpack leaves nothing: the temporary tree goes whole */
+        u.chown = geteuid() == 0;
+        crioimg__up_rmtree(&u, pfd, tmpname);
+    }
+    if (pfd >= 0) close(pfd);
+    crioimg_json_free(&doc);
+    crioimg_manifest_free(&m);
+    crioimg_store_free_blob(s, mdata);
+    crioimg_store_free_blob(s, cdata);
+    crioimg_image_list_free(&l);
+    crioimg_free(&u.alloc, nm);
+    return r;
+}
+
+#else /* no POSIX.1-2008 */
+
+crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
+                                   const char *diff_id, const crioimg_unpack_options *opts,
+                                   crioimg_unpack_result *res, char *err, size_t errcap)
+{
+    (void)dirfd; (void)media_type; (void)read; (void)read_user; (void)diff_id; (void)opts; (void)res;
+    if (err && errcap) snprintf(err, errcap, "unpacking needs POSIX.1-2008 (openat)");
+    return CRIOIMG_ERR_UNSUPPORTED;
+}
+
+crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_options *opts,
+                              crioimg_unpack_result *res, char *err, size_t errcap)
+{
+    (void)s; (void)name_or_id; (void)dest; (void)opts; (void)res;
+    if (err && errcap) snprintf(err, errcap, "unpacking needs POSIX.1-2008 (openat)");
+    return CRIOIMG_ERR_UNSUPPORTED;
+}
+
+#endif
 
 #ifdef __cplusplus
 }

@@ -1344,6 +1344,87 @@ static int cmd_pull(int argc, char **argv)
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
 
+/* ---- unpack ---- */
+
+/* one line on the terminal, redrawn at most every 100 ms: the layer and its compressed bytes */
+static void unpack_progress(void *user, const crioimg_unpack_progress *p)
+{
+    struct timespec *last = (struct timespec *)user, now;
+    const char *hex = strchr(p->digest, ':');
+    char done[32], size[32];
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!p->finished && (now.tv_sec - last->tv_sec) * 1000L + (now.tv_nsec - last->tv_nsec) / 1000000L < 100) return;
+    *last = now;
+    bytes_human(p->done, done, sizeof done);
+    bytes_human(p->size, size, sizeof size);
+    fprintf(stderr, "\r\033[KUnpacking layer %lu/%lu %.12s %s / %s%s", (unsigned long)p->layer + 1, (unsigned long)p->nlayers,
+            hex ? hex + 1 : p->digest, done, size, p->finished && p->layer + 1 == p->nlayers ? "\n" : "");
+    fflush(stderr);
+}
+
+/* unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST: an OCI runtime bundle (DEST/rootfs and
+   DEST/config.json) as umoci unpack writes it, or the tree alone; DEST must not exist (or be empty) */
+static int cmd_unpack(int argc, char **argv)
+{
+    const char *dir = NULL, *args[2];
+    char dflt[4096], err[2048];
+    int i, nargs = 0, quiet = 0, opts_done = 0, rc;
+    crioimg_unpack_options o;
+    crioimg_unpack_result res;
+    crioimg_store *s = NULL;
+    crioimg_store_opts so;
+    crioimg_result r;
+    struct timespec last;
+    memset(&o, 0, sizeof o);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
+        if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            puts("usage: crioimg unpack [--store DIR] [--rootfs-only] [--rootless] [--max-layer-size BYTES] [-q] NAME|ID DEST\n"
+                 "  writes the image as an OCI runtime bundle: DEST/rootfs and DEST/config.json (--rootfs-only: the tree\n"
+                 "  alone, at DEST). DEST must not exist, or be an empty directory; nothing is left there on failure.");
+            return 0;
+        }
+        if (!opts_done && strcmp(a, "--store") == 0 && i + 1 < argc) dir = argv[++i];
+        else if (!opts_done && strncmp(a, "--store=", 8) == 0) dir = a + 8;
+        else if (!opts_done && strcmp(a, "--rootfs-only") == 0) o.rootfs_only = 1;
+        else if (!opts_done && strcmp(a, "--rootless") == 0) o.rootless = 1;
+        else if (!opts_done && strcmp(a, "--max-layer-size") == 0 && i + 1 < argc) {
+            char *end;
+            o.max_layer_size = strtoull(argv[++i], &end, 10);
+            if (*end || o.max_layer_size == 0) { fprintf(stderr, "crioimg unpack: --max-layer-size needs a number of bytes\n"); return 2; }
+        }
+        else if (!opts_done && strcmp(a, "-q") == 0) quiet = 1;
+        else if (!opts_done && a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg unpack: unknown option %s\n", a); return 2; }
+        else if (nargs < 2) args[nargs++] = a;
+        else { fputs("crioimg unpack: NAME|ID DEST, and nothing more\n", stderr); return 2; }
+    }
+    if (nargs != 2) { fputs("usage: crioimg unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST\n", stderr); return 2; }
+    if ((dir = store_dir("unpack", dir, dflt, sizeof dflt)) == NULL) return 2;
+    memset(&so, 0, sizeof so);
+    so.read_only = 1;   /* an unpack never changes the store */
+    r = crioimg_store_open_oci(&s, dir, &so);
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg unpack: %s: %s\n", dir, crioimg_result_str(r)); return 1; }
+    cli_catch_signals();
+    o.cancel = &cli_cancel;
+    memset(&last, 0, sizeof last);
+    if (!quiet && isatty(2)) { o.progress = unpack_progress; o.progress_user = &last; }
+    memset(&res, 0, sizeof res);
+    r = crioimg_unpack(s, args[0], args[1], &o, &res, err, sizeof err);
+    crioimg_store_close(s);
+    if (o.progress) fputs("\r\033[K", stderr);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg unpack: %s\n", err[0] ? err : crioimg_result_str(r));
+        return cli_cancel ? 128 + cli_cancel : 1;
+    }
+    if (res.skipped_devices)
+        fprintf(stderr, "crioimg unpack: warning: %lu device node(s) not created (not running as root)\n", (unsigned long)res.skipped_devices);
+    if (res.xattr_failures)
+        fprintf(stderr, "crioimg unpack: warning: %lu extended attribute(s) refused by the file system\n", (unsigned long)res.xattr_failures);
+    rc = 0;
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 static const struct command {
@@ -1364,6 +1445,7 @@ static const struct command {
     { "untag", "untag [--store DIR] NAME...          remove names (the last one removes the image)", cmd_untag },
     { "rmi", "rmi [--store DIR] NAME|ID...         remove images, whatever their names", cmd_rmi },
     { "import", "import [--store DIR] LAYOUT:REF [NAME...]  copy an image from an OCI layout (skopeo's, umoci's)", cmd_import },
+    { "unpack", "unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST   an OCI runtime bundle (DEST/rootfs, DEST/config.json)", cmd_unpack },
 };
 
 static void usage(FILE *f)

@@ -17,6 +17,9 @@
 #include "fuzz_token.c"
 #include "fuzz_policy.c"
 #include "fuzz_authfile.c"
+#include "fuzz_tar.c"
+#include "fuzz_unpack.c"
+#include "fuzz_inflate.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -35,6 +38,9 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "token", fuzz_token },
     { "policy", fuzz_policy },
     { "authfile", fuzz_authfile },
+    { "tar", fuzz_tar },
+    { "unpack", fuzz_unpack },
+    { "inflate", fuzz_inflate },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

@@ -78,7 +78,14 @@
     X(ERR_REGISTRY_NOT_V2,    -195, "endpoint does not support v2 API") \
     X(ERR_POLICY_INVALID,     -200, "invalid signature policy") \
     X(ERR_POLICY_REJECTED,    -201, "image rejected by signature policy") \
-    X(ERR_POLICY_UNSUPPORTED, -202, "signature policy requirement not supported by crioimg")
+    X(ERR_POLICY_UNSUPPORTED, -202, "signature policy requirement not supported by crioimg") \
+    X(ERR_INFLATE_FORMAT,     -220, "not in gzip format") \
+    X(ERR_INFLATE_DATA,       -221, "invalid compressed data") \
+    X(ERR_INFLATE_CHECK,      -222, "compressed data fails its CRC-32 or length check") \
+    X(ERR_INFLATE_TRUNCATED,  -223, "compressed data is truncated") \
+    X(ERR_INFLATE_TRAILING,   -224, "trailing garbage after compressed data") \
+    X(ERR_TAR_FORMAT,         -230, "invalid tar archive") \
+    X(ERR_UNPACK_UNSAFE,      -231, "layer entry refused: it would reach outside the destination")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

@@ -32,6 +32,7 @@ static void t_free(void *p) { free(p); }
 #include "test_image_name.c"
 #include "test_digest.c"
 #include "test_json.c"
+#include "test_inflate.c"
 #include "test_manifest.c"
 #include "test_auth.c"
 #include "test_http.c"
@@ -43,6 +44,8 @@ static void t_free(void *p) { free(p); }
 #include "test_service.c"
 #include "test_pull.c"
 #include "test_policy.c"
+#include "test_tar.c"
+#include "test_unpack.c"
 
 int main(void)
 {
@@ -51,6 +54,7 @@ int main(void)
     test_image_name();
     test_digest();
     test_json();
+    test_inflate();
     test_manifest();
     test_auth();
     test_http();
@@ -62,5 +66,7 @@ int main(void)
     test_service();
     test_pull();
     test_policy();
+    test_tar();
+    test_unpack();
     return tests_done();
 }
