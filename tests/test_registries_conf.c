@@ -474,6 +474,9 @@ static void test_conf_toml(void)
         { "[aliases]\nx = \"b.com/x@" AA "\"\n", "t.conf:2: validating short-name aliases: invalid alias \"b.com/x@" AA "\": must not contain digest" },
         { "[aliases]\nx = \"B.com/X\"\n", "t.conf:2: validating short-name aliases: parsing alias \"B.com/X\": repository name must be lowercase" },
         { "short-name-mode = \"bogus\"\n", "t.conf:1: invalid short-name mode: \"bogus\"" },
+        /* every escape decodes to its own character, whatever the compiler does with string literals (tcc) */
+        { "short-name-mode = \"reg\\\\.example\"\n", "t.conf:1: invalid short-name mode: \"reg\\\\.example\"" },
+        { "short-name-mode = \"\\b\\t\\n\\f\\r\\\"\\\\\"\n", "t.conf:1: invalid short-name mode: \"\\u0008\\t\\n\\u000c\\r\\\"\\\\\"" },
         /* issue 10: a \u0000 never shortens a string that decides anything; every place a string goes */
         { "[[registry]]\nlocation = \"example.com\\u0000.attacker.io\"\ninsecure = true\n", "t.conf:2: NUL character (\\u0000) in string" },
         { "[[registry]]\nprefix = \"a.com\\U00000000.evil\"\nlocation = \"b.com\"\n", "t.conf:2: NUL character (\\u0000) in string" },
