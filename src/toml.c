@@ -3,7 +3,7 @@
    Every value form is read and checked (numbers, dates, multi-line strings, inline tables, dotted keys)
    even where registries.conf has no use for it: a file the Go decoder refuses is refused here too, and
    one it accepts is accepted. Bounds the Go decoder does not have, for small stacks and a time bound:
-   1 MiB, 4096 items an array, 8192 keys a table, nesting 32 deep. No NUL in any string (issue 10).
+   1 MiB, 4096 items an array, 8192 keys a table, 32 parts a key, values nested 16 deep. No NUL in any string (issue 10).
    --------------------------------------------------------------------------------------------------- */
 
 CRIOIMG__LIB int crioimg__hexval(char c)
@@ -247,11 +247,15 @@ CRIOIMG__LIB crioimg_result crioimg__toml_key1(crioimg__toml *t, char **out)
     return CRIOIMG_OK;
 }
 
-typedef struct crioimg__tkey { char *part[CRIOIMG__TOML_MAX_DEPTH]; size_t n; } crioimg__tkey;
+/* A dotted key's parts, on the heap: keyval recurses through inline tables, its frame stays small. */
+typedef struct crioimg__tkey { char **part; size_t n, cap; } crioimg__tkey;
 
 CRIOIMG__LIB void crioimg__tkey_free(const crioimg_allocator *a, crioimg__tkey *k)
 {
     while (k->n) crioimg_free(a, k->part[--k->n]);
+    crioimg_free(a, k->part);
+    k->part = NULL;
+    k->cap = 0;
 }
 
 /* A dotted key (a."b".c, whitespace allowed around the dots). */
@@ -259,9 +263,18 @@ CRIOIMG__LIB crioimg_result crioimg__toml_key(crioimg__toml *t, crioimg__tkey *k
 {
     crioimg_result res;
     k->n = 0;
+    k->cap = 0;
+    k->part = NULL;
     for (;;) {
         crioimg__toml_ws(t);
         if (k->n == CRIOIMG__TOML_MAX_DEPTH) { crioimg__tkey_free(t->a, k); return crioimg__toml_err(t, "key has too many parts (over 32)"); }
+        if (k->n == k->cap) {
+            size_t nc = k->cap ? k->cap * 2 : 4;
+            char **p = (char **)crioimg_realloc(t->a, k->part, nc * sizeof *p);
+            if (p == NULL) { crioimg__tkey_free(t->a, k); return CRIOIMG_ERR_NOMEM; }
+            k->part = p;
+            k->cap = nc;
+        }
         if ((res = crioimg__toml_key1(t, &k->part[k->n])) != CRIOIMG_OK) { crioimg__tkey_free(t->a, k); return res; }
         k->n++;
         crioimg__toml_ws(t);
@@ -450,7 +463,7 @@ CRIOIMG__LIB crioimg_result crioimg__toml_value(crioimg__toml *t, crioimg__tnode
     c = t->s[t->pos];
     if (c == '"' || c == '\'') { v->type = CRIOIMG__TN_STRING; return crioimg__toml_string(t, &v->str); }
     if (c != '[' && c != '{') return crioimg__toml_scalar(t, v);
-    if (t->depth >= CRIOIMG__TOML_MAX_DEPTH) return crioimg__toml_err(t, "values nested too deep (over 32)");
+    if (t->depth >= CRIOIMG__TOML_MAX_NEST) return crioimg__toml_err(t, "values nested too deep (over 16)");
     t->depth++;
     t->pos++;
     if (c == '[') {

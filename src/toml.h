@@ -8,7 +8,9 @@
    for any file; real configurations have tens of entries, Debian's alias list about a hundred. */
 #define CRIOIMG__TOML_MAX_ITEMS 4096    /* items in one array; [[registry]] tables in one file */
 #define CRIOIMG__TOML_MAX_KEYS 8192     /* keys in one table */
-#define CRIOIMG__TOML_MAX_DEPTH 32      /* arrays and inline tables nested in one value (small stacks) */
+#define CRIOIMG__TOML_MAX_DEPTH 32      /* parts of one dotted key or header */
+#define CRIOIMG__TOML_MAX_NEST 16       /* arrays and inline tables nested in one value: about 300 bytes of
+                                           stack each (an embedded thread may have 8 KiB) */
 
 typedef struct crioimg__toml {
     const char *s;

@@ -476,6 +476,9 @@ static void test_conf_toml(void)
         /* pinned difference: the decoder lets a second definition replace a value array */
         { "a = [1]\na = 2\n", "t.conf:2: key defined twice: \"a\"" },
         { "a = [1]\n[a]\n", "t.conf:2: key defined twice: \"a\"" },
+        /* pinned: bounds for small stacks */
+        { "a = [[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]\n", "" },
+        { "a = [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]\n", "t.conf:1: values nested too deep (over 16)" },
         { "a = 01\n", "t.conf:1: invalid number: leading zero" },
         { "a = 1__0\n", "t.conf:1: invalid number" },
         { "a = 0XFF\n", "t.conf:1: invalid number" },
