@@ -7897,6 +7897,7 @@ typedef struct crioimg__conf {
     int v1, v2;                   /* saw v1 tables / v2 content */
     char **v1_search, **v1_insecure, **v1_block; size_t nv1_search, nv1_insecure, nv1_block;
     int has_v1_search;
+    unsigned v1_set;              /* the v1 lists set (bit 0 search, 1 insecure, 2 block) */
 } crioimg__conf;
 
 CRIOIMG__LIB void crioimg__strlist_free(const crioimg_allocator *a, char **l, size_t n)
@@ -7990,9 +7991,11 @@ CRIOIMG__LIB int crioimg__field_of(const char *const *fields, const char *key)
 }
 
 /* The fields the members of table set, into slot[] (NULL: unset), with a warning for unknown keys. Two
-   keys on one field (location and Location) are refused: the decoder would keep either, by map order. */
+   keys on one field (location and Location) are refused: the decoder would keep either, by map order;
+   except for a struct field (bit f of structs) given two tables: the decoder fills the one struct from
+   both, and so does the caller, from every member on that field (crioimg__v1_read). */
 CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml *t, const crioimg__tnode *table, const char *const *fields,
-                                            const crioimg__tnode **slot)
+                                            const crioimg__tnode **slot, unsigned structs)
 {
     size_t i, nf = 0;
     while (fields[nf]) slot[nf++] = NULL;
@@ -8000,6 +8003,7 @@ CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml
         const crioimg__tnode *k = table->kids[i];
         int f = crioimg__field_of(fields, k->key);
         if (f < 0) { crioimg__reg_warn(r, t, k->line, "unknown key ignored:", k->key); continue; }
+        if (slot[f] && (structs >> f & 1u) && slot[f]->type == CRIOIMG__TN_TABLE && k->type == CRIOIMG__TN_TABLE) continue;
         if (slot[f]) {
             char msg[160];
             crioimg__out o;
@@ -8088,7 +8092,7 @@ CRIOIMG__LIB crioimg_result crioimg__registry_read(crioimg_registries *r, crioim
     memset(g, 0, sizeof *g);
     g->line = tab->line;
     g->file = t->file;
-    if ((res = crioimg__fields(r, t, tab, crioimg__f_registry, s)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__fields(r, t, tab, crioimg__f_registry, s, 0)) != CRIOIMG_OK) return res;
     if ((res = crioimg__want_str(t, s[0], s[0] ? s[0]->key : "", &g->prefix)) != CRIOIMG_OK) return res;
     if ((res = crioimg__endpoint_read(t, s + 1, &g->ep)) != CRIOIMG_OK) return res;
     if ((res = crioimg__want_bool(t, s[5], s[5] ? s[5]->key : "", &g->blocked)) != CRIOIMG_OK) return res;
@@ -8102,8 +8106,35 @@ CRIOIMG__LIB crioimg_result crioimg__registry_read(crioimg_registries *r, crioim
         if (!crioimg__reg_grow(t->a, (void **)&g->mirrors, g->nmirrors, &g->capm, sizeof *g->mirrors)) return CRIOIMG_ERR_NOMEM;
         ep = &g->mirrors[g->nmirrors++];
         memset(ep, 0, sizeof *ep);
-        if ((res = crioimg__fields(r, t, m, crioimg__f_endpoint, ms)) != CRIOIMG_OK) return res;
+        if ((res = crioimg__fields(r, t, m, crioimg__f_endpoint, ms, 0)) != CRIOIMG_OK) return res;
         if ((res = crioimg__endpoint_read(t, ms, ep)) != CRIOIMG_OK) return res;
+    }
+    return CRIOIMG_OK;
+}
+
+/* registries (v1): a struct of three structs (search, insecure, block) of one []string each. One list
+   set by two spellings (the decoder keeps either) is refused as crioimg__fields refuses it. */
+CRIOIMG__LIB crioimg_result crioimg__v1_read(crioimg_registries *r, crioimg__toml *t, crioimg__conf *c, const crioimg__tnode *v, unsigned long *lines)
+{
+    const crioimg__tnode *v1[3];
+    crioimg_result res;
+    size_t j;
+    if (v->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, v, v->key, "a table");
+    if ((res = crioimg__fields(r, t, v, crioimg__f_v1, v1, 7u)) != CRIOIMG_OK) return res;
+    for (j = 0; j < v->nkids; j++) {
+        const crioimg__tnode *sub = v->kids[j], *l;
+        int f = crioimg__field_of(crioimg__f_v1, sub->key);
+        char ***dst = f == 0 ? &c->v1_search : f == 1 ? &c->v1_insecure : &c->v1_block;
+        size_t *dn = f == 0 ? &c->nv1_search : f == 1 ? &c->nv1_insecure : &c->nv1_block;
+        if (f < 0) continue;
+        if (sub->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, sub, sub->key, "a table");
+        if ((res = crioimg__fields(r, t, sub, crioimg__f_v1list, &l, 0)) != CRIOIMG_OK) return res;
+        if (l == NULL) continue;
+        if (c->v1_set & (1u << f)) return crioimg__toml_fail(t, l->line, "keys that differ only in case set one field:", l->key, strlen(l->key));
+        c->v1_set |= 1u << f;
+        if ((res = crioimg__want_strs(t, l, l->key, dst, dn)) != CRIOIMG_OK) return res;
+        if (*dn) c->v1 = 1;
+        if (f == 0) { c->has_v1_search = 1; lines[0] = l->line; }
     }
     return CRIOIMG_OK;
 }
@@ -8115,7 +8146,7 @@ CRIOIMG__LIB crioimg_result crioimg__conf_apply(crioimg_registries *r, crioimg__
     const crioimg__tnode *s[6], *v;
     crioimg_result res;
     size_t i;
-    if ((res = crioimg__fields(r, t, root, crioimg__f_root, s)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__fields(r, t, root, crioimg__f_root, s, 1u << 5)) != CRIOIMG_OK) return res;
     if ((v = s[0]) != NULL) {  /* registry: []Registry */
         if (v->type != CRIOIMG__TN_ARRAY) return crioimg__toml_type(t, v, v->key, "an array of tables");
         for (i = 0; i < v->nkids; i++) {
@@ -8158,23 +8189,9 @@ CRIOIMG__LIB crioimg_result crioimg__conf_apply(crioimg_registries *r, crioimg__
             c->v2 = 1;
         }
     }
-    if ((v = s[5]) != NULL) {  /* registries: the v1 struct of three structs of one []string each */
-        const crioimg__tnode *v1[3];
-        if (v->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, v, v->key, "a table");
-        if ((res = crioimg__fields(r, t, v, crioimg__f_v1, v1)) != CRIOIMG_OK) return res;
-        for (i = 0; i < 3; i++) {
-            const crioimg__tnode *l;
-            char ***dst = i == 0 ? &c->v1_search : i == 1 ? &c->v1_insecure : &c->v1_block;
-            size_t *dn = i == 0 ? &c->nv1_search : i == 1 ? &c->nv1_insecure : &c->nv1_block;
-            if (v1[i] == NULL) continue;
-            if (v1[i]->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, v1[i], v1[i]->key, "a table");
-            if ((res = crioimg__fields(r, t, v1[i], crioimg__f_v1list, &l)) != CRIOIMG_OK) return res;
-            if (l == NULL) continue;
-            if ((res = crioimg__want_strs(t, l, l->key, dst, dn)) != CRIOIMG_OK) return res;
-            if (*dn) c->v1 = 1;
-            if (i == 0) { c->has_v1_search = 1; lines[0] = l->line; }
-        }
-    }
+    for (i = 0; s[5] && i < root->nkids; i++)  /* registries: the v1 struct, from each spelling of it */
+        if (crioimg__field_of(crioimg__f_root, root->kids[i]->key) == 5 && (res = crioimg__v1_read(r, t, c, root->kids[i], lines)) != CRIOIMG_OK)
+            return res;
     return CRIOIMG_OK;
 }
 

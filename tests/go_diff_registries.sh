@@ -65,7 +65,7 @@ for conf in "$root"/tests/data/registries/*.conf; do
 done
 # issue 16: registries.conf files from a grammar (tests/go/gen_regconf.py: keys in random case, right and
 # wrong types, known and unknown tables, TOML's number, date and string forms, valid and not, v1 and
-# v2), and the regconf fuzz corpus: each must load in both or be refused by both, and where it loads,
+# v2, drop-ins), and the regconf fuzz corpus: each must load in both or be refused by both, and where it loads,
 # resolve and look registries up alike. Known differences, each in the README's list: a NUL (\u0000) in
 # a string (crioimg refuses), bracketed IPv6 hosts (the reference grammars differ), two spellings of one
 # field in one table and redefinitions of a value array (crioimg refuses; Go keeps one by map order, or
@@ -75,7 +75,8 @@ if python3 "$root/tests/go/gen_regconf.py" "$gen" "${GEN_COUNT:-1500}" "${GEN_SE
   printf '%s\n' nginx repo/image docker quay/foo example a/b/c barz localhost/x quay.io/x/y > "$out/gen_names"
   printf '%s\n' registry.com/image:tag quay.io/x/y registry-a.com/foo/image:aaa example.com:5000/a localhost:5000/x m.example/z \
     registry.com/foo/bar:1 a.registry.com/x 10.1.2.3/x docker.io/library/nginx > "$out/gen_pulls"
-  { ls "$gen"/*.conf; ls "$root"/fuzz/corpus/regconf/*; } > "$out/gen_list"
+  { for f in "$gen"/*.conf; do if [ -d "${f%.conf}.d" ]; then printf '%s\t%s\n' "$f" "${f%.conf}.d"; else echo "$f"; fi; done
+    ls "$root"/fuzz/corpus/regconf/*; } > "$out/gen_list"
   "$out/resolve_c" -batch "$out/gen_names" "$out/gen_pulls" < "$out/gen_list" > "$out/gen_c" 2> "$out/gen_c.err"
   "$out/resolve" -batch "$out/gen_names" "$out/gen_pulls" < "$out/gen_list" > "$out/gen_go" 2> "$out/gen_go.err"
   res=$(python3 - "$out" <<'PY'
@@ -99,8 +100,12 @@ def errs(p):
 c, g, ce = blocks(out + "/gen_c"), blocks(out + "/gen_go"), errs(out + "/gen_c.err")
 agree = known = 0
 bad = []
+import glob, os
 for f in c:
     text = open(f, "rb").read()
+    d = f[:-5] + ".d" if f.endswith(".conf") else ""
+    for x in sorted(glob.glob(d + "/*.conf")) if d and os.path.isdir(d) else []:
+        text += b"\n" + open(x, "rb").read()
     if c[f] == g.get(f):
         agree += 1
     elif (b"\\u0000" in text or b"\\U00000000" in text or "NUL character" in ce.get(f, "")) or ipv6.search(text) or \

@@ -488,6 +488,9 @@ static void test_conf_toml(void)
         { "# \xff\n", "t.conf:1: invalid UTF-8" },
         /* pinned difference: the decoder would keep either of two keys on one field, by Go's map order */
         { "[[registry]]\nlocation = 'a.com'\nLocation = 'b.com'\n", "t.conf:3: keys that differ only in case set one field: \"location\" and \"Location\"" },
+        /* ...but two spellings of a struct's table fill the one struct, as the decoder fills it */
+        { "[registries.unknown]\n[Registries.search]\nregistries = ['a.com']\n[REGISTRIES.Search]\n", "" },
+        { "[registries.search]\nregistries = ['a.com']\n[Registries.search]\nregistries = ['b.com']\n", "t.conf:4: keys that differ only in case set one field: \"registries\"" },
         { "x = \"a\" y\n", "t.conf:1: expected a newline after the value of \"x\"" },
         { "x = [\"a\" \"b\"]\n", "t.conf:1: expected ',' or ']' in array" },
         { "x = [1, 2]\n", "" },

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes registries.conf files from a small grammar for tests/go_diff_registries.sh (issue 16): keys
 in random case, right and wrong types, known and unknown tables, TOML's number, date and string forms,
-valid and not, v1 and v2. Deterministic: gen_regconf.py DIR COUNT SEED."""
+valid and not, v1 and v2; every fourth gNNNN.conf has drop-ins in gNNNN.d/. Deterministic:
+gen_regconf.py DIR COUNT SEED."""
+import os
 import random
 import sys
 
@@ -12,10 +14,15 @@ R = random.Random(seed)
 # packaged containers/image's does not: a difference of reference parsing, outside this test
 HOSTS = ["quay.io", "docker.io", "registry.com", "registry-a.com", "example.com:5000", "localhost:5000", "10.1.2.3",
          "mirror-1.registry.com", "m.example", "quay.io/x", "registry.com/foo"]
-PREFIXES = HOSTS + ["*.registry.com", "*.example", "registry.com/foo/bar", "*.a.com:5000", "quay.io/"]
-ALIAS_NAMES = ["nginx", "repo/image", "docker", "quay/foo", "example", "a/b/c", "x:1", "a.com/x", "barz"]
-ALIAS_VALUES = ["quay.io/nginx/nginx", "docker.io/library/nginx", "localhost:5000/x/y", "example.com/r", "b/x", "", "B.com/X",
-                "registry.com/x:1"]
+PREFIXES = HOSTS + ["*.registry.com", "*.example", "registry.com/foo/bar"]
+ALIAS_NAMES = ["nginx", "repo/image", "docker", "quay/foo", "example", "a/b/c", "barz"]
+ALIAS_VALUES = ["quay.io/nginx/nginx", "docker.io/library/nginx", "localhost:5000/x/y", "example.com/r", ""]
+BAD_ALIASES = [("x:1", "a.com/x"), ("a.com/x", "b.com/x"), ("nginx", "b/x"), ("nginx", "B.com/X"), ("nginx", "registry.com/x:1")]
+
+
+def rare(good, bad, p=0.05):
+    """mostly good, now and then bad: most files should load, for resolution to be compared"""
+    return R.choice(bad) if R.random() < p else R.choice(good)
 
 
 CASES = {}
@@ -89,7 +96,7 @@ def any_value(depth=0, good=True):
         sep = R.choice([", ", ",\n  ", " , "])
         return "[" + sep.join(items) + (R.choice(["", ","]) if items else "") + "]"
     if depth < 3:
-        return "{" + ", ".join("%s = %s" % (R.choice(["a", "b.c", "d", "'e f'"]) + str(i), any_value(depth + 1, good))
+        return "{" + ", ".join("%s = %s" % (R.choice(["a%d", "b.c%d", "d%d", "'e f%d'"]) % i, any_value(depth + 1, good))
                                for i in range(R.randint(0, 2))) + "}"
     return "1"
 
@@ -105,8 +112,8 @@ def wrong(kind):
 class Gen:
     def __init__(self):
         self.lines = []
-        self.good = R.random() < 0.85   # a file that means to be valid TOML
-        self.typed = R.random() < 0.85  # a file that means to give every known key its type
+        self.good = R.random() < 0.9    # a file that means to be valid TOML
+        self.typed = R.random() < 0.9   # a file that means to give every known key its type
 
     def kv(self, key, val):
         self.lines.append("%s = %s%s" % (quote_key(key), val, R.choice(["", "", "  # note", "\t#\u00e9t\u00e9"])))
@@ -118,18 +125,19 @@ class Gen:
     def endpoint(self, fields):
         for f, k in fields:
             if f == "location":
-                self.kv(k, string(R.choice(HOSTS + ["http://quay.io", "https://x.com/", ""])) if self.typed else wrong("str"))
+                self.kv(k, string(rare(HOSTS, ["http://quay.io", "https://x.com/", ""])) if self.typed else wrong("str"))
             elif f in ("insecure", "blocked", "mirror-by-digest-only"):
                 self.kv(k, R.choice(["true", "false"]) if self.typed else wrong("bool"))
             elif f == "pull-from-mirror":
-                self.kv(k, string(R.choice(["all", "digest-only", "tag-only", "", "bogus"])) if self.typed else wrong("str"))
+                self.kv(k, string(rare(["all", "digest-only", "tag-only", ""], ["bogus"])) if self.typed else wrong("str"))
             elif f == "prefix":
-                self.kv(k, string(R.choice(PREFIXES)) if self.typed else wrong("str"))
+                self.kv(k, string(rare(PREFIXES, ["*.a.com:5000", "quay.io/"], 0.1)) if self.typed else wrong("str"))
 
     def registry(self):
-        reg = case("registry")
+        reg = quote_key(case("registry"))
         self.lines.append("[[%s]]" % reg)
-        fields = R.sample(["prefix", "location", "insecure", "blocked", "mirror-by-digest-only", "pull-from-mirror"], R.randint(1, 4))
+        fields = R.sample(["prefix", "location", "insecure", "blocked", "mirror-by-digest-only"] + (["pull-from-mirror"] if R.random() < 0.1 else []),
+                          R.randint(1, 4))
         if "location" not in fields and R.random() < 0.8:
             fields.append("location")
         self.endpoint(self.keys(fields))
@@ -138,8 +146,9 @@ class Gen:
         r = R.random()
         if r < 0.3:
             for _ in range(R.randint(1, 2)):
-                self.lines.append("[[%s.%s]]" % (reg, case("mirror")))
-                self.endpoint(self.keys(R.sample(["location", "insecure", "pull-from-mirror"], R.randint(1, 3))))
+                self.lines.append("[[%s.%s]]" % (reg, quote_key(case("mirror"))))
+                mf = R.sample(["insecure", "pull-from-mirror"], R.randint(0, 2))
+                self.endpoint(self.keys(mf + (["location"] if R.random() < 0.9 else [])))
         elif r < 0.4:
             self.kv(case("mirror"), "[{location = %s}, {location = %s, insecure = true}]" % (string(R.choice(HOSTS)), string(R.choice(HOSTS))))
         elif r < 0.45:
@@ -149,21 +158,24 @@ class Gen:
         for f in R.sample(["unqualified-search-registries", "short-name-mode", "credential-helpers"], R.randint(0, 3)):
             k = case(f)
             if f == "short-name-mode":
-                self.kv(k, string(R.choice(["enforcing", "permissive", "disabled", "", "bogus"])) if self.typed else wrong("str"))
+                self.kv(k, string(rare(["enforcing", "permissive", "disabled", ""], ["bogus"])) if self.typed else wrong("str"))
             else:
                 vals = R.sample(HOSTS if f.startswith("u") else ["containers-auth.json", "pass", "secretservice"], R.randint(0, 3))
                 self.kv(k, "[" + ", ".join(string(v) for v in vals) + "]" if self.typed else wrong("strs"))
         for _ in range(R.randint(0, 2)):
-            self.kv(R.choice(["unknown", "x", "Ünïcode", "a.b", "'q.k'"]) + str(R.randint(0, 99)), any_value(0, self.good))
+            n = R.randint(0, 99)
+            self.lines.append("%s = %s" % (R.choice(["unknown%d", "x%d", '"Ünïcode%d"', "a.b%d", "'q.k%d'"]) % n, any_value(0, self.good)))
 
     def aliases(self):
-        self.lines.append("[%s]" % case("aliases"))
+        self.lines.append("[%s]" % quote_key(case("aliases")))
         for n in R.sample(ALIAS_NAMES, R.randint(0, 3)):
             self.kv(n, string(R.choice(ALIAS_VALUES)) if self.typed or R.random() < 0.5 else wrong("str"))
+        if R.random() < 0.05:
+            self.kv(*(lambda a: (a[0], string(a[1])))(R.choice(BAD_ALIASES)))
 
     def v1(self):
         for sec in R.sample(["search", "insecure", "block"], R.randint(1, 3)):
-            self.lines.append("[%s.%s]" % (case("registries"), case(sec)))
+            self.lines.append("[%s.%s]" % (quote_key(case("registries")), quote_key(case(sec))))
             vals = R.sample(HOSTS, R.randint(0, 3))
             self.kv(case("registries"), "[" + ", ".join(string(v) for v in vals) + "]" if self.typed else wrong("strs"))
 
@@ -172,7 +184,7 @@ class Gen:
         if c < 0.3:
             self.lines.append("[registries.unknown%d]" % R.randint(0, 9))
         elif c < 0.5:
-            self.lines.append("[[%s]]" % case("aliases"))
+            self.lines.append("[[%s]]" % quote_key(case("aliases")))
         elif c < 0.7:
             self.lines.append("[other.t%d]" % R.randint(0, 9))
         else:
@@ -201,10 +213,10 @@ class Gen:
             self.lines.append("k = \"\\x41\"")
 
     def file(self):
-        root_first = True
-        if root_first:
+        v1 = R.random() < 0.2  # a v1 file (v1 and v2 mixed: now and then)
+        if not v1 or R.random() < 0.1:
             self.root()
-        kinds = R.choices(["registry", "aliases", "v1", "unknown"], weights=[5, 2, 1.2, 1.5], k=R.randint(0, 5))
+        kinds = R.choices(["registry", "aliases", "v1", "unknown"], weights=[0.3, 0.3, 5, 1.5] if v1 else [5, 2, 0.1, 1.5], k=R.randint(0, 5))
         seen = set()
         for k in kinds:
             if k in ("aliases", "v1") and k in seen:
@@ -216,9 +228,16 @@ class Gen:
         return "\n".join(self.lines) + R.choice(["\n", "", "\r\n"])
 
 
-for i in range(count):
+def write(path):
     CASES.clear()
     text = Gen().file()
-    data = text.encode("utf-8", "surrogateescape").replace("\xff".encode("utf-8"), b"\xff")
-    with open("%s/g%04d.conf" % (out, i), "wb") as f:
-        f.write(data)
+    with open(path, "wb") as f:
+        f.write(text.encode("utf-8").replace("\xff".encode("utf-8"), b"\xff"))
+
+
+for i in range(count):
+    write("%s/g%04d.conf" % (out, i))
+    if i % 4 == 0:
+        os.mkdir("%s/g%04d.d" % (out, i))
+        for j in range(R.randint(1, 2)):
+            write("%s/g%04d.d/%d0-drop.conf" % (out, i, j + 1))

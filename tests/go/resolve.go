@@ -91,22 +91,27 @@ func pullSources(sys *types.SystemContext, name string) string {
 	return strings.Join(out, " ")
 }
 
-// batch: "-batch NAMES PULLNAMES", registries.conf paths on stdin (each with no drop-ins); per file
+// batch: "-batch NAMES PULLNAMES", registries.conf paths on stdin, each with a tab and its drop-in
+// directory or none; per file
 // "== PATH", then "load ok" and the resolution of each of NAMES and the pull sources of each of
 // PULLNAMES, or "load refused" (the error on stderr).
 func batch(tmp string, in *bufio.Scanner, w *bufio.Writer) {
 	names := readLines(os.Args[2])
 	pulls := readLines(os.Args[3])
 	for in.Scan() {
+		path, dir, _ := strings.Cut(in.Text(), "\t")
+		if dir == "" {
+			dir = filepath.Join(tmp, "none")
+		}
 		sys := &types.SystemContext{
-			SystemRegistriesConfPath:    in.Text(),
-			SystemRegistriesConfDirPath: filepath.Join(tmp, "none"),
+			SystemRegistriesConfPath:    path,
+			SystemRegistriesConfDirPath: dir,
 			UserShortNameAliasConfPath:  filepath.Join(tmp, "aliases.conf"),
 		}
-		fmt.Fprintln(w, "==", in.Text())
+		fmt.Fprintln(w, "==", path)
 		if _, err := sysregistriesv2.GetRegistries(sys); err != nil {
 			fmt.Fprintln(w, "load refused")
-			fmt.Fprintln(os.Stderr, in.Text()+":", err)
+			fmt.Fprintln(os.Stderr, path+":", err)
 			continue
 		}
 		fmt.Fprintln(w, "load ok")

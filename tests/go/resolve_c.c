@@ -5,7 +5,7 @@
 #include "../../crioimg.h"
 #include <stdio.h>
 
-/* -batch NAMES PULLNAMES: as tests/go/resolve.go's batch mode */
+/* -batch NAMES PULLNAMES: as tests/go/resolve.go's batch mode (stdin: PATH or PATH<tab>DROP-IN-DIR) */
 static void resolve_c_line(crioimg_registries *r, const char *line, int pull)
 {
     crioimg_candidates c;
@@ -32,12 +32,15 @@ static int resolve_c_batch(char **argv)
         crioimg_registries_options o;
         crioimg_conf_paths p;
         int k;
+        char *tab;
         path[strcspn(path, "\n")] = '\0';
+        tab = strchr(path, '\t');
+        if (tab) *tab++ = '\0';
         memset(&o, 0, sizeof o);
         o.no_resolver = 1;
         memset(&p, 0, sizeof p);
         p.path = path;
-        p.dir = "/nonexistent/registries.conf.d";
+        p.dir = tab ? tab : "/nonexistent/registries.conf.d";
         p.home = "/nonexistent";
         printf("== %s\n", path);
         if (crioimg_registries_new(&r, &o) != CRIOIMG_OK) return 1;
