@@ -387,10 +387,10 @@ CRIOIMG__LIB size_t crioimg__toml_time(const char *s, size_t n)
     size_t i = 8;
     if (n < 8 || !crioimg__toml_2d(s, &h) || s[2] != ':' || !crioimg__toml_2d(s + 3, &m) || s[5] != ':' || !crioimg__toml_2d(s + 6, &sec)) return 0;
     if (h > 23 || m > 59 || sec > 59) return 0;
-    if (i < n && s[i] == '.') {
-        i++;
-        if (i >= n || s[i] < '0' || s[i] > '9') return 0;
+    if (i < n && s[i] == '.') {  /* 1 to 9 digits: Go's time.Parse refuses more */
+        size_t st = ++i;
         while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == st || i - st > 9) return 0;
     }
     return i;
 }

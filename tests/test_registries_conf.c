@@ -485,6 +485,8 @@ static void test_conf_toml(void)
         { "a = 1e\n", "t.conf:1: invalid float exponent" },
         { "a = 9223372036854775808\n", "t.conf:1: integer out of range (int64)" },
         { "a = 2021-02-29\n", "t.conf:1: invalid date" },
+        { "a = 07:32:00.123456789\nb = 1979-05-27T07:32:00.5+99:99\n", "" },
+        { "a = 07:32:00.1234567891\n", "t.conf:1: invalid time" },
         { "# \xff\n", "t.conf:1: invalid UTF-8" },
         /* pinned difference: the decoder would keep either of two keys on one field, by Go's map order */
         { "[[registry]]\nlocation = 'a.com'\nLocation = 'b.com'\n", "t.conf:3: keys that differ only in case set one field: \"location\" and \"Location\"" },
