@@ -7857,7 +7857,7 @@ crioimg_result crioimg_registries_check_host(crioimg_registries *r, const char *
 }
 
 /* ===================================================================================================
-   registries.conf (containers-registries.conf(5), v2, and v1 converted), read by a strict TOML subset
+   registries.conf (containers-registries.conf(5), v2, and v1 converted), read by src/toml.c as its decoder reads it
    =================================================================================================== */
 
 /* ---- one file's configuration ---- */

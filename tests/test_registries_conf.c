@@ -438,8 +438,8 @@ static void test_conf_shortnames(void)
     }
 }
 
-/* TOML subset and semantic errors name file and line; unknown keys warn (pinned: containers/image
-   ignores them too) */
+/* TOML (as BurntSushi/toml 1.2.0 reads it) and semantic errors name file and line; unknown keys warn
+   (pinned: containers/image ignores them too) */
 static void test_conf_toml(void)
 {
     static const struct { const char *text, *want; } cases[] = {
