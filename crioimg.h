@@ -7807,6 +7807,708 @@ crioimg_result crioimg_image_config_user(const char *user, long *uid, long *gid)
     return CRIOIMG_OK;
 }
 
+/* ==== src/toml.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   TOML reader (internal): TOML 1.0 into a tree, as BurntSushi/toml (containers/image's decoder) reads
+   it; src/registries.c then applies the tree the way that decoder fills sysregistriesv2's structs.
+   --------------------------------------------------------------------------------------------------- */
+
+#define CRIOIMG__TOML_MAX (1u << 20)   /* a registries.conf larger than 1 MiB is refused */
+/* Counts that bound the quadratic checks (duplicate keys, conflicting registries) to well under a second
+   for any file; real configurations have tens of entries, Debian's alias list about a hundred. */
+#define CRIOIMG__TOML_MAX_ITEMS 4096    /* items in one array; [[registry]] tables in one file */
+#define CRIOIMG__TOML_MAX_KEYS 8192     /* keys in one table */
+#define CRIOIMG__TOML_MAX_DEPTH 32      /* parts of one dotted key or header */
+#define CRIOIMG__TOML_MAX_NEST 16       /* arrays and inline tables nested in one value: about 300 bytes of
+                                           stack each (an embedded thread may have 8 KiB) */
+
+typedef struct crioimg__toml {
+    const char *s;
+    size_t n, pos;
+    unsigned long line;
+    const char *file;
+    const crioimg_allocator *a;
+    char *err;                /* the owner's error buffer */
+    size_t errcap;
+    unsigned depth;
+} crioimg__toml;
+
+typedef enum {
+    CRIOIMG__TN_STRING = 1, CRIOIMG__TN_INT, CRIOIMG__TN_FLOAT, CRIOIMG__TN_BOOL, CRIOIMG__TN_DATETIME,
+    CRIOIMG__TN_ARRAY, CRIOIMG__TN_TABLE
+} crioimg__tn_type;
+
+/* How a table or array came to be. The rules on defining one twice are BurntSushi/toml 1.2.0's, which
+   are looser than TOML 1.0's: any table may be extended by a header or by dotted keys (inline ones
+   too); only an implicit one (made on the way to [a.b] or by a.b = 1) may be named by a later [a]. */
+#define CRIOIMG__TF_IMPLICIT 1u /* made on the way to another table, not yet named itself */
+#define CRIOIMG__TF_AOT 2u      /* an array of tables made by [[headers]] */
+
+/* One value; a table's kids are its members (each with its key), an array's its items (key NULL). */
+typedef struct crioimg__tnode {
+    char *key;
+    char *str;                          /* STRING: unescaped, NUL-terminated (no NUL inside: refused) */
+    struct crioimg__tnode **kids;
+    size_t nkids, cap;
+    unsigned long line;                 /* where the key (or the item) was written */
+    unsigned char type, flags;
+    int b;                              /* BOOL */
+} crioimg__tnode;
+
+/* ==== src/toml.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   TOML reader implementation: TOML 1.0 (https://toml.io/en/v1.0.0), whole, into a crioimg__tnode tree.
+   Every value form is read and checked (numbers, dates, multi-line strings, inline tables, dotted keys)
+   even where registries.conf has no use for it: a file the Go decoder refuses is refused here too, and
+   one it accepts is accepted. Bounds the Go decoder does not have, for small stacks and a time bound:
+   1 MiB, 4096 items an array, 8192 keys a table, 32 parts a key, values nested 16 deep. No NUL in any string (issue 10).
+   --------------------------------------------------------------------------------------------------- */
+
+CRIOIMG__LIB int crioimg__hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* "FILE:LINE: what [arg]" into the error buffer; always returns ERR_REGISTRIES_CONF. */
+CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)
+{
+    crioimg__out o;
+    o.p = t->err; o.cap = t->errcap; o.len = 0;
+    crioimg__out_str(&o, t->file);
+    crioimg__out_put(&o, ":", 1);
+    crioimg__out_uint(&o, line);
+    crioimg__out_put(&o, ": ", 2);
+    crioimg__out_str(&o, what);
+    if (arg) {
+        char q[200];
+        size_t ql = crioimg_json_quote(q, sizeof q, arg, an > 60 ? 60 : an);
+        crioimg__out_put(&o, " ", 1);
+        crioimg__out_put(&o, q, ql < sizeof q ? ql : sizeof q - 1);
+    }
+    return CRIOIMG_ERR_REGISTRIES_CONF;
+}
+
+CRIOIMG__LIB crioimg_result crioimg__toml_err(crioimg__toml *t, const char *what)
+{
+    return crioimg__toml_fail(t, t->line, what, NULL, 0);
+}
+
+CRIOIMG__LIB void crioimg__tnode_free(const crioimg_allocator *a, crioimg__tnode *n)
+{
+    size_t i;
+    if (n == NULL) return;
+    for (i = 0; i < n->nkids; i++) crioimg__tnode_free(a, n->kids[i]);
+    crioimg_free(a, n->kids);
+    crioimg_free(a, n->key);
+    crioimg_free(a, n->str);
+    crioimg_free(a, n);
+}
+
+/* A new node owning key (freed here when out of memory). */
+CRIOIMG__LIB crioimg__tnode *crioimg__tnode_new(crioimg__toml *t, int type, char *key, unsigned long line)
+{
+    crioimg__tnode *n = (crioimg__tnode *)crioimg_malloc(t->a, sizeof *n);
+    if (n == NULL) { crioimg_free(t->a, key); return NULL; }
+    memset(n, 0, sizeof *n);
+    n->type = (unsigned char)type;
+    n->key = key;
+    n->line = line;
+    return n;
+}
+
+/* Appends kid to p (a table or an array); kid is freed on failure. */
+CRIOIMG__LIB crioimg_result crioimg__tnode_add(crioimg__toml *t, crioimg__tnode *p, crioimg__tnode *kid)
+{
+    if (p->nkids >= (p->type == CRIOIMG__TN_TABLE ? CRIOIMG__TOML_MAX_KEYS : CRIOIMG__TOML_MAX_ITEMS)) {
+        crioimg__tnode_free(t->a, kid);
+        return crioimg__toml_err(t, p->type == CRIOIMG__TN_TABLE ? "too many keys in one table (over 8192)" : "array too long (over 4096 items)");
+    }
+    if (p->nkids == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 4;
+        crioimg__tnode **k = (crioimg__tnode **)crioimg_realloc(t->a, p->kids, nc * sizeof *k);
+        if (k == NULL) { crioimg__tnode_free(t->a, kid); return CRIOIMG_ERR_NOMEM; }
+        p->kids = k;
+        p->cap = nc;
+    }
+    p->kids[p->nkids++] = kid;
+    return CRIOIMG_OK;
+}
+
+CRIOIMG__LIB crioimg__tnode *crioimg__tnode_get(const crioimg__tnode *p, const char *key)
+{
+    size_t i;
+    for (i = 0; i < p->nkids; i++) if (strcmp(p->kids[i]->key, key) == 0) return p->kids[i];
+    return NULL;
+}
+
+CRIOIMG__LIB void crioimg__toml_ws(crioimg__toml *t)
+{
+    while (t->pos < t->n && (t->s[t->pos] == ' ' || t->s[t->pos] == '\t')) t->pos++;
+}
+
+/* 1 at a newline (LF or CRLF) at t->pos, which is consumed. */
+CRIOIMG__LIB int crioimg__toml_newline(crioimg__toml *t)
+{
+    if (t->pos < t->n && t->s[t->pos] == '\n') { t->pos++; t->line++; return 1; }
+    if (t->pos + 1 < t->n && t->s[t->pos] == '\r' && t->s[t->pos + 1] == '\n') { t->pos += 2; t->line++; return 1; }
+    return 0;
+}
+
+/* Whitespace, then a comment if any; then 1 at a newline (consumed) or the end, 0 at anything else. */
+CRIOIMG__LIB int crioimg__toml_eol(crioimg__toml *t)
+{
+    crioimg__toml_ws(t);
+    if (t->pos < t->n && t->s[t->pos] == '#') {
+        while (t->pos < t->n && t->s[t->pos] != '\n' && !(t->s[t->pos] == '\r' && t->pos + 1 < t->n && t->s[t->pos + 1] == '\n')) {
+            unsigned char c = (unsigned char)t->s[t->pos];
+            if ((c < 0x20 && c != '\t') || c == 0x7f) return 0;  /* the caller reports the control character */
+            t->pos++;
+        }
+    }
+    return t->pos >= t->n || crioimg__toml_newline(t);
+}
+
+/* Blank lines, whitespace and comments inside an array; an error only for a control character. */
+CRIOIMG__LIB crioimg_result crioimg__toml_skip_lines(crioimg__toml *t)
+{
+    for (;;) {
+        if (crioimg__toml_eol(t)) { if (t->pos >= t->n) return CRIOIMG_OK; continue; }
+        if (t->pos < t->n && t->s[t->pos] != '\r' && (((unsigned char)t->s[t->pos] < 0x20 && t->s[t->pos] != '\t') || t->s[t->pos] == 0x7f))
+            return crioimg__toml_err(t, "control character in a comment");
+        return CRIOIMG_OK;
+    }
+}
+
+CRIOIMG__LIB int crioimg__toml_bare(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Appends code point cp as UTF-8 to b (room is the caller's: never longer than its escape). */
+CRIOIMG__LIB size_t crioimg__toml_put_utf8(char *b, unsigned long cp)
+{
+    if (cp < 0x80) { b[0] = (char)cp; return 1; }
+    if (cp < 0x800) { b[0] = (char)(0xc0 | (cp >> 6)); b[1] = (char)(0x80 | (cp & 63)); return 2; }
+    if (cp < 0x10000) { b[0] = (char)(0xe0 | (cp >> 12)); b[1] = (char)(0x80 | ((cp >> 6) & 63)); b[2] = (char)(0x80 | (cp & 63)); return 3; }
+    b[0] = (char)(0xf0 | (cp >> 18)); b[1] = (char)(0x80 | ((cp >> 12) & 63)); b[2] = (char)(0x80 | ((cp >> 6) & 63)); b[3] = (char)(0x80 | (cp & 63));
+    return 4;
+}
+
+/* The escape at t->s[*i] ('\\' seen) into b at *len; a multi-line string's line-ending backslash
+   ("\" before a newline, with only whitespace between) drops all whitespace and newlines after it. */
+CRIOIMG__LIB crioimg_result crioimg__toml_escape(crioimg__toml *t, size_t *i, size_t end, int ml, char *b, size_t *len)
+{
+    char e = *i + 1 < end ? t->s[*i + 1] : '\0';
+    /* a switch, not an index computed from two string literals: whether equal literals are merged is up
+       to the compiler (tcc does not), and "reg\\.example" must not depend on it */
+    char d = e == 'b' ? '\b' : e == 't' ? '\t' : e == 'n' ? '\n' : e == 'f' ? '\f' : e == 'r' ? '\r'
+           : e == '"' ? '"' : e == '\\' ? '\\' : '\0';
+    if (d != '\0') { b[(*len)++] = d; *i += 2; return CRIOIMG_OK; }
+    if (e == 'u' || e == 'U') {
+        size_t nd = e == 'u' ? 4 : 8, k;
+        unsigned long cp = 0;
+        if (*i + 2 + nd > end) return crioimg__toml_err(t, "invalid escape in string");
+        for (k = 0; k < nd; k++) {
+            int h = crioimg__hexval(t->s[*i + 2 + k]);
+            if (h < 0) return crioimg__toml_err(t, "invalid escape in string");
+            cp = cp * 16 + (unsigned long)h;
+        }
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return crioimg__toml_err(t, "invalid escape in string");
+        /* TOML allows \u0000, but every string here is a C string that decides something (a location, a
+           prefix, a mode, an alias): "example.com\u0000.attacker.io" must not become "example.com" */
+        if (cp == 0) return crioimg__toml_err(t, "NUL character (\\u0000) in string");
+        *len += crioimg__toml_put_utf8(b + *len, cp);
+        *i += 2 + nd;
+        return CRIOIMG_OK;
+    }
+    if (ml) {
+        size_t k = *i + 1;
+        while (k < end && (t->s[k] == ' ' || t->s[k] == '\t')) k++;
+        if (k < end && (t->s[k] == '\n' || (t->s[k] == '\r' && k + 1 < end && t->s[k + 1] == '\n'))) {
+            while (k < end && (t->s[k] == ' ' || t->s[k] == '\t' || t->s[k] == '\n' || (t->s[k] == '\r' && k + 1 < end && t->s[k + 1] == '\n'))) {
+                if (t->s[k] == '\n') t->line++;
+                k++;
+            }
+            *i = k;
+            return CRIOIMG_OK;
+        }
+    }
+    return crioimg__toml_err(t, "invalid escape in string");
+}
+
+/* A string at t->pos (basic, literal, multi-line basic or literal), unescaped into a new allocation. */
+CRIOIMG__LIB crioimg_result crioimg__toml_string(crioimg__toml *t, char **out)
+{
+    char q = t->s[t->pos];
+    int ml = t->pos + 2 < t->n && t->s[t->pos + 1] == q && t->s[t->pos + 2] == q;
+    size_t i, end, len = 0;
+    char *b;
+    crioimg_result res;
+    *out = NULL;
+    t->pos += ml ? 3 : 1;
+    if (ml && crioimg__toml_newline(t)) {}  /* a newline right after the opening quotes is trimmed */
+    /* find the end first (the unescaped text is never longer) */
+    for (end = t->pos;; ) {
+        if (end >= t->n || (!ml && (t->s[end] == '\n' || t->s[end] == '\r'))) return crioimg__toml_err(t, "unterminated string");
+        if (q == '"' && t->s[end] == '\\' && end + 1 < t->n) { end += 2; continue; }
+        if (t->s[end] == q && (!ml || (end + 2 < t->n && t->s[end + 1] == q && t->s[end + 2] == q))) break;
+        end++;
+    }
+    /* up to two quotes may end a multi-line string's content: """a""""" is a"" */
+    if (ml) {
+        size_t r = 3;
+        while (end + r < t->n && t->s[end + r] == q) r++;
+        if (r > 5) return crioimg__toml_err(t, "too many quotes at the end of a multi-line string");
+        end += r - 3;
+    }
+    if ((b = (char *)crioimg_malloc(t->a, end - t->pos + 1)) == NULL) return CRIOIMG_ERR_NOMEM;
+    for (i = t->pos; i < end;) {
+        unsigned char c = (unsigned char)t->s[i];
+        if (c == '\n' || (c == '\r' && i + 1 < end && t->s[i + 1] == '\n')) {  /* only in multi-line strings */
+            if (c == '\r') b[len++] = t->s[i++];
+            b[len++] = t->s[i++];
+            t->line++;
+            continue;
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7f) { crioimg_free(t->a, b); return crioimg__toml_err(t, "control character in string"); }
+        if (q == '"' && c == '\\') {
+            if ((res = crioimg__toml_escape(t, &i, end, ml, b, &len)) != CRIOIMG_OK) { crioimg_free(t->a, b); return res; }
+            continue;
+        }
+        b[len++] = (char)c;
+        i++;
+    }
+    b[len] = '\0';
+    t->pos = end + (ml ? 3 : 1);
+    *out = b;
+    return CRIOIMG_OK;
+}
+
+/* One key part (bare or quoted) into a new allocation. */
+CRIOIMG__LIB crioimg_result crioimg__toml_key1(crioimg__toml *t, char **out)
+{
+    size_t st = t->pos;
+    *out = NULL;
+    if (t->pos < t->n && (t->s[t->pos] == '"' || t->s[t->pos] == '\'')) {
+        if (t->pos + 2 < t->n && t->s[t->pos + 1] == t->s[t->pos] && t->s[t->pos + 2] == t->s[t->pos])
+            return crioimg__toml_err(t, "a multi-line string cannot be a key");
+        return crioimg__toml_string(t, out);
+    }
+    while (t->pos < t->n && crioimg__toml_bare(t->s[t->pos])) t->pos++;
+    if (t->pos == st) return crioimg__toml_err(t, "expected a key");
+    if ((*out = (char *)crioimg_malloc(t->a, t->pos - st + 1)) == NULL) return CRIOIMG_ERR_NOMEM;
+    memcpy(*out, t->s + st, t->pos - st);
+    (*out)[t->pos - st] = '\0';
+    return CRIOIMG_OK;
+}
+
+/* A dotted key's parts, on the heap: keyval recurses through inline tables, its frame stays small. */
+typedef struct crioimg__tkey { char **part; size_t n, cap; } crioimg__tkey;
+
+CRIOIMG__LIB void crioimg__tkey_free(const crioimg_allocator *a, crioimg__tkey *k)
+{
+    while (k->n) crioimg_free(a, k->part[--k->n]);
+    crioimg_free(a, k->part);
+    k->part = NULL;
+    k->cap = 0;
+}
+
+/* A dotted key (a."b".c, whitespace allowed around the dots). */
+CRIOIMG__LIB crioimg_result crioimg__toml_key(crioimg__toml *t, crioimg__tkey *k)
+{
+    crioimg_result res;
+    k->n = 0;
+    k->cap = 0;
+    k->part = NULL;
+    for (;;) {
+        crioimg__toml_ws(t);
+        if (k->n == CRIOIMG__TOML_MAX_DEPTH) { crioimg__tkey_free(t->a, k); return crioimg__toml_err(t, "key has too many parts (over 32)"); }
+        if (k->n == k->cap) {
+            size_t nc = k->cap ? k->cap * 2 : 4;
+            char **p = (char **)crioimg_realloc(t->a, k->part, nc * sizeof *p);
+            if (p == NULL) { crioimg__tkey_free(t->a, k); return CRIOIMG_ERR_NOMEM; }
+            k->part = p;
+            k->cap = nc;
+        }
+        if ((res = crioimg__toml_key1(t, &k->part[k->n])) != CRIOIMG_OK) { crioimg__tkey_free(t->a, k); return res; }
+        k->n++;
+        crioimg__toml_ws(t);
+        if (t->pos < t->n && t->s[t->pos] == '.') { t->pos++; continue; }
+        return CRIOIMG_OK;
+    }
+}
+
+/* ---- numbers and dates: the token is checked against TOML's grammar and Go's ranges ---- */
+
+/* digits of base (with single underscores between them) over s[i..n); returns the end or 0 */
+CRIOIMG__LIB size_t crioimg__toml_digits(const char *s, size_t i, size_t n, int base)
+{
+    size_t st = i;
+    for (; i < n; i++) {
+        int h = crioimg__hexval(s[i]);
+        if (s[i] == '_') { if (i == st || i + 1 >= n || s[i - 1] == '_' || crioimg__hexval(s[i + 1]) < 0 || crioimg__hexval(s[i + 1]) >= base) return 0; continue; }
+        if (h < 0 || h >= base) break;
+    }
+    return i > st ? i : 0;
+}
+
+/* 1 when the decimal digit string d (no leading zeros) is above the limit lim */
+CRIOIMG__LIB int crioimg__toml_above(const char *d, size_t n, const char *lim)
+{
+    size_t ln = strlen(lim);
+    return n != ln ? n > ln : memcmp(d, lim, n) > 0;
+}
+
+/* 1 when the mantissa digits d (0.d...) are at or above lim's (0.lim...) */
+CRIOIMG__LIB int crioimg__toml_mant_above(const char *d, size_t n, const char *lim)
+{
+    size_t ln = strlen(lim), m = n < ln ? n : ln;
+    int c = memcmp(d, lim, m);
+    return c != 0 ? c > 0 : n >= ln;
+}
+
+CRIOIMG__LIB crioimg_result crioimg__toml_number(crioimg__toml *t, const char *s, size_t n, crioimg__tnode *v)
+{
+    size_t i = 0, e, k;
+    int neg = 0;
+    char dig[40];
+    size_t nd = 0, lead;
+    long exp10 = 0;
+    if (s[0] == '+' || s[0] == '-') { neg = s[0] == '-'; i = 1; }
+    if (n - i == 3 && (memcmp(s + i, "inf", 3) == 0 || memcmp(s + i, "nan", 3) == 0)) { v->type = CRIOIMG__TN_FLOAT; return CRIOIMG_OK; }
+    if (i == 0 && n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
+        int base = s[1] == 'x' ? 16 : s[1] == 'o' ? 8 : 2;
+        unsigned long long val = 0, max = 0x7fffffffffffffffULL;
+        if (crioimg__toml_digits(s, 2, n, base) != n) return crioimg__toml_err(t, "invalid integer");
+        for (k = 2; k < n; k++) {
+            if (s[k] == '_') continue;
+            if (val > (max - (unsigned)crioimg__hexval(s[k])) / (unsigned)base) return crioimg__toml_err(t, "integer out of range (int64)");
+            val = val * (unsigned)base + (unsigned)crioimg__hexval(s[k]);
+        }
+        v->type = CRIOIMG__TN_INT;
+        return CRIOIMG_OK;
+    }
+    /* the integer part: 0, or no leading zero */
+    if ((e = crioimg__toml_digits(s, i, n, 10)) == 0) return crioimg__toml_err(t, "invalid number");
+    if (s[i] == '0' && e > i + 1) return crioimg__toml_err(t, "invalid number: leading zero");
+    for (k = i; k < e; k++) if (s[k] != '_' && nd < sizeof dig) dig[nd++] = s[k]; else if (s[k] != '_') exp10++;
+    if (e == n) {
+        const char *d = dig;
+        while (nd > 1 && *d == '0') { d++; nd--; }
+        if (exp10 || crioimg__toml_above(d, nd, neg ? "9223372036854775808" : "9223372036854775807"))
+            return crioimg__toml_err(t, "integer out of range (int64)");
+        v->type = CRIOIMG__TN_INT;
+        return CRIOIMG_OK;
+    }
+    if (s[e] == '.') {
+        size_t f = crioimg__toml_digits(s, e + 1, n, 10);
+        if (f == 0) return crioimg__toml_err(t, "invalid float: '.' must be followed by digits");
+        for (k = e + 1; k < f; k++) if (s[k] != '_' && nd < sizeof dig) { dig[nd++] = s[k]; exp10--; }
+        e = f;
+    }
+    if (e < n && (s[e] == 'e' || s[e] == 'E')) {
+        size_t x = e + 1, xe;
+        long ev = 0;
+        int eneg = 0;
+        if (x < n && (s[x] == '+' || s[x] == '-')) { eneg = s[x] == '-'; x++; }
+        if ((xe = crioimg__toml_digits(s, x, n, 10)) != n) return crioimg__toml_err(t, "invalid float exponent");
+        for (k = x; k < n; k++) if (s[k] != '_' && ev < 100000) ev = ev * 10 + (s[k] - '0');
+        exp10 += eneg ? -ev : ev;
+        e = n;
+    }
+    if (e != n) return crioimg__toml_err(t, "invalid number");
+    /* Go's ParseFloat refuses what rounds to infinity (underflow to zero is no error) */
+    for (lead = 0; lead < nd && dig[lead] == '0'; lead++) {}
+    if (lead < nd) {
+        long mag = (long)(nd - lead) + exp10;  /* the value is in [10^(mag-1), 10^mag) */
+        if (mag > 309 || (mag == 309 && crioimg__toml_mant_above(dig + lead, nd - lead, "17976931348623158079")))
+            return crioimg__toml_err(t, "float out of range (float64)");
+    }
+    v->type = CRIOIMG__TN_FLOAT;
+    return CRIOIMG_OK;
+}
+
+CRIOIMG__LIB int crioimg__toml_2d(const char *s, int *v)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return 0;
+    *v = (s[0] - '0') * 10 + (s[1] - '0');
+    return 1;
+}
+
+/* HH:MM:SS[.frac] at s; returns its length or 0 */
+CRIOIMG__LIB size_t crioimg__toml_time(const char *s, size_t n)
+{
+    int h, m, sec;
+    size_t i = 8;
+    if (n < 8 || !crioimg__toml_2d(s, &h) || s[2] != ':' || !crioimg__toml_2d(s + 3, &m) || s[5] != ':' || !crioimg__toml_2d(s + 6, &sec)) return 0;
+    if (h > 23 || m > 59 || sec > 59) return 0;
+    if (i < n && s[i] == '.') {  /* 1 to 9 digits: Go's time.Parse refuses more */
+        size_t st = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == st || i - st > 9) return 0;
+    }
+    return i;
+}
+
+CRIOIMG__LIB crioimg_result crioimg__toml_datetime(crioimg__toml *t, const char *s, size_t n, crioimg__tnode *v)
+{
+    static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int y1, y2, mo, d, oh, om;
+    size_t i;
+    v->type = CRIOIMG__TN_DATETIME;
+    if (n >= 3 && s[2] == ':') {  /* a local time */
+        if (crioimg__toml_time(s, n) == n) return CRIOIMG_OK;
+        return crioimg__toml_err(t, "invalid time");
+    }
+    if (n < 10 || !crioimg__toml_2d(s, &y1) || !crioimg__toml_2d(s + 2, &y2) || s[4] != '-' || !crioimg__toml_2d(s + 5, &mo) || s[7] != '-' ||
+        !crioimg__toml_2d(s + 8, &d))
+        return crioimg__toml_err(t, "invalid date");
+    {
+        int y = y1 * 100 + y2, leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap)) return crioimg__toml_err(t, "invalid date");
+    }
+    if (n == 10) return CRIOIMG_OK;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return crioimg__toml_err(t, "invalid date-time");
+    if ((i = crioimg__toml_time(s + 11, n - 11)) == 0) return crioimg__toml_err(t, "invalid date-time");
+    i += 11;
+    if (i == n) return CRIOIMG_OK;
+    if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) return CRIOIMG_OK;
+    /* an offset is any two digits each (Go's time.Parse checks no range there) */
+    if ((s[i] == '+' || s[i] == '-') && i + 6 == n && crioimg__toml_2d(s + i + 1, &oh) && s[i + 3] == ':' && crioimg__toml_2d(s + i + 4, &om))
+        return CRIOIMG_OK;
+    return crioimg__toml_err(t, "invalid date-time offset");
+}
+
+/* A number, date, time, boolean, inf or nan at t->pos: the token as the Go lexer delimits it. */
+CRIOIMG__LIB crioimg_result crioimg__toml_scalar(crioimg__toml *t, crioimg__tnode *v)
+{
+    const char *s = t->s + t->pos;
+    size_t n = 0, rest = t->n - t->pos;
+    if ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) {
+        while (n < rest && ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))) n++;
+        t->pos += n;
+        if (n == 4 && memcmp(s, "true", 4) == 0) { v->type = CRIOIMG__TN_BOOL; v->b = 1; return CRIOIMG_OK; }
+        if (n == 5 && memcmp(s, "false", 5) == 0) { v->type = CRIOIMG__TN_BOOL; return CRIOIMG_OK; }
+        if (n == 3 && (memcmp(s, "inf", 3) == 0 || memcmp(s, "nan", 3) == 0)) { v->type = CRIOIMG__TN_FLOAT; return CRIOIMG_OK; }
+        return crioimg__toml_err(t, "expected a value");
+    }
+    if (s[0] >= '0' && s[0] <= '9') {
+        while (n < rest && s[n] >= '0' && s[n] <= '9') n++;
+        if (n < rest && (s[n] == '-' || s[n] == ':')) {
+            while (n < rest && ((s[n] >= '0' && s[n] <= '9') || strchr("-:Tt .Zz+", s[n]) != NULL) && s[n] != '\0') n++;
+            while (n > 0 && s[n - 1] == ' ') n--;
+            t->pos += n;
+            return crioimg__toml_datetime(t, s, n, v);
+        }
+    }
+    while (n < rest && (crioimg__toml_bare(s[n]) || s[n] == '.' || s[n] == '+')) n++;
+    t->pos += n;
+    if (n == 0) return crioimg__toml_err(t, "expected a value");
+    return crioimg__toml_number(t, s, n, v);
+}
+
+CRIOIMG__LIB crioimg_result crioimg__toml_keyval(crioimg__toml *t, crioimg__tnode *table, int inl);
+
+/* The value at t->pos into v (whose type is 0). */
+CRIOIMG__LIB crioimg_result crioimg__toml_value(crioimg__toml *t, crioimg__tnode *v)
+{
+    char c;
+    crioimg_result res = CRIOIMG_OK;
+    if (t->pos >= t->n) return crioimg__toml_err(t, "expected a value");
+    c = t->s[t->pos];
+    if (c == '"' || c == '\'') { v->type = CRIOIMG__TN_STRING; return crioimg__toml_string(t, &v->str); }
+    if (c != '[' && c != '{') return crioimg__toml_scalar(t, v);
+    if (t->depth >= CRIOIMG__TOML_MAX_NEST) return crioimg__toml_err(t, "values nested too deep (over 16)");
+    t->depth++;
+    t->pos++;
+    if (c == '[') {
+        v->type = CRIOIMG__TN_ARRAY;
+        for (;;) {
+            crioimg__tnode *item;
+            if ((res = crioimg__toml_skip_lines(t)) != CRIOIMG_OK) break;
+            if (t->pos < t->n && t->s[t->pos] == ']') { t->pos++; break; }
+            if ((item = crioimg__tnode_new(t, 0, NULL, t->line)) == NULL) { res = CRIOIMG_ERR_NOMEM; break; }
+            if ((res = crioimg__toml_value(t, item)) != CRIOIMG_OK) { crioimg__tnode_free(t->a, item); break; }
+            if ((res = crioimg__tnode_add(t, v, item)) != CRIOIMG_OK) break;
+            if ((res = crioimg__toml_skip_lines(t)) != CRIOIMG_OK) break;
+            if (t->pos < t->n && t->s[t->pos] == ',') { t->pos++; continue; }
+            if (t->pos < t->n && t->s[t->pos] == ']') { t->pos++; break; }
+            res = crioimg__toml_err(t, t->pos < t->n ? "expected ',' or ']' in array" : "unterminated array");
+            break;
+        }
+    } else {
+        v->type = CRIOIMG__TN_TABLE;
+        crioimg__toml_ws(t);
+        if (t->pos < t->n && t->s[t->pos] == '}') t->pos++;
+        else for (;;) {
+            if ((res = crioimg__toml_keyval(t, v, 1)) != CRIOIMG_OK) break;
+            crioimg__toml_ws(t);
+            if (t->pos < t->n && t->s[t->pos] == ',') { t->pos++; continue; }
+            if (t->pos < t->n && t->s[t->pos] == '}') { t->pos++; break; }
+            res = crioimg__toml_err(t, "expected ',' or '}' in inline table");
+            break;
+        }
+    }
+    t->depth--;
+    return res;
+}
+
+/* A key set twice. A value array is refused even where BurntSushi/toml 1.2.0 lets the second
+   definition replace it (a = [1] then a = 2, [a] or a.b = 1): the README's list of differences. */
+CRIOIMG__LIB crioimg_result crioimg__toml_twice(crioimg__toml *t, unsigned long line, const char *what, const char *key)
+{
+    return crioimg__toml_fail(t, line, what, key, strlen(key));
+}
+
+/* Goes from p into the table part names (made implicit if missing), as the decoder does on the way
+   to a key or a header: through tables of any kind and into the last table of an array of tables. */
+CRIOIMG__LIB crioimg_result crioimg__toml_into(crioimg__toml *t, crioimg__tnode **p, char **part, unsigned long line, int dotted)
+{
+    crioimg__tnode *nx = crioimg__tnode_get(*p, *part);
+    crioimg_result res;
+    if (nx == NULL) {
+        if ((nx = crioimg__tnode_new(t, CRIOIMG__TN_TABLE, *part, line)) == NULL) return CRIOIMG_ERR_NOMEM;
+        *part = NULL;
+        nx->flags = CRIOIMG__TF_IMPLICIT;
+        if ((res = crioimg__tnode_add(t, *p, nx)) != CRIOIMG_OK) return res;
+    } else if (nx->type == CRIOIMG__TN_ARRAY && (nx->flags & CRIOIMG__TF_AOT)) {
+        nx = nx->kids[nx->nkids - 1];
+    } else if (nx->type != CRIOIMG__TN_TABLE) {
+        return crioimg__toml_twice(t, line, "key defined twice:", *part);
+    } else if (dotted) {
+        nx->flags &= (unsigned char)~CRIOIMG__TF_IMPLICIT;  /* the decoder's dotted key names an existing table */
+    }
+    *p = nx;
+    return CRIOIMG_OK;
+}
+
+/* key = value into table (inl: inside an inline table, where no newline may follow). */
+CRIOIMG__LIB crioimg_result crioimg__toml_keyval(crioimg__toml *t, crioimg__tnode *table, int inl)
+{
+    crioimg__tkey k;
+    crioimg__tnode *cur = table, *v, *ex;
+    crioimg_result res = CRIOIMG_OK;
+    unsigned long line = t->line;
+    size_t i;
+    if ((res = crioimg__toml_key(t, &k)) != CRIOIMG_OK) return res;
+    for (i = 0; i + 1 < k.n && res == CRIOIMG_OK; i++) res = crioimg__toml_into(t, &cur, &k.part[i], line, 1);
+    if (res == CRIOIMG_OK) {
+        crioimg__toml_ws(t);
+        if (t->pos >= t->n || t->s[t->pos] != '=') res = crioimg__toml_err(t, "expected '=' after the key");
+    }
+    if (res != CRIOIMG_OK) { crioimg__tkey_free(t->a, &k); return res; }
+    t->pos++;
+    crioimg__toml_ws(t);
+    v = crioimg__tnode_new(t, 0, k.part[k.n - 1], line);
+    k.part[k.n - 1] = NULL;
+    crioimg__tkey_free(t->a, &k);
+    if (v == NULL) return CRIOIMG_ERR_NOMEM;
+    if ((res = crioimg__toml_value(t, v)) != CRIOIMG_OK) { crioimg__tnode_free(t->a, v); return res; }
+    ex = crioimg__tnode_get(cur, v->key);
+    if (ex && ex->type == CRIOIMG__TN_TABLE && (ex->flags & CRIOIMG__TF_IMPLICIT) && v->type != CRIOIMG__TN_TABLE) {
+        /* a.b = 1 then a = 2: the decoder keeps the table and drops the value (once) */
+        ex->flags &= (unsigned char)~CRIOIMG__TF_IMPLICIT;
+        crioimg__tnode_free(t->a, v);
+        v = ex;
+    } else if (ex) {
+        res = crioimg__toml_twice(t, line, "key defined twice:", v->key);
+        crioimg__tnode_free(t->a, v);
+        return res;
+    } else if ((res = crioimg__tnode_add(t, cur, v)) != CRIOIMG_OK) {
+        return res;
+    }
+    if (!inl && !crioimg__toml_eol(t)) return crioimg__toml_fail(t, t->line, "expected a newline after the value of", v->key, strlen(v->key));
+    return CRIOIMG_OK;
+}
+
+/* A [table] or [[array.of.tables]] header: the table later keys go into, in *cur. */
+CRIOIMG__LIB crioimg_result crioimg__toml_header(crioimg__toml *t, crioimg__tnode *root, crioimg__tnode **cur)
+{
+    int arr = t->pos + 1 < t->n && t->s[t->pos + 1] == '[';
+    unsigned long line = t->line;
+    crioimg__tkey k;
+    crioimg__tnode *p = root, *nx;
+    crioimg_result res = CRIOIMG_OK;
+    size_t i;
+    t->pos += arr ? 2 : 1;
+    if ((res = crioimg__toml_key(t, &k)) != CRIOIMG_OK) return res;
+    if (t->pos >= t->n || t->s[t->pos] != ']' || (arr && (t->pos + 1 >= t->n || t->s[t->pos + 1] != ']')))
+        res = crioimg__toml_fail(t, line, "malformed table header", NULL, 0);
+    else
+        t->pos += arr ? 2 : 1;
+    for (i = 0; i + 1 < k.n && res == CRIOIMG_OK; i++) res = crioimg__toml_into(t, &p, &k.part[i], line, 0);
+    if (res != CRIOIMG_OK) { crioimg__tkey_free(t->a, &k); return res; }
+    nx = crioimg__tnode_get(p, k.part[k.n - 1]);
+    if (nx == NULL) {
+        if ((nx = crioimg__tnode_new(t, arr ? CRIOIMG__TN_ARRAY : CRIOIMG__TN_TABLE, k.part[k.n - 1], line)) == NULL) res = CRIOIMG_ERR_NOMEM;
+        else {
+            k.part[k.n - 1] = NULL;
+            nx->flags = (unsigned char)(arr ? CRIOIMG__TF_AOT : 0);
+            res = crioimg__tnode_add(t, p, nx);
+        }
+    } else if (arr ? !(nx->type == CRIOIMG__TN_ARRAY && (nx->flags & CRIOIMG__TF_AOT))
+                   : !(nx->type == CRIOIMG__TN_TABLE && (nx->flags & CRIOIMG__TF_IMPLICIT))) {
+        res = crioimg__toml_twice(t, line, arr || nx->type != CRIOIMG__TN_TABLE ? "key defined twice:" : "table defined twice:", k.part[k.n - 1]);
+    } else if (!arr) {
+        nx->flags &= (unsigned char)~CRIOIMG__TF_IMPLICIT;
+    }
+    crioimg__tkey_free(t->a, &k);
+    if (res != CRIOIMG_OK) return res;
+    if (arr) {
+        crioimg__tnode *tab = crioimg__tnode_new(t, CRIOIMG__TN_TABLE, NULL, line);
+        if (tab == NULL) return CRIOIMG_ERR_NOMEM;
+        if ((res = crioimg__tnode_add(t, nx, tab)) != CRIOIMG_OK) return res;
+        nx = tab;
+    }
+    *cur = nx;
+    if (!crioimg__toml_eol(t)) return crioimg__toml_fail(t, line, "expected a newline after the table header", NULL, 0);
+    return CRIOIMG_OK;
+}
+
+/* Parses t's whole text into a new root table (freed by the caller with crioimg__tnode_free). */
+CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode **out)
+{
+    crioimg__tnode *root, *cur;
+    crioimg_result res = CRIOIMG_OK;
+    size_t i;
+    *out = NULL;
+    if (t->n > CRIOIMG__TOML_MAX) return crioimg__toml_fail(t, 1, "file too large (over 1 MiB)", NULL, 0);
+    {
+        const char *nul = (const char *)memchr(t->s, '\0', t->n);
+        if (nul) return crioimg__toml_fail(t, crioimg__line_of(t->s, t->n, (size_t)(nul - t->s)), "NUL byte in file", NULL, 0);
+    }
+    /* BurntSushi/toml 1.2.0 reads over the two bytes of a UTF-16 byte order mark (and then UTF-8),
+       not over a UTF-8 one (U+FEFF is then no key) */
+    if (t->n >= 2 && (((unsigned char)t->s[0] == 0xff && (unsigned char)t->s[1] == 0xfe) || ((unsigned char)t->s[0] == 0xfe && (unsigned char)t->s[1] == 0xff)))
+        t->pos = 2;
+    if (t->n - t->pos >= 3 && memcmp(t->s + t->pos, "\xef\xbb\xbf", 3) == 0)
+        return crioimg__toml_fail(t, 1, "a UTF-8 byte order mark (containers/image's decoder refuses it)", NULL, 0);
+    /* the whole text is UTF-8, comments included */
+    for (i = t->pos; i < t->n;) {
+        size_t l = (unsigned char)t->s[i] < 0x80 ? 1 : crioimg__utf8_len((const unsigned char *)t->s + i, t->n - i);
+        if (l == 0) return crioimg__toml_fail(t, crioimg__line_of(t->s, t->n, i), "invalid UTF-8", NULL, 0);
+        i += l;
+    }
+    if ((root = crioimg__tnode_new(t, CRIOIMG__TN_TABLE, NULL, 1)) == NULL) return CRIOIMG_ERR_NOMEM;
+    cur = root;
+    while (res == CRIOIMG_OK && t->pos < t->n) {
+        size_t at = t->pos;
+        if (crioimg__toml_eol(t)) continue;
+        if (t->pos < t->n && (((unsigned char)t->s[t->pos] < 0x20 && t->s[t->pos] != '\t') || t->s[t->pos] == 0x7f)) {
+            res = crioimg__toml_err(t, memchr(t->s + at, '#', t->pos - at) ? "control character in a comment" : "unexpected control character");
+            break;
+        }
+        if (t->s[t->pos] == '[') res = crioimg__toml_header(t, root, &cur);
+        else res = crioimg__toml_keyval(t, cur, 0);
+    }
+    if (res != CRIOIMG_OK) { crioimg__tnode_free(t->a, root); return res; }
+    *out = root;
+    return CRIOIMG_OK;
+}
+
 /* ==== src/registries.c ==== */
 /* ---------------------------------------------------------------------------------------------------
    registries implementation
@@ -7903,14 +8605,6 @@ CRIOIMG__LIB int crioimg__ip4_parse(const char *s, size_t n, unsigned char out[4
         out[part] = (unsigned char)v;
     }
     return i == n;
-}
-
-CRIOIMG__LIB int crioimg__hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 CRIOIMG__LIB int crioimg__ip6_parse(const char *s, size_t n, unsigned char out[16])
@@ -8546,224 +9240,8 @@ crioimg_result crioimg_registries_check_host(crioimg_registries *r, const char *
 }
 
 /* ===================================================================================================
-   registries.conf (containers-registries.conf(5), v2, and v1 converted), read by a strict TOML subset
+   registries.conf (containers-registries.conf(5), v2, and v1 converted), read by src/toml.c as its decoder reads it
    =================================================================================================== */
-
-/* ---- the TOML subset: comments, [table] and [[array.table]] headers, bare or quoted keys, basic and
-   literal one-line strings, booleans, arrays of strings (over several lines, trailing comma allowed).
-   Numbers and dates are read over for unknown keys only. Multi-line strings, inline tables and dotted
-   keys are refused with a message: registries.conf never needs them, and refusing beats guessing. ---- */
-
-#define CRIOIMG__TOML_MAX (1u << 20)   /* a registries.conf larger than 1 MiB is refused */
-/* Counts that bound the quadratic checks (duplicate keys, conflicting registries) to well under a second
-   for any file; real configurations have tens of entries, Debian's alias list about a hundred. */
-#define CRIOIMG__TOML_MAX_ITEMS 4096    /* strings in one array; [[registry]] tables in one file */
-#define CRIOIMG__TOML_MAX_KEYS 8192     /* keys in one table */
-
-typedef struct crioimg__toml {
-    const char *s;
-    size_t n, pos;
-    unsigned long line;
-    const char *file;
-    const crioimg_allocator *a;
-    char *err;                /* r->err */
-    size_t errcap;
-} crioimg__toml;
-
-typedef enum { CRIOIMG__TV_STRING = 1, CRIOIMG__TV_BOOL, CRIOIMG__TV_ARRAY, CRIOIMG__TV_OTHER } crioimg__tv_type;
-
-typedef struct crioimg__tv {
-    crioimg__tv_type type;
-    char *str;                /* STRING (NUL-terminated, unescaped) */
-    int b;                    /* BOOL */
-    char **items; size_t nitems;  /* ARRAY of strings */
-} crioimg__tv;
-
-CRIOIMG__LIB void crioimg__tv_free(const crioimg_allocator *a, crioimg__tv *v)
-{
-    size_t i;
-    crioimg_free(a, v->str);
-    for (i = 0; i < v->nitems; i++) crioimg_free(a, v->items[i]);
-    crioimg_free(a, v->items);
-    memset(v, 0, sizeof *v);
-}
-
-/* "FILE:LINE: what" into the error buffer; always returns ERR_REGISTRIES_CONF. */
-CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)
-{
-    crioimg__out o;
-    o.p = t->err; o.cap = t->errcap; o.len = 0;
-    crioimg__out_str(&o, t->file);
-    crioimg__out_put(&o, ":", 1);
-    crioimg__out_uint(&o, line);
-    crioimg__out_put(&o, ": ", 2);
-    crioimg__out_str(&o, what);
-    if (arg) {
-        char q[200];
-        size_t ql = crioimg_json_quote(q, sizeof q, arg, an > 60 ? 60 : an);
-        crioimg__out_put(&o, " ", 1);
-        crioimg__out_put(&o, q, ql < sizeof q ? ql : sizeof q - 1);
-    }
-    return CRIOIMG_ERR_REGISTRIES_CONF;
-}
-
-CRIOIMG__LIB void crioimg__toml_ws(crioimg__toml *t)
-{
-    while (t->pos < t->n && (t->s[t->pos] == ' ' || t->s[t->pos] == '\t')) t->pos++;
-}
-
-/* Skips whitespace, then a comment; returns 1 at a newline (consumed) or the end, 0 at anything else. */
-CRIOIMG__LIB int crioimg__toml_eol(crioimg__toml *t)
-{
-    crioimg__toml_ws(t);
-    if (t->pos < t->n && t->s[t->pos] == '#') {
-        while (t->pos < t->n && t->s[t->pos] != '\n') {
-            unsigned char c = (unsigned char)t->s[t->pos];
-            if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) return 0;
-            t->pos++;
-        }
-    }
-    if (t->pos >= t->n) return 1;
-    if (t->s[t->pos] == '\r' && t->pos + 1 < t->n && t->s[t->pos + 1] == '\n') t->pos++;
-    if (t->s[t->pos] == '\n') { t->pos++; t->line++; return 1; }
-    return 0;
-}
-
-CRIOIMG__LIB int crioimg__toml_bare(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-/* A string at t->pos (basic "..." or literal '...'), unescaped into a new allocation. */
-CRIOIMG__LIB crioimg_result crioimg__toml_string(crioimg__toml *t, char **out, size_t *outlen)
-{
-    char q = t->s[t->pos];
-    size_t start, cap, len = 0;
-    char *b;
-    *out = NULL;
-    if (t->pos + 2 < t->n && t->s[t->pos + 1] == q && t->s[t->pos + 2] == q)
-        return crioimg__toml_fail(t, t->line, "multi-line strings are not supported", NULL, 0);
-    start = ++t->pos;
-    while (t->pos < t->n && t->s[t->pos] != q && t->s[t->pos] != '\n') t->pos += (q == '"' && t->s[t->pos] == '\\' && t->pos + 1 < t->n) ? 2 : 1;
-    if (t->pos >= t->n || t->s[t->pos] != q) return crioimg__toml_fail(t, t->line, "unterminated string", NULL, 0);
-    cap = t->pos - start + 1;
-    b = (char *)crioimg_malloc(t->a, cap);
-    if (b == NULL) return CRIOIMG_ERR_NOMEM;
-    for (; start < t->pos;) {
-        unsigned char c = (unsigned char)t->s[start];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "control character in string", NULL, 0); }
-        if (c >= 0x80) {
-            size_t l = crioimg__utf8_len((const unsigned char *)t->s + start, t->pos - start);
-            if (l == 0) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "invalid UTF-8 in string", NULL, 0); }
-            memcpy(b + len, t->s + start, l);
-            len += l; start += l;
-            continue;
-        }
-        if (q == '"' && c == '\\') {
-            char e = t->s[start + 1];
-            const char *m = strchr("btnfr\"\\", e);
-            if (e && m) {
-                static const char rep[] = "\b\t\n\f\r\"\\";
-                b[len++] = rep[m - "btnfr\"\\"];
-                start += 2;
-                continue;
-            }
-            if (e == 'u' || e == 'U') {
-                size_t nd = e == 'u' ? 4 : 8, k;
-                unsigned long cp = 0;
-                if (start + 2 + nd > t->pos) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "invalid escape in string", NULL, 0); }
-                for (k = 0; k < nd; k++) {
-                    int h = crioimg__hexval(t->s[start + 2 + k]);
-                    if (h < 0) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "invalid escape in string", NULL, 0); }
-                    cp = cp * 16 + (unsigned long)h;
-                }
-                if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "invalid escape in string", NULL, 0); }
-                /* TOML allows \u0000, but every string here is a C string that decides something (a
-                   location, a prefix, a mode, an alias): "example.com\u0000.attacker.io" must not
-                   become "example.com" */
-                if (cp == 0) { crioimg_free(t->a, b); return crioimg__toml_fail(t, t->line, "NUL character (\\u0000) in string", NULL, 0); }
-                /* the UTF-8 form is never longer than the escape (6 or 10 bytes) */
-                if (cp < 0x80) b[len++] = (char)cp;
-                else if (cp < 0x800) { b[len++] = (char)(0xc0 | (cp >> 6)); b[len++] = (char)(0x80 | (cp & 63)); }
-                else if (cp < 0x10000) { b[len++] = (char)(0xe0 | (cp >> 12)); b[len++] = (char)(0x80 | ((cp >> 6) & 63)); b[len++] = (char)(0x80 | (cp & 63)); }
-                else { b[len++] = (char)(0xf0 | (cp >> 18)); b[len++] = (char)(0x80 | ((cp >> 12) & 63)); b[len++] = (char)(0x80 | ((cp >> 6) & 63)); b[len++] = (char)(0x80 | (cp & 63)); }
-                start += 2 + nd;
-                continue;
-            }
-            crioimg_free(t->a, b);
-            return crioimg__toml_fail(t, t->line, "invalid escape in string", NULL, 0);
-        }
-        b[len++] = (char)c;
-        start++;
-    }
-    b[len] = '\0';
-    t->pos++;  /* the closing quote */
-    *out = b;
-    if (outlen) *outlen = len;
-    return CRIOIMG_OK;
-}
-
-/* A key (bare or quoted) into a new allocation. Dotted keys are refused. */
-CRIOIMG__LIB crioimg_result crioimg__toml_key(crioimg__toml *t, char **out)
-{
-    size_t st = t->pos;
-    *out = NULL;
-    if (t->pos < t->n && (t->s[t->pos] == '"' || t->s[t->pos] == '\'')) return crioimg__toml_string(t, out, NULL);
-    while (t->pos < t->n && crioimg__toml_bare(t->s[t->pos])) t->pos++;
-    if (t->pos == st) return crioimg__toml_fail(t, t->line, "expected a key", NULL, 0);
-    *out = crioimg__reg_strndup(t->a, t->s + st, t->pos - st);
-    return *out ? CRIOIMG_OK : CRIOIMG_ERR_NOMEM;
-}
-
-CRIOIMG__LIB crioimg_result crioimg__toml_value(crioimg__toml *t, crioimg__tv *v)
-{
-    char c;
-    memset(v, 0, sizeof *v);
-    if (t->pos >= t->n) return crioimg__toml_fail(t, t->line, "expected a value", NULL, 0);
-    c = t->s[t->pos];
-    if (c == '"' || c == '\'') { v->type = CRIOIMG__TV_STRING; return crioimg__toml_string(t, &v->str, NULL); }
-    if (t->n - t->pos >= 4 && memcmp(t->s + t->pos, "true", 4) == 0) { v->type = CRIOIMG__TV_BOOL; v->b = 1; t->pos += 4; }
-    else if (t->n - t->pos >= 5 && memcmp(t->s + t->pos, "false", 5) == 0) { v->type = CRIOIMG__TV_BOOL; t->pos += 5; }
-    else if (c == '[') {
-        v->type = CRIOIMG__TV_ARRAY;
-        t->pos++;
-        for (;;) {
-            crioimg_result r;
-            char *item;
-            while (crioimg__toml_eol(t) && t->pos < t->n) {}
-            crioimg__toml_ws(t);
-            if (t->pos >= t->n) return crioimg__toml_fail(t, t->line, "unterminated array", NULL, 0);
-            if (t->s[t->pos] == ']') { t->pos++; break; }
-            if (t->s[t->pos] != '"' && t->s[t->pos] != '\'')
-                return crioimg__toml_fail(t, t->line, "only arrays of strings are supported", NULL, 0);
-            if (v->nitems >= CRIOIMG__TOML_MAX_ITEMS) return crioimg__toml_fail(t, t->line, "array too long (over 4096 strings)", NULL, 0);
-            if ((r = crioimg__toml_string(t, &item, NULL)) != CRIOIMG_OK) return r;
-            if ((v->nitems & (v->nitems - 1)) == 0) {
-                size_t nc = v->nitems ? v->nitems * 2 : 4;
-                char **p = (char **)crioimg_realloc(t->a, v->items, nc * sizeof *p);
-                if (p == NULL) { crioimg_free(t->a, item); return CRIOIMG_ERR_NOMEM; }
-                v->items = p;
-            }
-            v->items[v->nitems++] = item;
-            while (crioimg__toml_eol(t) && t->pos < t->n) {}
-            crioimg__toml_ws(t);
-            if (t->pos < t->n && t->s[t->pos] == ',') { t->pos++; continue; }
-            if (t->pos < t->n && t->s[t->pos] == ']') { t->pos++; break; }
-            return crioimg__toml_fail(t, t->line, "expected ',' or ']' in array", NULL, 0);
-        }
-    } else if (c == '{') {
-        return crioimg__toml_fail(t, t->line, "inline tables are not supported", NULL, 0);
-    } else if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'i' || c == 'n') {
-        /* a number, date, inf or nan: read over (it can only belong to a key this reader ignores) */
-        size_t st = t->pos;
-        while (t->pos < t->n && (crioimg__toml_bare(t->s[t->pos]) || strchr("+.:", t->s[t->pos]) != NULL)) t->pos++;
-        if (t->pos == st) return crioimg__toml_fail(t, t->line, "expected a value", NULL, 0);
-        v->type = CRIOIMG__TV_OTHER;
-    } else {
-        return crioimg__toml_fail(t, t->line, "expected a value", NULL, 0);
-    }
-    return CRIOIMG_OK;
-}
 
 /* ---- one file's configuration ---- */
 
@@ -8802,6 +9280,7 @@ typedef struct crioimg__conf {
     int v1, v2;                   /* saw v1 tables / v2 content */
     char **v1_search, **v1_insecure, **v1_block; size_t nv1_search, nv1_insecure, nv1_block;
     int has_v1_search;
+    unsigned v1_set;              /* the v1 lists set (bit 0 search, 1 insecure, 2 block) */
 } crioimg__conf;
 
 CRIOIMG__LIB void crioimg__strlist_free(const crioimg_allocator *a, char **l, size_t n)
@@ -8837,11 +9316,6 @@ CRIOIMG__LIB void crioimg__conf_free(const crioimg_allocator *a, struct crioimg_
     crioimg_free(a, c);
 }
 
-typedef enum {
-    CRIOIMG__CTX_ROOT, CRIOIMG__CTX_ALIASES, CRIOIMG__CTX_REGISTRY, CRIOIMG__CTX_MIRROR,
-    CRIOIMG__CTX_V1_ROOT, CRIOIMG__CTX_V1_SEARCH, CRIOIMG__CTX_V1_INSECURE, CRIOIMG__CTX_V1_BLOCK, CRIOIMG__CTX_UNKNOWN
-} crioimg__ctx;
-
 CRIOIMG__LIB void crioimg__reg_warn(crioimg_registries *r, crioimg__toml *t, unsigned long line, const char *what, const char *k)
 {
     char save[512];
@@ -8850,18 +9324,6 @@ CRIOIMG__LIB void crioimg__reg_warn(crioimg_registries *r, crioimg__toml *t, uns
     memcpy(r->warn, r->err, sizeof r->warn - 1);
     r->warn[sizeof r->warn - 1] = '\0';
     memcpy(r->err, save, sizeof save);
-}
-
-/* a type mismatch, as BurntSushi/toml refuses one */
-CRIOIMG__LIB crioimg_result crioimg__toml_type(crioimg__toml *t, unsigned long line, const char *key, const char *want)
-{
-    char what[96];
-    crioimg__out o;
-    o.p = what; o.cap = sizeof what; o.len = 0;
-    crioimg__out_str(&o, "incompatible types: expected ");
-    crioimg__out_str(&o, want);
-    crioimg__out_str(&o, " for key");
-    return crioimg__toml_fail(t, line, what, key, strlen(key));
 }
 
 CRIOIMG__LIB crioimg__pfm crioimg__pfm_parse(const char *s)
@@ -8873,177 +9335,247 @@ CRIOIMG__LIB crioimg__pfm crioimg__pfm_parse(const char *s)
     return CRIOIMG__PFM_BAD;
 }
 
-/* Reads one file's TOML into c (no checks beyond types yet). */
-CRIOIMG__LIB crioimg_result crioimg__conf_read(crioimg_registries *r, crioimg__toml *t, crioimg__conf *c, unsigned long *lines)
+/* ---- the TOML tree into sysregistriesv2's structs, as BurntSushi/toml's decoder fills them ---- */
+
+/* Field names of the Go structs (their toml tags); the tables below end at NULL. */
+static const char *const crioimg__f_root[] = { "registry", "unqualified-search-registries", "credential-helpers", "short-name-mode",
+                                               "aliases", "registries", NULL };
+static const char *const crioimg__f_registry[] = { "prefix", "location", "insecure", "pull-from-mirror", "mirror", "blocked",
+                                                   "mirror-by-digest-only", NULL };
+static const char *const crioimg__f_endpoint[] = { "location", "insecure", "pull-from-mirror", NULL };
+static const char *const crioimg__f_v1[] = { "search", "insecure", "block", NULL };
+static const char *const crioimg__f_v1list[] = { "registries", NULL };
+
+/* strings.EqualFold(key, field) for a field name of lower-case ASCII letters and '-': besides ASCII
+   case, U+017F (long s) folds to s and U+212A (Kelvin sign) to k, as Go's Unicode folding has it */
+CRIOIMG__LIB int crioimg__fold_eq(const char *key, const char *field)
 {
-    crioimg__ctx ctx = CRIOIMG__CTX_ROOT;
-    char **seen = NULL, **tables = NULL;
-    size_t nseen = 0, ntables = 0;
-    crioimg_result res = CRIOIMG_OK;
-    const crioimg_allocator *a = &r->alloc;
-    if (t->n >= 3 && memcmp(t->s, "\xef\xbb\xbf", 3) == 0) t->pos = 3;  /* a UTF-8 byte order mark */
-    while (res == CRIOIMG_OK && t->pos < t->n) {
-        char *key = NULL;
-        crioimg__tv v;
-        unsigned long line;
-        if (crioimg__toml_eol(t)) continue;
-        crioimg__toml_ws(t);
-        line = t->line;
-        if (t->s[t->pos] == '[') {
-            /* a table header: [a.b] or [[a.b]] */
-            int arr = t->pos + 1 < t->n && t->s[t->pos + 1] == '[';
-            char path[256];
-            crioimg__out o;
-            o.p = path; o.cap = sizeof path; o.len = 0; path[0] = '\0';
-            t->pos += arr ? 2 : 1;
-            for (;;) {
-                crioimg__toml_ws(t);
-                if ((res = crioimg__toml_key(t, &key)) != CRIOIMG_OK) break;
-                if (o.len) crioimg__out_put(&o, ".", 1);
-                crioimg__out_str(&o, key);
-                crioimg_free(a, key); key = NULL;
-                crioimg__toml_ws(t);
-                if (t->pos < t->n && t->s[t->pos] == '.') { t->pos++; continue; }
-                break;
-            }
-            if (res != CRIOIMG_OK) break;
-            if (t->pos >= t->n || t->s[t->pos] != ']' || (arr && (t->pos + 1 >= t->n || t->s[t->pos + 1] != ']'))) {
-                res = crioimg__toml_fail(t, line, "malformed table header", NULL, 0);
-                break;
-            }
-            t->pos += arr ? 2 : 1;
-            if (!crioimg__toml_eol(t)) { res = crioimg__toml_fail(t, line, "expected a newline after the table header", NULL, 0); break; }
-            crioimg__strlist_free(a, seen, nseen); seen = NULL; nseen = 0;
-            if (o.len >= sizeof path - 1) { res = crioimg__toml_fail(t, line, "table name too long", NULL, 0); break; }
-            if (!arr) {
-                if (ntables >= CRIOIMG__TOML_MAX_KEYS) { res = crioimg__toml_fail(t, line, "too many tables (over 8192)", NULL, 0); break; }
-                if (crioimg__reg_list_has(tables, ntables, path, o.len)) { res = crioimg__toml_fail(t, line, "table defined twice:", path, o.len); break; }
-                if ((res = crioimg__reg_list_add(a, &tables, &ntables, path, o.len)) != CRIOIMG_OK) break;
-            }
-            if (arr && strcmp(path, "registry") == 0) {
-                crioimg__regent *g;
-                if (c->nregs >= CRIOIMG__TOML_MAX_ITEMS) { res = crioimg__toml_fail(t, line, "too many [[registry]] tables (over 4096)", NULL, 0); break; }
-                if (!crioimg__reg_grow(a, (void **)&c->regs, c->nregs, &c->capr, sizeof *c->regs)) { res = CRIOIMG_ERR_NOMEM; break; }
-                g = &c->regs[c->nregs++];
-                memset(g, 0, sizeof *g);
-                g->line = line;
-                g->file = t->file;
-                c->v2 = 1;
-                ctx = CRIOIMG__CTX_REGISTRY;
-            } else if (arr && strcmp(path, "registry.mirror") == 0) {
-                crioimg__regent *g;
-                if (c->nregs == 0) { res = crioimg__toml_fail(t, line, "[[registry.mirror]] before any [[registry]]", NULL, 0); break; }
-                g = &c->regs[c->nregs - 1];
-                if (!crioimg__reg_grow(a, (void **)&g->mirrors, g->nmirrors, &g->capm, sizeof *g->mirrors)) { res = CRIOIMG_ERR_NOMEM; break; }
-                if (g->nmirrors >= CRIOIMG__TOML_MAX_ITEMS) { res = crioimg__toml_fail(t, line, "too many [[registry.mirror]] tables (over 4096)", NULL, 0); break; }
-                memset(&g->mirrors[g->nmirrors++], 0, sizeof *g->mirrors);
-                ctx = CRIOIMG__CTX_MIRROR;
-            } else if (!arr && strcmp(path, "aliases") == 0) ctx = CRIOIMG__CTX_ALIASES;
-            else if (!arr && strcmp(path, "registries") == 0) ctx = CRIOIMG__CTX_V1_ROOT;
-            else if (!arr && strcmp(path, "registries.search") == 0) ctx = CRIOIMG__CTX_V1_SEARCH;
-            else if (!arr && strcmp(path, "registries.insecure") == 0) ctx = CRIOIMG__CTX_V1_INSECURE;
-            else if (!arr && strcmp(path, "registries.block") == 0) ctx = CRIOIMG__CTX_V1_BLOCK;
-            else if (strcmp(path, "registry") == 0 || strcmp(path, "registry.mirror") == 0 || strcmp(path, "aliases") == 0 ||
-                     strncmp(path, "registries", 10) == 0) {
-                res = crioimg__toml_fail(t, line, "incompatible types: wrong kind of table", path, o.len);
-                break;
-            } else {
-                crioimg__reg_warn(r, t, line, "unknown table ignored:", path);
-                ctx = CRIOIMG__CTX_UNKNOWN;
-            }
-            continue;
-        }
-        /* key = value */
-        if ((res = crioimg__toml_key(t, &key)) != CRIOIMG_OK) break;
-        crioimg__toml_ws(t);
-        if (t->pos < t->n && t->s[t->pos] == '.') { crioimg_free(a, key); res = crioimg__toml_fail(t, line, "dotted keys are not supported", NULL, 0); break; }
-        if (t->pos >= t->n || t->s[t->pos] != '=') { crioimg_free(a, key); res = crioimg__toml_fail(t, line, "expected '=' after the key", NULL, 0); break; }
-        t->pos++;
-        crioimg__toml_ws(t);
-        if ((res = crioimg__toml_value(t, &v)) != CRIOIMG_OK) { crioimg_free(a, key); crioimg__tv_free(a, &v); break; }
-        if (!crioimg__toml_eol(t)) { res = crioimg__toml_fail(t, t->line, "expected a newline after the value of", key, strlen(key)); }
-        else if (nseen >= CRIOIMG__TOML_MAX_KEYS) { res = crioimg__toml_fail(t, line, "too many keys in one table (over 8192)", NULL, 0); }
-        else if (crioimg__reg_list_has(seen, nseen, key, strlen(key))) { res = crioimg__toml_fail(t, line, "key defined twice:", key, strlen(key)); }
-        else if ((res = crioimg__reg_list_add(a, &seen, &nseen, key, strlen(key))) == CRIOIMG_OK) {
-            crioimg__regent *g = c->nregs ? &c->regs[c->nregs - 1] : NULL;
-            crioimg__endpoint *ep = NULL;
-            if (ctx == CRIOIMG__CTX_REGISTRY) ep = &g->ep;
-            if (ctx == CRIOIMG__CTX_MIRROR) ep = &g->mirrors[g->nmirrors - 1];
-#define CRIOIMG__WANT(T, name) if (v.type != (T)) { res = crioimg__toml_type(t, line, key, name); goto next; }
-            if (ctx == CRIOIMG__CTX_ROOT && strcmp(key, "unqualified-search-registries") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_ARRAY, "an array of strings")
-                c->search = v.items; c->nsearch = v.nitems; c->has_search = 1; v.items = NULL; v.nitems = 0;
-                lines[0] = line;
-                if (c->nsearch) c->v2 = 1;
-            } else if (ctx == CRIOIMG__CTX_ROOT && strcmp(key, "credential-helpers") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_ARRAY, "an array of strings")
-                c->helpers = v.items; c->nhelpers = v.nitems; c->has_helpers = 1; v.items = NULL; v.nitems = 0;
-                if (c->nhelpers) c->v2 = 1;
-            } else if (ctx == CRIOIMG__CTX_ROOT && strcmp(key, "short-name-mode") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_STRING, "a string")
-                lines[1] = line;
-                if (strcmp(v.str, "enforcing") == 0) c->mode = CRIOIMG_SHORT_NAME_ENFORCING;
-                else if (strcmp(v.str, "permissive") == 0) c->mode = CRIOIMG_SHORT_NAME_PERMISSIVE;
-                else if (strcmp(v.str, "disabled") == 0) c->mode = CRIOIMG_SHORT_NAME_DISABLED;
-                else if (v.str[0] != '\0') {
-                    char msg[160];
-                    crioimg__out o;
-                    o.p = msg; o.cap = sizeof msg; o.len = 0;
-                    crioimg__out_str(&o, "invalid short-name mode:");
-                    res = crioimg__toml_fail(t, line, msg, v.str, strlen(v.str));
-                    goto next;
-                }
-                if (v.str[0]) c->v2 = 1;
-            } else if (ctx == CRIOIMG__CTX_ALIASES) {
-                CRIOIMG__WANT(CRIOIMG__TV_STRING, "a string")
-                if (!crioimg__reg_grow(a, (void **)&c->aliases, c->naliases, &c->capa, sizeof *c->aliases)) { res = CRIOIMG_ERR_NOMEM; goto next; }
-                c->aliases[c->naliases].name = key;
-                c->aliases[c->naliases].value = v.str;
-                c->aliases[c->naliases].file = t->file;
-                c->aliases[c->naliases].line = line;
-                c->naliases++;
-                key = NULL; v.str = NULL;
-                c->v2 = 1;
-            } else if (ep && strcmp(key, "location") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_STRING, "a string")
-                crioimg_free(a, ep->location); ep->location = v.str; v.str = NULL;
-            } else if (ep && strcmp(key, "insecure") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_BOOL, "a boolean")
-                ep->insecure = v.b;
-            } else if (ep && strcmp(key, "pull-from-mirror") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_STRING, "a string")
-                ep->pull_from_mirror = crioimg__pfm_parse(v.str);
-                crioimg_free(a, ep->pfm_text); ep->pfm_text = v.str; v.str = NULL;
-            } else if (ctx == CRIOIMG__CTX_REGISTRY && strcmp(key, "prefix") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_STRING, "a string")
-                crioimg_free(a, g->prefix); g->prefix = v.str; v.str = NULL;
-            } else if (ctx == CRIOIMG__CTX_REGISTRY && strcmp(key, "blocked") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_BOOL, "a boolean")
-                g->blocked = v.b;
-            } else if (ctx == CRIOIMG__CTX_REGISTRY && strcmp(key, "mirror-by-digest-only") == 0) {
-                CRIOIMG__WANT(CRIOIMG__TV_BOOL, "a boolean")
-                g->mirror_by_digest_only = v.b;
-            } else if ((ctx == CRIOIMG__CTX_V1_SEARCH || ctx == CRIOIMG__CTX_V1_INSECURE || ctx == CRIOIMG__CTX_V1_BLOCK) &&
-                       strcmp(key, "registries") == 0) {
-                char ***l = ctx == CRIOIMG__CTX_V1_SEARCH ? &c->v1_search : ctx == CRIOIMG__CTX_V1_INSECURE ? &c->v1_insecure : &c->v1_block;
-                size_t *ln = ctx == CRIOIMG__CTX_V1_SEARCH ? &c->nv1_search : ctx == CRIOIMG__CTX_V1_INSECURE ? &c->nv1_insecure : &c->nv1_block;
-                CRIOIMG__WANT(CRIOIMG__TV_ARRAY, "an array of strings")
-                crioimg__strlist_free(a, *l, *ln);
-                *l = v.items; *ln = v.nitems; v.items = NULL; v.nitems = 0;
-                if (*ln) c->v1 = 1;
-                if (ctx == CRIOIMG__CTX_V1_SEARCH) { c->has_v1_search = 1; lines[0] = line; }
-            } else {
-                crioimg__reg_warn(r, t, line, "unknown key ignored:", key);
-            }
-#undef CRIOIMG__WANT
-        }
-    next:
-        crioimg_free(a, key);
-        crioimg__tv_free(a, &v);
+    const unsigned char *k = (const unsigned char *)key;
+    for (; *field; field++) {
+        char f = *field;
+        if (*k == (unsigned char)f || (f >= 'a' && f <= 'z' && *k == (unsigned char)(f - 'a' + 'A'))) { k++; continue; }
+        if (f == 's' && k[0] == 0xc5 && k[1] == 0xbf) { k += 2; continue; }
+        if (f == 'k' && k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa) { k += 3; continue; }
+        return 0;
     }
-    crioimg__strlist_free(a, seen, nseen);
-    crioimg__strlist_free(a, tables, ntables);
-    return res;
+    return *k == '\0';
+}
+
+/* Which field a key sets, as the decoder picks it: the exact name first, else the first that folds
+   equal; -1 for none (the key is ignored, as the decoder ignores it). */
+CRIOIMG__LIB int crioimg__field_of(const char *const *fields, const char *key)
+{
+    int i, fold = -1;
+    for (i = 0; fields[i]; i++) {
+        if (strcmp(fields[i], key) == 0) return i;
+        if (fold < 0 && crioimg__fold_eq(key, fields[i])) fold = i;
+    }
+    return fold;
+}
+
+/* The fields the members of table set, into slot[] (NULL: unset), with a warning for unknown keys. Two
+   keys on one field (location and Location) are refused: the decoder would keep either, by map order;
+   except for a struct field (bit f of structs) given two tables: the decoder fills the one struct from
+   both, and so does the caller, from every member on that field (crioimg__v1_read). */
+CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml *t, const crioimg__tnode *table, const char *const *fields,
+                                            const crioimg__tnode **slot, unsigned structs)
+{
+    size_t i, nf = 0;
+    while (fields[nf]) slot[nf++] = NULL;
+    for (i = 0; i < table->nkids; i++) {
+        const crioimg__tnode *k = table->kids[i];
+        int f = crioimg__field_of(fields, k->key);
+        if (f < 0) { crioimg__reg_warn(r, t, k->line, "unknown key ignored:", k->key); continue; }
+        if (slot[f] && (structs >> f & 1u) && slot[f]->type == CRIOIMG__TN_TABLE && k->type == CRIOIMG__TN_TABLE) continue;
+        if (slot[f]) {
+            char msg[160];
+            crioimg__out o;
+            o.p = msg; o.cap = sizeof msg; o.len = 0;
+            crioimg__out_str(&o, "keys that differ only in case set one field: ");
+            o.len += crioimg_json_quote(msg + o.len, o.len < sizeof msg ? sizeof msg - o.len : 0, slot[f]->key, strlen(slot[f]->key));
+            if (o.len >= sizeof msg) o.len = sizeof msg - 1;
+            crioimg__out_str(&o, " and");
+            return crioimg__toml_fail(t, k->line, msg, k->key, strlen(k->key));
+        }
+        slot[f] = k;
+    }
+    return CRIOIMG_OK;
+}
+
+static const char *const crioimg__tn_names[] = { "?", "a string", "an integer", "a float", "a boolean", "a date-time", "an array", "a table" };
+
+/* a type mismatch, where the decoder refuses one */
+CRIOIMG__LIB crioimg_result crioimg__toml_type(crioimg__toml *t, const crioimg__tnode *v, const char *key, const char *want)
+{
+    char what[128];
+    crioimg__out o;
+    o.p = what; o.cap = sizeof what; o.len = 0;
+    crioimg__out_str(&o, "incompatible types: expected ");
+    crioimg__out_str(&o, want);
+    crioimg__out_str(&o, ", found ");
+    crioimg__out_str(&o, crioimg__tn_names[v->type < 8 ? v->type : 0]);
+    crioimg__out_str(&o, ", for key");
+    return crioimg__toml_fail(t, v->line, what, key, strlen(key));
+}
+
+/* A string field: NULL when unset; else the string (taken from the tree) or a type error. */
+CRIOIMG__LIB crioimg_result crioimg__want_str(crioimg__toml *t, const crioimg__tnode *v, const char *key, char **dst)
+{
+    if (v == NULL) return CRIOIMG_OK;
+    if (v->type != CRIOIMG__TN_STRING) return crioimg__toml_type(t, v, key, "a string");
+    crioimg_free(t->a, *dst);
+    *dst = v->str;
+    ((crioimg__tnode *)v)->str = NULL;
+    return CRIOIMG_OK;
+}
+
+CRIOIMG__LIB crioimg_result crioimg__want_bool(crioimg__toml *t, const crioimg__tnode *v, const char *key, int *dst)
+{
+    if (v == NULL) return CRIOIMG_OK;
+    if (v->type != CRIOIMG__TN_BOOL) return crioimg__toml_type(t, v, key, "a boolean");
+    *dst = v->b;
+    return CRIOIMG_OK;
+}
+
+/* A []string field: the strings taken from the tree into a new list. */
+CRIOIMG__LIB crioimg_result crioimg__want_strs(crioimg__toml *t, const crioimg__tnode *v, const char *key, char ***dst, size_t *n)
+{
+    size_t i;
+    char **l;
+    if (v->type != CRIOIMG__TN_ARRAY) return crioimg__toml_type(t, v, key, "an array of strings");
+    for (i = 0; i < v->nkids; i++) if (v->kids[i]->type != CRIOIMG__TN_STRING) return crioimg__toml_type(t, v->kids[i], key, "a string in the array");
+    if ((l = (char **)crioimg_malloc(t->a, (v->nkids ? v->nkids : 1) * sizeof *l)) == NULL) return CRIOIMG_ERR_NOMEM;
+    for (i = 0; i < v->nkids; i++) { l[i] = v->kids[i]->str; v->kids[i]->str = NULL; }
+    crioimg__strlist_free(t->a, *dst, *n);
+    *dst = l;
+    *n = v->nkids;
+    return CRIOIMG_OK;
+}
+
+/* Endpoint's fields (location, insecure, pull-from-mirror) from slots 0..2 of s. */
+CRIOIMG__LIB crioimg_result crioimg__endpoint_read(crioimg__toml *t, const crioimg__tnode *const *s, crioimg__endpoint *ep)
+{
+    crioimg_result res;
+    if ((res = crioimg__want_str(t, s[0], s[0] ? s[0]->key : "", &ep->location)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__want_bool(t, s[1], s[1] ? s[1]->key : "", &ep->insecure)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__want_str(t, s[2], s[2] ? s[2]->key : "", &ep->pfm_text)) != CRIOIMG_OK) return res;
+    if (ep->pfm_text) ep->pull_from_mirror = crioimg__pfm_parse(ep->pfm_text);
+    return CRIOIMG_OK;
+}
+
+/* One [[registry]] (a table in the registry array). */
+CRIOIMG__LIB crioimg_result crioimg__registry_read(crioimg_registries *r, crioimg__toml *t, crioimg__conf *c, const crioimg__tnode *tab)
+{
+    const crioimg__tnode *s[8];
+    crioimg__regent *g;
+    crioimg_result res;
+    size_t i;
+    if (!crioimg__reg_grow(t->a, (void **)&c->regs, c->nregs, &c->capr, sizeof *c->regs)) return CRIOIMG_ERR_NOMEM;
+    g = &c->regs[c->nregs++];
+    memset(g, 0, sizeof *g);
+    g->line = tab->line;
+    g->file = t->file;
+    if ((res = crioimg__fields(r, t, tab, crioimg__f_registry, s, 0)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__want_str(t, s[0], s[0] ? s[0]->key : "", &g->prefix)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__endpoint_read(t, s + 1, &g->ep)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__want_bool(t, s[5], s[5] ? s[5]->key : "", &g->blocked)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__want_bool(t, s[6], s[6] ? s[6]->key : "", &g->mirror_by_digest_only)) != CRIOIMG_OK) return res;
+    if (s[4] == NULL) return CRIOIMG_OK;
+    if (s[4]->type != CRIOIMG__TN_ARRAY) return crioimg__toml_type(t, s[4], s[4]->key, "an array of tables");
+    for (i = 0; i < s[4]->nkids; i++) {
+        const crioimg__tnode *m = s[4]->kids[i], *ms[3];
+        crioimg__endpoint *ep;
+        if (m->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, m, s[4]->key, "a table in the array");
+        if (!crioimg__reg_grow(t->a, (void **)&g->mirrors, g->nmirrors, &g->capm, sizeof *g->mirrors)) return CRIOIMG_ERR_NOMEM;
+        ep = &g->mirrors[g->nmirrors++];
+        memset(ep, 0, sizeof *ep);
+        if ((res = crioimg__fields(r, t, m, crioimg__f_endpoint, ms, 0)) != CRIOIMG_OK) return res;
+        if ((res = crioimg__endpoint_read(t, ms, ep)) != CRIOIMG_OK) return res;
+    }
+    return CRIOIMG_OK;
+}
+
+/* registries (v1): a struct of three structs (search, insecure, block) of one []string each. One list
+   set by two spellings (the decoder keeps either) is refused as crioimg__fields refuses it. */
+CRIOIMG__LIB crioimg_result crioimg__v1_read(crioimg_registries *r, crioimg__toml *t, crioimg__conf *c, const crioimg__tnode *v, unsigned long *lines)
+{
+    const crioimg__tnode *v1[3];
+    crioimg_result res;
+    size_t j;
+    if (v->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, v, v->key, "a table");
+    if ((res = crioimg__fields(r, t, v, crioimg__f_v1, v1, 7u)) != CRIOIMG_OK) return res;
+    for (j = 0; j < v->nkids; j++) {
+        const crioimg__tnode *sub = v->kids[j], *l;
+        int f = crioimg__field_of(crioimg__f_v1, sub->key);
+        char ***dst = f == 0 ? &c->v1_search : f == 1 ? &c->v1_insecure : &c->v1_block;
+        size_t *dn = f == 0 ? &c->nv1_search : f == 1 ? &c->nv1_insecure : &c->nv1_block;
+        if (f < 0) continue;
+        if (sub->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, sub, sub->key, "a table");
+        if ((res = crioimg__fields(r, t, sub, crioimg__f_v1list, &l, 0)) != CRIOIMG_OK) return res;
+        if (l == NULL) continue;
+        if (c->v1_set & (1u << f)) return crioimg__toml_fail(t, l->line, "keys that differ only in case set one field:", l->key, strlen(l->key));
+        c->v1_set |= 1u << f;
+        if ((res = crioimg__want_strs(t, l, l->key, dst, dn)) != CRIOIMG_OK) return res;
+        if (*dn) c->v1 = 1;
+        if (f == 0) { c->has_v1_search = 1; lines[0] = l->line; }
+    }
+    return CRIOIMG_OK;
+}
+
+/* Applies one file's TOML tree to c (no checks beyond types yet). lines[0]: the line of the search
+   list, lines[1]: of short-name-mode. */
+CRIOIMG__LIB crioimg_result crioimg__conf_apply(crioimg_registries *r, crioimg__toml *t, crioimg__tnode *root, crioimg__conf *c, unsigned long *lines)
+{
+    const crioimg__tnode *s[6], *v;
+    crioimg_result res;
+    size_t i;
+    if ((res = crioimg__fields(r, t, root, crioimg__f_root, s, 1u << 5)) != CRIOIMG_OK) return res;
+    if ((v = s[0]) != NULL) {  /* registry: []Registry */
+        if (v->type != CRIOIMG__TN_ARRAY) return crioimg__toml_type(t, v, v->key, "an array of tables");
+        for (i = 0; i < v->nkids; i++) {
+            if (v->kids[i]->type != CRIOIMG__TN_TABLE) return crioimg__toml_type(t, v->kids[i], v->key, "a table in the array");
+            if ((res = crioimg__registry_read(r, t, c, v->kids[i])) != CRIOIMG_OK) return res;
+        }
+        if (c->nregs) c->v2 = 1;
+    }
+    if ((v = s[1]) != NULL) {
+        if ((res = crioimg__want_strs(t, v, v->key, &c->search, &c->nsearch)) != CRIOIMG_OK) return res;
+        c->has_search = 1;
+        lines[0] = v->line;
+        if (c->nsearch) c->v2 = 1;
+    }
+    if ((v = s[2]) != NULL) {
+        if ((res = crioimg__want_strs(t, v, v->key, &c->helpers, &c->nhelpers)) != CRIOIMG_OK) return res;
+        c->has_helpers = 1;
+        if (c->nhelpers) c->v2 = 1;
+    }
+    if ((v = s[3]) != NULL) {
+        if (v->type != CRIOIMG__TN_STRING) return crioimg__toml_type(t, v, v->key, "a string");
+        lines[1] = v->line;
+        if (strcmp(v->str, "enforcing") == 0) c->mode = CRIOIMG_SHORT_NAME_ENFORCING;
+        else if (strcmp(v->str, "permissive") == 0) c->mode = CRIOIMG_SHORT_NAME_PERMISSIVE;
+        else if (strcmp(v->str, "disabled") == 0) c->mode = CRIOIMG_SHORT_NAME_DISABLED;
+        else if (v->str[0] != '\0') return crioimg__toml_fail(t, v->line, "invalid short-name mode:", v->str, strlen(v->str));
+        if (v->str[0]) c->v2 = 1;
+    }
+    /* aliases: map[string]string, its keys as written; a value that is no table at all ([[aliases]],
+       aliases = 1) the decoder leaves alone, so it is ignored here too */
+    if ((v = s[4]) != NULL && v->type == CRIOIMG__TN_TABLE) {
+        for (i = 0; i < v->nkids; i++) {
+            crioimg__tnode *e = v->kids[i];
+            crioimg__alias *al;
+            if (e->type != CRIOIMG__TN_STRING) return crioimg__toml_type(t, e, e->key, "a string");
+            if (!crioimg__reg_grow(t->a, (void **)&c->aliases, c->naliases, &c->capa, sizeof *c->aliases)) return CRIOIMG_ERR_NOMEM;
+            al = &c->aliases[c->naliases++];
+            al->name = e->key; al->value = e->str; al->file = t->file; al->line = e->line;
+            e->key = NULL; e->str = NULL;
+            c->v2 = 1;
+        }
+    }
+    for (i = 0; s[5] && i < root->nkids; i++)  /* registries: the v1 struct, from each spelling of it */
+        if (crioimg__field_of(crioimg__f_root, root->kids[i]->key) == 5 && (res = crioimg__v1_read(r, t, c, root->kids[i], lines)) != CRIOIMG_OK)
+            return res;
+    return CRIOIMG_OK;
 }
 
 /* parseLocation: trailing '/' dropped (in place); URI schemes refused. 0 on error (message set). */
@@ -9252,22 +9784,20 @@ CRIOIMG__LIB crioimg_result crioimg__conf_check(crioimg_registries *r, crioimg__
 CRIOIMG__LIB crioimg_result crioimg__conf_load_one(crioimg_registries *r, const char *text, size_t n, const char *file, int force_v2, crioimg__conf **out)
 {
     crioimg__toml t;
+    crioimg__tnode *root;
     crioimg__conf *c;
     crioimg_result res;
     unsigned long lines[2] = { 0, 0 };
     *out = NULL;
     memset(&t, 0, sizeof t);
     t.s = text; t.n = n; t.line = 1; t.file = file; t.a = &r->alloc; t.err = r->err; t.errcap = sizeof r->err;
-    if (n > CRIOIMG__TOML_MAX) return crioimg__toml_fail(&t, 1, "file too large (over 1 MiB)", NULL, 0);
-    {
-        const char *nul = (const char *)memchr(text, '\0', n);
-        if (nul) return crioimg__toml_fail(&t, crioimg__line_of(text, n, (size_t)(nul - text)), "NUL byte in file", NULL, 0);
-    }
+    if ((res = crioimg__toml_parse(&t, &root)) != CRIOIMG_OK) return res;
     c = (crioimg__conf *)crioimg_malloc(&r->alloc, sizeof *c);
-    if (c == NULL) return CRIOIMG_ERR_NOMEM;
+    if (c == NULL) { crioimg__tnode_free(&r->alloc, root); return CRIOIMG_ERR_NOMEM; }
     memset(c, 0, sizeof *c);
     c->search_origin = file;
-    res = crioimg__conf_read(r, &t, c, lines);
+    res = crioimg__conf_apply(r, &t, root, c, lines);
+    crioimg__tnode_free(&r->alloc, root);
     if (res == CRIOIMG_OK) res = crioimg__conf_check(r, &t, c, force_v2, lines);
     if (res != CRIOIMG_OK) { crioimg__conf_free(&r->alloc, c); return res; }
     *out = c;

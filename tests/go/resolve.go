@@ -35,6 +35,10 @@ func main() {
 	in := bufio.NewScanner(os.Stdin)
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
+	if os.Args[1] == "-batch" {
+		batch(tmp, in, w)
+		return
+	}
 	pull := len(os.Args) > 2 && os.Args[2] == "-pull"
 	for in.Scan() {
 		if pull {
@@ -85,4 +89,58 @@ func pullSources(sys *types.SystemContext, name string) string {
 		out = append(out, s.Reference.String()+"="+s.Endpoint.Location+ins)
 	}
 	return strings.Join(out, " ")
+}
+
+// batch: "-batch NAMES PULLNAMES", registries.conf paths on stdin, each with a tab and its drop-in
+// directory or none; per file
+// "== PATH", then "load ok" and the resolution of each of NAMES and the pull sources of each of
+// PULLNAMES, or "load refused" (the error on stderr).
+func batch(tmp string, in *bufio.Scanner, w *bufio.Writer) {
+	names := readLines(os.Args[2])
+	pulls := readLines(os.Args[3])
+	for in.Scan() {
+		path, dir, _ := strings.Cut(in.Text(), "\t")
+		if dir == "" {
+			dir = filepath.Join(tmp, "none")
+		}
+		sys := &types.SystemContext{
+			SystemRegistriesConfPath:    path,
+			SystemRegistriesConfDirPath: dir,
+			UserShortNameAliasConfPath:  filepath.Join(tmp, "aliases.conf"),
+		}
+		fmt.Fprintln(w, "==", path)
+		if _, err := sysregistriesv2.GetRegistries(sys); err != nil {
+			fmt.Fprintln(w, "load refused")
+			fmt.Fprintln(os.Stderr, path+":", err)
+			continue
+		}
+		fmt.Fprintln(w, "load ok")
+		for _, n := range names {
+			r, err := shortnames.Resolve(sys, n)
+			if err != nil {
+				fmt.Fprintln(w, "error")
+				continue
+			}
+			var c []string
+			for _, p := range r.PullCandidates {
+				c = append(c, p.Value.String())
+			}
+			fmt.Fprintln(w, strings.Join(c, " "))
+		}
+		for _, n := range pulls {
+			fmt.Fprintln(w, pullSources(sys, n))
+		}
+	}
+}
+
+func readLines(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
