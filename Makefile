@@ -3,13 +3,20 @@
 # translation units, gcc and clang strict), test-arm64 (unit and CLI tests cross-built for aarch64, run
 # under qemu-user: the ARMv8 SHA-256 path), test-mbedtls (unit tests with mbedtls's SHA-256 as one more
 # path), fuzz (libFuzzer targets), fuzz-replay (corpus through a plain driver), bench (bench/run),
-# amalgamate / check-amalgamation.
+# amalgamate / check-amalgamation. test-armhf (32-bit), test-mips (32-bit big-endian), test-tcc and
+# test-musl (static musl) run the unit and CLI tests the same way.
 
 CC      ?= cc
 CLANG   ?= clang
 CXX     ?= g++
 AARCH64_CC ?= aarch64-linux-gnu-gcc
 QEMU_AARCH64 ?= qemu-aarch64
+ARMHF_CC ?= arm-linux-gnueabihf-gcc
+QEMU_ARM ?= qemu-arm
+MIPS_CC  ?= mips-linux-gnu-gcc
+QEMU_MIPS ?= qemu-mips
+TCC      ?= tcc
+MUSL_CC  ?= musl-gcc
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= -O2 -g
 B        = build
@@ -22,7 +29,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all test demo test-unpack bench-unpack test-arm64 test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
 
@@ -156,6 +163,36 @@ test-arm64: crioimg.h | $(B)
 	@chmod +x $(B)/arm64/crioimg-qemu
 	$(QEMU_AARCH64) $(B)/arm64/test_crioimg
 	tests/cli.sh $(B)/arm64/crioimg-qemu
+
+# The unit and CLI tests built by another compiler or for another target: $(call port_test,dir,cc,flags,runner,libs)
+# builds build/dir/test_crioimg and build/dir/crioimg and runs the unit tests through runner (qemu-user, or
+# nothing) while tests/cli.sh runs a wrapper that starts the CLI the same way (the CLI tests mostly wait).
+define port_test
+	@mkdir -p $(B)/$(1)
+	$(2) $(3) -o $(B)/$(1)/test_crioimg tests/test_all.c $(5)
+	$(2) $(3) -o $(B)/$(1)/crioimg examples/crioimg.c $(5)
+	@printf '#!/bin/sh\nexec $(4) "$$(dirname "$$0")/crioimg" "$$@"\n' > $(B)/$(1)/crioimg-run
+	@chmod +x $(B)/$(1)/crioimg-run
+	@$(4) $(B)/$(1)/test_crioimg > $(B)/$(1)/unit.log 2>&1 & u=$$!; \
+	 echo "$(1): tests/cli.sh"; tests/cli.sh $(B)/$(1)/crioimg-run; c=$$?; \
+	 wait $$u; t=$$?; echo "$(1): unit tests"; cat $(B)/$(1)/unit.log; [ $$t = 0 ] && [ $$c = 0 ]
+endef
+
+# 32-bit ARM (32-bit size_t and long, 64-bit file offsets), static, under qemu-user
+test-armhf: crioimg.h | $(B)
+	$(call port_test,armhf,$(ARMHF_CC),$(WARN) $(CFLAGS) -static,$(QEMU_ARM))
+
+# 32-bit big-endian MIPS, static, under qemu-user: every byte-order assumption shows here
+test-mips: crioimg.h | $(B)
+	$(call port_test,mips,$(MIPS_CC),$(WARN) $(CFLAGS) -static,$(QEMU_MIPS))
+
+# tcc: its own preprocessor and code generator, no merging of string literals; libcurl as in make test
+test-tcc: crioimg.h | $(B)
+	$(call port_test,tcc,$(TCC),-Wall -Werror -g $(CURL_CFLAGS),,$(CURL_LIBS))
+
+# musl libc, static (musl-gcc wraps the system gcc), strict C99
+test-musl: crioimg.h | $(B)
+	$(call port_test,musl,$(MUSL_CC),$(WARN) $(CFLAGS) -static,)
 
 # mbedtls's SHA-256 as one more path, compared with the others like them, and the unit tests with the
 # sockets + mbedtls transport compiled in. (That transport against loopback servers is in tests/transport.sh,

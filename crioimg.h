@@ -23,6 +23,9 @@
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
                                      SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto;
                                      POSIX.1-2001: define _POSIX_C_SOURCE 200112L or later first)
+     _FILE_OFFSET_BITS 64, _POSIX_C_SOURCE 200809L
+                                     what the implementation needs on POSIX systems (see above): defined by
+                                     crioimg.h when it comes first, else an #error names the one missing
      CRIOIMG_MBEDTLS_CA_FILE         the system CA bundle it trusts ("/etc/ssl/certs/ca-certificates.crt")
 
    CONVENTIONS
@@ -33,6 +36,19 @@
 */
 #ifndef CRIOIMG_H
 #define CRIOIMG_H
+
+/* The implementation needs 64-bit file offsets (blobs over 2 GiB on 32-bit systems) and, on POSIX systems,
+   POSIX.1-2008 declarations (openat, fdopendir, getaddrinfo). Set here, as SQLite does, when crioimg.h is
+   the first #include of the implementation's file; otherwise define _FILE_OFFSET_BITS 64 and
+   _POSIX_C_SOURCE 200809L (or _GNU_SOURCE) before the first #include there. A build where they did not take
+   stops with an #error that says so, never a library that fails at run time. */
+#if defined(CRIOIMG_IMPLEMENTATION) && !defined(_FILE_OFFSET_BITS)
+#  define _FILE_OFFSET_BITS 64
+#endif
+#if defined(CRIOIMG_IMPLEMENTATION) && (defined(__unix__) || defined(__APPLE__)) && defined(__STRICT_ANSI__) && \
+    !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE)
+#  define _POSIX_C_SOURCE 200809L   /* strict -std=c99 declares nothing of POSIX without it */
+#endif
 
 #define CRIOIMG_VERSION_MAJOR 0
 #define CRIOIMG_VERSION_MINOR 1
@@ -983,7 +999,9 @@ typedef struct crioimg_conf_paths {
    configuration loaded before. Errors: ERR_REGISTRIES_CONF with crioimg_registries_error() naming the
    file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""; a NUL in any
    string, raw or as \u0000, is one), also for a file over 1 MiB; ERR_IO when a file cannot be read or
-   is not a regular file (a FIFO or a device is refused at once, never waited on); ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
+   is not a regular file (a FIFO or a device is refused at once, never waited on), or when a drop-in
+   directory exists but cannot be listed (a read error part way is one too); ERR_UNSUPPORTED for a drop-in
+   directory that exists on a non-POSIX platform (no directory listing there; a missing one is no error).
    Unknown keys and tables are ignored, as containers/image ignores them; crioimg_registries_warning()
    names the last one. Without a search list from crioimg_registries_add_search, resolution then
    follows the loaded configuration (aliases, unqualified-search-registries, short-name mode). */
@@ -1709,9 +1727,8 @@ typedef struct crioimg_store_opts {
 CRIOIMG_API crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
 /* The built-in in-memory store: empty, private to this handle, gone at close. */
 CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_store_opts *opts);
-/* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
-   the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
-   _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
+/* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere or under
+   CRIOIMG_NO_OCI_STORE). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
    it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be
    (blobs/ and blobs/<alg> are checked again at every lock: every operation on a store where one has
    become a symlink fails so, rather than see no blobs).
@@ -2266,7 +2283,26 @@ extern "C" {
 #  include <unistd.h>  /* getuid, read, close */
 #  include <fcntl.h>   /* open: configuration files, never blocking (crioimg__config_read) */
 #  include <sys/stat.h>
+#  include <sys/types.h> /* off_t */
 #  define CRIOIMG__HAVE_POSIX_IO 1
+/* POSIX.1-2008 declared (crioimg.h defines _POSIX_C_SOURCE when it is the first #include; see intro.h) */
+#  if defined(__GLIBC__)
+#    if defined(__USE_XOPEN2K8)
+#      define CRIOIMG__POSIX2008 1
+#    endif
+#  elif defined(_GNU_SOURCE) || defined(_DEFAULT_SOURCE) || defined(_BSD_SOURCE) || defined(__APPLE__) || \
+        (defined(_POSIX_C_SOURCE) ? _POSIX_C_SOURCE >= 200809L : defined(_XOPEN_SOURCE) ? _XOPEN_SOURCE >= 700 : !defined(__STRICT_ANSI__))
+#    define CRIOIMG__POSIX2008 1
+#  endif
+#  ifndef CRIOIMG__POSIX2008
+#    error "crioimg: the implementation needs POSIX.1-2008: #define _POSIX_C_SOURCE 200809L before the first #include of the file that defines CRIOIMG_IMPLEMENTATION"
+#  endif
+/* 64-bit off_t: a 32-bit glibc build without it fails stat() on blobs over 2 GiB and readdir() with
+   EOVERFLOW on large inode numbers */
+#  if defined(__GLIBC__) && !defined(__USE_FILE_OFFSET64) && !defined(__OFF_T_MATCHES_OFF64_T)
+#    error "crioimg: the implementation needs 64-bit file offsets: #define _FILE_OFFSET_BITS 64 before the first #include of the file that defines CRIOIMG_IMPLEMENTATION"
+#  endif
+typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #endif
 #include <limits.h>
 
@@ -8518,10 +8554,7 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
 #include <stdlib.h>  /* qsort, getenv */
 
 #ifndef CRIOIMG_NO_GETADDRINFO
-#  if !defined(_WIN32) && ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L) || defined(_GNU_SOURCE) || \
-       defined(_DEFAULT_SOURCE) || defined(__APPLE__))
-     /* getaddrinfo is declared only with POSIX feature macros: a strict -std=c99 build without them gets
-        no default resolver (every name then counts as not found, hence secure) rather than a build error. */
+#  if defined(CRIOIMG__POSIX2008)   /* every POSIX build (internal.h); elsewhere no default resolver */
 #    include <sys/types.h>
 #    include <sys/socket.h>
 #    include <netdb.h>
@@ -9900,7 +9933,7 @@ CRIOIMG__LIB crioimg_result crioimg__load_path(crioimg_registries *r, const char
     return res;
 }
 
-#if defined(CRIOIMG__HAVE_GETADDRINFO)
+#if defined(CRIOIMG__POSIX2008)
 #  include <dirent.h>
 #  define CRIOIMG__HAVE_DIRENT 1
 #endif
@@ -9910,6 +9943,15 @@ CRIOIMG__LIB crioimg_result crioimg__load_path(crioimg_registries *r, const char
 CRIOIMG__LIB int crioimg__strptr_cmp(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static crioimg_result crioimg__reg_dirfail(crioimg_registries *r, const char *dir, int en)
+{
+    crioimg__out o;
+    crioimg__reg_seterr(r, "reading ", dir, strlen(dir), ": ");
+    o.p = r->err; o.cap = sizeof r->err; o.len = strlen(r->err);
+    crioimg__out_str(&o, strerror(en));
+    return CRIOIMG_ERR_IO;
 }
 #endif
 
@@ -9922,11 +9964,21 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
     char **names = NULL;
     size_t nnames = 0, i, dl = strlen(dir);
     crioimg_result res = CRIOIMG_OK;
-    if (d == NULL) return CRIOIMG_OK;
-    while (res == CRIOIMG_OK && (e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
+    if (d == NULL) {
+        int en = errno;
+        if (en == ENOENT || en == ENOTDIR) return CRIOIMG_OK;
+        return crioimg__reg_dirfail(r, dir, en);
+    }
+    while (res == CRIOIMG_OK) {
+        size_t l;
         char *full;
         struct stat st;
+        errno = 0;   /* NULL with errno set is a failed read (EOVERFLOW, EIO), not the end of the listing */
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0) res = crioimg__reg_dirfail(r, dir, errno);
+            break;
+        }
+        l = strlen(e->d_name);
         if (l < 5 || strcmp(e->d_name + l - 5, ".conf") != 0) continue;
         full = (char *)crioimg_malloc(&r->alloc, dl + l + 2);
         if (full == NULL) { res = CRIOIMG_ERR_NOMEM; break; }
@@ -9948,7 +10000,11 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
     crioimg__strlist_free(&r->alloc, names, nnames);
     return res;
 #else
-    (void)dir;
+    {   /* no directory listing on this (non-POSIX) platform: fine while there is no directory to list */
+        FILE *f = fopen(dir, "r");
+        if (f == NULL && errno == ENOENT) return CRIOIMG_OK;
+        if (f) fclose(f);
+    }
     crioimg__reg_seterr(r, "reading registries.conf.d: no directory listing on this platform", NULL, 0, NULL);
     return CRIOIMG_ERR_UNSUPPORTED;
 #endif
@@ -10786,10 +10842,11 @@ crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const c
 #include <stdlib.h>  /* getenv, qsort */
 
 /* Reading files without blocking (O_NONBLOCK, fstat) and resolving paths as Go's EvalSymlinks does need
-   POSIX.1-2008; without it, files and path scopes are refused with ERR_UNSUPPORTED, never read blindly. */
+   POSIX.1-2008 (a POSIX build without it stops at internal.h's #error); on other platforms, or under
+   CRIOIMG_NO_POLICY_FILES, files and path scopes are refused with ERR_UNSUPPORTED, never read blindly. */
 #if !defined(CRIOIMG_NO_POLICY_FILES) && (defined(__unix__) || defined(__APPLE__))
 #  include <unistd.h>
-#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#  if defined(CRIOIMG__POSIX2008)
 #    define CRIOIMG__POLICY_FS 1
 #  endif
 #endif
@@ -11616,7 +11673,7 @@ static crioimg_result crioimg__policy_load(crioimg_policy **out, const char *pat
     }
 #else
     (void)path; (void)sys_path;
-    crioimg__out_str(&e, "reading a policy file needs POSIX.1-2008 (define _POSIX_C_SOURCE 200809L): not supported by this build");
+    crioimg__out_str(&e, "reading a policy file: no POSIX file access in this build (not a POSIX platform, or CRIOIMG_NO_POLICY_FILES)");
     return CRIOIMG_ERR_UNSUPPORTED;
 #endif
 }
@@ -11891,7 +11948,7 @@ crioimg_result crioimg_policy_check_name(const crioimg_policy *p, const crioimg_
             crioimg_free(&p->alloc, buf);
             break;
 #else
-            crioimg__out_str(&e, "resolving paths for policy scopes needs POSIX.1-2008: not supported by this build");
+            crioimg__out_str(&e, "resolving paths for policy scopes: no POSIX file access in this build (not a POSIX platform, or CRIOIMG_NO_POLICY_FILES)");
             return CRIOIMG_ERR_UNSUPPORTED;
 #endif
         }
@@ -13155,7 +13212,12 @@ static crioimg_result crioimg__tls_readdir(const crioimg_allocator *a, const cha
         if (en == ENOENT || en == EACCES || en == EPERM) return CRIOIMG_OK;
         return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", dir, ": ", strerror(en));
     }
-    while (r == CRIOIMG_OK && (e = readdir(dh)) != NULL) {
+    while (r == CRIOIMG_OK) {
+        errno = 0;   /* NULL with errno set is a failed read (EOVERFLOW, EIO), not the end of the listing */
+        if ((e = readdir(dh)) == NULL) {
+            if (errno != 0) r = crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "read ", dir, ": ", strerror(errno));
+            break;
+        }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* the registries module's */
     }
@@ -14367,8 +14429,7 @@ crioimg_result crioimg_http_open_mbedtls(crioimg_http **out, const crioimg_alloc
    --------------------------------------------------------------------------------------------------- */
 
 #include <time.h>
-#if !defined(_WIN32) && ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 199309L) || defined(_GNU_SOURCE) || \
-     defined(_DEFAULT_SOURCE) || defined(__APPLE__))
+#if defined(CRIOIMG__POSIX2008)
 #  define CRIOIMG__HAVE_NANOSLEEP 1
 #endif
 
@@ -16771,10 +16832,14 @@ static void crioimg__st_cache_save(crioimg_store *s, crioimg__st_view *v)
         p = crioimg__st_put64(p, (unsigned long long)m->decl[0]);
         p = crioimg__st_put64(p, (unsigned long long)(m->nblobs - 1));
         for (j = 1; j < m->nblobs; j++) {
-            long long sz;
+            long long sz = -1;
+            crioimg_result r = crioimg__st_vstat(s, v, m->blobs[j], &sz);
+            /* only a size it read, or "missing" for a blob that is not there: a stat that failed otherwise
+               (EOVERFLOW, EIO) or gave no size leaves the old cache as it is */
+            if (r == CRIOIMG_OK ? sz < 0 : r != CRIOIMG_ERR_NOT_FOUND) { crioimg_free(&s->alloc, buf); s->cache->end(s->vt.user, c, NULL, 0); return; }
             p = crioimg__st_cput(p, m->blobs[j]);
             p = crioimg__st_put64(p, (unsigned long long)m->decl[j]);
-            p = crioimg__st_put64(p, crioimg__st_vstat(s, v, m->blobs[j], &sz) == CRIOIMG_OK ? (unsigned long long)sz : ~0ULL);
+            p = crioimg__st_put64(p, r == CRIOIMG_OK ? (unsigned long long)sz : ~0ULL);
         }
     }
     crioimg__st_put64(p, crioimg__st_csum(buf, (size_t)(p - buf)));
@@ -17896,7 +17961,7 @@ void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_j
 
 #if !defined(CRIOIMG_NO_OCI_STORE) && (defined(__unix__) || defined(__APPLE__))
 #  include <unistd.h>
-#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#  if defined(CRIOIMG__POSIX2008)
 #    define CRIOIMG__OCI_STORE 1
 #  endif
 #endif
@@ -18069,18 +18134,21 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
 }
 
 /* Removes the temporary files a killed process left. Under the exclusive lock, so no index or small
-   blob write is in progress; streaming writes hold their file's flock and are skipped. */
-static void crioimg__oci_clean(crioimg__oci *o)
+   blob write is in progress; streaming writes hold their file's flock and are skipped. 1 when the whole
+   directory was read (a listing that failed part way, readdir NULL with errno set, is tried again later). */
+static int crioimg__oci_clean(crioimg__oci *o)
 {
-    int fd = dup(o->root);
+    int fd = dup(o->root), done;
     DIR *d;
     struct dirent *de;
-    if (fd < 0) return;
+    if (fd < 0) return 0;
     d = fdopendir(fd);
-    if (d == NULL) { close(fd); return; }
+    if (d == NULL) { close(fd); return 0; }
     rewinddir(d);
-    while ((de = readdir(d)) != NULL) {
+    for (;;) {
         int tf;
+        errno = 0;
+        if ((de = readdir(d)) == NULL) break;
         if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
         /* a streaming write in progress holds its file's flock: only files nobody holds go */
         tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -18088,7 +18156,9 @@ static void crioimg__oci_clean(crioimg__oci *o)
         if (flock(tf, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(o->root, de->d_name, 0);
         close(tf);
     }
+    done = errno == 0;
     closedir(d);
+    return done;
 }
 
 /* blobs/ and each blobs/<alg> there is must be a directory, not a symlink to one: checked at every
@@ -18139,7 +18209,7 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
         return r;
     }
     o->exclusive = exclusive;
-    if (exclusive && !o->cleaned) { crioimg__oci_clean(o); o->cleaned = 1; }
+    if (exclusive && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
     return CRIOIMG_OK;
 }
 
@@ -19004,10 +19074,9 @@ crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, 
 
 /* ---- PullImage ---- */
 
-/* Threads for parallel blobs: POSIX threads where the host's feature macros declare them; elsewhere (and
+/* Threads for parallel blobs: POSIX threads on every POSIX build; elsewhere (and
    under CRIOIMG_NO_THREADS) a pull fetches one blob at a time, which is a slower pull, not a failure. */
-#if !defined(CRIOIMG_NO_THREADS) && !defined(_WIN32) && \
-    ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L) || defined(_GNU_SOURCE) || defined(_XOPEN_SOURCE) || defined(__APPLE__))
+#if !defined(CRIOIMG_NO_THREADS) && defined(CRIOIMG__POSIX2008)
 #  include <pthread.h>
 #  define CRIOIMG__SVC_THREADS 1
 #endif

@@ -11,7 +11,8 @@
      cidr_member_ns <ns for the range search alone, addresses already parsed>
 
    gcc -std=c99 -O2 -I. bench/bench_cidr.c -o build/bench/bench_cidr */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,8 @@
    through them and is counted.
 
    gcc -std=c99 -O2 -Wall -Wextra -Wpedantic -Werror -I. bench/bench_ref.c -o build/bench/bench_ref */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

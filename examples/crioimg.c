@@ -17,6 +17,7 @@
 
    Exit status 0 on success; non-zero, with a one-line message on stderr, on failure. */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 

@@ -8,6 +8,7 @@
    #define EXAMPLE_NO_MAIN, #include "host_transport.c" first (it sets _POSIX_C_SOURCE), then call
    host_transport_vtable (examples/embedded_runtime.c does). */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 

@@ -10,6 +10,7 @@
 /* POSIX declarations: a pull reads the registry's certs.d directory (crioimg_tls_files_load), which
    needs <dirent.h>; without them every secure registry fails with ERR_UNSUPPORTED */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 

@@ -1,6 +1,10 @@
 /* libFuzzer target for WWW-Authenticate parsing: never crash or read past the input; with a buffer of
    2n + 64 bytes it never runs out; what it parses, written back in canonical form, parses the same.
    The same bytes also go through the auth-file target's checks (fuzz_authfile.c). */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

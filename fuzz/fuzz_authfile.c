@@ -7,6 +7,10 @@
    string is never accepted. */
 #ifndef FUZZ_AUTHFILE_C
 #define FUZZ_AUTHFILE_C 1   /* fuzz_auth.c includes it too */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,10 @@
    address parsed and formatted parses back the same; a CIDR's first address lies in it and the bounds
    agree with the prefix; a host decision never asks the resolver about an IP literal or an exact entry;
    the resolve of the input as a name never misbehaves. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

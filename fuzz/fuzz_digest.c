@@ -4,6 +4,10 @@
    tile the input; every refusal has a reason in its message. The input is also hashed on every SHA-256
    path this CPU and build have, whole and split at input-chosen points, and with SHA-384/512 split: all
    must agree. A hash's digest string must parse and verify, and stop verifying when one digit changes. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

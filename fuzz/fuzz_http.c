@@ -1,5 +1,9 @@
 /* libFuzzer target for URLs, Location resolution, Retry-After and Content-Range: never crash or read
    past the input; what resolves is a valid URL, resolves to itself again, and keeps its origin rules. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,10 @@
    on how the bytes are split, as the network splits them (all at once against pieces of 1 to 128
    bytes). The first input byte chooses HEAD (bit 0) and the piece size (the rest); the response
    follows. The helpers serve the unit tests too. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,10 @@
    allocator gives ERR_NOMEM or the same answer; and the document written back from its tokens must parse
    to the same structure and rewrite to the same bytes; the SSE2 string scan agrees with the byte loop.
    The helpers serve the unit tests too. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

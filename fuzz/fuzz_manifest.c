@@ -1,5 +1,9 @@
 /* libFuzzer target for manifests, indexes and image configs: never crash, leak or read past the input;
    a parsed document's fields are consistent; platform choice and User parsing never misbehave. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

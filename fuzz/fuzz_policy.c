@@ -2,6 +2,10 @@
    is ERR_POLICY_INVALID (or ERR_TOO_BIG / ERR_NOMEM) with a text that names the file; an accepted
    policy holds no NUL in a transport or scope name (a "\u0000" is refused) and only known requirement
    types, its scopes are sorted, and checks over it give one of the documented results with a text. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

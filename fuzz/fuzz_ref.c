@@ -1,6 +1,10 @@
 /* libFuzzer target for reference parsing: never crash, never read past the input, never allocate, and
    round-trip: parse -> String -> parse gives the same parts; the familiar form parses back the same.
    Also drives the transport-qualified parser and path.Match with the input as the pattern. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

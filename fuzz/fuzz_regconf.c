@@ -3,6 +3,10 @@
    prefix twice; resolution, pull sources and host decisions over it never misbehave; an accepted file
    holds no NUL, raw or escaped, in any string (issue 10). The input is read as a main file, then again
    as a drop-in over it. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

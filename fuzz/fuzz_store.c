@@ -1,6 +1,10 @@
 /* libFuzzer target for index.json as the store reads it: never crash, leak or read past the input;
    every digest that comes out is safe for a path; what the writer writes reads back the same; the
    image operations on an index whose manifests are missing fail cleanly. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

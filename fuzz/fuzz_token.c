@@ -1,6 +1,10 @@
 /* libFuzzer target for what a registry's servers send back as JSON: token responses and error bodies.
    Never crash or read past the input; a token comes back exactly when the result is OK, non-empty and
    fit for a header line (no control bytes); an error body's message is always one bounded line. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

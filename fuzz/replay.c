@@ -1,6 +1,7 @@
 /* Replays fuzz corpora without libFuzzer: every file under fuzz/corpus/<target>/ through its target.
    CI runs it (plain and under ASan+UBSan); prints "N passed, N failed" (a crash fails the run). */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 #define CRIOIMG_FUZZ_REPLAY 1

@@ -1210,7 +1210,12 @@ static crioimg_result crioimg__tls_readdir(const crioimg_allocator *a, const cha
         if (en == ENOENT || en == EACCES || en == EPERM) return CRIOIMG_OK;
         return crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "open ", dir, ": ", strerror(en));
     }
-    while (r == CRIOIMG_OK && (e = readdir(dh)) != NULL) {
+    while (r == CRIOIMG_OK) {
+        errno = 0;   /* NULL with errno set is a failed read (EOVERFLOW, EIO), not the end of the listing */
+        if ((e = readdir(dh)) == NULL) {
+            if (errno != 0) r = crioimg__tls_fail(err, errcap, CRIOIMG_ERR_TLS_FILES, "read ", dir, ": ", strerror(errno));
+            break;
+        }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* the registries module's */
     }

@@ -25,7 +25,26 @@
 #  include <unistd.h>  /* getuid, read, close */
 #  include <fcntl.h>   /* open: configuration files, never blocking (crioimg__config_read) */
 #  include <sys/stat.h>
+#  include <sys/types.h> /* off_t */
 #  define CRIOIMG__HAVE_POSIX_IO 1
+/* POSIX.1-2008 declared (crioimg.h defines _POSIX_C_SOURCE when it is the first #include; see intro.h) */
+#  if defined(__GLIBC__)
+#    if defined(__USE_XOPEN2K8)
+#      define CRIOIMG__POSIX2008 1
+#    endif
+#  elif defined(_GNU_SOURCE) || defined(_DEFAULT_SOURCE) || defined(_BSD_SOURCE) || defined(__APPLE__) || \
+        (defined(_POSIX_C_SOURCE) ? _POSIX_C_SOURCE >= 200809L : defined(_XOPEN_SOURCE) ? _XOPEN_SOURCE >= 700 : !defined(__STRICT_ANSI__))
+#    define CRIOIMG__POSIX2008 1
+#  endif
+#  ifndef CRIOIMG__POSIX2008
+#    error "crioimg: the implementation needs POSIX.1-2008: #define _POSIX_C_SOURCE 200809L before the first #include of the file that defines CRIOIMG_IMPLEMENTATION"
+#  endif
+/* 64-bit off_t: a 32-bit glibc build without it fails stat() on blobs over 2 GiB and readdir() with
+   EOVERFLOW on large inode numbers */
+#  if defined(__GLIBC__) && !defined(__USE_FILE_OFFSET64) && !defined(__OFF_T_MATCHES_OFF64_T)
+#    error "crioimg: the implementation needs 64-bit file offsets: #define _FILE_OFFSET_BITS 64 before the first #include of the file that defines CRIOIMG_IMPLEMENTATION"
+#  endif
+typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #endif
 #include <limits.h>
 

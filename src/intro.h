@@ -24,6 +24,9 @@
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
                                      SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto;
                                      POSIX.1-2001: define _POSIX_C_SOURCE 200112L or later first)
+     _FILE_OFFSET_BITS 64, _POSIX_C_SOURCE 200809L
+                                     what the implementation needs on POSIX systems (see above): defined by
+                                     crioimg.h when it comes first, else an #error names the one missing
      CRIOIMG_MBEDTLS_CA_FILE         the system CA bundle it trusts ("/etc/ssl/certs/ca-certificates.crt")
 
    CONVENTIONS
@@ -34,6 +37,19 @@
 */
 #ifndef CRIOIMG_H
 #define CRIOIMG_H
+
+/* The implementation needs 64-bit file offsets (blobs over 2 GiB on 32-bit systems) and, on POSIX systems,
+   POSIX.1-2008 declarations (openat, fdopendir, getaddrinfo). Set here, as SQLite does, when crioimg.h is
+   the first #include of the implementation's file; otherwise define _FILE_OFFSET_BITS 64 and
+   _POSIX_C_SOURCE 200809L (or _GNU_SOURCE) before the first #include there. A build where they did not take
+   stops with an #error that says so, never a library that fails at run time. */
+#if defined(CRIOIMG_IMPLEMENTATION) && !defined(_FILE_OFFSET_BITS)
+#  define _FILE_OFFSET_BITS 64
+#endif
+#if defined(CRIOIMG_IMPLEMENTATION) && (defined(__unix__) || defined(__APPLE__)) && defined(__STRICT_ANSI__) && \
+    !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE)
+#  define _POSIX_C_SOURCE 200809L   /* strict -std=c99 declares nothing of POSIX without it */
+#endif
 
 #define CRIOIMG_VERSION_MAJOR 0
 #define CRIOIMG_VERSION_MINOR 1

@@ -6,10 +6,11 @@
 #include <stdlib.h>  /* getenv, qsort */
 
 /* Reading files without blocking (O_NONBLOCK, fstat) and resolving paths as Go's EvalSymlinks does need
-   POSIX.1-2008; without it, files and path scopes are refused with ERR_UNSUPPORTED, never read blindly. */
+   POSIX.1-2008 (a POSIX build without it stops at internal.h's #error); on other platforms, or under
+   CRIOIMG_NO_POLICY_FILES, files and path scopes are refused with ERR_UNSUPPORTED, never read blindly. */
 #if !defined(CRIOIMG_NO_POLICY_FILES) && (defined(__unix__) || defined(__APPLE__))
 #  include <unistd.h>
-#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#  if defined(CRIOIMG__POSIX2008)
 #    define CRIOIMG__POLICY_FS 1
 #  endif
 #endif
@@ -836,7 +837,7 @@ static crioimg_result crioimg__policy_load(crioimg_policy **out, const char *pat
     }
 #else
     (void)path; (void)sys_path;
-    crioimg__out_str(&e, "reading a policy file needs POSIX.1-2008 (define _POSIX_C_SOURCE 200809L): not supported by this build");
+    crioimg__out_str(&e, "reading a policy file: no POSIX file access in this build (not a POSIX platform, or CRIOIMG_NO_POLICY_FILES)");
     return CRIOIMG_ERR_UNSUPPORTED;
 #endif
 }
@@ -1111,7 +1112,7 @@ crioimg_result crioimg_policy_check_name(const crioimg_policy *p, const crioimg_
             crioimg_free(&p->alloc, buf);
             break;
 #else
-            crioimg__out_str(&e, "resolving paths for policy scopes needs POSIX.1-2008: not supported by this build");
+            crioimg__out_str(&e, "resolving paths for policy scopes: no POSIX file access in this build (not a POSIX platform, or CRIOIMG_NO_POLICY_FILES)");
             return CRIOIMG_ERR_UNSUPPORTED;
 #endif
         }

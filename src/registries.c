@@ -6,10 +6,7 @@
 #include <stdlib.h>  /* qsort, getenv */
 
 #ifndef CRIOIMG_NO_GETADDRINFO
-#  if !defined(_WIN32) && ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L) || defined(_GNU_SOURCE) || \
-       defined(_DEFAULT_SOURCE) || defined(__APPLE__))
-     /* getaddrinfo is declared only with POSIX feature macros: a strict -std=c99 build without them gets
-        no default resolver (every name then counts as not found, hence secure) rather than a build error. */
+#  if defined(CRIOIMG__POSIX2008)   /* every POSIX build (internal.h); elsewhere no default resolver */
 #    include <sys/types.h>
 #    include <sys/socket.h>
 #    include <netdb.h>
@@ -1388,7 +1385,7 @@ CRIOIMG__LIB crioimg_result crioimg__load_path(crioimg_registries *r, const char
     return res;
 }
 
-#if defined(CRIOIMG__HAVE_GETADDRINFO)
+#if defined(CRIOIMG__POSIX2008)
 #  include <dirent.h>
 #  define CRIOIMG__HAVE_DIRENT 1
 #endif
@@ -1398,6 +1395,15 @@ CRIOIMG__LIB crioimg_result crioimg__load_path(crioimg_registries *r, const char
 CRIOIMG__LIB int crioimg__strptr_cmp(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static crioimg_result crioimg__reg_dirfail(crioimg_registries *r, const char *dir, int en)
+{
+    crioimg__out o;
+    crioimg__reg_seterr(r, "reading ", dir, strlen(dir), ": ");
+    o.p = r->err; o.cap = sizeof r->err; o.len = strlen(r->err);
+    crioimg__out_str(&o, strerror(en));
+    return CRIOIMG_ERR_IO;
 }
 #endif
 
@@ -1410,11 +1416,21 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
     char **names = NULL;
     size_t nnames = 0, i, dl = strlen(dir);
     crioimg_result res = CRIOIMG_OK;
-    if (d == NULL) return CRIOIMG_OK;
-    while (res == CRIOIMG_OK && (e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
+    if (d == NULL) {
+        int en = errno;
+        if (en == ENOENT || en == ENOTDIR) return CRIOIMG_OK;
+        return crioimg__reg_dirfail(r, dir, en);
+    }
+    while (res == CRIOIMG_OK) {
+        size_t l;
         char *full;
         struct stat st;
+        errno = 0;   /* NULL with errno set is a failed read (EOVERFLOW, EIO), not the end of the listing */
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0) res = crioimg__reg_dirfail(r, dir, errno);
+            break;
+        }
+        l = strlen(e->d_name);
         if (l < 5 || strcmp(e->d_name + l - 5, ".conf") != 0) continue;
         full = (char *)crioimg_malloc(&r->alloc, dl + l + 2);
         if (full == NULL) { res = CRIOIMG_ERR_NOMEM; break; }
@@ -1436,7 +1452,11 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
     crioimg__strlist_free(&r->alloc, names, nnames);
     return res;
 #else
-    (void)dir;
+    {   /* no directory listing on this (non-POSIX) platform: fine while there is no directory to list */
+        FILE *f = fopen(dir, "r");
+        if (f == NULL && errno == ENOENT) return CRIOIMG_OK;
+        if (f) fclose(f);
+    }
     crioimg__reg_seterr(r, "reading registries.conf.d: no directory listing on this platform", NULL, 0, NULL);
     return CRIOIMG_ERR_UNSUPPORTED;
 #endif

@@ -141,7 +141,9 @@ typedef struct crioimg_conf_paths {
    configuration loaded before. Errors: ERR_REGISTRIES_CONF with crioimg_registries_error() naming the
    file and line ("/etc/containers/registries.conf:7: invalid short-name mode: \"x\""; a NUL in any
    string, raw or as \u0000, is one), also for a file over 1 MiB; ERR_IO when a file cannot be read or
-   is not a regular file (a FIFO or a device is refused at once, never waited on); ERR_UNSUPPORTED for drop-in directories where the platform has no <dirent.h>.
+   is not a regular file (a FIFO or a device is refused at once, never waited on), or when a drop-in
+   directory exists but cannot be listed (a read error part way is one too); ERR_UNSUPPORTED for a drop-in
+   directory that exists on a non-POSIX platform (no directory listing there; a missing one is no error).
    Unknown keys and tables are ignored, as containers/image ignores them; crioimg_registries_warning()
    names the last one. Without a search list from crioimg_registries_add_search, resolution then
    follows the loaded configuration (aliases, unqualified-search-registries, short-name mode). */

@@ -9,8 +9,7 @@
    --------------------------------------------------------------------------------------------------- */
 
 #include <time.h>
-#if !defined(_WIN32) && ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 199309L) || defined(_GNU_SOURCE) || \
-     defined(_DEFAULT_SOURCE) || defined(__APPLE__))
+#if defined(CRIOIMG__POSIX2008)
 #  define CRIOIMG__HAVE_NANOSLEEP 1
 #endif
 

@@ -433,10 +433,9 @@ crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, 
 
 /* ---- PullImage ---- */
 
-/* Threads for parallel blobs: POSIX threads where the host's feature macros declare them; elsewhere (and
+/* Threads for parallel blobs: POSIX threads on every POSIX build; elsewhere (and
    under CRIOIMG_NO_THREADS) a pull fetches one blob at a time, which is a slower pull, not a failure. */
-#if !defined(CRIOIMG_NO_THREADS) && !defined(_WIN32) && \
-    ((defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L) || defined(_GNU_SOURCE) || defined(_XOPEN_SOURCE) || defined(__APPLE__))
+#if !defined(CRIOIMG_NO_THREADS) && defined(CRIOIMG__POSIX2008)
 #  include <pthread.h>
 #  define CRIOIMG__SVC_THREADS 1
 #endif

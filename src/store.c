@@ -957,10 +957,14 @@ static void crioimg__st_cache_save(crioimg_store *s, crioimg__st_view *v)
         p = crioimg__st_put64(p, (unsigned long long)m->decl[0]);
         p = crioimg__st_put64(p, (unsigned long long)(m->nblobs - 1));
         for (j = 1; j < m->nblobs; j++) {
-            long long sz;
+            long long sz = -1;
+            crioimg_result r = crioimg__st_vstat(s, v, m->blobs[j], &sz);
+            /* only a size it read, or "missing" for a blob that is not there: a stat that failed otherwise
+               (EOVERFLOW, EIO) or gave no size leaves the old cache as it is */
+            if (r == CRIOIMG_OK ? sz < 0 : r != CRIOIMG_ERR_NOT_FOUND) { crioimg_free(&s->alloc, buf); s->cache->end(s->vt.user, c, NULL, 0); return; }
             p = crioimg__st_cput(p, m->blobs[j]);
             p = crioimg__st_put64(p, (unsigned long long)m->decl[j]);
-            p = crioimg__st_put64(p, crioimg__st_vstat(s, v, m->blobs[j], &sz) == CRIOIMG_OK ? (unsigned long long)sz : ~0ULL);
+            p = crioimg__st_put64(p, r == CRIOIMG_OK ? (unsigned long long)sz : ~0ULL);
         }
     }
     crioimg__st_put64(p, crioimg__st_csum(buf, (size_t)(p - buf)));
@@ -2082,7 +2086,7 @@ void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_j
 
 #if !defined(CRIOIMG_NO_OCI_STORE) && (defined(__unix__) || defined(__APPLE__))
 #  include <unistd.h>
-#  if defined(_POSIX_VERSION) && _POSIX_VERSION >= 200809L && (!defined(__GLIBC__) || defined(__USE_XOPEN2K8))
+#  if defined(CRIOIMG__POSIX2008)
 #    define CRIOIMG__OCI_STORE 1
 #  endif
 #endif
@@ -2255,18 +2259,21 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
 }
 
 /* Removes the temporary files a killed process left. Under the exclusive lock, so no index or small
-   blob write is in progress; streaming writes hold their file's flock and are skipped. */
-static void crioimg__oci_clean(crioimg__oci *o)
+   blob write is in progress; streaming writes hold their file's flock and are skipped. 1 when the whole
+   directory was read (a listing that failed part way, readdir NULL with errno set, is tried again later). */
+static int crioimg__oci_clean(crioimg__oci *o)
 {
-    int fd = dup(o->root);
+    int fd = dup(o->root), done;
     DIR *d;
     struct dirent *de;
-    if (fd < 0) return;
+    if (fd < 0) return 0;
     d = fdopendir(fd);
-    if (d == NULL) { close(fd); return; }
+    if (d == NULL) { close(fd); return 0; }
     rewinddir(d);
-    while ((de = readdir(d)) != NULL) {
+    for (;;) {
         int tf;
+        errno = 0;
+        if ((de = readdir(d)) == NULL) break;
         if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
         /* a streaming write in progress holds its file's flock: only files nobody holds go */
         tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -2274,7 +2281,9 @@ static void crioimg__oci_clean(crioimg__oci *o)
         if (flock(tf, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(o->root, de->d_name, 0);
         close(tf);
     }
+    done = errno == 0;
     closedir(d);
+    return done;
 }
 
 /* blobs/ and each blobs/<alg> there is must be a directory, not a symlink to one: checked at every
@@ -2325,7 +2334,7 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
         return r;
     }
     o->exclusive = exclusive;
-    if (exclusive && !o->cleaned) { crioimg__oci_clean(o); o->cleaned = 1; }
+    if (exclusive && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
     return CRIOIMG_OK;
 }
 

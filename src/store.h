@@ -160,9 +160,8 @@ typedef struct crioimg_store_opts {
 CRIOIMG_API crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
 /* The built-in in-memory store: empty, private to this handle, gone at close. */
 CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_store_opts *opts);
-/* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere, or when
-   the implementation was compiled without POSIX.1-2008 declarations: define _POSIX_C_SOURCE 200809L or
-   _GNU_SOURCE first). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
+/* The built-in OCI image-layout store in directory dir (POSIX only; ERR_UNSUPPORTED elsewhere or under
+   CRIOIMG_NO_OCI_STORE). ERR_NOT_FOUND when dir is missing and opts->create is 0; ERR_STORE_CORRUPT when
    it is not an OCI layout; ERR_STORE_UNSAFE when blobs/ or a blob is a symlink or not what it should be
    (blobs/ and blobs/<alg> are checked again at every lock: every operation on a store where one has
    become a symlink fails so, rather than see no blobs).

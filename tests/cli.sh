@@ -14,6 +14,11 @@ expect() {
   [ "$out" = "$want_out" ] || { bad "$name: got [$out] want [$want_out]"; return; }
   ok
 }
+# the rows that reach a registry (a certs.d check, an auth file read for a 401) need an HTTP transport:
+# a CLI built without one (the cross and tcc builds: no libcurl for them) skips them, and says how many
+skipped=0
+net=1; case $("$bin" can-pull localhost:1/x:1 2>&1) in *"no HTTP transport available"*) net=0;; esac
+expect_net() { if [ "$net" = 1 ]; then expect "$@"; else skipped=$((skipped + 1)); fi; }
 H=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
 
 expect "plain" 0 "docker.io/library/nginx" -- "$bin" parse nginx
@@ -112,7 +117,7 @@ expect "conf: device refused" 2 "crioimg registry: loading registries configurat
 mkdir -p "$t/fifo-home/.config/containers/registries.conf.d"; mkfifo "$t/fifo-home/.config/containers/registries.conf.d/50-x.conf"
 expect "conf: FIFO drop-in refused" 2 "crioimg resolve: loading drop-in registries configuration \"$t/fifo-home/.config/containers/registries.conf.d/50-x.conf\": a FIFO, not a regular file" -- bash -c "HOME='$t/fifo-home' timeout 5 '$bin' resolve --registries-conf '$t/reg.conf' x 2>&1"
 mkdir -p "$t/certs-fifo"; mkfifo "$t/certs-fifo/ca.crt"
-expect "cert-dir: FIFO *.crt refused, never waited on" 1 "crioimg can-pull: localhost:1/x:1: invalid certificate directory" -- bash -c "timeout 5 '$bin' can-pull --cert-dir '$t/certs-fifo' localhost:1/x:1 2>&1"
+expect_net "cert-dir: FIFO *.crt refused, never waited on" 1 "crioimg can-pull: localhost:1/x:1: invalid certificate directory" -- bash -c "timeout 5 '$bin' can-pull --cert-dir '$t/certs-fifo' localhost:1/x:1 2>&1"
 printf '[[registry]]\nlocation = "example.com\\u0000.attacker.io"\ninsecure = true\n' > "$t/nul.conf"
 expect "conf: NUL in location" 2 "crioimg registry: $t/nul.conf:2: NUL character (\\u0000) in string" -- bash -c "'$bin' registry --registries-conf '$t/nul.conf' example.com 2>&1"
 printf 'short-name-mode = "enforcing\\u0000bogus"\n' > "$t/nulmode.conf"
@@ -240,12 +245,13 @@ trap 'kill $srv 2>/dev/null; rm -rf "$t"' EXIT
 for _ in $(seq 100); do [ -s "$t/port401" ] && break; sleep 0.1; done
 P=$(cat "$t/port401" 2>/dev/null || echo 1)
 mkfifo "$t/auth-fifo.json"
-expect "authfile: FIFO refused, never waited on" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: reading $t/auth-fifo.json: a FIFO, not a regular file" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-fifo.json' 127.0.0.1:$P/x:1 2>&1"
+expect_net "authfile: FIFO refused, never waited on" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: reading $t/auth-fifo.json: a FIFO, not a regular file" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-fifo.json' 127.0.0.1:$P/x:1 2>&1"
 printf '{"auths": {\n"127.0.0.1:%s": {"auth": "dXNlcgBldmlsOnB3"}}}' "$P" > "$t/auth-nul.json"   # user\0evil:pw
-expect "authfile: NUL in the user name" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-nul.json:2: the \"auth\" field decodes to a user name or password that holds a NUL byte" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-nul.json' 127.0.0.1:$P/x:1 2>&1"
+expect_net "authfile: NUL in the user name" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-nul.json:2: the \"auth\" field decodes to a user name or password that holds a NUL byte" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-nul.json' 127.0.0.1:$P/x:1 2>&1"
 printf '{"credsStore": "desktop"}' > "$t/auth-store.json"
-expect "authfile: credsStore refused" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-store.json:1: a credential store (\"credsStore\") is configured; crioimg runs no credential helpers" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-store.json' 127.0.0.1:$P/x:1 2>&1"
+expect_net "authfile: credsStore refused" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-store.json:1: a credential store (\"credsStore\") is configured; crioimg runs no credential helpers" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-store.json' 127.0.0.1:$P/x:1 2>&1"
 kill $srv 2>/dev/null; wait $srv 2>/dev/null
 
+[ "$skipped" = 0 ] || echo "$skipped skipped: no HTTP transport in this build"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -18,6 +18,7 @@
    --cancel-after-bytes raises the cancel flag from the body callback; --cancel-ms from another thread
    after N ms (once, for the whole run), which is how a stalled transfer is cancelled. */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 

@@ -9,6 +9,7 @@
      unknown RESULT-NAME                 (a tag that does not exist)
      unknown-blob RESULT-NAME            (a digest that does not exist) */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 #include <stdio.h>

@@ -2,6 +2,7 @@
    translation unit, so tests can also reach crioimg__ internals. The allocator is replaced by counting
    wrappers so that tests can assert what allocates. */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #include <stdlib.h>
 #include <stddef.h>
 

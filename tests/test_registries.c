@@ -284,7 +284,7 @@ static void test_insecure(void)
 
     /* many CIDRs, checked against a linear scan of the same set */
     {
-        unsigned long seed = 12345;
+        unsigned long long seed = 12345;   /* 64-bit LCG state, also where long has 32 bits */
         crioimg_registries *big;
         static unsigned long lo[2000], hi[2000];
         size_t k, mism = 0;
@@ -299,7 +299,7 @@ static void test_insecure(void)
             snprintf(s, sizeof s, "%lu.%lu.%lu.%lu/%lu", (a >> 24) & 255, (a >> 16) & 255, (a >> 8) & 255, a & 255, p);
             CHECK(crioimg_registries_add_insecure(big, s, strlen(s)) == CRIOIMG_OK);
             lo[k] = a & (0xffffffffUL << (32 - p)) & 0xffffffffUL;
-            hi[k] = lo[k] | (0xffffffffUL >> p);
+            hi[k] = lo[k] | (p == 32 ? 0 : 0xffffffffUL >> p);   /* no shift by 32: long may have 32 bits */
         }
         for (k = 0; big && k < 20000; k++) {
             unsigned char ip[16];

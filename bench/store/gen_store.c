@@ -6,6 +6,7 @@
      shared: N manifests sharing one config (so one image), each with a layer of its own and one name,
        example.com/bench/sI:v1 (N repositories x N manifest digests, were every pair made). */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../../crioimg.h"
 #include <stdio.h>

@@ -3,6 +3,7 @@
    same order, "OK" or "ERR <text>" from crioimg_policy_parse without a file name (c/image's
    NewPolicyFromBytes texts). */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #include <stdlib.h>
 #include <stdio.h>
 #define CRIOIMG_IMPLEMENTATION

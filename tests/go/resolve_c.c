@@ -1,6 +1,7 @@
 /* The C side of tests/go_diff_registries.sh: like tests/go/resolve.go, crioimg's resolution (or, with
    -pull, pull sources) with registries.conf FILE and no drop-in directory, one line per name from stdin. */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64   /* large blobs on 32-bit systems: before any #include, as crioimg needs */
 #define CRIOIMG_IMPLEMENTATION
 #include "../../crioimg.h"
 #include <stdio.h>
