@@ -22,6 +22,7 @@ struct crioimg_tar_reader {
     unsigned char blk[512];
     size_t blen;
     long long off, remain, pad, hstart;
+    long long pad_full;       /* the current entry's whole padding: EOF before any of it ends the archive */
     crioimg__tbuf pax, lname, llink;
     crioimg_tar_xattr *xattrs;
     size_t nxattrs, capxattrs;
@@ -354,7 +355,7 @@ static crioimg_result crioimg__tar_header(crioimg_tar_reader *t, crioimg_tar_eve
     if (t->max_entry && t->e.size > t->max_entry) return crioimg__tar_fail(t, CRIOIMG_ERR_TOO_BIG, t->e.path, "entry larger than the limit");
     if (t->e.size > LLONG_MAX - 1024) return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->e.path, "invalid size");
     t->remain = t->e.size;
-    t->pad = (512 - (t->e.size & 511)) & 511;
+    t->pad = t->pad_full = (512 - (t->e.size & 511)) & 511;
     t->state = CRIOIMG__TAR_DATA;
     t->has_entry = 1;
     t->fresh = 1;
@@ -442,6 +443,11 @@ crioimg_result crioimg_tar_reader_finish(crioimg_tar_reader *t)
     if (t->state == CRIOIMG__TAR_ZERO1 && t->blen == 0) return CRIOIMG_OK;
     if (t->state == CRIOIMG__TAR_HDR && t->blen == 0 && t->fresh) return CRIOIMG_OK;
     if (t->state == CRIOIMG__TAR_PAD && t->pad == 0 && t->fresh) return CRIOIMG_OK;
+    /* the last entry's content, then the end of input before any padding: Go's archive/tar takes that as
+       the end of the archive (its padding read meets io.EOF, not ErrUnexpectedEOF), and umoci writes
+       such layers; part of the padding is still a cut */
+    if ((t->state == CRIOIMG__TAR_PAD || t->state == CRIOIMG__TAR_DATA) && t->has_entry && t->remain == 0 && t->pad == t->pad_full)
+        return CRIOIMG_OK;
     if (t->state == CRIOIMG__TAR_DATA && t->remain == 0 && t->pad == 0) return CRIOIMG_OK;
     t->hstart = t->has_entry && t->fresh ? t->e.offset : t->hstart;
     return crioimg__tar_fail(t, CRIOIMG_ERR_TAR_FORMAT, t->has_entry && t->fresh ? t->e.path : NULL,

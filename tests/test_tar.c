@@ -268,6 +268,16 @@ static void test_tar_formats(void)
         }
         tests_context = "";
     }
+    /* the last entry's content, then the end of input with no padding and no end blocks (umoci's layers):
+       the end of the archive, as Go's archive/tar reads it; part of the padding is a cut */
+    memset(a, 0, sizeof a);
+    tt_header(a, "unpadded", '0', "00000000073", "ustar\0" "00");   /* 59 bytes */
+    tt_read_all(a, 512 + 59, 7, &r);
+    CHECK(r.fin == CRIOIMG_OK);
+    tt_read_all(a, 512 + 60, 7, &r);
+    CHECK(r.fin == CRIOIMG_ERR_TAR_FORMAT && strstr(r.err, "cut short in the entry's content") != NULL);
+    tt_read_all(a, 512 + 58, 7, &r);
+    CHECK(r.fin == CRIOIMG_ERR_TAR_FORMAT && strstr(r.err, "cut short in the entry's content") != NULL);
     /* a bad checksum, at the second header: its offset is in the message */
     memset(a, 0, sizeof a);
     tt_header(a, "first", '0', "00000000004", "ustar\0" "00");
