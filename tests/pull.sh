@@ -305,7 +305,9 @@ for b in "${BINS[@]}"; do
   for sig in INT TERM; do
     S=$W/sig$sig-$n
     pxctl f "mode=stall&digest=${LY_L[3]}"
-    timeout 60 "$b" pull --store "$S" "$X/test/layers:1" > "$W/sig.out" 2> "$W/sig.err" &
+    # --foreground: timeout(1) otherwise passes the signal on twice (to the child, then to its process
+    # group), and a second signal kills crioimg at once, as it should
+    timeout --foreground 60 "$b" pull --store "$S" "$X/test/layers:1" > "$W/sig.out" 2> "$W/sig.err" &
     pid=$!
     for _ in $(seq 1 400); do pxlog f | grep -q '"fault":"stalled"' && break; sleep 0.05; done   # a loaded machine is slow
     sleep 0.3
