@@ -29,22 +29,13 @@ typedef struct tp_reg {
 #endif
 } tp_reg;
 
-static void tp_digest(const void *p, size_t n, char out[72])
-{
-    unsigned char h[32];
-    size_t i;
-    crioimg_sha256(p, n, h);
-    strcpy(out, "sha256:");
-    for (i = 0; i < 32; i++) sprintf(out + 7 + 2 * i, "%02x", h[i]);
-}
-
 static void tp_set(tp_blob *b, const char *text, size_t len)
 {
     size_t i, tl = strlen(text);
     b->data = (unsigned char *)malloc(len);
     for (i = 0; i < len; i++) b->data[i] = (unsigned char)(text[i % tl] + (i / tl) % 7);
     b->len = len;
-    tp_digest(b->data, len, b->digest);
+    ts_digest(b->data, len, b->digest);
 }
 
 static void tp_build(tp_reg *g, int dup_layer)
@@ -73,13 +64,13 @@ static void tp_build(tp_reg *g, int dup_layer)
                      k ? "," : "", b->digest, (unsigned)b->len);
     }
     strcpy(p, "]}");
-    tp_digest(g->manifest, strlen(g->manifest), g->mdigest);
+    ts_digest(g->manifest, strlen(g->manifest), g->mdigest);
     crioimg_platform_current(&me);
     sprintf(g->index, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
                       "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%u,"
                       "\"platform\":{\"architecture\":\"%s\",\"os\":\"%s\"}}]}",
             g->mdigest, (unsigned)strlen(g->manifest), me.architecture, me.os);
-    tp_digest(g->index, strlen(g->index), g->idigest);
+    ts_digest(g->index, strlen(g->index), g->idigest);
 }
 
 static void tp_free(tp_reg *g)
