@@ -56,7 +56,7 @@ typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
 
 CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n)
 {
-    if (o->len + 1 < o->cap) {
+    if (n != 0 && o->len + 1 < o->cap) { /* n == 0 may come with s == NULL (an empty field) */
         size_t room = o->cap - 1 - o->len;
         memcpy(o->p + o->len, s, n < room ? n : room);
     }
