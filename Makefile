@@ -19,6 +19,7 @@ TCC      ?= tcc
 MUSL_CC  ?= musl-gcc
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
 CFLAGS  ?= -O2 -g
+NPROC   := $(shell nproc 2>/dev/null || echo 2)   # compiles run side by side: each one builds the whole implementation
 B        = build
 SRC      = $(wildcard src/*.h src/*.c) src/MANIFEST LICENSE tools/amalgamate
 TESTSRC  = $(wildcard tests/*.c tests/*.h tests/data/*.h fuzz/*.c)   # the tests include the fuzz targets' checks
@@ -29,7 +30,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: all asan-build test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
 
@@ -106,44 +107,43 @@ $(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)
 # installs what the suites need first (tools/deps: apt-get as root or through sudo, else the exact command)
 test:
 	tools/deps test
-	$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	tests/run
 
 demo:
 	tools/demo
 
-# The same tests built with clang under AddressSanitizer and UndefinedBehaviorSanitizer.
-asan: crioimg.h | $(B)
-	@mkdir -p $(B)/asan
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    $(CURL_CFLAGS) -o $(B)/asan/test_crioimg tests/test_all.c $(CURL_LIBS)
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    $(CURL_CFLAGS) -o $(B)/asan/crioimg examples/crioimg.c $(CURL_LIBS)
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/crioimg-mbedtls examples/crioimg.c $(MBEDTLS_LIBS)
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    $(CURL_CFLAGS) -o $(B)/asan/http_get tests/http_get.c $(CURL_LIBS) -lpthread
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -DCRIOIMG_WITH_MBEDTLS -o $(B)/asan/http_get_mbedtls tests/http_get.c $(MBEDTLS_LIBS) -lpthread
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    $(CURL_CFLAGS) -o $(B)/asan/registry_live tests/registry_live.c $(CURL_LIBS)
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/host_transport examples/host_transport.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/host_store examples/host_store.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/minimal examples/minimal.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/embedded_runtime examples/embedded_runtime.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/firmware_check examples/firmware_check.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/test_harness examples/test_harness.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/fuzz_replay fuzz/replay.c
-	$(CLANG) $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	    -o $(B)/asan/inflate_gunzip bench/inflate/gunzip.c
-	CRIOIMG_BUILD=$(B)/asan tests/run
+# The same tests built with clang under AddressSanitizer and UndefinedBehaviorSanitizer. The binaries are
+# separate targets so that make -j builds them side by side (each compiles the whole implementation).
+SAN  = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+A    = $(B)/asan
+ASAN_BINS = $(A)/test_crioimg $(A)/crioimg $(A)/crioimg-mbedtls $(A)/http_get $(A)/http_get_mbedtls \
+            $(A)/registry_live $(A)/host_transport $(A)/host_store $(A)/minimal $(A)/embedded_runtime \
+            $(A)/firmware_check $(A)/test_harness $(A)/fuzz_replay $(A)/inflate_gunzip
+$(A):
+	@mkdir -p $(A)
+$(A)/test_crioimg: $(TESTSRC) crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) $(CURL_CFLAGS) -o $@ tests/test_all.c $(CURL_LIBS)
+$(A)/crioimg: examples/crioimg.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) $(CURL_CFLAGS) -o $@ examples/crioimg.c $(CURL_LIBS)
+$(A)/crioimg-mbedtls: examples/crioimg.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) -DCRIOIMG_WITH_MBEDTLS -o $@ examples/crioimg.c $(MBEDTLS_LIBS)
+$(A)/http_get: tests/http_get.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS) -lpthread
+$(A)/http_get_mbedtls: tests/http_get.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) -DCRIOIMG_WITH_MBEDTLS -o $@ tests/http_get.c $(MBEDTLS_LIBS) -lpthread
+$(A)/registry_live: tests/registry_live.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) $(CURL_CFLAGS) -o $@ tests/registry_live.c $(CURL_LIBS)
+$(A)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) -o $@ fuzz/replay.c
+$(A)/inflate_gunzip: bench/inflate/gunzip.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) -o $@ bench/inflate/gunzip.c
+$(A)/%: examples/%.c examples/host_transport.c examples/host_store.c crioimg.h | $(A)
+	$(CLANG) $(WARN) $(SAN) -o $@ $<
+asan-build: $(ASAN_BINS)
+asan: crioimg.h
+	@$(MAKE) --no-print-directory -j$(NPROC) asan-build
+	CRIOIMG_BUILD=$(A) tests/run
 
 # The unit tests under ThreadSanitizer: a pull with jobs > 1 runs its blobs on threads over one store
 # handle and one host transport (tests/test_pull.c).
@@ -205,13 +205,11 @@ test-mbedtls: crioimg.h | $(B)
 compile-checks: crioimg.h | $(B)
 	tests/compile/run
 
-fuzz: crioimg.h | $(B)
+# every libFuzzer target (make -j builds them side by side)
+fuzz: $(patsubst %,$(B)/fuzz/%,$(FUZZERS))
+$(B)/fuzz/%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) crioimg.h
 	@mkdir -p $(B)/fuzz
-	@for f in $(FUZZERS); do \
-	  echo "$(CLANG) fuzz/fuzz_$$f.c -> $(B)/fuzz/$$f"; \
-	  $(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c || exit 1; \
-	done
+	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
 
 fuzz-replay: $(B)/fuzz_replay
 	$(B)/fuzz_replay fuzz/corpus

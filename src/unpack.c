@@ -42,8 +42,12 @@ crioimg_result crioimg_layer_compression(const char *mt, int *gzip)
 #  include <sys/xattr.h>
 #  define CRIOIMG__XATTR 1
 #endif
-#if defined(__GLIBC__) && !defined(__USE_XOPEN_EXTENDED) && !defined(__USE_MISC)
-/* an XSI function that glibc declares only for _XOPEN_SOURCE or _DEFAULT_SOURCE; the symbol is always there */
+#if (defined(__GLIBC__) && !defined(__USE_XOPEN_EXTENDED) && !defined(__USE_MISC)) || \
+    (!defined(__GLIBC__) && defined(__linux__) && !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_BSD_SOURCE) && \
+     !defined(_DEFAULT_SOURCE))
+/* an XSI function that glibc declares only for _XOPEN_SOURCE or _DEFAULT_SOURCE, and musl only for
+   _XOPEN_SOURCE, _GNU_SOURCE or _BSD_SOURCE (a strict -std=c99 build with _POSIX_C_SOURCE has none of
+   them); the symbol is always there */
 extern int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
 #endif
 

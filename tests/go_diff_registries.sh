@@ -130,7 +130,8 @@ fi
 if GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$out/gocache" go build -o "$out/cidr" "$root/tests/go/cidr.go" &&
    ${CC:-cc} -std=c99 -O1 -o "$out/cidr_c" "$root/tests/go/cidr_c.c"; then
   {
-    for f in "$root"/fuzz/corpus/cidr/*; do [ "$(wc -l < "$f")" = 0 ] && { cat "$f"; echo; }; done
+    perl -e 'for (@ARGV) { open(my $f, "<", $_) or next; local $/; my $c = <$f>; $c = "" unless defined $c;
+               print "$c\n" unless $c =~ /\n/ }' "$root"/fuzz/corpus/cidr/*   # one perl, not a wc per file
     printf '%s\n' 10.0.0.0/8 ::ffff:10.0.0.0/104 ::ffff:10.0.0.0/80 ::ffff:1.2.3.4 1.2.3.4 :: ::/0 0.0.0.0/0 \
       1:2:3:4:5:6:7:8 1:: ::1:2:3:4:5:6:7 1:0:0:1:0:0:0:1 0:0:1:0:0:1:0:0 10.1.2.3/08 255.255.255.255/32
     awk 'BEGIN { srand(7); a = "0123456789abcdefABCDEF:./%"; for (i = 0; i < 20000; i++) { n = 1 + int(rand() * 40); s = "";
