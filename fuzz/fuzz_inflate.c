@@ -5,6 +5,10 @@
    same result; with the same output when that is OK, and otherwise one output a prefix of the other;
    never more output than the limit, never a call that does nothing with room on both sides, never an
    error without its text. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

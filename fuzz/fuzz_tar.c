@@ -2,6 +2,10 @@
    entries whether the input comes whole or cut at a point the input chooses (its first byte); every
    failure says why; every entry's strings are NUL-terminated and within the limits; what is read can be
    written again by the writer, and that reads back the same. */
+#ifndef _POSIX_C_SOURCE   /* crioimg's implementation: POSIX.1-2008 and 64-bit file offsets, before any #include */
+#define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
