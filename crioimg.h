@@ -1265,7 +1265,7 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
                                                   (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
                                                   or crioimg_http_open(&h, &my_vtable, NULL)
      crioimg_http_request rq = {0};               a zeroed request means defaults
-     rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink; rq.tls.verify = 1;
+     rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink;   (TLS verified)
      crioimg_http_do(h, &rq, err, sizeof err);
      crioimg_http_close(h);
 
@@ -1285,11 +1285,12 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
 
 typedef struct crioimg_http_header { const char *name, *value; } crioimg_http_header;
 
-/* What TLS must check for one request. verify 1: the peer's chain against the system CAs plus
-   ca_files, and the host name. verify 0: nothing (only for a registry that is insecure, or
-   --tls-verify=false). A client certificate goes with its key (both or neither). */
+/* What TLS must check for one request. Zeroed (the default): the peer's chain against the system
+   CAs plus ca_files, and the host name. insecure_skip_verify 1: nothing (only for a registry that is
+   insecure, or --tls-verify=false); named as Go's tls.Config names it, so that a zeroed struct is
+   the safe choice. A client certificate goes with its key (both or neither). */
 typedef struct crioimg_tls_config {
-    int verify;
+    int insecure_skip_verify;
     const char *const *ca_files;    /* PEM files trusted besides the system's CAs */
     size_t nca_files;
     const char *cert_file, *key_file;
@@ -1393,7 +1394,7 @@ CRIOIMG_API void crioimg_http_close(crioimg_http *h);
    SetupCertificates finds them: in cert_dir when given (--cert-dir), else in the first directory that
    exists of ROOT/host for ROOT in roots (NULL: $HOME/.config/containers/certs.d, /etc/containers/certs.d,
    /etc/docker/certs.d). *.crt are CAs; a *.cert must have its *.key and a *.key its *.cert (ERR_TLS_FILES
-   otherwise, with Go's message in err). out->config.verify is set to 1; its pointers point into out.
+   otherwise, with Go's message in err). out->config verifies (insecure_skip_verify 0); its pointers point into out.
    roots, when given, ends with a NULL. Names are taken in byte order (Go's ReadDir); symlinks are
    followed as Go follows them, but what they reach must be a readable regular file (a dangling *.crt is
    skipped, as Go skips it). A missing directory, or one this user may not read, holds nothing (OK, no
@@ -13070,9 +13071,9 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     if (strncmp(rq->url, "http:", 5) == 0 && getenv("http_proxy") == NULL && getenv("REQUEST_METHOD") == NULL &&
         (proxy = getenv("HTTP_PROXY")) != NULL && proxy[0])
         CRIOIMG__CURL_SET(CURLOPT_PROXY, proxy);
-    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYPEER, rq->tls.verify ? 1L : 0L);
-    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYHOST, rq->tls.verify ? 2L : 0L);
-    if (rq->tls.verify && rq->tls.nca_files) {
+    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYPEER, !rq->tls.insecure_skip_verify ? 1L : 0L);
+    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYHOST, !rq->tls.insecure_skip_verify ? 2L : 0L);
+    if (!rq->tls.insecure_skip_verify && rq->tls.nca_files) {
 #if LIBCURL_VERSION_NUM >= 0x074d00
         struct curl_blob b;
         b.data = k->ca; b.len = k->ca_len; b.flags = CURL_BLOB_COPY;  /* a connection keeps its TLS settings */
@@ -13103,7 +13104,7 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
     c.easy = k->easy;
     curl_easy_reset(k->easy);  /* every option back to its default; the connection cache stays */
     k->errbuf[0] = '\0';
-    if (rq->tls.verify && rq->tls.nca_files && (r = crioimg__curl_ca_blob(k, &rq->tls, err, errcap)) != CRIOIMG_OK) return r;
+    if (!rq->tls.insecure_skip_verify && rq->tls.nca_files && (r = crioimg__curl_ca_blob(k, &rq->tls, err, errcap)) != CRIOIMG_OK) return r;
     if ((r = crioimg__curl_headers(k, rq, &hl)) != CRIOIMG_OK) {
         curl_slist_free_all(hl);
         return crioimg__http_fail(err, errcap, r, "cannot build the request headers", NULL, NULL);
@@ -13407,7 +13408,7 @@ crioimg_result crioimg_tls_files_load(crioimg_tls_files *out, const char *host, 
     if (err && errcap) err[0] = '\0';
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     memset(out, 0, sizeof *out);
-    out->config.verify = 1;
+    out->config.insecure_skip_verify = 0;
     if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     if (alloc) out->alloc = *alloc;
     /* host becomes a path component: nothing that could climb out of the root */
@@ -14088,7 +14089,7 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);  /* TLS 1.2 */
 #  endif
     mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &t->drbg);
-    if (cfg->verify) {
+    if (!cfg->insecure_skip_verify) {
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
         for (i = 0; i < cfg->nca_files; i++) {  /* > 0: some PEM blocks were not certificates, skipped as Go does */
@@ -14173,8 +14174,8 @@ static char *crioimg__mt_key_id(crioimg__mt *t, const crioimg_url *u, const crio
         crioimg__out_str(&o, "\n");
         crioimg__out_uint(&o, u->port);
         if (u->https) {
-            crioimg__out_str(&o, tls->verify ? "\nverify" : "\nno-verify");
-            for (i = 0; tls->verify && i < tls->nca_files; i++) { crioimg__out_str(&o, "\nca "); crioimg__out_str(&o, tls->ca_files[i]); }
+            crioimg__out_str(&o, !tls->insecure_skip_verify ? "\nverify" : "\nno-verify");
+            for (i = 0; !tls->insecure_skip_verify && i < tls->nca_files; i++) { crioimg__out_str(&o, "\nca "); crioimg__out_str(&o, tls->ca_files[i]); }
             if (tls->cert_file) { crioimg__out_str(&o, "\ncert "); crioimg__out_str(&o, tls->cert_file); }
             if (tls->key_file) { crioimg__out_str(&o, "\nkey "); crioimg__out_str(&o, tls->key_file); }
         }
@@ -15306,8 +15307,8 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         rq.headers = hd;
         rq.body = body;
         rq.body_len = body_len;
-        if (registry_tls) { rq.tls = r->tls.config; rq.tls.verify = r->secure; }
-        else rq.tls.verify = 1;
+        if (registry_tls) { rq.tls = r->tls.config; rq.tls.insecure_skip_verify = !r->secure; }
+        else rq.tls.insecure_skip_verify = 0;
         rq.connect_timeout_ms = r->connect_timeout_ms;
         rq.idle_timeout_ms = r->idle_timeout_ms;
         rq.header_timeout_ms = r->header_timeout_ms;

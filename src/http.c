@@ -1068,9 +1068,9 @@ static CURLcode crioimg__curl_setup(crioimg__curl *k, const crioimg_http_request
     if (strncmp(rq->url, "http:", 5) == 0 && getenv("http_proxy") == NULL && getenv("REQUEST_METHOD") == NULL &&
         (proxy = getenv("HTTP_PROXY")) != NULL && proxy[0])
         CRIOIMG__CURL_SET(CURLOPT_PROXY, proxy);
-    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYPEER, rq->tls.verify ? 1L : 0L);
-    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYHOST, rq->tls.verify ? 2L : 0L);
-    if (rq->tls.verify && rq->tls.nca_files) {
+    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYPEER, !rq->tls.insecure_skip_verify ? 1L : 0L);
+    CRIOIMG__CURL_SET(CURLOPT_SSL_VERIFYHOST, !rq->tls.insecure_skip_verify ? 2L : 0L);
+    if (!rq->tls.insecure_skip_verify && rq->tls.nca_files) {
 #if LIBCURL_VERSION_NUM >= 0x074d00
         struct curl_blob b;
         b.data = k->ca; b.len = k->ca_len; b.flags = CURL_BLOB_COPY;  /* a connection keeps its TLS settings */
@@ -1101,7 +1101,7 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
     c.easy = k->easy;
     curl_easy_reset(k->easy);  /* every option back to its default; the connection cache stays */
     k->errbuf[0] = '\0';
-    if (rq->tls.verify && rq->tls.nca_files && (r = crioimg__curl_ca_blob(k, &rq->tls, err, errcap)) != CRIOIMG_OK) return r;
+    if (!rq->tls.insecure_skip_verify && rq->tls.nca_files && (r = crioimg__curl_ca_blob(k, &rq->tls, err, errcap)) != CRIOIMG_OK) return r;
     if ((r = crioimg__curl_headers(k, rq, &hl)) != CRIOIMG_OK) {
         curl_slist_free_all(hl);
         return crioimg__http_fail(err, errcap, r, "cannot build the request headers", NULL, NULL);
@@ -1405,7 +1405,7 @@ crioimg_result crioimg_tls_files_load(crioimg_tls_files *out, const char *host, 
     if (err && errcap) err[0] = '\0';
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     memset(out, 0, sizeof *out);
-    out->config.verify = 1;
+    out->config.insecure_skip_verify = 0;
     if (crioimg_allocator_check(alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     if (alloc) out->alloc = *alloc;
     /* host becomes a path component: nothing that could climb out of the root */

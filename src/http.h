@@ -71,7 +71,7 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
                                                   (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
                                                   or crioimg_http_open(&h, &my_vtable, NULL)
      crioimg_http_request rq = {0};               a zeroed request means defaults
-     rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink; rq.tls.verify = 1;
+     rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink;   (TLS verified)
      crioimg_http_do(h, &rq, err, sizeof err);
      crioimg_http_close(h);
 
@@ -91,11 +91,12 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
 
 typedef struct crioimg_http_header { const char *name, *value; } crioimg_http_header;
 
-/* What TLS must check for one request. verify 1: the peer's chain against the system CAs plus
-   ca_files, and the host name. verify 0: nothing (only for a registry that is insecure, or
-   --tls-verify=false). A client certificate goes with its key (both or neither). */
+/* What TLS must check for one request. Zeroed (the default): the peer's chain against the system
+   CAs plus ca_files, and the host name. insecure_skip_verify 1: nothing (only for a registry that is
+   insecure, or --tls-verify=false); named as Go's tls.Config names it, so that a zeroed struct is
+   the safe choice. A client certificate goes with its key (both or neither). */
 typedef struct crioimg_tls_config {
-    int verify;
+    int insecure_skip_verify;
     const char *const *ca_files;    /* PEM files trusted besides the system's CAs */
     size_t nca_files;
     const char *cert_file, *key_file;
@@ -199,7 +200,7 @@ CRIOIMG_API void crioimg_http_close(crioimg_http *h);
    SetupCertificates finds them: in cert_dir when given (--cert-dir), else in the first directory that
    exists of ROOT/host for ROOT in roots (NULL: $HOME/.config/containers/certs.d, /etc/containers/certs.d,
    /etc/docker/certs.d). *.crt are CAs; a *.cert must have its *.key and a *.key its *.cert (ERR_TLS_FILES
-   otherwise, with Go's message in err). out->config.verify is set to 1; its pointers point into out.
+   otherwise, with Go's message in err). out->config verifies (insecure_skip_verify 0); its pointers point into out.
    roots, when given, ends with a NULL. Names are taken in byte order (Go's ReadDir); symlinks are
    followed as Go follows them, but what they reach must be a readable regular file (a dangling *.crt is
    skipped, as Go skips it). A missing directory, or one this user may not read, holds nothing (OK, no

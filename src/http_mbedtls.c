@@ -643,7 +643,7 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);  /* TLS 1.2 */
 #  endif
     mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &t->drbg);
-    if (cfg->verify) {
+    if (!cfg->insecure_skip_verify) {
         /* the system bundle may be absent (a firmware image with its own CAs in ca_files): then only those count */
         mbedtls_x509_crt_parse_file(&c->ca, CRIOIMG_MBEDTLS_CA_FILE);
         for (i = 0; i < cfg->nca_files; i++) {  /* > 0: some PEM blocks were not certificates, skipped as Go does */
@@ -728,8 +728,8 @@ static char *crioimg__mt_key_id(crioimg__mt *t, const crioimg_url *u, const crio
         crioimg__out_str(&o, "\n");
         crioimg__out_uint(&o, u->port);
         if (u->https) {
-            crioimg__out_str(&o, tls->verify ? "\nverify" : "\nno-verify");
-            for (i = 0; tls->verify && i < tls->nca_files; i++) { crioimg__out_str(&o, "\nca "); crioimg__out_str(&o, tls->ca_files[i]); }
+            crioimg__out_str(&o, !tls->insecure_skip_verify ? "\nverify" : "\nno-verify");
+            for (i = 0; !tls->insecure_skip_verify && i < tls->nca_files; i++) { crioimg__out_str(&o, "\nca "); crioimg__out_str(&o, tls->ca_files[i]); }
             if (tls->cert_file) { crioimg__out_str(&o, "\ncert "); crioimg__out_str(&o, tls->cert_file); }
             if (tls->key_file) { crioimg__out_str(&o, "\nkey "); crioimg__out_str(&o, tls->key_file); }
         }

@@ -886,8 +886,8 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         rq.headers = hd;
         rq.body = body;
         rq.body_len = body_len;
-        if (registry_tls) { rq.tls = r->tls.config; rq.tls.verify = r->secure; }
-        else rq.tls.verify = 1;
+        if (registry_tls) { rq.tls = r->tls.config; rq.tls.insecure_skip_verify = !r->secure; }
+        else rq.tls.insecure_skip_verify = 0;
         rq.connect_timeout_ms = r->connect_timeout_ms;
         rq.idle_timeout_ms = r->idle_timeout_ms;
         rq.header_timeout_ms = r->header_timeout_ms;

@@ -109,10 +109,10 @@ int main(int argc, char **argv)
     memset(&rq, 0, sizeof rq);
     memset(&rs, 0, sizeof rs);
     rs.cancel_after = -1;
-    rq.tls.verify = 1;
+    rq.tls.insecure_skip_verify = 0;   /* the default: verified */
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-k") == 0) { rq.tls.verify = 0; continue; }
+        if (strcmp(a, "-k") == 0) { rq.tls.insecure_skip_verify = 1; continue; }
         if (v == NULL) { fprintf(stderr, "http_get: %s needs a value\n", a); return 2; }
         i++;
         if (strcmp(a, "-X") == 0) rq.method = v;

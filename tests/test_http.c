@@ -691,7 +691,7 @@ static void test_tls_files(void)
         if (rows[i].cert_dir) snprintf(cd, sizeof cd, "%s/%s", dir, rows[i].cert_dir);
         r = crioimg_tls_files_load(&t, rows[i].host, rows[i].cert_dir ? cd : NULL, roots, NULL, err, sizeof err);
         CHECK(r == rows[i].want);
-        CHECK(t.config.verify == 1);
+        CHECK(t.config.insecure_skip_verify == 0);
         if (r == CRIOIMG_OK) { tls_show(&t, dir, shown, sizeof shown); CHECK_STR(shown, rows[i].found); }
         else { CHECK(t.config.nca_files == 0 && t.config.cert_file == NULL && t.arena == NULL); CHECK(err[0] != '\0'); }
         if (rows[i].err) CHECK_STR(err, rows[i].err);

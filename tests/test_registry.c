@@ -100,7 +100,7 @@ static crioimg_result rg_fake_request(void *user, const crioimg_http_request *rq
     if ((a == NULL) != (s->auth == NULL) || (a && strcmp(a, s->auth) != 0)) rg_bad(f, "Authorization differs", a ? a : "(none)");
     a = rg_header(rq, "Range");
     if ((a == NULL) != (s->range == NULL) || (a && strcmp(a, s->range) != 0)) rg_bad(f, "Range differs", a ? a : "(none)");
-    if (strncmp(rq->url, "https:", 6) == 0 && ((s->verify == RG_VERIFY && !rq->tls.verify) || (s->verify == RG_NO_VERIFY && rq->tls.verify)))
+    if (strncmp(rq->url, "https:", 6) == 0 && ((s->verify == RG_VERIFY && rq->tls.insecure_skip_verify) || (s->verify == RG_NO_VERIFY && !rq->tls.insecure_skip_verify)))
         rg_bad(f, "TLS verification differs", rq->url);
     if (s->body_has && (rq->body == NULL || strstr((const char *)rq->body, s->body_has) == NULL)) rg_bad(f, "POST body differs", (const char *)rq->body);
     if (strcmp(rq->method ? rq->method : "GET", "POST") != 0 && (rq->body || rq->body_len)) rg_bad(f, "a body on a request without one", rq->url);
