@@ -192,6 +192,14 @@ CRIOIMG_API void *crioimg_malloc(const crioimg_allocator *a, size_t size);
 CRIOIMG_API void *crioimg_realloc(const crioimg_allocator *a, void *ptr, size_t size);
 CRIOIMG_API void  crioimg_free(const crioimg_allocator *a, void *ptr);
 
+/* Cancel flags (the `cancel` of an HTTP request, of registry options, of unpack options) are written by
+   one thread while the library reads them in others: crioimg_cancel sets one with an atomic store,
+   crioimg_cancelled reads one with an atomic load (a host's own transport reads rq->cancel with it).
+   Where the compiler has no atomics (tcc) they are volatile accesses; from a signal handler a plain
+   store to the volatile int is fine too. A NULL flag is never cancelled. */
+CRIOIMG_API void crioimg_cancel(volatile int *flag);
+CRIOIMG_API int  crioimg_cancelled(const volatile int *flag);
+
 /* Writes s (n bytes) as a JSON string with its quotes, escaped so that any input, even invalid UTF-8,
    gives valid JSON (invalid bytes become \ufffd, as Go's encoding/json does). Returns the length the
    result needs, not counting the NUL; writes at most cap bytes including a NUL (cap may be 0). */
@@ -1317,7 +1325,7 @@ typedef struct crioimg_http_request {
     crioimg_tls_config tls;             /* for https URLs */
     long connect_timeout_ms;            /* 0 = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS */
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
-    const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
+    const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED (crioimg_cancel, crioimg_cancelled) */
     crioimg_http_sink sink;
     /* 1: never connect to an unspecified (0.0.0.0/8, ::), link-local (169.254.0.0/16, fe80::/10) or
        metadata (100.100.100.200, fd00:ec2::254) address, IPv4-mapped, -compatible and NAT64 (64:ff9b::/96,
@@ -1503,7 +1511,7 @@ typedef struct crioimg_registry_opts {
     int retries;                      /* 0: 3; negative: none */
     long retry_delay_ms;              /* the first backoff; 0: 1000 */
     long retry_after_max_ms;          /* the longest wait a Retry-After may ask; 0: 60000 */
-    const volatile int *cancel;       /* nonzero stops the current call: ERR_CANCELLED */
+    const volatile int *cancel;       /* nonzero stops the current call: ERR_CANCELLED (set it with crioimg_cancel) */
     /* For tests and hosts with their own clocks; NULL: nanosleep, time(). */
     void (*sleep_ms)(void *user, long ms);
     long long (*now)(void *user);     /* Unix seconds */
@@ -2354,6 +2362,16 @@ const char *crioimg_result_name(crioimg_result r)
 #undef CRIOIMG__RESULT_NAME
     return "UNKNOWN";
 }
+
+/* GCC and clang's __atomic builtins (relaxed: the flag orders nothing else, it only has to be seen
+   soon and without a data race); tcc has none, and a volatile access is what it can do. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+void crioimg_cancel(volatile int *flag) { if (flag) __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
+int crioimg_cancelled(const volatile int *flag) { return flag != NULL && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0; }
+#else
+void crioimg_cancel(volatile int *flag) { if (flag) *flag = 1; }
+int crioimg_cancelled(const volatile int *flag) { return flag != NULL && *flag != 0; }
+#endif
 
 crioimg_result crioimg_allocator_check(const crioimg_allocator *a)
 {
@@ -12598,7 +12616,7 @@ static crioimg_result crioimg__hguard_enter(crioimg__hguard *g)
 {
     const char *why = NULL;
     if (g->r != CRIOIMG_OK) return g->r;
-    if (g->rq->cancel && *g->rq->cancel) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
+    if (crioimg_cancelled(g->rq->cancel)) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
     if (crioimg__hlim_check(&g->lim, crioimg__http_now_ms(), g->body_bytes, &why) != CRIOIMG_OK)
         return crioimg__hguard_stop(g, CRIOIMG_ERR_TIMEOUT, why);
     return CRIOIMG_OK;
@@ -12665,7 +12683,7 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     if (h == NULL || rq == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no transport or no request", NULL, NULL);
     if ((r = crioimg__http_check(rq, &method, err, errcap)) != CRIOIMG_OK) return r;
     if (h->vt.request == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_UNSUPPORTED, "the transport has no request method", NULL, NULL);
-    if (rq->cancel && *rq->cancel) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL);
+    if (crioimg_cancelled(rq->cancel)) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL);
     memset(&g, 0, sizeof g);
     g.rq = rq;
     g.head = strcmp(method, "HEAD") == 0;
@@ -12830,7 +12848,7 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     unsigned long long key;
     (void)dt; (void)ut;
     if (c->r != CRIOIMG_OK) return 1;
-    if (c->rq->cancel && *c->rq->cancel) { c->why = "cancelled"; crioimg__curlx_stop(c, CRIOIMG_ERR_CANCELLED); return 1; }
+    if (crioimg_cancelled(c->rq->cancel)) { c->why = "cancelled"; crioimg__curlx_stop(c, CRIOIMG_ERR_CANCELLED); return 1; }
     if (curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &now) != CURLE_OK ||
         curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &ready) != CURLE_OK || ready <= 0)
         return 0;
@@ -13865,7 +13883,7 @@ static crioimg_result crioimg__mt_wait(int fd, short events, long long deadline,
         struct pollfd pfd;
         long long left = deadline - crioimg__http_now_ms();
         int n;
-        if (cancel && *cancel) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled while ", what, NULL);
+        if (crioimg_cancelled(cancel)) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled while ", what, NULL);
         if (left <= 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_TIMEOUT, "timed out ", what, NULL);
         pfd.fd = fd;
         pfd.events = events;
@@ -14493,7 +14511,7 @@ static long long crioimg__rg_now(const crioimg_registry *r)
     return r->now ? r->now(r->clock_user) : (long long)time(NULL);
 }
 
-static int crioimg__rg_cancelled(const crioimg_registry *r) { return r->cancel && *r->cancel; }
+static int crioimg__rg_cancelled(const crioimg_registry *r) { return crioimg_cancelled(r->cancel); }
 
 /* Waits ms, in slices of at most 100 ms so that a cancel is seen soon (a host's sleep_ms gets it whole) */
 static void crioimg__rg_sleep(const crioimg_registry *r, long ms)
@@ -20908,7 +20926,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     if (r != CRIOIMG_OK) { crioimg__up_fail(u, r, NULL, crioimg_result_str(r), 0); goto done; }
     for (;;) {
         size_t n = 0, ipos = 0;
-        if (o && o->cancel && *o->cancel) { r = crioimg__up_fail(u, CRIOIMG_ERR_CANCELLED, NULL, "cancelled", 0); goto done; }
+        if (o && crioimg_cancelled(o->cancel)) { r = crioimg__up_fail(u, CRIOIMG_ERR_CANCELLED, NULL, "cancelled", 0); goto done; }
         r = src->read(src->user, ib, CRIOIMG__UP_IBUF, &n);
         if (r != CRIOIMG_OK) {
             crioimg__up_fail(u, r, NULL, r == CRIOIMG_ERR_DIGEST_MISMATCH ? "the layer blob does not match its digest" : "reading the layer",

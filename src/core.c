@@ -24,6 +24,16 @@ const char *crioimg_result_name(crioimg_result r)
     return "UNKNOWN";
 }
 
+/* GCC and clang's __atomic builtins (relaxed: the flag orders nothing else, it only has to be seen
+   soon and without a data race); tcc has none, and a volatile access is what it can do. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+void crioimg_cancel(volatile int *flag) { if (flag) __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
+int crioimg_cancelled(const volatile int *flag) { return flag != NULL && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0; }
+#else
+void crioimg_cancel(volatile int *flag) { if (flag) *flag = 1; }
+int crioimg_cancelled(const volatile int *flag) { return flag != NULL && *flag != 0; }
+#endif
+
 crioimg_result crioimg_allocator_check(const crioimg_allocator *a)
 {
     int n;

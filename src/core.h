@@ -115,6 +115,14 @@ CRIOIMG_API void *crioimg_malloc(const crioimg_allocator *a, size_t size);
 CRIOIMG_API void *crioimg_realloc(const crioimg_allocator *a, void *ptr, size_t size);
 CRIOIMG_API void  crioimg_free(const crioimg_allocator *a, void *ptr);
 
+/* Cancel flags (the `cancel` of an HTTP request, of registry options, of unpack options) are written by
+   one thread while the library reads them in others: crioimg_cancel sets one with an atomic store,
+   crioimg_cancelled reads one with an atomic load (a host's own transport reads rq->cancel with it).
+   Where the compiler has no atomics (tcc) they are volatile accesses; from a signal handler a plain
+   store to the volatile int is fine too. A NULL flag is never cancelled. */
+CRIOIMG_API void crioimg_cancel(volatile int *flag);
+CRIOIMG_API int  crioimg_cancelled(const volatile int *flag);
+
 /* Writes s (n bytes) as a JSON string with its quotes, escaped so that any input, even invalid UTF-8,
    gives valid JSON (invalid bytes become \ufffd, as Go's encoding/json does). Returns the length the
    result needs, not counting the NUL; writes at most cap bytes including a NUL (cap may be 0). */

@@ -595,7 +595,7 @@ static crioimg_result crioimg__hguard_enter(crioimg__hguard *g)
 {
     const char *why = NULL;
     if (g->r != CRIOIMG_OK) return g->r;
-    if (g->rq->cancel && *g->rq->cancel) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
+    if (crioimg_cancelled(g->rq->cancel)) return crioimg__hguard_stop(g, CRIOIMG_ERR_CANCELLED, "cancelled");
     if (crioimg__hlim_check(&g->lim, crioimg__http_now_ms(), g->body_bytes, &why) != CRIOIMG_OK)
         return crioimg__hguard_stop(g, CRIOIMG_ERR_TIMEOUT, why);
     return CRIOIMG_OK;
@@ -662,7 +662,7 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     if (h == NULL || rq == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_INVALID_ARGS, "no transport or no request", NULL, NULL);
     if ((r = crioimg__http_check(rq, &method, err, errcap)) != CRIOIMG_OK) return r;
     if (h->vt.request == NULL) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_UNSUPPORTED, "the transport has no request method", NULL, NULL);
-    if (rq->cancel && *rq->cancel) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL);
+    if (crioimg_cancelled(rq->cancel)) return crioimg__http_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL);
     memset(&g, 0, sizeof g);
     g.rq = rq;
     g.head = strcmp(method, "HEAD") == 0;
@@ -827,7 +827,7 @@ static int crioimg__curl_on_progress(void *u, curl_off_t dt, curl_off_t dn, curl
     unsigned long long key;
     (void)dt; (void)ut;
     if (c->r != CRIOIMG_OK) return 1;
-    if (c->rq->cancel && *c->rq->cancel) { c->why = "cancelled"; crioimg__curlx_stop(c, CRIOIMG_ERR_CANCELLED); return 1; }
+    if (crioimg_cancelled(c->rq->cancel)) { c->why = "cancelled"; crioimg__curlx_stop(c, CRIOIMG_ERR_CANCELLED); return 1; }
     if (curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &now) != CURLE_OK ||
         curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &ready) != CURLE_OK || ready <= 0)
         return 0;

@@ -123,7 +123,7 @@ typedef struct crioimg_http_request {
     crioimg_tls_config tls;             /* for https URLs */
     long connect_timeout_ms;            /* 0 = CRIOIMG_HTTP_CONNECT_TIMEOUT_MS */
     long idle_timeout_ms;               /* no byte for this long aborts; 0 = CRIOIMG_HTTP_IDLE_TIMEOUT_MS */
-    const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED */
+    const volatile int *cancel;         /* when *cancel becomes nonzero the transfer stops: ERR_CANCELLED (crioimg_cancel, crioimg_cancelled) */
     crioimg_http_sink sink;
     /* 1: never connect to an unspecified (0.0.0.0/8, ::), link-local (169.254.0.0/16, fe80::/10) or
        metadata (100.100.100.200, fd00:ec2::254) address, IPv4-mapped, -compatible and NAT64 (64:ff9b::/96,

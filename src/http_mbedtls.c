@@ -419,7 +419,7 @@ static crioimg_result crioimg__mt_wait(int fd, short events, long long deadline,
         struct pollfd pfd;
         long long left = deadline - crioimg__http_now_ms();
         int n;
-        if (cancel && *cancel) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled while ", what, NULL);
+        if (crioimg_cancelled(cancel)) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_CANCELLED, "cancelled while ", what, NULL);
         if (left <= 0) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_TIMEOUT, "timed out ", what, NULL);
         pfd.fd = fd;
         pfd.events = events;

@@ -72,7 +72,7 @@ static long long crioimg__rg_now(const crioimg_registry *r)
     return r->now ? r->now(r->clock_user) : (long long)time(NULL);
 }
 
-static int crioimg__rg_cancelled(const crioimg_registry *r) { return r->cancel && *r->cancel; }
+static int crioimg__rg_cancelled(const crioimg_registry *r) { return crioimg_cancelled(r->cancel); }
 
 /* Waits ms, in slices of at most 100 ms so that a cancel is seen soon (a host's sleep_ms gets it whole) */
 static void crioimg__rg_sleep(const crioimg_registry *r, long ms)

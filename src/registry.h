@@ -90,7 +90,7 @@ typedef struct crioimg_registry_opts {
     int retries;                      /* 0: 3; negative: none */
     long retry_delay_ms;              /* the first backoff; 0: 1000 */
     long retry_after_max_ms;          /* the longest wait a Retry-After may ask; 0: 60000 */
-    const volatile int *cancel;       /* nonzero stops the current call: ERR_CANCELLED */
+    const volatile int *cancel;       /* nonzero stops the current call: ERR_CANCELLED (set it with crioimg_cancel) */
     /* For tests and hosts with their own clocks; NULL: nanosleep, time(). */
     void (*sleep_ms)(void *user, long ms);
     long long (*now)(void *user);     /* Unix seconds */

@@ -735,7 +735,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     if (r != CRIOIMG_OK) { crioimg__up_fail(u, r, NULL, crioimg_result_str(r), 0); goto done; }
     for (;;) {
         size_t n = 0, ipos = 0;
-        if (o && o->cancel && *o->cancel) { r = crioimg__up_fail(u, CRIOIMG_ERR_CANCELLED, NULL, "cancelled", 0); goto done; }
+        if (o && crioimg_cancelled(o->cancel)) { r = crioimg__up_fail(u, CRIOIMG_ERR_CANCELLED, NULL, "cancelled", 0); goto done; }
         r = src->read(src->user, ib, CRIOIMG__UP_IBUF, &n);
         if (r != CRIOIMG_OK) {
             crioimg__up_fail(u, r, NULL, r == CRIOIMG_ERR_DIGEST_MISMATCH ? "the layer blob does not match its digest" : "reading the layer",

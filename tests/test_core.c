@@ -38,6 +38,14 @@ static void test_core(void)
     memset(&a, 0, sizeof a);
     CHECK(crioimg_allocator_check(&a) == CRIOIMG_OK);
     CHECK(crioimg_allocator_check(NULL) == CRIOIMG_OK);
+    {   /* cancel flags: NULL never cancelled; set, then seen */
+        volatile int flag = 0;
+        CHECK(!crioimg_cancelled(NULL));
+        CHECK(!crioimg_cancelled(&flag));
+        crioimg_cancel(&flag);
+        crioimg_cancel(NULL);
+        CHECK(crioimg_cancelled(&flag) && flag == 1);
+    }
     a.alloc = core_alloc;
     CHECK(crioimg_allocator_check(&a) == CRIOIMG_ERR_INVALID_ARGS);
     a.realloc = core_realloc; a.free = core_free;

@@ -113,7 +113,7 @@ static crioimg_result tp_answer(const crioimg_http_request *rq, int status, cons
     while (off < len && off < cut_at) {
         size_t k = len - off < 16384 ? len - off : 16384;
         if (k > cut_at - off) k = cut_at - off;
-        if (rq->cancel && *rq->cancel) return CRIOIMG_ERR_CANCELLED;
+        if (crioimg_cancelled(rq->cancel)) return CRIOIMG_ERR_CANCELLED;
         if ((r = rq->sink.body(rq->sink.ctx, body + off, k)) != CRIOIMG_OK) return r;
         off += k;
     }
@@ -189,7 +189,7 @@ static void tp_progress(void *user, const crioimg_pull_progress *e)
     v->total = e->total;
     if (e->event == CRIOIMG_PULL_BLOB_PROGRESS) v->progress++;
     else if (l + 1 < sizeof v->log) { v->log[l] = letter[e->event]; v->log[l + 1] = '\0'; }
-    if (v->cancel && e->total_done >= v->cancel_after) *v->cancel = 1;
+    if (v->cancel && e->total_done >= v->cancel_after) crioimg_cancel(v->cancel);
 }
 
 static size_t tp_count(const char *s, char c)
