@@ -2011,7 +2011,10 @@ typedef struct crioimg_pull_result {
    fetched: an image pulled before costs its manifest request and the rewrite of its name. On failure
    nothing of the image is recorded (blobs verified and stored before it are kept, for the next try),
    crioimg_service_error says which source failed how, and out is zeroed. opts->registry.cancel stops it
-   promptly: ERR_CANCELLED, no partial blob. out may be NULL. */
+   promptly: ERR_CANCELLED, no partial blob. out may be NULL.
+   A name with the oci:, oci-archive:, docker-archive: or dir: transport is loaded from its file instead
+   (crioimg_archive_load: opts->policy and opts->platform apply; out->name is the first name it got,
+   out->source the name given, blobs_fetched the blobs stored). */
 CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                                       crioimg_pull_result *out);
 
@@ -2273,7 +2276,8 @@ CRIOIMG_API crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_
    Archives are read in place: a first pass over the tar headers (contents skipped by seeking) indexes
    the regular files; manifest.json, index.json and configs (at most 4 MiB each) are then read by
    offset, layers streamed from theirs. Refused, each with the file, entry and problem named: entries
-   with an absolute path or "..", links, devices, duplicate entries, truncated archives, non-tar files,
+   with an absolute path or "..", devices, duplicate entries, links that manifest.json or index.json
+   name (other links, such as the legacy layer links c/image writes, are never read), truncated archives, non-tar files,
    gzip-compressed archives (decompress them first), references to missing entries.
    Save writes a tar (or a directory, for CRIOIMG_ARCHIVE_OCI_DIR) next to path, fsyncs it and renames
    it into place: path appears only complete. The bytes depend only on the images: entries in a fixed
@@ -18922,7 +18926,7 @@ static crioimg_result crioimg__svc_docker_name(crioimg_service *svc, const char 
     if (n >= 9 && memcmp(name, "docker://", 9) == 0) { *rest = name + 9; return CRIOIMG_OK; }
     if (crioimg_image_name_parse(&in, name, n, NULL, 0, NULL) == CRIOIMG_OK && in.transport != CRIOIMG_TRANSPORT_DOCKER) {
         svc->err[0] = '\0';
-        crioimg__svc_note(svc, name, "only docker:// images can be pulled");
+        crioimg__svc_note(svc, name, "only docker:// images can be looked up at a registry (oci:, oci-archive:, docker-archive: and dir: images are pulled from their files)");
         return CRIOIMG_ERR_UNSUPPORTED;
     }
     *rest = name;
@@ -19511,6 +19515,36 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     return r;
 }
 
+/* PullImage from a file: oci:, oci-archive:, docker-archive: or dir: (crioimg_archive_load), after the
+   policy's word on the name as given (its scopes are paths for these transports). */
+static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_options *o,
+                                                crioimg_pull_result *out)
+{
+    crioimg_archive_load_opts ao;
+    crioimg_archive_load_result res;
+    crioimg_result r;
+    if (o->policy && (r = crioimg_policy_check(o->policy, name, strlen(name), svc->err, sizeof svc->err)) != CRIOIMG_OK) {
+        if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
+        return r;
+    }
+    memset(&ao, 0, sizeof ao);
+    ao.platform = o->platform;
+    r = crioimg_archive_load(svc->store, name, &ao, &res, svc->err, sizeof svc->err);
+    if (r != CRIOIMG_OK) {
+        if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
+        return r;
+    }
+    if (out) {
+        crioimg__svc_say(out->name, sizeof out->name, res.name, NULL);
+        crioimg__svc_say(out->manifest_digest, sizeof out->manifest_digest, res.manifest_digest, NULL);
+        crioimg__svc_say(out->source, sizeof out->source, name, NULL);
+        memcpy(out->id, res.id, sizeof out->id);
+        out->blobs_fetched = res.blobs_stored;
+        out->blobs_skipped = res.blobs_skipped;
+    }
+    return CRIOIMG_OK;
+}
+
 crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                           crioimg_pull_result *out)
 {
@@ -19530,6 +19564,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
     else o = *opts;
     o.top_only = 0;
     if (o.jobs < 0) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "jobs must not be negative");
+    if (crioimg_archive_is_source(name)) return crioimg__svc_pull_archive(svc, name, &o, out);
     if ((r = crioimg_service_open_source(svc, name, &o, &pub)) != CRIOIMG_OK) return r;
     memset(&p, 0, sizeof p);
     p.svc = svc;
@@ -21554,6 +21589,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
 typedef struct crioimg__arc_ent {
     char *path;          /* cleaned: no "./", no "//", no trailing "/" */
     long long off, size;
+    int link;            /* a hard or symbolic link: listed so that opening it can say so, never followed */
 } crioimg__arc_ent;
 
 /* A source of files: a tar archive read in place (fd >= 0), or a directory (dirfd >= 0). */
@@ -21619,8 +21655,10 @@ static int crioimg__arc_ent_cmp(const void *x, const void *y)
     return strcmp(((const crioimg__arc_ent *)x)->path, ((const crioimg__arc_ent *)y)->path);
 }
 
-/* Records one tar entry: regular files are indexed; directories and global headers pass; links and
-   devices are refused (an image archive holds files, and a link could name anything). */
+/* Records one tar entry: regular files are indexed; directories and global headers pass; devices are
+   refused; links are indexed as links, refused when manifest.json or index.json names one (c/image's
+   writer adds legacy <id>/layer.tar symlinks that nothing here reads; a followed link could name
+   anything). */
 static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry *e, long long off)
 {
     char clean[4096];
@@ -21630,10 +21668,7 @@ static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry 
     if (r == CRIOIMG_ERR_ARCHIVE_UNSAFE) return crioimg__arc_fail(a, r, "entry \"%s\": path leaves the archive", e->path);
     if (r != CRIOIMG_OK) return crioimg__arc_fail(a, r, "entry \"%.200s...\": path too long", e->path);
     if (e->type == CRIOIMG_TAR_DIR) return CRIOIMG_OK;
-    if (e->type == CRIOIMG_TAR_LINK || e->type == CRIOIMG_TAR_SYMLINK)
-        return crioimg__arc_fail(a, CRIOIMG_ERR_ARCHIVE_UNSAFE, "entry \"%s\": a %s link to \"%s\" (links are refused in image archives)",
-                                 e->path, e->type == CRIOIMG_TAR_LINK ? "hard" : "symbolic", e->linkname);
-    if (e->type != CRIOIMG_TAR_FILE)
+    if (e->type != CRIOIMG_TAR_FILE && e->type != CRIOIMG_TAR_LINK && e->type != CRIOIMG_TAR_SYMLINK)
         return crioimg__arc_fail(a, CRIOIMG_ERR_ARCHIVE_UNSAFE, "entry \"%s\": not a regular file (type '%c')", e->path, e->type);
     if (a->n == CRIOIMG__ARC_MAX_ENTRIES)
         return crioimg__arc_fail(a, CRIOIMG_ERR_TOO_BIG, "more than %d entries", CRIOIMG__ARC_MAX_ENTRIES);
@@ -21648,7 +21683,8 @@ static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry 
     if ((ne->path = (char *)crioimg_malloc(&a->alloc, strlen(clean) + 1)) == NULL) return crioimg__arc_fail(a, CRIOIMG_ERR_NOMEM, "out of memory");
     strcpy(ne->path, clean);
     ne->off = off;
-    ne->size = e->size;
+    ne->size = e->type == CRIOIMG_TAR_FILE ? e->size : 0;
+    ne->link = e->type != CRIOIMG_TAR_FILE;
     a->n++;
     return CRIOIMG_OK;
 }
@@ -21751,6 +21787,7 @@ static crioimg_result crioimg__arc_open(crioimg__arc *a, const char *path, crioi
         key.path = clean;
         e = a->n ? (crioimg__arc_ent *)bsearch(&key, a->ents, a->n, sizeof *a->ents, crioimg__arc_ent_cmp) : NULL;
         if (e == NULL) return crioimg__arc_fail(a, CRIOIMG_ERR_NOT_FOUND, "\"%s\": no such file in the archive", path);
+        if (e->link) return crioimg__arc_fail(a, CRIOIMG_ERR_ARCHIVE_UNSAFE, "entry \"%s\": a link (links in image archives are not followed)", path);
         rd->fd = a->fd;
         rd->off = e->off;
         rd->left = e->size;
@@ -21875,8 +21912,10 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
     crioimg_result r;
     size_t n;
     int first = 1;
+    long long have = -1;
     *size = 0;
-    if (crioimg_store_blob_stat(s, diff_id, size) == CRIOIMG_OK) {
+    if (crioimg_store_blob_stat(s, diff_id, &have) == CRIOIMG_OK) {
+        *size = have;
         if (res) res->blobs_skipped++;
         return CRIOIMG_OK;
     }

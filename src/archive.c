@@ -17,6 +17,7 @@
 typedef struct crioimg__arc_ent {
     char *path;          /* cleaned: no "./", no "//", no trailing "/" */
     long long off, size;
+    int link;            /* a hard or symbolic link: listed so that opening it can say so, never followed */
 } crioimg__arc_ent;
 
 /* A source of files: a tar archive read in place (fd >= 0), or a directory (dirfd >= 0). */
@@ -82,8 +83,10 @@ static int crioimg__arc_ent_cmp(const void *x, const void *y)
     return strcmp(((const crioimg__arc_ent *)x)->path, ((const crioimg__arc_ent *)y)->path);
 }
 
-/* Records one tar entry: regular files are indexed; directories and global headers pass; links and
-   devices are refused (an image archive holds files, and a link could name anything). */
+/* Records one tar entry: regular files are indexed; directories and global headers pass; devices are
+   refused; links are indexed as links, refused when manifest.json or index.json names one (c/image's
+   writer adds legacy <id>/layer.tar symlinks that nothing here reads; a followed link could name
+   anything). */
 static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry *e, long long off)
 {
     char clean[4096];
@@ -93,10 +96,7 @@ static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry 
     if (r == CRIOIMG_ERR_ARCHIVE_UNSAFE) return crioimg__arc_fail(a, r, "entry \"%s\": path leaves the archive", e->path);
     if (r != CRIOIMG_OK) return crioimg__arc_fail(a, r, "entry \"%.200s...\": path too long", e->path);
     if (e->type == CRIOIMG_TAR_DIR) return CRIOIMG_OK;
-    if (e->type == CRIOIMG_TAR_LINK || e->type == CRIOIMG_TAR_SYMLINK)
-        return crioimg__arc_fail(a, CRIOIMG_ERR_ARCHIVE_UNSAFE, "entry \"%s\": a %s link to \"%s\" (links are refused in image archives)",
-                                 e->path, e->type == CRIOIMG_TAR_LINK ? "hard" : "symbolic", e->linkname);
-    if (e->type != CRIOIMG_TAR_FILE)
+    if (e->type != CRIOIMG_TAR_FILE && e->type != CRIOIMG_TAR_LINK && e->type != CRIOIMG_TAR_SYMLINK)
         return crioimg__arc_fail(a, CRIOIMG_ERR_ARCHIVE_UNSAFE, "entry \"%s\": not a regular file (type '%c')", e->path, e->type);
     if (a->n == CRIOIMG__ARC_MAX_ENTRIES)
         return crioimg__arc_fail(a, CRIOIMG_ERR_TOO_BIG, "more than %d entries", CRIOIMG__ARC_MAX_ENTRIES);
@@ -111,7 +111,8 @@ static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry 
     if ((ne->path = (char *)crioimg_malloc(&a->alloc, strlen(clean) + 1)) == NULL) return crioimg__arc_fail(a, CRIOIMG_ERR_NOMEM, "out of memory");
     strcpy(ne->path, clean);
     ne->off = off;
-    ne->size = e->size;
+    ne->size = e->type == CRIOIMG_TAR_FILE ? e->size : 0;
+    ne->link = e->type != CRIOIMG_TAR_FILE;
     a->n++;
     return CRIOIMG_OK;
 }
@@ -214,6 +215,7 @@ static crioimg_result crioimg__arc_open(crioimg__arc *a, const char *path, crioi
         key.path = clean;
         e = a->n ? (crioimg__arc_ent *)bsearch(&key, a->ents, a->n, sizeof *a->ents, crioimg__arc_ent_cmp) : NULL;
         if (e == NULL) return crioimg__arc_fail(a, CRIOIMG_ERR_NOT_FOUND, "\"%s\": no such file in the archive", path);
+        if (e->link) return crioimg__arc_fail(a, CRIOIMG_ERR_ARCHIVE_UNSAFE, "entry \"%s\": a link (links in image archives are not followed)", path);
         rd->fd = a->fd;
         rd->off = e->off;
         rd->left = e->size;
@@ -338,8 +340,10 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
     crioimg_result r;
     size_t n;
     int first = 1;
+    long long have = -1;
     *size = 0;
-    if (crioimg_store_blob_stat(s, diff_id, size) == CRIOIMG_OK) {
+    if (crioimg_store_blob_stat(s, diff_id, &have) == CRIOIMG_OK) {
+        *size = have;
         if (res) res->blobs_skipped++;
         return CRIOIMG_OK;
     }

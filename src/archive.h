@@ -24,7 +24,8 @@
    Archives are read in place: a first pass over the tar headers (contents skipped by seeking) indexes
    the regular files; manifest.json, index.json and configs (at most 4 MiB each) are then read by
    offset, layers streamed from theirs. Refused, each with the file, entry and problem named: entries
-   with an absolute path or "..", links, devices, duplicate entries, truncated archives, non-tar files,
+   with an absolute path or "..", devices, duplicate entries, links that manifest.json or index.json
+   name (other links, such as the legacy layer links c/image writes, are never read), truncated archives, non-tar files,
    gzip-compressed archives (decompress them first), references to missing entries.
    Save writes a tar (or a directory, for CRIOIMG_ARCHIVE_OCI_DIR) next to path, fsyncs it and renames
    it into place: path appears only complete. The bytes depend only on the images: entries in a fixed

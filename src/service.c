@@ -168,7 +168,7 @@ static crioimg_result crioimg__svc_docker_name(crioimg_service *svc, const char 
     if (n >= 9 && memcmp(name, "docker://", 9) == 0) { *rest = name + 9; return CRIOIMG_OK; }
     if (crioimg_image_name_parse(&in, name, n, NULL, 0, NULL) == CRIOIMG_OK && in.transport != CRIOIMG_TRANSPORT_DOCKER) {
         svc->err[0] = '\0';
-        crioimg__svc_note(svc, name, "only docker:// images can be pulled");
+        crioimg__svc_note(svc, name, "only docker:// images can be looked up at a registry (oci:, oci-archive:, docker-archive: and dir: images are pulled from their files)");
         return CRIOIMG_ERR_UNSUPPORTED;
     }
     *rest = name;
@@ -757,6 +757,36 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     return r;
 }
 
+/* PullImage from a file: oci:, oci-archive:, docker-archive: or dir: (crioimg_archive_load), after the
+   policy's word on the name as given (its scopes are paths for these transports). */
+static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_options *o,
+                                                crioimg_pull_result *out)
+{
+    crioimg_archive_load_opts ao;
+    crioimg_archive_load_result res;
+    crioimg_result r;
+    if (o->policy && (r = crioimg_policy_check(o->policy, name, strlen(name), svc->err, sizeof svc->err)) != CRIOIMG_OK) {
+        if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
+        return r;
+    }
+    memset(&ao, 0, sizeof ao);
+    ao.platform = o->platform;
+    r = crioimg_archive_load(svc->store, name, &ao, &res, svc->err, sizeof svc->err);
+    if (r != CRIOIMG_OK) {
+        if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
+        return r;
+    }
+    if (out) {
+        crioimg__svc_say(out->name, sizeof out->name, res.name, NULL);
+        crioimg__svc_say(out->manifest_digest, sizeof out->manifest_digest, res.manifest_digest, NULL);
+        crioimg__svc_say(out->source, sizeof out->source, name, NULL);
+        memcpy(out->id, res.id, sizeof out->id);
+        out->blobs_fetched = res.blobs_stored;
+        out->blobs_skipped = res.blobs_skipped;
+    }
+    return CRIOIMG_OK;
+}
+
 crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                           crioimg_pull_result *out)
 {
@@ -776,6 +806,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
     else o = *opts;
     o.top_only = 0;
     if (o.jobs < 0) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "jobs must not be negative");
+    if (crioimg_archive_is_source(name)) return crioimg__svc_pull_archive(svc, name, &o, out);
     if ((r = crioimg_service_open_source(svc, name, &o, &pub)) != CRIOIMG_OK) return r;
     memset(&p, 0, sizeof p);
     p.svc = svc;
