@@ -22684,6 +22684,7 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
 typedef struct crioimg__save_img {
     char id[65], manifest[72];
     crioimg__arc_names tags;       /* what it is saved as: "docker.io/library/busybox:latest" */
+    char (*tagmf)[72];             /* the manifest each tag points at in the store */
 } crioimg__save_img;
 
 /* Which of the image's names arg asks for: the one it names, or (by ID) each with a tag. */
@@ -22922,74 +22923,84 @@ static crioimg_result crioimg__save_convert(crioimg_store *s, const crioimg_mani
     return t->oom ? CRIOIMG_ERR_NOMEM : CRIOIMG_OK;
 }
 
-/* oci-archive and OCI layout: oci-layout, blobs/, blobs/sha256/, each blob once, index.json last. */
+/* One manifest of the store as written to an OCI layout: its digest there (converted or not). */
+typedef struct crioimg__save_mf { char src[72], dst[72], mt[64]; long long size; } crioimg__save_mf;
+
+/* The manifest src with its config and layers into the layout (once); *out says where it went. */
+static crioimg_result crioimg__save_oci_one(crioimg_store *s, crioimg__sink *k, const char *src, crioimg__save_mf *out, unsigned char *buf)
+{
+    crioimg_manifest m;
+    void *raw = NULL, *cfg = NULL;
+    size_t len = 0, clen = 0, j;
+    crioimg__arc_txt tx;
+    crioimg__save_img im;
+    char path[100];
+    const char *body;
+    size_t blen;
+    int first;
+    crioimg_result r;
+    memset(&m, 0, sizeof m);
+    memset(&tx, 0, sizeof tx);
+    memset(&im, 0, sizeof im);
+    tx.alloc = &k->alloc;
+    snprintf(im.manifest, sizeof im.manifest, "%s", src);
+    r = crioimg__save_read(s, k, &im, &m, &raw, &len, &cfg, &clen);
+    for (j = 0; r == CRIOIMG_OK && j <= m.nlayers; j++) {
+        const crioimg_descriptor *d = j == 0 ? &m.config : &m.layers[j - 1];
+        if (strncmp(d->digest, "sha256:", 7) != 0) { r = crioimg__sink_fail(k, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob %s", d->digest); break; }
+        snprintf(path, sizeof path, "blobs/sha256/%.64s", d->digest + 7);
+        if ((first = crioimg__sink_first(k, d->digest)) < 0) r = CRIOIMG_ERR_NOMEM;
+        else if (first) r = crioimg__save_blob(s, k, path, d->digest, d->size, buf);
+    }
+    body = (const char *)raw;
+    blen = len;
+    if (r == CRIOIMG_OK && m.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
+        r = crioimg__save_convert(s, &m, &tx, buf);
+        body = tx.p;
+        blen = tx.len;
+    }
+    if (r == CRIOIMG_OK) {
+        snprintf(out->src, sizeof out->src, "%s", src);
+        crioimg__arc_sha256(body, blen, out->dst);
+        snprintf(out->mt, sizeof out->mt, "%s", m.kind == CRIOIMG_MANIFEST_DOCKER_V2 ? CRIOIMG_MEDIA_OCI_MANIFEST : m.media_type);
+        out->size = (long long)blen;
+        snprintf(path, sizeof path, "blobs/sha256/%.64s", out->dst + 7);
+        if ((first = crioimg__sink_first(k, out->dst)) < 0) r = CRIOIMG_ERR_NOMEM;
+        else if (first) r = crioimg__sink_put(k, path, body, blen);
+    }
+    crioimg_free(&k->alloc, tx.p);
+    crioimg_manifest_free(&m);
+    crioimg_store_free_blob(s, raw);
+    crioimg_store_free_blob(s, cfg);
+    return r;
+}
+
+/* oci-archive and OCI layout: oci-layout, blobs/, blobs/sha256/, each blob once (the manifest each name
+   points at in the store, after its config and layers), index.json last with one entry per name. */
 static crioimg_result crioimg__save_oci(crioimg_store *s, crioimg__sink *k, crioimg__save_img *imgs, size_t n, unsigned char *buf)
 {
     static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
     crioimg_store_entry *ents = NULL;
-    char (*mds)[72] = NULL, (*mts)[64] = NULL;
-    long long *msz = NULL;
-    size_t ne = 0, cap = 0, i, j, t;
+    crioimg__save_mf *mfs = NULL;
+    size_t ne = 0, nmf = 0, total = 0, i, t, j;
     crioimg_result r = crioimg__sink_put(k, "oci-layout", layout, sizeof layout - 1);
     if (r == CRIOIMG_OK) r = crioimg__sink_dir(k, "blobs/");
     if (r == CRIOIMG_OK) r = crioimg__sink_dir(k, "blobs/sha256/");
-    if (r == CRIOIMG_OK && ((mds = (char (*)[72])crioimg_malloc(&k->alloc, n * sizeof *mds)) == NULL ||
-                            (mts = (char (*)[64])crioimg_malloc(&k->alloc, n * sizeof *mts)) == NULL ||
-                            (msz = (long long *)crioimg_malloc(&k->alloc, n * sizeof *msz)) == NULL))
+    for (i = 0; i < n; i++) total += imgs[i].tags.n ? imgs[i].tags.n : 1;
+    if (r == CRIOIMG_OK && ((mfs = (crioimg__save_mf *)crioimg_malloc(&k->alloc, total * sizeof *mfs)) == NULL ||
+                            (ents = (crioimg_store_entry *)crioimg_malloc(&k->alloc, total * sizeof *ents)) == NULL))
         r = CRIOIMG_ERR_NOMEM;
     for (i = 0; i < n && r == CRIOIMG_OK; i++) {
-        crioimg_manifest m;
-        void *raw = NULL, *cfg = NULL;
-        size_t len = 0, clen = 0;
-        crioimg__arc_txt tx;
-        char path[100];
-        const char *body;
-        size_t blen;
-        int first;
-        memset(&m, 0, sizeof m);
-        memset(&tx, 0, sizeof tx);
-        tx.alloc = &k->alloc;
-        r = crioimg__save_read(s, k, &imgs[i], &m, &raw, &len, &cfg, &clen);
-        for (j = 0; r == CRIOIMG_OK && j <= m.nlayers; j++) {
-            const crioimg_descriptor *d = j == 0 ? &m.config : &m.layers[j - 1];
-            if (strncmp(d->digest, "sha256:", 7) != 0) { r = crioimg__sink_fail(k, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob %s", d->digest); break; }
-            snprintf(path, sizeof path, "blobs/sha256/%s", d->digest + 7);
-            if ((first = crioimg__sink_first(k, d->digest)) < 0) r = CRIOIMG_ERR_NOMEM;
-            else if (first) r = crioimg__save_blob(s, k, path, d->digest, d->size, buf);
-        }
-        body = (const char *)raw;
-        blen = len;
-        if (r == CRIOIMG_OK && m.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
-            r = crioimg__save_convert(s, &m, &tx, buf);
-            body = tx.p;
-            blen = tx.len;
-        }
-        if (r == CRIOIMG_OK) {
-            crioimg__arc_sha256(body, blen, mds[i]);
-            snprintf(mts[i], sizeof mts[i], "%s", m.kind == CRIOIMG_MANIFEST_DOCKER_V2 ? CRIOIMG_MEDIA_OCI_MANIFEST : m.media_type);
-            msz[i] = (long long)blen;
-            snprintf(path, sizeof path, "blobs/sha256/%s", mds[i] + 7);
-            if ((first = crioimg__sink_first(k, mds[i])) < 0) r = CRIOIMG_ERR_NOMEM;
-            else if (first) r = crioimg__sink_put(k, path, body, blen);
-        }
-        crioimg_free(&k->alloc, tx.p);
-        crioimg_manifest_free(&m);
-        crioimg_store_free_blob(s, raw);
-        crioimg_store_free_blob(s, cfg);
-    }
-    for (i = 0; i < n && r == CRIOIMG_OK; i++) {
         size_t want = imgs[i].tags.n ? imgs[i].tags.n : 1;
-        if (ne + want > cap) {
-            crioimg_store_entry *e2;
-            cap = (ne + want) * 2;
-            if ((e2 = (crioimg_store_entry *)crioimg_realloc(&k->alloc, ents, cap * sizeof *e2)) == NULL) { r = CRIOIMG_ERR_NOMEM; break; }
-            ents = e2;
-        }
-        for (t = 0; t < want; t++) {
+        for (t = 0; t < want && r == CRIOIMG_OK; t++) {
+            const char *src = imgs[i].tags.n && imgs[i].tagmf[t][0] ? imgs[i].tagmf[t] : imgs[i].manifest;
+            for (j = 0; j < nmf; j++) if (strcmp(mfs[j].src, src) == 0) break;
+            if (j == nmf && (r = crioimg__save_oci_one(s, k, src, &mfs[nmf], buf)) == CRIOIMG_OK) nmf++;
+            if (r != CRIOIMG_OK) break;
             ents[ne].name = imgs[i].tags.n ? imgs[i].tags.v[t] : "";
-            ents[ne].media_type = mts[i];
-            ents[ne].digest = mds[i];
-            ents[ne].size = msz[i];
+            ents[ne].media_type = mfs[j].mt;
+            ents[ne].digest = mfs[j].dst;
+            ents[ne].size = mfs[j].size;
             ne++;
         }
     }
@@ -23004,10 +23015,32 @@ static crioimg_result crioimg__save_oci(crioimg_store *s, crioimg__sink *k, crio
         crioimg_json_writer_free(&w);
     }
     crioimg_free(&k->alloc, ents);
-    crioimg_free(&k->alloc, mds);
-    crioimg_free(&k->alloc, mts);
-    crioimg_free(&k->alloc, msz);
+    crioimg_free(&k->alloc, mfs);
     if (r != CRIOIMG_OK) return crioimg__sink_fail(k, r, "%s", crioimg_result_str(r));
+    return CRIOIMG_OK;
+}
+
+/* For each of im's tags, the manifest its index entry names (an image may have several manifests: one
+   per source it came from; each name keeps its own). "" where none is found. */
+static crioimg_result crioimg__save_tag_manifests(crioimg_store *s, crioimg__save_img *im, const crioimg_allocator *a)
+{
+    crioimg_store_entry *e = NULL;
+    size_t ne = 0, i, t;
+    crioimg_result r;
+    char norm[CRIOIMG_REF_STRING_MAX + 1];
+    if (im->tags.n == 0) return CRIOIMG_OK;
+    if ((im->tagmf = (char (*)[72])crioimg_malloc(a, im->tags.n * sizeof *im->tagmf)) == NULL) return CRIOIMG_ERR_NOMEM;
+    for (t = 0; t < im->tags.n; t++) im->tagmf[t][0] = '\0';
+    if ((r = crioimg__st_lock(s, 0)) != CRIOIMG_OK) return r;
+    r = crioimg__st_read_index(s, &e, &ne);
+    crioimg__st_unlock(s);
+    if (r != CRIOIMG_OK) return r;
+    for (i = 0; i < ne; i++) {
+        if (!crioimg__st_norm(e[i].name, norm, NULL)) continue;
+        for (t = 0; t < im->tags.n; t++)
+            if (strcmp(norm, im->tags.v[t]) == 0 && strlen(e[i].digest) < 72) strcpy(im->tagmf[t], e[i].digest);
+    }
+    crioimg_free(&s->alloc, e);
     return CRIOIMG_OK;
 }
 
@@ -23045,12 +23078,14 @@ crioimg_result crioimg_archive_save(crioimg_store *s, crioimg_archive_format for
         snprintf(imgs[i].manifest, sizeof imgs[i].manifest, "%s", l.images[0].manifest_digest);
         r = crioimg__save_tags(names[i], &l.images[0], &imgs[i].tags);
         crioimg_image_list_free(&l);
+        if (r == CRIOIMG_OK && (r = crioimg__save_tag_manifests(s, &imgs[i], &k.alloc)) != CRIOIMG_OK)
+            crioimg__sink_fail(&k, r, "%s: %s", names[i], crioimg_store_error(s));
     }
     if (r == CRIOIMG_OK && (r = crioimg__sink_open(&k, path)) == CRIOIMG_OK) {
         r = format == CRIOIMG_ARCHIVE_DOCKER ? crioimg__save_docker(s, &k, imgs, n, buf) : crioimg__save_oci(s, &k, imgs, n, buf);
         if (crioimg__sink_close(&k, r == CRIOIMG_OK) != CRIOIMG_OK && r == CRIOIMG_OK) r = CRIOIMG_ERR_IO;
     } else if (k.fd >= 0 || k.dirfd >= 0) crioimg__sink_close(&k, 0);
-    for (i = 0; i < n; i++) crioimg__arc_names_free(&imgs[i].tags);
+    for (i = 0; i < n; i++) { crioimg__arc_names_free(&imgs[i].tags); crioimg_free(&k.alloc, imgs[i].tagmf); }
     crioimg_free(&k.alloc, imgs);
     crioimg_free(&k.alloc, buf);
     return r;
