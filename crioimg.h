@@ -20998,6 +20998,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     unsigned char *ib = NULL, *ob = NULL;
     crioimg_digest want;
     const crioimg_unpack_options *o = u->opts;
+    int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
     u->bytes = 0;
@@ -21038,6 +21039,10 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
         src->prog.total_done += (long long)n;
         if (o && o->progress) o->progress(o->progress_user, &src->prog);
         if (n == 0) break;
+        /* a layer labelled gzip that is a plain tar: containers/image labels the uncompressed layers of a
+           docker-archive so, and containers/storage goes by the bytes; so do we (a tar never starts 1f 8b) */
+        if (gzip && first && !(ib[0] == 0x1f && (n < 2 || ib[1] == 0x8b))) gzip = 0;
+        first = 0;
         if (!gzip) { if ((r = crioimg__up_feed(u, ib, n)) != CRIOIMG_OK) goto done; continue; }
         for (;;) {
             size_t used = 0, got = 0;
@@ -22211,6 +22216,13 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
                               (unsigned long)d.tok[layers].count, (unsigned long)c.tok[ids].count);
         goto done;
     }
+    /* every layer file is there and readable before anything is stored */
+    for (k = 0; k < d.tok[layers].count; k++) {
+        crioimg__arc_rd rd;
+        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
+        if ((r = crioimg__arc_open(a, path, &rd)) != CRIOIMG_OK) goto done;
+        crioimg__arc_rd_close(&rd);
+    }
     crioimg__arc_sha256(cfg, clen, dg);
     if ((r = crioimg_store_put_blob(s, dg, cfg, clen)) != CRIOIMG_OK) { crioimg__arc_fail(a, r, "storing the config: %s", crioimg_store_error(s)); goto done; }
     res->blobs_stored++;
@@ -22336,6 +22348,16 @@ static crioimg_result crioimg__arc_blobs(crioimg__arc *a, crioimg_store *s, int 
     char path[256];
     crioimg_result r;
     size_t k;
+    /* every blob is there with its descriptor's size before anything is stored */
+    for (k = 0; k <= m->nlayers; k++) {
+        const crioimg_descriptor *d = k == 0 ? &m->config : &m->layers[k - 1];
+        crioimg__arc_rd rd;
+        if ((r = crioimg__arc_blob_path(a, dir, d->digest, path, sizeof path)) != CRIOIMG_OK) return r;
+        if ((r = crioimg__arc_open(a, path, &rd)) != CRIOIMG_OK) return r;
+        crioimg__arc_rd_close(&rd);
+        if (d->size >= 0 && rd.left != d->size)
+            return crioimg__arc_fail(a, CRIOIMG_ERR_SIZE_MISMATCH, "%s: %lld bytes, its descriptor says %lld (%s)", path, rd.left, d->size, d->digest);
+    }
     for (k = 0; k <= m->nlayers; k++) {
         const crioimg_descriptor *d = k == 0 ? &m->config : &m->layers[k - 1];
         if ((r = crioimg__arc_blob_path(a, dir, d->digest, path, sizeof path)) != CRIOIMG_OK) return r;

@@ -639,6 +639,13 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
                               (unsigned long)d.tok[layers].count, (unsigned long)c.tok[ids].count);
         goto done;
     }
+    /* every layer file is there and readable before anything is stored */
+    for (k = 0; k < d.tok[layers].count; k++) {
+        crioimg__arc_rd rd;
+        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
+        if ((r = crioimg__arc_open(a, path, &rd)) != CRIOIMG_OK) goto done;
+        crioimg__arc_rd_close(&rd);
+    }
     crioimg__arc_sha256(cfg, clen, dg);
     if ((r = crioimg_store_put_blob(s, dg, cfg, clen)) != CRIOIMG_OK) { crioimg__arc_fail(a, r, "storing the config: %s", crioimg_store_error(s)); goto done; }
     res->blobs_stored++;
@@ -764,6 +771,16 @@ static crioimg_result crioimg__arc_blobs(crioimg__arc *a, crioimg_store *s, int 
     char path[256];
     crioimg_result r;
     size_t k;
+    /* every blob is there with its descriptor's size before anything is stored */
+    for (k = 0; k <= m->nlayers; k++) {
+        const crioimg_descriptor *d = k == 0 ? &m->config : &m->layers[k - 1];
+        crioimg__arc_rd rd;
+        if ((r = crioimg__arc_blob_path(a, dir, d->digest, path, sizeof path)) != CRIOIMG_OK) return r;
+        if ((r = crioimg__arc_open(a, path, &rd)) != CRIOIMG_OK) return r;
+        crioimg__arc_rd_close(&rd);
+        if (d->size >= 0 && rd.left != d->size)
+            return crioimg__arc_fail(a, CRIOIMG_ERR_SIZE_MISMATCH, "%s: %lld bytes, its descriptor says %lld (%s)", path, rd.left, d->size, d->digest);
+    }
     for (k = 0; k <= m->nlayers; k++) {
         const crioimg_descriptor *d = k == 0 ? &m->config : &m->layers[k - 1];
         if ((r = crioimg__arc_blob_path(a, dir, d->digest, path, sizeof path)) != CRIOIMG_OK) return r;
