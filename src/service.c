@@ -168,7 +168,7 @@ static crioimg_result crioimg__svc_docker_name(crioimg_service *svc, const char 
     if (n >= 9 && memcmp(name, "docker://", 9) == 0) { *rest = name + 9; return CRIOIMG_OK; }
     if (crioimg_image_name_parse(&in, name, n, NULL, 0, NULL) == CRIOIMG_OK && in.transport != CRIOIMG_TRANSPORT_DOCKER) {
         svc->err[0] = '\0';
-        crioimg__svc_note(svc, name, "only docker:// images can be looked up at a registry (oci:, oci-archive:, docker-archive: and dir: images are pulled from their files)");
+        crioimg__svc_note(svc, name, "only docker:// images can be pulled");
         return CRIOIMG_ERR_UNSUPPORTED;
     }
     *rest = name;
