@@ -22144,7 +22144,7 @@ static crioimg_result crioimg__arc_commit(crioimg__arc *a, crioimg_store *s, con
     if ((r = crioimg_store_add_image(s, dg, names, nnames)) != CRIOIMG_OK)
         return crioimg__arc_fail(a, r, "recording the image: %s", crioimg_store_error(s));
     snprintf(res->manifest_digest, sizeof res->manifest_digest, "%s", dg);
-    if (nnames) snprintf(res->name, sizeof res->name, "%s", names[0]);
+    if (nnames && !crioimg__st_norm(names[0], res->name, NULL)) snprintf(res->name, sizeof res->name, "%s", names[0]);
     memset(&l, 0, sizeof l);
     if (crioimg_store_image_status(s, nnames ? names[0] : dg + 7, &l) == CRIOIMG_OK) memcpy(res->id, l.images[0].id, sizeof res->id);
     crioimg_image_list_free(&l);
