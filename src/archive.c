@@ -935,13 +935,15 @@ typedef struct crioimg__sink {
     int hashing;
     char (*done)[72];          /* blobs written, by digest: each goes in once */
     size_t ndone;
+    int exact;                 /* learn each gzip layer's size by inflating it (not from its trailer) */
+    int guess_wrong;           /* a trailer's size was not the layer's: start again with exact */
 } crioimg__sink;
 
 static crioimg_result crioimg__sink_fail(crioimg__sink *k, crioimg_result r, const char *fmt, ...)
 {
     va_list ap;
     int n;
-    if (k->err == NULL || k->errcap == 0 || k->err[0]) return r;
+    if (k == NULL || k->err == NULL || k->errcap == 0 || k->err[0]) return r;
     n = snprintf(k->err, k->errcap, "%s: ", k->final);
     if (n < 0 || (size_t)n >= k->errcap) return r;
     va_start(ap, fmt);
@@ -1121,6 +1123,7 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
     k->dirfd = -1;
     crioimg_free(&k->alloc, k->done);
     k->done = NULL;
+    k->ndone = 0;
     return r;
 }
 
@@ -1220,6 +1223,26 @@ static crioimg_result crioimg__save_inflate(crioimg_store *s, crioimg__sink *k, 
     return CRIOIMG_OK;
 }
 
+/* The gzip trailer's ISIZE of blob digest: its last 4 bytes, little-endian (the blob is read whole, and
+   verified by the store's reader on the way). */
+static crioimg_result crioimg__save_isize(crioimg_store *s, crioimg__sink *k, const char *digest, unsigned char *buf, long long *isize)
+{
+    crioimg_blob_reader *rd = NULL;
+    unsigned char tail[4] = { 0, 0, 0, 0 };
+    size_t n, i;
+    long long total = 0;
+    crioimg_result r = crioimg_store_blob_open(s, digest, &rd);
+    while (r == CRIOIMG_OK && (r = crioimg_blob_reader_read(rd, buf, CRIOIMG__ARC_BUF, &n)) == CRIOIMG_OK && n > 0) {
+        for (i = n >= 4 ? n - 4 : 0; i < n; i++) { memmove(tail, tail + 1, 3); tail[3] = buf[i]; }
+        total += (long long)n;
+    }
+    crioimg_blob_reader_close(rd);
+    if (r != CRIOIMG_OK) return crioimg__sink_fail(k, r, "layer %s: %s", digest, crioimg_result_str(r));
+    if (total < 18) return crioimg__sink_fail(k, CRIOIMG_ERR_INFLATE_TRUNCATED, "layer %s: too short for gzip", digest);
+    *isize = (long long)tail[0] | (long long)tail[1] << 8 | (long long)tail[2] << 16 | (long long)tail[3] << 24;
+    return CRIOIMG_OK;
+}
+
 /* One docker-archive layer, <diff ID hex>.tar, uncompressed; its diff ID is checked as it goes. */
 static crioimg_result crioimg__save_docker_layer(crioimg_store *s, crioimg__sink *k, const crioimg_descriptor *d, const char *diff_id,
                                                  unsigned char *buf, unsigned char *zbuf)
@@ -1235,8 +1258,21 @@ static crioimg_result crioimg__save_docker_layer(crioimg_store *s, crioimg__sink
         k->hashing = 1;
         r = crioimg__save_blob(s, k, path, d->digest, d->size, buf);
         k->hashing = 0;
+    } else if (!k->exact) {
+        /* the header needs the size first. gzip's trailer says it (ISIZE, mod 2^32, of the last member):
+           one read of the compressed bytes, then one inflate that writes and hashes. A multi-member or
+           4 GiB+ layer makes the guess wrong: the save starts again with k->exact */
+        if ((r = crioimg__save_isize(s, k, d->digest, buf, &n1)) != CRIOIMG_OK) return r;
+        if ((r = crioimg__sink_file(k, path, n1)) != CRIOIMG_OK) return crioimg__sink_fail(k, r, "%s", path);
+        crioimg_hasher_init(&k->h, want.alg);
+        k->hashing = 1;
+        r = crioimg__save_inflate(s, k, d->digest, buf, zbuf, &n2, NULL);
+        k->hashing = 0;
+        if ((r == CRIOIMG_ERR_SIZE_MISMATCH || (r == CRIOIMG_OK && n1 != n2))) { k->guess_wrong = 1; return CRIOIMG_ERR_SIZE_MISMATCH; }
+        if (r != CRIOIMG_OK) return r;
+        r = crioimg__sink_end(k);
     } else {
-        /* the header needs the size first: one pass to learn it (and check the diff ID), one to write */
+        /* exact: one pass to learn the size (and check the diff ID), one to write */
         crioimg_hasher_init(&k->h, want.alg);
         if ((r = crioimg__save_inflate(s, NULL, d->digest, buf, zbuf, &n1, &k->h)) != CRIOIMG_OK) return r;
         if ((r = crioimg__sink_file(k, path, n1)) != CRIOIMG_OK) return crioimg__sink_fail(k, r, "%s", path);
@@ -1489,6 +1525,18 @@ static crioimg_result crioimg__save_tag_manifests(crioimg_store *s, crioimg__sav
     return CRIOIMG_OK;
 }
 
+/* One attempt: the temporary file or directory, the images, then rename or removal. */
+static crioimg_result crioimg__save_run(crioimg_store *s, crioimg__sink *k, crioimg_archive_format format, const char *path,
+                                        crioimg__save_img *imgs, size_t n, unsigned char *buf)
+{
+    crioimg_result r = crioimg__sink_open(k, path);
+    if (r == CRIOIMG_OK) {
+        r = format == CRIOIMG_ARCHIVE_DOCKER ? crioimg__save_docker(s, k, imgs, n, buf) : crioimg__save_oci(s, k, imgs, n, buf);
+        if (crioimg__sink_close(k, r == CRIOIMG_OK) != CRIOIMG_OK && r == CRIOIMG_OK) r = CRIOIMG_ERR_IO;
+    } else if (k->fd >= 0 || k->dirfd >= 0) crioimg__sink_close(k, 0);
+    return r;
+}
+
 crioimg_result crioimg_archive_save(crioimg_store *s, crioimg_archive_format format, const char *path, const char *const *names, size_t n,
                                     char *err, size_t errcap)
 {
@@ -1526,10 +1574,14 @@ crioimg_result crioimg_archive_save(crioimg_store *s, crioimg_archive_format for
         if (r == CRIOIMG_OK && (r = crioimg__save_tag_manifests(s, &imgs[i], &k.alloc)) != CRIOIMG_OK)
             crioimg__sink_fail(&k, r, "%s: %s", names[i], crioimg_store_error(s));
     }
-    if (r == CRIOIMG_OK && (r = crioimg__sink_open(&k, path)) == CRIOIMG_OK) {
-        r = format == CRIOIMG_ARCHIVE_DOCKER ? crioimg__save_docker(s, &k, imgs, n, buf) : crioimg__save_oci(s, &k, imgs, n, buf);
-        if (crioimg__sink_close(&k, r == CRIOIMG_OK) != CRIOIMG_OK && r == CRIOIMG_OK) r = CRIOIMG_ERR_IO;
-    } else if (k.fd >= 0 || k.dirfd >= 0) crioimg__sink_close(&k, 0);
+    if (r == CRIOIMG_OK) r = crioimg__save_run(s, &k, format, path, imgs, n, buf);
+    if (r == CRIOIMG_ERR_SIZE_MISMATCH && k.guess_wrong) {
+        /* a gzip layer whose trailer did not tell its size (several members, or 4 GiB and more) */
+        k.exact = 1;
+        k.guess_wrong = 0;
+        if (err && errcap) err[0] = '\0';
+        r = crioimg__save_run(s, &k, format, path, imgs, n, buf);
+    }
     for (i = 0; i < n; i++) { crioimg__arc_names_free(&imgs[i].tags); crioimg_free(&k.alloc, imgs[i].tagmf); }
     crioimg_free(&k.alloc, imgs);
     crioimg_free(&k.alloc, buf);

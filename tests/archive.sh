@@ -11,6 +11,7 @@
 set -uo pipefail
 bin=${1:?usage: tests/archive.sh path/to/crioimg}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v skopeo >/dev/null || ! command -v umoci >/dev/null || ! command -v python3 >/dev/null; then
   echo "archive: skopeo, umoci or python3 not installed: skipped" >&2
   echo "0 passed, 0 failed"; exit 0
@@ -105,6 +106,14 @@ t "save of an unknown image: exit 1, no file" '! ci save -o nope.tar no/such:ima
 t "save oci-dir onto an existing path is refused" '! ci save --format oci-dir -o od x.io/load:oci'
 t "crioimg's own archives load back with the same IDs" \
   'S2=$tmp/store2; [ "$(CRIOIMG_STORE=$S2 "$bin" import docker-archive:s1.tar:x.io/load:oci)" = "$id" ] && [ "$(CRIOIMG_STORE=$S2 "$bin" import oci-archive:o1.tar:x.io/load:oci)" = "$id" ]'
+
+# a layer stored as a multi-member gzip: its trailer does not give its size, and save finds out
+mkdir -p mm/etc && head -c 100000 /dev/urandom | base64 > mm/etc/a && tar -C mm -cf mm.tar etc
+head -c 6144 mm.tar | gzip -n > mm.tar.gz && tail -c +6145 mm.tar | gzip -n >> mm.tar.gz
+python3 "$here/unpack_helper.py" layout mmlayout mm mm.tar.gz
+t "save docker-archive of a multi-member gzip layer: the right size, read back by skopeo" \
+  'mid=$(ci import oci:mmlayout:mm x.io/mm:1) && ci save -o mm-save.tar x.io/mm:1 && [ "$(sk_config docker-archive:mm-save.tar)" = "$mid" ] &&
+   tar xOf mm-save.tar "$(tar tf mm-save.tar | grep "\.tar$")" | cmp - mm.tar'
 
 # ---- choosing the image ----
 t "docker-archive with two images and no choice: containers/image's error" \
