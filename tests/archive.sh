@@ -233,5 +233,13 @@ t "a truncated oci-archive is refused" 'head -c 20000 oa.tar > h-oatrunc.tar; be
 t "dir: with a changed blob is refused, nothing recorded" \
   'cp -r dd dbad && f=$(ls -S dbad | head -1) && printf X | dd of=dbad/$f bs=1 seek=10 conv=notrunc 2>/dev/null && before=$(index_sum); ! ci import dir:dbad x.io/bad:1 2>e && grep -q "$f: content does not match its digest" e && [ "$(index_sum)" = "$before" ] && blobs_ok'
 
+# ---- the command line ----
+t "crioimg --help lists save and the file sources of import and pull" \
+  'ci --help > h && grep -q "crioimg save \[--store DIR\] \[--format docker-archive|oci-archive|oci-dir\] -o PATH NAME|ID" h && grep -q "docker-archive:FILE\[:NAME:TAG|:@N\]" h'
+t "save --help and import --help exit 0 with their usage" 'ci save --help | grep -q "^usage: crioimg save" && ci import --help | grep -q "^usage: crioimg import"'
+t "save without -o, or with an unknown format: usage error (2)" \
+  'ci save x.io/load:oci; [ $? = 2 ] && { ci save --format tarball -o z.tar x.io/load:oci; [ $? = 2 ]; } && [ ! -e z.tar ]'
+t "options after the arguments, --opt=value" 'ci save x.io/load:oci --output=late.tar --format=oci-archive --store="$tmp/store" && [ "$(sk_manifest oci-archive:late.tar:x.io/load:oci)" = "$omf" ]'
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
