@@ -410,6 +410,9 @@ static crioimg_result crioimg__arc_json(crioimg__arc *a, const char *path, const
     jo.alloc = a->alloc;
     jo.refuse_nul = 1;
     jo.max_size = CRIOIMG__ARC_MAX_DOC;
+    /* manifest.json and configs: 128 Ki values (a few MiB of tokens) is thousands of images or layers;
+       4 MiB of "[1,1,1..." would otherwise take 2 Mi tokens, some 80 MiB */
+    jo.max_tokens = (size_t)1 << 17;
     r = crioimg_json_parse(d, buf, len, &jo);
     if (r != CRIOIMG_OK) return crioimg__arc_fail(a, r, "%s: line %lu: %s", path, d->err_line, d->err);
     return CRIOIMG_OK;

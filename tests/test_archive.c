@@ -271,6 +271,31 @@ static void ta_hostiles(const char *dir)
     }
 }
 
+/* PullImage with a file transport: the service loads the archive into its store. */
+static void ta_service(const char *dir)
+{
+    char path[512], src[600], cfg[72], err[512];
+    crioimg_store *s = NULL;
+    crioimg_service *svc = NULL;
+    crioimg_pull_result out;
+    snprintf(path, sizeof path, "%s/svc.tar", dir);
+    ta_archive(path, 0, NULL, 0, NULL, cfg);
+    snprintf(src, sizeof src, "docker-archive:%s", path);
+    CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+    CHECK(crioimg_service_new(&svc, s, NULL, err, sizeof err) == CRIOIMG_OK);
+    CHECK(crioimg_service_pull_image(svc, src, NULL, &out) == CRIOIMG_OK);
+    CHECK_STR(out.id, cfg + 7);
+    CHECK_STR(out.name, "example.com/t:1");
+    CHECK_STR(out.source, src);
+    CHECK(out.blobs_fetched == 3);
+    snprintf(src, sizeof src, "docker-archive:%s:@1", path);
+    CHECK(crioimg_service_pull_image(svc, src, NULL, &out) == CRIOIMG_ERR_ARCHIVE_CHOICE);
+    CHECK(strstr(crioimg_service_error(svc), "Invalid source index @1, only 1 manifest items available") != NULL);
+    crioimg_service_free(svc);
+    crioimg_store_close(s);
+    unlink(path);
+}
+
 static void test_archive(void)
 {
     char dir[] = "/tmp/crioimg-test-archive-XXXXXX";
@@ -280,5 +305,6 @@ static void test_archive(void)
     if (mkdtemp(dir) == NULL) { CHECK(0); return; }
     ta_roundtrip(dir);
     ta_hostiles(dir);
+    ta_service(dir);
     rmdir(dir);
 }
