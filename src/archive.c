@@ -1138,6 +1138,17 @@ typedef struct crioimg__save_img {
     char (*tagmf)[72];             /* the manifest each tag points at in the store */
 } crioimg__save_img;
 
+/* 1 when tag is among the tags of imgs[0, n) (a name given twice, or by name and by ID, is saved once,
+   as c/image's writer keeps each RepoTag once). */
+static int crioimg__save_seen(const crioimg__save_img *imgs, size_t n, size_t upto_tag, const char *tag)
+{
+    size_t i, t;
+    for (i = 0; i <= n; i++)
+        for (t = 0; t < imgs[i].tags.n && (i < n || t < upto_tag); t++)
+            if (strcmp(imgs[i].tags.v[t], tag) == 0) return 1;
+    return 0;
+}
+
 /* Which of the image's names arg asks for: the one it names, or (by ID) each with a tag. */
 static crioimg_result crioimg__save_tags(const char *arg, const crioimg_image *img, crioimg__arc_names *tags)
 {
@@ -1342,7 +1353,8 @@ static crioimg_result crioimg__save_docker(crioimg_store *s, crioimg__sink *k, c
         crioimg_json_write_array_begin(&w);
         for (j = i; j < n; j++)
             if (strcmp(imgs[j].id, imgs[i].id) == 0)
-                for (t = 0; t < imgs[j].tags.n; t++) crioimg_json_write_string(&w, imgs[j].tags.v[t], strlen(imgs[j].tags.v[t]));
+                for (t = 0; t < imgs[j].tags.n; t++)
+                    if (!crioimg__save_seen(imgs, j, t, imgs[j].tags.v[t])) crioimg_json_write_string(&w, imgs[j].tags.v[t], strlen(imgs[j].tags.v[t]));
         crioimg_json_write_array_end(&w);
         crioimg_json_write_key(&w, "Layers", 6);
         crioimg_json_write_array_begin(&w);
@@ -1478,6 +1490,7 @@ static crioimg_result crioimg__save_oci(crioimg_store *s, crioimg__sink *k, crio
         size_t want = imgs[i].tags.n ? imgs[i].tags.n : 1;
         for (t = 0; t < want && r == CRIOIMG_OK; t++) {
             const char *src = imgs[i].tags.n && imgs[i].tagmf[t][0] ? imgs[i].tagmf[t] : imgs[i].manifest;
+            if (imgs[i].tags.n && crioimg__save_seen(imgs, i, t, imgs[i].tags.v[t])) continue;
             for (j = 0; j < nmf; j++) if (strcmp(mfs[j].src, src) == 0) break;
             if (j == nmf && (r = crioimg__save_oci_one(s, k, src, &mfs[nmf], buf)) == CRIOIMG_OK) nmf++;
             if (r != CRIOIMG_OK) break;
