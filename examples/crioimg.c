@@ -728,6 +728,27 @@ static int cmd_tag(int argc, char **argv)
     return rc;
 }
 
+/* one line on the terminal for a load or save, redrawn at most every 100 ms: the blob and its bytes */
+typedef struct archive_view { struct timespec last; const char *verb; int drawn; } archive_view;
+static void bytes_human(long long v, char *out, size_t cap);
+
+static void archive_progress(void *user, const crioimg_archive_progress *p)
+{
+    archive_view *v = (archive_view *)user;
+    struct timespec now;
+    const char *hex = strchr(p->what, ':');
+    char done[32], total[32];
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (p->done != p->total && (now.tv_sec - v->last.tv_sec) * 1000L + (now.tv_nsec - v->last.tv_nsec) / 1000000L < 100) return;
+    v->last = now;
+    v->drawn = 1;
+    bytes_human(p->done, done, sizeof done);
+    if (p->total >= 0) bytes_human(p->total, total, sizeof total);
+    else strcpy(total, "?");
+    fprintf(stderr, "\r\033[K%s %.12s %s / %s", v->verb, hex ? hex + 1 : p->what, done, total);
+    fflush(stderr);
+}
+
 /* import oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME:TAG|:@N] | dir:DIR [NAME...]:
    crioimg_archive_load, which verifies every blob as it streams in. */
 static int import_archive(const store_args *sa)
@@ -737,12 +758,17 @@ static int import_archive(const store_args *sa)
     crioimg_archive_load_result res;
     crioimg_result r;
     char err[2048];
+    archive_view view;
     int rc;
     if ((rc = store_open("import", sa, 1, &s)) != 0) return rc;
     memset(&o, 0, sizeof o);
     o.names = (const char *const *)sa->args + 1;
     o.nnames = (size_t)sa->nargs - 1;
+    memset(&view, 0, sizeof view);
+    view.verb = "Loading";
+    if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
     r = crioimg_archive_load(s, sa->args[0], &o, &res, err, sizeof err);
+    if (view.drawn) fputs("\r\033[K", stderr);
     if (r != CRIOIMG_OK) {
         fprintf(stderr, "crioimg import: %s\n", err[0] ? err : crioimg_result_str(r));
         rc = 1;
@@ -758,6 +784,8 @@ static int cmd_save(int argc, char **argv)
     const char *dir = NULL, *out = NULL, *names[256];
     char dflt[4096], err[2048];
     crioimg_archive_format fmt = CRIOIMG_ARCHIVE_DOCKER;
+    crioimg_archive_save_opts so;
+    archive_view view;
     size_t n = 0;
     int i, opts_done = 0, rc = 0;
     store_args sa;
@@ -795,7 +823,13 @@ static int cmd_save(int argc, char **argv)
     if ((sa.dir = store_dir("save", dir, dflt, sizeof dflt)) == NULL) return 2;
     if ((rc = store_open("save", &sa, 0, &s)) != 0) return rc;
     if (s == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", names[0], crioimg_result_str(CRIOIMG_ERR_IMAGE_UNKNOWN)); return 1; }
-    r = crioimg_archive_save(s, fmt, out, names, n, err, sizeof err);
+    memset(&so, 0, sizeof so);
+    memset(&view, 0, sizeof view);
+    so.format = fmt;
+    view.verb = "Saving";
+    if (isatty(2)) { so.progress = archive_progress; so.progress_user = &view; }
+    r = crioimg_archive_save(s, &so, out, names, n, err, sizeof err);
+    if (view.drawn) fputs("\r\033[K", stderr);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg save: %s\n", err[0] ? err : crioimg_result_str(r)); rc = 1; }
     crioimg_store_close(s);
     return rc;

@@ -54,7 +54,7 @@ static int save(const char *store_dir, const char *path, const char *const *name
         fprintf(stderr, "offline_load: %s: %s\n", store_dir, crioimg_result_str(r));
         return 1;
     }
-    r = crioimg_archive_save(s, CRIOIMG_ARCHIVE_DOCKER, path, names, n, err, sizeof err);
+    r = crioimg_archive_save(s, NULL, path, names, n, err, sizeof err);   /* NULL: a docker-archive */
     if (r != CRIOIMG_OK) fprintf(stderr, "offline_load: %s\n", err[0] ? err : crioimg_result_str(r));
     crioimg_store_close(s);
     return r == CRIOIMG_OK ? 0 : 1;

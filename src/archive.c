@@ -30,7 +30,20 @@ typedef struct crioimg__arc {
     unsigned char *buf, *zbuf;   /* CRIOIMG__ARC_BUF each */
     char *err;
     size_t errcap;
+    crioimg_archive_progress_fn progress;
+    void *progress_user;
 } crioimg__arc;
+
+/* Reports progress of blob what, when asked for. */
+static void crioimg__arc_progress(crioimg_archive_progress_fn fn, void *user, const char *what, long long done, long long total)
+{
+    crioimg_archive_progress p;
+    if (fn == NULL) return;
+    p.what = what;
+    p.done = done;
+    p.total = total;
+    fn(user, &p);
+}
 
 /* A file being read from a source. */
 typedef struct crioimg__arc_rd {
@@ -314,11 +327,17 @@ static crioimg_result crioimg__arc_put(crioimg__arc *a, crioimg_store *s, const 
         crioimg__arc_rd_close(&rd);
         return crioimg__arc_fail(a, r, "%s: storing %s: %s", path, digest, crioimg_store_error(s));
     }
-    while ((r = crioimg__arc_read(a, &rd, a->buf, CRIOIMG__ARC_BUF, &n)) == CRIOIMG_OK && n > 0)
-        if ((r = crioimg_blob_writer_write(w, a->buf, n)) != CRIOIMG_OK) {
-            crioimg__arc_fail(a, r, "%s: storing %s: %s", path, digest, crioimg_store_error(s));
-            break;
+    {
+        long long done = 0, total = rd.left;
+        while ((r = crioimg__arc_read(a, &rd, a->buf, CRIOIMG__ARC_BUF, &n)) == CRIOIMG_OK && n > 0) {
+            if ((r = crioimg_blob_writer_write(w, a->buf, n)) != CRIOIMG_OK) {
+                crioimg__arc_fail(a, r, "%s: storing %s: %s", path, digest, crioimg_store_error(s));
+                break;
+            }
+            done += (long long)n;
+            crioimg__arc_progress(a->progress, a->progress_user, digest, done, total);
         }
+    }
     crioimg__arc_rd_close(&rd);
     if (r != CRIOIMG_OK) { crioimg_blob_writer_abort(w); return r; }
     r = crioimg_blob_writer_commit(w);
@@ -371,6 +390,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
         if (z == NULL) {
             if ((r = crioimg_blob_writer_write(w, a->buf, n)) != CRIOIMG_OK) break;
             *size += (long long)n;
+            crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1);
             continue;
         }
         while (ip < n) {
@@ -383,6 +403,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
             if (used == 0 && got == 0) break;
         }
         if (r != CRIOIMG_OK) break;
+        crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1);
     }
     if (r == CRIOIMG_OK && z && (r = crioimg_inflate_finish(z)) != CRIOIMG_OK) crioimg__arc_fail(a, r, "%s: %s", path, crioimg_inflate_error(z));
     crioimg_inflate_free(z);
@@ -893,6 +914,7 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     a.err = err;
     a.errcap = errcap;
     a.what = source;
+    if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; }
     r = crioimg_image_name_parse(&in, source, strlen(source), err, errcap, NULL);
     if (r != CRIOIMG_OK) return r;
     if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= sizeof path)
@@ -938,6 +960,10 @@ typedef struct crioimg__sink {
     int hashing;
     char (*done)[72];          /* blobs written, by digest: each goes in once */
     size_t ndone;
+    crioimg_archive_progress_fn progress;
+    void *progress_user;
+    const char *cur;           /* the blob being written, for progress */
+    long long cur_done, cur_total;
     int exact;                 /* learn each gzip layer's size by inflating it (not from its trailer) */
     int guess_wrong;           /* a trailer's size was not the layer's: start again with exact */
 } crioimg__sink;
@@ -1010,6 +1036,10 @@ static crioimg_result crioimg__sink_file(crioimg__sink *k, const char *path, lon
 static crioimg_result crioimg__sink_data(crioimg__sink *k, const void *data, size_t len)
 {
     if (k->hashing) crioimg_hasher_update(&k->h, data, len);
+    if (k->cur) {
+        k->cur_done += (long long)len;
+        crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total);
+    }
     if (k->tw) return crioimg_tar_write_data(k->tw, data, len);
     return crioimg__sink_write_fd(k->fd, data, len);
 }
@@ -1184,8 +1214,12 @@ static crioimg_result crioimg__save_blob(crioimg_store *s, crioimg__sink *k, con
                                   crioimg_blob_reader_size(rd), size);
     }
     r = crioimg__sink_file(k, path, size);
+    k->cur = digest;
+    k->cur_done = 0;
+    k->cur_total = size;
     while (r == CRIOIMG_OK && (r = crioimg_blob_reader_read(rd, buf, CRIOIMG__ARC_BUF, &n)) == CRIOIMG_OK && n > 0)
         r = crioimg__sink_data(k, buf, n);
+    k->cur = NULL;
     crioimg_blob_reader_close(rd);
     if (r == CRIOIMG_OK) r = crioimg__sink_end(k);
     if (r != CRIOIMG_OK) return crioimg__sink_fail(k, r, "blob %s: %s", digest, crioimg_result_str(r));
@@ -1280,7 +1314,11 @@ static crioimg_result crioimg__save_docker_layer(crioimg_store *s, crioimg__sink
         if ((r = crioimg__sink_file(k, path, n1)) != CRIOIMG_OK) return crioimg__sink_fail(k, r, "%s", path);
         crioimg_hasher_init(&k->h, want.alg);
         k->hashing = 1;
+        k->cur = diff_id;
+        k->cur_done = 0;
+        k->cur_total = n1;
         r = crioimg__save_inflate(s, k, d->digest, buf, zbuf, &n2, NULL);
+        k->cur = NULL;
         k->hashing = 0;
         if ((r == CRIOIMG_ERR_SIZE_MISMATCH || (r == CRIOIMG_OK && n1 != n2))) { k->guess_wrong = 1; return CRIOIMG_ERR_SIZE_MISMATCH; }
         if (r != CRIOIMG_OK) return r;
@@ -1290,7 +1328,12 @@ static crioimg_result crioimg__save_docker_layer(crioimg_store *s, crioimg__sink
         crioimg_hasher_init(&k->h, want.alg);
         if ((r = crioimg__save_inflate(s, NULL, d->digest, buf, zbuf, &n1, &k->h)) != CRIOIMG_OK) return r;
         if ((r = crioimg__sink_file(k, path, n1)) != CRIOIMG_OK) return crioimg__sink_fail(k, r, "%s", path);
-        if ((r = crioimg__save_inflate(s, k, d->digest, buf, zbuf, &n2, NULL)) != CRIOIMG_OK) return r;
+        k->cur = diff_id;
+        k->cur_done = 0;
+        k->cur_total = n1;
+        r = crioimg__save_inflate(s, k, d->digest, buf, zbuf, &n2, NULL);
+        k->cur = NULL;
+        if (r != CRIOIMG_OK) return r;
         if (n1 != n2) return crioimg__sink_fail(k, CRIOIMG_ERR_SIZE_MISMATCH, "layer %s changed while it was read", d->digest);
         r = crioimg__sink_end(k);
     }
@@ -1553,15 +1596,17 @@ static crioimg_result crioimg__save_run(crioimg_store *s, crioimg__sink *k, crio
     return r;
 }
 
-crioimg_result crioimg_archive_save(crioimg_store *s, crioimg_archive_format format, const char *path, const char *const *names, size_t n,
-                                    char *err, size_t errcap)
+crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save_opts *opts, const char *path, const char *const *names,
+                                    size_t n, char *err, size_t errcap)
 {
     crioimg__sink k;
     crioimg__save_img *imgs = NULL;
     unsigned char *buf = NULL;
     crioimg_result r = CRIOIMG_OK;
+    crioimg_archive_format format = opts && opts->format ? opts->format : CRIOIMG_ARCHIVE_DOCKER;
     size_t i;
     memset(&k, 0, sizeof k);
+    if (opts) { k.progress = opts->progress; k.progress_user = opts->progress_user; }
     k.fd = k.dirfd = -1;
     k.err = err;
     k.errcap = errcap;
@@ -1614,10 +1659,10 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     if (err && errcap) snprintf(err, errcap, "image archives need POSIX file I/O");
     return CRIOIMG_ERR_UNSUPPORTED;
 }
-crioimg_result crioimg_archive_save(crioimg_store *s, crioimg_archive_format format, const char *path, const char *const *names, size_t n,
-                                    char *err, size_t errcap)
+crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save_opts *opts, const char *path, const char *const *names,
+                                    size_t n, char *err, size_t errcap)
 {
-    (void)s; (void)format; (void)path; (void)names; (void)n;
+    (void)s; (void)opts; (void)path; (void)names; (void)n;
     if (err && errcap) snprintf(err, errcap, "image archives need POSIX file I/O");
     return CRIOIMG_ERR_UNSUPPORTED;
 }

@@ -4,7 +4,7 @@
      crioimg_archive_load_result res;
      char err[1024];
      crioimg_archive_load(store, "docker-archive:/media/usb/app.tar", NULL, &res, err, sizeof err);
-     crioimg_archive_save(store, CRIOIMG_ARCHIVE_DOCKER, "/media/usb/app.tar", names, n, NULL, err, sizeof err);
+     crioimg_archive_save(store, NULL, "/media/usb/app.tar", names, n, err, sizeof err);   NULL: docker-archive
    Sources, with containers/image's syntax and its choice of image:
      oci:DIR[:REF], oci-archive:FILE[:REF]  the index.json entry whose org.opencontainers.image.ref.name
                                             is REF; without REF the only entry ("more than one image in
@@ -46,12 +46,29 @@ typedef enum crioimg_archive_format {
     CRIOIMG_ARCHIVE_OCI_DIR       /* an OCI image layout directory (oci:DIR) */
 } crioimg_archive_format;
 
+/* Progress of a load or save, per blob: called as bytes move (at most once per 64 KiB read) and once
+   more with done == total at the blob's end. what is "sha256:<hex>" of the blob (for a docker-archive
+   layer, its diff ID); total is -1 when unknown (a gzip layer being inflated). */
+typedef struct crioimg_archive_progress {
+    const char *what;
+    long long done, total;
+} crioimg_archive_progress;
+typedef void (*crioimg_archive_progress_fn)(void *user, const crioimg_archive_progress *p);
+
 typedef struct crioimg_archive_load_opts {
     const char *const *names;            /* store the image under these; none: the names the source gives
                                             (the reference given, else RepoTags or ref.name) */
     size_t nnames;
     const crioimg_platform *platform;    /* for an index: NULL = the running machine */
+    crioimg_archive_progress_fn progress; /* NULL: none */
+    void *progress_user;
 } crioimg_archive_load_opts;
+
+typedef struct crioimg_archive_save_opts {
+    crioimg_archive_format format;       /* 0 = CRIOIMG_ARCHIVE_DOCKER */
+    crioimg_archive_progress_fn progress; /* NULL: none */
+    void *progress_user;
+} crioimg_archive_save_opts;
 
 typedef struct crioimg_archive_load_result {
     char id[65];                                         /* the image ID (config digest hex) */
@@ -70,8 +87,9 @@ CRIOIMG_API int crioimg_archive_is_source(const char *name);
 CRIOIMG_API crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const crioimg_archive_load_opts *opts,
                                                 crioimg_archive_load_result *out, char *err, size_t errcap);
 
-/* Writes the images named (each a name or ID, as crioimg_store_image_status takes) to path in format.
+/* Writes the images named (each a name or ID, as crioimg_store_image_status takes) to path in
+   opts->format (opts may be NULL: a docker-archive).
    names[i] given by name is saved under that name; given by ID, under all of the image's tagged names.
    path must not exist for CRIOIMG_ARCHIVE_OCI_DIR; an archive file replaces one. POSIX only. */
-CRIOIMG_API crioimg_result crioimg_archive_save(crioimg_store *s, crioimg_archive_format format, const char *path,
+CRIOIMG_API crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save_opts *opts, const char *path,
                                                 const char *const *names, size_t n, char *err, size_t errcap);

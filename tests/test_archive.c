@@ -189,6 +189,19 @@ static int ta_same_file(const char *a, const char *b)
     return same;
 }
 
+/* Progress events: each blob's bytes only grow, and a blob ends with done == total. */
+typedef struct ta_prog { char what[80]; long long last; unsigned long events, ends; int bad; } ta_prog;
+
+static void ta_progress(void *user, const crioimg_archive_progress *p)
+{
+    ta_prog *g = (ta_prog *)user;
+    if (strcmp(g->what, p->what) != 0) { snprintf(g->what, sizeof g->what, "%s", p->what); g->last = 0; }
+    if (p->done < g->last || (p->total >= 0 && p->done > p->total)) g->bad = 1;
+    g->last = p->done;
+    g->events++;
+    if (p->done == p->total) g->ends++;
+}
+
 static void ta_roundtrip(const char *dir)
 {
     char path[512], src[600], out1[512], out2[512], cfg[72], err[1024];
@@ -197,12 +210,25 @@ static void ta_roundtrip(const char *dir)
     crioimg_image_list l;
     const char *name = "example.com/t:1";
     int first;
+    crioimg_archive_save_opts dopts, oopts;
+    crioimg_archive_load_opts lo;
+    ta_prog prog;
+    memset(&dopts, 0, sizeof dopts);
+    memset(&oopts, 0, sizeof oopts);
+    memset(&lo, 0, sizeof lo);
+    memset(&prog, 0, sizeof prog);
+    dopts.format = CRIOIMG_ARCHIVE_DOCKER;
+    dopts.progress = lo.progress = ta_progress;
+    dopts.progress_user = lo.progress_user = &prog;
+    oopts.format = CRIOIMG_ARCHIVE_OCI;
     for (first = 0; first < 2; first++) {
         snprintf(path, sizeof path, "%s/img%d.tar", dir, first);
         ta_archive(path, first, NULL, 0, NULL, cfg);
         snprintf(src, sizeof src, "docker-archive:%s", path);
         CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
-        CHECK(crioimg_archive_load(s, src, NULL, &res, err, sizeof err) == CRIOIMG_OK);
+        memset(&prog, 0, sizeof prog);
+        CHECK(crioimg_archive_load(s, src, &lo, &res, err, sizeof err) == CRIOIMG_OK);
+        CHECK(prog.events >= 2 && prog.ends >= 2 && !prog.bad);   /* two layers streamed */
         CHECK_STR(res.id, cfg + 7);
         CHECK_STR(res.name, name);
         CHECK(res.blobs_stored == 3);
@@ -215,8 +241,10 @@ static void ta_roundtrip(const char *dir)
         /* save twice: the same bytes; reload: the same image and manifest */
         snprintf(out1, sizeof out1, "%s/save%d-a.tar", dir, first);
         snprintf(out2, sizeof out2, "%s/save%d-b.tar", dir, first);
-        CHECK(crioimg_archive_save(s, CRIOIMG_ARCHIVE_DOCKER, out1, &name, 1, err, sizeof err) == CRIOIMG_OK);
-        CHECK(crioimg_archive_save(s, CRIOIMG_ARCHIVE_DOCKER, out2, &name, 1, err, sizeof err) == CRIOIMG_OK);
+        CHECK(crioimg_archive_save(s, NULL, out1, &name, 1, err, sizeof err) == CRIOIMG_OK);
+        memset(&prog, 0, sizeof prog);
+        CHECK(crioimg_archive_save(s, &dopts, out2, &name, 1, err, sizeof err) == CRIOIMG_OK);
+        CHECK(prog.ends >= 2 && !prog.bad);
         CHECK(ta_same_file(out1, out2));
         CHECK(crioimg_store_open_memory(&s2, NULL) == CRIOIMG_OK);
         snprintf(src, sizeof src, "docker-archive:%s", out1);
@@ -225,7 +253,7 @@ static void ta_roundtrip(const char *dir)
         CHECK_STR(res2.manifest_digest, res.manifest_digest);
         crioimg_store_close(s2);
         /* oci-archive: reloads with the same ID */
-        CHECK(crioimg_archive_save(s, CRIOIMG_ARCHIVE_OCI, out2, &name, 1, err, sizeof err) == CRIOIMG_OK);
+        CHECK(crioimg_archive_save(s, &oopts, out2, &name, 1, err, sizeof err) == CRIOIMG_OK);
         CHECK(crioimg_store_open_memory(&s2, NULL) == CRIOIMG_OK);
         snprintf(src, sizeof src, "oci-archive:%s:%s", out2, name);
         CHECK(crioimg_archive_load(s2, src, NULL, &res2, err, sizeof err) == CRIOIMG_OK);
