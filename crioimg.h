@@ -22975,6 +22975,7 @@ static crioimg_result crioimg__save_docker(crioimg_store *s, crioimg__sink *k, c
         memset(&c, 0, sizeof c);
         for (j = 0; j < i; j++) if (strcmp(imgs[j].id, imgs[i].id) == 0) break;
         if (j < i) continue;   /* its tags went in with the first of its names */
+        if (imgs[i].tags.n && imgs[i].tagmf[0][0]) snprintf(imgs[i].manifest, sizeof imgs[i].manifest, "%s", imgs[i].tagmf[0]);
         r = crioimg__save_read(s, k, &imgs[i], &m, &raw, &len, &cfg, &clen);
         if (r == CRIOIMG_OK && (crioimg_json_parse(&c, (const char *)cfg, clen, NULL) != CRIOIMG_OK ||
                                 !crioimg__arc_strings(&c, ids = crioimg_json_get(&c, crioimg_json_get(&c, 0, "rootfs"), "diff_ids"), 0) ||

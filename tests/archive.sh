@@ -104,6 +104,13 @@ t "saved oci-archive, extracted: umoci unpack reads it" 'mkdir ox && tar -C ox -
 t "save by ID: every tag of the image" 'ci save -o byid.tar $id && tar xOf byid.tar manifest.json | grep -q "example.com/app:v1"'
 t "save of an unknown image: exit 1, no file" '! ci save -o nope.tar no/such:image 2>e && grep -q "no/such:image" e && [ ! -e nope.tar ] && ! ls nope.tar.* 2>/dev/null'
 t "save oci-dir onto an existing path is refused" '! ci save --format oci-dir -o od x.io/load:oci'
+# a blob that changed in the store is found while it is written: the save fails and leaves nothing
+cp -r "$S" store-bad && for b in $(find store-bad/blobs/sha256 -type f -size +100k); do
+  chmod u+w $b && printf X | dd of=$b bs=1 seek=100 conv=notrunc 2>/dev/null; done
+for fmt in docker-archive oci-archive oci-dir; do
+  t "save $fmt of a corrupt store: refused naming the blob, no file and no temporary left" \
+    '! ci save --store store-bad --format $fmt -o bad-$fmt x.io/load:oci 2>e && grep -q "sha256:" e && [ ! -e bad-$fmt ] && ! ls -d bad-$fmt.* 2>/dev/null'
+done
 t "crioimg's own archives load back with the same IDs" \
   'S2=$tmp/store2; [ "$(CRIOIMG_STORE=$S2 "$bin" import docker-archive:s1.tar:x.io/load:oci)" = "$id" ] && [ "$(CRIOIMG_STORE=$S2 "$bin" import oci-archive:o1.tar:x.io/load:oci)" = "$id" ]'
 
