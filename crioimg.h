@@ -2304,6 +2304,8 @@ typedef enum crioimg_archive_format {
 typedef struct crioimg_archive_progress {
     const char *what;
     long long done, total;
+    size_t index, count;   /* load: the blob (0 the config, then the layers) of how many; save: of the
+                              image being written */
 } crioimg_archive_progress;
 typedef void (*crioimg_archive_progress_fn)(void *user, const crioimg_archive_progress *p);
 
@@ -19533,6 +19535,39 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     return r;
 }
 
+/* A file source's progress as PullImage's events (a blob's digest copied: a view may keep the pointer
+   until the pull ends). */
+typedef struct crioimg__svc_arcview {
+    const crioimg_pull_options *o;
+    const char *source;
+    const crioimg_allocator *alloc;
+    char (*digests)[CRIOIMG_DIGEST_STRING_MAX + 1];
+    size_t n;
+} crioimg__svc_arcview;
+
+static void crioimg__svc_arc_progress(void *user, const crioimg_archive_progress *p)
+{
+    crioimg__svc_arcview *v = (crioimg__svc_arcview *)user;
+    crioimg_pull_progress e;
+    if (v->digests == NULL && p->count) {
+        v->digests = (char (*)[CRIOIMG_DIGEST_STRING_MAX + 1])crioimg_malloc(v->alloc, p->count * sizeof *v->digests);
+        if (v->digests) { memset(v->digests, 0, p->count * sizeof *v->digests); v->n = p->count; }
+    }
+    if (v->digests == NULL || p->index >= v->n) return;
+    crioimg__svc_say(v->digests[p->index], sizeof v->digests[p->index], p->what, NULL);
+    memset(&e, 0, sizeof e);
+    e.event = p->done == p->total ? CRIOIMG_PULL_BLOB_DONE : CRIOIMG_PULL_BLOB_PROGRESS;
+    e.source = v->source;
+    e.index = p->index;
+    e.count = v->n;
+    e.digest = v->digests[p->index];
+    e.media_type = "";
+    e.size = p->total;
+    e.done = p->done;
+    e.total = e.total_done = -1;
+    v->o->progress(v->o->progress_user, &e);
+}
+
 /* PullImage from a file: oci:, oci-archive:, docker-archive: or dir: (crioimg_archive_load), after the
    policy's word on the name as given (its scopes are paths for these transports). */
 static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_options *o,
@@ -19540,14 +19575,24 @@ static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char
 {
     crioimg_archive_load_opts ao;
     crioimg_archive_load_result res;
+    crioimg__svc_arcview view;
     crioimg_result r;
     if (o->policy && (r = crioimg_policy_check(o->policy, name, strlen(name), svc->err, sizeof svc->err)) != CRIOIMG_OK) {
         if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
         return r;
     }
     memset(&ao, 0, sizeof ao);
+    memset(&view, 0, sizeof view);
     ao.platform = o->platform;
+    if (o->progress) {
+        view.o = o;
+        view.source = name;
+        view.alloc = &svc->alloc;
+        ao.progress = crioimg__svc_arc_progress;
+        ao.progress_user = &view;
+    }
     r = crioimg_archive_load(svc->store, name, &ao, &res, svc->err, sizeof svc->err);
+    crioimg_free(&svc->alloc, view.digests);
     if (r != CRIOIMG_OK) {
         if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
         return r;
@@ -21627,16 +21672,20 @@ typedef struct crioimg__arc {
     size_t errcap;
     crioimg_archive_progress_fn progress;
     void *progress_user;
+    size_t pindex, pcount;   /* the blob being stored, of how many (progress) */
 } crioimg__arc;
 
 /* Reports progress of blob what, when asked for. */
-static void crioimg__arc_progress(crioimg_archive_progress_fn fn, void *user, const char *what, long long done, long long total)
+static void crioimg__arc_progress(crioimg_archive_progress_fn fn, void *user, const char *what, long long done, long long total,
+                                  size_t index, size_t count)
 {
     crioimg_archive_progress p;
     if (fn == NULL) return;
     p.what = what;
     p.done = done;
     p.total = total;
+    p.index = index;
+    p.count = count;
     fn(user, &p);
 }
 
@@ -21930,7 +21979,7 @@ static crioimg_result crioimg__arc_put(crioimg__arc *a, crioimg_store *s, const 
                 break;
             }
             done += (long long)n;
-            crioimg__arc_progress(a->progress, a->progress_user, digest, done, total);
+            crioimg__arc_progress(a->progress, a->progress_user, digest, done, total, a->pindex, a->pcount);
         }
     }
     crioimg__arc_rd_close(&rd);
@@ -21985,7 +22034,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
         if (z == NULL) {
             if ((r = crioimg_blob_writer_write(w, a->buf, n)) != CRIOIMG_OK) break;
             *size += (long long)n;
-            crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1);
+            crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1, a->pindex, a->pcount);
             continue;
         }
         while (ip < n) {
@@ -21998,7 +22047,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
             if (used == 0 && got == 0) break;
         }
         if (r != CRIOIMG_OK) break;
-        crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1);
+        crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1, a->pindex, a->pcount);
     }
     if (r == CRIOIMG_OK && z && (r = crioimg_inflate_finish(z)) != CRIOIMG_OK) crioimg__arc_fail(a, r, "%s: %s", path, crioimg_inflate_error(z));
     crioimg_inflate_free(z);
@@ -22268,6 +22317,8 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     crioimg__arc_sha256(cfg, clen, dg);
     if ((r = crioimg_store_put_blob(s, dg, cfg, clen)) != CRIOIMG_OK) { crioimg__arc_fail(a, r, "storing the config: %s", crioimg_store_error(s)); goto done; }
     res->blobs_stored++;
+    a->pcount = 1 + d.tok[layers].count;
+    crioimg__arc_progress(a->progress, a->progress_user, dg, (long long)clen, (long long)clen, 0, a->pcount);
     crioimg__arc_put_str(&t, "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_DOCKER_MANIFEST "\",\"config\":");
     crioimg__arc_put_desc(&t, "application/vnd.docker.container.image.v1+json", (long long)clen, dg);
     crioimg__arc_put_str(&t, ",\"layers\":[");
@@ -22275,6 +22326,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
         long long size = 0;
         crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
         crioimg_json_string(&c, crioimg__arc_elem(&c, ids, k), did, sizeof did);
+        a->pindex = k + 1;
         if ((r = crioimg__arc_put_layer(a, s, path, did, &size, res)) != CRIOIMG_OK) goto done;
         if (k) crioimg__arc_put_str(&t, ",");
         /* c/image labels the uncompressed layers it serves with the gzip type: so it is written */
@@ -22400,8 +22452,10 @@ static crioimg_result crioimg__arc_blobs(crioimg__arc *a, crioimg_store *s, int 
         if (d->size >= 0 && rd.left != d->size)
             return crioimg__arc_fail(a, CRIOIMG_ERR_SIZE_MISMATCH, "%s: %lld bytes, its descriptor says %lld (%s)", path, rd.left, d->size, d->digest);
     }
+    a->pcount = 1 + m->nlayers;
     for (k = 0; k <= m->nlayers; k++) {
         const crioimg_descriptor *d = k == 0 ? &m->config : &m->layers[k - 1];
+        a->pindex = k;
         if ((r = crioimg__arc_blob_path(a, dir, d->digest, path, sizeof path)) != CRIOIMG_OK) return r;
         if ((r = crioimg__arc_put(a, s, path, d->digest, d->size, res)) != CRIOIMG_OK) return r;
     }
@@ -22558,6 +22612,7 @@ typedef struct crioimg__sink {
     crioimg_archive_progress_fn progress;
     void *progress_user;
     const char *cur;           /* the blob being written, for progress */
+    size_t pindex, pcount;
     long long cur_done, cur_total;
     int exact;                 /* learn each gzip layer's size by inflating it (not from its trailer) */
     int guess_wrong;           /* a trailer's size was not the layer's: start again with exact */
@@ -22633,7 +22688,7 @@ static crioimg_result crioimg__sink_data(crioimg__sink *k, const void *data, siz
     if (k->hashing) crioimg_hasher_update(&k->h, data, len);
     if (k->cur) {
         k->cur_done += (long long)len;
-        crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total);
+        crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total, k->pindex, k->pcount);
     }
     if (k->tw) return crioimg_tar_write_data(k->tw, data, len);
     return crioimg__sink_write_fd(k->fd, data, len);
@@ -23006,6 +23061,8 @@ static crioimg_result crioimg__save_docker(crioimg_store *s, crioimg__sink *k, c
             }
             snprintf(path, sizeof path, "%.64s.tar", did + 7);
             crioimg_json_write_string(&w, path, strlen(path));
+            k->pindex = j + 1;
+            k->pcount = 1 + m.nlayers;
             if ((first = crioimg__sink_first(k, did)) < 0) r = CRIOIMG_ERR_NOMEM;
             else if (first) r = crioimg__save_docker_layer(s, k, &m.layers[j], did, buf, buf + CRIOIMG__ARC_BUF);
         }
@@ -23084,6 +23141,8 @@ static crioimg_result crioimg__save_oci_one(crioimg_store *s, crioimg__sink *k, 
         const crioimg_descriptor *d = j == 0 ? &m.config : &m.layers[j - 1];
         if (strncmp(d->digest, "sha256:", 7) != 0) { r = crioimg__sink_fail(k, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob %s", d->digest); break; }
         snprintf(path, sizeof path, "blobs/sha256/%.64s", d->digest + 7);
+        k->pindex = j;
+        k->pcount = 1 + m.nlayers;
         if ((first = crioimg__sink_first(k, d->digest)) < 0) r = CRIOIMG_ERR_NOMEM;
         else if (first) r = crioimg__save_blob(s, k, path, d->digest, d->size, buf);
     }

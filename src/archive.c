@@ -32,16 +32,20 @@ typedef struct crioimg__arc {
     size_t errcap;
     crioimg_archive_progress_fn progress;
     void *progress_user;
+    size_t pindex, pcount;   /* the blob being stored, of how many (progress) */
 } crioimg__arc;
 
 /* Reports progress of blob what, when asked for. */
-static void crioimg__arc_progress(crioimg_archive_progress_fn fn, void *user, const char *what, long long done, long long total)
+static void crioimg__arc_progress(crioimg_archive_progress_fn fn, void *user, const char *what, long long done, long long total,
+                                  size_t index, size_t count)
 {
     crioimg_archive_progress p;
     if (fn == NULL) return;
     p.what = what;
     p.done = done;
     p.total = total;
+    p.index = index;
+    p.count = count;
     fn(user, &p);
 }
 
@@ -335,7 +339,7 @@ static crioimg_result crioimg__arc_put(crioimg__arc *a, crioimg_store *s, const 
                 break;
             }
             done += (long long)n;
-            crioimg__arc_progress(a->progress, a->progress_user, digest, done, total);
+            crioimg__arc_progress(a->progress, a->progress_user, digest, done, total, a->pindex, a->pcount);
         }
     }
     crioimg__arc_rd_close(&rd);
@@ -390,7 +394,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
         if (z == NULL) {
             if ((r = crioimg_blob_writer_write(w, a->buf, n)) != CRIOIMG_OK) break;
             *size += (long long)n;
-            crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1);
+            crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1, a->pindex, a->pcount);
             continue;
         }
         while (ip < n) {
@@ -403,7 +407,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
             if (used == 0 && got == 0) break;
         }
         if (r != CRIOIMG_OK) break;
-        crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1);
+        crioimg__arc_progress(a->progress, a->progress_user, diff_id, *size, rd.left == 0 ? *size : -1, a->pindex, a->pcount);
     }
     if (r == CRIOIMG_OK && z && (r = crioimg_inflate_finish(z)) != CRIOIMG_OK) crioimg__arc_fail(a, r, "%s: %s", path, crioimg_inflate_error(z));
     crioimg_inflate_free(z);
@@ -673,6 +677,8 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     crioimg__arc_sha256(cfg, clen, dg);
     if ((r = crioimg_store_put_blob(s, dg, cfg, clen)) != CRIOIMG_OK) { crioimg__arc_fail(a, r, "storing the config: %s", crioimg_store_error(s)); goto done; }
     res->blobs_stored++;
+    a->pcount = 1 + d.tok[layers].count;
+    crioimg__arc_progress(a->progress, a->progress_user, dg, (long long)clen, (long long)clen, 0, a->pcount);
     crioimg__arc_put_str(&t, "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_DOCKER_MANIFEST "\",\"config\":");
     crioimg__arc_put_desc(&t, "application/vnd.docker.container.image.v1+json", (long long)clen, dg);
     crioimg__arc_put_str(&t, ",\"layers\":[");
@@ -680,6 +686,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
         long long size = 0;
         crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
         crioimg_json_string(&c, crioimg__arc_elem(&c, ids, k), did, sizeof did);
+        a->pindex = k + 1;
         if ((r = crioimg__arc_put_layer(a, s, path, did, &size, res)) != CRIOIMG_OK) goto done;
         if (k) crioimg__arc_put_str(&t, ",");
         /* c/image labels the uncompressed layers it serves with the gzip type: so it is written */
@@ -805,8 +812,10 @@ static crioimg_result crioimg__arc_blobs(crioimg__arc *a, crioimg_store *s, int 
         if (d->size >= 0 && rd.left != d->size)
             return crioimg__arc_fail(a, CRIOIMG_ERR_SIZE_MISMATCH, "%s: %lld bytes, its descriptor says %lld (%s)", path, rd.left, d->size, d->digest);
     }
+    a->pcount = 1 + m->nlayers;
     for (k = 0; k <= m->nlayers; k++) {
         const crioimg_descriptor *d = k == 0 ? &m->config : &m->layers[k - 1];
+        a->pindex = k;
         if ((r = crioimg__arc_blob_path(a, dir, d->digest, path, sizeof path)) != CRIOIMG_OK) return r;
         if ((r = crioimg__arc_put(a, s, path, d->digest, d->size, res)) != CRIOIMG_OK) return r;
     }
@@ -963,6 +972,7 @@ typedef struct crioimg__sink {
     crioimg_archive_progress_fn progress;
     void *progress_user;
     const char *cur;           /* the blob being written, for progress */
+    size_t pindex, pcount;
     long long cur_done, cur_total;
     int exact;                 /* learn each gzip layer's size by inflating it (not from its trailer) */
     int guess_wrong;           /* a trailer's size was not the layer's: start again with exact */
@@ -1038,7 +1048,7 @@ static crioimg_result crioimg__sink_data(crioimg__sink *k, const void *data, siz
     if (k->hashing) crioimg_hasher_update(&k->h, data, len);
     if (k->cur) {
         k->cur_done += (long long)len;
-        crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total);
+        crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total, k->pindex, k->pcount);
     }
     if (k->tw) return crioimg_tar_write_data(k->tw, data, len);
     return crioimg__sink_write_fd(k->fd, data, len);
@@ -1411,6 +1421,8 @@ static crioimg_result crioimg__save_docker(crioimg_store *s, crioimg__sink *k, c
             }
             snprintf(path, sizeof path, "%.64s.tar", did + 7);
             crioimg_json_write_string(&w, path, strlen(path));
+            k->pindex = j + 1;
+            k->pcount = 1 + m.nlayers;
             if ((first = crioimg__sink_first(k, did)) < 0) r = CRIOIMG_ERR_NOMEM;
             else if (first) r = crioimg__save_docker_layer(s, k, &m.layers[j], did, buf, buf + CRIOIMG__ARC_BUF);
         }
@@ -1489,6 +1501,8 @@ static crioimg_result crioimg__save_oci_one(crioimg_store *s, crioimg__sink *k, 
         const crioimg_descriptor *d = j == 0 ? &m.config : &m.layers[j - 1];
         if (strncmp(d->digest, "sha256:", 7) != 0) { r = crioimg__sink_fail(k, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob %s", d->digest); break; }
         snprintf(path, sizeof path, "blobs/sha256/%.64s", d->digest + 7);
+        k->pindex = j;
+        k->pcount = 1 + m.nlayers;
         if ((first = crioimg__sink_first(k, d->digest)) < 0) r = CRIOIMG_ERR_NOMEM;
         else if (first) r = crioimg__save_blob(s, k, path, d->digest, d->size, buf);
     }

@@ -52,6 +52,8 @@ typedef enum crioimg_archive_format {
 typedef struct crioimg_archive_progress {
     const char *what;
     long long done, total;
+    size_t index, count;   /* load: the blob (0 the config, then the layers) of how many; save: of the
+                              image being written */
 } crioimg_archive_progress;
 typedef void (*crioimg_archive_progress_fn)(void *user, const crioimg_archive_progress *p);
 

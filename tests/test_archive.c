@@ -299,6 +299,19 @@ static void ta_hostiles(const char *dir)
     }
 }
 
+/* PullImage's events for a file source: indexes within count, each blob ends DONE with done == size. */
+typedef struct ta_pull_events { unsigned long progress, done; size_t count; int bad; } ta_pull_events;
+
+static void ta_pull_progress(void *user, const crioimg_pull_progress *p)
+{
+    ta_pull_events *e = (ta_pull_events *)user;
+    if (e->count == 0) e->count = p->count;
+    if (p->count != e->count || p->index >= p->count || p->digest == NULL || strncmp(p->digest, "sha256:", 7) != 0) e->bad = 1;
+    if (p->event == CRIOIMG_PULL_BLOB_DONE) { e->done++; if (p->done != p->size) e->bad = 1; }
+    else if (p->event == CRIOIMG_PULL_BLOB_PROGRESS) e->progress++;
+    else e->bad = 1;
+}
+
 /* PullImage with a file transport: the service loads the archive into its store. */
 static void ta_service(const char *dir)
 {
@@ -306,12 +319,19 @@ static void ta_service(const char *dir)
     crioimg_store *s = NULL;
     crioimg_service *svc = NULL;
     crioimg_pull_result out;
+    crioimg_pull_options po;
+    ta_pull_events ev;
     snprintf(path, sizeof path, "%s/svc.tar", dir);
     ta_archive(path, 0, NULL, 0, NULL, cfg);
     snprintf(src, sizeof src, "docker-archive:%s", path);
     CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
     CHECK(crioimg_service_new(&svc, s, NULL, err, sizeof err) == CRIOIMG_OK);
-    CHECK(crioimg_service_pull_image(svc, src, NULL, &out) == CRIOIMG_OK);
+    memset(&po, 0, sizeof po);
+    memset(&ev, 0, sizeof ev);
+    po.progress = ta_pull_progress;
+    po.progress_user = &ev;
+    CHECK(crioimg_service_pull_image(svc, src, &po, &out) == CRIOIMG_OK);
+    CHECK(ev.count == 3 && ev.done == 3 && !ev.bad);   /* config and two layers */
     CHECK_STR(out.id, cfg + 7);
     CHECK_STR(out.name, "example.com/t:1");
     CHECK_STR(out.source, src);
