@@ -32,7 +32,7 @@ MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: all asan-build test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
-all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
+all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/offline_load $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
 
 crioimg.h: $(SRC)
 	tools/amalgamate
@@ -69,6 +69,9 @@ $(B)/embedded_runtime: examples/embedded_runtime.c examples/host_transport.c exa
 
 $(B)/firmware_check: examples/firmware_check.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/firmware_check.c
+
+$(B)/offline_load: examples/offline_load.c crioimg.h | $(B)
+	$(CC) $(WARN) $(CFLAGS) -o $@ examples/offline_load.c
 
 $(B)/test_harness: examples/test_harness.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ examples/test_harness.c
@@ -119,7 +122,7 @@ SAN  = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 A    = $(B)/asan
 ASAN_BINS = $(A)/test_crioimg $(A)/crioimg $(A)/crioimg-mbedtls $(A)/http_get $(A)/http_get_mbedtls \
             $(A)/registry_live $(A)/host_transport $(A)/host_store $(A)/minimal $(A)/embedded_runtime \
-            $(A)/firmware_check $(A)/test_harness $(A)/fuzz_replay $(A)/inflate_gunzip
+            $(A)/firmware_check $(A)/offline_load $(A)/test_harness $(A)/fuzz_replay $(A)/inflate_gunzip
 $(A):
 	@mkdir -p $(A)
 $(A)/test_crioimg: $(TESTSRC) crioimg.h | $(A)

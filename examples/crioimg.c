@@ -2,7 +2,7 @@
 
      crioimg parse [--json] [--any] [NAME...]     names from stdin, one a line, when none are given
      crioimg digest [--algorithm ALG] [FILE...]   "sha256:<hex>  FILE" per file; stdin when none ("-")
-     crioimg images|inspect|tag|untag|rmi|import [--store DIR] ...   the image store (an OCI layout)
+     crioimg images|inspect|tag|untag|rmi|import|save [--store DIR] ...   the image store (an OCI layout)
 
      crioimg resolve [REGISTRY-OPTIONS] [--json] NAME     candidate names, one a line, in pull order
      crioimg registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   "secure" or "insecure"
@@ -728,6 +728,113 @@ static int cmd_tag(int argc, char **argv)
     return rc;
 }
 
+/* one line on the terminal for a load or save, redrawn at most every 100 ms: the blob and its bytes */
+typedef struct archive_view { struct timespec last; const char *verb; int drawn; } archive_view;
+static void bytes_human(long long v, char *out, size_t cap);
+
+static void archive_progress(void *user, const crioimg_archive_progress *p)
+{
+    archive_view *v = (archive_view *)user;
+    struct timespec now;
+    const char *hex = strchr(p->what, ':');
+    char done[32], total[32];
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (p->done != p->total && (now.tv_sec - v->last.tv_sec) * 1000L + (now.tv_nsec - v->last.tv_nsec) / 1000000L < 100) return;
+    v->last = now;
+    v->drawn = 1;
+    bytes_human(p->done, done, sizeof done);
+    if (p->total >= 0) bytes_human(p->total, total, sizeof total);
+    else strcpy(total, "?");
+    fprintf(stderr, "\r\033[K%s %.12s %s / %s", v->verb, hex ? hex + 1 : p->what, done, total);
+    fflush(stderr);
+}
+
+/* import oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME:TAG|:@N] | dir:DIR [NAME...]:
+   crioimg_archive_load, which verifies every blob as it streams in. */
+static int import_archive(const store_args *sa)
+{
+    crioimg_store *s = NULL;
+    crioimg_archive_load_opts o;
+    crioimg_archive_load_result res;
+    crioimg_result r;
+    char err[2048];
+    archive_view view;
+    int rc;
+    if ((rc = store_open("import", sa, 1, &s)) != 0) return rc;
+    memset(&o, 0, sizeof o);
+    o.names = (const char *const *)sa->args + 1;
+    o.nnames = (size_t)sa->nargs - 1;
+    memset(&view, 0, sizeof view);
+    view.verb = "Loading";
+    if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
+    r = crioimg_archive_load(s, sa->args[0], &o, &res, err, sizeof err);
+    if (view.drawn) fputs("\r\033[K", stderr);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg import: %s\n", err[0] ? err : crioimg_result_str(r));
+        rc = 1;
+    } else printf("%s\n", res.id);
+    crioimg_store_close(s);
+    return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
+}
+
+/* save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...: the images into one
+   file (or layout directory), which appears only when complete; same images, same bytes. */
+static int cmd_save(int argc, char **argv)
+{
+    const char *dir = NULL, *out = NULL, *names[256];
+    char dflt[4096], err[2048];
+    crioimg_archive_format fmt = CRIOIMG_ARCHIVE_DOCKER;
+    crioimg_archive_save_opts so;
+    archive_view view;
+    size_t n = 0;
+    int i, opts_done = 0, rc = 0;
+    store_args sa;
+    crioimg_store *s = NULL;
+    crioimg_result r;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *f = NULL;
+        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
+        if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            puts("usage: crioimg save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...\n"
+                 "  writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo\n"
+                 "  copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout\n"
+                 "  directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: the\n"
+                 "  same images give the same bytes (fixed entry order, mtime 0, owner 0/0, modes 0644/0755).");
+            return 0;
+        }
+        if (!opts_done && strcmp(a, "--store") == 0 && i + 1 < argc) dir = argv[++i];
+        else if (!opts_done && strncmp(a, "--store=", 8) == 0) dir = a + 8;
+        else if (!opts_done && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) out = argv[++i];
+        else if (!opts_done && strncmp(a, "--output=", 9) == 0) out = a + 9;
+        else if (!opts_done && strcmp(a, "--format") == 0 && i + 1 < argc) f = argv[++i];
+        else if (!opts_done && strncmp(a, "--format=", 9) == 0) f = a + 9;
+        else if (!opts_done && a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg save: unknown option %s\n", a); return 2; }
+        else if (n < sizeof names / sizeof names[0]) names[n++] = a;
+        else { fputs("crioimg save: too many images\n", stderr); return 2; }
+        if (f) {
+            if (strcmp(f, "docker-archive") == 0) fmt = CRIOIMG_ARCHIVE_DOCKER;
+            else if (strcmp(f, "oci-archive") == 0) fmt = CRIOIMG_ARCHIVE_OCI;
+            else if (strcmp(f, "oci-dir") == 0) fmt = CRIOIMG_ARCHIVE_OCI_DIR;
+            else { fprintf(stderr, "crioimg save: unknown format %s (docker-archive, oci-archive or oci-dir)\n", f); return 2; }
+        }
+    }
+    if (out == NULL || n == 0) { fputs("crioimg save: -o PATH and NAME|ID... needed\n", stderr); return 2; }
+    memset(&sa, 0, sizeof sa);
+    if ((sa.dir = store_dir("save", dir, dflt, sizeof dflt)) == NULL) return 2;
+    if ((rc = store_open("save", &sa, 0, &s)) != 0) return rc;
+    if (s == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", names[0], crioimg_result_str(CRIOIMG_ERR_IMAGE_UNKNOWN)); return 1; }
+    memset(&so, 0, sizeof so);
+    memset(&view, 0, sizeof view);
+    so.format = fmt;
+    view.verb = "Saving";
+    if (isatty(2)) { so.progress = archive_progress; so.progress_user = &view; }
+    r = crioimg_archive_save(s, &so, out, names, n, err, sizeof err);
+    if (view.drawn) fputs("\r\033[K", stderr);
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg save: %s\n", err[0] ? err : crioimg_result_str(r)); rc = 1; }
+    crioimg_store_close(s);
+    return rc;
+}
+
 /* import LAYOUT:REF [NAME...]: copies an image from another OCI layout (what skopeo or umoci wrote),
    records it under the NAMEs (REF when none are given). crioimg_store_copy_image streams every blob
    against its descriptor: memory stays small whatever the layout holds, and a blob bigger than its
@@ -741,8 +848,16 @@ static int cmd_import(int argc, char **argv)
     crioimg_result r;
     char path[4096];
     const char *ref, *colon;
-    int rc = store_args_parse("import", argc, argv, 0, &sa);
-    if (rc) return rc;
+    int rc;
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        puts("usage: crioimg import [--store DIR] SOURCE [NAME...]\n"
+             "  SOURCE: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR, or LAYOUT-DIR:REF\n"
+             "  stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name);\n"
+             "  prints its ID. Every blob is verified before it lands; a failure stores nothing of the image.");
+        return 0;
+    }
+    if ((rc = store_args_parse("import", argc, argv, 0, &sa)) != 0) return rc;
+    if (sa.nargs >= 1 && crioimg_archive_is_source(sa.args[0])) return import_archive(&sa);
     if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
         fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
         return 2;
@@ -1439,13 +1554,16 @@ static const struct command {
     { "can-pull", "can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME   the name and manifest digest a pull would use", cmd_can_pull },
     { "manifest", "manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] NAME   the manifest as the registry serves it", cmd_manifest },
     { "blob", "blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] -o FILE NAME DIGEST   a config or layer blob, verified", cmd_blob },
-    { "pull", "pull [--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] NAME   pull an image into the store; prints its ID", cmd_pull },
+    { "pull", "pull [--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] NAME   pull an image into the store (NAME: a reference,\n                 docker://..., docker-archive:FILE[:NAME:TAG|:@N], oci-archive:FILE[:REF], oci:DIR[:REF], dir:DIR); prints its ID", cmd_pull },
     { "images", "images [--store DIR] [--json] [FILTER]   list the store's images (a table like crictl images)", cmd_images },
     { "inspect", "inspect [--store DIR] NAME|ID       the image's record as JSON", cmd_inspect },
     { "tag", "tag [--store DIR] NAME|ID NEWNAME...  give the image more names", cmd_tag },
     { "untag", "untag [--store DIR] NAME...          remove names (the last one removes the image)", cmd_untag },
     { "rmi", "rmi [--store DIR] NAME|ID...         remove images, whatever their names", cmd_rmi },
-    { "import", "import [--store DIR] LAYOUT:REF [NAME...]  copy an image from an OCI layout (skopeo's, umoci's)", cmd_import },
+    { "import", "import [--store DIR] SOURCE [NAME...]  load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF],\n"
+                "                 docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID", cmd_import },
+    { "save", "save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...   write images to one\n"
+              "                 archive (reproducible: same images, same bytes)", cmd_save },
     { "unpack", "unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST   an OCI runtime bundle (DEST/rootfs, DEST/config.json)", cmd_unpack },
 };
 

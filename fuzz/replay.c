@@ -21,6 +21,7 @@
 #include "fuzz_tar.c"
 #include "fuzz_unpack.c"
 #include "fuzz_inflate.c"
+#include "fuzz_archive.c"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ static const struct { const char *name; int (*run)(const uint8_t *, size_t); } t
     { "tar", fuzz_tar },
     { "unpack", fuzz_unpack },
     { "inflate", fuzz_inflate },
+    { "archive", fuzz_archive },
 };
 
 static int replay_file(const char *path, int (*run)(const uint8_t *, size_t))

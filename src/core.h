@@ -85,7 +85,10 @@
     X(ERR_INFLATE_TRUNCATED,  -223, "compressed data is truncated") \
     X(ERR_INFLATE_TRAILING,   -224, "trailing garbage after compressed data") \
     X(ERR_TAR_FORMAT,         -230, "invalid tar archive") \
-    X(ERR_UNPACK_UNSAFE,      -231, "layer entry refused: it would reach outside the destination")
+    X(ERR_UNPACK_UNSAFE,      -231, "layer entry refused: it would reach outside the destination") \
+    X(ERR_ARCHIVE_INVALID,    -240, "invalid image archive") \
+    X(ERR_ARCHIVE_UNSAFE,     -241, "archive entry refused: absolute path, \"..\", link or duplicate") \
+    X(ERR_ARCHIVE_CHOICE,     -242, "the archive holds no single image matching the reference")
 
 #define CRIOIMG__RESULT_ENUM(name, value, text) CRIOIMG_##name = value,
 typedef enum crioimg_result { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_ENUM) CRIOIMG__RESULT_FORCE_INT = -0x7fff } crioimg_result;

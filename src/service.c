@@ -757,6 +757,79 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     return r;
 }
 
+/* A file source's progress as PullImage's events (a blob's digest copied: a view may keep the pointer
+   until the pull ends). */
+typedef struct crioimg__svc_arcview {
+    const crioimg_pull_options *o;
+    const char *source;
+    const crioimg_allocator *alloc;
+    char (*digests)[CRIOIMG_DIGEST_STRING_MAX + 1];
+    size_t n;
+} crioimg__svc_arcview;
+
+static void crioimg__svc_arc_progress(void *user, const crioimg_archive_progress *p)
+{
+    crioimg__svc_arcview *v = (crioimg__svc_arcview *)user;
+    crioimg_pull_progress e;
+    if (v->digests == NULL && p->count) {
+        v->digests = (char (*)[CRIOIMG_DIGEST_STRING_MAX + 1])crioimg_malloc(v->alloc, p->count * sizeof *v->digests);
+        if (v->digests) { memset(v->digests, 0, p->count * sizeof *v->digests); v->n = p->count; }
+    }
+    if (v->digests == NULL || p->index >= v->n) return;
+    crioimg__svc_say(v->digests[p->index], sizeof v->digests[p->index], p->what, NULL);
+    memset(&e, 0, sizeof e);
+    e.event = p->done == p->total ? CRIOIMG_PULL_BLOB_DONE : CRIOIMG_PULL_BLOB_PROGRESS;
+    e.source = v->source;
+    e.index = p->index;
+    e.count = v->n;
+    e.digest = v->digests[p->index];
+    e.media_type = "";
+    e.size = p->total;
+    e.done = p->done;
+    e.total = e.total_done = -1;
+    v->o->progress(v->o->progress_user, &e);
+}
+
+/* PullImage from a file: oci:, oci-archive:, docker-archive: or dir: (crioimg_archive_load), after the
+   policy's word on the name as given (its scopes are paths for these transports). */
+static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_options *o,
+                                                crioimg_pull_result *out)
+{
+    crioimg_archive_load_opts ao;
+    crioimg_archive_load_result res;
+    crioimg__svc_arcview view;
+    crioimg_result r;
+    if (o->policy && (r = crioimg_policy_check(o->policy, name, strlen(name), svc->err, sizeof svc->err)) != CRIOIMG_OK) {
+        if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
+        return r;
+    }
+    memset(&ao, 0, sizeof ao);
+    memset(&view, 0, sizeof view);
+    ao.platform = o->platform;
+    if (o->progress) {
+        view.o = o;
+        view.source = name;
+        view.alloc = &svc->alloc;
+        ao.progress = crioimg__svc_arc_progress;
+        ao.progress_user = &view;
+    }
+    r = crioimg_archive_load(svc->store, name, &ao, &res, svc->err, sizeof svc->err);
+    crioimg_free(&svc->alloc, view.digests);
+    if (r != CRIOIMG_OK) {
+        if (!svc->err[0]) crioimg__svc_fail(svc, r, NULL);
+        return r;
+    }
+    if (out) {
+        crioimg__svc_say(out->name, sizeof out->name, res.name, NULL);
+        crioimg__svc_say(out->manifest_digest, sizeof out->manifest_digest, res.manifest_digest, NULL);
+        crioimg__svc_say(out->source, sizeof out->source, name, NULL);
+        memcpy(out->id, res.id, sizeof out->id);
+        out->blobs_fetched = res.blobs_stored;
+        out->blobs_skipped = res.blobs_skipped;
+    }
+    return CRIOIMG_OK;
+}
+
 crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                           crioimg_pull_result *out)
 {
@@ -776,6 +849,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
     else o = *opts;
     o.top_only = 0;
     if (o.jobs < 0) return crioimg__svc_fail(svc, CRIOIMG_ERR_INVALID_ARGS, "jobs must not be negative");
+    if (crioimg_archive_is_source(name)) return crioimg__svc_pull_archive(svc, name, &o, out);
     if ((r = crioimg_service_open_source(svc, name, &o, &pub)) != CRIOIMG_OK) return r;
     memset(&p, 0, sizeof p);
     p.svc = svc;

@@ -145,6 +145,9 @@ typedef struct crioimg_pull_result {
    fetched: an image pulled before costs its manifest request and the rewrite of its name. On failure
    nothing of the image is recorded (blobs verified and stored before it are kept, for the next try),
    crioimg_service_error says which source failed how, and out is zeroed. opts->registry.cancel stops it
-   promptly: ERR_CANCELLED, no partial blob. out may be NULL. */
+   promptly: ERR_CANCELLED, no partial blob. out may be NULL.
+   A name with the oci:, oci-archive:, docker-archive: or dir: transport is loaded from its file instead
+   (crioimg_archive_load: opts->policy and opts->platform apply; out->name is the first name it got,
+   out->source the name given, blobs_fetched the blobs stored). */
 CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
                                                       crioimg_pull_result *out);

@@ -710,6 +710,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     unsigned char *ib = NULL, *ob = NULL;
     crioimg_digest want;
     const crioimg_unpack_options *o = u->opts;
+    int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
     u->bytes = 0;
@@ -750,6 +751,10 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
         src->prog.total_done += (long long)n;
         if (o && o->progress) o->progress(o->progress_user, &src->prog);
         if (n == 0) break;
+        /* a layer labelled gzip that is a plain tar: containers/image labels the uncompressed layers of a
+           docker-archive so, and containers/storage goes by the bytes; so do we (a tar never starts 1f 8b) */
+        if (gzip && first && !(ib[0] == 0x1f && (n < 2 || ib[1] == 0x8b))) gzip = 0;
+        first = 0;
         if (!gzip) { if ((r = crioimg__up_feed(u, ib, n)) != CRIOIMG_OK) goto done; continue; }
         for (;;) {
             size_t used = 0, got = 0;

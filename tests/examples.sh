@@ -3,6 +3,7 @@
 #   embedded_runtime  pulls test/hello:1 and test/v2s2:1 from Debian's docker-registry on loopback
 #                     (tests/netenv.sh) through its own plain-HTTP transport into its own store
 #   firmware_check    names checked against a registries.conf, no network
+#   offline_load      a docker save tarball loaded into a store, images saved for a device, no network
 #   test_harness      the canned registry and the in-memory store; its own "N passed, N failed"
 #   minimal, host_store, host_transport   the older examples, still working after the refactor
 # Loopback only; every server started is stopped on exit (netenv's trap).
@@ -17,6 +18,19 @@ ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 # t DESC 'shell condition'
 t() { if eval "$2" >/dev/null 2>"$W/t.err"; then ok; else bad "$1"; tail -n 5 "$W/t.err" >&2; fi; }
+
+# ---------------------------------------------------------------- offline_load (no network)
+# the docker-archive seed of the archive fuzz corpus stands for a `docker save` tarball on a USB stick
+here=$(cd "$(dirname "$0")/.." && pwd)
+DA=$here/fuzz/corpus/archive/eab2cd2875a9a12fda9ec4fab42bb6a04dae877c
+O="$B/offline_load"
+t "offline_load: a docker save tarball into an empty store, under its RepoTag" \
+  '$O load "$W/dev-store" "$DA" > "$W/ol.out" && read -r id name < "$W/ol.out" && [ "$name" = "docker.io/library/busybox:1" ] && [ "${#id}" = 64 ]'
+t "offline_load: saved for a device, twice the same bytes, loaded back with the same ID" \
+  '$O save "$W/dev-store" "$W/usb1.tar" busybox:1 && $O save "$W/dev-store" "$W/usb2.tar" busybox:1 && cmp "$W/usb1.tar" "$W/usb2.tar" &&
+   $O load "$W/dev-store2" "$W/usb1.tar:busybox:1" > "$W/ol2.out" && [ "$(cut -d" " -f1 "$W/ol2.out")" = "$(cut -d" " -f1 "$W/ol.out")" ]'
+t "offline_load: a file that is not an archive is refused with its reason" \
+  '! $O load "$W/dev-store" "$DA.missing" 2>"$W/ol.err" && grep -q "No such file" "$W/ol.err"'
 
 # ---------------------------------------------------------------- test_harness (no network)
 "$B/test_harness" > "$W/th.out" 2>&1; rc=$?

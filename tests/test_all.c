@@ -47,6 +47,7 @@ static void t_free(void *p) { free(p); }
 #include "test_policy.c"
 #include "test_tar.c"
 #include "test_unpack.c"
+#include "test_archive.c"
 
 int main(void)
 {
@@ -69,5 +70,6 @@ int main(void)
     test_policy();
     test_tar();
     test_unpack();
+    test_archive();
     return tests_done();
 }

@@ -427,7 +427,11 @@ static void test_pull(void)
         t.o.jobs = -1;
         CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, NULL) == CRIOIMG_ERR_INVALID_ARGS);
         t.o.jobs = 1;
-        CHECK(crioimg_service_pull_image(t.svc, "oci:/tmp/x:y", &t.o, NULL) == CRIOIMG_ERR_UNSUPPORTED);
+        /* file transports are loaded from their files (tests/test_archive.c, tests/archive.sh); a registry
+           only serves docker:// names, and containers-storage: is nobody's */
+        CHECK(crioimg_service_pull_image(t.svc, "oci:/nonexistent-crioimg/x:y", &t.o, NULL) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(strstr(crioimg_service_error(t.svc), "oci:/nonexistent-crioimg/x:y: ") != NULL);
+        CHECK(crioimg_service_pull_image(t.svc, "containers-storage:x", &t.o, NULL) == CRIOIMG_ERR_UNSUPPORTED);
         CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, NULL) == CRIOIMG_OK);   /* out may be NULL */
         tp_close(&t);
         {
