@@ -88,6 +88,10 @@ cleanup() {
     m=${mounted[i]}
     umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null || echo "fresh: could not unmount $m" >&2
   done
+  # anything else mounted under it (mmdebstrap's own, when it was stopped half-way), deepest first
+  for m in $(awk -v r="$R" 'index($2, r "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do
+    umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null || echo "fresh: could not unmount $m" >&2
+  done
   left=$(awk -v r="$R" 'index($2, r) == 1 { print $2 }' /proc/self/mounts)
   if [ -n "$left" ]; then
     # never remove a tree with a host file system still mounted in it
