@@ -6,6 +6,8 @@
 #   offline_load      a docker save tarball loaded into a store, images saved for a device, no network
 #   test_harness      the canned registry and the in-memory store; its own "N passed, N failed"
 #   minimal, host_store, host_transport   the older examples, still working after the refactor
+#   README.md's C example (the block after "tests/examples.sh compiles and runs this block"), compiled
+#                     as the README says (strict C99, every warning an error) and run against the registry
 # Loopback only; every server started is stopped on exit (netenv's trap).
 set -uo pipefail
 B=${1:?usage: tests/examples.sh BUILD_DIR}
@@ -104,6 +106,19 @@ if netenv_registry plain && netenv_images plain; then
     '$B/embedded_runtime http://$P test/hello:1 >/dev/null && curl -sf -H "Accept: application/vnd.oci.image.manifest.v1+json" http://$P/v2/test/hello/manifests/1 | sha256sum | grep -q "^${HELLO#sha256:} "'
   t "embedded_runtime: an unknown tag fails with the registry's reason" \
     '! $B/embedded_runtime http://$P test/hello:nope 2> "$W/er.err" && grep -q "manifest unknown" "$W/er.err"'
+  # README.md's C example: extracted, compiled, run; the image it pulls is in its store for crioimg to list
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  awk '/tests\/examples.sh compiles and runs this block/ { on = 1; next }
+       on == 1 && /^```c$/ { on = 2; next }  on == 2 && /^```$/ { exit }  on == 2 { print }' "$root/README.md" > "$W/readme_pull.c"
+  t "README's C example is in README.md" '[ "$(wc -l < "$W/readme_pull.c")" -ge 10 ]'
+  t "README's C example compiles (-std=c99 -Wall -Wextra -Wpedantic -Werror)" \
+    '${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -O0 -I"$root" $(pkg-config --cflags libcurl 2>/dev/null) \
+       -o "$W/readme_pull" "$W/readme_pull.c" $(pkg-config --libs libcurl 2>/dev/null || echo -lcurl)'
+  t "README's C example pulls into a new store, and crioimg lists the image" \
+    '"$W/readme_pull" "$W/readme-store" $P/test/hello:1 > "$W/rp.out" && grep -q "^[0-9a-f]\{64\} $P/test/hello:1$" "$W/rp.out" &&
+     "$B/crioimg" images --store "$W/readme-store" | grep -q "^$P/test/hello  *1  *$(cut -c1-12 "$W/rp.out") "'
+  t "README's C example: an unknown tag fails, with the registry's reason" \
+    '! "$W/readme_pull" "$W/readme-store" $P/test/hello:nope 2> "$W/rp.err" && grep -q "manifest unknown" "$W/rp.err"'
   t "embedded_runtime: a registry not listening fails cleanly" \
     '! $B/embedded_runtime http://127.0.0.1:1 test/hello:1 2> "$W/er.err" && grep -q "embedded_runtime: pull" "$W/er.err"'
 else
