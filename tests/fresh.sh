@@ -167,13 +167,14 @@ if [ "$rc" != 0 ] && grep -q 'not in the package lists.*crioimg-no-such-package'
 else bad "tools/deps with a package the mirror lacks: exit $rc, expected non-zero naming crioimg-no-such-package"; fi
 nothing_installed && ok || bad "tools/deps with a missing package installed something"
 
-phase "first command: tools/demo (installs, builds, pulls, lists, inspects, unpacks)"
+phase "first command: tools/demo (installs, builds, pulls, lists, inspects, unpacks, saves)"
 inroot 'tools/demo' > "$base/demo.out" 2>&1; rc=$?
 cat "$base/demo.out"
 [ "$rc" = 0 ] && ok || bad "tools/demo exited $rc"
 for want in '^\$ build/crioimg pull --store \$DEMO/store 127.0.0.1:[0-9]*/demo/hello:1$' '^[0-9a-f]\{64\}$' \
             '^127.0.0.1:[0-9]*/demo/hello  *1  *[0-9a-f]\{12\}' '"names":\["127.0.0.1:[0-9]*/demo/hello:1"\]' \
-            '^crioimg demo$' 'build/crioimg pull docker.io/library/alpine:3.20'; do
+            '^crioimg demo$' '^\$ build/crioimg save --store \$DEMO/store -o \$DEMO/hello.tar ' '^sha256:[0-9a-f]\{64\}$' \
+            'build/crioimg pull docker.io/library/alpine:3.20'; do
   grep -q -- "$want" "$base/demo.out" && ok || bad "tools/demo's output lacks /$want/"
 done
 left=$(in_root_pids)
