@@ -2333,26 +2333,37 @@ typedef char crioimg__static_assert_char_bits[CHAR_BIT == 8 ? 1 : -1];
    core implementation
    --------------------------------------------------------------------------------------------------- */
 
+/* The texts and names as one string each and the codes as one table, all from the X-macro list: a
+   switch over 80 cases took 1.7 KB of code and jump tables where these take a loop. */
+#define CRIOIMG__RESULT_CODE(name, value, text) value,
+static const short crioimg__result_codes[] = { CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_CODE) };
+#undef CRIOIMG__RESULT_CODE
+
+/* the i-th of the NUL-separated strings in s, or dflt when r is not a code */
+static const char *crioimg__result_nth(crioimg_result r, const char *s, const char *dflt)
+{
+    size_t i, k;
+    for (i = 0; i < sizeof crioimg__result_codes / sizeof crioimg__result_codes[0]; i++)
+        if (crioimg__result_codes[i] == (int)r) break;
+    if (i == sizeof crioimg__result_codes / sizeof crioimg__result_codes[0]) return dflt;
+    for (k = 0; k < i; k++) s += strlen(s) + 1;
+    return s;
+}
+
 const char *crioimg_result_str(crioimg_result r)
 {
-#define CRIOIMG__RESULT_TEXT(name, value, text) case CRIOIMG_##name: return text;
-    switch (r) {
-    CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_TEXT)
-    default: break;
-    }
+#define CRIOIMG__RESULT_TEXT(name, value, text) text "\0"
+    static const char texts[] = CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_TEXT);
 #undef CRIOIMG__RESULT_TEXT
-    return "unknown result";
+    return crioimg__result_nth(r, texts, "unknown result");
 }
 
 const char *crioimg_result_name(crioimg_result r)
 {
-#define CRIOIMG__RESULT_NAME(name, value, text) case CRIOIMG_##name: return #name;
-    switch (r) {
-    CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_NAME)
-    default: break;
-    }
+#define CRIOIMG__RESULT_NAME(name, value, text) #name "\0"
+    static const char names[] = CRIOIMG_RESULT_LIST(CRIOIMG__RESULT_NAME);
 #undef CRIOIMG__RESULT_NAME
-    return "UNKNOWN";
+    return crioimg__result_nth(r, names, "UNKNOWN");
 }
 
 crioimg_result crioimg_allocator_check(const crioimg_allocator *a)
@@ -2971,29 +2982,53 @@ int crioimg_id_is_prefix(const char *s, size_t n, size_t min_len)
    ParseNormalizedNamed says "must be lowercase" when strings.ToLower changes the remote name, and Parse
    says it when the lowercased input matches. ToLower changes a string when it holds [A-Z], a rune below
    (Go's unicode.ToLower moves it), or invalid UTF-8 (replaced by U+FFFD). */
-static const struct { unsigned long lo, hi; unsigned char stride; } crioimg__ref_lower_ranges[] = {
+/* One 32-bit word a range (the table is 480 bytes, not 2.9 KB): the first code point in bits 0-16, the
+   range's length less one in bits 17-24, the stride (1 or 2) less one in bit 25. */
+#define CRIOIMG__LR(lo, hi, stride) ((uint32_t)(lo) | ((uint32_t)((hi) - (lo)) << 17) | ((uint32_t)((stride) - 1) << 25))
+static const uint32_t crioimg__ref_lower_ranges[] = {
     /* 120 ranges, from Go 1.19's unicode tables (Unicode 13.0.0) by tools/gen_unicode_lower.go */
-    {0xc0,0xd6,1},{0xd8,0xde,1},{0x100,0x136,2},{0x139,0x147,2},{0x14a,0x178,2},{0x179,0x17d,2},
-    {0x181,0x182,1},{0x184,0x186,2},{0x187,0x189,2},{0x18a,0x18b,1},{0x18e,0x191,1},{0x193,0x194,1},
-    {0x196,0x198,1},{0x19c,0x19d,1},{0x19f,0x1a0,1},{0x1a2,0x1a6,2},{0x1a7,0x1a9,2},{0x1ac,0x1ae,2},
-    {0x1af,0x1b1,2},{0x1b2,0x1b3,1},{0x1b5,0x1b7,2},{0x1b8,0x1b8,1},{0x1bc,0x1bc,1},{0x1c4,0x1c5,1},
-    {0x1c7,0x1c8,1},{0x1ca,0x1cb,1},{0x1cd,0x1db,2},{0x1de,0x1ee,2},{0x1f1,0x1f2,1},{0x1f4,0x1f6,2},
-    {0x1f7,0x1f8,1},{0x1fa,0x232,2},{0x23a,0x23b,1},{0x23d,0x23e,1},{0x241,0x243,2},{0x244,0x246,1},
-    {0x248,0x24e,2},{0x370,0x372,2},{0x376,0x376,1},{0x37f,0x37f,1},{0x386,0x388,2},{0x389,0x38a,1},
-    {0x38c,0x38e,2},{0x38f,0x391,2},{0x392,0x3a1,1},{0x3a3,0x3ab,1},{0x3cf,0x3cf,1},{0x3d8,0x3ee,2},
-    {0x3f4,0x3f4,1},{0x3f7,0x3f9,2},{0x3fa,0x3fa,1},{0x3fd,0x42f,1},{0x460,0x480,2},{0x48a,0x4c0,2},
-    {0x4c1,0x4cd,2},{0x4d0,0x52e,2},{0x531,0x556,1},{0x10a0,0x10c5,1},{0x10c7,0x10c7,1},{0x10cd,0x10cd,1},
-    {0x13a0,0x13f5,1},{0x1c90,0x1cba,1},{0x1cbd,0x1cbf,1},{0x1e00,0x1e94,2},{0x1e9e,0x1efe,2},{0x1f08,0x1f0f,1},
-    {0x1f18,0x1f1d,1},{0x1f28,0x1f2f,1},{0x1f38,0x1f3f,1},{0x1f48,0x1f4d,1},{0x1f59,0x1f5f,2},{0x1f68,0x1f6f,1},
-    {0x1f88,0x1f8f,1},{0x1f98,0x1f9f,1},{0x1fa8,0x1faf,1},{0x1fb8,0x1fbc,1},{0x1fc8,0x1fcc,1},{0x1fd8,0x1fdb,1},
-    {0x1fe8,0x1fec,1},{0x1ff8,0x1ffc,1},{0x2126,0x2126,1},{0x212a,0x212b,1},{0x2132,0x2132,1},{0x2160,0x216f,1},
-    {0x2183,0x2183,1},{0x24b6,0x24cf,1},{0x2c00,0x2c2e,1},{0x2c60,0x2c62,2},{0x2c63,0x2c64,1},{0x2c67,0x2c6d,2},
-    {0x2c6e,0x2c70,1},{0x2c72,0x2c72,1},{0x2c75,0x2c75,1},{0x2c7e,0x2c80,1},{0x2c82,0x2ce2,2},{0x2ceb,0x2ced,2},
-    {0x2cf2,0x2cf2,1},{0xa640,0xa66c,2},{0xa680,0xa69a,2},{0xa722,0xa72e,2},{0xa732,0xa76e,2},{0xa779,0xa77d,2},
-    {0xa77e,0xa786,2},{0xa78b,0xa78d,2},{0xa790,0xa792,2},{0xa796,0xa7aa,2},{0xa7ab,0xa7ae,1},{0xa7b0,0xa7b4,1},
-    {0xa7b6,0xa7be,2},{0xa7c2,0xa7c4,2},{0xa7c5,0xa7c7,1},{0xa7c9,0xa7c9,1},{0xa7f5,0xa7f5,1},{0xff21,0xff3a,1},
-    {0x10400,0x10427,1},{0x104b0,0x104d3,1},{0x10c80,0x10cb2,1},{0x118a0,0x118bf,1},{0x16e40,0x16e5f,1},{0x1e900,0x1e921,1},
+    CRIOIMG__LR(0xc0,0xd6,1), CRIOIMG__LR(0xd8,0xde,1), CRIOIMG__LR(0x100,0x136,2),
+    CRIOIMG__LR(0x139,0x147,2), CRIOIMG__LR(0x14a,0x178,2), CRIOIMG__LR(0x179,0x17d,2),
+    CRIOIMG__LR(0x181,0x182,1), CRIOIMG__LR(0x184,0x186,2), CRIOIMG__LR(0x187,0x189,2),
+    CRIOIMG__LR(0x18a,0x18b,1), CRIOIMG__LR(0x18e,0x191,1), CRIOIMG__LR(0x193,0x194,1),
+    CRIOIMG__LR(0x196,0x198,1), CRIOIMG__LR(0x19c,0x19d,1), CRIOIMG__LR(0x19f,0x1a0,1),
+    CRIOIMG__LR(0x1a2,0x1a6,2), CRIOIMG__LR(0x1a7,0x1a9,2), CRIOIMG__LR(0x1ac,0x1ae,2),
+    CRIOIMG__LR(0x1af,0x1b1,2), CRIOIMG__LR(0x1b2,0x1b3,1), CRIOIMG__LR(0x1b5,0x1b7,2),
+    CRIOIMG__LR(0x1b8,0x1b8,1), CRIOIMG__LR(0x1bc,0x1bc,1), CRIOIMG__LR(0x1c4,0x1c5,1),
+    CRIOIMG__LR(0x1c7,0x1c8,1), CRIOIMG__LR(0x1ca,0x1cb,1), CRIOIMG__LR(0x1cd,0x1db,2),
+    CRIOIMG__LR(0x1de,0x1ee,2), CRIOIMG__LR(0x1f1,0x1f2,1), CRIOIMG__LR(0x1f4,0x1f6,2),
+    CRIOIMG__LR(0x1f7,0x1f8,1), CRIOIMG__LR(0x1fa,0x232,2), CRIOIMG__LR(0x23a,0x23b,1),
+    CRIOIMG__LR(0x23d,0x23e,1), CRIOIMG__LR(0x241,0x243,2), CRIOIMG__LR(0x244,0x246,1),
+    CRIOIMG__LR(0x248,0x24e,2), CRIOIMG__LR(0x370,0x372,2), CRIOIMG__LR(0x376,0x376,1),
+    CRIOIMG__LR(0x37f,0x37f,1), CRIOIMG__LR(0x386,0x388,2), CRIOIMG__LR(0x389,0x38a,1),
+    CRIOIMG__LR(0x38c,0x38e,2), CRIOIMG__LR(0x38f,0x391,2), CRIOIMG__LR(0x392,0x3a1,1),
+    CRIOIMG__LR(0x3a3,0x3ab,1), CRIOIMG__LR(0x3cf,0x3cf,1), CRIOIMG__LR(0x3d8,0x3ee,2),
+    CRIOIMG__LR(0x3f4,0x3f4,1), CRIOIMG__LR(0x3f7,0x3f9,2), CRIOIMG__LR(0x3fa,0x3fa,1),
+    CRIOIMG__LR(0x3fd,0x42f,1), CRIOIMG__LR(0x460,0x480,2), CRIOIMG__LR(0x48a,0x4c0,2),
+    CRIOIMG__LR(0x4c1,0x4cd,2), CRIOIMG__LR(0x4d0,0x52e,2), CRIOIMG__LR(0x531,0x556,1),
+    CRIOIMG__LR(0x10a0,0x10c5,1), CRIOIMG__LR(0x10c7,0x10c7,1), CRIOIMG__LR(0x10cd,0x10cd,1),
+    CRIOIMG__LR(0x13a0,0x13f5,1), CRIOIMG__LR(0x1c90,0x1cba,1), CRIOIMG__LR(0x1cbd,0x1cbf,1),
+    CRIOIMG__LR(0x1e00,0x1e94,2), CRIOIMG__LR(0x1e9e,0x1efe,2), CRIOIMG__LR(0x1f08,0x1f0f,1),
+    CRIOIMG__LR(0x1f18,0x1f1d,1), CRIOIMG__LR(0x1f28,0x1f2f,1), CRIOIMG__LR(0x1f38,0x1f3f,1),
+    CRIOIMG__LR(0x1f48,0x1f4d,1), CRIOIMG__LR(0x1f59,0x1f5f,2), CRIOIMG__LR(0x1f68,0x1f6f,1),
+    CRIOIMG__LR(0x1f88,0x1f8f,1), CRIOIMG__LR(0x1f98,0x1f9f,1), CRIOIMG__LR(0x1fa8,0x1faf,1),
+    CRIOIMG__LR(0x1fb8,0x1fbc,1), CRIOIMG__LR(0x1fc8,0x1fcc,1), CRIOIMG__LR(0x1fd8,0x1fdb,1),
+    CRIOIMG__LR(0x1fe8,0x1fec,1), CRIOIMG__LR(0x1ff8,0x1ffc,1), CRIOIMG__LR(0x2126,0x2126,1),
+    CRIOIMG__LR(0x212a,0x212b,1), CRIOIMG__LR(0x2132,0x2132,1), CRIOIMG__LR(0x2160,0x216f,1),
+    CRIOIMG__LR(0x2183,0x2183,1), CRIOIMG__LR(0x24b6,0x24cf,1), CRIOIMG__LR(0x2c00,0x2c2e,1),
+    CRIOIMG__LR(0x2c60,0x2c62,2), CRIOIMG__LR(0x2c63,0x2c64,1), CRIOIMG__LR(0x2c67,0x2c6d,2),
+    CRIOIMG__LR(0x2c6e,0x2c70,1), CRIOIMG__LR(0x2c72,0x2c72,1), CRIOIMG__LR(0x2c75,0x2c75,1),
+    CRIOIMG__LR(0x2c7e,0x2c80,1), CRIOIMG__LR(0x2c82,0x2ce2,2), CRIOIMG__LR(0x2ceb,0x2ced,2),
+    CRIOIMG__LR(0x2cf2,0x2cf2,1), CRIOIMG__LR(0xa640,0xa66c,2), CRIOIMG__LR(0xa680,0xa69a,2),
+    CRIOIMG__LR(0xa722,0xa72e,2), CRIOIMG__LR(0xa732,0xa76e,2), CRIOIMG__LR(0xa779,0xa77d,2),
+    CRIOIMG__LR(0xa77e,0xa786,2), CRIOIMG__LR(0xa78b,0xa78d,2), CRIOIMG__LR(0xa790,0xa792,2),
+    CRIOIMG__LR(0xa796,0xa7aa,2), CRIOIMG__LR(0xa7ab,0xa7ae,1), CRIOIMG__LR(0xa7b0,0xa7b4,1),
+    CRIOIMG__LR(0xa7b6,0xa7be,2), CRIOIMG__LR(0xa7c2,0xa7c4,2), CRIOIMG__LR(0xa7c5,0xa7c7,1),
+    CRIOIMG__LR(0xa7c9,0xa7c9,1), CRIOIMG__LR(0xa7f5,0xa7f5,1), CRIOIMG__LR(0xff21,0xff3a,1),
+    CRIOIMG__LR(0x10400,0x10427,1), CRIOIMG__LR(0x104b0,0x104d3,1), CRIOIMG__LR(0x10c80,0x10cb2,1),
+    CRIOIMG__LR(0x118a0,0x118bf,1), CRIOIMG__LR(0x16e40,0x16e5f,1), CRIOIMG__LR(0x1e900,0x1e921,1),
 };
+
 
 /* the code point of a valid UTF-8 sequence of length l (crioimg__utf8_len) */
 static unsigned long crioimg__utf8_decode(const unsigned char *c, size_t l)
@@ -3009,9 +3044,11 @@ static int crioimg__ref_rune_has_lower(unsigned long r)
     size_t lo = 0, hi = sizeof crioimg__ref_lower_ranges / sizeof crioimg__ref_lower_ranges[0];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (r < crioimg__ref_lower_ranges[mid].lo) hi = mid;
-        else if (r > crioimg__ref_lower_ranges[mid].hi) lo = mid + 1;
-        else return (r - crioimg__ref_lower_ranges[mid].lo) % crioimg__ref_lower_ranges[mid].stride == 0;
+        uint32_t e = crioimg__ref_lower_ranges[mid];
+        unsigned long first = e & 0x1ffffu, last = first + ((e >> 17) & 0xffu);
+        if (r < first) hi = mid;
+        else if (r > last) lo = mid + 1;
+        else return (r - first) % (((e >> 25) & 1u) + 1u) == 0;
     }
     return 0;
 }
