@@ -4339,6 +4339,27 @@ static crioimg_result crioimg__image_name_parse(crioimg_image_name *out, const c
     return r;
 }
 
+/* "containers-storage:..." alone, as crioimg_image_name_parse parses it: the store's name look-ups take
+   only this transport, and need not link the parsers of the others (docker-archive, oci, daemon). */
+CRIOIMG__LIB crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap)
+{
+    crioimg__out o;
+    crioimg_result r;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (out == NULL || s == NULL || n < 19 || memcmp(s, "containers-storage:", 19) != 0) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    out->archive_index = -1;
+    out->transport = CRIOIMG_TRANSPORT_CONTAINERS_STORAGE;
+    r = crioimg__iname_storage(out, &o, s + 19, n - 19);
+    if (r != CRIOIMG_OK) {
+        memset(out, 0, sizeof *out);
+        out->transport = CRIOIMG_TRANSPORT_CONTAINERS_STORAGE;
+        out->archive_index = -1;
+    }
+    return r;
+}
+
 crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap, size_t *errlen)
 {
     crioimg__out o;
@@ -17027,7 +17048,7 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
     if (n >= 19 && memcmp(input, "containers-storage:", 19) == 0) {
         crioimg_image_name in;
         char e[256];
-        if (crioimg_image_name_parse(&in, input, n, e, sizeof e, NULL) != CRIOIMG_OK)
+        if (crioimg__image_name_parse_storage(&in, input, n, e, sizeof e) != CRIOIMG_OK)
             return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_NAME_INVALID, e, NULL, NULL);
         if (in.id.len) { idq = in.id.ptr; idn = in.id.len; }
         if (in.has_ref) {

@@ -1627,6 +1627,27 @@ static crioimg_result crioimg__image_name_parse(crioimg_image_name *out, const c
     return r;
 }
 
+/* "containers-storage:..." alone, as crioimg_image_name_parse parses it: the store's name look-ups take
+   only this transport, and need not link the parsers of the others (docker-archive, oci, daemon). */
+CRIOIMG__LIB crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap)
+{
+    crioimg__out o;
+    crioimg_result r;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (out == NULL || s == NULL || n < 19 || memcmp(s, "containers-storage:", 19) != 0) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(out, 0, sizeof *out);
+    out->archive_index = -1;
+    out->transport = CRIOIMG_TRANSPORT_CONTAINERS_STORAGE;
+    r = crioimg__iname_storage(out, &o, s + 19, n - 19);
+    if (r != CRIOIMG_OK) {
+        memset(out, 0, sizeof *out);
+        out->transport = CRIOIMG_TRANSPORT_CONTAINERS_STORAGE;
+        out->archive_index = -1;
+    }
+    return r;
+}
+
 crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap, size_t *errlen)
 {
     crioimg__out o;

@@ -1097,7 +1097,7 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
     if (n >= 19 && memcmp(input, "containers-storage:", 19) == 0) {
         crioimg_image_name in;
         char e[256];
-        if (crioimg_image_name_parse(&in, input, n, e, sizeof e, NULL) != CRIOIMG_OK)
+        if (crioimg__image_name_parse_storage(&in, input, n, e, sizeof e) != CRIOIMG_OK)
             return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_NAME_INVALID, e, NULL, NULL);
         if (in.id.len) { idq = in.id.ptr; idn = in.id.len; }
         if (in.has_ref) {
