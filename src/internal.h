@@ -49,8 +49,12 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #include <limits.h>
 
 /* SSE2 (every x86-64) classifies 16 bytes at once for the reference parser's fast path; everything it
-   decides, the portable path decides the same way (the tests and the fuzz target compare the two). */
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD)
+   decides, the portable path decides the same way (the tests and the fuzz target compare the two).
+   A build for size (-Os: __OPTIMIZE_SIZE__) leaves these text paths out, 4.6 KB of a parse-only program,
+   unless CRIOIMG_SIMD_AT_OS asks for them; the SHA-256 instructions (SHA-NI, ARMv8) stay, as hashing
+   layers is where the time goes. */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
+    (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <emmintrin.h>
 #  define CRIOIMG__SSE2 1
 #  define CRIOIMG__INLINE __attribute__((always_inline)) static inline  /* small SSE2 helpers in hot loops */
