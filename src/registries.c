@@ -380,7 +380,6 @@ crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_re
     crioimg_registries *r;
     crioimg_allocator a;
     unsigned char f[16], l[16];
-    int v4;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
     memset(&a, 0, sizeof a);
@@ -400,9 +399,14 @@ crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_re
     if (opts && opts->image_ids) r->ids = *opts->image_ids;
     if (opts && opts->no_resolver) r->resolver.version = 0;
     else if (!(opts && opts->resolver)) r->resolver.version = (unsigned)-1;  /* the built-in one */
-    /* the seed appended 127.0.0.0/8 to every configuration; ::1 is its IPv6 twin */
-    if (crioimg_cidr_parse("127.0.0.0/8", 11, f, l, &v4) != CRIOIMG_OK || crioimg__reg_add_range(r, f, l, v4) != CRIOIMG_OK ||
-        crioimg_cidr_parse("::1/128", 7, f, l, &v4) != CRIOIMG_OK || crioimg__reg_add_range(r, f, l, v4) != CRIOIMG_OK) {
+    /* the seed appended 127.0.0.0/8 to every configuration; ::1 is its IPv6 twin. As bytes (what
+       crioimg_cidr_parse gives for them), so that a program that never parses a CIDR links no parser. */
+    memset(f, 0, 16); memset(l, 0, 16);
+    f[10] = f[11] = l[10] = l[11] = 0xff;   /* ::ffff:127.0.0.0 - ::ffff:127.255.255.255 */
+    f[12] = l[12] = 127; l[13] = l[14] = l[15] = 0xff;
+    if (crioimg__reg_add_range(r, f, l, 1) != CRIOIMG_OK) { crioimg_registries_free(r); return CRIOIMG_ERR_NOMEM; }
+    memset(f, 0, 16); f[15] = 1;            /* ::1/128 */
+    if (crioimg__reg_add_range(r, f, f, 0) != CRIOIMG_OK) {
         crioimg_registries_free(r);
         return CRIOIMG_ERR_NOMEM;
     }
