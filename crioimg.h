@@ -889,6 +889,9 @@ typedef struct crioimg_resolver {
     void *user;
     crioimg_result (*lookup)(void *user, const char *host, unsigned char (*addrs)[16], size_t cap, size_t *n);
 } crioimg_resolver;
+/* crioimg_resolver r = CRIOIMG_RESOLVER_INIT; then set user and lookup: the version filled in, the rest
+   zero (as for every vtable's *_INIT below) */
+#define CRIOIMG_RESOLVER_INIT { CRIOIMG_RESOLVER_VERSION, 0, 0 }
 
 /* The images a store holds, for the seed's truncated-ID expansion: expand writes the full 64-hex ID of
    the one image whose ID starts with prefix (n >= 3) into id (NUL-terminated) and returns CRIOIMG_OK;
@@ -899,6 +902,7 @@ typedef struct crioimg_image_ids {
     void *user;
     crioimg_result (*expand)(void *user, const char *prefix, size_t n, char id[65]);
 } crioimg_image_ids;
+#define CRIOIMG_IMAGE_IDS_INIT { CRIOIMG_IMAGE_IDS_VERSION, 0, 0 }
 
 /* Zeroed means defaults. */
 typedef struct crioimg_registries_options {
@@ -1356,6 +1360,8 @@ typedef struct crioimg_http_vtable {
     crioimg_result (*request)(void *user, const crioimg_http_request *rq, char *err, size_t errcap);
     void (*close)(void *user);
 } crioimg_http_vtable;
+/* crioimg_http_vtable vt = CRIOIMG_HTTP_VTABLE_INIT; then set user, request, close */
+#define CRIOIMG_HTTP_VTABLE_INIT { CRIOIMG_HTTP_VTABLE_VERSION, 0, 0, 0 }
 
 typedef struct crioimg_http crioimg_http;
 
@@ -1714,6 +1720,9 @@ typedef struct crioimg_store_vtable {
        called. */
     crioimg_result (*blob_sync)(void *user, void *handle);
 } crioimg_store_vtable;
+/* crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT; then set user and the methods the store has: the
+   version is this header's, every method not set is NULL ("unsupported") */
+#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct crioimg_store crioimg_store;
 
@@ -9008,7 +9017,6 @@ crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_re
     crioimg_registries *r;
     crioimg_allocator a;
     unsigned char f[16], l[16];
-    int v4;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
     memset(&a, 0, sizeof a);
@@ -9028,9 +9036,14 @@ crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_re
     if (opts && opts->image_ids) r->ids = *opts->image_ids;
     if (opts && opts->no_resolver) r->resolver.version = 0;
     else if (!(opts && opts->resolver)) r->resolver.version = (unsigned)-1;  /* the built-in one */
-    /* the seed appended 127.0.0.0/8 to every configuration; ::1 is its IPv6 twin */
-    if (crioimg_cidr_parse("127.0.0.0/8", 11, f, l, &v4) != CRIOIMG_OK || crioimg__reg_add_range(r, f, l, v4) != CRIOIMG_OK ||
-        crioimg_cidr_parse("::1/128", 7, f, l, &v4) != CRIOIMG_OK || crioimg__reg_add_range(r, f, l, v4) != CRIOIMG_OK) {
+    /* the seed appended 127.0.0.0/8 to every configuration; ::1 is its IPv6 twin. As bytes (what
+       crioimg_cidr_parse gives for them), so that a program that never parses a CIDR links no parser. */
+    memset(f, 0, 16); memset(l, 0, 16);
+    f[10] = f[11] = l[10] = l[11] = 0xff;   /* ::ffff:127.0.0.0 - ::ffff:127.255.255.255 */
+    f[12] = l[12] = 127; l[13] = l[14] = l[15] = 0xff;
+    if (crioimg__reg_add_range(r, f, l, 1) != CRIOIMG_OK) { crioimg_registries_free(r); return CRIOIMG_ERR_NOMEM; }
+    memset(f, 0, 16); f[15] = 1;            /* ::1/128 */
+    if (crioimg__reg_add_range(r, f, f, 0) != CRIOIMG_OK) {
         crioimg_registries_free(r);
         return CRIOIMG_ERR_NOMEM;
     }
