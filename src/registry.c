@@ -224,7 +224,8 @@ typedef struct crioimg__rg_blob {
 typedef struct crioimg__rg_rsp {
     crioimg_registry *r;
     int status;
-    char location[CRIOIMG__RG_URL_MAX];
+    char *location;                   /* CRIOIMG__RG_URL_MAX bytes, allocated at the first Location: a
+                                         response struct lives on the stack of every request */
     int has_location, location_bad;
     char ctype[256];
     int ctype_bad;
@@ -256,7 +257,8 @@ static void crioimg__rg_rsp_reset(crioimg__rg_rsp *s)
     s->nwww = 0;
     s->status = 0;
     s->has_location = s->location_bad = s->ctype_bad = s->has_dcd = s->dcd_bad = s->has_retry_after = s->has_crange = 0;
-    s->location[0] = s->ctype[0] = s->dcd[0] = s->retry_after[0] = s->crange[0] = '\0';
+    if (s->location) s->location[0] = '\0';
+    s->ctype[0] = s->dcd[0] = s->retry_after[0] = s->crange[0] = '\0';
     s->clen = -1;
     s->len = s->skipped = 0;
     if (s->buf) s->buf[0] = '\0';
@@ -269,6 +271,8 @@ static void crioimg__rg_rsp_free(crioimg__rg_rsp *s)
 {
     crioimg__rg_rsp_reset(s);
     crioimg_free(&s->r->alloc, s->buf);
+    crioimg_free(&s->r->alloc, s->location);
+    s->location = NULL;
     s->buf = NULL;
     s->cap = 0;
 }
@@ -297,7 +301,9 @@ static crioimg_result crioimg__rg_on_header(void *ctx, const char *name, size_t 
     crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
     int dummy = 0;
     if (crioimg__ascii_ieq(name, nl, "location")) {
-        crioimg__rg_keep(s->location, sizeof s->location, &s->has_location, &s->location_bad, v, vl);
+        if (s->location == NULL && (s->location = (char *)crioimg_malloc(&s->r->alloc, CRIOIMG__RG_URL_MAX)) == NULL)
+            return CRIOIMG_ERR_NOMEM;
+        crioimg__rg_keep(s->location, CRIOIMG__RG_URL_MAX, &s->has_location, &s->location_bad, v, vl);
     } else if (crioimg__ascii_ieq(name, nl, "content-type")) {
         crioimg__rg_keep(s->ctype, sizeof s->ctype, &dummy, &s->ctype_bad, v, vl);
     } else if (crioimg__ascii_ieq(name, nl, "docker-content-digest")) {
@@ -842,16 +848,18 @@ static int crioimg__rg_is_redirect(int s) { return s == 301 || s == 302 || s == 
    client does. The final response is in s, with s->foreign set when any hop left the first URL's
    origin (its 401 is then not the registry's to learn challenges from); a transport failure is returned
    with its detail in terr. */
-static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
-                                           const char *accept, const void *body, size_t body_len, const char *body_type,
-                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap)
+/* crioimg__rg_exchange with its two URL buffers (CRIOIMG__RG_URL_MAX bytes each) from the caller */
+static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *method, const char *url, const char *authz,
+                                              const char *accept, const void *body, size_t body_len, const char *body_type,
+                                              int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap,
+                                              char *cur, char *next)
 {
-    char cur[CRIOIMG__RG_URL_MAX], range[64];
+    char range[64];
     unsigned hop;
     int crossed = 0;
     size_t cl = strlen(url);
     crioimg_url start;
-    if (cl >= sizeof cur || crioimg_url_parse(&start, url, cl) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (cl >= CRIOIMG__RG_URL_MAX || crioimg_url_parse(&start, url, cl) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     memcpy(cur, url, cl + 1);
     terr[0] = '\0';
     for (hop = 0;; hop++) {
@@ -859,7 +867,6 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         crioimg_http_request rq;
         crioimg_result res;
         crioimg_url from, to;
-        char next[CRIOIMG__RG_URL_MAX];
         size_t nl;
         int keep = 0;
         memset(&rq, 0, sizeof rq);
@@ -920,7 +927,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
             crioimg__out_str(&o, s->has_location ? "a redirect's Location is too long" : "a redirect without a Location");
             return CRIOIMG_ERR_HTTP_PROTOCOL;
         }
-        if ((res = crioimg_url_resolve(cur, strlen(cur), s->location, strlen(s->location), next, sizeof next, &nl)) != CRIOIMG_OK ||
+        if ((res = crioimg_url_resolve(cur, strlen(cur), s->location, strlen(s->location), next, CRIOIMG__RG_URL_MAX, &nl)) != CRIOIMG_OK ||
             crioimg_url_parse(&from, cur, strlen(cur)) != CRIOIMG_OK || crioimg_url_parse(&to, next, nl) != CRIOIMG_OK) {
             crioimg__out o;
             o.p = terr; o.cap = terrcap; o.len = 0;
@@ -955,6 +962,20 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         }
         memcpy(cur, next, nl + 1);
     }
+}
+
+/* The two URL buffers on the heap: 8 KiB on the stack of every request was too much for small threads */
+static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
+                                           const char *accept, const void *body, size_t body_len, const char *body_type,
+                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap)
+{
+    char *urls = (char *)crioimg_malloc(&r->alloc, 2 * (size_t)CRIOIMG__RG_URL_MAX);
+    crioimg_result res;
+    if (urls == NULL) { terr[0] = '\0'; return CRIOIMG_ERR_NOMEM; }
+    res = crioimg__rg_exchange_in(r, method, url, authz, accept, body, body_len, body_type, registry_tls, realm, s, terr, terrcap,
+                                  urls, urls + CRIOIMG__RG_URL_MAX);
+    crioimg_free(&r->alloc, urls);
+    return res;
 }
 
 /* ---- requests with authorization and retries ---- */
