@@ -90,8 +90,9 @@
 
    STACK
      Parsers fill fixed-size structs and the JSON and TOML readers cap their nesting, so no input
-     deepens the stack without bound. Embedded threads with 8-16 KiB of stack are a target, not yet met
-     everywhere: bench/stack/run lists the largest frames (-fstack-usage).
+     deepens the stack without bound. Buffers of PATH_MAX or URL size come from the allocator, not the
+     stack. A whole pull (examples/test_harness.c) peaks at about 32 KiB of stack; a few frames are still
+     4-5 KiB (store name look-ups, reference parsing). bench/stack/run measures both.
 
    ERRORS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
