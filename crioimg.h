@@ -90,7 +90,7 @@
    STACK
      Parsers fill fixed-size structs and the JSON and TOML readers cap their nesting, so no input
      deepens the stack without bound. Buffers of PATH_MAX or URL size come from the allocator, not the
-     stack. A whole pull (examples/test_harness.c) peaks at about 32 KiB of stack; a few frames are still
+     stack. A whole pull (examples/test_harness.c) peaks at about 30 KiB of stack; a few frames are still
      4-5 KiB (store name look-ups, reference parsing). bench/stack/run measures both.
 
    ERRORS
@@ -2401,6 +2401,14 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #  include <emmintrin.h>
 #  define CRIOIMG__SSE2 1
 #  define CRIOIMG__INLINE __attribute__((always_inline)) static inline  /* small SSE2 helpers in hot loops */
+#endif
+
+/* Keeps a function's frame out of its caller's: a rarely taken path with big locals (the token fetch)
+   must not add them to every request's stack. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define CRIOIMG__NOINLINE __attribute__((noinline))
+#else
+#  define CRIOIMG__NOINLINE
 #endif
 
 /* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
@@ -15316,7 +15324,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
 
 /* Asks the Bearer challenge's realm for a token for scope, with the registry's TLS policy. */
 /* crioimg__rg_token_fetch with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
-static crioimg_result crioimg__rg_token_fetch_in(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
+static CRIOIMG__NOINLINE crioimg_result crioimg__rg_token_fetch_in(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
                                               const char *user, const char *pass, const char *idt, char **token, long long *expires, char *url)
 {
     char e[256], terr[256];

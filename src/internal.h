@@ -60,6 +60,14 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #  define CRIOIMG__INLINE __attribute__((always_inline)) static inline  /* small SSE2 helpers in hot loops */
 #endif
 
+/* Keeps a function's frame out of its caller's: a rarely taken path with big locals (the token fetch)
+   must not add them to every request's stack. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define CRIOIMG__NOINLINE __attribute__((noinline))
+#else
+#  define CRIOIMG__NOINLINE
+#endif
+
 /* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
 #define CRIOIMG__LIB static
 

@@ -91,7 +91,7 @@
    STACK
      Parsers fill fixed-size structs and the JSON and TOML readers cap their nesting, so no input
      deepens the stack without bound. Buffers of PATH_MAX or URL size come from the allocator, not the
-     stack. A whole pull (examples/test_harness.c) peaks at about 32 KiB of stack; a few frames are still
+     stack. A whole pull (examples/test_harness.c) peaks at about 30 KiB of stack; a few frames are still
      4-5 KiB (store name look-ups, reference parsing). bench/stack/run measures both.
 
    ERRORS

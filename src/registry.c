@@ -698,7 +698,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
 
 /* Asks the Bearer challenge's realm for a token for scope, with the registry's TLS policy. */
 /* crioimg__rg_token_fetch with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
-static crioimg_result crioimg__rg_token_fetch_in(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
+static CRIOIMG__NOINLINE crioimg_result crioimg__rg_token_fetch_in(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
                                               const char *user, const char *pass, const char *idt, char **token, long long *expires, char *url)
 {
     char e[256], terr[256];
