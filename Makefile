@@ -30,7 +30,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: all asan-build test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: footprint stack all asan-build test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/offline_load $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
 
@@ -106,6 +106,15 @@ $(B)/inflate_gunzip: bench/inflate/gunzip.c crioimg.h | $(B)
 # every fuzz target linked with a plain main() that feeds it each file of its corpus
 $(B)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) -o $@ fuzz/replay.c
+
+# what each use case (parse, resolve, list a store, the CLI) adds to a program, -Os with --gc-sections
+# (bench/footprint/run; x86-64, and armhf Thumb-2 when its cross compiler is there)
+footprint: crioimg.h
+	bench/footprint/run
+
+# the largest stack frames (-fstack-usage) and a whole pull's stack high-water mark (bench/stack/run)
+stack: crioimg.h
+	bench/stack/run
 
 # installs what the suites need first (tools/deps: apt-get as root or through sudo, else the exact command)
 test:

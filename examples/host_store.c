@@ -115,8 +115,8 @@ static crioimg_result h_delete(void *u, const char *d)
 /* The vtable over h (zeroed first): what crioimg_store_open takes. */
 static void host_store_vtable(host *h, crioimg_store_vtable *vt)
 {
-    memset(vt, 0, sizeof *vt);
-    vt->version = CRIOIMG_STORE_VTABLE_VERSION;
+    static const crioimg_store_vtable init = CRIOIMG_STORE_VTABLE_INIT;   /* this header's version, no methods */
+    *vt = init;
     vt->user = h;
     vt->lock = h_lock; vt->unlock = h_unlock;
     vt->read_index = h_read_index; vt->write_index = h_write_index;

@@ -152,7 +152,7 @@ static void no_sleep(void *user, long ms) { (void)user; (void)ms; }
 int main(void)
 {
     canned_registry reg;
-    crioimg_http_vtable vt;
+    crioimg_http_vtable vt = CRIOIMG_HTTP_VTABLE_INIT;   /* this header's version, the rest NULL */
     crioimg_http *http;
     crioimg_store *st;
     crioimg_service *svc;
@@ -169,8 +169,6 @@ int main(void)
     can_image(&reg, "team/app", "1", "the layer of app:1", 0);
     can_image(&reg, "team/broken", "1", "the layer of broken:1", 1);
 
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
     vt.user = &reg;
     vt.request = canned_request;
     vt.close = canned_close;

@@ -476,24 +476,16 @@ crioimg_result crioimg_auth_file_paths(const char *authfile, crioimg_auth_path o
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
-                                   const crioimg_allocator *alloc, char *err, size_t errcap)
+/* crioimg_auth_lookup's search, with the path buffers its caller allocated */
+static crioimg_result crioimg__auth_lookup_in(crioimg_credentials *out, int *found, const char *key, const char *authfile,
+                                              const crioimg_allocator *ap, crioimg__out *ep, crioimg_auth_path *paths,
+                                              char *pbuf, size_t pcap)
 {
-    crioimg_auth_path paths[CRIOIMG_AUTH_PATHS_MAX];
-    char pbuf[4 * 4096 + 128];
+    crioimg_allocator a = *ap;
+    crioimg__out e = *ep;
     size_t np, i;
-    crioimg_allocator a;
     crioimg_result r;
-    crioimg__out e;
-    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
-    if (e.cap) err[0] = '\0';
-    if (out == NULL || found == NULL || key == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    memset(&a, 0, sizeof a);
-    if (alloc) a = *alloc;
-    memset(out, 0, sizeof *out);
-    out->alloc = a;
-    *found = 0;
-    if ((r = crioimg_auth_file_paths(authfile, paths, &np, pbuf, sizeof pbuf)) != CRIOIMG_OK) return r;
+    if ((r = crioimg_auth_file_paths(authfile, paths, &np, pbuf, pcap)) != CRIOIMG_OK) return r;
     for (i = 0; i < np; i++) {
         char *data, fe[200];
         crioimg__out f;
@@ -528,4 +520,26 @@ crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const c
         *found = 0;
     }
     return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_auth_lookup(crioimg_credentials *out, int *found, const char *key, const char *authfile,
+                                   const crioimg_allocator *alloc, char *err, size_t errcap)
+{
+    /* the paths (up to four of PATH_MAX each) on the heap: 16 KiB is more than a small thread's stack */
+    struct crioimg__auth_paths { crioimg_auth_path paths[CRIOIMG_AUTH_PATHS_MAX]; char pbuf[4 * 4096 + 128]; } *ps;
+    crioimg_allocator a;
+    crioimg_result r;
+    crioimg__out e;
+    e.p = err; e.cap = err ? errcap : 0; e.len = 0;
+    if (e.cap) err[0] = '\0';
+    if (out == NULL || found == NULL || key == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&a, 0, sizeof a);
+    if (alloc) a = *alloc;
+    memset(out, 0, sizeof *out);
+    out->alloc = a;
+    *found = 0;
+    if ((ps = (struct crioimg__auth_paths *)crioimg_malloc(&a, sizeof *ps)) == NULL) return CRIOIMG_ERR_NOMEM;
+    r = crioimg__auth_lookup_in(out, found, key, authfile, &a, &e, ps->paths, ps->pbuf, sizeof ps->pbuf);
+    crioimg_free(&a, ps);
+    return r;
 }

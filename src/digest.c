@@ -244,7 +244,11 @@ size_t crioimg_digest_error_message(crioimg_result r, const char *s, size_t n, c
             crioimg__out_str(&o, w);
         }
     } else if (r == CRIOIMG_ERR_DIGEST_UNSUPPORTED) {
+#ifdef CRIOIMG_NO_SHA512
+        crioimg__out_str(&o, ": crioimg verifies sha256 (built with CRIOIMG_NO_SHA512)");
+#else
         crioimg__out_str(&o, ": crioimg verifies sha256, sha384 and sha512");
+#endif
     }
     return o.len;
 }
@@ -600,6 +604,10 @@ void crioimg_sha256(const void *data, size_t n, unsigned char out[32])
 
 /* ---- SHA-512 and SHA-384, portable ---- */
 
+/* CRIOIMG_NO_SHA512 leaves them out (about 2.5 KB): crioimg_sha512*, crioimg_sha384* are not defined, and
+   a hasher for either algorithm is ERR_DIGEST_UNSUPPORTED. The digest grammar still knows them. */
+#ifndef CRIOIMG_NO_SHA512
+
 static const uint64_t crioimg__sha512_k[80] = {
     0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL,
     0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL,
@@ -753,6 +761,7 @@ void crioimg_sha384(const void *data, size_t n, unsigned char out[48])
     crioimg_sha384_update(&c, data, n);
     crioimg_sha384_final(&c, out);
 }
+#endif /* CRIOIMG_NO_SHA512 */
 
 /* ---- any known algorithm ---- */
 
@@ -762,8 +771,10 @@ crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg)
     memset(h, 0, sizeof *h);
     switch (alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_init(&h->u.sha256); break;
+#ifndef CRIOIMG_NO_SHA512
     case CRIOIMG_DIGEST_SHA384: crioimg_sha384_init(&h->u.sha512); break;
     case CRIOIMG_DIGEST_SHA512: crioimg_sha512_init(&h->u.sha512); break;
+#endif
     default: return CRIOIMG_ERR_DIGEST_UNSUPPORTED;
     }
     h->alg = alg;
@@ -773,7 +784,9 @@ crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg)
 void crioimg_hasher_update(crioimg_hasher *h, const void *data, size_t n)
 {
     if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_update(&h->u.sha256, data, n);
+#ifndef CRIOIMG_NO_SHA512
     else if (h->alg != CRIOIMG_DIGEST_UNKNOWN) crioimg_sha512_update(&h->u.sha512, data, n);
+#endif
 }
 
 size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
@@ -781,8 +794,10 @@ size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
     size_t n = crioimg_digest_alg_size(h->alg);
     switch (h->alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_final(&h->u.sha256, out); break;
+#ifndef CRIOIMG_NO_SHA512
     case CRIOIMG_DIGEST_SHA384: crioimg_sha384_final(&h->u.sha512, out); break;
     case CRIOIMG_DIGEST_SHA512: crioimg_sha512_final(&h->u.sha512, out); break;
+#endif
     default: break;
     }
     return n;
@@ -791,8 +806,10 @@ size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
 void crioimg_hasher_reset(crioimg_hasher *h)
 {
     if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_reset(&h->u.sha256);
+#ifndef CRIOIMG_NO_SHA512
     else if (h->alg == CRIOIMG_DIGEST_SHA384) crioimg_sha384_init(&h->u.sha512);
     else if (h->alg == CRIOIMG_DIGEST_SHA512) crioimg_sha512_init(&h->u.sha512);
+#endif
 }
 
 static void crioimg__hex(char *out, const unsigned char *b, size_t n)

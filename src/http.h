@@ -162,6 +162,8 @@ typedef struct crioimg_http_vtable {
     crioimg_result (*request)(void *user, const crioimg_http_request *rq, char *err, size_t errcap);
     void (*close)(void *user);
 } crioimg_http_vtable;
+/* crioimg_http_vtable vt = CRIOIMG_HTTP_VTABLE_INIT; then set user, request, close */
+#define CRIOIMG_HTTP_VTABLE_INIT { CRIOIMG_HTTP_VTABLE_VERSION, 0, 0, 0 }
 
 typedef struct crioimg_http crioimg_http;
 

@@ -49,11 +49,23 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #include <limits.h>
 
 /* SSE2 (every x86-64) classifies 16 bytes at once for the reference parser's fast path; everything it
-   decides, the portable path decides the same way (the tests and the fuzz target compare the two). */
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD)
+   decides, the portable path decides the same way (the tests and the fuzz target compare the two).
+   A build for size (-Os: __OPTIMIZE_SIZE__) leaves these text paths out, 4.6 KB of a parse-only program,
+   unless CRIOIMG_SIMD_AT_OS asks for them; the SHA-256 instructions (SHA-NI, ARMv8) stay, as hashing
+   layers is where the time goes. */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
+    (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <emmintrin.h>
 #  define CRIOIMG__SSE2 1
 #  define CRIOIMG__INLINE __attribute__((always_inline)) static inline  /* small SSE2 helpers in hot loops */
+#endif
+
+/* Keeps a function's frame out of its caller's: a rarely taken path with big locals (the token fetch)
+   must not add them to every request's stack. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define CRIOIMG__NOINLINE __attribute__((noinline))
+#else
+#  define CRIOIMG__NOINLINE
 #endif
 
 /* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */

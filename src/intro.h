@@ -12,28 +12,103 @@
          if (r != CRIOIMG_OK) puts(crioimg_result_str(r));    (prints Go's exact error text)
          else printf("%s:%s\n", ref.name, ref.tag);          ("docker.io/library/nginx:")
 
-   OPTIONS (define before the #include that has CRIOIMG_IMPLEMENTATION)
+   CONTENTS (section: prefix -- entry points)
+     core:        crioimg_result, crioimg_allocator -- crioimg_result_str, crioimg_result_name
+     reference:   crioimg_ref_, crioimg_image_name_, crioimg_id_ -- crioimg_ref_parse_normalized,
+                  crioimg_ref_parse_any, crioimg_ref_string, crioimg_image_name_parse
+     digest:      crioimg_digest_, crioimg_sha256/384/512_, crioimg_hasher_ -- crioimg_digest_validate,
+                  crioimg_hasher_init/update/verify, crioimg_sha256
+     json:        crioimg_json_ -- crioimg_json_parse, crioimg_json_get, crioimg_json_writer_init
+     inflate:     crioimg_inflate_ -- crioimg_inflate_new/run/finish (gzip and raw DEFLATE)
+     manifest:    crioimg_manifest_, crioimg_platform_, crioimg_image_config_ -- crioimg_manifest_parse,
+                  crioimg_manifest_choose
+     registries:  crioimg_registries_, crioimg_cidr_, crioimg_candidates_ -- crioimg_registries_new,
+                  crioimg_registries_load_conf, crioimg_registries_resolve, crioimg_registries_check_host
+     auth:        crioimg_auth_, crioimg_credentials_ -- crioimg_auth_lookup, crioimg_www_authenticate_parse
+     policy:      crioimg_policy_ -- crioimg_policy_load, crioimg_policy_check
+     http:        crioimg_http_ -- crioimg_http_open (a host vtable or a built-in), crioimg_http_do
+     registry:    crioimg_registry_ -- crioimg_registry_open, _get_manifest, _get_blob
+     store:       crioimg_store_, crioimg_blob_, crioimg_image_list_ -- crioimg_store_open_oci,
+                  crioimg_store_open_memory, crioimg_store_open (host vtable), crioimg_store_list
+     service:     crioimg_service_ -- crioimg_service_new, crioimg_service_pull_image,
+                  crioimg_service_list_images (CRI-O's image service)
+     tar, unpack: crioimg_tar_, crioimg_unpack -- crioimg_tar_reader_new, crioimg_unpack
+   Public names start crioimg_ / CRIOIMG_; crioimg__ / CRIOIMG__ are internal.
+
+   OPTIONS (define before the #include that has CRIOIMG_IMPLEMENTATION; none changes a public struct)
      CRIOIMG_STATIC                  make every public function static (private copy per translation unit)
      CRIOIMG_API                     override the linkage of public functions (default: extern)
      CRIOIMG_MALLOC, CRIOIMG_REALLOC, CRIOIMG_FREE
-                                     replace libc's allocator; define all three or none
+                                     replace libc's allocator; define all three or none (a crioimg_allocator
+                                     in an options struct overrides them per object)
      CRIOIMG_ASSERT(x)               replace assert() (used for programmer errors only, never for input)
-     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
-                                     code; the portable code gives the same answers
      CRIOIMG_WITH_CURL               HTTP(S) through libcurl (link with -lcurl)
      CRIOIMG_WITH_MBEDTLS            the built-in HTTPS client on sockets + mbedtls; also mbedtls's
                                      SHA-256 as a path (link with -lmbedtls -lmbedx509 -lmbedcrypto;
                                      POSIX.1-2001: define _POSIX_C_SOURCE 200112L or later first)
-     _FILE_OFFSET_BITS 64, _POSIX_C_SOURCE 200809L
-                                     what the implementation needs on POSIX systems (see above): defined by
-                                     crioimg.h when it comes first, else an #error names the one missing
      CRIOIMG_MBEDTLS_CA_FILE         the system CA bundle it trusts ("/etc/ssl/certs/ca-certificates.crt")
+     _FILE_OFFSET_BITS 64, _POSIX_C_SOURCE 200809L
+                                     what the implementation needs on POSIX systems (see below): defined by
+                                     crioimg.h when it comes first, else an #error names the one missing
+   Leaving parts out (each makes the calls that need the part fail with a clear result, never silently):
+     CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
+                                     code; the portable code gives the same answers. Under -Os
+                                     (__OPTIMIZE_SIZE__) the SSE2 text paths are left out anyway unless
+     CRIOIMG_SIMD_AT_OS              is defined; the SHA-256 instructions stay
+     CRIOIMG_NO_SHA512               leave out SHA-384 and SHA-512 (crioimg_sha384_*, crioimg_sha512_* are
+                                     not defined; a hasher or a blob with those digests is
+                                     ERR_DIGEST_UNSUPPORTED; the grammar still accepts them)
+     CRIOIMG_NO_OCI_STORE            leave out the OCI image-layout store: crioimg_store_open_oci is
+                                     ERR_UNSUPPORTED (the in-memory store and host stores remain)
+     CRIOIMG_NO_STORE_WRITE          the OCI image-layout store only reads: opened read-only whatever the
+                                     options say (create ignored; every change ERR_STORE_READ_ONLY), its
+                                     writing code and the listing-cache writer left out
+     CRIOIMG_NO_WRITEBACK            no early writeback (sync_file_range) while a blob streams in (Linux)
+     CRIOIMG_NO_GETADDRINFO          no built-in name resolver for insecure-registry CIDR checks: names are
+                                     then looked up only through a host's crioimg_resolver (directory
+                                     reading of registries.conf.d and certs.d is not affected)
+     CRIOIMG_NO_THREADS              a pull fetches one blob at a time (no pthreads)
+     CRIOIMG_NO_POLICY_FILES         policy.json files and path scopes are ERR_UNSUPPORTED (in-memory
+                                     policies remain)
+     CRIOIMG_NO_UNPACK               crioimg_unpack / crioimg_layer_apply are ERR_UNSUPPORTED
+   What each use case costs in a program (-Os, --gc-sections): bench/footprint/run.
 
-   CONVENTIONS
+   THREADS
+     No mutable global state: separate objects may be used on separate threads freely. One object
+     (crioimg_store, crioimg_registries, crioimg_http, crioimg_registry, crioimg_service, a parser) is for
+     one thread at a time; the exceptions are said where they are (crioimg_policy_check reads only; a
+     pull with jobs > 1 runs its own threads over one store handle and transport, and a host store's
+     blob_sync may be called off-thread). Processes and threads that share an OCI store each open their
+     own handle; the store locks (flock) for them.
+
+   OWNERSHIP
+     What crioimg_x_new/_open/_parse/_load gives, crioimg_x_free/_close takes back. Strings a function
+     returns are borrowed: they live as long as their owner (or until the next call on it, as *_error()
+     texts). Structs filled for the caller (crioimg_ref, crioimg_digest) are caller-owned and allocate
+     nothing; lists (crioimg_candidates, crioimg_image_list) are freed with their _free. Vtables and
+     options are copied: the caller's struct may go away after the call.
+
+   STACK
+     Parsers fill fixed-size structs and the JSON and TOML readers cap their nesting, so no input
+     deepens the stack without bound. Buffers of PATH_MAX or URL size come from the allocator, not the
+     stack. A whole pull (examples/test_harness.c) peaks at about 30 KiB of stack; a few frames are still
+     4-5 KiB (store name look-ups, reference parsing). bench/stack/run measures both.
+
+   ERRORS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
      crioimg_result_str() gives. Where the Go original (distribution/reference, containers/image) has an
-     error text, that text is the description. Reference parsing allocates nothing and fills fixed-size
-     caller-owned structs. A zeroed options struct means "defaults". No mutable global state.
+     error text, that text is the description. The detail of a failure is on the object that failed:
+     crioimg_store_error(), crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
+     crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object.
+     Functions without an object take an err/errcap pair (a NUL-terminated text, truncated, never
+     overflowed). A zeroed options struct means "defaults", and the defaults are the safe ones (TLS
+     verified unless insecure_skip_verify says otherwise, limits on).
+
+   VTABLES
+     A host supplies a store, an HTTP transport or a name resolver as a struct of function pointers
+     whose first field is its version: start from CRIOIMG_STORE_VTABLE_INIT, CRIOIMG_HTTP_VTABLE_INIT,
+     CRIOIMG_RESOLVER_INIT or CRIOIMG_IMAGE_IDS_INIT and set the methods it has; a NULL method is
+     "unsupported" (a clear result, never a crash).
 */
 #ifndef CRIOIMG_H
 #define CRIOIMG_H

@@ -380,7 +380,6 @@ crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_re
     crioimg_registries *r;
     crioimg_allocator a;
     unsigned char f[16], l[16];
-    int v4;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
     memset(&a, 0, sizeof a);
@@ -400,9 +399,14 @@ crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_re
     if (opts && opts->image_ids) r->ids = *opts->image_ids;
     if (opts && opts->no_resolver) r->resolver.version = 0;
     else if (!(opts && opts->resolver)) r->resolver.version = (unsigned)-1;  /* the built-in one */
-    /* the seed appended 127.0.0.0/8 to every configuration; ::1 is its IPv6 twin */
-    if (crioimg_cidr_parse("127.0.0.0/8", 11, f, l, &v4) != CRIOIMG_OK || crioimg__reg_add_range(r, f, l, v4) != CRIOIMG_OK ||
-        crioimg_cidr_parse("::1/128", 7, f, l, &v4) != CRIOIMG_OK || crioimg__reg_add_range(r, f, l, v4) != CRIOIMG_OK) {
+    /* the seed appended 127.0.0.0/8 to every configuration; ::1 is its IPv6 twin. As bytes (what
+       crioimg_cidr_parse gives for them), so that a program that never parses a CIDR links no parser. */
+    memset(f, 0, 16); memset(l, 0, 16);
+    f[10] = f[11] = l[10] = l[11] = 0xff;   /* ::ffff:127.0.0.0 - ::ffff:127.255.255.255 */
+    f[12] = l[12] = 127; l[13] = l[14] = l[15] = 0xff;
+    if (crioimg__reg_add_range(r, f, l, 1) != CRIOIMG_OK) { crioimg_registries_free(r); return CRIOIMG_ERR_NOMEM; }
+    memset(f, 0, 16); f[15] = 1;            /* ::1/128 */
+    if (crioimg__reg_add_range(r, f, f, 0) != CRIOIMG_OK) {
         crioimg_registries_free(r);
         return CRIOIMG_ERR_NOMEM;
     }
@@ -1462,9 +1466,9 @@ CRIOIMG__LIB crioimg_result crioimg__load_dir(crioimg_registries *r, const char 
 #endif
 }
 
-crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg_conf_paths *paths)
+/* crioimg_registries_load_conf with its two path buffers (4096 bytes each) from the caller */
+static crioimg_result crioimg__reg_load_conf_in(crioimg_registries *r, const crioimg_conf_paths *paths, char *user_file, char *user_dir)
 {
-    char user_file[4096], user_dir[4096];
     const char *home, *main_path;
     int user_only = 0;
     crioimg_result res;
@@ -1473,7 +1477,7 @@ crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg
     r->warn[0] = '\0';
     home = paths && paths->home ? paths->home : getenv("HOME");
     if (home == NULL) home = "";
-    if (strlen(home) + 48 > sizeof user_file) return CRIOIMG_ERR_INVALID_ARGS;
+    if (strlen(home) + 48 > 4096) return CRIOIMG_ERR_INVALID_ARGS;
     strcpy(user_file, home); strcat(user_file, "/.config/containers/registries.conf");
     strcpy(user_dir, home); strcat(user_dir, "/.config/containers/registries.conf.d");
     crioimg__conf_free(&r->alloc, r->conf);
@@ -1497,6 +1501,22 @@ crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg
         if (res == CRIOIMG_OK && home[0]) res = crioimg__load_dir(r, user_dir);
     }
     if (res != CRIOIMG_OK) { crioimg__conf_free(&r->alloc, r->conf); r->conf = NULL; }
+    return res;
+}
+
+crioimg_result crioimg_registries_load_conf(crioimg_registries *r, const crioimg_conf_paths *paths)
+{
+    /* the per-user file and directory names on the heap: 8 KiB is too much for a small thread's stack */
+    char *buf;
+    crioimg_result res;
+    if (r == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((buf = (char *)crioimg_malloc(&r->alloc, 2 * 4096)) == NULL) {
+        static const char oom[] = "out of memory";
+        memcpy(r->err, oom, sizeof oom);
+        return CRIOIMG_ERR_NOMEM;
+    }
+    res = crioimg__reg_load_conf_in(r, paths, buf, buf + 4096);
+    crioimg_free(&r->alloc, buf);
     return res;
 }
 

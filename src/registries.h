@@ -31,6 +31,9 @@ typedef struct crioimg_resolver {
     void *user;
     crioimg_result (*lookup)(void *user, const char *host, unsigned char (*addrs)[16], size_t cap, size_t *n);
 } crioimg_resolver;
+/* crioimg_resolver r = CRIOIMG_RESOLVER_INIT; then set user and lookup: the version filled in, the rest
+   zero (as for every vtable's *_INIT below) */
+#define CRIOIMG_RESOLVER_INIT { CRIOIMG_RESOLVER_VERSION, 0, 0 }
 
 /* The images a store holds, for the seed's truncated-ID expansion: expand writes the full 64-hex ID of
    the one image whose ID starts with prefix (n >= 3) into id (NUL-terminated) and returns CRIOIMG_OK;
@@ -41,6 +44,7 @@ typedef struct crioimg_image_ids {
     void *user;
     crioimg_result (*expand)(void *user, const char *prefix, size_t n, char id[65]);
 } crioimg_image_ids;
+#define CRIOIMG_IMAGE_IDS_INIT { CRIOIMG_IMAGE_IDS_VERSION, 0, 0 }
 
 /* Zeroed means defaults. */
 typedef struct crioimg_registries_options {

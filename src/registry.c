@@ -224,7 +224,8 @@ typedef struct crioimg__rg_blob {
 typedef struct crioimg__rg_rsp {
     crioimg_registry *r;
     int status;
-    char location[CRIOIMG__RG_URL_MAX];
+    char *location;                   /* CRIOIMG__RG_URL_MAX bytes, allocated at the first Location: a
+                                         response struct lives on the stack of every request */
     int has_location, location_bad;
     char ctype[256];
     int ctype_bad;
@@ -256,7 +257,8 @@ static void crioimg__rg_rsp_reset(crioimg__rg_rsp *s)
     s->nwww = 0;
     s->status = 0;
     s->has_location = s->location_bad = s->ctype_bad = s->has_dcd = s->dcd_bad = s->has_retry_after = s->has_crange = 0;
-    s->location[0] = s->ctype[0] = s->dcd[0] = s->retry_after[0] = s->crange[0] = '\0';
+    if (s->location) s->location[0] = '\0';
+    s->ctype[0] = s->dcd[0] = s->retry_after[0] = s->crange[0] = '\0';
     s->clen = -1;
     s->len = s->skipped = 0;
     if (s->buf) s->buf[0] = '\0';
@@ -269,6 +271,8 @@ static void crioimg__rg_rsp_free(crioimg__rg_rsp *s)
 {
     crioimg__rg_rsp_reset(s);
     crioimg_free(&s->r->alloc, s->buf);
+    crioimg_free(&s->r->alloc, s->location);
+    s->location = NULL;
     s->buf = NULL;
     s->cap = 0;
 }
@@ -297,7 +301,9 @@ static crioimg_result crioimg__rg_on_header(void *ctx, const char *name, size_t 
     crioimg__rg_rsp *s = (crioimg__rg_rsp *)ctx;
     int dummy = 0;
     if (crioimg__ascii_ieq(name, nl, "location")) {
-        crioimg__rg_keep(s->location, sizeof s->location, &s->has_location, &s->location_bad, v, vl);
+        if (s->location == NULL && (s->location = (char *)crioimg_malloc(&s->r->alloc, CRIOIMG__RG_URL_MAX)) == NULL)
+            return CRIOIMG_ERR_NOMEM;
+        crioimg__rg_keep(s->location, CRIOIMG__RG_URL_MAX, &s->has_location, &s->location_bad, v, vl);
     } else if (crioimg__ascii_ieq(name, nl, "content-type")) {
         crioimg__rg_keep(s->ctype, sizeof s->ctype, &dummy, &s->ctype_bad, v, vl);
     } else if (crioimg__ascii_ieq(name, nl, "docker-content-digest")) {
@@ -691,10 +697,11 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
                                            int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap);
 
 /* Asks the Bearer challenge's realm for a token for scope, with the registry's TLS policy. */
-static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
-                                              const char *user, const char *pass, const char *idt, char **token, long long *expires)
+/* crioimg__rg_token_fetch with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
+static CRIOIMG__NOINLINE crioimg_result crioimg__rg_token_fetch_in(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
+                                              const char *user, const char *pass, const char *idt, char **token, long long *expires, char *url)
 {
-    char url[CRIOIMG__RG_URL_MAX], e[256], terr[256];
+    char e[256], terr[256];
     char *form = NULL, *authz = NULL;
     crioimg__out u, f, ao;
     crioimg__rg_rsp s;
@@ -702,7 +709,7 @@ static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg
     if (ch->realm == NULL) return crioimg__rg_fail(r, CRIOIMG_ERR_AUTH_CHALLENGE, "missing realm in bearer auth challenge", NULL, NULL, NULL);
     if ((res = crioimg_auth_realm_check(ch->realm, strlen(ch->realm), !r->secure, e, sizeof e)) != CRIOIMG_OK)
         return crioimg__rg_fail(r, res, "requesting bearer token: ", e, NULL, NULL);
-    u.p = url; u.cap = sizeof url; u.len = 0;
+    u.p = url; u.cap = CRIOIMG__RG_URL_MAX; u.len = 0;
     crioimg__out_str(&u, ch->realm);
     memset(&s, 0, sizeof s);
     s.r = r;
@@ -731,7 +738,7 @@ static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg
             crioimg__rg_basic(&ao, user, pass);
         }
     }
-    if (u.len >= sizeof url) { res = crioimg__rg_fail(r, CRIOIMG_ERR_AUTH_REALM, "requesting bearer token: the token URL is too long", NULL, NULL, NULL); goto done; }
+    if (u.len >= CRIOIMG__RG_URL_MAX) { res = crioimg__rg_fail(r, CRIOIMG_ERR_AUTH_REALM, "requesting bearer token: the token URL is too long", NULL, NULL, NULL); goto done; }
     res = crioimg__rg_exchange(r, form ? "POST" : "GET", url, authz, NULL, form, form ? f.len : 0,
                                form ? "application/x-www-form-urlencoded" : NULL, 1, 1, &s, terr, sizeof terr);
     if (res == CRIOIMG_ERR_TOO_BIG && s.too_big) {
@@ -764,6 +771,20 @@ done:
     crioimg__rg_rsp_free(&s);
     crioimg_free(&r->alloc, form);
     crioimg_free(&r->alloc, authz);
+    return res;
+}
+
+static crioimg_result crioimg__rg_token_fetch(crioimg_registry *r, const crioimg__rg_challenge *ch, const char *scope,
+                                              const char *user, const char *pass, const char *idt, char **token, long long *expires)
+{
+    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
+    char *url = (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX);
+    crioimg_result res;
+    if (url == NULL) {
+        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
+    }
+    res = crioimg__rg_token_fetch_in(r, ch, scope, user, pass, idt, token, expires, url);
+    if (url) crioimg_free(&r->alloc, url);
     return res;
 }
 
@@ -842,16 +863,18 @@ static int crioimg__rg_is_redirect(int s) { return s == 301 || s == 302 || s == 
    client does. The final response is in s, with s->foreign set when any hop left the first URL's
    origin (its 401 is then not the registry's to learn challenges from); a transport failure is returned
    with its detail in terr. */
-static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
-                                           const char *accept, const void *body, size_t body_len, const char *body_type,
-                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap)
+/* crioimg__rg_exchange with its two URL buffers (CRIOIMG__RG_URL_MAX bytes each) from the caller */
+static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *method, const char *url, const char *authz,
+                                              const char *accept, const void *body, size_t body_len, const char *body_type,
+                                              int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap,
+                                              char *cur, char *next)
 {
-    char cur[CRIOIMG__RG_URL_MAX], range[64];
+    char range[64];
     unsigned hop;
     int crossed = 0;
     size_t cl = strlen(url);
     crioimg_url start;
-    if (cl >= sizeof cur || crioimg_url_parse(&start, url, cl) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (cl >= CRIOIMG__RG_URL_MAX || crioimg_url_parse(&start, url, cl) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     memcpy(cur, url, cl + 1);
     terr[0] = '\0';
     for (hop = 0;; hop++) {
@@ -859,7 +882,6 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         crioimg_http_request rq;
         crioimg_result res;
         crioimg_url from, to;
-        char next[CRIOIMG__RG_URL_MAX];
         size_t nl;
         int keep = 0;
         memset(&rq, 0, sizeof rq);
@@ -920,7 +942,7 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
             crioimg__out_str(&o, s->has_location ? "a redirect's Location is too long" : "a redirect without a Location");
             return CRIOIMG_ERR_HTTP_PROTOCOL;
         }
-        if ((res = crioimg_url_resolve(cur, strlen(cur), s->location, strlen(s->location), next, sizeof next, &nl)) != CRIOIMG_OK ||
+        if ((res = crioimg_url_resolve(cur, strlen(cur), s->location, strlen(s->location), next, CRIOIMG__RG_URL_MAX, &nl)) != CRIOIMG_OK ||
             crioimg_url_parse(&from, cur, strlen(cur)) != CRIOIMG_OK || crioimg_url_parse(&to, next, nl) != CRIOIMG_OK) {
             crioimg__out o;
             o.p = terr; o.cap = terrcap; o.len = 0;
@@ -955,6 +977,20 @@ static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *meth
         }
         memcpy(cur, next, nl + 1);
     }
+}
+
+/* The two URL buffers on the heap: 8 KiB on the stack of every request was too much for small threads */
+static crioimg_result crioimg__rg_exchange(crioimg_registry *r, const char *method, const char *url, const char *authz,
+                                           const char *accept, const void *body, size_t body_len, const char *body_type,
+                                           int registry_tls, int realm, crioimg__rg_rsp *s, char *terr, size_t terrcap)
+{
+    char *urls = (char *)crioimg_malloc(&r->alloc, 2 * (size_t)CRIOIMG__RG_URL_MAX);
+    crioimg_result res;
+    if (urls == NULL) { terr[0] = '\0'; return CRIOIMG_ERR_NOMEM; }
+    res = crioimg__rg_exchange_in(r, method, url, authz, accept, body, body_len, body_type, registry_tls, realm, s, terr, terrcap,
+                                  urls, urls + CRIOIMG__RG_URL_MAX);
+    crioimg_free(&r->alloc, urls);
+    return res;
 }
 
 /* ---- requests with authorization and retries ---- */
@@ -1142,12 +1178,13 @@ static void crioimg__rg_base(const crioimg_registry *r, crioimg__out *o, int htt
     crioimg__out_str(o, r->host);
 }
 
-static crioimg_result crioimg__rg_ping_once(crioimg_registry *r, int https, crioimg__rg_rsp *s)
+/* crioimg__rg_ping_once with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
+static crioimg_result crioimg__rg_ping_once_in(crioimg_registry *r, int https, crioimg__rg_rsp *s, char *url)
 {
-    char url[CRIOIMG__RG_URL_MAX], what[CRIOIMG_REF_NAME_MAX + 64];
+    char what[CRIOIMG_REF_NAME_MAX + 64];
     crioimg__out o, w;
     crioimg__rg_req rq;
-    o.p = url; o.cap = sizeof url; o.len = 0;
+    o.p = url; o.cap = CRIOIMG__RG_URL_MAX; o.len = 0;
     crioimg__rg_base(r, &o, https);
     crioimg__out_str(&o, "/v2/");
     w.p = what; w.cap = sizeof what; w.len = 0;
@@ -1160,6 +1197,19 @@ static crioimg_result crioimg__rg_ping_once(crioimg_registry *r, int https, crio
     rq.registry = 1;
     rq.no_conn_retry = https && !r->secure;
     return crioimg__rg_send(r, &rq, s, what);
+}
+
+static crioimg_result crioimg__rg_ping_once(crioimg_registry *r, int https, crioimg__rg_rsp *s)
+{
+    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
+    char *url = (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX);
+    crioimg_result res;
+    if (url == NULL) {
+        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
+    }
+    res = crioimg__rg_ping_once_in(r, https, s, url);
+    if (url) crioimg_free(&r->alloc, url);
+    return res;
 }
 
 crioimg_result crioimg_registry_ping(crioimg_registry *r)
@@ -1273,9 +1323,10 @@ static int crioimg__rg_media_type(const crioimg__rg_rsp *s, char *out, size_t ca
     return 1;
 }
 
-crioimg_result crioimg_registry_get_manifest(crioimg_registry *r, const char *repo, const char *ref, crioimg_registry_manifest *out)
+/* crioimg_registry_get_manifest with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
+static crioimg_result crioimg_registry_get_manifest_in(crioimg_registry *r, const char *repo, const char *ref, crioimg_registry_manifest *out, char *url)
 {
-    char url[CRIOIMG__RG_URL_MAX], what[CRIOIMG_REF_NAME_MAX * 2 + 64];
+    char what[CRIOIMG_REF_NAME_MAX * 2 + 64];
     crioimg__rg_rsp s;
     crioimg__rg_req rq;
     crioimg_digest want;
@@ -1283,7 +1334,7 @@ crioimg_result crioimg_registry_get_manifest(crioimg_registry *r, const char *re
     int by_digest = 0;
     if (out) memset(out, 0, sizeof *out);
     if (r == NULL || repo == NULL || ref == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    if ((res = crioimg__rg_prepare(r, repo, "/manifests/", ref, &by_digest, url, sizeof url)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__rg_prepare(r, repo, "/manifests/", ref, &by_digest, url, CRIOIMG__RG_URL_MAX)) != CRIOIMG_OK) return res;
     crioimg__rg_what(r, what, sizeof what, "reading manifest ", ref, repo);
     memset(&s, 0, sizeof s);
     s.r = r;
@@ -1332,6 +1383,20 @@ crioimg_result crioimg_registry_get_manifest(crioimg_registry *r, const char *re
     return res;
 }
 
+crioimg_result crioimg_registry_get_manifest(crioimg_registry *r, const char *repo, const char *ref, crioimg_registry_manifest *out)
+{
+    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
+    char *url = r ? (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX) : NULL;
+    crioimg_result res;
+    if (r != NULL && url == NULL) {
+        if (out) memset(out, 0, sizeof *out);
+        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
+    }
+    res = crioimg_registry_get_manifest_in(r, repo, ref, out, url);
+    if (url) crioimg_free(&r->alloc, url);
+    return res;
+}
+
 void crioimg_registry_manifest_free(crioimg_registry *r, crioimg_registry_manifest *m)
 {
     if (m == NULL) return;
@@ -1339,11 +1404,12 @@ void crioimg_registry_manifest_free(crioimg_registry *r, crioimg_registry_manife
     memset(m, 0, sizeof *m);
 }
 
-crioimg_result crioimg_registry_head_manifest(crioimg_registry *r, const char *repo, const char *ref,
+/* crioimg_registry_head_manifest with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
+static crioimg_result crioimg_registry_head_manifest_in(crioimg_registry *r, const char *repo, const char *ref,
                                               char digest[CRIOIMG_DIGEST_STRING_MAX + 1], char *media_type, size_t media_type_cap,
-                                              long long *size)
+                                              long long *size, char *url)
 {
-    char url[CRIOIMG__RG_URL_MAX], what[CRIOIMG_REF_NAME_MAX * 2 + 64];
+    char what[CRIOIMG_REF_NAME_MAX * 2 + 64];
     crioimg__rg_rsp s;
     crioimg__rg_req rq;
     crioimg_result res;
@@ -1352,7 +1418,7 @@ crioimg_result crioimg_registry_head_manifest(crioimg_registry *r, const char *r
     if (media_type && media_type_cap) media_type[0] = '\0';
     if (size) *size = -1;
     if (r == NULL || repo == NULL || ref == NULL || digest == NULL || (media_type && media_type_cap == 0)) return CRIOIMG_ERR_INVALID_ARGS;
-    if ((res = crioimg__rg_prepare(r, repo, "/manifests/", ref, &by_digest, url, sizeof url)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__rg_prepare(r, repo, "/manifests/", ref, &by_digest, url, CRIOIMG__RG_URL_MAX)) != CRIOIMG_OK) return res;
     crioimg__rg_what(r, what, sizeof what, "reading manifest ", ref, repo);
     memset(&s, 0, sizeof s);
     s.r = r;
@@ -1373,6 +1439,22 @@ crioimg_result crioimg_registry_head_manifest(crioimg_registry *r, const char *r
         media_type[0] = '\0';
     }
     crioimg__rg_rsp_free(&s);
+    return res;
+}
+
+crioimg_result crioimg_registry_head_manifest(crioimg_registry *r, const char *repo, const char *ref,
+                                              char digest[CRIOIMG_DIGEST_STRING_MAX + 1], char *media_type, size_t media_type_cap,
+                                              long long *size)
+{
+    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
+    char *url = r ? (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX) : NULL;
+    crioimg_result res;
+    if (r != NULL && url == NULL) {
+        if (digest) digest[0] = '\0';
+        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
+    }
+    res = crioimg_registry_head_manifest_in(r, repo, ref, digest, media_type, media_type_cap, size, url);
+    if (url) crioimg_free(&r->alloc, url);
     return res;
 }
 
@@ -1413,10 +1495,11 @@ static crioimg_result crioimg__rg_blob_from(crioimg_registry *r, const crioimg__
     return res;
 }
 
-crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
-                                         crioimg_registry_blob_fn fn, void *ctx)
+/* crioimg_registry_get_blob with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
+static crioimg_result crioimg_registry_get_blob_in(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
+                                         crioimg_registry_blob_fn fn, void *ctx, char *url)
 {
-    char url[CRIOIMG__RG_URL_MAX], what[CRIOIMG_REF_NAME_MAX * 2 + 200];
+    char what[CRIOIMG_REF_NAME_MAX * 2 + 200];
     crioimg__rg_blob b;
     crioimg__rg_req rq;
     crioimg_result res;
@@ -1437,7 +1520,7 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
     /* foreign layers first, with no credentials at all (CVE-2020-15157); when none serves, the registry */
     for (i = 0; i < d->nurls; i++) {
         crioimg_url u;
-        if (d->urls[i] == NULL || strlen(d->urls[i]) >= sizeof url || crioimg_url_parse(&u, d->urls[i], strlen(d->urls[i])) != CRIOIMG_OK) continue;
+        if (d->urls[i] == NULL || strlen(d->urls[i]) >= CRIOIMG__RG_URL_MAX || crioimg_url_parse(&u, d->urls[i], strlen(d->urls[i])) != CRIOIMG_OK) continue;
         memset(&rq, 0, sizeof rq);
         rq.method = "GET"; rq.url = d->urls[i];
         res = crioimg__rg_blob_from(r, &rq, &b, what);
@@ -1445,9 +1528,23 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
         if (b.fatal || res == CRIOIMG_ERR_CANCELLED || res == CRIOIMG_ERR_NOMEM) return res;
         r->err[0] = '\0';   /* that source failed; the next one decides */
     }
-    if ((res = crioimg__rg_prepare(r, repo, "/blobs/", d->digest, &by_digest, url, sizeof url)) != CRIOIMG_OK) return res;
+    if ((res = crioimg__rg_prepare(r, repo, "/blobs/", d->digest, &by_digest, url, CRIOIMG__RG_URL_MAX)) != CRIOIMG_OK) return res;
     memset(&rq, 0, sizeof rq);
     rq.method = "GET"; rq.url = url; rq.registry = 1; rq.auth = 1; rq.repo = repo;
     if ((res = crioimg__rg_blob_from(r, &rq, &b, what)) != CRIOIMG_OK) return res;
     return crioimg__rg_blob_finish(r, &b, what);
+}
+
+crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
+                                         crioimg_registry_blob_fn fn, void *ctx)
+{
+    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
+    char *url = r ? (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX) : NULL;
+    crioimg_result res;
+    if (r != NULL && url == NULL) {
+        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
+    }
+    res = crioimg_registry_get_blob_in(r, repo, d, fn, ctx, url);
+    if (url) crioimg_free(&r->alloc, url);
+    return res;
 }

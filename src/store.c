@@ -994,7 +994,7 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
     }
     /* a new file when this one is stale or lacks a manifest; begun before any stat, which is what
        makes the sizes it records trustworthy */
-    if (s->cache && save && v->cache.usable && !(v->cache.trusted && all)) s->cache->begin(s->vt.user, &v->cache);
+    if (s->cache && s->cache->begin && save && v->cache.usable && !(v->cache.trusted && all)) s->cache->begin(s->vt.user, &v->cache);
     for (i = 0; i < v->nmf; i++) {
         crioimg__st_mf *m = &v->mfs[i];
         if (hit[i] == (size_t)-1 || !crioimg__st_from_rec(s, v, m, &rec[hit[i]], !v->cache.trusted)) crioimg__st_read_mf(s, v, m, 0);
@@ -1097,7 +1097,7 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
     if (n >= 19 && memcmp(input, "containers-storage:", 19) == 0) {
         crioimg_image_name in;
         char e[256];
-        if (crioimg_image_name_parse(&in, input, n, e, sizeof e, NULL) != CRIOIMG_OK)
+        if (crioimg__image_name_parse_storage(&in, input, n, e, sizeof e) != CRIOIMG_OK)
             return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_NAME_INVALID, e, NULL, NULL);
         if (in.id.len) { idq = in.id.ptr; idn = in.id.len; }
         if (in.has_ref) {
@@ -2667,7 +2667,11 @@ static void crioimg__oci_cache_end(void *u, crioimg__st_cache *c, const void *da
     if (!ok || CRIOIMG__OCI_RENAMEAT(o->root, c->tmp, o->root, CRIOIMG__OCI_CACHE) != 0) (void)unlinkat(o->root, c->tmp, 0);
 }
 
+#ifdef CRIOIMG_NO_STORE_WRITE   /* a read-only store reads the cache others wrote, never writes one */
+static const crioimg__st_cacheops crioimg__oci_cacheops = { crioimg__oci_cache_load, NULL, NULL };
+#else
 static const crioimg__st_cacheops crioimg__oci_cacheops = { crioimg__oci_cache_load, crioimg__oci_cache_begin, crioimg__oci_cache_end };
+#endif
 
 static void crioimg__oci_close(void *u)
 {
@@ -2689,6 +2693,9 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
     size_t len = 0;
     crioimg_json doc;
     crioimg_result r = crioimg__oci_read(o, o->root, "oci-layout", 4096, &o->alloc, &data, &len);
+#ifdef CRIOIMG_NO_STORE_WRITE
+    (void)create; (void)layout; (void)empty;
+#else
     if (r == CRIOIMG_ERR_NOT_FOUND && create) {
         struct stat st;
         if (fstatat(o->root, "index.json", &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -2703,6 +2710,7 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
         if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "oci-layout", layout, sizeof layout - 1);
         return r;
     }
+#endif
     if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "no oci-layout file: not an OCI image layout", NULL, NULL);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_json_parse(&doc, (const char *)data, len, NULL);
@@ -2730,23 +2738,37 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     o->lockfd = -1;
     for (i = 0; i < 4; i++) o->algfd[i] = -1;
     o->read_only = opts ? opts->read_only : 0;
+#ifdef CRIOIMG_NO_STORE_WRITE
+    o->read_only = 1, create = 0;   /* every change is then ERR_STORE_READ_ONLY */
+#endif
     memset(&vt, 0, sizeof vt);
     vt.version = CRIOIMG_STORE_VTABLE_VERSION;
     vt.user = o;
     vt.lock = crioimg__oci_lock; vt.unlock = crioimg__oci_unlock;
-    vt.read_index = crioimg__oci_read_index; vt.write_index = crioimg__oci_write_index;
+    vt.read_index = crioimg__oci_read_index;
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
-    vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
     vt.close = crioimg__oci_close;
+#ifndef CRIOIMG_NO_STORE_WRITE   /* the writing methods are left out: calls never reach them (read-only) */
+    vt.write_index = crioimg__oci_write_index;
+    vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
     vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
     vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
     vt.blob_sync = crioimg__oci_blob_sync;
+#else   /* named, not called: no unused-function warning, and the linker drops them */
+    (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
+    (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
+    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync;
+    (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end;
+#endif
     vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;
     o->root = -1;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
     o->err = (*out)->err;
     (*out)->cache = &crioimg__oci_cacheops;
+#ifdef CRIOIMG_NO_STORE_WRITE
+    (*out)->read_only = 1;
+#endif
     /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
        nothing is followed */
     o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -146,6 +146,9 @@ typedef struct crioimg_store_vtable {
        called. */
     crioimg_result (*blob_sync)(void *user, void *handle);
 } crioimg_store_vtable;
+/* crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT; then set user and the methods the store has: the
+   version is this header's, every method not set is NULL ("unsupported") */
+#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct crioimg_store crioimg_store;
 

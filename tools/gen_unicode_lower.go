@@ -32,8 +32,8 @@ func main() {
 	}
 	fmt.Printf("/* %d ranges, from Go %s's unicode tables (Unicode %s) by tools/gen_unicode_lower.go */\n", len(out), "1.19", unicode.Version)
 	for i, s := range out {
-		fmt.Printf("{0x%x,0x%x,%d},", s.lo, s.hi, s.stride)
-		if i%6 == 5 {
+		fmt.Printf(" CRIOIMG__LR(0x%x,0x%x,%d),", s.lo, s.hi, s.stride)
+		if i%3 == 2 {
 			fmt.Println()
 		}
 	}
