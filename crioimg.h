@@ -62,7 +62,7 @@
      CRIOIMG_NO_STORE_WRITE          the OCI image-layout store only reads: opened read-only whatever the
                                      options say (create ignored; every change ERR_STORE_READ_ONLY), its
                                      writing code and the listing-cache writer left out
-     CRIOIMG_NO_WRITEBACK            no early writeback (sync_file_range) while a blob streams in (Linux)
+     CRIOIMG_NO_WRITEBACK            no early writeback (sync_file_range) while a blob or a saved archive is written (Linux)
      CRIOIMG_NO_GETADDRINFO          no built-in name resolver for insecure-registry CIDR checks: names are
                                      then looked up only through a host's crioimg_resolver (directory
                                      reading of registries.conf.d and certs.d is not affected)
@@ -2537,6 +2537,21 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 /* Sizes this code relies on. */
 typedef char crioimg__static_assert_char_bits[CHAR_BIT == 8 ? 1 : -1];
 
+/* Writeback started as a blob streams in (Linux's sync_file_range, asynchronous): by the time the blob
+   is complete most of it is on its way to the disk, and the fsync before commit waits for the last
+   stretch instead of writing the whole blob then (measured in bench/pull: that fsync was a third of a
+   pull's wall time; the same holds for an archive crioimg save writes). Advisory only: fsync still decides durability, and a failure here is ignored.
+   CRIOIMG_NO_WRITEBACK turns it off. Declared here when <fcntl.h> did not (it does under _GNU_SOURCE):
+   one symbol with 64-bit offsets in glibc and musl alike, which off_t is under _FILE_OFFSET_BITS 64. */
+#if defined(__linux__) && defined(CRIOIMG__HAVE_POSIX_IO) && !defined(CRIOIMG_NO_WRITEBACK)
+#  define CRIOIMG__WRITEBACK 1
+#  ifndef SYNC_FILE_RANGE_WRITE
+#    define SYNC_FILE_RANGE_WRITE 2
+extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags);
+#  endif
+#endif
+#define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
 /* ==== src/core.c ==== */
 /* ---------------------------------------------------------------------------------------------------
    core implementation
@@ -2926,6 +2941,19 @@ CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at)
     end = s + (at < n ? at : n);
     while (p < end && (p = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) { line++; p++; }
     return line;
+}
+
+/* Starts writeback of what was written to fd since *flushed once 4 MiB have gathered (see
+   CRIOIMG__WRITEBACK): the store's blobs and crioimg save's archives, both fsynced at the end. */
+CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flushed)
+{
+#ifdef CRIOIMG__WRITEBACK
+    if (written - *flushed < CRIOIMG__WRITEBACK_STEP) return;
+    (void)sync_file_range(fd, (off_t)*flushed, (off_t)(written - *flushed), SYNC_FILE_RANGE_WRITE);
+    *flushed = written;
+#else
+    (void)fd; (void)written; (void)flushed;
+#endif
 }
 
 /* ==== src/ref.c ==== */
@@ -18776,36 +18804,11 @@ static void crioimg__oci_blob_close(void *u, void *handle)
    shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
 /* A blob being written. synced / sync_errno: what blob_sync did, which may run on another thread than
    the handle's other calls and so touches nothing but the handle (commit reports its failure). */
-/* Writeback started as a blob streams in (Linux's sync_file_range, asynchronous): by the time the blob
-   is complete most of it is on its way to the disk, and the fsync before commit waits for the last
-   stretch instead of writing the whole blob then (measured in bench/pull: that fsync was a third of a
-   pull's wall time). Advisory only: fsync still decides durability, and a failure here is ignored.
-   CRIOIMG_NO_WRITEBACK turns it off. Declared here when <fcntl.h> did not (it does under _GNU_SOURCE):
-   one symbol with 64-bit offsets in glibc and musl alike, which off_t is under _FILE_OFFSET_BITS 64. */
-#if defined(__linux__) && !defined(CRIOIMG_NO_WRITEBACK)
-#  define CRIOIMG__OCI_WRITEBACK 1
-#  ifndef SYNC_FILE_RANGE_WRITE
-#    define SYNC_FILE_RANGE_WRITE 2
-extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags);
-#  endif
-#endif
-#define CRIOIMG__OCI_WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
 
 typedef struct crioimg__oci_w {
     int fd; char name[96]; int synced, sync_errno;
     long long written, flushed;   /* bytes written, and how many of them writeback has been started for */
 } crioimg__oci_w;
-
-static void crioimg__oci_writeback(crioimg__oci_w *h)
-{
-#ifdef CRIOIMG__OCI_WRITEBACK
-    if (h->written - h->flushed < CRIOIMG__OCI_WRITEBACK_STEP) return;
-    (void)sync_file_range(h->fd, (off_t)h->flushed, (off_t)(h->written - h->flushed), SYNC_FILE_RANGE_WRITE);
-    h->flushed = h->written;
-#else
-    (void)h;
-#endif
-}
 
 static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
 {
@@ -18843,7 +18846,7 @@ static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void 
         done += (size_t)k;
     }
     h->written += (long long)len;
-    crioimg__oci_writeback(h);
+    crioimg__writeback(h->fd, h->written, &h->flushed);
     return CRIOIMG_OK;
 }
 
@@ -22957,6 +22960,7 @@ typedef struct crioimg__sink {
     const char *cur;           /* the blob being written, for progress */
     size_t pindex, pcount;
     long long cur_done, cur_total;
+    long long written, flushed; /* bytes written to fd, and how many writeback has been started for */
     int exact;                 /* learn each gzip layer's size by inflating it (not from its trailer) */
     int guess_wrong;           /* a trailer's size was not the layer's: start again with exact */
 } crioimg__sink;
@@ -22974,22 +22978,24 @@ static crioimg_result crioimg__sink_fail(crioimg__sink *k, crioimg_result r, con
     return r;
 }
 
-static crioimg_result crioimg__sink_write_fd(int fd, const void *data, size_t len)
+static crioimg_result crioimg__sink_write_fd(crioimg__sink *k, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
+    k->written += (long long)len;
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = write(k->fd, p, len);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) return CRIOIMG_ERR_IO;
         p += w;
         len -= (size_t)w;
     }
+    crioimg__writeback(k->fd, k->written, &k->flushed);
     return CRIOIMG_OK;
 }
 
 static crioimg_result crioimg__sink_tar_out(void *user, const void *data, size_t len)
 {
-    return crioimg__sink_write_fd(((crioimg__sink *)user)->fd, data, len);
+    return crioimg__sink_write_fd((crioimg__sink *)user, data, len);
 }
 
 /* A directory entry ("blobs/"). */
@@ -23022,6 +23028,7 @@ static crioimg_result crioimg__sink_file(crioimg__sink *k, const char *path, lon
         return crioimg_tar_write_header(k->tw, &e);
     }
     k->fd = openat(k->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    k->written = k->flushed = 0;
     if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", path, strerror(errno));
     return CRIOIMG_OK;
 }
@@ -23034,7 +23041,7 @@ static crioimg_result crioimg__sink_data(crioimg__sink *k, const void *data, siz
         crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total, k->pindex, k->pcount);
     }
     if (k->tw) return crioimg_tar_write_data(k->tw, data, len);
-    return crioimg__sink_write_fd(k->fd, data, len);
+    return crioimg__sink_write_fd(k, data, len);
 }
 
 static crioimg_result crioimg__sink_end(crioimg__sink *k)
@@ -23104,6 +23111,7 @@ static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
         return CRIOIMG_OK;
     }
     k->fd = open(k->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    k->written = k->flushed = 0;
     if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", k->tmp, strerror(errno));
     memset(&wo, 0, sizeof wo);
     wo.alloc = k->alloc;

@@ -974,6 +974,7 @@ typedef struct crioimg__sink {
     const char *cur;           /* the blob being written, for progress */
     size_t pindex, pcount;
     long long cur_done, cur_total;
+    long long written, flushed; /* bytes written to fd, and how many writeback has been started for */
     int exact;                 /* learn each gzip layer's size by inflating it (not from its trailer) */
     int guess_wrong;           /* a trailer's size was not the layer's: start again with exact */
 } crioimg__sink;
@@ -991,22 +992,24 @@ static crioimg_result crioimg__sink_fail(crioimg__sink *k, crioimg_result r, con
     return r;
 }
 
-static crioimg_result crioimg__sink_write_fd(int fd, const void *data, size_t len)
+static crioimg_result crioimg__sink_write_fd(crioimg__sink *k, const void *data, size_t len)
 {
     const unsigned char *p = (const unsigned char *)data;
+    k->written += (long long)len;
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = write(k->fd, p, len);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) return CRIOIMG_ERR_IO;
         p += w;
         len -= (size_t)w;
     }
+    crioimg__writeback(k->fd, k->written, &k->flushed);
     return CRIOIMG_OK;
 }
 
 static crioimg_result crioimg__sink_tar_out(void *user, const void *data, size_t len)
 {
-    return crioimg__sink_write_fd(((crioimg__sink *)user)->fd, data, len);
+    return crioimg__sink_write_fd((crioimg__sink *)user, data, len);
 }
 
 /* A directory entry ("blobs/"). */
@@ -1039,6 +1042,7 @@ static crioimg_result crioimg__sink_file(crioimg__sink *k, const char *path, lon
         return crioimg_tar_write_header(k->tw, &e);
     }
     k->fd = openat(k->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    k->written = k->flushed = 0;
     if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", path, strerror(errno));
     return CRIOIMG_OK;
 }
@@ -1051,7 +1055,7 @@ static crioimg_result crioimg__sink_data(crioimg__sink *k, const void *data, siz
         crioimg__arc_progress(k->progress, k->progress_user, k->cur, k->cur_done, k->cur_total, k->pindex, k->pcount);
     }
     if (k->tw) return crioimg_tar_write_data(k->tw, data, len);
-    return crioimg__sink_write_fd(k->fd, data, len);
+    return crioimg__sink_write_fd(k, data, len);
 }
 
 static crioimg_result crioimg__sink_end(crioimg__sink *k)
@@ -1121,6 +1125,7 @@ static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
         return CRIOIMG_OK;
     }
     k->fd = open(k->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    k->written = k->flushed = 0;
     if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", k->tmp, strerror(errno));
     memset(&wo, 0, sizeof wo);
     wo.alloc = k->alloc;

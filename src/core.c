@@ -387,3 +387,16 @@ CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at)
     while (p < end && (p = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) { line++; p++; }
     return line;
 }
+
+/* Starts writeback of what was written to fd since *flushed once 4 MiB have gathered (see
+   CRIOIMG__WRITEBACK): the store's blobs and crioimg save's archives, both fsynced at the end. */
+CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flushed)
+{
+#ifdef CRIOIMG__WRITEBACK
+    if (written - *flushed < CRIOIMG__WRITEBACK_STEP) return;
+    (void)sync_file_range(fd, (off_t)*flushed, (off_t)(written - *flushed), SYNC_FILE_RANGE_WRITE);
+    *flushed = written;
+#else
+    (void)fd; (void)written; (void)flushed;
+#endif
+}

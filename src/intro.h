@@ -63,7 +63,7 @@
      CRIOIMG_NO_STORE_WRITE          the OCI image-layout store only reads: opened read-only whatever the
                                      options say (create ignored; every change ERR_STORE_READ_ONLY), its
                                      writing code and the listing-cache writer left out
-     CRIOIMG_NO_WRITEBACK            no early writeback (sync_file_range) while a blob streams in (Linux)
+     CRIOIMG_NO_WRITEBACK            no early writeback (sync_file_range) while a blob or a saved archive is written (Linux)
      CRIOIMG_NO_GETADDRINFO          no built-in name resolver for insecure-registry CIDR checks: names are
                                      then looked up only through a host's crioimg_resolver (directory
                                      reading of registries.conf.d and certs.d is not affected)

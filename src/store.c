@@ -2475,36 +2475,11 @@ static void crioimg__oci_blob_close(void *u, void *handle)
    shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
 /* A blob being written. synced / sync_errno: what blob_sync did, which may run on another thread than
    the handle's other calls and so touches nothing but the handle (commit reports its failure). */
-/* Writeback started as a blob streams in (Linux's sync_file_range, asynchronous): by the time the blob
-   is complete most of it is on its way to the disk, and the fsync before commit waits for the last
-   stretch instead of writing the whole blob then (measured in bench/pull: that fsync was a third of a
-   pull's wall time). Advisory only: fsync still decides durability, and a failure here is ignored.
-   CRIOIMG_NO_WRITEBACK turns it off. Declared here when <fcntl.h> did not (it does under _GNU_SOURCE):
-   one symbol with 64-bit offsets in glibc and musl alike, which off_t is under _FILE_OFFSET_BITS 64. */
-#if defined(__linux__) && !defined(CRIOIMG_NO_WRITEBACK)
-#  define CRIOIMG__OCI_WRITEBACK 1
-#  ifndef SYNC_FILE_RANGE_WRITE
-#    define SYNC_FILE_RANGE_WRITE 2
-extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags);
-#  endif
-#endif
-#define CRIOIMG__OCI_WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
 
 typedef struct crioimg__oci_w {
     int fd; char name[96]; int synced, sync_errno;
     long long written, flushed;   /* bytes written, and how many of them writeback has been started for */
 } crioimg__oci_w;
-
-static void crioimg__oci_writeback(crioimg__oci_w *h)
-{
-#ifdef CRIOIMG__OCI_WRITEBACK
-    if (h->written - h->flushed < CRIOIMG__OCI_WRITEBACK_STEP) return;
-    (void)sync_file_range(h->fd, (off_t)h->flushed, (off_t)(h->written - h->flushed), SYNC_FILE_RANGE_WRITE);
-    h->flushed = h->written;
-#else
-    (void)h;
-#endif
-}
 
 static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
 {
@@ -2542,7 +2517,7 @@ static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void 
         done += (size_t)k;
     }
     h->written += (long long)len;
-    crioimg__oci_writeback(h);
+    crioimg__writeback(h->fd, h->written, &h->flushed);
     return CRIOIMG_OK;
 }
 
