@@ -748,7 +748,14 @@ static int cmd_tag(int argc, char **argv)
     if (sa.nargs < 2) { fputs("crioimg tag: NAME|ID NEWNAME... needed\n", stderr); return 2; }
     if ((rc = store_open("tag", &sa, 2, &s)) != 0) return rc;
     for (i = 1; i < sa.nargs; i++) {
-        r = crioimg_store_tag(s, sa.args[0], sa.args[i]);
+        const char *n = sa.args[i];
+        size_t k = strncmp(n, "sha256:", 7) == 0 ? 7 : 0, h = strspn(n + k, "0123456789abcdef");
+        if (h == 64 && n[k + h] == '\0') { /* an ID (sha256:<hex> or the bare hex), never a name */
+            fprintf(stderr, "crioimg tag: %s: an image ID, not a name (give a name such as repo:tag)\n", n);
+            rc = 1;
+            continue;
+        }
+        r = crioimg_store_tag(s, sa.args[0], n);
         if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
     }
     crioimg_store_close(s);

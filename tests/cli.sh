@@ -170,6 +170,9 @@ expect "inspect: containers-storage: name" 0 "$ida" -- bash -c "'$bin' inspect -
 expect "inspect: unknown" 1 "" -- "$bin" inspect --store "$S" nginx:9
 expect "inspect: one line on stderr" 1 "crioimg inspect: nginx:9: image not known: nginx:9" -- bash -c "'$bin' inspect --store '$S' nginx:9 2>&1"
 expect "inspect: an invalid name" 1 "crioimg inspect: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' inspect --store '$S' Bad 2>&1"
+expect "tag: an ID is not a name" 1 "crioimg tag: sha256:$H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 sha256:$H 2>&1"
+expect "tag: a bare hex ID is not a name" 1 "crioimg tag: $H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 $H 2>&1"
+expect "tag: refused ID, index.json unchanged" 0 "" -- bash -c "cp '$S/index.json' '$t/ix.before' && { '$bin' tag --store '$S' nginx:1.25 sha256:$H 2>/dev/null; cmp '$S/index.json' '$t/ix.before'; }"
 expect "tag" 0 "" -- "$bin" tag --store "$S" nginx:1.25 other:2
 expect "untag one name" 0 "" -- "$bin" untag --store "$S" other:2
 expect "untag: gone" 1 "" -- "$bin" inspect --store "$S" other:2
