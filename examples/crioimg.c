@@ -539,11 +539,38 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
 {
     crioimg_store_opts o;
     crioimg_result r;
+    struct stat st;
     memset(&o, 0, sizeof o);
+    *s = NULL;
+    if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
+        if (stat(sa->dir, &st) != 0) {
+            fprintf(stderr, "crioimg %s: %s: %s (no store there; import or pull creates one)\n", cmd, sa->dir,
+                    errno == EACCES ? "permission denied" : "no such directory");
+            return 1;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "crioimg %s: %s: is a file, not a store directory\n", cmd, sa->dir);
+            return 1;
+        }
+        o.create = 0;
+        {
+            char lay[4096];
+            snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
+            r = stat(lay, &st) == 0 ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
+        }
+        if (r == CRIOIMG_ERR_NOT_FOUND) {
+            fprintf(stderr, "crioimg %s: %s: not a store (no oci-layout or index.json; import or pull creates one)\n", cmd, sa->dir);
+            return 1;
+        }
+        if (r != CRIOIMG_OK) {
+            fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+            return 1;
+        }
+        return 0;
+    }
     o.create = write;
     o.read_only = !write;
     if (write) mkdir_parents(sa->dir);
-    *s = NULL;
     r = crioimg_store_open_oci(s, sa->dir, &o);
     if (r == CRIOIMG_ERR_NOT_FOUND && !write) return 0;
     if (r != CRIOIMG_OK) {
@@ -699,7 +726,7 @@ static int store_drop(const char *cmd, int argc, char **argv, crioimg_result (*f
     int i, failed = 0, rc = store_args_parse(cmd, argc, argv, 0, &sa);
     if (rc) return rc;
     if (sa.nargs < 1) { fprintf(stderr, "crioimg %s: NAME needed\n", cmd); return 2; }
-    if ((rc = store_open(cmd, &sa, 1, &s)) != 0) return rc;
+    if ((rc = store_open(cmd, &sa, 2, &s)) != 0) return rc;
     for (i = 0; i < sa.nargs; i++) {
         crioimg_result r = fn(s, sa.args[i]);
         if (r != CRIOIMG_OK) { store_fail(cmd, sa.args[i], s, r); failed = 1; }
@@ -719,9 +746,16 @@ static int cmd_tag(int argc, char **argv)
     int i, rc = store_args_parse("tag", argc, argv, 0, &sa);
     if (rc) return rc;
     if (sa.nargs < 2) { fputs("crioimg tag: NAME|ID NEWNAME... needed\n", stderr); return 2; }
-    if ((rc = store_open("tag", &sa, 1, &s)) != 0) return rc;
+    if ((rc = store_open("tag", &sa, 2, &s)) != 0) return rc;
     for (i = 1; i < sa.nargs; i++) {
-        r = crioimg_store_tag(s, sa.args[0], sa.args[i]);
+        const char *n = sa.args[i];
+        size_t k = strncmp(n, "sha256:", 7) == 0 ? 7 : 0, h = strspn(n + k, "0123456789abcdef");
+        if (h == 64 && n[k + h] == '\0') { /* an ID (sha256:<hex> or the bare hex), never a name */
+            fprintf(stderr, "crioimg tag: %s: an image ID, not a name (give a name such as repo:tag)\n", n);
+            rc = 1;
+            continue;
+        }
+        r = crioimg_store_tag(s, sa.args[0], n);
         if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
     }
     crioimg_store_close(s);

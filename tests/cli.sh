@@ -170,6 +170,9 @@ expect "inspect: containers-storage: name" 0 "$ida" -- bash -c "'$bin' inspect -
 expect "inspect: unknown" 1 "" -- "$bin" inspect --store "$S" nginx:9
 expect "inspect: one line on stderr" 1 "crioimg inspect: nginx:9: image not known: nginx:9" -- bash -c "'$bin' inspect --store '$S' nginx:9 2>&1"
 expect "inspect: an invalid name" 1 "crioimg inspect: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' inspect --store '$S' Bad 2>&1"
+expect "tag: an ID is not a name" 1 "crioimg tag: sha256:$H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 sha256:$H 2>&1"
+expect "tag: a bare hex ID is not a name" 1 "crioimg tag: $H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 $H 2>&1"
+expect "tag: refused ID, index.json unchanged" 0 "" -- bash -c "cp '$S/index.json' '$t/ix.before' && { '$bin' tag --store '$S' nginx:1.25 sha256:$H 2>/dev/null; cmp '$S/index.json' '$t/ix.before'; }"
 expect "tag" 0 "" -- "$bin" tag --store "$S" nginx:1.25 other:2
 expect "untag one name" 0 "" -- "$bin" untag --store "$S" other:2
 expect "untag: gone" 1 "" -- "$bin" inspect --store "$S" other:2
@@ -179,6 +182,15 @@ expect "rmi by ID" 0 "0" -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' imag
 expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
 expect "rmi: unknown" 1 "" -- "$bin" rmi --store "$S" nothing
 expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"
+# tag, untag and rmi never create a store; each kind of wrong path has its own message naming it
+mkdir "$t/notstore"; : > "$t/afile"
+for c in tag untag rmi; do
+  expect "$c: missing dir, message" 1 "crioimg $c: $t/nostore: no such directory (no store there; import or pull creates one)" -- bash -c "'$bin' $c --store '$t/nostore' a:1 b:2 2>&1 >/dev/null"
+  expect "$c: missing dir not created" 1 "" -- test -e "$t/nostore"
+  expect "$c: a file, message" 1 "crioimg $c: $t/afile: is a file, not a store directory" -- bash -c "'$bin' $c --store '$t/afile' a:1 b:2 2>&1 >/dev/null"
+  expect "$c: not a store, message" 1 "crioimg $c: $t/notstore: not a store (no oci-layout or index.json; import or pull creates one)" -- bash -c "'$bin' $c --store '$t/notstore' a:1 b:2 2>&1 >/dev/null"
+  expect "$c: not a store, left empty" 0 "" -- bash -c "ls -A '$t/notstore'"
+done
 expect "images: unknown option" 2 "" -- "$bin" images --bogus
 # a symlinked blobs/ or blobs/sha256 makes every command fail (never an empty listing, never an index
 # rewritten by an untag that took the manifests for broken)
