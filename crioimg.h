@@ -22998,18 +22998,23 @@ static crioimg_result crioimg__sink_tar_out(void *user, const void *data, size_t
     return crioimg__sink_write_fd((crioimg__sink *)user, data, len);
 }
 
+/* One tar header with the fixed owner (0/0, no names) and mtime (0) that make a save reproducible. */
+static crioimg_result crioimg__sink_header(crioimg__sink *k, int type, const char *path, unsigned mode, long long size)
+{
+    crioimg_tar_entry e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.path = path;
+    e.linkname = e.uname = e.gname = "";
+    e.mode = mode;
+    e.size = size;
+    return crioimg_tar_write_header(k->tw, &e);
+}
+
 /* A directory entry ("blobs/"). */
 static crioimg_result crioimg__sink_dir(crioimg__sink *k, const char *path)
 {
-    if (k->tw) {
-        crioimg_tar_entry e;
-        memset(&e, 0, sizeof e);
-        e.type = CRIOIMG_TAR_DIR;
-        e.path = path;
-        e.linkname = e.uname = e.gname = "";
-        e.mode = 0755;
-        return crioimg_tar_write_header(k->tw, &e);
-    }
+    if (k->tw) return crioimg__sink_header(k, CRIOIMG_TAR_DIR, path, 0755, 0);
     if (mkdirat(k->dirfd, path, 0755) != 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", path, strerror(errno));
     return CRIOIMG_OK;
 }
@@ -23017,16 +23022,7 @@ static crioimg_result crioimg__sink_dir(crioimg__sink *k, const char *path)
 /* Starts file path of size bytes; content follows with crioimg__sink_data, then crioimg__sink_end. */
 static crioimg_result crioimg__sink_file(crioimg__sink *k, const char *path, long long size)
 {
-    if (k->tw) {
-        crioimg_tar_entry e;
-        memset(&e, 0, sizeof e);
-        e.type = CRIOIMG_TAR_FILE;
-        e.path = path;
-        e.linkname = e.uname = e.gname = "";
-        e.mode = 0644;
-        e.size = size;
-        return crioimg_tar_write_header(k->tw, &e);
-    }
+    if (k->tw) return crioimg__sink_header(k, CRIOIMG_TAR_FILE, path, 0644, size);
     k->fd = openat(k->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     k->written = k->flushed = 0;
     if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", path, strerror(errno));
