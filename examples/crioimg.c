@@ -151,6 +151,147 @@ static int lines_next(lines *l, const char **s, size_t *n)
     }
 }
 
+/* ---- options: each command declares its own and the groups it takes; one parser serves them all ---- */
+
+enum {   /* what the run functions read: cli.v[OPT_x] */
+    OPT_HELP, OPT_STORE, OPT_REGISTRY, OPT_INSECURE, OPT_CONF, OPT_CREDS, OPT_AUTHFILE, OPT_CERTDIR, OPT_TLSVERIFY,
+    OPT_TIMEOUT, OPT_MINRATE, OPT_RETRY, OPT_JSON, OPT_ANY, OPT_ALGORITHM, OPT_PLATFORM, OPT_OUTPUT, OPT_FORMAT,
+    OPT_QUIET, OPT_POLICY, OPT_JOBS, OPT_ROOTFS_ONLY, OPT_ROOTLESS, OPT_MAX_LAYER, OPT_DIGESTS, OPT_NO_TRUNC,
+    OPT_COUNT
+};
+
+#define O_FLAG   0   /* --x */
+#define O_VALUE  1   /* --x V or --x=V (-x V, -x=V, -xV) */
+#define O_BOOL   2   /* --x or --x=true|false, as Go's bool flags */
+#define O_KIND   3
+#define O_REPEAT 4   /* every value kept, in order (cli.rep) */
+
+typedef struct opt { int id; const char *name; char shrt; unsigned char kind; const char *arg, *help; } opt;
+
+#define G_STORE 1u
+#define G_REG   2u
+#define G_AUTH  4u
+#define G_NET   8u
+
+static const opt store_opts[] = {
+    { OPT_STORE, "store", 0, O_VALUE, "DIR", "the store (else $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg, ~/.local/share/crioimg)" } };
+static const opt reg_opts_tab[] = {
+    { OPT_REGISTRY, "registry", 0, O_VALUE | O_REPEAT, "R", "a registry for short names (repeatable, in order)" },
+    { OPT_INSECURE, "insecure-registry", 0, O_VALUE | O_REPEAT, "CIDR|HOST[:PORT]", "http or unverified TLS allowed there (repeatable)" },
+    { OPT_CONF, "registries-conf", 0, O_VALUE, "FILE", "registries.conf (else $CONTAINERS_REGISTRIES_CONF, else the default files)" } };
+static const opt auth_opts[] = {
+    { OPT_CREDS, "creds", 0, O_VALUE, "USER[:PASSWORD]", "credentials (the password is asked on the terminal when left out)" },
+    { OPT_AUTHFILE, "authfile", 0, O_VALUE, "FILE", "a containers-auth.json file" },
+    { OPT_CERTDIR, "cert-dir", 0, O_VALUE, "DIR", "CA *.crt, client *.cert and *.key, as skopeo reads them" },
+    { OPT_TLSVERIFY, "tls-verify", 0, O_BOOL, "[=true|false]", "overrides the insecure-registry decision, as skopeo" } };
+static const opt net_opts[] = {
+    { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "for headers and for a whole manifest, token or error body (30s, 2m, seconds)" },
+    { OPT_MINRATE, "min-rate", 0, O_VALUE, "BYTES/DURATION", "the slowest a blob may progress (1024/30s)" },
+    { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" } };
+static const opt help_opt = { OPT_HELP, "help", 'h', O_FLAG, NULL, "this help" };
+
+#define NOPTS(a) (sizeof a / sizeof a[0])
+static const struct group { unsigned bit; const char *title; const opt *o; size_t n; } groups[] = {
+    { G_STORE, "STORE", store_opts, NOPTS(store_opts) },
+    { G_REG, "REGISTRY-OPTIONS", reg_opts_tab, NOPTS(reg_opts_tab) },
+    { G_AUTH, "AUTH-OPTIONS", auth_opts, NOPTS(auth_opts) },
+    { G_NET, "NETWORK-OPTIONS", net_opts, NOPTS(net_opts) } };
+
+struct cli;
+typedef struct command {
+    const char *name, *synopsis, *brief, *detail, *example;
+    unsigned groups;
+    const opt *own;
+    size_t nown;
+    int min_args, max_args;   /* operands; max -1: any number */
+    int (*run)(struct cli *c);
+} command;
+
+typedef struct cli {
+    const command *cmd;
+    const char *v[OPT_COUNT];   /* each option's last value; "" for a flag that was given */
+    const char **rep;           /* the O_REPEAT options' values, in order, with their ids */
+    int *repid, nrep;
+    char **args;                /* the operands, in order */
+    int nargs;
+} cli;
+
+/* The option of cmd called name (long, len bytes) or shrt; NULL when it takes none such. */
+static const opt *opt_find(const command *cmd, const char *name, size_t len, char shrt)
+{
+    size_t g, k;
+    for (g = 0; g <= NOPTS(groups); g++) {
+        const opt *o = g == 0 ? cmd->own : groups[g - 1].o;
+        size_t n = g == 0 ? cmd->nown : (cmd->groups & groups[g - 1].bit) ? groups[g - 1].n : 0;
+        for (k = 0; k <= n; k++) {
+            const opt *x = k < n ? &o[k] : g == 0 ? &help_opt : NULL;
+            if (x == NULL) break;
+            if (name ? strlen(x->name) == len && strncmp(x->name, name, len) == 0 : x->shrt != 0 && x->shrt == shrt) return x;
+        }
+    }
+    return NULL;
+}
+
+/* argv (after the command's name) into c: options anywhere, "--" ends them, "-" is an operand. 0, or 2 after
+   a message naming the option. */
+static int cli_parse(const command *cmd, int argc, char **argv, cli *c)
+{
+    int i, done = 0;
+    memset(c, 0, sizeof *c);
+    c->cmd = cmd;
+    c->args = (char **)malloc((size_t)(argc + 1) * sizeof *c->args);
+    c->rep = (const char **)malloc((size_t)(argc + 1) * sizeof *c->rep);
+    c->repid = (int *)malloc((size_t)(argc + 1) * sizeof *c->repid);
+    if (!c->args || !c->rep || !c->repid) die_nomem();
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        const opt *o;
+        size_t kl;
+        if (done || a[0] != '-' || a[1] == '\0') { c->args[c->nargs++] = argv[i]; continue; }
+        if (strcmp(a, "--") == 0) { done = 1; continue; }
+        if (a[1] == '-') {
+            kl = strcspn(a + 2, "=");
+            o = opt_find(cmd, a + 2, kl, 0);
+            if (a[2 + kl] == '=') val = a + 3 + kl;
+            kl += 2;
+        } else {
+            o = opt_find(cmd, NULL, 0, a[1]);
+            kl = 2;
+            if (a[2] != '\0') {
+                if (o && (o->kind & O_KIND) != O_VALUE) o = NULL;   /* -qx: no bundling */
+                val = a[2] == '=' ? a + 3 : a + 2;
+            }
+        }
+        if (o == NULL) {
+            fprintf(stderr, "crioimg %s: unknown option %.*s (crioimg %s --help lists the options)\n", cmd->name, (int)strcspn(a, "="), a, cmd->name);
+            return 2;
+        }
+        switch (o->kind & O_KIND) {
+        case O_FLAG:
+            if (val) { fprintf(stderr, "crioimg %s: option %.*s takes no value\n", cmd->name, (int)kl, a); return 2; }
+            val = "";
+            break;
+        case O_BOOL:
+            if (val == NULL) val = "true";
+            break;
+        default:
+            if (val == NULL && i + 1 < argc) val = argv[++i];
+            else if (val == NULL) { fprintf(stderr, "crioimg %s: option %.*s needs a value\n", cmd->name, (int)kl, a); return 2; }
+        }
+        c->v[o->id] = val;
+        if (o->kind & O_REPEAT) { c->rep[c->nrep] = val; c->repid[c->nrep++] = o->id; }
+    }
+    c->args[c->nargs] = NULL;
+    return 0;
+}
+
+static void cli_free(cli *c)
+{
+    free(c->args);
+    free((void *)c->rep);
+    free(c->repid);
+}
+
 /* ---- crioimg parse ---- */
 
 typedef struct parse_opts { int json, any; } parse_opts;
@@ -205,23 +346,16 @@ static int parse_one(const parse_opts *o, const char *s, size_t n, buf *out, buf
     return 0;
 }
 
-static int cmd_parse(int argc, char **argv)
+static int cmd_parse(cli *c)
 {
     parse_opts o = {0, 0};
     buf out = {NULL, 0, 0}, err = {NULL, 0, 0};
     size_t failed = 0, total = 0;
-    int i, names = 0, ok = 1;
-    for (i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) o.json = 1;
-        else if (strcmp(argv[i], "--any") == 0) o.any = 1;
-        else if (strcmp(argv[i], "--") == 0) { i++; break; }
-        else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            fprintf(stderr, "crioimg parse: unknown option %s\n", argv[i]);
-            return 2;
-        } else break;
-    }
-    for (; i < argc; i++, names++) {
-        failed += (size_t)parse_one(&o, argv[i], strlen(argv[i]), &out, &err);
+    int i, names = c->nargs, ok = 1;
+    o.json = c->v[OPT_JSON] != NULL;
+    o.any = c->v[OPT_ANY] != NULL;
+    for (i = 0; i < c->nargs; i++) {
+        failed += (size_t)parse_one(&o, c->args[i], strlen(c->args[i]), &out, &err);
         total++;
     }
     if (names == 0) {
@@ -297,32 +431,25 @@ static int digest_one(const char *name, crioimg_hasher *h, unsigned char *chunk)
     return 0;
 }
 
-static int cmd_digest(int argc, char **argv)
+static int cmd_digest(cli *c)
 {
     crioimg_digest_alg alg = CRIOIMG_DIGEST_SHA256;
     crioimg_hasher h;
     unsigned char *chunk;
     int i, failed = 0;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) { i++; break; }
-        if (strcmp(a, "--algorithm") == 0 || strncmp(a, "--algorithm=", 12) == 0) {
-            const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : "");
-            alg = crioimg_digest_alg_from_name(v, strlen(v));
-            if (alg == CRIOIMG_DIGEST_UNKNOWN) {
-                fprintf(stderr, "crioimg digest: unsupported algorithm \"%s\" (sha256, sha384, sha512)\n", v);
-                return 2;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "crioimg digest: unknown option %s\n", a);
+    if (c->v[OPT_ALGORITHM]) {
+        const char *v = c->v[OPT_ALGORITHM];
+        alg = crioimg_digest_alg_from_name(v, strlen(v));
+        if (alg == CRIOIMG_DIGEST_UNKNOWN) {
+            fprintf(stderr, "crioimg digest: unsupported algorithm \"%s\" (sha256, sha384, sha512)\n", v);
             return 2;
-        } else break;
+        }
     }
     chunk = (unsigned char *)malloc(DIGEST_CHUNK);
     if (chunk == NULL) die_nomem();
     crioimg_hasher_init(&h, alg);  /* once: every file reuses its SHA-256 path */
-    if (i == argc) failed |= digest_one("-", &h, chunk);
-    for (; i < argc; i++) failed |= digest_one(argv[i], &h, chunk);
+    if (c->nargs == 0) failed |= digest_one("-", &h, chunk);
+    for (i = 0; i < c->nargs; i++) failed |= digest_one(c->args[i], &h, chunk);
     free(chunk);
     if (fflush(stdout) != 0 || ferror(stdout)) { fputs("crioimg: write error\n", stderr); return 2; }
     return failed ? 1 : 0;
@@ -349,71 +476,38 @@ static int reg_conf(const char *cmd, reg_opts *o)
     return 1;
 }
 
-/* One REGISTRY-OPTION at argv[*i] (--registry, --insecure-registry, --registries-conf; "--opt value" or
-   "--opt=value"): its letter ('r', 'i', 'c') with *v set and *i on the value, 0 when argv[*i] is not one,
-   -1 after a message. */
-static int reg_option(const char *cmd, int argc, char **argv, int *i, const char **v)
+/* The registry options of resolve and registry (--registry and --insecure-registry in the order given)
+   into o->reg, then registries.conf. 0, or 2 after a message. */
+static int reg_setup(cli *c, reg_opts *o)
 {
-    const char *a = argv[*i];
-    size_t kl = strcspn(a, "=");
-    int which;
-    if (kl == 10 && strncmp(a, "--registry", kl) == 0) which = 'r';
-    else if (kl == 19 && strncmp(a, "--insecure-registry", kl) == 0) which = 'i';
-    else if (kl == 17 && strncmp(a, "--registries-conf", kl) == 0) which = 'c';
-    else return 0;
-    if (a[kl] == '=') *v = a + kl + 1;
-    else if (*i + 1 < argc) *v = argv[++*i];
-    else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
-    return which;
-}
-
-/* Reads the registry options and the other flags of resolve/registry from argv; returns the index of the
-   first operand, or -1 after printing a message (exit status 2). */
-static int reg_args(const char *cmd, int argc, char **argv, reg_opts *o)
-{
-    int i, which;
-    const char *v = NULL;
+    const char *cmd = c->cmd->name;
+    int k;
     crioimg_result r = crioimg_registries_new(&o->reg, NULL);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_result_str(r)); return -1; }
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) return reg_conf(cmd, o) ? i + 1 : -1;
-        if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
-        if (a[0] != '-' || a[1] != '-') return reg_conf(cmd, o) ? i : -1;
-        which = reg_option(cmd, argc, argv, &i, &v);
-        if (which < 0) return -1;
-        if (which == 0) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
-        if (which == 'r') {
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_result_str(r)); return 2; }
+    o->json = c->v[OPT_JSON] != NULL;
+    o->conf = c->v[OPT_CONF];
+    for (k = 0; k < c->nrep; k++) {
+        const char *v = c->rep[k];
+        if (c->repid[k] == OPT_REGISTRY) {
             r = crioimg_registries_add_search(o->reg, v, strlen(v));
             o->nsearch++;
-        } else if (which == 'i') {
-            r = crioimg_registries_add_insecure(o->reg, v, strlen(v));
-        } else {
-            o->conf = v;
-            r = CRIOIMG_OK;
-        }
-        if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_registries_error(o->reg)); return -1; }
+        } else r = crioimg_registries_add_insecure(o->reg, v, strlen(v));
+        if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, crioimg_registries_error(o->reg)); return 2; }
     }
-    return reg_conf(cmd, o) ? i : -1;
+    return reg_conf(cmd, o) ? 0 : 2;
 }
 
 /* ---- crioimg resolve ---- */
 
-static int cmd_resolve(int argc, char **argv)
+static int cmd_resolve(cli *cl)
 {
     reg_opts o;
     crioimg_candidates c;
     crioimg_result r;
     size_t k;
-    int i;
     memset(&o, 0, sizeof o);
-    i = reg_args("resolve", argc, argv, &o);
-    if (i < 0 || i + 1 != argc) {
-        if (i >= 0) fputs("usage: crioimg resolve [REGISTRY-OPTIONS] [--json] NAME\n", stderr);
-        crioimg_registries_free(o.reg);
-        return 2;
-    }
-    r = crioimg_registries_resolve(o.reg, argv[i], strlen(argv[i]), &c);
+    if (reg_setup(cl, &o) != 0) { crioimg_registries_free(o.reg); return 2; }
+    r = crioimg_registries_resolve(o.reg, cl->args[0], strlen(cl->args[0]), &c);
     if (r != CRIOIMG_OK) {
         fprintf(stderr, "crioimg resolve: %s\n", crioimg_registries_error(o.reg));
         crioimg_registries_free(o.reg);
@@ -442,20 +536,15 @@ static int cmd_resolve(int argc, char **argv)
 
 /* ---- crioimg registry ---- */
 
-static int cmd_registry(int argc, char **argv)
+static int cmd_registry(cli *c)
 {
     reg_opts o;
     crioimg_insecure_decision d;
     crioimg_result r;
-    int i;
+    const char *host = c->args[0];
     memset(&o, 0, sizeof o);
-    i = reg_args("registry", argc, argv, &o);
-    if (i < 0 || i + 1 != argc) {
-        if (i >= 0) fputs("usage: crioimg registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]\n", stderr);
-        crioimg_registries_free(o.reg);
-        return 2;
-    }
-    r = crioimg_registries_check_host(o.reg, argv[i], strlen(argv[i]), &d);
+    if (reg_setup(c, &o) != 0) { crioimg_registries_free(o.reg); return 2; }
+    r = crioimg_registries_check_host(o.reg, host, strlen(host), &d);
     if (r != CRIOIMG_OK) {
         fprintf(stderr, "crioimg registry: %s\n", crioimg_registries_error(o.reg)[0] ? crioimg_registries_error(o.reg) : crioimg_result_str(r));
         crioimg_registries_free(o.reg);
@@ -464,7 +553,7 @@ static int cmd_registry(int argc, char **argv)
     if (o.json) {
         buf b = {NULL, 0, 0};
         buf_str(&b, "{\"host\":");
-        buf_json(&b, argv[i], strlen(argv[i]));
+        buf_json(&b, host, strlen(host));
         buf_str(&b, d.insecure ? ",\"insecure\":true,\"rule\":\"" : ",\"insecure\":false,\"rule\":\"");
         buf_str(&b, crioimg_insecure_rule_name(d.rule));
         buf_str(&b, "\",\"detail\":");
@@ -496,24 +585,14 @@ static const char *store_dir(const char *cmd, const char *dir, char *out, size_t
     return NULL;
 }
 
-/* [--store DIR] [--json] ARGS...; the store defaults to $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg,
-   ~/.local/share/crioimg. 0, or 2 after a usage message. */
-static int store_args_parse(const char *cmd, int argc, char **argv, int allow_json, store_args *sa)
+/* The store (--store, else the defaults) and the operands of a store command. 0, or 2 after a message. */
+static int store_args_get(cli *c, store_args *sa)
 {
-    int i;
     memset(sa, 0, sizeof *sa);
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) { i++; break; }
-        if (strcmp(a, "--store") == 0 && i + 1 < argc) sa->dir = argv[++i];
-        else if (strncmp(a, "--store=", 8) == 0) sa->dir = a + 8;
-        else if (allow_json && strcmp(a, "--json") == 0) sa->json = 1;
-        else if (a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return 2; }
-        else break;
-    }
-    sa->args = argv + i;
-    sa->nargs = argc - i;
-    return (sa->dir = store_dir(cmd, sa->dir, sa->dflt, sizeof sa->dflt)) != NULL ? 0 : 2;
+    sa->json = c->v[OPT_JSON] != NULL;
+    sa->args = c->args;
+    sa->nargs = c->nargs;
+    return (sa->dir = store_dir(c->cmd->name, c->v[OPT_STORE], sa->dflt, sizeof sa->dflt)) != NULL ? 0 : 2;
 }
 
 static void store_fail(const char *cmd, const char *what, crioimg_store *s, crioimg_result r)
@@ -593,7 +672,7 @@ static void human_size(long long size, char *out, size_t cap)
 
 typedef struct row { const char *c[4]; size_t l[4]; } row;
 
-static int cmd_images(int argc, char **argv)
+static int cmd_images(cli *c)
 {
     store_args sa;
     crioimg_store *s;
@@ -603,9 +682,8 @@ static int cmd_images(int argc, char **argv)
     size_t i, j, nrows = 0, caprows = 0, w[3];
     row *rows = NULL;
     char *sizes = NULL, *ids = NULL;
-    int rc = store_args_parse("images", argc, argv, 1, &sa);
+    int rc = store_args_get(c, &sa);
     if (rc) return rc;
-    if (sa.nargs > 1) { fputs("crioimg images: at most one FILTER\n", stderr); return 2; }
     if ((rc = store_open("images", &sa, 0, &s)) != 0) return rc;
     memset(&l, 0, sizeof l);
     if (s) {
@@ -693,7 +771,7 @@ static int cmd_images(int argc, char **argv)
     return 0;
 }
 
-static int cmd_inspect(int argc, char **argv)
+static int cmd_inspect(cli *c)
 {
     store_args sa;
     crioimg_store *s;
@@ -701,9 +779,8 @@ static int cmd_inspect(int argc, char **argv)
     crioimg_result r;
     crioimg_json_writer jw;
     const char *text;
-    int rc = store_args_parse("inspect", argc, argv, 0, &sa);
+    int rc = store_args_get(c, &sa);
     if (rc) return rc;
-    if (sa.nargs != 1) { fputs("crioimg inspect: one NAME or ID\n", stderr); return 2; }
     if ((rc = store_open("inspect", &sa, 0, &s)) != 0) return rc;
     if (s == NULL) { fprintf(stderr, "crioimg inspect: %s: image not known\n", sa.args[0]); return 1; }
     r = crioimg_store_image_status(s, sa.args[0], &l);
@@ -719,13 +796,13 @@ static int cmd_inspect(int argc, char **argv)
 }
 
 /* untag and rmi: each NAME in turn; exit 1 when any failed */
-static int store_drop(const char *cmd, int argc, char **argv, crioimg_result (*fn)(crioimg_store *, const char *))
+static int store_drop(cli *c, crioimg_result (*fn)(crioimg_store *, const char *))
 {
     store_args sa;
     crioimg_store *s;
-    int i, failed = 0, rc = store_args_parse(cmd, argc, argv, 0, &sa);
+    const char *cmd = c->cmd->name;
+    int i, failed = 0, rc = store_args_get(c, &sa);
     if (rc) return rc;
-    if (sa.nargs < 1) { fprintf(stderr, "crioimg %s: NAME needed\n", cmd); return 2; }
     if ((rc = store_open(cmd, &sa, 2, &s)) != 0) return rc;
     for (i = 0; i < sa.nargs; i++) {
         crioimg_result r = fn(s, sa.args[i]);
@@ -735,17 +812,16 @@ static int store_drop(const char *cmd, int argc, char **argv, crioimg_result (*f
     return failed;
 }
 
-static int cmd_untag(int argc, char **argv) { return store_drop("untag", argc, argv, crioimg_store_untag); }
-static int cmd_rmi(int argc, char **argv) { return store_drop("rmi", argc, argv, crioimg_store_remove); }
+static int cmd_untag(cli *c) { return store_drop(c, crioimg_store_untag); }
+static int cmd_rmi(cli *c) { return store_drop(c, crioimg_store_remove); }
 
-static int cmd_tag(int argc, char **argv)
+static int cmd_tag(cli *c)
 {
     store_args sa;
     crioimg_store *s;
     crioimg_result r;
-    int i, rc = store_args_parse("tag", argc, argv, 0, &sa);
+    int i, rc = store_args_get(c, &sa);
     if (rc) return rc;
-    if (sa.nargs < 2) { fputs("crioimg tag: NAME|ID NEWNAME... needed\n", stderr); return 2; }
     if ((rc = store_open("tag", &sa, 2, &s)) != 0) return rc;
     for (i = 1; i < sa.nargs; i++) {
         const char *n = sa.args[i];
@@ -813,56 +889,33 @@ static int import_archive(const store_args *sa)
 
 /* save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...: the images into one
    file (or layout directory), which appears only when complete; same images, same bytes. */
-static int cmd_save(int argc, char **argv)
+static int cmd_save(cli *c)
 {
-    const char *dir = NULL, *out = NULL, *names[256];
-    char dflt[4096], err[2048];
+    const char *out = c->v[OPT_OUTPUT], *f = c->v[OPT_FORMAT];
+    char err[2048];
     crioimg_archive_format fmt = CRIOIMG_ARCHIVE_DOCKER;
     crioimg_archive_save_opts so;
     archive_view view;
-    size_t n = 0;
-    int i, opts_done = 0, rc = 0;
+    int rc = 0;
     store_args sa;
     crioimg_store *s = NULL;
     crioimg_result r;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i], *f = NULL;
-        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
-        if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            puts("usage: crioimg save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...\n"
-                 "  writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo\n"
-                 "  copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout\n"
-                 "  directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: the\n"
-                 "  same images give the same bytes (fixed entry order, mtime 0, owner 0/0, modes 0644/0755).");
-            return 0;
-        }
-        if (!opts_done && strcmp(a, "--store") == 0 && i + 1 < argc) dir = argv[++i];
-        else if (!opts_done && strncmp(a, "--store=", 8) == 0) dir = a + 8;
-        else if (!opts_done && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) out = argv[++i];
-        else if (!opts_done && strncmp(a, "--output=", 9) == 0) out = a + 9;
-        else if (!opts_done && strcmp(a, "--format") == 0 && i + 1 < argc) f = argv[++i];
-        else if (!opts_done && strncmp(a, "--format=", 9) == 0) f = a + 9;
-        else if (!opts_done && a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg save: unknown option %s\n", a); return 2; }
-        else if (n < sizeof names / sizeof names[0]) names[n++] = a;
-        else { fputs("crioimg save: too many images\n", stderr); return 2; }
-        if (f) {
-            if (strcmp(f, "docker-archive") == 0) fmt = CRIOIMG_ARCHIVE_DOCKER;
-            else if (strcmp(f, "oci-archive") == 0) fmt = CRIOIMG_ARCHIVE_OCI;
-            else if (strcmp(f, "oci-dir") == 0) fmt = CRIOIMG_ARCHIVE_OCI_DIR;
-            else { fprintf(stderr, "crioimg save: unknown format %s (docker-archive, oci-archive or oci-dir)\n", f); return 2; }
-        }
+    if (f) {
+        if (strcmp(f, "docker-archive") == 0) fmt = CRIOIMG_ARCHIVE_DOCKER;
+        else if (strcmp(f, "oci-archive") == 0) fmt = CRIOIMG_ARCHIVE_OCI;
+        else if (strcmp(f, "oci-dir") == 0) fmt = CRIOIMG_ARCHIVE_OCI_DIR;
+        else { fprintf(stderr, "crioimg save: unknown format %s (docker-archive, oci-archive or oci-dir)\n", f); return 2; }
     }
-    if (out == NULL || n == 0) { fputs("crioimg save: -o PATH and NAME|ID... needed\n", stderr); return 2; }
-    memset(&sa, 0, sizeof sa);
-    if ((sa.dir = store_dir("save", dir, dflt, sizeof dflt)) == NULL) return 2;
+    if (out == NULL) { fputs("crioimg save: -o PATH needed\n", stderr); return 2; }
+    if ((rc = store_args_get(c, &sa)) != 0) return rc;
     if ((rc = store_open("save", &sa, 0, &s)) != 0) return rc;
-    if (s == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", names[0], crioimg_result_str(CRIOIMG_ERR_IMAGE_UNKNOWN)); return 1; }
+    if (s == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", c->args[0], crioimg_result_str(CRIOIMG_ERR_IMAGE_UNKNOWN)); return 1; }
     memset(&so, 0, sizeof so);
     memset(&view, 0, sizeof view);
     so.format = fmt;
     view.verb = "Saving";
     if (isatty(2)) { so.progress = archive_progress; so.progress_user = &view; }
-    r = crioimg_archive_save(s, &so, out, names, n, err, sizeof err);
+    r = crioimg_archive_save(s, &so, out, (const char *const *)c->args, (size_t)c->nargs, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg save: %s\n", err[0] ? err : crioimg_result_str(r)); rc = 1; }
     crioimg_store_close(s);
@@ -873,7 +926,7 @@ static int cmd_save(int argc, char **argv)
    records it under the NAMEs (REF when none are given). crioimg_store_copy_image streams every blob
    against its descriptor: memory stays small whatever the layout holds, and a blob bigger than its
    descriptor fails at once. */
-static int cmd_import(int argc, char **argv)
+static int cmd_import(cli *c)
 {
     store_args sa;
     crioimg_store *s = NULL, *src = NULL;
@@ -883,14 +936,7 @@ static int cmd_import(int argc, char **argv)
     char path[4096];
     const char *ref, *colon;
     int rc;
-    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        puts("usage: crioimg import [--store DIR] SOURCE [NAME...]\n"
-             "  SOURCE: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR, or LAYOUT-DIR:REF\n"
-             "  stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name);\n"
-             "  prints its ID. Every blob is verified before it lands; a failure stores nothing of the image.");
-        return 0;
-    }
-    if ((rc = store_args_parse("import", argc, argv, 0, &sa)) != 0) return rc;
+    if ((rc = store_args_get(c, &sa)) != 0) return rc;
     if (sa.nargs >= 1 && crioimg_archive_is_source(sa.args[0])) return import_archive(&sa);
     if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
         fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
@@ -940,8 +986,6 @@ typedef struct remote_args {
     char store_buf[4096];
 } remote_args;
 
-#define REMOTE_OUT  1   /* the command takes -o FILE */
-#define REMOTE_PULL 2   /* ... --store DIR, --policy FILE, --jobs N, -q */
 
 /* "true"/"false" as Go's strconv.ParseBool reads a flag value (the forms skopeo accepts). */
 static int parse_bool(const char *v, int *out)
@@ -1035,159 +1079,100 @@ static int parse_duration_ms(const char *v, long *out)
     return 1;
 }
 
-/* One AUTH-OPTION (or --platform, a time or retry option, or what the REMOTE_ flags in with add) at
-   argv[*i]: 1 taken, 0 not one, -1 after a message. */
-static int auth_option(const char *cmd, int argc, char **argv, int *i, int with, remote_args *ra)
+/* The AUTH-OPTIONS, NETWORK-OPTIONS, --platform and pull's own options of c into ra. 0, or 2 after a message. */
+static int remote_values(cli *c, remote_args *ra)
 {
-    const char *a = argv[*i], *v;
-    size_t kl = strcspn(a, "=");
+    const char *cmd = c->cmd->name, *v;
     crioimg_registry_opts *ro = &ra->po.registry;
     int b;
-    if ((with & REMOTE_PULL) && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) { ra->quiet = 1; return 1; }
-    if ((with & REMOTE_PULL) && ((kl == 7 && strncmp(a, "--store", kl) == 0) || (kl == 8 && strncmp(a, "--policy", kl) == 0) ||
-                                 (kl == 6 && strncmp(a, "--jobs", kl) == 0))) {
+    ra->quiet = c->v[OPT_QUIET] != NULL;
+    ra->store = c->v[OPT_STORE];
+    ra->policy = c->v[OPT_POLICY];
+    ra->out = c->v[OPT_OUTPUT];
+    ra->platform = c->v[OPT_PLATFORM];
+    ro->authfile = c->v[OPT_AUTHFILE];
+    ro->cert_dir = c->v[OPT_CERTDIR];
+    if ((v = c->v[OPT_JOBS]) != NULL) {
         char *end;
         long n;
-        if (a[kl] == '=') v = a + kl + 1;
-        else if (*i + 1 < argc) v = argv[++*i];
-        else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
-        if (a[2] == 's') ra->store = v;
-        else if (a[2] == 'p') ra->policy = v;
-        else {
-            errno = 0;
-            n = strtol(v, &end, 10);
-            if (errno || end == v || *end || n < 1 || n > 64) {
-                fprintf(stderr, "crioimg %s: --jobs: invalid value \"%s\" (1 to 64)\n", cmd, v);
-                return -1;
-            }
-            ra->jobs = (int)n;
+        errno = 0;
+        n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < 1 || n > 64) {
+            fprintf(stderr, "crioimg %s: --jobs: invalid value \"%s\" (1 to 64)\n", cmd, v);
+            return 2;
         }
-        return 1;
+        ra->jobs = (int)n;
     }
-    if (kl == 12 && strncmp(a, "--tls-verify", kl) == 0) {
-        if (a[kl] == '\0') { ro->tls_verify = CRIOIMG_TLS_VERIFY_TRUE; return 1; }   /* a bare bool flag, as in Go */
-        if (!parse_bool(a + kl + 1, &b)) { fprintf(stderr, "crioimg %s: --tls-verify: invalid value \"%s\"\n", cmd, a + kl + 1); return -1; }
+    if ((v = c->v[OPT_TLSVERIFY]) != NULL) {
+        if (!parse_bool(v, &b)) { fprintf(stderr, "crioimg %s: --tls-verify: invalid value \"%s\"\n", cmd, v); return 2; }
         ro->tls_verify = b ? CRIOIMG_TLS_VERIFY_TRUE : CRIOIMG_TLS_VERIFY_FALSE;
-        return 1;
     }
-    if (!((kl == 7 && strncmp(a, "--creds", kl) == 0) || (kl == 10 && strncmp(a, "--authfile", kl) == 0) ||
-          (kl == 10 && strncmp(a, "--cert-dir", kl) == 0) || (kl == 10 && strncmp(a, "--platform", kl) == 0) ||
-          (kl == 9 && strncmp(a, "--timeout", kl) == 0) || (kl == 10 && strncmp(a, "--min-rate", kl) == 0) ||
-          (kl == 13 && strncmp(a, "--retry-times", kl) == 0) || ((with & REMOTE_OUT) && kl == 2 && strncmp(a, "-o", 2) == 0)))
-        return 0;
-    if (a[kl] == '=') v = a + kl + 1;
-    else if (*i + 1 < argc) v = argv[++*i];
-    else { fprintf(stderr, "crioimg %s: %.*s needs a value\n", cmd, (int)kl, a); return -1; }
-    if (a[2] == 't') {   /* --timeout: every response's headers, and all of a manifest, token or error */
+    if ((v = c->v[OPT_TIMEOUT]) != NULL) {   /* every response's headers, and all of a manifest, token or error */
         long ms;
-        if (!parse_duration_ms(v, &ms)) { fprintf(stderr, "crioimg %s: --timeout: invalid duration \"%s\" (30s, 2m, or seconds)\n", cmd, v); return -1; }
+        if (!parse_duration_ms(v, &ms)) { fprintf(stderr, "crioimg %s: --timeout: invalid duration \"%s\" (30s, 2m, or seconds)\n", cmd, v); return 2; }
         ro->header_timeout_ms = ro->total_timeout_ms = ms;
-        return 1;
     }
-    if (a[2] == 'm') {   /* --min-rate BYTES/DURATION: a blob slower than that over any such period stops */
+    if ((v = c->v[OPT_MINRATE]) != NULL) {   /* a blob slower than BYTES over any DURATION stops */
         char *end;
         unsigned long long n = strtoull(v, &end, 10);
         long ms;
         if (end == v || *end != '/' || n == 0 || v[0] == '-' || !parse_duration_ms(end + 1, &ms)) {
             fprintf(stderr, "crioimg %s: --min-rate: invalid rate \"%s\" (BYTES/DURATION, as 1024/30s)\n", cmd, v);
-            return -1;
+            return 2;
         }
         ro->blob_min_bytes = (size_t)n;
         ro->blob_min_period_ms = ms;
-        return 1;
     }
-    if (a[2] == 'r') {   /* --retry-times N, as skopeo's: 0 is no retries */
+    if ((v = c->v[OPT_RETRY]) != NULL) {   /* as skopeo's: 0 is no retries */
         char *end;
         long n = strtol(v, &end, 10);
-        if (end == v || *end != '\0' || n < 0 || n > 100) { fprintf(stderr, "crioimg %s: --retry-times: invalid number \"%s\"\n", cmd, v); return -1; }
+        if (end == v || *end != '\0' || n < 0 || n > 100) { fprintf(stderr, "crioimg %s: --retry-times: invalid number \"%s\"\n", cmd, v); return 2; }
         ro->retries = n == 0 ? -1 : (int)n;
-        return 1;
     }
-    if (a[2] == 'c' && a[3] == 'r') {
-        /* skopeo's parseCreds: USER[:PASSWORD]; with no password skopeo prompts, which a tool for
-           scripts cannot do */
+    if ((v = c->v[OPT_CREDS]) != NULL) {
+        /* skopeo's parseCreds: USER[:PASSWORD]; without a password it is asked on the terminal */
         char *colon;
-        if (v[0] == '\0') { fprintf(stderr, "crioimg %s: credentials can't be empty\n", cmd); return -1; }
-        if (strlen(v) >= sizeof ra->creds) { fprintf(stderr, "crioimg %s: --creds: too long\n", cmd); return -1; }
+        if (v[0] == '\0') { fprintf(stderr, "crioimg %s: credentials can't be empty\n", cmd); return 2; }
+        if (strlen(v) >= sizeof ra->creds) { fprintf(stderr, "crioimg %s: --creds: too long\n", cmd); return 2; }
         strcpy(ra->creds, v);
         colon = strchr(ra->creds, ':');
         if (colon) *colon = '\0';
-        if (ra->creds[0] == '\0') { fprintf(stderr, "crioimg %s: username can't be empty\n", cmd); return -1; }
+        if (ra->creds[0] == '\0') { fprintf(stderr, "crioimg %s: username can't be empty\n", cmd); return 2; }
         ro->username = ra->creds;
-        ro->password = colon ? colon + 1 : NULL;   /* asked for once every option has been read */
-    } else if (a[2] == 'a') ro->authfile = v;
-    else if (a[2] == 'c') ro->cert_dir = v;
-    else if (a[2] == 'p') ra->platform = v;
-    else ra->out = v;
-    return 1;
+        ro->password = colon ? colon + 1 : NULL;
+    }
+    return 0;
 }
 
-/* [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [-o FILE] ARGS...: fills ra and makes the service (no
-   store). The index of the first operand, or -1 after a message. */
-/* --help of the commands that reach registries: what they take, on stdout. */
-static void remote_help(const char *cmd, int with)
+/* Fills ra from c and makes the service (with pull's store, opened or created). 0, 1 when the store failed,
+   or 2 after a usage message. */
+static int remote_setup(cli *c, remote_args *ra)
 {
-    printf("usage: crioimg %s [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform OS/ARCH[/VARIANT]]%s NAME%s\n\n",
-           cmd, (with & REMOTE_PULL) ? " [--store DIR] [--policy FILE] [--jobs N] [-q]" : (with & REMOTE_OUT) ? " -o FILE" : "",
-           (with & REMOTE_OUT) ? " DIGEST" : "");
-    puts("REGISTRY-OPTIONS:\n"
-         "  --registry R                 a registry for short names (repeatable, in order)\n"
-         "  --insecure-registry CIDR|HOST[:PORT]   http or unverified TLS allowed there (repeatable)\n"
-         "  --registries-conf FILE       registries.conf (else $CONTAINERS_REGISTRIES_CONF, else the default files)\n"
-         "AUTH-OPTIONS:\n"
-         "  --creds USER[:PASSWORD]      credentials (the password is asked on the terminal when left out)\n"
-         "  --authfile FILE              a containers-auth.json file\n"
-         "  --cert-dir DIR               CA *.crt, client *.cert and *.key\n"
-         "  --tls-verify[=true|false]    overrides the insecure-registry decision\n"
-         "NETWORK-OPTIONS:\n"
-         "  --timeout DURATION           for headers and for a whole manifest, token or error body (30s, 2m, seconds)\n"
-         "  --min-rate BYTES/DURATION    the slowest a blob may progress (1024/30s)\n"
-         "  --retry-times N              retries of a failed request (3)");
-    if (with & REMOTE_PULL)
-        puts("PULL-OPTIONS:\n"
-             "  --store DIR                  the store (else $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg, ~/.local/share/crioimg)\n"
-             "  --policy FILE                containers-policy.json (else ~/.config/containers/policy.json,\n"
-             "                               /etc/containers/policy.json, else accept)\n"
-             "  --jobs N                     blobs fetched at once (1 to 64; 3)\n"
-             "  -q, --quiet                  print only the image ID");
-}
-
-static int remote_args_parse(const char *cmd, int argc, char **argv, int with, remote_args *ra)
-{
+    const char *cmd = c->cmd->name;
     crioimg_service_options so;
     char err[512];
     crioimg_result r;
-    int i, which, t;
-    const char *v;
+    int k, rc;
     memset(ra, 0, sizeof *ra);
     cli_catch_signals();
     ra->po.registry.cancel = &cli_cancel;
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) { i++; break; }
-        if (a[0] != '-' || a[1] == '\0') break;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { remote_help(cmd, with); exit(fflush(stdout) == 0 ? 0 : 2); }
-        if ((which = reg_option(cmd, argc, argv, &i, &v)) < 0) return -1;
-        if (which == 'c') { ra->conf = v; continue; }
-        if (which) {
-            const char **list = which == 'r' ? ra->search : ra->insecure;
-            size_t *n = which == 'r' ? &ra->nsearch : &ra->ninsecure;
-            if (*n == REMOTE_MAX_LIST) { fprintf(stderr, "crioimg %s: too many %s options\n", cmd, a); return -1; }
-            list[(*n)++] = v;
-            continue;
-        }
-        if ((t = auth_option(cmd, argc, argv, &i, with, ra)) < 0) return -1;
-        if (t == 0) { fprintf(stderr, "crioimg %s: unknown option %s\n", cmd, a); return -1; }
+    for (k = 0; k < c->nrep; k++) {
+        const char **list = c->repid[k] == OPT_REGISTRY ? ra->search : ra->insecure;
+        size_t *n = c->repid[k] == OPT_REGISTRY ? &ra->nsearch : &ra->ninsecure;
+        if (*n == REMOTE_MAX_LIST) { fprintf(stderr, "crioimg %s: too many --%s options\n", cmd, c->repid[k] == OPT_REGISTRY ? "registry" : "insecure-registry"); return 2; }
+        list[(*n)++] = c->rep[k];
     }
+    ra->conf = c->v[OPT_CONF];
+    if ((rc = remote_values(c, ra)) != 0) return rc;
     if (ra->po.registry.username && ra->po.registry.password == NULL &&
         (ra->po.registry.password = ask_password(ra->pass, sizeof ra->pass)) == NULL) {
         fprintf(stderr, "crioimg %s: --creds %s: no password given, and no terminal to ask for one on\n", cmd, ra->creds);
-        return -1;
+        return 2;
     }
     if (ra->platform) {
         if (crioimg_platform_parse(&ra->plat, ra->platform, ra->plat_buf, sizeof ra->plat_buf) != CRIOIMG_OK) {
             fprintf(stderr, "crioimg %s: --platform: invalid platform \"%s\" (OS/ARCH[/VARIANT])\n", cmd, ra->platform);
-            return -1;
+            return 2;
         }
         ra->po.platform = &ra->plat;
     }
@@ -1197,17 +1182,17 @@ static int remote_args_parse(const char *cmd, int argc, char **argv, int with, r
     ra->conf_paths.path = ra->conf ? ra->conf : getenv("CONTAINERS_REGISTRIES_CONF");
     if (ra->conf_paths.path && ra->conf_paths.path[0] == '\0') ra->conf_paths.path = NULL;
     so.registries_conf = &ra->conf_paths;
-    if (with & REMOTE_PULL) {
+    if (c->cmd->groups & G_STORE) {
         store_args sa;
         memset(&sa, 0, sizeof sa);
-        if ((sa.dir = store_dir(cmd, ra->store, ra->store_buf, sizeof ra->store_buf)) == NULL) return -1;
-        if (store_open(cmd, &sa, 1, &ra->st) != 0) return -1;
+        if ((sa.dir = store_dir(cmd, ra->store, ra->store_buf, sizeof ra->store_buf)) == NULL) return 2;
+        if (store_open(cmd, &sa, 1, &ra->st) != 0) return 1;
     }
     r = crioimg_service_new(&ra->svc, ra->st, &so, err, sizeof err);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, err[0] ? err : crioimg_result_str(r)); return -1; }
-    ra->args = argv + i;
-    ra->nargs = argc - i;
-    return i;
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, err[0] ? err : crioimg_result_str(r)); return 2; }
+    ra->args = c->args;
+    ra->nargs = c->nargs;
+    return 0;
 }
 
 /* The image NAME names, found the way a pull finds it; 1 after a message on failure. */
@@ -1219,32 +1204,24 @@ static int remote_open(const char *cmd, remote_args *ra, crioimg_image_source **
     return 1;
 }
 
-static int cmd_can_pull(int argc, char **argv)
+static int cmd_can_pull(cli *c)
 {
     remote_args ra;
     crioimg_image_source *src;
     int rc;
-    if (remote_args_parse("can-pull", argc, argv, 0, &ra) < 0 || ra.nargs != 1) {
-        if (ra.svc) fputs("usage: crioimg can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME\n", stderr);
-        crioimg_service_free(ra.svc);
-        return 2;
-    }
+    if ((rc = remote_setup(c, &ra)) != 0) { crioimg_service_free(ra.svc); return rc; }
     if ((rc = remote_open("can-pull", &ra, &src)) == 0) printf("%s %s\n", src->name, src->image.digest);
     crioimg_image_source_free(src);
     crioimg_service_free(ra.svc);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
 
-static int cmd_manifest(int argc, char **argv)
+static int cmd_manifest(cli *c)
 {
     remote_args ra;
     crioimg_image_source *src;
     int rc;
-    if (remote_args_parse("manifest", argc, argv, 0, &ra) < 0 || ra.nargs != 1) {
-        if (ra.svc) fputs("usage: crioimg manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] NAME\n", stderr);
-        crioimg_service_free(ra.svc);
-        return 2;
-    }
+    if ((rc = remote_setup(c, &ra)) != 0) { crioimg_service_free(ra.svc); return rc; }
     ra.po.top_only = ra.po.platform == NULL;   /* with --platform: the platform's image manifest */
     if ((rc = remote_open("manifest", &ra, &src)) == 0) {
         const crioimg_registry_manifest *m = ra.po.top_only ? &src->top : &src->image;
@@ -1311,7 +1288,7 @@ static void blob_tmp_clean(const char *dir)
 
 /* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE (see above), which becomes
    FILE only when the registry client has verified them. */
-static int cmd_blob(int argc, char **argv)
+static int cmd_blob(cli *c)
 {
     remote_args ra;
     crioimg_image_source *src = NULL;
@@ -1321,11 +1298,8 @@ static int cmd_blob(int argc, char **argv)
     crioimg_result r;
     size_t k;
     int rc;
-    if (remote_args_parse("blob", argc, argv, REMOTE_OUT, &ra) < 0 || ra.nargs != 2 || ra.out == NULL) {
-        if (ra.svc) fputs("usage: crioimg blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] -o FILE NAME DIGEST\n", stderr);
-        crioimg_service_free(ra.svc);
-        return 2;
-    }
+    if (c->v[OPT_OUTPUT] == NULL) { fputs("crioimg blob: -o FILE needed\nusage: crioimg blob " , stderr); fputs(c->cmd->synopsis, stderr); fputc('\n', stderr); return 2; }
+    if ((rc = remote_setup(c, &ra)) != 0) { crioimg_service_free(ra.svc); return rc; }
     if ((rc = remote_open("blob", &ra, &src)) != 0) goto done;
     if (strcmp(src->manifest.config.digest, ra.args[1]) == 0) d = &src->manifest.config;
     for (k = 0; d == NULL && k < src->manifest.nlayers; k++)
@@ -1450,19 +1424,18 @@ static void pull_progress(void *user, const crioimg_pull_progress *e)
     fflush(stderr);
 }
 
-static int cmd_pull(int argc, char **argv)
+static int cmd_pull(cli *c)
 {
     remote_args ra;
     crioimg_pull_result res;
     crioimg_policy *policy = NULL;
     pull_view view;
     crioimg_result r;
-    int rc = 0;
-    if (remote_args_parse("pull", argc, argv, REMOTE_PULL, &ra) < 0 || ra.nargs != 1) {
-        if (ra.svc) fputs("usage: crioimg pull [--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] [--policy FILE] [--jobs N] [-q] NAME\n", stderr);
+    int rc = remote_setup(c, &ra);
+    if (rc != 0) {
         crioimg_service_free(ra.svc);
         crioimg_store_close(ra.st);
-        return 2;
+        return rc;
     }
     {   /* --policy FILE, else ~/.config/containers/policy.json, else /etc/containers/policy.json, else
            accept (the containers default) */
@@ -1514,11 +1487,11 @@ static void unpack_progress(void *user, const crioimg_unpack_progress *p)
 
 /* unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST: an OCI runtime bundle (DEST/rootfs and
    DEST/config.json) as umoci unpack writes it, or the tree alone; DEST must not exist (or be empty) */
-static int cmd_unpack(int argc, char **argv)
+static int cmd_unpack(cli *c)
 {
-    const char *dir = NULL, *args[2];
+    const char *dir, *args[2];
     char dflt[4096], err[2048];
-    int i, nargs = 0, quiet = 0, opts_done = 0, rc;
+    int quiet = c->v[OPT_QUIET] != NULL, rc;
     crioimg_unpack_options o;
     crioimg_unpack_result res;
     crioimg_store *s = NULL;
@@ -1526,30 +1499,16 @@ static int cmd_unpack(int argc, char **argv)
     crioimg_result r;
     struct timespec last;
     memset(&o, 0, sizeof o);
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
-        if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            puts("usage: crioimg unpack [--store DIR] [--rootfs-only] [--rootless] [--max-layer-size BYTES] [-q] NAME|ID DEST\n"
-                 "  writes the image as an OCI runtime bundle: DEST/rootfs and DEST/config.json (--rootfs-only: the tree\n"
-                 "  alone, at DEST). DEST must not exist, or be an empty directory; nothing is left there on failure.");
-            return 0;
-        }
-        if (!opts_done && strcmp(a, "--store") == 0 && i + 1 < argc) dir = argv[++i];
-        else if (!opts_done && strncmp(a, "--store=", 8) == 0) dir = a + 8;
-        else if (!opts_done && strcmp(a, "--rootfs-only") == 0) o.rootfs_only = 1;
-        else if (!opts_done && strcmp(a, "--rootless") == 0) o.rootless = 1;
-        else if (!opts_done && strcmp(a, "--max-layer-size") == 0 && i + 1 < argc) {
-            char *end;
-            o.max_layer_size = strtoull(argv[++i], &end, 10);
-            if (*end || o.max_layer_size == 0) { fprintf(stderr, "crioimg unpack: --max-layer-size needs a number of bytes\n"); return 2; }
-        }
-        else if (!opts_done && strcmp(a, "-q") == 0) quiet = 1;
-        else if (!opts_done && a[0] == '-' && a[1] != '\0') { fprintf(stderr, "crioimg unpack: unknown option %s\n", a); return 2; }
-        else if (nargs < 2) args[nargs++] = a;
-        else { fputs("crioimg unpack: NAME|ID DEST, and nothing more\n", stderr); return 2; }
+    o.rootfs_only = c->v[OPT_ROOTFS_ONLY] != NULL;
+    o.rootless = c->v[OPT_ROOTLESS] != NULL;
+    if (c->v[OPT_MAX_LAYER]) {
+        char *end;
+        o.max_layer_size = strtoull(c->v[OPT_MAX_LAYER], &end, 10);
+        if (*end || o.max_layer_size == 0 || c->v[OPT_MAX_LAYER][0] == '-') { fprintf(stderr, "crioimg unpack: --max-layer-size needs a number of bytes\n"); return 2; }
     }
-    if (nargs != 2) { fputs("usage: crioimg unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST\n", stderr); return 2; }
+    args[0] = c->args[0];
+    args[1] = c->args[1];
+    dir = c->v[OPT_STORE];
     if ((dir = store_dir("unpack", dir, dflt, sizeof dflt)) == NULL) return 2;
     memset(&so, 0, sizeof so);
     so.read_only = 1;   /* an unpack never changes the store */
@@ -1575,47 +1534,258 @@ static int cmd_unpack(int argc, char **argv)
     return rc;
 }
 
-/* ---- dispatch ---- */
+/* ---- dispatch, and the help, man page and bash completion written from the same table ---- */
 
-static const struct command {
-    const char *name, *usage;
-    int (*run)(int argc, char **argv);
-} commands[] = {
-    { "parse", "parse [--json] [--any] [NAME...]   parse image references (stdin, one a line, when no NAME)", cmd_parse },
-    { "digest", "digest [--algorithm ALG] [FILE...]  \"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)", cmd_digest },
-    { "resolve", "resolve [REGISTRY-OPTIONS] [--json] NAME   candidate names, one a line, in pull order", cmd_resolve },
-    { "registry", "registry [REGISTRY-OPTIONS] [--json] HOST[:PORT]   \"secure\" or \"insecure\" (--json: and the rule)", cmd_registry },
-    { "can-pull", "can-pull [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME   the name and manifest digest a pull would use", cmd_can_pull },
-    { "manifest", "manifest [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] NAME   the manifest as the registry serves it", cmd_manifest },
-    { "blob", "blob [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] -o FILE NAME DIGEST   a config or layer blob, verified", cmd_blob },
-    { "pull", "pull [--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] NAME   pull an image into the store (NAME: a reference,\n                 docker://..., docker-archive:FILE[:NAME:TAG|:@N], oci-archive:FILE[:REF], oci:DIR[:REF], dir:DIR); prints its ID", cmd_pull },
-    { "images", "images [--store DIR] [--json] [FILTER]   list the store's images (a table like crictl images)", cmd_images },
-    { "inspect", "inspect [--store DIR] NAME|ID       the image's record as JSON", cmd_inspect },
-    { "tag", "tag [--store DIR] NAME|ID NEWNAME...  give the image more names", cmd_tag },
-    { "untag", "untag [--store DIR] NAME...          remove names (the last one removes the image)", cmd_untag },
-    { "rmi", "rmi [--store DIR] NAME|ID...         remove images, whatever their names", cmd_rmi },
-    { "import", "import [--store DIR] SOURCE [NAME...]  load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF],\n"
-                "                 docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID", cmd_import },
-    { "save", "save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...   write images to one\n"
-              "                 archive (reproducible: same images, same bytes)", cmd_save },
-    { "unpack", "unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST   an OCI runtime bundle (DEST/rootfs, DEST/config.json)", cmd_unpack },
+static const opt parse_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object per name: input, name, domain, path, tag, digest, familiar, string (or input, error)" },
+    { OPT_ANY, "any", 0, O_FLAG, NULL, "ParseAnyReference: a bare 64-hex ID or a digest is accepted too" } };
+static const opt digest_own[] = {
+    { OPT_ALGORITHM, "algorithm", 0, O_VALUE, "ALG", "sha256 (the default), sha384 or sha512" } };
+static const opt json_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "JSON lines instead of text" } };
+static const opt remote_own[] = {
+    { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
+static const opt blob_own[] = {
+    { OPT_OUTPUT, "output", 'o', O_VALUE, "FILE", "where the blob goes (it appears only once verified)" },
+    { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
+static const opt pull_own[] = {
+    { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" },
+    { OPT_POLICY, "policy", 0, O_VALUE, "FILE", "containers-policy.json (else ~/.config/containers/policy.json, /etc/containers/policy.json, else accept)" },
+    { OPT_JOBS, "jobs", 0, O_VALUE, "N", "blobs fetched at once (1 to 64; 3)" },
+    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress, only the image ID" } };
+static const opt images_own[] = {
+    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "only the image IDs" },
+    { OPT_DIGESTS, "digests", 0, O_FLAG, NULL, "a DIGEST column (the image's repo digest)" },
+    { OPT_NO_TRUNC, "no-trunc", 0, O_FLAG, NULL, "full image IDs and digests" },
+    { OPT_OUTPUT, "output", 'o', O_VALUE, "json|table", "json: one document in crictl's shape {\"images\":[...]}; table (the default)" },
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "the seed's image records, one JSON object a line (id, names, digests, size, imageRef)" } };
+static const opt save_own[] = {
+    { OPT_OUTPUT, "output", 'o', O_VALUE, "PATH", "the archive (or layout directory) to write; it appears only when complete" },
+    { OPT_FORMAT, "format", 0, O_VALUE, "FORMAT", "docker-archive (the default), oci-archive or oci-dir" } };
+static const opt unpack_own[] = {
+    { OPT_ROOTFS_ONLY, "rootfs-only", 0, O_FLAG, NULL, "the tree alone, at DEST (no config.json)" },
+    { OPT_ROOTLESS, "rootless", 0, O_FLAG, NULL, "as umoci unpack --rootless: no device nodes, no owners other than the user" },
+    { OPT_MAX_LAYER, "max-layer-size", 0, O_VALUE, "BYTES", "refuse a layer that inflates to more than that" },
+    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress on the terminal" } };
+
+#define OWN(a) a, NOPTS(a)
+#define NET (G_REG | G_AUTH | G_NET)
+static const command commands[] = {
+    { "parse", "[--json] [--any] [NAME...]", "parse image references (stdin, one a line, when no NAME)",
+      "Prints each name as Go's reference.ParseNormalizedNamed gives it; an invalid name prints Go's error text and the exit status is 1.",
+      "crioimg parse --json nginx:1.25", 0, OWN(parse_own), 0, -1, cmd_parse },
+    { "digest", "[--algorithm ALG] [FILE...]", "\"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)",
+      "The same lines as sha256sum, the algorithm before each hash.", "crioimg digest layer.tar", 0, OWN(digest_own), 0, -1, cmd_digest },
+    { "resolve", "[REGISTRY-OPTIONS] [--json] NAME", "candidate names, one a line, in pull order",
+      "The seed's ResolveNames: aliases, short-name mode and unqualified-search registries from registries.conf and --registry.",
+      "crioimg resolve --registry quay.io --registry docker.io nginx", G_REG, OWN(json_own), 1, 1, cmd_resolve },
+    { "registry", "[REGISTRY-OPTIONS] [--json] HOST[:PORT]", "\"secure\" or \"insecure\" (--json: and the rule)",
+      "The insecure-registry decision for HOST: loopback, --insecure-registry CIDR or host entries, registries.conf.",
+      "crioimg registry --insecure-registry 10.0.0.0/8 10.1.2.3:5000", G_REG, OWN(json_own), 1, 1, cmd_registry },
+    { "can-pull", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME",
+      "the name and manifest digest a pull would use", "Finds NAME as a pull would (candidates, mirrors, credentials) and prints \"NAME MANIFEST-DIGEST\"; exit 0 when the image can be pulled.",
+      "crioimg can-pull docker.io/library/busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_can_pull },
+    { "manifest", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] NAME", "the manifest as the registry serves it",
+      "With --platform: that platform's image manifest, not the index.", "crioimg manifest --platform linux/arm64 busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_manifest },
+    { "blob", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] -o FILE NAME DIGEST", "a config or layer blob, verified",
+      "DIGEST must be the config or a layer of NAME's image; FILE appears only when the bytes match it.",
+      "crioimg blob -o layer.tar.gz busybox:1.36 sha256:...", NET, OWN(blob_own), 2, 2, cmd_blob },
+    { "pull", "[--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] NAME",
+      "pull an image into the store; prints its ID",
+      "NAME: a reference, docker://..., docker-archive:FILE[:NAME:TAG|:@N], oci-archive:FILE[:REF], oci:DIR[:REF], dir:DIR. Every blob is verified before it lands; progress is drawn on a terminal.",
+      "crioimg pull docker.io/library/busybox:1.36", G_STORE | NET, OWN(pull_own), 1, 1, cmd_pull },
+    { "images", "[--store DIR] [-q] [--digests] [--no-trunc] [-o json|table] [--json] [FILTER]", "list the store's images (a table like crictl images)",
+      "FILTER is a name or ID, as inspect takes; an invalid name is an error (exit 1).", "crioimg images -o json", G_STORE, OWN(images_own), 0, 1, cmd_images },
+    { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix.",
+      "crioimg inspect nginx:1.25", G_STORE, NULL, 0, 1, 1, cmd_inspect },
+    { "tag", "[--store DIR] NAME|ID NEWNAME...", "give the image more names", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
+      "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, NULL, 0, 2, -1, cmd_tag },
+    { "untag", "[--store DIR] NAME...", "remove names (the last one removes the image)", NULL,
+      "crioimg untag registry.example/nginx:prod", G_STORE, NULL, 0, 1, -1, cmd_untag },
+    { "rmi", "[--store DIR] NAME|ID...", "remove images, whatever their names", "The blobs no other image uses are deleted too.",
+      "crioimg rmi nginx:1.25", G_STORE, NULL, 0, 1, -1, cmd_rmi },
+    { "import", "[--store DIR] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
+      "Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image.",
+      "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, NULL, 0, 1, -1, cmd_import },
+    { "save", "[--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...", "write images to one archive (reproducible: same images, same bytes)",
+      "Writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: fixed entry order, mtime 0, owner 0/0, modes 0644/0755.",
+      "crioimg save --format oci-archive -o app.tar example.com/app:v1", G_STORE, OWN(save_own), 1, -1, cmd_save },
+    { "unpack", "[--store DIR] [--rootfs-only] [--rootless] [--max-layer-size BYTES] [-q] NAME|ID DEST", "an OCI runtime bundle (DEST/rootfs, DEST/config.json)",
+      "DEST must not exist, or be an empty directory; nothing is left there on failure.",
+      "crioimg unpack nginx:1.25 /tmp/bundle", G_STORE, OWN(unpack_own), 2, 2, cmd_unpack },
 };
+#undef NET
 
-static void usage(FILE *f)
+static const command *command_find(const char *name)
 {
     size_t i;
-    fprintf(f, "crioimg %s: container image references, registries and a local image store\n\nusage:\n", CRIOIMG_VERSION_STRING);
-    for (i = 0; i < sizeof commands / sizeof commands[0]; i++) fprintf(f, "  crioimg %s\n", commands[i].usage);
+    for (i = 0; i < NOPTS(commands); i++) if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
+/* "-o, --output FILE" as help and the man page show an option */
+static void opt_label(const opt *o, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%c%s--%s%s%s", o->shrt ? "-" : "", o->shrt ? o->shrt : '-', o->shrt ? ", " : "", o->name,
+             (o->kind & O_KIND) == O_VALUE ? " " : "", o->arg ? o->arg : "");
+    if (!o->shrt) memmove(out, out + 1, strlen(out));   /* no short name: drop the placeholder */
+}
+
+static void opt_lines(FILE *f, const opt *o, size_t n)
+{
+    size_t k;
+    char l[128];
+    for (k = 0; k < n; k++) {
+        opt_label(&o[k], l, sizeof l);
+        fprintf(f, "  %-30s %s\n", l, o[k].help);
+    }
+}
+
+static const char *const exit_text = "0 success, 1 failure (a one-line message on stderr names what was wrong), 2 usage error, 130 after SIGINT (Ctrl-C), 143 after SIGTERM";
+static const char *const env_text = "CRIOIMG_STORE, XDG_DATA_HOME, HOME: the default store; CONTAINERS_REGISTRIES_CONF: registries.conf";
+
+static void top_help(FILE *f)
+{
+    size_t i;
+    fprintf(f, "crioimg %s: container image references, registries and a local image store\n\n"
+               "usage: crioimg COMMAND [OPTIONS] [ARGS]   (crioimg COMMAND --help, or crioimg help COMMAND: one command)\n\ncommands:\n",
+            CRIOIMG_VERSION_STRING);
+    for (i = 0; i < NOPTS(commands); i++) fprintf(f, "  crioimg %s %s\n      %s\n", commands[i].name, commands[i].synopsis, commands[i].brief);
+    for (i = 0; i < NOPTS(groups); i++) {
+        fprintf(f, "\n%s:\n", groups[i].title);
+        opt_lines(f, groups[i].o, groups[i].n);
+    }
+    fprintf(f, "\nOptions may come before or after the arguments; --opt VALUE and --opt=VALUE; -- ends the options;\n"
+               "\"-\" is stdin for an input.\nExit status: %s.\nEnvironment: %s.\n", exit_text, env_text);
+}
+
+static void cmd_help(const command *c, FILE *f)
+{
+    size_t g;
+    fprintf(f, "usage: crioimg %s %s\n\n%s.\n", c->name, c->synopsis, c->brief);
+    if (c->detail) fprintf(f, "%s\n", c->detail);
+    fputs("\nOptions:\n", f);
+    opt_lines(f, c->own, c->nown);
+    opt_lines(f, &help_opt, 1);
+    for (g = 0; g < NOPTS(groups); g++)
+        if (c->groups & groups[g].bit) { fprintf(f, "%s:\n", groups[g].title); opt_lines(f, groups[g].o, groups[g].n); }
+    fprintf(f, "\nExample:\n  %s\n", c->example);
+}
+
+/* roff text: a backslash, a minus and a leading dot or quote made literal */
+static void roff(FILE *f, const char *s)
+{
+    if (*s == '.' || *s == '\'') fputs("\\&", f);
+    for (; *s; s++) {
+        if (*s == '\\') fputs("\\e", f);
+        else if (*s == '-') fputs("\\-", f);
+        else fputc(*s, f);
+    }
+}
+
+static void roff_opts(FILE *f, const opt *o, size_t n)
+{
+    size_t k;
+    char l[128];
+    for (k = 0; k < n; k++) {
+        opt_label(&o[k], l, sizeof l);
+        fputs(".TP\n.B ", f); roff(f, l); fputs("\n", f); roff(f, o[k].help); fputs("\n", f);
+    }
+}
+
+/* crioimg help --man: the page, from the table --help prints */
+static void man_page(FILE *f)
+{
+    size_t i, g;
+    fprintf(f, ".TH CRIOIMG 1 \"\" \"crioimg %s\" \"User Commands\"\n.SH NAME\ncrioimg \\- container image references, registries and a local image store\n"
+               ".SH SYNOPSIS\n.B crioimg\n.I COMMAND\n[\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n.SH DESCRIPTION\n", CRIOIMG_VERSION_STRING);
+    roff(f, "Options may come before or after the arguments; --opt VALUE and --opt=VALUE; -- ends the options; \"-\" is stdin for an input. Every command takes --help.");
+    fputs("\n.SH COMMANDS\n", f);
+    for (i = 0; i < NOPTS(commands); i++) {
+        const command *c = &commands[i];
+        fputs(".SS ", f); roff(f, c->name); fputs("\n.B crioimg ", f); roff(f, c->name); fputs("\n", f); roff(f, c->synopsis);
+        fputs("\n.PP\n", f); roff(f, c->brief); fputs(".\n", f);
+        if (c->detail) { roff(f, c->detail); fputs("\n", f); }
+        if (c->nown) roff_opts(f, c->own, c->nown);
+        fputs(".PP\nExample:\n.PP\n.RS\n.nf\n", f); roff(f, c->example); fputs("\n.fi\n.RE\n", f);
+    }
+    fputs(".SH OPTIONS\n", f);
+    roff_opts(f, &help_opt, 1);
+    for (g = 0; g < NOPTS(groups); g++) {
+        fputs(".SS ", f); roff(f, groups[g].title); fputs("\n", f);
+        roff_opts(f, groups[g].o, groups[g].n);
+    }
+    fputs(".SH EXIT STATUS\n", f); roff(f, exit_text); fputs(".\n.SH ENVIRONMENT\n", f); roff(f, env_text);
+    fputs(".\n.SH SEE ALSO\n.BR skopeo (1),\n.BR crictl (1),\n.BR podman (1)\n", f);
+}
+
+static void completion_words(FILE *f, const opt *o, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        fprintf(f, " --%s", o[k].name);
+        if (o[k].shrt) fprintf(f, " -%c", o[k].shrt);
+    }
+}
+
+/* crioimg help --bash-completion: the commands and each one's options, from the table */
+static void bash_completion(FILE *f)
+{
+    size_t i, g;
+    fputs("# bash completion for crioimg: written by `crioimg help --bash-completion`\n"
+          "_crioimg() {\n  local cur=${COMP_WORDS[COMP_CWORD]} opts\n"
+          "  if [ \"$COMP_CWORD\" = 1 ]; then\n    COMPREPLY=($(compgen -W \"help --help --version", f);
+    for (i = 0; i < NOPTS(commands); i++) fprintf(f, " %s", commands[i].name);
+    fputs("\" -- \"$cur\"))\n    return\n  fi\n  case ${COMP_WORDS[1]} in\n", f);
+    for (i = 0; i < NOPTS(commands); i++) {
+        const command *c = &commands[i];
+        fprintf(f, "    %s) opts=\"", c->name);
+        completion_words(f, c->own, c->nown);
+        for (g = 0; g < NOPTS(groups); g++) if (c->groups & groups[g].bit) completion_words(f, groups[g].o, groups[g].n);
+        completion_words(f, &help_opt, 1);
+        fputs("\" ;;\n", f);
+    }
+    fputs("    help) COMPREPLY=($(compgen -W \"--man --bash-completion", f);
+    for (i = 0; i < NOPTS(commands); i++) fprintf(f, " %s", commands[i].name);
+    fputs("\" -- \"$cur\")); return ;;\n    *) opts= ;;\n  esac\n"
+          "  case $cur in\n    -*) COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\")) ;;\n    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n  esac\n}\n"
+          "complete -F _crioimg crioimg\n", f);
+}
+
+static int help_cmd(int argc, char **argv)
+{
+    const command *c;
+    if (argc == 0) { top_help(stdout); return 0; }
+    if (strcmp(argv[0], "--man") == 0) man_page(stdout);
+    else if (strcmp(argv[0], "--bash-completion") == 0) bash_completion(stdout);
+    else if ((c = command_find(argv[0])) != NULL) cmd_help(c, stdout);
+    else { fprintf(stderr, "crioimg help: unknown command \"%s\" (try crioimg --help)\n", argv[0]); return 2; }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    size_t i;
-    if (argc < 2) { usage(stderr); return 2; }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) { usage(stdout); return 0; }
+    const command *cmd;
+    cli c;
+    int rc;
+    if (argc < 2) { top_help(stderr); return 2; }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) { top_help(stdout); return fflush(stdout) == 0 ? 0 : 1; }
+    if (strcmp(argv[1], "help") == 0) { rc = help_cmd(argc - 2, argv + 2); return rc ? rc : fflush(stdout) == 0 ? 0 : 1; }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) { printf("crioimg %s\n", CRIOIMG_VERSION_STRING); return 0; }
-    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
-    fprintf(stderr, "crioimg: unknown command \"%s\" (try crioimg --help)\n", argv[1]);
-    return 2;
+    if ((cmd = command_find(argv[1])) == NULL) {
+        fprintf(stderr, "crioimg: unknown command \"%s\" (try crioimg --help)\n", argv[1]);
+        return 2;
+    }
+    if ((rc = cli_parse(cmd, argc - 2, argv + 2, &c)) != 0) { cli_free(&c); return rc; }
+    if (c.v[OPT_HELP]) { cli_free(&c); cmd_help(cmd, stdout); return fflush(stdout) == 0 ? 0 : 1; }
+    if (c.nargs < cmd->min_args || (cmd->max_args >= 0 && c.nargs > cmd->max_args)) {
+        fprintf(stderr, "crioimg %s: %s\nusage: crioimg %s %s\n", cmd->name, c.nargs < cmd->min_args ? "too few arguments" : "too many arguments",
+                cmd->name, cmd->synopsis);
+        cli_free(&c);
+        return 2;
+    }
+    rc = cmd->run(&c);
+    cli_free(&c);
+    if (rc != 0 && cli_cancel) rc = 128 + cli_cancel;   /* as shells and podman report a signal */
+    return rc;
 }

@@ -264,6 +264,40 @@ printf '{"credsStore": "desktop"}' > "$t/auth-store.json"
 expect_net "authfile: credsStore refused" 1 "crioimg can-pull: 127.0.0.1:$P/x:1: getting username and password: $t/auth-store.json:1: a credential store (\"credsStore\") is configured; crioimg runs no credential helpers" -- bash -c "timeout 5 '$bin' can-pull --authfile '$t/auth-store.json' 127.0.0.1:$P/x:1 2>&1"
 kill $srv 2>/dev/null; wait $srv 2>/dev/null
 
+# ---- conventions (issue 12): one option parser for every command ----
+expect "options after the operands" 0 "$("$bin" parse --json nginx)" -- "$bin" parse nginx --json
+expect "--opt=value and --opt value" 0 "$("$bin" resolve --registry a.io x)" -- "$bin" resolve x --registry=a.io
+expect "a missing value: the message" 2 "crioimg images: option --store needs a value" -- bash -c "'$bin' images --store 2>&1"
+expect "a missing value of -o" 2 "crioimg save: option -o needs a value" -- bash -c "'$bin' save x -o 2>&1"
+expect "an unknown option is named" 2 "crioimg images: unknown option --stor (crioimg images --help lists the options)" -- bash -c "'$bin' images --stor=x 2>&1"
+expect "a flag takes no value" 2 "crioimg parse: option --json takes no value" -- bash -c "'$bin' parse --json=1 x 2>&1"
+expect "-- ends the options everywhere" 1 "crioimg inspect: --json: invalid reference format" -- bash -c "'$bin' inspect --store '$S' -- --json 2>&1"
+expect "too few operands: usage, exit 2" 2 $'crioimg inspect: too few arguments\nusage: crioimg inspect [--store DIR] NAME|ID' -- bash -c "'$bin' inspect 2>&1"
+expect "too many operands: exit 2" 2 "" -- "$bin" resolve a b
+expect "- is stdin for digest, after options too" 0 "$(printf abc | sha256sum | sed 's/^/sha256:/')" -- bash -c "printf abc | '$bin' digest - --algorithm sha256"
+# ---- help: from the same table as the parser ----
+cmds=$("$bin" help --bash-completion | sed -n 's/^    \([a-z-]*\)) opts=.*/\1/p')
+expect "completion lists every command of --help" 0 "$(echo "$cmds")" -- bash -c "'$bin' --help | sed -n 's/^  crioimg \([a-z-]*\) .*/\1/p'"
+for c in $cmds; do
+  expect "$c --help: usage, exit 0" 0 "usage: crioimg $c" -- bash -c "'$bin' $c --help | head -n 1 | cut -d' ' -f1-3"
+  expect "$c -h is --help" 0 "$("$bin" $c --help)" -- "$bin" $c -h
+  expect "help $c is $c --help" 0 "$("$bin" $c --help)" -- "$bin" help $c
+  expect "$c --help after an operand" 0 "$("$bin" $c --help)" -- "$bin" $c x --help
+  expect "$c --help has an example" 0 "1" -- bash -c "'$bin' $c --help | grep -c '^Example:'"
+  # every option the completion offers is accepted by the parser (a missing value, not an unknown option)
+  for o in $("$bin" help --bash-completion | sed -n "s/^    $c) opts=\"\\(.*\\)\" ;;/\\1/p"); do
+    case $("$bin" $c "$o" 2>&1 </dev/null) in *"unknown option"*) bad "$c: completion offers $o, the parser refuses it";; *) ok;; esac
+  done
+done
+expect "--help defines the option groups" 0 $'STORE:\nREGISTRY-OPTIONS:\nAUTH-OPTIONS:\nNETWORK-OPTIONS:' -- bash -c "'$bin' --help | grep -E '^[A-Z-]+:$'"
+expect "help of an unknown command" 2 "" -- "$bin" help frobnicate
+man=$("$bin" help --man)
+expect "man page: .TH" 0 ".TH CRIOIMG 1" -- bash -c "printf '%s\n' \"\$1\" | head -n 1 | cut -d' ' -f1-3" _ "$man"
+for c in $cmds; do expect "man page: .SS $c" 0 1 -- bash -c "printf '%s\n' \"\$1\" | sed 's/\\\\-/-/g' | grep -cx '.SS $c'" _ "$man"; done
+if command -v groff >/dev/null; then expect "man page: groff reads it without a warning" 0 "" -- bash -c "printf '%s\n' \"\$1\" | groff -man -Tutf8 -ww -z 2>&1" _ "$man"; fi
+expect "completion: bash reads it" 0 "complete -F _crioimg crioimg" -- bash -c "eval \"\$('$bin' help --bash-completion)\" && complete -p crioimg"
+expect "completion: options of images" 0 "--no-trunc" -- bash -c "eval \"\$('$bin' help --bash-completion)\"; COMP_WORDS=(crioimg images --no-t); COMP_CWORD=2; _crioimg; echo \"\${COMPREPLY[*]}\""
+
 [ "$skipped" = 0 ] || echo "$skipped skipped: no HTTP transport in this build"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
