@@ -30,7 +30,7 @@ CURL_CFLAGS ?= -DCRIOIMG_WITH_CURL $(shell pkg-config --cflags libcurl 2>/dev/nu
 CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 MBEDTLS_LIBS ?= -lmbedtls -lmbedx509 -lmbedcrypto
 
-.PHONY: footprint stack all asan-build test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
+.PHONY: install footprint stack all asan-build test demo test-unpack bench-unpack test-arm64 test-armhf test-mips test-tcc test-musl test-mbedtls asan tsan compile-checks fuzz fuzz-replay bench amalgamate check-amalgamation clean
 
 all: $(B)/crioimg $(B)/crioimg-mbedtls $(B)/minimal $(B)/host_store $(B)/host_transport $(B)/embedded_runtime $(B)/firmware_check $(B)/offline_load $(B)/test_harness $(B)/http_get $(B)/http_get_mbedtls $(B)/registry_live $(B)/test_crioimg $(B)/fuzz_replay $(B)/portable/crioimg $(B)/portable/test_crioimg $(B)/inflate_gunzip
 
@@ -48,6 +48,23 @@ $(B):
 
 $(B)/crioimg: examples/crioimg.c crioimg.h | $(B)
 	$(CC) $(WARN) $(CFLAGS) $(CURL_CFLAGS) -o $@ examples/crioimg.c $(CURL_LIBS)
+
+# the man page and the bash completion: written by the tool itself, from the table its --help prints
+$(B)/crioimg.1: $(B)/crioimg
+	$(B)/crioimg help --man > $@.tmp && mv $@.tmp $@
+
+$(B)/crioimg.bash: $(B)/crioimg
+	$(B)/crioimg help --bash-completion > $@.tmp && mv $@.tmp $@
+
+# make install PREFIX=/usr/local DESTDIR=: the header, the tool, its man page and its bash completion
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: $(B)/crioimg $(B)/crioimg.1 $(B)/crioimg.bash
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 crioimg.h $(DESTDIR)$(PREFIX)/include/crioimg.h
+	install -m 0755 $(B)/crioimg $(DESTDIR)$(PREFIX)/bin/crioimg
+	install -m 0644 $(B)/crioimg.1 $(DESTDIR)$(PREFIX)/share/man/man1/crioimg.1
+	install -m 0644 $(B)/crioimg.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/crioimg
 
 # the CLI for firmware: the sockets + mbedtls transport, no libcurl
 $(B)/crioimg-mbedtls: examples/crioimg.c crioimg.h | $(B)

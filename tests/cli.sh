@@ -298,6 +298,20 @@ if command -v groff >/dev/null; then expect "man page: groff reads it without a 
 expect "completion: bash reads it" 0 "complete -F _crioimg crioimg" -- bash -c "eval \"\$('$bin' help --bash-completion)\" && complete -p crioimg"
 expect "completion: options of images" 0 "--no-trunc" -- bash -c "eval \"\$('$bin' help --bash-completion)\"; COMP_WORDS=(crioimg images --no-t); COMP_CWORD=2; _crioimg; echo \"\${COMPREPLY[*]}\""
 
+# ---- make install: the header, the tool, the man page and the completion (run when the tool is up to date) ----
+root=$(cd "$(dirname "$0")/.." && pwd); bdir=$(cd "$(dirname "$bin")" && pwd)
+if make -s -q -C "$root" B="$bdir" "$bdir/crioimg" 2>/dev/null; then
+  expect "make install DESTDIR PREFIX" 0 "" -- make -s -C "$root" B="$bdir" install DESTDIR="$t/inst" PREFIX=/usr/local
+  expect "install: the files" 0 $'/usr/local/bin/crioimg\n/usr/local/include/crioimg.h\n/usr/local/share/bash-completion/completions/crioimg\n/usr/local/share/man/man1/crioimg.1' -- bash -c "cd '$t/inst' && find . -type f | sed 's/^\\.//' | sort"
+  expect "install: the installed tool runs" 0 "crioimg 0.1.0" -- "$t/inst/usr/local/bin/crioimg" --version
+  expect "install: the header is the repository's" 0 "" -- cmp "$t/inst/usr/local/include/crioimg.h" "$root/crioimg.h"
+  expect "install: the man page is help --man" 0 "$("$bin" help --man)" -- cat "$t/inst/usr/local/share/man/man1/crioimg.1"
+  expect "install: the man page has .TH and every command" 0 "$(echo "$cmds" | wc -l)" -- bash -c "grep -q '^\\.TH CRIOIMG 1' '$t/inst/usr/local/share/man/man1/crioimg.1' && sed 's/\\\\-/-/g' '$t/inst/usr/local/share/man/man1/crioimg.1' | grep -cxE '\\.SS ($(echo $cmds | tr ' ' '|'))'"
+  expect "install: the completion is help --bash-completion" 0 "$("$bin" help --bash-completion)" -- cat "$t/inst/usr/local/share/bash-completion/completions/crioimg"
+else
+  echo "SKIP: make install: $bdir/crioimg is not up to date with the sources"
+fi
+
 [ "$skipped" = 0 ] || echo "$skipped skipped: no HTTP transport in this build"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
