@@ -670,7 +670,48 @@ static void human_size(long long size, char *out, size_t cap)
     snprintf(out, cap, "%.3g%s", v, units[i]);
 }
 
-typedef struct row { const char *c[4]; size_t l[4]; } row;
+typedef struct row { const char *c[5]; size_t l[5]; } row;
+
+/* name is a tagged name (repo:tag, no digest); *sep at its ':' */
+static int tagged_name(const char *name, const char **sep)
+{
+    if (strchr(name, '@')) return 0;   /* a digest name: a RepoDigest, not a tag */
+    *sep = strrchr(name, ':');
+    return *sep != NULL && strchr(*sep, '/') == NULL;
+}
+
+/* images -o json: crictl's document (cri-tools' jsonpb, EmitDefaults, two-space indent) for CRI-O's
+   ListImages: id (CRI-O's: the bare hex), repoTags, repoDigests, size (a uint64: a string), uid, username,
+   spec, pinned (crioimg has no user, spec annotations or pinning to report: null, "", null, false) */
+static void images_crictl_json(buf *out, const crioimg_image_list *l)
+{
+    size_t i, j;
+    char n[32];
+    buf_str(out, l->n ? "{\n  \"images\": [\n" : "{\n  \"images\": []\n}\n");
+    for (i = 0; i < l->n; i++) {
+        const crioimg_image *im = &l->images[i];
+        size_t k = 0;
+        const char *sep;
+        buf_str(out, "    {\n      \"id\": \"");
+        buf_str(out, im->id);
+        buf_str(out, "\",\n      \"repoTags\": [");
+        for (j = 0; j < im->nnames; j++) {
+            if (!tagged_name(im->names[j], &sep)) continue;
+            buf_str(out, k++ ? ",\n        " : "\n        ");
+            buf_json(out, im->names[j], strlen(im->names[j]));
+        }
+        buf_str(out, k ? "\n      ],\n      \"repoDigests\": [" : "],\n      \"repoDigests\": [");
+        for (j = 0; j < im->ndigests; j++) {
+            buf_str(out, j ? ",\n        " : "\n        ");
+            buf_json(out, im->digests[j], strlen(im->digests[j]));
+        }
+        snprintf(n, sizeof n, "%lld", im->size < 0 ? 0 : im->size);
+        buf_str(out, im->ndigests ? "\n      ],\n      \"size\": \"" : "],\n      \"size\": \"");
+        buf_str(out, n);
+        buf_str(out, "\",\n      \"uid\": null,\n      \"username\": \"\",\n      \"spec\": null,\n      \"pinned\": false\n    }");
+        buf_str(out, i + 1 < l->n ? ",\n" : "\n  ]\n}\n");
+    }
+}
 
 static int cmd_images(cli *c)
 {
@@ -679,18 +720,44 @@ static int cmd_images(cli *c)
     crioimg_image_list l;
     crioimg_result r;
     buf out = { NULL, 0, 0 };
-    size_t i, j, nrows = 0, caprows = 0, w[3];
+    size_t i, j, nrows = 0, caprows = 0, w[5];
     row *rows = NULL;
-    char *sizes = NULL, *ids = NULL;
+    char *sizes = NULL;
+    const char *fmt = c->v[OPT_OUTPUT];
+    int digests = c->v[OPT_DIGESTS] != NULL, full = c->v[OPT_NO_TRUNC] != NULL, idlen = full ? 64 : 12;
     int rc = store_args_get(c, &sa);
     if (rc) return rc;
+    if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "table") != 0) {
+        fprintf(stderr, "crioimg images: -o: unknown format \"%s\" (json or table)\n", fmt);
+        return 2;
+    }
     if ((rc = store_open("images", &sa, 0, &s)) != 0) return rc;
     memset(&l, 0, sizeof l);
+    if (s && sa.nargs) {   /* a FILTER that is not a name or ID is an error, as the seed's getRef says */
+        r = crioimg_store_image_status(s, sa.args[0], &l);
+        crioimg_image_list_free(&l);
+        memset(&l, 0, sizeof l);
+        if (r != CRIOIMG_OK && r != CRIOIMG_ERR_IMAGE_UNKNOWN) { store_fail("images", sa.args[0], s, r); crioimg_store_close(s); return 1; }
+    } else if (sa.nargs) {
+        crioimg_ref ref;
+        char msg[512];
+        const char *f = sa.args[0];
+        r = crioimg_ref_parse_any(&ref, f, strlen(f));
+        if (r != CRIOIMG_OK) {
+            crioimg_ref_error_message(r, f, strlen(f), msg, sizeof msg);
+            fprintf(stderr, "crioimg images: %s: %s\n", f, msg);
+            return 1;
+        }
+    }
     if (s) {
         r = crioimg_store_list(s, sa.nargs ? sa.args[0] : NULL, &l);
         if (r != CRIOIMG_OK) { store_fail("images", sa.dir, s, r); crioimg_store_close(s); return 1; }
     }
-    if (sa.json) {
+    if (c->v[OPT_QUIET]) {   /* crictl images -q: every image's ID */
+        for (i = 0; i < l.n; i++) { buf_str(&out, l.images[i].id); buf_put(&out, "\n", 1); }
+    } else if (fmt && strcmp(fmt, "json") == 0) {
+        images_crictl_json(&out, &l);
+    } else if (sa.json && fmt == NULL) {
         crioimg_json_writer jw;
         for (i = 0; i < l.n; i++) {
             const char *text;
@@ -704,29 +771,36 @@ static int cmd_images(cli *c)
             if (out.len > (1 << 20)) buf_flush(&out, stdout);
         }
     } else {
-        /* crictl images: one row per tagged name, else one "<none>" row; tabwriter(20, 1, 3) columns */
+        /* crictl images: one row per tagged name, else one "<none>" row; tabwriter(20, 1, 3) columns;
+           --digests: a DIGEST column (the first repo digest), --no-trunc: full IDs and digests */
+        static const char *const head[5] = { "IMAGE", "TAG", "DIGEST", "IMAGE ID", "SIZE" };
+        size_t ncols = digests ? 5 : 4, idc = ncols - 2;
         sizes = (char *)malloc(l.n * 16 + 1);
-        ids = (char *)malloc(l.n * 13 + 1);
-        if (!sizes || !ids) die_nomem();
+        if (!sizes) die_nomem();
         caprows = l.n + 1;
         rows = (row *)malloc(caprows * sizeof *rows);
         if (!rows) die_nomem();
-        rows[0].c[0] = "IMAGE"; rows[0].c[1] = "TAG"; rows[0].c[2] = "IMAGE ID"; rows[0].c[3] = "SIZE";
-        for (j = 0; j < 4; j++) rows[0].l[j] = strlen(rows[0].c[j]);
+        for (j = 0; j < ncols; j++) {
+            rows[0].c[j] = head[j < 2 || digests ? j : j + 1];
+            rows[0].l[j] = strlen(rows[0].c[j]);
+        }
         nrows = 1;
         for (i = 0; i < l.n; i++) {
             const crioimg_image *im = &l.images[i];
-            size_t tagged = 0;
+            const char *at = im->ndigests ? strchr(im->digests[0], '@') : NULL, *dg = "<none>";
+            size_t tagged = 0, dl = 6;
+            if (at) {
+                dg = at + 1 + (strncmp(at + 1, "sha256:", 7) == 0 ? 7 : 0);
+                dl = strlen(dg);
+                if (!full && dl > 12) dl = 12;
+            }
             human_size(im->size, sizes + i * 16, 16);
-            memcpy(ids + i * 13, im->id, 12); ids[i * 13 + 12] = '\0';
             for (j = 0; j <= im->nnames; j++) {
                 row *rw;
-                const char *name, *sep;
+                const char *name = NULL, *sep = NULL;
                 if (j < im->nnames) {
                     name = im->names[j];
-                    if (strchr(name, '@')) continue;   /* a digest name: a RepoDigest, not a tag */
-                    sep = strrchr(name, ':');
-                    if (sep == NULL || strchr(sep, '/')) continue;
+                    if (!tagged_name(name, &sep)) continue;
                     tagged++;
                 } else if (tagged) break;
                 if (nrows == caprows) {
@@ -739,32 +813,32 @@ static int cmd_images(cli *c)
                     rw->c[0] = name; rw->l[0] = (size_t)(sep - name);
                     rw->c[1] = sep + 1; rw->l[1] = strlen(sep + 1);
                 } else {
-                    const char *at = im->ndigests ? strchr(im->digests[0], '@') : NULL;
                     rw->c[0] = at ? im->digests[0] : "<none>"; rw->l[0] = at ? (size_t)(at - im->digests[0]) : 6;
                     rw->c[1] = "<none>"; rw->l[1] = 6;
                 }
-                rw->c[2] = ids + i * 13; rw->l[2] = 12;
-                rw->c[3] = sizes + i * 16; rw->l[3] = strlen(rw->c[3]);
+                rw->c[2] = dg; rw->l[2] = dl;
+                rw->c[idc] = im->id; rw->l[idc] = (size_t)idlen;
+                rw->c[idc + 1] = sizes + i * 16; rw->l[idc + 1] = strlen(rw->c[idc + 1]);
             }
         }
-        for (j = 0; j < 3; j++) {
+        for (j = 0; j + 1 < ncols; j++) {
             w[j] = 20;
             for (i = 0; i < nrows; i++) if (rows[i].l[j] + 3 > w[j]) w[j] = rows[i].l[j] + 3;
         }
         for (i = 0; i < nrows; i++) {
-            for (j = 0; j < 3; j++) {
+            for (j = 0; j + 1 < ncols; j++) {
                 buf_reserve(&out, w[j]);
                 memcpy(out.p + out.len, rows[i].c[j], rows[i].l[j]);
                 memset(out.p + out.len + rows[i].l[j], ' ', w[j] - rows[i].l[j]);
                 out.len += w[j];
             }
-            buf_put(&out, rows[i].c[3], rows[i].l[3]);
+            buf_put(&out, rows[i].c[ncols - 1], rows[i].l[ncols - 1]);
             buf_put(&out, "\n", 1);
             if (out.len > (1 << 20)) buf_flush(&out, stdout);
         }
     }
     buf_flush(&out, stdout);
-    free(out.p); free(rows); free(sizes); free(ids);
+    free(out.p); free(rows); free(sizes);
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
     if (fflush(stdout) != 0 || ferror(stdout)) { fputs("crioimg: write error\n", stderr); return 2; }

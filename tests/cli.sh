@@ -298,6 +298,46 @@ if command -v groff >/dev/null; then expect "man page: groff reads it without a 
 expect "completion: bash reads it" 0 "complete -F _crioimg crioimg" -- bash -c "eval \"\$('$bin' help --bash-completion)\" && complete -p crioimg"
 expect "completion: options of images" 0 "--no-trunc" -- bash -c "eval \"\$('$bin' help --bash-completion)\"; COMP_WORDS=(crioimg images --no-t); COMP_CWORD=2; _crioimg; echo \"\${COMPREPLY[*]}\""
 
+# ---- images: crictl's flags (-q, --digests, --no-trunc, -o json|table); --json stays the seed's records ----
+SI=$t/si
+"$bin" import --store "$SI" "$t/la:a" nginx:1.25 >/dev/null; "$bin" import --store "$SI" "$t/lb:b" >/dev/null
+mda=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/la/index.json"); mdb=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/lb/index.json")
+sizeb=$((2000000 + $(stat -c %s "$t/lb/blobs/sha256/$idb")))
+expect "images -q: the IDs" 0 "$ida"$'\n'"$idb" -- "$bin" images --store "$SI" -q
+expect "images -q FILTER" 0 "$idb" -- "$bin" images -q b --store "$SI"
+expect "images --no-trunc: full IDs" 0 "IMAGE                     TAG                 IMAGE ID                                                           SIZE
+docker.io/library/nginx   1.25                $ida   1.61kB
+docker.io/library/b       latest              $idb   2MB" -- "$bin" images --store "$SI" --no-trunc
+expect "images --digests: a DIGEST column" 0 "IMAGE                     TAG                 DIGEST              IMAGE ID            SIZE
+docker.io/library/nginx   1.25                ${mda:0:12}        ${ida:0:12}        1.61kB
+docker.io/library/b       latest              ${mdb:0:12}        ${idb:0:12}        2MB" -- "$bin" images --store "$SI" --digests
+expect "images -o table is the default" 0 "$("$bin" images --store "$SI")" -- "$bin" images --store "$SI" -o table
+expect "images -o json: crictl's document" 0 "{
+  \"images\": [
+    {
+      \"id\": \"$idb\",
+      \"repoTags\": [
+        \"docker.io/library/b:latest\"
+      ],
+      \"repoDigests\": [
+        \"docker.io/library/b@sha256:$mdb\"
+      ],
+      \"size\": \"$sizeb\",
+      \"uid\": null,
+      \"username\": \"\",
+      \"spec\": null,
+      \"pinned\": false
+    }
+  ]
+}" -- "$bin" images --store "$SI" -o json b
+expect "images -o=json: valid JSON, every image" 0 "2 ['id', 'repoTags', 'repoDigests', 'size', 'uid', 'username', 'spec', 'pinned']" -- bash -c "'$bin' images --store '$SI' -o=json | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"images\"]; print(len(d), list(d[0]))'"
+expect "images -o json: empty" 0 $'{\n  "images": []\n}' -- "$bin" images --store "$t/nothing-here" -o json
+expect "images -o json: a filter that names nothing" 0 $'{\n  "images": []\n}' -- "$bin" images --store "$SI" -o json nothing
+expect "images -o yaml: usage error" 2 "crioimg images: -o: unknown format \"yaml\" (json or table)" -- bash -c "'$bin' images --store '$SI' -o yaml 2>&1"
+expect "images: an invalid FILTER, Go's text, exit 1" 1 "crioimg images: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' images --store '$SI' Bad 2>&1"
+expect "images: an invalid FILTER, no store yet" 1 "crioimg images: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' images --store '$t/nothing-here' Bad 2>&1"
+expect "images: an ID prefix is a FILTER" 0 "$ida" -- "$bin" images --store "$SI" -q "${ida:0:6}"
+
 # ---- make install: the header, the tool, the man page and the completion (run when the tool is up to date) ----
 root=$(cd "$(dirname "$0")/.." && pwd); bdir=$(cd "$(dirname "$bin")" && pwd)
 if make -s -q -C "$root" B="$bdir" "$bdir/crioimg" 2>/dev/null; then
