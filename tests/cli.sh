@@ -338,6 +338,38 @@ expect "images: an invalid FILTER, Go's text, exit 1" 1 "crioimg images: Bad: in
 expect "images: an invalid FILTER, no store yet" 1 "crioimg images: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' images --store '$t/nothing-here' Bad 2>&1"
 expect "images: an ID prefix is a FILTER" 0 "$ida" -- "$bin" images --store "$SI" -q "${ida:0:6}"
 
+# ---- exit status after a signal: 130 after SIGINT, 143 after SIGTERM (a registry that never answers) ----
+cat > "$t/stall.py" <<'PY'
+import socket, sys, threading, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+threading.Timer(60, lambda: os._exit(0)).start()   # never outlives the tests
+while True:
+    c, _ = s.accept(); held.append(c)                  # read nothing, answer nothing
+    open(sys.argv[1] + ".conn", "a").write("x\n")
+PY
+python3 "$t/stall.py" "$t/stallport" & stall=$!
+for _ in $(seq 100); do [ -s "$t/stallport" ] && break; sleep 0.1; done
+SP=$(cat "$t/stallport" 2>/dev/null || echo 1)
+# sig SIGNAL ARGS...: crioimg ARGS in the background until it has connected, then the signal; its exit status
+sig() {
+  local s=$1 pid n0 rc; shift
+  n0=$(cat "$t/stallport.conn" 2>/dev/null | wc -l)
+  "$bin" "$@" >/dev/null 2>"$t/sig.err" & pid=$!
+  for _ in $(seq 100); do [ "$(cat "$t/stallport.conn" 2>/dev/null | wc -l)" -gt "$n0" ] && break; sleep 0.05; done
+  kill -s "$s" $pid; wait $pid; rc=$?
+  echo "$rc"
+}
+expect_net "pull, SIGTERM while the registry stalls: 143" 0 143 -- sig TERM pull --store "$t/sigstore" "127.0.0.1:$SP/x:1"
+expect_net "pull, SIGINT while the registry stalls: 130" 0 130 -- sig INT pull --store "$t/sigstore" "127.0.0.1:$SP/x:1"
+expect_net "can-pull, SIGINT: 130" 0 130 -- sig INT can-pull "127.0.0.1:$SP/x:1"
+expect_net "manifest, SIGTERM: 143" 0 143 -- sig TERM manifest "127.0.0.1:$SP/x:1"
+expect_net "pull after a signal: no image recorded" 0 "" -- "$bin" images --store "$t/sigstore" -q
+expect_net "a signal is caught: the command says why it stopped" 0 "crioimg manifest: 127.0.0.1:$SP/x:1: pinging container registry 127.0.0.1:$SP: cancelled" -- cat "$t/sig.err"
+kill $stall 2>/dev/null; wait $stall 2>/dev/null
+
 # ---- make install: the header, the tool, the man page and the completion (run when the tool is up to date) ----
 root=$(cd "$(dirname "$0")/.." && pwd); bdir=$(cd "$(dirname "$bin")" && pwd)
 if make -s -q -C "$root" B="$bdir" "$bdir/crioimg" 2>/dev/null; then
