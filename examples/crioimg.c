@@ -870,33 +870,87 @@ static int cmd_inspect(cli *c)
 }
 
 /* untag and rmi: each NAME in turn; exit 1 when any failed */
-static int store_drop(cli *c, crioimg_result (*fn)(crioimg_store *, const char *))
+/* What a write command did: one line a thing on stdout (podman's habit), or with --json one object
+   {"KEY":[...]} (after "id" when id is given) once the command is done. */
+typedef struct done_list { buf b; int json, n; } done_list;
+
+static void done_add(done_list *d, const char *s, size_t n)
+{
+    if (d->json) { buf_str(&d->b, d->n ? "," : ""); buf_json(&d->b, s, n); }
+    else { fwrite(s, 1, n, stdout); fputc('\n', stdout); }
+    d->n++;
+}
+
+/* name as the store records it (Name():tag or Name()@digest), or as given when it is no name (an ID) */
+static void done_name(done_list *d, const char *name)
+{
+    crioimg_ref ref;
+    char out[CRIOIMG_REF_STRING_MAX + 1];
+    if (crioimg_ref_parse_normalized(&ref, name, strlen(name)) != CRIOIMG_OK) { done_add(d, name, strlen(name)); return; }
+    crioimg_ref_tag_name_only(&ref);
+    done_add(d, out, crioimg_ref_string(&ref, out, sizeof out));
+}
+
+static void done_print(done_list *d, const char *key, const char *id)
+{
+    if (d->json) {
+        if (id) printf("{\"id\":\"%s\",", id);
+        else fputc('{', stdout);
+        printf("\"%s\":[", key);
+        fwrite(d->b.p, 1, d->b.len, stdout);
+        fputs("]}\n", stdout);
+    }
+    free(d->b.p);
+}
+
+/* untag and rmi: each NAME in turn (rmi prints the ID it removed, untag the name); exit 1 when any failed */
+static int store_drop(cli *c, int rmi)
 {
     store_args sa;
     crioimg_store *s;
     const char *cmd = c->cmd->name;
+    done_list d;
     int i, failed = 0, rc = store_args_get(c, &sa);
     if (rc) return rc;
     if ((rc = store_open(cmd, &sa, 2, &s)) != 0) return rc;
+    memset(&d, 0, sizeof d);
+    d.json = sa.json;
     for (i = 0; i < sa.nargs; i++) {
-        crioimg_result r = fn(s, sa.args[i]);
+        crioimg_image_list l;
+        char id[65] = "";
+        crioimg_result r;
+        memset(&l, 0, sizeof l);
+        if (rmi && crioimg_store_image_status(s, sa.args[i], &l) == CRIOIMG_OK) memcpy(id, l.images[0].id, sizeof id);
+        crioimg_image_list_free(&l);
+        r = rmi ? crioimg_store_remove(s, sa.args[i]) : crioimg_store_untag(s, sa.args[i]);
         if (r != CRIOIMG_OK) { store_fail(cmd, sa.args[i], s, r); failed = 1; }
+        else if (rmi) done_add(&d, id, strlen(id));
+        else done_name(&d, sa.args[i]);
     }
     crioimg_store_close(s);
+    done_print(&d, rmi ? "deleted" : "untagged", NULL);
     return failed;
 }
 
-static int cmd_untag(cli *c) { return store_drop(c, crioimg_store_untag); }
-static int cmd_rmi(cli *c) { return store_drop(c, crioimg_store_remove); }
+static int cmd_untag(cli *c) { return store_drop(c, 0); }
+static int cmd_rmi(cli *c) { return store_drop(c, 1); }
 
 static int cmd_tag(cli *c)
 {
     store_args sa;
     crioimg_store *s;
     crioimg_result r;
+    crioimg_image_list l;
+    done_list d;
+    char id[65] = "";
     int i, rc = store_args_get(c, &sa);
     if (rc) return rc;
     if ((rc = store_open("tag", &sa, 2, &s)) != 0) return rc;
+    memset(&d, 0, sizeof d);
+    d.json = sa.json;
+    memset(&l, 0, sizeof l);
+    if (crioimg_store_image_status(s, sa.args[0], &l) == CRIOIMG_OK) memcpy(id, l.images[0].id, sizeof id);
+    crioimg_image_list_free(&l);
     for (i = 1; i < sa.nargs; i++) {
         const char *n = sa.args[i];
         size_t k = strncmp(n, "sha256:", 7) == 0 ? 7 : 0, h = strspn(n + k, "0123456789abcdef");
@@ -907,9 +961,36 @@ static int cmd_tag(cli *c)
         }
         r = crioimg_store_tag(s, sa.args[0], n);
         if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
+        else done_name(&d, n);
     }
     crioimg_store_close(s);
+    done_print(&d, "tagged", id[0] ? id : NULL);
     return rc;
+}
+
+/* import and pull: the image ID on stdout, or with --json one object: id, manifestDigest, name (and a
+   pull's source and counts) */
+static void print_stored(int json, const char *id, const char *manifest_digest, const char *name, const crioimg_pull_result *p)
+{
+    buf b = { NULL, 0, 0 };
+    if (!json) { printf("%s\n", id); return; }
+    buf_str(&b, "{\"id\":\"");
+    buf_str(&b, id);
+    buf_str(&b, "\",\"manifestDigest\":");
+    buf_json(&b, manifest_digest, strlen(manifest_digest));
+    buf_str(&b, ",\"name\":");
+    buf_json(&b, name, strlen(name));
+    if (p) {
+        char n[128];
+        buf_str(&b, ",\"source\":");
+        buf_json(&b, p->source, strlen(p->source));
+        snprintf(n, sizeof n, ",\"blobsFetched\":%lu,\"blobsSkipped\":%lu,\"bytesFetched\":%lld", (unsigned long)p->blobs_fetched,
+                 (unsigned long)p->blobs_skipped, p->bytes_fetched);
+        buf_str(&b, n);
+    }
+    buf_str(&b, "}\n");
+    buf_flush(&b, stdout);
+    free(b.p);
 }
 
 /* one line on the terminal for a load or save, redrawn at most every 100 ms: the blob and its bytes */
@@ -956,7 +1037,7 @@ static int import_archive(const store_args *sa)
     if (r != CRIOIMG_OK) {
         fprintf(stderr, "crioimg import: %s\n", err[0] ? err : crioimg_result_str(r));
         rc = 1;
-    } else printf("%s\n", res.id);
+    } else print_stored(sa->json, res.id, res.manifest_digest, res.name, NULL);
     crioimg_store_close(s);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
@@ -1030,7 +1111,7 @@ static int cmd_import(cli *c)
     if (sa.nargs > 1) r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
     else r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, &ref, 1);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
-    printf("%s\n", l.images[0].id);
+    print_stored(sa.json, l.images[0].id, l.images[0].manifest_digest, sa.nargs > 1 ? sa.args[1] : ref, NULL);
 done:
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
@@ -1528,7 +1609,7 @@ static int cmd_pull(cli *c)
     ra.po.jobs = ra.jobs;
     if (!ra.quiet && isatty(1) && isatty(2)) { ra.po.progress = pull_progress; ra.po.progress_user = &view; }
     r = crioimg_service_pull_image(ra.svc, ra.args[0], &ra.po, &res);
-    if (r == CRIOIMG_OK) printf("%s\n", res.id);
+    if (r == CRIOIMG_OK) print_stored(c->v[OPT_JSON] != NULL, res.id, res.manifest_digest, res.name, &res);
     else {
         fprintf(stderr, "crioimg pull: %s\n", crioimg_service_error(ra.svc)[0] ? crioimg_service_error(ra.svc) : crioimg_result_str(r));
         rc = cli_cancel ? 128 + cli_cancel : 1;
@@ -1617,6 +1698,10 @@ static const opt digest_own[] = {
     { OPT_ALGORITHM, "algorithm", 0, O_VALUE, "ALG", "sha256 (the default), sha384 or sha512" } };
 static const opt json_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "JSON lines instead of text" } };
+static const opt write_json_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object of what was done, once the command is done" } };
+static const opt import_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: id, manifestDigest, name" } };
 static const opt remote_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
 static const opt blob_own[] = {
@@ -1626,7 +1711,8 @@ static const opt pull_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" },
     { OPT_POLICY, "policy", 0, O_VALUE, "FILE", "containers-policy.json (else ~/.config/containers/policy.json, /etc/containers/policy.json, else accept)" },
     { OPT_JOBS, "jobs", 0, O_VALUE, "N", "blobs fetched at once (1 to 64; 3)" },
-    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress, only the image ID" } };
+    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress, only the image ID" },
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: id, manifestDigest, name, source, blobsFetched, blobsSkipped, bytesFetched" } };
 static const opt images_own[] = {
     { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "only the image IDs" },
     { OPT_DIGESTS, "digests", 0, O_FLAG, NULL, "a DIGEST column (the image's repo digest)" },
@@ -1664,7 +1750,7 @@ static const command commands[] = {
     { "blob", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] -o FILE NAME DIGEST", "a config or layer blob, verified",
       "DIGEST must be the config or a layer of NAME's image; FILE appears only when the bytes match it.",
       "crioimg blob -o layer.tar.gz busybox:1.36 sha256:...", NET, OWN(blob_own), 2, 2, cmd_blob },
-    { "pull", "[--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] NAME",
+    { "pull", "[--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] [--json] NAME",
       "pull an image into the store; prints its ID",
       "NAME: a reference, docker://..., docker-archive:FILE[:NAME:TAG|:@N], oci-archive:FILE[:REF], oci:DIR[:REF], dir:DIR. Every blob is verified before it lands; progress is drawn on a terminal.",
       "crioimg pull docker.io/library/busybox:1.36", G_STORE | NET, OWN(pull_own), 1, 1, cmd_pull },
@@ -1672,15 +1758,15 @@ static const command commands[] = {
       "FILTER is a name or ID, as inspect takes; an invalid name is an error (exit 1).", "crioimg images -o json", G_STORE, OWN(images_own), 0, 1, cmd_images },
     { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix.",
       "crioimg inspect nginx:1.25", G_STORE, NULL, 0, 1, 1, cmd_inspect },
-    { "tag", "[--store DIR] NAME|ID NEWNAME...", "give the image more names", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
-      "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, NULL, 0, 2, -1, cmd_tag },
-    { "untag", "[--store DIR] NAME...", "remove names (the last one removes the image)", NULL,
-      "crioimg untag registry.example/nginx:prod", G_STORE, NULL, 0, 1, -1, cmd_untag },
-    { "rmi", "[--store DIR] NAME|ID...", "remove images, whatever their names", "The blobs no other image uses are deleted too.",
-      "crioimg rmi nginx:1.25", G_STORE, NULL, 0, 1, -1, cmd_rmi },
-    { "import", "[--store DIR] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
+    { "tag", "[--store DIR] [--json] NAME|ID NEWNAME...", "give the image more names; prints each name given", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
+      "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, OWN(write_json_own), 2, -1, cmd_tag },
+    { "untag", "[--store DIR] [--json] NAME...", "remove names (the last one removes the image); prints each name removed", NULL,
+      "crioimg untag registry.example/nginx:prod", G_STORE, OWN(write_json_own), 1, -1, cmd_untag },
+    { "rmi", "[--store DIR] [--json] NAME|ID...", "remove images, whatever their names; prints each ID removed", "The blobs no other image uses are deleted too.",
+      "crioimg rmi nginx:1.25", G_STORE, OWN(write_json_own), 1, -1, cmd_rmi },
+    { "import", "[--store DIR] [--json] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
       "Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image.",
-      "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, NULL, 0, 1, -1, cmd_import },
+      "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, OWN(import_own), 1, -1, cmd_import },
     { "save", "[--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...", "write images to one archive (reproducible: same images, same bytes)",
       "Writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: fixed entry order, mtime 0, owner 0/0, modes 0644/0755.",
       "crioimg save --format oci-archive -o app.tar example.com/app:v1", G_STORE, OWN(save_own), 1, -1, cmd_save },

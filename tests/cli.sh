@@ -173,12 +173,12 @@ expect "inspect: an invalid name" 1 "crioimg inspect: Bad: invalid reference for
 expect "tag: an ID is not a name" 1 "crioimg tag: sha256:$H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 sha256:$H 2>&1"
 expect "tag: a bare hex ID is not a name" 1 "crioimg tag: $H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 $H 2>&1"
 expect "tag: refused ID, index.json unchanged" 0 "" -- bash -c "cp '$S/index.json' '$t/ix.before' && { '$bin' tag --store '$S' nginx:1.25 sha256:$H 2>/dev/null; cmp '$S/index.json' '$t/ix.before'; }"
-expect "tag" 0 "" -- "$bin" tag --store "$S" nginx:1.25 other:2
-expect "untag one name" 0 "" -- "$bin" untag --store "$S" other:2
+expect "tag prints the name given" 0 "docker.io/library/other:2" -- "$bin" tag --store "$S" nginx:1.25 other:2
+expect "untag one name, printed" 0 "docker.io/library/other:2" -- "$bin" untag --store "$S" other:2
 expect "untag: gone" 1 "" -- "$bin" inspect --store "$S" other:2
-expect "untag: the digest name" 0 "" -- "$bin" untag --store "$S" quay.io/x/y@sha256:$H
-expect "untag: the last name removes the image" 0 "1" -- bash -c "'$bin' untag --store '$S' nginx:1.25 && '$bin' images --store '$S' --json | wc -l"
-expect "rmi by ID" 0 "0" -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' images --store '$S' --json | wc -l"
+expect "untag: the digest name" 0 "quay.io/x/y@sha256:$H" -- "$bin" untag --store "$S" quay.io/x/y@sha256:$H
+expect "untag: the last name removes the image" 0 $'docker.io/library/nginx:1.25\n1' -- bash -c "'$bin' untag --store '$S' nginx:1.25 && '$bin' images --store '$S' --json | wc -l"
+expect "rmi by ID, the ID printed" 0 "$idb"$'\n0' -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' images --store '$S' --json | wc -l"
 expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
 expect "rmi: unknown" 1 "" -- "$bin" rmi --store "$S" nothing
 expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"
@@ -206,7 +206,7 @@ for link in blobs blobs/sha256; do
   expect "$link as a symlink: the index untouched" 0 "" -- cmp "$S/index.json" "$t/index.before"
   rm "$S/$link"; mv "$t/moved" "$S/$link"
 done
-expect "sound again: rmi" 0 "" -- "$bin" rmi --store "$S" sym:1
+expect "sound again: rmi" 0 "$ida" -- "$bin" rmi --store "$S" sym:1
 mkdir -p "$t/notalayout"
 expect "images: not a layout" 1 "" -- "$bin" images --store "$t/notalayout"
 hs=$(dirname "$bin")/host_store
@@ -337,6 +337,19 @@ expect "images -o yaml: usage error" 2 "crioimg images: -o: unknown format \"yam
 expect "images: an invalid FILTER, Go's text, exit 1" 1 "crioimg images: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' images --store '$SI' Bad 2>&1"
 expect "images: an invalid FILTER, no store yet" 1 "crioimg images: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' images --store '$t/nothing-here' Bad 2>&1"
 expect "images: an ID prefix is a FILTER" 0 "$ida" -- "$bin" images --store "$SI" -q "${ida:0:6}"
+
+# ---- write commands: one line a thing done (podman's habit), --json one object ----
+SW=$t/sw
+expect "import --json" 0 "{\"id\":\"$ida\",\"manifestDigest\":\"sha256:$mda\",\"name\":\"w:1\"}" -- "$bin" import --store "$SW" --json "$t/la:a" w:1
+expect "tag: each name given, normalised" 0 $'docker.io/library/w:2\nquay.io/a/b:latest' -- "$bin" tag --store "$SW" w:1 w:2 quay.io/a/b
+expect "tag --json" 0 "{\"id\":\"$ida\",\"tagged\":[\"docker.io/library/w:3\"]}" -- "$bin" tag --json --store "$SW" w:1 w:3
+expect "tag: a partial failure prints what was done, exit 1" 1 "docker.io/library/w:4" -- "$bin" tag --store "$SW" w:1 w:4 "sha256:$H"
+expect "untag --json" 0 '{"untagged":["docker.io/library/w:2","docker.io/library/w:3"]}' -- "$bin" untag --store "$SW" w:2 w:3 --json
+expect "rmi --json" 0 "{\"deleted\":[\"$ida\"]}" -- "$bin" rmi --store "$SW" --json w:1
+expect "rmi --json: nothing done, exit 1" 1 '{"deleted":[]}' -- "$bin" rmi --store "$SW" --json w:1
+expect "import LAYOUT:REF prints the ID" 0 "$idb" -- "$bin" import --store "$SW" "$t/lb:b"
+expect_net "pull --json (a file source): one object" 0 "$ida ['id', 'manifestDigest', 'name', 'source', 'blobsFetched', 'blobsSkipped', 'bytesFetched']" -- bash -c "'$bin' pull --store '$SW' --json 'oci:$t/la:a' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"id\"], list(d))'"
+expect "import --json (archive source)" 0 "{\"id\":\"$idb\",\"manifestDigest\":\"sha256:$mdb\",\"name\":\"docker.io/library/c:1\"}" -- "$bin" import --store "$SW" --json "oci:$t/lb:b" c:1
 
 # ---- exit status after a signal: 130 after SIGINT, 143 after SIGTERM (a registry that never answers) ----
 cat > "$t/stall.py" <<'PY'
