@@ -185,7 +185,7 @@ static const opt auth_opts[] = {
     { OPT_CERTDIR, "cert-dir", 0, O_VALUE, "DIR", "CA *.crt, client *.cert and *.key, as skopeo reads them" },
     { OPT_TLSVERIFY, "tls-verify", 0, O_BOOL, "[=true|false]", "overrides the insecure-registry decision, as skopeo" } };
 static const opt net_opts[] = {
-    { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "for headers and for a whole manifest, token or error body (30s, 2m, seconds)" },
+    { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "the whole command, and each response's headers and whole manifest, token or error body (30s, 2m, seconds)" },
     { OPT_MINRATE, "min-rate", 0, O_VALUE, "BYTES/DURATION", "the slowest a blob may progress (1024/30s)" },
     { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" } };
 static const opt help_opt = { OPT_HELP, "help", 'h', O_FLAG, NULL, "this help" };
@@ -1173,6 +1173,7 @@ static void cli_catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);   /* --timeout: the whole command's deadline (alarm) */
 }
 
 /* skopeo's prompt for a password that --creds USER left out: on the terminal, without echo. NULL when
@@ -1347,6 +1348,9 @@ static int remote_setup(cli *c, remote_args *ra)
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg %s: %s\n", cmd, err[0] ? err : crioimg_result_str(r)); return 2; }
     ra->args = c->args;
     ra->nargs = c->nargs;
+    /* --timeout bounds the whole command too, retries and waits included; a second later than the request
+       timeouts of the same length, so that a single request that trips one reports it in its own words */
+    if (ra->po.registry.total_timeout_ms > 0) alarm((unsigned)((ra->po.registry.total_timeout_ms + 999) / 1000 + 1));
     return 0;
 }
 
@@ -1945,7 +1949,10 @@ int main(int argc, char **argv)
         return 2;
     }
     rc = cmd->run(&c);
+    if (rc != 0 && cli_cancel == SIGALRM) {
+        fprintf(stderr, "crioimg %s: --timeout %s: the command did not finish in time\n", cmd->name, c.v[OPT_TIMEOUT] ? c.v[OPT_TIMEOUT] : "");
+        rc = 1;
+    } else if (rc != 0 && cli_cancel) rc = 128 + cli_cancel;   /* as shells and podman report a signal */
     cli_free(&c);
-    if (rc != 0 && cli_cancel) rc = 128 + cli_cancel;   /* as shells and podman report a signal */
     return rc;
 }

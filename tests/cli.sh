@@ -381,6 +381,10 @@ expect_net "can-pull, SIGINT: 130" 0 130 -- sig INT can-pull "127.0.0.1:$SP/x:1"
 expect_net "manifest, SIGTERM: 143" 0 143 -- sig TERM manifest "127.0.0.1:$SP/x:1"
 expect_net "pull after a signal: no image recorded" 0 "" -- "$bin" images --store "$t/sigstore" -q
 expect_net "a signal is caught: the command says why it stopped" 0 "crioimg manifest: 127.0.0.1:$SP/x:1: pinging container registry 127.0.0.1:$SP: cancelled" -- cat "$t/sig.err"
+# --timeout bounds the whole command, retries included (without it, 5 retries of a 1 s header timeout
+# took over a minute); a single request's own timeout, when it trips first, keeps its words
+expect_net "--timeout 1s with retries against a stall: exit 1 within 4 s" 0 "1 fast" -- bash -c "s=\$(date +%s); '$bin' can-pull --timeout 1s --retry-times 5 127.0.0.1:$SP/x:1 2>'$t/to.err'; rc=\$?; [ \$((\$(date +%s) - s)) -le 4 ] && echo \"\$rc fast\" || echo \"\$rc slow\""
+expect_net "--timeout: the message names it" 0 "crioimg can-pull: --timeout 1s: the command did not finish in time" -- tail -n 1 "$t/to.err"
 kill $stall 2>/dev/null; wait $stall 2>/dev/null
 
 # ---- make install: the header, the tool, the man page and the completion (run when the tool is up to date) ----
