@@ -351,18 +351,19 @@ static int cmd_parse(cli *c)
     parse_opts o = {0, 0};
     buf out = {NULL, 0, 0}, err = {NULL, 0, 0};
     size_t failed = 0, total = 0;
-    int i, names = c->nargs, ok = 1;
+    int i, ok = 1;
     o.json = c->v[OPT_JSON] != NULL;
     o.any = c->v[OPT_ANY] != NULL;
-    for (i = 0; i < c->nargs; i++) {
-        failed += (size_t)parse_one(&o, c->args[i], strlen(c->args[i]), &out, &err);
-        total++;
-    }
-    if (names == 0) {
+    for (i = 0; i < (c->nargs ? c->nargs : 1); i++) {
         lines l;
         const char *s;
         size_t n;
-        memset(&l, 0, sizeof l);
+        if (c->nargs && strcmp(c->args[i], "-") != 0) {
+            failed += (size_t)parse_one(&o, c->args[i], strlen(c->args[i]), &out, &err);
+            total++;
+            continue;
+        }
+        memset(&l, 0, sizeof l);   /* no NAME, or "-": the names on stdin, one a line */
         l.f = stdin;
         while (lines_next(&l, &s, &n)) {
             failed += (size_t)parse_one(&o, s, n, &out, &err);
@@ -1047,7 +1048,7 @@ static int import_archive(const store_args *sa)
 static int cmd_save(cli *c)
 {
     const char *out = c->v[OPT_OUTPUT], *f = c->v[OPT_FORMAT];
-    char err[2048];
+    char err[2048], tmpdir[4096] = "", tmpfile[4200];
     crioimg_archive_format fmt = CRIOIMG_ARCHIVE_DOCKER;
     crioimg_archive_save_opts so;
     archive_view view;
@@ -1062,6 +1063,13 @@ static int cmd_save(cli *c)
         else { fprintf(stderr, "crioimg save: unknown format %s (docker-archive, oci-archive or oci-dir)\n", f); return 2; }
     }
     if (out == NULL) { fputs("crioimg save: -o PATH needed\n", stderr); return 2; }
+    if (strcmp(out, "-") == 0) {   /* stdout: written to a temporary file first (an archive is complete or absent) */
+        const char *td = getenv("TMPDIR");
+        if (fmt == CRIOIMG_ARCHIVE_OCI_DIR) { fputs("crioimg save: -o -: oci-dir is a directory, not a stream\n", stderr); return 2; }
+        if (isatty(1)) { fputs("crioimg save: -o -: refusing to write an archive to a terminal\n", stderr); return 2; }
+        snprintf(tmpdir, sizeof tmpdir, "%s/crioimg-save.XXXXXX", td && td[0] ? td : "/tmp");
+        if (mkdtemp(tmpdir) == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", tmpdir, strerror(errno)); return 1; }
+    }
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
     if ((rc = store_open("save", &sa, 0, &s)) != 0) return rc;
     if (s == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", c->args[0], crioimg_result_str(CRIOIMG_ERR_IMAGE_UNKNOWN)); return 1; }
@@ -1070,10 +1078,24 @@ static int cmd_save(cli *c)
     so.format = fmt;
     view.verb = "Saving";
     if (isatty(2)) { so.progress = archive_progress; so.progress_user = &view; }
-    r = crioimg_archive_save(s, &so, out, (const char *const *)c->args, (size_t)c->nargs, err, sizeof err);
+    if (tmpdir[0]) snprintf(tmpfile, sizeof tmpfile, "%s/archive.tar", tmpdir);
+    r = crioimg_archive_save(s, &so, tmpdir[0] ? tmpfile : out, (const char *const *)c->args, (size_t)c->nargs, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg save: %s\n", err[0] ? err : crioimg_result_str(r)); rc = 1; }
     crioimg_store_close(s);
+    if (tmpdir[0]) {   /* -o -: the complete archive, then onto stdout */
+        int fd = rc ? -1 : open(tmpfile, O_RDONLY);
+        if (rc == 0) {
+            char chunk[65536];
+            ssize_t got = fd < 0 ? -1 : 0;
+            while (fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0)
+                if (fwrite(chunk, 1, (size_t)got, stdout) != (size_t)got) { got = -1; break; }
+            if (got < 0 || fflush(stdout) != 0) { fprintf(stderr, "crioimg save: writing to stdout: %s\n", strerror(errno)); rc = 1; }
+        }
+        if (fd >= 0) close(fd);
+        unlink(tmpfile);
+        rmdir(tmpdir);
+    }
     return rc;
 }
 
@@ -1468,6 +1490,15 @@ static int cmd_blob(cli *c)
         rc = 1;
         goto done;
     }
+    if (strcmp(ra.out, "-") == 0) {   /* stdout: the bytes as they come; a digest mismatch is a message and exit 1 */
+        f.fd = 1;
+        r = crioimg_registry_get_blob(src->registry, src->repo, d, blob_file_write, &f);
+        if (r != CRIOIMG_OK) {
+            fprintf(stderr, "crioimg blob: %s\n", crioimg_registry_error(src->registry)[0] ? crioimg_registry_error(src->registry) : crioimg_result_str(r));
+            rc = 1;
+        }
+        goto done;
+    }
     {
         const char *slash = strrchr(ra.out, '/'), *base = slash ? slash + 1 : ra.out;
         int dl = slash ? (int)(slash - ra.out) : 1;
@@ -1709,7 +1740,7 @@ static const opt import_own[] = {
 static const opt remote_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
 static const opt blob_own[] = {
-    { OPT_OUTPUT, "output", 'o', O_VALUE, "FILE", "where the blob goes (it appears only once verified)" },
+    { OPT_OUTPUT, "output", 'o', O_VALUE, "FILE", "where the blob goes (it appears only once verified); - is stdout (a mismatch: exit 1)" },
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
 static const opt pull_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" },
@@ -1724,7 +1755,7 @@ static const opt images_own[] = {
     { OPT_OUTPUT, "output", 'o', O_VALUE, "json|table", "json: one document in crictl's shape {\"images\":[...]}; table (the default)" },
     { OPT_JSON, "json", 0, O_FLAG, NULL, "the seed's image records, one JSON object a line (id, names, digests, size, imageRef)" } };
 static const opt save_own[] = {
-    { OPT_OUTPUT, "output", 'o', O_VALUE, "PATH", "the archive (or layout directory) to write; it appears only when complete" },
+    { OPT_OUTPUT, "output", 'o', O_VALUE, "PATH", "the archive (or layout directory) to write; it appears only when complete; - is stdout" },
     { OPT_FORMAT, "format", 0, O_VALUE, "FORMAT", "docker-archive (the default), oci-archive or oci-dir" } };
 static const opt unpack_own[] = {
     { OPT_ROOTFS_ONLY, "rootfs-only", 0, O_FLAG, NULL, "the tree alone, at DEST (no config.json)" },
@@ -1736,7 +1767,7 @@ static const opt unpack_own[] = {
 #define NET (G_REG | G_AUTH | G_NET)
 static const command commands[] = {
     { "parse", "[--json] [--any] [NAME...]", "parse image references (stdin, one a line, when no NAME)",
-      "Prints each name as Go's reference.ParseNormalizedNamed gives it; an invalid name prints Go's error text and the exit status is 1.",
+      "A NAME \"-\" reads stdin too. Prints each name as Go's reference.ParseNormalizedNamed gives it; an invalid name prints Go's error text and the exit status is 1.",
       "crioimg parse --json nginx:1.25", 0, OWN(parse_own), 0, -1, cmd_parse },
     { "digest", "[--algorithm ALG] [FILE...]", "\"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)",
       "The same lines as sha256sum, the algorithm before each hash.", "crioimg digest layer.tar", 0, OWN(digest_own), 0, -1, cmd_digest },
