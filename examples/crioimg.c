@@ -157,6 +157,7 @@ enum {   /* what the run functions read: cli.v[OPT_x] */
     OPT_HELP, OPT_STORE, OPT_REGISTRY, OPT_INSECURE, OPT_CONF, OPT_CREDS, OPT_AUTHFILE, OPT_CERTDIR, OPT_TLSVERIFY,
     OPT_TIMEOUT, OPT_MINRATE, OPT_RETRY, OPT_JSON, OPT_ANY, OPT_ALGORITHM, OPT_PLATFORM, OPT_OUTPUT, OPT_FORMAT,
     OPT_QUIET, OPT_POLICY, OPT_JOBS, OPT_ROOTFS_ONLY, OPT_ROOTLESS, OPT_MAX_LAYER, OPT_DIGESTS, OPT_NO_TRUNC,
+    OPT_LOG_LEVEL, OPT_VERBOSE,
     OPT_COUNT
 };
 
@@ -187,7 +188,9 @@ static const opt auth_opts[] = {
 static const opt net_opts[] = {
     { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "the whole command, and each response's headers and whole manifest, token or error body (30s, 2m, seconds)" },
     { OPT_MINRATE, "min-rate", 0, O_VALUE, "BYTES/DURATION", "the slowest a blob may progress (1024/30s)" },
-    { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" } };
+    { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" },
+    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "debug: each HTTP request on stderr, with its status and time (and one blob at a time); info, warn, error: quiet" },
+    { OPT_VERBOSE, "verbose", 'v', O_FLAG, NULL, "--log-level=debug" } };
 static const opt help_opt = { OPT_HELP, "help", 'h', O_FLAG, NULL, "this help" };
 
 #define NOPTS(a) (sizeof a / sizeof a[0])
@@ -1160,6 +1163,7 @@ typedef struct remote_args {
     const char *store, *policy;   /* pull: --store, --policy */
     int jobs, quiet;              /* pull: --jobs N, -q */
     crioimg_store *st;            /* pull: the store, opened (created when missing) */
+    crioimg_http *http;           /* --log-level=debug: the logging transport (else NULL: the service's own) */
     char store_buf[4096];
 } remote_args;
 
@@ -1257,6 +1261,75 @@ static int parse_duration_ms(const char *v, long *out)
     return 1;
 }
 
+/* --log-level=debug: a transport that hands each request to the built-in one and says on stderr what
+   was asked and what came back (method, URL, status or error, time; no header, no credential). Redirects
+   and retries show as the requests they are. One request at a time: pull runs one blob at a time then. */
+typedef struct log_http { crioimg_http *inner; crioimg_http_sink sink; int status; } log_http;
+
+static crioimg_result log_status(void *ctx, int code)
+{
+    log_http *l = (log_http *)ctx;
+    l->status = code;
+    return l->sink.status ? l->sink.status(l->sink.ctx, code) : CRIOIMG_OK;
+}
+
+static crioimg_result log_header(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    log_http *l = (log_http *)ctx;
+    return l->sink.header ? l->sink.header(l->sink.ctx, name, nlen, value, vlen) : CRIOIMG_OK;
+}
+
+static crioimg_result log_body(void *ctx, const void *data, size_t len)
+{
+    log_http *l = (log_http *)ctx;
+    return l->sink.body ? l->sink.body(l->sink.ctx, data, len) : CRIOIMG_OK;
+}
+
+static crioimg_result log_request(void *user, const crioimg_http_request *rq, char *err, size_t errcap)
+{
+    log_http *l = (log_http *)user;
+    crioimg_http_request mine = *rq;
+    struct timespec t0, t1;
+    crioimg_result r;
+    const char *m = rq->method ? rq->method : "GET";
+    if (l->inner == NULL && (r = crioimg_http_open_default(&l->inner, NULL)) != CRIOIMG_OK) {
+        snprintf(err, errcap, "%s", crioimg_result_str(r));
+        return r;
+    }
+    l->sink = rq->sink;
+    l->status = 0;
+    mine.sink.ctx = l;
+    mine.sink.status = log_status;
+    mine.sink.header = log_header;
+    mine.sink.body = log_body;
+    fprintf(stderr, "crioimg: debug: %s %s\n", m, rq->url);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = crioimg_http_do(l->inner, &mine, err, errcap);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (r == CRIOIMG_OK || l->status)
+        fprintf(stderr, "crioimg: debug: %s %s: %d (%ld ms)\n", m, rq->url, l->status, (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+    else
+        fprintf(stderr, "crioimg: debug: %s %s: %s (%ld ms)\n", m, rq->url, err && err[0] ? err : crioimg_result_str(r), (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+    return r;
+}
+
+static void log_close(void *user)
+{
+    log_http *l = (log_http *)user;
+    crioimg_http_close(l->inner);
+    free(l);
+}
+
+/* --log-level LEVEL / -v: 1 for debug, 0 for info, warn or error; -1 after a message */
+static int log_level(cli *c)
+{
+    const char *v = c->v[OPT_LOG_LEVEL];
+    if (c->v[OPT_VERBOSE] || (v && strcmp(v, "debug") == 0)) return 1;
+    if (v == NULL || strcmp(v, "info") == 0 || strcmp(v, "warn") == 0 || strcmp(v, "error") == 0) return 0;
+    fprintf(stderr, "crioimg %s: --log-level: unknown level \"%s\" (debug, info, warn or error)\n", c->cmd->name, v);
+    return -1;
+}
+
 /* The AUTH-OPTIONS, NETWORK-OPTIONS, --platform and pull's own options of c into ra. 0, or 2 after a message. */
 static int remote_values(cli *c, remote_args *ra)
 {
@@ -1342,6 +1415,18 @@ static int remote_setup(cli *c, remote_args *ra)
     }
     ra->conf = c->v[OPT_CONF];
     if ((rc = remote_values(c, ra)) != 0) return rc;
+    if ((rc = log_level(c)) < 0) return 2;
+    if (rc == 1) {
+        crioimg_http_vtable vt = CRIOIMG_HTTP_VTABLE_INIT;
+        log_http *l = (log_http *)calloc(1, sizeof *l);
+        if (l == NULL) die_nomem();
+        vt.user = l;
+        vt.request = log_request;
+        vt.close = log_close;
+        if (crioimg_http_open(&ra->http, &vt, NULL) != CRIOIMG_OK) { free(l); die_nomem(); }
+        ra->po.registry.http = ra->http;
+        ra->jobs = 1;   /* one request at a time through the one transport */
+    }
     if (ra->po.registry.username && ra->po.registry.password == NULL &&
         (ra->po.registry.password = ask_password(ra->pass, sizeof ra->pass)) == NULL) {
         fprintf(stderr, "crioimg %s: --creds %s: no password given, and no terminal to ask for one on\n", cmd, ra->creds);
@@ -1376,6 +1461,15 @@ static int remote_setup(cli *c, remote_args *ra)
     return 0;
 }
 
+/* The service, then the logging transport it borrowed */
+static void remote_free(remote_args *ra)
+{
+    crioimg_service_free(ra->svc);
+    crioimg_http_close(ra->http);
+    ra->svc = NULL;
+    ra->http = NULL;
+}
+
 /* The image NAME names, found the way a pull finds it; 1 after a message on failure. */
 static int remote_open(const char *cmd, remote_args *ra, crioimg_image_source **src)
 {
@@ -1390,10 +1484,10 @@ static int cmd_can_pull(cli *c)
     remote_args ra;
     crioimg_image_source *src;
     int rc;
-    if ((rc = remote_setup(c, &ra)) != 0) { crioimg_service_free(ra.svc); return rc; }
+    if ((rc = remote_setup(c, &ra)) != 0) { remote_free(&ra); return rc; }
     if ((rc = remote_open("can-pull", &ra, &src)) == 0) printf("%s %s\n", src->name, src->image.digest);
     crioimg_image_source_free(src);
-    crioimg_service_free(ra.svc);
+    remote_free(&ra);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
 
@@ -1402,14 +1496,14 @@ static int cmd_manifest(cli *c)
     remote_args ra;
     crioimg_image_source *src;
     int rc;
-    if ((rc = remote_setup(c, &ra)) != 0) { crioimg_service_free(ra.svc); return rc; }
+    if ((rc = remote_setup(c, &ra)) != 0) { remote_free(&ra); return rc; }
     ra.po.top_only = ra.po.platform == NULL;   /* with --platform: the platform's image manifest */
     if ((rc = remote_open("manifest", &ra, &src)) == 0) {
         const crioimg_registry_manifest *m = ra.po.top_only ? &src->top : &src->image;
         if (fwrite(m->data, 1, m->len, stdout) != m->len) rc = 2;
     }
     crioimg_image_source_free(src);
-    crioimg_service_free(ra.svc);
+    remote_free(&ra);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
 
@@ -1480,7 +1574,7 @@ static int cmd_blob(cli *c)
     size_t k;
     int rc;
     if (c->v[OPT_OUTPUT] == NULL) { fputs("crioimg blob: -o FILE needed\nusage: crioimg blob " , stderr); fputs(c->cmd->synopsis, stderr); fputc('\n', stderr); return 2; }
-    if ((rc = remote_setup(c, &ra)) != 0) { crioimg_service_free(ra.svc); return rc; }
+    if ((rc = remote_setup(c, &ra)) != 0) { remote_free(&ra); return rc; }
     if ((rc = remote_open("blob", &ra, &src)) != 0) goto done;
     if (strcmp(src->manifest.config.digest, ra.args[1]) == 0) d = &src->manifest.config;
     for (k = 0; d == NULL && k < src->manifest.nlayers; k++)
@@ -1534,7 +1628,7 @@ static int cmd_blob(cli *c)
     }
 done:
     crioimg_image_source_free(src);
-    crioimg_service_free(ra.svc);
+    remote_free(&ra);
     return rc;
 }
 
@@ -1623,7 +1717,7 @@ static int cmd_pull(cli *c)
     crioimg_result r;
     int rc = remote_setup(c, &ra);
     if (rc != 0) {
-        crioimg_service_free(ra.svc);
+        remote_free(&ra);
         crioimg_store_close(ra.st);
         return rc;
     }
@@ -1634,7 +1728,7 @@ static int cmd_pull(cli *c)
         r = crioimg_policy_load(&policy, ra.policy, NULL, err, sizeof err);
         if (r != CRIOIMG_OK) {
             fprintf(stderr, "crioimg pull: %s\n", err[0] ? err : crioimg_result_str(r));
-            crioimg_service_free(ra.svc);
+            remote_free(&ra);
             crioimg_store_close(ra.st);
             return 1;
         }
@@ -1652,7 +1746,7 @@ static int cmd_pull(cli *c)
     free(view.order);
     free(view.blob);
     crioimg_policy_free(policy);
-    crioimg_service_free(ra.svc);
+    remote_free(&ra);
     crioimg_store_close(ra.st);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
