@@ -21,6 +21,7 @@
 #define CRIOIMG_IMPLEMENTATION
 #include "../crioimg.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -1920,13 +1921,31 @@ static void opt_label(const opt *o, char *out, size_t cap)
     if (!o->shrt) memmove(out, out + 1, strlen(out));   /* no short name: drop the placeholder */
 }
 
+/* text from column col on, broken at spaces before column 100; the lines after the first indented to indent */
+static void wrap(FILE *f, const char *text, int col, int indent)
+{
+    while (*text) {
+        int room = 100 - col, n = (int)strlen(text), cut = n;
+        if (n > room) {
+            for (cut = room; cut > 0 && text[cut] != ' '; cut--) {}
+            if (cut == 0) cut = (int)strcspn(text, " ");
+        }
+        fprintf(f, "%.*s\n", cut, text);
+        text += cut;
+        while (*text == ' ') text++;
+        if (*text) fprintf(f, "%*s", indent, "");
+        col = indent;
+    }
+}
+
 static void opt_lines(FILE *f, const opt *o, size_t n)
 {
     size_t k;
     char l[128];
     for (k = 0; k < n; k++) {
         opt_label(&o[k], l, sizeof l);
-        fprintf(f, "  %-30s %s\n", l, o[k].help);
+        fprintf(f, "  %-30s ", l);
+        wrap(f, o[k].help, 33, 33);
     }
 }
 
@@ -1951,8 +1970,13 @@ static void top_help(FILE *f)
 static void cmd_help(const command *c, FILE *f)
 {
     size_t g;
-    fprintf(f, "usage: crioimg %s %s\n\n%s.\n", c->name, c->synopsis, c->brief);
-    if (c->detail) fprintf(f, "%s\n", c->detail);
+    fprintf(f, "usage: crioimg %s %s\n\n", c->name, c->synopsis);
+    {
+        char b[512];
+        snprintf(b, sizeof b, "%c%s.", toupper((unsigned char)c->brief[0]), c->brief + 1);
+        wrap(f, b, 0, 0);
+    }
+    if (c->detail) { fputc('\n', f); wrap(f, c->detail, 0, 0); }
     fputs("\nOptions:\n", f);
     opt_lines(f, c->own, c->nown);
     opt_lines(f, &help_opt, 1);
