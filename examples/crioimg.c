@@ -1486,7 +1486,19 @@ static int cmd_can_pull(cli *c)
     crioimg_image_source *src;
     int rc;
     if ((rc = remote_setup(c, &ra)) != 0) { remote_free(&ra); return rc; }
-    if ((rc = remote_open("can-pull", &ra, &src)) == 0) printf("%s %s\n", src->name, src->image.digest);
+    if ((rc = remote_open("can-pull", &ra, &src)) != 0) {}
+    else if (c->v[OPT_JSON]) {
+        buf b = { NULL, 0, 0 };
+        buf_str(&b, "{\"name\":");
+        buf_json(&b, src->name, strlen(src->name));
+        buf_str(&b, ",\"location\":");
+        buf_json(&b, src->location, strlen(src->location));
+        buf_str(&b, ",\"digest\":");
+        buf_json(&b, src->image.digest, strlen(src->image.digest));
+        buf_str(&b, "}\n");
+        buf_flush(&b, stdout);
+        free(b.p);
+    } else printf("%s %s\n", src->name, src->image.digest);
     crioimg_image_source_free(src);
     remote_free(&ra);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
@@ -1834,6 +1846,11 @@ static const opt import_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: id, manifestDigest, name" } };
 static const opt remote_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
+static const opt can_pull_own[] = {
+    { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" },
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: name, location (where it was found: a mirror or the registry), digest" } };
+static const opt inspect_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "JSON (what inspect prints anyway; accepted as every finding command takes it)" } };
 static const opt blob_own[] = {
     { OPT_OUTPUT, "output", 'o', O_VALUE, "FILE", "where the blob goes (it appears only once verified); - is stdout (a mismatch: exit 1)" },
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
@@ -1872,9 +1889,9 @@ static const command commands[] = {
     { "registry", "[REGISTRY-OPTIONS] [--json] HOST[:PORT]", "\"secure\" or \"insecure\" (--json: and the rule)",
       "The insecure-registry decision for HOST: loopback, --insecure-registry CIDR or host entries, registries.conf.",
       "crioimg registry --insecure-registry 10.0.0.0/8 10.1.2.3:5000", G_REG, OWN(json_own), 1, 1, cmd_registry },
-    { "can-pull", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform OS/ARCH[/VARIANT]] NAME",
+    { "can-pull", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform OS/ARCH[/VARIANT]] [--json] NAME",
       "the name and manifest digest a pull would use", "Finds NAME as a pull would (candidates, mirrors, credentials) and prints \"NAME MANIFEST-DIGEST\"; exit 0 when the image can be pulled.",
-      "crioimg can-pull docker.io/library/busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_can_pull },
+      "crioimg can-pull docker.io/library/busybox:1.36", NET, OWN(can_pull_own), 1, 1, cmd_can_pull },
     { "manifest", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] NAME", "the manifest as the registry serves it",
       "With --platform: that platform's image manifest, not the index.", "crioimg manifest --platform linux/arm64 busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_manifest },
     { "blob", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] -o FILE NAME DIGEST", "a config or layer blob, verified",
@@ -1887,7 +1904,7 @@ static const command commands[] = {
     { "images", "[--store DIR] [-q] [--digests] [--no-trunc] [-o json|table] [--json] [FILTER]", "list the store's images (a table like crictl images)",
       "FILTER is a name or ID, as inspect takes; an invalid name is an error (exit 1).", "crioimg images -o json", G_STORE, OWN(images_own), 0, 1, cmd_images },
     { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix.",
-      "crioimg inspect nginx:1.25", G_STORE, NULL, 0, 1, 1, cmd_inspect },
+      "crioimg inspect nginx:1.25", G_STORE, OWN(inspect_own), 1, 1, cmd_inspect },
     { "tag", "[--store DIR] [--json] NAME|ID NEWNAME...", "give the image more names; prints each name given", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
       "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, OWN(write_json_own), 2, -1, cmd_tag },
     { "untag", "[--store DIR] [--json] NAME...", "remove names (the last one removes the image); prints each name removed", NULL,

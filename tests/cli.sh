@@ -351,6 +351,9 @@ expect "import LAYOUT:REF prints the ID" 0 "$idb" -- "$bin" import --store "$SW"
 expect_net "pull --json (a file source): one object" 0 "$ida ['id', 'manifestDigest', 'name', 'source', 'blobsFetched', 'blobsSkipped', 'bytesFetched']" -- bash -c "'$bin' pull --store '$SW' --json 'oci:$t/la:a' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"id\"], list(d))'"
 expect "import --json (archive source)" 0 "{\"id\":\"$idb\",\"manifestDigest\":\"sha256:$mdb\",\"name\":\"docker.io/library/c:1\"}" -- "$bin" import --store "$SW" --json "oci:$t/lb:b" c:1
 
+expect "inspect --json is inspect" 0 "$("$bin" inspect --store "$SW" c:1)" -- "$bin" inspect --json --store "$SW" c:1
+expect "can-pull --json: taken (the name is what fails here)" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull --json oci:/tmp/x:y 2>&1"
+
 # ---- "-": stdin for an input, stdout for -o ----
 expect "parse: - reads stdin, in place" 0 $'docker.io/library/x\ndocker.io/library/a\ndocker.io/library/b\ndocker.io/library/y' -- bash -c "printf 'a\nb\n' | '$bin' parse x - y"
 "$bin" import --store "$t/ss" "$t/la:a" s:1 >/dev/null
