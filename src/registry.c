@@ -631,6 +631,30 @@ static crioimg_result crioimg__rg_challenges_learn(crioimg_registry *r, const cr
     return CRIOIMG_OK;
 }
 
+/* A second client to the same registry (a pull's workers) starts where this one's ping left it: the
+   scheme found and the challenges. That saves each worker a /v2/ request and, for an insecure registry
+   that speaks plain http, a refused TLS attempt before it (each worker started 10-15 ms late on
+   loopback). Nothing is adopted across hosts or security settings; tokens stay per client. */
+CRIOIMG__LIB crioimg_result crioimg__registry_adopt_ping(crioimg_registry *dst, const crioimg_registry *src)
+{
+    size_t i;
+    if (!src->pinged || dst->pinged || dst->secure != src->secure || strcmp(dst->host, src->host) != 0) return CRIOIMG_OK;
+    crioimg__rg_challenges_clear(dst);
+    for (i = 0; i < src->nch; i++) {
+        crioimg__rg_challenge *h = &dst->ch[dst->nch++];
+        h->bearer = src->ch[i].bearer;
+        h->realm = crioimg__rg_dup(&dst->alloc, src->ch[i].realm);
+        h->service = crioimg__rg_dup(&dst->alloc, src->ch[i].service);
+        if ((src->ch[i].realm && h->realm == NULL) || (src->ch[i].service && h->service == NULL)) {
+            crioimg__rg_challenges_clear(dst);
+            return CRIOIMG_ERR_NOMEM;
+        }
+    }
+    dst->pinged = 1;
+    dst->https = src->https;
+    return CRIOIMG_OK;
+}
+
 /* a Bearer challenge in this response asks for more scope */
 static int crioimg__rg_insufficient_scope(const crioimg_registry *r, const crioimg__rg_rsp *s)
 {

@@ -101,8 +101,8 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
-    memcpy(&s->vt, vt, vt->version >= 3 ? sizeof *vt : vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync)
-                                                                          : offsetof(crioimg_store_vtable, blob_open));
+    memcpy(&s->vt, vt, vt->version >= 4 ? sizeof *vt : vt->version == 3 ? offsetof(crioimg_store_vtable, blob_error)
+                       : vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
     *out = s;
@@ -244,6 +244,7 @@ struct crioimg_blob_writer {
     size_t cap;
     crioimg_result failed;
     int verified_by_caller;  /* crioimg__blob_writer_trust: the caller verifies the digest itself */
+    char err[512];           /* a failure the writer found itself (too many bytes): crioimg__st_fail3 */
 };
 
 /* For a caller that commits only bytes it has verified against the digest itself, in the same stream
@@ -292,14 +293,30 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)
+/* A writer whose bytes go to a store handle that keeps its own failures (blob_error): its writes touch
+   nothing shared, so a pull's workers make them for different blobs at once, outside their lock. */
+CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w)
 {
-    crioimg_store *s;
-    if (w == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
-    s = w->s;
+    return w->handle != NULL && w->s->vt.blob_error != NULL;
+}
+
+/* The detail of w's failure: its own, else its handle's, else the store's. */
+CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w)
+{
+    const char *e;
+    if (w->err[0]) return w->err;
+    if (w->handle && w->s->vt.blob_error && (e = w->s->vt.blob_error(w->s->vt.user, w->handle)) != NULL && *e) return e;
+    return w->s->err;
+}
+
+/* crioimg_blob_writer_write without the store's error text: touches only w, and through the store, its
+   handle (for a concurrent writer; see crioimg__blob_writer_concurrent). */
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len)
+{
+    crioimg_store *s = w->s;
     if (w->failed) return w->failed;
     if (w->size >= 0 && (unsigned long long)len > (unsigned long long)(w->size - w->got)) {
-        crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": more bytes than its size");
+        crioimg__st_fail3(w->err, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": more bytes than its size");
         return w->failed = CRIOIMG_ERR_SIZE_MISMATCH;
     }
     if (!w->verified_by_caller) crioimg_hasher_update(&w->h, data, len);
@@ -320,6 +337,16 @@ crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *dat
         memcpy(w->buf + have, data, len);
     }
     return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)
+{
+    crioimg_result r;
+    const char *e;
+    if (w == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((r = crioimg__blob_writer_put(w, data, len)) != CRIOIMG_OK && (e = crioimg__blob_writer_error(w)) != w->s->err)
+        crioimg__st_fail(w->s, r, e, NULL, NULL);
+    return r;
 }
 
 crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w)
@@ -2130,18 +2157,24 @@ typedef struct crioimg__oci {
     crioimg_allocator alloc;
 } crioimg__oci;
 
-static crioimg_result crioimg__oci_errno(crioimg__oci *o, int e, const char *what, const char *name)
+/* "WHAT NAME: why" into err (512 bytes), and the result errno e means */
+static crioimg_result crioimg__oci_errno_to(char *err, int e, const char *what, const char *name)
 {
     crioimg_result r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : (e == ELOOP || e == ENOTDIR || e == EMLINK) ? CRIOIMG_ERR_STORE_UNSAFE :
                        e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
     crioimg__out out;
-    out.p = o->err; out.cap = 512; out.len = 0;
+    out.p = err; out.cap = 512; out.len = 0;
     crioimg__out_str(&out, what);
     crioimg__out_str(&out, " ");
     crioimg__out_str(&out, name);
     crioimg__out_str(&out, ": ");
     crioimg__out_str(&out, r == CRIOIMG_ERR_STORE_UNSAFE ? "a symlink or not a directory (never followed)" : strerror(e));
     return r;
+}
+
+static crioimg_result crioimg__oci_errno(crioimg__oci *o, int e, const char *what, const char *name)
+{
+    return crioimg__oci_errno_to(o->err, e, what, name);
 }
 
 /* Reads a regular file under dirfd, never through a symlink, at most max bytes. */
@@ -2479,6 +2512,7 @@ static void crioimg__oci_blob_close(void *u, void *handle)
 typedef struct crioimg__oci_w {
     int fd; char name[96]; int synced, sync_errno;
     long long written, flushed;   /* bytes written, and how many of them writeback has been started for */
+    char err[512];                /* blob_write's failure (blob_error): writes touch only their handle */
 } crioimg__oci_w;
 
 static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
@@ -2489,6 +2523,7 @@ static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
     h = (crioimg__oci_w *)crioimg_malloc(&o->alloc, sizeof *h);
     if (h == NULL) return CRIOIMG_ERR_NOMEM;
     h->synced = h->sync_errno = 0;
+    h->err[0] = '\0';
     h->written = h->flushed = 0;
     r = crioimg__oci_lock(o, 0);
     if (r == CRIOIMG_OK) {
@@ -2507,13 +2542,13 @@ static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
 
 static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void *data, size_t len)
 {
-    crioimg__oci *o = (crioimg__oci *)u;
     crioimg__oci_w *h = (crioimg__oci_w *)handle;
     size_t done = 0;
+    (void)u;
     while (done < len) {
         ssize_t k = CRIOIMG__OCI_WRITE(h->fd, (const char *)data + done, len - done);
         if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return crioimg__oci_errno(o, k < 0 ? errno : EIO, "cannot write", h->name);
+        if (k <= 0) return crioimg__oci_errno_to(h->err, k < 0 ? errno : EIO, "cannot write", h->name);
         done += (size_t)k;
     }
     h->written += (long long)len;
@@ -2528,6 +2563,12 @@ static void crioimg__oci_blob_abort(void *u, void *handle)
     unlinkat(o->root, h->name, 0);
     close(h->fd);
     crioimg_free(&o->alloc, h);
+}
+
+static const char *crioimg__oci_blob_error(void *u, void *handle)
+{
+    (void)u;
+    return ((crioimg__oci_w *)handle)->err;
 }
 
 /* The bytes made durable before commit, outside every lock, so that a commit under the store's lock is
@@ -2728,11 +2769,11 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
     vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
     vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
-    vt.blob_sync = crioimg__oci_blob_sync;
+    vt.blob_sync = crioimg__oci_blob_sync; vt.blob_error = crioimg__oci_blob_error;
 #else   /* named, not called: no unused-function warning, and the linker drops them */
     (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
     (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
-    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync;
+    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync; (void)crioimg__oci_blob_error;
     (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end;
 #endif
     vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;

@@ -77,7 +77,7 @@
    learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 3   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync */
+#define CRIOIMG_STORE_VTABLE_VERSION 4   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync; 4 blob_error */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -145,10 +145,16 @@ typedef struct crioimg_store_vtable {
        failure there, for commit to report). Commit must still make the blob durable when it was not
        called. */
     crioimg_result (*blob_sync)(void *user, void *handle);
+    /* ---- version 4 ---- */
+    /* Optional: the detail of handle's last blob_write failure ("" when none), kept in the handle. A
+       store that has it promises that blob_write, like blob_sync, touches only its handle: a pull then
+       writes its blobs from several threads at once, each to its own handle, without serialising them
+       (the built-in OCI store has it; a store without it gets one blob_write at a time). */
+    const char *(*blob_error)(void *user, void *handle);
 } crioimg_store_vtable;
 /* crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT; then set user and the methods the store has: the
    version is this header's, every method not set is NULL ("unsupported") */
-#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct crioimg_store crioimg_store;
 

@@ -947,11 +947,17 @@ static int ts_fault_kind = -1;     /* 0 write, 1 fsync, 2 rename, 3 any; -1 none
 static long ts_fault_at, ts_fault_calls, ts_fault_hits;
 static int ts_fault_errno = ENOSPC;
 
+/* Counted atomically: a pull's workers write their blobs from several threads at once. */
 static int ts_fault_hit(int kind)
 {
     if (ts_fault_kind != kind && ts_fault_kind != 3) return 0;
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+    if (__atomic_add_fetch(&ts_fault_calls, 1, __ATOMIC_RELAXED) != ts_fault_at) return 0;
+    __atomic_add_fetch(&ts_fault_hits, 1, __ATOMIC_RELAXED);
+#else
     if (++ts_fault_calls != ts_fault_at) return 0;
     ts_fault_hits++;
+#endif
     return 1;
 }
 static ssize_t ts_f_write(int fd, const void *b, size_t n)
