@@ -16328,8 +16328,9 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
 
 /* ==== src/store.c ==== */
 /* ---------------------------------------------------------------------------------------------------
-   store implementation: the generic layer (images from index + blobs), the in-memory store, the OCI
-   image-layout store
+   store implementation: the generic layer (images from index + blobs) and index.json as the OCI layout
+   reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
+   store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
    --------------------------------------------------------------------------------------------------- */
 
 /* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
@@ -18075,6 +18076,149 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
     crioimg_json_write_object_end(w);
 }
 
+/* ---- index.json, as the OCI layout store reads and writes it ---- */
+
+#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
+
+/* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
+   -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
+static int crioimg__st_oci_name_ok(const char *s)
+{
+    size_t i = 0, n = strlen(s);
+    while (i < n) {
+        size_t run = 0;
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) i++;
+        if (i == n) return 1;
+        if (s[i] == '/') { i++; if (i == n) return 0; continue; }
+        while (i + run < n && strchr("-._:@+", s[i + run]) && s[i + run] != '\0') run++;
+        if (run == 0) return 0;
+        if (!(run == 1 || (run == 2 && s[i] == '-' && s[i + 1] == '-'))) return 0;
+        i += run;
+        if (i == n) return 0;
+    }
+    return n > 0;
+}
+
+crioimg_result crioimg_store_index_parse(const char *data, size_t len, const crioimg_allocator *a,
+                                         crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
+{
+    void *arena = NULL;
+    size_t i, t, k;
+    char err[512];
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    crioimg_store_entry *e = NULL;
+    crioimg_result r;
+    if (entries == NULL || n == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    *entries = NULL; *n = 0; err[0] = '\0';
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&jo, 0, sizeof jo);
+    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
+    if (a) jo.alloc = *a;
+    r = crioimg_json_parse(&doc, data, len, &jo);
+    if (r != CRIOIMG_OK) {
+        crioimg__st_fail3(err, r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
+        if (errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+        return r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT;
+    }
+    r = CRIOIMG_OK;
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
+    t = crioimg_json_get(&doc, 0, "manifests");
+    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
+    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
+    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
+    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
+        size_t dt, mt, st, an, nm;
+        long long sz = 0;
+        char where[64];
+        char *strs[3];
+        size_t toks[3], j;
+        crioimg__out wo;
+        wo.p = where; wo.cap = sizeof where; wo.len = 0;
+        crioimg__out_str(&wo, "index.json: manifests[");
+        crioimg__out_uint(&wo, k);
+        crioimg__out_str(&wo, "]: ");
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        dt = crioimg_json_get(&doc, i, "digest");
+        mt = crioimg_json_get(&doc, i, "mediaType");
+        st = crioimg_json_get(&doc, i, "size");
+        an = crioimg_json_get(&doc, i, "annotations");
+        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
+        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
+        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
+        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
+        }
+        toks[0] = nm; toks[1] = mt; toks[2] = dt;
+        for (j = 0; j < 3; j++) {
+            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
+            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
+            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            strs[j][0] = '\0';
+            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
+            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+        }
+        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
+        if (!crioimg__st_digest_ok(strs[2])) {
+            char msg[300];
+            crioimg_digest dg;
+            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
+            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
+            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
+            goto done;
+        }
+        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
+    }
+    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+done:
+    crioimg_free(a, e);
+    crioimg__arena_free(&arena, a);
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK && errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+    return r;
+}
+
+void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_json_writer *wp)
+{
+    size_t i;
+    crioimg_json_write_object_begin(wp);
+    crioimg_json_write_key(wp, "schemaVersion", 13);
+    crioimg_json_write_int(wp, 2);
+    crioimg_json_write_key(wp, "mediaType", 9);
+    crioimg_json_write_string(wp, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
+    crioimg_json_write_key(wp, "manifests", 9);
+    crioimg_json_write_array_begin(wp);
+    for (i = 0; i < n; i++) {
+        crioimg_json_write_object_begin(wp);
+        crioimg_json_write_key(wp, "mediaType", 9);
+        crioimg_json_write_string(wp, e[i].media_type, strlen(e[i].media_type));
+        crioimg_json_write_key(wp, "digest", 6);
+        crioimg_json_write_string(wp, e[i].digest, strlen(e[i].digest));
+        crioimg_json_write_key(wp, "size", 4);
+        crioimg_json_write_int(wp, e[i].size);
+        if (e[i].name[0]) {
+            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
+            crioimg_json_write_key(wp, "annotations", 11);
+            crioimg_json_write_object_begin(wp);
+            crioimg_json_write_key(wp, key, strlen(key));
+            crioimg_json_write_string(wp, e[i].name, strlen(e[i].name));
+            crioimg_json_write_object_end(wp);
+        }
+        crioimg_json_write_object_end(wp);
+    }
+    crioimg_json_write_array_end(wp);
+    crioimg_json_write_object_end(wp);
+}
+
+/* ==== src/store_memory.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: the built-in in-memory store (crioimg_store_open_memory), a vtable over sorted
+   arrays; it uses the generic layer's helpers (store.c)
+   --------------------------------------------------------------------------------------------------- */
+
 /* ---- the in-memory store ---- */
 
 /* A blob's bytes, counted: a reader keeps them alive after the blob is deleted. */
@@ -18274,142 +18418,11 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     return r;
 }
 
-/* ---- index.json, as the OCI layout store reads and writes it ---- */
-
-#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
-
-/* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
-   -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
-static int crioimg__st_oci_name_ok(const char *s)
-{
-    size_t i = 0, n = strlen(s);
-    while (i < n) {
-        size_t run = 0;
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
-        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) i++;
-        if (i == n) return 1;
-        if (s[i] == '/') { i++; if (i == n) return 0; continue; }
-        while (i + run < n && strchr("-._:@+", s[i + run]) && s[i + run] != '\0') run++;
-        if (run == 0) return 0;
-        if (!(run == 1 || (run == 2 && s[i] == '-' && s[i + 1] == '-'))) return 0;
-        i += run;
-        if (i == n) return 0;
-    }
-    return n > 0;
-}
-
-crioimg_result crioimg_store_index_parse(const char *data, size_t len, const crioimg_allocator *a,
-                                         crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
-{
-    void *arena = NULL;
-    size_t i, t, k;
-    char err[512];
-    crioimg_json doc;
-    crioimg_json_opts jo;
-    crioimg_store_entry *e = NULL;
-    crioimg_result r;
-    if (entries == NULL || n == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
-    *entries = NULL; *n = 0; err[0] = '\0';
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
-    memset(&jo, 0, sizeof jo);
-    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
-    if (a) jo.alloc = *a;
-    r = crioimg_json_parse(&doc, data, len, &jo);
-    if (r != CRIOIMG_OK) {
-        crioimg__st_fail3(err, r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
-        if (errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
-        return r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT;
-    }
-    r = CRIOIMG_OK;
-    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
-    t = crioimg_json_get(&doc, 0, "manifests");
-    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
-    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
-    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
-    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
-        size_t dt, mt, st, an, nm;
-        long long sz = 0;
-        char where[64];
-        char *strs[3];
-        size_t toks[3], j;
-        crioimg__out wo;
-        wo.p = where; wo.cap = sizeof where; wo.len = 0;
-        crioimg__out_str(&wo, "index.json: manifests[");
-        crioimg__out_uint(&wo, k);
-        crioimg__out_str(&wo, "]: ");
-        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
-        dt = crioimg_json_get(&doc, i, "digest");
-        mt = crioimg_json_get(&doc, i, "mediaType");
-        st = crioimg_json_get(&doc, i, "size");
-        an = crioimg_json_get(&doc, i, "annotations");
-        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
-        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
-        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
-        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
-            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
-        }
-        toks[0] = nm; toks[1] = mt; toks[2] = dt;
-        for (j = 0; j < 3; j++) {
-            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
-            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
-            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            strs[j][0] = '\0';
-            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
-            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
-        }
-        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
-        if (!crioimg__st_digest_ok(strs[2])) {
-            char msg[300];
-            crioimg_digest dg;
-            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
-            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
-            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
-            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
-            goto done;
-        }
-        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
-    }
-    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
-done:
-    crioimg_free(a, e);
-    crioimg__arena_free(&arena, a);
-    crioimg_json_free(&doc);
-    if (r != CRIOIMG_OK && errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
-    return r;
-}
-
-void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_json_writer *wp)
-{
-    size_t i;
-    crioimg_json_write_object_begin(wp);
-    crioimg_json_write_key(wp, "schemaVersion", 13);
-    crioimg_json_write_int(wp, 2);
-    crioimg_json_write_key(wp, "mediaType", 9);
-    crioimg_json_write_string(wp, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
-    crioimg_json_write_key(wp, "manifests", 9);
-    crioimg_json_write_array_begin(wp);
-    for (i = 0; i < n; i++) {
-        crioimg_json_write_object_begin(wp);
-        crioimg_json_write_key(wp, "mediaType", 9);
-        crioimg_json_write_string(wp, e[i].media_type, strlen(e[i].media_type));
-        crioimg_json_write_key(wp, "digest", 6);
-        crioimg_json_write_string(wp, e[i].digest, strlen(e[i].digest));
-        crioimg_json_write_key(wp, "size", 4);
-        crioimg_json_write_int(wp, e[i].size);
-        if (e[i].name[0]) {
-            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
-            crioimg_json_write_key(wp, "annotations", 11);
-            crioimg_json_write_object_begin(wp);
-            crioimg_json_write_key(wp, key, strlen(key));
-            crioimg_json_write_string(wp, e[i].name, strlen(e[i].name));
-            crioimg_json_write_object_end(wp);
-        }
-        crioimg_json_write_object_end(wp);
-    }
-    crioimg_json_write_array_end(wp);
-    crioimg_json_write_object_end(wp);
-}
+/* ==== src/store_oci.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: the built-in OCI image-layout store (crioimg_store_open_oci); it uses the
+   generic layer's helpers and listing-cache format (store.c)
+   --------------------------------------------------------------------------------------------------- */
 
 /* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
 
