@@ -17490,11 +17490,11 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
         if (found) { t->id = found; t->by_id = 1; t->norm[0] = '\0'; return CRIOIMG_OK; }
     }
     if (!have_name && idq == NULL) {
+        /* Go's text, straight into the detail buffer (a 4 KiB message buffer here made this frame 5 KB) */
         crioimg_result pr = crioimg_ref_parse_docker(&ref, input, n);
-        char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
         if (pr == CRIOIMG_OK) pr = CRIOIMG_ERR_REF_FORMAT;
-        crioimg_ref_error_message(pr, input, n, msg, sizeof msg);
-        return crioimg__st_fail(s, pr, msg, NULL, NULL);
+        crioimg_ref_error_message(pr, input, n, s->err, sizeof s->err);
+        return pr;
     }
     return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", input, NULL);
 }
@@ -17911,8 +17911,6 @@ static crioimg_result crioimg__st_norm_names(crioimg_store *s, const char *const
         crioimg_result r = names[i] ? crioimg_ref_parse_docker(&ref, names[i], strlen(names[i])) : CRIOIMG_ERR_INVALID_ARGS;
         o[i] = (char *)(o + nn + 1) + i * (CRIOIMG_REF_STRING_MAX + 1);
         if (r != CRIOIMG_OK) {
-            char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
-            if (names[i]) crioimg_ref_error_message(r, names[i], strlen(names[i]), msg, sizeof msg); else msg[0] = '\0';
             crioimg_free(&s->alloc, o);
             return crioimg__st_fail(s, r, names[i] ? "invalid image name \"" : "NULL image name", names[i], names[i] ? "\"" : NULL);
         }
