@@ -1677,6 +1677,12 @@ CRIOIMG_API crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const 
      crioimg_store_close(s);
      crioimg_store_error(s) says what exactly failed, after any failure (before close).
 
+   Errors. After a failure, crioimg_store_error(s) is never empty. A constructor that fails has no
+   handle to ask, so it hands its text back: set opts.err/opts.errcap (a caller's buffer; the text is
+   NUL-terminated, truncated, never overflowed) and crioimg_store_open_oci writes there why it failed,
+   naming the directory: "DIR: no such directory", "DIR: is a file, not a directory", "DIR: permission
+   denied", "DIR: not an OCI image layout (no oci-layout file)", "DIR: oci-layout: ...". Left "" on success.
+
    A handle is for one thread at a time. Threads (and processes) that share a store each open their
    own handle: the OCI store's lock then keeps them apart.
 
@@ -1817,6 +1823,8 @@ typedef struct crioimg_store_opts {
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
     int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
+    size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
@@ -16388,6 +16396,21 @@ const char *crioimg_store_error(const crioimg_store *s)
     return s ? s->err : "";
 }
 
+/* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
+   a may be NULL: then the result's description. */
+static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+{
+    crioimg__out o;
+    if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
+    o.p = opts->err; o.cap = opts->errcap; o.len = 0;
+    opts->err[0] = '\0';
+    crioimg__out_str(&o, a ? a : crioimg_result_str(r));
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    return r;
+}
+#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 static int crioimg__st_digest_ok(const char *d)
 {
@@ -16422,12 +16445,14 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION) return CRIOIMG_ERR_INVALID_ARGS;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
-    if (s == NULL) return CRIOIMG_ERR_NOMEM;
+    if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
@@ -18395,11 +18420,12 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     crioimg__mem *m;
     crioimg_result r;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
-    if (m == NULL) return CRIOIMG_ERR_NOMEM;
+    if (m == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(m, 0, sizeof *m);
     if (a) m->alloc = *a;
     memset(&vt, 0, sizeof vt);
@@ -19026,7 +19052,7 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
         return r;
     }
 #endif
-    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "no oci-layout file: not an OCI image layout", NULL, NULL);
+    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "not an OCI image layout (no oci-layout file)", NULL, NULL);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_json_parse(&doc, (const char *)data, len, NULL);
     if (r != CRIOIMG_OK || !crioimg_json_string_eq(&doc, crioimg_json_get(&doc, 0, "imageLayoutVersion"), "1.0.0", 5))
@@ -19043,11 +19069,12 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL || dir == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
-    if (o == NULL) return CRIOIMG_ERR_NOMEM;
+    if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
     if (a) o->alloc = *a;
     o->lockfd = -1;
@@ -19088,10 +19115,24 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
        nothing is followed */
     o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) { r = crioimg__oci_errno(o, errno, "cannot create", dir); goto fail; }
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            int e = errno;
+            r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+            crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
+            goto fail;
+        }
         o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
-    if (o->root < 0) { r = crioimg__oci_errno(o, errno, "cannot open", dir); if (r == CRIOIMG_ERR_STORE_UNSAFE) r = CRIOIMG_ERR_IO; goto fail; }
+    if (o->root < 0) {
+        /* the four a user meets, each in its own words (the caller names dir in front of them) */
+        int e = errno;
+        struct stat st;
+        r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+        crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
+                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          "not a directory", NULL, NULL);
+        goto fail;
+    }
     if (!o->read_only) {
         /* O_NONBLOCK: a FIFO planted as the lock file must not hang the open (it is refused below) */
         o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
@@ -19116,6 +19157,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     if (r != CRIOIMG_OK) goto fail;
     return CRIOIMG_OK;
 fail:
+    /* the handle (and its detail) goes: the text goes to the caller's buffer, naming the directory */
+    crioimg__st_ctor_fail3(opts, r, dir, ": ", (*out)->err[0] ? (*out)->err : crioimg_result_str(r));
     crioimg_store_close(*out);
     *out = NULL;
     return r;
@@ -19125,9 +19168,9 @@ fail:
 
 crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
 {
-    (void)dir; (void)opts;
+    (void)dir;
     if (out) *out = NULL;
-    return CRIOIMG_ERR_UNSUPPORTED;
+    return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_UNSUPPORTED, "the OCI layout store is not in this build (CRIOIMG_NO_OCI_STORE, or no POSIX.1-2008)", NULL);
 }
 
 #endif

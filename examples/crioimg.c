@@ -540,7 +540,9 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     crioimg_store_opts o;
     crioimg_result r;
     struct stat st;
+    char err[1024];
     memset(&o, 0, sizeof o);
+    o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
     *s = NULL;
     if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
         if (stat(sa->dir, &st) != 0) {
@@ -556,14 +558,15 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         {
             char lay[4096];
             snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
-            r = stat(lay, &st) == 0 ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
+            /* no oci-layout: not a store (and nothing written into it); unreadable: the library says why */
+            r = stat(lay, &st) == 0 || errno != ENOENT ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
         }
         if (r == CRIOIMG_ERR_NOT_FOUND) {
             fprintf(stderr, "crioimg %s: %s: not a store (no oci-layout or index.json; import or pull creates one)\n", cmd, sa->dir);
             return 1;
         }
         if (r != CRIOIMG_OK) {
-            fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+            fprintf(stderr, "crioimg %s: %s\n", cmd, err);
             return 1;
         }
         return 0;
@@ -572,9 +575,9 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     o.read_only = !write;
     if (write) mkdir_parents(sa->dir);
     r = crioimg_store_open_oci(s, sa->dir, &o);
-    if (r == CRIOIMG_ERR_NOT_FOUND && !write) return 0;
+    if (r == CRIOIMG_ERR_NOT_FOUND && !write && stat(sa->dir, &st) != 0) return 0;   /* no store yet: empty */
     if (r != CRIOIMG_OK) {
-        fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+        fprintf(stderr, "crioimg %s: %s\n", cmd, err);
         return 1;
     }
     return 0;
@@ -880,7 +883,7 @@ static int cmd_import(int argc, char **argv)
     crioimg_store_opts o;
     crioimg_image_list l;
     crioimg_result r;
-    char path[4096];
+    char path[4096], err[1024];
     const char *ref, *colon;
     int rc;
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -901,9 +904,10 @@ static int cmd_import(int argc, char **argv)
     ref = colon + 1;
     memset(&o, 0, sizeof o);
     o.read_only = 1;
+    o.err = err; o.errcap = sizeof err;
     memset(&l, 0, sizeof l);
     r = crioimg_store_open_oci(&src, path, &o);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s: %s\n", path, crioimg_result_str(r)); return 1; }
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); return 1; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;

@@ -61,6 +61,21 @@ const char *crioimg_store_error(const crioimg_store *s)
     return s ? s->err : "";
 }
 
+/* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
+   a may be NULL: then the result's description. */
+static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+{
+    crioimg__out o;
+    if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
+    o.p = opts->err; o.cap = opts->errcap; o.len = 0;
+    opts->err[0] = '\0';
+    crioimg__out_str(&o, a ? a : crioimg_result_str(r));
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    return r;
+}
+#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 static int crioimg__st_digest_ok(const char *d)
 {
@@ -95,12 +110,14 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION) return CRIOIMG_ERR_INVALID_ARGS;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
-    if (s == NULL) return CRIOIMG_ERR_NOMEM;
+    if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */

@@ -17,6 +17,12 @@
      crioimg_store_close(s);
      crioimg_store_error(s) says what exactly failed, after any failure (before close).
 
+   Errors. After a failure, crioimg_store_error(s) is never empty. A constructor that fails has no
+   handle to ask, so it hands its text back: set opts.err/opts.errcap (a caller's buffer; the text is
+   NUL-terminated, truncated, never overflowed) and crioimg_store_open_oci writes there why it failed,
+   naming the directory: "DIR: no such directory", "DIR: is a file, not a directory", "DIR: permission
+   denied", "DIR: not an OCI image layout (no oci-layout file)", "DIR: oci-layout: ...". Left "" on success.
+
    A handle is for one thread at a time. Threads (and processes) that share a store each open their
    own handle: the OCI store's lock then keeps them apart.
 
@@ -157,6 +163,8 @@ typedef struct crioimg_store_opts {
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
     int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
+    size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */

@@ -183,11 +183,12 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     crioimg__mem *m;
     crioimg_result r;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
-    if (m == NULL) return CRIOIMG_ERR_NOMEM;
+    if (m == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(m, 0, sizeof *m);
     if (a) m->alloc = *a;
     memset(&vt, 0, sizeof vt);

@@ -609,7 +609,7 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
         return r;
     }
 #endif
-    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "no oci-layout file: not an OCI image layout", NULL, NULL);
+    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "not an OCI image layout (no oci-layout file)", NULL, NULL);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_json_parse(&doc, (const char *)data, len, NULL);
     if (r != CRIOIMG_OK || !crioimg_json_string_eq(&doc, crioimg_json_get(&doc, 0, "imageLayoutVersion"), "1.0.0", 5))
@@ -626,11 +626,12 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL || dir == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
-    if (o == NULL) return CRIOIMG_ERR_NOMEM;
+    if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
     if (a) o->alloc = *a;
     o->lockfd = -1;
@@ -671,10 +672,24 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
        nothing is followed */
     o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) { r = crioimg__oci_errno(o, errno, "cannot create", dir); goto fail; }
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            int e = errno;
+            r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+            crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
+            goto fail;
+        }
         o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
-    if (o->root < 0) { r = crioimg__oci_errno(o, errno, "cannot open", dir); if (r == CRIOIMG_ERR_STORE_UNSAFE) r = CRIOIMG_ERR_IO; goto fail; }
+    if (o->root < 0) {
+        /* the four a user meets, each in its own words (the caller names dir in front of them) */
+        int e = errno;
+        struct stat st;
+        r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+        crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
+                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          "not a directory", NULL, NULL);
+        goto fail;
+    }
     if (!o->read_only) {
         /* O_NONBLOCK: a FIFO planted as the lock file must not hang the open (it is refused below) */
         o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
@@ -699,6 +714,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     if (r != CRIOIMG_OK) goto fail;
     return CRIOIMG_OK;
 fail:
+    /* the handle (and its detail) goes: the text goes to the caller's buffer, naming the directory */
+    crioimg__st_ctor_fail3(opts, r, dir, ": ", (*out)->err[0] ? (*out)->err : crioimg_result_str(r));
     crioimg_store_close(*out);
     *out = NULL;
     return r;
@@ -708,9 +725,9 @@ fail:
 
 crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
 {
-    (void)dir; (void)opts;
+    (void)dir;
     if (out) *out = NULL;
-    return CRIOIMG_ERR_UNSUPPORTED;
+    return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_UNSUPPORTED, "the OCI layout store is not in this build (CRIOIMG_NO_OCI_STORE, or no POSIX.1-2008)", NULL);
 }
 
 #endif

@@ -1502,6 +1502,64 @@ static void test_store_oci_large(void)
 }
 #endif
 
+/* A constructor that fails hands its text back (opts.err), naming the directory: one row a case. */
+static void test_store_ctor_err(void)
+{
+    char dir[] = "/tmp/crioimg-test-ctor-XXXXXX", p[256], want[512], err[512];
+    static const struct { const char *sub; int make; crioimg_result r; const char *text; } rows[] = {
+        { "missing", 0, CRIOIMG_ERR_NOT_FOUND, "no such directory" },
+        { "afile", 1, CRIOIMG_ERR_IO, "is a file, not a directory" },
+        { "empty", 2, CRIOIMG_ERR_STORE_CORRUPT, "not an OCI image layout (no oci-layout file)" },
+        { "badlayout", 3, CRIOIMG_ERR_STORE_CORRUPT, "oci-layout: imageLayoutVersion is not \"1.0.0\"" },
+        { "afile/below", 0, CRIOIMG_ERR_IO, "not a directory" },
+    };
+    size_t i;
+    crioimg_store *s;
+    crioimg_store_opts o;
+    crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT;
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tests_context = rows[i].sub;
+        snprintf(p, sizeof p, "%s/%s", dir, rows[i].sub);
+        if (rows[i].make == 1) ts_write(p, "x");
+        if (rows[i].make >= 2) mkdir(p, 0755);
+        if (rows[i].make == 3) { char q[300]; snprintf(q, sizeof q, "%s/oci-layout", p); ts_write(q, "{\"imageLayoutVersion\":\"9\"}"); }
+        memset(&o, 0, sizeof o);
+        o.err = err; o.errcap = sizeof err;
+        strcpy(err, "stale");
+        s = (crioimg_store *)&o;
+        CHECK(crioimg_store_open_oci(&s, p, &o) == rows[i].r);
+        CHECK(s == NULL);
+        snprintf(want, sizeof want, "%s: %s", p, rows[i].text);
+        CHECK_STR(err, want);
+        o.errcap = 8;   /* truncated, never overflowed */
+        CHECK(crioimg_store_open_oci(&s, p, &o) == rows[i].r);
+        CHECK(strlen(err) == 7 && strncmp(err, p, 7) == 0);
+    }
+    tests_context = "ctor";
+    /* success leaves the text empty; no buffer is fine */
+    memset(&o, 0, sizeof o);
+    o.err = err; o.errcap = sizeof err; o.create = 1;
+    strcpy(err, "stale");
+    snprintf(p, sizeof p, "%s/made", dir);
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    CHECK_STR(err, "");
+    crioimg_store_close(s);
+    o.err = NULL;
+    snprintf(p, sizeof p, "%s/missing", dir);
+    CHECK(crioimg_store_open_oci(&s, p, NULL) == CRIOIMG_ERR_NOT_FOUND);
+    /* a host vtable of an unknown version, and the memory store */
+    o.err = err; o.errcap = sizeof err;
+    vt.version = CRIOIMG_STORE_VTABLE_VERSION + 1;
+    CHECK(crioimg_store_open(&s, &vt, &o) == CRIOIMG_ERR_INVALID_ARGS);
+    CHECK(strstr(err, "version") != NULL);
+    CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK);
+    CHECK_STR(err, "");
+    crioimg_store_close(s);
+    snprintf(p, sizeof p, "rm -rf '%s'", dir);
+    CHECK(system(p) == 0);
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
@@ -1519,6 +1577,7 @@ static void test_store(void)
     test_store_oci_cache();
     test_store_faults();
     test_store_interrupted_create();
+    test_store_ctor_err();
 #else
     CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
 #endif
