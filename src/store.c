@@ -121,8 +121,8 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
-    memcpy(&s->vt, vt, vt->version >= 3 ? sizeof *vt : vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync)
-                                                                          : offsetof(crioimg_store_vtable, blob_open));
+    memcpy(&s->vt, vt, vt->version >= 4 ? sizeof *vt : vt->version == 3 ? offsetof(crioimg_store_vtable, blob_list) :
+                       vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
     *out = s;
@@ -532,7 +532,8 @@ static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, 
 
 #define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
 
-crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+/* *wrote: set when the blob was not in dst before (a failed import takes back what it wrote) */
+static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size, int *wrote)
 {
     crioimg_blob_reader *rd = NULL;
     crioimg_blob_writer *w = NULL;
@@ -570,17 +571,28 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
     crioimg_free(&dst->alloc, buf);
     if (w == NULL) return r;
     if (r != CRIOIMG_OK) { crioimg_blob_writer_abort(w); return r; }
-    return crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+    r = crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+    if (r == CRIOIMG_OK && wrote) *wrote = 1;
+    return r;
 }
+
+crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+{
+    return crioimg__st_copy_blob(dst, src, digest, size, NULL);
+}
+
+static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
 
 crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                         const char *const *names, size_t nnames)
 {
     void *data = NULL;
-    size_t len = 0, i;
+    size_t len = 0, i, nw = 0;
     crioimg_manifest man;
     crioimg_manifest_opts mo;
     crioimg_result r;
+    const char **wrote = NULL;   /* the blobs this copy put into dst: taken back when it fails */
+    long long had;
     if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
     memset(&man, 0, sizeof man);
@@ -596,13 +608,23 @@ crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, 
     }
     /* config and layers before the manifest, the manifest before the entry: whatever a failure leaves
        is unreferenced, never an entry without its blobs */
+    wrote = (const char **)crioimg_malloc(&dst->alloc, (man.nlayers + 2) * sizeof *wrote);
+    if (wrote == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
     for (i = 0; r == CRIOIMG_OK && i <= man.nlayers; i++) {
         const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
-        r = crioimg_store_copy_blob(dst, src, d->digest, d->size);
+        int w = 0;
+        r = crioimg__st_copy_blob(dst, src, d->digest, d->size, &w);
+        if (w) wrote[nw++] = d->digest;
     }
-    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+    if (r == CRIOIMG_OK) {
+        int fresh = crioimg_store_blob_stat(dst, manifest_digest, &had) == CRIOIMG_ERR_NOT_FOUND;
+        r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+        if (r == CRIOIMG_OK && fresh) wrote[nw++] = manifest_digest;
+    }
     if (r == CRIOIMG_OK) r = crioimg_store_add_image(dst, manifest_digest, names, nnames);
+    if (r != CRIOIMG_OK) crioimg__gc_take_back(dst, wrote, nw);   /* what nothing else references goes again */
 done:
+    crioimg_free(&dst->alloc, (void *)wrote);
     crioimg_manifest_free(&man);
     crioimg_free(&src->alloc, data);
     return r;

@@ -166,6 +166,14 @@ static void crioimg__mem_blob_close(void *u, void *handle)
     crioimg_free(&m->alloc, h);
 }
 
+static crioimg_result crioimg__mem_blob_list(void *u, int (*fn)(void *ctx, const char *digest, long long size), void *ctx)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    size_t i;
+    for (i = 0; i < m->nb; i++) if (fn(ctx, m->b[i].digest, (long long)m->b[i].bytes->len)) break;
+    return CRIOIMG_OK;
+}
+
 static void crioimg__mem_close(void *u)
 {
     crioimg__mem *m = (crioimg__mem *)u;
@@ -200,6 +208,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     vt.blob_put = crioimg__mem_blob_put; vt.blob_delete = crioimg__mem_blob_delete;
     vt.close = crioimg__mem_close;
     vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
+    vt.blob_list = crioimg__mem_blob_list;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) crioimg__mem_close(m);
     return r;

@@ -46,6 +46,55 @@ elif [ "$(id -u)" != 0 ]; then
 else skipped=$((skipped + 1)); fi
 chmod 755 "$t/locked"
 
+# ---- gc and verify ----
+S=$t/store
+nblobs() { find "$S/blobs" -type f | wc -l; }
+"$bin" import --store "$S" "$t/la:x" a:1 >/dev/null || bad "setup: import"
+mklayout "$t/lb" y 2 5000 >/dev/null; "$bin" import --store "$S" "$t/lb:y" b:1 >/dev/null || bad "setup: import b"
+expect "verify: a sound store" 0 "ok: 6 blobs, 2 images" -- "$bin" verify --store "$S"
+expect "gc: nothing to do" 0 "removed 0 blobs (0 bytes) and 0 other files (0 bytes)" -- "$bin" gc --store "$S"
+before=$(nblobs)
+# a failed import (the layer is not the size its manifest says) takes back what it wrote
+mklayout "$t/lie" lie 3 1000 999 >/dev/null
+expect "import: a lying descriptor fails" 1 "*" -- "$bin" import --store "$S" "$t/lie:lie" lie:1
+expect "import: a failed import leaves no blob behind" 0 "$before" -- nblobs
+# an import killed while it streams a layer: the next gc removes its temporary file and its blobs
+mklayout "$t/big" big 4 60000000 >/dev/null
+"$bin" import --store "$S" "$t/big:big" big:1 >/dev/null 2>&1 & pid=$!
+for _ in $(seq 1 200); do ls -A "$S" | grep -q '^\.crioimg-tmp-' && break; sleep 0.02; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+expect "kill -9 import: left a temporary file" 0 "1" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-tmp-'"
+expect "kill -9 import: verify still passes (no image broken)" 0 "ok: $(nblobs) blobs, 2 images" -- "$bin" verify --store "$S"
+# planted leftovers: a blob nobody references, a stale temporary file whose lock nobody holds, the cache
+printf 'orphan' > "$t/orphan"; mkblob "$S" "$t/orphan" >/dev/null
+printf 'stale' > "$S/.crioimg-tmp-dead-1-2"
+"$bin" images --store "$S" >/dev/null
+[ -f "$S/.crioimg-cache" ] && ok || bad "images wrote no listing cache"
+# the killed import may have committed its config before the kill (1 or 2 blobs); files: its temporary
+# file, the planted one, the cache
+expect "gc --json: counts" 0 "ok" -- bash -c "'$bin' gc --store '$S' --json | grep -qE '^\{\"blobs\":[12],\"blobBytes\":[0-9]+,\"files\":3,\"fileBytes\":[0-9]+\}\$' && echo ok"
+expect "gc: back to the images' blobs" 0 "$before" -- nblobs
+expect "gc: no temporary file, no cache left" 0 "0" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-'; true"
+expect "gc: the images are whole" 0 "ok: $before blobs, 2 images" -- "$bin" verify --store "$S"
+expect "gc: images still lists both" 0 "2" -- bash -c "'$bin' images --store '$S' --json | wc -l"
+if command -v skopeo >/dev/null; then
+  for n in a:1 b:1; do expect "gc: skopeo inspect $n" 0 "*" -- skopeo inspect "oci:$S:docker.io/library/$n"; done
+else skipped=$((skipped + 1)); fi
+if command -v umoci >/dev/null; then
+  for n in a:1 b:1; do expect "gc: umoci stat $n" 0 "*" -- umoci stat --image "$S:docker.io/library/$n"; done
+else skipped=$((skipped + 1)); fi
+# verify finds what is broken, names it, exits 1; --json lists the same
+lay=$(ls "$S/blobs/sha256" | head -n 1)
+cp "$S/blobs/sha256/$lay" "$t/keep"; printf 'x' >> "$S/blobs/sha256/$lay"
+expect "verify: a changed blob" 1 "*" -- "$bin" verify --store "$S"
+expect "verify: names it (the blob, and the image that holds it)" 0 "2" -- bash -c "'$bin' verify --store '$S' 2>/dev/null | grep -c 'sha256:$lay'"
+expect "verify --json" 0 "" -- bash -c "'$bin' verify --store '$S' --json 2>/dev/null | grep -q '\"problems\":\[{\"kind\"'"
+expect "verify --json: exit 1 too" 1 "*" -- "$bin" verify --store "$S" --json
+cp "$t/keep" "$S/blobs/sha256/$lay"
+expect "verify: sound again" 0 "ok: $before blobs, 2 images" -- "$bin" verify --store "$S"
+expect "gc: never creates a store" 1 "crioimg gc: $t/nostore: no such directory (no store there; import or pull creates one)" -- "$bin" gc --store "$t/nostore"
+expect "verify: a usage error" 2 "*" -- "$bin" verify --store "$S" extra
+
 echo "$pass passed, $fail failed"
 [ "$skipped" = 0 ] || echo "$skipped skipped"
 [ "$fail" = 0 ]
