@@ -1678,6 +1678,12 @@ CRIOIMG_API crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const 
      crioimg_store_close(s);
      crioimg_store_error(s) says what exactly failed, after any failure (before close).
 
+   Errors. After a failure, crioimg_store_error(s) is never empty. A constructor that fails has no
+   handle to ask, so it hands its text back: set opts.err/opts.errcap (a caller's buffer; the text is
+   NUL-terminated, truncated, never overflowed) and crioimg_store_open_oci writes there why it failed,
+   naming the directory: "DIR: no such directory", "DIR: is a file, not a directory", "DIR: permission
+   denied", "DIR: not an OCI image layout (no oci-layout file)", "DIR: oci-layout: ...". Left "" on success.
+
    A handle is for one thread at a time. Threads (and processes) that share a store each open their
    own handle: the OCI store's lock then keeps them apart.
 
@@ -1738,7 +1744,7 @@ CRIOIMG_API crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const 
    learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 4   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync; 4 blob_error */
+#define CRIOIMG_STORE_VTABLE_VERSION 4   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync; 4 blob_list, clean, blob_error */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -1807,6 +1813,15 @@ typedef struct crioimg_store_vtable {
        called. */
     crioimg_result (*blob_sync)(void *user, void *handle);
     /* ---- version 4 ---- */
+    /* Optional (crioimg_store_gc and crioimg_store_verify need it): calls fn once for every blob the store
+       holds, with its digest ("sha256:<hex>", valid) and size, under the lock the library holds; fn
+       returns non-zero to stop. A file that is no blob (a name that is not a digest, not a regular
+       file) is not a blob: it is skipped. A listing that fails part way is an error, never a short list. */
+    crioimg_result (*blob_list)(void *user, int (*fn)(void *ctx, const char *digest, long long size), void *ctx);
+    /* Optional (crioimg_store_gc): removes what the store keeps besides index and blobs and may throw
+       away (temporary files a killed process left, caches), under the exclusive lock; *files and
+       *bytes count what went (including what the store removed on its own since it was opened). */
+    crioimg_result (*clean)(void *user, size_t *files, long long *bytes);
     /* Optional: the detail of handle's last blob_write failure ("" when none), kept in the handle. A
        store that has it promises that blob_write, like blob_sync, touches only its handle: a pull then
        writes its blobs from several threads at once, each to its own handle, without serialising them
@@ -1815,7 +1830,7 @@ typedef struct crioimg_store_vtable {
 } crioimg_store_vtable;
 /* crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT; then set user and the methods the store has: the
    version is this header's, every method not set is NULL ("unsupported") */
-#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct crioimg_store crioimg_store;
 
@@ -1824,6 +1839,8 @@ typedef struct crioimg_store_opts {
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
     int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
+    size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
@@ -1914,9 +1931,48 @@ CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_s
 /* Copies an image whose manifest (an OCI image manifest or Docker schema 2, at most 4 MiB) is blob
    manifest_digest of src: config and layers with crioimg_store_copy_blob against their descriptors,
    then the manifest, then crioimg_store_add_image(dst, manifest_digest, names, nnames). A failure
-   leaves only unreferenced blobs behind. Detail in dst's crioimg_store_error. */
+   takes back, under the exclusive lock, the blobs it wrote that no image references (a killed copy
+   leaves them for crioimg_store_gc). Detail in dst's crioimg_store_error. */
 CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                                     const char *const *names, size_t nnames);
+
+/* ---- garbage collection and verification ---- */
+
+/* What crioimg_store_gc removed. */
+typedef struct crioimg_store_gc_result {
+    size_t blobs;              /* blobs no index entry references (through its manifest, or an index's) */
+    long long blob_bytes;
+    size_t files;              /* the store's other leftovers: stale temporary files, the listing cache */
+    long long file_bytes;
+} crioimg_store_gc_result;
+/* Removes, under the store's exclusive lock, every blob that no image references (what a failed or
+   killed pull or import left) and the store's leftovers (vtable clean). A manifest of the index that
+   cannot be read (missing or corrupt) makes it remove nothing (ERR_STORE_CORRUPT: what that manifest
+   references is unknown; crioimg_store_verify says which). A pull or import that runs at the same
+   time may fail for a blob removed under it (never leaving an entry without its blobs): run gc when
+   the store is quiet. Needs the vtable's blob_list and blob_delete (ERR_UNSUPPORTED without). */
+CRIOIMG_API crioimg_result crioimg_store_gc(crioimg_store *s, crioimg_store_gc_result *out);
+
+/* One thing crioimg_store_verify found broken. */
+typedef struct crioimg_store_problem {
+    const char *kind;          /* "blob" or "image" */
+    const char *subject;       /* the blob's digest; the image's first name, else its manifest's digest */
+    const char *detail;        /* what is wrong, in words */
+} crioimg_store_problem;
+typedef struct crioimg_store_verify_result {
+    size_t blobs, images;      /* how many were checked: every blob, every distinct manifest of the index */
+    crioimg_store_problem *problems;
+    size_t nproblems;          /* 0: the store is sound */
+    void *arena;               /* everything above lives here */
+    crioimg_allocator alloc;
+} crioimg_store_verify_result;
+/* Reads every blob and hashes it against its name, and checks every index entry: its manifest there and
+   valid, its config and layers there with the sizes the manifest gives (an index: each of its
+   manifests there). Under the shared lock; changes nothing. OK when it could look at everything, with
+   out->nproblems saying what is broken; an error when it could not (no blob_list, I/O). Free out with
+   crioimg_store_verify_result_free. */
+CRIOIMG_API crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_result *out);
+CRIOIMG_API void crioimg_store_verify_result_free(crioimg_store_verify_result *r);
 
 /* ---- images ---- */
 
@@ -16359,8 +16415,9 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
 
 /* ==== src/store.c ==== */
 /* ---------------------------------------------------------------------------------------------------
-   store implementation: the generic layer (images from index + blobs), the in-memory store, the OCI
-   image-layout store
+   store implementation: the generic layer (images from index + blobs) and index.json as the OCI layout
+   reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
+   store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
    --------------------------------------------------------------------------------------------------- */
 
 /* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
@@ -16418,6 +16475,21 @@ const char *crioimg_store_error(const crioimg_store *s)
     return s ? s->err : "";
 }
 
+/* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
+   a may be NULL: then the result's description. */
+static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+{
+    crioimg__out o;
+    if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
+    o.p = opts->err; o.cap = opts->errcap; o.len = 0;
+    opts->err[0] = '\0';
+    crioimg__out_str(&o, a ? a : crioimg_result_str(r));
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    return r;
+}
+#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 static int crioimg__st_digest_ok(const char *d)
 {
@@ -16452,17 +16524,19 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION) return CRIOIMG_ERR_INVALID_ARGS;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
-    if (s == NULL) return CRIOIMG_ERR_NOMEM;
+    if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
-    memcpy(&s->vt, vt, vt->version >= 4 ? sizeof *vt : vt->version == 3 ? offsetof(crioimg_store_vtable, blob_error)
-                       : vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
+    memcpy(&s->vt, vt, vt->version >= 4 ? sizeof *vt : vt->version == 3 ? offsetof(crioimg_store_vtable, blob_list) :
+                       vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
     *out = s;
@@ -16899,7 +16973,8 @@ static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, 
 
 #define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
 
-crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+/* *wrote: set when the blob was not in dst before (a failed import takes back what it wrote) */
+static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size, int *wrote)
 {
     crioimg_blob_reader *rd = NULL;
     crioimg_blob_writer *w = NULL;
@@ -16937,17 +17012,28 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
     crioimg_free(&dst->alloc, buf);
     if (w == NULL) return r;
     if (r != CRIOIMG_OK) { crioimg_blob_writer_abort(w); return r; }
-    return crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+    r = crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+    if (r == CRIOIMG_OK && wrote) *wrote = 1;
+    return r;
 }
+
+crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+{
+    return crioimg__st_copy_blob(dst, src, digest, size, NULL);
+}
+
+static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
 
 crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                         const char *const *names, size_t nnames)
 {
     void *data = NULL;
-    size_t len = 0, i;
+    size_t len = 0, i, nw = 0;
     crioimg_manifest man;
     crioimg_manifest_opts mo;
     crioimg_result r;
+    const char **wrote = NULL;   /* the blobs this copy put into dst: taken back when it fails */
+    long long had;
     if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
     memset(&man, 0, sizeof man);
@@ -16963,13 +17049,23 @@ crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, 
     }
     /* config and layers before the manifest, the manifest before the entry: whatever a failure leaves
        is unreferenced, never an entry without its blobs */
+    wrote = (const char **)crioimg_malloc(&dst->alloc, (man.nlayers + 2) * sizeof *wrote);
+    if (wrote == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
     for (i = 0; r == CRIOIMG_OK && i <= man.nlayers; i++) {
         const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
-        r = crioimg_store_copy_blob(dst, src, d->digest, d->size);
+        int w = 0;
+        r = crioimg__st_copy_blob(dst, src, d->digest, d->size, &w);
+        if (w) wrote[nw++] = d->digest;
     }
-    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+    if (r == CRIOIMG_OK) {
+        int fresh = crioimg_store_blob_stat(dst, manifest_digest, &had) == CRIOIMG_ERR_NOT_FOUND;
+        r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+        if (r == CRIOIMG_OK && fresh) wrote[nw++] = manifest_digest;
+    }
     if (r == CRIOIMG_OK) r = crioimg_store_add_image(dst, manifest_digest, names, nnames);
+    if (r != CRIOIMG_OK) crioimg__gc_take_back(dst, wrote, nw);   /* what nothing else references goes again */
 done:
+    crioimg_free(&dst->alloc, (void *)wrote);
     crioimg_manifest_free(&man);
     crioimg_free(&src->alloc, data);
     return r;
@@ -17547,11 +17643,11 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
         if (found) { t->id = found; t->by_id = 1; t->norm[0] = '\0'; return CRIOIMG_OK; }
     }
     if (!have_name && idq == NULL) {
+        /* Go's text, straight into the detail buffer (a 4 KiB message buffer here made this frame 5 KB) */
         crioimg_result pr = crioimg_ref_parse_docker(&ref, input, n);
-        char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
         if (pr == CRIOIMG_OK) pr = CRIOIMG_ERR_REF_FORMAT;
-        crioimg_ref_error_message(pr, input, n, msg, sizeof msg);
-        return crioimg__st_fail(s, pr, msg, NULL, NULL);
+        crioimg_ref_error_message(pr, input, n, s->err, sizeof s->err);
+        return pr;
     }
     return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", input, NULL);
 }
@@ -17968,8 +18064,6 @@ static crioimg_result crioimg__st_norm_names(crioimg_store *s, const char *const
         crioimg_result r = names[i] ? crioimg_ref_parse_docker(&ref, names[i], strlen(names[i])) : CRIOIMG_ERR_INVALID_ARGS;
         o[i] = (char *)(o + nn + 1) + i * (CRIOIMG_REF_STRING_MAX + 1);
         if (r != CRIOIMG_OK) {
-            char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
-            if (names[i]) crioimg_ref_error_message(r, names[i], strlen(names[i]), msg, sizeof msg); else msg[0] = '\0';
             crioimg_free(&s->alloc, o);
             return crioimg__st_fail(s, r, names[i] ? "invalid image name \"" : "NULL image name", names[i], names[i] ? "\"" : NULL);
         }
@@ -18133,6 +18227,425 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
     crioimg_json_write_object_end(w);
 }
 
+/* ---- index.json, as the OCI layout store reads and writes it ---- */
+
+#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
+
+/* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
+   -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
+static int crioimg__st_oci_name_ok(const char *s)
+{
+    size_t i = 0, n = strlen(s);
+    while (i < n) {
+        size_t run = 0;
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) i++;
+        if (i == n) return 1;
+        if (s[i] == '/') { i++; if (i == n) return 0; continue; }
+        while (i + run < n && strchr("-._:@+", s[i + run]) && s[i + run] != '\0') run++;
+        if (run == 0) return 0;
+        if (!(run == 1 || (run == 2 && s[i] == '-' && s[i + 1] == '-'))) return 0;
+        i += run;
+        if (i == n) return 0;
+    }
+    return n > 0;
+}
+
+crioimg_result crioimg_store_index_parse(const char *data, size_t len, const crioimg_allocator *a,
+                                         crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
+{
+    void *arena = NULL;
+    size_t i, t, k;
+    char err[512];
+    crioimg_json doc;
+    crioimg_json_opts jo;
+    crioimg_store_entry *e = NULL;
+    crioimg_result r;
+    if (entries == NULL || n == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    *entries = NULL; *n = 0; err[0] = '\0';
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&jo, 0, sizeof jo);
+    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
+    if (a) jo.alloc = *a;
+    r = crioimg_json_parse(&doc, data, len, &jo);
+    if (r != CRIOIMG_OK) {
+        crioimg__st_fail3(err, r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
+        if (errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+        return r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT;
+    }
+    r = CRIOIMG_OK;
+    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
+    t = crioimg_json_get(&doc, 0, "manifests");
+    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
+    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
+    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
+    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
+        size_t dt, mt, st, an, nm;
+        long long sz = 0;
+        char where[64];
+        char *strs[3];
+        size_t toks[3], j;
+        crioimg__out wo;
+        wo.p = where; wo.cap = sizeof where; wo.len = 0;
+        crioimg__out_str(&wo, "index.json: manifests[");
+        crioimg__out_uint(&wo, k);
+        crioimg__out_str(&wo, "]: ");
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        dt = crioimg_json_get(&doc, i, "digest");
+        mt = crioimg_json_get(&doc, i, "mediaType");
+        st = crioimg_json_get(&doc, i, "size");
+        an = crioimg_json_get(&doc, i, "annotations");
+        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
+        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
+        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
+        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
+        }
+        toks[0] = nm; toks[1] = mt; toks[2] = dt;
+        for (j = 0; j < 3; j++) {
+            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
+            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
+            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+            strs[j][0] = '\0';
+            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
+            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+        }
+        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
+        if (!crioimg__st_digest_ok(strs[2])) {
+            char msg[300];
+            crioimg_digest dg;
+            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
+            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
+            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
+            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
+            goto done;
+        }
+        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
+    }
+    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+done:
+    crioimg_free(a, e);
+    crioimg__arena_free(&arena, a);
+    crioimg_json_free(&doc);
+    if (r != CRIOIMG_OK && errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
+    return r;
+}
+
+void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_json_writer *wp)
+{
+    size_t i;
+    crioimg_json_write_object_begin(wp);
+    crioimg_json_write_key(wp, "schemaVersion", 13);
+    crioimg_json_write_int(wp, 2);
+    crioimg_json_write_key(wp, "mediaType", 9);
+    crioimg_json_write_string(wp, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
+    crioimg_json_write_key(wp, "manifests", 9);
+    crioimg_json_write_array_begin(wp);
+    for (i = 0; i < n; i++) {
+        crioimg_json_write_object_begin(wp);
+        crioimg_json_write_key(wp, "mediaType", 9);
+        crioimg_json_write_string(wp, e[i].media_type, strlen(e[i].media_type));
+        crioimg_json_write_key(wp, "digest", 6);
+        crioimg_json_write_string(wp, e[i].digest, strlen(e[i].digest));
+        crioimg_json_write_key(wp, "size", 4);
+        crioimg_json_write_int(wp, e[i].size);
+        if (e[i].name[0]) {
+            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
+            crioimg_json_write_key(wp, "annotations", 11);
+            crioimg_json_write_object_begin(wp);
+            crioimg_json_write_key(wp, key, strlen(key));
+            crioimg_json_write_string(wp, e[i].name, strlen(e[i].name));
+            crioimg_json_write_object_end(wp);
+        }
+        crioimg_json_write_object_end(wp);
+    }
+    crioimg_json_write_array_end(wp);
+    crioimg_json_write_object_end(wp);
+}
+
+/* ==== src/store_gc.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: garbage collection and verification (crioimg_store_gc, crioimg_store_verify),
+   and the sweep a failed import uses to take back what it wrote; built on the generic layer's view
+   (store.c) and the vtable's blob_list, blob_delete and clean
+   --------------------------------------------------------------------------------------------------- */
+
+/* Every blob of the store (blob_list), copied into an arena. */
+typedef struct crioimg__gc_blobs {
+    const char **d;
+    long long *size;
+    size_t n, cap;
+    void *arena;
+    const crioimg_allocator *a;
+    int nomem;
+} crioimg__gc_blobs;
+
+static int crioimg__gc_collect(void *ctx, const char *digest, long long size)
+{
+    crioimg__gc_blobs *b = (crioimg__gc_blobs *)ctx;
+    size_t l = strlen(digest) + 1;
+    char *c;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 256;
+        const char **nd = (const char **)crioimg_realloc(b->a, (void *)b->d, nc * sizeof *nd);
+        long long *ns;
+        if (nd == NULL) return b->nomem = 1;
+        b->d = nd;
+        ns = (long long *)crioimg_realloc(b->a, b->size, nc * sizeof *ns);
+        if (ns == NULL) return b->nomem = 1;
+        b->size = ns;
+        b->cap = nc;
+    }
+    c = (char *)crioimg__arena_alloc(&b->arena, b->a, l);
+    if (c == NULL) return b->nomem = 1;
+    memcpy(c, digest, l);
+    b->d[b->n] = c;
+    b->size[b->n++] = size;
+    return 0;
+}
+
+static void crioimg__gc_blobs_free(crioimg__gc_blobs *b)
+{
+    crioimg_free(b->a, (void *)b->d);
+    crioimg_free(b->a, b->size);
+    crioimg__arena_free(&b->arena, b->a);
+}
+
+/* Every blob of the store, under the lock the caller holds. */
+static crioimg_result crioimg__gc_list(crioimg_store *s, crioimg__gc_blobs *b)
+{
+    crioimg_result r;
+    memset(b, 0, sizeof *b);
+    b->a = &s->alloc;
+    if (s->vt.version < 4 || s->vt.blob_list == NULL)
+        return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_list method", NULL, NULL);
+    r = s->vt.blob_list(s->vt.user, crioimg__gc_collect, b);
+    if (r == CRIOIMG_OK && b->nomem) r = CRIOIMG_ERR_NOMEM;
+    if (r != CRIOIMG_OK && s->err[0] == '\0') crioimg__st_fail(s, r, "cannot list the store's blobs", NULL, NULL);
+    return r;
+}
+
+/* The index with every manifest read from the blobs themselves, never from the listing cache: gc and
+   verify judge what is on disk now. */
+static crioimg_result crioimg__gc_view(crioimg_store *s, crioimg__st_view *v)
+{
+    const crioimg__st_cacheops *c = s->cache;
+    crioimg_result r;
+    s->cache = NULL;
+    r = crioimg__st_view_load(s, v, 1, 0);
+    s->cache = c;
+    return r;
+}
+
+/* The blobs the index references, sorted (every manifest's own list: config and layers, an index's
+   manifests and theirs). A manifest that is there but cannot be read makes it fail: what it references
+   is unknown. One that is missing references nothing that can be found. */
+static crioimg_result crioimg__gc_referenced(crioimg_store *s, crioimg__st_view *v, const char ***out, size_t *n)
+{
+    size_t i, k, total = 0;
+    const char **ref;
+    *out = NULL; *n = 0;
+    for (i = 0; i < v->nmf; i++) {
+        if (v->mfs[i].r != CRIOIMG_OK && v->mfs[i].r != CRIOIMG_ERR_NOT_FOUND)
+            return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "manifest ", v->mfs[i].digest,
+                                    " cannot be read, so what it references is unknown: nothing removed (crioimg verify says more)");
+        total += v->mfs[i].nblobs;
+    }
+    ref = (const char **)crioimg_malloc(&s->alloc, (total + 1) * sizeof *ref);
+    if (ref == NULL) return CRIOIMG_ERR_NOMEM;
+    for (i = 0; i < v->nmf; i++)
+        for (k = 0; k < v->mfs[i].nblobs; k++) ref[(*n)++] = v->mfs[i].blobs[k];
+    qsort(ref, *n, sizeof *ref, crioimg__st_cmpstr);
+    *out = ref;
+    return CRIOIMG_OK;
+}
+
+/* Deletes those of cand[] that the index does not reference, under the exclusive lock the caller
+   holds; counts them (sizes from size[], when given). */
+static crioimg_result crioimg__gc_sweep(crioimg_store *s, const char *const *cand, const long long *size, size_t ncand,
+                                        size_t *count, long long *bytes)
+{
+    crioimg__st_view v;
+    const char **ref = NULL;
+    size_t nref = 0, i;
+    crioimg_result r;
+    CRIOIMG__ST_NEED(s, blob_delete);
+    r = crioimg__gc_view(s, &v);
+    if (r == CRIOIMG_OK) r = crioimg__gc_referenced(s, &v, &ref, &nref);
+    for (i = 0; r == CRIOIMG_OK && i < ncand; i++) {
+        long long sz = size ? size[i] : -1;
+        if (nref && bsearch(&cand[i], ref, nref, sizeof *ref, crioimg__st_cmpstr)) continue;
+        if (size == NULL && crioimg__st_blob_stat(s, cand[i], &sz) != CRIOIMG_OK) { s->err[0] = '\0'; continue; }
+        r = s->vt.blob_delete(s->vt.user, cand[i]);
+        if (r == CRIOIMG_ERR_NOT_FOUND) { r = CRIOIMG_OK; s->err[0] = '\0'; continue; }
+        if (r == CRIOIMG_OK) { if (count) (*count)++; if (bytes && sz > 0) *bytes += sz; }
+    }
+    crioimg_free(&s->alloc, (void *)ref);
+    crioimg__st_view_free(s, &v);
+    return r;
+}
+
+/* What a failed copy wrote (digests[]) goes again when nothing references it: under the exclusive lock,
+   best effort (a failure here leaves blobs for crioimg_store_gc, never an entry without its blobs). */
+static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
+{
+    char saved[sizeof s->err];
+    if (n == 0) return;
+    memcpy(saved, s->err, sizeof saved);   /* the copy's failure is what the caller reports */
+    if (crioimg__st_lock(s, 1) == CRIOIMG_OK) {
+        (void)crioimg__gc_sweep(s, digests, NULL, n, NULL, NULL);
+        crioimg__st_unlock(s);
+    }
+    memcpy(s->err, saved, sizeof saved);
+}
+
+crioimg_result crioimg_store_gc(crioimg_store *s, crioimg_store_gc_result *out)
+{
+    crioimg__gc_blobs b;
+    crioimg_store_gc_result res;
+    crioimg_result r;
+    if (out) memset(out, 0, sizeof *out);
+    if (s == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    memset(&res, 0, sizeof res);
+    r = crioimg__st_lock(s, 1);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__gc_list(s, &b);
+    if (r == CRIOIMG_OK) r = crioimg__gc_sweep(s, b.d, b.size, b.n, &res.blobs, &res.blob_bytes);
+    if (r == CRIOIMG_OK && s->vt.version >= 4 && s->vt.clean) r = s->vt.clean(s->vt.user, &res.files, &res.file_bytes);
+    crioimg__gc_blobs_free(&b);
+    crioimg__st_unlock(s);
+    if (out) *out = res;
+    return r;
+}
+
+/* ---- verification ---- */
+
+static crioimg_result crioimg__vf_add(crioimg_store *s, crioimg_store_verify_result *out, size_t *cap, const char *kind,
+                                      const char *subject, const char *a, const char *b, const char *c)
+{
+    char text[512];
+    crioimg__out o;
+    size_t l;
+    crioimg_store_problem *p;
+    char *sub, *det;
+    if (out->nproblems == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        crioimg_store_problem *np = (crioimg_store_problem *)crioimg__arena_alloc(&out->arena, &s->alloc, nc * sizeof *np);
+        if (np == NULL) return CRIOIMG_ERR_NOMEM;
+        if (out->nproblems) memcpy(np, out->problems, out->nproblems * sizeof *np);
+        out->problems = np;
+        *cap = nc;
+    }
+    o.p = text; o.cap = sizeof text; o.len = 0; text[0] = '\0';
+    if (a) crioimg__out_str(&o, a);
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    l = strlen(subject) + 1;
+    sub = (char *)crioimg__arena_alloc(&out->arena, &s->alloc, l + strlen(text) + 1);
+    if (sub == NULL) return CRIOIMG_ERR_NOMEM;
+    memcpy(sub, subject, l);
+    det = sub + l;
+    memcpy(det, text, strlen(text) + 1);
+    p = &out->problems[out->nproblems++];
+    p->kind = kind; p->subject = sub; p->detail = det;
+    return CRIOIMG_OK;
+}
+
+/* Reads blob d whole through a stream and judges it against its name. */
+static crioimg_result crioimg__vf_blob(crioimg_store *s, const char *d, unsigned char *buf, size_t cap)
+{
+    crioimg_blob_reader *rd;
+    size_t n = 1;
+    crioimg_result r = crioimg__st_open_reader(s, d, -1, &rd);
+    if (r != CRIOIMG_OK) return r;
+    while (r == CRIOIMG_OK && n > 0) r = crioimg_blob_reader_read(rd, buf, cap, &n);
+    crioimg_blob_reader_close(rd);
+    return r;
+}
+
+crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_result *out)
+{
+    crioimg__gc_blobs b;
+    crioimg__st_view v;
+    unsigned char *buf = NULL;
+    const char **first = NULL;    /* per manifest: its first entry's name */
+    size_t i, k, cap = 0;
+    crioimg_result r;
+    if (out) memset(out, 0, sizeof *out);
+    if (s == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    out->alloc = s->alloc;
+    memset(&v, 0, sizeof v);
+    r = crioimg__st_lock(s, 0);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__gc_list(s, &b);
+    if (r == CRIOIMG_OK && (buf = (unsigned char *)crioimg_malloc(&s->alloc, CRIOIMG__ST_COPY_CHUNK)) == NULL) r = CRIOIMG_ERR_NOMEM;
+    /* every blob against its name */
+    for (i = 0; r == CRIOIMG_OK && i < b.n; i++) {
+        crioimg_result br = crioimg__vf_blob(s, b.d[i], buf, CRIOIMG__ST_COPY_CHUNK);
+        out->blobs++;
+        if (br == CRIOIMG_ERR_NOMEM) r = br;
+        else if (br != CRIOIMG_OK) r = crioimg__vf_add(s, out, &cap, "blob", b.d[i], br == CRIOIMG_ERR_DIGEST_MISMATCH ?
+                                                       "its content does not match its digest" : s->err[0] ? s->err : crioimg_result_str(br), NULL, NULL);
+    }
+    /* every entry's manifest, and what it references */
+    if (r == CRIOIMG_OK) r = crioimg__gc_view(s, &v);
+    if (r == CRIOIMG_OK && (first = (const char **)crioimg_malloc(&s->alloc, (v.nmf + 1) * sizeof *first)) == NULL) r = CRIOIMG_ERR_NOMEM;
+    if (r == CRIOIMG_OK) {
+        for (i = 0; i < v.nmf; i++) first[i] = NULL;
+        for (i = v.n; i-- > 0;) if (v.names[i]) first[v.mf[i]] = v.names[i];   /* backwards: the first wins */
+    }
+    for (i = 0; r == CRIOIMG_OK && i < v.nmf; i++) {
+        const crioimg__st_mf *m = &v.mfs[i];
+        const char *who = first[i] ? first[i] : m->digest;
+        out->images++;
+        if (m->r != CRIOIMG_OK) {
+            r = crioimg__vf_add(s, out, &cap, "image", who, "manifest ", m->digest,
+                                m->r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : m->r == CRIOIMG_ERR_DIGEST_MISMATCH ?
+                                ": its content does not match its digest" : ": not a valid manifest");
+            continue;
+        }
+        for (k = 1; r == CRIOIMG_OK && k < m->nblobs; k++) {
+            long long sz = -1;
+            crioimg_result sr = crioimg__st_vstat(s, &v, m->blobs[k], &sz);
+            char num[64];
+            crioimg__out o;
+            if (sr == CRIOIMG_OK && (m->decl == NULL || sz == m->decl[k])) continue;
+            o.p = num; o.cap = sizeof num; o.len = 0; num[0] = '\0';
+            if (sr == CRIOIMG_OK) {
+                crioimg__out_str(&o, ": ");
+                crioimg__out_uint(&o, (unsigned long long)sz);
+                crioimg__out_str(&o, " bytes, the manifest says ");
+                crioimg__out_uint(&o, (unsigned long long)m->decl[k]);
+            }
+            r = crioimg__vf_add(s, out, &cap, "image", who, "blob ", m->blobs[k], sr == CRIOIMG_OK ? num : ": not in the store");
+        }
+        s->err[0] = '\0';
+    }
+    crioimg_free(&s->alloc, (void *)first);
+    crioimg_free(&s->alloc, buf);
+    crioimg__st_view_free(s, &v);
+    crioimg__gc_blobs_free(&b);
+    crioimg__st_unlock(s);
+    if (r != CRIOIMG_OK) crioimg_store_verify_result_free(out);
+    return r;
+}
+
+void crioimg_store_verify_result_free(crioimg_store_verify_result *r)
+{
+    crioimg_allocator a;
+    if (r == NULL) return;
+    a = r->alloc;
+    crioimg__arena_free(&r->arena, &a);
+    memset(r, 0, sizeof *r);
+}
+
+/* ==== src/store_memory.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: the built-in in-memory store (crioimg_store_open_memory), a vtable over sorted
+   arrays; it uses the generic layer's helpers (store.c)
+   --------------------------------------------------------------------------------------------------- */
+
 /* ---- the in-memory store ---- */
 
 /* A blob's bytes, counted: a reader keeps them alive after the blob is deleted. */
@@ -18294,6 +18807,14 @@ static void crioimg__mem_blob_close(void *u, void *handle)
     crioimg_free(&m->alloc, h);
 }
 
+static crioimg_result crioimg__mem_blob_list(void *u, int (*fn)(void *ctx, const char *digest, long long size), void *ctx)
+{
+    crioimg__mem *m = (crioimg__mem *)u;
+    size_t i;
+    for (i = 0; i < m->nb; i++) if (fn(ctx, m->b[i].digest, (long long)m->b[i].bytes->len)) break;
+    return CRIOIMG_OK;
+}
+
 static void crioimg__mem_close(void *u)
 {
     crioimg__mem *m = (crioimg__mem *)u;
@@ -18311,11 +18832,12 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     crioimg__mem *m;
     crioimg_result r;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
-    if (m == NULL) return CRIOIMG_ERR_NOMEM;
+    if (m == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(m, 0, sizeof *m);
     if (a) m->alloc = *a;
     memset(&vt, 0, sizeof vt);
@@ -18327,147 +18849,17 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     vt.blob_put = crioimg__mem_blob_put; vt.blob_delete = crioimg__mem_blob_delete;
     vt.close = crioimg__mem_close;
     vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
+    vt.blob_list = crioimg__mem_blob_list;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) crioimg__mem_close(m);
     return r;
 }
 
-/* ---- index.json, as the OCI layout store reads and writes it ---- */
-
-#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
-
-/* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
-   -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
-static int crioimg__st_oci_name_ok(const char *s)
-{
-    size_t i = 0, n = strlen(s);
-    while (i < n) {
-        size_t run = 0;
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
-        while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) i++;
-        if (i == n) return 1;
-        if (s[i] == '/') { i++; if (i == n) return 0; continue; }
-        while (i + run < n && strchr("-._:@+", s[i + run]) && s[i + run] != '\0') run++;
-        if (run == 0) return 0;
-        if (!(run == 1 || (run == 2 && s[i] == '-' && s[i + 1] == '-'))) return 0;
-        i += run;
-        if (i == n) return 0;
-    }
-    return n > 0;
-}
-
-crioimg_result crioimg_store_index_parse(const char *data, size_t len, const crioimg_allocator *a,
-                                         crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
-{
-    void *arena = NULL;
-    size_t i, t, k;
-    char err[512];
-    crioimg_json doc;
-    crioimg_json_opts jo;
-    crioimg_store_entry *e = NULL;
-    crioimg_result r;
-    if (entries == NULL || n == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
-    *entries = NULL; *n = 0; err[0] = '\0';
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
-    memset(&jo, 0, sizeof jo);
-    jo.max_size = CRIOIMG__OCI_INDEX_MAX;
-    if (a) jo.alloc = *a;
-    r = crioimg_json_parse(&doc, data, len, &jo);
-    if (r != CRIOIMG_OK) {
-        crioimg__st_fail3(err, r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT, "index.json: ", doc.err, NULL);
-        if (errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
-        return r == CRIOIMG_ERR_NOMEM ? r : CRIOIMG_ERR_STORE_CORRUPT;
-    }
-    r = CRIOIMG_OK;
-    if (doc.tok[0].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: not an object", NULL, NULL); goto done; }
-    t = crioimg_json_get(&doc, 0, "manifests");
-    if (t == CRIOIMG_JSON_NONE) goto done;    /* no images */
-    if (doc.tok[t].type != CRIOIMG_JSON_ARRAY) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, "index.json: manifests is not an array", NULL, NULL); goto done; }
-    e = (crioimg_store_entry *)crioimg_malloc(a, (doc.tok[t].count + 1) * sizeof *e);
-    if (e == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-    for (i = t + 1, k = 0; k < doc.tok[t].count; i = doc.tok[i].next, k++) {
-        size_t dt, mt, st, an, nm;
-        long long sz = 0;
-        char where[64];
-        char *strs[3];
-        size_t toks[3], j;
-        crioimg__out wo;
-        wo.p = where; wo.cap = sizeof where; wo.len = 0;
-        crioimg__out_str(&wo, "index.json: manifests[");
-        crioimg__out_uint(&wo, k);
-        crioimg__out_str(&wo, "]: ");
-        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
-        dt = crioimg_json_get(&doc, i, "digest");
-        mt = crioimg_json_get(&doc, i, "mediaType");
-        st = crioimg_json_get(&doc, i, "size");
-        an = crioimg_json_get(&doc, i, "annotations");
-        nm = crioimg_json_get(&doc, an, CRIOIMG_STORE_NAME_ANNOTATION);
-        if (nm == CRIOIMG_JSON_NONE) nm = crioimg_json_get(&doc, an, CRIOIMG_OCI_REF_NAME_ANNOTATION);
-        if (dt == CRIOIMG_JSON_NONE || doc.tok[dt].type != CRIOIMG_JSON_STRING) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "no digest", NULL); goto done; }
-        if (st != CRIOIMG_JSON_NONE && crioimg_json_int(&doc, st, 0, (long long)CRIOIMG__OCI_INDEX_MAX * 4, &sz) != CRIOIMG_OK) {
-            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "bad size", NULL); goto done;
-        }
-        toks[0] = nm; toks[1] = mt; toks[2] = dt;
-        for (j = 0; j < 3; j++) {
-            size_t l = (toks[j] != CRIOIMG_JSON_NONE && doc.tok[toks[j]].type == CRIOIMG_JSON_STRING) ? crioimg_json_string(&doc, toks[j], NULL, 0) : 0;
-            strs[j] = (char *)crioimg__arena_alloc(&arena, a, l + 1);
-            if (strs[j] == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            strs[j][0] = '\0';
-            if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
-            if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
-        }
-        /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
-        if (!crioimg__st_digest_ok(strs[2])) {
-            char msg[300];
-            crioimg_digest dg;
-            crioimg_result dr = crioimg_digest_parse(&dg, strs[2], strlen(strs[2]));
-            if (dr == CRIOIMG_OK) dr = CRIOIMG_ERR_DIGEST_UNSUPPORTED;
-            crioimg_digest_error_message(dr, strs[2], strlen(strs[2]), msg, sizeof msg);
-            r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, msg, NULL);
-            goto done;
-        }
-        e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
-    }
-    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
-done:
-    crioimg_free(a, e);
-    crioimg__arena_free(&arena, a);
-    crioimg_json_free(&doc);
-    if (r != CRIOIMG_OK && errcap) { crioimg__out eo; eo.p = errout; eo.cap = errcap; eo.len = 0; errout[0] = '\0'; crioimg__out_str(&eo, err); }
-    return r;
-}
-
-void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_json_writer *wp)
-{
-    size_t i;
-    crioimg_json_write_object_begin(wp);
-    crioimg_json_write_key(wp, "schemaVersion", 13);
-    crioimg_json_write_int(wp, 2);
-    crioimg_json_write_key(wp, "mediaType", 9);
-    crioimg_json_write_string(wp, CRIOIMG_MEDIA_OCI_INDEX, strlen(CRIOIMG_MEDIA_OCI_INDEX));
-    crioimg_json_write_key(wp, "manifests", 9);
-    crioimg_json_write_array_begin(wp);
-    for (i = 0; i < n; i++) {
-        crioimg_json_write_object_begin(wp);
-        crioimg_json_write_key(wp, "mediaType", 9);
-        crioimg_json_write_string(wp, e[i].media_type, strlen(e[i].media_type));
-        crioimg_json_write_key(wp, "digest", 6);
-        crioimg_json_write_string(wp, e[i].digest, strlen(e[i].digest));
-        crioimg_json_write_key(wp, "size", 4);
-        crioimg_json_write_int(wp, e[i].size);
-        if (e[i].name[0]) {
-            const char *key = crioimg__st_oci_name_ok(e[i].name) ? CRIOIMG_OCI_REF_NAME_ANNOTATION : CRIOIMG_STORE_NAME_ANNOTATION;
-            crioimg_json_write_key(wp, "annotations", 11);
-            crioimg_json_write_object_begin(wp);
-            crioimg_json_write_key(wp, key, strlen(key));
-            crioimg_json_write_string(wp, e[i].name, strlen(e[i].name));
-            crioimg_json_write_object_end(wp);
-        }
-        crioimg_json_write_object_end(wp);
-    }
-    crioimg_json_write_array_end(wp);
-    crioimg_json_write_object_end(wp);
-}
+/* ==== src/store_oci.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: the built-in OCI image-layout store (crioimg_store_open_oci); it uses the
+   generic layer's helpers and listing-cache format (store.c)
+   --------------------------------------------------------------------------------------------------- */
 
 /* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
 
@@ -18508,11 +18900,14 @@ static crioimg__oci_sys crioimg__store_fault = { write, fsync, renameat };
 
 #define CRIOIMG__OCI_TMP ".crioimg-tmp-"
 #define CRIOIMG__OCI_LOCK ".crioimg.lock"
+#define CRIOIMG__OCI_CACHE ".crioimg-cache"
 typedef struct crioimg__oci {
     int root, lockfd;
     int algfd[4];             /* blobs/<alg>, by crioimg_digest_alg; -1 until first needed */
     int depth, exclusive, cleaned, read_only;
     unsigned long tmpn;
+    size_t swept;             /* temporary files removed since the handle was opened, and their bytes */
+    long long swept_bytes;
     char *err;                /* the store's detail buffer (512 bytes) */
     crioimg_allocator alloc;
 } crioimg__oci;
@@ -18670,8 +19065,12 @@ static int crioimg__oci_clean(crioimg__oci *o)
         if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
         /* a streaming write in progress holds its file's flock: only files nobody holds go */
         tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (tf < 0) { if (errno == ELOOP) (void)unlinkat(o->root, de->d_name, 0); continue; }
-        if (flock(tf, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(o->root, de->d_name, 0);
+        if (tf < 0) { if (errno == ELOOP && unlinkat(o->root, de->d_name, 0) == 0) o->swept++; continue; }
+        if (flock(tf, LOCK_EX | LOCK_NB) == 0) {
+            struct stat st;
+            long long sz = fstat(tf, &st) == 0 ? (long long)st.st_size : 0;
+            if (unlinkat(o->root, de->d_name, 0) == 0) { o->swept++; o->swept_bytes += sz; }
+        }
         close(tf);
     }
     done = errno == 0;
@@ -18959,9 +19358,62 @@ static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char
     return r;
 }
 
+/* Every blob under blobs/<alg>/: regular files whose name makes a valid digest (anything else there is
+   no blob, and skipped); never through a symlink. A directory that cannot be read whole is an error. */
+static crioimg_result crioimg__oci_blob_list(void *u, int (*fn)(void *ctx, const char *digest, long long size), void *ctx)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    int a, b = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), stop = 0;
+    if (b < 0) return errno == ENOENT ? CRIOIMG_OK : crioimg__oci_errno(o, errno, "cannot open", "blobs");
+    for (a = 1; a < 4 && !stop; a++) {
+        const char *an = crioimg_digest_alg_name((crioimg_digest_alg)a);
+        int fd = openat(b, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+        if (fd < 0) {
+            if (errno == ENOENT) continue;
+            { int e = errno; close(b); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
+        }
+        d = fdopendir(fd);
+        if (d == NULL) { int e = errno; close(fd); close(b); return crioimg__oci_errno(o, e, "cannot read blobs/", an); }
+        for (;;) {
+            char dg[CRIOIMG_DIGEST_STRING_MAX + 1];
+            size_t al = strlen(an), nl;
+            struct stat st;
+            errno = 0;
+            if ((de = readdir(d)) == NULL) break;
+            nl = strlen(de->d_name);
+            if (al + 1 + nl >= sizeof dg) continue;
+            memcpy(dg, an, al); dg[al] = ':'; memcpy(dg + al + 1, de->d_name, nl + 1);
+            if (!crioimg__st_digest_ok(dg)) continue;
+            if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+            if (fn(ctx, dg, (long long)st.st_size)) { stop = 1; break; }
+        }
+        if (!stop && errno != 0) { int e = errno; closedir(d); close(b); return crioimg__oci_errno(o, e, "cannot read blobs/", an); }
+        closedir(d);
+    }
+    close(b);
+    return CRIOIMG_OK;
+}
+
+/* gc's leftovers: temporary files nobody holds (again, now), and the listing cache (rebuilt by the next
+   listing); with what the locks of this handle removed before. */
+static crioimg_result crioimg__oci_clean_all(void *u, size_t *files, long long *bytes)
+{
+    crioimg__oci *o = (crioimg__oci *)u;
+    struct stat st;
+    if (!crioimg__oci_clean(o)) return crioimg__st_fail3(o->err, CRIOIMG_ERR_IO, "cannot read the store's directory", NULL, NULL);
+    if (fstatat(o->root, CRIOIMG__OCI_CACHE, &st, AT_SYMLINK_NOFOLLOW) == 0 && unlinkat(o->root, CRIOIMG__OCI_CACHE, 0) == 0) {
+        o->swept++;
+        if (S_ISREG(st.st_mode)) o->swept_bytes += (long long)st.st_size;
+    }
+    *files = o->swept; *bytes = o->swept_bytes;
+    o->swept = 0; o->swept_bytes = 0;
+    return CRIOIMG_OK;
+}
+
 /* ---- the listing cache (.crioimg-cache) ---- */
 
-#define CRIOIMG__OCI_CACHE ".crioimg-cache"
 #if defined(__APPLE__)
 #  define CRIOIMG__OCI_MTIM(st) ((st).st_mtimespec)
 #else
@@ -19087,7 +19539,7 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
         return r;
     }
 #endif
-    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "no oci-layout file: not an OCI image layout", NULL, NULL);
+    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "not an OCI image layout (no oci-layout file)", NULL, NULL);
     if (r != CRIOIMG_OK) return r;
     r = crioimg_json_parse(&doc, (const char *)data, len, NULL);
     if (r != CRIOIMG_OK || !crioimg_json_string_eq(&doc, crioimg_json_get(&doc, 0, "imageLayoutVersion"), "1.0.0", 5))
@@ -19104,11 +19556,12 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL || dir == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
-    if (o == NULL) return CRIOIMG_ERR_NOMEM;
+    if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
     if (a) o->alloc = *a;
     o->lockfd = -1;
@@ -19130,13 +19583,15 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
     vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
     vt.blob_sync = crioimg__oci_blob_sync; vt.blob_error = crioimg__oci_blob_error;
+    vt.clean = crioimg__oci_clean_all;
 #else   /* named, not called: no unused-function warning, and the linker drops them */
     (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
     (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
     (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync; (void)crioimg__oci_blob_error;
-    (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end;
+    (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end; (void)crioimg__oci_clean_all;
 #endif
     vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;
+    vt.blob_list = crioimg__oci_blob_list;
     o->root = -1;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
@@ -19149,10 +19604,24 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
        nothing is followed */
     o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) { r = crioimg__oci_errno(o, errno, "cannot create", dir); goto fail; }
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            int e = errno;
+            r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO;
+            crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
+            goto fail;
+        }
         o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
-    if (o->root < 0) { r = crioimg__oci_errno(o, errno, "cannot open", dir); if (r == CRIOIMG_ERR_STORE_UNSAFE) r = CRIOIMG_ERR_IO; goto fail; }
+    if (o->root < 0) {
+        /* the four a user meets, each in its own words (the caller names dir in front of them) */
+        int e = errno;
+        struct stat st;
+        r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+        crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
+                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          "not a directory", NULL, NULL);
+        goto fail;
+    }
     if (!o->read_only) {
         /* O_NONBLOCK: a FIFO planted as the lock file must not hang the open (it is refused below) */
         o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
@@ -19177,6 +19646,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     if (r != CRIOIMG_OK) goto fail;
     return CRIOIMG_OK;
 fail:
+    /* the handle (and its detail) goes: the text goes to the caller's buffer, naming the directory */
+    crioimg__st_ctor_fail3(opts, r, dir, ": ", (*out)->err[0] ? (*out)->err : crioimg_result_str(r));
     crioimg_store_close(*out);
     *out = NULL;
     return r;
@@ -19186,9 +19657,9 @@ fail:
 
 crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
 {
-    (void)dir; (void)opts;
+    (void)dir;
     if (out) *out = NULL;
-    return CRIOIMG_ERR_UNSUPPORTED;
+    return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_UNSUPPORTED, "the OCI layout store is not in this build (CRIOIMG_NO_OCI_STORE, or no POSIX.1-2008)", NULL);
 }
 
 #endif

@@ -540,7 +540,9 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     crioimg_store_opts o;
     crioimg_result r;
     struct stat st;
+    char err[1024];
     memset(&o, 0, sizeof o);
+    o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
     *s = NULL;
     if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
         if (stat(sa->dir, &st) != 0) {
@@ -556,14 +558,15 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         {
             char lay[4096];
             snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
-            r = stat(lay, &st) == 0 ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
+            /* no oci-layout: not a store (and nothing written into it); unreadable: the library says why */
+            r = stat(lay, &st) == 0 || errno != ENOENT ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
         }
         if (r == CRIOIMG_ERR_NOT_FOUND) {
             fprintf(stderr, "crioimg %s: %s: not a store (no oci-layout or index.json; import or pull creates one)\n", cmd, sa->dir);
             return 1;
         }
         if (r != CRIOIMG_OK) {
-            fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+            fprintf(stderr, "crioimg %s: %s\n", cmd, err);
             return 1;
         }
         return 0;
@@ -572,9 +575,9 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     o.read_only = !write;
     if (write) mkdir_parents(sa->dir);
     r = crioimg_store_open_oci(s, sa->dir, &o);
-    if (r == CRIOIMG_ERR_NOT_FOUND && !write) return 0;
+    if (r == CRIOIMG_ERR_NOT_FOUND && !write && stat(sa->dir, &st) != 0) return 0;   /* no store yet: empty */
     if (r != CRIOIMG_OK) {
-        fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+        fprintf(stderr, "crioimg %s: %s\n", cmd, err);
         return 1;
     }
     return 0;
@@ -762,6 +765,92 @@ static int cmd_tag(int argc, char **argv)
     return rc;
 }
 
+/* gc and verify: --help (-1 after printing usage), [--store DIR] [--json] and no argument, then an
+   existing store (never created) */
+static int store_whole_open(const char *cmd, int argc, char **argv, const char *usage, store_args *sa, crioimg_store **s)
+{
+    int rc;
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) { puts(usage); return -1; }
+    if ((rc = store_args_parse(cmd, argc, argv, 1, sa)) != 0) return rc;
+    if (sa->nargs) { fprintf(stderr, "crioimg %s: unexpected argument %s\n", cmd, sa->args[0]); return 2; }
+    return store_open(cmd, sa, 2, s);
+}
+
+/* gc [--store DIR] [--json]: unreferenced blobs, stale temporaries and the listing cache go */
+static int cmd_gc(int argc, char **argv)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_store_gc_result g;
+    crioimg_result r;
+    int rc = store_whole_open("gc", argc, argv, "usage: crioimg gc [--store DIR] [--json]\n"
+        "  removes, under the store's lock, the blobs no image references (what a failed or killed pull or\n"
+        "  import left), stale temporary files and the listing cache; prints what went.\n"
+        "  example: crioimg gc --store ./store", &sa, &s);
+    if (rc) return rc < 0 ? 0 : rc;
+    r = crioimg_store_gc(s, &g);
+    if (r != CRIOIMG_OK) { store_fail("gc", sa.dir, s, r); crioimg_store_close(s); return 1; }
+    if (sa.json) printf("{\"blobs\":%lu,\"blobBytes\":%lld,\"files\":%lu,\"fileBytes\":%lld}\n",
+                        (unsigned long)g.blobs, g.blob_bytes, (unsigned long)g.files, g.file_bytes);
+    else printf("removed %lu blobs (%lld bytes) and %lu other files (%lld bytes)\n",
+                (unsigned long)g.blobs, g.blob_bytes, (unsigned long)g.files, g.file_bytes);
+    crioimg_store_close(s);
+    return 0;
+}
+
+/* verify [--store DIR] [--json]: every blob hashed, every image complete; exit 1 listing what is broken */
+static int cmd_verify(int argc, char **argv)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_store_verify_result v;
+    crioimg_result r;
+    size_t i;
+    int rc = store_whole_open("verify", argc, argv, "usage: crioimg verify [--store DIR] [--json]\n"
+        "  hashes every blob against its name and checks every image (manifest, config and layers there,\n"
+        "  with the sizes the manifest gives); lists what is broken, one a line, and exits 1 then.\n"
+        "  example: crioimg verify --store ./store", &sa, &s);
+    if (rc) return rc < 0 ? 0 : rc;
+    r = crioimg_store_verify(s, &v);
+    if (r != CRIOIMG_OK) { store_fail("verify", sa.dir, s, r); crioimg_store_close(s); return 1; }
+    if (sa.json) {
+        crioimg_json_writer jw;
+        const char *text;
+        crioimg_json_writer_init(&jw, NULL);
+        crioimg_json_write_object_begin(&jw);
+        crioimg_json_write_key(&jw, "blobs", 5);
+        crioimg_json_write_int(&jw, (long long)v.blobs);
+        crioimg_json_write_key(&jw, "images", 6);
+        crioimg_json_write_int(&jw, (long long)v.images);
+        crioimg_json_write_key(&jw, "problems", 8);
+        crioimg_json_write_array_begin(&jw);
+        for (i = 0; i < v.nproblems; i++) {
+            crioimg_json_write_object_begin(&jw);
+            crioimg_json_write_key(&jw, "kind", 4);
+            crioimg_json_write_string(&jw, v.problems[i].kind, strlen(v.problems[i].kind));
+            crioimg_json_write_key(&jw, "subject", 7);
+            crioimg_json_write_string(&jw, v.problems[i].subject, strlen(v.problems[i].subject));
+            crioimg_json_write_key(&jw, "detail", 6);
+            crioimg_json_write_string(&jw, v.problems[i].detail, strlen(v.problems[i].detail));
+            crioimg_json_write_object_end(&jw);
+        }
+        crioimg_json_write_array_end(&jw);
+        crioimg_json_write_object_end(&jw);
+        if (crioimg_json_writer_finish(&jw, &text, NULL) != CRIOIMG_OK) die_nomem();
+        puts(text);
+        crioimg_json_writer_free(&jw);
+    } else {
+        for (i = 0; i < v.nproblems; i++) printf("%s %s: %s\n", v.problems[i].kind, v.problems[i].subject, v.problems[i].detail);
+        if (v.nproblems == 0) printf("ok: %lu blobs, %lu images\n", (unsigned long)v.blobs, (unsigned long)v.images);
+    }
+    if (v.nproblems) fprintf(stderr, "crioimg verify: %s: %lu broken (of %lu blobs, %lu images)\n", sa.dir,
+                             (unsigned long)v.nproblems, (unsigned long)v.blobs, (unsigned long)v.images);
+    rc = v.nproblems ? 1 : 0;
+    crioimg_store_verify_result_free(&v);
+    crioimg_store_close(s);
+    return rc;
+}
+
 /* one line on the terminal for a load or save, redrawn at most every 100 ms: the blob and its bytes */
 typedef struct archive_view { struct timespec last; const char *verb; int drawn; } archive_view;
 static void bytes_human(long long v, char *out, size_t cap);
@@ -880,7 +969,7 @@ static int cmd_import(int argc, char **argv)
     crioimg_store_opts o;
     crioimg_image_list l;
     crioimg_result r;
-    char path[4096];
+    char path[4096], err[1024];
     const char *ref, *colon;
     int rc;
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -901,9 +990,10 @@ static int cmd_import(int argc, char **argv)
     ref = colon + 1;
     memset(&o, 0, sizeof o);
     o.read_only = 1;
+    o.err = err; o.errcap = sizeof err;
     memset(&l, 0, sizeof l);
     r = crioimg_store_open_oci(&src, path, &o);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s: %s\n", path, crioimg_result_str(r)); return 1; }
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); return 1; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
@@ -1598,6 +1688,8 @@ static const struct command {
                 "                 docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID", cmd_import },
     { "save", "save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...   write images to one\n"
               "                 archive (reproducible: same images, same bytes)", cmd_save },
+    { "gc", "gc [--store DIR] [--json]           remove unreferenced blobs, stale temporary files and the listing cache", cmd_gc },
+    { "verify", "verify [--store DIR] [--json]       hash every blob, check every image; exit 1 listing what is broken", cmd_verify },
     { "unpack", "unpack [--store DIR] [--rootfs-only] [--rootless] [-q] NAME|ID DEST   an OCI runtime bundle (DEST/rootfs, DEST/config.json)", cmd_unpack },
 };
 
