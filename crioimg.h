@@ -2717,6 +2717,15 @@ CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v)
     crioimg__out_put(o, d + i, sizeof d - i);
 }
 
+/* a hexadecimal digit's value, -1 for any other byte (TOML escapes, HTTP chunk sizes, IPv6 groups) */
+CRIOIMG__LIB int crioimg__hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 /* a[0, an) equals the C string b, ASCII letters compared without case */
 CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
 {
@@ -8286,14 +8295,6 @@ typedef struct crioimg__tnode {
    1 MiB, 4096 items an array, 8192 keys a table, 32 parts a key, values nested 16 deep. No NUL in any string (issue 10).
    --------------------------------------------------------------------------------------------------- */
 
-CRIOIMG__LIB int crioimg__hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* "FILE:LINE: what [arg]" into the error buffer; always returns ERR_REGISTRIES_CONF. */
 CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)
 {
@@ -8931,13 +8932,12 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
     return CRIOIMG_OK;
 }
 
-/* ==== src/registries.c ==== */
+/* ==== src/netaddr.c ==== */
 /* ---------------------------------------------------------------------------------------------------
-   registries implementation
+   network addresses: IPv4/IPv6 literals and CIDRs as Go's net package reads them, address ranges,
+   registry host[:port] names, and the built-in resolver (getaddrinfo) behind crioimg_resolver
    --------------------------------------------------------------------------------------------------- */
 
-#include <stdio.h>   /* fopen: registries.conf */
-#include <stdlib.h>  /* qsort, getenv */
 
 #ifndef CRIOIMG_NO_GETADDRINFO
 #  if defined(CRIOIMG__POSIX2008)   /* every POSIX build (internal.h); elsewhere no default resolver */
@@ -8953,60 +8953,6 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
 typedef struct crioimg__range4 { unsigned long lo, hi; } crioimg__range4;
 typedef struct crioimg__u128 { unsigned long long hi, lo; } crioimg__u128;
 typedef struct crioimg__range6 { crioimg__u128 lo, hi; } crioimg__range6;
-
-typedef struct crioimg__host_cache {
-    char *host;              /* the name looked up (no port) */
-    unsigned char state;     /* 0 look-up failed, 1 no address in a CIDR, 2 an address in a CIDR */
-    char detail[48];         /* the address that matched */
-} crioimg__host_cache;
-
-struct crioimg_registries {
-    crioimg_allocator alloc;
-    crioimg_resolver resolver;     /* copied; version 0 = none */
-    crioimg_image_ids ids;         /* copied; version 0 = none */
-    char **search; size_t nsearch;
-    char **hosts; size_t nhosts;   /* exact host[:port] entries */
-    crioimg__range4 *r4; size_t n4, cap4;
-    crioimg__range6 *r6; size_t n6, cap6;
-    int sorted;                    /* r4/r6 sorted and merged since the last add */
-    crioimg__host_cache *cache; size_t ncache;
-    struct crioimg__conf *conf;    /* registries.conf as loaded; NULL: none */
-    char **files; size_t nfiles;   /* the files read, for the origins of aliases and search lists */
-    char warn[256];
-    char err[512];
-};
-
-CRIOIMG__LIB void crioimg__reg_seterr(crioimg_registries *r, const char *a, const char *b, size_t bn, const char *c)
-{
-    crioimg__out o;
-    o.p = r->err; o.cap = sizeof r->err; o.len = 0;
-    r->err[0] = '\0';
-    if (a) crioimg__out_str(&o, a);
-    if (b) crioimg__out_put(&o, b, bn);
-    if (c) crioimg__out_str(&o, c);
-}
-
-CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n)
-{
-    char *p = (char *)crioimg_malloc(a, n + 1);
-    if (p) { if (n) memcpy(p, s, n); p[n] = '\0'; }
-    return p;
-}
-
-/* Grows *arr (of elem-sized items) so that one more fits. 0 on out-of-memory. */
-CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem)
-{
-    void *p;
-    size_t nc;
-    if (n < *cap) return 1;
-    nc = *cap ? *cap * 2 : 8;
-    if (nc > ((size_t)-1) / elem) return 0;
-    p = crioimg_realloc(a, *arr, nc * elem);
-    if (p == NULL) return 0;
-    *arr = p;
-    *cap = nc;
-    return 1;
-}
 
 /* ---- IP literals and CIDRs, as Go's net package reads them ---- */
 
@@ -9147,27 +9093,8 @@ CRIOIMG__LIB int crioimg__u128_next(crioimg__u128 a, crioimg__u128 b)
     return crioimg__u128_cmp(c, b) == 0;
 }
 
-/* Adds a range. Go keeps IPv4 and IPv6 networks apart (an IPv4 address never matches an IPv6 network,
-   even ::ffff:0:0/96), and so do we: two sets. */
-CRIOIMG__LIB crioimg_result crioimg__reg_add_range(crioimg_registries *r, const unsigned char first[16], const unsigned char last[16], int v4)
-{
-    if (v4) {
-        if (!crioimg__reg_grow(&r->alloc, (void **)&r->r4, r->n4, &r->cap4, sizeof *r->r4)) return CRIOIMG_ERR_NOMEM;
-        r->r4[r->n4].lo = crioimg__v4val(first);
-        r->r4[r->n4].hi = crioimg__v4val(last);
-        r->n4++;
-    } else {
-        if (!crioimg__reg_grow(&r->alloc, (void **)&r->r6, r->n6, &r->cap6, sizeof *r->r6)) return CRIOIMG_ERR_NOMEM;
-        r->r6[r->n6].lo = crioimg__v6val(first);
-        r->r6[r->n6].hi = crioimg__v6val(last);
-        r->n6++;
-    }
-    r->sorted = 0;
-    return CRIOIMG_OK;
-}
-
-/* Heap sorts (no recursion, no extra memory, O(n log n) whatever the input) by lo, then merges
-   overlapping and adjacent ranges, so that a membership test is one binary search. */
+/* Heap sorts ranges (no recursion, no extra memory, O(n log n) whatever the input) by lo; the registries'
+   insecure set then merges overlapping and adjacent ones (crioimg__reg_sort). */
 #define CRIOIMG__HEAPSORT(name, T, LESS) \
     CRIOIMG__LIB void name(T *a, size_t n) \
     { \
@@ -9189,46 +9116,6 @@ CRIOIMG__LIB crioimg_result crioimg__reg_add_range(crioimg_registries *r, const 
 #define CRIOIMG__LESS6(x, y) (crioimg__u128_cmp((x).lo, (y).lo) < 0)
 CRIOIMG__HEAPSORT(crioimg__sort4, crioimg__range4, CRIOIMG__LESS4)
 CRIOIMG__HEAPSORT(crioimg__sort6, crioimg__range6, CRIOIMG__LESS6)
-
-CRIOIMG__LIB void crioimg__reg_sort(crioimg_registries *r)
-{
-    size_t i, k;
-    if (r->sorted) return;
-    crioimg__sort4(r->r4, r->n4);
-    for (i = 0, k = 0; i < r->n4; i++) {
-        if (k > 0 && (r->r4[i].lo <= r->r4[k - 1].hi || r->r4[i].lo == r->r4[k - 1].hi + 1)) {
-            if (r->r4[i].hi > r->r4[k - 1].hi) r->r4[k - 1].hi = r->r4[i].hi;
-        } else r->r4[k++] = r->r4[i];
-    }
-    r->n4 = k;
-    crioimg__sort6(r->r6, r->n6);
-    for (i = 0, k = 0; i < r->n6; i++) {
-        if (k > 0 && (crioimg__u128_cmp(r->r6[i].lo, r->r6[k - 1].hi) <= 0 || crioimg__u128_next(r->r6[k - 1].hi, r->r6[i].lo))) {
-            if (crioimg__u128_cmp(r->r6[i].hi, r->r6[k - 1].hi) > 0) r->r6[k - 1].hi = r->r6[i].hi;
-        } else r->r6[k++] = r->r6[i];
-    }
-    r->n6 = k;
-    r->sorted = 1;
-}
-
-/* 1 when the address lies in an insecure CIDR of its family: the last range starting at or before it
-   must also end at or after it. */
-CRIOIMG__LIB int crioimg__reg_in_cidrs(crioimg_registries *r, const unsigned char a[16])
-{
-    size_t lo = 0, hi;
-    crioimg__reg_sort(r);
-    if (crioimg__ip_is_v4(a)) {
-        unsigned long v = crioimg__v4val(a);
-        hi = r->n4;
-        while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (r->r4[mid].lo <= v) lo = mid + 1; else hi = mid; }
-        return lo > 0 && r->r4[lo - 1].hi >= v;
-    } else {
-        crioimg__u128 v = crioimg__v6val(a);
-        hi = r->n6;
-        while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (crioimg__u128_cmp(r->r6[mid].lo, v) <= 0) lo = mid + 1; else hi = mid; }
-        return lo > 0 && crioimg__u128_cmp(r->r6[lo - 1].hi, v) >= 0;
-    }
-}
 
 CRIOIMG__LIB int crioimg__ip_is_loopback(const unsigned char a[16])
 {
@@ -9300,6 +9187,158 @@ CRIOIMG__LIB int crioimg__reg_host_split(const char *s, size_t n, size_t *hl, in
         *hl = c ? (size_t)(c - s) : n;
     }
     return 1;
+}
+
+#ifdef CRIOIMG__HAVE_GETADDRINFO
+CRIOIMG__LIB crioimg_result crioimg__getaddrinfo(void *user, const char *host, unsigned char (*addrs)[16], size_t cap, size_t *n)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    (void)user;
+    *n = 0;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0) return CRIOIMG_ERR_NOT_FOUND;
+    for (ai = res; ai && *n < cap; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET) {
+            const struct sockaddr_in *sa = (const struct sockaddr_in *)(const void *)ai->ai_addr;
+            memcpy(addrs[*n], crioimg__v4mapped, 12);
+            memcpy(addrs[*n] + 12, &sa->sin_addr, 4);
+            (*n)++;
+        } else if (ai->ai_family == AF_INET6) {
+            const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)(const void *)ai->ai_addr;
+            memcpy(addrs[*n], &sa->sin6_addr, 16);
+            (*n)++;
+        }
+    }
+    freeaddrinfo(res);
+    return CRIOIMG_OK;
+}
+#endif
+
+/* ==== src/registries.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   registries implementation
+   --------------------------------------------------------------------------------------------------- */
+
+
+#include <stdio.h>   /* fopen: registries.conf */
+#include <stdlib.h>  /* qsort, getenv */
+
+typedef struct crioimg__host_cache {
+    char *host;              /* the name looked up (no port) */
+    unsigned char state;     /* 0 look-up failed, 1 no address in a CIDR, 2 an address in a CIDR */
+    char detail[48];         /* the address that matched */
+} crioimg__host_cache;
+
+struct crioimg_registries {
+    crioimg_allocator alloc;
+    crioimg_resolver resolver;     /* copied; version 0 = none */
+    crioimg_image_ids ids;         /* copied; version 0 = none */
+    char **search; size_t nsearch;
+    char **hosts; size_t nhosts;   /* exact host[:port] entries */
+    crioimg__range4 *r4; size_t n4, cap4;
+    crioimg__range6 *r6; size_t n6, cap6;
+    int sorted;                    /* r4/r6 sorted and merged since the last add */
+    crioimg__host_cache *cache; size_t ncache;
+    struct crioimg__conf *conf;    /* registries.conf as loaded; NULL: none */
+    char **files; size_t nfiles;   /* the files read, for the origins of aliases and search lists */
+    char warn[256];
+    char err[512];
+};
+
+CRIOIMG__LIB void crioimg__reg_seterr(crioimg_registries *r, const char *a, const char *b, size_t bn, const char *c)
+{
+    crioimg__out o;
+    o.p = r->err; o.cap = sizeof r->err; o.len = 0;
+    r->err[0] = '\0';
+    if (a) crioimg__out_str(&o, a);
+    if (b) crioimg__out_put(&o, b, bn);
+    if (c) crioimg__out_str(&o, c);
+}
+
+CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n)
+{
+    char *p = (char *)crioimg_malloc(a, n + 1);
+    if (p) { if (n) memcpy(p, s, n); p[n] = '\0'; }
+    return p;
+}
+
+/* Grows *arr (of elem-sized items) so that one more fits. 0 on out-of-memory. */
+CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem)
+{
+    void *p;
+    size_t nc;
+    if (n < *cap) return 1;
+    nc = *cap ? *cap * 2 : 8;
+    if (nc > ((size_t)-1) / elem) return 0;
+    p = crioimg_realloc(a, *arr, nc * elem);
+    if (p == NULL) return 0;
+    *arr = p;
+    *cap = nc;
+    return 1;
+}
+
+/* Adds a range. Go keeps IPv4 and IPv6 networks apart (an IPv4 address never matches an IPv6 network,
+   even ::ffff:0:0/96), and so do we: two sets. */
+CRIOIMG__LIB crioimg_result crioimg__reg_add_range(crioimg_registries *r, const unsigned char first[16], const unsigned char last[16], int v4)
+{
+    if (v4) {
+        if (!crioimg__reg_grow(&r->alloc, (void **)&r->r4, r->n4, &r->cap4, sizeof *r->r4)) return CRIOIMG_ERR_NOMEM;
+        r->r4[r->n4].lo = crioimg__v4val(first);
+        r->r4[r->n4].hi = crioimg__v4val(last);
+        r->n4++;
+    } else {
+        if (!crioimg__reg_grow(&r->alloc, (void **)&r->r6, r->n6, &r->cap6, sizeof *r->r6)) return CRIOIMG_ERR_NOMEM;
+        r->r6[r->n6].lo = crioimg__v6val(first);
+        r->r6[r->n6].hi = crioimg__v6val(last);
+        r->n6++;
+    }
+    r->sorted = 0;
+    return CRIOIMG_OK;
+}
+
+
+/* Sorts (crioimg__sort4/6, src/netaddr.c) and merges overlapping and adjacent ranges, so that a membership
+   test is one binary search. */
+CRIOIMG__LIB void crioimg__reg_sort(crioimg_registries *r)
+{
+    size_t i, k;
+    if (r->sorted) return;
+    crioimg__sort4(r->r4, r->n4);
+    for (i = 0, k = 0; i < r->n4; i++) {
+        if (k > 0 && (r->r4[i].lo <= r->r4[k - 1].hi || r->r4[i].lo == r->r4[k - 1].hi + 1)) {
+            if (r->r4[i].hi > r->r4[k - 1].hi) r->r4[k - 1].hi = r->r4[i].hi;
+        } else r->r4[k++] = r->r4[i];
+    }
+    r->n4 = k;
+    crioimg__sort6(r->r6, r->n6);
+    for (i = 0, k = 0; i < r->n6; i++) {
+        if (k > 0 && (crioimg__u128_cmp(r->r6[i].lo, r->r6[k - 1].hi) <= 0 || crioimg__u128_next(r->r6[k - 1].hi, r->r6[i].lo))) {
+            if (crioimg__u128_cmp(r->r6[i].hi, r->r6[k - 1].hi) > 0) r->r6[k - 1].hi = r->r6[i].hi;
+        } else r->r6[k++] = r->r6[i];
+    }
+    r->n6 = k;
+    r->sorted = 1;
+}
+
+/* 1 when the address lies in an insecure CIDR of its family: the last range starting at or before it
+   must also end at or after it. */
+CRIOIMG__LIB int crioimg__reg_in_cidrs(crioimg_registries *r, const unsigned char a[16])
+{
+    size_t lo = 0, hi;
+    crioimg__reg_sort(r);
+    if (crioimg__ip_is_v4(a)) {
+        unsigned long v = crioimg__v4val(a);
+        hi = r->n4;
+        while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (r->r4[mid].lo <= v) lo = mid + 1; else hi = mid; }
+        return lo > 0 && r->r4[lo - 1].hi >= v;
+    } else {
+        crioimg__u128 v = crioimg__v6val(a);
+        hi = r->n6;
+        while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (crioimg__u128_cmp(r->r6[mid].lo, v) <= 0) lo = mid + 1; else hi = mid; }
+        return lo > 0 && crioimg__u128_cmp(r->r6[lo - 1].hi, v) >= 0;
+    }
 }
 
 /* ---- the object ---- */
@@ -9549,32 +9588,6 @@ const char *crioimg_insecure_rule_name(crioimg_insecure_rule rule)
     return "unknown";
 }
 
-#ifdef CRIOIMG__HAVE_GETADDRINFO
-CRIOIMG__LIB crioimg_result crioimg__getaddrinfo(void *user, const char *host, unsigned char (*addrs)[16], size_t cap, size_t *n)
-{
-    struct addrinfo hints, *res = NULL, *ai;
-    (void)user;
-    *n = 0;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, NULL, &hints, &res) != 0) return CRIOIMG_ERR_NOT_FOUND;
-    for (ai = res; ai && *n < cap; ai = ai->ai_next) {
-        if (ai->ai_family == AF_INET) {
-            const struct sockaddr_in *sa = (const struct sockaddr_in *)(const void *)ai->ai_addr;
-            memcpy(addrs[*n], crioimg__v4mapped, 12);
-            memcpy(addrs[*n] + 12, &sa->sin_addr, 4);
-            (*n)++;
-        } else if (ai->ai_family == AF_INET6) {
-            const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)(const void *)ai->ai_addr;
-            memcpy(addrs[*n], &sa->sin6_addr, 16);
-            (*n)++;
-        }
-    }
-    freeaddrinfo(res);
-    return CRIOIMG_OK;
-}
-#endif
 
 /* Looks host up (once: later calls answer from the cache). Returns the cache entry, or NULL on
    out-of-memory. */
@@ -9661,6 +9674,15 @@ crioimg_result crioimg_registries_check_host(crioimg_registries *r, const char *
     memcpy(out->detail, c->detail, sizeof c->detail);
     return CRIOIMG_OK;
 }
+
+/* ==== src/registries_conf.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   registries.conf implementation: the TOML tree (src/toml.c) into the registries configuration, and
+   the files and drop-in directories it comes from
+   --------------------------------------------------------------------------------------------------- */
+
+
+#include <stdlib.h>  /* qsort, getenv */
 
 /* ===================================================================================================
    registries.conf (containers-registries.conf(5), v2, and v1 converted), read by src/toml.c as its decoder reads it
@@ -10463,6 +10485,13 @@ crioimg_short_name_mode crioimg_registries_short_name_mode(const crioimg_registr
 {
     return r && r->conf ? (crioimg_short_name_mode)r->conf->mode : CRIOIMG_SHORT_NAME_UNSET;
 }
+
+/* ==== src/shortnames.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   short names and pull sources under the loaded registries.conf (containers/image pkg/shortnames and
+   sysregistriesv2's FindRegistry / PullSourcesFromReference)
+   --------------------------------------------------------------------------------------------------- */
+
 
 /* ---- prefixes: refMatchingPrefix, FindRegistry ---- */
 
@@ -12629,7 +12658,7 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
         if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) { base = 16; i += 2; digits = 1; }
         else if (s[i] == '0') base = 8;
         for (; i < n && s[i] != '.'; i++) {
-            int d = crioimg__hexval(s[i]);  /* the registries module's */
+            int d = crioimg__hexval(s[i]);  /* core's */
             if (d < 0 || d >= (int)base) return 0;
             v = v * base + (unsigned)d;
             if (v > 0xffffffffUL) return 0;
@@ -13639,7 +13668,7 @@ static crioimg_result crioimg__tls_readdir(const crioimg_allocator *a, const cha
             break;
         }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* the registries module's */
+        r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* core's */
     }
     closedir(dh);
     if (r != CRIOIMG_OK) return r;
@@ -14085,7 +14114,7 @@ static crioimg_result crioimg__h1_chunk_size(crioimg__h1 *p)
     size_t i = 0;
     unsigned long long v = 0;
     for (; i < p->llen; i++) {
-        int d = crioimg__hexval(p->line[i]);  /* the registries module's */
+        int d = crioimg__hexval(p->line[i]);  /* core's */
         if (d < 0) break;
         if (v > CRIOIMG__H1_CHUNK_MAX >> 4) return crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, "chunk size too large");
         v = v * 16 + (unsigned)d;
