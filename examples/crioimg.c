@@ -624,7 +624,9 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     crioimg_store_opts o;
     crioimg_result r;
     struct stat st;
+    char err[1024];
     memset(&o, 0, sizeof o);
+    o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
     *s = NULL;
     if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
         if (stat(sa->dir, &st) != 0) {
@@ -640,14 +642,15 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         {
             char lay[4096];
             snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
-            r = stat(lay, &st) == 0 ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
+            /* no oci-layout: not a store (and nothing written into it); unreadable: the library says why */
+            r = stat(lay, &st) == 0 || errno != ENOENT ? crioimg_store_open_oci(s, sa->dir, &o) : CRIOIMG_ERR_NOT_FOUND;
         }
         if (r == CRIOIMG_ERR_NOT_FOUND) {
             fprintf(stderr, "crioimg %s: %s: not a store (no oci-layout or index.json; import or pull creates one)\n", cmd, sa->dir);
             return 1;
         }
         if (r != CRIOIMG_OK) {
-            fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+            fprintf(stderr, "crioimg %s: %s\n", cmd, err);
             return 1;
         }
         return 0;
@@ -656,9 +659,9 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     o.read_only = !write;
     if (write) mkdir_parents(sa->dir);
     r = crioimg_store_open_oci(s, sa->dir, &o);
-    if (r == CRIOIMG_ERR_NOT_FOUND && !write) return 0;
+    if (r == CRIOIMG_ERR_NOT_FOUND && !write && stat(sa->dir, &st) != 0) return 0;   /* no store yet: empty */
     if (r != CRIOIMG_OK) {
-        fprintf(stderr, "crioimg %s: %s: %s\n", cmd, sa->dir, crioimg_result_str(r));
+        fprintf(stderr, "crioimg %s: %s\n", cmd, err);
         return 1;
     }
     return 0;
@@ -998,6 +1001,82 @@ static void print_stored(int json, const char *id, const char *manifest_digest, 
     free(b.p);
 }
 
+/* gc and verify: an existing store (never created) */
+static int store_whole_open(cli *c, store_args *sa, crioimg_store **s)
+{
+    int rc = store_args_get(c, sa);
+    return rc ? rc : store_open(c->cmd->name, sa, 2, s);
+}
+
+/* gc [--store DIR] [--json]: unreferenced blobs, stale temporaries and the listing cache go */
+static int cmd_gc(cli *c)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_store_gc_result g;
+    crioimg_result r;
+    int rc = store_whole_open(c, &sa, &s);
+    if (rc) return rc;
+    r = crioimg_store_gc(s, &g);
+    if (r != CRIOIMG_OK) { store_fail("gc", sa.dir, s, r); crioimg_store_close(s); return 1; }
+    if (sa.json) printf("{\"blobs\":%lu,\"blobBytes\":%lld,\"files\":%lu,\"fileBytes\":%lld}\n",
+                        (unsigned long)g.blobs, g.blob_bytes, (unsigned long)g.files, g.file_bytes);
+    else printf("removed %lu blobs (%lld bytes) and %lu other files (%lld bytes)\n",
+                (unsigned long)g.blobs, g.blob_bytes, (unsigned long)g.files, g.file_bytes);
+    crioimg_store_close(s);
+    return 0;
+}
+
+/* verify [--store DIR] [--json]: every blob hashed, every image complete; exit 1 listing what is broken */
+static int cmd_verify(cli *c)
+{
+    store_args sa;
+    crioimg_store *s;
+    crioimg_store_verify_result v;
+    crioimg_result r;
+    size_t i;
+    int rc = store_whole_open(c, &sa, &s);
+    if (rc) return rc;
+    r = crioimg_store_verify(s, &v);
+    if (r != CRIOIMG_OK) { store_fail("verify", sa.dir, s, r); crioimg_store_close(s); return 1; }
+    if (sa.json) {
+        crioimg_json_writer jw;
+        const char *text;
+        crioimg_json_writer_init(&jw, NULL);
+        crioimg_json_write_object_begin(&jw);
+        crioimg_json_write_key(&jw, "blobs", 5);
+        crioimg_json_write_int(&jw, (long long)v.blobs);
+        crioimg_json_write_key(&jw, "images", 6);
+        crioimg_json_write_int(&jw, (long long)v.images);
+        crioimg_json_write_key(&jw, "problems", 8);
+        crioimg_json_write_array_begin(&jw);
+        for (i = 0; i < v.nproblems; i++) {
+            crioimg_json_write_object_begin(&jw);
+            crioimg_json_write_key(&jw, "kind", 4);
+            crioimg_json_write_string(&jw, v.problems[i].kind, strlen(v.problems[i].kind));
+            crioimg_json_write_key(&jw, "subject", 7);
+            crioimg_json_write_string(&jw, v.problems[i].subject, strlen(v.problems[i].subject));
+            crioimg_json_write_key(&jw, "detail", 6);
+            crioimg_json_write_string(&jw, v.problems[i].detail, strlen(v.problems[i].detail));
+            crioimg_json_write_object_end(&jw);
+        }
+        crioimg_json_write_array_end(&jw);
+        crioimg_json_write_object_end(&jw);
+        if (crioimg_json_writer_finish(&jw, &text, NULL) != CRIOIMG_OK) die_nomem();
+        puts(text);
+        crioimg_json_writer_free(&jw);
+    } else {
+        for (i = 0; i < v.nproblems; i++) printf("%s %s: %s\n", v.problems[i].kind, v.problems[i].subject, v.problems[i].detail);
+        if (v.nproblems == 0) printf("ok: %lu blobs, %lu images\n", (unsigned long)v.blobs, (unsigned long)v.images);
+    }
+    if (v.nproblems) fprintf(stderr, "crioimg verify: %s: %lu broken (of %lu blobs, %lu images)\n", sa.dir,
+                             (unsigned long)v.nproblems, (unsigned long)v.blobs, (unsigned long)v.images);
+    rc = v.nproblems ? 1 : 0;
+    crioimg_store_verify_result_free(&v);
+    crioimg_store_close(s);
+    return rc;
+}
+
 /* one line on the terminal for a load or save, redrawn at most every 100 ms: the blob and its bytes */
 typedef struct archive_view { struct timespec last; const char *verb; int drawn; } archive_view;
 static void bytes_human(long long v, char *out, size_t cap);
@@ -1114,7 +1193,7 @@ static int cmd_import(cli *c)
     crioimg_store_opts o;
     crioimg_image_list l;
     crioimg_result r;
-    char path[4096];
+    char path[4096], err[1024];
     const char *ref, *colon;
     int rc;
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
@@ -1128,9 +1207,10 @@ static int cmd_import(cli *c)
     ref = colon + 1;
     memset(&o, 0, sizeof o);
     o.read_only = 1;
+    o.err = err; o.errcap = sizeof err;
     memset(&l, 0, sizeof l);
     r = crioimg_store_open_oci(&src, path, &o);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s: %s\n", path, crioimg_result_str(r)); return 1; }
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); return 1; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
@@ -1851,6 +1931,10 @@ static const opt can_pull_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: name, location (where it was found: a mirror or the registry), digest" } };
 static const opt inspect_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "JSON (what inspect prints anyway; accepted as every finding command takes it)" } };
+static const opt gc_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: blobs, blobBytes, files, fileBytes" } };
+static const opt verify_own[] = {
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: blobs, images, problems [{kind, subject, detail}]" } };
 static const opt blob_own[] = {
     { OPT_OUTPUT, "output", 'o', O_VALUE, "FILE", "where the blob goes (it appears only once verified); - is stdout (a mismatch: exit 1)" },
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
@@ -1917,6 +2001,12 @@ static const command commands[] = {
     { "save", "[--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...", "write images to one archive (reproducible: same images, same bytes)",
       "Writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: fixed entry order, mtime 0, owner 0/0, modes 0644/0755.",
       "crioimg save --format oci-archive -o app.tar example.com/app:v1", G_STORE, OWN(save_own), 1, -1, cmd_save },
+    { "gc", "[--store DIR] [--json]", "remove unreferenced blobs, stale temporary files and the listing cache",
+      "Removes, under the store's lock, the blobs no image references (what a failed or killed pull or import left), stale temporary files and the listing cache; prints what went.",
+      "crioimg gc --store ./store", G_STORE, OWN(gc_own), 0, 0, cmd_gc },
+    { "verify", "[--store DIR] [--json]", "hash every blob, check every image; exit 1 listing what is broken",
+      "Hashes every blob against its name and checks every image (manifest, config and layers there, with the sizes the manifest gives); lists what is broken, one a line, and exits 1 then.",
+      "crioimg verify --store ./store", G_STORE, OWN(verify_own), 0, 0, cmd_verify },
     { "unpack", "[--store DIR] [--rootfs-only] [--rootless] [--max-layer-size BYTES] [-q] NAME|ID DEST", "an OCI runtime bundle (DEST/rootfs, DEST/config.json)",
       "DEST must not exist, or be an empty directory; nothing is left there on failure.",
       "crioimg unpack nginx:1.25 /tmp/bundle", G_STORE, OWN(unpack_own), 2, 2, cmd_unpack },

@@ -99,6 +99,15 @@ CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v)
     crioimg__out_put(o, d + i, sizeof d - i);
 }
 
+/* a hexadecimal digit's value, -1 for any other byte (TOML escapes, HTTP chunk sizes, IPv6 groups) */
+CRIOIMG__LIB int crioimg__hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 /* a[0, an) equals the C string b, ASCII letters compared without case */
 CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b)
 {

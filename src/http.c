@@ -207,7 +207,7 @@ static int crioimg__http_inet_aton(const char *s, size_t n, unsigned long *a)
         if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) { base = 16; i += 2; digits = 1; }
         else if (s[i] == '0') base = 8;
         for (; i < n && s[i] != '.'; i++) {
-            int d = crioimg__hexval(s[i]);  /* the registries module's */
+            int d = crioimg__hexval(s[i]);  /* core's */
             if (d < 0 || d >= (int)base) return 0;
             v = v * base + (unsigned)d;
             if (v > 0xffffffffUL) return 0;
@@ -1217,7 +1217,7 @@ static crioimg_result crioimg__tls_readdir(const crioimg_allocator *a, const cha
             break;
         }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* the registries module's */
+        r = crioimg__reg_list_add(a, &d->names, &d->n, e->d_name, strlen(e->d_name));  /* core's */
     }
     closedir(dh);
     if (r != CRIOIMG_OK) return r;

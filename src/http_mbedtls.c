@@ -220,7 +220,7 @@ static crioimg_result crioimg__h1_chunk_size(crioimg__h1 *p)
     size_t i = 0;
     unsigned long long v = 0;
     for (; i < p->llen; i++) {
-        int d = crioimg__hexval(p->line[i]);  /* the registries module's */
+        int d = crioimg__hexval(p->line[i]);  /* core's */
         if (d < 0) break;
         if (v > CRIOIMG__H1_CHUNK_MAX >> 4) return crioimg__h1_fail(p, CRIOIMG_ERR_HTTP_PROTOCOL, "chunk size too large");
         v = v * 16 + (unsigned)d;

@@ -77,8 +77,9 @@
      No mutable global state: separate objects may be used on separate threads freely. One object
      (crioimg_store, crioimg_registries, crioimg_http, crioimg_registry, crioimg_service, a parser) is for
      one thread at a time; the exceptions are said where they are (crioimg_policy_check reads only; a
-     pull with jobs > 1 runs its own threads over one store handle and transport, and a host store's
-     blob_sync may be called off-thread). Processes and threads that share an OCI store each open their
+     pull with jobs > 1 runs its own threads over one store handle and transport, a host store's
+     blob_sync may be called off-thread, and so may its blob_write, for different handles at once,
+     when it has blob_error). Processes and threads that share an OCI store each open their
      own handle; the store locks (flock) for them.
 
    OWNERSHIP

@@ -48,6 +48,8 @@ struct crioimg_registry {
     void (*sleep_ms)(void *user, long ms);
     long long (*now)(void *user);
     void *clock_user;
+    void (*log)(void *log_user, crioimg_log_level level, const char *msg);
+    void *log_user;
     char err[1024];
 };
 
@@ -631,6 +633,30 @@ static crioimg_result crioimg__rg_challenges_learn(crioimg_registry *r, const cr
     return CRIOIMG_OK;
 }
 
+/* A second client to the same registry (a pull's workers) starts where this one's ping left it: the
+   scheme found and the challenges. That saves each worker a /v2/ request and, for an insecure registry
+   that speaks plain http, a refused TLS attempt before it (each worker started 10-15 ms late on
+   loopback). Nothing is adopted across hosts or security settings; tokens stay per client. */
+CRIOIMG__LIB crioimg_result crioimg__registry_adopt_ping(crioimg_registry *dst, const crioimg_registry *src)
+{
+    size_t i;
+    if (!src->pinged || dst->pinged || dst->secure != src->secure || strcmp(dst->host, src->host) != 0) return CRIOIMG_OK;
+    crioimg__rg_challenges_clear(dst);
+    for (i = 0; i < src->nch; i++) {
+        crioimg__rg_challenge *h = &dst->ch[dst->nch++];
+        h->bearer = src->ch[i].bearer;
+        h->realm = crioimg__rg_dup(&dst->alloc, src->ch[i].realm);
+        h->service = crioimg__rg_dup(&dst->alloc, src->ch[i].service);
+        if ((src->ch[i].realm && h->realm == NULL) || (src->ch[i].service && h->service == NULL)) {
+            crioimg__rg_challenges_clear(dst);
+            return CRIOIMG_ERR_NOMEM;
+        }
+    }
+    dst->pinged = 1;
+    dst->https = src->https;
+    return CRIOIMG_OK;
+}
+
 /* a Bearer challenge in this response asks for more scope */
 static int crioimg__rg_insufficient_scope(const crioimg_registry *r, const crioimg__rg_rsp *s)
 {
@@ -849,6 +875,83 @@ static crioimg_result crioimg__rg_authz(crioimg_registry *r, const char *repo, c
     return CRIOIMG_OK;
 }
 
+/* ---- the host's log (crioimg_registry_opts.log) ---- */
+
+/* A URL as a log shows it: without its query or fragment, which may carry a pre-signed URL's signature */
+static void crioimg__rg_log_url(crioimg__out *o, const char *url)
+{
+    size_t n = strcspn(url, "?#");
+    crioimg__out_put(o, url, n);
+    if (url[n]) crioimg__out_str(o, "?...");
+}
+
+/* "METHOD URL: STATUS (N ms)", or ": failed after N ms: why". Out of line: its buffer is on the stack
+   only while a host logs. */
+static CRIOIMG__NOINLINE void crioimg__rg_log_request(const crioimg_registry *r, const char *method, const char *url,
+                                                      crioimg_result res, int status, long long ms, const char *why)
+{
+    char m[640];
+    crioimg__out o;
+    o.p = m; o.cap = sizeof m; o.len = 0;
+    crioimg__out_str(&o, method);
+    crioimg__out_str(&o, " ");
+    crioimg__rg_log_url(&o, url);
+    if (res == CRIOIMG_OK) {
+        crioimg__out_str(&o, ": ");
+        crioimg__out_uint(&o, (unsigned long long)status);
+        crioimg__out_str(&o, " (");
+    } else crioimg__out_str(&o, ": failed after ");
+    crioimg__out_uint(&o, (unsigned long long)(ms > 0 ? ms : 0));
+    crioimg__out_str(&o, " ms");
+    if (res == CRIOIMG_OK) crioimg__out_str(&o, ")");
+    else { crioimg__out_str(&o, ": "); crioimg__out_str(&o, why && *why ? why : crioimg_result_str(res)); }
+    r->log(r->log_user, CRIOIMG_LOG_DEBUG, m);
+}
+
+static CRIOIMG__NOINLINE void crioimg__rg_log_redirect(const crioimg_registry *r, const char *method, const char *from,
+                                                       int status, const char *to, int kept)
+{
+    char m[640];
+    crioimg__out o;
+    o.p = m; o.cap = sizeof m; o.len = 0;
+    crioimg__out_str(&o, method);
+    crioimg__out_str(&o, " ");
+    crioimg__rg_log_url(&o, from);
+    crioimg__out_str(&o, " redirected (");
+    crioimg__out_uint(&o, (unsigned long long)status);
+    crioimg__out_str(&o, ") to ");
+    crioimg__rg_log_url(&o, to);
+    if (!kept) crioimg__out_str(&o, " (no credentials sent there)");
+    r->log(r->log_user, CRIOIMG_LOG_DEBUG, m);
+}
+
+/* "retrying METHOD URL in N ms (try K of N): why"; WARN when the wait is a second or more */
+static CRIOIMG__NOINLINE void crioimg__rg_log_retry(const crioimg_registry *r, const char *method, const char *url, long wait,
+                                                    int attempt, crioimg_result res, int status, int retry_after, const char *why)
+{
+    char m[640];
+    crioimg__out o;
+    o.p = m; o.cap = sizeof m; o.len = 0;
+    crioimg__out_str(&o, "retrying ");
+    crioimg__out_str(&o, method);
+    crioimg__out_str(&o, " ");
+    crioimg__rg_log_url(&o, url);
+    crioimg__out_str(&o, " in ");
+    crioimg__out_uint(&o, (unsigned long long)(wait > 0 ? wait : 0));
+    crioimg__out_str(&o, " ms (try ");
+    crioimg__out_uint(&o, (unsigned long long)attempt + 1);
+    crioimg__out_str(&o, " of ");
+    crioimg__out_uint(&o, (unsigned long long)r->retries + 1);
+    crioimg__out_str(&o, "): ");
+    if (res != CRIOIMG_OK) crioimg__out_str(&o, why && *why ? why : crioimg_result_str(res));
+    else {
+        crioimg__out_str(&o, "the registry answered ");
+        crioimg__out_uint(&o, (unsigned long long)status);
+        if (retry_after) crioimg__out_str(&o, " with Retry-After");
+    }
+    r->log(r->log_user, wait >= 1000 ? CRIOIMG_LOG_WARN : CRIOIMG_LOG_INFO, m);
+}
+
 /* ---- one request, with its redirects ---- */
 
 static int crioimg__rg_is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
@@ -924,7 +1027,11 @@ static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *m
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
         rq.sink.body = crioimg__rg_on_body;
-        res = crioimg_http_do(r->http, &rq, terr, terrcap);
+        if (r->log) {
+            long long t0 = crioimg__http_now_ms();
+            res = crioimg_http_do(r->http, &rq, terr, terrcap);
+            crioimg__rg_log_request(r, method, cur, res, s->status, crioimg__http_now_ms() - t0, terr);
+        } else res = crioimg_http_do(r->http, &rq, terr, terrcap);
         if (s->small_late) {
             crioimg__out o;
             o.p = terr; o.cap = terrcap; o.len = 0;
@@ -968,6 +1075,7 @@ static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *m
             crioimg__out_str(&o, ")");
             return CRIOIMG_ERR_HTTP_REDIRECT;
         }
+        if (r->log) crioimg__rg_log_redirect(r, method, cur, s->status, next, keep && authz != NULL);
         if (!keep) authz = NULL;                           /* and it stays dropped for every later hop */
         if (!crioimg_url_same_origin(&from, &to)) registry_tls = 0;
         if (!crioimg_url_same_origin(&start, &to)) crossed = 1;
@@ -1083,6 +1191,7 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
                 crioimg_http_retry_after(s->retry_after, strlen(s->retry_after), crioimg__rg_now(r), &sec) == CRIOIMG_OK)
                 wait = sec > r->retry_after_max_ms / 1000 ? r->retry_after_max_ms : (long)sec * 1000;
             if (wait > r->retry_after_max_ms) wait = r->retry_after_max_ms;
+            if (r->log) crioimg__rg_log_retry(r, rq->method, rq->url, wait, attempt, res, s->status, s->has_retry_after, terr);
             if (wait > 0) crioimg__rg_sleep(r, wait);
             if (delay < r->retry_after_max_ms) delay *= 2;
         }
@@ -1127,6 +1236,8 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
     r->sleep_ms = opts->sleep_ms;
     r->now = opts->now;
     r->clock_user = opts->clock_user;
+    r->log = opts->log;
+    r->log_user = opts->log_user;
     if ((opts->username && (r->username = crioimg__rg_dup(&r->alloc, opts->username)) == NULL) ||
         (opts->password && (r->password = crioimg__rg_dup(&r->alloc, opts->password)) == NULL) ||
         (opts->authfile && (r->authfile = crioimg__rg_dup(&r->alloc, opts->authfile)) == NULL) ||

@@ -75,6 +75,11 @@ typedef enum crioimg_tls_verify {
     CRIOIMG_TLS_VERIFY_FALSE          /* --tls-verify=false: http or unverified TLS allowed */
 } crioimg_tls_verify;
 
+/* How much a log line matters (crioimg_registry_opts.log): WARN for a retry or wait of a second or more,
+   which a user should hear about even unasked; INFO for shorter ones; DEBUG for every request and
+   redirect. */
+typedef enum crioimg_log_level { CRIOIMG_LOG_ERROR = 0, CRIOIMG_LOG_WARN = 1, CRIOIMG_LOG_INFO = 2, CRIOIMG_LOG_DEBUG = 3 } crioimg_log_level;
+
 typedef struct crioimg_registry_opts {
     crioimg_allocator alloc;          /* zeroed = the default allocator */
     crioimg_http *http;               /* borrowed; NULL: crioimg_http_open_default, owned by the client */
@@ -105,6 +110,13 @@ typedef struct crioimg_registry_opts {
     long total_timeout_ms;
     size_t blob_min_bytes;
     long blob_min_period_ms;
+    /* Optional: told what the client does, a line at a time (no newline): DEBUG "GET URL: 200 (12 ms)"
+       for every request and "... redirected (307) to URL"; INFO or WARN (a second or more) "retrying GET
+       URL in 2000 ms (try 2 of 4): why" for every retry and Retry-After wait. A URL is logged without its
+       query (a pre-signed blob URL's signature is a credential) and no header is ever logged. A pull
+       with jobs > 1 calls it from its worker threads too. NULL: nothing is told. */
+    void (*log)(void *log_user, crioimg_log_level level, const char *msg);
+    void *log_user;
 } crioimg_registry_opts;
 
 typedef struct crioimg_registry crioimg_registry;

@@ -1,7 +1,10 @@
 /* ---------------------------------------------------------------------------------------------------
-   store implementation: the generic layer (images from index + blobs), the in-memory store, the OCI
-   image-layout store
+   store implementation: the generic layer (images from index + blobs) and index.json as the OCI layout
+   reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
+   store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#include "store.h"
 
 /* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
    trusted). The format is the generic layer's; the store only finds the file, says how its blob
@@ -58,6 +61,21 @@ const char *crioimg_store_error(const crioimg_store *s)
     return s ? s->err : "";
 }
 
+/* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
+   a may be NULL: then the result's description. */
+static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+{
+    crioimg__out o;
+    if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
+    o.p = opts->err; o.cap = opts->errcap; o.len = 0;
+    opts->err[0] = '\0';
+    crioimg__out_str(&o, a ? a : crioimg_result_str(r));
+    if (b) crioimg__out_str(&o, b);
+    if (c) crioimg__out_str(&o, c);
+    return r;
+}
+#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 static int crioimg__st_digest_ok(const char *d)
 {
@@ -92,17 +110,19 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION) return CRIOIMG_ERR_INVALID_ARGS;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
+    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
-    if (s == NULL) return CRIOIMG_ERR_NOMEM;
+    if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
-    memcpy(&s->vt, vt, vt->version >= 3 ? sizeof *vt : vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync)
-                                                                          : offsetof(crioimg_store_vtable, blob_open));
+    memcpy(&s->vt, vt, vt->version >= 4 ? sizeof *vt : vt->version == 3 ? offsetof(crioimg_store_vtable, blob_list) :
+                       vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
     *out = s;
@@ -244,6 +264,7 @@ struct crioimg_blob_writer {
     size_t cap;
     crioimg_result failed;
     int verified_by_caller;  /* crioimg__blob_writer_trust: the caller verifies the digest itself */
+    char err[512];           /* a failure the writer found itself (too many bytes): crioimg__st_fail3 */
 };
 
 /* For a caller that commits only bytes it has verified against the digest itself, in the same stream
@@ -292,14 +313,30 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)
+/* A writer whose bytes go to a store handle that keeps its own failures (blob_error): its writes touch
+   nothing shared, so a pull's workers make them for different blobs at once, outside their lock. */
+CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w)
 {
-    crioimg_store *s;
-    if (w == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
-    s = w->s;
+    return w->handle != NULL && w->s->vt.blob_error != NULL;
+}
+
+/* The detail of w's failure: its own, else its handle's, else the store's. */
+CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w)
+{
+    const char *e;
+    if (w->err[0]) return w->err;
+    if (w->handle && w->s->vt.blob_error && (e = w->s->vt.blob_error(w->s->vt.user, w->handle)) != NULL && *e) return e;
+    return w->s->err;
+}
+
+/* crioimg_blob_writer_write without the store's error text: touches only w, and through the store, its
+   handle (for a concurrent writer; see crioimg__blob_writer_concurrent). */
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len)
+{
+    crioimg_store *s = w->s;
     if (w->failed) return w->failed;
     if (w->size >= 0 && (unsigned long long)len > (unsigned long long)(w->size - w->got)) {
-        crioimg__st_fail(s, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": more bytes than its size");
+        crioimg__st_fail3(w->err, CRIOIMG_ERR_SIZE_MISMATCH, "blob ", w->digest, ": more bytes than its size");
         return w->failed = CRIOIMG_ERR_SIZE_MISMATCH;
     }
     if (!w->verified_by_caller) crioimg_hasher_update(&w->h, data, len);
@@ -320,6 +357,16 @@ crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *dat
         memcpy(w->buf + have, data, len);
     }
     return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)
+{
+    crioimg_result r;
+    const char *e;
+    if (w == NULL || (data == NULL && len)) return CRIOIMG_ERR_INVALID_ARGS;
+    if ((r = crioimg__blob_writer_put(w, data, len)) != CRIOIMG_OK && (e = crioimg__blob_writer_error(w)) != w->s->err)
+        crioimg__st_fail(w->s, r, e, NULL, NULL);
+    return r;
 }
 
 crioimg_result crioimg_blob_writer_commit(crioimg_blob_writer *w)
@@ -512,7 +559,8 @@ static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, 
 
 #define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
 
-crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+/* *wrote: set when the blob was not in dst before (a failed import takes back what it wrote) */
+static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size, int *wrote)
 {
     crioimg_blob_reader *rd = NULL;
     crioimg_blob_writer *w = NULL;
@@ -550,17 +598,28 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
     crioimg_free(&dst->alloc, buf);
     if (w == NULL) return r;
     if (r != CRIOIMG_OK) { crioimg_blob_writer_abort(w); return r; }
-    return crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+    r = crioimg_blob_writer_commit(w);   /* checks size and digest again: a short source ends here */
+    if (r == CRIOIMG_OK && wrote) *wrote = 1;
+    return r;
 }
+
+crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size)
+{
+    return crioimg__st_copy_blob(dst, src, digest, size, NULL);
+}
+
+static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
 
 crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                         const char *const *names, size_t nnames)
 {
     void *data = NULL;
-    size_t len = 0, i;
+    size_t len = 0, i, nw = 0;
     crioimg_manifest man;
     crioimg_manifest_opts mo;
     crioimg_result r;
+    const char **wrote = NULL;   /* the blobs this copy put into dst: taken back when it fails */
+    long long had;
     if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
     memset(&man, 0, sizeof man);
@@ -576,13 +635,23 @@ crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, 
     }
     /* config and layers before the manifest, the manifest before the entry: whatever a failure leaves
        is unreferenced, never an entry without its blobs */
+    wrote = (const char **)crioimg_malloc(&dst->alloc, (man.nlayers + 2) * sizeof *wrote);
+    if (wrote == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
     for (i = 0; r == CRIOIMG_OK && i <= man.nlayers; i++) {
         const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
-        r = crioimg_store_copy_blob(dst, src, d->digest, d->size);
+        int w = 0;
+        r = crioimg__st_copy_blob(dst, src, d->digest, d->size, &w);
+        if (w) wrote[nw++] = d->digest;
     }
-    if (r == CRIOIMG_OK) r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+    if (r == CRIOIMG_OK) {
+        int fresh = crioimg_store_blob_stat(dst, manifest_digest, &had) == CRIOIMG_ERR_NOT_FOUND;
+        r = crioimg_store_put_blob(dst, manifest_digest, data, len);
+        if (r == CRIOIMG_OK && fresh) wrote[nw++] = manifest_digest;
+    }
     if (r == CRIOIMG_OK) r = crioimg_store_add_image(dst, manifest_digest, names, nnames);
+    if (r != CRIOIMG_OK) crioimg__gc_take_back(dst, wrote, nw);   /* what nothing else references goes again */
 done:
+    crioimg_free(&dst->alloc, (void *)wrote);
     crioimg_manifest_free(&man);
     crioimg_free(&src->alloc, data);
     return r;
@@ -1160,11 +1229,11 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
         if (found) { t->id = found; t->by_id = 1; t->norm[0] = '\0'; return CRIOIMG_OK; }
     }
     if (!have_name && idq == NULL) {
+        /* Go's text, straight into the detail buffer (a 4 KiB message buffer here made this frame 5 KB) */
         crioimg_result pr = crioimg_ref_parse_docker(&ref, input, n);
-        char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
         if (pr == CRIOIMG_OK) pr = CRIOIMG_ERR_REF_FORMAT;
-        crioimg_ref_error_message(pr, input, n, msg, sizeof msg);
-        return crioimg__st_fail(s, pr, msg, NULL, NULL);
+        crioimg_ref_error_message(pr, input, n, s->err, sizeof s->err);
+        return pr;
     }
     return crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", input, NULL);
 }
@@ -1581,8 +1650,6 @@ static crioimg_result crioimg__st_norm_names(crioimg_store *s, const char *const
         crioimg_result r = names[i] ? crioimg_ref_parse_docker(&ref, names[i], strlen(names[i])) : CRIOIMG_ERR_INVALID_ARGS;
         o[i] = (char *)(o + nn + 1) + i * (CRIOIMG_REF_STRING_MAX + 1);
         if (r != CRIOIMG_OK) {
-            char msg[CRIOIMG_IMAGE_NAME_ERR_MAX];
-            if (names[i]) crioimg_ref_error_message(r, names[i], strlen(names[i]), msg, sizeof msg); else msg[0] = '\0';
             crioimg_free(&s->alloc, o);
             return crioimg__st_fail(s, r, names[i] ? "invalid image name \"" : "NULL image name", names[i], names[i] ? "\"" : NULL);
         }
@@ -1746,205 +1813,6 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
     crioimg_json_write_object_end(w);
 }
 
-/* ---- the in-memory store ---- */
-
-/* A blob's bytes, counted: a reader keeps them alive after the blob is deleted. */
-typedef struct crioimg__mem_bytes { size_t refs, len; unsigned char *p; } crioimg__mem_bytes;
-typedef struct crioimg__mem_blob { char *digest; crioimg__mem_bytes *bytes; } crioimg__mem_blob;
-
-typedef struct crioimg__mem {
-    crioimg_store_entry *e;
-    size_t n;
-    crioimg__mem_blob *b;
-    size_t nb, capb;
-    int depth;
-    crioimg_allocator alloc;
-} crioimg__mem;
-
-static crioimg_result crioimg__mem_lock(void *u, int exclusive) { (void)exclusive; ((crioimg__mem *)u)->depth++; return CRIOIMG_OK; }
-static crioimg_result crioimg__mem_unlock(void *u) { ((crioimg__mem *)u)->depth--; return CRIOIMG_OK; }
-
-static crioimg_result crioimg__mem_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **e, size_t *n)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    return crioimg__st_pack(a, m->e, m->n, e, n);
-}
-
-static crioimg_result crioimg__mem_write_index(void *u, const crioimg_store_entry *e, size_t n)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    crioimg_store_entry *ne;
-    size_t nn;
-    crioimg_result r = crioimg__st_pack(&m->alloc, e, n, &ne, &nn);
-    if (r != CRIOIMG_OK) return r;
-    crioimg_free(&m->alloc, m->e);
-    m->e = ne; m->n = nn;
-    return CRIOIMG_OK;
-}
-
-static void crioimg__mem_release(const crioimg_allocator *a, crioimg__mem_bytes *b)
-{
-    if (b == NULL || --b->refs > 0) return;
-    crioimg_free(a, b->p);
-    crioimg_free(a, b);
-}
-
-/* The blobs are kept in digest order: a look-up is a binary search (listing stats every blob), *at
-   where d is or would go. */
-static crioimg__mem_blob *crioimg__mem_search(crioimg__mem *m, const char *d, size_t *at)
-{
-    size_t lo = 0, hi = m->nb;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(m->b[mid].digest, d);
-        if (c == 0) { *at = mid; return &m->b[mid]; }
-        if (c < 0) lo = mid + 1; else hi = mid;
-    }
-    *at = lo;
-    return NULL;
-}
-
-static crioimg__mem_blob *crioimg__mem_find(crioimg__mem *m, const char *d)
-{
-    size_t at;
-    return crioimg__mem_search(m, d, &at);
-}
-
-static crioimg_result crioimg__mem_blob_stat(void *u, const char *d, long long *size)
-{
-    crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)u, d);
-    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    *size = (long long)b->bytes->len;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__mem_blob_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
-{
-    crioimg__mem_blob *b = crioimg__mem_find((crioimg__mem *)u, d);
-    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    if (b->bytes->len > max) return CRIOIMG_ERR_TOO_BIG;
-    *data = crioimg_malloc(a, b->bytes->len + 1);
-    if (*data == NULL) return CRIOIMG_ERR_NOMEM;
-    if (b->bytes->len) memcpy(*data, b->bytes->p, b->bytes->len);
-    *len = b->bytes->len;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__mem_blob_put(void *u, const char *d, const void *data, size_t len)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    crioimg__mem_blob *b;
-    size_t dl = strlen(d) + 1, at;
-    if (crioimg__mem_search(m, d, &at)) return CRIOIMG_OK;
-    if (m->nb == m->capb) {
-        size_t nc = m->capb ? m->capb * 2 : 16;
-        crioimg__mem_blob *nbp = (crioimg__mem_blob *)crioimg_realloc(&m->alloc, m->b, nc * sizeof *nbp);
-        if (nbp == NULL) return CRIOIMG_ERR_NOMEM;
-        m->b = nbp; m->capb = nc;
-    }
-    memmove(&m->b[at + 1], &m->b[at], (m->nb - at) * sizeof *m->b);
-    b = &m->b[at];
-    b->digest = (char *)crioimg_malloc(&m->alloc, dl);
-    b->bytes = (crioimg__mem_bytes *)crioimg_malloc(&m->alloc, sizeof *b->bytes);
-    if (b->bytes) { b->bytes->refs = 1; b->bytes->len = len; b->bytes->p = (unsigned char *)crioimg_malloc(&m->alloc, len + 1); }
-    if (!b->digest || !b->bytes || !b->bytes->p) {
-        crioimg_free(&m->alloc, b->digest);
-        if (b->bytes) crioimg_free(&m->alloc, b->bytes->p);
-        crioimg_free(&m->alloc, b->bytes);
-        memmove(&m->b[at], &m->b[at + 1], (m->nb - at) * sizeof *m->b);
-        return CRIOIMG_ERR_NOMEM;
-    }
-    memcpy(b->digest, d, dl);
-    if (len) memcpy(b->bytes->p, data, len);
-    m->nb++;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__mem_blob_delete(void *u, const char *d)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    crioimg__mem_blob *b = crioimg__mem_find(m, d);
-    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    crioimg_free(&m->alloc, b->digest);
-    crioimg__mem_release(&m->alloc, b->bytes);
-    m->nb--;
-    memmove(b, b + 1, (size_t)(&m->b[m->nb] - b) * sizeof *b);
-    return CRIOIMG_OK;
-}
-
-typedef struct crioimg__mem_r { crioimg__mem_bytes *b; size_t off; } crioimg__mem_r;
-
-static crioimg_result crioimg__mem_blob_open(void *u, const char *d, void **handle, long long *size)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    crioimg__mem_blob *b = crioimg__mem_find(m, d);
-    crioimg__mem_r *h;
-    if (b == NULL) return CRIOIMG_ERR_NOT_FOUND;
-    h = (crioimg__mem_r *)crioimg_malloc(&m->alloc, sizeof *h);
-    if (h == NULL) return CRIOIMG_ERR_NOMEM;
-    h->b = b->bytes; h->off = 0;
-    h->b->refs++;
-    *handle = h;
-    *size = (long long)h->b->len;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__mem_blob_read(void *u, void *handle, void *buf, size_t cap, size_t *n)
-{
-    crioimg__mem_r *h = (crioimg__mem_r *)handle;
-    (void)u;
-    *n = h->b->len - h->off < cap ? h->b->len - h->off : cap;
-    memcpy(buf, h->b->p + h->off, *n);
-    h->off += *n;
-    return CRIOIMG_OK;
-}
-
-static void crioimg__mem_blob_close(void *u, void *handle)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    crioimg__mem_r *h = (crioimg__mem_r *)handle;
-    crioimg__mem_release(&m->alloc, h->b);
-    crioimg_free(&m->alloc, h);
-}
-
-static void crioimg__mem_close(void *u)
-{
-    crioimg__mem *m = (crioimg__mem *)u;
-    crioimg_allocator a = m->alloc;
-    size_t i;
-    for (i = 0; i < m->nb; i++) { crioimg_free(&a, m->b[i].digest); crioimg__mem_release(&a, m->b[i].bytes); }
-    crioimg_free(&a, m->b);
-    crioimg_free(&a, m->e);
-    crioimg_free(&a, m);
-}
-
-crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_store_opts *opts)
-{
-    crioimg_store_vtable vt;
-    crioimg__mem *m;
-    crioimg_result r;
-    const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
-    m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
-    if (m == NULL) return CRIOIMG_ERR_NOMEM;
-    memset(m, 0, sizeof *m);
-    if (a) m->alloc = *a;
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_STORE_VTABLE_VERSION;
-    vt.user = m;
-    vt.lock = crioimg__mem_lock; vt.unlock = crioimg__mem_unlock;
-    vt.read_index = crioimg__mem_read_index; vt.write_index = crioimg__mem_write_index;
-    vt.blob_stat = crioimg__mem_blob_stat; vt.blob_get = crioimg__mem_blob_get;
-    vt.blob_put = crioimg__mem_blob_put; vt.blob_delete = crioimg__mem_blob_delete;
-    vt.close = crioimg__mem_close;
-    vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
-    r = crioimg_store_open(out, &vt, opts);
-    if (r != CRIOIMG_OK) crioimg__mem_close(m);
-    return r;
-}
-
 /* ---- index.json, as the OCI layout store reads and writes it ---- */
 
 #define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
@@ -2081,713 +1949,3 @@ void crioimg_store_index_write(const crioimg_store_entry *e, size_t n, crioimg_j
     crioimg_json_write_array_end(wp);
     crioimg_json_write_object_end(wp);
 }
-
-/* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
-
-#if !defined(CRIOIMG_NO_OCI_STORE) && (defined(__unix__) || defined(__APPLE__))
-#  include <unistd.h>
-#  if defined(CRIOIMG__POSIX2008)
-#    define CRIOIMG__OCI_STORE 1
-#  endif
-#endif
-
-#ifdef CRIOIMG__OCI_STORE
-#include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <sys/stat.h>
-#include <sys/file.h>
-#include <time.h>
-#include <stdio.h>   /* renameat */
-
-/* The system calls through which the OCI store makes things durable. A test build (CRIOIMG__TEST_FAULTS
-   defined before the implementation, as tests/test_all.c does) routes them through a table the tests
-   swap, to fail them with ENOSPC or EIO at chosen points; any other build calls libc directly. */
-#ifdef CRIOIMG__TEST_FAULTS
-typedef struct crioimg__oci_sys {
-    ssize_t (*write)(int fd, const void *buf, size_t n);
-    int (*fsync)(int fd);
-    int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
-} crioimg__oci_sys;
-static crioimg__oci_sys crioimg__store_fault = { write, fsync, renameat };
-#  define CRIOIMG__OCI_WRITE crioimg__store_fault.write
-#  define CRIOIMG__OCI_FSYNC crioimg__store_fault.fsync
-#  define CRIOIMG__OCI_RENAMEAT crioimg__store_fault.renameat
-#else
-#  define CRIOIMG__OCI_WRITE write
-#  define CRIOIMG__OCI_FSYNC fsync
-#  define CRIOIMG__OCI_RENAMEAT renameat
-#endif
-
-#define CRIOIMG__OCI_TMP ".crioimg-tmp-"
-#define CRIOIMG__OCI_LOCK ".crioimg.lock"
-typedef struct crioimg__oci {
-    int root, lockfd;
-    int algfd[4];             /* blobs/<alg>, by crioimg_digest_alg; -1 until first needed */
-    int depth, exclusive, cleaned, read_only;
-    unsigned long tmpn;
-    char *err;                /* the store's detail buffer (512 bytes) */
-    crioimg_allocator alloc;
-} crioimg__oci;
-
-static crioimg_result crioimg__oci_errno(crioimg__oci *o, int e, const char *what, const char *name)
-{
-    crioimg_result r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : (e == ELOOP || e == ENOTDIR || e == EMLINK) ? CRIOIMG_ERR_STORE_UNSAFE :
-                       e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
-    crioimg__out out;
-    out.p = o->err; out.cap = 512; out.len = 0;
-    crioimg__out_str(&out, what);
-    crioimg__out_str(&out, " ");
-    crioimg__out_str(&out, name);
-    crioimg__out_str(&out, ": ");
-    crioimg__out_str(&out, r == CRIOIMG_ERR_STORE_UNSAFE ? "a symlink or not a directory (never followed)" : strerror(e));
-    return r;
-}
-
-/* Reads a regular file under dirfd, never through a symlink, at most max bytes. */
-static crioimg_result crioimg__oci_read(crioimg__oci *o, int dirfd, const char *name, size_t max,
-                                        const crioimg_allocator *a, void **data, size_t *len)
-{
-    struct stat st;
-    char *buf;
-    size_t got = 0;
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    *data = NULL; *len = 0;
-    if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open", name);
-    if (fstat(fd, &st) != 0) { int e = errno; close(fd); return crioimg__oci_errno(o, e, "cannot stat", name); }
-    if (!S_ISREG(st.st_mode)) { close(fd); return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, name, ": not a regular file", NULL); }
-    if ((unsigned long long)st.st_size > (unsigned long long)max) { close(fd); return crioimg__st_fail3(o->err, CRIOIMG_ERR_TOO_BIG, name, ": too big", NULL); }
-    buf = (char *)crioimg_malloc(a, (size_t)st.st_size + 1);
-    if (buf == NULL) { close(fd); return CRIOIMG_ERR_NOMEM; }
-    while (got < (size_t)st.st_size) {
-        ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    close(fd);
-    if (got != (size_t)st.st_size) { crioimg_free(a, buf); return crioimg__st_fail3(o->err, CRIOIMG_ERR_IO, name, ": short read", NULL); }
-    buf[got] = '\0';
-    *data = buf; *len = got;
-    return CRIOIMG_OK;
-}
-
-/* blobs/<alg> as a directory descriptor, made when create is set; never through a symlink. */
-static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int create, int *fd, const char **hex)
-{
-    crioimg_digest dg;
-    int blobs;
-    const char *an;
-    if (crioimg_digest_parse(&dg, digest, strlen(digest)) != CRIOIMG_OK || dg.alg == CRIOIMG_DIGEST_UNKNOWN)
-        return crioimg__st_fail3(o->err, CRIOIMG_ERR_DIGEST_FORMAT, "invalid digest \"", digest, "\"");
-    *hex = dg.encoded.ptr;
-    if (o->algfd[dg.alg] >= 0) { *fd = o->algfd[dg.alg]; return CRIOIMG_OK; }
-    an = crioimg_digest_alg_name(dg.alg);
-    blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (blobs < 0 && errno == ENOENT && create) {
-        if (mkdirat(o->root, "blobs", 0755) != 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
-        blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    if (blobs < 0) return crioimg__oci_errno(o, errno, "cannot open", "blobs");
-    *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*fd < 0 && errno == ENOENT && create) {
-        if (mkdirat(blobs, an, 0755) != 0 && errno != EEXIST) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
-        (void)CRIOIMG__OCI_FSYNC(blobs);
-        *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    if (*fd < 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
-    close(blobs);
-    o->algfd[dg.alg] = *fd;
-    return CRIOIMG_OK;
-}
-
-/* A new temporary file in the store's root (the same file system as everything it will be renamed
-   to), open for writing in *fdp; name gets its name. */
-static crioimg_result crioimg__oci_tmpopen(crioimg__oci *o, char name[96], int *fdp)
-{
-    int fd = -1, tries;
-    *fdp = -1;
-    for (tries = 0; tries < 100 && fd < 0; tries++) {
-        crioimg__out out;
-        char num[64];
-        unsigned long long v[3];
-        int i, k;
-        v[0] = (unsigned long long)getpid(); v[1] = ++o->tmpn; v[2] = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o;
-        out.p = name; out.cap = 96; out.len = 0;
-        crioimg__out_str(&out, CRIOIMG__OCI_TMP);
-        for (i = 0; i < 3; i++) {
-            k = 0;
-            do { num[k++] = "0123456789abcdef"[v[i] & 15]; v[i] >>= 4; } while (v[i] && k < 63);
-            while (k) crioimg__out_put(&out, &num[--k], 1);
-            if (i < 2) crioimg__out_put(&out, "-", 1);
-        }
-        fd = openat(o->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", name);
-    }
-    if (fd < 0) return crioimg__st_fail3(o->err, CRIOIMG_ERR_IO, "cannot create a temporary file", NULL, NULL);
-    *fdp = fd;
-    return CRIOIMG_OK;
-}
-
-/* Writes data to a new temporary file (crioimg__oci_tmpopen), fsynced. name gets its name. */
-static crioimg_result crioimg__oci_tmp(crioimg__oci *o, const void *data, size_t len, char name[96])
-{
-    int fd;
-    size_t done = 0;
-    crioimg_result r = crioimg__oci_tmpopen(o, name, &fd);
-    if (r != CRIOIMG_OK) return r;
-    while (done < len) {
-        ssize_t k = CRIOIMG__OCI_WRITE(fd, (const char *)data + done, len - done);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) { int e = k < 0 ? errno : EIO; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot write", name); }
-        done += (size_t)k;
-    }
-    if (CRIOIMG__OCI_FSYNC(fd) != 0) { int e = errno; close(fd); unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot fsync", name); }
-    if (close(fd) != 0) { int e = errno; unlinkat(o->root, name, 0); return crioimg__oci_errno(o, e, "cannot close", name); }
-    return CRIOIMG_OK;
-}
-
-/* Replaces root/name with data atomically: temp file, fsync, rename, fsync of the directory. */
-static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, const void *data, size_t len)
-{
-    char tmp[96];
-    crioimg_result r = crioimg__oci_tmp(o, data, len, tmp);
-    if (r != CRIOIMG_OK) return r;
-    if (CRIOIMG__OCI_RENAMEAT(o->root, tmp, o->root, name) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename to", name); }
-    (void)CRIOIMG__OCI_FSYNC(o->root);
-    return CRIOIMG_OK;
-}
-
-/* Removes the temporary files a killed process left. Under the exclusive lock, so no index or small
-   blob write is in progress; streaming writes hold their file's flock and are skipped. 1 when the whole
-   directory was read (a listing that failed part way, readdir NULL with errno set, is tried again later). */
-static int crioimg__oci_clean(crioimg__oci *o)
-{
-    int fd = dup(o->root), done;
-    DIR *d;
-    struct dirent *de;
-    if (fd < 0) return 0;
-    d = fdopendir(fd);
-    if (d == NULL) { close(fd); return 0; }
-    rewinddir(d);
-    for (;;) {
-        int tf;
-        errno = 0;
-        if ((de = readdir(d)) == NULL) break;
-        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
-        /* a streaming write in progress holds its file's flock: only files nobody holds go */
-        tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (tf < 0) { if (errno == ELOOP) (void)unlinkat(o->root, de->d_name, 0); continue; }
-        if (flock(tf, LOCK_EX | LOCK_NB) == 0) (void)unlinkat(o->root, de->d_name, 0);
-        close(tf);
-    }
-    done = errno == 0;
-    closedir(d);
-    return done;
-}
-
-/* blobs/ and each blobs/<alg> there is must be a directory, not a symlink to one: checked at every
-   lock, so that no command (a listing that would see no blobs, an untag that would rewrite the index
-   believing its manifests broken) works on a store where they are not. Absent ones are fine. */
-static crioimg_result crioimg__oci_safe_dirs(crioimg__oci *o)
-{
-    struct stat st;
-    int b, i;
-    if (fstatat(o->root, "blobs", &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? CRIOIMG_OK : crioimg__oci_errno(o, errno, "cannot stat", "blobs");
-    if (!S_ISDIR(st.st_mode)) return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", "blobs");
-    b = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (b < 0) return crioimg__oci_errno(o, errno, "unsafe store:", "blobs");
-    for (i = 1; i < 4; i++) {
-        const char *an = crioimg_digest_alg_name((crioimg_digest_alg)i);
-        char path[32] = "blobs/";
-        size_t al = strlen(an);
-        if (al > sizeof path - 7) al = sizeof path - 7;
-        memcpy(path + 6, an, al); path[6 + al] = '\0';
-        if (fstatat(b, an, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            if (errno == ENOENT) continue;
-            { int e = errno; close(b); return crioimg__oci_errno(o, e, "cannot stat", path); }
-        }
-        if (!S_ISDIR(st.st_mode)) { close(b); return crioimg__oci_errno(o, ENOTDIR, "unsafe store:", path); }
-    }
-    close(b);
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_lock(void *u, int exclusive)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg_result r;
-    if (o->depth++ > 0) return CRIOIMG_OK;
-    if (o->lockfd >= 0) {
-        while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
-            if (errno == EINTR) continue;
-            o->depth--;
-            return crioimg__oci_errno(o, errno, "cannot lock", CRIOIMG__OCI_LOCK);
-        }
-    } else if (exclusive) {
-        o->depth--;
-        return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_READ_ONLY, "no lock file: cannot change the store", NULL, NULL);
-    }
-    r = crioimg__oci_safe_dirs(o);
-    if (r != CRIOIMG_OK) {
-        if (--o->depth == 0 && o->lockfd >= 0) (void)flock(o->lockfd, LOCK_UN);
-        return r;
-    }
-    o->exclusive = exclusive;
-    if (exclusive && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_unlock(void *u)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    if (o->depth > 0 && --o->depth == 0 && o->lockfd >= 0) (void)flock(o->lockfd, LOCK_UN);
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **entries, size_t *n)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    void *data = NULL;
-    size_t len = 0;
-    crioimg_result r;
-    r = crioimg__oci_read(o, o->root, "index.json", CRIOIMG__OCI_INDEX_MAX, a, &data, &len);
-    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json is missing", NULL, NULL);
-    if (r != CRIOIMG_OK) return r;
-    r = crioimg_store_index_parse((const char *)data, len, a, entries, n, o->err, 512);
-    crioimg_free(a, data);
-    return r;
-}
-
-static crioimg_result crioimg__oci_write_index(void *u, const crioimg_store_entry *e, size_t n)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg_json_writer w;
-    const char *text;
-    size_t len;
-    crioimg_result r;
-    crioimg_json_writer_init(&w, &o->alloc);
-    crioimg_store_index_write(e, n, &w);
-    r = crioimg_json_writer_finish(&w, &text, &len);
-    if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "index.json", text, len);
-    crioimg_json_writer_free(&w);
-    return r;
-}
-
-static crioimg_result crioimg__oci_blob_stat(void *u, const char *d, long long *size)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    int fd;
-    const char *hex;
-    struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
-    if (r != CRIOIMG_OK) return r;
-    if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0) return crioimg__oci_errno(o, errno, "cannot stat blob", d);
-    if (!S_ISREG(st.st_mode)) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file");
-    *size = (long long)st.st_size;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_blob_get(void *u, const char *d, size_t max, const crioimg_allocator *a, void **data, size_t *len)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    int fd;
-    const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
-    if (r != CRIOIMG_OK) return r;
-    return crioimg__oci_read(o, fd, hex, max, a, data, len);
-}
-
-static crioimg_result crioimg__oci_blob_put(void *u, const char *d, const void *data, size_t len)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    int fd;
-    const char *hex;
-    char tmp[96];
-    struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
-    if (r != CRIOIMG_OK) return r;
-    /* already there (content-addressed: same name, same bytes; reads verify them anyway) */
-    if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size == (unsigned long long)len)
-        return CRIOIMG_OK;
-    r = crioimg__oci_tmp(o, data, len, tmp);
-    if (r != CRIOIMG_OK) return r;
-    if (CRIOIMG__OCI_RENAMEAT(o->root, tmp, fd, hex) != 0) { int e = errno; unlinkat(o->root, tmp, 0); return crioimg__oci_errno(o, e, "cannot rename blob", d); }
-    (void)CRIOIMG__OCI_FSYNC(fd);
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    int fd;
-    const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
-    if (r != CRIOIMG_OK) return r;
-    if (unlinkat(fd, hex, 0) != 0) return crioimg__oci_errno(o, errno, "cannot delete blob", d);
-    return CRIOIMG_OK;
-}
-
-/* A streaming read: the open descriptor keeps reading the blob even if it is deleted meanwhile. */
-typedef struct crioimg__oci_r { int fd; } crioimg__oci_r;
-
-static crioimg_result crioimg__oci_blob_open(void *u, const char *d, void **handle, long long *size)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    int dfd, fd;
-    const char *hex;
-    struct stat st;
-    crioimg__oci_r *h;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &dfd, &hex);
-    if (r != CRIOIMG_OK) return r;
-    fd = openat(dfd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open blob", d);
-    if (fstat(fd, &st) != 0) { int e = errno; close(fd); return crioimg__oci_errno(o, e, "cannot stat blob", d); }
-    if (!S_ISREG(st.st_mode)) { close(fd); return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file"); }
-    h = (crioimg__oci_r *)crioimg_malloc(&o->alloc, sizeof *h);
-    if (h == NULL) { close(fd); return CRIOIMG_ERR_NOMEM; }
-    h->fd = fd;
-    *handle = h;
-    *size = (long long)st.st_size;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_blob_read(void *u, void *handle, void *buf, size_t cap, size_t *n)
-{
-    crioimg__oci_r *h = (crioimg__oci_r *)handle;
-    ssize_t k;
-    do k = read(h->fd, buf, cap); while (k < 0 && errno == EINTR);
-    if (k < 0) return crioimg__oci_errno((crioimg__oci *)u, errno, "cannot read", "blob");
-    *n = (size_t)k;
-    return CRIOIMG_OK;
-}
-
-static void crioimg__oci_blob_close(void *u, void *handle)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg__oci_r *h = (crioimg__oci_r *)handle;
-    close(h->fd);
-    crioimg_free(&o->alloc, h);
-}
-
-/* A streaming write: a temporary file flock()ed for as long as it is written, so that another process's
-   cleanup (which removes only temporary files it can lock) leaves it alone. Made under the store's
-   shared lock: a cleanup holds the exclusive one, so it cannot slip in between creating and locking. */
-/* A blob being written. synced / sync_errno: what blob_sync did, which may run on another thread than
-   the handle's other calls and so touches nothing but the handle (commit reports its failure). */
-
-typedef struct crioimg__oci_w {
-    int fd; char name[96]; int synced, sync_errno;
-    long long written, flushed;   /* bytes written, and how many of them writeback has been started for */
-} crioimg__oci_w;
-
-static crioimg_result crioimg__oci_blob_begin(void *u, void **handle)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg__oci_w *h;
-    crioimg_result r;
-    h = (crioimg__oci_w *)crioimg_malloc(&o->alloc, sizeof *h);
-    if (h == NULL) return CRIOIMG_ERR_NOMEM;
-    h->synced = h->sync_errno = 0;
-    h->written = h->flushed = 0;
-    r = crioimg__oci_lock(o, 0);
-    if (r == CRIOIMG_OK) {
-        r = crioimg__oci_tmpopen(o, h->name, &h->fd);
-        if (r == CRIOIMG_OK && flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
-            r = crioimg__oci_errno(o, errno, "cannot lock", h->name);
-            close(h->fd);
-            unlinkat(o->root, h->name, 0);
-        }
-        crioimg__oci_unlock(o);
-    }
-    if (r != CRIOIMG_OK) { crioimg_free(&o->alloc, h); return r; }
-    *handle = h;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void *data, size_t len)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg__oci_w *h = (crioimg__oci_w *)handle;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t k = CRIOIMG__OCI_WRITE(h->fd, (const char *)data + done, len - done);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return crioimg__oci_errno(o, k < 0 ? errno : EIO, "cannot write", h->name);
-        done += (size_t)k;
-    }
-    h->written += (long long)len;
-    crioimg__writeback(h->fd, h->written, &h->flushed);
-    return CRIOIMG_OK;
-}
-
-static void crioimg__oci_blob_abort(void *u, void *handle)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg__oci_w *h = (crioimg__oci_w *)handle;
-    unlinkat(o->root, h->name, 0);
-    close(h->fd);
-    crioimg_free(&o->alloc, h);
-}
-
-/* The bytes made durable before commit, outside every lock, so that a commit under the store's lock is
-   a rename (a 32 MiB blob's fsync takes 100 ms that other writers would otherwise wait through). */
-static crioimg_result crioimg__oci_blob_sync(void *u, void *handle)
-{
-    crioimg__oci_w *h = (crioimg__oci_w *)handle;
-    (void)u;
-    if (h->synced || h->sync_errno) return h->sync_errno ? CRIOIMG_ERR_IO : CRIOIMG_OK;
-    if (CRIOIMG__OCI_FSYNC(h->fd) != 0) { h->sync_errno = errno ? errno : EIO; return CRIOIMG_ERR_IO; }
-    h->synced = 1;
-    return CRIOIMG_OK;
-}
-
-static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char *d)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg__oci_w *h = (crioimg__oci_w *)handle;
-    int fd;
-    const char *hex;
-    crioimg_result r = CRIOIMG_OK;
-    if (h->sync_errno) r = crioimg__oci_errno(o, h->sync_errno, "cannot fsync", h->name);
-    else if (!h->synced && CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
-    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
-    if (r == CRIOIMG_OK && CRIOIMG__OCI_RENAMEAT(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
-    if (r == CRIOIMG_OK) { (void)CRIOIMG__OCI_FSYNC(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
-    crioimg__oci_blob_abort(u, handle);
-    return r;
-}
-
-/* ---- the listing cache (.crioimg-cache) ---- */
-
-#define CRIOIMG__OCI_CACHE ".crioimg-cache"
-#if defined(__APPLE__)
-#  define CRIOIMG__OCI_MTIM(st) ((st).st_mtimespec)
-#else
-#  define CRIOIMG__OCI_MTIM(st) ((st).st_mtim)
-#endif
-
-/* Each blobs/<alg> as it is now (absent ones all zero); 0 when blobs/ or one of them is not a plain
-   directory: no cache then. */
-static int crioimg__oci_stamps(crioimg__oci *o, unsigned long long cur[4][5])
-{
-    int b = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), i;
-    memset(cur, 0, 4 * sizeof cur[0]);
-    if (b < 0) return errno == ENOENT;
-    for (i = 1; i < 4; i++) {
-        struct stat st;
-        if (fstatat(b, crioimg_digest_alg_name((crioimg_digest_alg)i), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            if (errno == ENOENT) continue;
-            close(b);
-            return 0;
-        }
-        if (!S_ISDIR(st.st_mode)) { close(b); return 0; }
-        cur[i][0] = 1;
-        cur[i][1] = (unsigned long long)st.st_dev;
-        cur[i][2] = (unsigned long long)st.st_ino;
-        cur[i][3] = (unsigned long long)CRIOIMG__OCI_MTIM(st).tv_sec;
-        cur[i][4] = (unsigned long long)CRIOIMG__OCI_MTIM(st).tv_nsec;
-    }
-    close(b);
-    return 1;
-}
-
-static void crioimg__oci_cache_load(void *u, const crioimg_allocator *a, crioimg__st_cache *c)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    void *data = NULL;
-    size_t len = 0;
-    c->usable = crioimg__oci_stamps(o, c->cur);
-    if (!c->usable) return;
-    if (crioimg__oci_read(o, o->root, CRIOIMG__OCI_CACHE, CRIOIMG__OCI_INDEX_MAX, a, &data, &len) == CRIOIMG_OK) { c->buf = (char *)data; c->len = len; }
-    else o->err[0] = '\0';   /* no cache (or an unreadable one) is no error: it is made again */
-}
-
-/* The new file's birth time is the proof: every directory's mtime must be older than it (by the same
-   clock, the file system's), so a change made after the stats that follow cannot leave an mtime
-   unchanged. Written only into stores crioimg manages (with a lock file), under the store's lock. */
-static int crioimg__oci_cache_begin(void *u, crioimg__st_cache *c)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    struct stat st;
-    int i;
-    if (o->lockfd < 0 || o->depth == 0) return 0;
-    if (crioimg__oci_tmpopen(o, c->tmp, &c->fd) != CRIOIMG_OK) { o->err[0] = '\0'; c->fd = -1; return 0; }
-    if (fstat(c->fd, &st) != 0) { close(c->fd); unlinkat(o->root, c->tmp, 0); c->fd = -1; return 0; }
-    c->fresh_trusted = 1;
-    for (i = 1; i < 4; i++) {
-        unsigned long long s0 = (unsigned long long)CRIOIMG__OCI_MTIM(st).tv_sec, n0 = (unsigned long long)CRIOIMG__OCI_MTIM(st).tv_nsec;
-        if (!c->cur[i][0]) continue;
-        if (c->cur[i][1] != (unsigned long long)st.st_dev || !(s0 > c->cur[i][3] || (s0 == c->cur[i][3] && n0 > c->cur[i][4])))
-            c->fresh_trusted = 0;
-    }
-    c->fresh = 1;
-    return 1;
-}
-
-/* No fsync: after a crash the file is stale or torn, and then it fails its stamps or its checksum. */
-static void crioimg__oci_cache_end(void *u, crioimg__st_cache *c, const void *data, size_t len)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    size_t done = 0;
-    int ok = data != NULL;
-    while (ok && done < len) {
-        ssize_t k = CRIOIMG__OCI_WRITE(c->fd, (const char *)data + done, len - done);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) ok = 0; else done += (size_t)k;
-    }
-    if (close(c->fd) != 0) ok = 0;
-    c->fd = -1;
-    c->fresh = 0;
-    if (!ok || CRIOIMG__OCI_RENAMEAT(o->root, c->tmp, o->root, CRIOIMG__OCI_CACHE) != 0) (void)unlinkat(o->root, c->tmp, 0);
-}
-
-#ifdef CRIOIMG_NO_STORE_WRITE   /* a read-only store reads the cache others wrote, never writes one */
-static const crioimg__st_cacheops crioimg__oci_cacheops = { crioimg__oci_cache_load, NULL, NULL };
-#else
-static const crioimg__st_cacheops crioimg__oci_cacheops = { crioimg__oci_cache_load, crioimg__oci_cache_begin, crioimg__oci_cache_end };
-#endif
-
-static void crioimg__oci_close(void *u)
-{
-    crioimg__oci *o = (crioimg__oci *)u;
-    crioimg_allocator a = o->alloc;
-    int i;
-    for (i = 0; i < 4; i++) if (o->algfd[i] >= 0) close(o->algfd[i]);
-    if (o->lockfd >= 0) close(o->lockfd);   /* drops this handle's flock only */
-    if (o->root >= 0) close(o->root);
-    crioimg_free(&a, o);
-}
-
-/* Checks the layout (creating an empty one when asked, under the lock). */
-static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
-{
-    static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-    static const char empty[] = "{\"schemaVersion\":2,\"mediaType\":\"" CRIOIMG_MEDIA_OCI_INDEX "\",\"manifests\":[]}";
-    void *data = NULL;
-    size_t len = 0;
-    crioimg_json doc;
-    crioimg_result r = crioimg__oci_read(o, o->root, "oci-layout", 4096, &o->alloc, &data, &len);
-#ifdef CRIOIMG_NO_STORE_WRITE
-    (void)create; (void)layout; (void)empty;
-#else
-    if (r == CRIOIMG_ERR_NOT_FOUND && create) {
-        struct stat st;
-        if (fstatat(o->root, "index.json", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            /* the empty index alone is what a creation killed between its two renames leaves: finish it */
-            int ours = crioimg__oci_read(o, o->root, "index.json", 4096, &o->alloc, &data, &len) == CRIOIMG_OK &&
-                       len == sizeof empty - 1 && memcmp(data, empty, len) == 0;
-            crioimg_free(&o->alloc, data);
-            if (!ours) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "index.json without oci-layout: not an OCI image layout", NULL, NULL);
-            return crioimg__oci_replace(o, "oci-layout", layout, sizeof layout - 1);
-        }
-        r = crioimg__oci_replace(o, "index.json", empty, sizeof empty - 1);
-        if (r == CRIOIMG_OK) r = crioimg__oci_replace(o, "oci-layout", layout, sizeof layout - 1);
-        return r;
-    }
-#endif
-    if (r == CRIOIMG_ERR_NOT_FOUND) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "no oci-layout file: not an OCI image layout", NULL, NULL);
-    if (r != CRIOIMG_OK) return r;
-    r = crioimg_json_parse(&doc, (const char *)data, len, NULL);
-    if (r != CRIOIMG_OK || !crioimg_json_string_eq(&doc, crioimg_json_get(&doc, 0, "imageLayoutVersion"), "1.0.0", 5))
-        r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_CORRUPT, "oci-layout: imageLayoutVersion is not \"1.0.0\"", NULL, NULL);
-    crioimg_json_free(&doc);
-    crioimg_free(&o->alloc, data);
-    return r;
-}
-
-crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
-{
-    crioimg_store_vtable vt;
-    crioimg__oci *o;
-    crioimg_result r;
-    int i, create = opts ? opts->create && !opts->read_only : 0;
-    const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (out == NULL || dir == NULL) return CRIOIMG_ERR_INVALID_ARGS;
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
-    o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
-    if (o == NULL) return CRIOIMG_ERR_NOMEM;
-    memset(o, 0, sizeof *o);
-    if (a) o->alloc = *a;
-    o->lockfd = -1;
-    for (i = 0; i < 4; i++) o->algfd[i] = -1;
-    o->read_only = opts ? opts->read_only : 0;
-#ifdef CRIOIMG_NO_STORE_WRITE
-    o->read_only = 1, create = 0;   /* every change is then ERR_STORE_READ_ONLY */
-#endif
-    memset(&vt, 0, sizeof vt);
-    vt.version = CRIOIMG_STORE_VTABLE_VERSION;
-    vt.user = o;
-    vt.lock = crioimg__oci_lock; vt.unlock = crioimg__oci_unlock;
-    vt.read_index = crioimg__oci_read_index;
-    vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
-    vt.close = crioimg__oci_close;
-#ifndef CRIOIMG_NO_STORE_WRITE   /* the writing methods are left out: calls never reach them (read-only) */
-    vt.write_index = crioimg__oci_write_index;
-    vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
-    vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
-    vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
-    vt.blob_sync = crioimg__oci_blob_sync;
-#else   /* named, not called: no unused-function warning, and the linker drops them */
-    (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
-    (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
-    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync;
-    (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end;
-#endif
-    vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;
-    o->root = -1;
-    r = crioimg_store_open(out, &vt, opts);
-    if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
-    o->err = (*out)->err;
-    (*out)->cache = &crioimg__oci_cacheops;
-#ifdef CRIOIMG_NO_STORE_WRITE
-    (*out)->read_only = 1;
-#endif
-    /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
-       nothing is followed */
-    o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (o->root < 0 && errno == ENOENT && create) {
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST) { r = crioimg__oci_errno(o, errno, "cannot create", dir); goto fail; }
-        o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
-    if (o->root < 0) { r = crioimg__oci_errno(o, errno, "cannot open", dir); if (r == CRIOIMG_ERR_STORE_UNSAFE) r = CRIOIMG_ERR_IO; goto fail; }
-    if (!o->read_only) {
-        /* O_NONBLOCK: a FIFO planted as the lock file must not hang the open (it is refused below) */
-        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
-        if (o->lockfd < 0 && (errno == EROFS || errno == EACCES)) o->read_only = 1, (*out)->read_only = 1;
-        else if (o->lockfd < 0) { r = crioimg__oci_errno(o, errno, "cannot open", CRIOIMG__OCI_LOCK); goto fail; }
-    }
-    if (o->lockfd < 0) {
-        o->lockfd = openat(o->root, CRIOIMG__OCI_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (o->lockfd < 0 && errno != ENOENT) { r = crioimg__oci_errno(o, errno, "cannot open", CRIOIMG__OCI_LOCK); goto fail; }
-    }
-    {
-        struct stat st;
-        if (o->lockfd >= 0 && (fstat(o->lockfd, &st) != 0 || !S_ISREG(st.st_mode))) {
-            r = crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, CRIOIMG__OCI_LOCK, ": not a regular file", NULL);
-            goto fail;
-        }
-    }
-    r = crioimg__oci_lock(o, create);
-    if (r != CRIOIMG_OK) goto fail;
-    r = crioimg__oci_check(o, create);
-    crioimg__oci_unlock(o);
-    if (r != CRIOIMG_OK) goto fail;
-    return CRIOIMG_OK;
-fail:
-    crioimg_store_close(*out);
-    *out = NULL;
-    return r;
-}
-
-#else /* no POSIX.1-2008 */
-
-crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
-{
-    (void)dir; (void)opts;
-    if (out) *out = NULL;
-    return CRIOIMG_ERR_UNSUPPORTED;
-}
-
-#endif

@@ -17,6 +17,12 @@
      crioimg_store_close(s);
      crioimg_store_error(s) says what exactly failed, after any failure (before close).
 
+   Errors. After a failure, crioimg_store_error(s) is never empty. A constructor that fails has no
+   handle to ask, so it hands its text back: set opts.err/opts.errcap (a caller's buffer; the text is
+   NUL-terminated, truncated, never overflowed) and crioimg_store_open_oci writes there why it failed,
+   naming the directory: "DIR: no such directory", "DIR: is a file, not a directory", "DIR: permission
+   denied", "DIR: not an OCI image layout (no oci-layout file)", "DIR: oci-layout: ...". Left "" on success.
+
    A handle is for one thread at a time. Threads (and processes) that share a store each open their
    own handle: the OCI store's lock then keeps them apart.
 
@@ -77,7 +83,7 @@
    learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 3   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync */
+#define CRIOIMG_STORE_VTABLE_VERSION 4   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync; 4 blob_list, clean, blob_error */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -145,10 +151,25 @@ typedef struct crioimg_store_vtable {
        failure there, for commit to report). Commit must still make the blob durable when it was not
        called. */
     crioimg_result (*blob_sync)(void *user, void *handle);
+    /* ---- version 4 ---- */
+    /* Optional (crioimg_store_gc and crioimg_store_verify need it): calls fn once for every blob the store
+       holds, with its digest ("sha256:<hex>", valid) and size, under the lock the library holds; fn
+       returns non-zero to stop. A file that is no blob (a name that is not a digest, not a regular
+       file) is not a blob: it is skipped. A listing that fails part way is an error, never a short list. */
+    crioimg_result (*blob_list)(void *user, int (*fn)(void *ctx, const char *digest, long long size), void *ctx);
+    /* Optional (crioimg_store_gc): removes what the store keeps besides index and blobs and may throw
+       away (temporary files a killed process left, caches), under the exclusive lock; *files and
+       *bytes count what went (including what the store removed on its own since it was opened). */
+    crioimg_result (*clean)(void *user, size_t *files, long long *bytes);
+    /* Optional: the detail of handle's last blob_write failure ("" when none), kept in the handle. A
+       store that has it promises that blob_write, like blob_sync, touches only its handle: a pull then
+       writes its blobs from several threads at once, each to its own handle, without serialising them
+       (the built-in OCI store has it; a store without it gets one blob_write at a time). */
+    const char *(*blob_error)(void *user, void *handle);
 } crioimg_store_vtable;
 /* crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT; then set user and the methods the store has: the
    version is this header's, every method not set is NULL ("unsupported") */
-#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct crioimg_store crioimg_store;
 
@@ -157,6 +178,8 @@ typedef struct crioimg_store_opts {
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
     int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
+    size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
@@ -247,9 +270,48 @@ CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_s
 /* Copies an image whose manifest (an OCI image manifest or Docker schema 2, at most 4 MiB) is blob
    manifest_digest of src: config and layers with crioimg_store_copy_blob against their descriptors,
    then the manifest, then crioimg_store_add_image(dst, manifest_digest, names, nnames). A failure
-   leaves only unreferenced blobs behind. Detail in dst's crioimg_store_error. */
+   takes back, under the exclusive lock, the blobs it wrote that no image references (a killed copy
+   leaves them for crioimg_store_gc). Detail in dst's crioimg_store_error. */
 CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                                     const char *const *names, size_t nnames);
+
+/* ---- garbage collection and verification ---- */
+
+/* What crioimg_store_gc removed. */
+typedef struct crioimg_store_gc_result {
+    size_t blobs;              /* blobs no index entry references (through its manifest, or an index's) */
+    long long blob_bytes;
+    size_t files;              /* the store's other leftovers: stale temporary files, the listing cache */
+    long long file_bytes;
+} crioimg_store_gc_result;
+/* Removes, under the store's exclusive lock, every blob that no image references (what a failed or
+   killed pull or import left) and the store's leftovers (vtable clean). A manifest of the index that
+   cannot be read (missing or corrupt) makes it remove nothing (ERR_STORE_CORRUPT: what that manifest
+   references is unknown; crioimg_store_verify says which). A pull or import that runs at the same
+   time may fail for a blob removed under it (never leaving an entry without its blobs): run gc when
+   the store is quiet. Needs the vtable's blob_list and blob_delete (ERR_UNSUPPORTED without). */
+CRIOIMG_API crioimg_result crioimg_store_gc(crioimg_store *s, crioimg_store_gc_result *out);
+
+/* One thing crioimg_store_verify found broken. */
+typedef struct crioimg_store_problem {
+    const char *kind;          /* "blob" or "image" */
+    const char *subject;       /* the blob's digest; the image's first name, else its manifest's digest */
+    const char *detail;        /* what is wrong, in words */
+} crioimg_store_problem;
+typedef struct crioimg_store_verify_result {
+    size_t blobs, images;      /* how many were checked: every blob, every distinct manifest of the index */
+    crioimg_store_problem *problems;
+    size_t nproblems;          /* 0: the store is sound */
+    void *arena;               /* everything above lives here */
+    crioimg_allocator alloc;
+} crioimg_store_verify_result;
+/* Reads every blob and hashes it against its name, and checks every index entry: its manifest there and
+   valid, its config and layers there with the sizes the manifest gives (an index: each of its
+   manifests there). Under the shared lock; changes nothing. OK when it could look at everything, with
+   out->nproblems saying what is broken; an error when it could not (no blob_list, I/O). Free out with
+   crioimg_store_verify_result_free. */
+CRIOIMG_API crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_result *out);
+CRIOIMG_API void crioimg_store_verify_result_free(crioimg_store_verify_result *r);
 
 /* ---- images ---- */
 

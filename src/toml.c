@@ -6,14 +6,6 @@
    1 MiB, 4096 items an array, 8192 keys a table, 32 parts a key, values nested 16 deep. No NUL in any string (issue 10).
    --------------------------------------------------------------------------------------------------- */
 
-CRIOIMG__LIB int crioimg__hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* "FILE:LINE: what [arg]" into the error buffer; always returns ERR_REGISTRIES_CONF. */
 CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)
 {

@@ -197,7 +197,7 @@ expect "images: unknown option" 2 "" -- "$bin" images --bogus
 "$bin" import --store "$S" "$t/la:a" sym:1 >/dev/null
 for link in blobs blobs/sha256; do
   mv "$S/$link" "$t/moved"; ln -s "$t/moved" "$S/$link"; cp "$S/index.json" "$t/index.before"
-  expect "$link as a symlink: images" 1 "crioimg images: $S: unsafe file in store (symlink or not a regular file)" -- bash -c "'$bin' images --store '$S' 2>&1"
+  expect "$link as a symlink: images" 1 "crioimg images: $S: unsafe store: $link: a symlink or not a directory (never followed)" -- bash -c "'$bin' images --store '$S' 2>&1"
   expect "$link as a symlink: inspect" 1 "" -- "$bin" inspect --store "$S" sym:1
   expect "$link as a symlink: untag" 1 "" -- "$bin" untag --store "$S" sym:1
   expect "$link as a symlink: rmi" 1 "" -- "$bin" rmi --store "$S" sym:1

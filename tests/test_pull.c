@@ -442,5 +442,48 @@ static void test_pull(void)
             crioimg_service_free(svc);
         }
     }
+
+    {   /* into the OCI store, whose blob writes run outside the pull's lock (blob_error), with three
+           workers: the image whole and reopenable; a disk that fills up half way through a write (every
+           position a write can fail at) loses nothing: the store's error names the file and errno, no
+           temporary file or image is left, and the next pull completes */
+        static const long at_rows[] = { 0, 1, 3, 9, 17 };
+        size_t a;
+        for (a = 0; a < sizeof at_rows / sizeof at_rows[0]; a++) {
+            tp_env t;
+            crioimg_pull_result res;
+            char dir[] = "/tmp/crioimg-test-pull-XXXXXX", cmd[200];
+            crioimg_store_opts so;
+            int k;
+            tests_context = at_rows[a] ? "pull into an OCI store, ENOSPC at a write" : "pull into an OCI store, jobs 3";
+            if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+            tp_open(&t, 0, 3);
+            crioimg_store_close(t.st);
+            crioimg_service_free(t.svc);
+            memset(&so, 0, sizeof so);
+            so.create = 1;
+            CHECK(crioimg_store_open_oci(&t.st, dir, &so) == CRIOIMG_OK);
+            CHECK(crioimg_service_new(&t.svc, t.st, NULL, NULL, 0) == CRIOIMG_OK);
+            if (at_rows[a]) {
+                ts_fault(0, at_rows[a], ENOSPC);
+                CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_ERR_IO);
+                CHECK(ts_fault_hits == 1);
+                ts_fault(-1, 0, 0);
+                CHECK(strstr(crioimg_service_error(t.svc), "cannot write .crioimg-tmp-") != NULL);
+                CHECK(strstr(crioimg_service_error(t.svc), ": No space left on device") != NULL);
+                CHECK(ts_tmpfiles(dir) == 0);
+                CHECK(tp_images(&t) == 0 && !tp_has(&t, t.g.mdigest));
+            }
+            CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_OK);
+            CHECK_STR(crioimg_service_error(t.svc), "");
+            CHECK(tp_has(&t, t.g.config.digest) && tp_has(&t, t.g.mdigest));
+            for (k = 0; k < TP_NLAYERS; k++) CHECK(tp_has(&t, t.g.layer[k].digest));
+            tp_close(&t);
+            CHECK(ts_reopen_check(dir) == 1);
+            CHECK(ts_tmpfiles(dir) == 0);
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+            CHECK(system(cmd) == 0);
+        }
+    }
     tests_context = "";
 }

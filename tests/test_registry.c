@@ -576,8 +576,60 @@ static const rg_row rg_rows[] = {
       { { RG_MANIFEST, "lib/x", "latest", 0, NULL, CRIOIMG_ERR_CANCELLED, NULL, NULL, NULL, 0 } }, "1000" },
 };
 
+/* What the client logs (crioimg_registry_opts.log) for some of the rows above: a line each, its level's
+   letter first (E W I D), times in ms as T; URLs without their query. */
+static const struct { const char *row, *log; } rg_logs[] = {
+    { "redirect to another host drops Authorization",
+      "D GET https://reg.io/v2/: 401 (T ms)\n"
+      "D GET " RG_BURL ": 307 (T ms)\n"
+      "D GET " RG_BURL " redirected (307) to https://cdn.io/blob?... (no credentials sent there)\n"
+      "D GET https://cdn.io/blob?...: 200 (T ms)\n" },
+    { "503 retries exhausted",
+      "D GET https://reg.io/v2/: 200 (T ms)\n"
+      "D GET " RG_MURL ": 503 (T ms)\n"
+      "W retrying GET " RG_MURL " in 1000 ms (try 2 of 4): the registry answered 503\n"
+      "D GET " RG_MURL ": 503 (T ms)\n"
+      "W retrying GET " RG_MURL " in 2000 ms (try 3 of 4): the registry answered 503\n"
+      "D GET " RG_MURL ": 502 (T ms)\n"
+      "W retrying GET " RG_MURL " in 4000 ms (try 4 of 4): the registry answered 502\n"
+      "D GET " RG_MURL ": 503 (T ms)\n" },
+    { "503 retries with the built-in sleep",
+      "D GET https://reg.io/v2/: 200 (T ms)\n"
+      "D GET " RG_MURL ": 503 (T ms)\n"
+      "I retrying GET " RG_MURL " in 0 ms (try 2 of 3): the registry answered 503 with Retry-After\n"
+      "D GET " RG_MURL ": 504 (T ms)\n"
+      "I retrying GET " RG_MURL " in 10 ms (try 3 of 3): the registry answered 504\n"
+      "D GET " RG_MURL ": 200 (T ms)\n" },
+};
+static char rg_log_got[4096];
+
+/* The log's lines, with the request times (which vary) as T */
+static void rg_log(void *user, crioimg_log_level level, const char *msg)
+{
+    size_t n = strlen(rg_log_got);
+    const char *start = msg;
+    (void)user;
+    if (n + strlen(msg) + 4 >= sizeof rg_log_got) return;
+    rg_log_got[n++] = "EWID"[level];
+    rg_log_got[n++] = ' ';
+    while (*msg) {
+        const char *d = msg;
+        while (*d >= '0' && *d <= '9') d++;
+        if (d > msg && strncmp(d, " ms)", 4) == 0 && msg > start &&
+            (msg[-1] == '(' || (msg - start >= 7 && strncmp(msg - 7, " after ", 7) == 0))) {
+            rg_log_got[n++] = 'T';
+            msg = d;
+            continue;
+        }
+        rg_log_got[n++] = *msg++;
+    }
+    rg_log_got[n++] = '\n';
+    rg_log_got[n] = '\0';
+}
+
 static void test_registry_row(const rg_row *row)
 {
+    const char *want_log = NULL;
     crioimg_http_vtable vt;
     crioimg_http *h = NULL;
     crioimg_registry *r = NULL;
@@ -606,6 +658,9 @@ static void test_registry_row(const rg_row *row)
     o.now = rg_now;
     o.clock_user = &rg_f;
     o.cancel = &rg_f.cancel;
+    for (a = 0; a < sizeof rg_logs / sizeof rg_logs[0]; a++) if (strcmp(rg_logs[a].row, row->name) == 0) want_log = rg_logs[a].log;
+    rg_log_got[0] = '\0';
+    if (want_log) o.log = rg_log;
     tests_context = row->name;
     if (!CHECK(crioimg_http_open(&h, &vt, NULL) == CRIOIMG_OK)) return;
     o.http = h;
@@ -660,6 +715,7 @@ static void test_registry_row(const rg_row *row)
     if (!CHECK(rg_f.bad[0] == '\0' && rg_f.i == rg_f.n))
         fprintf(stderr, "  script: %s; %u of %u steps taken\n", rg_f.bad, (unsigned)rg_f.i, (unsigned)rg_f.n);
     CHECK_STR(rg_f.sleeps, row->want_sleeps ? row->want_sleeps : "");
+    if (want_log) CHECK_STR(rg_log_got, want_log);
     crioimg_registry_close(r);
     crioimg_http_close(h);
 }

@@ -947,11 +947,17 @@ static int ts_fault_kind = -1;     /* 0 write, 1 fsync, 2 rename, 3 any; -1 none
 static long ts_fault_at, ts_fault_calls, ts_fault_hits;
 static int ts_fault_errno = ENOSPC;
 
+/* Counted atomically: a pull's workers write their blobs from several threads at once. */
 static int ts_fault_hit(int kind)
 {
     if (ts_fault_kind != kind && ts_fault_kind != 3) return 0;
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__TINYC__)
+    if (__atomic_add_fetch(&ts_fault_calls, 1, __ATOMIC_RELAXED) != ts_fault_at) return 0;
+    __atomic_add_fetch(&ts_fault_hits, 1, __ATOMIC_RELAXED);
+#else
     if (++ts_fault_calls != ts_fault_at) return 0;
     ts_fault_hits++;
+#endif
     return 1;
 }
 static ssize_t ts_f_write(int fd, const void *b, size_t n)
@@ -1314,6 +1320,7 @@ static void test_store_copy(void)
         CHECK(crioimg_store_copy_image(dst2, src, md, names, 1) == CRIOIMG_ERR_SIZE_MISMATCH);
         CHECK(strstr(crioimg_store_error(dst2), d) != NULL && strstr(crioimg_store_error(dst2), "its descriptor says 143") != NULL);
         CHECK(ts_count(dst2) == 0);
+        CHECK(((crioimg__mem *)dst2->vt.user)->nb == 0);   /* the config it wrote was taken back */
         crioimg_store_close(dst2);
     }
     crioimg_store_close(dst);
@@ -1502,6 +1509,177 @@ static void test_store_oci_large(void)
 }
 #endif
 
+static int ts_blobs_cb(void *ctx, const char *d, long long size) { (void)d; (void)size; (*(size_t *)ctx)++; return 0; }
+static size_t ts_blobs(crioimg_store *s)
+{
+    size_t n = 0;
+    CHECK(s->vt.blob_list(s->vt.user, ts_blobs_cb, &n) == CRIOIMG_OK);
+    return n;
+}
+
+/* gc and verify, the same on any store: what a killed import left goes, images stay whole; verify
+   names each broken blob and image. dir: the OCI store's directory (leftover files), or NULL. */
+static void test_store_gc(crioimg_store *s, const char *dir)
+{
+    ts_image a, b, c;
+    crioimg_store_gc_result g;
+    crioimg_store_verify_result vr;
+    const char *na[] = { "gc-a:1" }, *nb[] = { "gc-b:1" };
+    char orphan[72], p[512];
+    long long sz;
+    ts_make(s, 51, &a);
+    ts_make(s, 52, &b);
+    CHECK(crioimg_store_add_image(s, a.manifest, na, 1) == CRIOIMG_OK);
+    CHECK(crioimg_store_add_image(s, b.manifest, nb, 1) == CRIOIMG_OK);
+    /* a sound store: verify finds nothing, gc removes nothing */
+    CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_OK);
+    CHECK(vr.nproblems == 0 && vr.blobs == ts_blobs(s) && vr.images == 2);
+    crioimg_store_verify_result_free(&vr);
+    CHECK(crioimg_store_gc(s, &g) == CRIOIMG_OK && g.blobs == 0 && g.blob_bytes == 0);
+    /* what a killed import leaves: c's blobs without its entry (the shared layer stays), and an orphan */
+    ts_make(s, 53, &c);
+    ts_put(s, "orphan", 6, orphan);
+    if (dir) {
+        snprintf(p, sizeof p, "%s/.crioimg-tmp-dead-9-9", dir);
+        ts_write(p, "half");
+        CHECK(ts_count(s) == 2);   /* writes the listing cache */
+    }
+    CHECK(crioimg_store_gc(s, &g) == CRIOIMG_OK);
+    CHECK(g.blobs == 4);   /* c's manifest, config and own layer; the orphan */
+    CHECK(g.blob_bytes > 6);
+    if (dir) CHECK(g.files == 2 && g.file_bytes > 4);   /* the stale temporary file and the cache */
+    else CHECK(g.files == 0);
+    if (dir) { CHECK(access(p, F_OK) != 0); snprintf(p, sizeof p, "%s/.crioimg-cache", dir); CHECK(access(p, F_OK) != 0); }
+    CHECK(crioimg_store_blob_stat(s, c.manifest, &sz) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(crioimg_store_blob_stat(s, c.own, &sz) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(crioimg_store_blob_stat(s, orphan, &sz) == CRIOIMG_ERR_NOT_FOUND);
+    CHECK(crioimg_store_blob_stat(s, c.common, &sz) == CRIOIMG_OK);
+    CHECK(ts_count(s) == 2);
+    CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_OK && vr.nproblems == 0);
+    crioimg_store_verify_result_free(&vr);
+    /* broken: a's layer altered (a blob problem), b's layer gone (an image problem) */
+    ts_tamper(s, a.own);
+    CHECK(s->vt.blob_delete(s->vt.user, b.own) == CRIOIMG_OK);
+    CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_OK);
+    CHECK(vr.nproblems == 2);
+    if (vr.nproblems == 2) {
+        CHECK_STR(vr.problems[0].kind, "blob");
+        CHECK_STR(vr.problems[0].subject, a.own);
+        CHECK_STR(vr.problems[0].detail, "its content does not match its digest");
+        CHECK_STR(vr.problems[1].kind, "image");
+        CHECK_STR(vr.problems[1].subject, "docker.io/library/gc-b:1");
+        CHECK(strstr(vr.problems[1].detail, b.own) != NULL && strstr(vr.problems[1].detail, "not in the store") != NULL);
+    }
+    crioimg_store_verify_result_free(&vr);
+    /* a manifest that cannot be read: gc removes nothing, and says why */
+    ts_put(s, "orphan", 6, orphan);
+    ts_tamper(s, a.manifest);
+    CHECK(crioimg_store_gc(s, &g) == CRIOIMG_ERR_STORE_CORRUPT && g.blobs == 0);
+    CHECK(strstr(crioimg_store_error(s), a.manifest) != NULL);
+    CHECK(crioimg_store_blob_stat(s, orphan, &sz) == CRIOIMG_OK);
+    CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_OK && vr.nproblems >= 3);
+    crioimg_store_verify_result_free(&vr);
+    ts_tamper(s, a.manifest);
+    ts_tamper(s, a.own);
+    CHECK(crioimg_store_remove(s, "gc-a:1") == CRIOIMG_OK);
+    CHECK(crioimg_store_remove(s, "gc-b:1") == CRIOIMG_OK);
+    CHECK(crioimg_store_gc(s, &g) == CRIOIMG_OK);
+    CHECK(ts_blobs(s) == 0);
+}
+
+static void test_store_gc_all(void)
+{
+    crioimg_store *s;
+    crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT;
+    crioimg_store_gc_result g;
+    crioimg_store_verify_result vr;
+    tests_context = "gc memory";
+    CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+    test_store_gc(s, NULL);
+    /* a host store without blob_list: a clear ERR_UNSUPPORTED */
+    vt = s->vt; vt.version = 3; vt.close = NULL;
+    crioimg_store_close(s);
+    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_OK);
+    CHECK(s->vt.blob_list == NULL);
+    CHECK(crioimg_store_gc(s, &g) == CRIOIMG_ERR_UNSUPPORTED);
+    CHECK(strstr(crioimg_store_error(s), "blob_list") != NULL);
+    CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_ERR_UNSUPPORTED && vr.nproblems == 0);
+    crioimg_store_close(s);
+#ifdef CRIOIMG__OCI_STORE
+    {
+        char dir[] = "/tmp/crioimg-test-gc-XXXXXX", p[300];
+        crioimg_store_opts o;
+        tests_context = "gc oci";
+        if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+        memset(&o, 0, sizeof o);
+        o.create = 1;
+        CHECK(crioimg_store_open_oci(&s, dir, &o) == CRIOIMG_OK);
+        if (s) { test_store_gc(s, dir); crioimg_store_close(s); }
+        snprintf(p, sizeof p, "rm -rf '%s'", dir);
+        CHECK(system(p) == 0);
+    }
+#endif
+    tests_context = "";
+}
+
+/* A constructor that fails hands its text back (opts.err), naming the directory: one row a case. */
+static void test_store_ctor_err(void)
+{
+    char dir[] = "/tmp/crioimg-test-ctor-XXXXXX", p[256], want[512], err[512];
+    static const struct { const char *sub; int make; crioimg_result r; const char *text; } rows[] = {
+        { "missing", 0, CRIOIMG_ERR_NOT_FOUND, "no such directory" },
+        { "afile", 1, CRIOIMG_ERR_IO, "is a file, not a directory" },
+        { "empty", 2, CRIOIMG_ERR_STORE_CORRUPT, "not an OCI image layout (no oci-layout file)" },
+        { "badlayout", 3, CRIOIMG_ERR_STORE_CORRUPT, "oci-layout: imageLayoutVersion is not \"1.0.0\"" },
+        { "afile/below", 0, CRIOIMG_ERR_IO, "not a directory" },
+    };
+    size_t i;
+    crioimg_store *s;
+    crioimg_store_opts o;
+    crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT;
+    if (mkdtemp(dir) == NULL) { CHECK(0); return; }
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tests_context = rows[i].sub;
+        snprintf(p, sizeof p, "%s/%s", dir, rows[i].sub);
+        if (rows[i].make == 1) ts_write(p, "x");
+        if (rows[i].make >= 2) mkdir(p, 0755);
+        if (rows[i].make == 3) { char q[300]; snprintf(q, sizeof q, "%s/oci-layout", p); ts_write(q, "{\"imageLayoutVersion\":\"9\"}"); }
+        memset(&o, 0, sizeof o);
+        o.err = err; o.errcap = sizeof err;
+        strcpy(err, "stale");
+        s = (crioimg_store *)&o;
+        CHECK(crioimg_store_open_oci(&s, p, &o) == rows[i].r);
+        CHECK(s == NULL);
+        snprintf(want, sizeof want, "%s: %s", p, rows[i].text);
+        CHECK_STR(err, want);
+        o.errcap = 8;   /* truncated, never overflowed */
+        CHECK(crioimg_store_open_oci(&s, p, &o) == rows[i].r);
+        CHECK(strlen(err) == 7 && strncmp(err, p, 7) == 0);
+    }
+    tests_context = "ctor";
+    /* success leaves the text empty; no buffer is fine */
+    memset(&o, 0, sizeof o);
+    o.err = err; o.errcap = sizeof err; o.create = 1;
+    strcpy(err, "stale");
+    snprintf(p, sizeof p, "%s/made", dir);
+    CHECK(crioimg_store_open_oci(&s, p, &o) == CRIOIMG_OK);
+    CHECK_STR(err, "");
+    crioimg_store_close(s);
+    o.err = NULL;
+    snprintf(p, sizeof p, "%s/missing", dir);
+    CHECK(crioimg_store_open_oci(&s, p, NULL) == CRIOIMG_ERR_NOT_FOUND);
+    /* a host vtable of an unknown version, and the memory store */
+    o.err = err; o.errcap = sizeof err;
+    vt.version = CRIOIMG_STORE_VTABLE_VERSION + 1;
+    CHECK(crioimg_store_open(&s, &vt, &o) == CRIOIMG_ERR_INVALID_ARGS);
+    CHECK(strstr(err, "version") != NULL);
+    CHECK(crioimg_store_open_memory(&s, &o) == CRIOIMG_OK);
+    CHECK_STR(err, "");
+    crioimg_store_close(s);
+    snprintf(p, sizeof p, "rm -rf '%s'", dir);
+    CHECK(system(p) == 0);
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
@@ -1513,12 +1691,14 @@ static void test_store(void)
     test_store_reader_v1();
     test_store_copy();
     test_store_scale();
+    test_store_gc_all();
 #ifdef CRIOIMG__OCI_STORE
     test_store_oci();
     test_store_oci_large();
     test_store_oci_cache();
     test_store_faults();
     test_store_interrupted_create();
+    test_store_ctor_err();
 #else
     CHECK(crioimg_store_open_oci(&s, "/tmp", NULL) == CRIOIMG_ERR_UNSUPPORTED);
 #endif

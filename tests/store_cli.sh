@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The store through the CLI, as a user meets it: the four ways a store path can be wrong (each its own
+# message, naming the path), gc and verify (with skopeo and umoci reading the store after gc), imports
+# that fail or are killed (nothing left behind), skopeo copy --all and umoci layouts, and tag's refusals.
+# Usage: tests/store_cli.sh CRIOIMG
+set -uo pipefail
+bin=${1:?usage: tests/store_cli.sh path/to/crioimg}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+. "$(dirname "$0")/layout.sh"
+pass=0 fail=0 skipped=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# expect NAME RC OUT -- CMD...: exit status RC and stdout+stderr exactly OUT ("*" for any output)
+expect() {
+  local name=$1 want_rc=$2 want_out=$3; shift 4
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  [ "$rc" = "$want_rc" ] || { bad "$name: exit $rc, want $want_rc ($out)"; return; }
+  [ "$want_out" = "*" ] || [ "$out" = "$want_out" ] || { bad "$name: got [$out] want [$want_out]"; return; }
+  ok
+}
+t=$(mktemp -d); trap 'chmod -R u+rwx "$t" 2>/dev/null; rm -rf "$t"' EXIT
+chmod 755 "$t"
+
+# ---- opening a store: a file, a missing directory, a permission problem, a directory that is no store ----
+: > "$t/afile"; mkdir "$t/empty" "$t/locked"; chmod 000 "$t/locked"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+mklayout "$t/la" x 1 >/dev/null
+for c in images import; do
+  arg=(); [ $c = import ] && arg=("$t/la:x")
+  expect "$c: a file" 1 "crioimg $c: $t/afile: is a file, not a directory" -- "$bin" $c --store "$t/afile" "${arg[@]}"
+done
+expect "images: no store there lists nothing" 0 "IMAGE               TAG                 IMAGE ID            SIZE" -- "$bin" images --store "$t/missing"
+expect "images: a directory that is no store" 1 "crioimg images: $t/empty: not an OCI image layout (no oci-layout file)" -- "$bin" images --store "$t/empty"
+expect "images: nothing written into it" 0 "" -- ls -A "$t/empty"
+expect "import: the source is missing" 1 "crioimg import: $t/nolayout: no such directory" -- "$bin" import --store "$t/s0" "$t/nolayout:x"
+expect "import: the source is a file" 1 "crioimg import: $t/afile: is a file, not a directory" -- "$bin" import --store "$t/s0" "$t/afile:x"
+expect "import: the source is no layout" 1 "crioimg import: $t/empty: not an OCI image layout (no oci-layout file)" -- "$bin" import --store "$t/s0" "$t/empty:x"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  for c in images tag; do
+    arg=(); [ $c = tag ] && arg=(a:1 b:1)
+    expect "$c: permission denied" 1 "crioimg $c: $t/locked: permission denied" -- nobody "$bin" $c --store "$t/locked" "${arg[@]}"
+  done
+elif [ "$(id -u)" != 0 ]; then
+  expect "images: permission denied" 1 "crioimg images: $t/locked: permission denied" -- "$bin" images --store "$t/locked"
+else skipped=$((skipped + 1)); fi
+chmod 755 "$t/locked"
+
+# ---- gc and verify ----
+S=$t/store
+nblobs() { find "$S/blobs" -type f | wc -l; }
+"$bin" import --store "$S" "$t/la:x" a:1 >/dev/null || bad "setup: import"
+mklayout "$t/lb" y 2 5000 >/dev/null; "$bin" import --store "$S" "$t/lb:y" b:1 >/dev/null || bad "setup: import b"
+expect "verify: a sound store" 0 "ok: 6 blobs, 2 images" -- "$bin" verify --store "$S"
+expect "gc: nothing to do" 0 "removed 0 blobs (0 bytes) and 0 other files (0 bytes)" -- "$bin" gc --store "$S"
+before=$(nblobs)
+# a failed import (the layer is not the size its manifest says) takes back what it wrote
+mklayout "$t/lie" lie 3 1000 999 >/dev/null
+expect "import: a lying descriptor fails" 1 "*" -- "$bin" import --store "$S" "$t/lie:lie" lie:1
+expect "import: a failed import leaves no blob behind" 0 "$before" -- nblobs
+# an import killed while it streams a layer: the next gc removes its temporary file and its blobs
+mklayout "$t/big" big 4 60000000 >/dev/null
+"$bin" import --store "$S" "$t/big:big" big:1 >/dev/null 2>&1 & pid=$!
+for _ in $(seq 1 200); do ls -A "$S" | grep -q '^\.crioimg-tmp-' && break; sleep 0.02; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+expect "kill -9 import: left a temporary file" 0 "1" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-tmp-'"
+expect "kill -9 import: verify still passes (no image broken)" 0 "ok: $(nblobs) blobs, 2 images" -- "$bin" verify --store "$S"
+# planted leftovers: a blob nobody references, a stale temporary file whose lock nobody holds, the cache
+printf 'orphan' > "$t/orphan"; mkblob "$S" "$t/orphan" >/dev/null
+printf 'stale' > "$S/.crioimg-tmp-dead-1-2"
+"$bin" images --store "$S" >/dev/null
+[ -f "$S/.crioimg-cache" ] && ok || bad "images wrote no listing cache"
+# the killed import may have committed its config before the kill (1 or 2 blobs); files: its temporary
+# file, the planted one, the cache
+expect "gc --json: counts" 0 "ok" -- bash -c "'$bin' gc --store '$S' --json | grep -qE '^\{\"blobs\":[12],\"blobBytes\":[0-9]+,\"files\":3,\"fileBytes\":[0-9]+\}\$' && echo ok"
+expect "gc: back to the images' blobs" 0 "$before" -- nblobs
+expect "gc: no temporary file, no cache left" 0 "0" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-'; true"
+expect "gc: the images are whole" 0 "ok: $before blobs, 2 images" -- "$bin" verify --store "$S"
+expect "gc: images still lists both" 0 "2" -- bash -c "'$bin' images --store '$S' --json | wc -l"
+if command -v skopeo >/dev/null; then
+  for n in a:1 b:1; do expect "gc: skopeo inspect $n" 0 "*" -- skopeo inspect "oci:$S:docker.io/library/$n"; done
+else skipped=$((skipped + 1)); fi
+if command -v umoci >/dev/null; then
+  for n in a:1 b:1; do expect "gc: umoci stat $n" 0 "*" -- umoci stat --image "$S:docker.io/library/$n"; done
+else skipped=$((skipped + 1)); fi
+# verify finds what is broken, names it, exits 1; --json lists the same
+lay=$(ls "$S/blobs/sha256" | head -n 1)
+cp "$S/blobs/sha256/$lay" "$t/keep"; printf 'x' >> "$S/blobs/sha256/$lay"
+expect "verify: a changed blob" 1 "*" -- "$bin" verify --store "$S"
+expect "verify: names it (the blob, and the image that holds it)" 0 "2" -- bash -c "'$bin' verify --store '$S' 2>/dev/null | grep -c 'sha256:$lay'"
+expect "verify --json" 0 "" -- bash -c "'$bin' verify --store '$S' --json 2>/dev/null | grep -q '\"problems\":\[{\"kind\"'"
+expect "verify --json: exit 1 too" 1 "*" -- "$bin" verify --store "$S" --json
+cp "$t/keep" "$S/blobs/sha256/$lay"
+expect "verify: sound again" 0 "ok: $before blobs, 2 images" -- "$bin" verify --store "$S"
+expect "gc: never creates a store" 1 "crioimg gc: $t/nostore: no such directory (no store there; import or pull creates one)" -- "$bin" gc --store "$t/nostore"
+expect "verify: a usage error" 2 "*" -- "$bin" verify --store "$S" extra
+
+echo "$pass passed, $fail failed"
+[ "$skipped" = 0 ] || echo "$skipped skipped"
+[ "$fail" = 0 ]
