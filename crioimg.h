@@ -12635,6 +12635,40 @@ static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_resul
 
 static int crioimg__http_host_forbidden(const crioimg_span *h);
 
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+/* ---- TLS failures in words ----
+   Both transports name what went wrong the same way, then give their TLS library's own detail: a user
+   reads "the server's certificate has expired", not "error:0A000086" or "X509 - Certificate
+   verification failed". */
+enum { CRIOIMG__TLS_OTHER, CRIOIMG__TLS_UNTRUSTED, CRIOIMG__TLS_EXPIRED, CRIOIMG__TLS_FUTURE, CRIOIMG__TLS_NAME, CRIOIMG__TLS_PLAIN };
+
+static const char *crioimg__tls_words(int kind)
+{
+    switch (kind) {
+    case CRIOIMG__TLS_UNTRUSTED: return "the server's certificate is not signed by a trusted CA: give its CA with --cert-dir or certs.d";
+    case CRIOIMG__TLS_EXPIRED:   return "the server's certificate has expired";
+    case CRIOIMG__TLS_FUTURE:    return "the server's certificate is not valid yet: is this machine's clock right?";
+    case CRIOIMG__TLS_NAME:      return "the server's certificate is for another host name";
+    case CRIOIMG__TLS_PLAIN:     return "the server does not speak TLS on this port: is it plain HTTP?";
+    default:                     return NULL;
+    }
+}
+
+/* "WORDS (WHO: DETAIL)", or "WHO: DETAIL" when the kind has no words */
+static crioimg_result crioimg__tls_fail_words(char *err, size_t errcap, crioimg_result r, int kind, const char *who, const char *detail)
+{
+    const char *w = crioimg__tls_words(kind);
+    crioimg__out o;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (w) { crioimg__out_str(&o, w); crioimg__out_str(&o, " ("); }
+    crioimg__out_str(&o, who);
+    crioimg__out_str(&o, detail);
+    if (w) crioimg__out_str(&o, ")");
+    return r;
+}
+#endif
+
 crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop, int *keep_auth,
                                            char *err, size_t errcap)
 {
@@ -13462,6 +13496,28 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
+/* What a TLS failure was, from libcurl's message (OpenSSL's verify and record-layer texts, as Debian's
+   libcurl4-openssl builds them; another TLS backend's words fall through to "other") */
+static int crioimg__curl_tls_kind(const char *m)
+{
+    static const struct { const char *needle; int kind; } rows[] = {
+        { "certificate has expired", CRIOIMG__TLS_EXPIRED },
+        { "certificate is not yet valid", CRIOIMG__TLS_FUTURE },
+        { "unable to get local issuer certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "self-signed certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "self signed certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "unable to verify the first certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "subject name matches", CRIOIMG__TLS_NAME },
+        { "does not match target host name", CRIOIMG__TLS_NAME },
+        { "wrong version number", CRIOIMG__TLS_PLAIN },
+        { "packet length too long", CRIOIMG__TLS_PLAIN },
+        { "http request", CRIOIMG__TLS_PLAIN },
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) if (strstr(m, rows[i].needle)) return rows[i].kind;
+    return CRIOIMG__TLS_OTHER;
+}
+
 /* CURLOPT_OPENSOCKETFUNCTION: every socket close-on-exec, so a child the host runs (conmon, runc) does
    not inherit a registry connection; and when the request refuses local addresses, the address curl
    resolved is checked before the socket exists (curl goes on to the name's next address, if any). */
@@ -13586,7 +13642,10 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
         c.why = "a response header field over 64 KiB";
     }
     if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
-    else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+    else if (r != CRIOIMG_OK) {
+        const char *detail = k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc);
+        crioimg__tls_fail_words(err, errcap, r, r == CRIOIMG_ERR_HTTP_TLS ? crioimg__curl_tls_kind(detail) : CRIOIMG__TLS_OTHER, "curl: ", detail);
+    }
     /* The handle kept pointers to this call's state (&c for the callbacks, the caller's POST body and
        URL): reset now, so that nothing between requests (a close, a failed next setup) can reach them
        once they are gone. The connection cache survives a reset. */
@@ -14593,6 +14652,16 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     return CRIOIMG_OK;
 }
 
+/* The handshake's error when the server answered in plain HTTP: its first bytes ("HTTP/1.1 400")
+   read as a TLS record header */
+static int crioimg__mt_plain_answer(int k)
+{
+#ifdef MBEDTLS_ERR_SSL_DECODE_ERROR
+    if (k == MBEDTLS_ERR_SSL_DECODE_ERROR) return 1;
+#endif
+    return k == MBEDTLS_ERR_SSL_INVALID_RECORD;
+}
+
 static crioimg_result crioimg__mt_handshake(crioimg__mt_conn *c, long long deadline, const volatile int *cancel, char *err, size_t errcap)
 {
     for (;;) {
@@ -14603,12 +14672,25 @@ static crioimg_result crioimg__mt_handshake(crioimg__mt_conn *c, long long deadl
             uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
             if (c->io_errno) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, "TLS handshake: ", strerror(c->io_errno), NULL);
             if (k == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 && flags != (uint32_t)-1) {
-                char info[256];
+                char info[256], detail[300];
                 size_t n;
+                int kind = (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) ? CRIOIMG__TLS_UNTRUSTED :
+                           (flags & MBEDTLS_X509_BADCERT_EXPIRED) ? CRIOIMG__TLS_EXPIRED :
+                           (flags & MBEDTLS_X509_BADCERT_FUTURE) ? CRIOIMG__TLS_FUTURE :
+                           (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? CRIOIMG__TLS_NAME : CRIOIMG__TLS_OTHER;
+                crioimg__out o;
                 if (mbedtls_x509_crt_verify_info(info, sizeof info, "", flags) < 0) info[0] = '\0';
                 for (n = strlen(info); n > 0 && info[n - 1] == '\n'; n--) info[n - 1] = '\0';
                 for (n = 0; info[n]; n++) if (info[n] == '\n') info[n] = ';';  /* one line */
-                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "certificate verification failed: ", info, NULL);
+                o.p = detail; o.cap = sizeof detail; o.len = 0;
+                crioimg__out_str(&o, "certificate verification failed: ");
+                crioimg__out_str(&o, info);
+                return crioimg__tls_fail_words(err, errcap, CRIOIMG_ERR_HTTP_TLS, kind, "mbedtls: ", detail);
+            }
+            if (crioimg__mt_plain_answer(k)) {
+                char msg[160];
+                mbedtls_strerror(k, msg, sizeof msg);
+                return crioimg__tls_fail_words(err, errcap, CRIOIMG_ERR_HTTP_TLS, CRIOIMG__TLS_PLAIN, "mbedtls: TLS handshake: ", msg);
             }
             return crioimg__mt_tls_fail(err, errcap, "TLS handshake", k);
         }
