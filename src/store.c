@@ -582,26 +582,84 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
 }
 
 static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
+static crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                           const char *const *names, size_t nnames);
+
+/* A manifest of src, at most 4 MiB, verified, parsed (free both, also on failure); detail in dst. */
+static crioimg_result crioimg__st_src_manifest(crioimg_store *dst, crioimg_store *src, const char *digest, void **data,
+                                               size_t *len, crioimg_manifest *man)
+{
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    memset(man, 0, sizeof *man);
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = dst->alloc;
+    *data = NULL; *len = 0;
+    r = crioimg_store_get_blob(src, digest, 0, data, len);
+    if (r != CRIOIMG_OK) return crioimg__st_relay(dst, src, r);
+    r = crioimg_manifest_parse(man, (const char *)*data, *len, NULL, &mo);
+    if (r != CRIOIMG_OK) crioimg__st_fail(dst, r, "manifest ", digest, ": invalid");
+    return r;
+}
 
 crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                         const char *const *names, size_t nnames)
 {
+    return crioimg_store_copy_image_platform(dst, src, manifest_digest, NULL, names, nnames);
+}
+
+crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                 const crioimg_platform *platform, const char *const *names, size_t nnames)
+{
+    void *data = NULL;
+    size_t len = 0;
+    crioimg_manifest man;
+    crioimg_result r;
+    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
+    if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
+        /* an index (skopeo copy --all): the image for the platform, chosen as a pull chooses it; that
+           image's manifest is what the store records (an index of indexes is refused there) */
+        size_t which = 0;
+        char cerr[256], child[CRIOIMG_DIGEST_STRING_MAX + 1];
+        r = crioimg_manifest_choose(&man, platform, &which, cerr, sizeof cerr);
+        if (r != CRIOIMG_OK) {
+            crioimg__out o;
+            o.p = dst->err; o.cap = sizeof dst->err; o.len = 0;
+            crioimg__out_str(&o, "index ");
+            crioimg__out_str(&o, manifest_digest);
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, cerr);
+            goto done;
+        }
+        if (strlen(man.manifests[which].digest) >= sizeof child) { r = CRIOIMG_ERR_DIGEST_FORMAT; goto done; }
+        strcpy(child, man.manifests[which].digest);
+        crioimg_manifest_free(&man);
+        memset(&man, 0, sizeof man);
+        r = crioimg__st_copy_one(dst, src, child, names, nnames);
+        goto done;
+    }
+    crioimg_manifest_free(&man);
+    memset(&man, 0, sizeof man);
+    r = crioimg__st_copy_one(dst, src, manifest_digest, names, nnames);
+done:
+    crioimg_manifest_free(&man);
+    crioimg_free(&src->alloc, data);
+    return r;
+}
+
+/* One image manifest with its config and layers. */
+static crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                           const char *const *names, size_t nnames)
+{
     void *data = NULL;
     size_t len = 0, i, nw = 0;
     crioimg_manifest man;
-    crioimg_manifest_opts mo;
     crioimg_result r;
     const char **wrote = NULL;   /* the blobs this copy put into dst: taken back when it fails */
     long long had;
-    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
-    dst->err[0] = '\0';
-    memset(&man, 0, sizeof man);
-    memset(&mo, 0, sizeof mo);
-    mo.alloc = dst->alloc;
-    r = crioimg_store_get_blob(src, manifest_digest, 0, &data, &len);   /* 4 MiB at most, verified */
-    if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); goto done; }
-    r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
-    if (r != CRIOIMG_OK) { crioimg__st_fail(dst, r, "manifest ", manifest_digest, ": invalid"); goto done; }
+    if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
     if (man.kind != CRIOIMG_MANIFEST_OCI && man.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
         r = crioimg__st_fail(dst, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": not an image manifest");
         goto done;

@@ -1317,6 +1317,34 @@ static void test_store_copy(void)
         CHECK(((crioimg__mem *)dst2->vt.user)->nb == 0);   /* the config it wrote was taken back */
         crioimg_store_close(dst2);
     }
+    {   /* an index (skopeo copy --all): the platform's image is copied and named, the index is not stored */
+        ts_image x86, arm;
+        char idx[1024], idd[72], iid[65];
+        const char *nm[] = { "multi:1" };
+        size_t in;
+        crioimg_platform pl;
+        crioimg_store *dst3;
+        long long sz;
+        ts_make(src, 71, &x86);
+        ts_make(src, 72, &arm);
+        in = (size_t)snprintf(idx, sizeof idx, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}}]}",
+            x86.manifest, arm.manifest);
+        ts_put(src, idx, in, idd);
+        memset(&pl, 0, sizeof pl);
+        pl.os = "linux"; pl.architecture = "arm64"; pl.variant = ""; pl.os_version = "";
+        CHECK(crioimg_store_open_memory(&dst3, NULL) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_image_platform(dst3, src, idd, &pl, nm, 1) == CRIOIMG_OK);
+        CHECK(ts_status(dst3, "multi:1", iid) == CRIOIMG_OK && strcmp(iid, arm.id) == 0);
+        CHECK(crioimg_store_blob_stat(dst3, idd, &sz) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_blob_stat(dst3, x86.own, &sz) == CRIOIMG_ERR_NOT_FOUND);
+        pl.architecture = "s390x";
+        CHECK(crioimg_store_copy_image_platform(dst3, src, idd, &pl, nm, 1) != CRIOIMG_OK);
+        CHECK(strstr(crioimg_store_error(dst3), "s390x") != NULL && strstr(crioimg_store_error(dst3), idd) != NULL);
+        CHECK(crioimg_store_copy_image(dst3, src, idd, nm, 1) == CRIOIMG_OK || strstr(crioimg_store_error(dst3), "index") != NULL);
+        crioimg_store_close(dst3);
+    }
     crioimg_store_close(dst);
     crioimg_store_close(src);
     tests_context = "";
