@@ -1767,8 +1767,20 @@ crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const
     if (r == CRIOIMG_OK) r = crioimg__st_resolve(s, &v, name_or_id, &t);
     if (r == CRIOIMG_OK && t.id == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", name_or_id, NULL);
     if (r == CRIOIMG_OK) {
-        for (i = 0; i < v.n && strcmp(v.mfs[v.mf[i]].id, t.id) != 0; i++) {}
-        r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
+        /* a name with a digest names that manifest: it must be one of the image's (as containers/storage
+           refuses it otherwise), and the new entry points at it */
+        const char *at = strchr(norm[0], '@');
+        for (i = 0; i < v.n; i++)
+            if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0 && (at == NULL || strcmp(v.e[i].digest, at + 1) == 0)) break;
+        if (i == v.n) {
+            crioimg__out o;
+            r = CRIOIMG_ERR_DIGEST_MISMATCH;
+            o.p = s->err; o.cap = sizeof s->err; o.len = 0;
+            crioimg__out_str(&o, "its digest is not the manifest digest of image ");
+            crioimg__out_str(&o, t.id);
+            for (i = 0; i < v.n; i++)   /* say which digest the image has */
+                if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0) { crioimg__out_str(&o, " ("); crioimg__out_str(&o, v.e[i].digest); crioimg__out_str(&o, ")"); break; }
+        } else r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
     }
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);

@@ -144,6 +144,17 @@ if [ -x /usr/bin/time ]; then
   done
 else skipped=$((skipped + 1)); fi
 
+# ---- tag: a name with a digest must be the image's manifest digest ----
+T=$t/tstore
+"$bin" import --store "$T" "$t/la:x" a:1 >/dev/null
+md=$(sed 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/' "$t/la/index.json"); ida=$(cut -d' ' -f1 <<<"$("$bin" inspect --store "$T" a:1 | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/')")
+Z=sha256:$(printf '%064d' 1)
+cp "$T/index.json" "$t/tix.before"
+expect "tag: another digest is refused, naming both" 1 "crioimg tag: q.io/b@$Z: its digest is not the manifest digest of image $ida ($md)" -- "$bin" tag --store "$T" a:1 "q.io/b@$Z"
+expect "tag: refused, index.json unchanged" 0 "" -- cmp "$T/index.json" "$t/tix.before"
+expect "tag: the image's own digest" 0 "" -- "$bin" tag --store "$T" a:1 "q.io/b@$md"
+expect "tag: found by it" 0 "*" -- "$bin" inspect --store "$T" "q.io/b@$md"
+
 echo "$pass passed, $fail failed"
 [ "$skipped" = 0 ] || echo "$skipped skipped"
 [ "$fail" = 0 ]

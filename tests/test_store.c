@@ -233,6 +233,16 @@ static void test_store_ops(crioimg_store *s, const char *kind)
     }
     CHECK(crioimg_store_tag(s, "nope", "y") == CRIOIMG_ERR_IMAGE_UNKNOWN);
     CHECK(crioimg_store_tag(s, "x:1", "UPPER") == CRIOIMG_ERR_REF_NORM_UPPERCASE);
+    {   /* a name with a digest: only the image's own manifest digest, and the entry points at it */
+        char dn[200];
+        snprintf(dn, sizeof dn, "quay.io/d/e@%s", b.manifest);
+        CHECK(crioimg_store_tag(s, "x:1", dn) == CRIOIMG_ERR_DIGEST_MISMATCH);
+        CHECK(strstr(crioimg_store_error(s), "is not the manifest digest of image") != NULL && strstr(crioimg_store_error(s), a.manifest) != NULL);
+        CHECK(ts_status(s, dn, id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+        CHECK(crioimg_store_tag(s, b.id, dn) == CRIOIMG_OK);
+        CHECK(ts_status(s, dn, id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+        CHECK(crioimg_store_untag(s, dn) == CRIOIMG_OK);
+    }
 
     /* untag: one name; the last name takes the image and its own blobs, never shared ones */
     CHECK(crioimg_store_untag(s, "x:1") == CRIOIMG_OK);
