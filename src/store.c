@@ -3,44 +3,9 @@
    reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
    store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
-#include "store.h"
+#include "store_internal.h"
 
-/* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
-   trusted). The format is the generic layer's; the store only finds the file, says how its blob
-   directories look now, and writes a new one. */
-typedef struct crioimg__st_cache {
-    char *buf;                          /* the file as read, or NULL */
-    size_t len;
-    unsigned long long cur[4][5];       /* per digest algorithm: blobs/<alg> exists, dev, inode, mtime s, ns */
-    int usable;                         /* cur was taken (else the cache is neither read nor written) */
-    int trusted;                        /* the file's blob sizes still hold */
-    int fresh;                          /* a new file was begun: its stats come after its stamp */
-    int fresh_trusted;                  /* ... and the directories' mtimes are older than its start */
-    int fd;                             /* the new file, -1 when none */
-    char tmp[96];
-} crioimg__st_cache;
-
-typedef struct crioimg__st_cacheops {
-    /* reads the file (c->buf, c->len, best effort) and the directories' state now (c->cur, c->usable) */
-    void (*load)(void *user, const crioimg_allocator *a, crioimg__st_cache *c);
-    /* starts a new file (c->fd, c->tmp, c->fresh_trusted); 0 when none can be written */
-    int (*begin)(void *user, crioimg__st_cache *c);
-    /* writes data to the new file and renames it into place; data NULL throws it away */
-    void (*end)(void *user, crioimg__st_cache *c, const void *data, size_t len);
-} crioimg__st_cacheops;
-
-struct crioimg_store {
-    crioimg_store_vtable vt;
-    crioimg_allocator alloc;
-    int read_only;
-    char err[512];
-    crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
-    unsigned char hash_ready[4];
-    const crioimg__st_cacheops *cache;   /* the built-in OCI store's listing cache; NULL for other stores */
-};
-
-static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
 {
     crioimg__out o;
     o.p = err; o.cap = 512; o.len = 0;
@@ -51,7 +16,7 @@ static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char 
     return r;
 }
 
-static crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
 {
     return crioimg__st_fail3(s->err, r, a, b, c);
 }
@@ -63,7 +28,7 @@ const char *crioimg_store_error(const crioimg_store *s)
 
 /* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
    a may be NULL: then the result's description. */
-static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
 {
     crioimg__out o;
     if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
@@ -74,17 +39,16 @@ static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, cri
     if (c) crioimg__out_str(&o, c);
     return r;
 }
-#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
 
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
-static int crioimg__st_digest_ok(const char *d)
+CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
 {
     crioimg_digest dg;
     return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
 }
 
 /* Packs entries into one block (the array, then the strings), as read_index hands them over. */
-static crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
                                        crioimg_store_entry **out, size_t *nout)
 {
     size_t i, total = n * sizeof *e + 1;
@@ -140,10 +104,8 @@ void crioimg_store_close(crioimg_store *s)
 
 /* ---- calls through the vtable: a missing method is a clear ERR_UNSUPPORTED ---- */
 
-#define CRIOIMG__ST_NEED(s, m) \
-    do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 
-static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
 {
     crioimg_result r;
     s->err[0] = '\0';
@@ -155,7 +117,7 @@ static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
     return r;
 }
 
-static void crioimg__st_unlock(crioimg_store *s)
+CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
 {
     s->vt.unlock(s->vt.user);
 }
@@ -167,7 +129,7 @@ static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_ent
     return s->vt.read_index(s->vt.user, &s->alloc, e, n);
 }
 
-static crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
 {
     CRIOIMG__ST_NEED(s, blob_stat);
     return s->vt.blob_stat(s->vt.user, d, size);
@@ -402,7 +364,7 @@ static int crioimg__st_streams(const crioimg_store *s)
 
 /* limit: the most bytes the caller will take (a descriptor's size), -1 for any: a store that cannot
    stream is then asked for at most that many, so no blob bigger than its descriptor is ever held. */
-static crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
 {
     crioimg_digest dg;
     crioimg_blob_reader *w;
@@ -530,7 +492,6 @@ static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, 
     return crioimg__st_fail(dst, r, src->err[0] ? src->err : crioimg_result_str(r), NULL, NULL);
 }
 
-#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
 
 /* *wrote: set when the blob was not in dst before (a failed import takes back what it wrote) */
 static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size, int *wrote)
@@ -581,9 +542,6 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
     return crioimg__st_copy_blob(dst, src, digest, size, NULL);
 }
 
-static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
-static crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
-                                           const char *const *names, size_t nnames);
 
 /* A manifest of src, at most 4 MiB, verified, parsed (free both, also on failure); detail in dst. */
 static crioimg_result crioimg__st_src_manifest(crioimg_store *dst, crioimg_store *src, const char *digest, void **data,
@@ -650,7 +608,7 @@ done:
 }
 
 /* One image manifest with its config and layers. */
-static crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                            const char *const *names, size_t nnames)
 {
     void *data = NULL;
@@ -690,36 +648,7 @@ done:
 
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */
 
-typedef struct crioimg__st_mf {
-    const char *digest;      /* into the index block */
-    char id[65];             /* config hex; "" when not an image manifest or unreadable */
-    crioimg_result r;        /* why it could not be read, or OK */
-    long long size;          /* config + layers, -1 when a blob is missing or differs */
-    const char **blobs;      /* every blob it references, itself first (for removal) */
-    size_t nblobs;
-    size_t group;            /* the image it belongs to (index into the view's ids) */
-    long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
-    int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
-} crioimg__st_mf;
-
-/* a blob size already asked for */
-typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
-
-typedef struct crioimg__st_view {
-    crioimg_store_entry *e;  /* the index, one block */
-    size_t n;
-    const char **names;      /* per entry: the normalised name, or NULL when it names nothing */
-    size_t *mf;              /* per entry: its manifest in mfs */
-    crioimg__st_mf *mfs;
-    size_t nmf;
-    void *arena;
-    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
-    crioimg__st_statc *statc;
-    size_t statcap, statn;
-    crioimg__st_cache cache; /* the listing cache, when the store has one; its buffer lives as long as the view */
-} crioimg__st_view;
-
-static void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
+CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
 {
     crioimg_free(&s->alloc, v->e);
     crioimg_free(&s->alloc, v->cache.buf);
@@ -779,7 +708,7 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 
 /* A blob's size through the view's cache (open addressing on the digest's first hex digits, which are
    uniformly spread). */
-static crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
     const char *x = strchr(d, ':');
@@ -1108,7 +1037,7 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
    listing, which refreshes the cache when it is stale. */
-static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
@@ -1545,7 +1474,7 @@ crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, cr
 
 /* ---- changes ---- */
 
-static int crioimg__st_cmpstr(const void *a, const void *b)
+CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -1858,7 +1787,6 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
 
 /* ---- index.json, as the OCI layout store reads and writes it ---- */
 
-#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
 
 /* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
    -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
