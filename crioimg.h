@@ -16459,6 +16459,7 @@ typedef struct crioimg__st_mf {
     size_t group;            /* the image it belongs to (index into the view's ids) */
     long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
     int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
+    int nested;              /* an index with an index among its manifests, whose blobs are not listed */
 } crioimg__st_mf;
 
 /* a blob size already asked for */
@@ -17245,7 +17246,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     crioimg_manifest_opts mo;
     memset(&mo, 0, sizeof mo);
     mo.alloc = s->alloc;
-    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0;
+    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0; m->nested = 0;
     m->r = crioimg__st_get(s, m->digest, 0, &data, &len);
     if (m->r != CRIOIMG_OK) return;
     m->r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
@@ -17306,6 +17307,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             memset(&child, 0, sizeof child);
             child.digest = m->blobs[m->nblobs - 1];
             crioimg__st_read_mf(s, v, &child, depth + 1);
+            if (child.r == CRIOIMG_OK && child.decl == NULL) m->nested = 1;   /* an index in an index: not read further */
             if (child.r != CRIOIMG_OK || child.nblobs < 2) continue;
             if (i == which && child.id[0]) { memcpy(m->id, child.id, sizeof m->id); m->size = child.size; }
             {   /* the child's config and layers join this entry's list */
@@ -18514,6 +18516,9 @@ static crioimg_result crioimg__gc_referenced(crioimg_store *s, crioimg__st_view 
         if (v->mfs[i].r != CRIOIMG_OK && v->mfs[i].r != CRIOIMG_ERR_NOT_FOUND)
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "manifest ", v->mfs[i].digest,
                                     " cannot be read, so what it references is unknown: nothing removed (crioimg verify says more)");
+        if (v->mfs[i].nested)
+            return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "index ", v->mfs[i].digest,
+                                    " holds an index, whose images are not followed: nothing removed");
         total += v->mfs[i].nblobs;
     }
     ref = (const char **)crioimg_malloc(&s->alloc, (total + 1) * sizeof *ref);

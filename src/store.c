@@ -738,7 +738,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     crioimg_manifest_opts mo;
     memset(&mo, 0, sizeof mo);
     mo.alloc = s->alloc;
-    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0;
+    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0; m->nested = 0;
     m->r = crioimg__st_get(s, m->digest, 0, &data, &len);
     if (m->r != CRIOIMG_OK) return;
     m->r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
@@ -799,6 +799,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             memset(&child, 0, sizeof child);
             child.digest = m->blobs[m->nblobs - 1];
             crioimg__st_read_mf(s, v, &child, depth + 1);
+            if (child.r == CRIOIMG_OK && child.decl == NULL) m->nested = 1;   /* an index in an index: not read further */
             if (child.r != CRIOIMG_OK || child.nblobs < 2) continue;
             if (i == which && child.id[0]) { memcpy(m->id, child.id, sizeof m->id); m->size = child.size; }
             {   /* the child's config and layers join this entry's list */

@@ -84,6 +84,9 @@ static crioimg_result crioimg__gc_referenced(crioimg_store *s, crioimg__st_view 
         if (v->mfs[i].r != CRIOIMG_OK && v->mfs[i].r != CRIOIMG_ERR_NOT_FOUND)
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "manifest ", v->mfs[i].digest,
                                     " cannot be read, so what it references is unknown: nothing removed (crioimg verify says more)");
+        if (v->mfs[i].nested)
+            return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "index ", v->mfs[i].digest,
+                                    " holds an index, whose images are not followed: nothing removed");
         total += v->mfs[i].nblobs;
     }
     ref = (const char **)crioimg_malloc(&s->alloc, (total + 1) * sizeof *ref);

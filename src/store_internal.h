@@ -70,6 +70,7 @@ typedef struct crioimg__st_mf {
     size_t group;            /* the image it belongs to (index into the view's ids) */
     long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
     int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
+    int nested;              /* an index with an index among its manifests, whose blobs are not listed */
 } crioimg__st_mf;
 
 /* a blob size already asked for */

@@ -1637,6 +1637,28 @@ static void test_store_gc_all(void)
     CHECK(strstr(crioimg_store_error(s), "blob_list") != NULL);
     CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_ERR_UNSUPPORTED && vr.nproblems == 0);
     crioimg_store_close(s);
+    {   /* an index holding an index: what the inner one's images hold is not followed, so gc removes nothing */
+        ts_image x;
+        char inner[512], outer[512], di[72], dout[72], orphan[72];
+        size_t ni, no;
+        crioimg_store_entry e;
+        long long sz;
+        CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+        ts_make(s, 81, &x);
+        ni = (size_t)snprintf(inner, sizeof inner, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                              "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1}]}", x.manifest);
+        ts_put(s, inner, ni, di);
+        no = (size_t)snprintf(outer, sizeof outer, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                              "{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"%s\",\"size\":%u}]}", di, (unsigned)ni);
+        ts_put(s, outer, no, dout);
+        ts_put(s, "orphan", 6, orphan);
+        e.name = "nested:1"; e.media_type = "application/vnd.oci.image.index.v1+json"; e.digest = dout; e.size = (long long)no;
+        CHECK(s->vt.write_index(s->vt.user, &e, 1) == CRIOIMG_OK);
+        CHECK(crioimg_store_gc(s, &g) == CRIOIMG_ERR_UNSUPPORTED && g.blobs == 0);
+        CHECK(strstr(crioimg_store_error(s), dout) != NULL);
+        CHECK(crioimg_store_blob_stat(s, x.own, &sz) == CRIOIMG_OK && crioimg_store_blob_stat(s, orphan, &sz) == CRIOIMG_OK);
+        crioimg_store_close(s);
+    }
 #ifdef CRIOIMG__OCI_STORE
     {
         char dir[] = "/tmp/crioimg-test-gc-XXXXXX", p[300];
