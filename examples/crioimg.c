@@ -874,7 +874,7 @@ static void archive_progress(void *user, const crioimg_archive_progress *p)
 
 /* import oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME:TAG|:@N] | dir:DIR [NAME...]:
    crioimg_archive_load, which verifies every blob as it streams in. */
-static int import_archive(const store_args *sa)
+static int import_archive(const store_args *sa, const crioimg_platform *platform)
 {
     crioimg_store *s = NULL;
     crioimg_archive_load_opts o;
@@ -887,6 +887,7 @@ static int import_archive(const store_args *sa)
     memset(&o, 0, sizeof o);
     o.names = (const char *const *)sa->args + 1;
     o.nnames = (size_t)sa->nargs - 1;
+    o.platform = platform;
     memset(&view, 0, sizeof view);
     view.verb = "Loading";
     if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
@@ -962,6 +963,14 @@ static int cmd_save(int argc, char **argv)
    records it under the NAMEs (REF when none are given). crioimg_store_copy_image streams every blob
    against its descriptor: memory stays small whatever the layout holds, and a blob bigger than its
    descriptor fails at once. */
+/* A LAYOUT-DIR:REF whose REF is a bare tag, as umoci names its images ("latest", "1.0", "v2"): it names
+   no image, so it is never stored as docker.io/library/latest */
+static int bare_tag(const char *ref)
+{
+    if (strpbrk(ref, "/:@") != NULL) return 0;
+    return strcmp(ref, "latest") == 0 || (ref[0] >= '0' && ref[0] <= '9') || (ref[0] == 'v' && ref[1] >= '0' && ref[1] <= '9');
+}
+
 static int cmd_import(int argc, char **argv)
 {
     store_args sa;
@@ -969,42 +978,74 @@ static int cmd_import(int argc, char **argv)
     crioimg_store_opts o;
     crioimg_image_list l;
     crioimg_result r;
-    char path[4096], err[1024];
-    const char *ref, *colon;
-    int rc;
+    crioimg_platform plat;
+    char path[4096], err[1024], platbuf[256];
+    const char *ref, *colon = NULL, *platform = NULL, *const *names;
+    char **args;
+    size_t nnames;
+    int rc, i, n = 0;
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        puts("usage: crioimg import [--store DIR] SOURCE [NAME...]\n"
+        puts("usage: crioimg import [--store DIR] [--platform OS/ARCH[/VARIANT]] SOURCE [NAME...]\n"
              "  SOURCE: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR, or LAYOUT-DIR:REF\n"
              "  stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name);\n"
-             "  prints its ID. Every blob is verified before it lands; a failure stores nothing of the image.");
+             "  prints its ID. Every blob is verified before it lands; a failure stores nothing of the image.\n"
+             "  A REF naming an index (skopeo copy --all) gives the image for --platform (default: this machine).\n"
+             "  A REF that is a bare tag (umoci's \"latest\") needs a NAME.");
         return 0;
     }
-    if ((rc = store_args_parse("import", argc, argv, 0, &sa)) != 0) return rc;
-    if (sa.nargs >= 1 && crioimg_archive_is_source(sa.args[0])) return import_archive(&sa);
-    if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
-        fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
+    /* --platform, taken out before the store's options are read */
+    if ((args = (char **)malloc(((size_t)argc + 1) * sizeof *args)) == NULL) die_nomem();
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) { while (i < argc) args[n++] = argv[i++]; break; }
+        if (strcmp(argv[i], "--platform") == 0 && i + 1 < argc) platform = argv[++i];
+        else if (strncmp(argv[i], "--platform=", 11) == 0) platform = argv[i] + 11;
+        else args[n++] = argv[i];
+    }
+    if (platform && crioimg_platform_parse(&plat, platform, platbuf, sizeof platbuf) != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg import: --platform: invalid platform \"%s\" (OS/ARCH[/VARIANT])\n", platform);
+        free(args);
         return 2;
     }
+    rc = store_args_parse("import", n, args, 0, &sa);
+    if (rc == 0 && sa.nargs >= 1 && crioimg_archive_is_source(sa.args[0])) rc = import_archive(&sa, platform ? &plat : NULL);
+    else if (rc == 0 && (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path)) {
+        fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
+        rc = 2;
+    } else if (rc == 0) rc = -1;
+    if (rc != -1) { free(args); return rc; }
+    rc = 0;
     memcpy(path, sa.args[0], (size_t)(colon - sa.args[0]));
     path[colon - sa.args[0]] = '\0';
     ref = colon + 1;
+    names = sa.nargs > 1 ? (const char *const *)sa.args + 1 : &ref;
+    nnames = sa.nargs > 1 ? (size_t)sa.nargs - 1 : 1;
+    memset(&l, 0, sizeof l);
+    if (sa.nargs == 1 && bare_tag(ref)) {
+        fprintf(stderr, "crioimg import: %s: \"%s\" is a tag, not an image name: give the name to store it under "
+                "(crioimg import %s NAME)\n", sa.args[0], ref, sa.args[0]);
+        rc = 1;
+        goto done;
+    }
     memset(&o, 0, sizeof o);
     o.read_only = 1;
     o.err = err; o.errcap = sizeof err;
-    memset(&l, 0, sizeof l);
     r = crioimg_store_open_oci(&src, path, &o);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); return 1; }
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); rc = 1; goto done; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
-    if (sa.nargs > 1) r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
-    else r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, &ref, 1);
+    r = crioimg_store_copy_image_platform(s, src, l.images[0].manifest_digest, platform ? &plat : NULL, names, nnames);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
+    crioimg_image_list_free(&l);
+    /* the ID of what was stored (for an index, the platform's image) */
+    r = crioimg_store_image_status(s, names[0], &l);
+    if (r != CRIOIMG_OK) { store_fail("import", names[0], s, r); rc = 1; goto done; }
     printf("%s\n", l.images[0].id);
 done:
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
     crioimg_store_close(src);
+    free(args);
     return rc;
 }
 
