@@ -1947,6 +1947,11 @@ CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_s
    leaves them for crioimg_store_gc). Detail in dst's crioimg_store_error. */
 CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                                     const char *const *names, size_t nnames);
+/* The same, for a manifest that may be an index (an OCI image index or Docker manifest list, as
+   skopeo copy --all writes): the image for platform (NULL: this machine), chosen as a pull chooses it,
+   is copied and recorded under names; the index itself is not stored. */
+CRIOIMG_API crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                             const crioimg_platform *platform, const char *const *names, size_t nnames);
 
 /* ---- garbage collection and verification ---- */
 
@@ -12635,6 +12640,40 @@ static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_resul
 
 static int crioimg__http_host_forbidden(const crioimg_span *h);
 
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+/* ---- TLS failures in words ----
+   Both transports name what went wrong the same way, then give their TLS library's own detail: a user
+   reads "the server's certificate has expired", not "error:0A000086" or "X509 - Certificate
+   verification failed". */
+enum { CRIOIMG__TLS_OTHER, CRIOIMG__TLS_UNTRUSTED, CRIOIMG__TLS_EXPIRED, CRIOIMG__TLS_FUTURE, CRIOIMG__TLS_NAME, CRIOIMG__TLS_PLAIN };
+
+static const char *crioimg__tls_words(int kind)
+{
+    switch (kind) {
+    case CRIOIMG__TLS_UNTRUSTED: return "the server's certificate is not signed by a trusted CA: give its CA with --cert-dir or certs.d";
+    case CRIOIMG__TLS_EXPIRED:   return "the server's certificate has expired";
+    case CRIOIMG__TLS_FUTURE:    return "the server's certificate is not valid yet: is this machine's clock right?";
+    case CRIOIMG__TLS_NAME:      return "the server's certificate is for another host name";
+    case CRIOIMG__TLS_PLAIN:     return "the server does not speak TLS on this port: is it plain HTTP?";
+    default:                     return NULL;
+    }
+}
+
+/* "WORDS (WHO: DETAIL)", or "WHO: DETAIL" when the kind has no words */
+static crioimg_result crioimg__tls_fail_words(char *err, size_t errcap, crioimg_result r, int kind, const char *who, const char *detail)
+{
+    const char *w = crioimg__tls_words(kind);
+    crioimg__out o;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (w) { crioimg__out_str(&o, w); crioimg__out_str(&o, " ("); }
+    crioimg__out_str(&o, who);
+    crioimg__out_str(&o, detail);
+    if (w) crioimg__out_str(&o, ")");
+    return r;
+}
+#endif
+
 crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop, int *keep_auth,
                                            char *err, size_t errcap)
 {
@@ -13462,6 +13501,28 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
+/* What a TLS failure was, from libcurl's message (OpenSSL's verify and record-layer texts, as Debian's
+   libcurl4-openssl builds them; another TLS backend's words fall through to "other") */
+static int crioimg__curl_tls_kind(const char *m)
+{
+    static const struct { const char *needle; int kind; } rows[] = {
+        { "certificate has expired", CRIOIMG__TLS_EXPIRED },
+        { "certificate is not yet valid", CRIOIMG__TLS_FUTURE },
+        { "unable to get local issuer certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "self-signed certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "self signed certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "unable to verify the first certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "subject name matches", CRIOIMG__TLS_NAME },
+        { "does not match target host name", CRIOIMG__TLS_NAME },
+        { "wrong version number", CRIOIMG__TLS_PLAIN },
+        { "packet length too long", CRIOIMG__TLS_PLAIN },
+        { "http request", CRIOIMG__TLS_PLAIN },
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) if (strstr(m, rows[i].needle)) return rows[i].kind;
+    return CRIOIMG__TLS_OTHER;
+}
+
 /* CURLOPT_OPENSOCKETFUNCTION: every socket close-on-exec, so a child the host runs (conmon, runc) does
    not inherit a registry connection; and when the request refuses local addresses, the address curl
    resolved is checked before the socket exists (curl goes on to the name's next address, if any). */
@@ -13586,7 +13647,10 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
         c.why = "a response header field over 64 KiB";
     }
     if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
-    else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+    else if (r != CRIOIMG_OK) {
+        const char *detail = k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc);
+        crioimg__tls_fail_words(err, errcap, r, r == CRIOIMG_ERR_HTTP_TLS ? crioimg__curl_tls_kind(detail) : CRIOIMG__TLS_OTHER, "curl: ", detail);
+    }
     /* The handle kept pointers to this call's state (&c for the callbacks, the caller's POST body and
        URL): reset now, so that nothing between requests (a close, a failed next setup) can reach them
        once they are gone. The connection cache survives a reset. */
@@ -14593,6 +14657,16 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     return CRIOIMG_OK;
 }
 
+/* The handshake's error when the server answered in plain HTTP: its first bytes ("HTTP/1.1 400")
+   read as a TLS record header */
+static int crioimg__mt_plain_answer(int k)
+{
+#ifdef MBEDTLS_ERR_SSL_DECODE_ERROR
+    if (k == MBEDTLS_ERR_SSL_DECODE_ERROR) return 1;
+#endif
+    return k == MBEDTLS_ERR_SSL_INVALID_RECORD;
+}
+
 static crioimg_result crioimg__mt_handshake(crioimg__mt_conn *c, long long deadline, const volatile int *cancel, char *err, size_t errcap)
 {
     for (;;) {
@@ -14603,12 +14677,25 @@ static crioimg_result crioimg__mt_handshake(crioimg__mt_conn *c, long long deadl
             uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
             if (c->io_errno) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, "TLS handshake: ", strerror(c->io_errno), NULL);
             if (k == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 && flags != (uint32_t)-1) {
-                char info[256];
+                char info[256], detail[300];
                 size_t n;
+                int kind = (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) ? CRIOIMG__TLS_UNTRUSTED :
+                           (flags & MBEDTLS_X509_BADCERT_EXPIRED) ? CRIOIMG__TLS_EXPIRED :
+                           (flags & MBEDTLS_X509_BADCERT_FUTURE) ? CRIOIMG__TLS_FUTURE :
+                           (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? CRIOIMG__TLS_NAME : CRIOIMG__TLS_OTHER;
+                crioimg__out o;
                 if (mbedtls_x509_crt_verify_info(info, sizeof info, "", flags) < 0) info[0] = '\0';
                 for (n = strlen(info); n > 0 && info[n - 1] == '\n'; n--) info[n - 1] = '\0';
                 for (n = 0; info[n]; n++) if (info[n] == '\n') info[n] = ';';  /* one line */
-                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "certificate verification failed: ", info, NULL);
+                o.p = detail; o.cap = sizeof detail; o.len = 0;
+                crioimg__out_str(&o, "certificate verification failed: ");
+                crioimg__out_str(&o, info);
+                return crioimg__tls_fail_words(err, errcap, CRIOIMG_ERR_HTTP_TLS, kind, "mbedtls: ", detail);
+            }
+            if (crioimg__mt_plain_answer(k)) {
+                char msg[160];
+                mbedtls_strerror(k, msg, sizeof msg);
+                return crioimg__tls_fail_words(err, errcap, CRIOIMG_ERR_HTTP_TLS, CRIOIMG__TLS_PLAIN, "mbedtls: TLS handshake: ", msg);
             }
             return crioimg__mt_tls_fail(err, errcap, "TLS handshake", k);
         }
@@ -16541,12 +16628,32 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
     return res;
 }
 
-/* ==== src/store.c ==== */
+/* ==== src/store_internal.h ==== */
 /* ---------------------------------------------------------------------------------------------------
-   store implementation: the generic layer (images from index + blobs) and index.json as the OCI layout
-   reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
-   store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
+   store implementation, what its parts share (store.c, store_gc.c, store_memory.c, store_oci.c): the
+   store's struct, the listing cache's and the view's types, and the generic layer's helpers
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG_H
+/* A store part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L
+   -D_FILE_OFFSET_BITS=64 -DCRIOIMG_IMPLEMENTATION src/store_oci.c): the public declarations from the
+   committed header, and the core helpers the store uses, declared (they are static in the one
+   translation unit crioimg.h makes; this file is never linked). */
+#  undef CRIOIMG_IMPLEMENTATION
+#  define CRIOIMG_IMPLEMENTATION
+typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
+void crioimg__out_str(crioimg__out *o, const char *s);
+void crioimg__out_uint(crioimg__out *o, unsigned long long v);
+void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size);
+void crioimg__arena_free(void **head, const crioimg_allocator *a);
+void crioimg__writeback(int fd, long long written, long long *flushed);
+crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
+#  define CRIOIMG__ST_SHARED   /* declared, defined in another part: extern here */
+#  undef CRIOIMG__LIB           /* what this part offers the others: extern too, so never "unused" */
+#  define CRIOIMG__LIB
+#else
+#  define CRIOIMG__ST_SHARED static
+#endif
 
 /* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
    trusted). The format is the generic layer's; the store only finds the file, says how its blob
@@ -16582,7 +16689,71 @@ struct crioimg_store {
     const crioimg__st_cacheops *cache;   /* the built-in OCI store's listing cache; NULL for other stores */
 };
 
-static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
+typedef struct crioimg__st_mf {
+    const char *digest;      /* into the index block */
+    char id[65];             /* config hex; "" when not an image manifest or unreadable */
+    crioimg_result r;        /* why it could not be read, or OK */
+    long long size;          /* config + layers, -1 when a blob is missing or differs */
+    const char **blobs;      /* every blob it references, itself first (for removal) */
+    size_t nblobs;
+    size_t group;            /* the image it belongs to (index into the view's ids) */
+    long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
+    int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
+    int nested;              /* an index with an index among its manifests, whose blobs are not listed */
+} crioimg__st_mf;
+
+/* a blob size already asked for */
+typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
+
+typedef struct crioimg__st_view {
+    crioimg_store_entry *e;  /* the index, one block */
+    size_t n;
+    const char **names;      /* per entry: the normalised name, or NULL when it names nothing */
+    size_t *mf;              /* per entry: its manifest in mfs */
+    crioimg__st_mf *mfs;
+    size_t nmf;
+    void *arena;
+    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
+    crioimg__st_statc *statc;
+    size_t statcap, statn;
+    crioimg__st_cache cache; /* the listing cache, when the store has one; its buffer lives as long as the view */
+} crioimg__st_view;
+
+#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)       /* one read of a streamed copy or verification */
+#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)         /* index.json: about five million entries */
+
+/* The generic layer's helpers (store.c) the other parts use; what a store's error detail is: store.h */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c);
+#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
+/* a missing method is a clear ERR_UNSUPPORTED */
+#define CRIOIMG__ST_NEED(s, m) \
+    do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
+CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
+                                       crioimg_store_entry **out, size_t *nout);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
+CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save);
+CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size);
+CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                           const char *const *names, size_t nnames);
+/* store_gc.c: what a failed copy wrote goes again when nothing references it */
+CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
+
+/* ==== src/store.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   store implementation: the generic layer (images from index + blobs) and index.json as the OCI layout
+   reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
+   store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
+   --------------------------------------------------------------------------------------------------- */
+
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
 {
     crioimg__out o;
     o.p = err; o.cap = 512; o.len = 0;
@@ -16593,7 +16764,7 @@ static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char 
     return r;
 }
 
-static crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
 {
     return crioimg__st_fail3(s->err, r, a, b, c);
 }
@@ -16605,7 +16776,7 @@ const char *crioimg_store_error(const crioimg_store *s)
 
 /* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
    a may be NULL: then the result's description. */
-static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
 {
     crioimg__out o;
     if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
@@ -16616,17 +16787,16 @@ static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, cri
     if (c) crioimg__out_str(&o, c);
     return r;
 }
-#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
 
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
-static int crioimg__st_digest_ok(const char *d)
+CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
 {
     crioimg_digest dg;
     return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
 }
 
 /* Packs entries into one block (the array, then the strings), as read_index hands them over. */
-static crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
                                        crioimg_store_entry **out, size_t *nout)
 {
     size_t i, total = n * sizeof *e + 1;
@@ -16682,10 +16852,8 @@ void crioimg_store_close(crioimg_store *s)
 
 /* ---- calls through the vtable: a missing method is a clear ERR_UNSUPPORTED ---- */
 
-#define CRIOIMG__ST_NEED(s, m) \
-    do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 
-static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
 {
     crioimg_result r;
     s->err[0] = '\0';
@@ -16697,7 +16865,7 @@ static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
     return r;
 }
 
-static void crioimg__st_unlock(crioimg_store *s)
+CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
 {
     s->vt.unlock(s->vt.user);
 }
@@ -16709,7 +16877,7 @@ static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_ent
     return s->vt.read_index(s->vt.user, &s->alloc, e, n);
 }
 
-static crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
 {
     CRIOIMG__ST_NEED(s, blob_stat);
     return s->vt.blob_stat(s->vt.user, d, size);
@@ -16971,7 +17139,7 @@ static int crioimg__st_streams(const crioimg_store *s)
 
 /* limit: the most bytes the caller will take (a descriptor's size), -1 for any: a store that cannot
    stream is then asked for at most that many, so no blob bigger than its descriptor is ever held. */
-static crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
 {
     crioimg_digest dg;
     crioimg_blob_reader *w;
@@ -17099,7 +17267,6 @@ static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, 
     return crioimg__st_fail(dst, r, src->err[0] ? src->err : crioimg_result_str(r), NULL, NULL);
 }
 
-#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
 
 /* *wrote: set when the blob was not in dst before (a failed import takes back what it wrote) */
 static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size, int *wrote)
@@ -17150,27 +17317,82 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
     return crioimg__st_copy_blob(dst, src, digest, size, NULL);
 }
 
-static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
+
+/* A manifest of src, at most 4 MiB, verified, parsed (free both, also on failure); detail in dst. */
+static crioimg_result crioimg__st_src_manifest(crioimg_store *dst, crioimg_store *src, const char *digest, void **data,
+                                               size_t *len, crioimg_manifest *man)
+{
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    memset(man, 0, sizeof *man);
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = dst->alloc;
+    *data = NULL; *len = 0;
+    r = crioimg_store_get_blob(src, digest, 0, data, len);
+    if (r != CRIOIMG_OK) return crioimg__st_relay(dst, src, r);
+    r = crioimg_manifest_parse(man, (const char *)*data, *len, NULL, &mo);
+    if (r != CRIOIMG_OK) crioimg__st_fail(dst, r, "manifest ", digest, ": invalid");
+    return r;
+}
 
 crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                         const char *const *names, size_t nnames)
 {
+    return crioimg_store_copy_image_platform(dst, src, manifest_digest, NULL, names, nnames);
+}
+
+crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                 const crioimg_platform *platform, const char *const *names, size_t nnames)
+{
+    void *data = NULL;
+    size_t len = 0;
+    crioimg_manifest man;
+    crioimg_result r;
+    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
+    if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
+        /* an index (skopeo copy --all): the image for the platform, chosen as a pull chooses it; that
+           image's manifest is what the store records (an index of indexes is refused there) */
+        size_t which = 0;
+        char cerr[256], child[CRIOIMG_DIGEST_STRING_MAX + 1];
+        r = crioimg_manifest_choose(&man, platform, &which, cerr, sizeof cerr);
+        if (r != CRIOIMG_OK) {
+            crioimg__out o;
+            o.p = dst->err; o.cap = sizeof dst->err; o.len = 0;
+            crioimg__out_str(&o, "index ");
+            crioimg__out_str(&o, manifest_digest);
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, cerr);
+            goto done;
+        }
+        if (strlen(man.manifests[which].digest) >= sizeof child) { r = CRIOIMG_ERR_DIGEST_FORMAT; goto done; }
+        strcpy(child, man.manifests[which].digest);
+        crioimg_manifest_free(&man);
+        memset(&man, 0, sizeof man);
+        r = crioimg__st_copy_one(dst, src, child, names, nnames);
+        goto done;
+    }
+    crioimg_manifest_free(&man);
+    memset(&man, 0, sizeof man);
+    r = crioimg__st_copy_one(dst, src, manifest_digest, names, nnames);
+done:
+    crioimg_manifest_free(&man);
+    crioimg_free(&src->alloc, data);
+    return r;
+}
+
+/* One image manifest with its config and layers. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                           const char *const *names, size_t nnames)
+{
     void *data = NULL;
     size_t len = 0, i, nw = 0;
     crioimg_manifest man;
-    crioimg_manifest_opts mo;
     crioimg_result r;
     const char **wrote = NULL;   /* the blobs this copy put into dst: taken back when it fails */
     long long had;
-    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
-    dst->err[0] = '\0';
-    memset(&man, 0, sizeof man);
-    memset(&mo, 0, sizeof mo);
-    mo.alloc = dst->alloc;
-    r = crioimg_store_get_blob(src, manifest_digest, 0, &data, &len);   /* 4 MiB at most, verified */
-    if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); goto done; }
-    r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
-    if (r != CRIOIMG_OK) { crioimg__st_fail(dst, r, "manifest ", manifest_digest, ": invalid"); goto done; }
+    if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
     if (man.kind != CRIOIMG_MANIFEST_OCI && man.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
         r = crioimg__st_fail(dst, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": not an image manifest");
         goto done;
@@ -17201,36 +17423,7 @@ done:
 
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */
 
-typedef struct crioimg__st_mf {
-    const char *digest;      /* into the index block */
-    char id[65];             /* config hex; "" when not an image manifest or unreadable */
-    crioimg_result r;        /* why it could not be read, or OK */
-    long long size;          /* config + layers, -1 when a blob is missing or differs */
-    const char **blobs;      /* every blob it references, itself first (for removal) */
-    size_t nblobs;
-    size_t group;            /* the image it belongs to (index into the view's ids) */
-    long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
-    int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
-} crioimg__st_mf;
-
-/* a blob size already asked for */
-typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
-
-typedef struct crioimg__st_view {
-    crioimg_store_entry *e;  /* the index, one block */
-    size_t n;
-    const char **names;      /* per entry: the normalised name, or NULL when it names nothing */
-    size_t *mf;              /* per entry: its manifest in mfs */
-    crioimg__st_mf *mfs;
-    size_t nmf;
-    void *arena;
-    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
-    crioimg__st_statc *statc;
-    size_t statcap, statn;
-    crioimg__st_cache cache; /* the listing cache, when the store has one; its buffer lives as long as the view */
-} crioimg__st_view;
-
-static void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
+CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
 {
     crioimg_free(&s->alloc, v->e);
     crioimg_free(&s->alloc, v->cache.buf);
@@ -17290,7 +17483,7 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 
 /* A blob's size through the view's cache (open addressing on the digest's first hex digits, which are
    uniformly spread). */
-static crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
     const char *x = strchr(d, ':');
@@ -17320,7 +17513,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     crioimg_manifest_opts mo;
     memset(&mo, 0, sizeof mo);
     mo.alloc = s->alloc;
-    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0;
+    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0; m->nested = 0;
     m->r = crioimg__st_get(s, m->digest, 0, &data, &len);
     if (m->r != CRIOIMG_OK) return;
     m->r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
@@ -17381,6 +17574,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             memset(&child, 0, sizeof child);
             child.digest = m->blobs[m->nblobs - 1];
             crioimg__st_read_mf(s, v, &child, depth + 1);
+            if (child.r == CRIOIMG_OK && child.decl == NULL) m->nested = 1;   /* an index in an index: not read further */
             if (child.r != CRIOIMG_OK || child.nblobs < 2) continue;
             if (i == which && child.id[0]) { memcpy(m->id, child.id, sizeof m->id); m->size = child.size; }
             {   /* the child's config and layers join this entry's list */
@@ -17619,7 +17813,7 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
    listing, which refreshes the cache when it is stale. */
-static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
@@ -18056,7 +18250,7 @@ crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, cr
 
 /* ---- changes ---- */
 
-static int crioimg__st_cmpstr(const void *a, const void *b)
+CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -18278,8 +18472,20 @@ crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const
     if (r == CRIOIMG_OK) r = crioimg__st_resolve(s, &v, name_or_id, &t);
     if (r == CRIOIMG_OK && t.id == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", name_or_id, NULL);
     if (r == CRIOIMG_OK) {
-        for (i = 0; i < v.n && strcmp(v.mfs[v.mf[i]].id, t.id) != 0; i++) {}
-        r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
+        /* a name with a digest names that manifest: it must be one of the image's (as containers/storage
+           refuses it otherwise), and the new entry points at it */
+        const char *at = strchr(norm[0], '@');
+        for (i = 0; i < v.n; i++)
+            if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0 && (at == NULL || strcmp(v.e[i].digest, at + 1) == 0)) break;
+        if (i == v.n) {
+            crioimg__out o;
+            r = CRIOIMG_ERR_DIGEST_MISMATCH;
+            o.p = s->err; o.cap = sizeof s->err; o.len = 0;
+            crioimg__out_str(&o, "its digest is not the manifest digest of image ");
+            crioimg__out_str(&o, t.id);
+            for (i = 0; i < v.n; i++)   /* say which digest the image has */
+                if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0) { crioimg__out_str(&o, " ("); crioimg__out_str(&o, v.e[i].digest); crioimg__out_str(&o, ")"); break; }
+        } else r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
     }
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);
@@ -18357,7 +18563,6 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
 
 /* ---- index.json, as the OCI layout store reads and writes it ---- */
 
-#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
 
 /* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
    -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */
@@ -18578,6 +18783,9 @@ static crioimg_result crioimg__gc_referenced(crioimg_store *s, crioimg__st_view 
         if (v->mfs[i].r != CRIOIMG_OK && v->mfs[i].r != CRIOIMG_ERR_NOT_FOUND)
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "manifest ", v->mfs[i].digest,
                                     " cannot be read, so what it references is unknown: nothing removed (crioimg verify says more)");
+        if (v->mfs[i].nested)
+            return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "index ", v->mfs[i].digest,
+                                    " holds an index, whose images are not followed: nothing removed");
         total += v->mfs[i].nblobs;
     }
     ref = (const char **)crioimg_malloc(&s->alloc, (total + 1) * sizeof *ref);
@@ -18616,7 +18824,7 @@ static crioimg_result crioimg__gc_sweep(crioimg_store *s, const char *const *can
 
 /* What a failed copy wrote (digests[]) goes again when nothing references it: under the exclusive lock,
    best effort (a failure here leaves blobs for crioimg_store_gc, never an entry without its blobs). */
-static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
+CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
 {
     char saved[sizeof s->err];
     if (n == 0) return;

@@ -1100,7 +1100,7 @@ static void archive_progress(void *user, const crioimg_archive_progress *p)
 
 /* import oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME:TAG|:@N] | dir:DIR [NAME...]:
    crioimg_archive_load, which verifies every blob as it streams in. */
-static int import_archive(const store_args *sa)
+static int import_archive(const store_args *sa, const crioimg_platform *platform)
 {
     crioimg_store *s = NULL;
     crioimg_archive_load_opts o;
@@ -1113,6 +1113,7 @@ static int import_archive(const store_args *sa)
     memset(&o, 0, sizeof o);
     o.names = (const char *const *)sa->args + 1;
     o.nnames = (size_t)sa->nargs - 1;
+    o.platform = platform;
     memset(&view, 0, sizeof view);
     view.verb = "Loading";
     if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
@@ -1186,6 +1187,14 @@ static int cmd_save(cli *c)
    records it under the NAMEs (REF when none are given). crioimg_store_copy_image streams every blob
    against its descriptor: memory stays small whatever the layout holds, and a blob bigger than its
    descriptor fails at once. */
+/* A LAYOUT-DIR:REF whose REF is a bare tag, as umoci names its images ("latest", "1.0", "v2"): it names
+   no image, so it is never stored as docker.io/library/latest */
+static int bare_tag(const char *ref)
+{
+    if (strpbrk(ref, "/:@") != NULL) return 0;
+    return strcmp(ref, "latest") == 0 || (ref[0] >= '0' && ref[0] <= '9') || (ref[0] == 'v' && ref[1] >= '0' && ref[1] <= '9');
+}
+
 static int cmd_import(cli *c)
 {
     store_args sa;
@@ -1193,31 +1202,48 @@ static int cmd_import(cli *c)
     crioimg_store_opts o;
     crioimg_image_list l;
     crioimg_result r;
-    char path[4096], err[1024];
-    const char *ref, *colon;
+    crioimg_platform plat;
+    char path[4096], err[1024], platbuf[256];
+    const char *ref, *colon = NULL, *platform = c->v[OPT_PLATFORM], *const *names;
+    size_t nnames;
     int rc;
+    if (platform && crioimg_platform_parse(&plat, platform, platbuf, sizeof platbuf) != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg import: --platform: invalid platform \"%s\" (OS/ARCH[/VARIANT])\n", platform);
+        return 2;
+    }
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
-    if (sa.nargs >= 1 && crioimg_archive_is_source(sa.args[0])) return import_archive(&sa);
-    if (sa.nargs < 1 || (colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
+    if (crioimg_archive_is_source(sa.args[0])) return import_archive(&sa, platform ? &plat : NULL);
+    if ((colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
         fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
         return 2;
     }
     memcpy(path, sa.args[0], (size_t)(colon - sa.args[0]));
     path[colon - sa.args[0]] = '\0';
     ref = colon + 1;
+    names = sa.nargs > 1 ? (const char *const *)sa.args + 1 : &ref;
+    nnames = sa.nargs > 1 ? (size_t)sa.nargs - 1 : 1;
+    memset(&l, 0, sizeof l);
+    if (sa.nargs == 1 && bare_tag(ref)) {
+        fprintf(stderr, "crioimg import: %s: \"%s\" is a tag, not an image name: give the name to store it under "
+                "(crioimg import %s NAME)\n", sa.args[0], ref, sa.args[0]);
+        rc = 1;
+        goto done;
+    }
     memset(&o, 0, sizeof o);
     o.read_only = 1;
     o.err = err; o.errcap = sizeof err;
-    memset(&l, 0, sizeof l);
     r = crioimg_store_open_oci(&src, path, &o);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); return 1; }
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); rc = 1; goto done; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
-    if (sa.nargs > 1) r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, (const char *const *)sa.args + 1, (size_t)sa.nargs - 1);
-    else r = crioimg_store_copy_image(s, src, l.images[0].manifest_digest, &ref, 1);
+    r = crioimg_store_copy_image_platform(s, src, l.images[0].manifest_digest, platform ? &plat : NULL, names, nnames);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
-    print_stored(sa.json, l.images[0].id, l.images[0].manifest_digest, sa.nargs > 1 ? sa.args[1] : ref, NULL);
+    crioimg_image_list_free(&l);
+    /* the ID of what was stored (for an index, the platform's image) */
+    r = crioimg_store_image_status(s, names[0], &l);
+    if (r != CRIOIMG_OK) { store_fail("import", names[0], s, r); rc = 1; goto done; }
+    print_stored(sa.json, l.images[0].id, l.images[0].manifest_digest, names[0], NULL);
 done:
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
@@ -1923,6 +1949,7 @@ static const opt json_own[] = {
 static const opt write_json_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object of what was done, once the command is done" } };
 static const opt import_own[] = {
+    { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "for a REF naming an index (skopeo copy --all): that platform's image (else this machine's)" },
     { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: id, manifestDigest, name" } };
 static const opt remote_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
@@ -1995,8 +2022,8 @@ static const command commands[] = {
       "crioimg untag registry.example/nginx:prod", G_STORE, OWN(write_json_own), 1, -1, cmd_untag },
     { "rmi", "[--store DIR] [--json] NAME|ID...", "remove images, whatever their names; prints each ID removed", "The blobs no other image uses are deleted too.",
       "crioimg rmi nginx:1.25", G_STORE, OWN(write_json_own), 1, -1, cmd_rmi },
-    { "import", "[--store DIR] [--json] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
-      "Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image.",
+    { "import", "[--store DIR] [--platform OS/ARCH[/VARIANT]] [--json] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
+      "Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image. A REF that is a bare tag (umoci's \"latest\") needs a NAME.",
       "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, OWN(import_own), 1, -1, cmd_import },
     { "save", "[--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...", "write images to one archive (reproducible: same images, same bytes)",
       "Writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: fixed entry order, mtime 0, owner 0/0, modes 0644/0755.",

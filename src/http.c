@@ -172,6 +172,40 @@ static crioimg_result crioimg__http_fail(char *err, size_t errcap, crioimg_resul
 
 static int crioimg__http_host_forbidden(const crioimg_span *h);
 
+#if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
+/* ---- TLS failures in words ----
+   Both transports name what went wrong the same way, then give their TLS library's own detail: a user
+   reads "the server's certificate has expired", not "error:0A000086" or "X509 - Certificate
+   verification failed". */
+enum { CRIOIMG__TLS_OTHER, CRIOIMG__TLS_UNTRUSTED, CRIOIMG__TLS_EXPIRED, CRIOIMG__TLS_FUTURE, CRIOIMG__TLS_NAME, CRIOIMG__TLS_PLAIN };
+
+static const char *crioimg__tls_words(int kind)
+{
+    switch (kind) {
+    case CRIOIMG__TLS_UNTRUSTED: return "the server's certificate is not signed by a trusted CA: give its CA with --cert-dir or certs.d";
+    case CRIOIMG__TLS_EXPIRED:   return "the server's certificate has expired";
+    case CRIOIMG__TLS_FUTURE:    return "the server's certificate is not valid yet: is this machine's clock right?";
+    case CRIOIMG__TLS_NAME:      return "the server's certificate is for another host name";
+    case CRIOIMG__TLS_PLAIN:     return "the server does not speak TLS on this port: is it plain HTTP?";
+    default:                     return NULL;
+    }
+}
+
+/* "WORDS (WHO: DETAIL)", or "WHO: DETAIL" when the kind has no words */
+static crioimg_result crioimg__tls_fail_words(char *err, size_t errcap, crioimg_result r, int kind, const char *who, const char *detail)
+{
+    const char *w = crioimg__tls_words(kind);
+    crioimg__out o;
+    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+    if (o.cap) err[0] = '\0';
+    if (w) { crioimg__out_str(&o, w); crioimg__out_str(&o, " ("); }
+    crioimg__out_str(&o, who);
+    crioimg__out_str(&o, detail);
+    if (w) crioimg__out_str(&o, ")");
+    return r;
+}
+#endif
+
 crioimg_result crioimg_http_redirect_check(const crioimg_url *from, const crioimg_url *to, unsigned hop, int *keep_auth,
                                            char *err, size_t errcap)
 {
@@ -999,6 +1033,28 @@ static crioimg_result crioimg__curl_code(CURLcode cc, const crioimg__curlx *c)
     }
 }
 
+/* What a TLS failure was, from libcurl's message (OpenSSL's verify and record-layer texts, as Debian's
+   libcurl4-openssl builds them; another TLS backend's words fall through to "other") */
+static int crioimg__curl_tls_kind(const char *m)
+{
+    static const struct { const char *needle; int kind; } rows[] = {
+        { "certificate has expired", CRIOIMG__TLS_EXPIRED },
+        { "certificate is not yet valid", CRIOIMG__TLS_FUTURE },
+        { "unable to get local issuer certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "self-signed certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "self signed certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "unable to verify the first certificate", CRIOIMG__TLS_UNTRUSTED },
+        { "subject name matches", CRIOIMG__TLS_NAME },
+        { "does not match target host name", CRIOIMG__TLS_NAME },
+        { "wrong version number", CRIOIMG__TLS_PLAIN },
+        { "packet length too long", CRIOIMG__TLS_PLAIN },
+        { "http request", CRIOIMG__TLS_PLAIN },
+    };
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) if (strstr(m, rows[i].needle)) return rows[i].kind;
+    return CRIOIMG__TLS_OTHER;
+}
+
 /* CURLOPT_OPENSOCKETFUNCTION: every socket close-on-exec, so a child the host runs (conmon, runc) does
    not inherit a registry connection; and when the request refuses local addresses, the address curl
    resolved is checked before the socket exists (curl goes on to the name's next address, if any). */
@@ -1123,7 +1179,10 @@ static crioimg_result crioimg__curl_request(void *user, const crioimg_http_reque
         c.why = "a response header field over 64 KiB";
     }
     if (r != CRIOIMG_OK && c.why) crioimg__http_fail(err, errcap, r, c.why, NULL, NULL);
-    else if (r != CRIOIMG_OK) crioimg__http_fail(err, errcap, r, "curl: ", NULL, k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc));
+    else if (r != CRIOIMG_OK) {
+        const char *detail = k->errbuf[0] ? k->errbuf : curl_easy_strerror(cc);
+        crioimg__tls_fail_words(err, errcap, r, r == CRIOIMG_ERR_HTTP_TLS ? crioimg__curl_tls_kind(detail) : CRIOIMG__TLS_OTHER, "curl: ", detail);
+    }
     /* The handle kept pointers to this call's state (&c for the callbacks, the caller's POST body and
        URL): reset now, so that nothing between requests (a close, a failed next setup) can reach them
        once they are gone. The connection cache survives a reset. */

@@ -687,6 +687,16 @@ static crioimg_result crioimg__mt_tls_setup(crioimg__mt *t, crioimg__mt_conn *c,
     return CRIOIMG_OK;
 }
 
+/* The handshake's error when the server answered in plain HTTP: its first bytes ("HTTP/1.1 400")
+   read as a TLS record header */
+static int crioimg__mt_plain_answer(int k)
+{
+#ifdef MBEDTLS_ERR_SSL_DECODE_ERROR
+    if (k == MBEDTLS_ERR_SSL_DECODE_ERROR) return 1;
+#endif
+    return k == MBEDTLS_ERR_SSL_INVALID_RECORD;
+}
+
 static crioimg_result crioimg__mt_handshake(crioimg__mt_conn *c, long long deadline, const volatile int *cancel, char *err, size_t errcap)
 {
     for (;;) {
@@ -697,12 +707,25 @@ static crioimg_result crioimg__mt_handshake(crioimg__mt_conn *c, long long deadl
             uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
             if (c->io_errno) return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_CONNECT, "TLS handshake: ", strerror(c->io_errno), NULL);
             if (k == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 && flags != (uint32_t)-1) {
-                char info[256];
+                char info[256], detail[300];
                 size_t n;
+                int kind = (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) ? CRIOIMG__TLS_UNTRUSTED :
+                           (flags & MBEDTLS_X509_BADCERT_EXPIRED) ? CRIOIMG__TLS_EXPIRED :
+                           (flags & MBEDTLS_X509_BADCERT_FUTURE) ? CRIOIMG__TLS_FUTURE :
+                           (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? CRIOIMG__TLS_NAME : CRIOIMG__TLS_OTHER;
+                crioimg__out o;
                 if (mbedtls_x509_crt_verify_info(info, sizeof info, "", flags) < 0) info[0] = '\0';
                 for (n = strlen(info); n > 0 && info[n - 1] == '\n'; n--) info[n - 1] = '\0';
                 for (n = 0; info[n]; n++) if (info[n] == '\n') info[n] = ';';  /* one line */
-                return crioimg__mt_fail(err, errcap, CRIOIMG_ERR_HTTP_TLS, "certificate verification failed: ", info, NULL);
+                o.p = detail; o.cap = sizeof detail; o.len = 0;
+                crioimg__out_str(&o, "certificate verification failed: ");
+                crioimg__out_str(&o, info);
+                return crioimg__tls_fail_words(err, errcap, CRIOIMG_ERR_HTTP_TLS, kind, "mbedtls: ", detail);
+            }
+            if (crioimg__mt_plain_answer(k)) {
+                char msg[160];
+                mbedtls_strerror(k, msg, sizeof msg);
+                return crioimg__tls_fail_words(err, errcap, CRIOIMG_ERR_HTTP_TLS, CRIOIMG__TLS_PLAIN, "mbedtls: TLS handshake: ", msg);
             }
             return crioimg__mt_tls_fail(err, errcap, "TLS handshake", k);
         }

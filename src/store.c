@@ -3,44 +3,9 @@
    reads and writes it. The built-in backends are parts of their own: store_memory.c (in-memory) and
    store_oci.c (the OCI image-layout directory); both come after this part and use its helpers.
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
-#include "store.h"
+#include "store_internal.h"
 
-/* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
-   trusted). The format is the generic layer's; the store only finds the file, says how its blob
-   directories look now, and writes a new one. */
-typedef struct crioimg__st_cache {
-    char *buf;                          /* the file as read, or NULL */
-    size_t len;
-    unsigned long long cur[4][5];       /* per digest algorithm: blobs/<alg> exists, dev, inode, mtime s, ns */
-    int usable;                         /* cur was taken (else the cache is neither read nor written) */
-    int trusted;                        /* the file's blob sizes still hold */
-    int fresh;                          /* a new file was begun: its stats come after its stamp */
-    int fresh_trusted;                  /* ... and the directories' mtimes are older than its start */
-    int fd;                             /* the new file, -1 when none */
-    char tmp[96];
-} crioimg__st_cache;
-
-typedef struct crioimg__st_cacheops {
-    /* reads the file (c->buf, c->len, best effort) and the directories' state now (c->cur, c->usable) */
-    void (*load)(void *user, const crioimg_allocator *a, crioimg__st_cache *c);
-    /* starts a new file (c->fd, c->tmp, c->fresh_trusted); 0 when none can be written */
-    int (*begin)(void *user, crioimg__st_cache *c);
-    /* writes data to the new file and renames it into place; data NULL throws it away */
-    void (*end)(void *user, crioimg__st_cache *c, const void *data, size_t len);
-} crioimg__st_cacheops;
-
-struct crioimg_store {
-    crioimg_store_vtable vt;
-    crioimg_allocator alloc;
-    int read_only;
-    char err[512];
-    crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
-    unsigned char hash_ready[4];
-    const crioimg__st_cacheops *cache;   /* the built-in OCI store's listing cache; NULL for other stores */
-};
-
-static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c)
 {
     crioimg__out o;
     o.p = err; o.cap = 512; o.len = 0;
@@ -51,7 +16,7 @@ static crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char 
     return r;
 }
 
-static crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c)
 {
     return crioimg__st_fail3(s->err, r, a, b, c);
 }
@@ -63,7 +28,7 @@ const char *crioimg_store_error(const crioimg_store *s)
 
 /* A constructor's failure: its text into opts->err when the caller gave a buffer ("Errors" in store.h).
    a may be NULL: then the result's description. */
-static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c)
 {
     crioimg__out o;
     if (opts == NULL || opts->err == NULL || opts->errcap == 0) return r;
@@ -74,17 +39,16 @@ static crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, cri
     if (c) crioimg__out_str(&o, c);
     return r;
 }
-#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
 
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
-static int crioimg__st_digest_ok(const char *d)
+CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
 {
     crioimg_digest dg;
     return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
 }
 
 /* Packs entries into one block (the array, then the strings), as read_index hands them over. */
-static crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
                                        crioimg_store_entry **out, size_t *nout)
 {
     size_t i, total = n * sizeof *e + 1;
@@ -140,10 +104,8 @@ void crioimg_store_close(crioimg_store *s)
 
 /* ---- calls through the vtable: a missing method is a clear ERR_UNSUPPORTED ---- */
 
-#define CRIOIMG__ST_NEED(s, m) \
-    do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 
-static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
 {
     crioimg_result r;
     s->err[0] = '\0';
@@ -155,7 +117,7 @@ static crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive)
     return r;
 }
 
-static void crioimg__st_unlock(crioimg_store *s)
+CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
 {
     s->vt.unlock(s->vt.user);
 }
@@ -167,7 +129,7 @@ static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_ent
     return s->vt.read_index(s->vt.user, &s->alloc, e, n);
 }
 
-static crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
 {
     CRIOIMG__ST_NEED(s, blob_stat);
     return s->vt.blob_stat(s->vt.user, d, size);
@@ -429,7 +391,7 @@ static int crioimg__st_streams(const crioimg_store *s)
 
 /* limit: the most bytes the caller will take (a descriptor's size), -1 for any: a store that cannot
    stream is then asked for at most that many, so no blob bigger than its descriptor is ever held. */
-static crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out)
 {
     crioimg_digest dg;
     crioimg_blob_reader *w;
@@ -557,7 +519,6 @@ static crioimg_result crioimg__st_relay(crioimg_store *dst, crioimg_store *src, 
     return crioimg__st_fail(dst, r, src->err[0] ? src->err : crioimg_result_str(r), NULL, NULL);
 }
 
-#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)
 
 /* *wrote: set when the blob was not in dst before (a failed import takes back what it wrote) */
 static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *src, const char *digest, long long size, int *wrote)
@@ -608,27 +569,82 @@ crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_store *src, c
     return crioimg__st_copy_blob(dst, src, digest, size, NULL);
 }
 
-static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);   /* store_gc.c */
+
+/* A manifest of src, at most 4 MiB, verified, parsed (free both, also on failure); detail in dst. */
+static crioimg_result crioimg__st_src_manifest(crioimg_store *dst, crioimg_store *src, const char *digest, void **data,
+                                               size_t *len, crioimg_manifest *man)
+{
+    crioimg_manifest_opts mo;
+    crioimg_result r;
+    memset(man, 0, sizeof *man);
+    memset(&mo, 0, sizeof mo);
+    mo.alloc = dst->alloc;
+    *data = NULL; *len = 0;
+    r = crioimg_store_get_blob(src, digest, 0, data, len);
+    if (r != CRIOIMG_OK) return crioimg__st_relay(dst, src, r);
+    r = crioimg_manifest_parse(man, (const char *)*data, *len, NULL, &mo);
+    if (r != CRIOIMG_OK) crioimg__st_fail(dst, r, "manifest ", digest, ": invalid");
+    return r;
+}
 
 crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                         const char *const *names, size_t nnames)
 {
+    return crioimg_store_copy_image_platform(dst, src, manifest_digest, NULL, names, nnames);
+}
+
+crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                 const crioimg_platform *platform, const char *const *names, size_t nnames)
+{
+    void *data = NULL;
+    size_t len = 0;
+    crioimg_manifest man;
+    crioimg_result r;
+    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
+    dst->err[0] = '\0';
+    if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
+    if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
+        /* an index (skopeo copy --all): the image for the platform, chosen as a pull chooses it; that
+           image's manifest is what the store records (an index of indexes is refused there) */
+        size_t which = 0;
+        char cerr[256], child[CRIOIMG_DIGEST_STRING_MAX + 1];
+        r = crioimg_manifest_choose(&man, platform, &which, cerr, sizeof cerr);
+        if (r != CRIOIMG_OK) {
+            crioimg__out o;
+            o.p = dst->err; o.cap = sizeof dst->err; o.len = 0;
+            crioimg__out_str(&o, "index ");
+            crioimg__out_str(&o, manifest_digest);
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, cerr);
+            goto done;
+        }
+        if (strlen(man.manifests[which].digest) >= sizeof child) { r = CRIOIMG_ERR_DIGEST_FORMAT; goto done; }
+        strcpy(child, man.manifests[which].digest);
+        crioimg_manifest_free(&man);
+        memset(&man, 0, sizeof man);
+        r = crioimg__st_copy_one(dst, src, child, names, nnames);
+        goto done;
+    }
+    crioimg_manifest_free(&man);
+    memset(&man, 0, sizeof man);
+    r = crioimg__st_copy_one(dst, src, manifest_digest, names, nnames);
+done:
+    crioimg_manifest_free(&man);
+    crioimg_free(&src->alloc, data);
+    return r;
+}
+
+/* One image manifest with its config and layers. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                           const char *const *names, size_t nnames)
+{
     void *data = NULL;
     size_t len = 0, i, nw = 0;
     crioimg_manifest man;
-    crioimg_manifest_opts mo;
     crioimg_result r;
     const char **wrote = NULL;   /* the blobs this copy put into dst: taken back when it fails */
     long long had;
-    if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
-    dst->err[0] = '\0';
-    memset(&man, 0, sizeof man);
-    memset(&mo, 0, sizeof mo);
-    mo.alloc = dst->alloc;
-    r = crioimg_store_get_blob(src, manifest_digest, 0, &data, &len);   /* 4 MiB at most, verified */
-    if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); goto done; }
-    r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
-    if (r != CRIOIMG_OK) { crioimg__st_fail(dst, r, "manifest ", manifest_digest, ": invalid"); goto done; }
+    if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
     if (man.kind != CRIOIMG_MANIFEST_OCI && man.kind != CRIOIMG_MANIFEST_DOCKER_V2) {
         r = crioimg__st_fail(dst, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "manifest ", manifest_digest, ": not an image manifest");
         goto done;
@@ -659,36 +675,7 @@ done:
 
 /* ---- the view: the index with every distinct manifest read, for the image operations ---- */
 
-typedef struct crioimg__st_mf {
-    const char *digest;      /* into the index block */
-    char id[65];             /* config hex; "" when not an image manifest or unreadable */
-    crioimg_result r;        /* why it could not be read, or OK */
-    long long size;          /* config + layers, -1 when a blob is missing or differs */
-    const char **blobs;      /* every blob it references, itself first (for removal) */
-    size_t nblobs;
-    size_t group;            /* the image it belongs to (index into the view's ids) */
-    long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
-    int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
-} crioimg__st_mf;
-
-/* a blob size already asked for */
-typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
-
-typedef struct crioimg__st_view {
-    crioimg_store_entry *e;  /* the index, one block */
-    size_t n;
-    const char **names;      /* per entry: the normalised name, or NULL when it names nothing */
-    size_t *mf;              /* per entry: its manifest in mfs */
-    crioimg__st_mf *mfs;
-    size_t nmf;
-    void *arena;
-    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
-    crioimg__st_statc *statc;
-    size_t statcap, statn;
-    crioimg__st_cache cache; /* the listing cache, when the store has one; its buffer lives as long as the view */
-} crioimg__st_view;
-
-static void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
+CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v)
 {
     crioimg_free(&s->alloc, v->e);
     crioimg_free(&s->alloc, v->cache.buf);
@@ -748,7 +735,7 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 
 /* A blob's size through the view's cache (open addressing on the digest's first hex digits, which are
    uniformly spread). */
-static crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
     const char *x = strchr(d, ':');
@@ -778,7 +765,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     crioimg_manifest_opts mo;
     memset(&mo, 0, sizeof mo);
     mo.alloc = s->alloc;
-    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0;
+    m->id[0] = '\0'; m->size = -1; m->blobs = NULL; m->nblobs = 0; m->decl = NULL; m->cacheable = 0; m->nested = 0;
     m->r = crioimg__st_get(s, m->digest, 0, &data, &len);
     if (m->r != CRIOIMG_OK) return;
     m->r = crioimg_manifest_parse(&man, (const char *)data, len, NULL, &mo);
@@ -839,6 +826,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             memset(&child, 0, sizeof child);
             child.digest = m->blobs[m->nblobs - 1];
             crioimg__st_read_mf(s, v, &child, depth + 1);
+            if (child.r == CRIOIMG_OK && child.decl == NULL) m->nested = 1;   /* an index in an index: not read further */
             if (child.r != CRIOIMG_OK || child.nblobs < 2) continue;
             if (i == which && child.id[0]) { memcpy(m->id, child.id, sizeof m->id); m->size = child.size; }
             {   /* the child's config and layers join this entry's list */
@@ -1077,7 +1065,7 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
    listing, which refreshes the cache when it is stale. */
-static crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
@@ -1514,7 +1502,7 @@ crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, cr
 
 /* ---- changes ---- */
 
-static int crioimg__st_cmpstr(const void *a, const void *b)
+CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -1736,8 +1724,20 @@ crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const
     if (r == CRIOIMG_OK) r = crioimg__st_resolve(s, &v, name_or_id, &t);
     if (r == CRIOIMG_OK && t.id == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", name_or_id, NULL);
     if (r == CRIOIMG_OK) {
-        for (i = 0; i < v.n && strcmp(v.mfs[v.mf[i]].id, t.id) != 0; i++) {}
-        r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
+        /* a name with a digest names that manifest: it must be one of the image's (as containers/storage
+           refuses it otherwise), and the new entry points at it */
+        const char *at = strchr(norm[0], '@');
+        for (i = 0; i < v.n; i++)
+            if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0 && (at == NULL || strcmp(v.e[i].digest, at + 1) == 0)) break;
+        if (i == v.n) {
+            crioimg__out o;
+            r = CRIOIMG_ERR_DIGEST_MISMATCH;
+            o.p = s->err; o.cap = sizeof s->err; o.len = 0;
+            crioimg__out_str(&o, "its digest is not the manifest digest of image ");
+            crioimg__out_str(&o, t.id);
+            for (i = 0; i < v.n; i++)   /* say which digest the image has */
+                if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0) { crioimg__out_str(&o, " ("); crioimg__out_str(&o, v.e[i].digest); crioimg__out_str(&o, ")"); break; }
+        } else r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
     }
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);
@@ -1815,7 +1815,6 @@ void crioimg_image_write_json(const crioimg_image *img, crioimg_json_writer *w)
 
 /* ---- index.json, as the OCI layout store reads and writes it ---- */
 
-#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)   /* about five million entries */
 
 /* The OCI ref.name grammar (image-spec annotations): components of alphanumerics joined by one of
    -._:@+ or "--", separated by '/'. containers/image checks oci: names with the same expression. */

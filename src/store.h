@@ -274,6 +274,11 @@ CRIOIMG_API crioimg_result crioimg_store_copy_blob(crioimg_store *dst, crioimg_s
    leaves them for crioimg_store_gc). Detail in dst's crioimg_store_error. */
 CRIOIMG_API crioimg_result crioimg_store_copy_image(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                                     const char *const *names, size_t nnames);
+/* The same, for a manifest that may be an index (an OCI image index or Docker manifest list, as
+   skopeo copy --all writes): the image for platform (NULL: this machine), chosen as a pull chooses it,
+   is copied and recorded under names; the index itself is not stored. */
+CRIOIMG_API crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                                             const crioimg_platform *platform, const char *const *names, size_t nnames);
 
 /* ---- garbage collection and verification ---- */
 

@@ -3,8 +3,7 @@
    and the sweep a failed import uses to take back what it wrote; built on the generic layer's view
    (store.c) and the vtable's blob_list, blob_delete and clean
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
-#include "store.h"
+#include "store_internal.h"
 
 /* Every blob of the store (blob_list), copied into an arena. */
 typedef struct crioimg__gc_blobs {
@@ -85,6 +84,9 @@ static crioimg_result crioimg__gc_referenced(crioimg_store *s, crioimg__st_view 
         if (v->mfs[i].r != CRIOIMG_OK && v->mfs[i].r != CRIOIMG_ERR_NOT_FOUND)
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "manifest ", v->mfs[i].digest,
                                     " cannot be read, so what it references is unknown: nothing removed (crioimg verify says more)");
+        if (v->mfs[i].nested)
+            return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "index ", v->mfs[i].digest,
+                                    " holds an index, whose images are not followed: nothing removed");
         total += v->mfs[i].nblobs;
     }
     ref = (const char **)crioimg_malloc(&s->alloc, (total + 1) * sizeof *ref);
@@ -123,7 +125,7 @@ static crioimg_result crioimg__gc_sweep(crioimg_store *s, const char *const *can
 
 /* What a failed copy wrote (digests[]) goes again when nothing references it: under the exclusive lock,
    best effort (a failure here leaves blobs for crioimg_store_gc, never an entry without its blobs). */
-static void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
+CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
 {
     char saved[sizeof s->err];
     if (n == 0) return;

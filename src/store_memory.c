@@ -2,8 +2,7 @@
    store implementation: the built-in in-memory store (crioimg_store_open_memory), a vtable over sorted
    arrays; it uses the generic layer's helpers (store.c)
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
-#include "store.h"
+#include "store_internal.h"
 
 /* ---- the in-memory store ---- */
 

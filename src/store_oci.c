@@ -2,8 +2,7 @@
    store implementation: the built-in OCI image-layout store (crioimg_store_open_oci); it uses the
    generic layer's helpers and listing-cache format (store.c)
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
-#include "store.h"
+#include "store_internal.h"
 
 /* ---- the OCI image-layout store (POSIX.1-2008: openat and friends, plus flock) ---- */
 

@@ -217,6 +217,8 @@ def silent():
 
 servers = [Server("http"), Server("https", tls("server.pem", "ca.pem", ssl.CERT_OPTIONAL)),
            Server("wrongname", tls("wrong.pem")), Server("clientcert", tls("server.pem", "ca.pem")), Server("proxy")]
+if os.path.exists(CERTDIR + "/expired.pem"):   # transport.sh's: a certificate whose validity ended
+    servers.append(Server("expired", tls("expired.pem")))
 try:
     servers.append(Server("http6", family=socket.AF_INET6, host="::1"))
 except OSError:

@@ -236,6 +236,9 @@ notfetched "blob: an invalid digest"       'digest|xyz'       "$P/test/hello:1" 
 # TLS: 127.0.0.0/8 is insecure by default, so verification is asked for with --tls-verify=true
 refused "TLS: refused without the CA"      "$TLSFAIL"   can-pull --tls-verify=true "$T/test/hello:1"
 refused "TLS: refused under an unrelated CA" "$TLSFAIL" can-pull --tls-verify=true --cert-dir "$W/cad-other" "$T/test/hello:1"
+refused "TLS: the failure in words, the TLS library's detail after them" \
+  "the server's certificate is not signed by a trusted CA: give its CA with --cert-dir or certs.d \\((curl|mbedtls): " \
+  can-pull --tls-verify=true "$T/test/hello:1"
 pulls   "TLS: --cert-dir with the CA"      "$T/test/hello:1 $HELLO_D" can-pull --tls-verify=true --cert-dir "$W/cad" "$T/test/hello:1"
 pulls   "TLS: the name localhost, verified" "localhost:${NETENV_PORT[tls]}/test/hello:1 $HELLO_D" \
         can-pull --tls-verify=true --cert-dir "$W/cad" "localhost:${NETENV_PORT[tls]}/test/hello:1"

@@ -233,6 +233,16 @@ static void test_store_ops(crioimg_store *s, const char *kind)
     }
     CHECK(crioimg_store_tag(s, "nope", "y") == CRIOIMG_ERR_IMAGE_UNKNOWN);
     CHECK(crioimg_store_tag(s, "x:1", "UPPER") == CRIOIMG_ERR_REF_NORM_UPPERCASE);
+    {   /* a name with a digest: only the image's own manifest digest, and the entry points at it */
+        char dn[200];
+        snprintf(dn, sizeof dn, "quay.io/d/e@%s", b.manifest);
+        CHECK(crioimg_store_tag(s, "x:1", dn) == CRIOIMG_ERR_DIGEST_MISMATCH);
+        CHECK(strstr(crioimg_store_error(s), "is not the manifest digest of image") != NULL && strstr(crioimg_store_error(s), a.manifest) != NULL);
+        CHECK(ts_status(s, dn, id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+        CHECK(crioimg_store_tag(s, b.id, dn) == CRIOIMG_OK);
+        CHECK(ts_status(s, dn, id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
+        CHECK(crioimg_store_untag(s, dn) == CRIOIMG_OK);
+    }
 
     /* untag: one name; the last name takes the image and its own blobs, never shared ones */
     CHECK(crioimg_store_untag(s, "x:1") == CRIOIMG_OK);
@@ -1323,6 +1333,34 @@ static void test_store_copy(void)
         CHECK(((crioimg__mem *)dst2->vt.user)->nb == 0);   /* the config it wrote was taken back */
         crioimg_store_close(dst2);
     }
+    {   /* an index (skopeo copy --all): the platform's image is copied and named, the index is not stored */
+        ts_image x86, arm;
+        char idx[1024], idd[72], iid[65];
+        const char *nm[] = { "multi:1" };
+        size_t in;
+        crioimg_platform pl;
+        crioimg_store *dst3;
+        long long sz;
+        ts_make(src, 71, &x86);
+        ts_make(src, 72, &arm);
+        in = (size_t)snprintf(idx, sizeof idx, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
+            "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1,\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}}]}",
+            x86.manifest, arm.manifest);
+        ts_put(src, idx, in, idd);
+        memset(&pl, 0, sizeof pl);
+        pl.os = "linux"; pl.architecture = "arm64"; pl.variant = ""; pl.os_version = "";
+        CHECK(crioimg_store_open_memory(&dst3, NULL) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_image_platform(dst3, src, idd, &pl, nm, 1) == CRIOIMG_OK);
+        CHECK(ts_status(dst3, "multi:1", iid) == CRIOIMG_OK && strcmp(iid, arm.id) == 0);
+        CHECK(crioimg_store_blob_stat(dst3, idd, &sz) == CRIOIMG_ERR_NOT_FOUND);
+        CHECK(crioimg_store_blob_stat(dst3, x86.own, &sz) == CRIOIMG_ERR_NOT_FOUND);
+        pl.architecture = "s390x";
+        CHECK(crioimg_store_copy_image_platform(dst3, src, idd, &pl, nm, 1) != CRIOIMG_OK);
+        CHECK(strstr(crioimg_store_error(dst3), "s390x") != NULL && strstr(crioimg_store_error(dst3), idd) != NULL);
+        CHECK(crioimg_store_copy_image(dst3, src, idd, nm, 1) == CRIOIMG_OK || strstr(crioimg_store_error(dst3), "index") != NULL);
+        crioimg_store_close(dst3);
+    }
     crioimg_store_close(dst);
     crioimg_store_close(src);
     tests_context = "";
@@ -1605,6 +1643,28 @@ static void test_store_gc_all(void)
     CHECK(strstr(crioimg_store_error(s), "blob_list") != NULL);
     CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_ERR_UNSUPPORTED && vr.nproblems == 0);
     crioimg_store_close(s);
+    {   /* an index holding an index: what the inner one's images hold is not followed, so gc removes nothing */
+        ts_image x;
+        char inner[512], outer[512], di[72], dout[72], orphan[72];
+        size_t ni, no;
+        crioimg_store_entry e;
+        long long sz;
+        CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+        ts_make(s, 81, &x);
+        ni = (size_t)snprintf(inner, sizeof inner, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                              "{\"mediaType\":\"" CRIOIMG_MEDIA_OCI_MANIFEST "\",\"digest\":\"%s\",\"size\":1}]}", x.manifest);
+        ts_put(s, inner, ni, di);
+        no = (size_t)snprintf(outer, sizeof outer, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                              "{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"%s\",\"size\":%u}]}", di, (unsigned)ni);
+        ts_put(s, outer, no, dout);
+        ts_put(s, "orphan", 6, orphan);
+        e.name = "nested:1"; e.media_type = "application/vnd.oci.image.index.v1+json"; e.digest = dout; e.size = (long long)no;
+        CHECK(s->vt.write_index(s->vt.user, &e, 1) == CRIOIMG_OK);
+        CHECK(crioimg_store_gc(s, &g) == CRIOIMG_ERR_UNSUPPORTED && g.blobs == 0);
+        CHECK(strstr(crioimg_store_error(s), dout) != NULL);
+        CHECK(crioimg_store_blob_stat(s, x.own, &sz) == CRIOIMG_OK && crioimg_store_blob_stat(s, orphan, &sz) == CRIOIMG_OK);
+        crioimg_store_close(s);
+    }
 #ifdef CRIOIMG__OCI_STORE
     {
         char dir[] = "/tmp/crioimg-test-gc-XXXXXX", p[300];

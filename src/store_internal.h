@@ -1,0 +1,118 @@
+/* ---------------------------------------------------------------------------------------------------
+   store implementation, what its parts share (store.c, store_gc.c, store_memory.c, store_oci.c): the
+   store's struct, the listing cache's and the view's types, and the generic layer's helpers
+   --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#ifndef CRIOIMG_H
+/* A store part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L
+   -D_FILE_OFFSET_BITS=64 -DCRIOIMG_IMPLEMENTATION src/store_oci.c): the public declarations from the
+   committed header, and the core helpers the store uses, declared (they are static in the one
+   translation unit crioimg.h makes; this file is never linked). */
+#  undef CRIOIMG_IMPLEMENTATION
+#  include "../crioimg.h"
+#  define CRIOIMG_IMPLEMENTATION
+typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
+void crioimg__out_str(crioimg__out *o, const char *s);
+void crioimg__out_uint(crioimg__out *o, unsigned long long v);
+void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size);
+void crioimg__arena_free(void **head, const crioimg_allocator *a);
+void crioimg__writeback(int fd, long long written, long long *flushed);
+crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
+#  define CRIOIMG__ST_SHARED   /* declared, defined in another part: extern here */
+#  undef CRIOIMG__LIB           /* what this part offers the others: extern too, so never "unused" */
+#  define CRIOIMG__LIB
+#else
+#  define CRIOIMG__ST_SHARED static
+#endif
+
+/* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
+   trusted). The format is the generic layer's; the store only finds the file, says how its blob
+   directories look now, and writes a new one. */
+typedef struct crioimg__st_cache {
+    char *buf;                          /* the file as read, or NULL */
+    size_t len;
+    unsigned long long cur[4][5];       /* per digest algorithm: blobs/<alg> exists, dev, inode, mtime s, ns */
+    int usable;                         /* cur was taken (else the cache is neither read nor written) */
+    int trusted;                        /* the file's blob sizes still hold */
+    int fresh;                          /* a new file was begun: its stats come after its stamp */
+    int fresh_trusted;                  /* ... and the directories' mtimes are older than its start */
+    int fd;                             /* the new file, -1 when none */
+    char tmp[96];
+} crioimg__st_cache;
+
+typedef struct crioimg__st_cacheops {
+    /* reads the file (c->buf, c->len, best effort) and the directories' state now (c->cur, c->usable) */
+    void (*load)(void *user, const crioimg_allocator *a, crioimg__st_cache *c);
+    /* starts a new file (c->fd, c->tmp, c->fresh_trusted); 0 when none can be written */
+    int (*begin)(void *user, crioimg__st_cache *c);
+    /* writes data to the new file and renames it into place; data NULL throws it away */
+    void (*end)(void *user, crioimg__st_cache *c, const void *data, size_t len);
+} crioimg__st_cacheops;
+
+struct crioimg_store {
+    crioimg_store_vtable vt;
+    crioimg_allocator alloc;
+    int read_only;
+    char err[512];
+    crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
+    unsigned char hash_ready[4];
+    const crioimg__st_cacheops *cache;   /* the built-in OCI store's listing cache; NULL for other stores */
+};
+
+typedef struct crioimg__st_mf {
+    const char *digest;      /* into the index block */
+    char id[65];             /* config hex; "" when not an image manifest or unreadable */
+    crioimg_result r;        /* why it could not be read, or OK */
+    long long size;          /* config + layers, -1 when a blob is missing or differs */
+    const char **blobs;      /* every blob it references, itself first (for removal) */
+    size_t nblobs;
+    size_t group;            /* the image it belongs to (index into the view's ids) */
+    long long *decl;         /* an image manifest's: per blob the size it declares (its own size first) */
+    int cacheable;           /* an image manifest whose every descriptor is valid: the cache may keep it */
+    int nested;              /* an index with an index among its manifests, whose blobs are not listed */
+} crioimg__st_mf;
+
+/* a blob size already asked for */
+typedef struct crioimg__st_statc { const char *d; long long size; crioimg_result r; } crioimg__st_statc;
+
+typedef struct crioimg__st_view {
+    crioimg_store_entry *e;  /* the index, one block */
+    size_t n;
+    const char **names;      /* per entry: the normalised name, or NULL when it names nothing */
+    size_t *mf;              /* per entry: its manifest in mfs */
+    crioimg__st_mf *mfs;
+    size_t nmf;
+    void *arena;
+    /* blob sizes already asked for: images share layers, and each is stat()ed once per view */
+    crioimg__st_statc *statc;
+    size_t statcap, statn;
+    crioimg__st_cache cache; /* the listing cache, when the store has one; its buffer lives as long as the view */
+} crioimg__st_view;
+
+#define CRIOIMG__ST_COPY_CHUNK ((size_t)256 << 10)       /* one read of a streamed copy or verification */
+#define CRIOIMG__OCI_INDEX_MAX ((size_t)1 << 30)         /* index.json: about five million entries */
+
+/* The generic layer's helpers (store.c) the other parts use; what a store's error detail is: store.h */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail3(char *err, crioimg_result r, const char *a, const char *b, const char *c);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_fail(crioimg_store *s, crioimg_result r, const char *a, const char *b, const char *c);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opts *opts, crioimg_result r, const char *a, const char *b, const char *c);
+#define crioimg__st_ctor_fail(opts, r, a, b) crioimg__st_ctor_fail3((opts), (r), (a), (b), NULL)
+/* a missing method is a clear ERR_UNSUPPORTED */
+#define CRIOIMG__ST_NEED(s, m) \
+    do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
+CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
+                                       crioimg_store_entry **out, size_t *nout);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
+CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save);
+CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size);
+CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
+                                           const char *const *names, size_t nnames);
+/* store_gc.c: what a failed copy wrote goes again when nothing references it */
+CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
