@@ -190,7 +190,7 @@ static const opt net_opts[] = {
     { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "the whole command, and each response's headers and whole manifest, token or error body (30s, 2m, seconds)" },
     { OPT_MINRATE, "min-rate", 0, O_VALUE, "BYTES/DURATION", "the slowest a blob may progress (1024/30s)" },
     { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" },
-    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "debug: each HTTP request on stderr, with its status and time (and one blob at a time); info, warn, error: quiet" },
+    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "what to tell on stderr: debug (every request, with status and time, and every redirect), info (every retry and wait), warn (the default: retries and waits of a second or more), error" },
     { OPT_VERBOSE, "verbose", 'v', O_FLAG, NULL, "--log-level=debug" } };
 static const opt help_opt = { OPT_HELP, "help", 'h', O_FLAG, NULL, "this help" };
 
@@ -1270,7 +1270,7 @@ typedef struct remote_args {
     const char *store, *policy;   /* pull: --store, --policy */
     int jobs, quiet;              /* pull: --jobs N, -q */
     crioimg_store *st;            /* pull: the store, opened (created when missing) */
-    crioimg_http *http;           /* --log-level=debug: the logging transport (else NULL: the service's own) */
+    int log_level;                /* --log-level, -v: what cli_log shows */
     char store_buf[4096];
 } remote_args;
 
@@ -1368,71 +1368,24 @@ static int parse_duration_ms(const char *v, long *out)
     return 1;
 }
 
-/* --log-level=debug: a transport that hands each request to the built-in one and says on stderr what
-   was asked and what came back (method, URL, status or error, time; no header, no credential). Redirects
-   and retries show as the requests they are. One request at a time: pull runs one blob at a time then. */
-typedef struct log_http { crioimg_http *inner; crioimg_http_sink sink; int status; } log_http;
-
-static crioimg_result log_status(void *ctx, int code)
+/* The registry client's log lines on stderr, up to the level asked (WARN unless --log-level or -v says
+   more: a retry or wait of a second or more is told even unasked). fprintf is one call a line: threads of
+   a pull do not mix their lines. */
+static void cli_log(void *user, crioimg_log_level level, const char *msg)
 {
-    log_http *l = (log_http *)ctx;
-    l->status = code;
-    return l->sink.status ? l->sink.status(l->sink.ctx, code) : CRIOIMG_OK;
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    if ((int)level <= *(const int *)user) fprintf(stderr, "crioimg: %s: %s\n", names[level <= CRIOIMG_LOG_DEBUG ? level : CRIOIMG_LOG_DEBUG], msg);
 }
 
-static crioimg_result log_header(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
-{
-    log_http *l = (log_http *)ctx;
-    return l->sink.header ? l->sink.header(l->sink.ctx, name, nlen, value, vlen) : CRIOIMG_OK;
-}
-
-static crioimg_result log_body(void *ctx, const void *data, size_t len)
-{
-    log_http *l = (log_http *)ctx;
-    return l->sink.body ? l->sink.body(l->sink.ctx, data, len) : CRIOIMG_OK;
-}
-
-static crioimg_result log_request(void *user, const crioimg_http_request *rq, char *err, size_t errcap)
-{
-    log_http *l = (log_http *)user;
-    crioimg_http_request mine = *rq;
-    struct timespec t0, t1;
-    crioimg_result r;
-    const char *m = rq->method ? rq->method : "GET";
-    if (l->inner == NULL && (r = crioimg_http_open_default(&l->inner, NULL)) != CRIOIMG_OK) {
-        snprintf(err, errcap, "%s", crioimg_result_str(r));
-        return r;
-    }
-    l->sink = rq->sink;
-    l->status = 0;
-    mine.sink.ctx = l;
-    mine.sink.status = log_status;
-    mine.sink.header = log_header;
-    mine.sink.body = log_body;
-    fprintf(stderr, "crioimg: debug: %s %s\n", m, rq->url);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    r = crioimg_http_do(l->inner, &mine, err, errcap);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (r == CRIOIMG_OK || l->status)
-        fprintf(stderr, "crioimg: debug: %s %s: %d (%ld ms)\n", m, rq->url, l->status, (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
-    else
-        fprintf(stderr, "crioimg: debug: %s %s: %s (%ld ms)\n", m, rq->url, err && err[0] ? err : crioimg_result_str(r), (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
-    return r;
-}
-
-static void log_close(void *user)
-{
-    log_http *l = (log_http *)user;
-    crioimg_http_close(l->inner);
-    free(l);
-}
-
-/* --log-level LEVEL / -v: 1 for debug, 0 for info, warn or error; -1 after a message */
+/* --log-level LEVEL / -v: the crioimg_log_level to show (WARN by default); -1 after a message */
 static int log_level(cli *c)
 {
+    static const char *const names[] = { "error", "warn", "info", "debug" };
     const char *v = c->v[OPT_LOG_LEVEL];
-    if (c->v[OPT_VERBOSE] || (v && strcmp(v, "debug") == 0)) return 1;
-    if (v == NULL || strcmp(v, "info") == 0 || strcmp(v, "warn") == 0 || strcmp(v, "error") == 0) return 0;
+    int k;
+    if (c->v[OPT_VERBOSE]) return CRIOIMG_LOG_DEBUG;
+    if (v == NULL) return CRIOIMG_LOG_WARN;
+    for (k = 0; k < 4; k++) if (strcmp(v, names[k]) == 0) return k;
     fprintf(stderr, "crioimg %s: --log-level: unknown level \"%s\" (debug, info, warn or error)\n", c->cmd->name, v);
     return -1;
 }
@@ -1522,18 +1475,9 @@ static int remote_setup(cli *c, remote_args *ra)
     }
     ra->conf = c->v[OPT_CONF];
     if ((rc = remote_values(c, ra)) != 0) return rc;
-    if ((rc = log_level(c)) < 0) return 2;
-    if (rc == 1) {
-        crioimg_http_vtable vt = CRIOIMG_HTTP_VTABLE_INIT;
-        log_http *l = (log_http *)calloc(1, sizeof *l);
-        if (l == NULL) die_nomem();
-        vt.user = l;
-        vt.request = log_request;
-        vt.close = log_close;
-        if (crioimg_http_open(&ra->http, &vt, NULL) != CRIOIMG_OK) { free(l); die_nomem(); }
-        ra->po.registry.http = ra->http;
-        ra->jobs = 1;   /* one request at a time through the one transport */
-    }
+    if ((ra->log_level = log_level(c)) < 0) return 2;
+    ra->po.registry.log = cli_log;
+    ra->po.registry.log_user = &ra->log_level;
     if (ra->po.registry.username && ra->po.registry.password == NULL &&
         (ra->po.registry.password = ask_password(ra->pass, sizeof ra->pass)) == NULL) {
         fprintf(stderr, "crioimg %s: --creds %s: no password given, and no terminal to ask for one on\n", cmd, ra->creds);
@@ -1568,13 +1512,11 @@ static int remote_setup(cli *c, remote_args *ra)
     return 0;
 }
 
-/* The service, then the logging transport it borrowed */
+/* The service */
 static void remote_free(remote_args *ra)
 {
     crioimg_service_free(ra->svc);
-    crioimg_http_close(ra->http);
     ra->svc = NULL;
-    ra->http = NULL;
 }
 
 /* The image NAME names, found the way a pull finds it; 1 after a message on failure. */
