@@ -190,7 +190,7 @@ static const opt net_opts[] = {
     { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "the whole command, and each response's headers and whole manifest, token or error body (30s, 2m, seconds)" },
     { OPT_MINRATE, "min-rate", 0, O_VALUE, "BYTES/DURATION", "the slowest a blob may progress (1024/30s)" },
     { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" },
-    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "what to tell on stderr: debug (every request, with status and time, and every redirect), info (every retry and wait), warn (the default: retries and waits of a second or more), error" },
+    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "what to tell on stderr: debug (every request, with status and time, and every redirect), info (every retry and wait), warn (retries and waits of a second or more: the default on a terminal), error (the default otherwise)" },
     { OPT_VERBOSE, "verbose", 'v', O_FLAG, NULL, "--log-level=debug" } };
 static const opt help_opt = { OPT_HELP, "help", 'h', O_FLAG, NULL, "this help" };
 
@@ -1377,14 +1377,16 @@ static void cli_log(void *user, crioimg_log_level level, const char *msg)
     if ((int)level <= *(const int *)user) fprintf(stderr, "crioimg: %s: %s\n", names[level <= CRIOIMG_LOG_DEBUG ? level : CRIOIMG_LOG_DEBUG], msg);
 }
 
-/* --log-level LEVEL / -v: the crioimg_log_level to show (WARN by default); -1 after a message */
+/* --log-level LEVEL / -v: the crioimg_log_level to show; -1 after a message. By default WARN (a retry or
+   wait of a second or more) on a terminal, as progress is drawn there, and nothing more than the one-line
+   error otherwise (scripts read stderr). */
 static int log_level(cli *c)
 {
     static const char *const names[] = { "error", "warn", "info", "debug" };
     const char *v = c->v[OPT_LOG_LEVEL];
     int k;
     if (c->v[OPT_VERBOSE]) return CRIOIMG_LOG_DEBUG;
-    if (v == NULL) return CRIOIMG_LOG_WARN;
+    if (v == NULL) return isatty(2) ? CRIOIMG_LOG_WARN : CRIOIMG_LOG_ERROR;
     for (k = 0; k < 4; k++) if (strcmp(v, names[k]) == 0) return k;
     fprintf(stderr, "crioimg %s: --log-level: unknown level \"%s\" (debug, info, warn or error)\n", c->cmd->name, v);
     return -1;
