@@ -401,6 +401,11 @@ expect_net "--timeout: the message names it" 0 "crioimg can-pull: --timeout 1s: 
 expect_net "-v: the request, how it ended and its time, on stderr" 0 "1" -- bash -c "'$bin' can-pull -v --timeout 1s --retry-times 0 127.0.0.1:$SP/x:1 2>&1 >/dev/null | grep -c '^crioimg: debug: GET https://127.0.0.1:$SP/v2/: failed after [0-9]* ms: '"
 expect_net "--log-level=debug is -v" 0 "1" -- bash -c "'$bin' can-pull --log-level=debug --timeout 1s --retry-times 0 127.0.0.1:$SP/x:1 2>&1 >/dev/null | grep -c '^crioimg: debug: GET https://127.0.0.1:$SP/v2/: failed after [0-9]* ms: '"
 expect_net "--log-level=info: no debug line" 0 "0" -- bash -c "'$bin' can-pull --log-level info --timeout 1s --retry-times 0 127.0.0.1:$SP/x:1 2>&1 >/dev/null | grep -c debug; true"
+# a wait of a second or more is told unasked on a terminal (as progress is drawn there), not in a script
+if command -v script >/dev/null; then
+  expect_net "on a terminal: a retry's wait is announced" 0 "1" -- bash -c "script -qfc \"'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1\" /dev/null | tr -d '\\r' | grep -c '^crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms'"
+fi
+expect_net "not a terminal: the one-line error only" 0 "1" -- bash -c "'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1 2>&1 | wc -l"
 expect "--log-level: an unknown level" 2 "crioimg can-pull: --log-level: unknown level \"loud\" (debug, info, warn or error)" -- bash -c "'$bin' can-pull --log-level loud x 2>&1"
 kill $stall 2>/dev/null; wait $stall 2>/dev/null
 
