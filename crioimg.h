@@ -96,12 +96,21 @@
    ERRORS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
      crioimg_result_str() gives. Where the Go original (distribution/reference, containers/image) has an
-     error text, that text is the description. The detail of a failure is on the object that failed:
-     crioimg_store_error(), crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
-     crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object.
-     Functions without an object take an err/errcap pair (a NUL-terminated text, truncated, never
-     overflowed). A zeroed options struct means "defaults", and the defaults are the safe ones (TLS
-     verified unless insecure_skip_verify says otherwise, limits on).
+     error text, that text is the description. One rule for the detail, as sqlite3_errmsg():
+     - an object's *_error() text is never empty after a failed call on it: crioimg_store_error(),
+       crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
+       crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object;
+     - a constructor that fails hands its text back through its err/errcap pair (crioimg_service_new,
+       crioimg_registry_open: never empty on failure, "" on success); constructors without one
+       (crioimg_registries_new, crioimg_http_open*) fail only with codes that say everything
+       (ERR_INVALID_ARGS for a bad vtable version or allocator, ERR_NOMEM, ERR_HTTP_NO_TRANSPORT);
+     - functions without an object take an err/errcap pair too (a NUL-terminated text, truncated, never
+       overflowed);
+     - a host's vtable returns its detail the same way: the HTTP transport's request writes err/errcap
+       (crioimg_http_do puts the result's text there when the transport left it empty).
+     There is no second channel (no global, no errno) for the same failure. A zeroed options struct means
+     "defaults", and the defaults are the safe ones (TLS verified unless insecure_skip_verify says
+     otherwise, limits on).
 
    VTABLES
      A host supplies a store, an HTTP transport or a name resolver as a struct of function pointers
@@ -1509,8 +1518,8 @@ CRIOIMG_API void crioimg_tls_files_free(crioimg_tls_files *f);
      crioimg_registry_opts o = {0};                 zeroed = defaults: the default transport, verified
      o.insecure = decision.insecure;                TLS, credentials from the auth files
      crioimg_registry *r;
-     crioimg_registry_open(&r, "quay.io", &o);      the domain as a reference gives it ("docker.io" is
-                                                    served at registry-1.docker.io)
+     crioimg_registry_open(&r, "quay.io", &o,       the domain as a reference gives it ("docker.io" is
+                           err, sizeof err);        served at registry-1.docker.io); err: why not
      crioimg_registry_manifest m;
      crioimg_registry_get_manifest(r, "library/busybox", "latest", &m);   a tag or a digest
      crioimg_registry_get_blob(r, "library/busybox", &layer, my_consumer, ctx);
@@ -1615,8 +1624,10 @@ typedef struct crioimg_registry_opts {
 typedef struct crioimg_registry crioimg_registry;
 
 /* A client for the registry at domain ("docker.io", "quay.io", "127.0.0.1:5000", "[::1]:5000").
-   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. */
-CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts);
+   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. On failure err (errcap bytes,
+   may be NULL) says what failed, never empty (a certs.d file that cannot be read names it). */
+CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts,
+                                                 char *err, size_t errcap);
 CRIOIMG_API void crioimg_registry_close(crioimg_registry *r);
 /* The last failure's detail, in containers/image's words where it has them ("reading manifest latest in
    quay.io/foo/bar: manifest unknown"); "" if none. */
@@ -15915,20 +15926,26 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 
 /* ---- the client ---- */
 
-crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts)
+static crioimg_result crioimg__rg_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts, char *e, size_t ecap)
 {
     crioimg_registry_opts zero;
     crioimg_registry *r;
     crioimg_result res;
     size_t dl, hl;
     int bracket;
-    char e[512];
     if (out) *out = NULL;
     if (out == NULL || domain == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     if (opts == NULL) { memset(&zero, 0, sizeof zero); opts = &zero; }
     if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     dl = strlen(domain);
-    if (!crioimg__reg_host_split(domain, dl, &hl, &bracket) || dl > CRIOIMG_REF_NAME_MAX - 2) return CRIOIMG_ERR_REGISTRY_INVALID;
+    if (!crioimg__reg_host_split(domain, dl, &hl, &bracket) || dl > CRIOIMG_REF_NAME_MAX - 2) {
+        crioimg__out o;
+        o.p = e; o.cap = ecap; o.len = 0;
+        crioimg__out_str(&o, "invalid registry domain \"");
+        crioimg__out_put(&o, domain, dl < 300 ? dl : 300);
+        crioimg__out_str(&o, "\"");
+        return CRIOIMG_ERR_REGISTRY_INVALID;
+    }
     if ((r = (crioimg_registry *)crioimg_malloc(&opts->alloc, sizeof *r)) == NULL) return CRIOIMG_ERR_NOMEM;
     memset(r, 0, sizeof *r);
     r->alloc = opts->alloc;
@@ -15958,7 +15975,7 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
         crioimg_registry_close(r);
         return CRIOIMG_ERR_NOMEM;
     }
-    res = crioimg_tls_files_load(&r->tls, domain, opts->cert_dir, opts->certs_d, &r->alloc, e, sizeof e);
+    res = crioimg_tls_files_load(&r->tls, domain, opts->cert_dir, opts->certs_d, &r->alloc, e, ecap);
     if (res != CRIOIMG_OK) { crioimg_registry_close(r); return res; }
     if (opts->http) {
         r->http = opts->http;
@@ -15968,6 +15985,23 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
     }
     *out = r;
     return CRIOIMG_OK;
+}
+
+/* The constructor's rule (header, ERRORS): a failure always leaves a text in err. */
+crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts,
+                                     char *err, size_t errcap)
+{
+    char e[512];
+    crioimg_result r;
+    crioimg__out o;
+    e[0] = '\0';
+    r = crioimg__rg_open(out, domain, opts, e, sizeof e);
+    if (err && errcap) {
+        o.p = err; o.cap = errcap; o.len = 0;
+        err[0] = '\0';
+        if (r != CRIOIMG_OK) crioimg__out_str(&o, e[0] ? e : crioimg_result_str(r));
+    }
+    return r;
 }
 
 void crioimg_registry_close(crioimg_registry *r)
@@ -19225,14 +19259,20 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     crioimg_result r;
     size_t i;
     if (err && errcap) err[0] = '\0';
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (out == NULL) { crioimg__svc_say(err, err ? errcap : 0, "invalid arguments: no place for the service", NULL); return CRIOIMG_ERR_INVALID_ARGS; }
     *out = NULL;
     if (opts == NULL) { memset(&none, 0, sizeof none); opts = &none; }
     if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK ||
         (opts->ninsecure && opts->insecure_registries == NULL) || (opts->nregistries && opts->registries == NULL) ||
-        (opts->default_transport && strlen(opts->default_transport) >= 64))
+        (opts->default_transport && strlen(opts->default_transport) >= 64)) {
+        crioimg__svc_say(err, err ? errcap : 0, "invalid service options: ", opts->default_transport && strlen(opts->default_transport) >= 64
+                         ? "default_transport of 64 bytes or more" : "an allocator with only some methods, or a count without its list");
         return CRIOIMG_ERR_INVALID_ARGS;
-    if ((svc = (crioimg_service *)crioimg_malloc(&opts->alloc, sizeof *svc)) == NULL) return CRIOIMG_ERR_NOMEM;
+    }
+    if ((svc = (crioimg_service *)crioimg_malloc(&opts->alloc, sizeof *svc)) == NULL) {
+        crioimg__svc_say(err, err ? errcap : 0, crioimg_result_str(CRIOIMG_ERR_NOMEM), NULL);
+        return CRIOIMG_ERR_NOMEM;
+    }
     memset(svc, 0, sizeof *svc);
     svc->alloc = opts->alloc;
     svc->store = store;
@@ -19245,7 +19285,11 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     ro.resolver = opts->resolver;
     ro.no_resolver = opts->no_resolver;
     ro.image_ids = &svc->ids;
-    if ((r = crioimg_registries_new(&svc->reg, &ro)) != CRIOIMG_OK) { crioimg_free(&opts->alloc, svc); return r; }
+    if ((r = crioimg_registries_new(&svc->reg, &ro)) != CRIOIMG_OK) {
+        crioimg__svc_say(err, err ? errcap : 0, "registries: ", crioimg_result_str(r));
+        crioimg_free(&opts->alloc, svc);
+        return r;
+    }
     for (i = 0; i < opts->ninsecure && r == CRIOIMG_OK; i++)
         r = crioimg_registries_add_insecure(svc->reg, opts->insecure_registries[i], strlen(opts->insecure_registries[i]));
     for (i = 0; i < opts->nregistries && r == CRIOIMG_OK; i++)
@@ -19486,8 +19530,11 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
         }
         ro.http = svc->http;
     }
-    r = crioimg_registry_open(&src->registry, host, &ro);
-    if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
+    {
+        char e[256];
+        r = crioimg_registry_open(&src->registry, host, &ro, e, sizeof e);
+        if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, e); return r; }
+    }
     ((crioimg__svc_src *)src)->ro = ro;
     memcpy(((crioimg__svc_src *)src)->host, host, dlen + 1);
     refpart = src->ref.digest[0] ? src->ref.digest : src->ref.tag;
@@ -19812,7 +19859,7 @@ static crioimg_result crioimg__pull_worker_open(crioimg__pull *p, crioimg__pull_
         if ((r = crioimg_http_open_default(&w->http, &p->svc->alloc)) != CRIOIMG_OK) return r;
         ro.http = w->http;
     }
-    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro)) != CRIOIMG_OK) {
+    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro, NULL, 0)) != CRIOIMG_OK) {
         crioimg_http_close(w->http);
         w->http = NULL;
     }
