@@ -1149,7 +1149,9 @@ crioimg_result crioimg_ref_familiar_match(const char *pattern, size_t n, const c
 /* Go's %q (strconv.Quote) for the inputs that error texts quote: printable runes as they are, the usual
    backslash escapes, other runes as \uXXXX or \UXXXXXXXX, bytes that are not UTF-8 as \xNN. What is
    printable is Go's strconv.IsPrint, from these tables of the runes it rejects: */
-/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go */
+/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go. CRIOIMG_NO_UNICODE_QUOTE
+   leaves the 4 KB of tables out: every non-ASCII rune is then escaped (only error texts differ). */
+#ifndef CRIOIMG_NO_UNICODE_QUOTE
 static const unsigned short crioimg__print_bmp[][2] = {
 {0x80,0xa0},{0xad,0xad},{0x378,0x379},{0x380,0x383},{0x38b,0x38b},{0x38d,0x38d},{0x3a2,0x3a2},{0x530,0x530},
 {0x557,0x558},{0x58b,0x58c},{0x590,0x590},{0x5c8,0x5cf},{0x5eb,0x5ee},{0x5f5,0x605},{0x61c,0x61d},{0x6dd,0x6dd},
@@ -1276,6 +1278,9 @@ static int crioimg__rune_printable(unsigned long r)
     }
     return 1;
 }
+#else
+static int crioimg__rune_printable(unsigned long r) { (void)r; return 0; }
+#endif
 
 static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
 {
