@@ -70,6 +70,10 @@
      CRIOIMG_NO_POLICY_FILES         policy.json files and path scopes are ERR_UNSUPPORTED (in-memory
                                      policies remain)
      CRIOIMG_NO_UNPACK               crioimg_unpack / crioimg_layer_apply are ERR_UNSUPPORTED
+     CRIOIMG_NO_UNICODE_QUOTE        error texts that quote an input as Go's %q does escape every non-ASCII
+                                     rune (\uXXXX) instead of keeping the printable ones: Go's
+                                     strconv.IsPrint tables (4 KB) left out; results are the same, only
+                                     such texts differ from Go's
    What each use case costs in a program (-Os, --gc-sections): bench/footprint/run.
 
    THREADS
@@ -97,12 +101,21 @@
    ERRORS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
      crioimg_result_str() gives. Where the Go original (distribution/reference, containers/image) has an
-     error text, that text is the description. The detail of a failure is on the object that failed:
-     crioimg_store_error(), crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
-     crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object.
-     Functions without an object take an err/errcap pair (a NUL-terminated text, truncated, never
-     overflowed). A zeroed options struct means "defaults", and the defaults are the safe ones (TLS
-     verified unless insecure_skip_verify says otherwise, limits on).
+     error text, that text is the description. One rule for the detail, as sqlite3_errmsg():
+     - an object's *_error() text is never empty after a failed call on it: crioimg_store_error(),
+       crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
+       crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object;
+     - a constructor that fails hands its text back through its err/errcap pair (crioimg_service_new,
+       crioimg_registry_open: never empty on failure, "" on success); constructors without one
+       (crioimg_registries_new, crioimg_http_open*) fail only with codes that say everything
+       (ERR_INVALID_ARGS for a bad vtable version or allocator, ERR_NOMEM, ERR_HTTP_NO_TRANSPORT);
+     - functions without an object take an err/errcap pair too (a NUL-terminated text, truncated, never
+       overflowed);
+     - a host's vtable returns its detail the same way: the HTTP transport's request writes err/errcap
+       (crioimg_http_do puts the result's text there when the transport left it empty).
+     There is no second channel (no global, no errno) for the same failure. A zeroed options struct means
+     "defaults", and the defaults are the safe ones (TLS verified unless insecure_skip_verify says
+     otherwise, limits on).
 
    VTABLES
      A host supplies a store, an HTTP transport or a name resolver as a struct of function pointers
@@ -305,8 +318,8 @@ CRIOIMG_API size_t crioimg_json_quote(char *out, size_t cap, const char *s, size
      FamiliarName, FamiliarMatch crioimg_ref_familiar_name, crioimg_ref_familiar_match
 
    Inputs are (pointer, length): embedded NUL, newline and non-ASCII bytes are errors. Every parse takes
-   a few linear passes at most (more only on failure, to find Go's error); nothing is allocated (the
-   failure path uses a 4 KiB stack buffer). The parse functions zero the output struct on any parse
+   a few linear passes at most (more only on failure, to find Go's error); nothing is allocated, and no
+   input is copied (the stack frames stay small). The parse functions zero the output struct on any parse
    error (not on ERR_INVALID_ARGS); with_tag/with_digest leave it untouched on error. The error texts are
    Go's (crioimg_result_str); where Go puts the input into the text, crioimg_ref_error_message() formats
    it the same way.
@@ -1510,8 +1523,8 @@ CRIOIMG_API void crioimg_tls_files_free(crioimg_tls_files *f);
      crioimg_registry_opts o = {0};                 zeroed = defaults: the default transport, verified
      o.insecure = decision.insecure;                TLS, credentials from the auth files
      crioimg_registry *r;
-     crioimg_registry_open(&r, "quay.io", &o);      the domain as a reference gives it ("docker.io" is
-                                                    served at registry-1.docker.io)
+     crioimg_registry_open(&r, "quay.io", &o,       the domain as a reference gives it ("docker.io" is
+                           err, sizeof err);        served at registry-1.docker.io); err: why not
      crioimg_registry_manifest m;
      crioimg_registry_get_manifest(r, "library/busybox", "latest", &m);   a tag or a digest
      crioimg_registry_get_blob(r, "library/busybox", &layer, my_consumer, ctx);
@@ -1628,8 +1641,10 @@ typedef struct crioimg_registry_opts {
 typedef struct crioimg_registry crioimg_registry;
 
 /* A client for the registry at domain ("docker.io", "quay.io", "127.0.0.1:5000", "[::1]:5000").
-   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. */
-CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts);
+   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. On failure err (errcap bytes,
+   may be NULL) says what failed, never empty (a certs.d file that cannot be read names it). */
+CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts,
+                                                 char *err, size_t errcap);
 CRIOIMG_API void crioimg_registry_close(crioimg_registry *r);
 /* The last failure's detail, in containers/image's words where it has them ("reading manifest latest in
    quay.io/foo/bar: manifest unknown"); "" if none. */
@@ -3085,20 +3100,26 @@ static const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG_
 #undef CRIOIMG__CLS
 
 #define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
+/* the same, where hi (the lowered view, see crioimg__ref_lowered_len) makes every byte >= 0x80 a letter */
+#define CRIOIMG__ISH(c, k, hi) (CRIOIMG__IS(c, k) || ((hi) && (unsigned char)(c) >= 0x80))
 
 /* Paths: component ("/" component)*, component := [a-z0-9]+ (("." | "_" | "__" | "-"+) [a-z0-9]+)*.
    With fold, [A-Z] counts as [a-z]: that is Go's second try on
-   strings.ToLower(s), which tells "uppercase" from "invalid". Byte classes: 1 [a-z0-9], 2 '.', 3 '_',
+   strings.ToLower(s), which tells "uppercase" from "invalid"; with fold 2 (the lowered view) every byte
+   >= 0x80 counts as a letter too. Byte classes: 1 [a-z0-9], 2 '.', 3 '_',
    4 '-', 5 '/', 6 ':', 7 '@', 0 anything else. */
 #define CRIOIMG__PCLS(c, up) ( \
-    (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z')) ? 1 : \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z') || ((up) == 2 && (c) >= 0x80)) ? 1 : \
     (c) == '.' ? 2 : (c) == '_' ? 3 : (c) == '-' ? 4 : (c) == '/' ? 5 : (c) == ':' ? 6 : (c) == '@' ? 7 : 0)
 #define CRIOIMG__PCLS_EXACT(c) CRIOIMG__PCLS(c, 0)
 #define CRIOIMG__PCLS_FOLD(c) CRIOIMG__PCLS(c, 1)
-static const unsigned char crioimg__ref_pcls[2][256] = {
+#define CRIOIMG__PCLS_LOWERED(c) CRIOIMG__PCLS(c, 2)
+static const unsigned char crioimg__ref_pcls[3][256] = {
     { CRIOIMG__TABLE256(CRIOIMG__PCLS_EXACT) },
-    { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) }
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) },
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_LOWERED) }
 };
+#undef CRIOIMG__PCLS_LOWERED
 #undef CRIOIMG__PCLS_FOLD
 #undef CRIOIMG__PCLS_EXACT
 #undef CRIOIMG__PCLS
@@ -3191,10 +3212,10 @@ static int crioimg__ref_path_sse(const char *s, size_t n, const unsigned char *c
 /* The path grammar over all of s[0, n) (no stop bytes inside). */
 static int crioimg__ref_path_ok(const char *s, size_t n, int fold)
 {
-    const unsigned char *cls = crioimg__ref_pcls[fold != 0];
+    const unsigned char *cls = crioimg__ref_pcls[fold];
     if (n == 0) return 0;
 #ifdef CRIOIMG__SSE2
-    if (n >= 64) return crioimg__ref_path_sse(s, n, cls, fold);
+    if (n >= 64 && fold < 2) return crioimg__ref_path_sse(s, n, cls, fold);
 #endif
     return crioimg__ref_path_scalar(s, n, cls);
 }
@@ -3217,8 +3238,8 @@ static int crioimg__ref_digits(const char *s, size_t n)
     return 1;
 }
 
-/* domain := (dcomp ("." dcomp)* | "[" [a-fA-F0-9:]+ "]") [":" [0-9]+] */
-static int crioimg__ref_domain(const char *s, size_t n)
+/* domain := (dcomp ("." dcomp)* | "[" [a-fA-F0-9:]+ "]") [":" [0-9]+]; hi: the lowered view */
+static int crioimg__ref_domain_in(const char *s, size_t n, int hi)
 {
     size_t i = 0;
     if (n == 0) return 0;
@@ -3229,7 +3250,7 @@ static int crioimg__ref_domain(const char *s, size_t n)
     } else {
         for (;;) {
             size_t start = i;
-            while (i < n && (CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM) || s[i] == '-')) i++;
+            while (i < n && (CRIOIMG__ISH(s[i], CRIOIMG__C_ALNUM, hi) || s[i] == '-')) i++;
             if (i == start || s[start] == '-' || s[i - 1] == '-') return 0;
             if (i < n && s[i] == '.') { i++; continue; }
             break;
@@ -3239,23 +3260,31 @@ static int crioimg__ref_domain(const char *s, size_t n)
     return s[i] == ':' && crioimg__ref_digits(s + i + 1, n - i - 1);
 }
 
-/* tag := [\w][\w.-]{0,127} */
-static int crioimg__ref_tag(const char *s, size_t n)
+static int crioimg__ref_domain(const char *s, size_t n) { return crioimg__ref_domain_in(s, n, 0); }
+
+/* tag := [\w][\w.-]{0,127}; hi: the lowered view, where the length counts runes (each one character
+   once lowered), not bytes */
+static int crioimg__ref_tag_in(const char *s, size_t n, int hi)
 {
-    size_t i;
-    if (n == 0 || n > CRIOIMG_REF_TAG_MAX || !CRIOIMG__IS(s[0], CRIOIMG__C_WORD)) return 0;
+    size_t i, len = n;
+    if (hi)
+        for (i = 0; i < n; i++) len -= ((unsigned char)s[i] & 0xc0) == 0x80;  /* continuation bytes */
+    if (n == 0 || len > CRIOIMG_REF_TAG_MAX || !CRIOIMG__ISH(s[0], CRIOIMG__C_WORD, hi)) return 0;
     for (i = 1; i < n; i++)
-        if (!CRIOIMG__IS(s[i], CRIOIMG__C_WORD) && s[i] != '.' && s[i] != '-') return 0;
+        if (!CRIOIMG__ISH(s[i], CRIOIMG__C_WORD, hi) && s[i] != '.' && s[i] != '-') return 0;
     return 1;
 }
 
-/* The reference regexp's digest: [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,} */
-static int crioimg__ref_digest_grammar(const char *s, size_t n)
+static int crioimg__ref_tag(const char *s, size_t n) { return crioimg__ref_tag_in(s, n, 0); }
+
+/* The reference regexp's digest: [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,};
+   hi: the lowered view (letters there are never hex digits) */
+static int crioimg__ref_digest_grammar_in(const char *s, size_t n, int hi)
 {
     size_t i = 0, hex;
     for (;;) {
-        if (i == n || !CRIOIMG__IS(s[i], CRIOIMG__C_ALPHA)) return 0;
-        while (i < n && CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM)) i++;
+        if (i == n || !CRIOIMG__ISH(s[i], CRIOIMG__C_ALPHA, hi)) return 0;
+        while (i < n && CRIOIMG__ISH(s[i], CRIOIMG__C_ALNUM, hi)) i++;
         if (i < n && (s[i] == '-' || s[i] == '_' || s[i] == '+' || s[i] == '.')) { i++; continue; }
         break;
     }
@@ -3263,6 +3292,8 @@ static int crioimg__ref_digest_grammar(const char *s, size_t n)
     for (hex = ++i; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_XDIGIT)) return 0;
     return n - hex >= 32;
 }
+
+static int crioimg__ref_digest_grammar(const char *s, size_t n) { return crioimg__ref_digest_grammar_in(s, n, 0); }
 
 /* go-digest's DigestRegexpAnchored: [a-z0-9]+([.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+ */
 static int crioimg__ref_godigest_grammar(const char *s, size_t n)
@@ -3433,20 +3464,24 @@ static int crioimg__ref_lower_changes(const char *s, size_t n)
 }
 
 /* Go's retry on strings.ToLower(s) can only match when the result is ASCII: besides [A-Z], only U+0130
-   (to 'i') and U+212A (to 'k') lower to ASCII. Inputs holding them are mapped into buf; 0 when the
-   lowercased string cannot be ASCII or would not fit buf (then it cannot be told apart, see README). */
-static size_t crioimg__ref_lower_ascii(const char *s, size_t n, char *buf, size_t cap)
+   (to 'i') and U+212A (to 'k') lower to ASCII. The length of that lowered string, or 0 when it cannot be
+   ASCII or is over CRIOIMG__REF_LOWER_MAX (then it is not told apart, see README). When every byte >= 0x80
+   belongs to one of those two runes, the grammar with those bytes taken as letters (fold 2, "the lowered
+   view") answers as the lowered string would: a rune's bytes sit in a run of letters where its letter
+   would, and only a tag's length counts characters (crioimg__ref_tag_in counts runes). No copy is made:
+   reference parsing stays within a small stack frame. */
+#define CRIOIMG__REF_LOWER_MAX 4096   /* the former copy's size, kept so that no answer changes */
+static size_t crioimg__ref_lowered_len(const char *s, size_t n)
 {
     size_t i = 0, o = 0;
     while (i < n) {
         const unsigned char *c = (const unsigned char *)s + i;
-        char m;
-        if (c[0] < 0x80) { m = (char)c[0]; i++; }
-        else if (n - i >= 2 && c[0] == 0xc4 && c[1] == 0xb0) { m = 'i'; i += 2; }
-        else if (n - i >= 3 && c[0] == 0xe2 && c[1] == 0x84 && c[2] == 0xaa) { m = 'k'; i += 3; }
+        if (c[0] < 0x80) i++;
+        else if (n - i >= 2 && c[0] == 0xc4 && c[1] == 0xb0) i += 2;
+        else if (n - i >= 3 && c[0] == 0xe2 && c[1] == 0x84 && c[2] == 0xaa) i += 3;
         else return 0;
-        if (o == cap) return 0;
-        buf[o++] = m;
+        if (o == CRIOIMG__REF_LOWER_MAX) return 0;
+        o++;
     }
     return o;
 }
@@ -3679,6 +3714,7 @@ static int crioimg__ref_match_fast(crioimg__ref_match *m, const crioimg__ref_mas
 }
 #endif
 
+/* fold: 0 exact, 1 [A-Z] as [a-z], 2 the lowered view too (crioimg__ref_lowered_len) */
 static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t n, int prefixed, int fold)
 {
     size_t at, i, c0_end;
@@ -3706,7 +3742,7 @@ static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t
         end = i + crioimg__ref_find2(s + i, at - i, ':', ':');
         if (!crioimg__ref_path_ok(s + i, end - i, fold)) return 0;
         i = end;
-        if (!prefixed && crioimg__ref_domain(s, c0_end)) m->domain_len = c0_end;
+        if (!prefixed && crioimg__ref_domain_in(s, c0_end, fold == 2)) m->domain_len = c0_end;
         else if (!c0_ok) return 0;
     } else if (!c0_ok) {
         return 0;
@@ -3715,12 +3751,12 @@ static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t
     if (i < at) {  /* s[i] is ':' */
         m->tag = s + i + 1;
         m->tag_len = at - i - 1;
-        if (!crioimg__ref_tag(m->tag, m->tag_len)) return 0;
+        if (!crioimg__ref_tag_in(m->tag, m->tag_len, fold == 2)) return 0;
     }
     if (at < n) {
         m->digest = s + at + 1;
         m->digest_len = n - at - 1;
-        if (!crioimg__ref_digest_grammar(m->digest, m->digest_len)) return 0;
+        if (!crioimg__ref_digest_grammar_in(m->digest, m->digest_len, fold == 2)) return 0;
     }
     return 1;
 }
@@ -3793,11 +3829,8 @@ static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, s
            that lower to ASCII (U+0130, U+212A) */
         if (crioimg__ref_lower_changes(s, n)) {
             if (crioimg__ref_match_parts(&m, s, n, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
-            if (crioimg__ref_has_high(s, n)) {
-                char low[4096];
-                size_t ln = crioimg__ref_lower_ascii(s, n, low, sizeof low);
-                if (ln && crioimg__ref_match_parts(&m, low, ln, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
-            }
+            if (crioimg__ref_has_high(s, n) && crioimg__ref_lowered_len(s, n) &&
+                crioimg__ref_match_parts(&m, s, n, plen != 0, 2)) return CRIOIMG_ERR_REF_UPPERCASE;
         }
         return CRIOIMG_ERR_REF_FORMAT;
     }
@@ -4179,7 +4212,9 @@ crioimg_result crioimg_ref_familiar_match(const char *pattern, size_t n, const c
 /* Go's %q (strconv.Quote) for the inputs that error texts quote: printable runes as they are, the usual
    backslash escapes, other runes as \uXXXX or \UXXXXXXXX, bytes that are not UTF-8 as \xNN. What is
    printable is Go's strconv.IsPrint, from these tables of the runes it rejects: */
-/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go */
+/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go. CRIOIMG_NO_UNICODE_QUOTE
+   leaves the 4 KB of tables out: every non-ASCII rune is then escaped (only error texts differ). */
+#ifndef CRIOIMG_NO_UNICODE_QUOTE
 static const unsigned short crioimg__print_bmp[][2] = {
 {0x80,0xa0},{0xad,0xad},{0x378,0x379},{0x380,0x383},{0x38b,0x38b},{0x38d,0x38d},{0x3a2,0x3a2},{0x530,0x530},
 {0x557,0x558},{0x58b,0x58c},{0x590,0x590},{0x5c8,0x5cf},{0x5eb,0x5ee},{0x5f5,0x605},{0x61c,0x61d},{0x6dd,0x6dd},
@@ -4306,6 +4341,9 @@ static int crioimg__rune_printable(unsigned long r)
     }
     return 1;
 }
+#else
+static int crioimg__rune_printable(unsigned long r) { (void)r; return 0; }
+#endif
 
 static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
 {
@@ -16168,20 +16206,26 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 
 /* ---- the client ---- */
 
-crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts)
+static crioimg_result crioimg__rg_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts, char *e, size_t ecap)
 {
     crioimg_registry_opts zero;
     crioimg_registry *r;
     crioimg_result res;
     size_t dl, hl;
     int bracket;
-    char e[512];
     if (out) *out = NULL;
     if (out == NULL || domain == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     if (opts == NULL) { memset(&zero, 0, sizeof zero); opts = &zero; }
     if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     dl = strlen(domain);
-    if (!crioimg__reg_host_split(domain, dl, &hl, &bracket) || dl > CRIOIMG_REF_NAME_MAX - 2) return CRIOIMG_ERR_REGISTRY_INVALID;
+    if (!crioimg__reg_host_split(domain, dl, &hl, &bracket) || dl > CRIOIMG_REF_NAME_MAX - 2) {
+        crioimg__out o;
+        o.p = e; o.cap = ecap; o.len = 0;
+        crioimg__out_str(&o, "invalid registry domain \"");
+        crioimg__out_put(&o, domain, dl < 300 ? dl : 300);
+        crioimg__out_str(&o, "\"");
+        return CRIOIMG_ERR_REGISTRY_INVALID;
+    }
     if ((r = (crioimg_registry *)crioimg_malloc(&opts->alloc, sizeof *r)) == NULL) return CRIOIMG_ERR_NOMEM;
     memset(r, 0, sizeof *r);
     r->alloc = opts->alloc;
@@ -16213,7 +16257,7 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
         crioimg_registry_close(r);
         return CRIOIMG_ERR_NOMEM;
     }
-    res = crioimg_tls_files_load(&r->tls, domain, opts->cert_dir, opts->certs_d, &r->alloc, e, sizeof e);
+    res = crioimg_tls_files_load(&r->tls, domain, opts->cert_dir, opts->certs_d, &r->alloc, e, ecap);
     if (res != CRIOIMG_OK) { crioimg_registry_close(r); return res; }
     if (opts->http) {
         r->http = opts->http;
@@ -16223,6 +16267,23 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
     }
     *out = r;
     return CRIOIMG_OK;
+}
+
+/* The constructor's rule (header, ERRORS): a failure always leaves a text in err. */
+crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts,
+                                     char *err, size_t errcap)
+{
+    char e[512];
+    crioimg_result r;
+    crioimg__out o;
+    e[0] = '\0';
+    r = crioimg__rg_open(out, domain, opts, e, sizeof e);
+    if (err && errcap) {
+        o.p = err; o.cap = errcap; o.len = 0;
+        err[0] = '\0';
+        if (r != CRIOIMG_OK) crioimg__out_str(&o, e[0] ? e : crioimg_result_str(r));
+    }
+    return r;
 }
 
 void crioimg_registry_close(crioimg_registry *r)
@@ -20057,14 +20118,20 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     crioimg_result r;
     size_t i;
     if (err && errcap) err[0] = '\0';
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (out == NULL) { crioimg__svc_say(err, err ? errcap : 0, "invalid arguments: no place for the service", NULL); return CRIOIMG_ERR_INVALID_ARGS; }
     *out = NULL;
     if (opts == NULL) { memset(&none, 0, sizeof none); opts = &none; }
     if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK ||
         (opts->ninsecure && opts->insecure_registries == NULL) || (opts->nregistries && opts->registries == NULL) ||
-        (opts->default_transport && strlen(opts->default_transport) >= 64))
+        (opts->default_transport && strlen(opts->default_transport) >= 64)) {
+        crioimg__svc_say(err, err ? errcap : 0, "invalid service options: ", opts->default_transport && strlen(opts->default_transport) >= 64
+                         ? "default_transport of 64 bytes or more" : "an allocator with only some methods, or a count without its list");
         return CRIOIMG_ERR_INVALID_ARGS;
-    if ((svc = (crioimg_service *)crioimg_malloc(&opts->alloc, sizeof *svc)) == NULL) return CRIOIMG_ERR_NOMEM;
+    }
+    if ((svc = (crioimg_service *)crioimg_malloc(&opts->alloc, sizeof *svc)) == NULL) {
+        crioimg__svc_say(err, err ? errcap : 0, crioimg_result_str(CRIOIMG_ERR_NOMEM), NULL);
+        return CRIOIMG_ERR_NOMEM;
+    }
     memset(svc, 0, sizeof *svc);
     svc->alloc = opts->alloc;
     svc->store = store;
@@ -20077,7 +20144,11 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     ro.resolver = opts->resolver;
     ro.no_resolver = opts->no_resolver;
     ro.image_ids = &svc->ids;
-    if ((r = crioimg_registries_new(&svc->reg, &ro)) != CRIOIMG_OK) { crioimg_free(&opts->alloc, svc); return r; }
+    if ((r = crioimg_registries_new(&svc->reg, &ro)) != CRIOIMG_OK) {
+        crioimg__svc_say(err, err ? errcap : 0, "registries: ", crioimg_result_str(r));
+        crioimg_free(&opts->alloc, svc);
+        return r;
+    }
     for (i = 0; i < opts->ninsecure && r == CRIOIMG_OK; i++)
         r = crioimg_registries_add_insecure(svc->reg, opts->insecure_registries[i], strlen(opts->insecure_registries[i]));
     for (i = 0; i < opts->nregistries && r == CRIOIMG_OK; i++)
@@ -20318,8 +20389,11 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
         }
         ro.http = svc->http;
     }
-    r = crioimg_registry_open(&src->registry, host, &ro);
-    if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
+    {
+        char e[256];
+        r = crioimg_registry_open(&src->registry, host, &ro, e, sizeof e);
+        if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, e); return r; }
+    }
     ((crioimg__svc_src *)src)->ro = ro;
     memcpy(((crioimg__svc_src *)src)->host, host, dlen + 1);
     refpart = src->ref.digest[0] ? src->ref.digest : src->ref.tag;
@@ -20654,7 +20728,7 @@ static crioimg_result crioimg__pull_worker_open(crioimg__pull *p, crioimg__pull_
         if ((r = crioimg_http_open_default(&w->http, &p->svc->alloc)) != CRIOIMG_OK) return r;
         ro.http = w->http;
     }
-    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro)) == CRIOIMG_OK &&
+    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro, NULL, 0)) == CRIOIMG_OK &&
         (r = crioimg__registry_adopt_ping(w->reg, p->src->pub.registry)) != CRIOIMG_OK) {
         crioimg_registry_close(w->reg);
         w->reg = NULL;
@@ -22890,6 +22964,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
 #include <dirent.h>   /* removing a failed save's directory */
 
 #define CRIOIMG__ARC_BUF ((size_t)64 << 10)      /* one read; also the inflate output buffer */
+#define CRIOIMG__ARC_PATH 4096                   /* a cleaned entry path, and the source's path */
 #define CRIOIMG__ARC_MAX_ENTRIES 100000          /* tar entries indexed: an image has a few dozen */
 #define CRIOIMG__ARC_MAX_DOC CRIOIMG_MANIFEST_MAX_SIZE   /* manifest.json, index.json, configs, manifests */
 
@@ -22908,6 +22983,9 @@ typedef struct crioimg__arc {
     crioimg__arc_ent *ents;
     size_t n, cap;
     unsigned char *buf, *zbuf;   /* CRIOIMG__ARC_BUF each */
+    char *clean;                 /* CRIOIMG__ARC_PATH bytes after them: an entry's cleaned path (heap, not
+                                    4 KiB of stack in each function that cleans one) */
+    char *path;                  /* CRIOIMG__ARC_PATH bytes more: a file name read from manifest.json */
     char *err;
     size_t errcap;
     crioimg_archive_progress_fn progress;
@@ -22986,8 +23064,8 @@ static int crioimg__arc_ent_cmp(const void *x, const void *y)
    anything). */
 static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry *e, long long off)
 {
-    char clean[4096];
-    crioimg_result r = crioimg__arc_clean(e->path, clean, sizeof clean);
+    char *clean = a->clean;
+    crioimg_result r = crioimg__arc_clean(e->path, clean, CRIOIMG__ARC_PATH);
     crioimg__arc_ent *ne;
     if (e->type == CRIOIMG_TAR_GLOBAL) return CRIOIMG_OK;
     if (r == CRIOIMG_ERR_ARCHIVE_UNSAFE) return crioimg__arc_fail(a, r, "entry \"%s\": path leaves the archive", e->path);
@@ -23100,8 +23178,8 @@ done:
 /* Opens file path (relative, as manifests name it) of the source. */
 static crioimg_result crioimg__arc_open(crioimg__arc *a, const char *path, crioimg__arc_rd *rd)
 {
-    char clean[4096];
-    crioimg_result r = crioimg__arc_clean(path, clean, sizeof clean);
+    char *clean = a->clean;
+    crioimg_result r = crioimg__arc_clean(path, clean, CRIOIMG__ARC_PATH);
     memset(rd, 0, sizeof *rd);
     rd->fd = -1;
     rd->path = path;
@@ -23514,10 +23592,10 @@ static void crioimg__arc_names_free(crioimg__arc_names *nm)
 
 /* docker-archive: the chosen item's config and layers, then the Docker schema 2 manifest c/image
    generates (GetManifest in docker/internal/tarfile/src.go): compact, fields in Go's struct order. */
-static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
+static CRIOIMG__NOINLINE crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
                                           crioimg_archive_load_result *res)
 {
-    char *mj = NULL, *cfg = NULL, path[4096], dg[72], did[CRIOIMG_DIGEST_STRING_MAX + 2], num[8];
+    char *mj = NULL, *cfg = NULL, *path = a->path, dg[72], did[CRIOIMG_DIGEST_STRING_MAX + 2], num[8];
     size_t mlen, clen, item = 0, layers, ids = 0, k, j;
     crioimg_json d, c;
     crioimg_result r;
@@ -23537,7 +23615,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
         if (r == CRIOIMG_OK) r = crioimg__arc_docker_choose(&d, in->has_ref ? &in->ref : NULL, in->archive_index, &item, e, sizeof e);
         if (r != CRIOIMG_OK) { crioimg__arc_fail(a, r, "%s", e); goto done; }
     }
-    crioimg_json_string(&d, crioimg_json_get(&d, item, "Config"), path, sizeof path);
+    crioimg_json_string(&d, crioimg_json_get(&d, item, "Config"), path, CRIOIMG__ARC_PATH);
     if ((r = crioimg__arc_slurp(a, path, CRIOIMG__ARC_MAX_DOC, &cfg, &clen)) != CRIOIMG_OK) goto done;
     if ((r = crioimg__arc_json(a, path, cfg, clen, &c)) != CRIOIMG_OK) goto done;
     if ((r = crioimg__arc_diff_ids(a, path, &c, &ids)) != CRIOIMG_OK) goto done;
@@ -23550,7 +23628,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     /* every layer file is there and readable before anything is stored */
     for (k = 0; k < d.tok[layers].count; k++) {
         crioimg__arc_rd rd;
-        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
+        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, CRIOIMG__ARC_PATH);
         if ((r = crioimg__arc_open(a, path, &rd)) != CRIOIMG_OK) goto done;
         crioimg__arc_rd_close(&rd);
     }
@@ -23564,7 +23642,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     crioimg__arc_put_str(&t, ",\"layers\":[");
     for (k = 0; k < d.tok[layers].count; k++) {
         long long size = 0;
-        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
+        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, CRIOIMG__ARC_PATH);
         crioimg_json_string(&c, crioimg__arc_elem(&c, ids, k), did, sizeof did);
         a->pindex = k + 1;
         if ((r = crioimg__arc_put_layer(a, s, path, did, &size, res)) != CRIOIMG_OK) goto done;
@@ -23578,12 +23656,12 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     if (o && o->nnames) {
         for (j = 0; j < o->nnames && r == CRIOIMG_OK; j++) r = crioimg__arc_name_add(&nm, o->names[j]);
     } else if (in->has_ref) {
-        crioimg_ref_string(&in->ref, path, sizeof path);
+        crioimg_ref_string(&in->ref, path, CRIOIMG__ARC_PATH);
         r = crioimg__arc_name_add(&nm, path);
     } else {
         size_t tags = crioimg_json_get(&d, item, "RepoTags");
         for (j = 0; tags != CRIOIMG_JSON_NONE && d.tok[tags].type == CRIOIMG_JSON_ARRAY && j < d.tok[tags].count && r == CRIOIMG_OK; j++) {
-            crioimg_json_string(&d, crioimg__arc_elem(&d, tags, j), path, sizeof path);
+            crioimg_json_string(&d, crioimg__arc_elem(&d, tags, j), path, CRIOIMG__ARC_PATH);
             r = crioimg__arc_name_add(&nm, path);
         }
     }
@@ -23722,7 +23800,7 @@ CRIOIMG__LIB crioimg_result crioimg__arc_oci_choose(const crioimg_store_entry *e
 }
 
 /* oci:DIR[:REF] and oci-archive:FILE[:REF]. */
-static crioimg_result crioimg__arc_oci(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
+static CRIOIMG__NOINLINE crioimg_result crioimg__arc_oci(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
                                        crioimg_archive_load_result *res)
 {
     char *ij = NULL, *raw = NULL, ref[1024], path[256], e[512];
@@ -23760,7 +23838,7 @@ done:
 }
 
 /* dir:DIR: manifest.json, blobs named by their hex (a list's instances as <hex>.manifest.json). */
-static crioimg_result crioimg__arc_dir(crioimg__arc *a, crioimg_store *s, const crioimg_archive_load_opts *o, crioimg_archive_load_result *res)
+static CRIOIMG__NOINLINE crioimg_result crioimg__arc_dir(crioimg__arc *a, crioimg_store *s, const crioimg_archive_load_opts *o, crioimg_archive_load_result *res)
 {
     char *raw = NULL;
     size_t len = 0;
@@ -23792,7 +23870,7 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     crioimg_image_name in;
     crioimg_archive_load_result res;
     crioimg_result r;
-    char path[4096];
+    char *path;
     size_t i;
     memset(&a, 0, sizeof a);
     memset(&res, 0, sizeof res);
@@ -23806,12 +23884,17 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; }
     r = crioimg_image_name_parse(&in, source, strlen(source), err, errcap, NULL);
     if (r != CRIOIMG_OK) return r;
-    if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= sizeof path)
+    if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= CRIOIMG__ARC_PATH)
         return crioimg__arc_fail(&a, CRIOIMG_ERR_UNSUPPORTED, "not an oci:, oci-archive:, docker-archive: or dir: image");
+    /* the two buffers, the cleaned-path and manifest.json-path scratch, the source's path: one allocation */
+    if ((a.buf = (unsigned char *)crioimg_malloc(&a.alloc, 2 * CRIOIMG__ARC_BUF + 3 * CRIOIMG__ARC_PATH)) == NULL)
+        return crioimg__arc_fail(&a, CRIOIMG_ERR_NOMEM, "out of memory");
+    a.zbuf = a.buf + CRIOIMG__ARC_BUF;
+    a.clean = (char *)a.buf + 2 * CRIOIMG__ARC_BUF;
+    a.path = a.clean + CRIOIMG__ARC_PATH;
+    path = a.path + CRIOIMG__ARC_PATH;
     memcpy(path, in.path.ptr, in.path.len);
     path[in.path.len] = '\0';
-    if ((a.buf = (unsigned char *)crioimg_malloc(&a.alloc, 2 * CRIOIMG__ARC_BUF)) == NULL) return crioimg__arc_fail(&a, CRIOIMG_ERR_NOMEM, "out of memory");
-    a.zbuf = a.buf + CRIOIMG__ARC_BUF;
     if (in.transport == CRIOIMG_TRANSPORT_OCI || in.transport == CRIOIMG_TRANSPORT_DIR) {
         a.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (a.dirfd < 0) r = crioimg__arc_fail(&a, errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO, "%s", strerror(errno));
@@ -23836,13 +23919,15 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
 
 /* ---- save: a sink of files, a tar or a directory, made under a temporary name ---- */
 
+#define CRIOIMG__SINK_TMP (CRIOIMG__ARC_PATH + 104)   /* path + ".crioimg-tmp-" + a pid */
 typedef struct crioimg__sink {
     crioimg_allocator alloc;
     crioimg_archive_format fmt;
     crioimg_tar_writer *tw;
     int fd;                    /* the temporary archive; or, for a directory, the file being written */
     int dirfd;                 /* the temporary directory (OCI_DIR) */
-    char tmp[4200], final[4096];
+    char *tmp, *final;         /* CRIOIMG__SINK_TMP and CRIOIMG__ARC_PATH bytes, after the save's buffers
+                                  (heap: 8 KiB off crioimg_archive_save's stack) */
     char *err;
     size_t errcap;
     crioimg_hasher h;          /* docker-archive layers: the diff ID of what is written */
@@ -23989,8 +24074,8 @@ static void crioimg__sink_rmtree(int dfd, const char *sub)
 static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
 {
     crioimg_tar_writer_opts wo;
-    snprintf(k->final, sizeof k->final, "%s", path);
-    snprintf(k->tmp, sizeof k->tmp, "%s.crioimg-tmp-%ld", path, (long)getpid());
+    snprintf(k->final, CRIOIMG__ARC_PATH, "%s", path);
+    snprintf(k->tmp, CRIOIMG__SINK_TMP, "%s.crioimg-tmp-%ld", path, (long)getpid());
     k->fd = k->dirfd = -1;
     if (k->fmt == CRIOIMG_ARCHIVE_OCI_DIR) {
         struct stat st;
@@ -24016,7 +24101,7 @@ static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
 static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
 {
     crioimg_result r = CRIOIMG_OK;
-    char parent[4096], *slash;
+    char *slash;
     int pfd;
     if (ok && k->tw && (r = crioimg_tar_writer_finish(k->tw)) != CRIOIMG_OK) crioimg__sink_fail(k, r, "writing: %s", strerror(errno));
     crioimg_tar_writer_free(k->tw);
@@ -24032,12 +24117,15 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
     k->fd = -1;
     if (ok && r == CRIOIMG_OK) {
         if (rename(k->tmp, k->final) != 0) r = crioimg__sink_fail(k, CRIOIMG_ERR_IO, "rename: %s", strerror(errno));
-        snprintf(parent, sizeof parent, "%s", k->final);
-        slash = strrchr(parent, '/');
-        if (slash == parent) slash[1] = '\0';
-        else if (slash) *slash = '\0';
-        else strcpy(parent, ".");
-        if (r == CRIOIMG_OK && (pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) { fsync(pfd); close(pfd); }
+        if (r == CRIOIMG_OK) {   /* the temporary name is gone: its buffer takes the parent's name */
+            char *parent = k->tmp;
+            snprintf(parent, CRIOIMG__SINK_TMP, "%s", k->final);
+            slash = strrchr(parent, '/');
+            if (slash == parent) slash[1] = '\0';
+            else if (slash) *slash = '\0';
+            else strcpy(parent, ".");
+            if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) { fsync(pfd); close(pfd); }
+        }
     }
     if (!ok || r != CRIOIMG_OK) {
         if (k->dirfd >= 0) { crioimg__sink_rmtree(k->dirfd, "."); rmdir(k->tmp); }
@@ -24508,15 +24596,17 @@ crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save
     k.errcap = errcap;
     k.fmt = format;
     if (err && errcap) err[0] = '\0';
-    if (s == NULL || path == NULL || path[0] == '\0' || strlen(path) >= sizeof k.final || n == 0 || names == NULL ||
+    if (s == NULL || path == NULL || path[0] == '\0' || strlen(path) >= CRIOIMG__ARC_PATH || n == 0 || names == NULL ||
         (format != CRIOIMG_ARCHIVE_DOCKER && format != CRIOIMG_ARCHIVE_OCI && format != CRIOIMG_ARCHIVE_OCI_DIR))
         return CRIOIMG_ERR_INVALID_ARGS;
-    snprintf(k.final, sizeof k.final, "%s", path);
     if ((imgs = (crioimg__save_img *)crioimg_malloc(&k.alloc, n * sizeof *imgs)) == NULL ||
-        (buf = (unsigned char *)crioimg_malloc(&k.alloc, 2 * CRIOIMG__ARC_BUF)) == NULL) {
+        (buf = (unsigned char *)crioimg_malloc(&k.alloc, 2 * CRIOIMG__ARC_BUF + CRIOIMG__ARC_PATH + CRIOIMG__SINK_TMP)) == NULL) {
         crioimg_free(&k.alloc, imgs);
         return CRIOIMG_ERR_NOMEM;
     }
+    k.final = (char *)buf + 2 * CRIOIMG__ARC_BUF;
+    k.tmp = k.final + CRIOIMG__ARC_PATH;
+    snprintf(k.final, CRIOIMG__ARC_PATH, "%s", path);
     memset(imgs, 0, n * sizeof *imgs);
     for (i = 0; i < n && r == CRIOIMG_OK; i++) {
         crioimg_image_list l;

@@ -10,6 +10,7 @@
 #include <dirent.h>   /* removing a failed save's directory */
 
 #define CRIOIMG__ARC_BUF ((size_t)64 << 10)      /* one read; also the inflate output buffer */
+#define CRIOIMG__ARC_PATH 4096                   /* a cleaned entry path, and the source's path */
 #define CRIOIMG__ARC_MAX_ENTRIES 100000          /* tar entries indexed: an image has a few dozen */
 #define CRIOIMG__ARC_MAX_DOC CRIOIMG_MANIFEST_MAX_SIZE   /* manifest.json, index.json, configs, manifests */
 
@@ -28,6 +29,9 @@ typedef struct crioimg__arc {
     crioimg__arc_ent *ents;
     size_t n, cap;
     unsigned char *buf, *zbuf;   /* CRIOIMG__ARC_BUF each */
+    char *clean;                 /* CRIOIMG__ARC_PATH bytes after them: an entry's cleaned path (heap, not
+                                    4 KiB of stack in each function that cleans one) */
+    char *path;                  /* CRIOIMG__ARC_PATH bytes more: a file name read from manifest.json */
     char *err;
     size_t errcap;
     crioimg_archive_progress_fn progress;
@@ -106,8 +110,8 @@ static int crioimg__arc_ent_cmp(const void *x, const void *y)
    anything). */
 static crioimg_result crioimg__arc_add(crioimg__arc *a, const crioimg_tar_entry *e, long long off)
 {
-    char clean[4096];
-    crioimg_result r = crioimg__arc_clean(e->path, clean, sizeof clean);
+    char *clean = a->clean;
+    crioimg_result r = crioimg__arc_clean(e->path, clean, CRIOIMG__ARC_PATH);
     crioimg__arc_ent *ne;
     if (e->type == CRIOIMG_TAR_GLOBAL) return CRIOIMG_OK;
     if (r == CRIOIMG_ERR_ARCHIVE_UNSAFE) return crioimg__arc_fail(a, r, "entry \"%s\": path leaves the archive", e->path);
@@ -220,8 +224,8 @@ done:
 /* Opens file path (relative, as manifests name it) of the source. */
 static crioimg_result crioimg__arc_open(crioimg__arc *a, const char *path, crioimg__arc_rd *rd)
 {
-    char clean[4096];
-    crioimg_result r = crioimg__arc_clean(path, clean, sizeof clean);
+    char *clean = a->clean;
+    crioimg_result r = crioimg__arc_clean(path, clean, CRIOIMG__ARC_PATH);
     memset(rd, 0, sizeof *rd);
     rd->fd = -1;
     rd->path = path;
@@ -634,10 +638,10 @@ static void crioimg__arc_names_free(crioimg__arc_names *nm)
 
 /* docker-archive: the chosen item's config and layers, then the Docker schema 2 manifest c/image
    generates (GetManifest in docker/internal/tarfile/src.go): compact, fields in Go's struct order. */
-static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
+static CRIOIMG__NOINLINE crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
                                           crioimg_archive_load_result *res)
 {
-    char *mj = NULL, *cfg = NULL, path[4096], dg[72], did[CRIOIMG_DIGEST_STRING_MAX + 2], num[8];
+    char *mj = NULL, *cfg = NULL, *path = a->path, dg[72], did[CRIOIMG_DIGEST_STRING_MAX + 2], num[8];
     size_t mlen, clen, item = 0, layers, ids = 0, k, j;
     crioimg_json d, c;
     crioimg_result r;
@@ -657,7 +661,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
         if (r == CRIOIMG_OK) r = crioimg__arc_docker_choose(&d, in->has_ref ? &in->ref : NULL, in->archive_index, &item, e, sizeof e);
         if (r != CRIOIMG_OK) { crioimg__arc_fail(a, r, "%s", e); goto done; }
     }
-    crioimg_json_string(&d, crioimg_json_get(&d, item, "Config"), path, sizeof path);
+    crioimg_json_string(&d, crioimg_json_get(&d, item, "Config"), path, CRIOIMG__ARC_PATH);
     if ((r = crioimg__arc_slurp(a, path, CRIOIMG__ARC_MAX_DOC, &cfg, &clen)) != CRIOIMG_OK) goto done;
     if ((r = crioimg__arc_json(a, path, cfg, clen, &c)) != CRIOIMG_OK) goto done;
     if ((r = crioimg__arc_diff_ids(a, path, &c, &ids)) != CRIOIMG_OK) goto done;
@@ -670,7 +674,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     /* every layer file is there and readable before anything is stored */
     for (k = 0; k < d.tok[layers].count; k++) {
         crioimg__arc_rd rd;
-        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
+        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, CRIOIMG__ARC_PATH);
         if ((r = crioimg__arc_open(a, path, &rd)) != CRIOIMG_OK) goto done;
         crioimg__arc_rd_close(&rd);
     }
@@ -684,7 +688,7 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     crioimg__arc_put_str(&t, ",\"layers\":[");
     for (k = 0; k < d.tok[layers].count; k++) {
         long long size = 0;
-        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, sizeof path);
+        crioimg_json_string(&d, crioimg__arc_elem(&d, layers, k), path, CRIOIMG__ARC_PATH);
         crioimg_json_string(&c, crioimg__arc_elem(&c, ids, k), did, sizeof did);
         a->pindex = k + 1;
         if ((r = crioimg__arc_put_layer(a, s, path, did, &size, res)) != CRIOIMG_OK) goto done;
@@ -698,12 +702,12 @@ static crioimg_result crioimg__arc_docker(crioimg__arc *a, crioimg_store *s, con
     if (o && o->nnames) {
         for (j = 0; j < o->nnames && r == CRIOIMG_OK; j++) r = crioimg__arc_name_add(&nm, o->names[j]);
     } else if (in->has_ref) {
-        crioimg_ref_string(&in->ref, path, sizeof path);
+        crioimg_ref_string(&in->ref, path, CRIOIMG__ARC_PATH);
         r = crioimg__arc_name_add(&nm, path);
     } else {
         size_t tags = crioimg_json_get(&d, item, "RepoTags");
         for (j = 0; tags != CRIOIMG_JSON_NONE && d.tok[tags].type == CRIOIMG_JSON_ARRAY && j < d.tok[tags].count && r == CRIOIMG_OK; j++) {
-            crioimg_json_string(&d, crioimg__arc_elem(&d, tags, j), path, sizeof path);
+            crioimg_json_string(&d, crioimg__arc_elem(&d, tags, j), path, CRIOIMG__ARC_PATH);
             r = crioimg__arc_name_add(&nm, path);
         }
     }
@@ -842,7 +846,7 @@ CRIOIMG__LIB crioimg_result crioimg__arc_oci_choose(const crioimg_store_entry *e
 }
 
 /* oci:DIR[:REF] and oci-archive:FILE[:REF]. */
-static crioimg_result crioimg__arc_oci(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
+static CRIOIMG__NOINLINE crioimg_result crioimg__arc_oci(crioimg__arc *a, crioimg_store *s, const crioimg_image_name *in, const crioimg_archive_load_opts *o,
                                        crioimg_archive_load_result *res)
 {
     char *ij = NULL, *raw = NULL, ref[1024], path[256], e[512];
@@ -880,7 +884,7 @@ done:
 }
 
 /* dir:DIR: manifest.json, blobs named by their hex (a list's instances as <hex>.manifest.json). */
-static crioimg_result crioimg__arc_dir(crioimg__arc *a, crioimg_store *s, const crioimg_archive_load_opts *o, crioimg_archive_load_result *res)
+static CRIOIMG__NOINLINE crioimg_result crioimg__arc_dir(crioimg__arc *a, crioimg_store *s, const crioimg_archive_load_opts *o, crioimg_archive_load_result *res)
 {
     char *raw = NULL;
     size_t len = 0;
@@ -912,7 +916,7 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     crioimg_image_name in;
     crioimg_archive_load_result res;
     crioimg_result r;
-    char path[4096];
+    char *path;
     size_t i;
     memset(&a, 0, sizeof a);
     memset(&res, 0, sizeof res);
@@ -926,12 +930,17 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; }
     r = crioimg_image_name_parse(&in, source, strlen(source), err, errcap, NULL);
     if (r != CRIOIMG_OK) return r;
-    if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= sizeof path)
+    if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= CRIOIMG__ARC_PATH)
         return crioimg__arc_fail(&a, CRIOIMG_ERR_UNSUPPORTED, "not an oci:, oci-archive:, docker-archive: or dir: image");
+    /* the two buffers, the cleaned-path and manifest.json-path scratch, the source's path: one allocation */
+    if ((a.buf = (unsigned char *)crioimg_malloc(&a.alloc, 2 * CRIOIMG__ARC_BUF + 3 * CRIOIMG__ARC_PATH)) == NULL)
+        return crioimg__arc_fail(&a, CRIOIMG_ERR_NOMEM, "out of memory");
+    a.zbuf = a.buf + CRIOIMG__ARC_BUF;
+    a.clean = (char *)a.buf + 2 * CRIOIMG__ARC_BUF;
+    a.path = a.clean + CRIOIMG__ARC_PATH;
+    path = a.path + CRIOIMG__ARC_PATH;
     memcpy(path, in.path.ptr, in.path.len);
     path[in.path.len] = '\0';
-    if ((a.buf = (unsigned char *)crioimg_malloc(&a.alloc, 2 * CRIOIMG__ARC_BUF)) == NULL) return crioimg__arc_fail(&a, CRIOIMG_ERR_NOMEM, "out of memory");
-    a.zbuf = a.buf + CRIOIMG__ARC_BUF;
     if (in.transport == CRIOIMG_TRANSPORT_OCI || in.transport == CRIOIMG_TRANSPORT_DIR) {
         a.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (a.dirfd < 0) r = crioimg__arc_fail(&a, errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO, "%s", strerror(errno));
@@ -956,13 +965,15 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
 
 /* ---- save: a sink of files, a tar or a directory, made under a temporary name ---- */
 
+#define CRIOIMG__SINK_TMP (CRIOIMG__ARC_PATH + 104)   /* path + ".crioimg-tmp-" + a pid */
 typedef struct crioimg__sink {
     crioimg_allocator alloc;
     crioimg_archive_format fmt;
     crioimg_tar_writer *tw;
     int fd;                    /* the temporary archive; or, for a directory, the file being written */
     int dirfd;                 /* the temporary directory (OCI_DIR) */
-    char tmp[4200], final[4096];
+    char *tmp, *final;         /* CRIOIMG__SINK_TMP and CRIOIMG__ARC_PATH bytes, after the save's buffers
+                                  (heap: 8 KiB off crioimg_archive_save's stack) */
     char *err;
     size_t errcap;
     crioimg_hasher h;          /* docker-archive layers: the diff ID of what is written */
@@ -1109,8 +1120,8 @@ static void crioimg__sink_rmtree(int dfd, const char *sub)
 static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
 {
     crioimg_tar_writer_opts wo;
-    snprintf(k->final, sizeof k->final, "%s", path);
-    snprintf(k->tmp, sizeof k->tmp, "%s.crioimg-tmp-%ld", path, (long)getpid());
+    snprintf(k->final, CRIOIMG__ARC_PATH, "%s", path);
+    snprintf(k->tmp, CRIOIMG__SINK_TMP, "%s.crioimg-tmp-%ld", path, (long)getpid());
     k->fd = k->dirfd = -1;
     if (k->fmt == CRIOIMG_ARCHIVE_OCI_DIR) {
         struct stat st;
@@ -1136,7 +1147,7 @@ static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
 static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
 {
     crioimg_result r = CRIOIMG_OK;
-    char parent[4096], *slash;
+    char *slash;
     int pfd;
     if (ok && k->tw && (r = crioimg_tar_writer_finish(k->tw)) != CRIOIMG_OK) crioimg__sink_fail(k, r, "writing: %s", strerror(errno));
     crioimg_tar_writer_free(k->tw);
@@ -1152,12 +1163,15 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
     k->fd = -1;
     if (ok && r == CRIOIMG_OK) {
         if (rename(k->tmp, k->final) != 0) r = crioimg__sink_fail(k, CRIOIMG_ERR_IO, "rename: %s", strerror(errno));
-        snprintf(parent, sizeof parent, "%s", k->final);
-        slash = strrchr(parent, '/');
-        if (slash == parent) slash[1] = '\0';
-        else if (slash) *slash = '\0';
-        else strcpy(parent, ".");
-        if (r == CRIOIMG_OK && (pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) { fsync(pfd); close(pfd); }
+        if (r == CRIOIMG_OK) {   /* the temporary name is gone: its buffer takes the parent's name */
+            char *parent = k->tmp;
+            snprintf(parent, CRIOIMG__SINK_TMP, "%s", k->final);
+            slash = strrchr(parent, '/');
+            if (slash == parent) slash[1] = '\0';
+            else if (slash) *slash = '\0';
+            else strcpy(parent, ".");
+            if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) { fsync(pfd); close(pfd); }
+        }
     }
     if (!ok || r != CRIOIMG_OK) {
         if (k->dirfd >= 0) { crioimg__sink_rmtree(k->dirfd, "."); rmdir(k->tmp); }
@@ -1628,15 +1642,17 @@ crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save
     k.errcap = errcap;
     k.fmt = format;
     if (err && errcap) err[0] = '\0';
-    if (s == NULL || path == NULL || path[0] == '\0' || strlen(path) >= sizeof k.final || n == 0 || names == NULL ||
+    if (s == NULL || path == NULL || path[0] == '\0' || strlen(path) >= CRIOIMG__ARC_PATH || n == 0 || names == NULL ||
         (format != CRIOIMG_ARCHIVE_DOCKER && format != CRIOIMG_ARCHIVE_OCI && format != CRIOIMG_ARCHIVE_OCI_DIR))
         return CRIOIMG_ERR_INVALID_ARGS;
-    snprintf(k.final, sizeof k.final, "%s", path);
     if ((imgs = (crioimg__save_img *)crioimg_malloc(&k.alloc, n * sizeof *imgs)) == NULL ||
-        (buf = (unsigned char *)crioimg_malloc(&k.alloc, 2 * CRIOIMG__ARC_BUF)) == NULL) {
+        (buf = (unsigned char *)crioimg_malloc(&k.alloc, 2 * CRIOIMG__ARC_BUF + CRIOIMG__ARC_PATH + CRIOIMG__SINK_TMP)) == NULL) {
         crioimg_free(&k.alloc, imgs);
         return CRIOIMG_ERR_NOMEM;
     }
+    k.final = (char *)buf + 2 * CRIOIMG__ARC_BUF;
+    k.tmp = k.final + CRIOIMG__ARC_PATH;
+    snprintf(k.final, CRIOIMG__ARC_PATH, "%s", path);
     memset(imgs, 0, n * sizeof *imgs);
     for (i = 0; i < n && r == CRIOIMG_OK; i++) {
         crioimg_image_list l;

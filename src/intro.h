@@ -71,6 +71,10 @@
      CRIOIMG_NO_POLICY_FILES         policy.json files and path scopes are ERR_UNSUPPORTED (in-memory
                                      policies remain)
      CRIOIMG_NO_UNPACK               crioimg_unpack / crioimg_layer_apply are ERR_UNSUPPORTED
+     CRIOIMG_NO_UNICODE_QUOTE        error texts that quote an input as Go's %q does escape every non-ASCII
+                                     rune (\uXXXX) instead of keeping the printable ones: Go's
+                                     strconv.IsPrint tables (4 KB) left out; results are the same, only
+                                     such texts differ from Go's
    What each use case costs in a program (-Os, --gc-sections): bench/footprint/run.
 
    THREADS
@@ -98,12 +102,21 @@
    ERRORS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
      crioimg_result_str() gives. Where the Go original (distribution/reference, containers/image) has an
-     error text, that text is the description. The detail of a failure is on the object that failed:
-     crioimg_store_error(), crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
-     crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object.
-     Functions without an object take an err/errcap pair (a NUL-terminated text, truncated, never
-     overflowed). A zeroed options struct means "defaults", and the defaults are the safe ones (TLS
-     verified unless insecure_skip_verify says otherwise, limits on).
+     error text, that text is the description. One rule for the detail, as sqlite3_errmsg():
+     - an object's *_error() text is never empty after a failed call on it: crioimg_store_error(),
+       crioimg_registries_error(), crioimg_service_error(), crioimg_registry_error(),
+       crioimg_inflate_error(), crioimg_tar_reader_error() -- valid until the next call on that object;
+     - a constructor that fails hands its text back through its err/errcap pair (crioimg_service_new,
+       crioimg_registry_open: never empty on failure, "" on success); constructors without one
+       (crioimg_registries_new, crioimg_http_open*) fail only with codes that say everything
+       (ERR_INVALID_ARGS for a bad vtable version or allocator, ERR_NOMEM, ERR_HTTP_NO_TRANSPORT);
+     - functions without an object take an err/errcap pair too (a NUL-terminated text, truncated, never
+       overflowed);
+     - a host's vtable returns its detail the same way: the HTTP transport's request writes err/errcap
+       (crioimg_http_do puts the result's text there when the transport left it empty).
+     There is no second channel (no global, no errno) for the same failure. A zeroed options struct means
+     "defaults", and the defaults are the safe ones (TLS verified unless insecure_skip_verify says
+     otherwise, limits on).
 
    VTABLES
      A host supplies a store, an HTTP transport or a name resolver as a struct of function pointers

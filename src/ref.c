@@ -37,20 +37,26 @@ static const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG_
 #undef CRIOIMG__CLS
 
 #define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
+/* the same, where hi (the lowered view, see crioimg__ref_lowered_len) makes every byte >= 0x80 a letter */
+#define CRIOIMG__ISH(c, k, hi) (CRIOIMG__IS(c, k) || ((hi) && (unsigned char)(c) >= 0x80))
 
 /* Paths: component ("/" component)*, component := [a-z0-9]+ (("." | "_" | "__" | "-"+) [a-z0-9]+)*.
    With fold, [A-Z] counts as [a-z]: that is Go's second try on
-   strings.ToLower(s), which tells "uppercase" from "invalid". Byte classes: 1 [a-z0-9], 2 '.', 3 '_',
+   strings.ToLower(s), which tells "uppercase" from "invalid"; with fold 2 (the lowered view) every byte
+   >= 0x80 counts as a letter too. Byte classes: 1 [a-z0-9], 2 '.', 3 '_',
    4 '-', 5 '/', 6 ':', 7 '@', 0 anything else. */
 #define CRIOIMG__PCLS(c, up) ( \
-    (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z')) ? 1 : \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || ((up) && (c) >= 'A' && (c) <= 'Z') || ((up) == 2 && (c) >= 0x80)) ? 1 : \
     (c) == '.' ? 2 : (c) == '_' ? 3 : (c) == '-' ? 4 : (c) == '/' ? 5 : (c) == ':' ? 6 : (c) == '@' ? 7 : 0)
 #define CRIOIMG__PCLS_EXACT(c) CRIOIMG__PCLS(c, 0)
 #define CRIOIMG__PCLS_FOLD(c) CRIOIMG__PCLS(c, 1)
-static const unsigned char crioimg__ref_pcls[2][256] = {
+#define CRIOIMG__PCLS_LOWERED(c) CRIOIMG__PCLS(c, 2)
+static const unsigned char crioimg__ref_pcls[3][256] = {
     { CRIOIMG__TABLE256(CRIOIMG__PCLS_EXACT) },
-    { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) }
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) },
+    { CRIOIMG__TABLE256(CRIOIMG__PCLS_LOWERED) }
 };
+#undef CRIOIMG__PCLS_LOWERED
 #undef CRIOIMG__PCLS_FOLD
 #undef CRIOIMG__PCLS_EXACT
 #undef CRIOIMG__PCLS
@@ -143,10 +149,10 @@ static int crioimg__ref_path_sse(const char *s, size_t n, const unsigned char *c
 /* The path grammar over all of s[0, n) (no stop bytes inside). */
 static int crioimg__ref_path_ok(const char *s, size_t n, int fold)
 {
-    const unsigned char *cls = crioimg__ref_pcls[fold != 0];
+    const unsigned char *cls = crioimg__ref_pcls[fold];
     if (n == 0) return 0;
 #ifdef CRIOIMG__SSE2
-    if (n >= 64) return crioimg__ref_path_sse(s, n, cls, fold);
+    if (n >= 64 && fold < 2) return crioimg__ref_path_sse(s, n, cls, fold);
 #endif
     return crioimg__ref_path_scalar(s, n, cls);
 }
@@ -169,8 +175,8 @@ static int crioimg__ref_digits(const char *s, size_t n)
     return 1;
 }
 
-/* domain := (dcomp ("." dcomp)* | "[" [a-fA-F0-9:]+ "]") [":" [0-9]+] */
-static int crioimg__ref_domain(const char *s, size_t n)
+/* domain := (dcomp ("." dcomp)* | "[" [a-fA-F0-9:]+ "]") [":" [0-9]+]; hi: the lowered view */
+static int crioimg__ref_domain_in(const char *s, size_t n, int hi)
 {
     size_t i = 0;
     if (n == 0) return 0;
@@ -181,7 +187,7 @@ static int crioimg__ref_domain(const char *s, size_t n)
     } else {
         for (;;) {
             size_t start = i;
-            while (i < n && (CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM) || s[i] == '-')) i++;
+            while (i < n && (CRIOIMG__ISH(s[i], CRIOIMG__C_ALNUM, hi) || s[i] == '-')) i++;
             if (i == start || s[start] == '-' || s[i - 1] == '-') return 0;
             if (i < n && s[i] == '.') { i++; continue; }
             break;
@@ -191,23 +197,31 @@ static int crioimg__ref_domain(const char *s, size_t n)
     return s[i] == ':' && crioimg__ref_digits(s + i + 1, n - i - 1);
 }
 
-/* tag := [\w][\w.-]{0,127} */
-static int crioimg__ref_tag(const char *s, size_t n)
+static int crioimg__ref_domain(const char *s, size_t n) { return crioimg__ref_domain_in(s, n, 0); }
+
+/* tag := [\w][\w.-]{0,127}; hi: the lowered view, where the length counts runes (each one character
+   once lowered), not bytes */
+static int crioimg__ref_tag_in(const char *s, size_t n, int hi)
 {
-    size_t i;
-    if (n == 0 || n > CRIOIMG_REF_TAG_MAX || !CRIOIMG__IS(s[0], CRIOIMG__C_WORD)) return 0;
+    size_t i, len = n;
+    if (hi)
+        for (i = 0; i < n; i++) len -= ((unsigned char)s[i] & 0xc0) == 0x80;  /* continuation bytes */
+    if (n == 0 || len > CRIOIMG_REF_TAG_MAX || !CRIOIMG__ISH(s[0], CRIOIMG__C_WORD, hi)) return 0;
     for (i = 1; i < n; i++)
-        if (!CRIOIMG__IS(s[i], CRIOIMG__C_WORD) && s[i] != '.' && s[i] != '-') return 0;
+        if (!CRIOIMG__ISH(s[i], CRIOIMG__C_WORD, hi) && s[i] != '.' && s[i] != '-') return 0;
     return 1;
 }
 
-/* The reference regexp's digest: [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,} */
-static int crioimg__ref_digest_grammar(const char *s, size_t n)
+static int crioimg__ref_tag(const char *s, size_t n) { return crioimg__ref_tag_in(s, n, 0); }
+
+/* The reference regexp's digest: [A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,};
+   hi: the lowered view (letters there are never hex digits) */
+static int crioimg__ref_digest_grammar_in(const char *s, size_t n, int hi)
 {
     size_t i = 0, hex;
     for (;;) {
-        if (i == n || !CRIOIMG__IS(s[i], CRIOIMG__C_ALPHA)) return 0;
-        while (i < n && CRIOIMG__IS(s[i], CRIOIMG__C_ALNUM)) i++;
+        if (i == n || !CRIOIMG__ISH(s[i], CRIOIMG__C_ALPHA, hi)) return 0;
+        while (i < n && CRIOIMG__ISH(s[i], CRIOIMG__C_ALNUM, hi)) i++;
         if (i < n && (s[i] == '-' || s[i] == '_' || s[i] == '+' || s[i] == '.')) { i++; continue; }
         break;
     }
@@ -215,6 +229,8 @@ static int crioimg__ref_digest_grammar(const char *s, size_t n)
     for (hex = ++i; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_XDIGIT)) return 0;
     return n - hex >= 32;
 }
+
+static int crioimg__ref_digest_grammar(const char *s, size_t n) { return crioimg__ref_digest_grammar_in(s, n, 0); }
 
 /* go-digest's DigestRegexpAnchored: [a-z0-9]+([.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+ */
 static int crioimg__ref_godigest_grammar(const char *s, size_t n)
@@ -385,20 +401,24 @@ static int crioimg__ref_lower_changes(const char *s, size_t n)
 }
 
 /* Go's retry on strings.ToLower(s) can only match when the result is ASCII: besides [A-Z], only U+0130
-   (to 'i') and U+212A (to 'k') lower to ASCII. Inputs holding them are mapped into buf; 0 when the
-   lowercased string cannot be ASCII or would not fit buf (then it cannot be told apart, see README). */
-static size_t crioimg__ref_lower_ascii(const char *s, size_t n, char *buf, size_t cap)
+   (to 'i') and U+212A (to 'k') lower to ASCII. The length of that lowered string, or 0 when it cannot be
+   ASCII or is over CRIOIMG__REF_LOWER_MAX (then it is not told apart, see README). When every byte >= 0x80
+   belongs to one of those two runes, the grammar with those bytes taken as letters (fold 2, "the lowered
+   view") answers as the lowered string would: a rune's bytes sit in a run of letters where its letter
+   would, and only a tag's length counts characters (crioimg__ref_tag_in counts runes). No copy is made:
+   reference parsing stays within a small stack frame. */
+#define CRIOIMG__REF_LOWER_MAX 4096   /* the former copy's size, kept so that no answer changes */
+static size_t crioimg__ref_lowered_len(const char *s, size_t n)
 {
     size_t i = 0, o = 0;
     while (i < n) {
         const unsigned char *c = (const unsigned char *)s + i;
-        char m;
-        if (c[0] < 0x80) { m = (char)c[0]; i++; }
-        else if (n - i >= 2 && c[0] == 0xc4 && c[1] == 0xb0) { m = 'i'; i += 2; }
-        else if (n - i >= 3 && c[0] == 0xe2 && c[1] == 0x84 && c[2] == 0xaa) { m = 'k'; i += 3; }
+        if (c[0] < 0x80) i++;
+        else if (n - i >= 2 && c[0] == 0xc4 && c[1] == 0xb0) i += 2;
+        else if (n - i >= 3 && c[0] == 0xe2 && c[1] == 0x84 && c[2] == 0xaa) i += 3;
         else return 0;
-        if (o == cap) return 0;
-        buf[o++] = m;
+        if (o == CRIOIMG__REF_LOWER_MAX) return 0;
+        o++;
     }
     return o;
 }
@@ -631,6 +651,7 @@ static int crioimg__ref_match_fast(crioimg__ref_match *m, const crioimg__ref_mas
 }
 #endif
 
+/* fold: 0 exact, 1 [A-Z] as [a-z], 2 the lowered view too (crioimg__ref_lowered_len) */
 static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t n, int prefixed, int fold)
 {
     size_t at, i, c0_end;
@@ -658,7 +679,7 @@ static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t
         end = i + crioimg__ref_find2(s + i, at - i, ':', ':');
         if (!crioimg__ref_path_ok(s + i, end - i, fold)) return 0;
         i = end;
-        if (!prefixed && crioimg__ref_domain(s, c0_end)) m->domain_len = c0_end;
+        if (!prefixed && crioimg__ref_domain_in(s, c0_end, fold == 2)) m->domain_len = c0_end;
         else if (!c0_ok) return 0;
     } else if (!c0_ok) {
         return 0;
@@ -667,12 +688,12 @@ static int crioimg__ref_match_parts(crioimg__ref_match *m, const char *s, size_t
     if (i < at) {  /* s[i] is ':' */
         m->tag = s + i + 1;
         m->tag_len = at - i - 1;
-        if (!crioimg__ref_tag(m->tag, m->tag_len)) return 0;
+        if (!crioimg__ref_tag_in(m->tag, m->tag_len, fold == 2)) return 0;
     }
     if (at < n) {
         m->digest = s + at + 1;
         m->digest_len = n - at - 1;
-        if (!crioimg__ref_digest_grammar(m->digest, m->digest_len)) return 0;
+        if (!crioimg__ref_digest_grammar_in(m->digest, m->digest_len, fold == 2)) return 0;
     }
     return 1;
 }
@@ -745,11 +766,8 @@ static crioimg_result crioimg__ref_parse(crioimg_ref *out, const char *prefix, s
            that lower to ASCII (U+0130, U+212A) */
         if (crioimg__ref_lower_changes(s, n)) {
             if (crioimg__ref_match_parts(&m, s, n, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
-            if (crioimg__ref_has_high(s, n)) {
-                char low[4096];
-                size_t ln = crioimg__ref_lower_ascii(s, n, low, sizeof low);
-                if (ln && crioimg__ref_match_parts(&m, low, ln, plen != 0, 1)) return CRIOIMG_ERR_REF_UPPERCASE;
-            }
+            if (crioimg__ref_has_high(s, n) && crioimg__ref_lowered_len(s, n) &&
+                crioimg__ref_match_parts(&m, s, n, plen != 0, 2)) return CRIOIMG_ERR_REF_UPPERCASE;
         }
         return CRIOIMG_ERR_REF_FORMAT;
     }
@@ -1131,7 +1149,9 @@ crioimg_result crioimg_ref_familiar_match(const char *pattern, size_t n, const c
 /* Go's %q (strconv.Quote) for the inputs that error texts quote: printable runes as they are, the usual
    backslash escapes, other runes as \uXXXX or \UXXXXXXXX, bytes that are not UTF-8 as \xNN. What is
    printable is Go's strconv.IsPrint, from these tables of the runes it rejects: */
-/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go */
+/* from Go 1.19's strconv.IsPrint (Unicode 13.0.0) by tools/gen_unicode_print.go. CRIOIMG_NO_UNICODE_QUOTE
+   leaves the 4 KB of tables out: every non-ASCII rune is then escaped (only error texts differ). */
+#ifndef CRIOIMG_NO_UNICODE_QUOTE
 static const unsigned short crioimg__print_bmp[][2] = {
 {0x80,0xa0},{0xad,0xad},{0x378,0x379},{0x380,0x383},{0x38b,0x38b},{0x38d,0x38d},{0x3a2,0x3a2},{0x530,0x530},
 {0x557,0x558},{0x58b,0x58c},{0x590,0x590},{0x5c8,0x5cf},{0x5eb,0x5ee},{0x5f5,0x605},{0x61c,0x61d},{0x6dd,0x6dd},
@@ -1258,6 +1278,9 @@ static int crioimg__rune_printable(unsigned long r)
     }
     return 1;
 }
+#else
+static int crioimg__rune_printable(unsigned long r) { (void)r; return 0; }
+#endif
 
 static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
 {

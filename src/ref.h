@@ -18,8 +18,8 @@
      FamiliarName, FamiliarMatch crioimg_ref_familiar_name, crioimg_ref_familiar_match
 
    Inputs are (pointer, length): embedded NUL, newline and non-ASCII bytes are errors. Every parse takes
-   a few linear passes at most (more only on failure, to find Go's error); nothing is allocated (the
-   failure path uses a 4 KiB stack buffer). The parse functions zero the output struct on any parse
+   a few linear passes at most (more only on failure, to find Go's error); nothing is allocated, and no
+   input is copied (the stack frames stay small). The parse functions zero the output struct on any parse
    error (not on ERR_INVALID_ARGS); with_tag/with_digest leave it untouched on error. The error texts are
    Go's (crioimg_result_str); where Go puts the input into the text, crioimg_ref_error_message() formats
    it the same way.

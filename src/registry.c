@@ -1200,20 +1200,26 @@ static crioimg_result crioimg__rg_send(crioimg_registry *r, const crioimg__rg_re
 
 /* ---- the client ---- */
 
-crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts)
+static crioimg_result crioimg__rg_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts, char *e, size_t ecap)
 {
     crioimg_registry_opts zero;
     crioimg_registry *r;
     crioimg_result res;
     size_t dl, hl;
     int bracket;
-    char e[512];
     if (out) *out = NULL;
     if (out == NULL || domain == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     if (opts == NULL) { memset(&zero, 0, sizeof zero); opts = &zero; }
     if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK) return CRIOIMG_ERR_INVALID_ARGS;
     dl = strlen(domain);
-    if (!crioimg__reg_host_split(domain, dl, &hl, &bracket) || dl > CRIOIMG_REF_NAME_MAX - 2) return CRIOIMG_ERR_REGISTRY_INVALID;
+    if (!crioimg__reg_host_split(domain, dl, &hl, &bracket) || dl > CRIOIMG_REF_NAME_MAX - 2) {
+        crioimg__out o;
+        o.p = e; o.cap = ecap; o.len = 0;
+        crioimg__out_str(&o, "invalid registry domain \"");
+        crioimg__out_put(&o, domain, dl < 300 ? dl : 300);
+        crioimg__out_str(&o, "\"");
+        return CRIOIMG_ERR_REGISTRY_INVALID;
+    }
     if ((r = (crioimg_registry *)crioimg_malloc(&opts->alloc, sizeof *r)) == NULL) return CRIOIMG_ERR_NOMEM;
     memset(r, 0, sizeof *r);
     r->alloc = opts->alloc;
@@ -1245,7 +1251,7 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
         crioimg_registry_close(r);
         return CRIOIMG_ERR_NOMEM;
     }
-    res = crioimg_tls_files_load(&r->tls, domain, opts->cert_dir, opts->certs_d, &r->alloc, e, sizeof e);
+    res = crioimg_tls_files_load(&r->tls, domain, opts->cert_dir, opts->certs_d, &r->alloc, e, ecap);
     if (res != CRIOIMG_OK) { crioimg_registry_close(r); return res; }
     if (opts->http) {
         r->http = opts->http;
@@ -1255,6 +1261,23 @@ crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain,
     }
     *out = r;
     return CRIOIMG_OK;
+}
+
+/* The constructor's rule (header, ERRORS): a failure always leaves a text in err. */
+crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts,
+                                     char *err, size_t errcap)
+{
+    char e[512];
+    crioimg_result r;
+    crioimg__out o;
+    e[0] = '\0';
+    r = crioimg__rg_open(out, domain, opts, e, sizeof e);
+    if (err && errcap) {
+        o.p = err; o.cap = errcap; o.len = 0;
+        err[0] = '\0';
+        if (r != CRIOIMG_OK) crioimg__out_str(&o, e[0] ? e : crioimg_result_str(r));
+    }
+    return r;
 }
 
 void crioimg_registry_close(crioimg_registry *r)

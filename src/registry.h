@@ -4,8 +4,8 @@
      crioimg_registry_opts o = {0};                 zeroed = defaults: the default transport, verified
      o.insecure = decision.insecure;                TLS, credentials from the auth files
      crioimg_registry *r;
-     crioimg_registry_open(&r, "quay.io", &o);      the domain as a reference gives it ("docker.io" is
-                                                    served at registry-1.docker.io)
+     crioimg_registry_open(&r, "quay.io", &o,       the domain as a reference gives it ("docker.io" is
+                           err, sizeof err);        served at registry-1.docker.io); err: why not
      crioimg_registry_manifest m;
      crioimg_registry_get_manifest(r, "library/busybox", "latest", &m);   a tag or a digest
      crioimg_registry_get_blob(r, "library/busybox", &layer, my_consumer, ctx);
@@ -122,8 +122,10 @@ typedef struct crioimg_registry_opts {
 typedef struct crioimg_registry crioimg_registry;
 
 /* A client for the registry at domain ("docker.io", "quay.io", "127.0.0.1:5000", "[::1]:5000").
-   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. */
-CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts);
+   Nothing is sent yet. ERR_REGISTRY_INVALID for a domain that is not one. On failure err (errcap bytes,
+   may be NULL) says what failed, never empty (a certs.d file that cannot be read names it). */
+CRIOIMG_API crioimg_result crioimg_registry_open(crioimg_registry **out, const char *domain, const crioimg_registry_opts *opts,
+                                                 char *err, size_t errcap);
 CRIOIMG_API void crioimg_registry_close(crioimg_registry *r);
 /* The last failure's detail, in containers/image's words where it has them ("reading manifest latest in
    quay.io/foo/bar: manifest unknown"); "" if none. */

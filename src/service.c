@@ -54,14 +54,20 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     crioimg_result r;
     size_t i;
     if (err && errcap) err[0] = '\0';
-    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    if (out == NULL) { crioimg__svc_say(err, err ? errcap : 0, "invalid arguments: no place for the service", NULL); return CRIOIMG_ERR_INVALID_ARGS; }
     *out = NULL;
     if (opts == NULL) { memset(&none, 0, sizeof none); opts = &none; }
     if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK ||
         (opts->ninsecure && opts->insecure_registries == NULL) || (opts->nregistries && opts->registries == NULL) ||
-        (opts->default_transport && strlen(opts->default_transport) >= 64))
+        (opts->default_transport && strlen(opts->default_transport) >= 64)) {
+        crioimg__svc_say(err, err ? errcap : 0, "invalid service options: ", opts->default_transport && strlen(opts->default_transport) >= 64
+                         ? "default_transport of 64 bytes or more" : "an allocator with only some methods, or a count without its list");
         return CRIOIMG_ERR_INVALID_ARGS;
-    if ((svc = (crioimg_service *)crioimg_malloc(&opts->alloc, sizeof *svc)) == NULL) return CRIOIMG_ERR_NOMEM;
+    }
+    if ((svc = (crioimg_service *)crioimg_malloc(&opts->alloc, sizeof *svc)) == NULL) {
+        crioimg__svc_say(err, err ? errcap : 0, crioimg_result_str(CRIOIMG_ERR_NOMEM), NULL);
+        return CRIOIMG_ERR_NOMEM;
+    }
     memset(svc, 0, sizeof *svc);
     svc->alloc = opts->alloc;
     svc->store = store;
@@ -74,7 +80,11 @@ crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, 
     ro.resolver = opts->resolver;
     ro.no_resolver = opts->no_resolver;
     ro.image_ids = &svc->ids;
-    if ((r = crioimg_registries_new(&svc->reg, &ro)) != CRIOIMG_OK) { crioimg_free(&opts->alloc, svc); return r; }
+    if ((r = crioimg_registries_new(&svc->reg, &ro)) != CRIOIMG_OK) {
+        crioimg__svc_say(err, err ? errcap : 0, "registries: ", crioimg_result_str(r));
+        crioimg_free(&opts->alloc, svc);
+        return r;
+    }
     for (i = 0; i < opts->ninsecure && r == CRIOIMG_OK; i++)
         r = crioimg_registries_add_insecure(svc->reg, opts->insecure_registries[i], strlen(opts->insecure_registries[i]));
     for (i = 0; i < opts->nregistries && r == CRIOIMG_OK; i++)
@@ -315,8 +325,11 @@ static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_sourc
         }
         ro.http = svc->http;
     }
-    r = crioimg_registry_open(&src->registry, host, &ro);
-    if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, crioimg_result_str(r)); return r; }
+    {
+        char e[256];
+        r = crioimg_registry_open(&src->registry, host, &ro, e, sizeof e);
+        if (r != CRIOIMG_OK) { crioimg__svc_note(svc, src->location, e); return r; }
+    }
     ((crioimg__svc_src *)src)->ro = ro;
     memcpy(((crioimg__svc_src *)src)->host, host, dlen + 1);
     refpart = src->ref.digest[0] ? src->ref.digest : src->ref.tag;
@@ -651,7 +664,7 @@ static crioimg_result crioimg__pull_worker_open(crioimg__pull *p, crioimg__pull_
         if ((r = crioimg_http_open_default(&w->http, &p->svc->alloc)) != CRIOIMG_OK) return r;
         ro.http = w->http;
     }
-    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro)) == CRIOIMG_OK &&
+    if ((r = crioimg_registry_open(&w->reg, p->src->host, &ro, NULL, 0)) == CRIOIMG_OK &&
         (r = crioimg__registry_adopt_ping(w->reg, p->src->pub.registry)) != CRIOIMG_OK) {
         crioimg_registry_close(w->reg);
         w->reg = NULL;

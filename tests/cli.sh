@@ -117,7 +117,7 @@ expect "conf: device refused" 2 "crioimg registry: loading registries configurat
 mkdir -p "$t/fifo-home/.config/containers/registries.conf.d"; mkfifo "$t/fifo-home/.config/containers/registries.conf.d/50-x.conf"
 expect "conf: FIFO drop-in refused" 2 "crioimg resolve: loading drop-in registries configuration \"$t/fifo-home/.config/containers/registries.conf.d/50-x.conf\": a FIFO, not a regular file" -- bash -c "HOME='$t/fifo-home' timeout 5 '$bin' resolve --registries-conf '$t/reg.conf' x 2>&1"
 mkdir -p "$t/certs-fifo"; mkfifo "$t/certs-fifo/ca.crt"
-expect_net "cert-dir: FIFO *.crt refused, never waited on" 1 "crioimg can-pull: localhost:1/x:1: invalid certificate directory" -- bash -c "timeout 5 '$bin' can-pull --cert-dir '$t/certs-fifo' localhost:1/x:1 2>&1"
+expect_net "cert-dir: FIFO *.crt refused, never waited on (the file named)" 1 "crioimg can-pull: localhost:1/x:1: not a regular file: $t/certs-fifo/ca.crt" -- bash -c "timeout 5 '$bin' can-pull --cert-dir '$t/certs-fifo' localhost:1/x:1 2>&1"
 printf '[[registry]]\nlocation = "example.com\\u0000.attacker.io"\ninsecure = true\n' > "$t/nul.conf"
 expect "conf: NUL in location" 2 "crioimg registry: $t/nul.conf:2: NUL character (\\u0000) in string" -- bash -c "'$bin' registry --registries-conf '$t/nul.conf' example.com 2>&1"
 printf 'short-name-mode = "enforcing\\u0000bogus"\n' > "$t/nulmode.conf"

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     crioimg_manifest parsed;
     crioimg_descriptor d;
     crioimg_result res;
-    char dig[CRIOIMG_DIGEST_STRING_MAX + 1], media[256];
+    char dig[CRIOIMG_DIGEST_STRING_MAX + 1], media[256], err[512];
     long long size;
     size_t i;
     int ok = 1;
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     o.no_auth_files = 1;
     o.retries = 2;          /* the fault proxy of tests/registry_live.sh breaks each blob's first transfer */
     o.retry_delay_ms = 10;
-    if ((res = crioimg_registry_open(&r, argv[1], &o)) != CRIOIMG_OK) { fprintf(stderr, "open: %s\n", crioimg_result_str(res)); return 1; }
+    if ((res = crioimg_registry_open(&r, argv[1], &o, err, sizeof err)) != CRIOIMG_OK) { fprintf(stderr, "open: %s\n", err); return 1; }
     if ((res = crioimg_registry_get_manifest(r, argv[2], argv[3], &m)) != CRIOIMG_OK) {
         fprintf(stderr, "manifest: %s\n", crioimg_registry_error(r));
         return 1;

@@ -220,6 +220,38 @@ static void ref_no_alloc(void)
     CHECK(t_allocs == before);
 }
 
+/* Go's retry on strings.ToLower(s) when the lowercased input can be ASCII: U+0130 (\304\260) lowers to
+   'i', U+212A (\342\204\252) to 'k'. Checked without a copy of the input (the lowered view): the tag limit
+   counts characters after lowering, and a lowered input over 4096 characters is not told apart (README). */
+static void ref_lowered(void)
+{
+    static const struct { const char *in; size_t rune_len, runes; const char *prefix; crioimg_result want; } rows[] = {
+        { "\304\260mage", 0, 0, "", CRIOIMG_ERR_REF_UPPERCASE },                   /* "image" */
+        { "a:\304\260", 0, 0, "", CRIOIMG_ERR_REF_UPPERCASE },                      /* in a tag */
+        { "\342\204\252ube/x\304\260", 0, 0, "", CRIOIMG_ERR_REF_UPPERCASE },       /* two components */
+        { "\304\260.io:5000/x", 0, 0, "", CRIOIMG_ERR_REF_UPPERCASE },              /* in a domain with a port */
+        { "a@sha\304\260:0123456789abcdef0123456789abcdef", 0, 0, "", CRIOIMG_ERR_REF_UPPERCASE }, /* a digest's algorithm */
+        { "a@sha256:0123456789abcdef0123456789abcde\304\260", 0, 0, "", CRIOIMG_ERR_REF_FORMAT },  /* 'i' is no hex digit */
+        { "bus\303\251\304\260", 0, 0, "", CRIOIMG_ERR_REF_FORMAT },                 /* é stays non-ASCII */
+        { "\304\260", 2, 127, "a:", CRIOIMG_ERR_REF_UPPERCASE },                    /* a tag of 127 characters lowered (254 bytes) */
+        { "\304\260", 2, 128, "a:", CRIOIMG_ERR_REF_UPPERCASE },                    /* 128: the limit */
+        { "\304\260", 2, 129, "a:", CRIOIMG_ERR_REF_FORMAT },                       /* 129: over it */
+        { "\342\204\252", 3, 4096, "", CRIOIMG_ERR_REF_UPPERCASE },                 /* 4096 characters lowered */
+        { "\342\204\252", 3, 4097, "", CRIOIMG_ERR_REF_FORMAT },                    /* over: not told apart */
+    };
+    static char buf[3 * 4097 + 8];
+    size_t i, k;
+    crioimg_ref r;
+    tests_context = "lowered view";
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n = strlen(rows[i].prefix);
+        memcpy(buf, rows[i].prefix, n);
+        if (rows[i].runes == 0) { memcpy(buf + n, rows[i].in, strlen(rows[i].in)); n += strlen(rows[i].in); }
+        for (k = 0; k < rows[i].runes; k++) { memcpy(buf + n, rows[i].in, rows[i].rune_len); n += rows[i].rune_len; }
+        CHECK(crioimg_ref_parse(&r, buf, n) == rows[i].want);
+    }
+}
+
 static void test_ref(void)
 {
     size_t i;
@@ -235,4 +267,5 @@ static void test_ref(void)
     ref_api();
     ref_no_alloc();
     ref_linear();
+    ref_lowered();
 }

@@ -664,7 +664,7 @@ static void test_registry_row(const rg_row *row)
     tests_context = row->name;
     if (!CHECK(crioimg_http_open(&h, &vt, NULL) == CRIOIMG_OK)) return;
     o.http = h;
-    if (!CHECK(crioimg_registry_open(&r, row->domain, &o) == CRIOIMG_OK)) { crioimg_http_close(h); return; }
+    if (!CHECK(crioimg_registry_open(&r, row->domain, &o, NULL, 0) == CRIOIMG_OK)) { crioimg_http_close(h); return; }
     for (a = 0; a < sizeof row->actions / sizeof row->actions[0] && row->actions[a].kind; a++) {
         const rg_action *ac = &row->actions[a];
         crioimg_result res = CRIOIMG_OK;
@@ -734,6 +734,7 @@ static void test_registry_open(void)
     crioimg_registry_opts o;
     crioimg_registry *r;
     size_t i;
+    char err[512];
     memset(&vt, 0, sizeof vt);
     vt.version = CRIOIMG_HTTP_VTABLE_VERSION;
     vt.user = &rg_f;
@@ -744,8 +745,12 @@ static void test_registry_open(void)
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         tests_context = rows[i].domain;
         r = NULL;
-        CHECK(crioimg_registry_open(&r, rows[i].domain, &o) == rows[i].want);
+        strcpy(err, "stale");
+        CHECK(crioimg_registry_open(&r, rows[i].domain, &o, err, sizeof err) == rows[i].want);
         CHECK((r != NULL) == (rows[i].want == CRIOIMG_OK));
+        /* the constructor's rule: a failure hands its text back, never empty; success leaves "" */
+        if (rows[i].want == CRIOIMG_ERR_REGISTRY_INVALID) CHECK(strncmp(err, "invalid registry domain \"", 25) == 0);
+        else CHECK_STR(err, "");
         if (r) CHECK_STR(crioimg_registry_error(r), "");
         crioimg_registry_close(r);
     }
@@ -753,12 +758,23 @@ static void test_registry_open(void)
     o.http = NULL;
     r = NULL;
 #if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
-    CHECK(crioimg_registry_open(&r, "quay.io", &o) == CRIOIMG_OK && r != NULL);   /* a built-in one, owned */
+    CHECK(crioimg_registry_open(&r, "quay.io", &o, NULL, 0) == CRIOIMG_OK && r != NULL);   /* a built-in one, owned */
     crioimg_registry_close(r);
 #else
-    CHECK(crioimg_registry_open(&r, "quay.io", &o) == CRIOIMG_ERR_HTTP_NO_TRANSPORT && r == NULL);
+    CHECK(crioimg_registry_open(&r, "quay.io", &o, NULL, 0) == CRIOIMG_ERR_HTTP_NO_TRANSPORT && r == NULL);
 #endif
-    CHECK(crioimg_registry_open(NULL, "quay.io", &o) == CRIOIMG_ERR_INVALID_ARGS);
+    CHECK(crioimg_registry_open(NULL, "quay.io", &o, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS);
+    CHECK_STR(err, crioimg_result_str(CRIOIMG_ERR_INVALID_ARGS));
+    CHECK(crioimg_registry_open(NULL, "quay.io", &o, err, 1) == CRIOIMG_ERR_INVALID_ARGS && err[0] == '\0');  /* truncated, never overflowed */
+    /* a cert_dir that cannot be read: the TLS files' detail, not only the code */
+    o.http = h;
+    o.cert_dir = "tests/test_registry.c";
+    r = NULL;
+    if (CHECK(crioimg_registry_open(&r, "quay.io", &o, err, sizeof err) != CRIOIMG_OK && r == NULL))
+        CHECK(strstr(err, "tests/test_registry.c") != NULL);
+    else
+        crioimg_registry_close(r);
+    o.cert_dir = NULL;
     CHECK_STR(crioimg_registry_error(NULL), "");
     crioimg_http_close(h);
 }
@@ -891,7 +907,7 @@ static void test_registry_oom(void)
         rg_oom_left = n;
         if (crioimg_http_open(&h, &vt, NULL) != CRIOIMG_OK) { bad++; break; }
         o.http = h;
-        res = crioimg_registry_open(&r, "reg.io", &o);
+        res = crioimg_registry_open(&r, "reg.io", &o, NULL, 0);
         if (res == CRIOIMG_OK) {
             a = crioimg_registry_get_manifest(r, "lib/x", "latest", &m);
             if (a == CRIOIMG_OK && (m.len != 3 || strcmp(m.data, "abc") != 0)) bad++;

@@ -72,6 +72,20 @@ static void test_service(void)
         memset(&o, 0, sizeof o);
         o.insecure_registries = bad; o.ninsecure = 1;
         CHECK(crioimg_service_new(&x, s, &o, err, sizeof err) == CRIOIMG_ERR_REGISTRY_CIDR && x == NULL && err[0]);
+        /* the constructor's rule: every failure hands its text back, never empty */
+        o.ninsecure = 0;
+        o.nregistries = 1;   /* a count without its list */
+        CHECK(crioimg_service_new(&x, s, &o, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS && x == NULL);
+        CHECK(strncmp(err, "invalid service options: ", 25) == 0);
+        o.nregistries = 0;
+        o.default_transport = "docker-daemon-with-a-name-much-longer-than-any-transport-name-ever-is://";
+        CHECK(crioimg_service_new(&x, s, &o, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS && x == NULL);
+        CHECK_STR(err, "invalid service options: default_transport of 64 bytes or more");
+        o.default_transport = NULL;
+        CHECK(crioimg_service_new(NULL, s, &o, err, sizeof err) == CRIOIMG_ERR_INVALID_ARGS && err[0]);
+        CHECK(crioimg_service_new(&x, s, &o, err, sizeof err) == CRIOIMG_OK && err[0] == '\0');
+        crioimg_service_free(x);
+        x = NULL;
         /* without a store: names resolve, store methods say there is none */
         CHECK(crioimg_service_new(&x, NULL, NULL, err, sizeof err) == CRIOIMG_OK && x != NULL);
         {
