@@ -144,7 +144,11 @@ demo:
 
 # The same tests built with clang under AddressSanitizer and UndefinedBehaviorSanitizer. The binaries are
 # separate targets so that make -j builds them side by side (each compiles the whole implementation).
-SAN  = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_FLAGS = -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN  = -O1 $(SAN_FLAGS)
+# the programs that do little work of their own (the examples, the transport and live-registry drivers)
+# at -O0: a quarter of the compile time each, and the sanitizers see the same code paths
+SAN0 = -O0 $(SAN_FLAGS)
 A    = $(B)/asan
 ASAN_BINS = $(A)/test_crioimg $(A)/crioimg $(A)/crioimg-mbedtls $(A)/http_get $(A)/http_get_mbedtls \
             $(A)/registry_live $(A)/host_transport $(A)/host_store $(A)/minimal $(A)/embedded_runtime \
@@ -158,17 +162,17 @@ $(A)/crioimg: examples/crioimg.c crioimg.h | $(A)
 $(A)/crioimg-mbedtls: examples/crioimg.c crioimg.h | $(A)
 	$(CLANG) $(WARN) $(SAN) -DCRIOIMG_WITH_MBEDTLS -o $@ examples/crioimg.c $(MBEDTLS_LIBS)
 $(A)/http_get: tests/http_get.c crioimg.h | $(A)
-	$(CLANG) $(WARN) $(SAN) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS) -lpthread
+	$(CLANG) $(WARN) $(SAN0) $(CURL_CFLAGS) -o $@ tests/http_get.c $(CURL_LIBS) -lpthread
 $(A)/http_get_mbedtls: tests/http_get.c crioimg.h | $(A)
-	$(CLANG) $(WARN) $(SAN) -DCRIOIMG_WITH_MBEDTLS -o $@ tests/http_get.c $(MBEDTLS_LIBS) -lpthread
+	$(CLANG) $(WARN) $(SAN0) -DCRIOIMG_WITH_MBEDTLS -o $@ tests/http_get.c $(MBEDTLS_LIBS) -lpthread
 $(A)/registry_live: tests/registry_live.c crioimg.h | $(A)
-	$(CLANG) $(WARN) $(SAN) $(CURL_CFLAGS) -o $@ tests/registry_live.c $(CURL_LIBS)
+	$(CLANG) $(WARN) $(SAN0) $(CURL_CFLAGS) -o $@ tests/registry_live.c $(CURL_LIBS)
 $(A)/fuzz_replay: $(wildcard fuzz/*.c fuzz/*.h) crioimg.h | $(A)
 	$(CLANG) $(WARN) $(SAN) -o $@ fuzz/replay.c
 $(A)/inflate_gunzip: bench/inflate/gunzip.c crioimg.h | $(A)
 	$(CLANG) $(WARN) $(SAN) -o $@ bench/inflate/gunzip.c
 $(A)/%: examples/%.c examples/host_transport.c examples/host_store.c crioimg.h | $(A)
-	$(CLANG) $(WARN) $(SAN) -o $@ $<
+	$(CLANG) $(WARN) $(SAN0) -o $@ $<
 asan-build: $(ASAN_BINS)
 asan: crioimg.h
 	@$(MAKE) --no-print-directory -j$(NPROC) asan-build
@@ -235,10 +239,13 @@ compile-checks: crioimg.h | $(B)
 	tests/compile/run
 
 # every libFuzzer target (make -j builds them side by side)
+# FUZZ_OPT: -O1 for fuzzing; CI, which only builds them and replays the corpus, passes -O0 (a fifth of
+# the compile time for 18 targets, each the whole implementation under three sanitizers)
+FUZZ_OPT ?= -O1
 fuzz: $(patsubst %,$(B)/fuzz/%,$(FUZZERS))
 $(B)/fuzz/%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) crioimg.h
 	@mkdir -p $(B)/fuzz
-	$(CLANG) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
+	$(CLANG) $(WARN) $(FUZZ_OPT) -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $<
 
 fuzz-replay: $(B)/fuzz_replay
 	$(B)/fuzz_replay fuzz/corpus

@@ -625,6 +625,7 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     crioimg_result r;
     struct stat st;
     char err[1024];
+    int existed = 1;
     memset(&o, 0, sizeof o);
     o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
     *s = NULL;
@@ -657,13 +658,20 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     }
     o.create = write;
     o.read_only = !write;
-    if (write) mkdir_parents(sa->dir);
+    if (write) {
+        char lay[4096];
+        snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
+        existed = stat(lay, &st) == 0;   /* a store is there already, or this open makes one: say so */
+        mkdir_parents(sa->dir);
+    }
     r = crioimg_store_open_oci(s, sa->dir, &o);
     if (r == CRIOIMG_ERR_NOT_FOUND && !write && stat(sa->dir, &st) != 0) return 0;   /* no store yet: empty */
     if (r != CRIOIMG_OK) {
         fprintf(stderr, "crioimg %s: %s\n", cmd, err);
         return 1;
     }
+    /* said to a person (stderr a terminal), as the retries' waits are; scripts keep stderr for errors */
+    if (write && !existed && isatty(2)) fprintf(stderr, "crioimg %s: created a new store in %s\n", cmd, sa->dir);
     return 0;
 }
 

@@ -403,6 +403,12 @@ expect_net "--log-level=debug is -v" 0 "1" -- bash -c "'$bin' can-pull --log-lev
 expect_net "--log-level=info: no debug line" 0 "0" -- bash -c "'$bin' can-pull --log-level info --timeout 1s --retry-times 0 127.0.0.1:$SP/x:1 2>&1 >/dev/null | grep -c debug; true"
 # a wait of a second or more is told unasked on a terminal (as progress is drawn there), not in a script
 if command -v script >/dev/null; then
+  cs=$(mktemp -d)
+  expect "on a terminal: the first import into a new store says it created one" 0 "crioimg import: created a new store in $cs/new" -- \
+    bash -c "script -qfc \"'$bin' import --store '$cs/new' '$t/lb:b' 2>&1 >/dev/null\" /dev/null | tr -d '\\r' | grep '^crioimg import: created'"
+  expect "on a terminal: the second import into it says nothing of the kind" 1 "" -- \
+    bash -c "script -qfc \"'$bin' import --store '$cs/new' '$t/lb:b' 2>&1 >/dev/null\" /dev/null | tr -d '\\r' | grep '^crioimg import: created'"
+  rm -rf "$cs"
   expect_net "on a terminal: a retry's wait is announced" 0 "1" -- bash -c "script -qfc \"'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1\" /dev/null | tr -d '\\r' | grep -c '^crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms'"
 fi
 expect_net "not a terminal: the one-line error only" 0 "1" -- bash -c "'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1 2>&1 | wc -l"
