@@ -28,7 +28,8 @@
      http:        crioimg_http_ -- crioimg_http_open (a host vtable or a built-in), crioimg_http_do
      registry:    crioimg_registry_ -- crioimg_registry_open, _get_manifest, _get_blob
      store:       crioimg_store_, crioimg_blob_, crioimg_image_list_ -- crioimg_store_open_oci,
-                  crioimg_store_open_memory, crioimg_store_open (host vtable), crioimg_store_list
+                  crioimg_store_open_memory, crioimg_store_open (host vtable, crioimg_store_entries_pack
+                  for its read_index), crioimg_store_list
      service:     crioimg_service_ -- crioimg_service_new, crioimg_service_pull_image,
                   crioimg_service_list_images (CRI-O's image service)
      tar, unpack: crioimg_tar_, crioimg_unpack -- crioimg_tar_reader_new, crioimg_unpack
@@ -1768,6 +1769,15 @@ typedef struct crioimg_store_entry {
     long long size;           /* the manifest's size */
 } crioimg_store_entry;
 
+/* Copies n entries into one block from crioimg_malloc(alloc, ...): the entry array followed by its
+   strings, which is what a vtable's read_index hands over (and what crioimg_store_index_parse gives);
+   crioimg_free(alloc, *out) frees it all. A NULL string is copied as "". n = 0 still allocates (a
+   block holding no entries), so *out is never NULL on success. The built-in memory store keeps its
+   index this way too. CRIOIMG_OK, ERR_NOMEM (*out NULL, nothing to free) or ERR_INVALID_ARGS (out
+   NULL, or entries NULL with n > 0). */
+CRIOIMG_API crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n,
+                                                      const crioimg_allocator *alloc, crioimg_store_entry **out);
+
 /* What a store does. Strings passed in are NUL-terminated; digests passed in are validated first (a
    known algorithm, lowercase hex of its length), so a method may build a path from one. Methods return
    CRIOIMG_OK or an error; the built-in stores also leave a detail for crioimg_store_error. A NULL method
@@ -1780,7 +1790,8 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*lock)(void *user, int exclusive);
     crioimg_result (*unlock)(void *user);
     /* The whole index as one block allocated with crioimg_malloc(alloc, ...): the entry array followed
-       by its strings; the library frees it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
+       by its strings (crioimg_store_entries_pack makes one from the host's entries); the library frees
+       it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
     crioimg_result (*read_index)(void *user, const crioimg_allocator *alloc, crioimg_store_entry **entries, size_t *n);
     /* Replaces the whole index, atomically: after a crash either the old or the new one is there. */
     crioimg_result (*write_index)(void *user, const crioimg_store_entry *entries, size_t n);
@@ -16731,8 +16742,6 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
 #define CRIOIMG__ST_NEED(s, m) \
     do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
-                                       crioimg_store_entry **out, size_t *nout);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
@@ -16795,26 +16804,45 @@ CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
     return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
 }
 
-/* Packs entries into one block (the array, then the strings), as read_index hands them over. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
-                                       crioimg_store_entry **out, size_t *nout)
+static size_t crioimg__st_slen(const char *s) { return s ? strlen(s) + 1 : 1; }
+static char *crioimg__st_scopy(char **p, const char *s)
 {
-    size_t i, total = n * sizeof *e + 1;
+    char *d = *p;
+    size_t l = crioimg__st_slen(s);
+    if (s) memcpy(d, s, l); else d[0] = '\0';
+    *p += l;
+    return d;
+}
+
+/* One block, as read_index hands it over: the array first (so freeing the array frees it all), then
+   the strings; sizes summed with overflow checks, since a host's n is not bounded by us. */
+crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n, const crioimg_allocator *alloc,
+                                          crioimg_store_entry **out)
+{
+    size_t i, total;
     char *p;
     crioimg_store_entry *b;
-    *out = NULL; *nout = 0;
-    for (i = 0; i < n; i++) total += strlen(e[i].name) + strlen(e[i].media_type) + strlen(e[i].digest) + 3;
-    b = (crioimg_store_entry *)crioimg_malloc(a, total);
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (entries == NULL && n > 0) return CRIOIMG_ERR_INVALID_ARGS;
+    if (n > ((size_t)-1 - 1) / sizeof *entries) return CRIOIMG_ERR_NOMEM;
+    total = n * sizeof *entries + 1;
+    for (i = 0; i < n; i++) {
+        size_t l = crioimg__st_slen(entries[i].name), m = crioimg__st_slen(entries[i].media_type),
+               d = crioimg__st_slen(entries[i].digest);
+        if (l > (size_t)-1 - total || m > (size_t)-1 - total - l || d > (size_t)-1 - total - l - m) return CRIOIMG_ERR_NOMEM;
+        total += l + m + d;
+    }
+    b = (crioimg_store_entry *)crioimg_malloc(alloc, total);
     if (b == NULL) return CRIOIMG_ERR_NOMEM;
     p = (char *)(b + n);
     for (i = 0; i < n; i++) {
-        size_t l;
-        l = strlen(e[i].name) + 1; memcpy(p, e[i].name, l); b[i].name = p; p += l;
-        l = strlen(e[i].media_type) + 1; memcpy(p, e[i].media_type, l); b[i].media_type = p; p += l;
-        l = strlen(e[i].digest) + 1; memcpy(p, e[i].digest, l); b[i].digest = p; p += l;
-        b[i].size = e[i].size;
+        b[i].name = crioimg__st_scopy(&p, entries[i].name);
+        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
+        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
+        b[i].size = entries[i].size;
     }
-    *out = b; *nout = n;
+    *out = b;
     return CRIOIMG_OK;
 }
 
@@ -18656,7 +18684,8 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         }
         e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
     }
-    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+    r = crioimg_store_entries_pack(e, doc.tok[t].count, a, entries);
+    if (r == CRIOIMG_OK) *n = doc.tok[t].count;
 done:
     crioimg_free(a, e);
     crioimg__arena_free(&arena, a);
@@ -19003,18 +19032,19 @@ static crioimg_result crioimg__mem_unlock(void *u) { ((crioimg__mem *)u)->depth-
 static crioimg_result crioimg__mem_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **e, size_t *n)
 {
     crioimg__mem *m = (crioimg__mem *)u;
-    return crioimg__st_pack(a, m->e, m->n, e, n);
+    crioimg_result r = crioimg_store_entries_pack(m->e, m->n, a, e);
+    *n = r == CRIOIMG_OK ? m->n : 0;
+    return r;
 }
 
 static crioimg_result crioimg__mem_write_index(void *u, const crioimg_store_entry *e, size_t n)
 {
     crioimg__mem *m = (crioimg__mem *)u;
     crioimg_store_entry *ne;
-    size_t nn;
-    crioimg_result r = crioimg__st_pack(&m->alloc, e, n, &ne, &nn);
+    crioimg_result r = crioimg_store_entries_pack(e, n, &m->alloc, &ne);
     if (r != CRIOIMG_OK) return r;
     crioimg_free(&m->alloc, m->e);
-    m->e = ne; m->n = nn;
+    m->e = ne; m->n = n;
     return CRIOIMG_OK;
 }
 

@@ -95,6 +95,15 @@ typedef struct crioimg_store_entry {
     long long size;           /* the manifest's size */
 } crioimg_store_entry;
 
+/* Copies n entries into one block from crioimg_malloc(alloc, ...): the entry array followed by its
+   strings, which is what a vtable's read_index hands over (and what crioimg_store_index_parse gives);
+   crioimg_free(alloc, *out) frees it all. A NULL string is copied as "". n = 0 still allocates (a
+   block holding no entries), so *out is never NULL on success. The built-in memory store keeps its
+   index this way too. CRIOIMG_OK, ERR_NOMEM (*out NULL, nothing to free) or ERR_INVALID_ARGS (out
+   NULL, or entries NULL with n > 0). */
+CRIOIMG_API crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n,
+                                                      const crioimg_allocator *alloc, crioimg_store_entry **out);
+
 /* What a store does. Strings passed in are NUL-terminated; digests passed in are validated first (a
    known algorithm, lowercase hex of its length), so a method may build a path from one. Methods return
    CRIOIMG_OK or an error; the built-in stores also leave a detail for crioimg_store_error. A NULL method
@@ -107,7 +116,8 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*lock)(void *user, int exclusive);
     crioimg_result (*unlock)(void *user);
     /* The whole index as one block allocated with crioimg_malloc(alloc, ...): the entry array followed
-       by its strings; the library frees it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
+       by its strings (crioimg_store_entries_pack makes one from the host's entries); the library frees
+       it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
     crioimg_result (*read_index)(void *user, const crioimg_allocator *alloc, crioimg_store_entry **entries, size_t *n);
     /* Replaces the whole index, atomically: after a crash either the old or the new one is there. */
     crioimg_result (*write_index)(void *user, const crioimg_store_entry *entries, size_t n);

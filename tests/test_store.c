@@ -1740,9 +1740,75 @@ static void test_store_ctor_err(void)
     CHECK(system(p) == 0);
 }
 
+/* crioimg_store_entries_pack: one block, array then strings, as read_index hands it over. The meter
+   allocator proves it is one allocation whose free returns everything; a failing one, that nothing
+   leaks and *out is NULL. */
+static void *ts_nomem_alloc(size_t n, void *u) { (void)n; (void)u; return NULL; }
+static void *ts_nomem_realloc(void *q, size_t n, void *u) { (void)q; (void)n; (void)u; return NULL; }
+static void ts_nomem_free(void *q, void *u) { (void)u; CHECK(q == NULL); }
+static void test_store_entries_pack(void)
+{
+    static const struct { size_t n; const char *name, *mt, *digest; long long size; const char *want_name, *want_mt; } rows[] = {
+        { 0, NULL, NULL, NULL, 0, NULL, NULL },                                    /* empty: a block, no entries */
+        { 1, "docker.io/library/a:1", "application/vnd.oci.image.manifest.v1+json",
+          "sha256:0000000000000000000000000000000000000000000000000000000000000001", 42,
+          "docker.io/library/a:1", "application/vnd.oci.image.manifest.v1+json" },
+        { 1, NULL, NULL, "sha256:0000000000000000000000000000000000000000000000000000000000000002", 7, "", "" }, /* NULL as "" */
+        { 1, "", "", "", -1, "", "" },                                             /* "" stays "" */
+        { 1000, "quay.io/x/y:tag", "m", "sha256:0000000000000000000000000000000000000000000000000000000000000003",
+          1LL << 40, "quay.io/x/y:tag", "m" },                                     /* many */
+    };
+    size_t r, i;
+    crioimg_store_entry *in, *out;
+    ts_meter m;
+    crioimg_allocator ma, fail;
+    memset(&ma, 0, sizeof ma);
+    ma.alloc = ts_m_alloc; ma.realloc = ts_m_realloc; ma.free = ts_m_free; ma.user = &m;
+    memset(&fail, 0, sizeof fail);
+    fail.alloc = ts_nomem_alloc; fail.realloc = ts_nomem_realloc; fail.free = ts_nomem_free;
+    in = (crioimg_store_entry *)malloc(1000 * sizeof *in);
+    if (!CHECK(in != NULL)) return;
+    for (r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        tests_context = rows[r].name ? rows[r].name : "(null name)";
+        for (i = 0; i < rows[r].n; i++) {
+            in[i].name = rows[r].name; in[i].media_type = rows[r].mt; in[i].digest = rows[r].digest;
+            in[i].size = rows[r].size + (long long)i;
+        }
+        memset(&m, 0, sizeof m);
+        out = NULL;
+        CHECK(crioimg_store_entries_pack(in, rows[r].n, &ma, &out) == CRIOIMG_OK);
+        if (!CHECK(out != NULL)) continue;
+        CHECK(m.now == m.peak && m.now >= rows[r].n * sizeof *out);   /* one allocation */
+        for (i = 0; i < rows[r].n; i++) {
+            CHECK_STR(out[i].name, rows[r].want_name);
+            CHECK_STR(out[i].media_type, rows[r].want_mt);
+            CHECK_STR(out[i].digest, rows[r].digest ? rows[r].digest : "");
+            CHECK(out[i].size == rows[r].size + (long long)i);
+            /* the strings live in the block, after the array, never borrowed from the input */
+            CHECK((const char *)out[i].name >= (const char *)(out + rows[r].n) && out[i].name != in[i].name);
+            CHECK((const char *)out[i].digest < (const char *)out + m.now);
+        }
+        crioimg_free(&ma, out);
+        CHECK(m.now == 0);
+        out = in;   /* a failed pack leaves NULL, never a stale pointer */
+        CHECK(crioimg_store_entries_pack(in, rows[r].n, &fail, &out) == CRIOIMG_ERR_NOMEM);
+        CHECK(out == NULL);
+    }
+    tests_context = "bad arguments";
+    CHECK(crioimg_store_entries_pack(in, 1, NULL, NULL) == CRIOIMG_ERR_INVALID_ARGS);
+    CHECK(crioimg_store_entries_pack(NULL, 1, NULL, &out) == CRIOIMG_ERR_INVALID_ARGS && out == NULL);
+    CHECK(crioimg_store_entries_pack(NULL, 0, NULL, &out) == CRIOIMG_OK && out != NULL);
+    crioimg_free(NULL, out);
+    /* a count whose array alone overflows size_t: refused before any arithmetic wraps */
+    CHECK(crioimg_store_entries_pack(in, (size_t)-1 / sizeof *in + 1, &fail, &out) == CRIOIMG_ERR_NOMEM && out == NULL);
+    free(in);
+    tests_context = "";
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
+    test_store_entries_pack();
     test_store_vtable();
     CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
     test_store_ops(s, "memory store");
