@@ -1861,7 +1861,8 @@ typedef struct crioimg_store_opts {
     crioimg_allocator alloc;   /* zeroed = the default allocator */
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
-    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only (bar
+                                  the one try without waiting that removes stale temporaries, below) */
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
@@ -1878,8 +1879,12 @@ CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const 
    Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
    other processes and against other handles of this process, and closing any other descriptor never
    drops it. Temporary files (.crioimg-tmp-*, in dir itself: every blob is written there, then renamed
-   into blobs/<alg>) that a killed process left are removed at a handle's first exclusive lock; a
-   streaming write in progress holds its file's flock, and is left alone. */
+   into blobs/<alg>) that a killed process left are removed by the next handle that locks the store,
+   whatever it does: at its first exclusive lock, or at its first shared one (a listing, a read, a
+   read-only handle's) when the exclusive lock is free at that moment -- tried without waiting, then
+   stepped down to shared, so a reader never waits to clean. A streaming write in progress holds its
+   file's flock, and is left alone. A store without .crioimg.lock (another tool's layout) is never
+   cleaned; CRIOIMG_NO_STORE_WRITE builds never clean. */
 CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
@@ -19477,8 +19482,15 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
     crioimg_result r;
+    int sweep = 0;
     if (o->depth++ > 0) return CRIOIMG_OK;
-    if (o->lockfd >= 0) {
+#ifndef CRIOIMG_NO_STORE_WRITE
+    /* A reader cleans too: a handle's first shared lock tries the exclusive one without waiting, removes
+       the temporaries a killed process left while it holds it, and steps down to shared. A reader never
+       waits for it (held by anyone: plain shared lock, no clean-up, tried again at the next lock). */
+    if (!exclusive && !o->cleaned && o->lockfd >= 0 && flock(o->lockfd, LOCK_EX | LOCK_NB) == 0) sweep = 1;
+#endif
+    if (o->lockfd >= 0 && !sweep) {
         while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
             if (errno == EINTR) continue;
             o->depth--;
@@ -19494,7 +19506,16 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
         return r;
     }
     o->exclusive = exclusive;
-    if (exclusive && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
+    if ((exclusive || sweep) && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
+    /* flock converts by dropping and retaking: a writer may come in between, and then this reader waits
+       for it as any reader would, before it has read anything */
+    while (sweep && flock(o->lockfd, LOCK_SH) != 0) {
+        int e = errno;
+        if (e == EINTR) continue;
+        o->depth--;
+        (void)flock(o->lockfd, LOCK_UN);
+        return crioimg__oci_errno(o, e, "cannot lock", CRIOIMG__OCI_LOCK);
+    }
     return CRIOIMG_OK;
 }
 

@@ -535,6 +535,42 @@ static void test_store_oci(void)
     CHECK(access(q, F_OK) != 0);
     crioimg_store_close(s2);
 
+    /* ... and at the next read too, by a read-only handle (what `crioimg images` opens), when the store's
+       exclusive lock is free at that moment; never a file whose flock a live writer holds; and never by
+       waiting: with the store's lock held elsewhere the reader reads at once and leaves the file */
+    {
+        crioimg_store_opts ro = o;
+        crioimg_image_list l;
+        char live[1024], lk[1024];
+        int held;
+        ro.read_only = 1; ro.create = 0;
+        snprintf(live, sizeof live, "%s/.crioimg-tmp-live-3-4", p);
+        snprintf(lk, sizeof lk, "%s/.crioimg.lock", p);
+        ts_write(q, "half a blob");
+        ts_write(live, "a writer's");
+        held = open(live, O_RDONLY);
+        CHECK(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0);
+        CHECK(crioimg_store_open_oci(&s2, p, &ro) == CRIOIMG_OK);
+        CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_OK && l.n >= 1);
+        crioimg_image_list_free(&l);
+        CHECK(access(q, F_OK) != 0);                 /* stale: gone */
+        CHECK(access(live, F_OK) == 0);              /* held: stays */
+        crioimg_store_close(s2);
+        if (held >= 0) close(held);
+        ts_write(q, "half a blob");
+        fd = open(lk, O_RDONLY);
+        CHECK(fd >= 0 && flock(fd, LOCK_SH) == 0);   /* another reader: the exclusive lock is not free */
+        CHECK(crioimg_store_open_oci(&s2, p, &ro) == CRIOIMG_OK);
+        CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_OK && l.n >= 1);   /* did not wait */
+        crioimg_image_list_free(&l);
+        CHECK(access(q, F_OK) == 0 && access(live, F_OK) == 0);
+        crioimg_store_close(s2);
+        if (fd >= 0) close(fd);
+        CHECK(crioimg_store_open_oci(&s2, p, &ro) == CRIOIMG_OK);   /* the lock free again: both go */
+        CHECK(access(q, F_OK) != 0 && access(live, F_OK) != 0);
+        crioimg_store_close(s2);
+    }
+
     /* a streaming write in progress survives another process's cleanup; a dead one's file does not */
     {
         crioimg_blob_writer *w;
