@@ -20756,6 +20756,7 @@ static void crioimg__pull_run(crioimg__pull *p, int jobs)
     for (i = 0; i < nw; i++) crioimg__pull_worker_close(&w[i]);
 #else
     (void)jobs;
+    (void)crioimg__registry_adopt_ping;   /* for the workers only: none without threads */
     crioimg__pull_work(p, p->src->pub.registry);
 #endif
 }
