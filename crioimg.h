@@ -28,7 +28,8 @@
      http:        crioimg_http_ -- crioimg_http_open (a host vtable or a built-in), crioimg_http_do
      registry:    crioimg_registry_ -- crioimg_registry_open, _get_manifest, _get_blob
      store:       crioimg_store_, crioimg_blob_, crioimg_image_list_ -- crioimg_store_open_oci,
-                  crioimg_store_open_memory, crioimg_store_open (host vtable), crioimg_store_list
+                  crioimg_store_open_memory, crioimg_store_open (host vtable, crioimg_store_entries_pack
+                  for its read_index), crioimg_store_list
      service:     crioimg_service_ -- crioimg_service_new, crioimg_service_pull_image,
                   crioimg_service_list_images (CRI-O's image service)
      tar, unpack: crioimg_tar_, crioimg_unpack -- crioimg_tar_reader_new, crioimg_unpack
@@ -1783,6 +1784,15 @@ typedef struct crioimg_store_entry {
     long long size;           /* the manifest's size */
 } crioimg_store_entry;
 
+/* Copies n entries into one block from crioimg_malloc(alloc, ...): the entry array followed by its
+   strings, which is what a vtable's read_index hands over (and what crioimg_store_index_parse gives);
+   crioimg_free(alloc, *out) frees it all. A NULL string is copied as "". n = 0 still allocates (a
+   block holding no entries), so *out is never NULL on success. The built-in memory store keeps its
+   index this way too. CRIOIMG_OK, ERR_NOMEM (*out NULL, nothing to free) or ERR_INVALID_ARGS (out
+   NULL, or entries NULL with n > 0). */
+CRIOIMG_API crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n,
+                                                      const crioimg_allocator *alloc, crioimg_store_entry **out);
+
 /* What a store does. Strings passed in are NUL-terminated; digests passed in are validated first (a
    known algorithm, lowercase hex of its length), so a method may build a path from one. Methods return
    CRIOIMG_OK or an error; the built-in stores also leave a detail for crioimg_store_error. A NULL method
@@ -1795,7 +1805,8 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*lock)(void *user, int exclusive);
     crioimg_result (*unlock)(void *user);
     /* The whole index as one block allocated with crioimg_malloc(alloc, ...): the entry array followed
-       by its strings; the library frees it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
+       by its strings (crioimg_store_entries_pack makes one from the host's entries); the library frees
+       it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
     crioimg_result (*read_index)(void *user, const crioimg_allocator *alloc, crioimg_store_entry **entries, size_t *n);
     /* Replaces the whole index, atomically: after a crash either the old or the new one is there. */
     crioimg_result (*write_index)(void *user, const crioimg_store_entry *entries, size_t n);
@@ -1865,7 +1876,8 @@ typedef struct crioimg_store_opts {
     crioimg_allocator alloc;   /* zeroed = the default allocator */
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
-    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only (bar
+                                  the one try without waiting that removes stale temporaries, below) */
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
@@ -1882,8 +1894,12 @@ CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const 
    Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
    other processes and against other handles of this process, and closing any other descriptor never
    drops it. Temporary files (.crioimg-tmp-*, in dir itself: every blob is written there, then renamed
-   into blobs/<alg>) that a killed process left are removed at a handle's first exclusive lock; a
-   streaming write in progress holds its file's flock, and is left alone. */
+   into blobs/<alg>) that a killed process left are removed by the next handle that locks the store,
+   whatever it does: at its first exclusive lock, or at its first shared one (a listing, a read, a
+   read-only handle's) when the exclusive lock is free at that moment -- tried without waiting, then
+   stepped down to shared, so a reader never waits to clean. A streaming write in progress holds its
+   file's flock, and is left alone. A store without .crioimg.lock (another tool's layout) is never
+   cleaned; CRIOIMG_NO_STORE_WRITE builds never clean. */
 CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */
@@ -2197,9 +2213,11 @@ typedef struct crioimg_pull_result {
    transfer resumed when a connection breaks), the image manifest stored byte for byte as served, and the
    image recorded under out->name (taken from any image that had it). A blob the store has already is not
    fetched: an image pulled before costs its manifest request and the rewrite of its name. On failure
-   nothing of the image is recorded (blobs verified and stored before it are kept, for the next try),
-   crioimg_service_error says which source failed how, and out is zeroed. opts->registry.cancel stops it
-   promptly: ERR_CANCELLED, no partial blob. out may be NULL.
+   nothing of the image is recorded and nothing of it stays behind: the blobs this pull stored that no
+   index entry references are removed on the spot, under the store's exclusive lock (a blob that was
+   there before the pull, or that another image references, stays); crioimg_service_error says which
+   source failed how, and out is zeroed. opts->registry.cancel stops it promptly: ERR_CANCELLED, no
+   partial blob, the same clean-up. out may be NULL.
    A name with the oci:, oci-archive:, docker-archive: or dir: transport is loaded from its file instead
    (crioimg_archive_load: opts->policy and opts->platform apply; out->name is the first name it got,
    out->source the name given, blobs_fetched the blobs stored). */
@@ -16792,8 +16810,6 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
 #define CRIOIMG__ST_NEED(s, m) \
     do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
-                                       crioimg_store_entry **out, size_t *nout);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
@@ -16856,26 +16872,45 @@ CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
     return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
 }
 
-/* Packs entries into one block (the array, then the strings), as read_index hands them over. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
-                                       crioimg_store_entry **out, size_t *nout)
+static size_t crioimg__st_slen(const char *s) { return s ? strlen(s) + 1 : 1; }
+static char *crioimg__st_scopy(char **p, const char *s)
 {
-    size_t i, total = n * sizeof *e + 1;
+    char *d = *p;
+    size_t l = crioimg__st_slen(s);
+    if (s) memcpy(d, s, l); else d[0] = '\0';
+    *p += l;
+    return d;
+}
+
+/* One block, as read_index hands it over: the array first (so freeing the array frees it all), then
+   the strings; sizes summed with overflow checks, since a host's n is not bounded by us. */
+crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n, const crioimg_allocator *alloc,
+                                          crioimg_store_entry **out)
+{
+    size_t i, total;
     char *p;
     crioimg_store_entry *b;
-    *out = NULL; *nout = 0;
-    for (i = 0; i < n; i++) total += strlen(e[i].name) + strlen(e[i].media_type) + strlen(e[i].digest) + 3;
-    b = (crioimg_store_entry *)crioimg_malloc(a, total);
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (entries == NULL && n > 0) return CRIOIMG_ERR_INVALID_ARGS;
+    if (n > ((size_t)-1 - 1) / sizeof *entries) return CRIOIMG_ERR_NOMEM;
+    total = n * sizeof *entries + 1;
+    for (i = 0; i < n; i++) {
+        size_t l = crioimg__st_slen(entries[i].name), m = crioimg__st_slen(entries[i].media_type),
+               d = crioimg__st_slen(entries[i].digest);
+        if (l > (size_t)-1 - total || m > (size_t)-1 - total - l || d > (size_t)-1 - total - l - m) return CRIOIMG_ERR_NOMEM;
+        total += l + m + d;
+    }
+    b = (crioimg_store_entry *)crioimg_malloc(alloc, total);
     if (b == NULL) return CRIOIMG_ERR_NOMEM;
     p = (char *)(b + n);
     for (i = 0; i < n; i++) {
-        size_t l;
-        l = strlen(e[i].name) + 1; memcpy(p, e[i].name, l); b[i].name = p; p += l;
-        l = strlen(e[i].media_type) + 1; memcpy(p, e[i].media_type, l); b[i].media_type = p; p += l;
-        l = strlen(e[i].digest) + 1; memcpy(p, e[i].digest, l); b[i].digest = p; p += l;
-        b[i].size = e[i].size;
+        b[i].name = crioimg__st_scopy(&p, entries[i].name);
+        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
+        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
+        b[i].size = entries[i].size;
     }
-    *out = b; *nout = n;
+    *out = b;
     return CRIOIMG_OK;
 }
 
@@ -18717,7 +18752,8 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         }
         e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
     }
-    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+    r = crioimg_store_entries_pack(e, doc.tok[t].count, a, entries);
+    if (r == CRIOIMG_OK) *n = doc.tok[t].count;
 done:
     crioimg_free(a, e);
     crioimg__arena_free(&arena, a);
@@ -19064,18 +19100,19 @@ static crioimg_result crioimg__mem_unlock(void *u) { ((crioimg__mem *)u)->depth-
 static crioimg_result crioimg__mem_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **e, size_t *n)
 {
     crioimg__mem *m = (crioimg__mem *)u;
-    return crioimg__st_pack(a, m->e, m->n, e, n);
+    crioimg_result r = crioimg_store_entries_pack(m->e, m->n, a, e);
+    *n = r == CRIOIMG_OK ? m->n : 0;
+    return r;
 }
 
 static crioimg_result crioimg__mem_write_index(void *u, const crioimg_store_entry *e, size_t n)
 {
     crioimg__mem *m = (crioimg__mem *)u;
     crioimg_store_entry *ne;
-    size_t nn;
-    crioimg_result r = crioimg__st_pack(&m->alloc, e, n, &ne, &nn);
+    crioimg_result r = crioimg_store_entries_pack(e, n, &m->alloc, &ne);
     if (r != CRIOIMG_OK) return r;
     crioimg_free(&m->alloc, m->e);
-    m->e = ne; m->n = nn;
+    m->e = ne; m->n = n;
     return CRIOIMG_OK;
 }
 
@@ -19506,8 +19543,15 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
     crioimg_result r;
+    int sweep = 0;
     if (o->depth++ > 0) return CRIOIMG_OK;
-    if (o->lockfd >= 0) {
+#ifndef CRIOIMG_NO_STORE_WRITE
+    /* A reader cleans too: a handle's first shared lock tries the exclusive one without waiting, removes
+       the temporaries a killed process left while it holds it, and steps down to shared. A reader never
+       waits for it (held by anyone: plain shared lock, no clean-up, tried again at the next lock). */
+    if (!exclusive && !o->cleaned && o->lockfd >= 0 && flock(o->lockfd, LOCK_EX | LOCK_NB) == 0) sweep = 1;
+#endif
+    if (o->lockfd >= 0 && !sweep) {
         while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
             if (errno == EINTR) continue;
             o->depth--;
@@ -19523,7 +19567,16 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
         return r;
     }
     o->exclusive = exclusive;
-    if (exclusive && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
+    if ((exclusive || sweep) && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
+    /* flock converts by dropping and retaking: a writer may come in between, and then this reader waits
+       for it as any reader would, before it has read anything */
+    while (sweep && flock(o->lockfd, LOCK_SH) != 0) {
+        int e = errno;
+        if (e == EINTR) continue;
+        o->depth--;
+        (void)flock(o->lockfd, LOCK_UN);
+        return crioimg__oci_errno(o, e, "cannot lock", CRIOIMG__OCI_LOCK);
+    }
     return CRIOIMG_OK;
 }
 
@@ -20524,6 +20577,7 @@ typedef struct crioimg__pull_blob {
     const crioimg_descriptor *d;
     long long done;
     int fetch;                     /* 1: to be fetched (not in the store, and the first of its digest) */
+    int committed;                 /* this pull made it a blob (in any round): taken back if the pull fails */
 } crioimg__pull_blob;
 
 /* One pull's shared state. Everything in it, the store handle and the progress callback are used under
@@ -20542,6 +20596,7 @@ typedef struct crioimg__pull {
     size_t fetched, skipped;
     long long bytes;
     int threaded;
+    int manifest_new;              /* this pull stored the manifest blob (it was not there before) */
 #ifdef CRIOIMG__SVC_THREADS
     pthread_mutex_t mu;
 #endif
@@ -20676,6 +20731,7 @@ static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg,
         }
     }
     if (r == CRIOIMG_OK) {
+        p->blobs[k].committed = 1;
         p->fetched++;
         p->bytes += d->size;
         crioimg__pull_event(p, CRIOIMG_PULL_BLOB_DONE, k);
@@ -20774,6 +20830,7 @@ static void crioimg__pull_run(crioimg__pull *p, int jobs)
     for (i = 0; i < nw; i++) crioimg__pull_worker_close(&w[i]);
 #else
     (void)jobs;
+    (void)crioimg__registry_adopt_ping;   /* for the workers only: none without threads */
     crioimg__pull_work(p, p->src->pub.registry);
 #endif
 }
@@ -20818,6 +20875,23 @@ static crioimg_result crioimg__pull_dest(const char *candidate, char *out, size_
     return r;
 }
 
+/* A pull that failed or was cancelled takes back, on the spot, the blobs it committed (in any round)
+   that no index entry references: the store's own sweep (crioimg__gc_take_back), under the exclusive
+   lock, so a blob another image references, or one that was there before the pull, stays. Best effort:
+   what it cannot take back (no memory, no lock) is left for crioimg_store_gc. */
+static void crioimg__pull_take_back(crioimg__pull *p)
+{
+    const char **d;
+    size_t k, n = 0;
+    if (p->blobs == NULL) return;
+    d = (const char **)crioimg_malloc(&p->svc->alloc, (p->count + 1) * sizeof *d);
+    if (d == NULL) return;
+    for (k = 0; k < p->count; k++) if (p->blobs[k].committed) d[n++] = p->blobs[k].d->digest;
+    if (p->manifest_new) d[n++] = p->src->pub.image.digest;
+    crioimg__gc_take_back(p->svc->store, d, n);
+    crioimg_free(&p->svc->alloc, (void *)d);
+}
+
 /* The blobs' phase and the image's record; ERR_NOT_FOUND from the record means a blob the plan found was
    removed meanwhile (another process's rmi), which the caller answers with a second plan. */
 static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char *dest)
@@ -20826,6 +20900,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     crioimg_store *st = p->svc->store;
     crioimg_result r;
     size_t k;
+    long long have;
     const char *names[1];
     if ((r = crioimg__pull_plan(p)) != CRIOIMG_OK) return r;
     for (k = 0; k < p->count; k++)
@@ -20839,6 +20914,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     crioimg__pull_run(p, jobs);
     if (p->failed != CRIOIMG_OK) return p->failed;
     /* the manifest last, byte for byte as served: an index entry never points at an incomplete image */
+    if (!p->manifest_new && crioimg_store_blob_stat(st, src->image.digest, &have) != CRIOIMG_OK) p->manifest_new = 1;
     if ((r = crioimg_store_put_blob(st, src->image.digest, src->image.data, src->image.len)) != CRIOIMG_OK) {
         crioimg__pull_failed(p, p->count, r, crioimg_store_error(st));
         return r;
@@ -20953,6 +21029,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
     else if ((p.blobs = (crioimg__pull_blob *)crioimg_malloc(&svc->alloc, p.count * sizeof *p.blobs)) == NULL)
         r = CRIOIMG_ERR_NOMEM;
     if (r == CRIOIMG_OK) {
+        memset(p.blobs, 0, p.count * sizeof *p.blobs);
         p.blobs[0].d = &pub->manifest.config;
         for (k = 1; k < p.count; k++) p.blobs[k].d = &pub->manifest.layers[k - 1];
         for (round = 0; round < 3; round++) {
@@ -20962,6 +21039,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
             r = crioimg__pull_store(&p, o.jobs ? o.jobs : CRIOIMG__PULL_JOBS, dest);
             if (r != CRIOIMG_ERR_NOT_FOUND) break;
         }
+        if (r != CRIOIMG_OK) crioimg__pull_take_back(&p);   /* nothing of a failed pull stays unreferenced */
     }
     if (r == CRIOIMG_OK && out) {
         crioimg__svc_say(out->name, sizeof out->name, dest, NULL);

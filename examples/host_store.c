@@ -27,36 +27,18 @@ typedef struct host {
 static crioimg_result h_lock(void *u, int exclusive) { (void)exclusive; ((host *)u)->locked++; return CRIOIMG_OK; }
 static crioimg_result h_unlock(void *u) { ((host *)u)->locked--; return CRIOIMG_OK; }
 
-/* the index, copied into one block from crioimg_malloc: the library frees it */
-static crioimg_result copy_index(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n, crioimg_store_entry **out)
-{
-    size_t i, total = n * sizeof *e + 1;
-    char *p;
-    for (i = 0; i < n; i++) total += strlen(e[i].name) + strlen(e[i].media_type) + strlen(e[i].digest) + 3;
-    *out = (crioimg_store_entry *)crioimg_malloc(a, total);
-    if (*out == NULL) return CRIOIMG_ERR_NOMEM;
-    p = (char *)(*out + n);
-    for (i = 0; i < n; i++) {
-        (*out)[i].size = e[i].size;
-        (*out)[i].name = strcpy(p, e[i].name); p += strlen(p) + 1;
-        (*out)[i].media_type = strcpy(p, e[i].media_type); p += strlen(p) + 1;
-        (*out)[i].digest = strcpy(p, e[i].digest); p += strlen(p) + 1;
-    }
-    return CRIOIMG_OK;
-}
-
 static crioimg_result h_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **e, size_t *n)
 {
     host *h = (host *)u;
     *n = h->n;
-    return copy_index(a, h->index, h->n, e);
+    return crioimg_store_entries_pack(h->index, h->n, a, e);   /* one block: the library frees it */
 }
 
 static crioimg_result h_write_index(void *u, const crioimg_store_entry *e, size_t n)
 {
     host *h = (host *)u;
     crioimg_store_entry *copy;
-    crioimg_result r = copy_index(NULL, e, n, &copy);   /* replaced whole: atomic for this host */
+    crioimg_result r = crioimg_store_entries_pack(e, n, NULL, &copy);   /* replaced whole: atomic for this host */
     if (r != CRIOIMG_OK) return r;
     crioimg_free(NULL, h->index);
     h->index = copy; h->n = n;

@@ -29,7 +29,8 @@
      http:        crioimg_http_ -- crioimg_http_open (a host vtable or a built-in), crioimg_http_do
      registry:    crioimg_registry_ -- crioimg_registry_open, _get_manifest, _get_blob
      store:       crioimg_store_, crioimg_blob_, crioimg_image_list_ -- crioimg_store_open_oci,
-                  crioimg_store_open_memory, crioimg_store_open (host vtable), crioimg_store_list
+                  crioimg_store_open_memory, crioimg_store_open (host vtable, crioimg_store_entries_pack
+                  for its read_index), crioimg_store_list
      service:     crioimg_service_ -- crioimg_service_new, crioimg_service_pull_image,
                   crioimg_service_list_images (CRI-O's image service)
      tar, unpack: crioimg_tar_, crioimg_unpack -- crioimg_tar_reader_new, crioimg_unpack

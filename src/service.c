@@ -460,6 +460,7 @@ typedef struct crioimg__pull_blob {
     const crioimg_descriptor *d;
     long long done;
     int fetch;                     /* 1: to be fetched (not in the store, and the first of its digest) */
+    int committed;                 /* this pull made it a blob (in any round): taken back if the pull fails */
 } crioimg__pull_blob;
 
 /* One pull's shared state. Everything in it, the store handle and the progress callback are used under
@@ -478,6 +479,7 @@ typedef struct crioimg__pull {
     size_t fetched, skipped;
     long long bytes;
     int threaded;
+    int manifest_new;              /* this pull stored the manifest blob (it was not there before) */
 #ifdef CRIOIMG__SVC_THREADS
     pthread_mutex_t mu;
 #endif
@@ -612,6 +614,7 @@ static crioimg_result crioimg__pull_one(crioimg__pull *p, crioimg_registry *reg,
         }
     }
     if (r == CRIOIMG_OK) {
+        p->blobs[k].committed = 1;
         p->fetched++;
         p->bytes += d->size;
         crioimg__pull_event(p, CRIOIMG_PULL_BLOB_DONE, k);
@@ -710,6 +713,7 @@ static void crioimg__pull_run(crioimg__pull *p, int jobs)
     for (i = 0; i < nw; i++) crioimg__pull_worker_close(&w[i]);
 #else
     (void)jobs;
+    (void)crioimg__registry_adopt_ping;   /* for the workers only: none without threads */
     crioimg__pull_work(p, p->src->pub.registry);
 #endif
 }
@@ -754,6 +758,23 @@ static crioimg_result crioimg__pull_dest(const char *candidate, char *out, size_
     return r;
 }
 
+/* A pull that failed or was cancelled takes back, on the spot, the blobs it committed (in any round)
+   that no index entry references: the store's own sweep (crioimg__gc_take_back), under the exclusive
+   lock, so a blob another image references, or one that was there before the pull, stays. Best effort:
+   what it cannot take back (no memory, no lock) is left for crioimg_store_gc. */
+static void crioimg__pull_take_back(crioimg__pull *p)
+{
+    const char **d;
+    size_t k, n = 0;
+    if (p->blobs == NULL) return;
+    d = (const char **)crioimg_malloc(&p->svc->alloc, (p->count + 1) * sizeof *d);
+    if (d == NULL) return;
+    for (k = 0; k < p->count; k++) if (p->blobs[k].committed) d[n++] = p->blobs[k].d->digest;
+    if (p->manifest_new) d[n++] = p->src->pub.image.digest;
+    crioimg__gc_take_back(p->svc->store, d, n);
+    crioimg_free(&p->svc->alloc, (void *)d);
+}
+
 /* The blobs' phase and the image's record; ERR_NOT_FOUND from the record means a blob the plan found was
    removed meanwhile (another process's rmi), which the caller answers with a second plan. */
 static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char *dest)
@@ -762,6 +783,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     crioimg_store *st = p->svc->store;
     crioimg_result r;
     size_t k;
+    long long have;
     const char *names[1];
     if ((r = crioimg__pull_plan(p)) != CRIOIMG_OK) return r;
     for (k = 0; k < p->count; k++)
@@ -775,6 +797,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     crioimg__pull_run(p, jobs);
     if (p->failed != CRIOIMG_OK) return p->failed;
     /* the manifest last, byte for byte as served: an index entry never points at an incomplete image */
+    if (!p->manifest_new && crioimg_store_blob_stat(st, src->image.digest, &have) != CRIOIMG_OK) p->manifest_new = 1;
     if ((r = crioimg_store_put_blob(st, src->image.digest, src->image.data, src->image.len)) != CRIOIMG_OK) {
         crioimg__pull_failed(p, p->count, r, crioimg_store_error(st));
         return r;
@@ -889,6 +912,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
     else if ((p.blobs = (crioimg__pull_blob *)crioimg_malloc(&svc->alloc, p.count * sizeof *p.blobs)) == NULL)
         r = CRIOIMG_ERR_NOMEM;
     if (r == CRIOIMG_OK) {
+        memset(p.blobs, 0, p.count * sizeof *p.blobs);
         p.blobs[0].d = &pub->manifest.config;
         for (k = 1; k < p.count; k++) p.blobs[k].d = &pub->manifest.layers[k - 1];
         for (round = 0; round < 3; round++) {
@@ -898,6 +922,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
             r = crioimg__pull_store(&p, o.jobs ? o.jobs : CRIOIMG__PULL_JOBS, dest);
             if (r != CRIOIMG_ERR_NOT_FOUND) break;
         }
+        if (r != CRIOIMG_OK) crioimg__pull_take_back(&p);   /* nothing of a failed pull stays unreferenced */
     }
     if (r == CRIOIMG_OK && out) {
         crioimg__svc_say(out->name, sizeof out->name, dest, NULL);

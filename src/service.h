@@ -143,9 +143,11 @@ typedef struct crioimg_pull_result {
    transfer resumed when a connection breaks), the image manifest stored byte for byte as served, and the
    image recorded under out->name (taken from any image that had it). A blob the store has already is not
    fetched: an image pulled before costs its manifest request and the rewrite of its name. On failure
-   nothing of the image is recorded (blobs verified and stored before it are kept, for the next try),
-   crioimg_service_error says which source failed how, and out is zeroed. opts->registry.cancel stops it
-   promptly: ERR_CANCELLED, no partial blob. out may be NULL.
+   nothing of the image is recorded and nothing of it stays behind: the blobs this pull stored that no
+   index entry references are removed on the spot, under the store's exclusive lock (a blob that was
+   there before the pull, or that another image references, stays); crioimg_service_error says which
+   source failed how, and out is zeroed. opts->registry.cancel stops it promptly: ERR_CANCELLED, no
+   partial blob, the same clean-up. out may be NULL.
    A name with the oci:, oci-archive:, docker-archive: or dir: transport is loaded from its file instead
    (crioimg_archive_load: opts->policy and opts->platform apply; out->name is the first name it got,
    out->source the name given, blobs_fetched the blobs stored). */

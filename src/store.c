@@ -47,26 +47,45 @@ CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
     return d != NULL && crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg != CRIOIMG_DIGEST_UNKNOWN;
 }
 
-/* Packs entries into one block (the array, then the strings), as read_index hands them over. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
-                                       crioimg_store_entry **out, size_t *nout)
+static size_t crioimg__st_slen(const char *s) { return s ? strlen(s) + 1 : 1; }
+static char *crioimg__st_scopy(char **p, const char *s)
 {
-    size_t i, total = n * sizeof *e + 1;
+    char *d = *p;
+    size_t l = crioimg__st_slen(s);
+    if (s) memcpy(d, s, l); else d[0] = '\0';
+    *p += l;
+    return d;
+}
+
+/* One block, as read_index hands it over: the array first (so freeing the array frees it all), then
+   the strings; sizes summed with overflow checks, since a host's n is not bounded by us. */
+crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n, const crioimg_allocator *alloc,
+                                          crioimg_store_entry **out)
+{
+    size_t i, total;
     char *p;
     crioimg_store_entry *b;
-    *out = NULL; *nout = 0;
-    for (i = 0; i < n; i++) total += strlen(e[i].name) + strlen(e[i].media_type) + strlen(e[i].digest) + 3;
-    b = (crioimg_store_entry *)crioimg_malloc(a, total);
+    if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    *out = NULL;
+    if (entries == NULL && n > 0) return CRIOIMG_ERR_INVALID_ARGS;
+    if (n > ((size_t)-1 - 1) / sizeof *entries) return CRIOIMG_ERR_NOMEM;
+    total = n * sizeof *entries + 1;
+    for (i = 0; i < n; i++) {
+        size_t l = crioimg__st_slen(entries[i].name), m = crioimg__st_slen(entries[i].media_type),
+               d = crioimg__st_slen(entries[i].digest);
+        if (l > (size_t)-1 - total || m > (size_t)-1 - total - l || d > (size_t)-1 - total - l - m) return CRIOIMG_ERR_NOMEM;
+        total += l + m + d;
+    }
+    b = (crioimg_store_entry *)crioimg_malloc(alloc, total);
     if (b == NULL) return CRIOIMG_ERR_NOMEM;
     p = (char *)(b + n);
     for (i = 0; i < n; i++) {
-        size_t l;
-        l = strlen(e[i].name) + 1; memcpy(p, e[i].name, l); b[i].name = p; p += l;
-        l = strlen(e[i].media_type) + 1; memcpy(p, e[i].media_type, l); b[i].media_type = p; p += l;
-        l = strlen(e[i].digest) + 1; memcpy(p, e[i].digest, l); b[i].digest = p; p += l;
-        b[i].size = e[i].size;
+        b[i].name = crioimg__st_scopy(&p, entries[i].name);
+        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
+        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
+        b[i].size = entries[i].size;
     }
-    *out = b; *nout = n;
+    *out = b;
     return CRIOIMG_OK;
 }
 
@@ -1908,7 +1927,8 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         }
         e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
     }
-    r = crioimg__st_pack(a, e, doc.tok[t].count, entries, n);
+    r = crioimg_store_entries_pack(e, doc.tok[t].count, a, entries);
+    if (r == CRIOIMG_OK) *n = doc.tok[t].count;
 done:
     crioimg_free(a, e);
     crioimg__arena_free(&arena, a);

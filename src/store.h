@@ -95,6 +95,15 @@ typedef struct crioimg_store_entry {
     long long size;           /* the manifest's size */
 } crioimg_store_entry;
 
+/* Copies n entries into one block from crioimg_malloc(alloc, ...): the entry array followed by its
+   strings, which is what a vtable's read_index hands over (and what crioimg_store_index_parse gives);
+   crioimg_free(alloc, *out) frees it all. A NULL string is copied as "". n = 0 still allocates (a
+   block holding no entries), so *out is never NULL on success. The built-in memory store keeps its
+   index this way too. CRIOIMG_OK, ERR_NOMEM (*out NULL, nothing to free) or ERR_INVALID_ARGS (out
+   NULL, or entries NULL with n > 0). */
+CRIOIMG_API crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n,
+                                                      const crioimg_allocator *alloc, crioimg_store_entry **out);
+
 /* What a store does. Strings passed in are NUL-terminated; digests passed in are validated first (a
    known algorithm, lowercase hex of its length), so a method may build a path from one. Methods return
    CRIOIMG_OK or an error; the built-in stores also leave a detail for crioimg_store_error. A NULL method
@@ -107,7 +116,8 @@ typedef struct crioimg_store_vtable {
     crioimg_result (*lock)(void *user, int exclusive);
     crioimg_result (*unlock)(void *user);
     /* The whole index as one block allocated with crioimg_malloc(alloc, ...): the entry array followed
-       by its strings; the library frees it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
+       by its strings (crioimg_store_entries_pack makes one from the host's entries); the library frees
+       it with crioimg_free(alloc, *entries). An empty store: *n = 0. */
     crioimg_result (*read_index)(void *user, const crioimg_allocator *alloc, crioimg_store_entry **entries, size_t *n);
     /* Replaces the whole index, atomically: after a crash either the old or the new one is there. */
     crioimg_result (*write_index)(void *user, const crioimg_store_entry *entries, size_t n);
@@ -177,7 +187,8 @@ typedef struct crioimg_store_opts {
     crioimg_allocator alloc;   /* zeroed = the default allocator */
     int create;                /* crioimg_store_open_oci: create the directory (not its parents) and an
                                   empty layout when there is none */
-    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only */
+    int read_only;             /* refuse every change (ERR_STORE_READ_ONLY); take shared locks only (bar
+                                  the one try without waiting that removes stale temporaries, below) */
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
 } crioimg_store_opts;
@@ -194,8 +205,12 @@ CRIOIMG_API crioimg_result crioimg_store_open_memory(crioimg_store **out, const 
    Locking: flock(2) on dir/.crioimg.lock, a file of its own, so a lock held by one handle holds against
    other processes and against other handles of this process, and closing any other descriptor never
    drops it. Temporary files (.crioimg-tmp-*, in dir itself: every blob is written there, then renamed
-   into blobs/<alg>) that a killed process left are removed at a handle's first exclusive lock; a
-   streaming write in progress holds its file's flock, and is left alone. */
+   into blobs/<alg>) that a killed process left are removed by the next handle that locks the store,
+   whatever it does: at its first exclusive lock, or at its first shared one (a listing, a read, a
+   read-only handle's) when the exclusive lock is free at that moment -- tried without waiting, then
+   stepped down to shared, so a reader never waits to clean. A streaming write in progress holds its
+   file's flock, and is left alone. A store without .crioimg.lock (another tool's layout) is never
+   cleaned; CRIOIMG_NO_STORE_WRITE builds never clean. */
 CRIOIMG_API crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts);
 CRIOIMG_API void crioimg_store_close(crioimg_store *s);
 /* The last failure's detail ("index.json: entry 3: invalid checksum digest format ..."); "" if none. */

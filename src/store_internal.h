@@ -102,8 +102,6 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
 #define CRIOIMG__ST_NEED(s, m) \
     do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_pack(const crioimg_allocator *a, const crioimg_store_entry *e, size_t n,
-                                       crioimg_store_entry **out, size_t *nout);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);

@@ -25,18 +25,19 @@ static crioimg_result crioimg__mem_unlock(void *u) { ((crioimg__mem *)u)->depth-
 static crioimg_result crioimg__mem_read_index(void *u, const crioimg_allocator *a, crioimg_store_entry **e, size_t *n)
 {
     crioimg__mem *m = (crioimg__mem *)u;
-    return crioimg__st_pack(a, m->e, m->n, e, n);
+    crioimg_result r = crioimg_store_entries_pack(m->e, m->n, a, e);
+    *n = r == CRIOIMG_OK ? m->n : 0;
+    return r;
 }
 
 static crioimg_result crioimg__mem_write_index(void *u, const crioimg_store_entry *e, size_t n)
 {
     crioimg__mem *m = (crioimg__mem *)u;
     crioimg_store_entry *ne;
-    size_t nn;
-    crioimg_result r = crioimg__st_pack(&m->alloc, e, n, &ne, &nn);
+    crioimg_result r = crioimg_store_entries_pack(e, n, &m->alloc, &ne);
     if (r != CRIOIMG_OK) return r;
     crioimg_free(&m->alloc, m->e);
-    m->e = ne; m->n = nn;
+    m->e = ne; m->n = n;
     return CRIOIMG_OK;
 }
 

@@ -252,8 +252,15 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
     crioimg_result r;
+    int sweep = 0;
     if (o->depth++ > 0) return CRIOIMG_OK;
-    if (o->lockfd >= 0) {
+#ifndef CRIOIMG_NO_STORE_WRITE
+    /* A reader cleans too: a handle's first shared lock tries the exclusive one without waiting, removes
+       the temporaries a killed process left while it holds it, and steps down to shared. A reader never
+       waits for it (held by anyone: plain shared lock, no clean-up, tried again at the next lock). */
+    if (!exclusive && !o->cleaned && o->lockfd >= 0 && flock(o->lockfd, LOCK_EX | LOCK_NB) == 0) sweep = 1;
+#endif
+    if (o->lockfd >= 0 && !sweep) {
         while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
             if (errno == EINTR) continue;
             o->depth--;
@@ -269,7 +276,16 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
         return r;
     }
     o->exclusive = exclusive;
-    if (exclusive && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
+    if ((exclusive || sweep) && !o->cleaned) o->cleaned = crioimg__oci_clean(o);
+    /* flock converts by dropping and retaking: a writer may come in between, and then this reader waits
+       for it as any reader would, before it has read anything */
+    while (sweep && flock(o->lockfd, LOCK_SH) != 0) {
+        int e = errno;
+        if (e == EINTR) continue;
+        o->depth--;
+        (void)flock(o->lockfd, LOCK_UN);
+        return crioimg__oci_errno(o, e, "cannot lock", CRIOIMG__OCI_LOCK);
+    }
     return CRIOIMG_OK;
 }
 

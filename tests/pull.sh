@@ -377,6 +377,8 @@ for b in "${BINS[@]}"; do
   refused "$n: corrupted layer refused, naming the blob and the digest" "${LY_L[1]#sha256:}.*digest|digest.*${LY_L[1]#sha256:}" "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: corrupted layer: no image, no bad blob stored, no temp file" \
     'no_image "$S" && [ ! -e "$S/blobs/sha256/${LY_L[1]#sha256:}" ] && store_ok "$S" && pxlog f | grep -q "\"fault\":\"corrupt\""'
+  t "$n: corrupted layer: the blobs stored before it taken back on the spot (none left, gc removes 0)" \
+    '[ "$(nblobs "$S")" = 0 ] && timeout 60 "$b" gc --store "$S" --json | grep -q "^{\"blobs\":0,"'
   pxctl f "mode=corrupt&digest=$LY_CFG"
   refused "$n: corrupted config refused, naming it" "${LY_CFG#sha256:}" "$b" pull --store "$W/corruptcfg-$n" "$X/test/layers:1"
   t "$n: corrupted config: no image, not stored" 'no_image "$W/corruptcfg-$n" && [ ! -e "$W/corruptcfg-$n/blobs/sha256/${LY_CFG#sha256:}" ] && store_ok "$W/corruptcfg-$n"'

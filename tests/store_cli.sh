@@ -86,13 +86,21 @@ for _ in $(seq 1 200); do ls -A "$S" | grep -q '^\.crioimg-tmp-' && break; sleep
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 expect "kill -9 import: left a temporary file" 0 "1" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-tmp-'"
 expect "kill -9 import: verify still passes (no image broken)" 0 "ok: $(nblobs) blobs, 2 images" -- "$bin" verify --store "$S"
-# planted leftovers: a blob nobody references, a stale temporary file whose lock nobody holds, the cache
+expect "kill -9 import: the next command, a reader (verify), removed its temporary file" 0 "0" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-tmp-'; true"
+# planted leftovers: a blob nobody references, stale temporary files whose lock nobody holds, the cache
 printf 'orphan' > "$t/orphan"; mkblob "$S" "$t/orphan" >/dev/null
+# a reader (images) removes a stale temporary file, never one whose flock a live process holds
 printf 'stale' > "$S/.crioimg-tmp-dead-1-2"
+printf 'held' > "$S/.crioimg-tmp-live-5-6"
+exec 9<"$S/.crioimg-tmp-live-5-6"; flock -x 9
 "$bin" images --store "$S" >/dev/null
+expect "images: removed the stale temporary file" 0 "0" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-tmp-dead-'; true"
+expect "images: left the one a live process holds" 0 "1" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-tmp-live-'"
+exec 9<&-
 [ -f "$S/.crioimg-cache" ] && ok || bad "images wrote no listing cache"
-# the killed import may have committed its config before the kill (1 or 2 blobs); files: its temporary
-# file, the planted one, the cache
+printf 'stale' > "$S/.crioimg-tmp-dead-1-2"
+# the killed import may have committed its config before the kill (1 or 2 blobs); files: the temporary
+# file the live process held (released now), the one planted after images, the cache
 expect "gc --json: counts" 0 "ok" -- bash -c "'$bin' gc --store '$S' --json | grep -qE '^\{\"blobs\":[12],\"blobBytes\":[0-9]+,\"files\":3,\"fileBytes\":[0-9]+\}\$' && echo ok"
 expect "gc: back to the images' blobs" 0 "$before" -- nblobs
 expect "gc: no temporary file, no cache left" 0 "0" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-'; true"

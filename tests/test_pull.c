@@ -239,6 +239,20 @@ static void tp_close(tp_env *t)
     tp_free(&t->g);
 }
 
+/* t's memory store swapped for an OCI store made in dir (a mkdtemp template): 0 when it cannot be */
+static int tp_use_oci(tp_env *t, char *dir)
+{
+    crioimg_store_opts so;
+    if (mkdtemp(dir) == NULL) return 0;
+    crioimg_service_free(t->svc);
+    crioimg_store_close(t->st);
+    memset(&so, 0, sizeof so);
+    so.create = 1;
+    CHECK(crioimg_store_open_oci(&t->st, dir, &so) == CRIOIMG_OK);
+    CHECK(crioimg_service_new(&t->svc, t->st, NULL, NULL, 0) == CRIOIMG_OK);
+    return 1;
+}
+
 static int tp_has(tp_env *t, const char *digest)
 {
     return crioimg_store_blob_stat(t->st, digest, NULL) == CRIOIMG_OK;
@@ -385,8 +399,48 @@ static void test_pull(void)
             CHECK(tp_images(&t) == 0 && !tp_has(&t, t.g.mdigest));
             for (k = 0; k < TP_NLAYERS; k++) have += tp_has(&t, t.g.layer[k].digest);
             CHECK(have < TP_NLAYERS);
+            CHECK(have == 0 && !tp_has(&t, t.g.config.digest));   /* what it had stored was taken back */
             tp_close(&t);
         }
+    }
+
+    {   /* a failed pull takes back on the spot what it stored: in a memory store and an OCI store, with one
+           worker (the config and layers 1-3 committed before layer 4's corrupted bytes) and three; layer 0,
+           put in the store before the pull (unreferenced), stays; nothing else is left, so gc finds only
+           layer 0, and no temporary file remains; the next pull skips layer 0 */
+        int oci, jobs;
+        for (oci = 0; oci <= 1; oci++)
+            for (jobs = 1; jobs <= 3; jobs += 2) {
+                tp_env t;
+                crioimg_pull_result res;
+                crioimg_store_gc_result gc;
+                char dir[] = "/tmp/crioimg-test-pull-XXXXXX", cmd[200];
+                int k;
+                tests_context = oci ? "a failed pull takes back its blobs, OCI store" : "a failed pull takes back its blobs, memory store";
+                tp_open(&t, 0, jobs);
+                if (oci && !CHECK(tp_use_oci(&t, dir))) { tp_close(&t); return; }
+                CHECK(crioimg_store_put_blob(t.st, t.g.layer[0].digest, t.g.layer[0].data, t.g.layer[0].len) == CRIOIMG_OK);
+                t.g.corrupt = TP_NLAYERS;
+                CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_ERR_DIGEST_MISMATCH);
+                if (jobs == 1) CHECK(tp_count(t.ev.log, 'd') == TP_NLAYERS - 1);   /* config, layers 1-3 were stored */
+                CHECK(strstr(crioimg_service_error(t.svc), "sha256:") != NULL);     /* the pull's own failure, not the clean-up's */
+                CHECK(tp_images(&t) == 0 && !tp_has(&t, t.g.mdigest) && !tp_has(&t, t.g.config.digest));
+                for (k = 1; k < TP_NLAYERS; k++) CHECK(!tp_has(&t, t.g.layer[k].digest));
+                CHECK(tp_has(&t, t.g.layer[0].digest));                            /* there before: stays */
+                if (oci) CHECK(ts_tmpfiles(dir) == 0);
+                t.g.corrupt = 0;
+                t.g.blobs = 0;
+                CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_OK);
+                CHECK(res.blobs_skipped == 1 && res.blobs_fetched == TP_NLAYERS && t.g.blobs == TP_NLAYERS);
+                memset(&gc, 0, sizeof gc);
+                CHECK(crioimg_store_gc(t.st, &gc) == CRIOIMG_OK && gc.blobs == 0);   /* every blob is the image's */
+                tp_close(&t);
+                if (oci) {
+                    CHECK(ts_reopen_check(dir) == 1);
+                    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+                    CHECK(system(cmd) == 0);
+                }
+            }
     }
 
     {   /* the signature policy: checked per candidate before anything is fetched from it */
@@ -453,17 +507,10 @@ static void test_pull(void)
             tp_env t;
             crioimg_pull_result res;
             char dir[] = "/tmp/crioimg-test-pull-XXXXXX", cmd[200];
-            crioimg_store_opts so;
             int k;
             tests_context = at_rows[a] ? "pull into an OCI store, ENOSPC at a write" : "pull into an OCI store, jobs 3";
-            if (mkdtemp(dir) == NULL) { CHECK(0); return; }
             tp_open(&t, 0, 3);
-            crioimg_store_close(t.st);
-            crioimg_service_free(t.svc);
-            memset(&so, 0, sizeof so);
-            so.create = 1;
-            CHECK(crioimg_store_open_oci(&t.st, dir, &so) == CRIOIMG_OK);
-            CHECK(crioimg_service_new(&t.svc, t.st, NULL, NULL, 0) == CRIOIMG_OK);
+            if (!tp_use_oci(&t, dir)) { CHECK(0); tp_close(&t); return; }
             if (at_rows[a]) {
                 ts_fault(0, at_rows[a], ENOSPC);
                 CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_ERR_IO);

@@ -535,6 +535,42 @@ static void test_store_oci(void)
     CHECK(access(q, F_OK) != 0);
     crioimg_store_close(s2);
 
+    /* ... and at the next read too, by a read-only handle (what `crioimg images` opens), when the store's
+       exclusive lock is free at that moment; never a file whose flock a live writer holds; and never by
+       waiting: with the store's lock held elsewhere the reader reads at once and leaves the file */
+    {
+        crioimg_store_opts ro = o;
+        crioimg_image_list l;
+        char live[1024], lk[1024];
+        int held;
+        ro.read_only = 1; ro.create = 0;
+        snprintf(live, sizeof live, "%s/.crioimg-tmp-live-3-4", p);
+        snprintf(lk, sizeof lk, "%s/.crioimg.lock", p);
+        ts_write(q, "half a blob");
+        ts_write(live, "a writer's");
+        held = open(live, O_RDONLY);
+        CHECK(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0);
+        CHECK(crioimg_store_open_oci(&s2, p, &ro) == CRIOIMG_OK);
+        CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_OK && l.n >= 1);
+        crioimg_image_list_free(&l);
+        CHECK(access(q, F_OK) != 0);                 /* stale: gone */
+        CHECK(access(live, F_OK) == 0);              /* held: stays */
+        crioimg_store_close(s2);
+        if (held >= 0) close(held);
+        ts_write(q, "half a blob");
+        fd = open(lk, O_RDONLY);
+        CHECK(fd >= 0 && flock(fd, LOCK_SH) == 0);   /* another reader: the exclusive lock is not free */
+        CHECK(crioimg_store_open_oci(&s2, p, &ro) == CRIOIMG_OK);
+        CHECK(crioimg_store_list(s2, NULL, &l) == CRIOIMG_OK && l.n >= 1);   /* did not wait */
+        crioimg_image_list_free(&l);
+        CHECK(access(q, F_OK) == 0 && access(live, F_OK) == 0);
+        crioimg_store_close(s2);
+        if (fd >= 0) close(fd);
+        CHECK(crioimg_store_open_oci(&s2, p, &ro) == CRIOIMG_OK);   /* the lock free again: both go */
+        CHECK(access(q, F_OK) != 0 && access(live, F_OK) != 0);
+        crioimg_store_close(s2);
+    }
+
     /* a streaming write in progress survives another process's cleanup; a dead one's file does not */
     {
         crioimg_blob_writer *w;
@@ -1634,15 +1670,19 @@ static void test_store_gc_all(void)
     tests_context = "gc memory";
     CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
     test_store_gc(s, NULL);
-    /* a host store without blob_list: a clear ERR_UNSUPPORTED */
+    /* a host store without blob_list: a clear ERR_UNSUPPORTED (over the memory store's methods, which
+       stays open under it: its user must outlive this handle, whose close is NULL) */
     vt = s->vt; vt.version = 3; vt.close = NULL;
-    crioimg_store_close(s);
-    CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_OK);
-    CHECK(s->vt.blob_list == NULL);
-    CHECK(crioimg_store_gc(s, &g) == CRIOIMG_ERR_UNSUPPORTED);
-    CHECK(strstr(crioimg_store_error(s), "blob_list") != NULL);
-    CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_ERR_UNSUPPORTED && vr.nproblems == 0);
-    crioimg_store_close(s);
+    {
+        crioimg_store *mem = s;
+        CHECK(crioimg_store_open(&s, &vt, NULL) == CRIOIMG_OK);
+        CHECK(s->vt.blob_list == NULL);
+        CHECK(crioimg_store_gc(s, &g) == CRIOIMG_ERR_UNSUPPORTED);
+        CHECK(strstr(crioimg_store_error(s), "blob_list") != NULL);
+        CHECK(crioimg_store_verify(s, &vr) == CRIOIMG_ERR_UNSUPPORTED && vr.nproblems == 0);
+        crioimg_store_close(s);
+        crioimg_store_close(mem);
+    }
     {   /* an index holding an index: what the inner one's images hold is not followed, so gc removes nothing */
         ts_image x;
         char inner[512], outer[512], di[72], dout[72], orphan[72];
@@ -1740,9 +1780,75 @@ static void test_store_ctor_err(void)
     CHECK(system(p) == 0);
 }
 
+/* crioimg_store_entries_pack: one block, array then strings, as read_index hands it over. The meter
+   allocator proves it is one allocation whose free returns everything; a failing one, that nothing
+   leaks and *out is NULL. */
+static void *ts_nomem_alloc(size_t n, void *u) { (void)n; (void)u; return NULL; }
+static void *ts_nomem_realloc(void *q, size_t n, void *u) { (void)q; (void)n; (void)u; return NULL; }
+static void ts_nomem_free(void *q, void *u) { (void)u; CHECK(q == NULL); }
+static void test_store_entries_pack(void)
+{
+    static const struct { size_t n; const char *name, *mt, *digest; long long size; const char *want_name, *want_mt; } rows[] = {
+        { 0, NULL, NULL, NULL, 0, NULL, NULL },                                    /* empty: a block, no entries */
+        { 1, "docker.io/library/a:1", "application/vnd.oci.image.manifest.v1+json",
+          "sha256:0000000000000000000000000000000000000000000000000000000000000001", 42,
+          "docker.io/library/a:1", "application/vnd.oci.image.manifest.v1+json" },
+        { 1, NULL, NULL, "sha256:0000000000000000000000000000000000000000000000000000000000000002", 7, "", "" }, /* NULL as "" */
+        { 1, "", "", "", -1, "", "" },                                             /* "" stays "" */
+        { 1000, "quay.io/x/y:tag", "m", "sha256:0000000000000000000000000000000000000000000000000000000000000003",
+          1LL << 40, "quay.io/x/y:tag", "m" },                                     /* many */
+    };
+    size_t r, i;
+    crioimg_store_entry *in, *out;
+    ts_meter m;
+    crioimg_allocator ma, fail;
+    memset(&ma, 0, sizeof ma);
+    ma.alloc = ts_m_alloc; ma.realloc = ts_m_realloc; ma.free = ts_m_free; ma.user = &m;
+    memset(&fail, 0, sizeof fail);
+    fail.alloc = ts_nomem_alloc; fail.realloc = ts_nomem_realloc; fail.free = ts_nomem_free;
+    in = (crioimg_store_entry *)malloc(1000 * sizeof *in);
+    if (!CHECK(in != NULL)) return;
+    for (r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        tests_context = rows[r].name ? rows[r].name : "(null name)";
+        for (i = 0; i < rows[r].n; i++) {
+            in[i].name = rows[r].name; in[i].media_type = rows[r].mt; in[i].digest = rows[r].digest;
+            in[i].size = rows[r].size + (long long)i;
+        }
+        memset(&m, 0, sizeof m);
+        out = NULL;
+        CHECK(crioimg_store_entries_pack(in, rows[r].n, &ma, &out) == CRIOIMG_OK);
+        if (!CHECK(out != NULL)) continue;
+        CHECK(m.now == m.peak && m.now >= rows[r].n * sizeof *out);   /* one allocation */
+        for (i = 0; i < rows[r].n; i++) {
+            CHECK_STR(out[i].name, rows[r].want_name);
+            CHECK_STR(out[i].media_type, rows[r].want_mt);
+            CHECK_STR(out[i].digest, rows[r].digest ? rows[r].digest : "");
+            CHECK(out[i].size == rows[r].size + (long long)i);
+            /* the strings live in the block, after the array, never borrowed from the input */
+            CHECK((const char *)out[i].name >= (const char *)(out + rows[r].n) && out[i].name != in[i].name);
+            CHECK((const char *)out[i].digest < (const char *)out + m.now);
+        }
+        crioimg_free(&ma, out);
+        CHECK(m.now == 0);
+        out = in;   /* a failed pack leaves NULL, never a stale pointer */
+        CHECK(crioimg_store_entries_pack(in, rows[r].n, &fail, &out) == CRIOIMG_ERR_NOMEM);
+        CHECK(out == NULL);
+    }
+    tests_context = "bad arguments";
+    CHECK(crioimg_store_entries_pack(in, 1, NULL, NULL) == CRIOIMG_ERR_INVALID_ARGS);
+    CHECK(crioimg_store_entries_pack(NULL, 1, NULL, &out) == CRIOIMG_ERR_INVALID_ARGS && out == NULL);
+    CHECK(crioimg_store_entries_pack(NULL, 0, NULL, &out) == CRIOIMG_OK && out != NULL);
+    crioimg_free(NULL, out);
+    /* a count whose array alone overflows size_t: refused before any arithmetic wraps */
+    CHECK(crioimg_store_entries_pack(in, (size_t)-1 / sizeof *in + 1, &fail, &out) == CRIOIMG_ERR_NOMEM && out == NULL);
+    free(in);
+    tests_context = "";
+}
+
 static void test_store(void)
 {
     crioimg_store *s;
+    test_store_entries_pack();
     test_store_vtable();
     CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
     test_store_ops(s, "memory store");
