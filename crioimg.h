@@ -1006,19 +1006,20 @@ typedef struct crioimg_image_ids {
 #define CRIOIMG_IMAGE_IDS_INIT { CRIOIMG_IMAGE_IDS_VERSION, 0, 0 }
 
 /* Zeroed means defaults. */
-typedef struct crioimg_registries_options {
+typedef struct crioimg_registries_opts {
     crioimg_allocator alloc;
     const crioimg_resolver *resolver;  /* NULL: getaddrinfo where the platform has it (see below) */
     int no_resolver;                   /* 1: never look names up (every name is then secure unless an
                                           entry says otherwise) */
     const crioimg_image_ids *image_ids; /* NULL: no store attached, no ID expansion */
-} crioimg_registries_options;
+} crioimg_registries_opts;
+typedef crioimg_registries_opts crioimg_registries_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_registries crioimg_registries;
 
 /* A new, empty configuration: no search list, no insecure entries but the two built-in loopback CIDRs.
    ERR_INVALID_ARGS for a bad allocator or a vtable whose version is 0 or newer than this header's. */
-CRIOIMG_API crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_options *opts);
+CRIOIMG_API crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_opts *opts);
 CRIOIMG_API void crioimg_registries_free(crioimg_registries *r);
 /* The message of the last failure on r ("" when none). Valid until the next call on r. */
 CRIOIMG_API const char *crioimg_registries_error(const crioimg_registries *r);
@@ -2091,7 +2092,7 @@ CRIOIMG_API void crioimg_image_write_json(const crioimg_image *img, crioimg_json
 typedef struct crioimg_service crioimg_service;
 
 /* Zeroed means defaults. */
-typedef struct crioimg_service_options {
+typedef struct crioimg_service_opts {
     crioimg_allocator alloc;
     const char *default_transport;              /* NULL: "docker://" */
     const char *const *insecure_registries;     /* --insecure-registry entries: CIDRs or host[:port] */
@@ -2099,14 +2100,15 @@ typedef struct crioimg_service_options {
     const char *const *registries;              /* the unqualified-search list, in order */
     size_t nregistries;
     const crioimg_conf_paths *registries_conf;  /* non-NULL: read registries.conf from there as well */
-    const crioimg_resolver *resolver;           /* as crioimg_registries_options */
+    const crioimg_resolver *resolver;           /* as crioimg_registries_opts */
     int no_resolver;
-} crioimg_service_options;
+} crioimg_service_opts;
+typedef crioimg_service_opts crioimg_service_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* A service over store (borrowed: it must outlive the service). ERR_INVALID_ARGS for bad options,
    ERR_REGISTRY_CIDR for a malformed CIDR, ERR_REGISTRIES_CONF for a bad registries.conf; err (errcap
    bytes, may be NULL) then says which. */
-CRIOIMG_API crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_options *opts,
+CRIOIMG_API crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_opts *opts,
                                                char *err, size_t errcap);
 CRIOIMG_API void crioimg_service_free(crioimg_service *svc);
 /* The message of the last failure ("" when none); valid until the next call on svc. */
@@ -2150,7 +2152,7 @@ typedef struct crioimg_pull_progress {
 typedef void (*crioimg_pull_progress_fn)(void *user, const crioimg_pull_progress *p);
 
 /* How to reach registries, for every source tried. */
-typedef struct crioimg_pull_options {
+typedef struct crioimg_pull_opts {
     crioimg_registry_opts registry;   /* for every registry tried; .insecure is decided per registry (the
                                          insecure-registry logic, or registries.conf) and .http, when
                                          NULL, is a transport the service opens once and keeps */
@@ -2167,7 +2169,8 @@ typedef struct crioimg_pull_options {
     const crioimg_policy *policy;     /* NULL: accept (no policy). Each candidate is checked as
                                          "docker://" + candidate before anything is fetched from it;
                                          one the policy refuses is a failed candidate, with its text. */
-} crioimg_pull_options;
+} crioimg_pull_opts;
+typedef crioimg_pull_opts crioimg_pull_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */
 typedef struct crioimg_image_source {
@@ -2189,11 +2192,11 @@ typedef struct crioimg_image_source {
    image manifest for the platform when that is an index. The first that works is *out (free it with
    crioimg_image_source_free, before the service); when none does, the last failure is the result and
    crioimg_service_error lists each source tried with why it failed. Nothing is stored. */
-CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                                        crioimg_image_source **out);
 CRIOIMG_API void crioimg_image_source_free(crioimg_image_source *src);
 /* CanPull: OK when crioimg_service_open_source finds the image (no blob is fetched). */
-CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts);
+CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts);
 
 /* ---- PullImage ---- */
 
@@ -2221,7 +2224,7 @@ typedef struct crioimg_pull_result {
    A name with the oci:, oci-archive:, docker-archive: or dir: transport is loaded from its file instead
    (crioimg_archive_load: opts->policy and opts->platform apply; out->name is the first name it got,
    out->source the name given, blobs_fetched the blobs stored). */
-CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                                       crioimg_pull_result *out);
 
 /* ==== src/tar.h ==== */
@@ -2366,7 +2369,7 @@ CRIOIMG_API void crioimg_tar_writer_free(crioimg_tar_writer *w);
    unpack: layers applied into a directory (OCI image-spec changesets), and images of a store unpacked
    into root filesystems or OCI runtime bundles
 
-     crioimg_unpack_options o = {0};              zeroed: defaults (limits on, ownership as the user runs)
+     crioimg_unpack_opts o = {0};              zeroed: defaults (limits on, ownership as the user runs)
      char err[1024];
      r = crioimg_unpack(store, "nginx:1.25", "/run/bundles/web", &o, NULL, err, sizeof err);
          a bundle as `umoci unpack` writes it: /run/bundles/web/rootfs and /run/bundles/web/config.json
@@ -2413,7 +2416,7 @@ typedef struct crioimg_unpack_progress {
 
 typedef void (*crioimg_unpack_progress_fn)(void *user, const crioimg_unpack_progress *p);
 
-typedef struct crioimg_unpack_options {
+typedef struct crioimg_unpack_opts {
     crioimg_allocator alloc;               /* zeroed = the default allocator */
     unsigned long long max_layer_size;     /* uncompressed bytes of one layer; 0 = 64 GiB */
     int rootless;                          /* 1: never chown nor make devices, even as root; 0: only
@@ -2422,7 +2425,8 @@ typedef struct crioimg_unpack_options {
     crioimg_unpack_progress_fn progress;   /* NULL: none; called after each piece read */
     void *progress_user;
     const volatile int *cancel;            /* non-NULL and non-zero: stop (ERR_CANCELLED) */
-} crioimg_unpack_options;
+} crioimg_unpack_opts;
+typedef crioimg_unpack_opts crioimg_unpack_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_unpack_result {
     size_t layers;                 /* layers applied */
@@ -2443,7 +2447,7 @@ CRIOIMG_API crioimg_result crioimg_layer_compression(const char *media_type, int
    tree). Whatever the caller read from the source is the caller's to verify. err (errcap bytes, may be
    NULL) says which entry at which offset and what was wrong. res (may be NULL) is added to. */
 CRIOIMG_API crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
-                                               const char *diff_id, const crioimg_unpack_options *opts,
+                                               const char *diff_id, const crioimg_unpack_opts *opts,
                                                crioimg_unpack_result *res, char *err, size_t errcap);
 
 /* Unpacks the image name_or_id (as crioimg_store_image_status finds it) of store s into dest, which
@@ -2452,7 +2456,7 @@ CRIOIMG_API crioimg_result crioimg_layer_apply(int dirfd, const char *media_type
    annotations), or the tree alone with opts->rootfs_only. err names the image, the layer and the entry
    on failure; dest is then left as it was. */
 CRIOIMG_API crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest,
-                                          const crioimg_unpack_options *opts, crioimg_unpack_result *res,
+                                          const crioimg_unpack_opts *opts, crioimg_unpack_result *res,
                                           char *err, size_t errcap);
 
 /* ==== src/archive.h ==== */
@@ -9421,7 +9425,7 @@ CRIOIMG__LIB void crioimg__conf_free(const crioimg_allocator *a, struct crioimg_
 CRIOIMG__LIB crioimg_result crioimg__shortnames_resolve(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
 CRIOIMG__LIB int crioimg__conf_insecure(const crioimg_registries *r, const char *host, size_t n, char *detail, size_t dcap);
 
-crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_options *opts)
+crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_opts *opts)
 {
     crioimg_registries *r;
     crioimg_allocator a;
@@ -20162,11 +20166,11 @@ static crioimg_result crioimg__svc_fail(crioimg_service *svc, crioimg_result r, 
     return r;
 }
 
-crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_options *opts,
+crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_opts *opts,
                                    char *err, size_t errcap)
 {
-    crioimg_service_options none;
-    crioimg_registries_options ro;
+    crioimg_service_opts none;
+    crioimg_registries_opts ro;
     crioimg_service *svc;
     crioimg_result r;
     size_t i;
@@ -20353,7 +20357,7 @@ static crioimg_result crioimg__svc_stored_manifest(crioimg_service *svc, crioimg
     return r;
 }
 
-static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_source *src, const crioimg_pull_options *opts,
+static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_source *src, const crioimg_pull_opts *opts,
                                           char *err, size_t errcap)
 {
     crioimg_manifest_opts mo;
@@ -20406,7 +20410,7 @@ typedef struct crioimg__svc_src {
    only to the pulled name's own registry: a mirror elsewhere gets its own from the auth files, as
    containers/image drops DockerAuthConfig for a mirror on another domain. */
 static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_source *src, const char *pulled, const char *location,
-                                       int conf_insecure, const crioimg_pull_options *opts)
+                                       int conf_insecure, const crioimg_pull_opts *opts)
 {
     crioimg_registry_opts ro = opts->registry;
     crioimg_insecure_decision d;
@@ -20497,10 +20501,10 @@ static crioimg_result crioimg__svc_policy(crioimg_service *svc, const crioimg_po
     return r;
 }
 
-crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                            crioimg_image_source **out)
 {
-    crioimg_pull_options none;
+    crioimg_pull_opts none;
     crioimg_candidates cands, sources;
     crioimg_image_source *src;
     crioimg_result r, last = CRIOIMG_ERR_NOT_FOUND;
@@ -20553,7 +20557,7 @@ void crioimg_image_source_free(crioimg_image_source *src)
     crioimg_free(&a, src);
 }
 
-crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts)
+crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts)
 {
     crioimg_image_source *src;
     crioimg_result r = crioimg_service_open_source(svc, name, opts, &src);
@@ -20585,7 +20589,7 @@ typedef struct crioimg__pull_blob {
 typedef struct crioimg__pull {
     crioimg_service *svc;
     crioimg__svc_src *src;
-    const crioimg_pull_options *opts;
+    const crioimg_pull_opts *opts;
     crioimg__pull_blob *blobs;
     size_t count, next;
     long long total, total_done;
@@ -20928,7 +20932,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
 /* A file source's progress as PullImage's events (a blob's digest copied: a view may keep the pointer
    until the pull ends). */
 typedef struct crioimg__svc_arcview {
-    const crioimg_pull_options *o;
+    const crioimg_pull_opts *o;
     const char *source;
     const crioimg_allocator *alloc;
     char (*digests)[CRIOIMG_DIGEST_STRING_MAX + 1];
@@ -20960,7 +20964,7 @@ static void crioimg__svc_arc_progress(void *user, const crioimg_archive_progress
 
 /* PullImage from a file: oci:, oci-archive:, docker-archive: or dir: (crioimg_archive_load), after the
    policy's word on the name as given (its scopes are paths for these transports). */
-static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_options *o,
+static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_opts *o,
                                                 crioimg_pull_result *out)
 {
     crioimg_archive_load_opts ao;
@@ -20998,10 +21002,10 @@ static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                           crioimg_pull_result *out)
 {
-    crioimg_pull_options o;
+    crioimg_pull_opts o;
     crioimg_image_source *pub = NULL;
     crioimg__pull p;
     crioimg_image_list l;
@@ -21816,7 +21820,7 @@ typedef struct crioimg__up {
     long long euid, egid;
     int fresh;                     /* crioimg_unpack's own tree: directory modes come at the end */
     unsigned long long max;
-    const crioimg_unpack_options *opts;
+    const crioimg_unpack_opts *opts;
     crioimg_unpack_result *res;
     crioimg__tbuf path, link, rem, tmp, res_path, lnk, dirs;
     /* the last parent directory resolved: its name as the entries spell it, where it really is, its fd */
@@ -22452,7 +22456,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     crioimg_inflate *z = NULL;
     unsigned char *ib = NULL, *ob = NULL;
     crioimg_digest want;
-    const crioimg_unpack_options *o = u->opts;
+    const crioimg_unpack_opts *o = u->opts;
     int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
@@ -22541,7 +22545,7 @@ done:
     return r;
 }
 
-static void crioimg__up_init(crioimg__up *u, int root, const crioimg_unpack_options *opts, crioimg_unpack_result *res, char *err, size_t errcap)
+static void crioimg__up_init(crioimg__up *u, int root, const crioimg_unpack_opts *opts, crioimg_unpack_result *res, char *err, size_t errcap)
 {
     memset(u, 0, sizeof *u);
     if (opts) u->alloc = opts->alloc;
@@ -22569,7 +22573,7 @@ static void crioimg__up_free(crioimg__up *u)
 }
 
 crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
-                                   const char *diff_id, const crioimg_unpack_options *opts,
+                                   const char *diff_id, const crioimg_unpack_opts *opts,
                                    crioimg_unpack_result *res, char *err, size_t errcap)
 {
     crioimg__up u;
@@ -22836,7 +22840,7 @@ static crioimg_result crioimg__up_bundle_config(crioimg__up *u, const crioimg_js
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_options *opts,
+crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_opts *opts,
                               crioimg_unpack_result *res, char *err, size_t errcap)
 {
     crioimg__up u;
@@ -23013,7 +23017,7 @@ done:
 #else /* no POSIX.1-2008 */
 
 crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
-                                   const char *diff_id, const crioimg_unpack_options *opts,
+                                   const char *diff_id, const crioimg_unpack_opts *opts,
                                    crioimg_unpack_result *res, char *err, size_t errcap)
 {
     (void)dirfd; (void)media_type; (void)read; (void)read_user; (void)diff_id; (void)opts; (void)res;
@@ -23021,7 +23025,7 @@ crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_re
     return CRIOIMG_ERR_UNSUPPORTED;
 }
 
-crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_options *opts,
+crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_opts *opts,
                               crioimg_unpack_result *res, char *err, size_t errcap)
 {
     (void)s; (void)name_or_id; (void)dest; (void)opts; (void)res;

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     char (*hosts)[64] = malloc(nhosts * sizeof *hosts);
     size_t *hl = malloc(nhosts * sizeof *hl);
     crioimg_registries *r;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     double best = 1e30, best_m = 0;
     memset(&o, 0, sizeof o);
     o.no_resolver = 1;

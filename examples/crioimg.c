@@ -1271,7 +1271,7 @@ typedef struct remote_args {
     crioimg_conf_paths conf_paths;
     crioimg_platform plat;
     char plat_buf[256];
-    crioimg_pull_options po;
+    crioimg_pull_opts po;
     crioimg_service *svc;
     char **args;
     int nargs;
@@ -1470,7 +1470,7 @@ static int remote_values(cli *c, remote_args *ra)
 static int remote_setup(cli *c, remote_args *ra)
 {
     const char *cmd = c->cmd->name;
-    crioimg_service_options so;
+    crioimg_service_opts so;
     char err[512];
     crioimg_result r;
     int k, rc;
@@ -1847,7 +1847,7 @@ static int cmd_unpack(cli *c)
     const char *dir, *args[2];
     char dflt[4096], err[2048];
     int quiet = c->v[OPT_QUIET] != NULL, rc;
-    crioimg_unpack_options o;
+    crioimg_unpack_opts o;
     crioimg_unpack_result res;
     crioimg_store *s = NULL;
     crioimg_store_opts so;

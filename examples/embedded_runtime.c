@@ -45,8 +45,8 @@ int main(int argc, char **argv)
     crioimg_store *st = NULL;
     crioimg_http *http = NULL;
     crioimg_service *svc = NULL;
-    crioimg_service_options so;
-    crioimg_pull_options po;
+    crioimg_service_opts so;
+    crioimg_pull_opts po;
     crioimg_pull_result res;
     crioimg_image_list l;
     char name[CRIOIMG_REF_STRING_MAX + 1], insecure[256], err[512];

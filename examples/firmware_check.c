@@ -81,7 +81,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_registries *regs;
     const char *conf = NULL;
     int i, bad = 0, names = 0;

@@ -22,7 +22,7 @@
 
 /* Pulls name and makes sure the store lists it afterwards; on success *id is the image ID. This is where
    a host's own logic would be (policy, bookkeeping, starting a container ...). */
-static crioimg_result deploy(crioimg_service *svc, const crioimg_pull_options *po, const char *name, char id[65])
+static crioimg_result deploy(crioimg_service *svc, const crioimg_pull_opts *po, const char *name, char id[65])
 {
     crioimg_pull_result res;
     crioimg_image_list l;
@@ -156,8 +156,8 @@ int main(void)
     crioimg_http *http;
     crioimg_store *st;
     crioimg_service *svc;
-    crioimg_service_options so;
-    crioimg_pull_options po;
+    crioimg_service_opts so;
+    crioimg_pull_opts po;
     crioimg_image_list l;
     char id[65] = "", err[256];
     unsigned before;

@@ -39,7 +39,7 @@ static int fuzz_cidr(const uint8_t *data, size_t size)
     char txt[64];
     int v4;
     crioimg_registries *r;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_resolver res = { CRIOIMG_RESOLVER_VERSION, NULL, fuzz_cidr_lookup };
     crioimg_insecure_decision d;
     crioimg_candidates c;

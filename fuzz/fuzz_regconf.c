@@ -71,7 +71,7 @@ static int fuzz_regconf(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     crioimg_registries *r;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_result res;
     memset(&o, 0, sizeof o);
     o.no_resolver = 1;

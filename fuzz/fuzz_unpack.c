@@ -45,7 +45,7 @@ static int fuzz_unpack(const uint8_t *data, size_t size)
 {
     static char base[64];
     char scratch[128], sentinel[128], cmd[300];
-    crioimg_unpack_options o;
+    crioimg_unpack_opts o;
     fz_unpack_src src;
     char err[512];
     crioimg_result r;

@@ -130,7 +130,7 @@ CRIOIMG__LIB void crioimg__conf_free(const crioimg_allocator *a, struct crioimg_
 CRIOIMG__LIB crioimg_result crioimg__shortnames_resolve(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
 CRIOIMG__LIB int crioimg__conf_insecure(const crioimg_registries *r, const char *host, size_t n, char *detail, size_t dcap);
 
-crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_options *opts)
+crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_opts *opts)
 {
     crioimg_registries *r;
     crioimg_allocator a;

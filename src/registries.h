@@ -47,19 +47,20 @@ typedef struct crioimg_image_ids {
 #define CRIOIMG_IMAGE_IDS_INIT { CRIOIMG_IMAGE_IDS_VERSION, 0, 0 }
 
 /* Zeroed means defaults. */
-typedef struct crioimg_registries_options {
+typedef struct crioimg_registries_opts {
     crioimg_allocator alloc;
     const crioimg_resolver *resolver;  /* NULL: getaddrinfo where the platform has it (see below) */
     int no_resolver;                   /* 1: never look names up (every name is then secure unless an
                                           entry says otherwise) */
     const crioimg_image_ids *image_ids; /* NULL: no store attached, no ID expansion */
-} crioimg_registries_options;
+} crioimg_registries_opts;
+typedef crioimg_registries_opts crioimg_registries_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_registries crioimg_registries;
 
 /* A new, empty configuration: no search list, no insecure entries but the two built-in loopback CIDRs.
    ERR_INVALID_ARGS for a bad allocator or a vtable whose version is 0 or newer than this header's. */
-CRIOIMG_API crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_options *opts);
+CRIOIMG_API crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_opts *opts);
 CRIOIMG_API void crioimg_registries_free(crioimg_registries *r);
 /* The message of the last failure on r ("" when none). Valid until the next call on r. */
 CRIOIMG_API const char *crioimg_registries_error(const crioimg_registries *r);

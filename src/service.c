@@ -45,11 +45,11 @@ static crioimg_result crioimg__svc_fail(crioimg_service *svc, crioimg_result r, 
     return r;
 }
 
-crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_options *opts,
+crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_opts *opts,
                                    char *err, size_t errcap)
 {
-    crioimg_service_options none;
-    crioimg_registries_options ro;
+    crioimg_service_opts none;
+    crioimg_registries_opts ro;
     crioimg_service *svc;
     crioimg_result r;
     size_t i;
@@ -236,7 +236,7 @@ static crioimg_result crioimg__svc_stored_manifest(crioimg_service *svc, crioimg
     return r;
 }
 
-static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_source *src, const crioimg_pull_options *opts,
+static crioimg_result crioimg__svc_choose(crioimg_service *svc, crioimg_image_source *src, const crioimg_pull_opts *opts,
                                           char *err, size_t errcap)
 {
     crioimg_manifest_opts mo;
@@ -289,7 +289,7 @@ typedef struct crioimg__svc_src {
    only to the pulled name's own registry: a mirror elsewhere gets its own from the auth files, as
    containers/image drops DockerAuthConfig for a mirror on another domain. */
 static crioimg_result crioimg__svc_try(crioimg_service *svc, crioimg_image_source *src, const char *pulled, const char *location,
-                                       int conf_insecure, const crioimg_pull_options *opts)
+                                       int conf_insecure, const crioimg_pull_opts *opts)
 {
     crioimg_registry_opts ro = opts->registry;
     crioimg_insecure_decision d;
@@ -380,10 +380,10 @@ static crioimg_result crioimg__svc_policy(crioimg_service *svc, const crioimg_po
     return r;
 }
 
-crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                            crioimg_image_source **out)
 {
-    crioimg_pull_options none;
+    crioimg_pull_opts none;
     crioimg_candidates cands, sources;
     crioimg_image_source *src;
     crioimg_result r, last = CRIOIMG_ERR_NOT_FOUND;
@@ -436,7 +436,7 @@ void crioimg_image_source_free(crioimg_image_source *src)
     crioimg_free(&a, src);
 }
 
-crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts)
+crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts)
 {
     crioimg_image_source *src;
     crioimg_result r = crioimg_service_open_source(svc, name, opts, &src);
@@ -468,7 +468,7 @@ typedef struct crioimg__pull_blob {
 typedef struct crioimg__pull {
     crioimg_service *svc;
     crioimg__svc_src *src;
-    const crioimg_pull_options *opts;
+    const crioimg_pull_opts *opts;
     crioimg__pull_blob *blobs;
     size_t count, next;
     long long total, total_done;
@@ -811,7 +811,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
 /* A file source's progress as PullImage's events (a blob's digest copied: a view may keep the pointer
    until the pull ends). */
 typedef struct crioimg__svc_arcview {
-    const crioimg_pull_options *o;
+    const crioimg_pull_opts *o;
     const char *source;
     const crioimg_allocator *alloc;
     char (*digests)[CRIOIMG_DIGEST_STRING_MAX + 1];
@@ -843,7 +843,7 @@ static void crioimg__svc_arc_progress(void *user, const crioimg_archive_progress
 
 /* PullImage from a file: oci:, oci-archive:, docker-archive: or dir: (crioimg_archive_load), after the
    policy's word on the name as given (its scopes are paths for these transports). */
-static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_options *o,
+static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char *name, const crioimg_pull_opts *o,
                                                 crioimg_pull_result *out)
 {
     crioimg_archive_load_opts ao;
@@ -881,10 +881,10 @@ static crioimg_result crioimg__svc_pull_archive(crioimg_service *svc, const char
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                           crioimg_pull_result *out)
 {
-    crioimg_pull_options o;
+    crioimg_pull_opts o;
     crioimg_image_source *pub = NULL;
     crioimg__pull p;
     crioimg_image_list l;

@@ -21,7 +21,7 @@
 typedef struct crioimg_service crioimg_service;
 
 /* Zeroed means defaults. */
-typedef struct crioimg_service_options {
+typedef struct crioimg_service_opts {
     crioimg_allocator alloc;
     const char *default_transport;              /* NULL: "docker://" */
     const char *const *insecure_registries;     /* --insecure-registry entries: CIDRs or host[:port] */
@@ -29,14 +29,15 @@ typedef struct crioimg_service_options {
     const char *const *registries;              /* the unqualified-search list, in order */
     size_t nregistries;
     const crioimg_conf_paths *registries_conf;  /* non-NULL: read registries.conf from there as well */
-    const crioimg_resolver *resolver;           /* as crioimg_registries_options */
+    const crioimg_resolver *resolver;           /* as crioimg_registries_opts */
     int no_resolver;
-} crioimg_service_options;
+} crioimg_service_opts;
+typedef crioimg_service_opts crioimg_service_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* A service over store (borrowed: it must outlive the service). ERR_INVALID_ARGS for bad options,
    ERR_REGISTRY_CIDR for a malformed CIDR, ERR_REGISTRIES_CONF for a bad registries.conf; err (errcap
    bytes, may be NULL) then says which. */
-CRIOIMG_API crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_options *opts,
+CRIOIMG_API crioimg_result crioimg_service_new(crioimg_service **out, crioimg_store *store, const crioimg_service_opts *opts,
                                                char *err, size_t errcap);
 CRIOIMG_API void crioimg_service_free(crioimg_service *svc);
 /* The message of the last failure ("" when none); valid until the next call on svc. */
@@ -80,7 +81,7 @@ typedef struct crioimg_pull_progress {
 typedef void (*crioimg_pull_progress_fn)(void *user, const crioimg_pull_progress *p);
 
 /* How to reach registries, for every source tried. */
-typedef struct crioimg_pull_options {
+typedef struct crioimg_pull_opts {
     crioimg_registry_opts registry;   /* for every registry tried; .insecure is decided per registry (the
                                          insecure-registry logic, or registries.conf) and .http, when
                                          NULL, is a transport the service opens once and keeps */
@@ -97,7 +98,8 @@ typedef struct crioimg_pull_options {
     const crioimg_policy *policy;     /* NULL: accept (no policy). Each candidate is checked as
                                          "docker://" + candidate before anything is fetched from it;
                                          one the policy refuses is a failed candidate, with its text. */
-} crioimg_pull_options;
+} crioimg_pull_opts;
+typedef crioimg_pull_opts crioimg_pull_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */
 typedef struct crioimg_image_source {
@@ -119,11 +121,11 @@ typedef struct crioimg_image_source {
    image manifest for the platform when that is an index. The first that works is *out (free it with
    crioimg_image_source_free, before the service); when none does, the last failure is the result and
    crioimg_service_error lists each source tried with why it failed. Nothing is stored. */
-CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+CRIOIMG_API crioimg_result crioimg_service_open_source(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                                        crioimg_image_source **out);
 CRIOIMG_API void crioimg_image_source_free(crioimg_image_source *src);
 /* CanPull: OK when crioimg_service_open_source finds the image (no blob is fetched). */
-CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_options *opts);
+CRIOIMG_API crioimg_result crioimg_service_can_pull(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts);
 
 /* ---- PullImage ---- */
 
@@ -151,5 +153,5 @@ typedef struct crioimg_pull_result {
    A name with the oci:, oci-archive:, docker-archive: or dir: transport is loaded from its file instead
    (crioimg_archive_load: opts->policy and opts->platform apply; out->name is the first name it got,
    out->source the name given, blobs_fetched the blobs stored). */
-CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_options *opts,
+CRIOIMG_API crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name, const crioimg_pull_opts *opts,
                                                       crioimg_pull_result *out);

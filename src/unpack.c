@@ -73,7 +73,7 @@ typedef struct crioimg__up {
     long long euid, egid;
     int fresh;                     /* crioimg_unpack's own tree: directory modes come at the end */
     unsigned long long max;
-    const crioimg_unpack_options *opts;
+    const crioimg_unpack_opts *opts;
     crioimg_unpack_result *res;
     crioimg__tbuf path, link, rem, tmp, res_path, lnk, dirs;
     /* the last parent directory resolved: its name as the entries spell it, where it really is, its fd */
@@ -709,7 +709,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     crioimg_inflate *z = NULL;
     unsigned char *ib = NULL, *ob = NULL;
     crioimg_digest want;
-    const crioimg_unpack_options *o = u->opts;
+    const crioimg_unpack_opts *o = u->opts;
     int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
@@ -798,7 +798,7 @@ done:
     return r;
 }
 
-static void crioimg__up_init(crioimg__up *u, int root, const crioimg_unpack_options *opts, crioimg_unpack_result *res, char *err, size_t errcap)
+static void crioimg__up_init(crioimg__up *u, int root, const crioimg_unpack_opts *opts, crioimg_unpack_result *res, char *err, size_t errcap)
 {
     memset(u, 0, sizeof *u);
     if (opts) u->alloc = opts->alloc;
@@ -826,7 +826,7 @@ static void crioimg__up_free(crioimg__up *u)
 }
 
 crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
-                                   const char *diff_id, const crioimg_unpack_options *opts,
+                                   const char *diff_id, const crioimg_unpack_opts *opts,
                                    crioimg_unpack_result *res, char *err, size_t errcap)
 {
     crioimg__up u;
@@ -1093,7 +1093,7 @@ static crioimg_result crioimg__up_bundle_config(crioimg__up *u, const crioimg_js
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_options *opts,
+crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_opts *opts,
                               crioimg_unpack_result *res, char *err, size_t errcap)
 {
     crioimg__up u;
@@ -1270,7 +1270,7 @@ done:
 #else /* no POSIX.1-2008 */
 
 crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
-                                   const char *diff_id, const crioimg_unpack_options *opts,
+                                   const char *diff_id, const crioimg_unpack_opts *opts,
                                    crioimg_unpack_result *res, char *err, size_t errcap)
 {
     (void)dirfd; (void)media_type; (void)read; (void)read_user; (void)diff_id; (void)opts; (void)res;
@@ -1278,7 +1278,7 @@ crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_re
     return CRIOIMG_ERR_UNSUPPORTED;
 }
 
-crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_options *opts,
+crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest, const crioimg_unpack_opts *opts,
                               crioimg_unpack_result *res, char *err, size_t errcap)
 {
     (void)s; (void)name_or_id; (void)dest; (void)opts; (void)res;

@@ -2,7 +2,7 @@
    unpack: layers applied into a directory (OCI image-spec changesets), and images of a store unpacked
    into root filesystems or OCI runtime bundles
 
-     crioimg_unpack_options o = {0};              zeroed: defaults (limits on, ownership as the user runs)
+     crioimg_unpack_opts o = {0};              zeroed: defaults (limits on, ownership as the user runs)
      char err[1024];
      r = crioimg_unpack(store, "nginx:1.25", "/run/bundles/web", &o, NULL, err, sizeof err);
          a bundle as `umoci unpack` writes it: /run/bundles/web/rootfs and /run/bundles/web/config.json
@@ -49,7 +49,7 @@ typedef struct crioimg_unpack_progress {
 
 typedef void (*crioimg_unpack_progress_fn)(void *user, const crioimg_unpack_progress *p);
 
-typedef struct crioimg_unpack_options {
+typedef struct crioimg_unpack_opts {
     crioimg_allocator alloc;               /* zeroed = the default allocator */
     unsigned long long max_layer_size;     /* uncompressed bytes of one layer; 0 = 64 GiB */
     int rootless;                          /* 1: never chown nor make devices, even as root; 0: only
@@ -58,7 +58,8 @@ typedef struct crioimg_unpack_options {
     crioimg_unpack_progress_fn progress;   /* NULL: none; called after each piece read */
     void *progress_user;
     const volatile int *cancel;            /* non-NULL and non-zero: stop (ERR_CANCELLED) */
-} crioimg_unpack_options;
+} crioimg_unpack_opts;
+typedef crioimg_unpack_opts crioimg_unpack_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_unpack_result {
     size_t layers;                 /* layers applied */
@@ -79,7 +80,7 @@ CRIOIMG_API crioimg_result crioimg_layer_compression(const char *media_type, int
    tree). Whatever the caller read from the source is the caller's to verify. err (errcap bytes, may be
    NULL) says which entry at which offset and what was wrong. res (may be NULL) is added to. */
 CRIOIMG_API crioimg_result crioimg_layer_apply(int dirfd, const char *media_type, crioimg_read_fn read, void *read_user,
-                                               const char *diff_id, const crioimg_unpack_options *opts,
+                                               const char *diff_id, const crioimg_unpack_opts *opts,
                                                crioimg_unpack_result *res, char *err, size_t errcap);
 
 /* Unpacks the image name_or_id (as crioimg_store_image_status finds it) of store s into dest, which
@@ -88,5 +89,5 @@ CRIOIMG_API crioimg_result crioimg_layer_apply(int dirfd, const char *media_type
    annotations), or the tree alone with opts->rootfs_only. err names the image, the layer and the entry
    on failure; dest is then left as it was. */
 CRIOIMG_API crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const char *dest,
-                                          const crioimg_unpack_options *opts, crioimg_unpack_result *res,
+                                          const crioimg_unpack_opts *opts, crioimg_unpack_result *res,
                                           char *err, size_t errcap);

@@ -319,7 +319,7 @@ static void ta_service(const char *dir)
     crioimg_store *s = NULL;
     crioimg_service *svc = NULL;
     crioimg_pull_result out;
-    crioimg_pull_options po;
+    crioimg_pull_opts po;
     ta_pull_events ev;
     snprintf(path, sizeof path, "%s/svc.tar", dir);
     ta_archive(path, 0, NULL, 0, NULL, cfg);

@@ -204,7 +204,7 @@ typedef struct tp_env {
     crioimg_http *http;
     crioimg_store *st;
     crioimg_service *svc;
-    crioimg_pull_options o;
+    crioimg_pull_opts o;
     tp_events ev;
     volatile int cancel;
 } tp_env;

@@ -31,7 +31,7 @@ static crioimg_result fake_lookup(void *user, const char *host, unsigned char (*
 static crioimg_registries *new_reg(fake_dns *d, const char *const *search, const char *const *insecure)
 {
     crioimg_registries *r = NULL;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_resolver res;
     memset(&o, 0, sizeof o);
     memset(&res, 0, sizeof res);
@@ -124,7 +124,7 @@ static void test_resolve_names(void)
     crioimg_registries_free(r);
     /* a truncated ID that the attached store knows expands to the full ID */
     {
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         crioimg_image_ids ids = { CRIOIMG_IMAGE_IDS_VERSION, NULL, fake_expand };
         memset(&o, 0, sizeof o);
         o.image_ids = &ids;
@@ -269,7 +269,7 @@ static void test_insecure(void)
 
     /* no resolver: names are secure unless an entry says otherwise, literals still decided */
     {
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         memset(&o, 0, sizeof o);
         o.no_resolver = 1;
         CHECK(crioimg_registries_new(&r, &o) == CRIOIMG_OK);

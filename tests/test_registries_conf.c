@@ -16,7 +16,7 @@
 static crioimg_registries *conf_load(const char *path, const char *dir, crioimg_result *res)
 {
     crioimg_registries *r = NULL;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_conf_paths p;
     memset(&o, 0, sizeof o);
     o.no_resolver = 1;
@@ -119,7 +119,7 @@ static void test_conf_rewrite(void)
         { "foo.docker.io/library/image", "*.docker.com", "example.com/image", "" },
     };
     crioimg_registries *r;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     size_t i;
     memset(&o, 0, sizeof o);
     o.no_resolver = 1;
@@ -529,7 +529,7 @@ static void test_conf_toml(void)
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         crioimg_registries *r;
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         crioimg_result res;
         memset(&o, 0, sizeof o);
         o.no_resolver = 1;
@@ -543,7 +543,7 @@ static void test_conf_toml(void)
     {   /* a raw NUL byte: refused with the line it is on */
         static const char z[] = "a = 1\nb = \"x\0y\"\n";
         crioimg_registries *r;
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         memset(&o, 0, sizeof o);
         o.no_resolver = 1;
         tests_context = "raw NUL";
@@ -555,7 +555,7 @@ static void test_conf_toml(void)
     }
     {
         crioimg_registries *r;
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         memset(&o, 0, sizeof o);
         o.no_resolver = 1;
         CHECK(crioimg_registries_new(&r, &o) == CRIOIMG_OK);
@@ -568,7 +568,7 @@ static void test_conf_toml(void)
         /* the counts that bound the quadratic checks */
         static char big[4200 * 40];
         crioimg_registries *r;
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         size_t len = 0, k;
         memset(&o, 0, sizeof o);
         o.no_resolver = 1;

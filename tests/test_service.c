@@ -5,7 +5,7 @@ static void test_service(void)
 {
     static const char *const regs[] = { "testregistry.com", "registry.access.redhat.com", "docker.io" };
     static const char *const insecure[] = { "10.0.0.0/8", "myregistry:5000" };
-    crioimg_service_options o;
+    crioimg_service_opts o;
     crioimg_service *svc = NULL;
     crioimg_store *s = NULL;
     crioimg_candidates c;

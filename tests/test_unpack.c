@@ -79,7 +79,7 @@ static void tu_rm(const char *path)
 }
 
 /* Applies the layers (separated by "--\n") to a fresh destination. */
-static crioimg_result tu_apply(const char *layers, const crioimg_unpack_options *o, char *err, size_t errcap)
+static crioimg_result tu_apply(const char *layers, const crioimg_unpack_opts *o, char *err, size_t errcap)
 {
     tt_buf b = { NULL, 0, 0 };
     crioimg_result r = CRIOIMG_OK;
@@ -215,7 +215,7 @@ static void test_unpack_hostile(void)
 
 static void test_unpack_limits(void)
 {
-    crioimg_unpack_options o;
+    crioimg_unpack_opts o;
     tt_buf b = { NULL, 0, 0 };
     tu_src s;
     char err[1024];
@@ -274,7 +274,7 @@ static void test_unpack_image(void)
     tt_buf b = { NULL, 0, 0 };
     char ldig[80], cdig[80], mdig[80], cfg[1024], man[1024], err[1024], path[700];
     const char *name = "example.com/app:1";
-    crioimg_unpack_options o;
+    crioimg_unpack_opts o;
     crioimg_unpack_result res;
     int k;
     CHECK(crioimg_store_open_memory(&st, NULL) == CRIOIMG_OK);

@@ -13,7 +13,7 @@ static const char conf[] =
 
 int main(int argc, char **argv) {
     const char *s = argc > 1 ? argv[1] : "nginx";
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_registries *reg;
     crioimg_candidates c;
     size_t i;

@@ -30,7 +30,7 @@ static int resolve_c_batch(char **argv)
     char path[4096], line[4096];
     while (fgets(path, sizeof path, stdin)) {
         crioimg_registries *r;
-        crioimg_registries_options o;
+        crioimg_registries_opts o;
         crioimg_conf_paths p;
         int k;
         char *tab;
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 {
     char line[4096];
     crioimg_registries *r;
-    crioimg_registries_options o;
+    crioimg_registries_opts o;
     crioimg_conf_paths p;
     int pull = argc > 2 && strcmp(argv[2], "-pull") == 0;
     if (argc < 2) return 2;
