@@ -853,10 +853,20 @@ static int cmd_images(cli *c)
     return 0;
 }
 
+/* "key":[strings...] */
+static void json_str_array(crioimg_json_writer *jw, const char *key, const char *const *v, size_t n)
+{
+    size_t i;
+    crioimg_json_write_key(jw, key, strlen(key));
+    crioimg_json_write_array_begin(jw);
+    for (i = 0; i < n; i++) crioimg_json_write_string(jw, v[i], strlen(v[i]));
+    crioimg_json_write_array_end(jw);
+}
+
 /* What inspect adds to the record, read from the image's manifest and config blobs, in the record's
    own lowercase camelCase (skopeo inspect's Os, Architecture, Labels, Layers... lowercased):
-   manifestDigest, mediaType, configDigest, os, architecture, variant (when set), created, user,
-   labels, layers [{digest, size, mediaType}]. Written as ",KEY:VALUE..." after the record's keys;
+   manifestDigest, mediaType, configDigest, os, architecture, variant (when set), created, author
+   (when set), user, workingDir, env, entrypoint, cmd, labels, layers [{digest, size, mediaType}]. Written as ",KEY:VALUE..." after the record's keys;
    a blob that cannot be read or parsed is said on stderr and exit 1, the record still printed. */
 static int inspect_more(crioimg_store *s, const crioimg_image *img)
 {
@@ -907,8 +917,17 @@ static int inspect_more(crioimg_store *s, const crioimg_image *img)
         }
         crioimg_json_write_key(&jw, "created", 7);
         crioimg_json_write_string(&jw, ic.created, strlen(ic.created));
+        if (ic.author[0]) {
+            crioimg_json_write_key(&jw, "author", 6);
+            crioimg_json_write_string(&jw, ic.author, strlen(ic.author));
+        }
         crioimg_json_write_key(&jw, "user", 4);
         crioimg_json_write_string(&jw, ic.user, strlen(ic.user));
+        crioimg_json_write_key(&jw, "workingDir", 10);
+        crioimg_json_write_string(&jw, ic.working_dir, strlen(ic.working_dir));
+        json_str_array(&jw, "env", ic.env, ic.nenv);
+        json_str_array(&jw, "entrypoint", ic.entrypoint, ic.nentrypoint);
+        json_str_array(&jw, "cmd", ic.cmd, ic.ncmd);
         crioimg_json_write_key(&jw, "labels", 6);
         crioimg_json_write_object_begin(&jw);
         for (i = 0; i < ic.nlabels; i++) {
@@ -2058,7 +2077,7 @@ static const command commands[] = {
     { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON, with its manifest and config", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix. "
       "The record's keys (id, names, digests, size, imageRef) come first, then what skopeo inspect and crictl inspecti show, "
       "in the record's lowercase camelCase rather than skopeo's capitals: manifestDigest, mediaType, configDigest, os, architecture, "
-      "variant (when set), created, user, labels {}, layers [{digest, size, mediaType}]. "
+      "variant (when set), created, author (when set), user, workingDir, env [], entrypoint [], cmd [], labels {}, layers [{digest, size, mediaType}]. "
       "A manifest or config that cannot be read: what could be read, the reason on stderr, exit 1.",
       "crioimg inspect nginx:1.25", G_STORE, OWN(inspect_own), 1, 1, cmd_inspect },
     { "tag", "[--store DIR] [--json] NAME|ID NEWNAME...", "give the image more names; prints each name given", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
