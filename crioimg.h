@@ -940,12 +940,21 @@ typedef struct crioimg_image_config {
     const char *const *label_keys;   /* config.Labels, in document order */
     const char *const *label_values;
     size_t nlabels;
+    const char *author, *working_dir;  /* author, config.WorkingDir: "" when absent */
+    const char *const *env;          /* config.Env, Entrypoint, Cmd: NULL-terminated, NULL when absent */
+    size_t nenv;
+    const char *const *entrypoint;
+    size_t nentrypoint;
+    const char *const *cmd;
+    size_t ncmd;
     char err[256];
     void *arena;
     crioimg_allocator alloc;
 } crioimg_image_config;
 
-/* Parses an OCI or Docker image configuration (the same JSON shape). */
+/* Parses an OCI or Docker image configuration (the same JSON shape). A member of the wrong type
+   (Env not an array of strings, User not a string, ...) or a string holding NUL is ERR_MANIFEST_INVALID
+   with c->err saying which; the input is bounded by opts->max_size (CRIOIMG_MANIFEST_MAX_SIZE). */
 CRIOIMG_API crioimg_result crioimg_image_config_parse(crioimg_image_config *c, const char *buf, size_t len,
                                                       const crioimg_manifest_opts *opts);
 CRIOIMG_API void crioimg_image_config_free(crioimg_image_config *c);
@@ -1013,7 +1022,7 @@ typedef struct crioimg_registries_opts {
                                           entry says otherwise) */
     const crioimg_image_ids *image_ids; /* NULL: no store attached, no ID expansion */
 } crioimg_registries_opts;
-typedef crioimg_registries_opts crioimg_registries_options;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_registries_opts crioimg_registries_opts;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_registries crioimg_registries;
 
@@ -2103,7 +2112,7 @@ typedef struct crioimg_service_opts {
     const crioimg_resolver *resolver;           /* as crioimg_registries_opts */
     int no_resolver;
 } crioimg_service_opts;
-typedef crioimg_service_opts crioimg_service_options;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_service_opts crioimg_service_opts;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* A service over store (borrowed: it must outlive the service). ERR_INVALID_ARGS for bad options,
    ERR_REGISTRY_CIDR for a malformed CIDR, ERR_REGISTRIES_CONF for a bad registries.conf; err (errcap
@@ -2170,7 +2179,7 @@ typedef struct crioimg_pull_opts {
                                          "docker://" + candidate before anything is fetched from it;
                                          one the policy refuses is a failed candidate, with its text. */
 } crioimg_pull_opts;
-typedef crioimg_pull_opts crioimg_pull_options;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_pull_opts crioimg_pull_opts;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */
 typedef struct crioimg_image_source {
@@ -2426,7 +2435,7 @@ typedef struct crioimg_unpack_opts {
     void *progress_user;
     const volatile int *cancel;            /* non-NULL and non-zero: stop (ERR_CANCELLED) */
 } crioimg_unpack_opts;
-typedef crioimg_unpack_opts crioimg_unpack_options;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_unpack_opts crioimg_unpack_opts;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_unpack_result {
     size_t layers;                 /* layers applied */
@@ -8229,6 +8238,30 @@ static void crioimg__mf_labels(crioimg__mf *c, size_t l, crioimg_image_config *c
     cf->nlabels = n;
 }
 
+/* An optional array of strings (config.Env, Entrypoint, Cmd): 1 with out and n set (NULL and 0 when absent
+   or null), 0 with the error set when present but not an array of strings */
+static int crioimg__mf_str_array(crioimg__mf *c, size_t obj, const char *key, const char *const **out, size_t *n)
+{
+    const crioimg_json *doc = c->doc;
+    size_t t = crioimg_json_get(doc, obj, key), i, k, cnt;
+    const char **v;
+    *out = NULL;
+    *n = 0;
+    if (t == CRIOIMG_JSON_NONE || doc->tok[t].type == CRIOIMG_JSON_NULL) return 1;
+    if (doc->tok[t].type != CRIOIMG_JSON_ARRAY) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "not an array of strings:", key); return 0; }
+    cnt = doc->tok[t].count;
+    v = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (cnt + 1) * sizeof *v);
+    if (!v) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return 0; }
+    for (i = t + 1, k = 0; k < cnt; k++, i = doc->tok[i].next) {
+        if (doc->tok[i].type != CRIOIMG_JSON_STRING) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "not an array of strings:", key); return 0; }
+        if (!(v[k] = crioimg__mf_str(c, i))) return 0;
+    }
+    v[cnt] = NULL;
+    *out = v;
+    *n = cnt;
+    return 1;
+}
+
 crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *buf, size_t len, const crioimg_manifest_opts *opts)
 {
     static const char *const known[] = { "os", "architecture", "variant", "created", "config", "rootfs", "history", "author", "os.version", NULL };
@@ -8245,13 +8278,18 @@ crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *
     crioimg__mf_json_opts(&jo, opts, &max);
     if ((r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo)) != CRIOIMG_OK) return crioimg__mf_json_fail(cf->err, &doc, r, max);
     c.doc = &doc; c.arena = &cf->arena; c.alloc = &cf->alloc; c.err = cf->err; c.r = CRIOIMG_OK;
-    cf->os = cf->architecture = cf->variant = cf->created = cf->user = "";
+    cf->os = cf->architecture = cf->variant = cf->created = cf->user = cf->author = cf->working_dir = "";
     if (crioimg__mf_keys(&c, 0, known, "") &&
         (cf->os = crioimg__mf_opt_str(&c, 0, "os", "")) && (cf->architecture = crioimg__mf_opt_str(&c, 0, "architecture", "")) &&
-        (cf->variant = crioimg__mf_opt_str(&c, 0, "variant", "")) && (cf->created = crioimg__mf_opt_str(&c, 0, "created", ""))) {
+        (cf->variant = crioimg__mf_opt_str(&c, 0, "variant", "")) && (cf->created = crioimg__mf_opt_str(&c, 0, "created", "")) &&
+        (cf->author = crioimg__mf_opt_str(&c, 0, "author", ""))) {
         t = crioimg_json_get(&doc, 0, "config");
-        if (t != CRIOIMG_JSON_NONE && doc.tok[t].type != CRIOIMG_JSON_NULL && crioimg__mf_keys(&c, t, known_cfg, "config") &&
-            (cf->user = crioimg__mf_opt_str(&c, t, "User", "config"))) {
+        if (t != CRIOIMG_JSON_NONE && doc.tok[t].type != CRIOIMG_JSON_NULL && doc.tok[t].type != CRIOIMG_JSON_OBJECT)
+            crioimg__mf_fail(&c, CRIOIMG_ERR_MANIFEST_INVALID, "", "config is not an object", NULL);
+        else if (t != CRIOIMG_JSON_NONE && doc.tok[t].type != CRIOIMG_JSON_NULL && crioimg__mf_keys(&c, t, known_cfg, "config") &&
+            (cf->user = crioimg__mf_opt_str(&c, t, "User", "config")) && (cf->working_dir = crioimg__mf_opt_str(&c, t, "WorkingDir", "config")) &&
+            crioimg__mf_str_array(&c, t, "Env", &cf->env, &cf->nenv) && crioimg__mf_str_array(&c, t, "Entrypoint", &cf->entrypoint, &cf->nentrypoint) &&
+            crioimg__mf_str_array(&c, t, "Cmd", &cf->cmd, &cf->ncmd)) {
             size_t l = crioimg_json_get(&doc, t, "Labels");
             if (l != CRIOIMG_JSON_NONE && doc.tok[l].type != CRIOIMG_JSON_NULL) {
                 if (doc.tok[l].type != CRIOIMG_JSON_OBJECT) crioimg__mf_fail(&c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "Labels is not an object", NULL);

@@ -861,6 +861,116 @@ static int cmd_images(cli *c)
     return 0;
 }
 
+/* "key":[strings...] */
+static void json_str_array(crioimg_json_writer *jw, const char *key, const char *const *v, size_t n)
+{
+    size_t i;
+    crioimg_json_write_key(jw, key, strlen(key));
+    crioimg_json_write_array_begin(jw);
+    for (i = 0; i < n; i++) crioimg_json_write_string(jw, v[i], strlen(v[i]));
+    crioimg_json_write_array_end(jw);
+}
+
+/* What inspect adds to the record, read from the image's manifest and config blobs, in the record's
+   own lowercase camelCase (skopeo inspect's Os, Architecture, Labels, Layers... lowercased):
+   manifestDigest, mediaType, configDigest, os, architecture, variant (when set), created, author
+   (when set), user, workingDir, env, entrypoint, cmd, labels, layers [{digest, size, mediaType}]. Written as ",KEY:VALUE..." after the record's keys;
+   a blob that cannot be read or parsed is said on stderr and exit 1, the record still printed. */
+static int inspect_more(crioimg_store *s, const crioimg_image *img)
+{
+    crioimg_manifest m;
+    crioimg_image_config ic;
+    crioimg_json_writer jw;
+    void *mb = NULL, *cb = NULL;
+    size_t ml = 0, cl = 0, i, len;
+    const char *text;
+    crioimg_result r;
+    int rc = 0, have_m = 0, have_c = 0;
+    memset(&m, 0, sizeof m);
+    memset(&ic, 0, sizeof ic);
+    r = crioimg_store_get_blob(s, img->manifest_digest, CRIOIMG_MANIFEST_MAX_SIZE, &mb, &ml);
+    if (r == CRIOIMG_OK) r = crioimg_manifest_parse(&m, (const char *)mb, ml, NULL, NULL);
+    if (r != CRIOIMG_OK) {
+        fprintf(stderr, "crioimg inspect: manifest %s: %s%s%s\n", img->manifest_digest, crioimg_result_str(r),
+                m.err[0] ? ": " : "", m.err);
+        rc = 1;
+    } else have_m = 1;
+    if (have_m) {
+        r = crioimg_store_get_blob(s, m.config.digest, CRIOIMG_MANIFEST_MAX_SIZE, &cb, &cl);
+        if (r == CRIOIMG_OK) r = crioimg_image_config_parse(&ic, (const char *)cb, cl, NULL);
+        if (r != CRIOIMG_OK) {
+            fprintf(stderr, "crioimg inspect: config %s: %s%s%s\n", m.config.digest, crioimg_result_str(r),
+                    ic.err[0] ? ": " : "", ic.err);
+            rc = 1;
+        } else have_c = 1;
+    }
+    crioimg_json_writer_init(&jw, NULL);
+    crioimg_json_write_object_begin(&jw);
+    crioimg_json_write_key(&jw, "manifestDigest", 14);
+    crioimg_json_write_string(&jw, img->manifest_digest, strlen(img->manifest_digest));
+    if (have_m) {
+        crioimg_json_write_key(&jw, "mediaType", 9);
+        crioimg_json_write_string(&jw, m.media_type, strlen(m.media_type));
+        crioimg_json_write_key(&jw, "configDigest", 12);
+        crioimg_json_write_string(&jw, m.config.digest, strlen(m.config.digest));
+    }
+    if (have_c) {
+        crioimg_json_write_key(&jw, "os", 2);
+        crioimg_json_write_string(&jw, ic.os, strlen(ic.os));
+        crioimg_json_write_key(&jw, "architecture", 12);
+        crioimg_json_write_string(&jw, ic.architecture, strlen(ic.architecture));
+        if (ic.variant[0]) {
+            crioimg_json_write_key(&jw, "variant", 7);
+            crioimg_json_write_string(&jw, ic.variant, strlen(ic.variant));
+        }
+        crioimg_json_write_key(&jw, "created", 7);
+        crioimg_json_write_string(&jw, ic.created, strlen(ic.created));
+        if (ic.author[0]) {
+            crioimg_json_write_key(&jw, "author", 6);
+            crioimg_json_write_string(&jw, ic.author, strlen(ic.author));
+        }
+        crioimg_json_write_key(&jw, "user", 4);
+        crioimg_json_write_string(&jw, ic.user, strlen(ic.user));
+        crioimg_json_write_key(&jw, "workingDir", 10);
+        crioimg_json_write_string(&jw, ic.working_dir, strlen(ic.working_dir));
+        json_str_array(&jw, "env", ic.env, ic.nenv);
+        json_str_array(&jw, "entrypoint", ic.entrypoint, ic.nentrypoint);
+        json_str_array(&jw, "cmd", ic.cmd, ic.ncmd);
+        crioimg_json_write_key(&jw, "labels", 6);
+        crioimg_json_write_object_begin(&jw);
+        for (i = 0; i < ic.nlabels; i++) {
+            crioimg_json_write_key(&jw, ic.label_keys[i], strlen(ic.label_keys[i]));
+            crioimg_json_write_string(&jw, ic.label_values[i], strlen(ic.label_values[i]));
+        }
+        crioimg_json_write_object_end(&jw);
+    }
+    if (have_m) {
+        crioimg_json_write_key(&jw, "layers", 6);
+        crioimg_json_write_array_begin(&jw);
+        for (i = 0; i < m.nlayers; i++) {
+            crioimg_json_write_object_begin(&jw);
+            crioimg_json_write_key(&jw, "digest", 6);
+            crioimg_json_write_string(&jw, m.layers[i].digest, strlen(m.layers[i].digest));
+            crioimg_json_write_key(&jw, "size", 4);
+            crioimg_json_write_int(&jw, m.layers[i].size);
+            crioimg_json_write_key(&jw, "mediaType", 9);
+            crioimg_json_write_string(&jw, m.layers[i].media_type, strlen(m.layers[i].media_type));
+            crioimg_json_write_object_end(&jw);
+        }
+        crioimg_json_write_array_end(&jw);
+    }
+    crioimg_json_write_object_end(&jw);
+    if (crioimg_json_writer_finish(&jw, &text, &len) != CRIOIMG_OK) die_nomem();
+    /* "{...}" without its braces, after a comma */
+    if (len > 2) { fputc(',', stdout); fwrite(text + 1, 1, len - 2, stdout); }
+    crioimg_json_writer_free(&jw);
+    crioimg_image_config_free(&ic);
+    crioimg_manifest_free(&m);
+    if (cb) crioimg_store_free_blob(s, cb);
+    if (mb) crioimg_store_free_blob(s, mb);
+    return rc;
+}
+
 static int cmd_inspect(cli *c)
 {
     store_args sa;
@@ -869,6 +979,7 @@ static int cmd_inspect(cli *c)
     crioimg_result r;
     crioimg_json_writer jw;
     const char *text;
+    size_t len;
     int rc = store_args_get(c, &sa);
     if (rc) return rc;
     if ((rc = store_open("inspect", &sa, 0, &s)) != 0) return rc;
@@ -877,12 +988,17 @@ static int cmd_inspect(cli *c)
     if (r != CRIOIMG_OK) { store_fail("inspect", sa.args[0], s, r); crioimg_store_close(s); return 1; }
     crioimg_json_writer_init(&jw, NULL);
     crioimg_image_write_json(&l.images[0], &jw);
-    if (crioimg_json_writer_finish(&jw, &text, NULL) != CRIOIMG_OK) die_nomem();
-    puts(text);
+    if (crioimg_json_writer_finish(&jw, &text, &len) != CRIOIMG_OK) die_nomem();
+    /* the record's keys as they are, then what the manifest and config add (inspect_more) */
+    if (len < 2 || text[len - 1] != '}') die_nomem();
+    fwrite(text, 1, len - 1, stdout);
     crioimg_json_writer_free(&jw);
+    rc = inspect_more(s, &l.images[0]);
+    fputs("}\n", stdout);
     crioimg_image_list_free(&l);
     crioimg_store_close(s);
-    return 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) { fputs("crioimg: write error\n", stderr); return 2; }
+    return rc;
 }
 
 /* untag and rmi: each NAME in turn; exit 1 when any failed */
@@ -1966,7 +2082,11 @@ static const command commands[] = {
       "crioimg pull docker.io/library/busybox:1.36", G_STORE | NET, OWN(pull_own), 1, 1, cmd_pull },
     { "images", "[--store DIR] [-q] [--digests] [--no-trunc] [-o json|table] [--json] [FILTER]", "list the store's images (a table like crictl images)",
       "FILTER is a name or ID, as inspect takes; an invalid name is an error (exit 1).", "crioimg images -o json", G_STORE, OWN(images_own), 0, 1, cmd_images },
-    { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix.",
+    { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON, with its manifest and config", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix. "
+      "The record's keys (id, names, digests, size, imageRef) come first, then what skopeo inspect and crictl inspecti show, "
+      "in the record's lowercase camelCase rather than skopeo's capitals: manifestDigest, mediaType, configDigest, os, architecture, "
+      "variant (when set), created, author (when set), user, workingDir, env [], entrypoint [], cmd [], labels {}, layers [{digest, size, mediaType}]. "
+      "A manifest or config that cannot be read: what could be read, the reason on stderr, exit 1.",
       "crioimg inspect nginx:1.25", G_STORE, OWN(inspect_own), 1, 1, cmd_inspect },
     { "tag", "[--store DIR] [--json] NAME|ID NEWNAME...", "give the image more names; prints each name given", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
       "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, OWN(write_json_own), 2, -1, cmd_tag },

@@ -46,6 +46,10 @@ static int fuzz_manifest(const uint8_t *data, size_t size)
     if (crioimg_image_config_parse(&c, s, size, NULL) == CRIOIMG_OK) {
         long uid, gid;
         if (crioimg_image_config_user(c.user, &uid, &gid) == CRIOIMG_OK && (uid < -1 || gid < -1)) abort();
+        /* Env, Entrypoint, Cmd: NULL-terminated, counted, every string whole (no NUL inside) */
+        if ((c.env && c.env[c.nenv]) || (c.entrypoint && c.entrypoint[c.nentrypoint]) || (c.cmd && c.cmd[c.ncmd])) abort();
+        if ((!c.env && c.nenv) || (!c.entrypoint && c.nentrypoint) || (!c.cmd && c.ncmd)) abort();
+        if (!c.author || !c.working_dir) abort();
     }
     crioimg_image_config_free(&c);
     return 0;

@@ -97,12 +97,21 @@ typedef struct crioimg_image_config {
     const char *const *label_keys;   /* config.Labels, in document order */
     const char *const *label_values;
     size_t nlabels;
+    const char *author, *working_dir;  /* author, config.WorkingDir: "" when absent */
+    const char *const *env;          /* config.Env, Entrypoint, Cmd: NULL-terminated, NULL when absent */
+    size_t nenv;
+    const char *const *entrypoint;
+    size_t nentrypoint;
+    const char *const *cmd;
+    size_t ncmd;
     char err[256];
     void *arena;
     crioimg_allocator alloc;
 } crioimg_image_config;
 
-/* Parses an OCI or Docker image configuration (the same JSON shape). */
+/* Parses an OCI or Docker image configuration (the same JSON shape). A member of the wrong type
+   (Env not an array of strings, User not a string, ...) or a string holding NUL is ERR_MANIFEST_INVALID
+   with c->err saying which; the input is bounded by opts->max_size (CRIOIMG_MANIFEST_MAX_SIZE). */
 CRIOIMG_API crioimg_result crioimg_image_config_parse(crioimg_image_config *c, const char *buf, size_t len,
                                                       const crioimg_manifest_opts *opts);
 CRIOIMG_API void crioimg_image_config_free(crioimg_image_config *c);

@@ -58,5 +58,24 @@ layer=$(skopeo inspect --raw oci:"$S":late:1 | tr , '\n' | sed -n 's/.*"digest":
 t "a blob another tool deletes: size unknown at once" '[ -n "$layer" ] && rm "$S/blobs/sha256/$layer" && ci images --json | grep -q "\"size\":null"'
 t "... and known again when it is back" 'skopeo copy oci:src:v1 oci:"$S":late:2 && ! ci images --json | grep -q "\"size\":null"'
 t "a deleted cache is made again" 'rm "$S/.crioimg-cache" && ci images --json | grep -q late && [ -f "$S/.crioimg-cache" ]'
+
+# inspect shows the config umoci wrote (issue 12), as skopeo inspect --config reads it
+umoci new --image src:cfg >/dev/null
+umoci config --image src:cfg --os linux --architecture arm64 --config.user 1000:1000 \
+  --config.label k=v --config.label 'x.y=z z' --config.env A=1 --config.env 'B=two words' \
+  --config.entrypoint /bin/sh --config.entrypoint -c --config.cmd 'echo hi' --config.workingdir /w --author me >/dev/null 2>&1
+t "import umoci's configured image" 'ci import src:cfg cfg:1'
+ij=$(ci inspect cfg:1 2>"$tmp/ierr"); irc=$?
+t "inspect: exit 0, nothing on stderr" '[ "$irc" = 0 ] && [ ! -s "$tmp/ierr" ]'
+t "inspect: the record's keys first, unchanged" 'printf %s "$ij" | grep -q "^{\"id\":\"[0-9a-f]\{64\}\",\"names\":\[\"docker.io/library/cfg:1\"\],\"digests\":\[\"docker.io/library/cfg@sha256:[0-9a-f]\{64\}\"\],\"size\":[0-9]*,\"imageRef\":\"cfg:1\","'
+t "inspect: os, architecture, user as umoci set them" 'printf %s "$ij" | grep -q "\"os\":\"linux\",\"architecture\":\"arm64\"," && printf %s "$ij" | grep -q "\"user\":\"1000:1000\""'
+t "inspect: labels in order" 'printf %s "$ij" | grep -q "\"labels\":{\"k\":\"v\",\"x.y\":\"z z\"}"'
+t "inspect: env, entrypoint, cmd, workingDir, author as umoci set them" 'printf %s "$ij" | grep -q "\"author\":\"me\",\"user\":\"1000:1000\",\"workingDir\":\"/w\",\"env\":\[\"A=1\",\"B=two words\"\],\"entrypoint\":\[\"/bin/sh\",\"-c\"\],\"cmd\":\[\"echo hi\"\],"'
+senv=$(skopeo inspect --config oci:src:cfg | sed -n '/"Env": \[/,/\]/p' | sed -n 's/^ *\("[^"]*"\),\{0,1\}$/\1/p' | paste -sd, -)
+t "inspect: env as skopeo inspect --config reads it" '[ -n "$senv" ] && [ "$(printf %s "$ij" | sed "s/.*\"env\":\[\([^]]*\)\].*/\1/")" = "$senv" ]'
+t "inspect: no variant key when none is set" '! printf %s "$ij" | grep -q "\"variant\""'
+t "inspect: created is skopeo's" '[ "$(printf %s "$ij" | sed "s/.*\"created\":\"\([^\"]*\)\".*/\1/")" = "$(skopeo inspect --config oci:src:cfg | sed -n "s/^    \"created\": \"\(.*\)\",\$/\1/p")" ]'
+t "inspect: configDigest = sha256:ID, manifestDigest = skopeo's" 'printf %s "$ij" | grep -q "\"configDigest\":\"sha256:$(ci images -q --no-trunc cfg:1 | sed "s/^sha256://")\"" && printf %s "$ij" | grep -q "\"manifestDigest\":\"$(skopeo inspect --format "{{.Digest}}" oci:src:cfg)\""'
+t "inspect: layers as in the manifest (one, in late:2)" 'ci inspect late:2 | grep -q "\"layers\":\[{\"digest\":\"sha256:[0-9a-f]\{64\}\",\"size\":[0-9]*,\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\"}\]}\$"'
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -325,6 +325,71 @@ static void test_image_config(void)
     crioimg_image_config_free(&c);
 }
 
+/* Env, Entrypoint, Cmd, WorkingDir, author: what inspect shows (issue 12) */
+static void test_image_config_run(void)
+{
+    static const char docker[] = "{\"architecture\":\"arm\",\"variant\":\"v7\",\"os\":\"linux\",\"author\":\"me\","
+        "\"config\":{\"Env\":[\"PATH=/bin\",\"A=b c\"],\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo hi\"],\"WorkingDir\":\"/w\"},"
+        "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"history\":[]}";
+    static const char oci[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[],\"Entrypoint\":null}}";
+    static const struct { const char *doc; crioimg_result r; const char *err; } bad[] = {
+        { "{\"config\":{\"Env\":\"A=1\"}}", CRIOIMG_ERR_MANIFEST_INVALID, "config: not an array of strings: \"Env\"" },
+        { "{\"config\":{\"Env\":[1]}}", CRIOIMG_ERR_MANIFEST_INVALID, "config: not an array of strings: \"Env\"" },
+        { "{\"config\":{\"Entrypoint\":{}}}", CRIOIMG_ERR_MANIFEST_INVALID, "config: not an array of strings: \"Entrypoint\"" },
+        { "{\"config\":{\"Cmd\":[\"a\",null]}}", CRIOIMG_ERR_MANIFEST_INVALID, "config: not an array of strings: \"Cmd\"" },
+        { "{\"config\":{\"Cmd\":[\"a\\u0000b\"]}}", CRIOIMG_ERR_MANIFEST_INVALID, "a string holds a NUL character" },
+        { "{\"config\":{\"WorkingDir\":[]}}", CRIOIMG_ERR_MANIFEST_INVALID, NULL },
+        { "{\"author\":7}", CRIOIMG_ERR_MANIFEST_INVALID, NULL },
+        { "{\"config\":[]}", CRIOIMG_ERR_MANIFEST_INVALID, "config is not an object" },
+    };
+    crioimg_image_config c;
+    crioimg_manifest_opts o;
+    char *big;
+    size_t i, n;
+    tests_context = "config: Docker, with Env/Entrypoint/Cmd";
+    CHECK(crioimg_image_config_parse(&c, docker, sizeof docker - 1, NULL) == CRIOIMG_OK);
+    CHECK_STR(c.variant, "v7");
+    CHECK_STR(c.author, "me");
+    CHECK_STR(c.working_dir, "/w");
+    CHECK(c.nenv == 2 && c.nentrypoint == 2 && c.ncmd == 1);
+    if (c.nenv == 2) { CHECK_STR(c.env[0], "PATH=/bin"); CHECK_STR(c.env[1], "A=b c"); CHECK(c.env[2] == NULL); }
+    if (c.nentrypoint == 2) { CHECK_STR(c.entrypoint[0], "/bin/sh"); CHECK_STR(c.entrypoint[1], "-c"); }
+    if (c.ncmd == 1) CHECK_STR(c.cmd[0], "echo hi");
+    crioimg_image_config_free(&c);
+    tests_context = "config: OCI, empty and null arrays, the optional fields absent";
+    CHECK(crioimg_image_config_parse(&c, oci, sizeof oci - 1, NULL) == CRIOIMG_OK);
+    CHECK(c.ncmd == 0 && c.cmd != NULL && c.nentrypoint == 0 && c.entrypoint == NULL && c.nenv == 0 && c.env == NULL);
+    CHECK_STR(c.author, "");
+    CHECK_STR(c.working_dir, "");
+    CHECK_STR(c.user, "");
+    crioimg_image_config_free(&c);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tests_context = bad[i].doc;
+        CHECK(crioimg_image_config_parse(&c, bad[i].doc, strlen(bad[i].doc), NULL) == bad[i].r);
+        if (bad[i].err) CHECK_STR(c.err, bad[i].err);
+        CHECK(c.arena == NULL);
+        crioimg_image_config_free(&c);
+    }
+    tests_context = "config: over max_size refused, bounded";
+    n = 100000;
+    big = (char *)malloc(n * 4 + 64);
+    CHECK(big != NULL);
+    if (big) {
+        size_t len = 0;
+        memcpy(big, "{\"config\":{\"Env\":[", 18); len = 18;
+        for (i = 0; i < n; i++) { memcpy(big + len, i ? ",\"\"" : "\"\"", i ? 3 : 2); len += i ? 3 : 2; }
+        memcpy(big + len, "]}}", 3); len += 3;
+        memset(&o, 0, sizeof o);
+        o.max_size = 1024;
+        CHECK(crioimg_image_config_parse(&c, big, len, &o) == CRIOIMG_ERR_TOO_BIG);
+        crioimg_image_config_free(&c);
+        CHECK(crioimg_image_config_parse(&c, big, len, NULL) == CRIOIMG_OK);
+        CHECK(c.nenv == n);
+        crioimg_image_config_free(&c);
+        free(big);
+    }
+}
+
 static size_t mf_fail_after;
 static void *mf_alloc(size_t n, void *u) { (void)u; if (mf_fail_after == 0) return NULL; mf_fail_after--; return malloc(n); }
 static void *mf_realloc(void *p, size_t n, void *u) { (void)u; if (mf_fail_after == 0) return NULL; mf_fail_after--; return realloc(p, n); }
@@ -357,5 +422,6 @@ static void test_manifest(void)
     test_manifest_fields();
     test_manifest_choose();
     test_image_config();
+    test_image_config_run();
     test_manifest_nomem();
 }
