@@ -54,7 +54,7 @@ typedef struct crioimg_registries_opts {
                                           entry says otherwise) */
     const crioimg_image_ids *image_ids; /* NULL: no store attached, no ID expansion */
 } crioimg_registries_opts;
-typedef crioimg_registries_opts crioimg_registries_opts;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_registries_opts crioimg_registries_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_registries crioimg_registries;
 

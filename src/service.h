@@ -32,7 +32,7 @@ typedef struct crioimg_service_opts {
     const crioimg_resolver *resolver;           /* as crioimg_registries_opts */
     int no_resolver;
 } crioimg_service_opts;
-typedef crioimg_service_opts crioimg_service_opts;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_service_opts crioimg_service_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* A service over store (borrowed: it must outlive the service). ERR_INVALID_ARGS for bad options,
    ERR_REGISTRY_CIDR for a malformed CIDR, ERR_REGISTRIES_CONF for a bad registries.conf; err (errcap
@@ -99,7 +99,7 @@ typedef struct crioimg_pull_opts {
                                          "docker://" + candidate before anything is fetched from it;
                                          one the policy refuses is a failed candidate, with its text. */
 } crioimg_pull_opts;
-typedef crioimg_pull_opts crioimg_pull_opts;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_pull_opts crioimg_pull_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 /* One image found at a registry: the manifest as served, and the image manifest for the platform. */
 typedef struct crioimg_image_source {

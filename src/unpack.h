@@ -59,7 +59,7 @@ typedef struct crioimg_unpack_opts {
     void *progress_user;
     const volatile int *cancel;            /* non-NULL and non-zero: stop (ERR_CANCELLED) */
 } crioimg_unpack_opts;
-typedef crioimg_unpack_opts crioimg_unpack_opts;   /* its name before 0.2 (every options struct is _opts now) */
+typedef crioimg_unpack_opts crioimg_unpack_options;   /* its name before 0.2 (every options struct is _opts now) */
 
 typedef struct crioimg_unpack_result {
     size_t layers;                 /* layers applied */
