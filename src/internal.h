@@ -2,6 +2,17 @@
    implementation prelude: configuration checks, libc, internal linkage
    --------------------------------------------------------------------------------------------------- */
 
+/* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
+   src/X.c): the public declarations from the committed header; internal functions shared between
+   parts are then extern (CRIOIMG__LIB below), so a prototype of one defined in another part is never
+   "unused" (this file is never linked). In crioimg.h, CRIOIMG_H is always defined here. */
+#ifndef CRIOIMG_H
+#  undef CRIOIMG_IMPLEMENTATION
+#  include "../crioimg.h"
+#  define CRIOIMG_IMPLEMENTATION 1
+#  define CRIOIMG__ALONE 1
+#endif
+
 #if defined(CRIOIMG_MALLOC) || defined(CRIOIMG_REALLOC) || defined(CRIOIMG_FREE)
 #  if !defined(CRIOIMG_MALLOC) || !defined(CRIOIMG_REALLOC) || !defined(CRIOIMG_FREE)
 #    error "crioimg: define all of CRIOIMG_MALLOC, CRIOIMG_REALLOC and CRIOIMG_FREE, or none of them"
@@ -68,8 +79,33 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #  define CRIOIMG__NOINLINE
 #endif
 
-/* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
-#define CRIOIMG__LIB static
+/* Internal functions shared between modules: all one translation unit in crioimg.h, so static
+   (extern in a part compiled alone: see above). */
+#ifdef CRIOIMG__ALONE
+#  define CRIOIMG__LIB
+#else
+#  define CRIOIMG__LIB static
+#endif
+
+/* ---- helpers shared between parts: one declaration each, here; each defined once, in the part named ---- */
+
+/* core.c: appends to a bounded output as snprintf does: counts everything, writes what fits, keeps a NUL */
+typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
+CRIOIMG__LIB void crioimg__out_str(crioimg__out *o, const char *s);
+CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v);
+CRIOIMG__LIB int crioimg__hexval(char c);
+CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b);
+CRIOIMG__LIB size_t crioimg__utf8_len(const unsigned char *s, size_t n);
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, size_t cap, int strict);
+CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b);
+CRIOIMG__LIB int crioimg__path_exists(const char *path);
+CRIOIMG__LIB crioimg_result crioimg__config_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len,
+                                                 crioimg__out *why);
+CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at);
+CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flushed);
+/* ref.c: "containers-storage:..." alone */
+CRIOIMG__LIB crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
 
 /* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
    static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */

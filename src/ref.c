@@ -16,6 +16,7 @@
    '/' (a domain's port colon is always followed by a '/'); the first component is the domain when it can
    be one and more components follow, because Go's regexp prefers the optional domain group.
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
 
 /* character classes, one bit each */
 #define CRIOIMG__C_LALNUM 0x01u  /* [a-z0-9]      path components */
