@@ -2552,6 +2552,8 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------------------
    implementation prelude: configuration checks, libc, internal linkage
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
+#define CRIOIMG__INTERNAL_H 1
 
 /* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
    src/X.c): the public declarations from the committed header; internal functions shared between
@@ -2681,6 +2683,8 @@ extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flag
 #  endif
 #endif
 #define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
+#endif /* CRIOIMG__INTERNAL_H */
 
 /* ==== src/core.c ==== */
 /* ---------------------------------------------------------------------------------------------------
@@ -9021,6 +9025,29 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
     return CRIOIMG_OK;
 }
 
+/* ==== src/netaddr.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   network addresses (internal): what src/netaddr.c offers the registries parts and the HTTP client
+   --------------------------------------------------------------------------------------------------- */
+
+/* An address range [lo, hi] of one family: IPv4 as 32-bit values, IPv6 as two 64-bit halves. */
+typedef struct crioimg__range4 { unsigned long lo, hi; } crioimg__range4;
+typedef struct crioimg__u128 { unsigned long long hi, lo; } crioimg__u128;
+typedef struct crioimg__range6 { crioimg__u128 lo, hi; } crioimg__range6;
+
+CRIOIMG__LIB int crioimg__ip4_parse(const char *s, size_t n, unsigned char out[4]);
+CRIOIMG__LIB int crioimg__ip6_parse(const char *s, size_t n, unsigned char out[16]);
+CRIOIMG__LIB int crioimg__ip_is_v4(const unsigned char a[16]);
+CRIOIMG__LIB unsigned long crioimg__v4val(const unsigned char a[16]);
+CRIOIMG__LIB crioimg__u128 crioimg__v6val(const unsigned char a[16]);
+CRIOIMG__LIB int crioimg__u128_cmp(crioimg__u128 a, crioimg__u128 b);
+CRIOIMG__LIB int crioimg__u128_next(crioimg__u128 a, crioimg__u128 b);
+CRIOIMG__LIB void crioimg__sort4(crioimg__range4 *a, size_t n);
+CRIOIMG__LIB void crioimg__sort6(crioimg__range6 *a, size_t n);
+CRIOIMG__LIB int crioimg__ip_is_loopback(const unsigned char a[16]);
+CRIOIMG__LIB void crioimg__ip_format(const unsigned char a[16], char *out, size_t cap);
+CRIOIMG__LIB int crioimg__reg_host_split(const char *s, size_t n, size_t *hl, int *bracket);
+
 /* ==== src/netaddr.c ==== */
 /* ---------------------------------------------------------------------------------------------------
    network addresses: IPv4/IPv6 literals and CIDRs as Go's net package reads them, address ranges,
@@ -9038,10 +9065,7 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
 #  endif
 #endif
 
-/* An address range [lo, hi] of one family: IPv4 as 32-bit values, IPv6 as two 64-bit halves. */
-typedef struct crioimg__range4 { unsigned long lo, hi; } crioimg__range4;
-typedef struct crioimg__u128 { unsigned long long hi, lo; } crioimg__u128;
-typedef struct crioimg__range6 { crioimg__u128 lo, hi; } crioimg__range6;
+/* crioimg__range4/6, crioimg__u128 and what other parts use from here: netaddr.h */
 
 /* ---- IP literals and CIDRs, as Go's net package reads them ---- */
 

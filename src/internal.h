@@ -1,6 +1,8 @@
 /* ---------------------------------------------------------------------------------------------------
    implementation prelude: configuration checks, libc, internal linkage
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
+#define CRIOIMG__INTERNAL_H 1
 
 /* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
    src/X.c): the public declarations from the committed header; internal functions shared between
@@ -131,3 +133,5 @@ extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flag
 #  endif
 #endif
 #define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
+#endif /* CRIOIMG__INTERNAL_H */
