@@ -85,8 +85,10 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
    (extern in a part compiled alone: see above). */
 #ifdef CRIOIMG__ALONE
 #  define CRIOIMG__LIB
+#  define CRIOIMG__LIB_DATA
 #else
 #  define CRIOIMG__LIB static
+#  define CRIOIMG__LIB_DATA static   /* a table; declared below only for a part compiled alone (C++ has no tentative definitions) */
 #endif
 
 /* ---- helpers shared between parts: one declaration each, here; each defined once, in the part named ---- */
@@ -108,6 +110,26 @@ CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at);
 CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flushed);
 /* ref.c: "containers-storage:..." alone */
 CRIOIMG__LIB crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
+/* store.c: what the service's pull workers need of a blob writer */
+CRIOIMG__LIB void crioimg__blob_writer_trust(crioimg_blob_writer *w);
+CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w);
+CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w);
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len);
+/* registry.c: a worker's client takes over what its parent's ping learned */
+CRIOIMG__LIB crioimg_result crioimg__registry_adopt_ping(crioimg_registry *dst, const crioimg_registry *src);
+/* http.c: numbers and times of HTTP headers, and the clock the clients time out with */
+CRIOIMG__LIB size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v);
+CRIOIMG__LIB long long crioimg__days_from_civil(long long y, unsigned m, unsigned d);
+CRIOIMG__LIB long long crioimg__http_now_ms(void);
+/* auth.c: the member Go's encoding/json would decode into a struct field (case-folded key) */
+CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field);
+/* registries.c: allocation helpers the registry client shares */
+CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n);
+CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem);
+#ifdef CRIOIMG__ALONE
+/* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
+extern const unsigned char crioimg__auth_tchar[256];
+#endif
 
 /* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
    static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */

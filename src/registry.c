@@ -8,6 +8,7 @@
    keeps, and hands blob bytes to the verifier (crioimg__rg_blob) that never delivers a byte twice.
    --------------------------------------------------------------------------------------------------- */
 #include "internal.h"
+#include "netaddr.h"
 
 #include <time.h>
 #if defined(CRIOIMG__POSIX2008)
