@@ -2680,6 +2680,9 @@ CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_
 /* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
 extern const unsigned char crioimg__auth_tchar[256];
 #endif
+/* tar.c: a growing buffer with a cap (long names, PAX records; the unpacker's paths) */
+typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max);
 
 /* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
    static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */
@@ -21082,7 +21085,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
 #define CRIOIMG__TAR_ZERO1 4   /* one zero block seen: the next must be one too (or the input ends) */
 #define CRIOIMG__TAR_END   5
 
-typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+/* crioimg__tbuf: internal.h */
 
 struct crioimg_tar_reader {
     crioimg_allocator alloc;
@@ -21154,7 +21157,7 @@ long long crioimg_tar_reader_offset(const crioimg_tar_reader *t) { return t ? t-
 const char *crioimg_tar_reader_error(const crioimg_tar_reader *t) { return t ? t->err : ""; }
 
 /* Appends n bytes, at most max in all (0 when it would pass that, or memory ran out). */
-static int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
 {
     if (n > max - b->len || b->len + n > max) return 0;
     if (b->len + n + 1 > b->cap) {

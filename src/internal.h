@@ -130,6 +130,9 @@ CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_
 /* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
 extern const unsigned char crioimg__auth_tchar[256];
 #endif
+/* tar.c: a growing buffer with a cap (long names, PAX records; the unpacker's paths) */
+typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max);
 
 /* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
    static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */
