@@ -2583,6 +2583,18 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------------------
    implementation prelude: configuration checks, libc, internal linkage
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
+#define CRIOIMG__INTERNAL_H 1
+
+/* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
+   src/X.c): the public declarations from the committed header; internal functions shared between
+   parts are then extern (CRIOIMG__LIB below), so a prototype of one defined in another part is never
+   "unused" (this file is never linked). In crioimg.h, CRIOIMG_H is always defined here. */
+#ifndef CRIOIMG_H
+#  undef CRIOIMG_IMPLEMENTATION
+#  define CRIOIMG_IMPLEMENTATION 1
+#  define CRIOIMG__ALONE 1
+#endif
 
 #if defined(CRIOIMG_MALLOC) || defined(CRIOIMG_REALLOC) || defined(CRIOIMG_FREE)
 #  if !defined(CRIOIMG_MALLOC) || !defined(CRIOIMG_REALLOC) || !defined(CRIOIMG_FREE)
@@ -2650,8 +2662,60 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #  define CRIOIMG__NOINLINE
 #endif
 
-/* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
-#define CRIOIMG__LIB static
+/* Internal functions shared between modules: all one translation unit in crioimg.h, so static
+   (extern in a part compiled alone: see above). */
+#ifdef CRIOIMG__ALONE
+#  define CRIOIMG__LIB
+#  define CRIOIMG__LIB_DATA
+#else
+#  define CRIOIMG__LIB static
+#  define CRIOIMG__LIB_DATA static   /* a table; declared below only for a part compiled alone (C++ has no tentative definitions) */
+#endif
+
+/* ---- helpers shared between parts: one declaration each, here; each defined once, in the part named ---- */
+
+/* core.c: appends to a bounded output as snprintf does: counts everything, writes what fits, keeps a NUL */
+typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
+CRIOIMG__LIB void crioimg__out_str(crioimg__out *o, const char *s);
+CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v);
+CRIOIMG__LIB int crioimg__hexval(char c);
+CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b);
+CRIOIMG__LIB size_t crioimg__utf8_len(const unsigned char *s, size_t n);
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, size_t cap, int strict);
+CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b);
+CRIOIMG__LIB int crioimg__path_exists(const char *path);
+CRIOIMG__LIB crioimg_result crioimg__config_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len,
+                                                 crioimg__out *why);
+CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at);
+CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flushed);
+/* ref.c: "containers-storage:..." alone */
+CRIOIMG__LIB crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
+/* store.c: what the service's pull workers need of a blob writer */
+CRIOIMG__LIB void crioimg__blob_writer_trust(crioimg_blob_writer *w);
+CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w);
+CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w);
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len);
+/* store_gc.c: a failed import or pull takes back the blobs it wrote that nothing references */
+CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
+/* registry.c: a worker's client takes over what its parent's ping learned */
+CRIOIMG__LIB crioimg_result crioimg__registry_adopt_ping(crioimg_registry *dst, const crioimg_registry *src);
+/* http.c: numbers and times of HTTP headers, and the clock the clients time out with */
+CRIOIMG__LIB size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v);
+CRIOIMG__LIB long long crioimg__days_from_civil(long long y, unsigned m, unsigned d);
+CRIOIMG__LIB long long crioimg__http_now_ms(void);
+/* auth.c: the member Go's encoding/json would decode into a struct field (case-folded key) */
+CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field);
+/* registries.c: allocation helpers the registry client shares */
+CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n);
+CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem);
+#ifdef CRIOIMG__ALONE
+/* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
+extern const unsigned char crioimg__auth_tchar[256];
+#endif
+/* tar.c: a growing buffer with a cap (long names, PAX records; the unpacker's paths) */
+typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max);
 
 /* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
    static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */
@@ -2677,6 +2741,8 @@ extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flag
 #  endif
 #endif
 #define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
+#endif /* CRIOIMG__INTERNAL_H */
 
 /* ==== src/core.c ==== */
 /* ---------------------------------------------------------------------------------------------------
@@ -2753,8 +2819,7 @@ void crioimg_free(const crioimg_allocator *a, void *ptr)
     else CRIOIMG_FREE(ptr);
 }
 
-/* Appends to a bounded output as snprintf does: counts everything, writes what fits, keeps a NUL. */
-typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+/* crioimg__out (internal.h): appends to a bounded output as snprintf does. */
 
 CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n)
 {
@@ -3091,6 +3156,32 @@ CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flush
 #endif
 }
 
+/* ==== src/ref_internal.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   references (internal): the character classes and grammar pieces src/ref.c shares with the digest
+   parser and the policy code
+   --------------------------------------------------------------------------------------------------- */
+
+/* character classes, one bit each */
+#define CRIOIMG__C_LALNUM 0x01u  /* [a-z0-9]      path components */
+#define CRIOIMG__C_ALNUM  0x02u  /* [a-zA-Z0-9]   domain components */
+#define CRIOIMG__C_XDIGIT 0x04u  /* [0-9a-fA-F]   digests in references, IPv6 */
+#define CRIOIMG__C_LHEX   0x08u  /* [0-9a-f]      IDs, go-digest's encoded part */
+#define CRIOIMG__C_WORD   0x10u  /* [A-Za-z0-9_]  tags */
+#define CRIOIMG__C_DIGIT  0x20u  /* [0-9] */
+#define CRIOIMG__C_ALPHA  0x40u  /* [A-Za-z] */
+#define CRIOIMG__C_UPPER  0x80u  /* [A-Z] */
+
+#ifdef CRIOIMG__ALONE
+extern const unsigned char crioimg__ref_ctab[256];   /* by byte, its classes (defined before every use in crioimg.h) */
+#endif
+#define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
+
+CRIOIMG__LIB int crioimg__ref_path_ok(const char *s, size_t n, int fold);
+CRIOIMG__LIB int crioimg__ref_domain(const char *s, size_t n);
+CRIOIMG__LIB int crioimg__ref_lhex(const char *s, size_t n);
+CRIOIMG__LIB void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n);
+
 /* ==== src/ref.c ==== */
 /* ---------------------------------------------------------------------------------------------------
    ref implementation
@@ -3111,26 +3202,16 @@ CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flush
    be one and more components follow, because Go's regexp prefers the optional domain group.
    --------------------------------------------------------------------------------------------------- */
 
-/* character classes, one bit each */
-#define CRIOIMG__C_LALNUM 0x01u  /* [a-z0-9]      path components */
-#define CRIOIMG__C_ALNUM  0x02u  /* [a-zA-Z0-9]   domain components */
-#define CRIOIMG__C_XDIGIT 0x04u  /* [0-9a-fA-F]   digests in references, IPv6 */
-#define CRIOIMG__C_LHEX   0x08u  /* [0-9a-f]      IDs, go-digest's encoded part */
-#define CRIOIMG__C_WORD   0x10u  /* [A-Za-z0-9_]  tags */
-#define CRIOIMG__C_DIGIT  0x20u  /* [0-9] */
-#define CRIOIMG__C_ALPHA  0x40u  /* [A-Za-z] */
-#define CRIOIMG__C_UPPER  0x80u  /* [A-Z] */
-
+/* the character classes (CRIOIMG__C_*): ref_internal.h */
 /* One constant expression per byte, expanded into a const table: the classes are written once. */
 #define CRIOIMG__CLS(c) ( \
     ((c) >= '0' && (c) <= '9') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX | CRIOIMG__C_WORD | CRIOIMG__C_DIGIT) : \
     ((c) >= 'a' && (c) <= 'z') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | ((c) <= 'f' ? (CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX) : 0u)) : \
     ((c) >= 'A' && (c) <= 'Z') ? (CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | CRIOIMG__C_UPPER | ((c) <= 'F' ? CRIOIMG__C_XDIGIT : 0u)) : \
     ((c) == '_') ? CRIOIMG__C_WORD : 0u)
-static const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG__CLS) };
+CRIOIMG__LIB_DATA const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG__CLS) };
 #undef CRIOIMG__CLS
 
-#define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
 /* the same, where hi (the lowered view, see crioimg__ref_lowered_len) makes every byte >= 0x80 a letter */
 #define CRIOIMG__ISH(c, k, hi) (CRIOIMG__IS(c, k) || ((hi) && (unsigned char)(c) >= 0x80))
 
@@ -3241,7 +3322,7 @@ static int crioimg__ref_path_sse(const char *s, size_t n, const unsigned char *c
 #endif
 
 /* The path grammar over all of s[0, n) (no stop bytes inside). */
-static int crioimg__ref_path_ok(const char *s, size_t n, int fold)
+CRIOIMG__LIB int crioimg__ref_path_ok(const char *s, size_t n, int fold)
 {
     const unsigned char *cls = crioimg__ref_pcls[fold];
     if (n == 0) return 0;
@@ -3291,7 +3372,7 @@ static int crioimg__ref_domain_in(const char *s, size_t n, int hi)
     return s[i] == ':' && crioimg__ref_digits(s + i + 1, n - i - 1);
 }
 
-static int crioimg__ref_domain(const char *s, size_t n) { return crioimg__ref_domain_in(s, n, 0); }
+CRIOIMG__LIB int crioimg__ref_domain(const char *s, size_t n) { return crioimg__ref_domain_in(s, n, 0); }
 
 /* tag := [\w][\w.-]{0,127}; hi: the lowered view, where the length counts runes (each one character
    once lowered), not bytes */
@@ -3342,7 +3423,7 @@ static int crioimg__ref_godigest_grammar(const char *s, size_t n)
     return n > enc;
 }
 
-static int crioimg__ref_lhex(const char *s, size_t n)
+CRIOIMG__LIB int crioimg__ref_lhex(const char *s, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_LHEX)) return 0;
@@ -4376,7 +4457,7 @@ static int crioimg__rune_printable(unsigned long r)
 static int crioimg__rune_printable(unsigned long r) { (void)r; return 0; }
 #endif
 
-static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
+CRIOIMG__LIB void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
@@ -9047,6 +9128,29 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
     return CRIOIMG_OK;
 }
 
+/* ==== src/netaddr.h ==== */
+/* ---------------------------------------------------------------------------------------------------
+   network addresses (internal): what src/netaddr.c offers the registries parts and the HTTP client
+   --------------------------------------------------------------------------------------------------- */
+
+/* An address range [lo, hi] of one family: IPv4 as 32-bit values, IPv6 as two 64-bit halves. */
+typedef struct crioimg__range4 { unsigned long lo, hi; } crioimg__range4;
+typedef struct crioimg__u128 { unsigned long long hi, lo; } crioimg__u128;
+typedef struct crioimg__range6 { crioimg__u128 lo, hi; } crioimg__range6;
+
+CRIOIMG__LIB int crioimg__ip4_parse(const char *s, size_t n, unsigned char out[4]);
+CRIOIMG__LIB int crioimg__ip6_parse(const char *s, size_t n, unsigned char out[16]);
+CRIOIMG__LIB int crioimg__ip_is_v4(const unsigned char a[16]);
+CRIOIMG__LIB unsigned long crioimg__v4val(const unsigned char a[16]);
+CRIOIMG__LIB crioimg__u128 crioimg__v6val(const unsigned char a[16]);
+CRIOIMG__LIB int crioimg__u128_cmp(crioimg__u128 a, crioimg__u128 b);
+CRIOIMG__LIB int crioimg__u128_next(crioimg__u128 a, crioimg__u128 b);
+CRIOIMG__LIB void crioimg__sort4(crioimg__range4 *a, size_t n);
+CRIOIMG__LIB void crioimg__sort6(crioimg__range6 *a, size_t n);
+CRIOIMG__LIB int crioimg__ip_is_loopback(const unsigned char a[16]);
+CRIOIMG__LIB void crioimg__ip_format(const unsigned char a[16], char *out, size_t cap);
+CRIOIMG__LIB int crioimg__reg_host_split(const char *s, size_t n, size_t *hl, int *bracket);
+
 /* ==== src/netaddr.c ==== */
 /* ---------------------------------------------------------------------------------------------------
    network addresses: IPv4/IPv6 literals and CIDRs as Go's net package reads them, address ranges,
@@ -9064,10 +9168,7 @@ CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode
 #  endif
 #endif
 
-/* An address range [lo, hi] of one family: IPv4 as 32-bit values, IPv6 as two 64-bit halves. */
-typedef struct crioimg__range4 { unsigned long lo, hi; } crioimg__range4;
-typedef struct crioimg__u128 { unsigned long long hi, lo; } crioimg__u128;
-typedef struct crioimg__range6 { crioimg__u128 lo, hi; } crioimg__range6;
+/* crioimg__range4/6, crioimg__u128 and what other parts use from here: netaddr.h */
 
 /* ---- IP literals and CIDRs, as Go's net package reads them ---- */
 
@@ -10860,7 +10961,7 @@ CRIOIMG__LIB int crioimg__conf_insecure(const crioimg_registries *r, const char 
 #define CRIOIMG__TCHAR(c) ((c) > 32 && (c) < 127 && !((c) == '"' || (c) == '(' || (c) == ')' || (c) == ',' || \
     (c) == '/' || (c) == ':' || (c) == ';' || (c) == '<' || (c) == '=' || (c) == '>' || (c) == '?' || (c) == '@' || \
     (c) == '[' || (c) == ']' || (c) == '\\' || (c) == '{' || (c) == '}'))
-static const unsigned char crioimg__auth_tchar[256] = { CRIOIMG__TABLE256(CRIOIMG__TCHAR) };
+CRIOIMG__LIB_DATA const unsigned char crioimg__auth_tchar[256] = { CRIOIMG__TABLE256(CRIOIMG__TCHAR) };
 #undef CRIOIMG__TCHAR
 
 /* the parse state: the input, and where unescaped strings go */
@@ -11090,7 +11191,7 @@ static void crioimg__auth_norm_key(const char *k, size_t kn, int legacy, const c
 
 /* The value Go's encoding/json would decode into the struct field named field: the last member whose
    key folds to it (strings.EqualFold), or CRIOIMG_JSON_NONE. */
-static size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field)
+CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field)
 {
     size_t i, k, found = CRIOIMG_JSON_NONE;
     if (obj >= doc->ntok || doc->tok[obj].type != CRIOIMG_JSON_OBJECT) return CRIOIMG_JSON_NONE;
@@ -12918,7 +13019,7 @@ crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_h
 }
 
 /* a run of digits: its value (saturating at max) and length */
-static size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v)
+CRIOIMG__LIB size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v)
 {
     size_t i = 0;
     *v = 0;
@@ -12930,7 +13031,7 @@ static size_t crioimg__http_digits(const char *s, size_t n, long long max, long 
 }
 
 /* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil) */
-static long long crioimg__days_from_civil(long long y, unsigned m, unsigned d)
+CRIOIMG__LIB long long crioimg__days_from_civil(long long y, unsigned m, unsigned d)
 {
     long long era;
     unsigned yoe, doy, doe;
@@ -13000,7 +13101,7 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
 /* A millisecond clock that does not jump with the wall clock where the platform has one (POSIX
    CLOCK_MONOTONIC); else time(), whose seconds still bound a dripping server, only coarser. */
 #include <time.h>
-static long long crioimg__http_now_ms(void)
+CRIOIMG__LIB long long crioimg__http_now_ms(void)
 {
 #if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
     struct timespec ts;
@@ -16754,27 +16855,15 @@ crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, 
    store implementation, what its parts share (store.c, store_gc.c, store_memory.c, store_oci.c): the
    store's struct, the listing cache's and the view's types, and the generic layer's helpers
    --------------------------------------------------------------------------------------------------- */
-#ifndef CRIOIMG_H
-/* A store part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L
-   -D_FILE_OFFSET_BITS=64 -DCRIOIMG_IMPLEMENTATION src/store_oci.c): the public declarations from the
-   committed header, and the core helpers the store uses, declared (they are static in the one
-   translation unit crioimg.h makes; this file is never linked). */
-#  undef CRIOIMG_IMPLEMENTATION
-#  define CRIOIMG_IMPLEMENTATION
-typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
-void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
-void crioimg__out_str(crioimg__out *o, const char *s);
-void crioimg__out_uint(crioimg__out *o, unsigned long long v);
-void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size);
-void crioimg__arena_free(void **head, const crioimg_allocator *a);
-void crioimg__writeback(int fd, long long written, long long *flushed);
-crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
-#  define CRIOIMG__ST_SHARED   /* declared, defined in another part: extern here */
-#  undef CRIOIMG__LIB           /* what this part offers the others: extern too, so never "unused" */
-#  define CRIOIMG__LIB
+/* static in the one translation unit crioimg.h makes; extern in a part compiled alone (internal.h) */
+#ifdef CRIOIMG__ALONE
+#  define CRIOIMG__ST_SHARED
 #else
 #  define CRIOIMG__ST_SHARED static
 #endif
+/* manifest.c's arena, which the store's views use */
+CRIOIMG__ST_SHARED void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size);
+CRIOIMG__ST_SHARED void crioimg__arena_free(void **head, const crioimg_allocator *a);
 
 /* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
    trusted). The format is the generic layer's; the store only finds the file, says how its blob
@@ -16863,7 +16952,6 @@ CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                            const char *const *names, size_t nnames);
 /* store_gc.c: what a failed copy wrote goes again when nothing references it */
-CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
 
 /* ==== src/store.c ==== */
 /* ---------------------------------------------------------------------------------------------------
@@ -18963,7 +19051,7 @@ static crioimg_result crioimg__gc_sweep(crioimg_store *s, const char *const *can
 
 /* What a failed copy wrote (digests[]) goes again when nothing references it: under the exclusive lock,
    best effort (a failure here leaves blobs for crioimg_store_gc, never an entry without its blobs). */
-CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
+CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
 {
     char saved[sizeof s->err];
     if (n == 0) return;
@@ -21118,7 +21206,7 @@ crioimg_result crioimg_service_pull_image(crioimg_service *svc, const char *name
 #define CRIOIMG__TAR_ZERO1 4   /* one zero block seen: the next must be one too (or the input ends) */
 #define CRIOIMG__TAR_END   5
 
-typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+/* crioimg__tbuf: internal.h */
 
 struct crioimg_tar_reader {
     crioimg_allocator alloc;
@@ -21190,7 +21278,7 @@ long long crioimg_tar_reader_offset(const crioimg_tar_reader *t) { return t ? t-
 const char *crioimg_tar_reader_error(const crioimg_tar_reader *t) { return t ? t->err : ""; }
 
 /* Appends n bytes, at most max in all (0 when it would pass that, or memory ran out). */
-static int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
 {
     if (n > max - b->len || b->len + n > max) return 0;
     if (b->len + n + 1 > b->cap) {

@@ -1,12 +1,13 @@
 /* ---------------------------------------------------------------------------------------------------
    auth implementation
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
 
 /* RFC 7230 tchar (Go's isToken in containers/image: a CHAR, not a CTL, not a separator) */
 #define CRIOIMG__TCHAR(c) ((c) > 32 && (c) < 127 && !((c) == '"' || (c) == '(' || (c) == ')' || (c) == ',' || \
     (c) == '/' || (c) == ':' || (c) == ';' || (c) == '<' || (c) == '=' || (c) == '>' || (c) == '?' || (c) == '@' || \
     (c) == '[' || (c) == ']' || (c) == '\\' || (c) == '{' || (c) == '}'))
-static const unsigned char crioimg__auth_tchar[256] = { CRIOIMG__TABLE256(CRIOIMG__TCHAR) };
+CRIOIMG__LIB_DATA const unsigned char crioimg__auth_tchar[256] = { CRIOIMG__TABLE256(CRIOIMG__TCHAR) };
 #undef CRIOIMG__TCHAR
 
 /* the parse state: the input, and where unescaped strings go */
@@ -236,7 +237,7 @@ static void crioimg__auth_norm_key(const char *k, size_t kn, int legacy, const c
 
 /* The value Go's encoding/json would decode into the struct field named field: the last member whose
    key folds to it (strings.EqualFold), or CRIOIMG_JSON_NONE. */
-static size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field)
+CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field)
 {
     size_t i, k, found = CRIOIMG_JSON_NONE;
     if (obj >= doc->ntok || doc->tok[obj].type != CRIOIMG_JSON_OBJECT) return CRIOIMG_JSON_NONE;

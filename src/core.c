@@ -1,6 +1,7 @@
 /* ---------------------------------------------------------------------------------------------------
    core implementation
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
 
 /* The texts and names as one string each and the codes as one table, all from the X-macro list: a
    switch over 80 cases took 1.7 KB of code and jump tables where these take a loop. */
@@ -72,8 +73,7 @@ void crioimg_free(const crioimg_allocator *a, void *ptr)
     else CRIOIMG_FREE(ptr);
 }
 
-/* Appends to a bounded output as snprintf does: counts everything, writes what fits, keeps a NUL. */
-typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+/* crioimg__out (internal.h): appends to a bounded output as snprintf does. */
 
 CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n)
 {

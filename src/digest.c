@@ -10,6 +10,8 @@
    its own buffering, in the context's union. The hardware paths are compiled with a target attribute,
    so the rest of the library needs no -m or -march flags, and run only when the CPU says it has them.
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#include "ref_internal.h"
 
 /* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \

@@ -1,6 +1,8 @@
 /* ---------------------------------------------------------------------------------------------------
    http implementation
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#include "netaddr.h"
 
 crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
 {
@@ -352,7 +354,7 @@ crioimg_result crioimg_auth_realm_check(const char *realm, size_t n, int allow_h
 }
 
 /* a run of digits: its value (saturating at max) and length */
-static size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v)
+CRIOIMG__LIB size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v)
 {
     size_t i = 0;
     *v = 0;
@@ -364,7 +366,7 @@ static size_t crioimg__http_digits(const char *s, size_t n, long long max, long 
 }
 
 /* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil) */
-static long long crioimg__days_from_civil(long long y, unsigned m, unsigned d)
+CRIOIMG__LIB long long crioimg__days_from_civil(long long y, unsigned m, unsigned d)
 {
     long long era;
     unsigned yoe, doy, doe;
@@ -434,7 +436,7 @@ int crioimg_http_resume_ok(const char *content_range, size_t n, long long offset
 /* A millisecond clock that does not jump with the wall clock where the platform has one (POSIX
    CLOCK_MONOTONIC); else time(), whose seconds still bound a dripping server, only coarser. */
 #include <time.h>
-static long long crioimg__http_now_ms(void)
+CRIOIMG__LIB long long crioimg__http_now_ms(void)
 {
 #if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
     struct timespec ts;

@@ -1,6 +1,19 @@
 /* ---------------------------------------------------------------------------------------------------
    implementation prelude: configuration checks, libc, internal linkage
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
+#define CRIOIMG__INTERNAL_H 1
+
+/* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
+   src/X.c): the public declarations from the committed header; internal functions shared between
+   parts are then extern (CRIOIMG__LIB below), so a prototype of one defined in another part is never
+   "unused" (this file is never linked). In crioimg.h, CRIOIMG_H is always defined here. */
+#ifndef CRIOIMG_H
+#  undef CRIOIMG_IMPLEMENTATION
+#  include "../crioimg.h"
+#  define CRIOIMG_IMPLEMENTATION 1
+#  define CRIOIMG__ALONE 1
+#endif
 
 #if defined(CRIOIMG_MALLOC) || defined(CRIOIMG_REALLOC) || defined(CRIOIMG_FREE)
 #  if !defined(CRIOIMG_MALLOC) || !defined(CRIOIMG_REALLOC) || !defined(CRIOIMG_FREE)
@@ -68,8 +81,60 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 #  define CRIOIMG__NOINLINE
 #endif
 
-/* Internal functions shared between modules: all one translation unit in crioimg.h, so static. */
-#define CRIOIMG__LIB static
+/* Internal functions shared between modules: all one translation unit in crioimg.h, so static
+   (extern in a part compiled alone: see above). */
+#ifdef CRIOIMG__ALONE
+#  define CRIOIMG__LIB
+#  define CRIOIMG__LIB_DATA
+#else
+#  define CRIOIMG__LIB static
+#  define CRIOIMG__LIB_DATA static   /* a table; declared below only for a part compiled alone (C++ has no tentative definitions) */
+#endif
+
+/* ---- helpers shared between parts: one declaration each, here; each defined once, in the part named ---- */
+
+/* core.c: appends to a bounded output as snprintf does: counts everything, writes what fits, keeps a NUL */
+typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
+CRIOIMG__LIB void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
+CRIOIMG__LIB void crioimg__out_str(crioimg__out *o, const char *s);
+CRIOIMG__LIB void crioimg__out_uint(crioimg__out *o, unsigned long long v);
+CRIOIMG__LIB int crioimg__hexval(char c);
+CRIOIMG__LIB int crioimg__ascii_ieq(const char *a, size_t an, const char *b);
+CRIOIMG__LIB size_t crioimg__utf8_len(const unsigned char *s, size_t n);
+CRIOIMG__LIB size_t crioimg__base64_decode(const char *s, size_t n, unsigned char *out, size_t cap, int strict);
+CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b);
+CRIOIMG__LIB int crioimg__path_exists(const char *path);
+CRIOIMG__LIB crioimg_result crioimg__config_read(const char *path, size_t max, const crioimg_allocator *a, char **data, size_t *len,
+                                                 crioimg__out *why);
+CRIOIMG__LIB unsigned long crioimg__line_of(const char *s, size_t n, size_t at);
+CRIOIMG__LIB void crioimg__writeback(int fd, long long written, long long *flushed);
+/* ref.c: "containers-storage:..." alone */
+CRIOIMG__LIB crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
+/* store.c: what the service's pull workers need of a blob writer */
+CRIOIMG__LIB void crioimg__blob_writer_trust(crioimg_blob_writer *w);
+CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w);
+CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w);
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len);
+/* store_gc.c: a failed import or pull takes back the blobs it wrote that nothing references */
+CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
+/* registry.c: a worker's client takes over what its parent's ping learned */
+CRIOIMG__LIB crioimg_result crioimg__registry_adopt_ping(crioimg_registry *dst, const crioimg_registry *src);
+/* http.c: numbers and times of HTTP headers, and the clock the clients time out with */
+CRIOIMG__LIB size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v);
+CRIOIMG__LIB long long crioimg__days_from_civil(long long y, unsigned m, unsigned d);
+CRIOIMG__LIB long long crioimg__http_now_ms(void);
+/* auth.c: the member Go's encoding/json would decode into a struct field (case-folded key) */
+CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, const char *field);
+/* registries.c: allocation helpers the registry client shares */
+CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n);
+CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem);
+#ifdef CRIOIMG__ALONE
+/* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
+extern const unsigned char crioimg__auth_tchar[256];
+#endif
+/* tar.c: a growing buffer with a cap (long names, PAX records; the unpacker's paths) */
+typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max);
 
 /* A 256-entry byte table from a macro F(c) that is a constant expression of the byte value c:
    static const unsigned char t[256] = { CRIOIMG__TABLE256(F) }; keeps each table's rule in one line. */
@@ -95,3 +160,5 @@ extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flag
 #  endif
 #endif
 #define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
+#endif /* CRIOIMG__INTERNAL_H */

@@ -9,6 +9,7 @@
    (heapsort: no recursion, n log n at worst) by their unescaped bytes, and equal neighbours are
    duplicates.
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
 
 #define CRIOIMG__JSON_MAX_SIZE  ((size_t)4 << 20)
 #define CRIOIMG__JSON_MAX_DEPTH 64

@@ -1,6 +1,7 @@
 /* ---------------------------------------------------------------------------------------------------
    manifest implementation
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
 
 /* ---- an arena: every string and array a parsed manifest exposes lives in a few blocks, freed together */
 

@@ -4,6 +4,7 @@
    --------------------------------------------------------------------------------------------------- */
 
 #include "internal.h"
+#include "netaddr.h"
 
 #ifndef CRIOIMG_NO_GETADDRINFO
 #  if defined(CRIOIMG__POSIX2008)   /* every POSIX build (internal.h); elsewhere no default resolver */
@@ -15,10 +16,7 @@
 #  endif
 #endif
 
-/* An address range [lo, hi] of one family: IPv4 as 32-bit values, IPv6 as two 64-bit halves. */
-typedef struct crioimg__range4 { unsigned long lo, hi; } crioimg__range4;
-typedef struct crioimg__u128 { unsigned long long hi, lo; } crioimg__u128;
-typedef struct crioimg__range6 { crioimg__u128 lo, hi; } crioimg__range6;
+/* crioimg__range4/6, crioimg__u128 and what other parts use from here: netaddr.h */
 
 /* ---- IP literals and CIDRs, as Go's net package reads them ---- */
 

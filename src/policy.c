@@ -3,6 +3,7 @@
    --------------------------------------------------------------------------------------------------- */
 
 #include "internal.h"
+#include "ref_internal.h"
 #include <stdlib.h>  /* getenv, qsort */
 
 /* Reading files without blocking (O_NONBLOCK, fstat) and resolving paths as Go's EvalSymlinks does need

@@ -16,27 +16,19 @@
    '/' (a domain's port colon is always followed by a '/'); the first component is the domain when it can
    be one and more components follow, because Go's regexp prefers the optional domain group.
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#include "ref_internal.h"
 
-/* character classes, one bit each */
-#define CRIOIMG__C_LALNUM 0x01u  /* [a-z0-9]      path components */
-#define CRIOIMG__C_ALNUM  0x02u  /* [a-zA-Z0-9]   domain components */
-#define CRIOIMG__C_XDIGIT 0x04u  /* [0-9a-fA-F]   digests in references, IPv6 */
-#define CRIOIMG__C_LHEX   0x08u  /* [0-9a-f]      IDs, go-digest's encoded part */
-#define CRIOIMG__C_WORD   0x10u  /* [A-Za-z0-9_]  tags */
-#define CRIOIMG__C_DIGIT  0x20u  /* [0-9] */
-#define CRIOIMG__C_ALPHA  0x40u  /* [A-Za-z] */
-#define CRIOIMG__C_UPPER  0x80u  /* [A-Z] */
-
+/* the character classes (CRIOIMG__C_*): ref_internal.h */
 /* One constant expression per byte, expanded into a const table: the classes are written once. */
 #define CRIOIMG__CLS(c) ( \
     ((c) >= '0' && (c) <= '9') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX | CRIOIMG__C_WORD | CRIOIMG__C_DIGIT) : \
     ((c) >= 'a' && (c) <= 'z') ? (CRIOIMG__C_LALNUM | CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | ((c) <= 'f' ? (CRIOIMG__C_XDIGIT | CRIOIMG__C_LHEX) : 0u)) : \
     ((c) >= 'A' && (c) <= 'Z') ? (CRIOIMG__C_ALNUM | CRIOIMG__C_WORD | CRIOIMG__C_ALPHA | CRIOIMG__C_UPPER | ((c) <= 'F' ? CRIOIMG__C_XDIGIT : 0u)) : \
     ((c) == '_') ? CRIOIMG__C_WORD : 0u)
-static const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG__CLS) };
+CRIOIMG__LIB_DATA const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE256(CRIOIMG__CLS) };
 #undef CRIOIMG__CLS
 
-#define CRIOIMG__IS(c, k) ((crioimg__ref_ctab[(unsigned char)(c)] & (k)) != 0)
 /* the same, where hi (the lowered view, see crioimg__ref_lowered_len) makes every byte >= 0x80 a letter */
 #define CRIOIMG__ISH(c, k, hi) (CRIOIMG__IS(c, k) || ((hi) && (unsigned char)(c) >= 0x80))
 
@@ -147,7 +139,7 @@ static int crioimg__ref_path_sse(const char *s, size_t n, const unsigned char *c
 #endif
 
 /* The path grammar over all of s[0, n) (no stop bytes inside). */
-static int crioimg__ref_path_ok(const char *s, size_t n, int fold)
+CRIOIMG__LIB int crioimg__ref_path_ok(const char *s, size_t n, int fold)
 {
     const unsigned char *cls = crioimg__ref_pcls[fold];
     if (n == 0) return 0;
@@ -197,7 +189,7 @@ static int crioimg__ref_domain_in(const char *s, size_t n, int hi)
     return s[i] == ':' && crioimg__ref_digits(s + i + 1, n - i - 1);
 }
 
-static int crioimg__ref_domain(const char *s, size_t n) { return crioimg__ref_domain_in(s, n, 0); }
+CRIOIMG__LIB int crioimg__ref_domain(const char *s, size_t n) { return crioimg__ref_domain_in(s, n, 0); }
 
 /* tag := [\w][\w.-]{0,127}; hi: the lowered view, where the length counts runes (each one character
    once lowered), not bytes */
@@ -248,7 +240,7 @@ static int crioimg__ref_godigest_grammar(const char *s, size_t n)
     return n > enc;
 }
 
-static int crioimg__ref_lhex(const char *s, size_t n)
+CRIOIMG__LIB int crioimg__ref_lhex(const char *s, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) if (!CRIOIMG__IS(s[i], CRIOIMG__C_LHEX)) return 0;
@@ -1282,7 +1274,7 @@ static int crioimg__rune_printable(unsigned long r)
 static int crioimg__rune_printable(unsigned long r) { (void)r; return 0; }
 #endif
 
-static void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
+CRIOIMG__LIB void crioimg__out_goquote(crioimg__out *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;

@@ -3,6 +3,7 @@
    --------------------------------------------------------------------------------------------------- */
 
 #include "internal.h"
+#include "netaddr.h"
 
 #include <stdio.h>   /* fopen: registries.conf */
 #include <stdlib.h>  /* qsort, getenv */

@@ -7,6 +7,8 @@
    through one sink (crioimg__rg_rsp) that keeps the few headers the client reads, caps every body it
    keeps, and hands blob bytes to the verifier (crioimg__rg_blob) that never delivers a byte twice.
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#include "netaddr.h"
 
 #include <time.h>
 #if defined(CRIOIMG__POSIX2008)

@@ -125,7 +125,7 @@ static crioimg_result crioimg__gc_sweep(crioimg_store *s, const char *const *can
 
 /* What a failed copy wrote (digests[]) goes again when nothing references it: under the exclusive lock,
    best effort (a failure here leaves blobs for crioimg_store_gc, never an entry without its blobs). */
-CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
+CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n)
 {
     char saved[sizeof s->err];
     if (n == 0) return;

@@ -3,28 +3,15 @@
    store's struct, the listing cache's and the view's types, and the generic layer's helpers
    --------------------------------------------------------------------------------------------------- */
 #include "internal.h"
-#ifndef CRIOIMG_H
-/* A store part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L
-   -D_FILE_OFFSET_BITS=64 -DCRIOIMG_IMPLEMENTATION src/store_oci.c): the public declarations from the
-   committed header, and the core helpers the store uses, declared (they are static in the one
-   translation unit crioimg.h makes; this file is never linked). */
-#  undef CRIOIMG_IMPLEMENTATION
-#  include "../crioimg.h"
-#  define CRIOIMG_IMPLEMENTATION
-typedef struct crioimg__out { char *p; size_t cap, len; } crioimg__out;
-void crioimg__out_put(crioimg__out *o, const char *s, size_t n);
-void crioimg__out_str(crioimg__out *o, const char *s);
-void crioimg__out_uint(crioimg__out *o, unsigned long long v);
-void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size);
-void crioimg__arena_free(void **head, const crioimg_allocator *a);
-void crioimg__writeback(int fd, long long written, long long *flushed);
-crioimg_result crioimg__image_name_parse_storage(crioimg_image_name *out, const char *s, size_t n, char *err, size_t errcap);
-#  define CRIOIMG__ST_SHARED   /* declared, defined in another part: extern here */
-#  undef CRIOIMG__LIB           /* what this part offers the others: extern too, so never "unused" */
-#  define CRIOIMG__LIB
+/* static in the one translation unit crioimg.h makes; extern in a part compiled alone (internal.h) */
+#ifdef CRIOIMG__ALONE
+#  define CRIOIMG__ST_SHARED
 #else
 #  define CRIOIMG__ST_SHARED static
 #endif
+/* manifest.c's arena, which the store's views use */
+CRIOIMG__ST_SHARED void *crioimg__arena_alloc(void **head, const crioimg_allocator *a, size_t size);
+CRIOIMG__ST_SHARED void crioimg__arena_free(void **head, const crioimg_allocator *a);
 
 /* The listing cache (the OCI store's .crioimg-cache; see store.h for what it holds and when it is
    trusted). The format is the generic layer's; the store only finds the file, says how its blob
@@ -113,4 +100,3 @@ CRIOIMG__ST_SHARED int crioimg__st_cmpstr(const void *a, const void *b);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_copy_one(crioimg_store *dst, crioimg_store *src, const char *manifest_digest,
                                            const char *const *names, size_t nnames);
 /* store_gc.c: what a failed copy wrote goes again when nothing references it */
-CRIOIMG__ST_SHARED void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);

@@ -11,7 +11,7 @@
 #define CRIOIMG__TAR_ZERO1 4   /* one zero block seen: the next must be one too (or the input ends) */
 #define CRIOIMG__TAR_END   5
 
-typedef struct crioimg__tbuf { char *p; size_t len, cap; } crioimg__tbuf;
+/* crioimg__tbuf: internal.h */
 
 struct crioimg_tar_reader {
     crioimg_allocator alloc;
@@ -83,7 +83,7 @@ long long crioimg_tar_reader_offset(const crioimg_tar_reader *t) { return t ? t-
 const char *crioimg_tar_reader_error(const crioimg_tar_reader *t) { return t ? t->err : ""; }
 
 /* Appends n bytes, at most max in all (0 when it would pass that, or memory ran out). */
-static int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
+CRIOIMG__LIB int crioimg__tbuf_put(const crioimg_allocator *a, crioimg__tbuf *b, const void *p, size_t n, size_t max)
 {
     if (n > max - b->len || b->len + n > max) return 0;
     if (b->len + n + 1 > b->cap) {

@@ -5,6 +5,8 @@
    one it accepts is accepted. Bounds the Go decoder does not have, for small stacks and a time bound:
    1 MiB, 4096 items an array, 8192 keys a table, 32 parts a key, values nested 16 deep. No NUL in any string (issue 10).
    --------------------------------------------------------------------------------------------------- */
+#include "internal.h"
+#include "toml.h"
 
 /* "FILE:LINE: what [arg]" into the error buffer; always returns ERR_REGISTRIES_CONF. */
 CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an)

@@ -12,6 +12,25 @@ t "check passes on the committed header" 'tools/amalgamate --check'
 t "two runs give the same bytes" 'tools/amalgamate -o a.h && tools/amalgamate -o b.h && cmp -s a.h b.h && cmp -s a.h crioimg.h'
 t "no CR, no date in the output" '! grep -q $'"'"'\r'"'"' crioimg.h && ! grep -qE "20[0-9]{2}-[0-9]{2}-[0-9]{2}" crioimg.h'
 t "unknown option fails" '! tools/amalgamate --bogus 2>/dev/null'
+# Each src part compiles on its own (design.md section 2): internal.h brings the public declarations
+# from crioimg.h and the shared internal ones, with or without CRIOIMG_IMPLEMENTATION defined. The parts
+# listed in pending do not yet (issue 13): each must still fail, so the list only shrinks.
+pending=" archive.c registries_conf.c shortnames.c "
+for cc in gcc clang; do
+  command -v $cc >/dev/null || { echo "skipped: $cc not installed"; continue; }
+  for f in src/*.c; do
+    b=${f#src/}
+    for impl in "" -DCRIOIMG_IMPLEMENTATION; do
+      if [ "${pending/ $b /}" != "$pending" ]; then
+        [ -n "$impl" ] || t "$cc: $b is still pending (remove it from pending when it compiles alone)" \
+          "! $cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 $f 2>/dev/null"
+        continue
+      fi
+      t "$cc -fsyntax-only $b alone $impl" \
+        "$cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 $impl $f"
+    done
+  done
+done
 cp crioimg.h before.h
 echo '/* drift */' >> src/core.h
 t "check fails when src changed" '! tools/amalgamate --check 2>/dev/null'

@@ -33,16 +33,6 @@ expect() {
 t=$(mktemp -d); trap 'chmod -R u+rwx "$t" 2>/dev/null; rm -rf "$t"' EXIT
 chmod 755 "$t"
 
-# ---- each store part compiles on its own (src/store_internal.h takes the declarations from crioimg.h) ----
-root=$(cd "$(dirname "$0")/.." && pwd)
-for cc in gcc clang; do
-  command -v $cc >/dev/null || { skipped=$((skipped + 1)); continue; }
-  for f in "$root"/src/store*.c; do
-    expect "$cc -fsyntax-only $(basename "$f") alone" 0 "" -- $cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror \
-      -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 -DCRIOIMG_IMPLEMENTATION "$f"
-  done
-done
-
 # ---- opening a store: a file, a missing directory, a permission problem, a directory that is no store ----
 : > "$t/afile"; mkdir "$t/empty" "$t/locked"; chmod 000 "$t/locked"
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
