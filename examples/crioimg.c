@@ -57,6 +57,7 @@ static void buf_reserve(buf *b, size_t more)
 
 static void buf_put(buf *b, const char *s, size_t n)
 {
+    if (n == 0) return;   /* an empty buffer has no memory yet: NULL + 0 is undefined */
     buf_reserve(b, n);
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -575,7 +576,7 @@ static int cmd_registry(cli *c)
 
 /* ---- the store: images, inspect, tag, untag, rmi, import ---- */
 
-typedef struct store_args { const char *dir; int json; int nargs; char **args; char dflt[4096]; } store_args;
+typedef struct store_args { const char *dir; int json, quiet; int nargs; char **args; char dflt[4096]; } store_args;
 
 /* The store's directory: dir when given, else $CRIOIMG_STORE, $XDG_DATA_HOME/crioimg,
    ~/.local/share/crioimg (built in out); NULL after a message when there is none. */
@@ -671,7 +672,7 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         return 1;
     }
     /* said to a person (stderr a terminal), as the retries' waits are; scripts keep stderr for errors */
-    if (write && !existed && isatty(2)) fprintf(stderr, "crioimg %s: created a new store in %s\n", cmd, sa->dir);
+    if (write && !existed && !sa->quiet && isatty(2)) fprintf(stderr, "crioimg %s: created a new store in %s\n", cmd, sa->dir);
     return 0;
 }
 
@@ -1626,6 +1627,7 @@ static int remote_setup(cli *c, remote_args *ra)
         store_args sa;
         memset(&sa, 0, sizeof sa);
         if ((sa.dir = store_dir(cmd, ra->store, ra->store_buf, sizeof ra->store_buf)) == NULL) return 2;
+        sa.quiet = ra->quiet;   /* pull -q: the ID alone, on a terminal too */
         if (store_open(cmd, &sa, 1, &ra->st) != 0) return 1;
     }
     r = crioimg_service_new(&ra->svc, ra->st, &so, err, sizeof err);

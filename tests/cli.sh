@@ -417,7 +417,11 @@ kill $stall 2>/dev/null; wait $stall 2>/dev/null
 
 # ---- make install: the header, the tool, the man page and the completion (run when the tool is up to date) ----
 root=$(cd "$(dirname "$0")/.." && pwd); bdir=$(cd "$(dirname "$bin")" && pwd)
-if make -s -q -C "$root" B="$bdir" "$bdir/crioimg" 2>/dev/null; then
+if [ "$(basename "$bin")" != crioimg ]; then
+  # a cross build run through its qemu or tcc wrapper (make test-arm64, test-armhf ...): make install
+  # would run the build's own tool to write the man page; the native runs test it
+  echo "SKIP: make install: $bin is a wrapper around another build's tool"
+elif make -s -q -C "$root" B="$bdir" "$bdir/crioimg" 2>/dev/null; then
   expect "make install DESTDIR PREFIX" 0 "" -- make -s -C "$root" B="$bdir" install DESTDIR="$t/inst" PREFIX=/usr/local
   expect "install: the files" 0 $'/usr/local/bin/crioimg\n/usr/local/include/crioimg.h\n/usr/local/share/bash-completion/completions/crioimg\n/usr/local/share/man/man1/crioimg.1' -- bash -c "cd '$t/inst' && find . -type f | sed 's/^\\.//' | sort"
   expect "install: the installed tool runs" 0 "crioimg 0.1.0" -- "$t/inst/usr/local/bin/crioimg" --version

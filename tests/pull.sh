@@ -300,8 +300,10 @@ pxctl f "mode=pass&rate=4000000"
 script -qfc "timeout 60 $bin pull --store $W/tty2 $X/test/layers:1" /dev/null > "$W/tty2.out" 2>&1
 t "pty: \"Copying blob\" progress lines and the ID" \
   'grep -q "Copying blob" "$W/tty2.out" && grep -q "Copying config" "$W/tty2.out" && [ "$(tr -d "\r" < "$W/tty2.out" | tail -n 1)" = "$LYID" ]'
+t "pty: the new store announced" 'tr -d "\r" < "$W/tty2.out" | grep -qx "crioimg pull: created a new store in $W/tty2"'
 script -qfc "timeout 60 $bin pull --store $W/tty2 $X/test/layers:1" /dev/null > "$W/tty3.out" 2>&1
 t "pty: a re-pull shows the blobs as skipped" 'grep -q "skipped: already exists" "$W/tty3.out"'
+t "pty: a store that exists is not announced" '! grep -q "created a new store" "$W/tty3.out"'
 script -qfc "timeout 60 $bin pull -q --store $W/tty4 $X/test/layers:1" /dev/null > "$W/tty4.out" 2>&1
 t "pty with -q: only the ID" '[ "$(tr -d "\r" < "$W/tty4.out")" = "$LYID" ]'
 pulls "no terminal: only the ID (stderr empty)" "$LYID" "$bin" pull --store "$W/tty5" "$X/test/layers:1"
