@@ -887,6 +887,14 @@ static void crioimg__rg_log_url(crioimg__out *o, const char *url)
     if (url[n]) crioimg__out_str(o, "?...");
 }
 
+/* "METHOD URL", how every log line names the request */
+static void crioimg__rg_log_call(crioimg__out *o, const char *method, const char *url)
+{
+    crioimg__out_str(o, method);
+    crioimg__out_str(o, " ");
+    crioimg__rg_log_url(o, url);
+}
+
 /* "METHOD URL: STATUS (N ms)", or ": failed after N ms: why". Out of line: its buffer is on the stack
    only while a host logs. */
 static CRIOIMG__NOINLINE void crioimg__rg_log_request(const crioimg_registry *r, const char *method, const char *url,
@@ -895,9 +903,7 @@ static CRIOIMG__NOINLINE void crioimg__rg_log_request(const crioimg_registry *r,
     char m[640];
     crioimg__out o;
     o.p = m; o.cap = sizeof m; o.len = 0;
-    crioimg__out_str(&o, method);
-    crioimg__out_str(&o, " ");
-    crioimg__rg_log_url(&o, url);
+    crioimg__rg_log_call(&o, method, url);
     if (res == CRIOIMG_OK) {
         crioimg__out_str(&o, ": ");
         crioimg__out_uint(&o, (unsigned long long)status);
@@ -916,9 +922,7 @@ static CRIOIMG__NOINLINE void crioimg__rg_log_redirect(const crioimg_registry *r
     char m[640];
     crioimg__out o;
     o.p = m; o.cap = sizeof m; o.len = 0;
-    crioimg__out_str(&o, method);
-    crioimg__out_str(&o, " ");
-    crioimg__rg_log_url(&o, from);
+    crioimg__rg_log_call(&o, method, from);
     crioimg__out_str(&o, " redirected (");
     crioimg__out_uint(&o, (unsigned long long)status);
     crioimg__out_str(&o, ") to ");
@@ -935,9 +939,7 @@ static CRIOIMG__NOINLINE void crioimg__rg_log_retry(const crioimg_registry *r, c
     crioimg__out o;
     o.p = m; o.cap = sizeof m; o.len = 0;
     crioimg__out_str(&o, "retrying ");
-    crioimg__out_str(&o, method);
-    crioimg__out_str(&o, " ");
-    crioimg__rg_log_url(&o, url);
+    crioimg__rg_log_call(&o, method, url);
     crioimg__out_str(&o, " in ");
     crioimg__out_uint(&o, (unsigned long long)(wait > 0 ? wait : 0));
     crioimg__out_str(&o, " ms (try ");
