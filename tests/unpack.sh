@@ -150,7 +150,8 @@ $H layout enc x --media-type application/vnd.oci.image.layer.v1.tar+gzip+encrypt
 t "an encrypted layer: not supported" 'ci import enc:x enc:1 && ! ci unpack enc:1 d-enc 2>"$tmp/e2" && grep -q "not supported" "$tmp/e2"'
 cp -a "$S" store2
 ldig=$(python3 -c "import json; m=json.load(open('store2/blobs/sha256/'+[x for x in json.load(open('store2/index.json'))['manifests'] if 'plain' in json.dumps(x)][0]['digest'].split(':')[1])); print(m['layers'][0]['digest'].split(':')[1])")
-chmod u+w store2/blobs/sha256/$ldig && printf 'X' | dd of=store2/blobs/sha256/$ldig bs=1 seek=100000 conv=notrunc 2>/dev/null
+# one byte flipped (not overwritten with a fixed one, which was already there once in 256 runs)
+chmod u+w store2/blobs/sha256/$ldig && python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(100000); b = f.read(1); f.seek(100000); f.write(bytes([b[0] ^ 0xff]))' store2/blobs/sha256/$ldig
 t "a layer blob changed in the store is refused (its digest)" '! "$bin" unpack --store store2 plain:1 d-corrupt 2>"$tmp/e2"; grep -q "layer sha256:$ldig: the layer blob does not match its digest" "$tmp/e2" && [ ! -e d-corrupt ]'
 gzdig=$(python3 -c "import json; m=json.load(open('store2/blobs/sha256/'+[x for x in json.load(open('store2/index.json'))['manifests'] if 'gz:1' in json.dumps(x)][0]['digest'].split(':')[1])); print(m['layers'][0]['digest'].split(':')[1])")
 chmod u+w store2/blobs/sha256/$gzdig && printf 'X' | dd of=store2/blobs/sha256/$gzdig bs=1 seek=100 conv=notrunc 2>/dev/null
