@@ -1890,6 +1890,8 @@ typedef struct crioimg_store_opts {
                                   the one try without waiting that removes stale temporaries, below) */
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
+    const volatile int *cancel; /* nonzero stops a copy into this store (crioimg_store_copy_image, _blob) at
+                                  its next chunk: ERR_CANCELLED, and what the copy wrote goes again */
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
@@ -2535,12 +2537,14 @@ typedef struct crioimg_archive_load_opts {
     const crioimg_platform *platform;    /* for an index: NULL = the running machine */
     crioimg_archive_progress_fn progress; /* NULL: none */
     void *progress_user;
+    const volatile int *cancel;          /* nonzero stops the load: ERR_CANCELLED, nothing of it stored */
 } crioimg_archive_load_opts;
 
 typedef struct crioimg_archive_save_opts {
     crioimg_archive_format format;       /* 0 = CRIOIMG_ARCHIVE_DOCKER */
     crioimg_archive_progress_fn progress; /* NULL: none */
     void *progress_user;
+    const volatile int *cancel;          /* nonzero stops the save: ERR_CANCELLED, path not made */
 } crioimg_archive_save_opts;
 
 typedef struct crioimg_archive_load_result {
@@ -16895,6 +16899,7 @@ struct crioimg_store {
     crioimg_store_vtable vt;
     crioimg_allocator alloc;
     int read_only;
+    const volatile int *cancel;   /* opts->cancel: copies into this store stop when it is nonzero */
     char err[512];
     crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
     unsigned char hash_ready[4];
@@ -17065,6 +17070,7 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
                        vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
+    s->cancel = opts ? opts->cancel : NULL;
     *out = s;
     return CRIOIMG_OK;
 }
@@ -17526,6 +17532,7 @@ static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *s
     r = crioimg_store_blob_begin(dst, digest, size, &w);
     /* a source that grows while read is cut off by the writer at the first byte past size */
     while (r == CRIOIMG_OK) {
+        if (crioimg_cancelled(dst->cancel)) { r = crioimg__st_fail(dst, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL); break; }
         r = crioimg_blob_reader_read(rd, buf, CRIOIMG__ST_COPY_CHUNK, &n);
         if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); break; }
         if (n == 0) break;   /* the end, and the reader found the digest right */
@@ -23201,6 +23208,9 @@ typedef struct crioimg__arc {
     crioimg_archive_progress_fn progress;
     void *progress_user;
     size_t pindex, pcount;   /* the blob being stored, of how many (progress) */
+    const volatile int *cancel;
+    char (*wrote)[72];       /* the blobs this load wrote: a failed load takes them back */
+    size_t nwrote, capwrote;
 } crioimg__arc;
 
 /* Reports progress of blob what, when asked for. */
@@ -23236,6 +23246,14 @@ static crioimg_result crioimg__arc_fail(crioimg__arc *a, crioimg_result r, const
     vsnprintf(a->err + k, a->errcap - (size_t)k, fmt, ap);
     va_end(ap);
     return r;
+}
+
+/* Notes blob digest as written by this load (a failure takes it back). Out of memory only loses the note:
+   the blob then waits for crioimg_store_gc. */
+static void crioimg__arc_wrote(crioimg__arc *a, const char *digest)
+{
+    if (a->nwrote == a->capwrote && !crioimg__reg_grow(&a->alloc, (void **)&a->wrote, a->nwrote, &a->capwrote, sizeof *a->wrote)) return;
+    snprintf(a->wrote[a->nwrote++], sizeof *a->wrote, "%s", digest);
 }
 
 /* Cleans a path as Go's path.Clean does for the relative names archives hold, into out (cap bytes):
@@ -23435,6 +23453,7 @@ static crioimg_result crioimg__arc_read(crioimg__arc *a, crioimg__arc_rd *rd, vo
 {
     ssize_t k;
     *n = 0;
+    if (crioimg_cancelled(a->cancel)) return crioimg__arc_fail(a, CRIOIMG_ERR_CANCELLED, "cancelled");
     if (rd->left == 0) return CRIOIMG_OK;
     if ((long long)cap > rd->left) cap = (size_t)rd->left;
     k = crioimg__arc_pread(rd->fd, buf, cap, rd->off);
@@ -23515,6 +23534,7 @@ static crioimg_result crioimg__arc_put(crioimg__arc *a, crioimg_store *s, const 
     r = crioimg_blob_writer_commit(w);
     if (r == CRIOIMG_ERR_DIGEST_MISMATCH) return crioimg__arc_fail(a, r, "%s: content does not match its digest %s", path, digest);
     if (r != CRIOIMG_OK) return crioimg__arc_fail(a, r, "%s: storing %s: %s", path, digest, crioimg_store_error(s));
+    crioimg__arc_wrote(a, digest);
     if (res) res->blobs_stored++;
     return CRIOIMG_OK;
 }
@@ -23588,6 +23608,7 @@ static crioimg_result crioimg__arc_put_layer(crioimg__arc *a, crioimg_store *s, 
     r = crioimg_blob_writer_commit(w);
     if (r == CRIOIMG_ERR_DIGEST_MISMATCH) return crioimg__arc_fail(a, r, "layer %s: content does not match its diff ID %s", path, diff_id);
     if (r != CRIOIMG_OK) return crioimg__arc_fail(a, r, "%s: storing %s: %s", path, diff_id, crioimg_store_error(s));
+    crioimg__arc_wrote(a, diff_id);
     if (res) res->blobs_stored++;
     return CRIOIMG_OK;
 }
@@ -23751,6 +23772,16 @@ static void crioimg__arc_put_desc(crioimg__arc_txt *t, const char *mt, long long
     crioimg__arc_put_str(t, "\"}");
 }
 
+/* A config or manifest from memory; noted as written when the store did not have it. */
+static crioimg_result crioimg__arc_put_small(crioimg__arc *a, crioimg_store *s, const char *digest, const void *data, size_t len)
+{
+    long long have;
+    int fresh = crioimg_store_blob_stat(s, digest, &have) == CRIOIMG_ERR_NOT_FOUND;
+    crioimg_result r = crioimg_store_put_blob(s, digest, data, len);
+    if (r == CRIOIMG_OK && fresh) crioimg__arc_wrote(a, digest);
+    return r;
+}
+
 /* Stores manifest text as a blob and records the image under names. */
 static crioimg_result crioimg__arc_commit(crioimg__arc *a, crioimg_store *s, const char *mf, size_t len, const char *const *names,
                                           size_t nnames, crioimg_archive_load_result *res)
@@ -23759,7 +23790,7 @@ static crioimg_result crioimg__arc_commit(crioimg__arc *a, crioimg_store *s, con
     crioimg_image_list l;
     crioimg_result r;
     crioimg__arc_sha256(mf, len, dg);
-    if ((r = crioimg_store_put_blob(s, dg, mf, len)) != CRIOIMG_OK) return crioimg__arc_fail(a, r, "storing the manifest: %s", crioimg_store_error(s));
+    if ((r = crioimg__arc_put_small(a, s, dg, mf, len)) != CRIOIMG_OK) return crioimg__arc_fail(a, r, "storing the manifest: %s", crioimg_store_error(s));
     if ((r = crioimg_store_add_image(s, dg, names, nnames)) != CRIOIMG_OK)
         return crioimg__arc_fail(a, r, "recording the image: %s", crioimg_store_error(s));
     snprintf(res->manifest_digest, sizeof res->manifest_digest, "%s", dg);
@@ -23843,7 +23874,7 @@ static CRIOIMG__NOINLINE crioimg_result crioimg__arc_docker(crioimg__arc *a, cri
         crioimg__arc_rd_close(&rd);
     }
     crioimg__arc_sha256(cfg, clen, dg);
-    if ((r = crioimg_store_put_blob(s, dg, cfg, clen)) != CRIOIMG_OK) { crioimg__arc_fail(a, r, "storing the config: %s", crioimg_store_error(s)); goto done; }
+    if ((r = crioimg__arc_put_small(a, s, dg, cfg, clen)) != CRIOIMG_OK) { crioimg__arc_fail(a, r, "storing the config: %s", crioimg_store_error(s)); goto done; }
     res->blobs_stored++;
     a->pcount = 1 + d.tok[layers].count;
     crioimg__arc_progress(a->progress, a->progress_user, dg, (long long)clen, (long long)clen, 0, a->pcount);
@@ -24091,7 +24122,7 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     a.err = err;
     a.errcap = errcap;
     a.what = source;
-    if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; }
+    if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; a.cancel = opts->cancel; }
     r = crioimg_image_name_parse(&in, source, strlen(source), err, errcap, NULL);
     if (r != CRIOIMG_OK) return r;
     if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= CRIOIMG__ARC_PATH)
@@ -24118,6 +24149,15 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
         else if (in.transport == CRIOIMG_TRANSPORT_DIR) r = crioimg__arc_dir(&a, s, opts, &res);
         else r = crioimg__arc_oci(&a, s, &in, opts, &res);
     }
+    if (r != CRIOIMG_OK && a.nwrote) {   /* nothing of a failed load stays: what it wrote goes again */
+        const char **d = (const char **)crioimg_malloc(&a.alloc, a.nwrote * sizeof *d);
+        if (d) {
+            for (i = 0; i < a.nwrote; i++) d[i] = a.wrote[i];
+            crioimg__gc_take_back(s, d, a.nwrote);
+            crioimg_free(&a.alloc, (void *)d);
+        }
+    }
+    crioimg_free(&a.alloc, a.wrote);
     for (i = 0; i < a.n; i++) crioimg_free(&a.alloc, a.ents[i].path);
     crioimg_free(&a.alloc, a.ents);
     crioimg_free(&a.alloc, a.buf);
@@ -24146,6 +24186,7 @@ typedef struct crioimg__sink {
     size_t ndone;
     crioimg_archive_progress_fn progress;
     void *progress_user;
+    const volatile int *cancel;
     const char *cur;           /* the blob being written, for progress */
     size_t pindex, pcount;
     long long cur_done, cur_total;
@@ -24220,6 +24261,7 @@ static crioimg_result crioimg__sink_file(crioimg__sink *k, const char *path, lon
 
 static crioimg_result crioimg__sink_data(crioimg__sink *k, const void *data, size_t len)
 {
+    if (crioimg_cancelled(k->cancel)) return crioimg__sink_fail(k, CRIOIMG_ERR_CANCELLED, "cancelled");
     if (k->hashing) crioimg_hasher_update(&k->h, data, len);
     if (k->cur) {
         k->cur_done += (long long)len;
@@ -24800,7 +24842,7 @@ crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save
     crioimg_archive_format format = opts && opts->format ? opts->format : CRIOIMG_ARCHIVE_DOCKER;
     size_t i;
     memset(&k, 0, sizeof k);
-    if (opts) { k.progress = opts->progress; k.progress_user = opts->progress_user; }
+    if (opts) { k.progress = opts->progress; k.progress_user = opts->progress_user; k.cancel = opts->cancel; }
     k.fd = k.dirfd = -1;
     k.err = err;
     k.errcap = errcap;

@@ -210,7 +210,10 @@ typedef struct command {
     size_t nown;
     int min_args, max_args;   /* operands; max -1: any number */
     int (*run)(struct cli *c);
+    unsigned refs;            /* which operands are image references: bit i for operand i, REFS_ALL for all */
 } command;
+#define REFS_ALL (~0u)
+#define REFS_FROM1 (~1u)      /* every operand after the first (import's NAMEs after its SOURCE) */
 
 typedef struct cli {
     const command *cmd;
@@ -604,7 +607,11 @@ static int store_args_get(cli *c, store_args *sa)
 static void store_fail(const char *cmd, const char *what, crioimg_store *s, crioimg_result r)
 {
     const char *d = s ? crioimg_store_error(s) : "";
-    if (d[0]) fprintf(stderr, "crioimg %s: %s: %s\n", cmd, what, d);
+    size_t dl = strlen(d), wl = strlen(what);
+    /* the store's text often ends with the name ("image not known: NAME"): the name is said once, first */
+    if (dl > wl + 2 && strcmp(d + dl - wl, what) == 0 && d[dl - wl - 2] == ':' && d[dl - wl - 1] == ' ')
+        fprintf(stderr, "crioimg %s: %s: %.*s\n", cmd, what, (int)(dl - wl - 2), d);
+    else if (d[0]) fprintf(stderr, "crioimg %s: %s: %s\n", cmd, what, d);
     else fprintf(stderr, "crioimg %s: %s: %s\n", cmd, what, crioimg_result_str(r));
 }
 
@@ -619,6 +626,28 @@ static void mkdir_parents(const char *dir)
         if (p[i] == '/') { p[i] = '\0'; (void)mkdir(p, 0755); p[i] = '/'; }
 }
 
+/* Ctrl-C (or SIGTERM) during network or archive work: the library stops at its next callback, and the command
+   cleans up (a blob's temporary file, a half-written archive, what a load stored, the terminal's echo) instead of dying half-way. A second signal
+   kills as usual. */
+static volatile int cli_cancel;
+
+static void cli_on_signal(int sig)
+{
+    cli_cancel = sig;   /* nonzero: the library stops; the command exits 128 + sig */
+    signal(sig, SIG_DFL);
+}
+
+static void cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cli_on_signal;   /* no SA_RESTART: a read on the terminal returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);   /* --timeout: the whole command's deadline (alarm) */
+}
+
 /* Opens the store; a reader of a store that does not exist yet gets NULL and 0 (an empty store). */
 static int store_open(const char *cmd, const store_args *sa, int write, crioimg_store **s)
 {
@@ -629,6 +658,7 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     int existed = 1;
     memset(&o, 0, sizeof o);
     o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
+    o.cancel = &cli_cancel;               /* an import's copy stops at Ctrl-C (cli_catch_signals) */
     *s = NULL;
     if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
         if (stat(sa->dir, &st) != 0) {
@@ -1082,7 +1112,12 @@ static int cmd_tag(cli *c)
     memset(&d, 0, sizeof d);
     d.json = sa.json;
     memset(&l, 0, sizeof l);
-    if (crioimg_store_image_status(s, sa.args[0], &l) == CRIOIMG_OK) memcpy(id, l.images[0].id, sizeof id);
+    if ((r = crioimg_store_image_status(s, sa.args[0], &l)) != CRIOIMG_OK) {   /* the error names the image not there */
+        store_fail("tag", sa.args[0], s, r);
+        crioimg_store_close(s);
+        return 1;
+    }
+    memcpy(id, l.images[0].id, sizeof id);
     crioimg_image_list_free(&l);
     for (i = 1; i < sa.nargs; i++) {
         const char *n = sa.args[i];
@@ -1242,6 +1277,8 @@ static int import_archive(const store_args *sa, const crioimg_platform *platform
     memset(&view, 0, sizeof view);
     view.verb = "Loading";
     if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
+    cli_catch_signals();
+    o.cancel = &cli_cancel;
     r = crioimg_archive_load(s, sa->args[0], &o, &res, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
     if (r != CRIOIMG_OK) {
@@ -1287,6 +1324,8 @@ static int cmd_save(cli *c)
     so.format = fmt;
     view.verb = "Saving";
     if (isatty(2)) { so.progress = archive_progress; so.progress_user = &view; }
+    cli_catch_signals();
+    so.cancel = &cli_cancel;
     if (tmpdir[0]) snprintf(tmpfile, sizeof tmpfile, "%s/archive.tar", tmpdir);
     r = crioimg_archive_save(s, &so, tmpdir[0] ? tmpfile : out, (const char *const *)c->args, (size_t)c->nargs, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
@@ -1362,6 +1401,7 @@ static int cmd_import(cli *c)
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
+    cli_catch_signals();
     r = crioimg_store_copy_image_platform(s, src, l.images[0].manifest_digest, platform ? &plat : NULL, names, nnames);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
     crioimg_image_list_free(&l);
@@ -1410,28 +1450,6 @@ static int parse_bool(const char *v, int *out)
         if (strcmp(v, no[k]) == 0) { *out = 0; return 1; }
     }
     return 0;
-}
-
-/* Ctrl-C (or SIGTERM) during network work: the library stops at its next callback, and the command
-   cleans up (a blob's temporary file, the terminal's echo) instead of dying half-way. A second signal
-   kills as usual. */
-static volatile int cli_cancel;
-
-static void cli_on_signal(int sig)
-{
-    cli_cancel = sig;   /* nonzero: the library stops; the command exits 128 + sig */
-    signal(sig, SIG_DFL);
-}
-
-static void cli_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = cli_on_signal;   /* no SA_RESTART: a read on the terminal returns */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGALRM, &sa, NULL);   /* --timeout: the whole command's deadline (alarm) */
 }
 
 /* skopeo's prompt for a password that --creds USER left out: on the terminal, without echo. NULL when
@@ -2061,56 +2079,56 @@ static const opt unpack_own[] = {
 static const command commands[] = {
     { "parse", "[--json] [--any] [NAME...]", "parse image references (stdin, one a line, when no NAME)",
       "A NAME \"-\" reads stdin too. Prints each name as Go's reference.ParseNormalizedNamed gives it; an invalid name prints Go's error text and the exit status is 1.",
-      "crioimg parse --json nginx:1.25", 0, OWN(parse_own), 0, -1, cmd_parse },
+      "crioimg parse --json nginx:1.25", 0, OWN(parse_own), 0, -1, cmd_parse, 0 },
     { "digest", "[--algorithm ALG] [FILE...]", "\"sha256:<hex>  FILE\" per file (stdin, or \"-\", when no FILE)",
-      "The same lines as sha256sum, the algorithm before each hash.", "crioimg digest layer.tar", 0, OWN(digest_own), 0, -1, cmd_digest },
+      "The same lines as sha256sum, the algorithm before each hash.", "crioimg digest layer.tar", 0, OWN(digest_own), 0, -1, cmd_digest, 0 },
     { "resolve", "[REGISTRY-OPTIONS] [--json] NAME", "candidate names, one a line, in pull order",
       "The seed's ResolveNames: aliases, short-name mode and unqualified-search registries from registries.conf and --registry.",
-      "crioimg resolve --registry quay.io --registry docker.io nginx", G_REG, OWN(json_own), 1, 1, cmd_resolve },
+      "crioimg resolve --registry quay.io --registry docker.io nginx", G_REG, OWN(json_own), 1, 1, cmd_resolve, 1u },
     { "registry", "[REGISTRY-OPTIONS] [--json] HOST[:PORT]", "\"secure\" or \"insecure\" (--json: and the rule)",
       "The insecure-registry decision for HOST: loopback, --insecure-registry CIDR or host entries, registries.conf.",
-      "crioimg registry --insecure-registry 10.0.0.0/8 10.1.2.3:5000", G_REG, OWN(json_own), 1, 1, cmd_registry },
+      "crioimg registry --insecure-registry 10.0.0.0/8 10.1.2.3:5000", G_REG, OWN(json_own), 1, 1, cmd_registry, 0 },
     { "can-pull", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform OS/ARCH[/VARIANT]] [--json] NAME",
       "the name and manifest digest a pull would use", "Finds NAME as a pull would (candidates, mirrors, credentials) and prints \"NAME MANIFEST-DIGEST\"; exit 0 when the image can be pulled.",
-      "crioimg can-pull docker.io/library/busybox:1.36", NET, OWN(can_pull_own), 1, 1, cmd_can_pull },
+      "crioimg can-pull docker.io/library/busybox:1.36", NET, OWN(can_pull_own), 1, 1, cmd_can_pull, 1u },
     { "manifest", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] NAME", "the manifest as the registry serves it",
-      "With --platform: that platform's image manifest, not the index.", "crioimg manifest --platform linux/arm64 busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_manifest },
+      "With --platform: that platform's image manifest, not the index.", "crioimg manifest --platform linux/arm64 busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_manifest, 1u },
     { "blob", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] -o FILE NAME DIGEST", "a config or layer blob, verified",
       "DIGEST must be the config or a layer of NAME's image; FILE appears only when the bytes match it.",
-      "crioimg blob -o layer.tar.gz busybox:1.36 sha256:...", NET, OWN(blob_own), 2, 2, cmd_blob },
+      "crioimg blob -o layer.tar.gz busybox:1.36 sha256:...", NET, OWN(blob_own), 2, 2, cmd_blob, 1u },
     { "pull", "[--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] [--json] NAME",
       "pull an image into the store; prints its ID",
       "NAME: a reference, docker://..., docker-archive:FILE[:NAME:TAG|:@N], oci-archive:FILE[:REF], oci:DIR[:REF], dir:DIR. Every blob is verified before it lands; progress is drawn on a terminal.",
-      "crioimg pull docker.io/library/busybox:1.36", G_STORE | NET, OWN(pull_own), 1, 1, cmd_pull },
+      "crioimg pull docker.io/library/busybox:1.36", G_STORE | NET, OWN(pull_own), 1, 1, cmd_pull, 1u },
     { "images", "[--store DIR] [-q] [--digests] [--no-trunc] [-o json|table] [--json] [FILTER]", "list the store's images (a table like crictl images)",
-      "FILTER is a name or ID, as inspect takes; an invalid name is an error (exit 1).", "crioimg images -o json", G_STORE, OWN(images_own), 0, 1, cmd_images },
+      "FILTER is a name or ID, as inspect takes; an invalid name is an error (exit 1).", "crioimg images -o json", G_STORE, OWN(images_own), 0, 1, cmd_images, 1u },
     { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON, with its manifest and config", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix. "
       "The record's keys (id, names, digests, size, imageRef) come first, then what skopeo inspect and crictl inspecti show, "
       "in the record's lowercase camelCase rather than skopeo's capitals: manifestDigest, mediaType, configDigest, os, architecture, "
       "variant (when set), created, author (when set), user, workingDir, env [], entrypoint [], cmd [], labels {}, layers [{digest, size, mediaType}]. "
       "A manifest or config that cannot be read: what could be read, the reason on stderr, exit 1.",
-      "crioimg inspect nginx:1.25", G_STORE, OWN(inspect_own), 1, 1, cmd_inspect },
+      "crioimg inspect nginx:1.25", G_STORE, OWN(inspect_own), 1, 1, cmd_inspect, 1u },
     { "tag", "[--store DIR] [--json] NAME|ID NEWNAME...", "give the image more names; prints each name given", "A NEWNAME that another image had moves to this one; an image ID is not a name.",
-      "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, OWN(write_json_own), 2, -1, cmd_tag },
+      "crioimg tag nginx:1.25 registry.example/nginx:prod", G_STORE, OWN(write_json_own), 2, -1, cmd_tag, REFS_ALL },
     { "untag", "[--store DIR] [--json] NAME...", "remove names (the last one removes the image); prints each name removed", NULL,
-      "crioimg untag registry.example/nginx:prod", G_STORE, OWN(write_json_own), 1, -1, cmd_untag },
+      "crioimg untag registry.example/nginx:prod", G_STORE, OWN(write_json_own), 1, -1, cmd_untag, REFS_ALL },
     { "rmi", "[--store DIR] [--json] NAME|ID...", "remove images, whatever their names; prints each ID removed", "The blobs no other image uses are deleted too.",
-      "crioimg rmi nginx:1.25", G_STORE, OWN(write_json_own), 1, -1, cmd_rmi },
+      "crioimg rmi nginx:1.25", G_STORE, OWN(write_json_own), 1, -1, cmd_rmi, REFS_ALL },
     { "import", "[--store DIR] [--platform OS/ARCH[/VARIANT]] [--json] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
       "Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image. A REF that is a bare tag (umoci's \"latest\") needs a NAME.",
-      "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, OWN(import_own), 1, -1, cmd_import },
+      "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, OWN(import_own), 1, -1, cmd_import, REFS_FROM1 },
     { "save", "[--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...", "write images to one archive (reproducible: same images, same bytes)",
       "Writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: fixed entry order, mtime 0, owner 0/0, modes 0644/0755.",
-      "crioimg save --format oci-archive -o app.tar example.com/app:v1", G_STORE, OWN(save_own), 1, -1, cmd_save },
+      "crioimg save --format oci-archive -o app.tar example.com/app:v1", G_STORE, OWN(save_own), 1, -1, cmd_save, REFS_ALL },
     { "gc", "[--store DIR] [--json]", "remove unreferenced blobs, stale temporary files and the listing cache",
       "Removes, under the store's lock, the blobs no image references (what a failed or killed pull or import left), stale temporary files and the listing cache; prints what went.",
-      "crioimg gc --store ./store", G_STORE, OWN(gc_own), 0, 0, cmd_gc },
+      "crioimg gc --store ./store", G_STORE, OWN(gc_own), 0, 0, cmd_gc, 0 },
     { "verify", "[--store DIR] [--json]", "hash every blob, check every image; exit 1 listing what is broken",
       "Hashes every blob against its name and checks every image (manifest, config and layers there, with the sizes the manifest gives); lists what is broken, one a line, and exits 1 then.",
-      "crioimg verify --store ./store", G_STORE, OWN(verify_own), 0, 0, cmd_verify },
+      "crioimg verify --store ./store", G_STORE, OWN(verify_own), 0, 0, cmd_verify, 0 },
     { "unpack", "[--store DIR] [--rootfs-only] [--rootless] [--max-layer-size BYTES] [-q] NAME|ID DEST", "an OCI runtime bundle (DEST/rootfs, DEST/config.json)",
       "DEST must not exist, or be an empty directory; nothing is left there on failure.",
-      "crioimg unpack nginx:1.25 /tmp/bundle", G_STORE, OWN(unpack_own), 2, 2, cmd_unpack },
+      "crioimg unpack nginx:1.25 /tmp/bundle", G_STORE, OWN(unpack_own), 2, 2, cmd_unpack, 1u },
 };
 #undef NET
 
@@ -2158,6 +2176,9 @@ static void opt_lines(FILE *f, const opt *o, size_t n)
 }
 
 static const char *const exit_text = "0 success, 1 failure (a one-line message on stderr names what was wrong), 2 usage error, 130 after SIGINT (Ctrl-C), 143 after SIGTERM";
+static const char *const conv_text = "Options may come before or after the arguments; --opt VALUE and --opt=VALUE; -- ends the options; "
+    "\"-\" is stdin for an input. A NAME with both a tag and a digest (nginx:1.25@sha256:...) loses its tag, with a note: the digest wins, "
+    "as in CRI-O; parse alone shows such a name as written.";
 static const char *const env_text = "CRIOIMG_STORE, XDG_DATA_HOME, HOME: the default store; CONTAINERS_REGISTRIES_CONF: registries.conf";
 
 static void top_help(FILE *f)
@@ -2171,8 +2192,9 @@ static void top_help(FILE *f)
         fprintf(f, "\n%s:\n", groups[i].title);
         opt_lines(f, groups[i].o, groups[i].n);
     }
-    fprintf(f, "\nOptions may come before or after the arguments; --opt VALUE and --opt=VALUE; -- ends the options;\n"
-               "\"-\" is stdin for an input.\nExit status: %s.\nEnvironment: %s.\n", exit_text, env_text);
+    fputc('\n', f);
+    wrap(f, conv_text, 0, 0);
+    fprintf(f, "Exit status: %s.\nEnvironment: %s.\n", exit_text, env_text);
 }
 
 static void cmd_help(const command *c, FILE *f)
@@ -2220,7 +2242,8 @@ static void man_page(FILE *f)
     size_t i, g;
     fprintf(f, ".TH CRIOIMG 1 \"\" \"crioimg %s\" \"User Commands\"\n.SH NAME\ncrioimg \\- container image references, registries and a local image store\n"
                ".SH SYNOPSIS\n.B crioimg\n.I COMMAND\n[\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n.SH DESCRIPTION\n", CRIOIMG_VERSION_STRING);
-    roff(f, "Options may come before or after the arguments; --opt VALUE and --opt=VALUE; -- ends the options; \"-\" is stdin for an input. Every command takes --help.");
+    roff(f, conv_text);
+    roff(f, " Every command takes --help.");
     fputs("\n.SH COMMANDS\n", f);
     for (i = 0; i < NOPTS(commands); i++) {
         const command *c = &commands[i];
@@ -2284,11 +2307,38 @@ static int help_cmd(int argc, char **argv)
     return 0;
 }
 
+/* A reference with both a tag and a digest ("nginx:1.25@sha256:..."): the digest wins and the tag is dropped,
+   with a note, as CRI-O does since 2019 (containers/image refuses such a name; crioimg takes CRI-O's side).
+   Done here once, in place, for every operand a command marks as an image reference (command.refs), so that
+   every command treats them alike; parse alone shows names as written. "docker://" is looked through; any
+   other transport's name ("oci:DIR:REF", ...) is left as it is. */
+static void drop_tag_of_digested(const char *cmdname, char *arg)
+{
+    crioimg_ref r;
+    char *s = arg, *colon;
+    size_t n, t;
+    const char *sep = strchr(arg, ':');
+    if (strncmp(arg, "docker://", 9) == 0) s += 9;
+    else if (sep) {
+        for (t = CRIOIMG_TRANSPORT_DOCKER; t <= CRIOIMG_TRANSPORT_DOCKER_DAEMON; t++) {
+            const char *tn = crioimg_transport_name((crioimg_transport)t);
+            if (strlen(tn) == (size_t)(sep - arg) && strncmp(tn, arg, (size_t)(sep - arg)) == 0) return;
+        }
+    }
+    n = strlen(s);
+    if (crioimg_ref_parse(&r, s, n) != CRIOIMG_OK || r.tag_len == 0 || r.digest_len == 0) return;
+    colon = s + n - r.digest_len - 1 - r.tag_len - 1;   /* NAME ":" TAG "@" DIGEST */
+    if (*colon != ':' || colon[1 + r.tag_len] != '@') return;
+    fprintf(stderr, "crioimg %s: note: %s has both a tag and a digest: the digest wins, the tag \"%s\" is dropped (as CRI-O does)\n",
+            cmdname, arg, r.tag);
+    memmove(colon, colon + 1 + r.tag_len, strlen(colon + 1 + r.tag_len) + 1);
+}
+
 int main(int argc, char **argv)
 {
     const command *cmd;
     cli c;
-    int rc;
+    int rc, i;
     if (argc < 2) { top_help(stderr); return 2; }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) { top_help(stdout); return fflush(stdout) == 0 ? 0 : 1; }
     if (strcmp(argv[1], "help") == 0) { rc = help_cmd(argc - 2, argv + 2); return rc ? rc : fflush(stdout) == 0 ? 0 : 1; }
@@ -2305,6 +2355,8 @@ int main(int argc, char **argv)
         cli_free(&c);
         return 2;
     }
+    for (i = 0; i < c.nargs; i++)
+        if (i >= 32 ? cmd->refs == REFS_ALL || cmd->refs == REFS_FROM1 : (cmd->refs >> i) & 1u) drop_tag_of_digested(cmd->name, c.args[i]);
     rc = cmd->run(&c);
     if (rc != 0 && cli_cancel == SIGALRM) {
         fprintf(stderr, "crioimg %s: --timeout %s: the command did not finish in time\n", cmd->name, c.v[OPT_TIMEOUT] ? c.v[OPT_TIMEOUT] : "");

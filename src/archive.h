@@ -64,12 +64,14 @@ typedef struct crioimg_archive_load_opts {
     const crioimg_platform *platform;    /* for an index: NULL = the running machine */
     crioimg_archive_progress_fn progress; /* NULL: none */
     void *progress_user;
+    const volatile int *cancel;          /* nonzero stops the load: ERR_CANCELLED, nothing of it stored */
 } crioimg_archive_load_opts;
 
 typedef struct crioimg_archive_save_opts {
     crioimg_archive_format format;       /* 0 = CRIOIMG_ARCHIVE_DOCKER */
     crioimg_archive_progress_fn progress; /* NULL: none */
     void *progress_user;
+    const volatile int *cancel;          /* nonzero stops the save: ERR_CANCELLED, path not made */
 } crioimg_archive_save_opts;
 
 typedef struct crioimg_archive_load_result {

@@ -108,6 +108,7 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
                        vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
+    s->cancel = opts ? opts->cancel : NULL;
     *out = s;
     return CRIOIMG_OK;
 }
@@ -569,6 +570,7 @@ static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *s
     r = crioimg_store_blob_begin(dst, digest, size, &w);
     /* a source that grows while read is cut off by the writer at the first byte past size */
     while (r == CRIOIMG_OK) {
+        if (crioimg_cancelled(dst->cancel)) { r = crioimg__st_fail(dst, CRIOIMG_ERR_CANCELLED, "cancelled", NULL, NULL); break; }
         r = crioimg_blob_reader_read(rd, buf, CRIOIMG__ST_COPY_CHUNK, &n);
         if (r != CRIOIMG_OK) { crioimg__st_relay(dst, src, r); break; }
         if (n == 0) break;   /* the end, and the reader found the digest right */

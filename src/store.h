@@ -191,6 +191,8 @@ typedef struct crioimg_store_opts {
                                   the one try without waiting that removes stale temporaries, below) */
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
+    const volatile int *cancel; /* nonzero stops a copy into this store (crioimg_store_copy_image, _blob) at
+                                  its next chunk: ERR_CANCELLED, and what the copy wrote goes again */
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */

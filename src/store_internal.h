@@ -41,6 +41,7 @@ struct crioimg_store {
     crioimg_store_vtable vt;
     crioimg_allocator alloc;
     int read_only;
+    const volatile int *cancel;   /* opts->cancel: copies into this store stop when it is nonzero */
     char err[512];
     crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
     unsigned char hash_ready[4];

@@ -158,6 +158,26 @@ if [ -x /usr/bin/time ]; then
   rm -rf "$t/l200" "$t/s2"
 fi
 rm -rf "$t/liar"
+# Ctrl-C during import and save: exit 130, "cancelled", nothing half-done left (the signal comes once the
+# command's temporary file is there: the store's for an import, the archive's beside PATH for a save)
+mklayout "$t/lsig" lsig 5 200000000 >/dev/null
+sigint_when() {   # GLOB CMD...: run CMD, SIGINT it once a file matches GLOB; its exit status
+  local glob=$1 pid i; shift
+  "$@" > /dev/null 2> "$t/sig.err" & pid=$!
+  for i in $(seq 1 1000); do compgen -G "$glob" > /dev/null && break; sleep 0.01; done
+  kill -INT "$pid"; wait "$pid"; echo $?
+}
+expect "import: Ctrl-C, exit 130" 0 "130" -- sigint_when "$t/ssig/.crioimg-tmp-*" "$bin" import --store "$t/ssig" "oci:$t/lsig:lsig" sig:1
+expect "import: Ctrl-C, said so" 0 "crioimg import: oci:$t/lsig:lsig: cancelled" -- cat "$t/sig.err"
+expect "import: Ctrl-C, nothing left (gc finds nothing, no image)" 0 '{"blobs":0,"blobBytes":0,"files":0,"fileBytes":0}' -- bash -c "'$bin' gc --store '$t/ssig' --json && '$bin' images -q --store '$t/ssig'"
+expect "import LAYOUT-DIR:REF: Ctrl-C, exit 130" 0 "130" -- sigint_when "$t/ssig2/.crioimg-tmp-*" "$bin" import --store "$t/ssig2" "$t/lsig:lsig" sig:1
+expect "import LAYOUT-DIR:REF: Ctrl-C, said so" 0 "crioimg import: $t/lsig:lsig: cancelled" -- cat "$t/sig.err"
+expect "import LAYOUT-DIR:REF: Ctrl-C, nothing left" 0 '{"blobs":0,"blobBytes":0,"files":0,"fileBytes":0}' -- bash -c "'$bin' gc --store '$t/ssig2' --json && '$bin' images -q --store '$t/ssig2'"
+"$bin" import --store "$t/ssig" "oci:$t/lsig:lsig" sig:1 > /dev/null
+expect "save: Ctrl-C, exit 130" 0 "130" -- sigint_when "$t/sig.tar.crioimg-tmp-*" "$bin" save --store "$t/ssig" --format oci-archive -o "$t/sig.tar" sig:1
+expect "save: Ctrl-C, said so" 0 "crioimg save: $t/sig.tar: cancelled" -- cat "$t/sig.err"
+expect "save: Ctrl-C, no archive and no temporary" 0 "" -- bash -c "ls -d '$t'/sig.tar* 2>/dev/null; true"
+rm -rf "$t/lsig" "$t/ssig" "$t/ssig2"
 expect "images: crictl's table (tabwriter 20, 1, 3)" 0 "IMAGE                     TAG                 IMAGE ID            SIZE
 docker.io/library/nginx   1.25                ${ida:0:12}        1.61kB
 docker.io/library/b       latest              ${idb:0:12}        2MB" -- "$bin" images --store "$S"
@@ -168,7 +188,7 @@ expect "images: a filter that names nothing" 0 "" -- "$bin" images --store "$S" 
 expect "inspect by ID prefix" 0 "docker.io/library/nginx:1.25" -- bash -c "'$bin' inspect --store '$S' ${ida:0:5} | sed 's/.*\"names\":\[\"\([^\"]*\)\".*/\1/'"
 expect "inspect: containers-storage: name" 0 "$ida" -- bash -c "'$bin' inspect --store '$S' containers-storage:nginx:1.25 | sed 's/.*\"id\":\"\([^\"]*\)\".*/\1/'"
 expect "inspect: unknown" 1 "" -- "$bin" inspect --store "$S" nginx:9
-expect "inspect: one line on stderr" 1 "crioimg inspect: nginx:9: image not known: nginx:9" -- bash -c "'$bin' inspect --store '$S' nginx:9 2>&1"
+expect "inspect: one line on stderr" 1 "crioimg inspect: nginx:9: image not known" -- bash -c "'$bin' inspect --store '$S' nginx:9 2>&1"
 expect "inspect: an invalid name" 1 "crioimg inspect: Bad: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' inspect --store '$S' Bad 2>&1"
 expect "tag: an ID is not a name" 1 "crioimg tag: sha256:$H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 sha256:$H 2>&1"
 expect "tag: a bare hex ID is not a name" 1 "crioimg tag: $H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$S' nginx:1.25 $H 2>&1"
@@ -353,6 +373,23 @@ expect "import --json (archive source)" 0 "{\"id\":\"$idb\",\"manifestDigest\":\
 
 expect "inspect --json is inspect" 0 "$("$bin" inspect --store "$SW" c:1)" -- "$bin" inspect --json --store "$SW" c:1
 expect "can-pull --json: taken (the name is what fails here)" 1 "crioimg can-pull: oci:/tmp/x:y: only docker:// images can be pulled" -- bash -c "'$bin' can-pull --json oci:/tmp/x:y 2>&1"
+
+# ---- a name with both a tag and a digest: the digest wins, the tag goes with a note, in every command (CRI-O's
+# way); parse alone shows the name as written ----
+SD=$t/sd; "$bin" import --store "$SD" "$t/la:a" nginx:1.25 >/dev/null
+note() { echo "crioimg $1: note: $2 has both a tag and a digest: the digest wins, the tag \"$3\" is dropped (as CRI-O does)"; }
+expect "tag+digest: parse shows both" 0 "quay.io/a/b:1@sha256:$H" -- "$bin" parse "quay.io/a/b:1@sha256:$H"
+expect "tag+digest: resolve drops the tag" 0 "quay.io/a/b@sha256:$H" -- "$bin" resolve "quay.io/a/b:1@sha256:$H"
+expect "tag+digest: resolve's note on stderr" 0 "$(note resolve "quay.io/a/b:1@sha256:$H" 1)" -- bash -c "'$bin' resolve 'quay.io/a/b:1@sha256:$H' 2>&1 >/dev/null"
+expect "tag+digest: inspect finds the image by its digest" 0 "$ida" -- bash -c "'$bin' inspect --store '$SD' 'nginx:9@sha256:$mda' | sed 's/^{\"id\":\"\([0-9a-f]*\)\".*/\1/'"
+expect "tag+digest: images FILTER" 0 "$ida" -- "$bin" images -q --store "$SD" "nginx:9@sha256:$mda"
+expect "tag+digest: images' note" 0 "$(note images "nginx:9@sha256:$mda" 9)" -- bash -c "'$bin' images -q --store '$SD' 'nginx:9@sha256:$mda' 2>&1 >/dev/null"
+expect "tag+digest: tag records NAME@DIGEST" 0 "docker.io/library/x@sha256:$mda" -- "$bin" tag --store "$SD" nginx:1.25 "x:1@sha256:$mda"
+expect "tag+digest: tag's digest still checked" 1 "" -- "$bin" tag --store "$SD" nginx:1.25 "x:1@sha256:$H"
+expect "tag+digest: untag" 0 "docker.io/library/x@sha256:$mda" -- "$bin" untag --store "$SD" "x:2@sha256:$mda"
+expect "tag+digest: no name with a tag and a digest was ever stored" 0 "[\"docker.io/library/nginx:1.25\"]" -- bash -c "'$bin' inspect --store '$SD' nginx:1.25 | sed 's/.*\"names\":\(\[[^]]*\]\).*/\1/'"
+expect "tag+digest: rmi" 0 "$ida" -- "$bin" rmi --store "$SD" "nginx:1@sha256:$mda"
+expect "tag: a missing source is named once" 1 "crioimg tag: nginx:1.25: image not known" -- bash -c "'$bin' tag --store '$SD' nginx:1.25 y:1 2>&1"
 
 # ---- "-": stdin for an input, stdout for -o ----
 expect "parse: - reads stdin, in place" 0 $'docker.io/library/x\ndocker.io/library/a\ndocker.io/library/b\ndocker.io/library/y' -- bash -c "printf 'a\nb\n' | '$bin' parse x - y"

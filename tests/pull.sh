@@ -220,6 +220,10 @@ for b in "${BINS[@]}"; do
   t "$n: by digest: the name Name()@digest recorded beside the tag" \
     '"$bin" images --store "$S" --json | grep -q "\"$X/test/layers@$LY_D\"" && "$bin" images --store "$S" --json | grep -q "\"$X/test/layers:1\""'
   t "$n: by digest: nothing fetched again" '! pxlog f | grep -q "/blobs/" && store_ok "$S"'
+  # a tag and a digest: the digest wins, the tag is dropped with a note (as CRI-O does), nothing new stored
+  run "$b" pull --store "$S" "docker://$X/test/layers:nosuchtag@$LY_D"
+  t "$n: pull NAME:TAG@DIGEST: the digest wins (the ID; only the note on stderr; no name with the tag recorded)" \
+    '[ "$(rc)" = 0 ] && [ "$(out)" = "$LYID" ] && [ "$(cat "$W/err")" = "crioimg pull: note: docker://$X/test/layers:nosuchtag@$LY_D has both a tag and a digest: the digest wins, the tag \"nosuchtag\" is dropped (as CRI-O does)" ] && ! "$bin" images --store "$S" --json | grep -q nosuchtag'
   # Docker schema2 and an index
   S2=$W/s2-$n
   pulls "$n: Docker schema2 image" "$(id "$V2S2_CFG")" "$b" pull --store "$S2" "$X/test/v2s2:1"

@@ -344,6 +344,67 @@ static void ta_service(const char *dir)
     unlink(path);
 }
 
+/* Cancelling: the flag stops a load at its next read and a save at its next write; what the load stored
+   goes again (nothing of the image is left, gc finds nothing), and the save leaves no file. */
+typedef struct ta_stop { volatile int flag; size_t at; } ta_stop;
+
+static void ta_stop_at(void *user, const crioimg_archive_progress *p)
+{
+    ta_stop *t = (ta_stop *)user;
+    if (p->index >= t->at) t->flag = 1;
+}
+
+static void ta_cancel(const char *dir)
+{
+    char path[512], src[600], out[512], cfg[72], err[1024];
+    crioimg_store *s = NULL;
+    crioimg_archive_load_opts lo;
+    crioimg_archive_save_opts so;
+    crioimg_store_gc_result gc;
+    crioimg_image_list l;
+    const char *name = "example.com/t:1";
+    long long size;
+    ta_stop stop;
+    snprintf(path, sizeof path, "%s/cancel.tar", dir);
+    ta_archive(path, 1, NULL, 0, NULL, cfg);
+    snprintf(src, sizeof src, "docker-archive:%s", path);
+    CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+    memset(&lo, 0, sizeof lo);
+    memset(&stop, 0, sizeof stop);
+    stop.at = 2;   /* the config (0) and the first layer (1) are stored by then */
+    lo.progress = ta_stop_at;
+    lo.progress_user = &stop;
+    lo.cancel = &stop.flag;
+    CHECK(crioimg_archive_load(s, src, &lo, NULL, err, sizeof err) == CRIOIMG_ERR_CANCELLED);
+    CHECK(strstr(err, "cancelled") != NULL);
+    CHECK(crioimg_store_blob_stat(s, cfg, &size) == CRIOIMG_ERR_NOT_FOUND);   /* taken back */
+    CHECK(crioimg_store_gc(s, &gc) == CRIOIMG_OK && gc.blobs == 0);
+    memset(&l, 0, sizeof l);
+    CHECK(crioimg_store_list(s, NULL, &l) == CRIOIMG_OK && l.n == 0);
+    crioimg_image_list_free(&l);
+    /* loaded whole, then a save cancelled at its first blob: no file at out */
+    CHECK(crioimg_archive_load(s, src, NULL, NULL, err, sizeof err) == CRIOIMG_OK);
+    snprintf(out, sizeof out, "%s/cancel-out.tar", dir);
+    memset(&so, 0, sizeof so);
+    memset(&stop, 0, sizeof stop);
+    so.progress = ta_stop_at;
+    so.progress_user = &stop;
+    so.cancel = &stop.flag;
+    CHECK(crioimg_archive_save(s, &so, out, &name, 1, err, sizeof err) == CRIOIMG_ERR_CANCELLED);
+    CHECK(access(out, F_OK) != 0);
+    {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int others = 0;
+        while (d && (de = readdir(d)) != NULL)
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "cancel.tar")) others++;
+        if (d) closedir(d);
+        CHECK(others == 0);   /* no temporary left beside out */
+    }
+    crioimg_store_close(s);
+    unlink(path);
+}
+
 static void test_archive(void)
 {
     char dir[] = "/tmp/crioimg-test-archive-XXXXXX";
@@ -354,5 +415,6 @@ static void test_archive(void)
     ta_roundtrip(dir);
     ta_hostiles(dir);
     ta_service(dir);
+    ta_cancel(dir);
     rmdir(dir);
 }

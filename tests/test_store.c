@@ -1369,6 +1369,20 @@ static void test_store_copy(void)
         CHECK(((crioimg__mem *)dst2->vt.user)->nb == 0);   /* the config it wrote was taken back */
         crioimg_store_close(dst2);
     }
+    {   /* the destination's cancel flag set: the copy stops with ERR_CANCELLED and leaves nothing */
+        crioimg_store *dst4;
+        crioimg_store_opts co;
+        volatile int stop = 1;
+        memset(&co, 0, sizeof co);
+        co.cancel = &stop;
+        CHECK(crioimg_store_open_memory(&dst4, &co) == CRIOIMG_OK);
+        CHECK(crioimg_store_copy_image(dst4, src, a.manifest, names, 1) == CRIOIMG_ERR_CANCELLED);
+        CHECK(strstr(crioimg_store_error(dst4), "cancelled") != NULL);
+        CHECK(ts_count(dst4) == 0 && ((crioimg__mem *)dst4->vt.user)->nb == 0);
+        stop = 0;
+        CHECK(crioimg_store_copy_image(dst4, src, a.manifest, names, 1) == CRIOIMG_OK);
+        crioimg_store_close(dst4);
+    }
     {   /* an index (skopeo copy --all): the platform's image is copied and named, the index is not stored */
         ts_image x86, arm;
         char idx[1024], idd[72], iid[65];
