@@ -266,6 +266,11 @@ CRIOIMG_API const char *crioimg_result_str(crioimg_result r);
 /* The name of a result code without the CRIOIMG_ prefix ("ERR_REF_FORMAT"); never NULL. */
 CRIOIMG_API const char *crioimg_result_name(crioimg_result r);
 
+/* How much a log line matters, for the log hooks (crioimg_registry_opts.log, crioimg_store_opts.log): WARN
+   for a retry or wait of a second or more, which a user should hear about even unasked; INFO for shorter
+   ones; DEBUG for every request and redirect. */
+typedef enum crioimg_log_level { CRIOIMG_LOG_ERROR = 0, CRIOIMG_LOG_WARN = 1, CRIOIMG_LOG_INFO = 2, CRIOIMG_LOG_DEBUG = 3 } crioimg_log_level;
+
 /* A run-time allocator, for the option structs of objects that allocate. All three functions or none:
    a zeroed struct means the compile-time default (CRIOIMG_MALLOC/REALLOC/FREE, else libc). */
 typedef struct crioimg_allocator {
@@ -1605,11 +1610,6 @@ typedef enum crioimg_tls_verify {
     CRIOIMG_TLS_VERIFY_FALSE          /* --tls-verify=false: http or unverified TLS allowed */
 } crioimg_tls_verify;
 
-/* How much a log line matters (crioimg_registry_opts.log): WARN for a retry or wait of a second or more,
-   which a user should hear about even unasked; INFO for shorter ones; DEBUG for every request and
-   redirect. */
-typedef enum crioimg_log_level { CRIOIMG_LOG_ERROR = 0, CRIOIMG_LOG_WARN = 1, CRIOIMG_LOG_INFO = 2, CRIOIMG_LOG_DEBUG = 3 } crioimg_log_level;
-
 typedef struct crioimg_registry_opts {
     crioimg_allocator alloc;          /* zeroed = the default allocator */
     crioimg_http *http;               /* borrowed; NULL: crioimg_http_open_default, owned by the client */
@@ -1892,6 +1892,9 @@ typedef struct crioimg_store_opts {
     size_t errcap;             /* err's size in bytes, the NUL included */
     const volatile int *cancel; /* nonzero stops a copy into this store (crioimg_store_copy_image, _blob) at
                                   its next chunk: ERR_CANCELLED, and what the copy wrote goes again */
+    void (*log)(void *log_user, crioimg_log_level level, const char *msg); /* NULL: none. The OCI store says
+                                  (WARN) when it has waited a second for its lock, held by another process */
+    void *log_user;
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */
@@ -19483,6 +19486,9 @@ typedef struct crioimg__oci {
     long long swept_bytes;
     char *err;                /* the store's detail buffer (512 bytes) */
     crioimg_allocator alloc;
+    void (*log)(void *log_user, crioimg_log_level level, const char *msg);   /* opts->log: a long lock wait */
+    void *log_user;
+    const char *dir;          /* as opened (a copy after the struct), for that message */
 } crioimg__oci;
 
 /* "WHAT NAME: why" into err (512 bytes), and the result errno e means */
@@ -19678,6 +19684,35 @@ static crioimg_result crioimg__oci_safe_dirs(crioimg__oci *o)
     return CRIOIMG_OK;
 }
 
+/* flock(op) that waits. With a log hook, the wait is tried without blocking for a second first, then
+   said (WARN: another process holds the store, and the command would otherwise just hang), then waited
+   for. 0, or -1 with errno. */
+static int crioimg__oci_flock_wait(crioimg__oci *o, int op)
+{
+    int tries = 0;
+    if (o->log) {
+        struct timespec ts;
+        ts.tv_sec = 0;
+        ts.tv_nsec = 20000000L;   /* 50 tries of 20 ms */
+        while (flock(o->lockfd, op | LOCK_NB) != 0) {
+            char m[600];
+            crioimg__out out;
+            if (errno == EINTR) continue;
+            if (errno != EWOULDBLOCK && errno != EAGAIN) return -1;
+            if (++tries < 50) { (void)nanosleep(&ts, NULL); continue; }
+            out.p = m; out.cap = sizeof m; out.len = 0;
+            crioimg__out_str(&out, "waiting for the lock of store ");
+            crioimg__out_str(&out, o->dir);
+            crioimg__out_str(&out, ": another process is using it");
+            o->log(o->log_user, CRIOIMG_LOG_WARN, m);
+            break;
+        }
+        if (tries < 50) return 0;
+    }
+    while (flock(o->lockfd, op) != 0) if (errno != EINTR) return -1;
+    return 0;
+}
+
 static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
@@ -19691,8 +19726,7 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
     if (!exclusive && !o->cleaned && o->lockfd >= 0 && flock(o->lockfd, LOCK_EX | LOCK_NB) == 0) sweep = 1;
 #endif
     if (o->lockfd >= 0 && !sweep) {
-        while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
-            if (errno == EINTR) continue;
+        if (crioimg__oci_flock_wait(o, exclusive ? LOCK_EX : LOCK_SH) != 0) {
             o->depth--;
             return crioimg__oci_errno(o, errno, "cannot lock", CRIOIMG__OCI_LOCK);
         }
@@ -20149,9 +20183,12 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
     if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
-    o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
+    o = (crioimg__oci *)crioimg_malloc(a, sizeof *o + strlen(dir) + 1);
     if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
+    memcpy((char *)(o + 1), dir, strlen(dir) + 1);
+    o->dir = (const char *)(o + 1);
+    if (opts) { o->log = opts->log; o->log_user = opts->log_user; }
     if (a) o->alloc = *a;
     o->lockfd = -1;
     for (i = 0; i < 4; i++) o->algfd[i] = -1;

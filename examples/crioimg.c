@@ -648,6 +648,16 @@ static void cli_catch_signals(void)
     sigaction(SIGALRM, &sa, NULL);   /* --timeout: the whole command's deadline (alarm) */
 }
 
+/* the library's log lines (a retry, a wait, a request with -v), at the level asked for (*user) */
+static void cli_log(void *user, crioimg_log_level level, const char *msg)
+{
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    if ((int)level <= *(const int *)user) fprintf(stderr, "crioimg: %s: %s\n", names[level <= CRIOIMG_LOG_DEBUG ? level : CRIOIMG_LOG_DEBUG], msg);
+}
+
+/* what the store's log hook shows: a wait of a second for its lock (WARN) */
+static int store_log_level = CRIOIMG_LOG_WARN;
+
 /* Opens the store; a reader of a store that does not exist yet gets NULL and 0 (an empty store). */
 static int store_open(const char *cmd, const store_args *sa, int write, crioimg_store **s)
 {
@@ -659,6 +669,8 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     memset(&o, 0, sizeof o);
     o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
     o.cancel = &cli_cancel;               /* an import's copy stops at Ctrl-C (cli_catch_signals) */
+    o.log = cli_log;                      /* "waiting for the lock of store DIR" after a second */
+    o.log_user = &store_log_level;
     *s = NULL;
     if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
         if (stat(sa->dir, &st) != 0) {
@@ -1514,22 +1526,17 @@ static int parse_duration_ms(const char *v, long *out)
 /* The registry client's log lines on stderr, up to the level asked (WARN unless --log-level or -v says
    more: a retry or wait of a second or more is told even unasked). fprintf is one call a line: threads of
    a pull do not mix their lines. */
-static void cli_log(void *user, crioimg_log_level level, const char *msg)
-{
-    static const char *const names[] = { "error", "warning", "info", "debug" };
-    if ((int)level <= *(const int *)user) fprintf(stderr, "crioimg: %s: %s\n", names[level <= CRIOIMG_LOG_DEBUG ? level : CRIOIMG_LOG_DEBUG], msg);
-}
 
-/* --log-level LEVEL / -v: the crioimg_log_level to show; -1 after a message. By default WARN (a retry or
-   wait of a second or more) on a terminal, as progress is drawn there, and nothing more than the one-line
-   error otherwise (scripts read stderr). */
+/* --log-level LEVEL / -v: the crioimg_log_level to show; -1 after a message. By default WARN: a retry or
+   wait of a second or more is announced on stderr, terminal or not (as podman's "retrying in" is), so a
+   script's log says why a pull took long; shorter ones only at info. */
 static int log_level(cli *c)
 {
     static const char *const names[] = { "error", "warn", "info", "debug" };
     const char *v = c->v[OPT_LOG_LEVEL];
     int k;
     if (c->v[OPT_VERBOSE]) return CRIOIMG_LOG_DEBUG;
-    if (v == NULL) return isatty(2) ? CRIOIMG_LOG_WARN : CRIOIMG_LOG_ERROR;
+    if (v == NULL) return CRIOIMG_LOG_WARN;
     for (k = 0; k < 4; k++) if (strcmp(v, names[k]) == 0) return k;
     fprintf(stderr, "crioimg %s: --log-level: unknown level \"%s\" (debug, info, warn or error)\n", c->cmd->name, v);
     return -1;

@@ -99,6 +99,11 @@ CRIOIMG_API const char *crioimg_result_str(crioimg_result r);
 /* The name of a result code without the CRIOIMG_ prefix ("ERR_REF_FORMAT"); never NULL. */
 CRIOIMG_API const char *crioimg_result_name(crioimg_result r);
 
+/* How much a log line matters, for the log hooks (crioimg_registry_opts.log, crioimg_store_opts.log): WARN
+   for a retry or wait of a second or more, which a user should hear about even unasked; INFO for shorter
+   ones; DEBUG for every request and redirect. */
+typedef enum crioimg_log_level { CRIOIMG_LOG_ERROR = 0, CRIOIMG_LOG_WARN = 1, CRIOIMG_LOG_INFO = 2, CRIOIMG_LOG_DEBUG = 3 } crioimg_log_level;
+
 /* A run-time allocator, for the option structs of objects that allocate. All three functions or none:
    a zeroed struct means the compile-time default (CRIOIMG_MALLOC/REALLOC/FREE, else libc). */
 typedef struct crioimg_allocator {

@@ -75,11 +75,6 @@ typedef enum crioimg_tls_verify {
     CRIOIMG_TLS_VERIFY_FALSE          /* --tls-verify=false: http or unverified TLS allowed */
 } crioimg_tls_verify;
 
-/* How much a log line matters (crioimg_registry_opts.log): WARN for a retry or wait of a second or more,
-   which a user should hear about even unasked; INFO for shorter ones; DEBUG for every request and
-   redirect. */
-typedef enum crioimg_log_level { CRIOIMG_LOG_ERROR = 0, CRIOIMG_LOG_WARN = 1, CRIOIMG_LOG_INFO = 2, CRIOIMG_LOG_DEBUG = 3 } crioimg_log_level;
-
 typedef struct crioimg_registry_opts {
     crioimg_allocator alloc;          /* zeroed = the default allocator */
     crioimg_http *http;               /* borrowed; NULL: crioimg_http_open_default, owned by the client */

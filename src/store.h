@@ -193,6 +193,9 @@ typedef struct crioimg_store_opts {
     size_t errcap;             /* err's size in bytes, the NUL included */
     const volatile int *cancel; /* nonzero stops a copy into this store (crioimg_store_copy_image, _blob) at
                                   its next chunk: ERR_CANCELLED, and what the copy wrote goes again */
+    void (*log)(void *log_user, crioimg_log_level level, const char *msg); /* NULL: none. The OCI store says
+                                  (WARN) when it has waited a second for its lock, held by another process */
+    void *log_user;
 } crioimg_store_opts;
 
 /* A store over a host's vtable (copied; vt->version checked: ERR_INVALID_ARGS outside 1..current). */

@@ -53,6 +53,9 @@ typedef struct crioimg__oci {
     long long swept_bytes;
     char *err;                /* the store's detail buffer (512 bytes) */
     crioimg_allocator alloc;
+    void (*log)(void *log_user, crioimg_log_level level, const char *msg);   /* opts->log: a long lock wait */
+    void *log_user;
+    const char *dir;          /* as opened (a copy after the struct), for that message */
 } crioimg__oci;
 
 /* "WHAT NAME: why" into err (512 bytes), and the result errno e means */
@@ -248,6 +251,35 @@ static crioimg_result crioimg__oci_safe_dirs(crioimg__oci *o)
     return CRIOIMG_OK;
 }
 
+/* flock(op) that waits. With a log hook, the wait is tried without blocking for a second first, then
+   said (WARN: another process holds the store, and the command would otherwise just hang), then waited
+   for. 0, or -1 with errno. */
+static int crioimg__oci_flock_wait(crioimg__oci *o, int op)
+{
+    int tries = 0;
+    if (o->log) {
+        struct timespec ts;
+        ts.tv_sec = 0;
+        ts.tv_nsec = 20000000L;   /* 50 tries of 20 ms */
+        while (flock(o->lockfd, op | LOCK_NB) != 0) {
+            char m[600];
+            crioimg__out out;
+            if (errno == EINTR) continue;
+            if (errno != EWOULDBLOCK && errno != EAGAIN) return -1;
+            if (++tries < 50) { (void)nanosleep(&ts, NULL); continue; }
+            out.p = m; out.cap = sizeof m; out.len = 0;
+            crioimg__out_str(&out, "waiting for the lock of store ");
+            crioimg__out_str(&out, o->dir);
+            crioimg__out_str(&out, ": another process is using it");
+            o->log(o->log_user, CRIOIMG_LOG_WARN, m);
+            break;
+        }
+        if (tries < 50) return 0;
+    }
+    while (flock(o->lockfd, op) != 0) if (errno != EINTR) return -1;
+    return 0;
+}
+
 static crioimg_result crioimg__oci_lock(void *u, int exclusive)
 {
     crioimg__oci *o = (crioimg__oci *)u;
@@ -261,8 +293,7 @@ static crioimg_result crioimg__oci_lock(void *u, int exclusive)
     if (!exclusive && !o->cleaned && o->lockfd >= 0 && flock(o->lockfd, LOCK_EX | LOCK_NB) == 0) sweep = 1;
 #endif
     if (o->lockfd >= 0 && !sweep) {
-        while (flock(o->lockfd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
-            if (errno == EINTR) continue;
+        if (crioimg__oci_flock_wait(o, exclusive ? LOCK_EX : LOCK_SH) != 0) {
             o->depth--;
             return crioimg__oci_errno(o, errno, "cannot lock", CRIOIMG__OCI_LOCK);
         }
@@ -719,9 +750,12 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
     *out = NULL;
     if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
-    o = (crioimg__oci *)crioimg_malloc(a, sizeof *o);
+    o = (crioimg__oci *)crioimg_malloc(a, sizeof *o + strlen(dir) + 1);
     if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
+    memcpy((char *)(o + 1), dir, strlen(dir) + 1);
+    o->dir = (const char *)(o + 1);
+    if (opts) { o->log = opts->log; o->log_user = opts->log_user; }
     if (a) o->alloc = *a;
     o->lockfd = -1;
     for (i = 0; i < 4; i++) o->algfd[i] = -1;

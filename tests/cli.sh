@@ -391,6 +391,15 @@ expect "tag+digest: no name with a tag and a digest was ever stored" 0 "[\"docke
 expect "tag+digest: rmi" 0 "$ida" -- "$bin" rmi --store "$SD" "nginx:1@sha256:$mda"
 expect "tag: a missing source is named once" 1 "crioimg tag: nginx:1.25: image not known" -- bash -c "'$bin' tag --store '$SD' nginx:1.25 y:1 2>&1"
 
+# ---- a store another process holds: the wait is said after a second, then the command goes on ----
+"$bin" import --store "$t/lk" "$t/la:a" lk:1 > /dev/null
+flock "$t/lk/.crioimg.lock" sleep 1.6 & holder=$!
+sleep 0.3
+expect "store lock held elsewhere: rmi waits, says so once, then removes" 0 "$ida|crioimg: warning: waiting for the lock of store $t/lk: another process is using it" -- bash -c "o=\$('$bin' rmi --store '$t/lk' lk:1 2>'$t/lk.err'); echo \"\$o|\$(cat '$t/lk.err')\""
+wait "$holder"
+expect "store lock free: no wait, nothing said" 0 "" -- bash -c "'$bin' images -q --store '$t/lk' 2>&1"
+rm -rf "$t/lk"
+
 # ---- "-": stdin for an input, stdout for -o ----
 expect "parse: - reads stdin, in place" 0 $'docker.io/library/x\ndocker.io/library/a\ndocker.io/library/b\ndocker.io/library/y' -- bash -c "printf 'a\nb\n' | '$bin' parse x - y"
 "$bin" import --store "$t/ss" "$t/la:a" s:1 >/dev/null
@@ -448,7 +457,8 @@ if command -v script >/dev/null; then
   rm -rf "$cs"
   expect_net "on a terminal: a retry's wait is announced" 0 "1" -- bash -c "script -qfc \"'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1\" /dev/null | tr -d '\\r' | grep -c '^crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms'"
 fi
-expect_net "not a terminal: the one-line error only" 0 "1" -- bash -c "'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1 2>&1 | wc -l"
+expect_net "not a terminal: the retry's wait is announced too, then the one-line error" 0 "crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms (try 2 of 2): 2" -- bash -c "'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1 2>&1 | sed -n '1s/): .*/): /p; \$=' | paste -sd ''"
+expect_net "--log-level error: only the error" 0 "1" -- bash -c "'$bin' can-pull --log-level error --retry-times 1 127.0.0.1:1/x:1 2>&1 | wc -l"
 expect "--log-level: an unknown level" 2 "crioimg can-pull: --log-level: unknown level \"loud\" (debug, info, warn or error)" -- bash -c "'$bin' can-pull --log-level loud x 2>&1"
 kill $stall 2>/dev/null; wait $stall 2>/dev/null
 

@@ -155,6 +155,15 @@ pulls() {
   if [ "$(rc)" = 0 ] && [ "$(out)" = "$want" ] && [ ! -s "$W/err" ]; then ok "$desc"
   else bad "$desc: exit $(rc), out [$(head -c 200 "$W/out")] want [$want]: $(head -n 2 "$W/err")"; fi
 }
+# survives DESC WANT-ID N BIN ARGS...: exit 0, stdout exactly the ID, and on stderr exactly N lines, each a
+# retry announced (a wait of a second or more is said even without -v and without a terminal)
+survives() {
+  local desc=$1 want=$2 n=$3; shift 3
+  run "$@"
+  if [ "$(rc)" = 0 ] && [ "$(out)" = "$want" ] && [ "$(wc -l < "$W/err")" = "$n" ] &&
+     ! grep -Ev '^crioimg: warning: retrying GET http://[^ ]+/blobs/sha256:[0-9a-f]{64} in [0-9]+ ms \(try [0-9]+ of [0-9]+\): .+' "$W/err" | grep -q .; then ok "$desc"
+  else bad "$desc: exit $(rc), out [$(head -c 200 "$W/out")] want [$want], $(wc -l < "$W/err") lines on stderr, want $n: $(head -n 2 "$W/err")"; fi
+}
 # refused DESC ERE BIN ARGS...: exit 1..123, one line "crioimg pull: ..." on stderr matching ERE, nothing on stdout
 refused() {
   local desc=$1 re=$2; shift 2
@@ -394,13 +403,13 @@ for b in "${BINS[@]}"; do
   # a connection dropped half-way through each blob
   S=$W/drop-$n
   pxctl f mode=drop
-  pulls "$n: every blob's connection dropped half-way: survived" "$LYID" "$b" pull --store "$S" "$X/test/layers:1"
+  survives "$n: every blob's connection dropped half-way: survived, each retry said on stderr" "$LYID" 6 "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: drop: each of the 6 blobs cut once and resumed with Range (206)" \
     '[ "$(pxlog f | grep -c "\"fault\":\"dropped\"")" = 6 ] && [ "$(pxlog f | grep -c "\"range\":\"bytes=[1-9][0-9]*-\",.*\"status\":206")" = 6 ] && store_ok "$S"'
   # two 500s per blob
   S=$W/e500-$n
   pxctl f "mode=err500&n=2"
-  pulls "$n: two 500s per blob: survived" "$LYID" "$b" pull --store "$S" "$X/test/layers:1"
+  survives "$n: two 500s per blob: survived, each retry said on stderr" "$LYID" 12 "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: 500s: 12 answered, then each blob 200" \
     '[ "$(pxlog f | grep -c "\"status\":500")" = 12 ] && [ "$(pxlog f | grep "/blobs/" | grep -c "\"status\":200")" = 6 ] && store_ok "$S"'
   # 5 MiB manifest: refused, bounded memory (8 MiB over a normal pull's peak; under ASan, whose quarantine
