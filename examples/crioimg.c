@@ -586,7 +586,8 @@ typedef struct store_args { const char *dir; int json, quiet; int nargs; char **
 static const char *store_dir(const char *cmd, const char *dir, char *out, size_t cap)
 {
     const char *e;
-    if (dir && dir[0]) return dir;
+    if (dir && !dir[0]) { fprintf(stderr, "crioimg %s: option --store needs a value\n", cmd); return NULL; }
+    if (dir) return dir;
     if ((e = getenv("CRIOIMG_STORE")) != NULL && e[0]) return e;
     if ((e = getenv("XDG_DATA_HOME")) != NULL && e[0]) { snprintf(out, cap, "%s/crioimg", e); return out; }
     if ((e = getenv("HOME")) != NULL && e[0]) { snprintf(out, cap, "%s/.local/share/crioimg", e); return out; }
@@ -659,6 +660,51 @@ static void cli_log(void *user, crioimg_log_level level, const char *msg)
 static int store_log_level = CRIOIMG_LOG_WARN;
 
 /* Opens the store; a reader of a store that does not exist yet gets NULL and 0 (an empty store). */
+/* A store this command created (and whether it made the directory too): a command that then fails takes
+   it away again while it is still the empty skeleton, so that bad input changes nothing on disk. */
+static char store_made[4096];
+static int store_made_dir;
+
+/* 1 when dir has entries other than "." and ".." (0 when it cannot be read: the open says why) */
+static int dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int any = 0;
+    if (d == NULL) return 0;
+    while (!any && (de = readdir(d)) != NULL) any = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return any;
+}
+
+/* Removes the store this command made when it holds nothing: oci-layout, an index.json with no manifests,
+   the lock file and empty blob directories. Anything else there (a blob, a temporary) stays for gc. */
+static void store_unmake(void)
+{
+    static const char *const files[] = { "blobs/sha256", "blobs", "index.json", "oci-layout", ".crioimg.lock" };
+    char p[4200], head[256];
+    size_t i, n = 0;
+    FILE *f;
+    if (!store_made[0]) return;
+    snprintf(p, sizeof p, "%s/index.json", store_made);
+    if ((f = fopen(p, "r")) != NULL) { n = fread(head, 1, sizeof head - 1, f); fclose(f); }
+    head[n] = '\0';
+    if (strstr(head, "\"manifests\":[]") == NULL) return;
+    for (i = 0; i < NOPTS(files); i++) {
+        snprintf(p, sizeof p, "%s/%s", store_made, files[i]);
+        if (i < 2) (void)rmdir(p); else (void)unlink(p);
+    }
+    if (store_made_dir) (void)rmdir(store_made);
+    store_made[0] = '\0';
+}
+
+/* a command that reads images, given a store path where there is none: the path is what is wrong */
+static int no_store(const char *cmd, const char *dir)
+{
+    fprintf(stderr, "crioimg %s: %s: no store there (import or pull creates one)\n", cmd, dir);
+    return 1;
+}
+
 static int store_open(const char *cmd, const store_args *sa, int write, crioimg_store **s)
 {
     crioimg_store_opts o;
@@ -705,6 +751,11 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         char lay[4096];
         snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
         existed = stat(lay, &st) == 0;   /* a store is there already, or this open makes one: say so */
+        if (!existed && stat(sa->dir, &st) == 0 && S_ISDIR(st.st_mode) && dir_has_entries(sa->dir)) {
+            fprintf(stderr, "crioimg %s: %s: not a store, and not empty: a new store needs a new or empty directory\n", cmd, sa->dir);
+            return 1;
+        }
+        store_made_dir = !existed && stat(sa->dir, &st) != 0;
         mkdir_parents(sa->dir);
     }
     r = crioimg_store_open_oci(s, sa->dir, &o);
@@ -713,7 +764,8 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         fprintf(stderr, "crioimg %s: %s\n", cmd, err);
         return 1;
     }
-    /* said to a person (stderr a terminal), as the retries' waits are; scripts keep stderr for errors */
+    if (write && !existed) snprintf(store_made, sizeof store_made, "%s", sa->dir);
+    /* said to a person (stderr a terminal); scripts keep stderr for what went wrong */
     if (write && !existed && !sa->quiet && isatty(2)) fprintf(stderr, "crioimg %s: created a new store in %s\n", cmd, sa->dir);
     return 0;
 }
@@ -1026,7 +1078,7 @@ static int cmd_inspect(cli *c)
     int rc = store_args_get(c, &sa);
     if (rc) return rc;
     if ((rc = store_open("inspect", &sa, 0, &s)) != 0) return rc;
-    if (s == NULL) { fprintf(stderr, "crioimg inspect: %s: image not known\n", sa.args[0]); return 1; }
+    if (s == NULL) return no_store("inspect", sa.dir);
     r = crioimg_store_image_status(s, sa.args[0], &l);
     if (r != CRIOIMG_OK) { store_fail("inspect", sa.args[0], s, r); crioimg_store_close(s); return 1; }
     crioimg_json_writer_init(&jw, NULL);
@@ -1079,6 +1131,15 @@ static void done_print(done_list *d, const char *key, const char *id)
 }
 
 /* untag and rmi: each NAME in turn (rmi prints the ID it removed, untag the name); exit 1 when any failed */
+/* 1 when arg names image id by its ID: the ID, "sha256:" and the ID, or a prefix of it (3 or more hex) */
+static int names_id(const char *arg, const char *id)
+{
+    size_t n;
+    if (strncmp(arg, "sha256:", 7) == 0) arg += 7;
+    n = strlen(arg);
+    return n >= 3 && n <= 64 && strspn(arg, "0123456789abcdef") == n && strncmp(arg, id, n) == 0;
+}
+
 static int store_drop(cli *c, int rmi)
 {
     store_args sa;
@@ -1095,8 +1156,14 @@ static int store_drop(cli *c, int rmi)
         char id[65] = "";
         crioimg_result r;
         memset(&l, 0, sizeof l);
-        if (rmi && crioimg_store_image_status(s, sa.args[i], &l) == CRIOIMG_OK) memcpy(id, l.images[0].id, sizeof id);
+        if (crioimg_store_image_status(s, sa.args[i], &l) == CRIOIMG_OK) memcpy(id, l.images[0].id, sizeof id);
         crioimg_image_list_free(&l);
+        if (!rmi && id[0] && names_id(sa.args[i], id)) {   /* the library's UntagImage would remove the image */
+            fprintf(stderr, "crioimg untag: %s: an image ID, not a name (untag removes names; crioimg rmi %s removes the image)\n",
+                    sa.args[i], sa.args[i]);
+            failed = 1;
+            continue;
+        }
         r = rmi ? crioimg_store_remove(s, sa.args[i]) : crioimg_store_untag(s, sa.args[i]);
         if (r != CRIOIMG_OK) { store_fail(cmd, sa.args[i], s, r); failed = 1; }
         else if (rmi) done_add(&d, id, strlen(id));
@@ -1326,11 +1393,15 @@ static int cmd_save(cli *c)
         if (fmt == CRIOIMG_ARCHIVE_OCI_DIR) { fputs("crioimg save: -o -: oci-dir is a directory, not a stream\n", stderr); return 2; }
         if (isatty(1)) { fputs("crioimg save: -o -: refusing to write an archive to a terminal\n", stderr); return 2; }
         snprintf(tmpdir, sizeof tmpdir, "%s/crioimg-save.XXXXXX", td && td[0] ? td : "/tmp");
-        if (mkdtemp(tmpdir) == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", tmpdir, strerror(errno)); return 1; }
     }
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
     if ((rc = store_open("save", &sa, 0, &s)) != 0) return rc;
-    if (s == NULL) { fprintf(stderr, "crioimg save: %s: %s\n", c->args[0], crioimg_result_str(CRIOIMG_ERR_IMAGE_UNKNOWN)); return 1; }
+    if (s == NULL) return no_store("save", sa.dir);
+    if (tmpdir[0] && mkdtemp(tmpdir) == NULL) {
+        fprintf(stderr, "crioimg save: %s: %s\n", tmpdir, strerror(errno));
+        crioimg_store_close(s);
+        return 1;
+    }
     memset(&so, 0, sizeof so);
     memset(&view, 0, sizeof view);
     so.format = fmt;
@@ -1341,7 +1412,13 @@ static int cmd_save(cli *c)
     if (tmpdir[0]) snprintf(tmpfile, sizeof tmpfile, "%s/archive.tar", tmpdir);
     r = crioimg_archive_save(s, &so, tmpdir[0] ? tmpfile : out, (const char *const *)c->args, (size_t)c->nargs, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg save: %s\n", err[0] ? err : crioimg_result_str(r)); rc = 1; }
+    if (r != CRIOIMG_OK) {   /* the library names the file it wrote: for -o -, a temporary the user never named */
+        size_t tl = strlen(tmpfile);
+        const char *e = err[0] ? err : crioimg_result_str(r);
+        if (tmpdir[0] && strncmp(e, tmpfile, tl) == 0) fprintf(stderr, "crioimg save: -o -%s\n", e + tl);
+        else fprintf(stderr, "crioimg save: %s\n", e);
+        rc = 1;
+    }
     crioimg_store_close(s);
     if (tmpdir[0]) {   /* -o -: the complete archive, then onto stdout */
         int fd = rc ? -1 : open(tmpfile, O_RDONLY);
@@ -1628,6 +1705,12 @@ static int remote_setup(cli *c, remote_args *ra)
     ra->conf = c->v[OPT_CONF];
     if ((rc = remote_values(c, ra)) != 0) return rc;
     if ((ra->log_level = log_level(c)) < 0) return 2;
+    if (ra->po.registry.authfile) {   /* read only when a registry asks for credentials: a typo is said now, as podman does */
+        if (access(ra->po.registry.authfile, R_OK) != 0) {   /* never opened here: a FIFO is not waited on */
+            fprintf(stderr, "crioimg %s: --authfile %s: %s\n", cmd, ra->po.registry.authfile, strerror(errno));
+            return 1;
+        }
+    }
     ra->po.registry.log = cli_log;
     ra->po.registry.log_user = &ra->log_level;
     if (ra->po.registry.username && ra->po.registry.password == NULL &&
@@ -1987,13 +2070,13 @@ static void unpack_progress(void *user, const crioimg_unpack_progress *p)
    DEST/config.json) as umoci unpack writes it, or the tree alone; DEST must not exist (or be empty) */
 static int cmd_unpack(cli *c)
 {
-    const char *dir, *args[2];
-    char dflt[4096], err[2048];
+    const char *args[2];
+    char err[2048];
     int quiet = c->v[OPT_QUIET] != NULL, rc;
     crioimg_unpack_opts o;
     crioimg_unpack_result res;
     crioimg_store *s = NULL;
-    crioimg_store_opts so;
+    store_args sa;
     crioimg_result r;
     struct timespec last;
     memset(&o, 0, sizeof o);
@@ -2006,12 +2089,9 @@ static int cmd_unpack(cli *c)
     }
     args[0] = c->args[0];
     args[1] = c->args[1];
-    dir = c->v[OPT_STORE];
-    if ((dir = store_dir("unpack", dir, dflt, sizeof dflt)) == NULL) return 2;
-    memset(&so, 0, sizeof so);
-    so.read_only = 1;   /* an unpack never changes the store */
-    r = crioimg_store_open_oci(&s, dir, &so);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg unpack: %s: %s\n", dir, crioimg_result_str(r)); return 1; }
+    if ((rc = store_args_get(c, &sa)) != 0) return rc;
+    if ((rc = store_open("unpack", &sa, 0, &s)) != 0) return rc;   /* read-only: an unpack never changes the store */
+    if (s == NULL) return no_store("unpack", sa.dir);
     cli_catch_signals();
     o.cancel = &cli_cancel;
     memset(&last, 0, sizeof last);
@@ -2365,6 +2445,7 @@ int main(int argc, char **argv)
     for (i = 0; i < c.nargs; i++)
         if (i >= 32 ? cmd->refs == REFS_ALL || cmd->refs == REFS_FROM1 : (cmd->refs >> i) & 1u) drop_tag_of_digested(cmd->name, c.args[i]);
     rc = cmd->run(&c);
+    if (rc != 0) store_unmake();   /* a failed command leaves no empty store behind */
     if (rc != 0 && cli_cancel == SIGALRM) {
         fprintf(stderr, "crioimg %s: --timeout %s: the command did not finish in time\n", cmd->name, c.v[OPT_TIMEOUT] ? c.v[OPT_TIMEOUT] : "");
         rc = 1;

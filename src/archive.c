@@ -8,6 +8,7 @@
 #if defined(CRIOIMG__HAVE_POSIX_IO)
 #include <stdarg.h>
 #include <dirent.h>   /* removing a failed save's directory */
+#include <signal.h>   /* kill(pid, 0): is a killed save's process gone */
 
 #define CRIOIMG__ARC_BUF ((size_t)64 << 10)      /* one read; also the inflate output buffer */
 #define CRIOIMG__ARC_PATH 4096                   /* a cleaned entry path, and the source's path */
@@ -1151,24 +1152,53 @@ static void crioimg__sink_rmtree(int dfd, const char *sub)
     closedir(d);
 }
 
+/* A save that was killed leaves PATH.crioimg-tmp-PID behind (a file, or a directory for an oci-dir): the
+   next save to the same PATH removes each one whose process is gone (a pid taken again by another process
+   only delays that). */
+static void crioimg__sink_sweep(crioimg__sink *k, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *q;
+    char *dir = k->tmp;   /* free until the temporary's name is made */
+    size_t bl = strlen(base), tl = sizeof ".crioimg-tmp-" - 1;
+    DIR *d;
+    struct dirent *de;
+    if (slash == path) strcpy(dir, "/");
+    else if (slash) snprintf(dir, CRIOIMG__SINK_TMP, "%.*s", (int)(slash - path), path);
+    else strcpy(dir, ".");
+    if (bl == 0 || (d = opendir(dir)) == NULL) return;
+    while ((de = readdir(d)) != NULL) {
+        long pid = 0;
+        if (strncmp(de->d_name, base, bl) != 0 || strncmp(de->d_name + bl, ".crioimg-tmp-", tl) != 0) continue;
+        for (q = de->d_name + bl + tl; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
+        if (q == de->d_name + bl + tl || *q != '\0' || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) != 0 && (errno == EISDIR || errno == EPERM)) {
+            crioimg__sink_rmtree(dirfd(d), de->d_name);
+            (void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+        }
+    }
+    closedir(d);
+}
+
 /* Makes the temporary file or directory next to path. */
 static crioimg_result crioimg__sink_open(crioimg__sink *k, const char *path)
 {
     crioimg_tar_writer_opts wo;
     snprintf(k->final, CRIOIMG__ARC_PATH, "%s", path);
+    crioimg__sink_sweep(k, path);
     snprintf(k->tmp, CRIOIMG__SINK_TMP, "%s.crioimg-tmp-%ld", path, (long)getpid());
     k->fd = k->dirfd = -1;
     if (k->fmt == CRIOIMG_ARCHIVE_OCI_DIR) {
         struct stat st;
         if (lstat(path, &st) == 0) return crioimg__sink_fail(k, CRIOIMG_ERR_INVALID_ARGS, "already exists");
-        if (mkdir(k->tmp, 0755) != 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", k->tmp, strerror(errno));
+        if (mkdir(k->tmp, 0755) != 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "cannot create it: %s", strerror(errno));
         k->dirfd = open(k->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (k->dirfd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", k->tmp, strerror(errno));
+        if (k->dirfd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "cannot create it: %s", strerror(errno));
         return CRIOIMG_OK;
     }
     k->fd = open(k->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     k->written = k->flushed = 0;
-    if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "%s: %s", k->tmp, strerror(errno));
+    if (k->fd < 0) return crioimg__sink_fail(k, CRIOIMG_ERR_IO, "cannot create it: %s", strerror(errno));
     memset(&wo, 0, sizeof wo);
     wo.alloc = k->alloc;
     wo.write = crioimg__sink_tar_out;
@@ -1694,7 +1724,12 @@ crioimg_result crioimg_archive_save(crioimg_store *s, const crioimg_archive_save
         memset(&l, 0, sizeof l);
         imgs[i].tags.alloc = &k.alloc;
         r = crioimg_store_image_status(s, names[i], &l);
-        if (r != CRIOIMG_OK) { crioimg__sink_fail(&k, r, "%s: %s", names[i], crioimg_store_error(s)); break; }
+        if (r != CRIOIMG_OK) {   /* the store's text names the image already ("image not known: NAME") */
+            const char *e = crioimg_store_error(s);
+            if (strstr(e, names[i])) crioimg__sink_fail(&k, r, "%s", e);
+            else crioimg__sink_fail(&k, r, "%s: %s", names[i], e);
+            break;
+        }
         memcpy(imgs[i].id, l.images[0].id, sizeof imgs[i].id);
         snprintf(imgs[i].manifest, sizeof imgs[i].manifest, "%s", l.images[0].manifest_digest);
         r = crioimg__save_tags(names[i], &l.images[0], &imgs[i].tags);

@@ -167,12 +167,14 @@ sigint_when() {   # GLOB CMD...: run CMD, SIGINT it once a file matches GLOB; it
   for i in $(seq 1 1000); do compgen -G "$glob" > /dev/null && break; sleep 0.01; done
   kill -INT "$pid"; wait "$pid"; echo $?
 }
+"$bin" import --store "$t/ssig" "$t/la:a" small:1 > /dev/null && "$bin" gc --store "$t/ssig" > /dev/null   # a store with an image, clean
 expect "import: Ctrl-C, exit 130" 0 "130" -- sigint_when "$t/ssig/.crioimg-tmp-*" "$bin" import --store "$t/ssig" "oci:$t/lsig:lsig" sig:1
 expect "import: Ctrl-C, said so" 0 "crioimg import: oci:$t/lsig:lsig: cancelled" -- cat "$t/sig.err"
-expect "import: Ctrl-C, nothing left (gc finds nothing, no image)" 0 '{"blobs":0,"blobBytes":0,"files":0,"fileBytes":0}' -- bash -c "'$bin' gc --store '$t/ssig' --json && '$bin' images -q --store '$t/ssig'"
+expect "import: Ctrl-C, nothing of it left (gc finds nothing; the image that was there stays)" 0 '{"blobs":0,"blobBytes":0,"files":0,"fileBytes":0}'$'\n'"$ida" -- bash -c "'$bin' gc --store '$t/ssig' --json && '$bin' images -q --store '$t/ssig'"
 expect "import LAYOUT-DIR:REF: Ctrl-C, exit 130" 0 "130" -- sigint_when "$t/ssig2/.crioimg-tmp-*" "$bin" import --store "$t/ssig2" "$t/lsig:lsig" sig:1
 expect "import LAYOUT-DIR:REF: Ctrl-C, said so" 0 "crioimg import: $t/lsig:lsig: cancelled" -- cat "$t/sig.err"
-expect "import LAYOUT-DIR:REF: Ctrl-C, nothing left" 0 '{"blobs":0,"blobBytes":0,"files":0,"fileBytes":0}' -- bash -c "'$bin' gc --store '$t/ssig2' --json && '$bin' images -q --store '$t/ssig2'"
+expect "import LAYOUT-DIR:REF: Ctrl-C into a new store: no store left at all" 0 "absent" -- bash -c "[ -e '$t/ssig2' ] && ls -A '$t/ssig2' || echo absent"
+"$bin" rmi --store "$t/ssig" small:1 > /dev/null
 "$bin" import --store "$t/ssig" "oci:$t/lsig:lsig" sig:1 > /dev/null
 expect "save: Ctrl-C, exit 130" 0 "130" -- sigint_when "$t/sig.tar.crioimg-tmp-*" "$bin" save --store "$t/ssig" --format oci-archive -o "$t/sig.tar" sig:1
 expect "save: Ctrl-C, said so" 0 "crioimg save: $t/sig.tar: cancelled" -- cat "$t/sig.err"
@@ -390,6 +392,28 @@ expect "tag+digest: untag" 0 "docker.io/library/x@sha256:$mda" -- "$bin" untag -
 expect "tag+digest: no name with a tag and a digest was ever stored" 0 "[\"docker.io/library/nginx:1.25\"]" -- bash -c "'$bin' inspect --store '$SD' nginx:1.25 | sed 's/.*\"names\":\(\[[^]]*\]\).*/\1/'"
 expect "tag+digest: rmi" 0 "$ida" -- "$bin" rmi --store "$SD" "nginx:1@sha256:$mda"
 expect "tag: a missing source is named once" 1 "crioimg tag: nginx:1.25: image not known" -- bash -c "'$bin' tag --store '$SD' nginx:1.25 y:1 2>&1"
+
+# ---- bad input changes nothing on disk; each message names what the user typed wrong ----
+SU=$t/su; "$bin" import --store "$SU" "$t/la:a" u:1 > /dev/null; "$bin" tag --store "$SU" u:1 u:2 > /dev/null
+expect "untag: an ID is refused, naming rmi" 1 "crioimg untag: ${ida:0:12}: an image ID, not a name (untag removes names; crioimg rmi ${ida:0:12} removes the image)" -- bash -c "'$bin' untag --store '$SU' '${ida:0:12}' 2>&1"
+expect "untag: sha256:ID refused too; the image and its names stay" 0 "docker.io/library/u:1 docker.io/library/u:2" -- bash -c "'$bin' untag --store '$SU' 'sha256:$ida' 2>/dev/null; '$bin' images --store '$SU' -o json | python3 -c 'import json,sys; print(*json.load(sys.stdin)[\"images\"][0][\"repoTags\"])'"
+expect "import: a missing source makes no store" 0 "1 absent" -- bash -c "'$bin' import --store '$t/nsu' 'oci:$t/no-such-layout' x:1 2>/dev/null; echo \$? \$([ -e '$t/nsu' ] && echo there || echo absent)"
+expect "import: an invalid NAME makes no store" 0 "1 absent" -- bash -c "'$bin' import --store '$t/nsu' '$t/la:a' 'Bad!' 2>/dev/null; echo \$? \$([ -e '$t/nsu' ] && echo there || echo absent)"
+mkdir -p "$t/full"; echo keep > "$t/full/notes.txt"
+expect "import: a non-empty directory that is no store is refused, untouched" 0 "crioimg import: $t/full: not a store, and not empty: a new store needs a new or empty directory"$'\n'"|notes.txt" -- bash -c "'$bin' import --store '$t/full' '$t/la:a' x:1 2>&1; echo \"|\$(ls -A '$t/full')\"" 
+expect "inspect: a store path with no store is named" 1 "crioimg inspect: $t/nsu: no store there (import or pull creates one)" -- bash -c "'$bin' inspect --store '$t/nsu' x:1 2>&1"
+expect "unpack: a store path with no store is named" 1 "crioimg unpack: $t/nsu: no store there (import or pull creates one)" -- bash -c "'$bin' unpack --store '$t/nsu' x:1 '$t/bundle-x' 2>&1"
+expect "save -o -: no store: named, and no temporary directory left" 0 "crioimg save: $t/nsu: no store there (import or pull creates one)"$'\n'"|" -- bash -c "TMPDIR='$t/tmpd' && mkdir -p \$TMPDIR && export TMPDIR && '$bin' save --store '$t/nsu' -o - x:1 2>&1 | cat; echo \"|\$(ls -A '$t/tmpd')\""
+expect "save: an unknown image named once" 1 "crioimg save: $t/x.tar: image not known: nosuch:1" -- bash -c "'$bin' save --store '$SU' -o '$t/x.tar' nosuch:1 2>&1"
+expect "save: a missing directory for PATH: the PATH named, not a temporary" 1 "crioimg save: $t/nodir/x.tar: cannot create it: No such file or directory" -- bash -c "'$bin' save --store '$SU' --format oci-archive -o '$t/nodir/x.tar' u:1 2>&1"
+expect "--store= (empty): usage error" 2 "crioimg images: option --store needs a value" -- bash -c "'$bin' images --store= 2>&1"
+expect "--authfile: a missing file is said at once" 1 "crioimg can-pull: --authfile $t/no-auth.json: No such file or directory" -- bash -c "'$bin' can-pull --authfile '$t/no-auth.json' 127.0.0.1:1/x:1 2>&1"
+# a killed save's temporaries (PATH.crioimg-tmp-PID, a file or an oci-dir directory) go at the next save to PATH
+dead=$(sh -c 'echo $$'); mkdir -p "$t/sv" "$t/sv/d.crioimg-tmp-$dead/blobs"
+echo half > "$t/sv/x.tar.crioimg-tmp-$dead"; echo other > "$t/sv/y.tar.crioimg-tmp-$dead"; echo mine > "$t/sv/x.tar.crioimg-tmp-$$"
+"$bin" save --store "$SU" --format oci-archive -o "$t/sv/x.tar" u:1 && "$bin" save --store "$SU" --format oci-dir -o "$t/sv/d" u:1
+expect "save: a dead save's temporaries for the same PATH are gone; others stay" 0 "d x.tar x.tar.crioimg-tmp-$$ y.tar.crioimg-tmp-$dead" -- bash -c "ls '$t/sv' | tr '\n' ' ' | sed 's/ \$//'"
+rm -rf "$SU" "$t/full" "$t/sv" "$t/tmpd"
 
 # ---- a store another process holds: the wait is said after a second, then the command goes on ----
 "$bin" import --store "$t/lk" "$t/la:a" lk:1 > /dev/null
