@@ -1131,6 +1131,15 @@ static void done_print(done_list *d, const char *key, const char *id)
 }
 
 /* untag and rmi: each NAME in turn (rmi prints the ID it removed, untag the name); exit 1 when any failed */
+/* 1, after a message, when n is an image ID (sha256:<hex> or the bare hex): never a name to give an image */
+static int id_not_name(const char *cmd, const char *n)
+{
+    size_t k = strncmp(n, "sha256:", 7) == 0 ? 7 : 0, h = strspn(n + k, "0123456789abcdef");
+    if (h != 64 || n[k + h] != '\0') return 0;
+    fprintf(stderr, "crioimg %s: %s: an image ID, not a name (give a name such as repo:tag)\n", cmd, n);
+    return 1;
+}
+
 /* 1 when arg names image id by its ID: the ID, "sha256:" and the ID, or a prefix of it (3 or more hex) */
 static int names_id(const char *arg, const char *id)
 {
@@ -1200,12 +1209,7 @@ static int cmd_tag(cli *c)
     crioimg_image_list_free(&l);
     for (i = 1; i < sa.nargs; i++) {
         const char *n = sa.args[i];
-        size_t k = strncmp(n, "sha256:", 7) == 0 ? 7 : 0, h = strspn(n + k, "0123456789abcdef");
-        if (h == 64 && n[k + h] == '\0') { /* an ID (sha256:<hex> or the bare hex), never a name */
-            fprintf(stderr, "crioimg tag: %s: an image ID, not a name (give a name such as repo:tag)\n", n);
-            rc = 1;
-            continue;
-        }
+        if (id_not_name("tag", n)) { rc = 1; continue; }
         r = crioimg_store_tag(s, sa.args[0], n);
         if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
         else done_name(&d, n);
@@ -1356,8 +1360,7 @@ static int import_archive(const store_args *sa, const crioimg_platform *platform
     memset(&view, 0, sizeof view);
     view.verb = "Loading";
     if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
-    cli_catch_signals();
-    o.cancel = &cli_cancel;
+    o.cancel = &cli_cancel;   /* cmd_import caught the signals */
     r = crioimg_archive_load(s, sa->args[0], &o, &res, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
     if (r != CRIOIMG_OK) {
@@ -1395,6 +1398,7 @@ static int cmd_save(cli *c)
         snprintf(tmpdir, sizeof tmpdir, "%s/crioimg-save.XXXXXX", td && td[0] ? td : "/tmp");
     }
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
+    cli_catch_signals();   /* Ctrl-C from here on: no half-written archive */
     if ((rc = store_open("save", &sa, 0, &s)) != 0) return rc;
     if (s == NULL) return no_store("save", sa.dir);
     if (tmpdir[0] && mkdtemp(tmpdir) == NULL) {
@@ -1407,7 +1411,6 @@ static int cmd_save(cli *c)
     so.format = fmt;
     view.verb = "Saving";
     if (isatty(2)) { so.progress = archive_progress; so.progress_user = &view; }
-    cli_catch_signals();
     so.cancel = &cli_cancel;
     if (tmpdir[0]) snprintf(tmpfile, sizeof tmpfile, "%s/archive.tar", tmpdir);
     r = crioimg_archive_save(s, &so, tmpdir[0] ? tmpfile : out, (const char *const *)c->args, (size_t)c->nargs, err, sizeof err);
@@ -1459,12 +1462,14 @@ static int cmd_import(cli *c)
     char path[4096], err[1024], platbuf[256];
     const char *ref, *colon = NULL, *platform = c->v[OPT_PLATFORM], *const *names;
     size_t nnames;
-    int rc;
+    int rc, k;
     if (platform && crioimg_platform_parse(&plat, platform, platbuf, sizeof platbuf) != CRIOIMG_OK) {
         fprintf(stderr, "crioimg import: --platform: invalid platform \"%s\" (OS/ARCH[/VARIANT])\n", platform);
         return 2;
     }
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
+    for (k = 1; k < sa.nargs; k++) if (id_not_name("import", sa.args[k])) return 1;
+    cli_catch_signals();   /* from here on, Ctrl-C stops the copy (and takes back what it wrote) */
     if (crioimg_archive_is_source(sa.args[0])) return import_archive(&sa, platform ? &plat : NULL);
     if ((colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
         fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
@@ -1489,8 +1494,15 @@ static int cmd_import(cli *c)
     if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); rc = 1; goto done; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
+    for (k = 0; (size_t)k < nnames; k++) {   /* a name with a digest names this manifest, or it is a lie (as tag refuses it) */
+        const char *at = strrchr(names[k], '@');
+        if (at && strcmp(at + 1, l.images[0].manifest_digest) != 0) {
+            fprintf(stderr, "crioimg import: name %s: its digest is not the image's manifest digest (%s)\n", names[k], l.images[0].manifest_digest);
+            rc = 1;
+            goto done;
+        }
+    }
     if ((rc = store_open("import", &sa, 1, &s)) != 0) goto done;
-    cli_catch_signals();
     r = crioimg_store_copy_image_platform(s, src, l.images[0].manifest_digest, platform ? &plat : NULL, names, nnames);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], s, r); rc = 1; goto done; }
     crioimg_image_list_free(&l);

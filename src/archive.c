@@ -619,7 +619,13 @@ static crioimg_result crioimg__arc_commit(crioimg__arc *a, crioimg_store *s, con
     char dg[72];
     crioimg_image_list l;
     crioimg_result r;
+    size_t i;
     crioimg__arc_sha256(mf, len, dg);
+    for (i = 0; i < nnames; i++) {   /* a name with a digest names this manifest, or it is a lie (as tag refuses it) */
+        const char *at = strrchr(names[i], '@');
+        if (at && strcmp(at + 1, dg) != 0)
+            return crioimg__arc_fail(a, CRIOIMG_ERR_INVALID_ARGS, "name %s: its digest is not the image's manifest digest (%s)", names[i], dg);
+    }
     if ((r = crioimg__arc_put_small(a, s, dg, mf, len)) != CRIOIMG_OK) return crioimg__arc_fail(a, r, "storing the manifest: %s", crioimg_store_error(s));
     if ((r = crioimg_store_add_image(s, dg, names, nnames)) != CRIOIMG_OK)
         return crioimg__arc_fail(a, r, "recording the image: %s", crioimg_store_error(s));

@@ -138,9 +138,10 @@ rm -rf "$t/.config"
 . "$(dirname "$0")/layout.sh"
 S=$t/store
 ida=$(mklayout "$t/la" a 1 1500); idb=$(mklayout "$t/lb" b 2 2000000)
+mda=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/la/index.json")   # a's manifest digest
 expect "images: a store not made yet is empty" 0 "" -- "$bin" images --store "$S" --json
 expect "images: only the header on an empty store" 0 "IMAGE               TAG                 IMAGE ID            SIZE" -- env CRIOIMG_STORE="$S" "$bin" images
-expect "import prints the image ID" 0 "$ida" -- "$bin" import --store "$S" "$t/la:a" nginx:1.25 quay.io/x/y@sha256:$H
+expect "import prints the image ID" 0 "$ida" -- "$bin" import --store "$S" "$t/la:a" nginx:1.25 quay.io/x/y@sha256:$mda
 expect "import: the REF is the name when none given" 0 "$idb" -- "$bin" import --store="$S" "$t/lb:b"
 expect "import: a missing image" 1 "" -- "$bin" import --store "$S" "$t/lb:nope"
 # memory is bounded by the descriptor, not by the file: a 50 MB layer behind a 143-byte descriptor fails
@@ -198,7 +199,7 @@ expect "tag: refused ID, index.json unchanged" 0 "" -- bash -c "cp '$S/index.jso
 expect "tag prints the name given" 0 "docker.io/library/other:2" -- "$bin" tag --store "$S" nginx:1.25 other:2
 expect "untag one name, printed" 0 "docker.io/library/other:2" -- "$bin" untag --store "$S" other:2
 expect "untag: gone" 1 "" -- "$bin" inspect --store "$S" other:2
-expect "untag: the digest name" 0 "quay.io/x/y@sha256:$H" -- "$bin" untag --store "$S" quay.io/x/y@sha256:$H
+expect "untag: the digest name" 0 "quay.io/x/y@sha256:$mda" -- "$bin" untag --store "$S" quay.io/x/y@sha256:$mda
 expect "untag: the last name removes the image" 0 $'docker.io/library/nginx:1.25\n1' -- bash -c "'$bin' untag --store '$S' nginx:1.25 && '$bin' images --store '$S' --json | wc -l"
 expect "rmi by ID, the ID printed" 0 "$idb"$'\n0' -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' images --store '$S' --json | wc -l"
 expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
@@ -397,6 +398,11 @@ expect "tag: a missing source is named once" 1 "crioimg tag: nginx:1.25: image n
 SU=$t/su; "$bin" import --store "$SU" "$t/la:a" u:1 > /dev/null; "$bin" tag --store "$SU" u:1 u:2 > /dev/null
 expect "untag: an ID is refused, naming rmi" 1 "crioimg untag: ${ida:0:12}: an image ID, not a name (untag removes names; crioimg rmi ${ida:0:12} removes the image)" -- bash -c "'$bin' untag --store '$SU' '${ida:0:12}' 2>&1"
 expect "untag: sha256:ID refused too; the image and its names stay" 0 "docker.io/library/u:1 docker.io/library/u:2" -- bash -c "'$bin' untag --store '$SU' 'sha256:$ida' 2>/dev/null; '$bin' images --store '$SU' -o json | python3 -c 'import json,sys; print(*json.load(sys.stdin)[\"images\"][0][\"repoTags\"])'"
+expect "import: an ID as NAME is refused, nothing stored" 1 "crioimg import: sha256:$H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' import --store '$t/nsu' '$t/la:a' 'sha256:$H' 2>&1"
+expect "import LAYOUT-DIR:REF: a NAME whose digest is not the manifest's is refused" 1 "crioimg import: name x@sha256:$H: its digest is not the image's manifest digest (sha256:$mda)" -- bash -c "'$bin' import --store '$t/nsu' '$t/la:a' 'x@sha256:$H' 2>&1"
+expect "import oci:: the same, and no store is left" 0 "crioimg import: oci:$t/la:a: name x@sha256:$H: its digest is not the image's manifest digest (sha256:$mda)|absent" -- bash -c "'$bin' import --store '$t/nsu' 'oci:$t/la:a' 'x@sha256:$H' 2>&1 | tr -d '\n'; echo \"|\$([ -e '$t/nsu' ] && echo there || echo absent)\""
+expect "import: a NAME with the manifest's own digest is taken" 0 "$ida" -- "$bin" import --store "$t/nsu2" "oci:$t/la:a" "x@sha256:$mda"
+rm -rf "$t/nsu2"
 expect "import: a missing source makes no store" 0 "1 absent" -- bash -c "'$bin' import --store '$t/nsu' 'oci:$t/no-such-layout' x:1 2>/dev/null; echo \$? \$([ -e '$t/nsu' ] && echo there || echo absent)"
 expect "import: an invalid NAME makes no store" 0 "1 absent" -- bash -c "'$bin' import --store '$t/nsu' '$t/la:a' 'Bad!' 2>/dev/null; echo \$? \$([ -e '$t/nsu' ] && echo there || echo absent)"
 mkdir -p "$t/full"; echo keep > "$t/full/notes.txt"
