@@ -2541,6 +2541,9 @@ typedef struct crioimg_archive_load_opts {
     crioimg_archive_progress_fn progress; /* NULL: none */
     void *progress_user;
     const volatile int *cancel;          /* nonzero stops the load: ERR_CANCELLED, nothing of it stored */
+    int require_name;                    /* no names given and none in the source (an oci: ref.name that is a
+                                            bare tag such as "latest" names nothing): ERR_INVALID_ARGS, nothing
+                                            stored; 0: the image is stored by ID only (what PullImage does) */
 } crioimg_archive_load_opts;
 
 typedef struct crioimg_archive_save_opts {
@@ -23247,6 +23250,8 @@ typedef struct crioimg__arc {
     void *progress_user;
     size_t pindex, pcount;   /* the blob being stored, of how many (progress) */
     const volatile int *cancel;
+    int require_name;        /* opts->require_name */
+    const char *bare;        /* an oci: ref.name that names nothing (a bare tag), for that message */
     char (*wrote)[72];       /* the blobs this load wrote: a failed load takes them back */
     size_t nwrote, capwrote;
 } crioimg__arc;
@@ -23829,6 +23834,10 @@ static crioimg_result crioimg__arc_commit(crioimg__arc *a, crioimg_store *s, con
     crioimg_result r;
     size_t i;
     crioimg__arc_sha256(mf, len, dg);
+    if (nnames == 0 && a->require_name) {
+        if (a->bare) return crioimg__arc_fail(a, CRIOIMG_ERR_INVALID_ARGS, "\"%s\" is a tag, not an image name: give the name to store it under", a->bare);
+        return crioimg__arc_fail(a, CRIOIMG_ERR_INVALID_ARGS, "the source names no image: give the name to store it under");
+    }
     for (i = 0; i < nnames; i++) {   /* a name with a digest names this manifest, or it is a lie (as tag refuses it) */
         const char *at = strrchr(names[i], '@');
         if (at && strcmp(at + 1, dg) != 0)
@@ -24112,6 +24121,7 @@ static CRIOIMG__NOINLINE crioimg_result crioimg__arc_oci(crioimg__arc *a, crioim
         crioimg_ref t;
         if (crioimg_ref_parse_normalized(&t, ents[which].name, strlen(ents[which].name)) == CRIOIMG_OK) name = ents[which].name;
     }
+    if (name == NULL && ents[which].name[0]) a->bare = ents[which].name;
     if (o && o->nnames) r = crioimg__arc_blobs(a, s, 0, &m, raw, len, o->names, o->nnames, res);
     else r = crioimg__arc_blobs(a, s, 0, &m, raw, len, name ? &name : NULL, name ? 1 : 0, res);
 done:
@@ -24166,7 +24176,7 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
     a.err = err;
     a.errcap = errcap;
     a.what = source;
-    if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; a.cancel = opts->cancel; }
+    if (opts) { a.progress = opts->progress; a.progress_user = opts->progress_user; a.cancel = opts->cancel; a.require_name = opts->require_name; }
     r = crioimg_image_name_parse(&in, source, strlen(source), err, errcap, NULL);
     if (r != CRIOIMG_OK) return r;
     if (!crioimg_archive_is_source(source) || in.path.len == 0 || in.path.len >= CRIOIMG__ARC_PATH)

@@ -1357,6 +1357,7 @@ static int import_archive(const store_args *sa, const crioimg_platform *platform
     o.names = (const char *const *)sa->args + 1;
     o.nnames = (size_t)sa->nargs - 1;
     o.platform = platform;
+    o.require_name = 1;   /* never an image stored by ID only because its ref.name was a bare tag */
     memset(&view, 0, sizeof view);
     view.verb = "Loading";
     if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
@@ -1447,8 +1448,7 @@ static int cmd_save(cli *c)
    no image, so it is never stored as docker.io/library/latest */
 static int bare_tag(const char *ref)
 {
-    if (strpbrk(ref, "/:@") != NULL) return 0;
-    return strcmp(ref, "latest") == 0 || (ref[0] >= '0' && ref[0] <= '9') || (ref[0] == 'v' && ref[1] >= '0' && ref[1] <= '9');
+    return strpbrk(ref, "/:@") == NULL;   /* "latest", "stable", "v1", "b": a tag as umoci and skopeo write ref.name */
 }
 
 static int cmd_import(cli *c)
@@ -1481,17 +1481,17 @@ static int cmd_import(cli *c)
     names = sa.nargs > 1 ? (const char *const *)sa.args + 1 : &ref;
     nnames = sa.nargs > 1 ? (size_t)sa.nargs - 1 : 1;
     memset(&l, 0, sizeof l);
+    memset(&o, 0, sizeof o);
+    o.read_only = 1;
+    o.err = err; o.errcap = sizeof err;
+    r = crioimg_store_open_oci(&src, path, &o);
+    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); rc = 1; goto done; }
     if (sa.nargs == 1 && bare_tag(ref)) {
         fprintf(stderr, "crioimg import: %s: \"%s\" is a tag, not an image name: give the name to store it under "
                 "(crioimg import %s NAME)\n", sa.args[0], ref, sa.args[0]);
         rc = 1;
         goto done;
     }
-    memset(&o, 0, sizeof o);
-    o.read_only = 1;
-    o.err = err; o.errcap = sizeof err;
-    r = crioimg_store_open_oci(&src, path, &o);
-    if (r != CRIOIMG_OK) { fprintf(stderr, "crioimg import: %s\n", err); rc = 1; goto done; }
     r = crioimg_store_image_status(src, ref, &l);
     if (r != CRIOIMG_OK) { store_fail("import", sa.args[0], src, r); rc = 1; goto done; }
     for (k = 0; (size_t)k < nnames; k++) {   /* a name with a digest names this manifest, or it is a lie (as tag refuses it) */

@@ -65,6 +65,9 @@ typedef struct crioimg_archive_load_opts {
     crioimg_archive_progress_fn progress; /* NULL: none */
     void *progress_user;
     const volatile int *cancel;          /* nonzero stops the load: ERR_CANCELLED, nothing of it stored */
+    int require_name;                    /* no names given and none in the source (an oci: ref.name that is a
+                                            bare tag such as "latest" names nothing): ERR_INVALID_ARGS, nothing
+                                            stored; 0: the image is stored by ID only (what PullImage does) */
 } crioimg_archive_load_opts;
 
 typedef struct crioimg_archive_save_opts {

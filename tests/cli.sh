@@ -142,19 +142,20 @@ mda=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/la/index.json")   
 expect "images: a store not made yet is empty" 0 "" -- "$bin" images --store "$S" --json
 expect "images: only the header on an empty store" 0 "IMAGE               TAG                 IMAGE ID            SIZE" -- env CRIOIMG_STORE="$S" "$bin" images
 expect "import prints the image ID" 0 "$ida" -- "$bin" import --store "$S" "$t/la:a" nginx:1.25 quay.io/x/y@sha256:$mda
-expect "import: the REF is the name when none given" 0 "$idb" -- "$bin" import --store="$S" "$t/lb:b"
-expect "import: a missing image" 1 "" -- "$bin" import --store "$S" "$t/lb:nope"
+expect "import: a bare REF is a tag: refused without a NAME" 1 "crioimg import: $t/lb:b: \"b\" is a tag, not an image name: give the name to store it under (crioimg import $t/lb:b NAME)" -- bash -c "'$bin' import --store='$S' '$t/lb:b' 2>&1"
+expect "import: a bare REF under the NAME given" 0 "$idb" -- "$bin" import --store="$S" "$t/lb:b" b
+expect "import: a missing image" 1 "" -- "$bin" import --store "$S" "$t/lb:nope" x:1
 # memory is bounded by the descriptor, not by the file: a 50 MB layer behind a 143-byte descriptor fails
 # before it is read; a 200 MB layer streams through (peak RSS, where /usr/bin/time can say, under 32 MB)
 mklayout "$t/liar" liar 3 50000000 143 >/dev/null
-expect "import: a blob bigger than its descriptor" 1 "crioimg import: $t/liar:liar: blob $(sed -n 's/.*"layers":\[{[^}]*"digest":"\([^"]*\)".*/\1/p' "$t"/liar/blobs/sha256/* 2>/dev/null | head -n 1): the source has 50000000 bytes, its descriptor says 143" -- bash -c "'$bin' import --store '$t/s2' '$t/liar:liar' 2>&1"
+expect "import: a blob bigger than its descriptor" 1 "crioimg import: $t/liar:liar: blob $(sed -n 's/.*"layers":\[{[^}]*"digest":"\([^"]*\)".*/\1/p' "$t"/liar/blobs/sha256/* 2>/dev/null | head -n 1): the source has 50000000 bytes, its descriptor says 143" -- bash -c "'$bin' import --store '$t/s2' '$t/liar:liar' liar:1 2>&1"
 expect "import: nothing of it stored" 0 "0" -- bash -c "'$bin' images --store '$t/s2' --json | wc -l"
 rss() { /usr/bin/time -f %M -o "$t/rss" "$@" >/dev/null 2>&1; local rc=$?; echo "$rc $(cat "$t/rss" | tail -n 1)"; }
 if [ -x /usr/bin/time ]; then
-  read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/liar:liar")
+  read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/liar:liar" liar:1)
   [ "$rc" = 1 ] && [ "$kb" -lt 32768 ] && ok || bad "import of a lying descriptor: exit $rc, peak RSS $kb KB"
   mklayout "$t/l200" l200 4 200000000 >/dev/null
-  read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/l200:l200")
+  read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/l200:l200" l200:1)
   [ "$rc" = 0 ] && [ "$kb" -lt 32768 ] && ok || bad "import of a 200 MB layer: exit $rc, peak RSS $kb KB"
   rm -rf "$t/l200" "$t/s2"
 fi
@@ -323,7 +324,7 @@ expect "completion: options of images" 0 "--no-trunc" -- bash -c "eval \"\$('$bi
 
 # ---- images: crictl's flags (-q, --digests, --no-trunc, -o json|table); --json stays the seed's records ----
 SI=$t/si
-"$bin" import --store "$SI" "$t/la:a" nginx:1.25 >/dev/null; "$bin" import --store "$SI" "$t/lb:b" >/dev/null
+"$bin" import --store "$SI" "$t/la:a" nginx:1.25 >/dev/null; "$bin" import --store "$SI" "$t/lb:b" b >/dev/null
 mda=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/la/index.json"); mdb=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/lb/index.json")
 sizeb=$((2000000 + $(stat -c %s "$t/lb/blobs/sha256/$idb")))
 expect "images -q: the IDs" 0 "$ida"$'\n'"$idb" -- "$bin" images --store "$SI" -q
@@ -370,7 +371,7 @@ expect "tag: a partial failure prints what was done, exit 1" 1 "docker.io/librar
 expect "untag --json" 0 '{"untagged":["docker.io/library/w:2","docker.io/library/w:3"]}' -- "$bin" untag --store "$SW" w:2 w:3 --json
 expect "rmi --json" 0 "{\"deleted\":[\"$ida\"]}" -- "$bin" rmi --store "$SW" --json w:1
 expect "rmi --json: nothing done, exit 1" 1 '{"deleted":[]}' -- "$bin" rmi --store "$SW" --json w:1
-expect "import LAYOUT:REF prints the ID" 0 "$idb" -- "$bin" import --store "$SW" "$t/lb:b"
+expect "import LAYOUT:REF prints the ID" 0 "$idb" -- "$bin" import --store "$SW" "$t/lb:b" b
 expect_net "pull --json (a file source): one object" 0 "$ida ['id', 'manifestDigest', 'name', 'source', 'blobsFetched', 'blobsSkipped', 'bytesFetched']" -- bash -c "'$bin' pull --store '$SW' --json 'oci:$t/la:a' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"id\"], list(d))'"
 expect "import --json (archive source)" 0 "{\"id\":\"$idb\",\"manifestDigest\":\"sha256:$mdb\",\"name\":\"docker.io/library/c:1\"}" -- "$bin" import --store "$SW" --json "oci:$t/lb:b" c:1
 
@@ -481,9 +482,9 @@ expect_net "--log-level=info: no debug line" 0 "0" -- bash -c "'$bin' can-pull -
 if command -v script >/dev/null; then
   cs=$(mktemp -d)
   expect "on a terminal: the first import into a new store says it created one" 0 "crioimg import: created a new store in $cs/new" -- \
-    bash -c "script -qfc \"'$bin' import --store '$cs/new' '$t/lb:b' 2>&1 >/dev/null\" /dev/null | tr -d '\\r' | grep '^crioimg import: created'"
+    bash -c "script -qfc \"'$bin' import --store '$cs/new' '$t/lb:b' b 2>&1 >/dev/null\" /dev/null | tr -d '\\r' | grep '^crioimg import: created'"
   expect "on a terminal: the second import into it says nothing of the kind" 1 "" -- \
-    bash -c "script -qfc \"'$bin' import --store '$cs/new' '$t/lb:b' 2>&1 >/dev/null\" /dev/null | tr -d '\\r' | grep '^crioimg import: created'"
+    bash -c "script -qfc \"'$bin' import --store '$cs/new' '$t/lb:b' b 2>&1 >/dev/null\" /dev/null | tr -d '\\r' | grep '^crioimg import: created'"
   rm -rf "$cs"
   expect_net "on a terminal: a retry's wait is announced" 0 "1" -- bash -c "script -qfc \"'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1\" /dev/null | tr -d '\\r' | grep -c '^crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms'"
 fi

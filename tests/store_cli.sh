@@ -38,7 +38,7 @@ chmod 755 "$t"
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 mklayout "$t/la" x 1 >/dev/null
 for c in images import; do
-  arg=(); [ $c = import ] && arg=("$t/la:x")
+  arg=(); [ $c = import ] && arg=("$t/la:x" x:1)
   expect "$c: a file" 1 "crioimg $c: $t/afile: is a file, not a directory" -- "$bin" $c --store "$t/afile" "${arg[@]}"
 done
 expect "images: no store there lists nothing" 0 "IMAGE               TAG                 IMAGE ID            SIZE" -- "$bin" images --store "$t/missing"

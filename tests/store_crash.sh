@@ -25,7 +25,7 @@ for i in $(seq 1 "$rounds"); do
     0|1) if grep -qx docker.io/library/big:latest <<<"$before"; then
            op=(rmi big); after=$(grep -vx docker.io/library/big:latest <<<"$before")
          else
-           op=(import "$t/big:big"); after=$(printf '%s\ndocker.io/library/big:latest\n' "$before" | grep . | sort)
+           op=(import "$t/big:big" big); after=$(printf '%s\ndocker.io/library/big:latest\n' "$before" | grep . | sort)
          fi ;;
     2)   n=docker.io/library/t$((i % 4)):latest
          if grep -qx "$n" <<<"$before"; then op=(untag "$n"); after=$(grep -vx "$n" <<<"$before")
@@ -58,7 +58,7 @@ echo "killed $killed of $rounds changes in flight" >&2
 # An import SIGKILLed while it streams a layer into the store leaves its temporary file; the next
 # command that takes the store's exclusive lock removes it (a listing, which only reads, leaves it).
 mklayout "$t/slow" slow 9 100000000 >/dev/null
-"$bin" import --store "$S" "$t/slow:slow" >/dev/null 2>&1 &
+"$bin" import --store "$S" "$t/slow:slow" slow >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 400); do
   tf=$(ls -A "$S" | grep '^\.crioimg-tmp-' | head -n 1)
