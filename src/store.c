@@ -202,6 +202,7 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
     r = crioimg_digest_verify(&dg, data, len);   /* before anything touches the store */
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "blob ", digest, ": content does not match the digest");
+    CRIOIMG__ST_MORE(s);
     r = crioimg__st_lock(s, 1);
     if (r != CRIOIMG_OK) return r;
     if (s->vt.blob_put == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
@@ -278,6 +279,7 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     r = crioimg_digest_parse(&dg, digest, dl);
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    CRIOIMG__ST_MORE(s);
     if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
         return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
     w = (crioimg_blob_writer *)crioimg_malloc(&s->alloc, sizeof *w);
@@ -423,6 +425,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
     r = crioimg_digest_parse(&dg, digest, dl);
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    CRIOIMG__ST_MORE(s);
     if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_get method", NULL, NULL);
     w = (crioimg_blob_reader *)crioimg_malloc(&s->alloc, sizeof *w);
     if (w == NULL) return CRIOIMG_ERR_NOMEM;
@@ -1543,6 +1546,7 @@ static crioimg_result crioimg__st_commit(crioimg_store *s, crioimg__st_view *v, 
     const char **kept = NULL, **cand = NULL;
     unsigned char *mfkept = NULL;
     crioimg_result r;
+    CRIOIMG__ST_MORE(s);
     CRIOIMG__ST_NEED(s, write_index);
     ne = (crioimg_store_entry *)crioimg_malloc(&s->alloc, (v->n + nextra + 1) * sizeof *ne);
     if (ne == NULL) return CRIOIMG_ERR_NOMEM;
