@@ -9975,14 +9975,15 @@ CRIOIMG__LIB crioimg__pfm crioimg__pfm_parse(const char *s)
 
 /* ---- the TOML tree into sysregistriesv2's structs, as BurntSushi/toml's decoder fills them ---- */
 
-/* Field names of the Go structs (their toml tags); the tables below end at NULL. */
-static const char *const crioimg__f_root[] = { "registry", "unqualified-search-registries", "credential-helpers", "short-name-mode",
-                                               "aliases", "registries", NULL };
-static const char *const crioimg__f_registry[] = { "prefix", "location", "insecure", "pull-from-mirror", "mirror", "blocked",
-                                                   "mirror-by-digest-only", NULL };
-static const char *const crioimg__f_endpoint[] = { "location", "insecure", "pull-from-mirror", NULL };
-static const char *const crioimg__f_v1[] = { "search", "insecure", "block", NULL };
-static const char *const crioimg__f_v1list[] = { "registries", NULL };
+/* Field names of the Go structs (their toml tags), each list one string of NUL-separated names ending
+   at an empty one (the literal's own NUL): no table of pointers, each of which would cost a relocation
+   in a position-independent program. */
+static const char crioimg__f_root[] = "registry\0unqualified-search-registries\0credential-helpers\0short-name-mode\0"
+                                      "aliases\0registries\0";
+static const char crioimg__f_registry[] = "prefix\0location\0insecure\0pull-from-mirror\0mirror\0blocked\0mirror-by-digest-only\0";
+static const char crioimg__f_endpoint[] = "location\0insecure\0pull-from-mirror\0";
+static const char crioimg__f_v1[] = "search\0insecure\0block\0";
+static const char crioimg__f_v1list[] = "registries\0";
 
 /* strings.EqualFold(key, field) for a field name of lower-case ASCII letters and '-': besides ASCII
    case, U+017F (long s) folds to s and U+212A (Kelvin sign) to k, as Go's Unicode folding has it */
@@ -10001,12 +10002,12 @@ CRIOIMG__LIB int crioimg__fold_eq(const char *key, const char *field)
 
 /* Which field a key sets, as the decoder picks it: the exact name first, else the first that folds
    equal; -1 for none (the key is ignored, as the decoder ignores it). */
-CRIOIMG__LIB int crioimg__field_of(const char *const *fields, const char *key)
+CRIOIMG__LIB int crioimg__field_of(const char *fields, const char *key)
 {
     int i, fold = -1;
-    for (i = 0; fields[i]; i++) {
-        if (strcmp(fields[i], key) == 0) return i;
-        if (fold < 0 && crioimg__fold_eq(key, fields[i])) fold = i;
+    for (i = 0; *fields; i++, fields += strlen(fields) + 1) {
+        if (strcmp(fields, key) == 0) return i;
+        if (fold < 0 && crioimg__fold_eq(key, fields)) fold = i;
     }
     return fold;
 }
@@ -10015,11 +10016,12 @@ CRIOIMG__LIB int crioimg__field_of(const char *const *fields, const char *key)
    keys on one field (location and Location) are refused: the decoder would keep either, by map order;
    except for a struct field (bit f of structs) given two tables: the decoder fills the one struct from
    both, and so does the caller, from every member on that field (crioimg__v1_read). */
-CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml *t, const crioimg__tnode *table, const char *const *fields,
+CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml *t, const crioimg__tnode *table, const char *fields,
                                             const crioimg__tnode **slot, unsigned structs)
 {
     size_t i, nf = 0;
-    while (fields[nf]) slot[nf++] = NULL;
+    const char *f0;
+    for (f0 = fields; *f0; f0 += strlen(f0) + 1) slot[nf++] = NULL;
     for (i = 0; i < table->nkids; i++) {
         const crioimg__tnode *k = table->kids[i];
         int f = crioimg__field_of(fields, k->key);
@@ -10040,7 +10042,8 @@ CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml
     return CRIOIMG_OK;
 }
 
-static const char *const crioimg__tn_names[] = { "?", "a string", "an integer", "a float", "a boolean", "a date-time", "an array", "a table" };
+/* by node type, NUL-separated as the field lists above */
+static const char crioimg__tn_names[] = "?\0a string\0an integer\0a float\0a boolean\0a date-time\0an array\0a table";
 
 /* a type mismatch, where the decoder refuses one */
 CRIOIMG__LIB crioimg_result crioimg__toml_type(crioimg__toml *t, const crioimg__tnode *v, const char *key, const char *want)
@@ -10051,7 +10054,12 @@ CRIOIMG__LIB crioimg_result crioimg__toml_type(crioimg__toml *t, const crioimg__
     crioimg__out_str(&o, "incompatible types: expected ");
     crioimg__out_str(&o, want);
     crioimg__out_str(&o, ", found ");
-    crioimg__out_str(&o, crioimg__tn_names[v->type < 8 ? v->type : 0]);
+    {
+        const char *n = crioimg__tn_names;
+        unsigned k;
+        for (k = 0; k < (v->type < 8 ? (unsigned)v->type : 0u); k++) n += strlen(n) + 1;
+        crioimg__out_str(&o, n);
+    }
     crioimg__out_str(&o, ", for key");
     return crioimg__toml_fail(t, v->line, what, key, strlen(key));
 }
