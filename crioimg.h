@@ -3226,11 +3226,19 @@ CRIOIMG__LIB_DATA const unsigned char crioimg__ref_ctab[256] = { CRIOIMG__TABLE2
 #define CRIOIMG__PCLS_EXACT(c) CRIOIMG__PCLS(c, 0)
 #define CRIOIMG__PCLS_FOLD(c) CRIOIMG__PCLS(c, 1)
 #define CRIOIMG__PCLS_LOWERED(c) CRIOIMG__PCLS(c, 2)
+#if defined(__OPTIMIZE_SIZE__) && !defined(CRIOIMG__SSE2)
+/* a build for size keeps the exact table alone (0.5 KB less): fold's other letters are tested per byte */
+static const unsigned char crioimg__ref_pcls[1][256] = { { CRIOIMG__TABLE256(CRIOIMG__PCLS_EXACT) } };
+#  define CRIOIMG__REF_PCL(fold, c) (crioimg__ref_pcls[0][c] ? crioimg__ref_pcls[0][c] : \
+                                     ((fold) && ((unsigned)(c) - 'A' < 26u || ((fold) == 2 && (c) >= 0x80))) ? 1u : 0u)
+#else
 static const unsigned char crioimg__ref_pcls[3][256] = {
     { CRIOIMG__TABLE256(CRIOIMG__PCLS_EXACT) },
     { CRIOIMG__TABLE256(CRIOIMG__PCLS_FOLD) },
     { CRIOIMG__TABLE256(CRIOIMG__PCLS_LOWERED) }
 };
+#  define CRIOIMG__REF_PCL(fold, c) crioimg__ref_pcls[fold][c]
+#endif
 #undef CRIOIMG__PCLS_LOWERED
 #undef CRIOIMG__PCLS_FOLD
 #undef CRIOIMG__PCLS_EXACT
@@ -3252,13 +3260,13 @@ static const unsigned char crioimg__ref_pair[8][8] = {
 };
 
 /* The path grammar over all of s[0, n), n > 0, one pair of bytes at a time. */
-static int crioimg__ref_path_scalar(const char *s, size_t n, const unsigned char *cls)
+static int crioimg__ref_path_scalar(const char *s, size_t n, int fold)
 {
-    unsigned bad = 0, prev = cls[(unsigned char)s[0]], k;
+    unsigned bad = 0, prev = CRIOIMG__REF_PCL(fold, (unsigned char)s[0]), k;
     size_t i;
-    if (prev != 1 || cls[(unsigned char)s[n - 1]] != 1) return 0;
+    if (prev != 1 || CRIOIMG__REF_PCL(fold, (unsigned char)s[n - 1]) != 1) return 0;
     for (i = 1; i < n; i++) {
-        k = cls[(unsigned char)s[i]];
+        k = CRIOIMG__REF_PCL(fold, (unsigned char)s[i]);
         bad |= crioimg__ref_pair[prev][k];
         prev = k;
     }
@@ -3324,12 +3332,11 @@ static int crioimg__ref_path_sse(const char *s, size_t n, const unsigned char *c
 /* The path grammar over all of s[0, n) (no stop bytes inside). */
 CRIOIMG__LIB int crioimg__ref_path_ok(const char *s, size_t n, int fold)
 {
-    const unsigned char *cls = crioimg__ref_pcls[fold];
     if (n == 0) return 0;
 #ifdef CRIOIMG__SSE2
-    if (n >= 64 && fold < 2) return crioimg__ref_path_sse(s, n, cls, fold);
+    if (n >= 64 && fold < 2) return crioimg__ref_path_sse(s, n, crioimg__ref_pcls[fold], fold);
 #endif
-    return crioimg__ref_path_scalar(s, n, cls);
+    return crioimg__ref_path_scalar(s, n, fold);
 }
 
 /* the first of c1, c2 in s[0, n), or n (memchr: these runs can be megabytes long) */
