@@ -2709,8 +2709,6 @@ CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, con
 /* registries.c: allocation helpers the registry client shares */
 CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n);
 CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem);
-/* registries_conf.c: a "*.example.com" prefix (shortnames.c asks too) */
-CRIOIMG__LIB int crioimg__wildcard(const char *p);
 #ifdef CRIOIMG__ALONE
 /* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
 extern const unsigned char crioimg__auth_tchar[256];
@@ -8427,6 +8425,8 @@ crioimg_result crioimg_image_config_user(const char *user, long *uid, long *gid)
    TOML reader (internal): TOML 1.0 into a tree, as BurntSushi/toml (containers/image's decoder) reads
    it; src/registries.c then applies the tree the way that decoder fills sysregistriesv2's structs.
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG__TOML_H   /* a part compiled alone may reach it twice */
+#define CRIOIMG__TOML_H 1
 
 #define CRIOIMG__TOML_MAX (1u << 20)   /* a registries.conf larger than 1 MiB is refused */
 /* Counts that bound the quadratic checks (duplicate keys, conflicting registries) to well under a second
@@ -8469,6 +8469,13 @@ typedef struct crioimg__tnode {
     unsigned char type, flags;
     int b;                              /* BOOL */
 } crioimg__tnode;
+
+/* What the registries.conf reader (registries_conf.c) calls: the whole text into a tree, the tree's
+   release, and "FILE:LINE: what [arg]" into the error buffer (always ERR_REGISTRIES_CONF). */
+CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode **out);
+CRIOIMG__LIB void crioimg__tnode_free(const crioimg_allocator *a, crioimg__tnode *n);
+CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an);
+#endif
 
 /* ==== src/toml.c ==== */
 /* ---------------------------------------------------------------------------------------------------
@@ -9420,14 +9427,13 @@ CRIOIMG__LIB crioimg_result crioimg__getaddrinfo(void *user, const char *host, u
 }
 #endif
 
-/* ==== src/registries.c ==== */
+/* ==== src/registries_internal.h ==== */
 /* ---------------------------------------------------------------------------------------------------
-   registries implementation
+   registries implementation, what its parts share (registries.c, registries_conf.c, shortnames.c): the
+   handle's struct, one registries.conf's configuration, and the helpers one part calls in another
    --------------------------------------------------------------------------------------------------- */
-
-
-#include <stdio.h>   /* fopen: registries.conf */
-#include <stdlib.h>  /* qsort, getenv */
+#ifndef CRIOIMG__REGISTRIES_INTERNAL_H   /* a part compiled alone includes it once; crioimg.h has it once */
+#define CRIOIMG__REGISTRIES_INTERNAL_H 1
 
 typedef struct crioimg__host_cache {
     char *host;              /* the name looked up (no port) */
@@ -9450,6 +9456,70 @@ struct crioimg_registries {
     char warn[256];
     char err[512];
 };
+
+/* ---- one file's configuration ---- */
+
+typedef enum { CRIOIMG__PFM_UNSET = 0, CRIOIMG__PFM_ALL, CRIOIMG__PFM_DIGEST, CRIOIMG__PFM_TAG, CRIOIMG__PFM_BAD } crioimg__pfm;
+
+typedef struct crioimg__endpoint {
+    char *location;
+    int insecure;
+    crioimg__pfm pull_from_mirror;
+    char *pfm_text;               /* for the error message of an unsupported value */
+} crioimg__endpoint;
+
+typedef struct crioimg__regent {
+    char *prefix;
+    crioimg__endpoint ep;
+    crioimg__endpoint *mirrors; size_t nmirrors, capm;
+    int blocked, mirror_by_digest_only;
+    unsigned long line;           /* of its [[registry]] header */
+    const char *file;             /* borrowed from the conf's file list */
+} crioimg__regent;
+
+typedef struct crioimg__alias {
+    char *name;
+    char *value;                  /* normalized name (no tag); NULL: "" (no alias: an override that removes one) */
+    const char *file;
+    unsigned long line;
+} crioimg__alias;
+
+typedef struct crioimg__conf {
+    crioimg__regent *regs; size_t nregs, capr;
+    char **search; size_t nsearch; int has_search;
+    const char *search_origin;
+    char **helpers; size_t nhelpers; int has_helpers;
+    int mode;                     /* 0 unset, else crioimg_short_name_mode */
+    crioimg__alias *aliases; size_t naliases, capa;
+    int v1, v2;                   /* saw v1 tables / v2 content */
+    char **v1_search, **v1_insecure, **v1_block; size_t nv1_search, nv1_insecure, nv1_block;
+    int has_v1_search;
+    unsigned v1_set;              /* the v1 lists set (bit 0 search, 1 insecure, 2 block) */
+} crioimg__conf;
+
+/* registries.c */
+CRIOIMG__LIB void crioimg__reg_seterr(crioimg_registries *r, const char *a, const char *b, size_t bn, const char *c);
+CRIOIMG__LIB crioimg_result crioimg__reg_list_add(const crioimg_allocator *a, char ***list, size_t *n, const char *s, size_t len);
+CRIOIMG__LIB crioimg_result crioimg__cand_add(crioimg_candidates *c, crioimg_candidate_rule rule, const char *a, size_t an,
+                                              const char *b, size_t bn, const char *o, size_t on);
+/* registries_conf.c */
+CRIOIMG__LIB void crioimg__conf_free(const crioimg_allocator *a, struct crioimg__conf *c);
+CRIOIMG__LIB int crioimg__wildcard(const char *p);
+CRIOIMG__LIB int crioimg__ref_has_registry(const crioimg_ref *ref);
+/* shortnames.c */
+CRIOIMG__LIB crioimg_result crioimg__shortnames_resolve(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
+CRIOIMG__LIB int crioimg__conf_insecure(const crioimg_registries *r, const char *host, size_t n, char *detail, size_t dcap);
+
+#endif
+
+/* ==== src/registries.c ==== */
+/* ---------------------------------------------------------------------------------------------------
+   registries implementation
+   --------------------------------------------------------------------------------------------------- */
+
+
+#include <stdio.h>   /* fopen: registries.conf */
+#include <stdlib.h>  /* qsort, getenv */
 
 CRIOIMG__LIB void crioimg__reg_seterr(crioimg_registries *r, const char *a, const char *b, size_t bn, const char *c)
 {
@@ -9548,9 +9618,6 @@ CRIOIMG__LIB int crioimg__reg_in_cidrs(crioimg_registries *r, const unsigned cha
 /* ---- the object ---- */
 
 struct crioimg__conf;
-CRIOIMG__LIB void crioimg__conf_free(const crioimg_allocator *a, struct crioimg__conf *c);
-CRIOIMG__LIB crioimg_result crioimg__shortnames_resolve(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
-CRIOIMG__LIB int crioimg__conf_insecure(const crioimg_registries *r, const char *host, size_t n, char *detail, size_t dcap);
 
 crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_opts *opts)
 {
@@ -9891,46 +9958,6 @@ crioimg_result crioimg_registries_check_host(crioimg_registries *r, const char *
 /* ===================================================================================================
    registries.conf (containers-registries.conf(5), v2, and v1 converted), read by src/toml.c as its decoder reads it
    =================================================================================================== */
-
-/* ---- one file's configuration ---- */
-
-typedef enum { CRIOIMG__PFM_UNSET = 0, CRIOIMG__PFM_ALL, CRIOIMG__PFM_DIGEST, CRIOIMG__PFM_TAG, CRIOIMG__PFM_BAD } crioimg__pfm;
-
-typedef struct crioimg__endpoint {
-    char *location;
-    int insecure;
-    crioimg__pfm pull_from_mirror;
-    char *pfm_text;               /* for the error message of an unsupported value */
-} crioimg__endpoint;
-
-typedef struct crioimg__regent {
-    char *prefix;
-    crioimg__endpoint ep;
-    crioimg__endpoint *mirrors; size_t nmirrors, capm;
-    int blocked, mirror_by_digest_only;
-    unsigned long line;           /* of its [[registry]] header */
-    const char *file;             /* borrowed from the conf's file list */
-} crioimg__regent;
-
-typedef struct crioimg__alias {
-    char *name;
-    char *value;                  /* normalized name (no tag); NULL: "" (no alias: an override that removes one) */
-    const char *file;
-    unsigned long line;
-} crioimg__alias;
-
-typedef struct crioimg__conf {
-    crioimg__regent *regs; size_t nregs, capr;
-    char **search; size_t nsearch; int has_search;
-    const char *search_origin;
-    char **helpers; size_t nhelpers; int has_helpers;
-    int mode;                     /* 0 unset, else crioimg_short_name_mode */
-    crioimg__alias *aliases; size_t naliases, capa;
-    int v1, v2;                   /* saw v1 tables / v2 content */
-    char **v1_search, **v1_insecure, **v1_block; size_t nv1_search, nv1_insecure, nv1_block;
-    int has_v1_search;
-    unsigned v1_set;              /* the v1 lists set (bit 0 search, 1 insecure, 2 block) */
-} crioimg__conf;
 
 CRIOIMG__LIB void crioimg__strlist_free(const crioimg_allocator *a, char **l, size_t n)
 {
@@ -16958,6 +16985,9 @@ CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n);
+/* the normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference */
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save);
 CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v);
@@ -17110,7 +17140,7 @@ CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
     s->vt.unlock(s->vt.user);
 }
 
-static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
 {
     CRIOIMG__ST_NEED(s, read_index);
     *e = NULL; *n = 0;
@@ -17683,7 +17713,7 @@ static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a,
 }
 
 /* The normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference. */
-static int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
 {
     crioimg_ref tmp;
     if (ref == NULL) ref = &tmp;

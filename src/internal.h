@@ -128,8 +128,6 @@ CRIOIMG__LIB size_t crioimg__auth_field(const crioimg_json *doc, size_t obj, con
 /* registries.c: allocation helpers the registry client shares */
 CRIOIMG__LIB char *crioimg__reg_strndup(const crioimg_allocator *a, const char *s, size_t n);
 CRIOIMG__LIB int crioimg__reg_grow(const crioimg_allocator *a, void **arr, size_t n, size_t *cap, size_t elem);
-/* registries_conf.c: a "*.example.com" prefix (shortnames.c asks too) */
-CRIOIMG__LIB int crioimg__wildcard(const char *p);
 #ifdef CRIOIMG__ALONE
 /* auth.c: RFC 7230 tchar, by byte (defined before every use in crioimg.h) */
 extern const unsigned char crioimg__auth_tchar[256];

@@ -3,53 +3,13 @@
    the files and drop-in directories it comes from
    --------------------------------------------------------------------------------------------------- */
 
-#include "internal.h"
+#include "registries_internal.h"
 
 #include <stdlib.h>  /* qsort, getenv */
 
 /* ===================================================================================================
    registries.conf (containers-registries.conf(5), v2, and v1 converted), read by src/toml.c as its decoder reads it
    =================================================================================================== */
-
-/* ---- one file's configuration ---- */
-
-typedef enum { CRIOIMG__PFM_UNSET = 0, CRIOIMG__PFM_ALL, CRIOIMG__PFM_DIGEST, CRIOIMG__PFM_TAG, CRIOIMG__PFM_BAD } crioimg__pfm;
-
-typedef struct crioimg__endpoint {
-    char *location;
-    int insecure;
-    crioimg__pfm pull_from_mirror;
-    char *pfm_text;               /* for the error message of an unsupported value */
-} crioimg__endpoint;
-
-typedef struct crioimg__regent {
-    char *prefix;
-    crioimg__endpoint ep;
-    crioimg__endpoint *mirrors; size_t nmirrors, capm;
-    int blocked, mirror_by_digest_only;
-    unsigned long line;           /* of its [[registry]] header */
-    const char *file;             /* borrowed from the conf's file list */
-} crioimg__regent;
-
-typedef struct crioimg__alias {
-    char *name;
-    char *value;                  /* normalized name (no tag); NULL: "" (no alias: an override that removes one) */
-    const char *file;
-    unsigned long line;
-} crioimg__alias;
-
-typedef struct crioimg__conf {
-    crioimg__regent *regs; size_t nregs, capr;
-    char **search; size_t nsearch; int has_search;
-    const char *search_origin;
-    char **helpers; size_t nhelpers; int has_helpers;
-    int mode;                     /* 0 unset, else crioimg_short_name_mode */
-    crioimg__alias *aliases; size_t naliases, capa;
-    int v1, v2;                   /* saw v1 tables / v2 content */
-    char **v1_search, **v1_insecure, **v1_block; size_t nv1_search, nv1_insecure, nv1_block;
-    int has_v1_search;
-    unsigned v1_set;              /* the v1 lists set (bit 0 search, 1 insecure, 2 block) */
-} crioimg__conf;
 
 CRIOIMG__LIB void crioimg__strlist_free(const crioimg_allocator *a, char **l, size_t n)
 {

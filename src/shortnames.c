@@ -3,7 +3,7 @@
    sysregistriesv2's FindRegistry / PullSourcesFromReference)
    --------------------------------------------------------------------------------------------------- */
 
-#include "internal.h"
+#include "registries_internal.h"
 
 /* ---- prefixes: refMatchingPrefix, FindRegistry ---- */
 

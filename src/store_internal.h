@@ -98,6 +98,9 @@ CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n);
+/* the normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference */
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save);
 CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v);
