@@ -31,6 +31,15 @@ for cc in gcc clang; do
     done
   done
 done
+# the sockets + mbedtls transport with its macro too (without it that part is the response parser alone)
+for cc in gcc clang; do
+  command -v $cc >/dev/null || continue
+  echo '#include <mbedtls/ssl.h>' | $cc -fsyntax-only -x c - 2>/dev/null || { echo "skipped: $cc: no mbedtls headers"; continue; }
+  for impl in "" -DCRIOIMG_IMPLEMENTATION; do
+    t "$cc -fsyntax-only http_mbedtls.c alone -DCRIOIMG_WITH_MBEDTLS $impl" \
+      "$cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 -DCRIOIMG_WITH_MBEDTLS $impl src/http_mbedtls.c"
+  done
+done
 cp crioimg.h before.h
 echo '/* drift */' >> src/core.h
 t "check fails when src changed" '! tools/amalgamate --check 2>/dev/null'
