@@ -4879,7 +4879,8 @@ typedef char crioimg__static_assert_mbedtls_sha256_fits[
 
 /* ---- the digest grammar ---- */
 
-static const struct { const char *name; crioimg_digest_alg alg; size_t size; } crioimg__digest_algs[] = {
+/* the names in the table itself, not pointed to: no relocations in a position-independent program */
+static const struct { char name[7]; unsigned char alg, size; } crioimg__digest_algs[] = {
     { "sha256", CRIOIMG_DIGEST_SHA256, 32 },
     { "sha384", CRIOIMG_DIGEST_SHA384, 48 },
     { "sha512", CRIOIMG_DIGEST_SHA512, 64 }
@@ -4890,7 +4891,7 @@ crioimg_digest_alg crioimg_digest_alg_from_name(const char *s, size_t n)
     size_t i;
     if (s == NULL) return CRIOIMG_DIGEST_UNKNOWN;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return crioimg__digest_algs[i].alg;
+        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return (crioimg_digest_alg)crioimg__digest_algs[i].alg;
     return CRIOIMG_DIGEST_UNKNOWN;
 }
 
@@ -4898,7 +4899,7 @@ const char *crioimg_digest_alg_name(crioimg_digest_alg a)
 {
     size_t i;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].name;
+        if (crioimg__digest_algs[i].alg == (unsigned)a) return crioimg__digest_algs[i].name;
     return "";
 }
 
@@ -4906,7 +4907,7 @@ size_t crioimg_digest_alg_size(crioimg_digest_alg a)
 {
     size_t i;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].size;
+        if (crioimg__digest_algs[i].alg == (unsigned)a) return crioimg__digest_algs[i].size;
     return 0;
 }
 
@@ -6115,7 +6116,7 @@ static crioimg_result crioimg__json_number(crioimg__json_p *p)
 /* true, false, null: exactly, and not run on into a longer word ("truex") */
 static crioimg_result crioimg__json_literal(crioimg__json_p *p)
 {
-    static const char *const word[3] = { "null", "false", "true" };
+    static const char word[3][6] = { "null", "false", "true" };   /* not pointers: no relocations in a PIE */
     const char *s = p->s + p->pos;
     size_t left = p->n - p->pos, l;
     int k = s[0] == 'n' ? 0 : s[0] == 'f' ? 1 : 2;
@@ -7823,7 +7824,8 @@ static int crioimg__mf_data_matches(const char *d, const unsigned char *data, si
 
 static int crioimg__mf_url_ok(const char *u)
 {
-    return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0;
+    size_t n = strlen(u);   /* memcmp, not strncmp: a libc import costs a program 80 bytes */
+    return (n >= 8 && memcmp(u, "https://", 8) == 0) || (n >= 7 && memcmp(u, "http://", 7) == 0);
 }
 
 static int crioimg__mf_platform(crioimg__mf *c, size_t t, crioimg_platform *p, const char *where)
@@ -18245,7 +18247,8 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
             for (i = 0; i < v->n; i++) {
                 const char *nm = v->names[i];
                 size_t rl = strlen(ref.name);
-                if (nm && strncmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
+                /* strlen and memcmp, not strncmp: a libc import costs a program 80 bytes */
+                if (nm && strlen(nm) > rl && memcmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
                     strcmp(v->mfs[v->mf[i]].digest, ref.digest) == 0 && v->mfs[v->mf[i]].id[0]) {
                     t->id = v->mfs[v->mf[i]].id; t->entry = i;
                     return CRIOIMG_OK;
@@ -19703,7 +19706,7 @@ static int crioimg__oci_clean(crioimg__oci *o)
         int tf;
         errno = 0;
         if ((de = readdir(d)) == NULL) break;
-        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
+        if (strlen(de->d_name) < sizeof CRIOIMG__OCI_TMP - 1 || memcmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
         /* a streaming write in progress holds its file's flock: only files nobody holds go */
         tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (tf < 0) { if (errno == ELOOP && unlinkat(o->root, de->d_name, 0) == 0) o->swept++; continue; }

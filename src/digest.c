@@ -66,7 +66,8 @@ typedef char crioimg__static_assert_mbedtls_sha256_fits[
 
 /* ---- the digest grammar ---- */
 
-static const struct { const char *name; crioimg_digest_alg alg; size_t size; } crioimg__digest_algs[] = {
+/* the names in the table itself, not pointed to: no relocations in a position-independent program */
+static const struct { char name[7]; unsigned char alg, size; } crioimg__digest_algs[] = {
     { "sha256", CRIOIMG_DIGEST_SHA256, 32 },
     { "sha384", CRIOIMG_DIGEST_SHA384, 48 },
     { "sha512", CRIOIMG_DIGEST_SHA512, 64 }
@@ -77,7 +78,7 @@ crioimg_digest_alg crioimg_digest_alg_from_name(const char *s, size_t n)
     size_t i;
     if (s == NULL) return CRIOIMG_DIGEST_UNKNOWN;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return crioimg__digest_algs[i].alg;
+        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return (crioimg_digest_alg)crioimg__digest_algs[i].alg;
     return CRIOIMG_DIGEST_UNKNOWN;
 }
 
@@ -85,7 +86,7 @@ const char *crioimg_digest_alg_name(crioimg_digest_alg a)
 {
     size_t i;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].name;
+        if (crioimg__digest_algs[i].alg == (unsigned)a) return crioimg__digest_algs[i].name;
     return "";
 }
 
@@ -93,7 +94,7 @@ size_t crioimg_digest_alg_size(crioimg_digest_alg a)
 {
     size_t i;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].size;
+        if (crioimg__digest_algs[i].alg == (unsigned)a) return crioimg__digest_algs[i].size;
     return 0;
 }
 

@@ -134,7 +134,8 @@ static int crioimg__mf_data_matches(const char *d, const unsigned char *data, si
 
 static int crioimg__mf_url_ok(const char *u)
 {
-    return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0;
+    size_t n = strlen(u);   /* memcmp, not strncmp: a libc import costs a program 80 bytes */
+    return (n >= 8 && memcmp(u, "https://", 8) == 0) || (n >= 7 && memcmp(u, "http://", 7) == 0);
 }
 
 static int crioimg__mf_platform(crioimg__mf *c, size_t t, crioimg_platform *p, const char *where)

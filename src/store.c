@@ -1219,7 +1219,8 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
             for (i = 0; i < v->n; i++) {
                 const char *nm = v->names[i];
                 size_t rl = strlen(ref.name);
-                if (nm && strncmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
+                /* strlen and memcmp, not strncmp: a libc import costs a program 80 bytes */
+                if (nm && strlen(nm) > rl && memcmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
                     strcmp(v->mfs[v->mf[i]].digest, ref.digest) == 0 && v->mfs[v->mf[i]].id[0]) {
                     t->id = v->mfs[v->mf[i]].id; t->entry = i;
                     return CRIOIMG_OK;

@@ -205,7 +205,7 @@ static int crioimg__oci_clean(crioimg__oci *o)
         int tf;
         errno = 0;
         if ((de = readdir(d)) == NULL) break;
-        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
+        if (strlen(de->d_name) < sizeof CRIOIMG__OCI_TMP - 1 || memcmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
         /* a streaming write in progress holds its file's flock: only files nobody holds go */
         tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (tf < 0) { if (errno == ELOOP && unlinkat(o->root, de->d_name, 0) == 0) o->swept++; continue; }
