@@ -2,8 +2,7 @@
    archive implementation: file sources (a tar indexed in place, or a directory), the docker-archive,
    OCI layout and dir: readers, and the reproducible writers behind save
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
-#include "archive.h"
+#include "store_internal.h"   /* the store's lock, index and name normalisation: a save reads the index */
 
 #if defined(CRIOIMG__HAVE_POSIX_IO)
 #include <stdarg.h>

@@ -66,7 +66,8 @@ typedef char crioimg__static_assert_mbedtls_sha256_fits[
 
 /* ---- the digest grammar ---- */
 
-static const struct { const char *name; crioimg_digest_alg alg; size_t size; } crioimg__digest_algs[] = {
+/* the names in the table itself, not pointed to: no relocations in a position-independent program */
+static const struct { char name[7]; unsigned char alg, size; } crioimg__digest_algs[] = {
     { "sha256", CRIOIMG_DIGEST_SHA256, 32 },
     { "sha384", CRIOIMG_DIGEST_SHA384, 48 },
     { "sha512", CRIOIMG_DIGEST_SHA512, 64 }
@@ -77,7 +78,7 @@ crioimg_digest_alg crioimg_digest_alg_from_name(const char *s, size_t n)
     size_t i;
     if (s == NULL) return CRIOIMG_DIGEST_UNKNOWN;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return crioimg__digest_algs[i].alg;
+        if (n == 6 && memcmp(s, crioimg__digest_algs[i].name, 6) == 0) return (crioimg_digest_alg)crioimg__digest_algs[i].alg;
     return CRIOIMG_DIGEST_UNKNOWN;
 }
 
@@ -85,7 +86,7 @@ const char *crioimg_digest_alg_name(crioimg_digest_alg a)
 {
     size_t i;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].name;
+        if (crioimg__digest_algs[i].alg == (unsigned)a) return crioimg__digest_algs[i].name;
     return "";
 }
 
@@ -93,7 +94,7 @@ size_t crioimg_digest_alg_size(crioimg_digest_alg a)
 {
     size_t i;
     for (i = 0; i < sizeof crioimg__digest_algs / sizeof crioimg__digest_algs[0]; i++)
-        if (crioimg__digest_algs[i].alg == a) return crioimg__digest_algs[i].size;
+        if (crioimg__digest_algs[i].alg == (unsigned)a) return crioimg__digest_algs[i].size;
     return 0;
 }
 
@@ -291,9 +292,26 @@ static void crioimg__put_be32(unsigned char *p, uint32_t v)
         h = t1_ + (CRIOIMG__ROR32(a, 2) ^ CRIOIMG__ROR32(a, 13) ^ CRIOIMG__ROR32(a, 22)) + ((a & b) | (c & (a | b))); \
     } while (0)
 
+/* A build for size (-Os) runs the rounds one at a time, the state shifted along, instead of eight
+   unrolled with renamed variables: the same hash in 0.9 KB less code each for SHA-256 and SHA-512
+   (the portable paths only). st and w are the block functions'; E and A are the Sigma rotations. */
+#define CRIOIMG__SHA_ROLLED(T, ROR, K, N, E1, E2, E3, A1, A2, A3) do { \
+        T v_[8], t1_, t2_; \
+        size_t j_; \
+        memcpy(v_, st, sizeof v_); \
+        for (i = 0; i < (N); i++) { \
+            t1_ = v_[7] + (ROR(v_[4], E1) ^ ROR(v_[4], E2) ^ ROR(v_[4], E3)) + (v_[6] ^ (v_[4] & (v_[5] ^ v_[6]))) + K[i] + w[i]; \
+            t2_ = (ROR(v_[0], A1) ^ ROR(v_[0], A2) ^ ROR(v_[0], A3)) + ((v_[0] & v_[1]) | (v_[2] & (v_[0] | v_[1]))); \
+            for (j_ = 7; j_ > 0; j_--) v_[j_] = v_[j_ - 1]; \
+            v_[4] += t1_; \
+            v_[0] = t1_ + t2_; \
+        } \
+        for (j_ = 0; j_ < 8; j_++) st[j_] += v_[j_]; \
+    } while (0)
+
 static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char *p, size_t nblocks)
 {
-    uint32_t w[64], a, b, c, d, e, f, g, h;
+    uint32_t w[64];
     size_t i;
     for (; nblocks > 0; nblocks--, p += 64) {
         for (i = 0; i < 16; i++) w[i] = crioimg__be32(p + 4 * i);
@@ -302,18 +320,25 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
             w[i] = w[i - 16] + w[i - 7] + (CRIOIMG__ROR32(x, 7) ^ CRIOIMG__ROR32(x, 18) ^ (x >> 3)) +
                    (CRIOIMG__ROR32(y, 17) ^ CRIOIMG__ROR32(y, 19) ^ (y >> 10));
         }
-        a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
-        for (i = 0; i < 64; i += 8) {
-            CRIOIMG__SHA256_ROUND(a, b, c, d, e, f, g, h, i);
-            CRIOIMG__SHA256_ROUND(h, a, b, c, d, e, f, g, i + 1);
-            CRIOIMG__SHA256_ROUND(g, h, a, b, c, d, e, f, i + 2);
-            CRIOIMG__SHA256_ROUND(f, g, h, a, b, c, d, e, i + 3);
-            CRIOIMG__SHA256_ROUND(e, f, g, h, a, b, c, d, i + 4);
-            CRIOIMG__SHA256_ROUND(d, e, f, g, h, a, b, c, i + 5);
-            CRIOIMG__SHA256_ROUND(c, d, e, f, g, h, a, b, i + 6);
-            CRIOIMG__SHA256_ROUND(b, c, d, e, f, g, h, a, i + 7);
+#ifdef __OPTIMIZE_SIZE__
+        CRIOIMG__SHA_ROLLED(uint32_t, CRIOIMG__ROR32, crioimg__sha256_k, 64, 6, 11, 25, 2, 13, 22);
+#else
+        {
+            uint32_t a, b, c, d, e, f, g, h;
+            a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
+            for (i = 0; i < 64; i += 8) {
+                CRIOIMG__SHA256_ROUND(a, b, c, d, e, f, g, h, i);
+                CRIOIMG__SHA256_ROUND(h, a, b, c, d, e, f, g, i + 1);
+                CRIOIMG__SHA256_ROUND(g, h, a, b, c, d, e, f, i + 2);
+                CRIOIMG__SHA256_ROUND(f, g, h, a, b, c, d, e, i + 3);
+                CRIOIMG__SHA256_ROUND(e, f, g, h, a, b, c, d, i + 4);
+                CRIOIMG__SHA256_ROUND(d, e, f, g, h, a, b, c, i + 5);
+                CRIOIMG__SHA256_ROUND(c, d, e, f, g, h, a, b, i + 6);
+                CRIOIMG__SHA256_ROUND(b, c, d, e, f, g, h, a, i + 7);
+            }
+            st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
         }
-        st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+#endif
     }
 }
 #undef CRIOIMG__SHA256_ROUND
@@ -664,7 +689,7 @@ static void crioimg__put_be64(unsigned char *p, uint64_t v)
 
 static void crioimg__sha512_blocks(uint64_t st[8], const unsigned char *p, size_t nblocks)
 {
-    uint64_t w[80], a, b, c, d, e, f, g, h;
+    uint64_t w[80];
     size_t i;
     for (; nblocks > 0; nblocks--, p += 128) {
         for (i = 0; i < 16; i++) w[i] = crioimg__be64(p + 8 * i);
@@ -673,18 +698,25 @@ static void crioimg__sha512_blocks(uint64_t st[8], const unsigned char *p, size_
             w[i] = w[i - 16] + w[i - 7] + (CRIOIMG__ROR64(x, 1) ^ CRIOIMG__ROR64(x, 8) ^ (x >> 7)) +
                    (CRIOIMG__ROR64(y, 19) ^ CRIOIMG__ROR64(y, 61) ^ (y >> 6));
         }
-        a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
-        for (i = 0; i < 80; i += 8) {
-            CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i);
-            CRIOIMG__SHA512_ROUND(h, a, b, c, d, e, f, g, i + 1);
-            CRIOIMG__SHA512_ROUND(g, h, a, b, c, d, e, f, i + 2);
-            CRIOIMG__SHA512_ROUND(f, g, h, a, b, c, d, e, i + 3);
-            CRIOIMG__SHA512_ROUND(e, f, g, h, a, b, c, d, i + 4);
-            CRIOIMG__SHA512_ROUND(d, e, f, g, h, a, b, c, i + 5);
-            CRIOIMG__SHA512_ROUND(c, d, e, f, g, h, a, b, i + 6);
-            CRIOIMG__SHA512_ROUND(b, c, d, e, f, g, h, a, i + 7);
+#ifdef __OPTIMIZE_SIZE__
+        CRIOIMG__SHA_ROLLED(uint64_t, CRIOIMG__ROR64, crioimg__sha512_k, 80, 14, 18, 41, 28, 34, 39);
+#else
+        {
+            uint64_t a, b, c, d, e, f, g, h;
+            a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
+            for (i = 0; i < 80; i += 8) {
+                CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i);
+                CRIOIMG__SHA512_ROUND(h, a, b, c, d, e, f, g, i + 1);
+                CRIOIMG__SHA512_ROUND(g, h, a, b, c, d, e, f, i + 2);
+                CRIOIMG__SHA512_ROUND(f, g, h, a, b, c, d, e, i + 3);
+                CRIOIMG__SHA512_ROUND(e, f, g, h, a, b, c, d, i + 4);
+                CRIOIMG__SHA512_ROUND(d, e, f, g, h, a, b, c, i + 5);
+                CRIOIMG__SHA512_ROUND(c, d, e, f, g, h, a, b, i + 6);
+                CRIOIMG__SHA512_ROUND(b, c, d, e, f, g, h, a, i + 7);
+            }
+            st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
         }
-        st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+#endif
     }
 }
 #undef CRIOIMG__SHA512_ROUND

@@ -1,7 +1,7 @@
 /* ---------------------------------------------------------------------------------------------------
    http implementation
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
+#include "http_internal.h"
 #include "netaddr.h"
 
 crioimg_result crioimg_url_parse(crioimg_url *u, const char *s, size_t n)
@@ -179,7 +179,7 @@ static int crioimg__http_host_forbidden(const crioimg_span *h);
    Both transports name what went wrong the same way, then give their TLS library's own detail: a user
    reads "the server's certificate has expired", not "error:0A000086" or "X509 - Certificate
    verification failed". */
-enum { CRIOIMG__TLS_OTHER, CRIOIMG__TLS_UNTRUSTED, CRIOIMG__TLS_EXPIRED, CRIOIMG__TLS_FUTURE, CRIOIMG__TLS_NAME, CRIOIMG__TLS_PLAIN };
+/* the kinds (CRIOIMG__TLS_*): http_internal.h */
 
 static const char *crioimg__tls_words(int kind)
 {
@@ -194,7 +194,7 @@ static const char *crioimg__tls_words(int kind)
 }
 
 /* "WORDS (WHO: DETAIL)", or "WHO: DETAIL" when the kind has no words */
-static crioimg_result crioimg__tls_fail_words(char *err, size_t errcap, crioimg_result r, int kind, const char *who, const char *detail)
+CRIOIMG__LIB crioimg_result crioimg__tls_fail_words(char *err, size_t errcap, crioimg_result r, int kind, const char *who, const char *detail)
 {
     const char *w = crioimg__tls_words(kind);
     crioimg__out o;
@@ -323,7 +323,7 @@ static int crioimg__http_host_forbidden(const crioimg_span *h)
 #  endif
 /* The same test on a socket address a transport is about to connect to (len bytes at sa); any family
    but IPv4 and IPv6 is refused too, since nothing here can tell where it goes. */
-static int crioimg__http_sockaddr_forbidden(const void *sa, size_t len)
+CRIOIMG__LIB int crioimg__http_sockaddr_forbidden(const void *sa, size_t len)
 {
     struct sockaddr_storage st;
     memset(&st, 0, sizeof st);
@@ -447,16 +447,9 @@ CRIOIMG__LIB long long crioimg__http_now_ms(void)
 
 /* The time rules of one request (crioimg_http_request: header, total, minimum progress), one copy for
    the guard and both built-in transports so that they end a trickle alike and in the same words. Times
-   are crioimg__http_now_ms values; 0 is "no such deadline". */
-typedef struct crioimg__hlim {
-    long long header_dl, total_dl;      /* the header block, the whole response */
-    long long win_start;                /* the current progress window (0 until the body starts) */
-    unsigned long long win_bytes;       /* body bytes when that window started */
-    unsigned long long min_bytes;
-    long period;
-} crioimg__hlim;
-
-static void crioimg__hlim_init(crioimg__hlim *l, const crioimg_http_request *rq, long long now)
+   are crioimg__http_now_ms values; 0 is "no such deadline".
+   The struct: http_internal.h. */
+CRIOIMG__LIB void crioimg__hlim_init(crioimg__hlim *l, const crioimg_http_request *rq, long long now)
 {
     long ht = rq->header_timeout_ms > 0 ? rq->header_timeout_ms : CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
     memset(l, 0, sizeof *l);
@@ -467,7 +460,7 @@ static void crioimg__hlim_init(crioimg__hlim *l, const crioimg_http_request *rq,
 }
 
 /* The header block is complete: its deadline is met, and the body's progress is counted from now. */
-static void crioimg__hlim_body(crioimg__hlim *l, long long now, unsigned long long bytes)
+CRIOIMG__LIB void crioimg__hlim_body(crioimg__hlim *l, long long now, unsigned long long bytes)
 {
     if (l->win_start) return;
     l->header_dl = 0;
@@ -477,7 +470,7 @@ static void crioimg__hlim_body(crioimg__hlim *l, long long now, unsigned long lo
 
 /* OK while the rules hold at now, with bytes body bytes so far; else ERR_TIMEOUT with *why. A window
    that made its progress starts the next one. */
-static crioimg_result crioimg__hlim_check(crioimg__hlim *l, long long now, unsigned long long bytes, const char **why)
+CRIOIMG__LIB crioimg_result crioimg__hlim_check(crioimg__hlim *l, long long now, unsigned long long bytes, const char **why)
 {
     if (l->header_dl && now >= l->header_dl) { *why = "the response headers did not arrive within the header timeout"; return CRIOIMG_ERR_TIMEOUT; }
     if (l->total_dl && now >= l->total_dl) { *why = "the response did not arrive within the total timeout"; return CRIOIMG_ERR_TIMEOUT; }
@@ -513,9 +506,9 @@ crioimg_result crioimg_http_open(crioimg_http **out, const crioimg_http_vtable *
 #if defined(CRIOIMG_WITH_CURL) || defined(CRIOIMG_WITH_MBEDTLS)
 /* A built-in backend's state behind a crioimg_http, as a host's would be; the state is closed when that
    fails, so each backend's open has one way out. */
-static crioimg_result crioimg__http_open_builtin(crioimg_http **out, void *user,
-                                                 crioimg_result (*request)(void *, const crioimg_http_request *, char *, size_t),
-                                                 void (*close_fn)(void *), const crioimg_allocator *alloc)
+CRIOIMG__LIB crioimg_result crioimg__http_open_builtin(crioimg_http **out, void *user,
+                                                       crioimg_result (*request)(void *, const crioimg_http_request *, char *, size_t),
+                                                       void (*close_fn)(void *), const crioimg_allocator *alloc)
 {
     crioimg_http_vtable vt;
     crioimg_result r;

@@ -7,7 +7,7 @@
    The transport around it (name lookup, non-blocking connect, TLS, keep-alive) exists only with
    CRIOIMG_WITH_MBEDTLS; without it crioimg_http_open_mbedtls says ERR_HTTP_NO_TRANSPORT.
    --------------------------------------------------------------------------------------------------- */
-#include "internal.h"
+#include "http_internal.h"
 
 /* The parser's internals are used by the transport, the tests and the fuzz target; a build without
    mbedtls calls none of them, which must not be a warning. */

@@ -74,7 +74,7 @@
      CRIOIMG_NO_UNPACK               crioimg_unpack / crioimg_layer_apply are ERR_UNSUPPORTED
      CRIOIMG_NO_UNICODE_QUOTE        error texts that quote an input as Go's %q does escape every non-ASCII
                                      rune (\uXXXX) instead of keeping the printable ones: Go's
-                                     strconv.IsPrint tables (4 KB) left out; results are the same, only
+                                     strconv.IsPrint table (1.4 KB) left out; results are the same, only
                                      such texts differ from Go's
    What each use case costs in a program (-Os, --gc-sections): bench/footprint/run.
 

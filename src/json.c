@@ -402,7 +402,7 @@ static crioimg_result crioimg__json_number(crioimg__json_p *p)
 /* true, false, null: exactly, and not run on into a longer word ("truex") */
 static crioimg_result crioimg__json_literal(crioimg__json_p *p)
 {
-    static const char *const word[3] = { "null", "false", "true" };
+    static const char word[3][6] = { "null", "false", "true" };   /* not pointers: no relocations in a PIE */
     const char *s = p->s + p->pos;
     size_t left = p->n - p->pos, l;
     int k = s[0] == 'n' ? 0 : s[0] == 'f' ? 1 : 2;

@@ -79,19 +79,21 @@ static const char *crioimg__mf_opt_str(crioimg__mf *c, size_t obj, const char *k
 
 /* Go's encoding/json matches keys to fields with strings.EqualFold, so to Go {"Layers": ...} and
    {"layer\u017f": ...} are "layers". A key that folds to a known field without being it is refused:
-   what Go would read, we would not. */
-static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *const *known, const char *where)
+   what Go would read, we would not. known: the fields, NUL-separated, ending at an empty one (one
+   string, not a table of pointers: each pointer is a relocation in a position-independent program). */
+static int crioimg__mf_keys(crioimg__mf *c, size_t obj, const char *known, const char *where)
 {
     const crioimg_json *d = c->doc;
-    size_t i, k, n;
+    const char *k;
+    size_t i, n;
     if (d->tok[obj].type != CRIOIMG_JSON_OBJECT)
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "not a JSON object", NULL) == CRIOIMG_OK;
     for (i = obj + 1, n = 0; n < d->tok[obj].count; n++, i = d->tok[i + 1].next) {
         char key[64];
         size_t kl = crioimg_json_string(d, i, key, sizeof key);
         if (kl >= sizeof key) continue;
-        for (k = 0; known[k]; k++)
-            if (crioimg__go_fold_eq(key, kl, known[k]) && !(kl == strlen(known[k]) && memcmp(key, known[k], kl) == 0)) {
+        for (k = known; *k; k += strlen(k) + 1)
+            if (crioimg__go_fold_eq(key, kl, k) && !(kl == strlen(k) && memcmp(key, k, kl) == 0)) {
                 crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, where, "key differs from a known field only in case:", key);
                 return 0;
             }
@@ -132,12 +134,13 @@ static int crioimg__mf_data_matches(const char *d, const unsigned char *data, si
 
 static int crioimg__mf_url_ok(const char *u)
 {
-    return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0;
+    size_t n = strlen(u);   /* memcmp, not strncmp: a libc import costs a program 80 bytes */
+    return (n >= 8 && memcmp(u, "https://", 8) == 0) || (n >= 7 && memcmp(u, "http://", 7) == 0);
 }
 
 static int crioimg__mf_platform(crioimg__mf *c, size_t t, crioimg_platform *p, const char *where)
 {
-    static const char *const known[] = { "architecture", "os", "os.version", "os.features", "variant", "features", NULL };
+    static const char known[] = "architecture\0os\0os.version\0os.features\0variant\0features\0";
     if (!crioimg__mf_keys(c, t, known, where)) return 0;
     p->os = crioimg__mf_opt_str(c, t, "os", where);
     p->architecture = crioimg__mf_opt_str(c, t, "architecture", where);
@@ -167,7 +170,7 @@ static int crioimg__mf_annotations(crioimg__mf *c, size_t x, const char *where)
 
 static int crioimg__mf_descriptor(crioimg__mf *c, size_t t, crioimg_descriptor *d, const char *where)
 {
-    static const char *const known[] = { "mediaType", "digest", "size", "urls", "annotations", "data", "platform", "artifactType", NULL };
+    static const char known[] = "mediaType\0digest\0size\0urls\0annotations\0data\0platform\0artifactType\0";
     const crioimg_json *doc = c->doc;
     size_t x;
     long long size;
@@ -325,8 +328,8 @@ static crioimg_manifest_kind crioimg__mf_guess(crioimg__mf *c, size_t cfg, size_
 
 static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c, const char *ct)
 {
-    static const char *const known[] = { "schemaVersion", "mediaType", "config", "layers", "manifests", "subject",
-                                         "annotations", "artifactType", "signatures", "fsLayers", "history", NULL };
+    static const char known[] = "schemaVersion\0mediaType\0config\0layers\0manifests\0subject\0annotations\0artifactType\0"
+                                "signatures\0fsLayers\0history\0";
     const crioimg_json *doc = c->doc;
     size_t sv, mt, cfg, layers, manifests, subject, ctn, tn;
     const char *ctype, *type;
@@ -533,21 +536,21 @@ crioimg_result crioimg_platform_parse(crioimg_platform *p, const char *s, char *
 /* The variants to try, most wanted first, as containers/image's WantedPlatforms lists them. */
 static size_t crioimg__mf_variants(const crioimg_platform *want, const char *out[8])
 {
-    static const char *const arm[] = { "v8", "v7", "v6", "v5", NULL };
-    static const char *const arm64[] = { "v8", NULL };
-    const char *const *order = strcmp(want->architecture, "arm") == 0 ? arm : strcmp(want->architecture, "arm64") == 0 ? arm64 : NULL;
-    size_t n = 0, i;
+    /* NUL-separated, ending at an empty one, as the known-field lists */
+    static const char arm[] = "v8\0v7\0v6\0v5\0", arm64[] = "v8\0";
+    const char *order = strcmp(want->architecture, "arm") == 0 ? arm : strcmp(want->architecture, "arm64") == 0 ? arm64 : "", *o;
+    size_t n = 0;
     if (want->variant && *want->variant) {
         int found = 0;
-        for (i = 0; order && order[i]; i++) {
-            if (strcmp(order[i], want->variant) == 0) found = 1;
-            if (found) out[n++] = order[i];
+        for (o = order; *o; o += strlen(o) + 1) {
+            if (strcmp(o, want->variant) == 0) found = 1;
+            if (found) out[n++] = o;
         }
         if (!found) out[n++] = want->variant;
         out[n++] = "";
     } else {
         out[n++] = "";
-        for (i = 0; order && order[i]; i++) out[n++] = order[i];
+        for (o = order; *o; o += strlen(o) + 1) out[n++] = o;
     }
     return n;
 }
@@ -640,8 +643,8 @@ static int crioimg__mf_str_array(crioimg__mf *c, size_t obj, const char *key, co
 
 crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *buf, size_t len, const crioimg_manifest_opts *opts)
 {
-    static const char *const known[] = { "os", "architecture", "variant", "created", "config", "rootfs", "history", "author", "os.version", NULL };
-    static const char *const known_cfg[] = { "User", "Labels", "Env", "Entrypoint", "Cmd", "WorkingDir", "ExposedPorts", "Volumes", "StopSignal", NULL };
+    static const char known[] = "os\0architecture\0variant\0created\0config\0rootfs\0history\0author\0os.version\0";
+    static const char known_cfg[] = "User\0Labels\0Env\0Entrypoint\0Cmd\0WorkingDir\0ExposedPorts\0Volumes\0StopSignal\0";
     crioimg_json_opts jo;
     crioimg_json doc;
     crioimg__mf c;

@@ -2,33 +2,10 @@
    registries implementation
    --------------------------------------------------------------------------------------------------- */
 
-#include "internal.h"
-#include "netaddr.h"
+#include "registries_internal.h"
 
 #include <stdio.h>   /* fopen: registries.conf */
 #include <stdlib.h>  /* qsort, getenv */
-
-typedef struct crioimg__host_cache {
-    char *host;              /* the name looked up (no port) */
-    unsigned char state;     /* 0 look-up failed, 1 no address in a CIDR, 2 an address in a CIDR */
-    char detail[48];         /* the address that matched */
-} crioimg__host_cache;
-
-struct crioimg_registries {
-    crioimg_allocator alloc;
-    crioimg_resolver resolver;     /* copied; version 0 = none */
-    crioimg_image_ids ids;         /* copied; version 0 = none */
-    char **search; size_t nsearch;
-    char **hosts; size_t nhosts;   /* exact host[:port] entries */
-    crioimg__range4 *r4; size_t n4, cap4;
-    crioimg__range6 *r6; size_t n6, cap6;
-    int sorted;                    /* r4/r6 sorted and merged since the last add */
-    crioimg__host_cache *cache; size_t ncache;
-    struct crioimg__conf *conf;    /* registries.conf as loaded; NULL: none */
-    char **files; size_t nfiles;   /* the files read, for the origins of aliases and search lists */
-    char warn[256];
-    char err[512];
-};
 
 CRIOIMG__LIB void crioimg__reg_seterr(crioimg_registries *r, const char *a, const char *b, size_t bn, const char *c)
 {
@@ -127,9 +104,6 @@ CRIOIMG__LIB int crioimg__reg_in_cidrs(crioimg_registries *r, const unsigned cha
 /* ---- the object ---- */
 
 struct crioimg__conf;
-CRIOIMG__LIB void crioimg__conf_free(const crioimg_allocator *a, struct crioimg__conf *c);
-CRIOIMG__LIB crioimg_result crioimg__shortnames_resolve(crioimg_registries *r, const char *name, size_t n, crioimg_candidates *out);
-CRIOIMG__LIB int crioimg__conf_insecure(const crioimg_registries *r, const char *host, size_t n, char *detail, size_t dcap);
 
 crioimg_result crioimg_registries_new(crioimg_registries **out, const crioimg_registries_opts *opts)
 {

@@ -3,53 +3,13 @@
    the files and drop-in directories it comes from
    --------------------------------------------------------------------------------------------------- */
 
-#include "internal.h"
+#include "registries_internal.h"
 
 #include <stdlib.h>  /* qsort, getenv */
 
 /* ===================================================================================================
    registries.conf (containers-registries.conf(5), v2, and v1 converted), read by src/toml.c as its decoder reads it
    =================================================================================================== */
-
-/* ---- one file's configuration ---- */
-
-typedef enum { CRIOIMG__PFM_UNSET = 0, CRIOIMG__PFM_ALL, CRIOIMG__PFM_DIGEST, CRIOIMG__PFM_TAG, CRIOIMG__PFM_BAD } crioimg__pfm;
-
-typedef struct crioimg__endpoint {
-    char *location;
-    int insecure;
-    crioimg__pfm pull_from_mirror;
-    char *pfm_text;               /* for the error message of an unsupported value */
-} crioimg__endpoint;
-
-typedef struct crioimg__regent {
-    char *prefix;
-    crioimg__endpoint ep;
-    crioimg__endpoint *mirrors; size_t nmirrors, capm;
-    int blocked, mirror_by_digest_only;
-    unsigned long line;           /* of its [[registry]] header */
-    const char *file;             /* borrowed from the conf's file list */
-} crioimg__regent;
-
-typedef struct crioimg__alias {
-    char *name;
-    char *value;                  /* normalized name (no tag); NULL: "" (no alias: an override that removes one) */
-    const char *file;
-    unsigned long line;
-} crioimg__alias;
-
-typedef struct crioimg__conf {
-    crioimg__regent *regs; size_t nregs, capr;
-    char **search; size_t nsearch; int has_search;
-    const char *search_origin;
-    char **helpers; size_t nhelpers; int has_helpers;
-    int mode;                     /* 0 unset, else crioimg_short_name_mode */
-    crioimg__alias *aliases; size_t naliases, capa;
-    int v1, v2;                   /* saw v1 tables / v2 content */
-    char **v1_search, **v1_insecure, **v1_block; size_t nv1_search, nv1_insecure, nv1_block;
-    int has_v1_search;
-    unsigned v1_set;              /* the v1 lists set (bit 0 search, 1 insecure, 2 block) */
-} crioimg__conf;
 
 CRIOIMG__LIB void crioimg__strlist_free(const crioimg_allocator *a, char **l, size_t n)
 {
@@ -105,14 +65,15 @@ CRIOIMG__LIB crioimg__pfm crioimg__pfm_parse(const char *s)
 
 /* ---- the TOML tree into sysregistriesv2's structs, as BurntSushi/toml's decoder fills them ---- */
 
-/* Field names of the Go structs (their toml tags); the tables below end at NULL. */
-static const char *const crioimg__f_root[] = { "registry", "unqualified-search-registries", "credential-helpers", "short-name-mode",
-                                               "aliases", "registries", NULL };
-static const char *const crioimg__f_registry[] = { "prefix", "location", "insecure", "pull-from-mirror", "mirror", "blocked",
-                                                   "mirror-by-digest-only", NULL };
-static const char *const crioimg__f_endpoint[] = { "location", "insecure", "pull-from-mirror", NULL };
-static const char *const crioimg__f_v1[] = { "search", "insecure", "block", NULL };
-static const char *const crioimg__f_v1list[] = { "registries", NULL };
+/* Field names of the Go structs (their toml tags), each list one string of NUL-separated names ending
+   at an empty one (the literal's own NUL): no table of pointers, each of which would cost a relocation
+   in a position-independent program. */
+static const char crioimg__f_root[] = "registry\0unqualified-search-registries\0credential-helpers\0short-name-mode\0"
+                                      "aliases\0registries\0";
+static const char crioimg__f_registry[] = "prefix\0location\0insecure\0pull-from-mirror\0mirror\0blocked\0mirror-by-digest-only\0";
+static const char crioimg__f_endpoint[] = "location\0insecure\0pull-from-mirror\0";
+static const char crioimg__f_v1[] = "search\0insecure\0block\0";
+static const char crioimg__f_v1list[] = "registries\0";
 
 /* strings.EqualFold(key, field) for a field name of lower-case ASCII letters and '-': besides ASCII
    case, U+017F (long s) folds to s and U+212A (Kelvin sign) to k, as Go's Unicode folding has it */
@@ -131,12 +92,12 @@ CRIOIMG__LIB int crioimg__fold_eq(const char *key, const char *field)
 
 /* Which field a key sets, as the decoder picks it: the exact name first, else the first that folds
    equal; -1 for none (the key is ignored, as the decoder ignores it). */
-CRIOIMG__LIB int crioimg__field_of(const char *const *fields, const char *key)
+CRIOIMG__LIB int crioimg__field_of(const char *fields, const char *key)
 {
     int i, fold = -1;
-    for (i = 0; fields[i]; i++) {
-        if (strcmp(fields[i], key) == 0) return i;
-        if (fold < 0 && crioimg__fold_eq(key, fields[i])) fold = i;
+    for (i = 0; *fields; i++, fields += strlen(fields) + 1) {
+        if (strcmp(fields, key) == 0) return i;
+        if (fold < 0 && crioimg__fold_eq(key, fields)) fold = i;
     }
     return fold;
 }
@@ -145,11 +106,12 @@ CRIOIMG__LIB int crioimg__field_of(const char *const *fields, const char *key)
    keys on one field (location and Location) are refused: the decoder would keep either, by map order;
    except for a struct field (bit f of structs) given two tables: the decoder fills the one struct from
    both, and so does the caller, from every member on that field (crioimg__v1_read). */
-CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml *t, const crioimg__tnode *table, const char *const *fields,
+CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml *t, const crioimg__tnode *table, const char *fields,
                                             const crioimg__tnode **slot, unsigned structs)
 {
     size_t i, nf = 0;
-    while (fields[nf]) slot[nf++] = NULL;
+    const char *f0;
+    for (f0 = fields; *f0; f0 += strlen(f0) + 1) slot[nf++] = NULL;
     for (i = 0; i < table->nkids; i++) {
         const crioimg__tnode *k = table->kids[i];
         int f = crioimg__field_of(fields, k->key);
@@ -170,7 +132,8 @@ CRIOIMG__LIB crioimg_result crioimg__fields(crioimg_registries *r, crioimg__toml
     return CRIOIMG_OK;
 }
 
-static const char *const crioimg__tn_names[] = { "?", "a string", "an integer", "a float", "a boolean", "a date-time", "an array", "a table" };
+/* by node type, NUL-separated as the field lists above */
+static const char crioimg__tn_names[] = "?\0a string\0an integer\0a float\0a boolean\0a date-time\0an array\0a table";
 
 /* a type mismatch, where the decoder refuses one */
 CRIOIMG__LIB crioimg_result crioimg__toml_type(crioimg__toml *t, const crioimg__tnode *v, const char *key, const char *want)
@@ -181,7 +144,12 @@ CRIOIMG__LIB crioimg_result crioimg__toml_type(crioimg__toml *t, const crioimg__
     crioimg__out_str(&o, "incompatible types: expected ");
     crioimg__out_str(&o, want);
     crioimg__out_str(&o, ", found ");
-    crioimg__out_str(&o, crioimg__tn_names[v->type < 8 ? v->type : 0]);
+    {
+        const char *n = crioimg__tn_names;
+        unsigned k;
+        for (k = 0; k < (v->type < 8 ? (unsigned)v->type : 0u); k++) n += strlen(n) + 1;
+        crioimg__out_str(&o, n);
+    }
     crioimg__out_str(&o, ", for key");
     return crioimg__toml_fail(t, v->line, what, key, strlen(key));
 }
@@ -365,20 +333,28 @@ CRIOIMG__LIB int crioimg__parse_location(crioimg__toml *t, unsigned long line, c
     return 1;
 }
 
-/* "what \"arg\" rest" as one message at line */
+/* "a \"arg\" b \"arg2\" c" as one message at line (a NULL part is left out) */
 CRIOIMG__LIB crioimg_result crioimg__conf_fail3(crioimg__toml *t, unsigned long line, const char *a, const char *arg, const char *b,
                                                 const char *arg2, const char *c)
 {
     char msg[400], q[200];
+    const char *part[5];
     crioimg__out o;
-    size_t ql;
+    size_t i, ql;
+    part[0] = a; part[1] = arg; part[2] = b; part[3] = arg2; part[4] = c;
     o.p = msg; o.cap = sizeof msg; o.len = 0;
-    crioimg__out_str(&o, a);
-    if (arg) { ql = crioimg_json_quote(q, sizeof q, arg, strlen(arg)); crioimg__out_put(&o, q, ql < sizeof q ? ql : sizeof q - 1); }
-    if (b) crioimg__out_str(&o, b);
-    if (arg2) { ql = crioimg_json_quote(q, sizeof q, arg2, strlen(arg2)); crioimg__out_put(&o, q, ql < sizeof q ? ql : sizeof q - 1); }
-    if (c) crioimg__out_str(&o, c);
+    for (i = 0; i < 5; i++) {
+        if (part[i] == NULL) continue;
+        if (i & 1) { ql = crioimg_json_quote(q, sizeof q, part[i], strlen(part[i])); crioimg__out_put(&o, q, ql < sizeof q ? ql : sizeof q - 1); }
+        else crioimg__out_str(&o, part[i]);
+    }
     return crioimg__toml_fail(t, line, msg, NULL, 0);
+}
+
+/* a "*.example.com" prefix (as a test of two bytes, not strncmp: a libc import costs a program 80 bytes) */
+CRIOIMG__LIB int crioimg__wildcard(const char *p)
+{
+    return p[0] == '*' && p[1] == '.';
 }
 
 CRIOIMG__LIB int crioimg__regent_cmp(const void *x, const void *y)
@@ -401,27 +377,25 @@ CRIOIMG__LIB crioimg_result crioimg__alias_check(crioimg__toml *t, crioimg__alia
     crioimg_ref ref;
     crioimg_result res;
     char gerr[300];
-    res = crioimg_ref_parse(&ref, al->name, strlen(al->name));
-    if (res != CRIOIMG_OK) {
-        crioimg_ref_error_message(res, al->name, strlen(al->name), gerr, sizeof gerr);
-        return crioimg__conf_fail3(t, al->line, "validating short-name aliases: cannot parse short name: ", al->name, ": ", NULL, gerr);
+    int k;
+    for (k = 0; k < 2; k++) {   /* the short name, then its alias: the same checks, registry the other way */
+        const char *v = k ? al->value : al->name, *why;
+        if (k && v[0] == '\0') {
+            crioimg_free(t->a, al->value);
+            al->value = NULL;
+            return CRIOIMG_OK;
+        }
+        res = crioimg_ref_parse(&ref, v, strlen(v));
+        if (res != CRIOIMG_OK) {
+            crioimg_ref_error_message(res, v, strlen(v), gerr, sizeof gerr);
+            return crioimg__conf_fail3(t, al->line, k ? "validating short-name aliases: parsing alias " :
+                                       "validating short-name aliases: cannot parse short name: ", v, ": ", NULL, gerr);
+        }
+        why = ref.digest_len ? ": must not contain digest" : ref.tag_len ? ": must not contain tag" :
+              crioimg__ref_has_registry(&ref) != k ? (k ? ": must contain registry and repository" : ": must not contain registry") : NULL;
+        if (why) return crioimg__conf_fail3(t, al->line, k ? "validating short-name aliases: invalid alias " :
+                                            "validating short-name aliases: invalid short name ", v, why, NULL, NULL);
     }
-    if (ref.digest_len) return crioimg__conf_fail3(t, al->line, "validating short-name aliases: invalid short name ", al->name, ": must not contain digest", NULL, NULL);
-    if (ref.tag_len) return crioimg__conf_fail3(t, al->line, "validating short-name aliases: invalid short name ", al->name, ": must not contain tag", NULL, NULL);
-    if (crioimg__ref_has_registry(&ref)) return crioimg__conf_fail3(t, al->line, "validating short-name aliases: invalid short name ", al->name, ": must not contain registry", NULL, NULL);
-    if (al->value[0] == '\0') {
-        crioimg_free(t->a, al->value);
-        al->value = NULL;
-        return CRIOIMG_OK;
-    }
-    res = crioimg_ref_parse(&ref, al->value, strlen(al->value));
-    if (res != CRIOIMG_OK) {
-        crioimg_ref_error_message(res, al->value, strlen(al->value), gerr, sizeof gerr);
-        return crioimg__conf_fail3(t, al->line, "validating short-name aliases: parsing alias ", al->value, ": ", NULL, gerr);
-    }
-    if (ref.digest_len) return crioimg__conf_fail3(t, al->line, "validating short-name aliases: invalid alias ", al->value, ": must not contain digest", NULL, NULL);
-    if (ref.tag_len) return crioimg__conf_fail3(t, al->line, "validating short-name aliases: invalid alias ", al->value, ": must not contain tag", NULL, NULL);
-    if (!crioimg__ref_has_registry(&ref)) return crioimg__conf_fail3(t, al->line, "validating short-name aliases: invalid alias ", al->value, ": must contain registry and repository", NULL, NULL);
     res = crioimg_ref_parse_normalized(&ref, al->value, strlen(al->value));
     if (res != CRIOIMG_OK) {
         crioimg_ref_error_message(res, al->value, strlen(al->value), gerr, sizeof gerr);
@@ -481,7 +455,7 @@ CRIOIMG__LIB crioimg_result crioimg__conf_check(crioimg_registries *r, crioimg__
             if ((g->prefix = crioimg__reg_strndup(a, g->ep.location, strlen(g->ep.location))) == NULL) return CRIOIMG_ERR_NOMEM;
         } else {
             if (!crioimg__parse_location(t, g->line, g->prefix)) return CRIOIMG_ERR_REGISTRIES_CONF;
-            if (strncmp(g->prefix, "*.", 2) != 0 && g->ep.location[0] == '\0')
+            if (!crioimg__wildcard(g->prefix) && g->ep.location[0] == '\0')
                 return crioimg__toml_fail(t, g->line, "invalid condition: location is unset and prefix is not in the format: *.example.com", NULL, 0);
         }
         if (g->ep.pfm_text && g->ep.pfm_text[0])
@@ -537,7 +511,7 @@ CRIOIMG__LIB crioimg_result crioimg__conf_check(crioimg_registries *r, crioimg__
     if (c->nregs > 1) qsort(c->regs, c->nregs, sizeof *c->regs, crioimg__regent_cmp);
     for (i = 0; i < c->nregs; i++) {
         const char *p = c->regs[i].prefix;
-        if (strncmp(p, "*.", 2) == 0 && strpbrk(p, "/@:") != NULL)
+        if (crioimg__wildcard(p) && (strchr(p, '/') || strchr(p, '@') || strchr(p, ':')))
             return crioimg__conf_fail3(t, c->regs[i].line, "Wildcarded prefix should be in the format: *.example.com. Current prefix ", p,
                                        " is incorrectly formatted", NULL, NULL);
     }

@@ -3,7 +3,7 @@
    sysregistriesv2's FindRegistry / PullSourcesFromReference)
    --------------------------------------------------------------------------------------------------- */
 
-#include "internal.h"
+#include "registries_internal.h"
 
 /* ---- prefixes: refMatchingPrefix, FindRegistry ---- */
 
@@ -95,9 +95,13 @@ CRIOIMG__LIB crioimg_result crioimg__shortnames_resolve(crioimg_registries *r, c
     memcpy(key, ref.name, ref.name_len + 1);
     for (i = 0; i < c->naliases; i++) {
         if (strcmp(c->aliases[i].name, key) != 0 || c->aliases[i].value == NULL) continue;
-        if ((res = crioimg_ref_with_name(&nref, c->aliases[i].value, strlen(c->aliases[i].value))) != CRIOIMG_OK) return res;
-        if (ref.tag_len && (res = crioimg_ref_with_tag(&nref, &nref, ref.tag, ref.tag_len)) != CRIOIMG_OK) return res;
-        if (ref.digest_len && (res = crioimg_ref_with_digest(&nref, &nref, ref.digest, ref.digest_len)) != CRIOIMG_OK) return res;
+        /* the alias is a normalised name (crioimg__alias_check made it one), and the tag and digest are
+           the input's, parsed above: all valid already, so they are put together as they are */
+        if ((res = crioimg_ref_parse(&nref, c->aliases[i].value, strlen(c->aliases[i].value))) != CRIOIMG_OK) return res;
+        memcpy(nref.tag, ref.tag, ref.tag_len + 1u);
+        nref.tag_len = ref.tag_len;
+        memcpy(nref.digest, ref.digest, ref.digest_len + 1u);
+        nref.digest_len = ref.digest_len;
         return crioimg__cand_ref(out, CRIOIMG_CANDIDATE_ALIAS, &nref, c->aliases[i].file);
     }
     if (c->nsearch == 0) {
@@ -149,7 +153,7 @@ CRIOIMG__LIB crioimg_result crioimg__rewrite(crioimg_registries *r, crioimg_cand
     size_t ll = strlen(ep->location);
     if (pl < 0) return crioimg__reg_fail_q(r, CRIOIMG_ERR_REGISTRIES_CONF, "invalid prefix '", NULL, 0, g->prefix, NULL, "' for reference");
     if (ll == 0) {
-        if (strncmp(g->prefix, "*.", 2) != 0)
+        if (!crioimg__wildcard(g->prefix))
             return crioimg__reg_fail_q(r, CRIOIMG_ERR_REGISTRIES_CONF, "invalid prefix '", NULL, 0, g->prefix, NULL,
                                        "' for empty location, should be in the format: *.example.com");
         res = crioimg__cand_add(out, rule, rs, rl, NULL, 0, "", 0);

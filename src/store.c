@@ -142,7 +142,7 @@ CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
     s->vt.unlock(s->vt.user);
 }
 
-static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
 {
     CRIOIMG__ST_NEED(s, read_index);
     *e = NULL; *n = 0;
@@ -203,6 +203,7 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
     r = crioimg_digest_verify(&dg, data, len);   /* before anything touches the store */
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "blob ", digest, ": content does not match the digest");
+    CRIOIMG__ST_MORE(s);
     r = crioimg__st_lock(s, 1);
     if (r != CRIOIMG_OK) return r;
     if (s->vt.blob_put == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
@@ -279,6 +280,7 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     r = crioimg_digest_parse(&dg, digest, dl);
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    CRIOIMG__ST_MORE(s);
     if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
         return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_put method", NULL, NULL);
     w = (crioimg_blob_writer *)crioimg_malloc(&s->alloc, sizeof *w);
@@ -424,6 +426,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
     r = crioimg_digest_parse(&dg, digest, dl);
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
+    CRIOIMG__ST_MORE(s);
     if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_get method", NULL, NULL);
     w = (crioimg_blob_reader *)crioimg_malloc(&s->alloc, sizeof *w);
     if (w == NULL) return CRIOIMG_ERR_NOMEM;
@@ -713,7 +716,7 @@ static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a,
 }
 
 /* The normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference. */
-static int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
 {
     crioimg_ref tmp;
     if (ref == NULL) ref = &tmp;
@@ -1218,7 +1221,8 @@ static crioimg_result crioimg__st_resolve(crioimg_store *s, crioimg__st_view *v,
             for (i = 0; i < v->n; i++) {
                 const char *nm = v->names[i];
                 size_t rl = strlen(ref.name);
-                if (nm && strncmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
+                /* strlen and memcmp, not strncmp: a libc import costs a program 80 bytes */
+                if (nm && strlen(nm) > rl && memcmp(nm, ref.name, rl) == 0 && (nm[rl] == ':' || nm[rl] == '@') &&
                     strcmp(v->mfs[v->mf[i]].digest, ref.digest) == 0 && v->mfs[v->mf[i]].id[0]) {
                     t->id = v->mfs[v->mf[i]].id; t->entry = i;
                     return CRIOIMG_OK;
@@ -1545,6 +1549,7 @@ static crioimg_result crioimg__st_commit(crioimg_store *s, crioimg__st_view *v, 
     const char **kept = NULL, **cand = NULL;
     unsigned char *mfkept = NULL;
     crioimg_result r;
+    CRIOIMG__ST_MORE(s);
     CRIOIMG__ST_NEED(s, write_index);
     ne = (crioimg_store_entry *)crioimg_malloc(&s->alloc, (v->n + nextra + 1) * sizeof *ne);
     if (ne == NULL) return CRIOIMG_ERR_NOMEM;

@@ -52,6 +52,7 @@ static crioimg_result crioimg__gc_list(crioimg_store *s, crioimg__gc_blobs *b)
     crioimg_result r;
     memset(b, 0, sizeof *b);
     b->a = &s->alloc;
+    CRIOIMG__ST_MORE(s);
     if (s->vt.version < 4 || s->vt.blob_list == NULL)
         return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_list method", NULL, NULL);
     r = s->vt.blob_list(s->vt.user, crioimg__gc_collect, b);
@@ -107,6 +108,7 @@ static crioimg_result crioimg__gc_sweep(crioimg_store *s, const char *const *can
     const char **ref = NULL;
     size_t nref = 0, i;
     crioimg_result r;
+    CRIOIMG__ST_MORE(s);
     CRIOIMG__ST_NEED(s, blob_delete);
     r = crioimg__gc_view(s, &v);
     if (r == CRIOIMG_OK) r = crioimg__gc_referenced(s, &v, &ref, &nref);

@@ -46,6 +46,7 @@ struct crioimg_store {
     crioimg_hasher hash[4];      /* by algorithm, set up once: asking the CPU for SHA paths costs microseconds */
     unsigned char hash_ready[4];
     const crioimg__st_cacheops *cache;   /* the built-in OCI store's listing cache; NULL for other stores */
+    int more;                    /* the built-in OCI store, whose methods past reading are not set yet */
 };
 
 typedef struct crioimg__st_mf {
@@ -89,10 +90,18 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
 /* a missing method is a clear ERR_UNSUPPORTED */
 #define CRIOIMG__ST_NEED(s, m) \
     do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
+/* The built-in OCI store sets its methods past listing and reading whole blobs (writes, streaming
+   reads, blob_list, clean) only when an entry point that calls them asks (store_oci.c): every use of
+   those methods is behind CRIOIMG__ST_MORE, so a program that only lists does not link them. */
+CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s);
+#define CRIOIMG__ST_MORE(s) do { if ((s)->more) crioimg__oci_more(s); } while (0)
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n);
+/* the normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference */
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save);
 CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view *v);

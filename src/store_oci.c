@@ -208,7 +208,7 @@ static int crioimg__oci_clean(crioimg__oci *o)
         int tf;
         errno = 0;
         if ((de = readdir(d)) == NULL) break;
-        if (strncmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
+        if (strlen(de->d_name) < sizeof CRIOIMG__OCI_TMP - 1 || memcmp(de->d_name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1) != 0) continue;
         /* a streaming write in progress holds its file's flock: only files nobody holds go */
         tf = openat(o->root, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (tf < 0) { if (errno == ELOOP && unlinkat(o->root, de->d_name, 0) == 0) o->swept++; continue; }
@@ -739,6 +739,30 @@ static crioimg_result crioimg__oci_check(crioimg__oci *o, int create)
     return r;
 }
 
+/* The methods past listing and reading whole blobs (writes, streaming reads, the blob listing,
+   cleaning), installed by the generic layer's entry points that call them (CRIOIMG__ST_MORE) rather than
+   at open: a program that only lists or reads a store does not link them. */
+CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s)
+{
+    crioimg_store_vtable *vt = &s->vt;
+    s->more = 0;
+#ifndef CRIOIMG_NO_STORE_WRITE   /* the writing methods are left out: calls never reach them (read-only) */
+    vt->write_index = crioimg__oci_write_index;
+    vt->blob_put = crioimg__oci_blob_put; vt->blob_delete = crioimg__oci_blob_delete;
+    vt->blob_begin = crioimg__oci_blob_begin; vt->blob_write = crioimg__oci_blob_write;
+    vt->blob_commit = crioimg__oci_blob_commit; vt->blob_abort = crioimg__oci_blob_abort;
+    vt->blob_sync = crioimg__oci_blob_sync; vt->blob_error = crioimg__oci_blob_error;
+    vt->clean = crioimg__oci_clean_all;
+#else   /* named, not called: no unused-function warning, and the linker drops them */
+    (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
+    (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
+    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync; (void)crioimg__oci_blob_error;
+    (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end; (void)crioimg__oci_clean_all;
+#endif
+    vt->blob_open = crioimg__oci_blob_open; vt->blob_read = crioimg__oci_blob_read; vt->blob_close = crioimg__oci_blob_close;
+    vt->blob_list = crioimg__oci_blob_list;
+}
+
 crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
 {
     crioimg_store_vtable vt;
@@ -770,26 +794,12 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.read_index = crioimg__oci_read_index;
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
     vt.close = crioimg__oci_close;
-#ifndef CRIOIMG_NO_STORE_WRITE   /* the writing methods are left out: calls never reach them (read-only) */
-    vt.write_index = crioimg__oci_write_index;
-    vt.blob_put = crioimg__oci_blob_put; vt.blob_delete = crioimg__oci_blob_delete;
-    vt.blob_begin = crioimg__oci_blob_begin; vt.blob_write = crioimg__oci_blob_write;
-    vt.blob_commit = crioimg__oci_blob_commit; vt.blob_abort = crioimg__oci_blob_abort;
-    vt.blob_sync = crioimg__oci_blob_sync; vt.blob_error = crioimg__oci_blob_error;
-    vt.clean = crioimg__oci_clean_all;
-#else   /* named, not called: no unused-function warning, and the linker drops them */
-    (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
-    (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
-    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync; (void)crioimg__oci_blob_error;
-    (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end; (void)crioimg__oci_clean_all;
-#endif
-    vt.blob_open = crioimg__oci_blob_open; vt.blob_read = crioimg__oci_blob_read; vt.blob_close = crioimg__oci_blob_close;
-    vt.blob_list = crioimg__oci_blob_list;
     o->root = -1;
     r = crioimg_store_open(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
     o->err = (*out)->err;
     (*out)->cache = &crioimg__oci_cacheops;
+    (*out)->more = 1;   /* the other methods: crioimg__oci_more, from the entry points that use them */
 #ifdef CRIOIMG_NO_STORE_WRITE
     (*out)->read_only = 1;
 #endif
@@ -847,6 +857,8 @@ fail:
 }
 
 #else /* no POSIX.1-2008 */
+
+CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s) { s->more = 0; }
 
 crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, const crioimg_store_opts *opts)
 {

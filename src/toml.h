@@ -2,6 +2,9 @@
    TOML reader (internal): TOML 1.0 into a tree, as BurntSushi/toml (containers/image's decoder) reads
    it; src/registries.c then applies the tree the way that decoder fills sysregistriesv2's structs.
    --------------------------------------------------------------------------------------------------- */
+#ifndef CRIOIMG__TOML_H   /* a part compiled alone may reach it twice */
+#define CRIOIMG__TOML_H 1
+#include "internal.h"
 
 #define CRIOIMG__TOML_MAX (1u << 20)   /* a registries.conf larger than 1 MiB is refused */
 /* Counts that bound the quadratic checks (duplicate keys, conflicting registries) to well under a second
@@ -44,3 +47,10 @@ typedef struct crioimg__tnode {
     unsigned char type, flags;
     int b;                              /* BOOL */
 } crioimg__tnode;
+
+/* What the registries.conf reader (registries_conf.c) calls: the whole text into a tree, the tree's
+   release, and "FILE:LINE: what [arg]" into the error buffer (always ERR_REGISTRIES_CONF). */
+CRIOIMG__LIB crioimg_result crioimg__toml_parse(crioimg__toml *t, crioimg__tnode **out);
+CRIOIMG__LIB void crioimg__tnode_free(const crioimg_allocator *a, crioimg__tnode *n);
+CRIOIMG__LIB crioimg_result crioimg__toml_fail(crioimg__toml *t, unsigned long line, const char *what, const char *arg, size_t an);
+#endif
