@@ -606,9 +606,11 @@ CRIOIMG_API crioimg_result crioimg_digest_verify(const crioimg_digest *want, con
    cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
    in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
    keep their text and are range-checked when read as integers. Errors carry the byte offset, its line
-   and a message. A string may unescape to bytes holding a NUL (\u0000): a reader whose strings become C
-   strings or decide anything (auth.json, policy.json) sets crioimg_json_opts.refuse_nul and reports
-   "FILE:LINE: ..." with doc.err_line, or crioimg_json_line() for a token it finds wrong later.
+   and a message. A string could unescape to bytes holding a NUL (\u0000), which would cut it short as a C
+   string: by default such a document is refused (ERR_JSON_SYNTAX, at the line of the escape), so no
+   decoded string holds a NUL. A reader that uses lengths throughout and must accept what Go's
+   encoding/json accepts sets crioimg_json_opts.keep_nul. Report "FILE:LINE: ..." with doc.err_line, or
+   crioimg_json_line() for a token found wrong later.
 
    Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
    grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
@@ -642,11 +644,14 @@ typedef struct crioimg_json_opts {
                                more tokens than this is ERR_JSON_TOO_BIG */
     int allow_duplicates;   /* 0: a repeated key in one object is CRIOIMG_ERR_JSON_DUPLICATE */
     crioimg_allocator alloc; /* zeroed = the default allocator */
-    int refuse_nul;         /* 1: a \u0000 escape in any string or key is CRIOIMG_ERR_JSON_SYNTAX ("NUL
-                               character (\u0000) in a string", err_line naming its line). Set it for
-                               every document whose strings end up as C strings or decide anything
-                               (auth.json, policy.json): then no decoded string can hold a NUL, so none can
-                               be cut short by one. 0: strings keep their NULs; callers must use lengths. */
+    int refuse_nul;         /* kept for source compatibility: refusing is the default now (keep_nul
+                               below); 1 still refuses, whatever keep_nul says */
+    int keep_nul;           /* 0 (the default): a \u0000 escape in any string or key is
+                               CRIOIMG_ERR_JSON_SYNTAX ("NUL character (\u0000) in a string", err_line
+                               naming its line), so no decoded string holds a NUL and none can be cut
+                               short by one. 1: strings keep their NULs, as Go's encoding/json keeps them;
+                               the caller must then use lengths (crioimg_json_string's result), never
+                               strlen. Appended in 0.2; before, keeping was the default. */
 } crioimg_json_opts;
 
 typedef struct crioimg_json {
@@ -666,7 +671,7 @@ typedef struct crioimg_json {
 /* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err,
    doc->err_offset and doc->err_line say why and where, and nothing needs freeing (freeing is harmless).
    opts may be NULL. Results: OK, ERR_JSON_SYNTAX (also an empty document, a BOM, bytes after the value,
-   a \u0000 under opts->refuse_nul),
+   a \u0000 unless opts->keep_nul),
    ERR_JSON_TOO_BIG (size or token cap), ERR_JSON_TOO_DEEP, ERR_JSON_DUPLICATE, ERR_JSON_UTF8 (invalid
    UTF-8 in a string, or a \u escape of a lone surrogate), ERR_NOMEM, ERR_INVALID_ARGS (doc NULL, buf NULL
    with len > 0, a half-set allocator). */
@@ -686,9 +691,9 @@ CRIOIMG_API size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const c
 
 /* A STRING token unescaped into out (cap bytes with the NUL; out may be NULL when cap is 0). Returns the
    full length; out is truncated when that is >= cap. Never fails: the reader already validated the
-   escapes, so the result is valid UTF-8. It may hold NUL bytes, from \u0000, unless the document was
-   parsed with refuse_nul: compare the returned length with strlen(out) before using out as a C string,
-   or parse with refuse_nul. 0 and "" for a token that is not a STRING. */
+   escapes, so the result is valid UTF-8. It holds no NUL byte unless the document was parsed with
+   keep_nul (a \u0000 then gives one): compare the returned length with strlen(out) before using out as
+   a C string. 0 and "" for a token that is not a STRING. */
 CRIOIMG_API size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap);
 /* The 1-based line of byte offset in the parsed text: for a message about a token found wrong after
    parsing (crioimg_json_line(doc, doc->tok[t].start)), in the "FILE:LINE: what" form that
@@ -756,8 +761,10 @@ CRIOIMG_API void crioimg_json_writer_free(crioimg_json_writer *w);
    large output buffer costs nothing extra.
 
      crioimg_inflate *z;
-     crioimg_inflate_opts o = {0};                  gzip, unlimited output, default allocator
-     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB
+     crioimg_inflate_opts o = {0};                  gzip, output capped at CRIOIMG_INFLATE_MAX_OUTPUT
+                                                    (64 GiB), default allocator
+     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB instead
+                                                    (CRIOIMG_INFLATE_NO_LIMIT: no cap at all)
      if (crioimg_inflate_new(&z, &o) != CRIOIMG_OK) ...;
      for each piece (p, n) read from the file:
          while (n > 0) {                            also until the output stops filling the buffer
@@ -802,11 +809,23 @@ typedef enum crioimg_inflate_format {
     CRIOIMG_INFLATE_RAW = 1     /* RFC 1951 alone: no header, no trailer, no check */
 } crioimg_inflate_format;
 
-/* Options; a zeroed struct is the default: gzip, no output limit, the default allocator. */
+/* The output cap of a zeroed max_output: a decompression bomb stops here (a few MiB of gzip can claim
+   terabytes). 64 GiB is well above any real layer (and is crioimg_unpack_opts.max_layer_size's default);
+   define it before including crioimg.h to change the default of every decoder made with max_output 0. */
+#ifndef CRIOIMG_INFLATE_MAX_OUTPUT
+#define CRIOIMG_INFLATE_MAX_OUTPUT (64ull << 30)
+#endif
+/* max_output = CRIOIMG_INFLATE_NO_LIMIT: no cap at all, for a caller that bounds the output itself */
+#define CRIOIMG_INFLATE_NO_LIMIT (~0ull)
+
+/* Options; a zeroed struct is the default: gzip, output capped at CRIOIMG_INFLATE_MAX_OUTPUT, the default
+   allocator. */
 typedef struct crioimg_inflate_opts {
     crioimg_allocator alloc;          /* zeroed = the default allocator */
     crioimg_inflate_format format;    /* 0: gzip (every member of a multi-member file, each CRC-32 and ISIZE checked) */
-    unsigned long long max_output;    /* 0: unlimited; else more output than this is ERR_TOO_BIG (bombs) */
+    unsigned long long max_output;    /* more output than this is ERR_TOO_BIG (bombs); 0: CRIOIMG_INFLATE_MAX_OUTPUT
+                                         (64 GiB); CRIOIMG_INFLATE_NO_LIMIT: unlimited, by name (before 0.2,
+                                         0 meant unlimited) */
 } crioimg_inflate_opts;
 
 typedef struct crioimg_inflate crioimg_inflate;
@@ -2318,11 +2337,23 @@ typedef enum crioimg_tar_event {
     CRIOIMG_TAR_END
 } crioimg_tar_event;
 
+/* The cap on one entry's content when max_entry_size is 0 (an entry's size is only a header field: it
+   bounds what a reader will stream before the archive must end). 64 GiB, as crioimg_unpack_opts'
+   max_layer_size; define it before including crioimg.h to change the default. */
+#ifndef CRIOIMG_TAR_MAX_ENTRY_SIZE
+#define CRIOIMG_TAR_MAX_ENTRY_SIZE (64ll << 30)
+#endif
+/* max_entry_size = CRIOIMG_TAR_NO_LIMIT (any negative value): no cap but the format's */
+#define CRIOIMG_TAR_NO_LIMIT (-1ll)
+
+/* Options; a zeroed struct is the default (every limit on). */
 typedef struct crioimg_tar_reader_opts {
     crioimg_allocator alloc;     /* zeroed = the default allocator */
     size_t max_header;           /* bytes of one PAX or GNU long-name header; 0 = 1 MiB */
     size_t max_path;             /* bytes of a path or link name; 0 = 64 KiB */
-    long long max_entry_size;    /* bytes of one entry's content; 0 = no limit but the format's */
+    long long max_entry_size;    /* bytes of one entry's content (more is ERR_TOO_BIG at its header);
+                                    0 = CRIOIMG_TAR_MAX_ENTRY_SIZE (64 GiB); negative (CRIOIMG_TAR_NO_LIMIT):
+                                    no limit but the format's, by name (before 0.2, 0 meant that) */
 } crioimg_tar_reader_opts;
 
 typedef struct crioimg_tar_reader crioimg_tar_reader;
@@ -2593,11 +2624,21 @@ extern "C" {
 #ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
 #define CRIOIMG__INTERNAL_H 1
 
-/* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
-   src/X.c): the public declarations from the committed header; internal functions shared between
-   parts are then extern (CRIOIMG__LIB below), so a prototype of one defined in another part is never
-   "unused" (this file is never linked). In crioimg.h, CRIOIMG_H is always defined here. */
+/* A part compiled alone (clang -fsyntax-only -std=c99 -Isrc src/X.c): the public declarations from the
+   committed header; internal functions shared between parts are then extern (CRIOIMG__LIB below), so a
+   prototype of one defined in another part is never "unused" (this file is never linked). In crioimg.h,
+   CRIOIMG_H is always defined here. Every part includes this file (or a header that includes it) before
+   anything else, so the feature macros the implementation needs are set here, before any system header,
+   under the rule crioimg.h applies for its users (intro.h): it cannot, as the declarations are included
+   without CRIOIMG_IMPLEMENTATION. */
 #ifndef CRIOIMG_H
+#  ifndef _FILE_OFFSET_BITS
+#    define _FILE_OFFSET_BITS 64
+#  endif
+#  if (defined(__unix__) || defined(__APPLE__)) && defined(__STRICT_ANSI__) && !defined(_POSIX_C_SOURCE) && \
+      !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE)
+#    define _POSIX_C_SOURCE 200809L
+#  endif
 #  undef CRIOIMG_IMPLEMENTATION
 #  define CRIOIMG_IMPLEMENTATION 1
 #  define CRIOIMG__ALONE 1
@@ -6344,7 +6385,7 @@ crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len
     p.max_depth = opts && opts->max_depth ? opts->max_depth : CRIOIMG__JSON_MAX_DEPTH;
     p.max_tokens = opts && opts->max_tokens ? opts->max_tokens : max_size / 2 + 1;
     p.allow_dup = opts && opts->allow_duplicates;
-    p.refuse_nul = opts && opts->refuse_nul;
+    p.refuse_nul = !opts || opts->refuse_nul || !opts->keep_nul;   /* zero refuses: keeping is asked for by name */
     if (buf == NULL && len > 0) return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "no buffer");
     if (opts) {
         if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)
@@ -7228,7 +7269,7 @@ CRIOIMG_API crioimg_result crioimg_inflate_new(crioimg_inflate **out, const crio
     memset(z, 0, offsetof(crioimg_inflate, ltab));  /* the tables and window are written before use */
     z->alloc = opts->alloc;
     z->format = opts->format;
-    z->max_output = opts->max_output;
+    z->max_output = opts->max_output ? opts->max_output : CRIOIMG_INFLATE_MAX_OUTPUT;   /* zero is capped */
     z->mode = opts->format == CRIOIMG_INFLATE_GZIP ? CRIOIMG__INF_HEAD : CRIOIMG__INF_BLOCK;
     *out = z;
     return CRIOIMG_OK;
@@ -7299,7 +7340,7 @@ CRIOIMG_API crioimg_result crioimg_inflate_run(crioimg_inflate *z, const void *i
     if (z == NULL || in_used == NULL || out_len == NULL || (in == NULL && in_len) || (out == NULL && out_cap))
         return CRIOIMG_ERR_INVALID_ARGS;
     if (z->err != CRIOIMG_OK) return z->err;
-    if (z->max_output) {
+    if (z->max_output != CRIOIMG_INFLATE_NO_LIMIT) {
         unsigned long long rem = z->max_output - z->total_out;
         if (rem <= out_cap) { out_cap = (size_t)rem; limited = 1; }
     }
@@ -8122,6 +8163,9 @@ static void crioimg__mf_json_opts(crioimg_json_opts *jo, const crioimg_manifest_
     jo->max_depth = 32;
     jo->max_tokens = (size_t)1 << 17;  /* about 10,000 layers' worth; bounds memory to ~5 MiB of tokens */
     jo->allow_duplicates = 0;
+    /* as Go keeps them: a NUL in a string nothing reads is harmless, and every string kept is checked by
+       length (crioimg__mf_str: "a string holds a NUL character") */
+    jo->keep_nul = 1;
     if (opts) jo->alloc = opts->alloc;
 }
 
@@ -11286,7 +11330,6 @@ static crioimg_result crioimg__auth_file_lookup(crioimg_credentials *out, int *f
     jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
     jo.alloc = out->alloc;
     jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
-    jo.refuse_nul = 1;              /* every string here becomes a C string or a map key that decides */
     if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
         *line = doc.err_line;
         crioimg__out_str(e, doc.err[0] ? doc.err : crioimg_result_str(r));
@@ -12186,6 +12229,7 @@ crioimg_result crioimg_policy_parse(crioimg_policy **out, const char *buf, size_
     memset(&jo, 0, sizeof jo);
     jo.max_size = CRIOIMG_POLICY_MAX_SIZE;
     jo.alloc = a;
+    jo.keep_nul = 1;   /* refused below, after every JSON error, in policy.json's own words */
     r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo);
     if (r == CRIOIMG_ERR_NOMEM) return r;
     if (r != CRIOIMG_OK) {
@@ -13584,21 +13628,30 @@ static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const 
 }
 
 /* A CA directory OpenSSL can use: it holds at least one subject-hash link ("5a3f0ff8.0"). A directory
-   without them (an image that ships only the bundle file) would silently trust nothing. */
+   without them (an image that ships only the bundle file) would silently trust nothing. 1: it has one;
+   0: it has none, or cannot be opened; -1 with errno: reading it failed (not the same as "none"). */
 static int crioimg__curl_hashed_dir(const char *path)
 {
 #ifdef CRIOIMG__HAVE_DIRENT
     DIR *d = opendir(path);
     struct dirent *e;
-    int found = 0;
+    int found = 0, en;
     if (d == NULL) return 0;
-    while (!found && (e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
+    while (!found) {
+        const char *n;
         size_t i;
+        errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0) found = -1;
+            break;
+        }
+        n = e->d_name;
         for (i = 0; i < 8 && crioimg__hexval(n[i]) >= 0; i++) {}
         found = i == 8 && n[8] == '.' && n[9] >= '0' && n[9] <= '9';
     }
+    en = errno;
     closedir(d);
+    errno = en;
     return found;
 #else
     (void)path;
@@ -13616,6 +13669,7 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
     size_t i, keylen = 0, cap = 0;
     crioimg_result r = CRIOIMG_OK;
     char *key, *kp;
+    int hashed = 0;
     for (i = 0; i < t->nca_files; i++) keylen += strlen(t->ca_files[i]) + 1;
     if (k->ca && keylen == k->ca_key_len) {
         for (i = 0, kp = k->ca_key; i < t->nca_files; kp += strlen(kp) + 1, i++) if (strcmp(kp, t->ca_files[i]) != 0) break;
@@ -13629,8 +13683,18 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
        CA path with subject-hash links (/etc/ssl/certs on Debian) the system's CAs come from there, looked up
        only as a chain needs them; parsing the whole bundle instead costs 20-30 ms a process. Else the
        bundle this libcurl was built with, else the usual places. */
-    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && crioimg__curl_hashed_dir(vi->capath)) r = CRIOIMG_OK;
-    else {
+    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && (hashed = crioimg__curl_hashed_dir(vi->capath)) != 0) {
+        if (hashed < 0) {   /* a failed read is an error, never "no links here" */
+            crioimg__out o;
+            const char *why = strerror(errno);
+            o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+            crioimg__out_str(&o, "reading directory ");
+            crioimg__out_str(&o, vi->capath);
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, why);
+            r = CRIOIMG_ERR_IO;
+        }
+    } else {
         if (vi && vi->age >= CURLVERSION_SEVENTH && vi->cainfo) r = crioimg__curl_ca_add(k, &cap, vi->cainfo);
         for (i = 0; (!vi || vi->age < CURLVERSION_SEVENTH || !vi->cainfo || r == CRIOIMG_ERR_IO) && i < sizeof fallback / sizeof *fallback; i++)
             if ((r = crioimg__curl_ca_add(k, &cap, fallback[i])) != CRIOIMG_ERR_IO) break;
@@ -21297,7 +21361,8 @@ crioimg_result crioimg_tar_reader_new(crioimg_tar_reader **out, const crioimg_ta
     if (a) t->alloc = *a;
     t->max_header = opts && opts->max_header ? opts->max_header : ((size_t)1 << 20);
     t->max_path = opts && opts->max_path ? opts->max_path : ((size_t)64 << 10);
-    t->max_entry = opts && opts->max_entry_size > 0 ? opts->max_entry_size : 0;
+    /* zero is capped; only a negative value (CRIOIMG_TAR_NO_LIMIT) lifts the cap (max_entry 0 here) */
+    t->max_entry = !opts || opts->max_entry_size == 0 ? CRIOIMG_TAR_MAX_ENTRY_SIZE : opts->max_entry_size > 0 ? opts->max_entry_size : 0;
     t->fresh = 1;
     *out = t;
     return CRIOIMG_OK;
@@ -22215,8 +22280,11 @@ static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name)
         if (!u->chown) fchmod(fd, 0700);   /* not root: a read-only directory must become writable */
         d = dfd >= 0 ? fdopendir(dfd) : NULL;
         if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); close(fd); return e; }
-        while ((de = readdir(d)) != NULL) {
-            const char *n = de->d_name;
+        for (;;) {
+            const char *n;
+            errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+            if ((de = readdir(d)) == NULL) { e = errno; break; }
+            n = de->d_name;
             if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
             if (unlinkat(fd, n, 0) == 0 || errno == ENOENT) continue;
             if (errno != EISDIR && errno != EPERM) { e = errno; break; }
@@ -22305,8 +22373,11 @@ static int crioimg__up_opaque(crioimg__up *u, int pfd, const char *dir, size_t n
         struct dirent *de;
         if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); return e; }
         again = 0;
-        while ((de = readdir(d)) != NULL) {
-            const char *nm = de->d_name;
+        for (;;) {
+            const char *nm;
+            errno = 0;   /* as in crioimg__up_rmtree: a failed read is an error, not the end */
+            if ((de = readdir(d)) == NULL) { e = errno; break; }
+            nm = de->d_name;
             if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
             if (crioimg__up_set_has(u, crioimg__up_fnv(base, nm, strlen(nm)))) continue;
             if ((e = crioimg__up_rmtree(u, pfd, nm)) != 0) break;
@@ -22632,6 +22703,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
+    to.max_entry_size = CRIOIMG_TAR_NO_LIMIT;   /* the layer's cap (max_layer_size, counted as data comes) bounds every entry */
     u->bytes = 0;
     u->hashing = 0;
     u->nset = 0;
@@ -23089,10 +23161,14 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
         int dfd = S_ISDIR(st.st_mode) ? openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
         DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
         struct dirent *de;
-        int empty = d != NULL;
-        while (d && (de = readdir(d)) != NULL)
+        int empty = d != NULL, en = 0;
+        while (d && empty) {
+            errno = 0;   /* a failed read must not make the destination look empty */
+            if ((de = readdir(d)) == NULL) { en = errno; break; }
             if (!(de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))) empty = 0;
+        }
         if (d) closedir(d); else if (dfd >= 0) close(dfd);
+        if (en) { r = CRIOIMG_ERR_IO; snprintf(u.err, u.errcap, "reading directory %.400s: %s", dest, strerror(en)); goto done; }
         if (!empty) { r = CRIOIMG_ERR_INVALID_ARGS; snprintf(u.err, u.errcap, "destination %.400s exists (and is not an empty directory)", dest); goto done; }
     }
     {
@@ -23659,7 +23735,6 @@ static crioimg_result crioimg__arc_json(crioimg__arc *a, const char *path, const
     crioimg_result r;
     memset(&jo, 0, sizeof jo);
     jo.alloc = a->alloc;
-    jo.refuse_nul = 1;
     jo.max_size = CRIOIMG__ARC_MAX_DOC;
     /* manifest.json and configs: 128 Ki values (a few MiB of tokens) is thousands of images or layers;
        4 MiB of "[1,1,1..." would otherwise take 2 Mi tokens, some 80 MiB */
@@ -24339,24 +24414,29 @@ static int crioimg__sink_first(crioimg__sink *k, const char *digest)
     return 1;
 }
 
-/* Removes what a failed OCI_DIR save made: the files we wrote, in the three directories we made. */
-static void crioimg__sink_rmtree(int dfd, const char *sub)
+/* Removes what a failed OCI_DIR save made: the files we wrote, in the three directories we made.
+   0, or the errno of a directory that could not be read (what it holds stays: said, never ignored). */
+static int crioimg__sink_rmtree(int dfd, const char *sub)
 {
-    int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), en = 0;
     DIR *d;
     struct dirent *de;
-    if (fd < 0) return;
-    if ((d = fdopendir(fd)) == NULL) { close(fd); return; }
-    while ((de = readdir(d)) != NULL) {
+    if (fd < 0) return 0;
+    if ((d = fdopendir(fd)) == NULL) { close(fd); return 0; }
+    for (;;) {
+        errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+        if ((de = readdir(d)) == NULL) { if (en == 0) en = errno; break; }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
         if (unlinkat(fd, de->d_name, 0) != 0 && (errno == EISDIR || errno == EPERM || errno == ENOTEMPTY)) {
             if (strcmp(sub, ".") == 0 || strcmp(de->d_name, "sha256") == 0 || strcmp(de->d_name, "blobs") == 0) {
-                crioimg__sink_rmtree(fd, de->d_name);
+                int sub_en = crioimg__sink_rmtree(fd, de->d_name);
+                if (en == 0) en = sub_en;
                 unlinkat(fd, de->d_name, AT_REMOVEDIR);
             }
         }
     }
     closedir(d);
+    return en;
 }
 
 /* Makes the temporary file or directory next to path. */
@@ -24417,7 +24497,12 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
         }
     }
     if (!ok || r != CRIOIMG_OK) {
-        if (k->dirfd >= 0) { crioimg__sink_rmtree(k->dirfd, "."); rmdir(k->tmp); }
+        int en = k->dirfd >= 0 ? crioimg__sink_rmtree(k->dirfd, ".") : 0;
+        if (en) {   /* the first failure's text stays (sink_fail keeps it); a clean-up failure alone is said */
+            crioimg_result rr = crioimg__sink_fail(k, CRIOIMG_ERR_IO, "removing %s: reading directory: %s", k->tmp, strerror(en));
+            if (r == CRIOIMG_OK) r = rr;
+        }
+        if (k->dirfd >= 0) rmdir(k->tmp);
         else unlink(k->tmp);
     }
     if (k->dirfd >= 0) close(k->dirfd);
