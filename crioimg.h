@@ -1406,7 +1406,8 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
      crioimg_http_open_default(&h, NULL);        libcurl (CRIOIMG_WITH_CURL), else sockets + mbedtls
                                                   (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
                                                   or crioimg_http_open(&h, &my_vtable, NULL)
-     crioimg_http_request rq = {0};               a zeroed request means defaults
+     crioimg_http_request rq = {0};               a zeroed request means defaults (local addresses
+                                                  refused: see allow_local_addresses)
      rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink;   (TLS verified)
      crioimg_http_do(h, &rq, err, sizeof err);
      crioimg_http_close(h);
@@ -1469,8 +1470,8 @@ typedef struct crioimg_http_request {
        opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
        the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
-       sets it for token requests and for every request a redirect chose. Appended last: older
-       zero-initialised requests keep the old meaning. */
+       sets it for token requests and for every request a redirect chose. A zeroed request refuses them
+       too, since 0.2: see allow_local_addresses, last. */
     int refuse_local_addresses;
     /* Time is bounded, not only silence: the idle timeout never fires on a server that drips one byte
        every few seconds. Counted from when the request is sent (connecting has its own timeout):
@@ -1486,6 +1487,12 @@ typedef struct crioimg_http_request {
     long total_timeout_ms;
     size_t min_bytes;
     long min_period_ms;
+    /* Zero is safe (issue 13): crioimg_http_do refuses the addresses refuse_local_addresses names unless
+       this is 1, and hands the transport refuse_local_addresses = 1 then (a host's transport reads only
+       that field). 1: connect to whatever the name resolves to, as before 0.2 -- for a URL the user chose
+       (the registry client sets it for the registry's own origin, whose address is the user's choice);
+       refuse_local_addresses 1 still refuses whatever this says. Appended last. */
+    int allow_local_addresses;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its
@@ -13436,6 +13443,7 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     if (t.header_timeout_ms == 0) t.header_timeout_ms = CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
     if (t.min_bytes == 0) t.min_bytes = CRIOIMG_HTTP_MIN_BYTES;
     if (t.min_period_ms == 0) t.min_period_ms = CRIOIMG_HTTP_MIN_PERIOD_MS;
+    t.refuse_local_addresses = rq->refuse_local_addresses || !rq->allow_local_addresses;   /* zero refuses */
     t.sink.ctx = &g;
     t.sink.status = crioimg__hguard_status;
     t.sink.header = crioimg__hguard_header;
@@ -16272,6 +16280,7 @@ static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *m
            resolves: a registry must not point us at the metadata service by a name either (its own
            origin is the user's choice, and may be anything the user chose) */
         rq.refuse_local_addresses = realm || crossed;
+        rq.allow_local_addresses = !rq.refuse_local_addresses;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
@@ -17025,6 +17034,9 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
     do { if ((s)->vt.m == NULL) return crioimg__st_fail((s), CRIOIMG_ERR_UNSUPPORTED, "store has no " #m " method", NULL, NULL); } while (0)
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
+/* also archive.c's (save): the index as entries, and a name normalised as ParseDockerRef makes it */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n);
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, const char *digest, long long limit, crioimg_blob_reader **out);
@@ -17180,7 +17192,7 @@ CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
     s->vt.unlock(s->vt.user);
 }
 
-static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
 {
     CRIOIMG__ST_NEED(s, read_index);
     *e = NULL; *n = 0;
@@ -17751,7 +17763,7 @@ static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a,
 }
 
 /* The normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference. */
-static int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
 {
     crioimg_ref tmp;
     if (ref == NULL) ref = &tmp;

@@ -3,6 +3,7 @@
    OCI layout and dir: readers, and the reproducible writers behind save
    --------------------------------------------------------------------------------------------------- */
 #include "internal.h"
+#include "store_internal.h"   /* the store's lock, index and name helpers (save) */
 
 #if defined(CRIOIMG__HAVE_POSIX_IO)
 #include <stdarg.h>

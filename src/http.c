@@ -711,6 +711,7 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     if (t.header_timeout_ms == 0) t.header_timeout_ms = CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
     if (t.min_bytes == 0) t.min_bytes = CRIOIMG_HTTP_MIN_BYTES;
     if (t.min_period_ms == 0) t.min_period_ms = CRIOIMG_HTTP_MIN_PERIOD_MS;
+    t.refuse_local_addresses = rq->refuse_local_addresses || !rq->allow_local_addresses;   /* zero refuses */
     t.sink.ctx = &g;
     t.sink.status = crioimg__hguard_status;
     t.sink.header = crioimg__hguard_header;

@@ -142,7 +142,7 @@ CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s)
     s->vt.unlock(s->vt.user);
 }
 
-static crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n)
 {
     CRIOIMG__ST_NEED(s, read_index);
     *e = NULL; *n = 0;
@@ -713,7 +713,7 @@ static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a,
 }
 
 /* The normalised form of a stored or given name, as ParseDockerRef makes it; 0 when it is no reference. */
-static int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref)
 {
     crioimg_ref tmp;
     if (ref == NULL) ref = &tmp;
