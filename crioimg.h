@@ -2639,8 +2639,8 @@ extern "C" {
    prototype of one defined in another part is never "unused" (this file is never linked). In crioimg.h,
    CRIOIMG_H is always defined here. Every part includes this file (or a header that includes it) before
    anything else, so the feature macros the implementation needs are set here, before any system header,
-   under the rule crioimg.h applies for its users (intro.h): it cannot, as the declarations are included
-   without CRIOIMG_IMPLEMENTATION. */
+   by the rule crioimg.h applies for its users (intro.h); crioimg.h's own copy of the rule does not act
+   here, as it is included below without CRIOIMG_IMPLEMENTATION. */
 #ifndef CRIOIMG_H
 #  ifndef _FILE_OFFSET_BITS
 #    define _FILE_OFFSET_BITS 64
