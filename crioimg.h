@@ -96,8 +96,11 @@
    STACK
      Parsers fill fixed-size structs and the JSON and TOML readers cap their nesting, so no input
      deepens the stack without bound. Buffers of PATH_MAX or URL size come from the allocator, not the
-     stack. A whole pull (examples/test_harness.c) peaks at about 30 KiB of stack; a few frames are still
-     4-5 KiB (store name look-ups, reference parsing). bench/stack/run measures both.
+     stack. No function's frame is over 4 KiB: with gcc 12 on x86-64 the largest is 3,456 bytes at -O2
+     and 3,360 at -Os (crioimg__arc_docker, loading a docker-archive), and about 3 KiB at -O0 (the SHA-NI
+     block function, 3,128 bytes; clang -O0 3,112). A whole pull (examples/test_harness.c) peaks at
+     about 30 KiB of stack (30,696 bytes at -O2). bench/stack/run measures both at -O2 and -Os, and
+     tests/stack.sh fails past 4 KiB a frame or 32 KiB a pull.
 
    ERRORS
      Every fallible function returns a crioimg_result: 0 (CRIOIMG_OK) or a negative code, whose text
@@ -606,9 +609,11 @@ CRIOIMG_API crioimg_result crioimg_digest_verify(const crioimg_digest *want, con
    cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
    in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
    keep their text and are range-checked when read as integers. Errors carry the byte offset, its line
-   and a message. A string may unescape to bytes holding a NUL (\u0000): a reader whose strings become C
-   strings or decide anything (auth.json, policy.json) sets crioimg_json_opts.refuse_nul and reports
-   "FILE:LINE: ..." with doc.err_line, or crioimg_json_line() for a token it finds wrong later.
+   and a message. A string could unescape to bytes holding a NUL (\u0000), which would cut it short as a C
+   string: by default such a document is refused (ERR_JSON_SYNTAX, at the line of the escape), so no
+   decoded string holds a NUL. A reader that uses lengths throughout and must accept what Go's
+   encoding/json accepts sets crioimg_json_opts.keep_nul. Report "FILE:LINE: ..." with doc.err_line, or
+   crioimg_json_line() for a token found wrong later.
 
    Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
    grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
@@ -642,11 +647,14 @@ typedef struct crioimg_json_opts {
                                more tokens than this is ERR_JSON_TOO_BIG */
     int allow_duplicates;   /* 0: a repeated key in one object is CRIOIMG_ERR_JSON_DUPLICATE */
     crioimg_allocator alloc; /* zeroed = the default allocator */
-    int refuse_nul;         /* 1: a \u0000 escape in any string or key is CRIOIMG_ERR_JSON_SYNTAX ("NUL
-                               character (\u0000) in a string", err_line naming its line). Set it for
-                               every document whose strings end up as C strings or decide anything
-                               (auth.json, policy.json): then no decoded string can hold a NUL, so none can
-                               be cut short by one. 0: strings keep their NULs; callers must use lengths. */
+    int refuse_nul;         /* kept for source compatibility: refusing is the default now (keep_nul
+                               below); 1 still refuses, whatever keep_nul says */
+    int keep_nul;           /* 0 (the default): a \u0000 escape in any string or key is
+                               CRIOIMG_ERR_JSON_SYNTAX ("NUL character (\u0000) in a string", err_line
+                               naming its line), so no decoded string holds a NUL and none can be cut
+                               short by one. 1: strings keep their NULs, as Go's encoding/json keeps them;
+                               the caller must then use lengths (crioimg_json_string's result), never
+                               strlen. Appended in 0.2; before, keeping was the default. */
 } crioimg_json_opts;
 
 typedef struct crioimg_json {
@@ -666,7 +674,7 @@ typedef struct crioimg_json {
 /* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err,
    doc->err_offset and doc->err_line say why and where, and nothing needs freeing (freeing is harmless).
    opts may be NULL. Results: OK, ERR_JSON_SYNTAX (also an empty document, a BOM, bytes after the value,
-   a \u0000 under opts->refuse_nul),
+   a \u0000 unless opts->keep_nul),
    ERR_JSON_TOO_BIG (size or token cap), ERR_JSON_TOO_DEEP, ERR_JSON_DUPLICATE, ERR_JSON_UTF8 (invalid
    UTF-8 in a string, or a \u escape of a lone surrogate), ERR_NOMEM, ERR_INVALID_ARGS (doc NULL, buf NULL
    with len > 0, a half-set allocator). */
@@ -686,9 +694,9 @@ CRIOIMG_API size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const c
 
 /* A STRING token unescaped into out (cap bytes with the NUL; out may be NULL when cap is 0). Returns the
    full length; out is truncated when that is >= cap. Never fails: the reader already validated the
-   escapes, so the result is valid UTF-8. It may hold NUL bytes, from \u0000, unless the document was
-   parsed with refuse_nul: compare the returned length with strlen(out) before using out as a C string,
-   or parse with refuse_nul. 0 and "" for a token that is not a STRING. */
+   escapes, so the result is valid UTF-8. It holds no NUL byte unless the document was parsed with
+   keep_nul (a \u0000 then gives one): compare the returned length with strlen(out) before using out as
+   a C string. 0 and "" for a token that is not a STRING. */
 CRIOIMG_API size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap);
 /* The 1-based line of byte offset in the parsed text: for a message about a token found wrong after
    parsing (crioimg_json_line(doc, doc->tok[t].start)), in the "FILE:LINE: what" form that
@@ -756,8 +764,10 @@ CRIOIMG_API void crioimg_json_writer_free(crioimg_json_writer *w);
    large output buffer costs nothing extra.
 
      crioimg_inflate *z;
-     crioimg_inflate_opts o = {0};                  gzip, unlimited output, default allocator
-     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB
+     crioimg_inflate_opts o = {0};                  gzip, output capped at CRIOIMG_INFLATE_MAX_OUTPUT
+                                                    (64 GiB), default allocator
+     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB instead
+                                                    (CRIOIMG_INFLATE_NO_LIMIT: no cap at all)
      if (crioimg_inflate_new(&z, &o) != CRIOIMG_OK) ...;
      for each piece (p, n) read from the file:
          while (n > 0) {                            also until the output stops filling the buffer
@@ -802,11 +812,23 @@ typedef enum crioimg_inflate_format {
     CRIOIMG_INFLATE_RAW = 1     /* RFC 1951 alone: no header, no trailer, no check */
 } crioimg_inflate_format;
 
-/* Options; a zeroed struct is the default: gzip, no output limit, the default allocator. */
+/* The output cap of a zeroed max_output: a decompression bomb stops here (a few MiB of gzip can claim
+   terabytes). 64 GiB is well above any real layer (and is crioimg_unpack_opts.max_layer_size's default);
+   define it before including crioimg.h to change the default of every decoder made with max_output 0. */
+#ifndef CRIOIMG_INFLATE_MAX_OUTPUT
+#define CRIOIMG_INFLATE_MAX_OUTPUT (64ull << 30)
+#endif
+/* max_output = CRIOIMG_INFLATE_NO_LIMIT: no cap at all, for a caller that bounds the output itself */
+#define CRIOIMG_INFLATE_NO_LIMIT (~0ull)
+
+/* Options; a zeroed struct is the default: gzip, output capped at CRIOIMG_INFLATE_MAX_OUTPUT, the default
+   allocator. */
 typedef struct crioimg_inflate_opts {
     crioimg_allocator alloc;          /* zeroed = the default allocator */
     crioimg_inflate_format format;    /* 0: gzip (every member of a multi-member file, each CRC-32 and ISIZE checked) */
-    unsigned long long max_output;    /* 0: unlimited; else more output than this is ERR_TOO_BIG (bombs) */
+    unsigned long long max_output;    /* more output than this is ERR_TOO_BIG (bombs); 0: CRIOIMG_INFLATE_MAX_OUTPUT
+                                         (64 GiB); CRIOIMG_INFLATE_NO_LIMIT: unlimited, by name (before 0.2,
+                                         0 meant unlimited) */
 } crioimg_inflate_opts;
 
 typedef struct crioimg_inflate crioimg_inflate;
@@ -1384,7 +1406,8 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
      crioimg_http_open_default(&h, NULL);        libcurl (CRIOIMG_WITH_CURL), else sockets + mbedtls
                                                   (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
                                                   or crioimg_http_open(&h, &my_vtable, NULL)
-     crioimg_http_request rq = {0};               a zeroed request means defaults
+     crioimg_http_request rq = {0};               a zeroed request means defaults (local addresses
+                                                  refused: see allow_local_addresses)
      rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink;   (TLS verified)
      crioimg_http_do(h, &rq, err, sizeof err);
      crioimg_http_close(h);
@@ -1447,8 +1470,8 @@ typedef struct crioimg_http_request {
        opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
        the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
-       sets it for token requests and for every request a redirect chose. Appended last: older
-       zero-initialised requests keep the old meaning. */
+       sets it for token requests and for every request a redirect chose. A zeroed request refuses them
+       too, since 0.2: see allow_local_addresses, last. */
     int refuse_local_addresses;
     /* Time is bounded, not only silence: the idle timeout never fires on a server that drips one byte
        every few seconds. Counted from when the request is sent (connecting has its own timeout):
@@ -1464,6 +1487,12 @@ typedef struct crioimg_http_request {
     long total_timeout_ms;
     size_t min_bytes;
     long min_period_ms;
+    /* Zero is safe (issue 13): crioimg_http_do refuses the addresses refuse_local_addresses names unless
+       this is 1, and hands the transport refuse_local_addresses = 1 then (a host's transport reads only
+       that field). 1: connect to whatever the name resolves to, as before 0.2 -- for a URL the user chose
+       (the registry client sets it for the registry's own origin, whose address is the user's choice);
+       refuse_local_addresses 1 still refuses whatever this says. Appended last. */
+    int allow_local_addresses;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its
@@ -2318,11 +2347,23 @@ typedef enum crioimg_tar_event {
     CRIOIMG_TAR_END
 } crioimg_tar_event;
 
+/* The cap on one entry's content when max_entry_size is 0 (an entry's size is only a header field: it
+   bounds what a reader will stream before the archive must end). 64 GiB, as crioimg_unpack_opts'
+   max_layer_size; define it before including crioimg.h to change the default. */
+#ifndef CRIOIMG_TAR_MAX_ENTRY_SIZE
+#define CRIOIMG_TAR_MAX_ENTRY_SIZE (64ll << 30)
+#endif
+/* max_entry_size = CRIOIMG_TAR_NO_LIMIT (any negative value): no cap but the format's */
+#define CRIOIMG_TAR_NO_LIMIT (-1ll)
+
+/* Options; a zeroed struct is the default (every limit on). */
 typedef struct crioimg_tar_reader_opts {
     crioimg_allocator alloc;     /* zeroed = the default allocator */
     size_t max_header;           /* bytes of one PAX or GNU long-name header; 0 = 1 MiB */
     size_t max_path;             /* bytes of a path or link name; 0 = 64 KiB */
-    long long max_entry_size;    /* bytes of one entry's content; 0 = no limit but the format's */
+    long long max_entry_size;    /* bytes of one entry's content (more is ERR_TOO_BIG at its header);
+                                    0 = CRIOIMG_TAR_MAX_ENTRY_SIZE (64 GiB); negative (CRIOIMG_TAR_NO_LIMIT):
+                                    no limit but the format's, by name (before 0.2, 0 meant that) */
 } crioimg_tar_reader_opts;
 
 typedef struct crioimg_tar_reader crioimg_tar_reader;
@@ -2596,11 +2637,21 @@ extern "C" {
 #ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
 #define CRIOIMG__INTERNAL_H 1
 
-/* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
-   src/X.c): the public declarations from the committed header; internal functions shared between
-   parts are then extern (CRIOIMG__LIB below), so a prototype of one defined in another part is never
-   "unused" (this file is never linked). In crioimg.h, CRIOIMG_H is always defined here. */
+/* A part compiled alone (clang -fsyntax-only -std=c99 -Isrc src/X.c): the public declarations from the
+   committed header; internal functions shared between parts are then extern (CRIOIMG__LIB below), so a
+   prototype of one defined in another part is never "unused" (this file is never linked). In crioimg.h,
+   CRIOIMG_H is always defined here. Every part includes this file (or a header that includes it) before
+   anything else, so the feature macros the implementation needs are set here, before any system header,
+   by the rule crioimg.h applies for its users (intro.h); crioimg.h's own copy of the rule does not act
+   here, as it is included below without CRIOIMG_IMPLEMENTATION. */
 #ifndef CRIOIMG_H
+#  ifndef _FILE_OFFSET_BITS
+#    define _FILE_OFFSET_BITS 64
+#  endif
+#  if (defined(__unix__) || defined(__APPLE__)) && defined(__STRICT_ANSI__) && !defined(_POSIX_C_SOURCE) && \
+      !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE)
+#    define _POSIX_C_SOURCE 200809L
+#  endif
 #  undef CRIOIMG_IMPLEMENTATION
 #  define CRIOIMG_IMPLEMENTATION 1
 #  define CRIOIMG__ALONE 1
@@ -3672,26 +3723,30 @@ CRIOIMG__INLINE void crioimg__ref_classify16(unsigned short w[8][4], size_t j, _
 /* Masks of s's first min(n, 64) bytes. Each 16-byte chunk gives a 16-bit mask per class, stored in
    little-endian order: four of them are the 64-bit mask (x86 is little-endian), with no shifts.
    A partial last chunk is loaded as the 16 bytes that end the input, its mask shifted down: nothing is
-   read past the input, and nothing is copied. */
+   read past the input, and nothing is copied (but for an input under 16 bytes). One call site of the
+   always-inline classify16: at -O0 each site has its own temporaries (three made a 4 KiB frame). */
 static void crioimg__ref_classify(crioimg__ref_masks *k, const char *s, size_t n)
 {
     unsigned short w[8][4];
+    char tmp[16];
     size_t off, j;
     if (n > CRIOIMG__MASK_BITS) n = CRIOIMG__MASK_BITS;
     memset(w, 0, sizeof w);  /* 64 bytes: four stores */
-    for (off = 0, j = 0; off + 16 <= n; off += 16, j++) {
-        crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + off)), 0);
-        if (w[7][j]) { n = off + 16; break; }  /* an '@': what follows is the digest, checked apart */
-    }
-    if (off + 16 > n && off < n) {  /* a last, partial chunk */
-        if (n >= 16) {
-            crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)), (unsigned)(16 - (n - off)));
-        } else {
-            char tmp[16] = {0};
-            memcpy(tmp, s, n);
-            crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)tmp), 0);
+    for (off = 0, j = 0; off < n; off += 16, j++) {
+        const char *p = s + off;
+        unsigned shift = 0;
+        if (off + 16 > n) {  /* a last, partial chunk */
+            if (n >= 16) {
+                p = s + n - 16;
+                shift = (unsigned)(16 - (n - off));
+            } else {
+                memset(tmp, 0, sizeof tmp);
+                memcpy(tmp, s, n);
+                p = tmp;
+            }
         }
-        j++;
+        crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)p), shift);
+        if (w[7][j] && off + 16 <= n) { n = off + 16; break; }  /* an '@': what follows is the digest, checked apart */
     }
     memcpy(&k->an, w[0], 8); memcpy(&k->up, w[1], 8); memcpy(&k->dot, w[2], 8); memcpy(&k->us, w[3], 8);
     memcpy(&k->dash, w[4], 8); memcpy(&k->slash, w[5], 8); memcpy(&k->colon, w[6], 8); memcpy(&k->at, w[7], 8);
@@ -5170,8 +5225,9 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
    The SHA instructions keep the state as ABEF/CDGH and do two rounds per sha256rnds2; msg1/msg2 extend
    the schedule four words at a time. w[] holds the last four message vectors, W[4g .. 4g+3] in w[g % 4]. */
 #ifdef CRIOIMG__SHA256_SHANI
-#define CRIOIMG__SHANI_RNDS(g) do { \
-        __m128i m_ = _mm_add_epi32(w[(g) & 3], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
+/* rounds 4g .. 4g+3, whose W are in w[i] (i = g % 4, a constant where g may not be) */
+#define CRIOIMG__SHANI_RNDS(g, i) do { \
+        __m128i m_ = _mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
         s1 = _mm_sha256rnds2_epu32(s1, s0, m_); \
         s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m_, 0x0e)); \
     } while (0)
@@ -5193,23 +5249,24 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
     s0 = _mm_alignr_epi8(t, s1, 8);        /* ABEF */
     s1 = _mm_blend_epi16(s1, t, 0xf0);     /* CDGH */
     for (; nblocks > 0; nblocks--, p += 64) {
+        unsigned g;
         abef = s0; cdgh = s1;
-        CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0);
-        CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
-        CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
-        CRIOIMG__SHANI_LOAD(3); CRIOIMG__SHANI_RNDS(3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
-        CRIOIMG__SHANI_RNDS(4);  CRIOIMG__SHANI_MSG2(4);  CRIOIMG__SHANI_MSG1(4);
-        CRIOIMG__SHANI_RNDS(5);  CRIOIMG__SHANI_MSG2(5);  CRIOIMG__SHANI_MSG1(5);
-        CRIOIMG__SHANI_RNDS(6);  CRIOIMG__SHANI_MSG2(6);  CRIOIMG__SHANI_MSG1(6);
-        CRIOIMG__SHANI_RNDS(7);  CRIOIMG__SHANI_MSG2(7);  CRIOIMG__SHANI_MSG1(7);
-        CRIOIMG__SHANI_RNDS(8);  CRIOIMG__SHANI_MSG2(8);  CRIOIMG__SHANI_MSG1(8);
-        CRIOIMG__SHANI_RNDS(9);  CRIOIMG__SHANI_MSG2(9);  CRIOIMG__SHANI_MSG1(9);
-        CRIOIMG__SHANI_RNDS(10); CRIOIMG__SHANI_MSG2(10); CRIOIMG__SHANI_MSG1(10);
-        CRIOIMG__SHANI_RNDS(11); CRIOIMG__SHANI_MSG2(11); CRIOIMG__SHANI_MSG1(11);
-        CRIOIMG__SHANI_RNDS(12); CRIOIMG__SHANI_MSG2(12); CRIOIMG__SHANI_MSG1(12);
-        CRIOIMG__SHANI_RNDS(13); CRIOIMG__SHANI_MSG2(13);
-        CRIOIMG__SHANI_RNDS(14); CRIOIMG__SHANI_MSG2(14);
-        CRIOIMG__SHANI_RNDS(15);
+        CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0, 0);
+        CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1, 1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
+        CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2, 2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
+        CRIOIMG__SHANI_LOAD(3); CRIOIMG__SHANI_RNDS(3, 3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
+        /* rounds 16-47 have one shape: a loop of two, not eight copies (at -O0 each copy has its own
+           temporaries: unrolled, the frame was 4,136 bytes) */
+        for (g = 4; g < 12; g += 4) {
+            CRIOIMG__SHANI_RNDS(g, 0);     CRIOIMG__SHANI_MSG2(0); CRIOIMG__SHANI_MSG1(0);
+            CRIOIMG__SHANI_RNDS(g + 1, 1); CRIOIMG__SHANI_MSG2(1); CRIOIMG__SHANI_MSG1(1);
+            CRIOIMG__SHANI_RNDS(g + 2, 2); CRIOIMG__SHANI_MSG2(2); CRIOIMG__SHANI_MSG1(2);
+            CRIOIMG__SHANI_RNDS(g + 3, 3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
+        }
+        CRIOIMG__SHANI_RNDS(12, 0); CRIOIMG__SHANI_MSG2(12); CRIOIMG__SHANI_MSG1(12);
+        CRIOIMG__SHANI_RNDS(13, 1); CRIOIMG__SHANI_MSG2(13);
+        CRIOIMG__SHANI_RNDS(14, 2); CRIOIMG__SHANI_MSG2(14);
+        CRIOIMG__SHANI_RNDS(15, 3);
         s0 = _mm_add_epi32(s0, abef);
         s1 = _mm_add_epi32(s1, cdgh);
     }
@@ -6332,7 +6389,7 @@ crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len
     p.max_depth = opts && opts->max_depth ? opts->max_depth : CRIOIMG__JSON_MAX_DEPTH;
     p.max_tokens = opts && opts->max_tokens ? opts->max_tokens : max_size / 2 + 1;
     p.allow_dup = opts && opts->allow_duplicates;
-    p.refuse_nul = opts && opts->refuse_nul;
+    p.refuse_nul = !opts || opts->refuse_nul || !opts->keep_nul;   /* zero refuses: keeping is asked for by name */
     if (buf == NULL && len > 0) return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "no buffer");
     if (opts) {
         if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)
@@ -7216,7 +7273,7 @@ CRIOIMG_API crioimg_result crioimg_inflate_new(crioimg_inflate **out, const crio
     memset(z, 0, offsetof(crioimg_inflate, ltab));  /* the tables and window are written before use */
     z->alloc = opts->alloc;
     z->format = opts->format;
-    z->max_output = opts->max_output;
+    z->max_output = opts->max_output ? opts->max_output : CRIOIMG_INFLATE_MAX_OUTPUT;   /* zero is capped */
     z->mode = opts->format == CRIOIMG_INFLATE_GZIP ? CRIOIMG__INF_HEAD : CRIOIMG__INF_BLOCK;
     *out = z;
     return CRIOIMG_OK;
@@ -7287,7 +7344,7 @@ CRIOIMG_API crioimg_result crioimg_inflate_run(crioimg_inflate *z, const void *i
     if (z == NULL || in_used == NULL || out_len == NULL || (in == NULL && in_len) || (out == NULL && out_cap))
         return CRIOIMG_ERR_INVALID_ARGS;
     if (z->err != CRIOIMG_OK) return z->err;
-    if (z->max_output) {
+    if (z->max_output != CRIOIMG_INFLATE_NO_LIMIT) {
         unsigned long long rem = z->max_output - z->total_out;
         if (rem <= out_cap) { out_cap = (size_t)rem; limited = 1; }
     }
@@ -8113,6 +8170,9 @@ static void crioimg__mf_json_opts(crioimg_json_opts *jo, const crioimg_manifest_
     jo->max_depth = 32;
     jo->max_tokens = (size_t)1 << 17;  /* about 10,000 layers' worth; bounds memory to ~5 MiB of tokens */
     jo->allow_duplicates = 0;
+    /* as Go keeps them: a NUL in a string nothing reads is harmless, and every string kept is checked by
+       length (crioimg__mf_str: "a string holds a NUL character") */
+    jo->keep_nul = 1;
     if (opts) jo->alloc = opts->alloc;
 }
 
@@ -11324,7 +11384,6 @@ static crioimg_result crioimg__auth_file_lookup(crioimg_credentials *out, int *f
     jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
     jo.alloc = out->alloc;
     jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
-    jo.refuse_nul = 1;              /* every string here becomes a C string or a map key that decides */
     if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
         *line = doc.err_line;
         crioimg__out_str(e, doc.err[0] ? doc.err : crioimg_result_str(r));
@@ -12224,6 +12283,7 @@ crioimg_result crioimg_policy_parse(crioimg_policy **out, const char *buf, size_
     memset(&jo, 0, sizeof jo);
     jo.max_size = CRIOIMG_POLICY_MAX_SIZE;
     jo.alloc = a;
+    jo.keep_nul = 1;   /* refused below, after every JSON error, in policy.json's own words */
     r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo);
     if (r == CRIOIMG_ERR_NOMEM) return r;
     if (r != CRIOIMG_OK) {
@@ -13448,6 +13508,7 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     if (t.header_timeout_ms == 0) t.header_timeout_ms = CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
     if (t.min_bytes == 0) t.min_bytes = CRIOIMG_HTTP_MIN_BYTES;
     if (t.min_period_ms == 0) t.min_period_ms = CRIOIMG_HTTP_MIN_PERIOD_MS;
+    t.refuse_local_addresses = rq->refuse_local_addresses || !rq->allow_local_addresses;   /* zero refuses */
     t.sink.ctx = &g;
     t.sink.status = crioimg__hguard_status;
     t.sink.header = crioimg__hguard_header;
@@ -13649,21 +13710,30 @@ static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const 
 }
 
 /* A CA directory OpenSSL can use: it holds at least one subject-hash link ("5a3f0ff8.0"). A directory
-   without them (an image that ships only the bundle file) would silently trust nothing. */
+   without them (an image that ships only the bundle file) would silently trust nothing. 1: it has one;
+   0: it has none, or cannot be opened; -1 with errno: reading it failed (not the same as "none"). */
 static int crioimg__curl_hashed_dir(const char *path)
 {
 #ifdef CRIOIMG__HAVE_DIRENT
     DIR *d = opendir(path);
     struct dirent *e;
-    int found = 0;
+    int found = 0, en;
     if (d == NULL) return 0;
-    while (!found && (e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
+    while (!found) {
+        const char *n;
         size_t i;
+        errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0) found = -1;
+            break;
+        }
+        n = e->d_name;
         for (i = 0; i < 8 && crioimg__hexval(n[i]) >= 0; i++) {}
         found = i == 8 && n[8] == '.' && n[9] >= '0' && n[9] <= '9';
     }
+    en = errno;
     closedir(d);
+    errno = en;
     return found;
 #else
     (void)path;
@@ -13681,6 +13751,7 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
     size_t i, keylen = 0, cap = 0;
     crioimg_result r = CRIOIMG_OK;
     char *key, *kp;
+    int hashed = 0;
     for (i = 0; i < t->nca_files; i++) keylen += strlen(t->ca_files[i]) + 1;
     if (k->ca && keylen == k->ca_key_len) {
         for (i = 0, kp = k->ca_key; i < t->nca_files; kp += strlen(kp) + 1, i++) if (strcmp(kp, t->ca_files[i]) != 0) break;
@@ -13694,8 +13765,18 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
        CA path with subject-hash links (/etc/ssl/certs on Debian) the system's CAs come from there, looked up
        only as a chain needs them; parsing the whole bundle instead costs 20-30 ms a process. Else the
        bundle this libcurl was built with, else the usual places. */
-    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && crioimg__curl_hashed_dir(vi->capath)) r = CRIOIMG_OK;
-    else {
+    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && (hashed = crioimg__curl_hashed_dir(vi->capath)) != 0) {
+        if (hashed < 0) {   /* a failed read is an error, never "no links here" */
+            crioimg__out o;
+            const char *why = strerror(errno);
+            o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+            crioimg__out_str(&o, "reading directory ");
+            crioimg__out_str(&o, vi->capath);
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, why);
+            r = CRIOIMG_ERR_IO;
+        }
+    } else {
         if (vi && vi->age >= CURLVERSION_SEVENTH && vi->cainfo) r = crioimg__curl_ca_add(k, &cap, vi->cainfo);
         for (i = 0; (!vi || vi->age < CURLVERSION_SEVENTH || !vi->cainfo || r == CRIOIMG_ERR_IO) && i < sizeof fallback / sizeof *fallback; i++)
             if ((r = crioimg__curl_ca_add(k, &cap, fallback[i])) != CRIOIMG_ERR_IO) break;
@@ -16264,6 +16345,7 @@ static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *m
            resolves: a registry must not point us at the metadata service by a name either (its own
            origin is the user's choice, and may be anything the user chose) */
         rq.refuse_local_addresses = realm || crossed;
+        rq.allow_local_addresses = !rq.refuse_local_addresses;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;
@@ -17023,6 +17105,9 @@ CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s);
 #define CRIOIMG__ST_MORE(s) do { if ((s)->more) crioimg__oci_more(s); } while (0)
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
+/* also archive.c's (save): the index as entries, and a name normalised as ParseDockerRef makes it */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n);
+CRIOIMG__ST_SHARED int crioimg__st_norm(const char *name, char out[CRIOIMG_REF_STRING_MAX + 1], crioimg_ref *ref);
 CRIOIMG__ST_SHARED void crioimg__st_unlock(crioimg_store *s);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioimg_store_entry **e, size_t *n);
@@ -21390,7 +21475,8 @@ crioimg_result crioimg_tar_reader_new(crioimg_tar_reader **out, const crioimg_ta
     if (a) t->alloc = *a;
     t->max_header = opts && opts->max_header ? opts->max_header : ((size_t)1 << 20);
     t->max_path = opts && opts->max_path ? opts->max_path : ((size_t)64 << 10);
-    t->max_entry = opts && opts->max_entry_size > 0 ? opts->max_entry_size : 0;
+    /* zero is capped; only a negative value (CRIOIMG_TAR_NO_LIMIT) lifts the cap (max_entry 0 here) */
+    t->max_entry = !opts || opts->max_entry_size == 0 ? CRIOIMG_TAR_MAX_ENTRY_SIZE : opts->max_entry_size > 0 ? opts->max_entry_size : 0;
     t->fresh = 1;
     *out = t;
     return CRIOIMG_OK;
@@ -22308,8 +22394,11 @@ static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name)
         if (!u->chown) fchmod(fd, 0700);   /* not root: a read-only directory must become writable */
         d = dfd >= 0 ? fdopendir(dfd) : NULL;
         if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); close(fd); return e; }
-        while ((de = readdir(d)) != NULL) {
-            const char *n = de->d_name;
+        for (;;) {
+            const char *n;
+            errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+            if ((de = readdir(d)) == NULL) { e = errno; break; }
+            n = de->d_name;
             if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
             if (unlinkat(fd, n, 0) == 0 || errno == ENOENT) continue;
             if (errno != EISDIR && errno != EPERM) { e = errno; break; }
@@ -22398,8 +22487,11 @@ static int crioimg__up_opaque(crioimg__up *u, int pfd, const char *dir, size_t n
         struct dirent *de;
         if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); return e; }
         again = 0;
-        while ((de = readdir(d)) != NULL) {
-            const char *nm = de->d_name;
+        for (;;) {
+            const char *nm;
+            errno = 0;   /* as in crioimg__up_rmtree: a failed read is an error, not the end */
+            if ((de = readdir(d)) == NULL) { e = errno; break; }
+            nm = de->d_name;
             if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
             if (crioimg__up_set_has(u, crioimg__up_fnv(base, nm, strlen(nm)))) continue;
             if ((e = crioimg__up_rmtree(u, pfd, nm)) != 0) break;
@@ -22725,6 +22817,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
+    to.max_entry_size = CRIOIMG_TAR_NO_LIMIT;   /* the layer's cap (max_layer_size, counted as data comes) bounds every entry */
     u->bytes = 0;
     u->hashing = 0;
     u->nset = 0;
@@ -23182,10 +23275,14 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
         int dfd = S_ISDIR(st.st_mode) ? openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
         DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
         struct dirent *de;
-        int empty = d != NULL;
-        while (d && (de = readdir(d)) != NULL)
+        int empty = d != NULL, en = 0;
+        while (d && empty) {
+            errno = 0;   /* a failed read must not make the destination look empty */
+            if ((de = readdir(d)) == NULL) { en = errno; break; }
             if (!(de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))) empty = 0;
+        }
         if (d) closedir(d); else if (dfd >= 0) close(dfd);
+        if (en) { r = CRIOIMG_ERR_IO; snprintf(u.err, u.errcap, "reading directory %.400s: %s", dest, strerror(en)); goto done; }
         if (!empty) { r = CRIOIMG_ERR_INVALID_ARGS; snprintf(u.err, u.errcap, "destination %.400s exists (and is not an empty directory)", dest); goto done; }
     }
     {
@@ -23755,7 +23852,6 @@ static crioimg_result crioimg__arc_json(crioimg__arc *a, const char *path, const
     crioimg_result r;
     memset(&jo, 0, sizeof jo);
     jo.alloc = a->alloc;
-    jo.refuse_nul = 1;
     jo.max_size = CRIOIMG__ARC_MAX_DOC;
     /* manifest.json and configs: 128 Ki values (a few MiB of tokens) is thousands of images or layers;
        4 MiB of "[1,1,1..." would otherwise take 2 Mi tokens, some 80 MiB */
@@ -24446,24 +24542,29 @@ static int crioimg__sink_first(crioimg__sink *k, const char *digest)
     return 1;
 }
 
-/* Removes what a failed OCI_DIR save made: the files we wrote, in the three directories we made. */
-static void crioimg__sink_rmtree(int dfd, const char *sub)
+/* Removes what a failed OCI_DIR save made: the files we wrote, in the three directories we made.
+   0, or the errno of a directory that could not be read (what it holds stays: said, never ignored). */
+static int crioimg__sink_rmtree(int dfd, const char *sub)
 {
-    int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), en = 0;
     DIR *d;
     struct dirent *de;
-    if (fd < 0) return;
-    if ((d = fdopendir(fd)) == NULL) { close(fd); return; }
-    while ((de = readdir(d)) != NULL) {
+    if (fd < 0) return 0;
+    if ((d = fdopendir(fd)) == NULL) { close(fd); return 0; }
+    for (;;) {
+        errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+        if ((de = readdir(d)) == NULL) { if (en == 0) en = errno; break; }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
         if (unlinkat(fd, de->d_name, 0) != 0 && (errno == EISDIR || errno == EPERM || errno == ENOTEMPTY)) {
             if (strcmp(sub, ".") == 0 || strcmp(de->d_name, "sha256") == 0 || strcmp(de->d_name, "blobs") == 0) {
-                crioimg__sink_rmtree(fd, de->d_name);
+                int sub_en = crioimg__sink_rmtree(fd, de->d_name);
+                if (en == 0) en = sub_en;
                 unlinkat(fd, de->d_name, AT_REMOVEDIR);
             }
         }
     }
     closedir(d);
+    return en;
 }
 
 /* A save that was killed leaves PATH.crioimg-tmp-PID behind (a file, or a directory for an oci-dir): the
@@ -24553,7 +24654,12 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
         }
     }
     if (!ok || r != CRIOIMG_OK) {
-        if (k->dirfd >= 0) { crioimg__sink_rmtree(k->dirfd, "."); rmdir(k->tmp); }
+        int en = k->dirfd >= 0 ? crioimg__sink_rmtree(k->dirfd, ".") : 0;
+        if (en) {   /* the first failure's text stays (sink_fail keeps it); a clean-up failure alone is said */
+            crioimg_result rr = crioimg__sink_fail(k, CRIOIMG_ERR_IO, "removing %s: reading directory: %s", k->tmp, strerror(en));
+            if (r == CRIOIMG_OK) r = rr;
+        }
+        if (k->dirfd >= 0) rmdir(k->tmp);
         else unlink(k->tmp);
     }
     if (k->dirfd >= 0) close(k->dirfd);

@@ -83,6 +83,7 @@ static int fuzz_authfile(const uint8_t *data, size_t size)
     /* the same document as a plain reader sees it (NULs kept), for the oracle */
     memset(&o, 0, sizeof o);
     o.allow_duplicates = 1;
+    o.keep_nul = 1;
     o.max_size = (size_t)1 << 20;
     pr = crioimg_json_parse(&d, s, size, &o);
     if (pr == CRIOIMG_OK) fuzz_authfile_has_string(&d, NULL, &nul);

@@ -237,9 +237,20 @@ static int fuzz_json_same(const crioimg_json *a, const crioimg_json *b)
     return 1;
 }
 
+/* Options that keep NULs (keep_nul, else zeroed): the plain RFC 8259 reader, as Go's encoding/json
+   reads; the checks below compare the default (NULs refused) with it. */
+static crioimg_json_opts fuzz_json_keep(void)
+{
+    crioimg_json_opts o;
+    memset(&o, 0, sizeof o);
+    o.keep_nul = 1;
+    return o;
+}
+
 /* Write back, parse again: the same structure; write that back: the same bytes. */
 static void fuzz_json_roundtrip(const crioimg_json *d)
 {
+    crioimg_json_opts keep = fuzz_json_keep();
     crioimg_json_writer w1, w2;
     crioimg_json e;
     const char *t1, *t2;
@@ -247,7 +258,7 @@ static void fuzz_json_roundtrip(const crioimg_json *d)
     crioimg_json_writer_init(&w1, NULL);
     crioimg_json_writer_init(&w2, NULL);
     if (fuzz_json_rewrite(d, &w1, &t1, &n1) != CRIOIMG_OK) abort();
-    if (crioimg_json_parse(&e, t1, n1, NULL) != CRIOIMG_OK || !fuzz_json_same(d, &e)) abort();
+    if (crioimg_json_parse(&e, t1, n1, &keep) != CRIOIMG_OK || !fuzz_json_same(d, &e)) abort();
     fuzz_json_check(&e, 0);
     if (fuzz_json_rewrite(&e, &w2, &t2, &n2) != CRIOIMG_OK || n1 != n2 || memcmp(t1, t2, n1) != 0) abort();
     crioimg_json_free(&e);
@@ -266,14 +277,13 @@ static void fuzz_json_expect(const char *s, size_t n, const crioimg_json_opts *o
 
 static void fuzz_json_limits(const crioimg_json *d, const char *s, size_t n, size_t depth)
 {
-    crioimg_json_opts o;
-    memset(&o, 0, sizeof o);
+    crioimg_json_opts o = fuzz_json_keep();
     o.max_size = n; fuzz_json_expect(s, n, &o, CRIOIMG_OK);
     if (n > 1) { o.max_size = n - 1; fuzz_json_expect(s, n, &o, CRIOIMG_ERR_JSON_TOO_BIG); }
-    memset(&o, 0, sizeof o);
+    o = fuzz_json_keep();
     o.max_tokens = d->ntok; fuzz_json_expect(s, n, &o, CRIOIMG_OK);
     if (d->ntok > 1) { o.max_tokens = d->ntok - 1; fuzz_json_expect(s, n, &o, CRIOIMG_ERR_JSON_TOO_BIG); }
-    memset(&o, 0, sizeof o);
+    o = fuzz_json_keep();
     if (depth > 0) { o.max_depth = depth; fuzz_json_expect(s, n, &o, CRIOIMG_OK); }
     if (depth > 1) { o.max_depth = depth - 1; fuzz_json_expect(s, n, &o, CRIOIMG_ERR_JSON_TOO_DEEP); }
 }
@@ -312,18 +322,23 @@ static int fuzz_json_has_nul(const crioimg_json *d)
     return 0;
 }
 
-/* refuse_nul (issue 10): it refuses exactly the documents with a NUL in a decoded string, at the line of
-   its offset, and changes nothing else */
+/* NULs refused (issue 10; the default since issue 13, keep_nul 0): exactly the documents with a NUL in a
+   decoded string are refused, at the line of its offset, and nothing else changes. d and r are the parse
+   with keep_nul. refuse_nul 1 (its old opt-in, kept for source compatibility) refuses whatever keep_nul
+   says, alike. */
 static void fuzz_json_refuse_nul(const crioimg_json *d, crioimg_result r, const char *s, size_t size)
 {
-    crioimg_json e;
+    crioimg_json e, c;
     crioimg_json_opts o;
-    crioimg_result r3;
+    crioimg_result r3, rc;
     size_t i;
     unsigned long line = 1;
-    memset(&o, 0, sizeof o);
+    r3 = crioimg_json_parse(&e, s, size, NULL);
+    o = fuzz_json_keep();
     o.refuse_nul = 1;
-    r3 = crioimg_json_parse(&e, s, size, &o);
+    rc = crioimg_json_parse(&c, s, size, &o);
+    if (rc != r3 || c.err_offset != e.err_offset || strcmp(c.err, e.err) != 0 || (rc == CRIOIMG_OK && !fuzz_json_same(&c, &e))) abort();
+    crioimg_json_free(&c);
     if (r == CRIOIMG_OK) {
         int nul = fuzz_json_has_nul(d);
         if (nul != (r3 != CRIOIMG_OK)) abort();
@@ -346,14 +361,15 @@ static int fuzz_json(const uint8_t *data, size_t size)
     fuzz_json_heap h;
     crioimg_result r, r2;
     fuzz_json_paths_agree(data, size);
-    r = crioimg_json_parse(&d, s, size, NULL);
+    o = fuzz_json_keep();
+    r = crioimg_json_parse(&d, s, size, &o);
     if (r != CRIOIMG_OK) {
         if (d.tok != NULL || d.ntok != 0 || d.err[0] == '\0' || d.err_offset > size) abort();
         if (r != CRIOIMG_ERR_JSON_SYNTAX && r != CRIOIMG_ERR_JSON_TOO_BIG && r != CRIOIMG_ERR_JSON_TOO_DEEP &&
             r != CRIOIMG_ERR_JSON_DUPLICATE && r != CRIOIMG_ERR_JSON_UTF8) abort();
     }
     /* allowing duplicates changes nothing but the duplicate error */
-    memset(&o, 0, sizeof o);
+    o = fuzz_json_keep();
     o.allow_duplicates = 1;
     r2 = crioimg_json_parse(&e, s, size, &o);
     if (r == CRIOIMG_OK && (r2 != CRIOIMG_OK || !fuzz_json_same(&d, &e))) abort();
@@ -363,7 +379,7 @@ static int fuzz_json(const uint8_t *data, size_t size)
     crioimg_json_free(&e);
     fuzz_json_refuse_nul(&d, r, s, size);
     /* an allocation failing somewhere: out of memory, or the same answer; nothing leaks either way */
-    memset(&o, 0, sizeof o);
+    o = fuzz_json_keep();
     o.alloc = fuzz_json_allocator(&h, 1 + size % 6);
     r2 = crioimg_json_parse(&e, s, size, &o);
     if (r2 != r && r2 != CRIOIMG_ERR_NOMEM) abort();

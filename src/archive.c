@@ -2,7 +2,8 @@
    archive implementation: file sources (a tar indexed in place, or a directory), the docker-archive,
    OCI layout and dir: readers, and the reproducible writers behind save
    --------------------------------------------------------------------------------------------------- */
-#include "store_internal.h"   /* the store's lock, index and name normalisation: a save reads the index */
+#include "internal.h"
+#include "store_internal.h"   /* the store's lock, index and name helpers (save) */
 
 #if defined(CRIOIMG__HAVE_POSIX_IO)
 #include <stdarg.h>
@@ -453,7 +454,6 @@ static crioimg_result crioimg__arc_json(crioimg__arc *a, const char *path, const
     crioimg_result r;
     memset(&jo, 0, sizeof jo);
     jo.alloc = a->alloc;
-    jo.refuse_nul = 1;
     jo.max_size = CRIOIMG__ARC_MAX_DOC;
     /* manifest.json and configs: 128 Ki values (a few MiB of tokens) is thousands of images or layers;
        4 MiB of "[1,1,1..." would otherwise take 2 Mi tokens, some 80 MiB */
@@ -1144,24 +1144,29 @@ static int crioimg__sink_first(crioimg__sink *k, const char *digest)
     return 1;
 }
 
-/* Removes what a failed OCI_DIR save made: the files we wrote, in the three directories we made. */
-static void crioimg__sink_rmtree(int dfd, const char *sub)
+/* Removes what a failed OCI_DIR save made: the files we wrote, in the three directories we made.
+   0, or the errno of a directory that could not be read (what it holds stays: said, never ignored). */
+static int crioimg__sink_rmtree(int dfd, const char *sub)
 {
-    int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), en = 0;
     DIR *d;
     struct dirent *de;
-    if (fd < 0) return;
-    if ((d = fdopendir(fd)) == NULL) { close(fd); return; }
-    while ((de = readdir(d)) != NULL) {
+    if (fd < 0) return 0;
+    if ((d = fdopendir(fd)) == NULL) { close(fd); return 0; }
+    for (;;) {
+        errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+        if ((de = readdir(d)) == NULL) { if (en == 0) en = errno; break; }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
         if (unlinkat(fd, de->d_name, 0) != 0 && (errno == EISDIR || errno == EPERM || errno == ENOTEMPTY)) {
             if (strcmp(sub, ".") == 0 || strcmp(de->d_name, "sha256") == 0 || strcmp(de->d_name, "blobs") == 0) {
-                crioimg__sink_rmtree(fd, de->d_name);
+                int sub_en = crioimg__sink_rmtree(fd, de->d_name);
+                if (en == 0) en = sub_en;
                 unlinkat(fd, de->d_name, AT_REMOVEDIR);
             }
         }
     }
     closedir(d);
+    return en;
 }
 
 /* A save that was killed leaves PATH.crioimg-tmp-PID behind (a file, or a directory for an oci-dir): the
@@ -1251,7 +1256,12 @@ static crioimg_result crioimg__sink_close(crioimg__sink *k, int ok)
         }
     }
     if (!ok || r != CRIOIMG_OK) {
-        if (k->dirfd >= 0) { crioimg__sink_rmtree(k->dirfd, "."); rmdir(k->tmp); }
+        int en = k->dirfd >= 0 ? crioimg__sink_rmtree(k->dirfd, ".") : 0;
+        if (en) {   /* the first failure's text stays (sink_fail keeps it); a clean-up failure alone is said */
+            crioimg_result rr = crioimg__sink_fail(k, CRIOIMG_ERR_IO, "removing %s: reading directory: %s", k->tmp, strerror(en));
+            if (r == CRIOIMG_OK) r = rr;
+        }
+        if (k->dirfd >= 0) rmdir(k->tmp);
         else unlink(k->tmp);
     }
     if (k->dirfd >= 0) close(k->dirfd);

@@ -325,7 +325,6 @@ static crioimg_result crioimg__auth_file_lookup(crioimg_credentials *out, int *f
     jo.max_size = (size_t)1 << 20;  /* an auth file is small; refuse anything bigger than 1 MiB */
     jo.alloc = out->alloc;
     jo.allow_duplicates = 1;        /* Go's encoding/json keeps the last one */
-    jo.refuse_nul = 1;              /* every string here becomes a C string or a map key that decides */
     if ((r = crioimg_json_parse(&doc, json ? json : "", len, &jo)) != CRIOIMG_OK) {
         *line = doc.err_line;
         crioimg__out_str(e, doc.err[0] ? doc.err : crioimg_result_str(r));

@@ -347,8 +347,9 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
    The SHA instructions keep the state as ABEF/CDGH and do two rounds per sha256rnds2; msg1/msg2 extend
    the schedule four words at a time. w[] holds the last four message vectors, W[4g .. 4g+3] in w[g % 4]. */
 #ifdef CRIOIMG__SHA256_SHANI
-#define CRIOIMG__SHANI_RNDS(g) do { \
-        __m128i m_ = _mm_add_epi32(w[(g) & 3], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
+/* rounds 4g .. 4g+3, whose W are in w[i] (i = g % 4, a constant where g may not be) */
+#define CRIOIMG__SHANI_RNDS(g, i) do { \
+        __m128i m_ = _mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
         s1 = _mm_sha256rnds2_epu32(s1, s0, m_); \
         s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m_, 0x0e)); \
     } while (0)
@@ -370,23 +371,24 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
     s0 = _mm_alignr_epi8(t, s1, 8);        /* ABEF */
     s1 = _mm_blend_epi16(s1, t, 0xf0);     /* CDGH */
     for (; nblocks > 0; nblocks--, p += 64) {
+        unsigned g;
         abef = s0; cdgh = s1;
-        CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0);
-        CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
-        CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
-        CRIOIMG__SHANI_LOAD(3); CRIOIMG__SHANI_RNDS(3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
-        CRIOIMG__SHANI_RNDS(4);  CRIOIMG__SHANI_MSG2(4);  CRIOIMG__SHANI_MSG1(4);
-        CRIOIMG__SHANI_RNDS(5);  CRIOIMG__SHANI_MSG2(5);  CRIOIMG__SHANI_MSG1(5);
-        CRIOIMG__SHANI_RNDS(6);  CRIOIMG__SHANI_MSG2(6);  CRIOIMG__SHANI_MSG1(6);
-        CRIOIMG__SHANI_RNDS(7);  CRIOIMG__SHANI_MSG2(7);  CRIOIMG__SHANI_MSG1(7);
-        CRIOIMG__SHANI_RNDS(8);  CRIOIMG__SHANI_MSG2(8);  CRIOIMG__SHANI_MSG1(8);
-        CRIOIMG__SHANI_RNDS(9);  CRIOIMG__SHANI_MSG2(9);  CRIOIMG__SHANI_MSG1(9);
-        CRIOIMG__SHANI_RNDS(10); CRIOIMG__SHANI_MSG2(10); CRIOIMG__SHANI_MSG1(10);
-        CRIOIMG__SHANI_RNDS(11); CRIOIMG__SHANI_MSG2(11); CRIOIMG__SHANI_MSG1(11);
-        CRIOIMG__SHANI_RNDS(12); CRIOIMG__SHANI_MSG2(12); CRIOIMG__SHANI_MSG1(12);
-        CRIOIMG__SHANI_RNDS(13); CRIOIMG__SHANI_MSG2(13);
-        CRIOIMG__SHANI_RNDS(14); CRIOIMG__SHANI_MSG2(14);
-        CRIOIMG__SHANI_RNDS(15);
+        CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0, 0);
+        CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1, 1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
+        CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2, 2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
+        CRIOIMG__SHANI_LOAD(3); CRIOIMG__SHANI_RNDS(3, 3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
+        /* rounds 16-47 have one shape: a loop of two, not eight copies (at -O0 each copy has its own
+           temporaries: unrolled, the frame was 4,136 bytes) */
+        for (g = 4; g < 12; g += 4) {
+            CRIOIMG__SHANI_RNDS(g, 0);     CRIOIMG__SHANI_MSG2(0); CRIOIMG__SHANI_MSG1(0);
+            CRIOIMG__SHANI_RNDS(g + 1, 1); CRIOIMG__SHANI_MSG2(1); CRIOIMG__SHANI_MSG1(1);
+            CRIOIMG__SHANI_RNDS(g + 2, 2); CRIOIMG__SHANI_MSG2(2); CRIOIMG__SHANI_MSG1(2);
+            CRIOIMG__SHANI_RNDS(g + 3, 3); CRIOIMG__SHANI_MSG2(3); CRIOIMG__SHANI_MSG1(3);
+        }
+        CRIOIMG__SHANI_RNDS(12, 0); CRIOIMG__SHANI_MSG2(12); CRIOIMG__SHANI_MSG1(12);
+        CRIOIMG__SHANI_RNDS(13, 1); CRIOIMG__SHANI_MSG2(13);
+        CRIOIMG__SHANI_RNDS(14, 2); CRIOIMG__SHANI_MSG2(14);
+        CRIOIMG__SHANI_RNDS(15, 3);
         s0 = _mm_add_epi32(s0, abef);
         s1 = _mm_add_epi32(s1, cdgh);
     }

@@ -704,6 +704,7 @@ crioimg_result crioimg_http_do(crioimg_http *h, const crioimg_http_request *rq, 
     if (t.header_timeout_ms == 0) t.header_timeout_ms = CRIOIMG_HTTP_HEADER_TIMEOUT_MS;
     if (t.min_bytes == 0) t.min_bytes = CRIOIMG_HTTP_MIN_BYTES;
     if (t.min_period_ms == 0) t.min_period_ms = CRIOIMG_HTTP_MIN_PERIOD_MS;
+    t.refuse_local_addresses = rq->refuse_local_addresses || !rq->allow_local_addresses;   /* zero refuses */
     t.sink.ctx = &g;
     t.sink.status = crioimg__hguard_status;
     t.sink.header = crioimg__hguard_header;
@@ -905,21 +906,30 @@ static crioimg_result crioimg__curl_ca_add(crioimg__curl *k, size_t *cap, const 
 }
 
 /* A CA directory OpenSSL can use: it holds at least one subject-hash link ("5a3f0ff8.0"). A directory
-   without them (an image that ships only the bundle file) would silently trust nothing. */
+   without them (an image that ships only the bundle file) would silently trust nothing. 1: it has one;
+   0: it has none, or cannot be opened; -1 with errno: reading it failed (not the same as "none"). */
 static int crioimg__curl_hashed_dir(const char *path)
 {
 #ifdef CRIOIMG__HAVE_DIRENT
     DIR *d = opendir(path);
     struct dirent *e;
-    int found = 0;
+    int found = 0, en;
     if (d == NULL) return 0;
-    while (!found && (e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
+    while (!found) {
+        const char *n;
         size_t i;
+        errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+        if ((e = readdir(d)) == NULL) {
+            if (errno != 0) found = -1;
+            break;
+        }
+        n = e->d_name;
         for (i = 0; i < 8 && crioimg__hexval(n[i]) >= 0; i++) {}
         found = i == 8 && n[8] == '.' && n[9] >= '0' && n[9] <= '9';
     }
+    en = errno;
     closedir(d);
+    errno = en;
     return found;
 #else
     (void)path;
@@ -937,6 +947,7 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
     size_t i, keylen = 0, cap = 0;
     crioimg_result r = CRIOIMG_OK;
     char *key, *kp;
+    int hashed = 0;
     for (i = 0; i < t->nca_files; i++) keylen += strlen(t->ca_files[i]) + 1;
     if (k->ca && keylen == k->ca_key_len) {
         for (i = 0, kp = k->ca_key; i < t->nca_files; kp += strlen(kp) + 1, i++) if (strcmp(kp, t->ca_files[i]) != 0) break;
@@ -950,8 +961,18 @@ static crioimg_result crioimg__curl_ca_blob(crioimg__curl *k, const crioimg_tls_
        CA path with subject-hash links (/etc/ssl/certs on Debian) the system's CAs come from there, looked up
        only as a chain needs them; parsing the whole bundle instead costs 20-30 ms a process. Else the
        bundle this libcurl was built with, else the usual places. */
-    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && crioimg__curl_hashed_dir(vi->capath)) r = CRIOIMG_OK;
-    else {
+    if (vi && vi->age >= CURLVERSION_SEVENTH && vi->capath && (hashed = crioimg__curl_hashed_dir(vi->capath)) != 0) {
+        if (hashed < 0) {   /* a failed read is an error, never "no links here" */
+            crioimg__out o;
+            const char *why = strerror(errno);
+            o.p = err; o.cap = err ? errcap : 0; o.len = 0;
+            crioimg__out_str(&o, "reading directory ");
+            crioimg__out_str(&o, vi->capath);
+            crioimg__out_str(&o, ": ");
+            crioimg__out_str(&o, why);
+            r = CRIOIMG_ERR_IO;
+        }
+    } else {
         if (vi && vi->age >= CURLVERSION_SEVENTH && vi->cainfo) r = crioimg__curl_ca_add(k, &cap, vi->cainfo);
         for (i = 0; (!vi || vi->age < CURLVERSION_SEVENTH || !vi->cainfo || r == CRIOIMG_ERR_IO) && i < sizeof fallback / sizeof *fallback; i++)
             if ((r = crioimg__curl_ca_add(k, &cap, fallback[i])) != CRIOIMG_ERR_IO) break;

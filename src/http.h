@@ -70,7 +70,8 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
      crioimg_http_open_default(&h, NULL);        libcurl (CRIOIMG_WITH_CURL), else sockets + mbedtls
                                                   (CRIOIMG_WITH_MBEDTLS), else ERR_HTTP_NO_TRANSPORT;
                                                   or crioimg_http_open(&h, &my_vtable, NULL)
-     crioimg_http_request rq = {0};               a zeroed request means defaults
+     crioimg_http_request rq = {0};               a zeroed request means defaults (local addresses
+                                                  refused: see allow_local_addresses)
      rq.method = "GET"; rq.url = "https://quay.io/v2/"; rq.sink = my_sink;   (TLS verified)
      crioimg_http_do(h, &rq, err, sizeof err);
      crioimg_http_close(h);
@@ -133,8 +134,8 @@ typedef struct crioimg_http_request {
        opens, on a fresh connection; behind a proxy that is the proxy's address, and the proxy resolves
        the name unchecked: a host that sets proxies and fears its metadata service must filter there) and fail with
        ERR_HTTP_CONNECT when none is left; a host's transport should do the same. The registry client
-       sets it for token requests and for every request a redirect chose. Appended last: older
-       zero-initialised requests keep the old meaning. */
+       sets it for token requests and for every request a redirect chose. A zeroed request refuses them
+       too, since 0.2: see allow_local_addresses, last. */
     int refuse_local_addresses;
     /* Time is bounded, not only silence: the idle timeout never fires on a server that drips one byte
        every few seconds. Counted from when the request is sent (connecting has its own timeout):
@@ -150,6 +151,12 @@ typedef struct crioimg_http_request {
     long total_timeout_ms;
     size_t min_bytes;
     long min_period_ms;
+    /* Zero is safe (issue 13): crioimg_http_do refuses the addresses refuse_local_addresses names unless
+       this is 1, and hands the transport refuse_local_addresses = 1 then (a host's transport reads only
+       that field). 1: connect to whatever the name resolves to, as before 0.2 -- for a URL the user chose
+       (the registry client sets it for the registry's own origin, whose address is the user's choice);
+       refuse_local_addresses 1 still refuses whatever this says. Appended last. */
+    int allow_local_addresses;
 } crioimg_http_request;
 
 /* A transport. request performs one request and returns OK when a whole response arrived, whatever its

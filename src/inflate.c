@@ -558,7 +558,7 @@ CRIOIMG_API crioimg_result crioimg_inflate_new(crioimg_inflate **out, const crio
     memset(z, 0, offsetof(crioimg_inflate, ltab));  /* the tables and window are written before use */
     z->alloc = opts->alloc;
     z->format = opts->format;
-    z->max_output = opts->max_output;
+    z->max_output = opts->max_output ? opts->max_output : CRIOIMG_INFLATE_MAX_OUTPUT;   /* zero is capped */
     z->mode = opts->format == CRIOIMG_INFLATE_GZIP ? CRIOIMG__INF_HEAD : CRIOIMG__INF_BLOCK;
     *out = z;
     return CRIOIMG_OK;
@@ -629,7 +629,7 @@ CRIOIMG_API crioimg_result crioimg_inflate_run(crioimg_inflate *z, const void *i
     if (z == NULL || in_used == NULL || out_len == NULL || (in == NULL && in_len) || (out == NULL && out_cap))
         return CRIOIMG_ERR_INVALID_ARGS;
     if (z->err != CRIOIMG_OK) return z->err;
-    if (z->max_output) {
+    if (z->max_output != CRIOIMG_INFLATE_NO_LIMIT) {
         unsigned long long rem = z->max_output - z->total_out;
         if (rem <= out_cap) { out_cap = (size_t)rem; limited = 1; }
     }

@@ -10,8 +10,10 @@
    large output buffer costs nothing extra.
 
      crioimg_inflate *z;
-     crioimg_inflate_opts o = {0};                  gzip, unlimited output, default allocator
-     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB
+     crioimg_inflate_opts o = {0};                  gzip, output capped at CRIOIMG_INFLATE_MAX_OUTPUT
+                                                    (64 GiB), default allocator
+     o.max_output = 8ull << 30;                     optional: refuse a bomb past 8 GiB instead
+                                                    (CRIOIMG_INFLATE_NO_LIMIT: no cap at all)
      if (crioimg_inflate_new(&z, &o) != CRIOIMG_OK) ...;
      for each piece (p, n) read from the file:
          while (n > 0) {                            also until the output stops filling the buffer
@@ -56,11 +58,23 @@ typedef enum crioimg_inflate_format {
     CRIOIMG_INFLATE_RAW = 1     /* RFC 1951 alone: no header, no trailer, no check */
 } crioimg_inflate_format;
 
-/* Options; a zeroed struct is the default: gzip, no output limit, the default allocator. */
+/* The output cap of a zeroed max_output: a decompression bomb stops here (a few MiB of gzip can claim
+   terabytes). 64 GiB is well above any real layer (and is crioimg_unpack_opts.max_layer_size's default);
+   define it before including crioimg.h to change the default of every decoder made with max_output 0. */
+#ifndef CRIOIMG_INFLATE_MAX_OUTPUT
+#define CRIOIMG_INFLATE_MAX_OUTPUT (64ull << 30)
+#endif
+/* max_output = CRIOIMG_INFLATE_NO_LIMIT: no cap at all, for a caller that bounds the output itself */
+#define CRIOIMG_INFLATE_NO_LIMIT (~0ull)
+
+/* Options; a zeroed struct is the default: gzip, output capped at CRIOIMG_INFLATE_MAX_OUTPUT, the default
+   allocator. */
 typedef struct crioimg_inflate_opts {
     crioimg_allocator alloc;          /* zeroed = the default allocator */
     crioimg_inflate_format format;    /* 0: gzip (every member of a multi-member file, each CRC-32 and ISIZE checked) */
-    unsigned long long max_output;    /* 0: unlimited; else more output than this is ERR_TOO_BIG (bombs) */
+    unsigned long long max_output;    /* more output than this is ERR_TOO_BIG (bombs); 0: CRIOIMG_INFLATE_MAX_OUTPUT
+                                         (64 GiB); CRIOIMG_INFLATE_NO_LIMIT: unlimited, by name (before 0.2,
+                                         0 meant unlimited) */
 } crioimg_inflate_opts;
 
 typedef struct crioimg_inflate crioimg_inflate;

@@ -4,11 +4,21 @@
 #ifndef CRIOIMG__INTERNAL_H   /* a part compiled alone may include it twice (through toml.h, netaddr.h, ...) */
 #define CRIOIMG__INTERNAL_H 1
 
-/* A part compiled alone (clang -fsyntax-only -std=c99 -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64
-   src/X.c): the public declarations from the committed header; internal functions shared between
-   parts are then extern (CRIOIMG__LIB below), so a prototype of one defined in another part is never
-   "unused" (this file is never linked). In crioimg.h, CRIOIMG_H is always defined here. */
+/* A part compiled alone (clang -fsyntax-only -std=c99 -Isrc src/X.c): the public declarations from the
+   committed header; internal functions shared between parts are then extern (CRIOIMG__LIB below), so a
+   prototype of one defined in another part is never "unused" (this file is never linked). In crioimg.h,
+   CRIOIMG_H is always defined here. Every part includes this file (or a header that includes it) before
+   anything else, so the feature macros the implementation needs are set here, before any system header,
+   by the rule crioimg.h applies for its users (intro.h); crioimg.h's own copy of the rule does not act
+   here, as it is included below without CRIOIMG_IMPLEMENTATION. */
 #ifndef CRIOIMG_H
+#  ifndef _FILE_OFFSET_BITS
+#    define _FILE_OFFSET_BITS 64
+#  endif
+#  if (defined(__unix__) || defined(__APPLE__)) && defined(__STRICT_ANSI__) && !defined(_POSIX_C_SOURCE) && \
+      !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE) && !defined(_BSD_SOURCE)
+#    define _POSIX_C_SOURCE 200809L
+#  endif
 #  undef CRIOIMG_IMPLEMENTATION
 #  include "../crioimg.h"
 #  define CRIOIMG_IMPLEMENTATION 1

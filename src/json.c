@@ -608,7 +608,7 @@ crioimg_result crioimg_json_parse(crioimg_json *doc, const char *buf, size_t len
     p.max_depth = opts && opts->max_depth ? opts->max_depth : CRIOIMG__JSON_MAX_DEPTH;
     p.max_tokens = opts && opts->max_tokens ? opts->max_tokens : max_size / 2 + 1;
     p.allow_dup = opts && opts->allow_duplicates;
-    p.refuse_nul = opts && opts->refuse_nul;
+    p.refuse_nul = !opts || opts->refuse_nul || !opts->keep_nul;   /* zero refuses: keeping is asked for by name */
     if (buf == NULL && len > 0) return crioimg__json_fail(&p, CRIOIMG_ERR_INVALID_ARGS, 0, "no buffer");
     if (opts) {
         if (crioimg_allocator_check(&opts->alloc) != CRIOIMG_OK)

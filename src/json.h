@@ -9,9 +9,11 @@
    cap. Duplicate keys inside one object are found after unescaping ("a" and "\u0061" are the same key)
    in O(n log n) per object; crioimg_json_opts.allow_duplicates says whether that is an error. Numbers
    keep their text and are range-checked when read as integers. Errors carry the byte offset, its line
-   and a message. A string may unescape to bytes holding a NUL (\u0000): a reader whose strings become C
-   strings or decide anything (auth.json, policy.json) sets crioimg_json_opts.refuse_nul and reports
-   "FILE:LINE: ..." with doc.err_line, or crioimg_json_line() for a token it finds wrong later.
+   and a message. A string could unescape to bytes holding a NUL (\u0000), which would cut it short as a C
+   string: by default such a document is refused (ERR_JSON_SYNTAX, at the line of the escape), so no
+   decoded string holds a NUL. A reader that uses lengths throughout and must accept what Go's
+   encoding/json accepts sets crioimg_json_opts.keep_nul. Report "FILE:LINE: ..." with doc.err_line, or
+   crioimg_json_line() for a token found wrong later.
 
    Memory: one token (sizeof(crioimg_json_token), 40 bytes on LP64) per value and per key, in one array
    grown geometrically; a few bytes of input can make a token ("[0,0,...]"), so the token array can be
@@ -45,11 +47,14 @@ typedef struct crioimg_json_opts {
                                more tokens than this is ERR_JSON_TOO_BIG */
     int allow_duplicates;   /* 0: a repeated key in one object is CRIOIMG_ERR_JSON_DUPLICATE */
     crioimg_allocator alloc; /* zeroed = the default allocator */
-    int refuse_nul;         /* 1: a \u0000 escape in any string or key is CRIOIMG_ERR_JSON_SYNTAX ("NUL
-                               character (\u0000) in a string", err_line naming its line). Set it for
-                               every document whose strings end up as C strings or decide anything
-                               (auth.json, policy.json): then no decoded string can hold a NUL, so none can
-                               be cut short by one. 0: strings keep their NULs; callers must use lengths. */
+    int refuse_nul;         /* kept for source compatibility: refusing is the default now (keep_nul
+                               below); 1 still refuses, whatever keep_nul says */
+    int keep_nul;           /* 0 (the default): a \u0000 escape in any string or key is
+                               CRIOIMG_ERR_JSON_SYNTAX ("NUL character (\u0000) in a string", err_line
+                               naming its line), so no decoded string holds a NUL and none can be cut
+                               short by one. 1: strings keep their NULs, as Go's encoding/json keeps them;
+                               the caller must then use lengths (crioimg_json_string's result), never
+                               strlen. Appended in 0.2; before, keeping was the default. */
 } crioimg_json_opts;
 
 typedef struct crioimg_json {
@@ -69,7 +74,7 @@ typedef struct crioimg_json {
 /* Parses buf[0, len). On success doc holds the tokens (free with crioimg_json_free); on error doc->err,
    doc->err_offset and doc->err_line say why and where, and nothing needs freeing (freeing is harmless).
    opts may be NULL. Results: OK, ERR_JSON_SYNTAX (also an empty document, a BOM, bytes after the value,
-   a \u0000 under opts->refuse_nul),
+   a \u0000 unless opts->keep_nul),
    ERR_JSON_TOO_BIG (size or token cap), ERR_JSON_TOO_DEEP, ERR_JSON_DUPLICATE, ERR_JSON_UTF8 (invalid
    UTF-8 in a string, or a \u escape of a lone surrogate), ERR_NOMEM, ERR_INVALID_ARGS (doc NULL, buf NULL
    with len > 0, a half-set allocator). */
@@ -89,9 +94,9 @@ CRIOIMG_API size_t crioimg_json_get(const crioimg_json *doc, size_t obj, const c
 
 /* A STRING token unescaped into out (cap bytes with the NUL; out may be NULL when cap is 0). Returns the
    full length; out is truncated when that is >= cap. Never fails: the reader already validated the
-   escapes, so the result is valid UTF-8. It may hold NUL bytes, from \u0000, unless the document was
-   parsed with refuse_nul: compare the returned length with strlen(out) before using out as a C string,
-   or parse with refuse_nul. 0 and "" for a token that is not a STRING. */
+   escapes, so the result is valid UTF-8. It holds no NUL byte unless the document was parsed with
+   keep_nul (a \u0000 then gives one): compare the returned length with strlen(out) before using out as
+   a C string. 0 and "" for a token that is not a STRING. */
 CRIOIMG_API size_t crioimg_json_string(const crioimg_json *doc, size_t tok, char *out, size_t cap);
 /* The 1-based line of byte offset in the parsed text: for a message about a token found wrong after
    parsing (crioimg_json_line(doc, doc->tok[t].start)), in the "FILE:LINE: what" form that

@@ -413,6 +413,9 @@ static void crioimg__mf_json_opts(crioimg_json_opts *jo, const crioimg_manifest_
     jo->max_depth = 32;
     jo->max_tokens = (size_t)1 << 17;  /* about 10,000 layers' worth; bounds memory to ~5 MiB of tokens */
     jo->allow_duplicates = 0;
+    /* as Go keeps them: a NUL in a string nothing reads is harmless, and every string kept is checked by
+       length (crioimg__mf_str: "a string holds a NUL character") */
+    jo->keep_nul = 1;
     if (opts) jo->alloc = opts->alloc;
 }
 

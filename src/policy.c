@@ -679,6 +679,7 @@ crioimg_result crioimg_policy_parse(crioimg_policy **out, const char *buf, size_
     memset(&jo, 0, sizeof jo);
     jo.max_size = CRIOIMG_POLICY_MAX_SIZE;
     jo.alloc = a;
+    jo.keep_nul = 1;   /* refused below, after every JSON error, in policy.json's own words */
     r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo);
     if (r == CRIOIMG_ERR_NOMEM) return r;
     if (r != CRIOIMG_OK) {

@@ -479,26 +479,30 @@ CRIOIMG__INLINE void crioimg__ref_classify16(unsigned short w[8][4], size_t j, _
 /* Masks of s's first min(n, 64) bytes. Each 16-byte chunk gives a 16-bit mask per class, stored in
    little-endian order: four of them are the 64-bit mask (x86 is little-endian), with no shifts.
    A partial last chunk is loaded as the 16 bytes that end the input, its mask shifted down: nothing is
-   read past the input, and nothing is copied. */
+   read past the input, and nothing is copied (but for an input under 16 bytes). One call site of the
+   always-inline classify16: at -O0 each site has its own temporaries (three made a 4 KiB frame). */
 static void crioimg__ref_classify(crioimg__ref_masks *k, const char *s, size_t n)
 {
     unsigned short w[8][4];
+    char tmp[16];
     size_t off, j;
     if (n > CRIOIMG__MASK_BITS) n = CRIOIMG__MASK_BITS;
     memset(w, 0, sizeof w);  /* 64 bytes: four stores */
-    for (off = 0, j = 0; off + 16 <= n; off += 16, j++) {
-        crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + off)), 0);
-        if (w[7][j]) { n = off + 16; break; }  /* an '@': what follows is the digest, checked apart */
-    }
-    if (off + 16 > n && off < n) {  /* a last, partial chunk */
-        if (n >= 16) {
-            crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)), (unsigned)(16 - (n - off)));
-        } else {
-            char tmp[16] = {0};
-            memcpy(tmp, s, n);
-            crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)tmp), 0);
+    for (off = 0, j = 0; off < n; off += 16, j++) {
+        const char *p = s + off;
+        unsigned shift = 0;
+        if (off + 16 > n) {  /* a last, partial chunk */
+            if (n >= 16) {
+                p = s + n - 16;
+                shift = (unsigned)(16 - (n - off));
+            } else {
+                memset(tmp, 0, sizeof tmp);
+                memcpy(tmp, s, n);
+                p = tmp;
+            }
         }
-        j++;
+        crioimg__ref_classify16(w, j, _mm_loadu_si128((const __m128i *)(const void *)p), shift);
+        if (w[7][j] && off + 16 <= n) { n = off + 16; break; }  /* an '@': what follows is the digest, checked apart */
     }
     memcpy(&k->an, w[0], 8); memcpy(&k->up, w[1], 8); memcpy(&k->dot, w[2], 8); memcpy(&k->us, w[3], 8);
     memcpy(&k->dash, w[4], 8); memcpy(&k->slash, w[5], 8); memcpy(&k->colon, w[6], 8); memcpy(&k->at, w[7], 8);

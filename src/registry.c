@@ -1027,6 +1027,7 @@ static crioimg_result crioimg__rg_exchange_in(crioimg_registry *r, const char *m
            resolves: a registry must not point us at the metadata service by a name either (its own
            origin is the user's choice, and may be anything the user chose) */
         rq.refuse_local_addresses = realm || crossed;
+        rq.allow_local_addresses = !rq.refuse_local_addresses;
         rq.sink.ctx = s;
         rq.sink.status = crioimg__rg_on_status;
         rq.sink.header = crioimg__rg_on_header;

@@ -56,7 +56,8 @@ crioimg_result crioimg_tar_reader_new(crioimg_tar_reader **out, const crioimg_ta
     if (a) t->alloc = *a;
     t->max_header = opts && opts->max_header ? opts->max_header : ((size_t)1 << 20);
     t->max_path = opts && opts->max_path ? opts->max_path : ((size_t)64 << 10);
-    t->max_entry = opts && opts->max_entry_size > 0 ? opts->max_entry_size : 0;
+    /* zero is capped; only a negative value (CRIOIMG_TAR_NO_LIMIT) lifts the cap (max_entry 0 here) */
+    t->max_entry = !opts || opts->max_entry_size == 0 ? CRIOIMG_TAR_MAX_ENTRY_SIZE : opts->max_entry_size > 0 ? opts->max_entry_size : 0;
     t->fresh = 1;
     *out = t;
     return CRIOIMG_OK;

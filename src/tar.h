@@ -74,11 +74,23 @@ typedef enum crioimg_tar_event {
     CRIOIMG_TAR_END
 } crioimg_tar_event;
 
+/* The cap on one entry's content when max_entry_size is 0 (an entry's size is only a header field: it
+   bounds what a reader will stream before the archive must end). 64 GiB, as crioimg_unpack_opts'
+   max_layer_size; define it before including crioimg.h to change the default. */
+#ifndef CRIOIMG_TAR_MAX_ENTRY_SIZE
+#define CRIOIMG_TAR_MAX_ENTRY_SIZE (64ll << 30)
+#endif
+/* max_entry_size = CRIOIMG_TAR_NO_LIMIT (any negative value): no cap but the format's */
+#define CRIOIMG_TAR_NO_LIMIT (-1ll)
+
+/* Options; a zeroed struct is the default (every limit on). */
 typedef struct crioimg_tar_reader_opts {
     crioimg_allocator alloc;     /* zeroed = the default allocator */
     size_t max_header;           /* bytes of one PAX or GNU long-name header; 0 = 1 MiB */
     size_t max_path;             /* bytes of a path or link name; 0 = 64 KiB */
-    long long max_entry_size;    /* bytes of one entry's content; 0 = no limit but the format's */
+    long long max_entry_size;    /* bytes of one entry's content (more is ERR_TOO_BIG at its header);
+                                    0 = CRIOIMG_TAR_MAX_ENTRY_SIZE (64 GiB); negative (CRIOIMG_TAR_NO_LIMIT):
+                                    no limit but the format's, by name (before 0.2, 0 meant that) */
 } crioimg_tar_reader_opts;
 
 typedef struct crioimg_tar_reader crioimg_tar_reader;

@@ -296,8 +296,11 @@ static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name)
         if (!u->chown) fchmod(fd, 0700);   /* not root: a read-only directory must become writable */
         d = dfd >= 0 ? fdopendir(dfd) : NULL;
         if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); close(fd); return e; }
-        while ((de = readdir(d)) != NULL) {
-            const char *n = de->d_name;
+        for (;;) {
+            const char *n;
+            errno = 0;   /* NULL with errno set is a failed read (EIO, EOVERFLOW), not the end of the listing */
+            if ((de = readdir(d)) == NULL) { e = errno; break; }
+            n = de->d_name;
             if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
             if (unlinkat(fd, n, 0) == 0 || errno == ENOENT) continue;
             if (errno != EISDIR && errno != EPERM) { e = errno; break; }
@@ -386,8 +389,11 @@ static int crioimg__up_opaque(crioimg__up *u, int pfd, const char *dir, size_t n
         struct dirent *de;
         if (d == NULL) { e = errno; if (dfd >= 0) close(dfd); return e; }
         again = 0;
-        while ((de = readdir(d)) != NULL) {
-            const char *nm = de->d_name;
+        for (;;) {
+            const char *nm;
+            errno = 0;   /* as in crioimg__up_rmtree: a failed read is an error, not the end */
+            if ((de = readdir(d)) == NULL) { e = errno; break; }
+            nm = de->d_name;
             if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
             if (crioimg__up_set_has(u, crioimg__up_fnv(base, nm, strlen(nm)))) continue;
             if ((e = crioimg__up_rmtree(u, pfd, nm)) != 0) break;
@@ -713,6 +719,7 @@ static crioimg_result crioimg__up_layer(crioimg__up *u, int gzip, crioimg__up_sr
     int first = 1;
     memset(&to, 0, sizeof to);
     to.alloc = u->alloc;
+    to.max_entry_size = CRIOIMG_TAR_NO_LIMIT;   /* the layer's cap (max_layer_size, counted as data comes) bounds every entry */
     u->bytes = 0;
     u->hashing = 0;
     u->nset = 0;
@@ -1170,10 +1177,14 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
         int dfd = S_ISDIR(st.st_mode) ? openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
         DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
         struct dirent *de;
-        int empty = d != NULL;
-        while (d && (de = readdir(d)) != NULL)
+        int empty = d != NULL, en = 0;
+        while (d && empty) {
+            errno = 0;   /* a failed read must not make the destination look empty */
+            if ((de = readdir(d)) == NULL) { en = errno; break; }
             if (!(de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))) empty = 0;
+        }
         if (d) closedir(d); else if (dfd >= 0) close(dfd);
+        if (en) { r = CRIOIMG_ERR_IO; snprintf(u.err, u.errcap, "reading directory %.400s: %s", dest, strerror(en)); goto done; }
         if (!empty) { r = CRIOIMG_ERR_INVALID_ARGS; snprintf(u.err, u.errcap, "destination %.400s exists (and is not an empty directory)", dest); goto done; }
     }
     {

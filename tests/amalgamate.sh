@@ -26,10 +26,15 @@ for cc in gcc clang; do
           "! $cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 $f 2>/dev/null"
         continue
       fi
+      # no feature macro on the command line: internal.h sets them as crioimg.h does for its users
       t "$cc -fsyntax-only $b alone $impl" \
-        "$cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 $impl $f"
+        "$cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror $impl $f"
     done
   done
+  t "$cc -fsyntax-only core.c alone, feature macros given" \
+    "$cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_POSIX_C_SOURCE=200809L -D_FILE_OFFSET_BITS=64 src/core.c"
+  t "$cc -fsyntax-only core.c alone, _GNU_SOURCE given" \
+    "$cc -fsyntax-only -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror -D_GNU_SOURCE src/core.c"
 done
 # the sockets + mbedtls transport with its macro too (without it that part is the response parser alone)
 for cc in gcc clang; do

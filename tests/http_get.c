@@ -110,6 +110,7 @@ int main(int argc, char **argv)
     memset(&rs, 0, sizeof rs);
     rs.cancel_after = -1;
     rq.tls.insecure_skip_verify = 0;   /* the default: verified */
+    rq.allow_local_addresses = 1;      /* a URL the user typed, as the registry's own origin (a zeroed request refuses them) */
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-k") == 0) { rq.tls.insecure_skip_verify = 1; continue; }

@@ -1,7 +1,8 @@
 /* Accept/reject cases for the JSON reader, named and mostly taken from JSONTestSuite
    (github.com/nst/JSONTestSuite, test_parsing/): y_ must be accepted, n_ must be refused, i_ is
    implementation-defined there and the row says what crioimg does. Rows without a JSONTestSuite
-   counterpart are marked "+". want is the result with default options. Every document is a C string
+   counterpart are marked "+". want is the result with keep_nul (the RFC reader: with default options an
+   accepted row whose strings hold a \u0000 is ERR_JSON_SYNTAX instead). Every document is a C string
    literal whose length is sizeof - 1, so embedded NUL bytes count; mind that a \x escape takes every
    hex digit after it, hence the "..." "..." splits. */
 

@@ -429,6 +429,14 @@ static void test_http_request_checks(void)
         CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_OK);
         CHECK(f.seen.header_timeout_ms == CRIOIMG_HTTP_HEADER_TIMEOUT_MS && f.seen.total_timeout_ms == 0 &&
               f.seen.min_bytes == CRIOIMG_HTTP_MIN_BYTES && f.seen.min_period_ms == CRIOIMG_HTTP_MIN_PERIOD_MS);
+        /* issue 13: a zeroed request refuses local addresses, and a host's transport is told so in the one
+           field it knows; allow_local_addresses lifts it, unless refuse_local_addresses is set too */
+        tests_context = "local addresses: zero refuses, allow_local_addresses allows, refuse wins";
+        CHECK(f.seen.refuse_local_addresses == 1);
+        rq.allow_local_addresses = 1;
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_OK && f.seen.refuse_local_addresses == 0);
+        rq.refuse_local_addresses = 1;
+        CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_OK && f.seen.refuse_local_addresses == 1);
     }
     tests_context = "no transport, no request, no request method";
     CHECK(crioimg_http_do(NULL, NULL, NULL, 0) == CRIOIMG_ERR_INVALID_ARGS);
@@ -780,6 +788,16 @@ static void test_refuse_local(void)
             if (!CHECK(crioimg_http_do(h, &rq, err, sizeof err) == CRIOIMG_ERR_HTTP_CONNECT) ||
                 !CHECK(strstr(err, "unspecified or link-local") != NULL))
                 fprintf(stderr, "  %s: %s\n", refused[i], err);
+        }
+        /* issue 13: a zeroed request refuses them too; allow_local_addresses lets the transport dial */
+        for (i = 0; i < 2; i++) {
+            memset(&rq, 0, sizeof rq);
+            rq.url = "http://0.0.0.0:9/";
+            rq.connect_timeout_ms = 2000;
+            rq.idle_timeout_ms = 2000;
+            rq.allow_local_addresses = (int)i;
+            (void)crioimg_http_do(h, &rq, err, sizeof err);
+            if (!CHECK((strstr(err, "unspecified or link-local") != NULL) == (i == 0))) fprintf(stderr, "  0.0.0.0, allow %d: %s\n", (int)i, err);
         }
         memset(&rq, 0, sizeof rq);   /* loopback passes the check (port 9 is closed, or answers: either way not refused by it) */
         rq.url = "http://127.0.0.1:9/";

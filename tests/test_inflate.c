@@ -199,6 +199,48 @@ static void test_inflate_limit(void)
     tests_context = "";
 }
 
+/* issue 13: a zeroed max_output is CRIOIMG_INFLATE_MAX_OUTPUT (64 GiB), not unlimited; NO_LIMIT lifts it.
+   64 GiB is too much to decode here: the decoder is told it has already written all but 1000 bytes of
+   it (total_out, which only the limit reads; the gzip trailer checks its member's own count). */
+static void test_inflate_default_limit(void)
+{
+    static const struct { const char *name; int null_opts; unsigned long long max_output; crioimg_result want; } rows[] = {
+        { "NULL options: capped", 1, 0, CRIOIMG_ERR_TOO_BIG },
+        { "zeroed options: capped", 0, 0, CRIOIMG_ERR_TOO_BIG },
+        { "CRIOIMG_INFLATE_NO_LIMIT: not capped", 0, CRIOIMG_INFLATE_NO_LIMIT, CRIOIMG_OK },
+    };
+    const inf_vector *v = inf_find("1 MiB of zeros (a small bomb)");
+    static unsigned char out[1 << 16];
+    const unsigned long long before = CRIOIMG_INFLATE_MAX_OUTPUT - 1000;
+    size_t i;
+    CHECK(CRIOIMG_INFLATE_MAX_OUTPUT == 64ull << 30);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        crioimg_inflate_opts o;
+        crioimg_inflate *z;
+        crioimg_result r = CRIOIMG_OK;
+        size_t pos = 0, used, got;
+        int fin = 0;
+        tests_context = rows[i].name;
+        memset(&o, 0, sizeof o);
+        o.max_output = rows[i].max_output;
+        if (!CHECK(crioimg_inflate_new(&z, rows[i].null_opts ? NULL : &o) == CRIOIMG_OK)) continue;
+        z->total_out = before;
+        while (r == CRIOIMG_OK && !fin) {
+            r = crioimg_inflate_run(z, v->data + pos, v->size - pos, &used, out, sizeof out, &got, &fin);
+            pos += used;
+        }
+        CHECK(r == rows[i].want);
+        if (rows[i].want == CRIOIMG_OK) {
+            CHECK(crioimg_inflate_finish(z) == CRIOIMG_OK && crioimg_inflate_total_out(z) == before + v->out_len);
+        } else {
+            CHECK(crioimg_inflate_total_out(z) == CRIOIMG_INFLATE_MAX_OUTPUT);   /* nothing past the cap */
+            CHECK(strncmp(crioimg_inflate_error(z), "output exceeds the limit of 68719476736 bytes", 45) == 0);
+        }
+        crioimg_inflate_free(z);
+    }
+    tests_context = "";
+}
+
 static void test_inflate_api(void)
 {
     crioimg_inflate *z = (crioimg_inflate *)1;
@@ -257,5 +299,6 @@ static void test_inflate(void)
     test_inflate_framing();
     test_inflate_truncated();
     test_inflate_limit();
+    test_inflate_default_limit();
     test_inflate_api();
 }

@@ -25,19 +25,29 @@ static void test_json_table(void)
         crioimg_json d;
         crioimg_json_opts o;
         crioimg_result r;
+        int nul = 0;
         tests_context = c->name;
-        r = crioimg_json_parse(&d, c->doc, c->len, NULL);
+        memset(&o, 0, sizeof o);
+        o.keep_nul = 1;   /* want is the RFC reader's answer: NULs kept, as JSONTestSuite and Go see them */
+        r = crioimg_json_parse(&d, c->doc, c->len, &o);
         if (!test_check(r == c->want, __FILE__, __LINE__, crioimg_result_name(r))) fprintf(stderr, "  err: %s\n", d.err);
         CHECK((c->name[0] == 'y') == (c->want == CRIOIMG_OK) || c->name[0] == 'i');   /* the name agrees */
         if (r == CRIOIMG_OK) {
             accepted++;
             CHECK(d.ntok > 0 && d.tok[0].next == d.ntok && d.err[0] == '\0');
+            nul = fuzz_json_has_nul(&d);
         } else {
             CHECK(d.tok == NULL && d.ntok == 0 && d.err[0] != '\0' && d.err_offset <= c->len);
         }
         crioimg_json_free(&d);
+        /* with default options (NULs refused), only the accepted rows whose strings hold a NUL change */
+        r = crioimg_json_parse(&d, c->doc, c->len, NULL);
+        if (c->want == CRIOIMG_OK) CHECK(r == (nul ? CRIOIMG_ERR_JSON_SYNTAX : CRIOIMG_OK));
+        else CHECK(r != CRIOIMG_OK);
+        crioimg_json_free(&d);
         /* with duplicates allowed, only the duplicate rows change */
         memset(&o, 0, sizeof o);
+        o.keep_nul = 1;
         o.allow_duplicates = 1;
         r = crioimg_json_parse(&d, c->doc, c->len, &o);
         CHECK(r == (c->want == CRIOIMG_ERR_JSON_DUPLICATE ? CRIOIMG_OK : c->want));
@@ -113,13 +123,14 @@ static void test_json_dup_messages(void)
         { "\\u0000", "duplicate key \"\\u0000\"" },
         { "\\u2028", "duplicate key \"\\u2028\"" },
     };
+    crioimg_json_opts keep = fuzz_json_keep();   /* the \u0000 key is a key */
     size_t i;
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char doc[512];
         crioimg_json d;
         int n = snprintf(doc, sizeof doc, "{\"%s\":1,\"%s\":2}", rows[i].key, rows[i].key);
         tests_context = rows[i].msg;
-        CHECK(crioimg_json_parse(&d, doc, (size_t)n, NULL) == CRIOIMG_ERR_JSON_DUPLICATE);
+        CHECK(crioimg_json_parse(&d, doc, (size_t)n, &keep) == CRIOIMG_ERR_JSON_DUPLICATE);
         CHECK_STR(d.err, rows[i].msg);
         CHECK(d.err_offset == strlen(rows[i].key) + 6);
     }
@@ -556,6 +567,7 @@ static void test_json_writer(void)
         };
         crioimg_json_writer w;
         crioimg_json d;
+        crioimg_json_opts keep = fuzz_json_keep();
         const char *t;
         size_t len, k;
         long long v;
@@ -576,7 +588,7 @@ static void test_json_writer(void)
         CHECK(crioimg_json_writer_finish(&w, &t, &len) == CRIOIMG_OK && strlen(t) == len);
         CHECK(strstr(t, "[0,-1,1,9223372036854775807,-9223372036854775808,1000000007]") != NULL);
         CHECK(strstr(t, "\"\\u2028\\u2029\"") != NULL && strstr(t, "\"k\\\"\\n\\ufffd\":false") != NULL);
-        if (CHECK(crioimg_json_parse(&d, t, len, NULL) == CRIOIMG_OK)) {
+        if (CHECK(crioimg_json_parse(&d, t, len, &keep) == CRIOIMG_OK)) {   /* "nul\0in" comes back whole */
             size_t a = crioimg_json_get(&d, 0, "ints"), b = crioimg_json_get(&d, 0, "strs");
             for (i = 0, k = a + 1; i < sizeof ints / sizeof ints[0]; i++, k = d.tok[k].next)
                 CHECK(crioimg_json_int(&d, k, LLONG_MIN, LLONG_MAX, &v) == CRIOIMG_OK && v == ints[i]);
@@ -635,12 +647,13 @@ static void test_json_roundtrip_table(void)
         crioimg_json_writer w;
         const char *t;
         size_t len;
+        crioimg_json_opts keep = fuzz_json_keep();
         if (json_cases[i].want != CRIOIMG_OK) continue;
         tests_context = json_cases[i].name;
-        if (crioimg_json_parse(&d, json_cases[i].doc, json_cases[i].len, NULL) != CRIOIMG_OK) continue;
+        if (crioimg_json_parse(&d, json_cases[i].doc, json_cases[i].len, &keep) != CRIOIMG_OK) continue;
         crioimg_json_writer_init(&w, NULL);
         CHECK(fuzz_json_rewrite(&d, &w, &t, &len) == CRIOIMG_OK);
-        CHECK(crioimg_json_parse(&e, t, len, NULL) == CRIOIMG_OK && fuzz_json_same(&d, &e));
+        CHECK(crioimg_json_parse(&e, t, len, &keep) == CRIOIMG_OK && fuzz_json_same(&d, &e));
         done++;
         crioimg_json_free(&e);
         crioimg_json_writer_free(&w);
@@ -662,8 +675,9 @@ static void test_json_roundtrip_table(void)
     }
 }
 
-/* issue 10: refuse_nul refuses a \u0000 anywhere (value, key, after other escapes) with the line; without
-   it a NUL survives unescaping with its length, so a caller that uses lengths loses nothing */
+/* issue 10, 13: a \u0000 anywhere (value, key, after other escapes) is refused by default -- a zeroed
+   struct, NULL options, or refuse_nul (its old opt-in, kept) -- with the line; keep_nul keeps it, and it
+   then survives unescaping with its length, so a caller that uses lengths loses nothing */
 static void test_json_refuse_nul(void)
 {
     static const struct { const char *text; crioimg_result want; size_t at; unsigned long line; } rows[] = {
@@ -674,27 +688,39 @@ static void test_json_refuse_nul(void)
         { "\"\\u0001 \\u0100 \\ud83d\\ude00\"", CRIOIMG_OK, 0, 0 },             /* other escapes pass */
         { "\"\\\\u0000\"", CRIOIMG_OK, 0, 0 },                                    /* an escaped backslash, then text */
     };
+    /* the options, and whether they keep NULs */
+    static const struct { const char *name; int use, refuse_nul, keep_nul, keeps; } opts[] = {
+        { "NULL options", 0, 0, 0, 0 },
+        { "zeroed options", 1, 0, 0, 0 },
+        { "refuse_nul", 1, 1, 0, 0 },
+        { "keep_nul", 1, 0, 1, 1 },
+        { "refuse_nul wins over keep_nul", 1, 1, 1, 0 },
+    };
     crioimg_json_opts o;
     crioimg_json d;
-    size_t i;
+    size_t i, k;
     char out[8];
-    memset(&o, 0, sizeof o);
-    o.refuse_nul = 1;
-    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        tests_context = rows[i].text;
-        CHECK(crioimg_json_parse(&d, rows[i].text, strlen(rows[i].text), &o) == rows[i].want);
-        if (rows[i].want != CRIOIMG_OK) {
-            CHECK_STR(d.err, "NUL character (\\u0000) in a string");
-            CHECK(d.err_offset == rows[i].at);
-            CHECK(d.err_line == rows[i].line);
+    for (k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+        memset(&o, 0, sizeof o);
+        o.refuse_nul = opts[k].refuse_nul;
+        o.keep_nul = opts[k].keep_nul;
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            crioimg_result want = opts[k].keeps ? CRIOIMG_OK : rows[i].want;
+            tests_context = rows[i].text;
+            if (!CHECK(crioimg_json_parse(&d, rows[i].text, strlen(rows[i].text), opts[k].use ? &o : NULL) == want))
+                fprintf(stderr, "  with %s\n", opts[k].name);
+            if (want != CRIOIMG_OK) {
+                CHECK_STR(d.err, "NUL character (\\u0000) in a string");
+                CHECK(d.err_offset == rows[i].at);
+                CHECK(d.err_line == rows[i].line);
+            }
+            crioimg_json_free(&d);
         }
-        crioimg_json_free(&d);
-        /* and accepted without the flag */
-        CHECK(crioimg_json_parse(&d, rows[i].text, strlen(rows[i].text), NULL) == CRIOIMG_OK);
-        crioimg_json_free(&d);
     }
-    tests_context = "json NUL kept with its length";
-    CHECK(crioimg_json_parse(&d, "\"a\\u0000b\"", 10, NULL) == CRIOIMG_OK);
+    tests_context = "json NUL kept with its length (keep_nul)";
+    memset(&o, 0, sizeof o);
+    o.keep_nul = 1;
+    CHECK(crioimg_json_parse(&d, "\"a\\u0000b\"", 10, &o) == CRIOIMG_OK);
     CHECK(crioimg_json_string(&d, 0, out, sizeof out) == 3 && memcmp(out, "a\0b", 4) == 0 && strlen(out) == 1);
     CHECK(crioimg_json_string_eq(&d, 0, "a\0b", 3) && !crioimg_json_string_eq(&d, 0, "a", 1));
     crioimg_json_free(&d);

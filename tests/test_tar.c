@@ -336,9 +336,59 @@ static void test_tar_formats(void)
     CHECK(r.fin == CRIOIMG_OK && r.text[0] == '\0');
 }
 
+/* issue 13: a zeroed max_entry_size is CRIOIMG_TAR_MAX_ENTRY_SIZE (64 GiB), not "no limit"; a negative one
+   (CRIOIMG_TAR_NO_LIMIT) lifts it. An entry's size is only its header: the headers are all it takes. */
+static void test_tar_default_limit(void)
+{
+    static const struct { const char *name; int null_opts; long long max, size; crioimg_result want; } rows[] = {
+        { "NULL options, 64 GiB", 1, 0, 64ll << 30, CRIOIMG_OK },
+        { "NULL options, 64 GiB + 1", 1, 0, (64ll << 30) + 1, CRIOIMG_ERR_TOO_BIG },
+        { "zeroed options, 64 GiB + 1", 0, 0, (64ll << 30) + 1, CRIOIMG_ERR_TOO_BIG },
+        { "zeroed options, 1 TiB", 0, 0, 1ll << 40, CRIOIMG_ERR_TOO_BIG },
+        { "CRIOIMG_TAR_NO_LIMIT, 1 TiB", 0, CRIOIMG_TAR_NO_LIMIT, 1ll << 40, CRIOIMG_OK },
+        { "-5 is no limit too, 64 GiB + 1", 0, -5, (64ll << 30) + 1, CRIOIMG_OK },
+        { "a cap of 100, 101 bytes", 0, 100, 101, CRIOIMG_ERR_TOO_BIG },
+        { "a cap of 100, 100 bytes", 0, 100, 100, CRIOIMG_OK },
+    };
+    size_t i;
+    CHECK(CRIOIMG_TAR_MAX_ENTRY_SIZE == 64ll << 30);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        crioimg_tar_writer_opts wo;
+        crioimg_tar_writer *w;
+        crioimg_tar_reader_opts ro;
+        crioimg_tar_reader *t;
+        crioimg_tar_entry e = tt_entry(CRIOIMG_TAR_FILE, "big", NULL, rows[i].size);
+        tt_buf b = { NULL, 0, 0 };
+        crioimg_tar_event ev = CRIOIMG_TAR_NEED_INPUT;
+        crioimg_result r = CRIOIMG_OK;
+        const void *d;
+        size_t pos = 0, used, dl;
+        tests_context = rows[i].name;
+        memset(&wo, 0, sizeof wo);
+        wo.write = tt_write; wo.user = &b;
+        CHECK(crioimg_tar_writer_new(&w, &wo) == CRIOIMG_OK);
+        CHECK(crioimg_tar_write_header(w, &e) == CRIOIMG_OK);   /* its content never comes: the header is enough */
+        crioimg_tar_writer_free(w);
+        memset(&ro, 0, sizeof ro);
+        ro.max_entry_size = rows[i].max;
+        if (!CHECK(crioimg_tar_reader_new(&t, rows[i].null_opts ? NULL : &ro) == CRIOIMG_OK)) { free(b.p); continue; }
+        while (r == CRIOIMG_OK && ev != CRIOIMG_TAR_ENTRY && pos < b.len) {
+            r = crioimg_tar_reader_next(t, b.p + pos, b.len - pos, &used, &ev, &d, &dl);
+            pos += used;
+        }
+        CHECK(r == rows[i].want);
+        if (r == CRIOIMG_OK) CHECK(ev == CRIOIMG_TAR_ENTRY && crioimg_tar_reader_entry(t)->size == rows[i].size);
+        else CHECK(strstr(crioimg_tar_reader_error(t), "entry larger than the limit") != NULL);
+        crioimg_tar_reader_free(t);
+        free(b.p);
+    }
+    tests_context = "";
+}
+
 static void test_tar(void)
 {
     test_tar_roundtrip();
     test_tar_reproducible();
     test_tar_formats();
+    test_tar_default_limit();
 }

@@ -3,7 +3,7 @@
    to stdout in 256 KiB pieces.
      inflate_gunzip [--raw] [--max N] [FILE]
    --raw: a bare DEFLATE stream (then the bytes after it are ignored); --max N: refuse more than N bytes
-   of output. Exit 0 on success, 1 with crioimg's message on stderr otherwise, 2 on usage errors. */
+   of output (without it, or with 0: the library's default cap, CRIOIMG_INFLATE_MAX_OUTPUT). Exit 0 on success, 1 with crioimg's message on stderr otherwise, 2 on usage errors. */
 #define _POSIX_C_SOURCE 200809L
 #define CRIOIMG_IMPLEMENTATION
 #include "../../crioimg.h"
