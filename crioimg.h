@@ -1421,7 +1421,7 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
 #define CRIOIMG_HTTP_VTABLE_VERSION 1
 #define CRIOIMG_HTTP_HEADER_MAX (64 * 1024)         /* one header field, name and value */
 #define CRIOIMG_HTTP_CONNECT_TIMEOUT_MS 30000       /* defaults for a zeroed request */
-#define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    60000
+#define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    30000       /* a registry that stops sending is reported in 30 s */
 #define CRIOIMG_HTTP_HEADER_TIMEOUT_MS  30000       /* the whole header block, however it trickles in */
 #define CRIOIMG_HTTP_MIN_BYTES          1024        /* the body's minimum progress: this many bytes ... */
 #define CRIOIMG_HTTP_MIN_PERIOD_MS      30000       /* ... in every period this long */
@@ -2092,7 +2092,9 @@ typedef struct crioimg_image_list {
 CRIOIMG_API crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_digest,
                                                    const char *const *names, size_t nnames);
 /* ListImages(filter): every image, in index order of their first entries; with a filter (a name or ID,
-   as crioimg_store_image_status takes) just the image it names, or none. */
+   as crioimg_store_image_status takes) just the image it names, or none. A filter that is no valid name
+   or ID is the seed's getRef error: its ERR_REF_* / ERR_IMAGE_NAME_* result, Go's text in
+   crioimg_store_error, no list. */
 CRIOIMG_API crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out);
 /* ImageStatus: the image named (full ID, "sha256:"+ID, unique ID prefix of 3+ hex, short or full name,
    name@digest, or containers-storage:[...]NAME or ...@ID); ERR_IMAGE_UNKNOWN when none is, ERR_STORE_AMBIGUOUS
@@ -18602,8 +18604,13 @@ crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_
     r = crioimg__st_view_load(s, &v, 1, 1);
     if (r == CRIOIMG_OK) {
         if (filter && filter[0]) {
-            /* the seed: a filter names one image; naming none lists nothing, without an error */
-            if (crioimg__st_resolve(s, &v, filter, &t) == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
+            /* the seed: a filter names one image; naming none lists nothing, without an error; a filter
+               that is no name at all is getRef's error */
+            crioimg_result rr = crioimg__st_resolve(s, &v, filter, &t);
+            if (rr == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
+            else if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
+                     (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) r = rr;
+            else s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
         } else r = crioimg__st_build(s, &v, NULL, out);
     }
     crioimg__st_view_free(s, &v);

@@ -665,14 +665,22 @@ static int store_log_level = CRIOIMG_LOG_WARN;
 static char store_made[4096];
 static int store_made_dir;
 
-/* 1 when dir has entries other than "." and ".." (0 when it cannot be read: the open says why) */
-static int dir_has_entries(const char *dir)
+/* 1 when dir holds something that is not a store's own (a store another crioimg is making at this moment,
+   or one a kill left half-made, is its own: oci-layout, index.json, blobs, .crioimg*); with skeleton_only,
+   anything but the files of an empty store is foreign (another process's temporary file among them). 0 when
+   it cannot be read (the open says why) */
+static int dir_has_foreign(const char *dir, int skeleton_only)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
     int any = 0;
     if (d == NULL) return 0;
-    while (!any && (de = readdir(d)) != NULL) any = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    while (!any && (de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        any = strcmp(n, ".") != 0 && strcmp(n, "..") != 0 && strcmp(n, "oci-layout") != 0 && strcmp(n, "index.json") != 0 &&
+              strcmp(n, "blobs") != 0 &&
+              (skeleton_only ? strcmp(n, ".crioimg.lock") != 0 && strcmp(n, ".crioimg-cache") != 0 : strncmp(n, ".crioimg", 8) != 0);
+    }
     closedir(d);
     return any;
 }
@@ -681,19 +689,27 @@ static int dir_has_entries(const char *dir)
    the lock file and empty blob directories. Anything else there (a blob, a temporary) stays for gc. */
 static void store_unmake(void)
 {
-    static const char *const files[] = { "blobs/sha256", "blobs", "index.json", "oci-layout", ".crioimg.lock" };
+    static const char *const files[] = { "blobs/sha256", "blobs", ".crioimg-cache", "index.json", "oci-layout", ".crioimg.lock" };
     char p[4200], head[256];
     size_t i, n = 0;
     FILE *f;
+    int lk;
     if (!store_made[0]) return;
+    /* not while another process has the store (a second pull into the same new store) */
+    snprintf(p, sizeof p, "%s/.crioimg.lock", store_made);
+    if ((lk = open(p, O_RDONLY | O_CLOEXEC)) < 0) return;
+    if (flock(lk, LOCK_EX | LOCK_NB) != 0) { close(lk); return; }
     snprintf(p, sizeof p, "%s/index.json", store_made);
     if ((f = fopen(p, "r")) != NULL) { n = fread(head, 1, sizeof head - 1, f); fclose(f); }
     head[n] = '\0';
-    if (strstr(head, "\"manifests\":[]") == NULL) return;
-    for (i = 0; i < NOPTS(files); i++) {
+    if (strstr(head, "\"manifests\":[]") == NULL || dir_has_foreign(store_made, 1)) { close(lk); return; }
+    snprintf(p, sizeof p, "%s/blobs/sha256", store_made);
+    if (rmdir(p) != 0 && errno != ENOENT) { close(lk); return; }   /* a blob there: gc's, not ours to judge */
+    for (i = 1; i < NOPTS(files); i++) {
         snprintf(p, sizeof p, "%s/%s", store_made, files[i]);
         if (i < 2) (void)rmdir(p); else (void)unlink(p);
     }
+    close(lk);
     if (store_made_dir) (void)rmdir(store_made);
     store_made[0] = '\0';
 }
@@ -751,7 +767,7 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         char lay[4096];
         snprintf(lay, sizeof lay, "%s/oci-layout", sa->dir);
         existed = stat(lay, &st) == 0;   /* a store is there already, or this open makes one: say so */
-        if (!existed && stat(sa->dir, &st) == 0 && S_ISDIR(st.st_mode) && dir_has_entries(sa->dir)) {
+        if (!existed && stat(sa->dir, &st) == 0 && S_ISDIR(st.st_mode) && dir_has_foreign(sa->dir, 0)) {
             fprintf(stderr, "crioimg %s: %s: not a store, and not empty: a new store needs a new or empty directory\n", cmd, sa->dir);
             return 1;
         }

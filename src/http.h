@@ -85,7 +85,7 @@ CRIOIMG_API int crioimg_http_resume_ok(const char *content_range, size_t n, long
 #define CRIOIMG_HTTP_VTABLE_VERSION 1
 #define CRIOIMG_HTTP_HEADER_MAX (64 * 1024)         /* one header field, name and value */
 #define CRIOIMG_HTTP_CONNECT_TIMEOUT_MS 30000       /* defaults for a zeroed request */
-#define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    60000
+#define CRIOIMG_HTTP_IDLE_TIMEOUT_MS    30000       /* a registry that stops sending is reported in 30 s */
 #define CRIOIMG_HTTP_HEADER_TIMEOUT_MS  30000       /* the whole header block, however it trickles in */
 #define CRIOIMG_HTTP_MIN_BYTES          1024        /* the body's minimum progress: this many bytes ... */
 #define CRIOIMG_HTTP_MIN_PERIOD_MS      30000       /* ... in every period this long */

@@ -1478,8 +1478,13 @@ crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_
     r = crioimg__st_view_load(s, &v, 1, 1);
     if (r == CRIOIMG_OK) {
         if (filter && filter[0]) {
-            /* the seed: a filter names one image; naming none lists nothing, without an error */
-            if (crioimg__st_resolve(s, &v, filter, &t) == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
+            /* the seed: a filter names one image; naming none lists nothing, without an error; a filter
+               that is no name at all is getRef's error */
+            crioimg_result rr = crioimg__st_resolve(s, &v, filter, &t);
+            if (rr == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
+            else if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
+                     (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) r = rr;
+            else s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
         } else r = crioimg__st_build(s, &v, NULL, out);
     }
     crioimg__st_view_free(s, &v);

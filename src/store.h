@@ -364,7 +364,9 @@ typedef struct crioimg_image_list {
 CRIOIMG_API crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_digest,
                                                    const char *const *names, size_t nnames);
 /* ListImages(filter): every image, in index order of their first entries; with a filter (a name or ID,
-   as crioimg_store_image_status takes) just the image it names, or none. */
+   as crioimg_store_image_status takes) just the image it names, or none. A filter that is no valid name
+   or ID is the seed's getRef error: its ERR_REF_* / ERR_IMAGE_NAME_* result, Go's text in
+   crioimg_store_error, no list. */
 CRIOIMG_API crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out);
 /* ImageStatus: the image named (full ID, "sha256:"+ID, unique ID prefix of 3+ hex, short or full name,
    name@digest, or containers-storage:[...]NAME or ...@ID); ERR_IMAGE_UNKNOWN when none is, ERR_STORE_AMBIGUOUS

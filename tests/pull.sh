@@ -393,8 +393,8 @@ for b in "${BINS[@]}"; do
   refused "$n: corrupted layer refused, naming the blob and the digest" "${LY_L[1]#sha256:}.*digest|digest.*${LY_L[1]#sha256:}" "$b" pull --store "$S" "$X/test/layers:1"
   t "$n: corrupted layer: no image, no bad blob stored, no temp file" \
     'no_image "$S" && [ ! -e "$S/blobs/sha256/${LY_L[1]#sha256:}" ] && store_ok "$S" && pxlog f | grep -q "\"fault\":\"corrupt\""'
-  t "$n: corrupted layer: the blobs stored before it taken back on the spot (none left, gc removes 0)" \
-    '[ "$(nblobs "$S")" = 0 ] && timeout 60 "$b" gc --store "$S" --json | grep -q "^{\"blobs\":0,"'
+  t "$n: corrupted layer: the blobs stored before it taken back on the spot, and the store this pull made taken away (nothing left)" \
+    '[ ! -e "$S" ]'
   pxctl f "mode=corrupt&digest=$LY_CFG"
   refused "$n: corrupted config refused, naming it" "${LY_CFG#sha256:}" "$b" pull --store "$W/corruptcfg-$n" "$X/test/layers:1"
   t "$n: corrupted config: no image, not stored" 'no_image "$W/corruptcfg-$n" && [ ! -e "$W/corruptcfg-$n/blobs/sha256/${LY_CFG#sha256:}" ] && store_ok "$W/corruptcfg-$n"'
@@ -581,8 +581,8 @@ for b in "${BINS[@]}"; do
   if [ "$has_timeout" = 1 ]; then
     t "$n: a stall mid-blob ended by --min-rate 1024/2s --retry-times 1: exit 1 within 30 s (took ${el}s)" '[ "$(cat "$s.rc")" = 1 ] && [ "$el" -lt 30 ] && grep -Eqi "timeout|timed out|no data|progress|slower" "$s.err" || { cat "$W/stall.why" >&2; false; }'
   else
-    echo "NOTE: crioimg pull has no --timeout yet: the stall is ended by the 60 s idle timeout" >&2
-    t "$n: a stall mid-blob ended by the 60 s idle timeout (no --timeout yet), then resumed: the ID (took ${el}s)" \
+    echo "NOTE: crioimg pull has no --timeout yet: the stall is ended by the 30 s idle timeout" >&2
+    t "$n: a stall mid-blob ended by the 30 s idle timeout (no --timeout yet), then resumed: the ID (took ${el}s)" \
       '[ "$(cat "$s.rc")" = 0 ] && [ "$(cat "$s.out")" = "$LYID" ] && [ "$el" -ge 55 ] || { cat "$W/stall.why" >&2; false; }'
     t "$n: stall: the resume asked for the bytes after the ones received" \
       'pxlog st | grep "${LY_L[3]}" | grep -q "\"range\":\"bytes=[1-9][0-9]*-\""'

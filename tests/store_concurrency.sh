@@ -24,10 +24,10 @@ for p in $(seq 1 $P); do
       "$bin" tag --store "$S" base:1 "p$p-$k" || echo "tag p$p-$k" >> "$errs"
       if [ $((k % 2)) = 0 ]; then "$bin" untag --store "$S" "p$p-$((k - 1))" || echo "untag p$p-$((k - 1))" >> "$errs"; fi
       # an image of its own comes and goes, and stays at the end
-      if [ $((k % 4)) = 1 ]; then "$bin" import --store "$S" "$t/img$p:img$p" >/dev/null || echo "import $p" >> "$errs"; fi
+      if [ $((k % 4)) = 1 ]; then "$bin" import --store "$S" "$t/img$p:img$p" "img$p" >/dev/null || echo "import $p" >> "$errs"; fi
       if [ $((k % 4)) = 3 ]; then "$bin" rmi --store "$S" "img$p" || echo "rmi $p" >> "$errs"; fi
     done
-    "$bin" import --store "$S" "$t/img$p:img$p" >/dev/null || echo "import $p" >> "$errs"
+    "$bin" import --store "$S" "$t/img$p:img$p" "img$p" >/dev/null || echo "import $p" >> "$errs"
   ) 2>>"$errs" &
 done
 wait

@@ -1288,6 +1288,30 @@ static crioimg_result ts_v1_get(void *u, const char *d, size_t max, const crioim
     return crioimg__mem_blob_get(u, d, max, a, data, len);
 }
 
+/* ListImages(filter): a filter that is no name is the seed's getRef error; one that names nothing, an empty
+   list and no error. */
+static void test_store_list_filter(void)
+{
+    crioimg_store *s;
+    crioimg_image_list l;
+    ts_image a;
+    crioimg_result r;
+    tests_context = "list filter";
+    CHECK(crioimg_store_open_memory(&s, NULL) == CRIOIMG_OK);
+    ts_make(s, 7, &a);
+    CHECK(crioimg_store_add_image(s, a.manifest, NULL, 0) == CRIOIMG_OK);
+    r = crioimg_store_list(s, "Bad!", &l);
+    CHECK(r == CRIOIMG_ERR_IMAGE_NAME_INVALID || (r <= CRIOIMG_ERR_REF_FORMAT && r >= CRIOIMG_ERR_REF_BAD_PATTERN));
+    CHECK(l.n == 0 && crioimg_store_error(s)[0] != '\0');
+    r = crioimg_store_list(s, "Upper/case", &l);
+    CHECK(r != CRIOIMG_OK && strstr(crioimg_store_error(s), "must be lowercase") != NULL);
+    CHECK(crioimg_store_list(s, "nosuch:1", &l) == CRIOIMG_OK && l.n == 0);
+    crioimg_image_list_free(&l);
+    CHECK(crioimg_store_list(s, a.id, &l) == CRIOIMG_OK && l.n == 1);
+    crioimg_image_list_free(&l);
+    crioimg_store_close(s);
+}
+
 /* crioimg_store_copy_blob / copy_image: bounded by the descriptor, verified before visible. */
 static void test_store_copy(void)
 {
@@ -1870,6 +1894,7 @@ static void test_store(void)
     crioimg_store_close(s);
     test_store_reader_v1();
     test_store_copy();
+    test_store_list_filter();
     test_store_scale();
     test_store_gc_all();
 #ifdef CRIOIMG__OCI_STORE
