@@ -1359,16 +1359,65 @@ static void archive_progress(void *user, const crioimg_archive_progress *p)
 
 /* import oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME:TAG|:@N] | dir:DIR [NAME...]:
    crioimg_archive_load, which verifies every blob as it streams in. */
+/* "-", "docker-archive:-", "oci-archive:-": the archive comes on stdin. It is read whole into a temporary
+   file first (an archive is read in place, by offsets), which goes when the import ends. For "-" the
+   entries say which kind it is (oci-layout: an oci-archive; else a docker-archive). *src gets the source
+   to load; 0, or 1 after a message. */
+static int stdin_archive(const char *arg, char *tmp, size_t tcap, char *src, size_t scap)
+{
+    const char *kind = strcmp(arg, "-") == 0 ? NULL : strncmp(arg, "oci-archive:", 12) == 0 ? "oci-archive" : "docker-archive";
+    const char *td = getenv("TMPDIR");
+    unsigned char h[512];
+    char chunk[65536];
+    ssize_t got;
+    long long off = 0;
+    int fd;
+    snprintf(tmp, tcap, "%s/crioimg-import.XXXXXX", td && td[0] ? td : "/tmp");
+    if ((fd = mkstemp(tmp)) < 0) { fprintf(stderr, "crioimg import: %s: %s\n", tmp, strerror(errno)); tmp[0] = '\0'; return 1; }
+    while ((got = read(0, chunk, sizeof chunk)) != 0) {
+        if (got < 0 && errno == EINTR && !cli_cancel) continue;
+        if (got < 0 || cli_cancel) { fprintf(stderr, "crioimg import: reading stdin: %s\n", cli_cancel ? "cancelled" : strerror(errno)); close(fd); return 1; }
+        {
+            const char *p = chunk;
+            ssize_t w;
+            while (got > 0) {
+                if ((w = write(fd, p, (size_t)got)) < 0 && errno == EINTR) continue;
+                if (w <= 0) { fprintf(stderr, "crioimg import: %s: %s\n", tmp, strerror(errno)); close(fd); return 1; }
+                p += w;
+                got -= w;
+            }
+        }
+    }
+    /* which kind, from the tar's entry names (ustar headers: the name, then the size in octal at 124) */
+    while (kind == NULL && pread(fd, h, sizeof h, (off_t)off) == (ssize_t)sizeof h && h[0]) {
+        char size[13];
+        memcpy(size, h + 124, 12);
+        size[12] = '\0';
+        if (strncmp((const char *)h, "oci-layout", 100) == 0 || strncmp((const char *)h, "./oci-layout", 100) == 0) kind = "oci-archive";
+        if (strncmp((const char *)h, "manifest.json", 100) == 0 || strncmp((const char *)h, "./manifest.json", 100) == 0) kind = "docker-archive";
+        off += 512 + ((strtoll(size, NULL, 8) + 511) / 512) * 512;
+    }
+    close(fd);
+    snprintf(src, scap, "%s:%s", kind ? kind : "docker-archive", tmp);
+    return 0;
+}
+
 static int import_archive(const store_args *sa, const crioimg_platform *platform)
 {
     crioimg_store *s = NULL;
     crioimg_archive_load_opts o;
     crioimg_archive_load_result res;
     crioimg_result r;
-    char err[2048];
+    char err[2048], tmp[4200] = "", src[4300];
+    const char *source = sa->args[0];
     archive_view view;
     int rc;
-    if ((rc = store_open("import", sa, 1, &s)) != 0) return rc;
+    if (strcmp(source, "-") == 0 || strcmp(source, "docker-archive:-") == 0 || strcmp(source, "oci-archive:-") == 0) {
+        if (isatty(0)) { fputs("crioimg import: -: refusing to read an archive from a terminal\n", stderr); return 2; }
+        if ((rc = stdin_archive(source, tmp, sizeof tmp, src, sizeof src)) != 0) { if (tmp[0]) unlink(tmp); return rc; }
+        source = src;
+    }
+    if ((rc = store_open("import", sa, 1, &s)) != 0) { if (tmp[0]) unlink(tmp); return rc; }
     memset(&o, 0, sizeof o);
     o.names = (const char *const *)sa->args + 1;
     o.nnames = (size_t)sa->nargs - 1;
@@ -1378,18 +1427,40 @@ static int import_archive(const store_args *sa, const crioimg_platform *platform
     view.verb = "Loading";
     if (isatty(2)) { o.progress = archive_progress; o.progress_user = &view; }
     o.cancel = &cli_cancel;   /* cmd_import caught the signals */
-    r = crioimg_archive_load(s, sa->args[0], &o, &res, err, sizeof err);
+    r = crioimg_archive_load(s, source, &o, &res, err, sizeof err);
     if (view.drawn) fputs("\r\033[K", stderr);
-    if (r != CRIOIMG_OK) {
-        fprintf(stderr, "crioimg import: %s\n", err[0] ? err : crioimg_result_str(r));
+    if (r != CRIOIMG_OK) {   /* the messages name the source as the user gave it, not the stdin copy */
+        size_t sl = strlen(source);
+        if (tmp[0] && strncmp(err, source, sl) == 0) fprintf(stderr, "crioimg import: %s%s\n", sa->args[0], err + sl);
+        else fprintf(stderr, "crioimg import: %s\n", err[0] ? err : crioimg_result_str(r));
         rc = 1;
     } else print_stored(sa->json, res.id, res.manifest_digest, res.name, NULL);
+    if (tmp[0]) unlink(tmp);
     crioimg_store_close(s);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
 
 /* save [--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...: the images into one
    file (or layout directory), which appears only when complete; same images, same bytes. */
+/* what a save made: PATH on stdout (nothing for -o -, where stdout is the archive); --json one object,
+   on stderr for -o - */
+static void save_said(int json, const char *out, const char *format, char **names, int n)
+{
+    FILE *f = strcmp(out, "-") == 0 ? stderr : stdout;
+    buf b = { NULL, 0, 0 };
+    int i;
+    if (!json) { if (f == stdout) printf("%s\n", out); return; }
+    buf_str(&b, "{\"output\":");
+    buf_json(&b, out, strlen(out));
+    buf_str(&b, ",\"format\":");
+    buf_json(&b, format, strlen(format));
+    buf_str(&b, ",\"images\":[");
+    for (i = 0; i < n; i++) { if (i) buf_str(&b, ","); buf_json(&b, names[i], strlen(names[i])); }
+    buf_str(&b, "]}\n");
+    buf_flush(&b, f);
+    free(b.p);
+}
+
 static int cmd_save(cli *c)
 {
     const char *out = c->v[OPT_OUTPUT], *f = c->v[OPT_FORMAT];
@@ -1453,6 +1524,7 @@ static int cmd_save(cli *c)
         unlink(tmpfile);
         rmdir(tmpdir);
     }
+    if (rc == 0) save_said(sa.json, out, f ? f : "docker-archive", c->args, c->nargs);
     return rc;
 }
 
@@ -1486,7 +1558,7 @@ static int cmd_import(cli *c)
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
     for (k = 1; k < sa.nargs; k++) if (id_not_name("import", sa.args[k])) return 1;
     cli_catch_signals();   /* from here on, Ctrl-C stops the copy (and takes back what it wrote) */
-    if (crioimg_archive_is_source(sa.args[0])) return import_archive(&sa, platform ? &plat : NULL);
+    if (crioimg_archive_is_source(sa.args[0]) || strcmp(sa.args[0], "-") == 0) return import_archive(&sa, platform ? &plat : NULL);
     if ((colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
         fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
         return 2;
@@ -2136,8 +2208,20 @@ static int cmd_unpack(cli *c)
         fprintf(stderr, "crioimg unpack: warning: %lu device node(s) not created (not running as root)\n", (unsigned long)res.skipped_devices);
     if (res.xattr_failures)
         fprintf(stderr, "crioimg unpack: warning: %lu extended attribute(s) refused by the file system\n", (unsigned long)res.xattr_failures);
-    rc = 0;
-    return rc;
+    if (sa.json) {   /* what was made, as the other write commands say it */
+        buf b = { NULL, 0, 0 };
+        char n[200];
+        buf_str(&b, "{\"bundle\":");
+        buf_json(&b, args[1], strlen(args[1]));
+        buf_str(&b, ",\"image\":");
+        buf_json(&b, args[0], strlen(args[0]));
+        snprintf(n, sizeof n, ",\"layers\":%lu,\"entries\":%lld,\"bytes\":%lld,\"skippedDevices\":%lu,\"xattrFailures\":%lu}\n",
+                 (unsigned long)res.layers, res.entries, res.bytes, (unsigned long)res.skipped_devices, (unsigned long)res.xattr_failures);
+        buf_str(&b, n);
+        buf_flush(&b, stdout);
+        free(b.p);
+    } else if (!quiet) printf("%s\n", args[1]);
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* ---- dispatch, and the help, man page and bash completion written from the same table ---- */
@@ -2182,12 +2266,14 @@ static const opt images_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "the seed's image records, one JSON object a line (id, names, digests, size, imageRef)" } };
 static const opt save_own[] = {
     { OPT_OUTPUT, "output", 'o', O_VALUE, "PATH", "the archive (or layout directory) to write; it appears only when complete; - is stdout" },
-    { OPT_FORMAT, "format", 0, O_VALUE, "FORMAT", "docker-archive (the default), oci-archive or oci-dir" } };
+    { OPT_FORMAT, "format", 0, O_VALUE, "FORMAT", "docker-archive (the default), oci-archive or oci-dir" },
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: output, format, images (on stderr with -o -)" } };
 static const opt unpack_own[] = {
     { OPT_ROOTFS_ONLY, "rootfs-only", 0, O_FLAG, NULL, "the tree alone, at DEST (no config.json)" },
     { OPT_ROOTLESS, "rootless", 0, O_FLAG, NULL, "as umoci unpack --rootless: no device nodes, no owners other than the user" },
     { OPT_MAX_LAYER, "max-layer-size", 0, O_VALUE, "BYTES", "refuse a layer that inflates to more than that" },
-    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress on the terminal" } };
+    { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress on the terminal, and DEST not printed" },
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: bundle, image, layers, entries, bytes, skippedDevices, xattrFailures" } };
 
 #define OWN(a) a, NOPTS(a)
 #define NET (G_REG | G_AUTH | G_NET)
@@ -2230,7 +2316,7 @@ static const command commands[] = {
     { "rmi", "[--store DIR] [--json] NAME|ID...", "remove images, whatever their names; prints each ID removed", "The blobs no other image uses are deleted too.",
       "crioimg rmi nginx:1.25", G_STORE, OWN(write_json_own), 1, -1, cmd_rmi, REFS_ALL },
     { "import", "[--store DIR] [--platform OS/ARCH[/VARIANT]] [--json] SOURCE [NAME...]", "load an image from a file: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:NAME:TAG|:@N], dir:DIR (or LAYOUT-DIR:REF); prints its ID",
-      "Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image. A REF that is a bare tag (umoci's \"latest\") needs a NAME.",
+      "SOURCE - (or docker-archive:-, oci-archive:-) reads the archive from stdin. Stores the image under the NAMEs (none: the names the source gives: the reference, RepoTags, ref.name). Every blob is verified before it lands; a failure stores nothing of the image. A REF that is a bare tag (umoci's \"latest\") needs a NAME.",
       "crioimg import docker-archive:app.tar example.com/app:v1", G_STORE, OWN(import_own), 1, -1, cmd_import, REFS_FROM1 },
     { "save", "[--store DIR] [--format docker-archive|oci-archive|oci-dir] -o PATH NAME|ID...", "write images to one archive (reproducible: same images, same bytes)",
       "Writes the images (each under the name given, or by ID under all its tags) as podman save and skopeo copy do: one docker-archive with every image's RepoTags (the default), an oci-archive or an OCI layout directory with org.opencontainers.image.ref.name. PATH appears only when complete. Reproducible: fixed entry order, mtime 0, owner 0/0, modes 0644/0755.",

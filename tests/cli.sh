@@ -411,6 +411,13 @@ expect "import: a non-empty directory that is no store is refused, untouched" 0 
 expect "inspect: a store path with no store is named" 1 "crioimg inspect: $t/nsu: no store there (import or pull creates one)" -- bash -c "'$bin' inspect --store '$t/nsu' x:1 2>&1"
 expect "unpack: a store path with no store is named" 1 "crioimg unpack: $t/nsu: no store there (import or pull creates one)" -- bash -c "'$bin' unpack --store '$t/nsu' x:1 '$t/bundle-x' 2>&1"
 expect "save -o -: no store: named, and no temporary directory left" 0 "crioimg save: $t/nsu: no store there (import or pull creates one)"$'\n'"|" -- bash -c "TMPDIR='$t/tmpd' && mkdir -p \$TMPDIR && export TMPDIR && '$bin' save --store '$t/nsu' -o - x:1 2>&1 | cat; echo \"|\$(ls -A '$t/tmpd')\""
+expect "save: prints the PATH it made" 0 "$t/said.tar" -- "$bin" save --store "$SU" --format oci-archive -o "$t/said.tar" u:1
+expect "save --json: one object" 0 "{\"output\":\"$t/said2.tar\",\"format\":\"oci-archive\",\"images\":[\"u:1\",\"u:2\"]}" -- "$bin" save --store "$SU" --json --format oci-archive -o "$t/said2.tar" u:1 u:2
+expect "save --json -o -: the object on stderr, the archive alone on stdout" 0 "{\"output\":\"-\",\"format\":\"oci-archive\",\"images\":[\"u:1\"]}|ok" -- bash -c "'$bin' save --store '$SU' --json --format oci-archive -o - u:1 2>'$t/said.err' | cmp -s - '$t/said.tar' && echo \"\$(cat '$t/said.err')|ok\""
+expect "import -: an archive on stdin (its kind from its entries)" 0 "$ida" -- bash -c "'$bin' import --store '$t/sin' - in:1 < '$t/said.tar'"
+expect "import oci-archive:-: the same, said so" 0 "$ida" -- bash -c "'$bin' import --store '$t/sin' oci-archive:- in:2 < '$t/said.tar'"
+expect "import docker-archive:- of an OCI archive: refused, naming what the user typed; no temporary left" 1 "crioimg import: docker-archive:-: \"manifest.json\": no such file in the archive"$'\n'"|" -- bash -c "TMPDIR='$t/tmpi' && mkdir -p \$TMPDIR && export TMPDIR && '$bin' import --store '$t/sin' docker-archive:- in:3 < '$t/said.tar' 2>&1; r=\$?; echo \"|\$(ls -A '$t/tmpi')\"; exit \$r"
+rm -rf "$t/sin" "$t/tmpi"
 expect "save: an unknown image named once" 1 "crioimg save: $t/x.tar: image not known: nosuch:1" -- bash -c "'$bin' save --store '$SU' -o '$t/x.tar' nosuch:1 2>&1"
 expect "save: a missing directory for PATH: the PATH named, not a temporary" 1 "crioimg save: $t/nodir/x.tar: cannot create it: No such file or directory" -- bash -c "'$bin' save --store '$SU' --format oci-archive -o '$t/nodir/x.tar' u:1 2>&1"
 expect "--store= (empty): usage error" 2 "crioimg images: option --store needs a value" -- bash -c "'$bin' images --store= 2>&1"
@@ -434,7 +441,7 @@ rm -rf "$t/lk"
 # ---- "-": stdin for an input, stdout for -o ----
 expect "parse: - reads stdin, in place" 0 $'docker.io/library/x\ndocker.io/library/a\ndocker.io/library/b\ndocker.io/library/y' -- bash -c "printf 'a\nb\n' | '$bin' parse x - y"
 "$bin" import --store "$t/ss" "$t/la:a" s:1 >/dev/null
-expect "save -o -: the same bytes as save -o FILE, no temporary left" 0 "" -- bash -c "'$bin' save --store '$t/ss' --format oci-archive -o '$t/o1.tar' s:1 && '$bin' save --store '$t/ss' --format=oci-archive -o - s:1 | cmp - '$t/o1.tar' && ! ls -d \"\${TMPDIR:-/tmp}\"/crioimg-save.* 2>/dev/null | grep -q ."
+expect "save -o -: the same bytes as save -o FILE, no temporary left" 0 "" -- bash -c "'$bin' save --store '$t/ss' --format oci-archive -o '$t/o1.tar' s:1 >/dev/null && '$bin' save --store '$t/ss' --format=oci-archive -o - s:1 | cmp - '$t/o1.tar' && ! ls -d \"\${TMPDIR:-/tmp}\"/crioimg-save.* 2>/dev/null | grep -q ."
 # (layout.sh's configs list no diff_ids: a docker-archive of them fails, which is what this row wants)
 expect "save -o - that fails: exit 1, nothing on stdout, no temporary left" 1 "" -- bash -c "'$bin' save --store '$t/ss' -o - s:1; rc=\$?; ! ls -d \"\${TMPDIR:-/tmp}\"/crioimg-save.* 2>/dev/null | grep -q . && exit \$rc; exit 9"
 expect "save -o - of an unknown image: exit 1, nothing on stdout" 1 "" -- "$bin" save --store "$t/ss" -o - no/such:1
