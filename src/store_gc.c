@@ -209,7 +209,8 @@ crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_resul
     crioimg__st_view v;
     unsigned char *buf = NULL;
     const char **first = NULL;    /* per manifest: its first entry's name */
-    size_t i, k, cap = 0;
+    const char **bad = NULL;      /* the blobs whose content is not their name's: the images using them are broken too */
+    size_t i, k, cap = 0, nbad = 0;
     crioimg_result r;
     if (out) memset(out, 0, sizeof *out);
     if (s == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
@@ -219,14 +220,19 @@ crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_resul
     if (r != CRIOIMG_OK) return r;
     r = crioimg__gc_list(s, &b);
     if (r == CRIOIMG_OK && (buf = (unsigned char *)crioimg_malloc(&s->alloc, CRIOIMG__ST_COPY_CHUNK)) == NULL) r = CRIOIMG_ERR_NOMEM;
+    if (r == CRIOIMG_OK && (bad = (const char **)crioimg_malloc(&s->alloc, (b.n + 1) * sizeof *bad)) == NULL) r = CRIOIMG_ERR_NOMEM;
     /* every blob against its name */
     for (i = 0; r == CRIOIMG_OK && i < b.n; i++) {
         crioimg_result br = crioimg__vf_blob(s, b.d[i], buf, CRIOIMG__ST_COPY_CHUNK);
         out->blobs++;
         if (br == CRIOIMG_ERR_NOMEM) r = br;
-        else if (br != CRIOIMG_OK) r = crioimg__vf_add(s, out, &cap, "blob", b.d[i], br == CRIOIMG_ERR_DIGEST_MISMATCH ?
-                                                       "its content does not match its digest" : s->err[0] ? s->err : crioimg_result_str(br), NULL, NULL);
+        else if (br != CRIOIMG_OK) {
+            bad[nbad++] = b.d[i];
+            r = crioimg__vf_add(s, out, &cap, "blob", b.d[i], br == CRIOIMG_ERR_DIGEST_MISMATCH ?
+                                "its content does not match its digest" : s->err[0] ? s->err : crioimg_result_str(br), NULL, NULL);
+        }
     }
+    if (nbad > 1) qsort(bad, nbad, sizeof *bad, crioimg__st_cmpstr);
     /* every entry's manifest, and what it references */
     if (r == CRIOIMG_OK) r = crioimg__gc_view(s, &v);
     if (r == CRIOIMG_OK && (first = (const char **)crioimg_malloc(&s->alloc, (v.nmf + 1) * sizeof *first)) == NULL) r = CRIOIMG_ERR_NOMEM;
@@ -249,6 +255,10 @@ crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_resul
             crioimg_result sr = crioimg__st_vstat(s, &v, m->blobs[k], &sz);
             char num[64];
             crioimg__out o;
+            if (sr == CRIOIMG_OK && nbad && bsearch(&m->blobs[k], bad, nbad, sizeof *bad, crioimg__st_cmpstr)) {
+                r = crioimg__vf_add(s, out, &cap, "image", who, "blob ", m->blobs[k], ": its content does not match its digest");
+                continue;
+            }
             if (sr == CRIOIMG_OK && (m->decl == NULL || sz == m->decl[k])) continue;
             o.p = num; o.cap = sizeof num; o.len = 0; num[0] = '\0';
             if (sr == CRIOIMG_OK) {
@@ -262,6 +272,7 @@ crioimg_result crioimg_store_verify(crioimg_store *s, crioimg_store_verify_resul
         s->err[0] = '\0';
     }
     crioimg_free(&s->alloc, (void *)first);
+    crioimg_free(&s->alloc, (void *)bad);
     crioimg_free(&s->alloc, buf);
     crioimg__st_view_free(s, &v);
     crioimg__gc_blobs_free(&b);

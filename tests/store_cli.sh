@@ -110,6 +110,14 @@ expect "verify: names it (the blob, and the image that holds it)" 0 "2" -- bash 
 expect "verify --json" 0 "" -- bash -c "'$bin' verify --store '$S' --json 2>/dev/null | grep -q '\"problems\":\[{\"kind\"'"
 expect "verify --json: exit 1 too" 1 "*" -- "$bin" verify --store "$S" --json
 cp "$t/keep" "$S/blobs/sha256/$lay"
+# a byte changed in place (the size still right): the blob, and each image that holds it, named
+for b in $(ls "$S/blobs/sha256"); do
+  cp "$S/blobs/sha256/$b" "$t/keep2"
+  python3 -c 'import sys; p=sys.argv[1]; d=bytearray(open(p,"rb").read()); d[len(d)//2]^=1; open(p,"wb").write(d)' "$S/blobs/sha256/$b"
+  n=$("$bin" verify --store "$S" 2>/dev/null | grep -c "sha256:$b")
+  cp "$t/keep2" "$S/blobs/sha256/$b"
+  [ "$n" -ge 2 ] && ok || bad "verify: a byte flipped in $b: named $n times (the blob and its image), want 2 or more"
+done
 expect "verify: sound again" 0 "ok: $before blobs, 2 images" -- "$bin" verify --store "$S"
 expect "gc: never creates a store" 1 "crioimg gc: $t/nostore: no such directory (no store there; import or pull creates one)" -- "$bin" gc --store "$t/nostore"
 expect "verify: a usage error" 2 "*" -- "$bin" verify --store "$S" extra
