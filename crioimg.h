@@ -2683,6 +2683,7 @@ extern "C" {
 #  include <fcntl.h>   /* open: configuration files, never blocking (crioimg__config_read) */
 #  include <sys/stat.h>
 #  include <sys/types.h> /* off_t */
+#  include <signal.h>    /* kill(pid, 0): is the process that left a temporary gone (crioimg__tmp_orphan) */
 #  define CRIOIMG__HAVE_POSIX_IO 1
 /* POSIX.1-2008 declared (crioimg.h defines _POSIX_C_SOURCE when it is the first #include; see intro.h) */
 #  if defined(__GLIBC__)
@@ -2804,6 +2805,13 @@ extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flag
 #  endif
 #endif
 #define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
+#ifdef CRIOIMG__HAVE_POSIX_IO
+/* core.c: name is prefix + ".crioimg-tmp-" + a pid + end (a character, or '\0' for the name's end) and that
+   process is gone: a temporary a killed save or unpack left, 1; else 0 (ours, alive, or not such a name).
+   A pid another process took again only delays the removal. */
+CRIOIMG__LIB int crioimg__tmp_orphan(const char *name, const char *prefix, size_t plen, char end);
+#endif
 
 #endif /* CRIOIMG__INTERNAL_H */
 
@@ -3063,6 +3071,19 @@ CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b)
    file is opened non-blocking, checked with fstat (on the descriptor, so it cannot be swapped after the
    check) and refused unless it is a regular file, then read to max + 1 bytes to see that it is over the
    cap. One helper for every module, so that no reader forgets a step. */
+
+#ifdef CRIOIMG__HAVE_POSIX_IO
+CRIOIMG__LIB int crioimg__tmp_orphan(const char *name, const char *prefix, size_t plen, char end)
+{
+    static const char tag[] = ".crioimg-tmp-";
+    const char *q;
+    long pid = 0;
+    if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, tag, sizeof tag - 1) != 0) return 0;
+    for (q = name + plen + sizeof tag - 1; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
+    if (q == name + plen + sizeof tag - 1 || *q != end || pid == (long)getpid()) return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+#endif
 
 /* The kind of a file that is not a regular one, for messages. */
 #ifdef CRIOIMG__HAVE_POSIX_IO
@@ -22396,6 +22417,21 @@ static int crioimg__up_parent(crioimg__up *u, const char *p, size_t n, int creat
 
 /* Removes name in directory pfd, and everything under it when it is a directory, without following
    any symlink: iteratively (a hostile tree's depth never reaches the C stack), one descriptor open. */
+static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name);
+
+/* An unpack that was killed leaves .DEST.crioimg-tmp-PID-N beside DEST: the next unpack to DEST removes
+   each one whose process is gone (a pid taken again by another process only delays that). */
+static void crioimg__up_sweep(crioimg__up *u, int pfd, const char *base)
+{
+    int fd = dup(pfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
+    if (d == NULL) { if (fd >= 0) close(fd); return; }
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] == '.' && crioimg__tmp_orphan(de->d_name + 1, base, strlen(base), '-')) (void)crioimg__up_rmtree(u, pfd, de->d_name);
+    closedir(d);
+}
+
 static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name)
 {
     int fd, depth = 1;
@@ -23303,6 +23339,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
         if (en) { r = CRIOIMG_ERR_IO; snprintf(u.err, u.errcap, "reading directory %.400s: %s", dest, strerror(en)); goto done; }
         if (!empty) { r = CRIOIMG_ERR_INVALID_ARGS; snprintf(u.err, u.errcap, "destination %.400s exists (and is not an empty directory)", dest); goto done; }
     }
+    crioimg__up_sweep(&u, pfd, base);
     {
         int mk = -1;
         for (i = 0; i < 1000 && mk != 0; i++) {   /* another unpack of the same destination may be under way */
@@ -23424,7 +23461,6 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
 #if defined(CRIOIMG__HAVE_POSIX_IO)
 #include <stdarg.h>
 #include <dirent.h>   /* removing a failed save's directory */
-#include <signal.h>   /* kill(pid, 0): is a killed save's process gone */
 
 #define CRIOIMG__ARC_BUF ((size_t)64 << 10)      /* one read; also the inflate output buffer */
 #define CRIOIMG__ARC_PATH 4096                   /* a cleaned entry path, and the source's path */
@@ -24590,9 +24626,9 @@ static int crioimg__sink_rmtree(int dfd, const char *sub)
    only delays that). */
 static void crioimg__sink_sweep(crioimg__sink *k, const char *path)
 {
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *q;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     char *dir = k->tmp;   /* free until the temporary's name is made */
-    size_t bl = strlen(base), tl = sizeof ".crioimg-tmp-" - 1;
+    size_t bl = strlen(base);
     DIR *d;
     struct dirent *de;
     if (slash == path) strcpy(dir, "/");
@@ -24600,11 +24636,7 @@ static void crioimg__sink_sweep(crioimg__sink *k, const char *path)
     else strcpy(dir, ".");
     if (bl == 0 || (d = opendir(dir)) == NULL) return;
     while ((de = readdir(d)) != NULL) {
-        long pid = 0;
-        if (strncmp(de->d_name, base, bl) != 0 || strncmp(de->d_name + bl, ".crioimg-tmp-", tl) != 0) continue;
-        for (q = de->d_name + bl + tl; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
-        if (q == de->d_name + bl + tl || *q != '\0' || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if (!crioimg__tmp_orphan(de->d_name, base, bl, '\0')) continue;
         if (unlinkat(dirfd(d), de->d_name, 0) != 0 && (errno == EISDIR || errno == EPERM)) {
             crioimg__sink_rmtree(dirfd(d), de->d_name);
             (void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);

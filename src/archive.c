@@ -8,7 +8,6 @@
 #if defined(CRIOIMG__HAVE_POSIX_IO)
 #include <stdarg.h>
 #include <dirent.h>   /* removing a failed save's directory */
-#include <signal.h>   /* kill(pid, 0): is a killed save's process gone */
 
 #define CRIOIMG__ARC_BUF ((size_t)64 << 10)      /* one read; also the inflate output buffer */
 #define CRIOIMG__ARC_PATH 4096                   /* a cleaned entry path, and the source's path */
@@ -1174,9 +1173,9 @@ static int crioimg__sink_rmtree(int dfd, const char *sub)
    only delays that). */
 static void crioimg__sink_sweep(crioimg__sink *k, const char *path)
 {
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *q;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     char *dir = k->tmp;   /* free until the temporary's name is made */
-    size_t bl = strlen(base), tl = sizeof ".crioimg-tmp-" - 1;
+    size_t bl = strlen(base);
     DIR *d;
     struct dirent *de;
     if (slash == path) strcpy(dir, "/");
@@ -1184,11 +1183,7 @@ static void crioimg__sink_sweep(crioimg__sink *k, const char *path)
     else strcpy(dir, ".");
     if (bl == 0 || (d = opendir(dir)) == NULL) return;
     while ((de = readdir(d)) != NULL) {
-        long pid = 0;
-        if (strncmp(de->d_name, base, bl) != 0 || strncmp(de->d_name + bl, ".crioimg-tmp-", tl) != 0) continue;
-        for (q = de->d_name + bl + tl; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
-        if (q == de->d_name + bl + tl || *q != '\0' || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if (!crioimg__tmp_orphan(de->d_name, base, bl, '\0')) continue;
         if (unlinkat(dirfd(d), de->d_name, 0) != 0 && (errno == EISDIR || errno == EPERM)) {
             crioimg__sink_rmtree(dirfd(d), de->d_name);
             (void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);

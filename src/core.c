@@ -255,6 +255,19 @@ CRIOIMG__LIB int crioimg__go_fold_eq(const char *a, size_t an, const char *b)
    check) and refused unless it is a regular file, then read to max + 1 bytes to see that it is over the
    cap. One helper for every module, so that no reader forgets a step. */
 
+#ifdef CRIOIMG__HAVE_POSIX_IO
+CRIOIMG__LIB int crioimg__tmp_orphan(const char *name, const char *prefix, size_t plen, char end)
+{
+    static const char tag[] = ".crioimg-tmp-";
+    const char *q;
+    long pid = 0;
+    if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, tag, sizeof tag - 1) != 0) return 0;
+    for (q = name + plen + sizeof tag - 1; *q >= '0' && *q <= '9' && pid < 100000000L; q++) pid = pid * 10 + (*q - '0');
+    if (q == name + plen + sizeof tag - 1 || *q != end || pid == (long)getpid()) return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+#endif
+
 /* The kind of a file that is not a regular one, for messages. */
 #ifdef CRIOIMG__HAVE_POSIX_IO
 static const char *crioimg__file_kind(mode_t m)

@@ -49,6 +49,7 @@
 #  include <fcntl.h>   /* open: configuration files, never blocking (crioimg__config_read) */
 #  include <sys/stat.h>
 #  include <sys/types.h> /* off_t */
+#  include <signal.h>    /* kill(pid, 0): is the process that left a temporary gone (crioimg__tmp_orphan) */
 #  define CRIOIMG__HAVE_POSIX_IO 1
 /* POSIX.1-2008 declared (crioimg.h defines _POSIX_C_SOURCE when it is the first #include; see intro.h) */
 #  if defined(__GLIBC__)
@@ -170,5 +171,12 @@ extern int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flag
 #  endif
 #endif
 #define CRIOIMG__WRITEBACK_STEP (4LL << 20)   /* bytes between two writeback starts */
+
+#ifdef CRIOIMG__HAVE_POSIX_IO
+/* core.c: name is prefix + ".crioimg-tmp-" + a pid + end (a character, or '\0' for the name's end) and that
+   process is gone: a temporary a killed save or unpack left, 1; else 0 (ours, alive, or not such a name).
+   A pid another process took again only delays the removal. */
+CRIOIMG__LIB int crioimg__tmp_orphan(const char *name, const char *prefix, size_t plen, char end);
+#endif
 
 #endif /* CRIOIMG__INTERNAL_H */

@@ -280,6 +280,21 @@ static int crioimg__up_parent(crioimg__up *u, const char *p, size_t n, int creat
 
 /* Removes name in directory pfd, and everything under it when it is a directory, without following
    any symlink: iteratively (a hostile tree's depth never reaches the C stack), one descriptor open. */
+static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name);
+
+/* An unpack that was killed leaves .DEST.crioimg-tmp-PID-N beside DEST: the next unpack to DEST removes
+   each one whose process is gone (a pid taken again by another process only delays that). */
+static void crioimg__up_sweep(crioimg__up *u, int pfd, const char *base)
+{
+    int fd = dup(pfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
+    if (d == NULL) { if (fd >= 0) close(fd); return; }
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] == '.' && crioimg__tmp_orphan(de->d_name + 1, base, strlen(base), '-')) (void)crioimg__up_rmtree(u, pfd, de->d_name);
+    closedir(d);
+}
+
 static int crioimg__up_rmtree(crioimg__up *u, int pfd, const char *name)
 {
     int fd, depth = 1;
@@ -1187,6 +1202,7 @@ crioimg_result crioimg_unpack(crioimg_store *s, const char *name_or_id, const ch
         if (en) { r = CRIOIMG_ERR_IO; snprintf(u.err, u.errcap, "reading directory %.400s: %s", dest, strerror(en)); goto done; }
         if (!empty) { r = CRIOIMG_ERR_INVALID_ARGS; snprintf(u.err, u.errcap, "destination %.400s exists (and is not an empty directory)", dest); goto done; }
     }
+    crioimg__up_sweep(&u, pfd, base);
     {
         int mk = -1;
         for (i = 0; i < 1000 && mk != 0; i++) {   /* another unpack of the same destination may be under way */

@@ -84,6 +84,10 @@ t "unpack --rootfs-only" 'ci unpack --rootfs-only gz:1 out-rootfs && [ ! -e out-
 t "unpack by ID prefix, options after arguments" 'id=$(ci images --json | python3 -c "import json,sys; print([i[\"id\"] for i in json.load(sys.stdin)[\"images\"]][0] if False else \"\")" ); ci unpack "$(ci inspect gz:1 | python3 -c "import json,sys; print(json.load(sys.stdin)[\"id\"][:12])")" out-id --rootfs-only && $H compare ref/rootfs out-id'
 t "an existing non-empty destination is refused, and kept" 'mkdir -p busy && echo keep > busy/f && ! ci unpack gz:1 busy && [ "$(cat busy/f)" = keep ]'
 t "an empty destination directory is fine" 'mkdir -p empty && ci unpack gz:1 empty && [ -f empty/config.json ]'
+dead=$(sh -c 'echo $$')
+t "a killed unpack's temporary (.DEST.crioimg-tmp-PID-N of a process gone) goes at the next unpack to DEST; a live one stays" \
+  'mkdir -p .out-sw.crioimg-tmp-$dead-0/rootfs/x .out-sw.crioimg-tmp-$$-0 && echo y > .out-sw.crioimg-tmp-$dead-0/rootfs/x/f &&
+   ci unpack -q gz:1 out-sw && [ ! -e .out-sw.crioimg-tmp-$dead-0 ] && [ -d .out-sw.crioimg-tmp-$$-0 ] && [ -f out-sw/config.json ] && rmdir .out-sw.crioimg-tmp-$$-0'
 t "unpack prints the bundle it made (-q: nothing)" '[ "$(ci unpack gz:1 out-say)" = out-say ] && [ -z "$(ci unpack -q gz:1 out-say-q)" ]'
 t "unpack --json: one object of what it made" \
   'ci unpack --json gz:1 out-json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"bundle\"]==\"out-json\" and d[\"image\"]==\"gz:1\" and d[\"layers\"]>=1 and d[\"entries\"]>0 and d[\"bytes\"]>0, d"'
