@@ -242,7 +242,7 @@ t "dir: with a changed blob is refused, nothing recorded" \
 
 # ---- the command line ----
 t "crioimg --help lists save and the file sources of import and pull" \
-  'ci --help > h && grep -q "crioimg save \[--store DIR\] \[--format docker-archive|oci-archive|oci-dir\] -o PATH NAME|ID" h && grep -q "docker-archive:FILE\[:NAME:TAG|:@N\]" h'
+  'ci --help > h && grep -q "crioimg save \[--store DIR\] \[--format docker-archive|oci-archive|oci-dir\] \[--json\] -o PATH NAME|ID" h && grep -q "docker-archive:FILE\[:NAME:TAG|:@N\]" h'
 t "save --help and import --help exit 0 with their usage" 'ci save --help | grep -q "^usage: crioimg save" && ci import --help | grep -q "^usage: crioimg import"'
 t "save without -o, or with an unknown format: usage error (2)" \
   'ci save x.io/load:oci; [ $? = 2 ] && { ci save --format tarball -o z.tar x.io/load:oci; [ $? = 2 ]; } && [ ! -e z.tar ]'
