@@ -309,6 +309,24 @@ static void crioimg__put_be32(unsigned char *p, uint32_t v)
         for (j_ = 0; j_ < 8; j_++) st[j_] += v_[j_]; \
     } while (0)
 
+/* The same rounds unrolled eight at a time (the working variables rotate by renaming, not by moving), for
+   speed: ROUND(a..h, i) is one SHA-256 or SHA-512 round. */
+#define CRIOIMG__SHA_UNROLLED(T, ROUND, N) do { \
+        T a, b, c, d, e, f, g, h; \
+        a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7]; \
+        for (i = 0; i < (N); i += 8) { \
+            ROUND(a, b, c, d, e, f, g, h, i); \
+            ROUND(h, a, b, c, d, e, f, g, i + 1); \
+            ROUND(g, h, a, b, c, d, e, f, i + 2); \
+            ROUND(f, g, h, a, b, c, d, e, i + 3); \
+            ROUND(e, f, g, h, a, b, c, d, i + 4); \
+            ROUND(d, e, f, g, h, a, b, c, i + 5); \
+            ROUND(c, d, e, f, g, h, a, b, i + 6); \
+            ROUND(b, c, d, e, f, g, h, a, i + 7); \
+        } \
+        st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h; \
+    } while (0)
+
 static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char *p, size_t nblocks)
 {
     uint32_t w[64];
@@ -323,21 +341,7 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
 #ifdef __OPTIMIZE_SIZE__
         CRIOIMG__SHA_ROLLED(uint32_t, CRIOIMG__ROR32, crioimg__sha256_k, 64, 6, 11, 25, 2, 13, 22);
 #else
-        {
-            uint32_t a, b, c, d, e, f, g, h;
-            a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
-            for (i = 0; i < 64; i += 8) {
-                CRIOIMG__SHA256_ROUND(a, b, c, d, e, f, g, h, i);
-                CRIOIMG__SHA256_ROUND(h, a, b, c, d, e, f, g, i + 1);
-                CRIOIMG__SHA256_ROUND(g, h, a, b, c, d, e, f, i + 2);
-                CRIOIMG__SHA256_ROUND(f, g, h, a, b, c, d, e, i + 3);
-                CRIOIMG__SHA256_ROUND(e, f, g, h, a, b, c, d, i + 4);
-                CRIOIMG__SHA256_ROUND(d, e, f, g, h, a, b, c, i + 5);
-                CRIOIMG__SHA256_ROUND(c, d, e, f, g, h, a, b, i + 6);
-                CRIOIMG__SHA256_ROUND(b, c, d, e, f, g, h, a, i + 7);
-            }
-            st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
-        }
+        CRIOIMG__SHA_UNROLLED(uint32_t, CRIOIMG__SHA256_ROUND, 64);
 #endif
     }
 }
@@ -703,21 +707,7 @@ static void crioimg__sha512_blocks(uint64_t st[8], const unsigned char *p, size_
 #ifdef __OPTIMIZE_SIZE__
         CRIOIMG__SHA_ROLLED(uint64_t, CRIOIMG__ROR64, crioimg__sha512_k, 80, 14, 18, 41, 28, 34, 39);
 #else
-        {
-            uint64_t a, b, c, d, e, f, g, h;
-            a = st[0]; b = st[1]; c = st[2]; d = st[3]; e = st[4]; f = st[5]; g = st[6]; h = st[7];
-            for (i = 0; i < 80; i += 8) {
-                CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i);
-                CRIOIMG__SHA512_ROUND(h, a, b, c, d, e, f, g, i + 1);
-                CRIOIMG__SHA512_ROUND(g, h, a, b, c, d, e, f, i + 2);
-                CRIOIMG__SHA512_ROUND(f, g, h, a, b, c, d, e, i + 3);
-                CRIOIMG__SHA512_ROUND(e, f, g, h, a, b, c, d, i + 4);
-                CRIOIMG__SHA512_ROUND(d, e, f, g, h, a, b, c, i + 5);
-                CRIOIMG__SHA512_ROUND(c, d, e, f, g, h, a, b, i + 6);
-                CRIOIMG__SHA512_ROUND(b, c, d, e, f, g, h, a, i + 7);
-            }
-            st[0] += a; st[1] += b; st[2] += c; st[3] += d; st[4] += e; st[5] += f; st[6] += g; st[7] += h;
-        }
+        CRIOIMG__SHA_UNROLLED(uint64_t, CRIOIMG__SHA512_ROUND, 80);
 #endif
     }
 }
