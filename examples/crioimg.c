@@ -1395,7 +1395,11 @@ static int stdin_archive(const char *arg, char *tmp, size_t tcap, char *src, siz
         size[12] = '\0';
         if (strncmp((const char *)h, "oci-layout", 100) == 0 || strncmp((const char *)h, "./oci-layout", 100) == 0) kind = "oci-archive";
         if (strncmp((const char *)h, "manifest.json", 100) == 0 || strncmp((const char *)h, "./manifest.json", 100) == 0) kind = "docker-archive";
-        off += 512 + ((strtoll(size, NULL, 8) + 511) / 512) * 512;
+        {
+            long long sz = strtoll(size, NULL, 8);
+            if (sz < 0) break;   /* a corrupt size: never step back (the walk must end); the load says what is wrong */
+            off += 512 + ((sz + 511) / 512) * 512;
+        }
     }
     close(fd);
     snprintf(src, scap, "%s:%s", kind ? kind : "docker-archive", tmp);
