@@ -858,6 +858,11 @@ static int cmd_images(cli *c)
         fprintf(stderr, "crioimg images: -o: unknown format \"%s\" (json or table)\n", fmt);
         return 2;
     }
+    if (sa.json && fmt && strcmp(fmt, "table") == 0) {
+        fprintf(stderr, "crioimg images: --json and -o table contradict each other (--json is -o json)\n");
+        return 2;
+    }
+    if (sa.json) fmt = "json";   /* one document for scripts, whichever way they ask (crictl's -o json) */
     if ((rc = store_open("images", &sa, 0, &s)) != 0) return rc;
     memset(&l, 0, sizeof l);
     if (s && sa.nargs) {   /* a FILTER that is not a name or ID is an error, as the seed's getRef says */
@@ -884,19 +889,6 @@ static int cmd_images(cli *c)
         for (i = 0; i < l.n; i++) { buf_str(&out, l.images[i].id); buf_put(&out, "\n", 1); }
     } else if (fmt && strcmp(fmt, "json") == 0) {
         images_crictl_json(&out, &l);
-    } else if (sa.json && fmt == NULL) {
-        crioimg_json_writer jw;
-        for (i = 0; i < l.n; i++) {
-            const char *text;
-            size_t len;
-            crioimg_json_writer_init(&jw, NULL);
-            crioimg_image_write_json(&l.images[i], &jw);
-            if (crioimg_json_writer_finish(&jw, &text, &len) != CRIOIMG_OK) die_nomem();
-            buf_put(&out, text, len);
-            buf_put(&out, "\n", 1);
-            crioimg_json_writer_free(&jw);
-            if (out.len > (1 << 20)) buf_flush(&out, stdout);
-        }
     } else {
         /* crictl images: one row per tagged name, else one "<none>" row; tabwriter(20, 1, 3) columns;
            --digests: a DIGEST column (the first repo digest), --no-trunc: full IDs and digests */
@@ -2267,7 +2259,7 @@ static const opt images_own[] = {
     { OPT_DIGESTS, "digests", 0, O_FLAG, NULL, "a DIGEST column (the image's repo digest)" },
     { OPT_NO_TRUNC, "no-trunc", 0, O_FLAG, NULL, "full image IDs and digests" },
     { OPT_OUTPUT, "output", 'o', O_VALUE, "json|table", "json: one document in crictl's shape {\"images\":[...]}; table (the default)" },
-    { OPT_JSON, "json", 0, O_FLAG, NULL, "the seed's image records, one JSON object a line (id, names, digests, size, imageRef)" } };
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "the same as -o json (the seed's full record of one image: inspect)" } };
 static const opt save_own[] = {
     { OPT_OUTPUT, "output", 'o', O_VALUE, "PATH", "the archive (or layout directory) to write; it appears only when complete; - is stdout" },
     { OPT_FORMAT, "format", 0, O_VALUE, "FORMAT", "docker-archive (the default), oci-archive or oci-dir" },

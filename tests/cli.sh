@@ -139,7 +139,10 @@ rm -rf "$t/.config"
 S=$t/store
 ida=$(mklayout "$t/la" a 1 1500); idb=$(mklayout "$t/lb" b 2 2000000)
 mda=$(sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' "$t/la/index.json")   # a's manifest digest
-expect "images: a store not made yet is empty" 0 "" -- "$bin" images --store "$S" --json
+# the image count in images --json (crictl's document), for the rows below that pipe into it
+nimg() { python3 -c 'import json, sys; print(len(json.load(sys.stdin)["images"]))'; }
+export -f nimg
+expect "images: a store not made yet is empty" 0 $'{\n  "images": []\n}' -- "$bin" images --store "$S" --json
 expect "images: only the header on an empty store" 0 "IMAGE               TAG                 IMAGE ID            SIZE" -- env CRIOIMG_STORE="$S" "$bin" images
 expect "import prints the image ID" 0 "$ida" -- "$bin" import --store "$S" "$t/la:a" nginx:1.25 quay.io/x/y@sha256:$mda
 expect "import: a bare REF is a tag: refused without a NAME" 1 "crioimg import: $t/lb:b: \"b\" is a tag, not an image name: give the name to store it under (crioimg import $t/lb:b NAME)" -- bash -c "'$bin' import --store='$S' '$t/lb:b' 2>&1"
@@ -149,7 +152,7 @@ expect "import: a missing image" 1 "" -- "$bin" import --store "$S" "$t/lb:nope"
 # before it is read; a 200 MB layer streams through (peak RSS, where /usr/bin/time can say, under 32 MB)
 mklayout "$t/liar" liar 3 50000000 143 >/dev/null
 expect "import: a blob bigger than its descriptor" 1 "crioimg import: $t/liar:liar: blob $(sed -n 's/.*"layers":\[{[^}]*"digest":"\([^"]*\)".*/\1/p' "$t"/liar/blobs/sha256/* 2>/dev/null | head -n 1): the source has 50000000 bytes, its descriptor says 143" -- bash -c "'$bin' import --store '$t/s2' '$t/liar:liar' liar:1 2>&1"
-expect "import: nothing of it stored" 0 "0" -- bash -c "'$bin' images --store '$t/s2' --json | wc -l"
+expect "import: nothing of it stored" 0 "0" -- imgs "$bin" "$t/s2" count
 rss() { /usr/bin/time -f %M -o "$t/rss" "$@" >/dev/null 2>&1; local rc=$?; echo "$rc $(cat "$t/rss" | tail -n 1)"; }
 if [ -x /usr/bin/time ]; then
   read -r rc kb < <(rss "$bin" import --store "$t/s2" "$t/liar:liar" liar:1)
@@ -185,10 +188,11 @@ rm -rf "$t/lsig" "$t/ssig" "$t/ssig2"
 expect "images: crictl's table (tabwriter 20, 1, 3)" 0 "IMAGE                     TAG                 IMAGE ID            SIZE
 docker.io/library/nginx   1.25                ${ida:0:12}        1.61kB
 docker.io/library/b       latest              ${idb:0:12}        2MB" -- "$bin" images --store "$S"
-expect "images: CRIOIMG_STORE" 0 "2" -- bash -c "CRIOIMG_STORE='$S' '$bin' images --json | wc -l"
-expect "images: XDG_DATA_HOME" 0 "0" -- bash -c "XDG_DATA_HOME='$t/xdg' CRIOIMG_STORE= '$bin' images --json | wc -l"
-expect "images --json FILTER" 0 "{\"id\":\"$idb\",\"names\":[\"docker.io/library/b:latest\"],\"digests\":[\"docker.io/library/b@$(sed -n 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' "$t/lb/index.json")\"],\"size\":$((2000000 + $(stat -c %s "$t/lb/blobs/sha256/$idb"))),\"imageRef\":\"b:latest\"}" -- "$bin" images --store "$S" --json b
-expect "images: a filter that names nothing" 0 "" -- "$bin" images --store "$S" --json nothing
+expect "images: CRIOIMG_STORE" 0 "2" -- bash -c "CRIOIMG_STORE='$S' '$bin' images --json | nimg"
+expect "images: XDG_DATA_HOME" 0 "0" -- bash -c "XDG_DATA_HOME='$t/xdg' CRIOIMG_STORE= '$bin' images --json | nimg"
+expect "images --json: the same document as -o json" 0 "$idb same" -- bash -c "'$bin' images --store '$S' --json b > '$t/j1' && '$bin' images --store '$S' -o json b > '$t/j2' && cmp -s '$t/j1' '$t/j2' && python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"images\"][0][\"id\"], \"same\")' '$t/j1'"
+expect "images --json -o table: usage error" 2 "crioimg images: --json and -o table contradict each other (--json is -o json)" -- bash -c "'$bin' images --store '$S' --json -o table 2>&1"
+expect "images: a filter that names nothing" 0 $'{\n  "images": []\n}' -- "$bin" images --store "$S" --json nothing
 expect "inspect by ID prefix" 0 "docker.io/library/nginx:1.25" -- bash -c "'$bin' inspect --store '$S' ${ida:0:5} | sed 's/.*\"names\":\[\"\([^\"]*\)\".*/\1/'"
 expect "inspect: containers-storage: name" 0 "$ida" -- bash -c "'$bin' inspect --store '$S' containers-storage:nginx:1.25 | sed 's/.*\"id\":\"\([^\"]*\)\".*/\1/'"
 expect "inspect: unknown" 1 "" -- "$bin" inspect --store "$S" nginx:9
@@ -201,8 +205,8 @@ expect "tag prints the name given" 0 "docker.io/library/other:2" -- "$bin" tag -
 expect "untag one name, printed" 0 "docker.io/library/other:2" -- "$bin" untag --store "$S" other:2
 expect "untag: gone" 1 "" -- "$bin" inspect --store "$S" other:2
 expect "untag: the digest name" 0 "quay.io/x/y@sha256:$mda" -- "$bin" untag --store "$S" quay.io/x/y@sha256:$mda
-expect "untag: the last name removes the image" 0 $'docker.io/library/nginx:1.25\n1' -- bash -c "'$bin' untag --store '$S' nginx:1.25 && '$bin' images --store '$S' --json | wc -l"
-expect "rmi by ID, the ID printed" 0 "$idb"$'\n0' -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' images --store '$S' --json | wc -l"
+expect "untag: the last name removes the image" 0 $'docker.io/library/nginx:1.25\n1' -- bash -c "'$bin' untag --store '$S' nginx:1.25 && '$bin' images --store '$S' --json | nimg"
+expect "rmi by ID, the ID printed" 0 "$idb"$'\n0' -- bash -c "'$bin' rmi --store '$S' $idb && '$bin' images --store '$S' --json | nimg"
 expect "rmi: every blob gone" 0 "0" -- bash -c "ls '$S/blobs/sha256' | wc -l"
 expect "rmi: unknown" 1 "" -- "$bin" rmi --store "$S" nothing
 expect "rmi: no NAME is a usage error" 2 "" -- "$bin" rmi --store "$S"

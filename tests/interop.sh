@@ -26,7 +26,7 @@ t "umoci built a test image" '[ "$(umoci ls --layout src)" = v1 ]'
 
 # crioimg writes; skopeo and umoci read
 t "import from umoci's layout" 'ci import src:v1 hello:1 c__d/x:1'
-id=$(ci images --json | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+id=$(ci images --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["images"][0]["id"])')
 mdig=$(skopeo inspect --format '{{.Digest}}' oci:"$S":docker.io/library/hello:1 2>/dev/null)
 t "skopeo inspect oci:STORE:full-name" '[ -n "$mdig" ]'
 t "the same manifest digest as crioimg's record" 'ci inspect hello:1 | grep -q "\"docker.io/library/hello@$mdig\""'
@@ -39,14 +39,14 @@ t "skopeo copies out of the store (every blob read)" 'skopeo copy oci:"$S":docke
 # skopeo and umoci write; crioimg reads
 t "skopeo copy into the store" 'skopeo copy oci:src:v1 oci:"$S":busybox:2'
 t "crioimg reads skopeo's short ref.name, normalised" 'ci inspect docker.io/library/busybox:2 | grep -q "\"id\":\"$id\""'
-t "one image, three names" '[ "$(ci images --json | wc -l)" = 1 ] && ci images --json | grep -q "docker.io/library/busybox:2"'
+t "one image, three names" '[ "$(ci images --json | grep -c "\"id\"")" = 1 ] && ci images --json | grep -q "\"docker.io/library/busybox:2\""'
 t "images table" 'ci images | grep -Eq "^docker.io/library/hello +1 +${id:0:12} +[0-9.]+[kM]?B$"'
 t "a name skopeo gave, untagged" 'ci untag busybox:2 && ! skopeo inspect oci:"$S":busybox:2'
 t "the other names stay readable" 'skopeo inspect oci:"$S":docker.io/library/hello:1'
 t "umoci gc keeps what crioimg references" 'umoci gc --layout "$S" && ci inspect hello:1 && ci tag hello:1 again:1'
 t "umoci tag writes a name crioimg reads" 'umoci tag --image "$S":docker.io/library/hello:1 v9 && ci inspect docker.io/library/v9:latest'
 t "rmi removes every name and the blobs" 'ci rmi "$id" && [ -z "$(umoci ls --layout "$S")" ] && [ "$(ls "$S/blobs/sha256" | wc -l)" = 0 ]'
-t "an empty store lists nothing" '[ "$(ci images --json | wc -l)" = 0 ]'
+t "an empty store lists nothing" '[ "$(ci images --json | tr -d " \n")" = "{\"images\":[]}" ]'
 t "skopeo copy into an empty crioimg store" 'skopeo copy oci:src:v1 oci:"$S":localhost:5000/a/b:c && ci inspect localhost:5000/a/b:c'
 
 # the listing cache (.crioimg-cache) against what other tools do behind its back
@@ -55,8 +55,8 @@ touch -d '-1 hour' "$S/blobs/sha256"; ci images >/dev/null     # a store at rest
 t "skopeo and umoci still read the store" 'umoci ls --layout "$S" | grep -qx localhost:5000/a/b:c && skopeo inspect oci:"$S":localhost:5000/a/b:c'
 t "a name skopeo adds is seen at once" 'skopeo copy oci:src:v1 oci:"$S":late:1 && ci inspect docker.io/library/late:1'
 layer=$(skopeo inspect --raw oci:"$S":late:1 | tr , '\n' | sed -n 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/p' | tail -n 1)
-t "a blob another tool deletes: size unknown at once" '[ -n "$layer" ] && rm "$S/blobs/sha256/$layer" && ci images --json | grep -q "\"size\":null"'
-t "... and known again when it is back" 'skopeo copy oci:src:v1 oci:"$S":late:2 && ! ci images --json | grep -q "\"size\":null"'
+t "a blob another tool deletes: size unknown at once" '[ -n "$layer" ] && rm "$S/blobs/sha256/$layer" && ci inspect late:1 | grep -q "\"size\":null" && ci images --json | grep -q "\"size\": \"0\""'
+t "... and known again when it is back" 'skopeo copy oci:src:v1 oci:"$S":late:2 && ! ci inspect late:1 | grep -q "\"size\":null" && ! ci images --json | grep -q "\"size\": \"0\""'
 t "a deleted cache is made again" 'rm "$S/.crioimg-cache" && ci images --json | grep -q late && [ -f "$S/.crioimg-cache" ]'
 
 # inspect shows the config umoci wrote (issue 12), as skopeo inspect --config reads it

@@ -21,3 +21,20 @@ mklayout() {
   printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' "$m" "$ms" "$ref" > "$dir/index.json"
   echo "${c#sha256:}"
 }
+
+# What a store lists, read from `images -o json` (crictl's document, one for the whole store):
+#   imgs BIN STORE count     how many images
+#   imgs BIN STORE tags      every repoTag, sorted, one a line
+#   imgs BIN STORE unsized   how many images have no size (CRI-O's 0: a blob of theirs is missing)
+# It fails when the store does not list or prints no valid document.
+imgs() {
+  "$1" images --store "$2" -o json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["images"]
+w = sys.argv[1]
+if w == "count": print(len(d))
+elif w == "tags": print("\n".join(sorted(t for i in d for t in i["repoTags"])))
+elif w == "unsized": print(sum(1 for i in d if i["size"] == "0"))
+else: sys.exit("imgs: unknown question " + w)
+' "$3"
+}

@@ -95,7 +95,7 @@ expect "gc --json: counts" 0 "ok" -- bash -c "'$bin' gc --store '$S' --json | gr
 expect "gc: back to the images' blobs" 0 "$before" -- nblobs
 expect "gc: no temporary file, no cache left" 0 "0" -- bash -c "ls -A '$S' | grep -c '^\.crioimg-'; true"
 expect "gc: the images are whole" 0 "ok: $before blobs, 2 images" -- "$bin" verify --store "$S"
-expect "gc: images still lists both" 0 "2" -- bash -c "'$bin' images --store '$S' --json | wc -l"
+expect "gc: images still lists both" 0 "2" -- imgs "$bin" "$S" count
 if command -v skopeo >/dev/null; then
   for n in a:1 b:1; do expect "gc: skopeo inspect $n" 0 "*" -- skopeo inspect "oci:$S:docker.io/library/$n"; done
 else skipped=$((skipped + 1)); fi

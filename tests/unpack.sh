@@ -81,7 +81,7 @@ t "  config.json accepted where umoci's is (same top-level keys)" 'python3 -c "
 import json; a=json.load(open(\"out-gz/config.json\")); b=json.load(open(\"ref/config.json\"))
 missing=[k for k in (\"ociVersion\",\"process\",\"root\",\"mounts\",\"linux\") if k not in a]; assert not missing, missing"'
 t "unpack --rootfs-only" 'ci unpack --rootfs-only gz:1 out-rootfs && [ ! -e out-rootfs/config.json ] && $H compare ref/rootfs out-rootfs'
-t "unpack by ID prefix, options after arguments" 'id=$(ci images --json | python3 -c "import json,sys; print([i[\"id\"] for i in json.load(sys.stdin)[\"images\"]][0] if False else \"\")" ); ci unpack "$(ci inspect gz:1 | python3 -c "import json,sys; print(json.load(sys.stdin)[\"id\"][:12])")" out-id --rootfs-only && $H compare ref/rootfs out-id'
+t "unpack by ID prefix, options after arguments" 'ci unpack "$(ci inspect gz:1 | python3 -c "import json,sys; print(json.load(sys.stdin)[\"id\"][:12])")" out-id --rootfs-only && $H compare ref/rootfs out-id'
 t "an existing non-empty destination is refused, and kept" 'mkdir -p busy && echo keep > busy/f && ! ci unpack gz:1 busy && [ "$(cat busy/f)" = keep ]'
 t "an empty destination directory is fine" 'mkdir -p empty && ci unpack gz:1 empty && [ -f empty/config.json ]'
 dead=$(sh -c 'echo $$')
