@@ -663,7 +663,7 @@ static int store_log_level = CRIOIMG_LOG_WARN;
 /* A store this command created (and whether it made the directory too): a command that then fails takes
    it away again while it is still the empty skeleton, so that bad input changes nothing on disk. */
 static char store_made[4096];
-static int store_made_dir;
+static int store_made_dir, store_made_quiet;
 
 /* 1 when dir holds something that is not a store's own (a store another crioimg is making at this moment,
    or one a kill left half-made, is its own: oci-layout, index.json, blobs, .crioimg*); with skeleton_only,
@@ -780,9 +780,10 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
         fprintf(stderr, "crioimg %s: %s\n", cmd, err);
         return 1;
     }
-    if (write && !existed) snprintf(store_made, sizeof store_made, "%s", sa->dir);
-    /* said to a person (stderr a terminal); scripts keep stderr for what went wrong */
-    if (write && !existed && !sa->quiet && isatty(2)) fprintf(stderr, "crioimg %s: created a new store in %s\n", cmd, sa->dir);
+    if (write && !existed) {
+        snprintf(store_made, sizeof store_made, "%s", sa->dir);
+        store_made_quiet = sa->quiet;
+    }
     return 0;
 }
 
@@ -2557,6 +2558,8 @@ int main(int argc, char **argv)
         if (i >= 32 ? cmd->refs == REFS_ALL || cmd->refs == REFS_FROM1 : (cmd->refs >> i) & 1u) drop_tag_of_digested(cmd->name, c.args[i]);
     rc = cmd->run(&c);
     if (rc != 0) store_unmake();   /* a failed command leaves no empty store behind */
+    /* said once, when the store stays: a mistyped --store shows at once, not at the next command (-q: not) */
+    if (rc == 0 && store_made[0] && !store_made_quiet && fflush(stdout) == 0) fprintf(stderr, "crioimg %s: created a new store in %s\n", cmd->name, store_made);
     if (rc != 0 && cli_cancel == SIGALRM) {
         fprintf(stderr, "crioimg %s: --timeout %s: the command did not finish in time\n", cmd->name, c.v[OPT_TIMEOUT] ? c.v[OPT_TIMEOUT] : "");
         rc = 1;

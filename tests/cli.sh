@@ -501,6 +501,13 @@ if command -v script >/dev/null; then
   rm -rf "$cs"
   expect_net "on a terminal: a retry's wait is announced" 0 "1" -- bash -c "script -qfc \"'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1\" /dev/null | tr -d '\\r' | grep -c '^crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms'"
 fi
+# not a terminal: said on stderr all the same, after the command's own output, once; a failed command
+# takes its new store away again and so says nothing of one
+expect "a new store is said on stderr, after the ID" 0 "$idb|crioimg import: created a new store in $t/ns" -- \
+  bash -c "'$bin' import --store '$t/ns' '$t/lb:b' b 2>'$t/ns.err' | paste - '$t/ns.err' -d '|'"
+expect "an existing store is not" 0 "$idb" -- "$bin" import --store "$t/ns" "$t/lb:b" b
+expect "a failed import into a new store: its error alone, no store left" 0 "crioimg import: $t/lb:nope: image not known: nope"$'\n'"|1|gone" -- \
+  bash -c "'$bin' import --store '$t/ns2' '$t/lb:nope' x:1 2>&1; echo \"|\$?|\$([ -e '$t/ns2' ] && echo left || echo gone)\""
 expect_net "not a terminal: the retry's wait is announced too, then the one-line error" 0 "crioimg: warning: retrying GET http://127.0.0.1:1/v2/ in 1000 ms (try 2 of 2): 2" -- bash -c "'$bin' can-pull --retry-times 1 127.0.0.1:1/x:1 2>&1 | sed -n '1s/): .*/): /p; \$=' | paste -sd ''"
 expect_net "--log-level error: only the error" 0 "1" -- bash -c "'$bin' can-pull --log-level error --retry-times 1 127.0.0.1:1/x:1 2>&1 | wc -l"
 expect "--log-level: an unknown level" 2 "crioimg can-pull: --log-level: unknown level \"loud\" (debug, info, warn or error)" -- bash -c "'$bin' can-pull --log-level loud x 2>&1"

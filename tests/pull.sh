@@ -144,11 +144,16 @@ notmp() { [ -z "$(find "$1" -name '.crioimg-tmp*' 2>/dev/null)" ]; }
 no_image() { notmp "$1" && { [ ! -e "$1/index.json" ] || [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1])).get("manifests",[])))' "$1/index.json")" = 0 ]; }; }
 nblobs() { ls "$1/blobs/sha256" 2>/dev/null | wc -l; }
 
-# run BIN ARGS...: with a time limit; out, err, rc in $W
-run() { local b=$1; shift; timeout 60 "$b" "$@" > "$W/out" 2> "$W/err"; echo $? > "$W/rc"; }
+# run BIN ARGS...: with a time limit; out, err, rc in $W. The note a pull into a new store ends with goes
+# to $W/made instead of $W/err (it is said on every first pull; the rows below check the rest of stderr)
+run() {
+  local b=$1; shift
+  timeout 60 "$b" "$@" > "$W/out" 2> "$W/err.all"; echo $? > "$W/rc"
+  grep -a '^crioimg pull: created a new store in ' "$W/err.all" > "$W/made"; grep -av '^crioimg pull: created a new store in ' "$W/err.all" > "$W/err"
+}
 rc() { cat "$W/rc"; }
 out() { cat "$W/out"; }
-# pulls DESC WANT-ID BIN ARGS...: exit 0, stdout exactly the ID, stderr empty (no terminal)
+# pulls DESC WANT-ID BIN ARGS...: exit 0, stdout exactly the ID, stderr empty but for the new store's note (no terminal)
 pulls() {
   local desc=$1 want=$2; shift 2
   run "$@"
@@ -313,14 +318,16 @@ t "pty on stdout only: no progress (stderr not a terminal), the ID on stdout" '!
 pxctl f "mode=pass&rate=4000000"
 script -qfc "timeout 60 $bin pull --store $W/tty2 $X/test/layers:1" /dev/null > "$W/tty2.out" 2>&1
 t "pty: \"Copying blob\" progress lines and the ID" \
-  'grep -q "Copying blob" "$W/tty2.out" && grep -q "Copying config" "$W/tty2.out" && [ "$(tr -d "\r" < "$W/tty2.out" | tail -n 1)" = "$LYID" ]'
-t "pty: the new store announced" 'tr -d "\r" < "$W/tty2.out" | grep -qx "crioimg pull: created a new store in $W/tty2"'
+  'grep -q "Copying blob" "$W/tty2.out" && grep -q "Copying config" "$W/tty2.out" && [ "$(tr -d "\r" < "$W/tty2.out" | tail -n 2 | head -n 1)" = "$LYID" ]'
+t "pty: the new store announced, last" '[ "$(tr -d "\r" < "$W/tty2.out" | tail -n 1)" = "crioimg pull: created a new store in $W/tty2" ]'
 script -qfc "timeout 60 $bin pull --store $W/tty2 $X/test/layers:1" /dev/null > "$W/tty3.out" 2>&1
 t "pty: a re-pull shows the blobs as skipped" 'grep -q "skipped: already exists" "$W/tty3.out"'
 t "pty: a store that exists is not announced" '! grep -q "created a new store" "$W/tty3.out"'
 script -qfc "timeout 60 $bin pull -q --store $W/tty4 $X/test/layers:1" /dev/null > "$W/tty4.out" 2>&1
 t "pty with -q: only the ID" '[ "$(tr -d "\r" < "$W/tty4.out")" = "$LYID" ]'
 pulls "no terminal: only the ID (stderr empty)" "$LYID" "$bin" pull --store "$W/tty5" "$X/test/layers:1"
+t "no terminal: a new store is said on stderr all the same" '[ "$(cat "$W/made")" = "crioimg pull: created a new store in $W/tty5" ]'
+
 # Ctrl-C and SIGTERM mid-pull of a stalled blob
 for b in "${BINS[@]}"; do
   n=$(tag "$b")

@@ -125,7 +125,7 @@ expect "verify: a usage error" 2 "*" -- "$bin" verify --store "$S" extra
 # ---- imports: skopeo copy --all layouts (an index), umoci's bare tags, memory that does not grow ----
 read -r amd arm < <(mkindex "$t/multi" multi)
 I=$t/istore
-expect "import: an index gives this machine's image" 0 "$amd" -- "$bin" import --store "$I" "$t/multi:multi" m:amd
+expect "import: an index gives this machine's image (a new store: said on stderr)" 0 "$amd"$'\n'"crioimg import: created a new store in $I" -- "$bin" import --store "$I" "$t/multi:multi" m:amd
 expect "import --platform linux/arm64" 0 "$arm" -- "$bin" import --store "$I" --platform linux/arm64 "$t/multi:multi" m:arm
 expect "import --platform=, after the source" 0 "$arm" -- "$bin" import --store "$I" "$t/multi:multi" --platform=linux/arm64 m:arm2
 expect "import oci: of the index, --platform" 0 "$arm" -- "$bin" import --store "$I" --platform linux/arm64 "oci:$t/multi:multi" m:arm3
