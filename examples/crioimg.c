@@ -1957,6 +1957,26 @@ static void blob_tmp_clean(const char *dir)
 
 /* blob -o FILE NAME DIGEST: the bytes go to a temporary file beside FILE (see above), which becomes
    FILE only when the registry client has verified them. */
+/* blob --json: what was written, once verified; on stderr for -o -, where stdout is the blob */
+static void blob_said(const char *out, const crioimg_image_source *src, const crioimg_descriptor *d)
+{
+    buf b = { NULL, 0, 0 };
+    char n[32];
+    buf_str(&b, "{\"output\":");
+    buf_json(&b, out, strlen(out));
+    buf_str(&b, ",\"image\":");
+    buf_json(&b, src->location, strlen(src->location));
+    buf_str(&b, ",\"digest\":");
+    buf_json(&b, d->digest, strlen(d->digest));
+    snprintf(n, sizeof n, ",\"size\":%lld", (long long)d->size);
+    buf_str(&b, n);
+    buf_str(&b, ",\"mediaType\":");
+    buf_json(&b, d->media_type ? d->media_type : "", d->media_type ? strlen(d->media_type) : 0);
+    buf_str(&b, "}\n");
+    buf_flush(&b, strcmp(out, "-") == 0 ? stderr : stdout);
+    free(b.p);
+}
+
 static int cmd_blob(cli *c)
 {
     remote_args ra;
@@ -2021,6 +2041,7 @@ static int cmd_blob(cli *c)
         }
     }
 done:
+    if (rc == 0 && d && c->v[OPT_JSON]) blob_said(ra.out, src, d);
     crioimg_image_source_free(src);
     remote_free(&ra);
     return rc;
@@ -2248,6 +2269,7 @@ static const opt verify_own[] = {
     { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: blobs, images, problems [{kind, subject, detail}]" } };
 static const opt blob_own[] = {
     { OPT_OUTPUT, "output", 'o', O_VALUE, "FILE", "where the blob goes (it appears only once verified); - is stdout (a mismatch: exit 1)" },
+    { OPT_JSON, "json", 0, O_FLAG, NULL, "once verified, one JSON object: output, image, digest, size, mediaType (on stderr with -o -)" },
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
 static const opt pull_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" },
@@ -2291,7 +2313,7 @@ static const command commands[] = {
       "crioimg can-pull docker.io/library/busybox:1.36", NET, OWN(can_pull_own), 1, 1, cmd_can_pull, 1u },
     { "manifest", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] NAME", "the manifest as the registry serves it",
       "With --platform: that platform's image manifest, not the index.", "crioimg manifest --platform linux/arm64 busybox:1.36", NET, OWN(remote_own), 1, 1, cmd_manifest, 1u },
-    { "blob", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] -o FILE NAME DIGEST", "a config or layer blob, verified",
+    { "blob", "[REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] [--json] -o FILE NAME DIGEST", "a config or layer blob, verified",
       "DIGEST must be the config or a layer of NAME's image; FILE appears only when the bytes match it.",
       "crioimg blob -o layer.tar.gz busybox:1.36 sha256:...", NET, OWN(blob_own), 2, 2, cmd_blob, 1u },
     { "pull", "[--store DIR] [REGISTRY-OPTIONS] [AUTH-OPTIONS] [NETWORK-OPTIONS] [--platform P] [--policy FILE] [--jobs N] [-q] [--json] NAME",

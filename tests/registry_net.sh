@@ -233,6 +233,11 @@ fetched    "blob: Docker schema2 config"   "$V2S2_CFG"    "$P/test/v2s2:1" "$V2S
 fetched    "blob: the arm64 layer"         "$ARM_LAYER"   --platform linux/arm64 "$P/test/multi:1" "$ARM_LAYER"
 notfetched "blob: not in the platform's manifest" '' --platform linux/amd64 "$P/test/multi:1" "$ARM_LAYER"
 notfetched "blob: an invalid digest"       'digest|xyz'       "$P/test/hello:1" "sha256:xyz"
+# --json: what was written, once verified (on stderr for -o -, where stdout is the blob itself)
+run blob --json -o "$W/blob" "$P/test/hello:1" "$HELLO_LAYER"
+t "blob --json: one object naming the file and the blob" '[ "$(rc)" = 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"output\"]==sys.argv[2] and o[\"digest\"]==sys.argv[3] and o[\"size\"]==int(sys.argv[4]) and o[\"image\"].endswith(\"/test/hello:1\") and o[\"mediaType\"], o" "$W/out" "$W/blob" "$HELLO_LAYER" "$(stat -c %s "$W/blob")"'
+run blob --json -o - "$P/test/hello:1" "$HELLO_LAYER"
+t "blob --json -o -: the blob alone on stdout, the object on stderr" '[ "$(rc)" = 0 ] && [ "sha256:$(sha "$W/out")" = "$HELLO_LAYER" ] && grep -q "\"digest\":\"$HELLO_LAYER\"" "$W/err"'
 
 # TLS: 127.0.0.0/8 is insecure by default, so verification is asked for with --tls-verify=true
 refused "TLS: refused without the CA"      "$TLSFAIL"   can-pull --tls-verify=true "$T/test/hello:1"
