@@ -1920,7 +1920,8 @@ typedef struct crioimg_store_opts {
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
     const volatile int *cancel; /* nonzero stops a copy into this store (crioimg_store_copy_image, _blob) at
-                                  its next chunk: ERR_CANCELLED, and what the copy wrote goes again */
+                                  its next chunk: ERR_CANCELLED, and what the copy wrote goes again. The OCI
+                                  store also ends a wait for its lock when a signal arrives with it set */
     void (*log)(void *log_user, crioimg_log_level level, const char *msg); /* NULL: none. The OCI store says
                                   (WARN) when it has waited a second for its lock, held by another process */
     void *log_user;
@@ -2760,6 +2761,8 @@ CRIOIMG__LIB void crioimg__blob_writer_trust(crioimg_blob_writer *w);
 CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w);
 CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w);
 CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len);
+/* store.c: the store's index can be read (before a write path's first blob) */
+CRIOIMG__LIB crioimg_result crioimg__store_index_ok(crioimg_store *s);
 /* store_gc.c: a failed import or pull takes back the blobs it wrote that nothing references */
 CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
 /* registry.c: a worker's client takes over what its parent's ping learned */
@@ -17286,6 +17289,21 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioi
     return s->vt.read_index(s->vt.user, &s->alloc, e, n);
 }
 
+/* Asked by every path that writes blobs and then records an image (pull, copy, archive load) before its
+   first blob: a store whose index cannot be read would take the blobs and then refuse the record, and
+   what it took could not go again (taking back, like gc, needs the index). The store's own words. */
+CRIOIMG__LIB crioimg_result crioimg__store_index_ok(crioimg_store *s)
+{
+    crioimg_store_entry *e = NULL;
+    size_t n = 0;
+    crioimg_result r = crioimg__st_lock(s, 0);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_read_index(s, &e, &n);
+    crioimg__st_unlock(s);
+    crioimg_free(&s->alloc, e);
+    return r;
+}
+
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
 {
     CRIOIMG__ST_NEED(s, blob_stat);
@@ -17763,6 +17781,8 @@ crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_sto
     crioimg_result r;
     if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
+    memset(&man, 0, sizeof man);
+    if ((r = crioimg__store_index_ok(dst)) != CRIOIMG_OK) goto done;
     if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
     if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
         /* an index (skopeo copy --all): the image for the platform, chosen as a pull chooses it; that
@@ -19683,6 +19703,7 @@ typedef struct crioimg__oci {
     crioimg_allocator alloc;
     void (*log)(void *log_user, crioimg_log_level level, const char *msg);   /* opts->log: a long lock wait */
     void *log_user;
+    const volatile int *cancel;   /* opts->cancel: a signal that sets it ends a wait for the lock too */
     const char *dir;          /* as opened (a copy after the struct), for that message */
 } crioimg__oci;
 
@@ -19690,7 +19711,7 @@ typedef struct crioimg__oci {
 static crioimg_result crioimg__oci_errno_to(char *err, int e, const char *what, const char *name)
 {
     crioimg_result r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : (e == ELOOP || e == ENOTDIR || e == EMLINK) ? CRIOIMG_ERR_STORE_UNSAFE :
-                       e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+                       e == ENOMEM ? CRIOIMG_ERR_NOMEM : e == ECANCELED ? CRIOIMG_ERR_CANCELLED : CRIOIMG_ERR_IO;
     crioimg__out out;
     out.p = err; out.cap = 512; out.len = 0;
     crioimg__out_str(&out, what);
@@ -19894,6 +19915,7 @@ static int crioimg__oci_flock_wait(crioimg__oci *o, int op)
             crioimg__out out;
             if (errno == EINTR) continue;
             if (errno != EWOULDBLOCK && errno != EAGAIN) return -1;
+            if (o->cancel && *o->cancel) { errno = ECANCELED; return -1; }
             if (++tries < 50) { (void)nanosleep(&ts, NULL); continue; }
             out.p = m; out.cap = sizeof m; out.len = 0;
             crioimg__out_str(&out, "waiting for the lock of store ");
@@ -19904,7 +19926,9 @@ static int crioimg__oci_flock_wait(crioimg__oci *o, int op)
         }
         if (tries < 50) return 0;
     }
-    while (flock(o->lockfd, op) != 0) if (errno != EINTR) return -1;
+    /* a signal interrupts the wait (EINTR); one that set the cancel flag ends it */
+    while (flock(o->lockfd, op) != 0)
+        if (errno != EINTR || (o->cancel && *o->cancel)) { errno = errno == EINTR ? ECANCELED : errno; return -1; }
     return 0;
 }
 
@@ -20407,7 +20431,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     memset(o, 0, sizeof *o);
     memcpy((char *)(o + 1), dir, strlen(dir) + 1);
     o->dir = (const char *)(o + 1);
-    if (opts) { o->log = opts->log; o->log_user = opts->log_user; }
+    if (opts) { o->log = opts->log; o->log_user = opts->log_user; o->cancel = opts->cancel; }
     if (a) o->alloc = *a;
     o->lockfd = -1;
     for (i = 0; i < 4; i++) o->algfd[i] = -1;
@@ -21285,6 +21309,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     size_t k;
     long long have;
     const char *names[1];
+    if ((r = crioimg__store_index_ok(st)) != CRIOIMG_OK) return r;   /* before any blob: see the function */
     if ((r = crioimg__pull_plan(p)) != CRIOIMG_OK) return r;
     for (k = 0; k < p->count; k++)
         if (!p->blobs[k].fetch) {
@@ -24428,6 +24453,8 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
         if (a.fd < 0) r = crioimg__arc_fail(&a, errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO, "%s", strerror(errno));
         else r = crioimg__arc_index(&a);
     }
+    if (r == CRIOIMG_OK && (r = crioimg__store_index_ok(s)) != CRIOIMG_OK)   /* before any blob: see the function */
+        r = crioimg__arc_fail(&a, r, "%s", crioimg_store_error(s));
     if (r == CRIOIMG_OK) {
         if (in.transport == CRIOIMG_TRANSPORT_DOCKER_ARCHIVE) r = crioimg__arc_docker(&a, s, &in, opts, &res);
         else if (in.transport == CRIOIMG_TRANSPORT_DIR) r = crioimg__arc_dir(&a, s, opts, &res);

@@ -181,19 +181,24 @@ static const opt store_opts[] = {
 static const opt reg_opts_tab[] = {
     { OPT_REGISTRY, "registry", 0, O_VALUE | O_REPEAT, "R", "a registry for short names (repeatable, in order)" },
     { OPT_INSECURE, "insecure-registry", 0, O_VALUE | O_REPEAT, "CIDR|HOST[:PORT]", "http or unverified TLS allowed there (repeatable)" },
-    { OPT_CONF, "registries-conf", 0, O_VALUE, "FILE", "registries.conf (else $CONTAINERS_REGISTRIES_CONF, else the default files)" } };
+    { OPT_CONF, "registries-conf", 0, O_VALUE, "FILE", "registries.conf (- : stdin; else $CONTAINERS_REGISTRIES_CONF, else the default files)" } };
 static const opt auth_opts[] = {
     { OPT_CREDS, "creds", 0, O_VALUE, "USER[:PASSWORD]", "credentials (the password is asked on the terminal when left out)" },
-    { OPT_AUTHFILE, "authfile", 0, O_VALUE, "FILE", "a containers-auth.json file" },
+    { OPT_AUTHFILE, "authfile", 0, O_VALUE, "FILE", "a containers-auth.json file (- : stdin)" },
     { OPT_CERTDIR, "cert-dir", 0, O_VALUE, "DIR", "CA *.crt, client *.cert and *.key, as skopeo reads them" },
     { OPT_TLSVERIFY, "tls-verify", 0, O_BOOL, "[=true|false]", "overrides the insecure-registry decision, as skopeo" } };
 static const opt net_opts[] = {
     { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION", "the whole command, and each response's headers and whole manifest, token or error body (30s, 2m, seconds)" },
     { OPT_MINRATE, "min-rate", 0, O_VALUE, "BYTES/DURATION", "the slowest a blob may progress (1024/30s)" },
     { OPT_RETRY, "retry-times", 0, O_VALUE, "N", "retries of a failed request (3; 0: none)" },
-    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "what to tell on stderr: debug (every request, with status and time, and every redirect), info (every retry and wait), warn (retries and waits of a second or more: the default on a terminal), error (the default otherwise)" },
+    { OPT_LOG_LEVEL, "log-level", 0, O_VALUE, "LEVEL", "what to tell on stderr: debug (every request, with status and time, and every redirect), info (every retry and wait), warn (retries and waits of a second or more: the default), error (failures only)" },
     { OPT_VERBOSE, "verbose", 'v', O_FLAG, NULL, "--log-level=debug" } };
 static const opt help_opt = { OPT_HELP, "help", 'h', O_FLAG, NULL, "this help" };
+/* every command takes --timeout; NETWORK-OPTIONS says more of it where it also bounds each response */
+static const opt timeout_opt = { OPT_TIMEOUT, "timeout", 0, O_VALUE, "DURATION",
+                                 "the whole command: it stops after DURATION, exit 1, nothing half-done left (30s, 2m, seconds)" };
+#define CMD_OWN_TIMEOUT(c) (((c)->groups & G_NET) == 0)
+#define CMD_TIMEOUT_OPT(c) (CMD_OWN_TIMEOUT(c) ? &timeout_opt : NULL)
 
 #define NOPTS(a) (sizeof a / sizeof a[0])
 static const struct group { unsigned bit; const char *title; const opt *o; size_t n; } groups[] = {
@@ -231,8 +236,8 @@ static const opt *opt_find(const command *cmd, const char *name, size_t len, cha
     for (g = 0; g <= NOPTS(groups); g++) {
         const opt *o = g == 0 ? cmd->own : groups[g - 1].o;
         size_t n = g == 0 ? cmd->nown : (cmd->groups & groups[g - 1].bit) ? groups[g - 1].n : 0;
-        for (k = 0; k <= n; k++) {
-            const opt *x = k < n ? &o[k] : g == 0 ? &help_opt : NULL;
+        for (k = 0; k <= n + 1; k++) {
+            const opt *x = k < n ? &o[k] : g != 0 ? NULL : k == n ? &help_opt : CMD_TIMEOUT_OPT(cmd);
             if (x == NULL) break;
             if (name ? strlen(x->name) == len && strncmp(x->name, name, len) == 0 : x->shrt != 0 && x->shrt == shrt) return x;
         }
@@ -283,13 +288,52 @@ static int cli_parse(const command *cmd, int argc, char **argv, cli *c)
             if (val == NULL) val = "true";
             break;
         default:
-            if (val == NULL && i + 1 < argc) val = argv[++i];
-            else if (val == NULL) { fprintf(stderr, "crioimg %s: option %.*s needs a value\n", cmd->name, (int)kl, a); return 2; }
+            /* the next word, unless it is an option itself (--store --json is a forgotten DIR, not a store
+               named "--json"); "-" alone is a value (stdin, stdout), and --opt=-x gives a value that starts with - */
+            if (val == NULL && i + 1 < argc && (argv[i + 1][0] != '-' || argv[i + 1][1] == '\0' || (argv[i + 1][1] >= '0' && argv[i + 1][1] <= '9')))
+                val = argv[++i];   /* a negative number is a value too, for its own check to refuse */
+            else if (val == NULL) {
+                fprintf(stderr, "crioimg %s: option %.*s needs a value", cmd->name, (int)kl, a);
+                if (i + 1 < argc) fprintf(stderr, " (%s is an option; %.*s=%s gives a value that starts with -)", argv[i + 1], (int)kl, a, argv[i + 1]);
+                fputc('\n', stderr);
+                return 2;
+            }
         }
         c->v[o->id] = val;
         if (o->kind & O_REPEAT) { c->rep[c->nrep] = val; c->repid[c->nrep++] = o->id; }
     }
     c->args[c->nargs] = NULL;
+    return 0;
+}
+
+/* "-" for an input file option (--registries-conf, --authfile, --policy) is stdin: read whole into an
+   unnamed temporary file (tmpfile: nothing is left however the command ends) that the library opens as
+   /dev/fd/N, as it opens any file, reading it when it needs it. stdin can be read once: one such option,
+   and not with an operand that reads stdin too. 0, or 2 after a message. */
+static int cli_stdin_option(cli *c)
+{
+    static const int ids[] = { OPT_CONF, OPT_AUTHFILE, OPT_POLICY };
+    static char path[32];
+    size_t i, n = 0, k;
+    int which = -1, j;
+    FILE *t;
+    char b[8192];
+    for (i = 0; i < sizeof ids / sizeof *ids; i++)
+        if (c->v[ids[i]] && strcmp(c->v[ids[i]], "-") == 0) { n++; which = ids[i]; }
+    if (n == 0) return 0;
+    for (j = 0; j < c->nargs; j++)
+        if (strcmp(c->args[j], "-") == 0) n++;
+    if (n > 1) { fprintf(stderr, "crioimg %s: stdin can be read once: only one of the inputs may be -\n", c->cmd->name); return 2; }
+    if ((t = tmpfile()) == NULL) { fprintf(stderr, "crioimg %s: a temporary file for stdin: %s\n", c->cmd->name, strerror(errno)); return 1; }
+    while ((k = fread(b, 1, sizeof b, stdin)) > 0)
+        if (fwrite(b, 1, k, t) != k) break;
+    if (ferror(stdin) || fflush(t) != 0 || fseek(t, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "crioimg %s: reading stdin: %s\n", c->cmd->name, strerror(errno));
+        fclose(t);
+        return 1;
+    }
+    snprintf(path, sizeof path, "/dev/fd/%d", fileno(t));   /* t stays open until the process ends */
+    c->v[which] = path;
     return 0;
 }
 
@@ -605,10 +649,24 @@ static int store_args_get(cli *c, store_args *sa)
     return (sa->dir = store_dir(c->cmd->name, c->v[OPT_STORE], sa->dflt, sizeof sa->dflt)) != NULL ? 0 : 2;
 }
 
+static const char *store_dir_open;   /* the store the command opened: store_fail names it for the store's own faults */
+
 static void store_fail(const char *cmd, const char *what, crioimg_store *s, crioimg_result r)
 {
+    static const char *const whole[] = { "index.json", "oci-layout", "store opened read-only", "no lock file", "cannot lock" };
     const char *d = s ? crioimg_store_error(s) : "";
-    size_t dl = strlen(d), wl = strlen(what);
+    size_t dl = strlen(d), wl, i;
+    /* a fault of the store itself (its index, its lock, no right to write) is the store's, whatever the
+       command was doing: the message names the store's path, not the image argument that met it */
+    for (i = 0; store_dir_open && i < sizeof whole / sizeof *whole; i++)
+        if (strncmp(d, whole[i], strlen(whole[i])) == 0) {
+            what = store_dir_open;
+            if (i == 2 && access(store_dir_open, W_OK) != 0)
+                d = errno == EACCES || errno == EROFS ? "cannot change the store: no permission to write to it (opened read-only)" : d;
+            dl = strlen(d);
+            break;
+        }
+    wl = strlen(what);
     /* the store's text often ends with the name ("image not known: NAME"): the name is said once, first */
     if (dl > wl + 2 && strcmp(d + dl - wl, what) == 0 && d[dl - wl - 2] == ':' && d[dl - wl - 1] == ' ')
         fprintf(stderr, "crioimg %s: %s: %.*s\n", cmd, what, (int)(dl - wl - 2), d);
@@ -636,6 +694,9 @@ static void cli_on_signal(int sig)
 {
     cli_cancel = sig;   /* nonzero: the library stops; the command exits 128 + sig */
     signal(sig, SIG_DFL);
+    /* --timeout: work that does not look at the flag (hashing a huge blob) ends two seconds later at the
+       latest, by the default action; every store write is atomic, so that loses nothing */
+    if (sig == SIGALRM) alarm(2);
 }
 
 static void cli_catch_signals(void)
@@ -729,6 +790,7 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     char err[1024];
     int existed = 1;
     memset(&o, 0, sizeof o);
+    store_dir_open = sa->dir;
     o.err = err; o.errcap = sizeof err;   /* the library's words for a failed open, naming the directory */
     o.cancel = &cli_cancel;               /* an import's copy stops at Ctrl-C (cli_catch_signals) */
     o.log = cli_log;                      /* "waiting for the lock of store DIR" after a second */
@@ -737,7 +799,7 @@ static int store_open(const char *cmd, const store_args *sa, int write, crioimg_
     if (write == 2) { /* tag, untag, rmi change existing images: never create a store */
         if (stat(sa->dir, &st) != 0) {
             fprintf(stderr, "crioimg %s: %s: %s (no store there; import or pull creates one)\n", cmd, sa->dir,
-                    errno == EACCES ? "permission denied" : "no such directory");
+                    errno == EACCES ? "permission denied" : errno == ENOTDIR ? "not a directory (part of the path is a file)" : "no such directory");
             return 1;
         }
         if (!S_ISDIR(st.st_mode)) {
@@ -1158,35 +1220,48 @@ static int names_id(const char *arg, const char *id)
     return n >= 3 && n <= 64 && strspn(arg, "0123456789abcdef") == n && strncmp(arg, id, n) == 0;
 }
 
+/* untag and rmi: every NAME is looked up first, and nothing changes unless each names an image (and,
+   for untag, is a name, not an ID): bad input changes nothing, as a typo in the third name shows. */
 static int store_drop(cli *c, int rmi)
 {
     store_args sa;
     crioimg_store *s;
     const char *cmd = c->cmd->name;
     done_list d;
+    char (*ids)[65];
     int i, failed = 0, rc = store_args_get(c, &sa);
     if (rc) return rc;
     if ((rc = store_open(cmd, &sa, 2, &s)) != 0) return rc;
+    if ((ids = (char (*)[65])calloc((size_t)sa.nargs, sizeof *ids)) == NULL) die_nomem();
     memset(&d, 0, sizeof d);
     d.json = sa.json;
     for (i = 0; i < sa.nargs; i++) {
         crioimg_image_list l;
-        char id[65] = "";
         crioimg_result r;
         memset(&l, 0, sizeof l);
-        if (crioimg_store_image_status(s, sa.args[i], &l) == CRIOIMG_OK) memcpy(id, l.images[0].id, sizeof id);
+        r = crioimg_store_image_status(s, sa.args[i], &l);
+        if (r == CRIOIMG_OK) memcpy(ids[i], l.images[0].id, sizeof ids[i]);
         crioimg_image_list_free(&l);
-        if (!rmi && id[0] && names_id(sa.args[i], id)) {   /* the library's UntagImage would remove the image */
+        /* refused here: a name that is none (codes -100..-139: references and image names) or names no image;
+           anything else (a name whose manifest is broken can still go) is left to the removal to say */
+        if (r == CRIOIMG_ERR_IMAGE_UNKNOWN || (r <= CRIOIMG_ERR_REF_FORMAT && r > CRIOIMG_ERR_REF_FORMAT - 40)) {
+            store_fail(cmd, sa.args[i], s, r);
+            failed = 1;
+        }
+        else if (!rmi && ids[i][0] && names_id(sa.args[i], ids[i])) {   /* the library's UntagImage would remove the image */
             fprintf(stderr, "crioimg untag: %s: an image ID, not a name (untag removes names; crioimg rmi %s removes the image)\n",
                     sa.args[i], sa.args[i]);
             failed = 1;
-            continue;
         }
-        r = rmi ? crioimg_store_remove(s, sa.args[i]) : crioimg_store_untag(s, sa.args[i]);
+    }
+    for (i = 0; i < sa.nargs && !failed; i++) {
+        crioimg_result r = rmi ? crioimg_store_remove(s, sa.args[i]) : crioimg_store_untag(s, sa.args[i]);
+        if (r == CRIOIMG_ERR_IMAGE_UNKNOWN && i > 0 && rmi) continue;   /* rmi of two names of one image */
         if (r != CRIOIMG_OK) { store_fail(cmd, sa.args[i], s, r); failed = 1; }
-        else if (rmi) done_add(&d, id, strlen(id));
+        else if (rmi) done_add(&d, ids[i], strlen(ids[i]));
         else done_name(&d, sa.args[i]);
     }
+    free(ids);
     crioimg_store_close(s);
     done_print(&d, rmi ? "deleted" : "untagged", NULL);
     return failed;
@@ -1194,6 +1269,31 @@ static int store_drop(cli *c, int rmi)
 
 static int cmd_untag(cli *c) { return store_drop(c, 0); }
 static int cmd_rmi(cli *c) { return store_drop(c, 1); }
+
+/* A NEWNAME tag can give image img (whose list entry is l): a name, as the store normalises names (Go's
+   text when it is none), and, when it carries a digest, one of the image's manifest digests. 1 when
+   it can; else said on stderr. Every NEWNAME is checked before any is given: bad input changes nothing. */
+static int tag_name_ok(const char *n, const crioimg_image *img)
+{
+    crioimg_ref ref;
+    char msg[512];
+    size_t i, dl;
+    crioimg_result r;
+    if (id_not_name("tag", n)) return 0;
+    if ((r = crioimg_ref_parse_docker(&ref, n, strlen(n))) != CRIOIMG_OK) {
+        crioimg_ref_error_message(r, n, strlen(n), msg, sizeof msg);
+        fprintf(stderr, "crioimg tag: %s: %s\n", n, msg);
+        return 0;
+    }
+    if (!ref.digest[0]) return 1;
+    dl = strlen(ref.digest);
+    for (i = 0; i < img->ndigests; i++) {
+        size_t l = strlen(img->digests[i]);
+        if (l > dl && img->digests[i][l - dl - 1] == '@' && strcmp(img->digests[i] + l - dl, ref.digest) == 0) return 1;
+    }
+    fprintf(stderr, "crioimg tag: %s: its digest is not the manifest digest of image %s (%s)\n", n, img->id, img->manifest_digest);
+    return 0;
+}
 
 static int cmd_tag(cli *c)
 {
@@ -1215,13 +1315,13 @@ static int cmd_tag(cli *c)
         return 1;
     }
     memcpy(id, l.images[0].id, sizeof id);
+    for (i = 1; i < sa.nargs; i++)
+        if (!tag_name_ok(sa.args[i], &l.images[0])) rc = 1;
     crioimg_image_list_free(&l);
-    for (i = 1; i < sa.nargs; i++) {
-        const char *n = sa.args[i];
-        if (id_not_name("tag", n)) { rc = 1; continue; }
-        r = crioimg_store_tag(s, sa.args[0], n);
+    for (i = 1; i < sa.nargs && rc == 0; i++) {
+        r = crioimg_store_tag(s, sa.args[0], sa.args[i]);
         if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
-        else done_name(&d, n);
+        else done_name(&d, sa.args[i]);
     }
     crioimg_store_close(s);
     done_print(&d, "tagged", id[0] ? id : NULL);
@@ -1353,7 +1453,7 @@ static void archive_progress(void *user, const crioimg_archive_progress *p)
 /* import oci:DIR[:REF] | oci-archive:FILE[:REF] | docker-archive:FILE[:NAME:TAG|:@N] | dir:DIR [NAME...]:
    crioimg_archive_load, which verifies every blob as it streams in. */
 /* "-", "docker-archive:-", "oci-archive:-": the archive comes on stdin. It is read whole into a temporary
-   file first (an archive is read in place, by offsets), which goes when the import ends. For "-" the
+   file first (an archive is read in place, by offsets), unnamed from the start (nothing is left, however the import ends). For "-" the
    entries say which kind it is (oci-layout: an oci-archive; else a docker-archive). *src gets the source
    to load; 0, or 1 after a message. */
 static int stdin_archive(const char *arg, char *tmp, size_t tcap, char *src, size_t scap)
@@ -1367,15 +1467,19 @@ static int stdin_archive(const char *arg, char *tmp, size_t tcap, char *src, siz
     int fd;
     snprintf(tmp, tcap, "%s/crioimg-import.XXXXXX", td && td[0] ? td : "/tmp");
     if ((fd = mkstemp(tmp)) < 0) { fprintf(stderr, "crioimg import: %s: %s\n", tmp, strerror(errno)); tmp[0] = '\0'; return 1; }
+    /* unnamed at once: however the import ends (kill -9 too), nothing is left in TMPDIR; the load opens
+       it again as /dev/fd/N, which stays open until the process ends */
+    (void)unlink(tmp);
+    snprintf(tmp, tcap, "/dev/fd/%d", fd);
     while ((got = read(0, chunk, sizeof chunk)) != 0) {
         if (got < 0 && errno == EINTR && !cli_cancel) continue;
-        if (got < 0 || cli_cancel) { fprintf(stderr, "crioimg import: reading stdin: %s\n", cli_cancel ? "cancelled" : strerror(errno)); close(fd); return 1; }
+        if (got < 0 || cli_cancel) { fprintf(stderr, "crioimg import: reading stdin: %s\n", cli_cancel ? "cancelled" : strerror(errno)); return 1; }
         {
             const char *p = chunk;
             ssize_t w;
             while (got > 0) {
                 if ((w = write(fd, p, (size_t)got)) < 0 && errno == EINTR) continue;
-                if (w <= 0) { fprintf(stderr, "crioimg import: %s: %s\n", tmp, strerror(errno)); close(fd); return 1; }
+                if (w <= 0) { fprintf(stderr, "crioimg import: a temporary copy of stdin: %s\n", strerror(errno)); return 1; }
                 p += w;
                 got -= w;
             }
@@ -1394,7 +1498,6 @@ static int stdin_archive(const char *arg, char *tmp, size_t tcap, char *src, siz
             off += 512 + ((sz + 511) / 512) * 512;
         }
     }
-    close(fd);
     snprintf(src, scap, "%s:%s", kind ? kind : "docker-archive", tmp);
     return 0;
 }
@@ -1411,10 +1514,10 @@ static int import_archive(const store_args *sa, const crioimg_platform *platform
     int rc;
     if (strcmp(source, "-") == 0 || strcmp(source, "docker-archive:-") == 0 || strcmp(source, "oci-archive:-") == 0) {
         if (isatty(0)) { fputs("crioimg import: -: refusing to read an archive from a terminal\n", stderr); return 2; }
-        if ((rc = stdin_archive(source, tmp, sizeof tmp, src, sizeof src)) != 0) { if (tmp[0]) unlink(tmp); return rc; }
+        if ((rc = stdin_archive(source, tmp, sizeof tmp, src, sizeof src)) != 0) return rc;
         source = src;
     }
-    if ((rc = store_open("import", sa, 1, &s)) != 0) { if (tmp[0]) unlink(tmp); return rc; }
+    if ((rc = store_open("import", sa, 1, &s)) != 0) return rc;
     memset(&o, 0, sizeof o);
     o.names = (const char *const *)sa->args + 1;
     o.nnames = (size_t)sa->nargs - 1;
@@ -1432,7 +1535,6 @@ static int import_archive(const store_args *sa, const crioimg_platform *platform
         else fprintf(stderr, "crioimg import: %s\n", err[0] ? err : crioimg_result_str(r));
         rc = 1;
     } else print_stored(sa->json, res.id, res.manifest_digest, res.name, NULL);
-    if (tmp[0]) unlink(tmp);
     crioimg_store_close(s);
     return rc ? rc : (fflush(stdout) == 0 ? 0 : 2);
 }
@@ -1458,6 +1560,30 @@ static void save_said(int json, const char *out, const char *format, char **name
     free(b.p);
 }
 
+/* save -o - spools into TMPDIR/crioimg-save.PID.XXXXXX; one whose process is gone (a kill -9) is taken
+   away by the next save -o -, with what the library wrote in it */
+static void save_tmp_sweep(const char *td)
+{
+    DIR *d = opendir(td), *in;
+    struct dirent *de, *f;
+    char p[4200];
+    if (d == NULL) return;
+    while ((de = readdir(d)) != NULL) {
+        char *end;
+        long pid;
+        if (strncmp(de->d_name, "crioimg-save.", 13) != 0) continue;
+        pid = strtol(de->d_name + 13, &end, 10);
+        if (end == de->d_name + 13 || *end != '.' || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        snprintf(p, sizeof p, "%s/%s", td, de->d_name);
+        if ((in = opendir(p)) == NULL) continue;
+        while ((f = readdir(in)) != NULL)
+            if (strcmp(f->d_name, ".") != 0 && strcmp(f->d_name, "..") != 0) (void)unlinkat(dirfd(in), f->d_name, 0);
+        closedir(in);
+        (void)rmdir(p);
+    }
+    closedir(d);
+}
+
 static int cmd_save(cli *c)
 {
     const char *out = c->v[OPT_OUTPUT], *f = c->v[OPT_FORMAT];
@@ -1480,7 +1606,8 @@ static int cmd_save(cli *c)
         const char *td = getenv("TMPDIR");
         if (fmt == CRIOIMG_ARCHIVE_OCI_DIR) { fputs("crioimg save: -o -: oci-dir is a directory, not a stream\n", stderr); return 2; }
         if (isatty(1)) { fputs("crioimg save: -o -: refusing to write an archive to a terminal\n", stderr); return 2; }
-        snprintf(tmpdir, sizeof tmpdir, "%s/crioimg-save.XXXXXX", td && td[0] ? td : "/tmp");
+        snprintf(tmpdir, sizeof tmpdir, "%s/crioimg-save.%ld.XXXXXX", td && td[0] ? td : "/tmp", (long)getpid());
+        save_tmp_sweep(td && td[0] ? td : "/tmp");
     }
     if ((rc = store_args_get(c, &sa)) != 0) return rc;
     cli_catch_signals();   /* Ctrl-C from here on: no half-written archive */
@@ -1557,7 +1684,8 @@ static int cmd_import(cli *c)
     cli_catch_signals();   /* from here on, Ctrl-C stops the copy (and takes back what it wrote) */
     if (crioimg_archive_is_source(sa.args[0]) || strcmp(sa.args[0], "-") == 0) return import_archive(&sa, platform ? &plat : NULL);
     if ((colon = strchr(sa.args[0], ':')) == NULL || colon == sa.args[0] || (size_t)(colon - sa.args[0]) >= sizeof path) {
-        fputs("crioimg import: LAYOUT-DIR:REF [NAME...] needed\n", stderr);
+        fprintf(stderr, "crioimg import: %s: not an image source (oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE, dir:DIR, "
+                "LAYOUT-DIR:REF or - for an archive on stdin)\n", sa.args[0]);
         return 2;
     }
     memcpy(path, sa.args[0], (size_t)(colon - sa.args[0]));
@@ -1989,6 +2117,11 @@ static int cmd_blob(cli *c)
     int rc;
     if (c->v[OPT_OUTPUT] == NULL) { fputs("crioimg blob: -o FILE needed\nusage: crioimg blob " , stderr); fputs(c->cmd->synopsis, stderr); fputc('\n', stderr); return 2; }
     if ((rc = remote_setup(c, &ra)) != 0) { remote_free(&ra); return rc; }
+    {   /* a DIGEST that is none is said as such, before any request */
+        crioimg_digest dg;
+        crioimg_result dr = crioimg_digest_parse(&dg, ra.args[1], strlen(ra.args[1]));
+        if (dr != CRIOIMG_OK) { fprintf(stderr, "crioimg blob: %s: %s\n", ra.args[1], crioimg_result_str(dr)); rc = 1; goto done; }
+    }
     if ((rc = remote_open("blob", &ra, &src)) != 0) goto done;
     if (strcmp(src->manifest.config.digest, ra.args[1]) == 0) d = &src->manifest.config;
     for (k = 0; d == NULL && k < src->manifest.nlayers; k++)
@@ -2273,7 +2406,7 @@ static const opt blob_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" } };
 static const opt pull_own[] = {
     { OPT_PLATFORM, "platform", 0, O_VALUE, "OS/ARCH[/VARIANT]", "the image for that platform from a multi-platform index (else this machine's)" },
-    { OPT_POLICY, "policy", 0, O_VALUE, "FILE", "containers-policy.json (else ~/.config/containers/policy.json, /etc/containers/policy.json, else accept)" },
+    { OPT_POLICY, "policy", 0, O_VALUE, "FILE", "containers-policy.json (- : stdin; else ~/.config/containers/policy.json, /etc/containers/policy.json, else accept)" },
     { OPT_JOBS, "jobs", 0, O_VALUE, "N", "blobs fetched at once (1 to 64; 3)" },
     { OPT_QUIET, "quiet", 'q', O_FLAG, NULL, "no progress, only the image ID" },
     { OPT_JSON, "json", 0, O_FLAG, NULL, "one JSON object: id, manifestDigest, name, source, blobsFetched, blobsSkipped, bytesFetched" } };
@@ -2431,6 +2564,7 @@ static void cmd_help(const command *c, FILE *f)
     fputs("\nOptions:\n", f);
     opt_lines(f, c->own, c->nown);
     opt_lines(f, &help_opt, 1);
+    if (CMD_OWN_TIMEOUT(c)) opt_lines(f, &timeout_opt, 1);
     for (g = 0; g < NOPTS(groups); g++)
         if (c->groups & groups[g].bit) { fprintf(f, "%s:\n", groups[g].title); opt_lines(f, groups[g].o, groups[g].n); }
     fprintf(f, "\nExample:\n  %s\n", c->example);
@@ -2476,6 +2610,7 @@ static void man_page(FILE *f)
     }
     fputs(".SH OPTIONS\n", f);
     roff_opts(f, &help_opt, 1);
+    roff_opts(f, &timeout_opt, 1);
     for (g = 0; g < NOPTS(groups); g++) {
         fputs(".SS ", f); roff(f, groups[g].title); fputs("\n", f);
         roff_opts(f, groups[g].o, groups[g].n);
@@ -2508,6 +2643,7 @@ static void bash_completion(FILE *f)
         completion_words(f, c->own, c->nown);
         for (g = 0; g < NOPTS(groups); g++) if (c->groups & groups[g].bit) completion_words(f, groups[g].o, groups[g].n);
         completion_words(f, &help_opt, 1);
+        if (CMD_OWN_TIMEOUT(c)) completion_words(f, &timeout_opt, 1);
         fputs("\" ;;\n", f);
     }
     fputs("    help) COMPREPLY=($(compgen -W \"--man --bash-completion", f);
@@ -2560,6 +2696,7 @@ int main(int argc, char **argv)
     const command *cmd;
     cli c;
     int rc, i;
+    long timeout_ms = 0;
     if (argc < 2) { top_help(stderr); return 2; }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) { top_help(stdout); return fflush(stdout) == 0 ? 0 : 1; }
     if (strcmp(argv[1], "help") == 0) { rc = help_cmd(argc - 2, argv + 2); return rc ? rc : fflush(stdout) == 0 ? 0 : 1; }
@@ -2570,6 +2707,12 @@ int main(int argc, char **argv)
     }
     if ((rc = cli_parse(cmd, argc - 2, argv + 2, &c)) != 0) { cli_free(&c); return rc; }
     if (c.v[OPT_HELP]) { cli_free(&c); cmd_help(cmd, stdout); return fflush(stdout) == 0 ? 0 : 1; }
+    if (c.v[OPT_TIMEOUT] && !parse_duration_ms(c.v[OPT_TIMEOUT], &timeout_ms)) {   /* before the count: it may have taken NAME */
+        fprintf(stderr, "crioimg %s: --timeout: invalid duration \"%s\" (30s, 2m, or seconds)\n", cmd->name, c.v[OPT_TIMEOUT]);
+        cli_free(&c);
+        return 2;
+    }
+    if ((rc = cli_stdin_option(&c)) != 0) { cli_free(&c); return rc; }
     if (c.nargs < cmd->min_args || (cmd->max_args >= 0 && c.nargs > cmd->max_args)) {
         fprintf(stderr, "crioimg %s: %s\nusage: crioimg %s %s\n", cmd->name, c.nargs < cmd->min_args ? "too few arguments" : "too many arguments",
                 cmd->name, cmd->synopsis);
@@ -2578,6 +2721,15 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < c.nargs; i++)
         if (i >= 32 ? cmd->refs == REFS_ALL || cmd->refs == REFS_FROM1 : (cmd->refs >> i) & 1u) drop_tag_of_digested(cmd->name, c.args[i]);
+    /* the network commands set their own deadline, a second after their requests' limit (remote_setup) */
+    if (c.v[OPT_TIMEOUT] && CMD_OWN_TIMEOUT(cmd)) {
+        struct sigaction sa;   /* SIGALRM alone: Ctrl-C keeps its meaning for commands that never look at the flag */
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = cli_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGALRM, &sa, NULL);
+        alarm((unsigned)((timeout_ms + 999) / 1000));
+    }
     rc = cmd->run(&c);
     if (rc != 0) store_unmake();   /* a failed command leaves no empty store behind */
     /* said once, when the store stays: a mistyped --store shows at once, not at the next command (-q: not) */

@@ -985,6 +985,8 @@ crioimg_result crioimg_archive_load(crioimg_store *s, const char *source, const 
         if (a.fd < 0) r = crioimg__arc_fail(&a, errno == ENOENT ? CRIOIMG_ERR_NOT_FOUND : CRIOIMG_ERR_IO, "%s", strerror(errno));
         else r = crioimg__arc_index(&a);
     }
+    if (r == CRIOIMG_OK && (r = crioimg__store_index_ok(s)) != CRIOIMG_OK)   /* before any blob: see the function */
+        r = crioimg__arc_fail(&a, r, "%s", crioimg_store_error(s));
     if (r == CRIOIMG_OK) {
         if (in.transport == CRIOIMG_TRANSPORT_DOCKER_ARCHIVE) r = crioimg__arc_docker(&a, s, &in, opts, &res);
         else if (in.transport == CRIOIMG_TRANSPORT_DIR) r = crioimg__arc_dir(&a, s, opts, &res);

@@ -126,6 +126,8 @@ CRIOIMG__LIB void crioimg__blob_writer_trust(crioimg_blob_writer *w);
 CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w);
 CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w);
 CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len);
+/* store.c: the store's index can be read (before a write path's first blob) */
+CRIOIMG__LIB crioimg_result crioimg__store_index_ok(crioimg_store *s);
 /* store_gc.c: a failed import or pull takes back the blobs it wrote that nothing references */
 CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
 /* registry.c: a worker's client takes over what its parent's ping learned */

@@ -786,6 +786,7 @@ static crioimg_result crioimg__pull_store(crioimg__pull *p, int jobs, const char
     size_t k;
     long long have;
     const char *names[1];
+    if ((r = crioimg__store_index_ok(st)) != CRIOIMG_OK) return r;   /* before any blob: see the function */
     if ((r = crioimg__pull_plan(p)) != CRIOIMG_OK) return r;
     for (k = 0; k < p->count; k++)
         if (!p->blobs[k].fetch) {

@@ -149,6 +149,21 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_read_index(crioimg_store *s, crioi
     return s->vt.read_index(s->vt.user, &s->alloc, e, n);
 }
 
+/* Asked by every path that writes blobs and then records an image (pull, copy, archive load) before its
+   first blob: a store whose index cannot be read would take the blobs and then refuse the record, and
+   what it took could not go again (taking back, like gc, needs the index). The store's own words. */
+CRIOIMG__LIB crioimg_result crioimg__store_index_ok(crioimg_store *s)
+{
+    crioimg_store_entry *e = NULL;
+    size_t n = 0;
+    crioimg_result r = crioimg__st_lock(s, 0);
+    if (r != CRIOIMG_OK) return r;
+    r = crioimg__st_read_index(s, &e, &n);
+    crioimg__st_unlock(s);
+    crioimg_free(&s->alloc, e);
+    return r;
+}
+
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_blob_stat(crioimg_store *s, const char *d, long long *size)
 {
     CRIOIMG__ST_NEED(s, blob_stat);
@@ -626,6 +641,8 @@ crioimg_result crioimg_store_copy_image_platform(crioimg_store *dst, crioimg_sto
     crioimg_result r;
     if (dst == NULL || src == NULL || manifest_digest == NULL || (names == NULL && nnames)) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
+    memset(&man, 0, sizeof man);
+    if ((r = crioimg__store_index_ok(dst)) != CRIOIMG_OK) goto done;
     if ((r = crioimg__st_src_manifest(dst, src, manifest_digest, &data, &len, &man)) != CRIOIMG_OK) goto done;
     if (man.kind == CRIOIMG_MANIFEST_OCI_INDEX || man.kind == CRIOIMG_MANIFEST_DOCKER_LIST) {
         /* an index (skopeo copy --all): the image for the platform, chosen as a pull chooses it; that

@@ -192,7 +192,8 @@ typedef struct crioimg_store_opts {
     char *err;                 /* constructors: where a failure's detail goes ("Errors" above); NULL: nowhere */
     size_t errcap;             /* err's size in bytes, the NUL included */
     const volatile int *cancel; /* nonzero stops a copy into this store (crioimg_store_copy_image, _blob) at
-                                  its next chunk: ERR_CANCELLED, and what the copy wrote goes again */
+                                  its next chunk: ERR_CANCELLED, and what the copy wrote goes again. The OCI
+                                  store also ends a wait for its lock when a signal arrives with it set */
     void (*log)(void *log_user, crioimg_log_level level, const char *msg); /* NULL: none. The OCI store says
                                   (WARN) when it has waited a second for its lock, held by another process */
     void *log_user;

@@ -55,6 +55,7 @@ typedef struct crioimg__oci {
     crioimg_allocator alloc;
     void (*log)(void *log_user, crioimg_log_level level, const char *msg);   /* opts->log: a long lock wait */
     void *log_user;
+    const volatile int *cancel;   /* opts->cancel: a signal that sets it ends a wait for the lock too */
     const char *dir;          /* as opened (a copy after the struct), for that message */
 } crioimg__oci;
 
@@ -62,7 +63,7 @@ typedef struct crioimg__oci {
 static crioimg_result crioimg__oci_errno_to(char *err, int e, const char *what, const char *name)
 {
     crioimg_result r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : (e == ELOOP || e == ENOTDIR || e == EMLINK) ? CRIOIMG_ERR_STORE_UNSAFE :
-                       e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
+                       e == ENOMEM ? CRIOIMG_ERR_NOMEM : e == ECANCELED ? CRIOIMG_ERR_CANCELLED : CRIOIMG_ERR_IO;
     crioimg__out out;
     out.p = err; out.cap = 512; out.len = 0;
     crioimg__out_str(&out, what);
@@ -266,6 +267,7 @@ static int crioimg__oci_flock_wait(crioimg__oci *o, int op)
             crioimg__out out;
             if (errno == EINTR) continue;
             if (errno != EWOULDBLOCK && errno != EAGAIN) return -1;
+            if (o->cancel && *o->cancel) { errno = ECANCELED; return -1; }
             if (++tries < 50) { (void)nanosleep(&ts, NULL); continue; }
             out.p = m; out.cap = sizeof m; out.len = 0;
             crioimg__out_str(&out, "waiting for the lock of store ");
@@ -276,7 +278,9 @@ static int crioimg__oci_flock_wait(crioimg__oci *o, int op)
         }
         if (tries < 50) return 0;
     }
-    while (flock(o->lockfd, op) != 0) if (errno != EINTR) return -1;
+    /* a signal interrupts the wait (EINTR); one that set the cancel flag ends it */
+    while (flock(o->lockfd, op) != 0)
+        if (errno != EINTR || (o->cancel && *o->cancel)) { errno = errno == EINTR ? ECANCELED : errno; return -1; }
     return 0;
 }
 
@@ -779,7 +783,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     memset(o, 0, sizeof *o);
     memcpy((char *)(o + 1), dir, strlen(dir) + 1);
     o->dir = (const char *)(o + 1);
-    if (opts) { o->log = opts->log; o->log_user = opts->log_user; }
+    if (opts) { o->log = opts->log; o->log_user = opts->log_user; o->cancel = opts->cancel; }
     if (a) o->alloc = *a;
     o->lockfd = -1;
     for (i = 0; i < 4; i++) o->algfd[i] = -1;

@@ -371,7 +371,8 @@ SW=$t/sw
 expect "import --json" 0 "{\"id\":\"$ida\",\"manifestDigest\":\"sha256:$mda\",\"name\":\"w:1\"}" -- "$bin" import --store "$SW" --json "$t/la:a" w:1
 expect "tag: each name given, normalised" 0 $'docker.io/library/w:2\nquay.io/a/b:latest' -- "$bin" tag --store "$SW" w:1 w:2 quay.io/a/b
 expect "tag --json" 0 "{\"id\":\"$ida\",\"tagged\":[\"docker.io/library/w:3\"]}" -- "$bin" tag --json --store "$SW" w:1 w:3
-expect "tag: a partial failure prints what was done, exit 1" 1 "docker.io/library/w:4" -- "$bin" tag --store "$SW" w:1 w:4 "sha256:$H"
+expect "tag: an ID among the NEWNAMEs: refused before any name is given, exit 1" 1 "crioimg tag: sha256:$H: an image ID, not a name (give a name such as repo:tag)" -- bash -c "'$bin' tag --store '$SW' w:1 w:4 'sha256:$H' 2>&1"
+expect "tag: ... w:4 not given" 1 "crioimg inspect: w:4: image not known" -- bash -c "'$bin' inspect --store '$SW' w:4 2>&1"
 expect "untag --json" 0 '{"untagged":["docker.io/library/w:2","docker.io/library/w:3"]}' -- "$bin" untag --store "$SW" w:2 w:3 --json
 expect "rmi --json" 0 "{\"deleted\":[\"$ida\"]}" -- "$bin" rmi --store "$SW" --json w:1
 expect "rmi --json: nothing done, exit 1" 1 '{"deleted":[]}' -- "$bin" rmi --store "$SW" --json w:1
@@ -512,6 +513,44 @@ expect_net "not a terminal: the retry's wait is announced too, then the one-line
 expect_net "--log-level error: only the error" 0 "1" -- bash -c "'$bin' can-pull --log-level error --retry-times 1 127.0.0.1:1/x:1 2>&1 | wc -l"
 expect "--log-level: an unknown level" 2 "crioimg can-pull: --log-level: unknown level \"loud\" (debug, info, warn or error)" -- bash -c "'$bin' can-pull --log-level loud x 2>&1"
 kill $stall 2>/dev/null; wait $stall 2>/dev/null
+
+# ---- bad input changes nothing; errors name what the user typed wrong (a fresh-eyes audit, stop 22) ----
+SB=$t/sb
+mklayout "$t/lsb" sb 31 700 >/dev/null
+"$bin" import --store "$SB" "$t/lsb:sb" sb:1 >/dev/null 2>&1
+cp "$SB/index.json" "$t/sb.ix"
+expect "tag: one bad NEWNAME among good ones: Go's words, exit 1" 1 "crioimg tag: Bad:2: invalid reference format: repository name must be lowercase" -- bash -c "'$bin' tag --store '$SB' sb:1 good:1 Bad:2 2>&1"
+expect "tag: ... and no name given at all" 0 "" -- cmp "$SB/index.json" "$t/sb.ix"
+expect "tag: a digest NEWNAME that is not the image's: nothing given" 1 "0" -- bash -c "'$bin' tag --store '$SB' sb:1 good:2 'x@sha256:$H' 2>/dev/null; r=\$?; cmp -s '$SB/index.json' '$t/sb.ix'; echo \$?; exit \$r"
+expect "untag: one unknown name among known: nothing removed" 1 "crioimg untag: nosuch:1: image not known"$'\n'"|same" -- bash -c "'$bin' untag --store '$SB' sb:1 nosuch:1 2>&1; r=\$?; cmp -s '$SB/index.json' '$t/sb.ix' && echo '|same' || echo '|changed'; exit \$r" 
+expect "rmi: one unknown name among known: nothing removed" 1 "same" -- bash -c "'$bin' rmi --store '$SB' sb:1 nosuch:3 2>/dev/null; r=\$?; cmp -s '$SB/index.json' '$t/sb.ix' && echo same || echo changed; exit \$r"
+expect "an option where a value belongs: needs a value" 2 "crioimg import: option --store needs a value (--json is an option; --store=--json gives a value that starts with -)" -- bash -c "cd '$t' && '$abs' import '$t/lsb:sb' x:1 --store --json 2>&1; r=\$?; [ -e '$t/--json' ] && echo 'a store named --json'; exit \$r"
+expect "images --store -q: needs a value, not an empty listing" 2 "crioimg images: option --store needs a value (-q is an option; --store=-q gives a value that starts with -)" -- bash -c "'$bin' images --store -q 2>&1"
+expect "a negative number is still a value, refused by its own check" 2 "crioimg can-pull: --retry-times: invalid number \"-2\"" -- bash -c "'$bin' can-pull --retry-times -2 x 2>&1"
+expect "--timeout that took NAME: an invalid duration, not too few arguments" 2 "crioimg can-pull: --timeout: invalid duration \"127.0.0.1:1/x:1\" (30s, 2m, or seconds)" -- bash -c "'$bin' can-pull --timeout 127.0.0.1:1/x:1 2>&1"
+mkdir "$t/half"; cp "$SB/oci-layout" "$t/half/"
+expect "a store without index.json: the store named, not the image argument" 1 "crioimg tag: $t/half: index.json is missing" -- bash -c "'$bin' tag --store '$t/half' a:1 b:1 2>&1"
+echo garbage > "$t/half/index.json"
+expect "import into a store whose index is unreadable: refused before any blob, naming the store" 1 "crioimg import: $t/half: index.json: expected a value, found 'g'"$'\n'"|0 blobs" -- bash -c "'$bin' import --store '$t/half' '$t/lsb:sb' x:1 2>&1; r=\$?; echo \"|\$(ls '$t/half/blobs/sha256' 2>/dev/null | wc -l) blobs\"; exit \$r"
+expect "a store path through a file: not a directory" 1 "crioimg tag: $t/afile/sub: not a directory (part of the path is a file) (no store there; import or pull creates one)" -- bash -c ": > '$t/afile'; '$bin' tag --store '$t/afile/sub' a b 2>&1"
+expect "import of something that is no source: named" 2 "crioimg import: $t/afile: not an image source (oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE, dir:DIR, LAYOUT-DIR:REF or - for an archive on stdin)" -- bash -c "'$bin' import --store '$SB' '$t/afile' 2>&1"
+expect "blob: a DIGEST that is none is said before any request" 1 "crioimg blob: sha256:zz: invalid checksum digest length" -- bash -c "'$bin' blob -o '$t/bz' 127.0.0.1:1/x:1 sha256:zz 2>&1"
+# - is stdin for the input file options too, once
+expect "--registries-conf -: read from stdin" 0 "quay.io/nginx:latest" -- bash -c "printf 'unqualified-search-registries = [\"quay.io\"]\n' | '$bin' resolve --registries-conf - nginx"
+expect "stdin is read once: two inputs that are - refused" 2 "crioimg pull: stdin can be read once: only one of the inputs may be -" -- bash -c "echo x | '$bin' pull --store '$SB' --policy - --authfile - x 2>&1"
+# --timeout bounds every command: a wait for a lock another process holds ends, exit 1, store unchanged
+( flock "$SB/.crioimg.lock" sleep 6 ) & holder=$!
+sleep 0.3
+expect "--timeout on a store command waiting for the lock: stopped in time, exit 1" 0 "1 fast|crioimg tag: --timeout 1s: the command did not finish in time" -- bash -c "s=\$(date +%s); '$bin' tag --timeout 1s --store '$SB' sb:1 late:1 2>'$t/lk.err'; rc=\$?; [ \$((\$(date +%s) - s)) -le 3 ] && echo \"\$rc fast|\$(tail -n 1 '$t/lk.err')\" || echo \"\$rc slow\""
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+expect "... and nothing changed" 0 "" -- cmp "$SB/index.json" "$t/sb.ix"
+# the stdin copies live nowhere anyone has to clean: import - leaves nothing in TMPDIR, even killed
+mkdir "$t/tmpd"
+"$bin" save --store "$SB" --format oci-archive -o "$t/sb.tar" sb:1 >/dev/null
+expect "import -: nothing left in TMPDIR" 0 "0" -- bash -c "TMPDIR='$t/tmpd' '$bin' import --store '$t/s-in' - sb:1 < '$t/sb.tar' >/dev/null 2>&1; ls -A '$t/tmpd' | wc -l"
+expect "import - killed while it reads stdin: nothing left in TMPDIR" 0 "0" -- bash -c "{ cat '$t/sb.tar'; sleep 3; } | TMPDIR='$t/tmpd' '$bin' import --store '$t/s-in2' - sb:1 >/dev/null 2>&1 & p=\$!; sleep 0.5; kill -9 \$p; wait \$p 2>/dev/null; ls -A '$t/tmpd' | wc -l"
+mkdir -p "$t/tmpd/crioimg-save.999999.abcdef"; : > "$t/tmpd/crioimg-save.999999.abcdef/archive.tar"
+expect "save -o -: a spool a killed save left (its process gone) is taken away" 0 "0" -- bash -c "TMPDIR='$t/tmpd' '$bin' save --store '$SB' --format oci-archive -o - sb:1 | cmp -s - '$t/sb.tar' && ls -A '$t/tmpd' | wc -l"
 
 # ---- make install: the header, the tool, the man page and the completion (run when the tool is up to date) ----
 root=$(cd "$(dirname "$0")/.." && pwd); bdir=$(cd "$(dirname "$bin")" && pwd)
