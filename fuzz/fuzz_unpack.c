@@ -41,9 +41,19 @@ static int fz_unpack_count(const char *dir)
     return n;
 }
 
+static char fz_unpack_base[64];
+
+/* the run's directory goes when the fuzzer or the replay exits (a run used to leave one in /tmp each) */
+static void fz_unpack_cleanup(void)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", fz_unpack_base, fz_unpack_base);
+    if (system(cmd) != 0) { /* best effort at exit */ }
+}
+
 static int fuzz_unpack(const uint8_t *data, size_t size)
 {
-    static char base[64];
+    char *base = fz_unpack_base;
     char scratch[128], sentinel[128], cmd[300];
     crioimg_unpack_opts o;
     fz_unpack_src src;
@@ -51,8 +61,9 @@ static int fuzz_unpack(const uint8_t *data, size_t size)
     crioimg_result r;
     int fd;
     if (base[0] == '\0') {
-        snprintf(base, sizeof base, "/tmp/crioimg-fuzz-unpack-XXXXXX");
+        snprintf(base, sizeof fz_unpack_base, "/tmp/crioimg-fuzz-unpack-XXXXXX");
         if (mkdtemp(base) == NULL) abort();
+        atexit(fz_unpack_cleanup);
     }
     snprintf(scratch, sizeof scratch, "%s/scratch", base);
     snprintf(sentinel, sizeof sentinel, "%s/sentinel", base);
