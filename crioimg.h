@@ -974,6 +974,11 @@ typedef struct crioimg_image_config {
     size_t nentrypoint;
     const char *const *cmd;
     size_t ncmd;
+    const char *const *exposed_ports;  /* config.ExposedPorts' keys ("80/tcp"), Volumes' keys ("/data"), in */
+    size_t nexposed_ports;             /* document order: NULL-terminated, NULL when absent */
+    const char *const *volumes;
+    size_t nvolumes;
+    const char *stop_signal;           /* config.StopSignal: "" when absent */
     char err[256];
     void *arena;
     crioimg_allocator alloc;
@@ -8393,6 +8398,31 @@ static void crioimg__mf_labels(crioimg__mf *c, size_t l, crioimg_image_config *c
     cf->nlabels = n;
 }
 
+/* config.ExposedPorts and Volumes: Go's map[string]struct{}, an object whose values are objects (empty in
+   every image seen); the keys are what matters. 1 with out and n set (NULL and 0 when absent or null), 0
+   with the error set when present but of another shape */
+static int crioimg__mf_key_set(crioimg__mf *c, size_t obj, const char *key, const char *const **out, size_t *n)
+{
+    const crioimg_json *doc = c->doc;
+    size_t t = crioimg_json_get(doc, obj, key), i, k, cnt;
+    const char **v;
+    *out = NULL;
+    *n = 0;
+    if (t == CRIOIMG_JSON_NONE || doc->tok[t].type == CRIOIMG_JSON_NULL) return 1;
+    if (doc->tok[t].type != CRIOIMG_JSON_OBJECT) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "not an object:", key); return 0; }
+    cnt = doc->tok[t].count;
+    v = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (cnt + 1) * sizeof *v);
+    if (!v) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return 0; }
+    for (i = t + 1, k = 0; k < cnt; k++, i = doc->tok[i + 1].next) {
+        if (doc->tok[i + 1].type != CRIOIMG_JSON_OBJECT) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "values must be objects:", key); return 0; }
+        if (!(v[k] = crioimg__mf_str(c, i))) return 0;
+    }
+    v[cnt] = NULL;
+    *out = v;
+    *n = cnt;
+    return 1;
+}
+
 /* An optional array of strings (config.Env, Entrypoint, Cmd): 1 with out and n set (NULL and 0 when absent
    or null), 0 with the error set when present but not an array of strings */
 static int crioimg__mf_str_array(crioimg__mf *c, size_t obj, const char *key, const char *const **out, size_t *n)
@@ -8433,7 +8463,7 @@ crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *
     crioimg__mf_json_opts(&jo, opts, &max);
     if ((r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo)) != CRIOIMG_OK) return crioimg__mf_json_fail(cf->err, &doc, r, max);
     c.doc = &doc; c.arena = &cf->arena; c.alloc = &cf->alloc; c.err = cf->err; c.r = CRIOIMG_OK;
-    cf->os = cf->architecture = cf->variant = cf->created = cf->user = cf->author = cf->working_dir = "";
+    cf->os = cf->architecture = cf->variant = cf->created = cf->user = cf->author = cf->working_dir = cf->stop_signal = "";
     if (crioimg__mf_keys(&c, 0, known, "") &&
         (cf->os = crioimg__mf_opt_str(&c, 0, "os", "")) && (cf->architecture = crioimg__mf_opt_str(&c, 0, "architecture", "")) &&
         (cf->variant = crioimg__mf_opt_str(&c, 0, "variant", "")) && (cf->created = crioimg__mf_opt_str(&c, 0, "created", "")) &&
@@ -8444,7 +8474,10 @@ crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *
         else if (t != CRIOIMG_JSON_NONE && doc.tok[t].type != CRIOIMG_JSON_NULL && crioimg__mf_keys(&c, t, known_cfg, "config") &&
             (cf->user = crioimg__mf_opt_str(&c, t, "User", "config")) && (cf->working_dir = crioimg__mf_opt_str(&c, t, "WorkingDir", "config")) &&
             crioimg__mf_str_array(&c, t, "Env", &cf->env, &cf->nenv) && crioimg__mf_str_array(&c, t, "Entrypoint", &cf->entrypoint, &cf->nentrypoint) &&
-            crioimg__mf_str_array(&c, t, "Cmd", &cf->cmd, &cf->ncmd)) {
+            crioimg__mf_str_array(&c, t, "Cmd", &cf->cmd, &cf->ncmd) &&
+            crioimg__mf_key_set(&c, t, "ExposedPorts", &cf->exposed_ports, &cf->nexposed_ports) &&
+            crioimg__mf_key_set(&c, t, "Volumes", &cf->volumes, &cf->nvolumes) &&
+            (cf->stop_signal = crioimg__mf_opt_str(&c, t, "StopSignal", "config"))) {
             size_t l = crioimg_json_get(&doc, t, "Labels");
             if (l != CRIOIMG_JSON_NONE && doc.tok[l].type != CRIOIMG_JSON_NULL) {
                 if (doc.tok[l].type != CRIOIMG_JSON_OBJECT) crioimg__mf_fail(&c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "Labels is not an object", NULL);

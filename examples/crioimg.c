@@ -1040,7 +1040,8 @@ static void json_str_array(crioimg_json_writer *jw, const char *key, const char 
 /* What inspect adds to the record, read from the image's manifest and config blobs, in the record's
    own lowercase camelCase (skopeo inspect's Os, Architecture, Labels, Layers... lowercased):
    manifestDigest, mediaType, configDigest, os, architecture, variant (when set), created, author
-   (when set), user, workingDir, env, entrypoint, cmd, labels, layers [{digest, size, mediaType}]. Written as ",KEY:VALUE..." after the record's keys;
+   (when set), user, workingDir, env, entrypoint, cmd, labels, exposedPorts, volumes, stopSignal (when
+   set), layers [{digest, size, mediaType}]. Written as ",KEY:VALUE..." after the record's keys;
    a blob that cannot be read or parsed is said on stderr and exit 1, the record still printed. */
 static int inspect_more(crioimg_store *s, const crioimg_image *img)
 {
@@ -1109,6 +1110,13 @@ static int inspect_more(crioimg_store *s, const crioimg_image *img)
             crioimg_json_write_string(&jw, ic.label_values[i], strlen(ic.label_values[i]));
         }
         crioimg_json_write_object_end(&jw);
+        /* what crictl inspecti shows of the config besides: the ports and volumes (their keys), the stop signal */
+        json_str_array(&jw, "exposedPorts", ic.exposed_ports, ic.nexposed_ports);
+        json_str_array(&jw, "volumes", ic.volumes, ic.nvolumes);
+        if (ic.stop_signal[0]) {
+            crioimg_json_write_key(&jw, "stopSignal", 10);
+            crioimg_json_write_string(&jw, ic.stop_signal, strlen(ic.stop_signal));
+        }
     }
     if (have_m) {
         crioimg_json_write_key(&jw, "layers", 6);
@@ -2458,7 +2466,7 @@ static const command commands[] = {
     { "inspect", "[--store DIR] NAME|ID", "the image's record as JSON, with its manifest and config", "NAME: a short or full name, name@digest, a full ID or a unique ID prefix. "
       "The record's keys (id, names, digests, size, imageRef) come first, then what skopeo inspect and crictl inspecti show, "
       "in the record's lowercase camelCase rather than skopeo's capitals: manifestDigest, mediaType, configDigest, os, architecture, "
-      "variant (when set), created, author (when set), user, workingDir, env [], entrypoint [], cmd [], labels {}, layers [{digest, size, mediaType}]. "
+      "variant (when set), created, author (when set), user, workingDir, env [], entrypoint [], cmd [], labels {}, exposedPorts [], volumes [], stopSignal (when set), layers [{digest, size, mediaType}]. "
       "A manifest or config that cannot be read: what could be read, the reason on stderr, exit 1.",
       "crioimg inspect nginx:1.25", G_STORE, OWN(inspect_own), 1, 1, cmd_inspect, 1u },
     { "tag", "[--store DIR] [--json] NAME|ID NEWNAME...", "give the image more names; prints each name given", "A NEWNAME that another image had moves to this one; an image ID is not a name.",

@@ -104,6 +104,11 @@ typedef struct crioimg_image_config {
     size_t nentrypoint;
     const char *const *cmd;
     size_t ncmd;
+    const char *const *exposed_ports;  /* config.ExposedPorts' keys ("80/tcp"), Volumes' keys ("/data"), in */
+    size_t nexposed_ports;             /* document order: NULL-terminated, NULL when absent */
+    const char *const *volumes;
+    size_t nvolumes;
+    const char *stop_signal;           /* config.StopSignal: "" when absent */
     char err[256];
     void *arena;
     crioimg_allocator alloc;

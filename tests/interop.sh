@@ -63,7 +63,8 @@ t "a deleted cache is made again" 'rm "$S/.crioimg-cache" && ci images --json | 
 umoci new --image src:cfg >/dev/null
 umoci config --image src:cfg --os linux --architecture arm64 --config.user 1000:1000 \
   --config.label k=v --config.label 'x.y=z z' --config.env A=1 --config.env 'B=two words' \
-  --config.entrypoint /bin/sh --config.entrypoint -c --config.cmd 'echo hi' --config.workingdir /w --author me >/dev/null 2>&1
+  --config.entrypoint /bin/sh --config.entrypoint -c --config.cmd 'echo hi' --config.workingdir /w --author me \
+  --config.exposedports 8080/tcp --config.exposedports 53/udp --config.volume /data --config.stopsignal SIGQUIT >/dev/null 2>&1
 t "import umoci's configured image" 'ci import src:cfg cfg:1'
 ij=$(ci inspect cfg:1 2>"$tmp/ierr"); irc=$?
 t "inspect: exit 0, nothing on stderr" '[ "$irc" = 0 ] && [ ! -s "$tmp/ierr" ]'
@@ -73,6 +74,7 @@ t "inspect: labels in order" 'printf %s "$ij" | grep -q "\"labels\":{\"k\":\"v\"
 t "inspect: env, entrypoint, cmd, workingDir, author as umoci set them" 'printf %s "$ij" | grep -q "\"author\":\"me\",\"user\":\"1000:1000\",\"workingDir\":\"/w\",\"env\":\[\"A=1\",\"B=two words\"\],\"entrypoint\":\[\"/bin/sh\",\"-c\"\],\"cmd\":\[\"echo hi\"\],"'
 senv=$(skopeo inspect --config oci:src:cfg | sed -n '/"Env": \[/,/\]/p' | sed -n 's/^ *\("[^"]*"\),\{0,1\}$/\1/p' | paste -sd, -)
 t "inspect: env as skopeo inspect --config reads it" '[ -n "$senv" ] && [ "$(printf %s "$ij" | sed "s/.*\"env\":\[\([^]]*\)\].*/\1/")" = "$senv" ]'
+t "inspect: exposedPorts, volumes and stopSignal as umoci set them (crictl inspecti shows them)" 'printf %s "$ij" | python3 -c "import json,sys; d=json.load(sys.stdin); assert sorted(d[\"exposedPorts\"])==[\"53/udp\",\"8080/tcp\"] and d[\"volumes\"]==[\"/data\"] and d[\"stopSignal\"]==\"SIGQUIT\", d"'
 t "inspect: no variant key when none is set" '! printf %s "$ij" | grep -q "\"variant\""'
 t "inspect: created is skopeo's" '[ "$(printf %s "$ij" | sed "s/.*\"created\":\"\([^\"]*\)\".*/\1/")" = "$(skopeo inspect --config oci:src:cfg | sed -n "s/^    \"created\": \"\(.*\)\",\$/\1/p")" ]'
 t "inspect: configDigest = sha256:ID, manifestDigest = skopeo's" 'printf %s "$ij" | grep -q "\"configDigest\":\"sha256:$(ci images -q --no-trunc cfg:1 | sed "s/^sha256://")\"" && printf %s "$ij" | grep -q "\"manifestDigest\":\"$(skopeo inspect --format "{{.Digest}}" oci:src:cfg)\""'

@@ -322,7 +322,23 @@ static void test_image_config(void)
     CHECK(crioimg_image_config_parse(&c, "{\"os\":1}", strlen("{\"os\":1}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
     CHECK(crioimg_image_config_parse(&c, "{\"os\":\"linux\",\"os\":\"windows\"}", strlen("{\"os\":\"linux\",\"os\":\"windows\"}"), NULL) == CRIOIMG_ERR_JSON_DUPLICATE);
     CHECK(crioimg_image_config_parse(&c, "{}", strlen("{}"), NULL) == CRIOIMG_OK);
+    CHECK(c.exposed_ports == NULL && c.nvolumes == 0);
+    CHECK_STR(c.stop_signal, "");
     crioimg_image_config_free(&c);
+    /* ExposedPorts and Volumes: Go's map[string]struct{}; the keys in document order */
+    tests_context = "config: ports, volumes, stop signal";
+    {
+        static const char pv[] = "{\"config\":{\"ExposedPorts\":{\"80/tcp\":{},\"53/udp\":{}},\"Volumes\":{\"/data\":{}},\"StopSignal\":\"SIGQUIT\"}}";
+        CHECK(crioimg_image_config_parse(&c, pv, sizeof pv - 1, NULL) == CRIOIMG_OK);
+        CHECK(c.nexposed_ports == 2 && c.nvolumes == 1);
+        if (c.nexposed_ports == 2) { CHECK_STR(c.exposed_ports[0], "80/tcp"); CHECK_STR(c.exposed_ports[1], "53/udp"); CHECK(c.exposed_ports[2] == NULL); }
+        if (c.nvolumes == 1) CHECK_STR(c.volumes[0], "/data");
+        CHECK_STR(c.stop_signal, "SIGQUIT");
+        crioimg_image_config_free(&c);
+    }
+    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"ExposedPorts\":[\"80\"]}}", strlen("{\"config\":{\"ExposedPorts\":[\"80\"]}}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
+    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"Volumes\":{\"/d\":1}}}", strlen("{\"config\":{\"Volumes\":{\"/d\":1}}}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
+    CHECK(crioimg_image_config_parse(&c, "{\"config\":{\"StopSignal\":9}}", strlen("{\"config\":{\"StopSignal\":9}}"), NULL) == CRIOIMG_ERR_MANIFEST_INVALID);
 }
 
 /* Env, Entrypoint, Cmd, WorkingDir, author: what inspect shows (issue 12) */
