@@ -620,47 +620,29 @@ static void crioimg__mf_labels(crioimg__mf *c, size_t l, crioimg_image_config *c
     cf->nlabels = n;
 }
 
-/* config.ExposedPorts and Volumes: Go's map[string]struct{}, an object whose values are objects (empty in
-   every image seen); the keys are what matters. 1 with out and n set (NULL and 0 when absent or null), 0
-   with the error set when present but of another shape */
-static int crioimg__mf_key_set(crioimg__mf *c, size_t obj, const char *key, const char *const **out, size_t *n)
+/* An optional list of strings: config.Env, Entrypoint and Cmd are arrays of strings; ExposedPorts and
+   Volumes are Go's map[string]struct{}, objects whose values are objects (empty in every image seen), of
+   which the keys matter (keys != 0). 1 with out and n set, in document order (NULL and 0 when absent or
+   null), 0 with the error set when present but of another shape. */
+static int crioimg__mf_strings(crioimg__mf *c, size_t obj, const char *key, int keys, const char *const **out, size_t *n)
 {
     const crioimg_json *doc = c->doc;
     size_t t = crioimg_json_get(doc, obj, key), i, k, cnt;
+    const char *shape = keys ? "not an object of objects:" : "not an array of strings:";
     const char **v;
     *out = NULL;
     *n = 0;
     if (t == CRIOIMG_JSON_NONE || doc->tok[t].type == CRIOIMG_JSON_NULL) return 1;
-    if (doc->tok[t].type != CRIOIMG_JSON_OBJECT) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "not an object:", key); return 0; }
+    if (doc->tok[t].type != (keys ? CRIOIMG_JSON_OBJECT : CRIOIMG_JSON_ARRAY)) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", shape, key); return 0; }
     cnt = doc->tok[t].count;
     v = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (cnt + 1) * sizeof *v);
     if (!v) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return 0; }
-    for (i = t + 1, k = 0; k < cnt; k++, i = doc->tok[i + 1].next) {
-        if (doc->tok[i + 1].type != CRIOIMG_JSON_OBJECT) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "values must be objects:", key); return 0; }
-        if (!(v[k] = crioimg__mf_str(c, i))) return 0;
-    }
-    v[cnt] = NULL;
-    *out = v;
-    *n = cnt;
-    return 1;
-}
-
-/* An optional array of strings (config.Env, Entrypoint, Cmd): 1 with out and n set (NULL and 0 when absent
-   or null), 0 with the error set when present but not an array of strings */
-static int crioimg__mf_str_array(crioimg__mf *c, size_t obj, const char *key, const char *const **out, size_t *n)
-{
-    const crioimg_json *doc = c->doc;
-    size_t t = crioimg_json_get(doc, obj, key), i, k, cnt;
-    const char **v;
-    *out = NULL;
-    *n = 0;
-    if (t == CRIOIMG_JSON_NONE || doc->tok[t].type == CRIOIMG_JSON_NULL) return 1;
-    if (doc->tok[t].type != CRIOIMG_JSON_ARRAY) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "not an array of strings:", key); return 0; }
-    cnt = doc->tok[t].count;
-    v = (const char **)crioimg__arena_alloc(c->arena, c->alloc, (cnt + 1) * sizeof *v);
-    if (!v) { crioimg__mf_fail(c, CRIOIMG_ERR_NOMEM, "", "out of memory", NULL); return 0; }
-    for (i = t + 1, k = 0; k < cnt; k++, i = doc->tok[i].next) {
-        if (doc->tok[i].type != CRIOIMG_JSON_STRING) { crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", "not an array of strings:", key); return 0; }
+    /* an array's element, or an object's key (its value follows it) */
+    for (i = t + 1, k = 0; k < cnt; k++, i = doc->tok[keys ? i + 1 : i].next) {
+        if (doc->tok[keys ? i + 1 : i].type != (keys ? CRIOIMG_JSON_OBJECT : CRIOIMG_JSON_STRING)) {
+            crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "config", shape, key);
+            return 0;
+        }
         if (!(v[k] = crioimg__mf_str(c, i))) return 0;
     }
     v[cnt] = NULL;
@@ -695,10 +677,10 @@ crioimg_result crioimg_image_config_parse(crioimg_image_config *cf, const char *
             crioimg__mf_fail(&c, CRIOIMG_ERR_MANIFEST_INVALID, "", "config is not an object", NULL);
         else if (t != CRIOIMG_JSON_NONE && doc.tok[t].type != CRIOIMG_JSON_NULL && crioimg__mf_keys(&c, t, known_cfg, "config") &&
             (cf->user = crioimg__mf_opt_str(&c, t, "User", "config")) && (cf->working_dir = crioimg__mf_opt_str(&c, t, "WorkingDir", "config")) &&
-            crioimg__mf_str_array(&c, t, "Env", &cf->env, &cf->nenv) && crioimg__mf_str_array(&c, t, "Entrypoint", &cf->entrypoint, &cf->nentrypoint) &&
-            crioimg__mf_str_array(&c, t, "Cmd", &cf->cmd, &cf->ncmd) &&
-            crioimg__mf_key_set(&c, t, "ExposedPorts", &cf->exposed_ports, &cf->nexposed_ports) &&
-            crioimg__mf_key_set(&c, t, "Volumes", &cf->volumes, &cf->nvolumes) &&
+            crioimg__mf_strings(&c, t, "Env", 0, &cf->env, &cf->nenv) && crioimg__mf_strings(&c, t, "Entrypoint", 0, &cf->entrypoint, &cf->nentrypoint) &&
+            crioimg__mf_strings(&c, t, "Cmd", 0, &cf->cmd, &cf->ncmd) &&
+            crioimg__mf_strings(&c, t, "ExposedPorts", 1, &cf->exposed_ports, &cf->nexposed_ports) &&
+            crioimg__mf_strings(&c, t, "Volumes", 1, &cf->volumes, &cf->nvolumes) &&
             (cf->stop_signal = crioimg__mf_opt_str(&c, t, "StopSignal", "config"))) {
             size_t l = crioimg_json_get(&doc, t, "Labels");
             if (l != CRIOIMG_JSON_NONE && doc.tok[l].type != CRIOIMG_JSON_NULL) {
