@@ -1465,10 +1465,27 @@ void crioimg_image_list_free(crioimg_image_list *l)
     memset(l, 0, sizeof *l);
 }
 
-crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+/* What a listing makes of its view: every image, or (crioimg__st_pick_one) the one a filter names. */
+typedef crioimg_result (*crioimg__st_pick)(crioimg_store *s, crioimg__st_view *v, const char *filter, crioimg_image_list *out);
+
+/* The seed: a filter names one image; naming none lists nothing, without an error; a filter that is no
+   name at all is getRef's error. */
+static crioimg_result crioimg__st_pick_one(crioimg_store *s, crioimg__st_view *v, const char *filter, crioimg_image_list *out)
+{
+    crioimg__st_target t;
+    crioimg_result rr = crioimg__st_resolve(s, v, filter, &t);
+    if (rr == CRIOIMG_OK && t.id) return crioimg__st_build(s, v, t.id, out);
+    if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
+        (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) return rr;
+    s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
+    return CRIOIMG_OK;
+}
+
+/* The listing: the view under the shared lock, then pick (NULL: every image). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__st_list(crioimg_store *s, crioimg__st_pick pick, const char *filter,
+                                                        crioimg_image_list *out)
 {
     crioimg__st_view v;
-    crioimg__st_target t;
     crioimg_result r;
     if (out) memset(out, 0, sizeof *out);
     if (s == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
@@ -1476,20 +1493,25 @@ crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_
     r = crioimg__st_lock(s, 0);
     if (r != CRIOIMG_OK) return r;
     r = crioimg__st_view_load(s, &v, 1, 1);
-    if (r == CRIOIMG_OK) {
-        if (filter && filter[0]) {
-            /* the seed: a filter names one image; naming none lists nothing, without an error; a filter
-               that is no name at all is getRef's error */
-            crioimg_result rr = crioimg__st_resolve(s, &v, filter, &t);
-            if (rr == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
-            else if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
-                     (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) r = rr;
-            else s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
-        } else r = crioimg__st_build(s, &v, NULL, out);
-    }
+    if (r == CRIOIMG_OK) r = pick ? pick(s, &v, filter, out) : crioimg__st_build(s, &v, NULL, out);
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);
     return r;
+}
+
+/* A call of its own with fewer arguments than crioimg_store_list's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__st_list_all(crioimg_store *s, crioimg_image_list *out)
+{
+    return crioimg__st_list(s, NULL, NULL, out);
+}
+
+/* Name resolution (the containers-storage: parser, Go's %q for its errors: some 5 KB) is reached only
+   through the pointer passed when a filter is given. This function is that small so that a compiler
+   inlines it where it is called: a program that lists with a NULL filter written in its call then does
+   not link resolution (issue 13: bench/footprint/list.c). */
+crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+{
+    return filter && filter[0] ? crioimg__st_list(s, crioimg__st_pick_one, filter, out) : crioimg__st_list_all(s, out);
 }
 
 /* The image's manifests read and verified again: the cache knew them, but a status is for one image
