@@ -6175,17 +6175,23 @@ static crioimg_result crioimg__json_string(crioimg__json_p *p, size_t t)
     return CRIOIMG_OK;
 }
 
+/* Texts toml.c gives too, named: a literal two parts share is placed among the strings of whichever
+   function the compiler emits first, and a program that reads JSON only would carry the TOML reader's
+   (issue 13). */
+static const char crioimg__json_t_number[] = "invalid number";
+static const char crioimg__json_t_value[] = "expected a value";
+
 static crioimg_result crioimg__json_number(crioimg__json_p *p)
 {
     size_t l = crioimg__json_number_len(p->s + p->pos, p->n - p->pos), end = p->pos + l;
     crioimg_result r;
-    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, crioimg__json_t_number);
     if (end < p->n) {
         char c = p->s[end];
         /* only a '0' can be followed by a digit here */
         if (crioimg__json_digit(c)) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "leading zero in number");
         if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, crioimg__json_t_number);
     }
     if ((r = crioimg__json_push(p, CRIOIMG_JSON_NUMBER, p->pos)) != CRIOIMG_OK) return r;
     p->doc->tok[p->doc->ntok - 1].len = l;
@@ -6332,7 +6338,7 @@ static crioimg_result crioimg__json_value(crioimg__json_p *p, int *state)
     if (c == 't' || c == 'f' || c == 'n') return crioimg__json_literal(p);
     if (p->pos == 0 && p->n >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)
         return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, 0, "byte order mark (not allowed in JSON)");
-    return crioimg__json_fail_found(p, p->pos, "expected a value");
+    return crioimg__json_fail_found(p, p->pos, crioimg__json_t_value);
 }
 
 /* A key and its colon at pos (not end of input). */
@@ -17177,6 +17183,15 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
     return r;
 }
 
+/* Texts several functions give, named once. A string literal two functions share is placed among the
+   strings of whichever the compiler emits first, so a program that links only the other carries all of
+   those too (issue 13: a listing carried the streaming reader's texts, and archive.c's); a named array is
+   a section of its own. */
+static const char crioimg__st_t_digest[] = "invalid blob digest \"";
+static const char crioimg__st_t_absent[] = ": not in the store";
+static const char crioimg__st_t_noget[] = "store has no blob_get method";
+static const char crioimg__st_t_notobj[] = "not an object";
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
 {
@@ -17300,10 +17315,10 @@ static crioimg_result crioimg__st_get(crioimg_store *s, const char *d, size_t ma
     *data = NULL; *len = 0;
     CRIOIMG__ST_NEED(s, blob_get);
     if (crioimg_digest_parse(&dg, d, strlen(d)) != CRIOIMG_OK || dg.alg == CRIOIMG_DIGEST_UNKNOWN)
-        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", d, "\"");
+        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, crioimg__st_t_digest, d, "\"");
     r = s->vt.blob_get(s->vt.user, d, max ? max : CRIOIMG_MANIFEST_MAX_SIZE, &s->alloc, data, len);
     if (r != CRIOIMG_OK) {
-        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : "");
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : "");
         return r;
     }
     if (!s->hash_ready[dg.alg]) { crioimg_hasher_init(&s->hash[dg.alg], dg.alg); s->hash_ready[dg.alg] = 1; }
@@ -17337,7 +17352,7 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     if (s == NULL || digest == NULL || (data == NULL && len > 0)) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
     r = crioimg_digest_parse(&dg, digest, strlen(digest));
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     r = crioimg_digest_verify(&dg, data, len);   /* before anything touches the store */
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "blob ", digest, ": content does not match the digest");
     CRIOIMG__ST_MORE(s);
@@ -17364,7 +17379,7 @@ crioimg_result crioimg_store_blob_stat(crioimg_store *s, const char *digest, lon
     if (s == NULL || digest == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
     r = crioimg_digest_parse(&dg, digest, strlen(digest));   /* a path is built from it */
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if ((r = crioimg__st_lock(s, 0)) != CRIOIMG_OK) return r;
     r = crioimg__st_blob_stat(s, digest, &sz);
     crioimg__st_unlock(s);
@@ -17415,7 +17430,7 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     if (s->read_only) return crioimg__st_fail(s, CRIOIMG_ERR_STORE_READ_ONLY, "store opened read-only", NULL, NULL);
     dl = strlen(digest);
     r = crioimg_digest_parse(&dg, digest, dl);
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
     CRIOIMG__ST_MORE(s);
     if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
@@ -17561,10 +17576,10 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
     s->err[0] = '\0';
     dl = strlen(digest);
     r = crioimg_digest_parse(&dg, digest, dl);
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
     CRIOIMG__ST_MORE(s);
-    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_get method", NULL, NULL);
+    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, crioimg__st_t_noget, NULL, NULL);
     w = (crioimg_blob_reader *)crioimg_malloc(&s->alloc, sizeof *w);
     if (w == NULL) return CRIOIMG_ERR_NOMEM;
     memset(w, 0, sizeof *w);
@@ -17591,7 +17606,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
         crioimg__st_unlock(s);
     }
     if (r != CRIOIMG_OK) {
-        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": cannot be opened");
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : ": cannot be opened");
         crioimg_free(&s->alloc, w->buf);
         crioimg_free(&s->alloc, w);
         return r;
@@ -17691,7 +17706,7 @@ static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *s
     size_t n = 0;
     if (dst == NULL || src == NULL || digest == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
-    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", digest, "\"");
+    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, crioimg__st_t_digest, digest, "\"");
     /* already there with that size: content-addressed, and every read verifies it anyway */
     if (crioimg__st_lock(dst, 0) == CRIOIMG_OK) {
         int there = dst->vt.blob_stat && dst->vt.blob_stat(dst->vt.user, digest, &have) == CRIOIMG_OK && (size < 0 || have == size);
@@ -18879,7 +18894,7 @@ crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_di
         const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
         r = crioimg__st_blob_stat(s, d->digest, &sz);
         if (r == CRIOIMG_OK && sz != d->size) r = CRIOIMG_ERR_SIZE_MISMATCH;
-        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": wrong size"); goto done; }
+        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : ": wrong size"); goto done; }
     }
     {
         size_t ml = strlen(man.media_type);
@@ -19066,7 +19081,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         crioimg__out_str(&wo, "index.json: manifests[");
         crioimg__out_uint(&wo, k);
         crioimg__out_str(&wo, "]: ");
-        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, crioimg__st_t_notobj, NULL); goto done; }
         dt = crioimg_json_get(&doc, i, "digest");
         mt = crioimg_json_get(&doc, i, "mediaType");
         st = crioimg_json_get(&doc, i, "size");
