@@ -106,8 +106,20 @@ static crioimg_result crioimg__oci_read(crioimg__oci *o, int dirfd, const char *
     return CRIOIMG_OK;
 }
 
-/* blobs/<alg> as a directory descriptor, made when create is set; never through a symlink. */
-static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int create, int *fd, const char **hex)
+/* Makes directory name under dirfd (one there already is fine), then makes the new entry durable when
+   sync is set; 0, or -1 with errno. Writers pass it to crioimg__oci_algdir; readers pass NULL and do not
+   link mkdirat (issue 13). */
+static int crioimg__oci_mkdir(int dirfd, const char *name, int sync)
+{
+    if (mkdirat(dirfd, name, 0755) != 0 && errno != EEXIST) return -1;
+    if (sync) (void)CRIOIMG__OCI_FSYNC(dirfd);
+    return 0;
+}
+
+/* blobs/<alg> as a directory descriptor, made with mk when missing and mk is given; never through a
+   symlink. */
+static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int (*mk)(int, const char *, int), int *fd,
+                                          const char **hex)
 {
     crioimg_digest dg;
     int blobs;
@@ -118,15 +130,14 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     if (o->algfd[dg.alg] >= 0) { *fd = o->algfd[dg.alg]; return CRIOIMG_OK; }
     an = crioimg_digest_alg_name(dg.alg);
     blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (blobs < 0 && errno == ENOENT && create) {
-        if (mkdirat(o->root, "blobs", 0755) != 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
+    if (blobs < 0 && errno == ENOENT && mk) {
+        if (mk(o->root, "blobs", 0) != 0) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
         blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (blobs < 0) return crioimg__oci_errno(o, errno, "cannot open", "blobs");
     *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*fd < 0 && errno == ENOENT && create) {
-        if (mkdirat(blobs, an, 0755) != 0 && errno != EEXIST) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
-        (void)CRIOIMG__OCI_FSYNC(blobs);
+    if (*fd < 0 && errno == ENOENT && mk) {
+        if (mk(blobs, an, 1) != 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
         *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (*fd < 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
@@ -362,7 +373,7 @@ static crioimg_result crioimg__oci_blob_stat(void *u, const char *d, long long *
     int fd;
     const char *hex;
     struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0) return crioimg__oci_errno(o, errno, "cannot stat blob", d);
     if (!S_ISREG(st.st_mode)) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file");
@@ -375,7 +386,7 @@ static crioimg_result crioimg__oci_blob_get(void *u, const char *d, size_t max, 
     crioimg__oci *o = (crioimg__oci *)u;
     int fd;
     const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     return crioimg__oci_read(o, fd, hex, max, a, data, len);
 }
@@ -387,7 +398,7 @@ static crioimg_result crioimg__oci_blob_put(void *u, const char *d, const void *
     const char *hex;
     char tmp[96];
     struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, crioimg__oci_mkdir, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     /* already there (content-addressed: same name, same bytes; reads verify them anyway) */
     if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size == (unsigned long long)len)
@@ -404,7 +415,7 @@ static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
     crioimg__oci *o = (crioimg__oci *)u;
     int fd;
     const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     if (unlinkat(fd, hex, 0) != 0) return crioimg__oci_errno(o, errno, "cannot delete blob", d);
     return CRIOIMG_OK;
@@ -420,7 +431,7 @@ static crioimg_result crioimg__oci_blob_open(void *u, const char *d, void **hand
     const char *hex;
     struct stat st;
     crioimg__oci_r *h;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &dfd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &dfd, &hex);
     if (r != CRIOIMG_OK) return r;
     fd = openat(dfd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open blob", d);
@@ -541,7 +552,7 @@ static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char
     crioimg_result r = CRIOIMG_OK;
     if (h->sync_errno) r = crioimg__oci_errno(o, h->sync_errno, "cannot fsync", h->name);
     else if (!h->synced && CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
-    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, crioimg__oci_mkdir, &fd, &hex);
     if (r == CRIOIMG_OK && CRIOIMG__OCI_RENAMEAT(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
     if (r == CRIOIMG_OK) { (void)CRIOIMG__OCI_FSYNC(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
     crioimg__oci_blob_abort(u, handle);
