@@ -17133,6 +17133,10 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
    those methods is behind CRIOIMG__ST_MORE, so a program that only lists does not link them. */
 CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s);
 #define CRIOIMG__ST_MORE(s) do { if ((s)->more) crioimg__oci_more(s); } while (0)
+/* crioimg_store_open's steps: out, opts->err and the allocator (every constructor), then the handle around
+   a checked vtable (the built-in stores' own need no check) */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 /* also archive.c's (save): the index as entries, and a name normalised as ParseDockerRef makes it */
@@ -17252,16 +17256,12 @@ crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, si
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+/* The handle around a vtable already checked: crioimg_store_open checks a host's; the built-in stores
+   pass their own, and so do not link those checks' texts. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
-        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
     if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
@@ -17274,6 +17274,30 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     s->cancel = opts ? opts->cancel : NULL;
     *out = s;
     return CRIOIMG_OK;
+}
+
+/* Every constructor's first steps: the caller's error buffer emptied, out checked and set to NULL, the
+   allocator checked. One function, so each text is one literal: a literal several functions share sits
+   among the strings of whichever the compiler emits first, and a program linking another carries them. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts)
+{
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
+    *out = NULL;
+    if (crioimg_allocator_check(opts ? &opts->alloc : NULL) != CRIOIMG_OK)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+{
+    crioimg_result r;
+    if (out != NULL && (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)) {   /* before the allocator */
+        *out = NULL;
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    }
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
+    return crioimg__st_new(out, vt, opts);
 }
 
 void crioimg_store_close(crioimg_store *s)
@@ -17925,8 +17949,9 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
-    const char *x = strchr(d, ':');
+    const char *x;
     if (d == NULL) return CRIOIMG_ERR_NOMEM;
+    x = (const char *)memchr(d, ':', strlen(d));   /* memchr: other parts import it, strchr only this */
     if (v->statc == NULL || v->statn * 2 >= v->statcap) return crioimg__st_blob_stat(s, d, size);  /* full: no caching */
     for (k = 1; x && x[k] && k <= 12; k++) h = h * 31 + (unsigned char)x[k];
     for (i = h & (v->statcap - 1);; i = (i + 1) & (v->statcap - 1)) {
@@ -19651,10 +19676,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     crioimg__mem *m;
     crioimg_result r;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
     if (m == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(m, 0, sizeof *m);
@@ -19669,7 +19691,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     vt.close = crioimg__mem_close;
     vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
     vt.blob_list = crioimg__mem_blob_list;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) crioimg__mem_close(m);
     return r;
 }
@@ -20457,10 +20479,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if (out != NULL && dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no directory given", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o + strlen(dir) + 1);
     if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
@@ -20482,7 +20502,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
     vt.close = crioimg__oci_close;
     o->root = -1;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
     o->err = (*out)->err;
     (*out)->cache = &crioimg__oci_cacheops;
@@ -20491,8 +20511,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     (*out)->read_only = 1;
 #endif
     /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
-       nothing is followed */
-    o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+       nothing is followed. openat and fstatat at AT_FDCWD: no open or stat import besides them */
+    o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             int e = errno;
@@ -20500,7 +20520,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
             crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
             goto fail;
         }
-        o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
     if (o->root < 0) {
         /* the four a user meets, each in its own words (the caller names dir in front of them) */
@@ -20508,7 +20528,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
         struct stat st;
         r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
         crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
-                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          e != ENOTDIR ? strerror(e) : fstatat(AT_FDCWD, dir, &st, 0) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
                           "not a directory", NULL, NULL);
         goto fail;
     }

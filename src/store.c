@@ -98,16 +98,12 @@ crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, si
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+/* The handle around a vtable already checked: crioimg_store_open checks a host's; the built-in stores
+   pass their own, and so do not link those checks' texts. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
-        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
     if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
@@ -120,6 +116,30 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     s->cancel = opts ? opts->cancel : NULL;
     *out = s;
     return CRIOIMG_OK;
+}
+
+/* Every constructor's first steps: the caller's error buffer emptied, out checked and set to NULL, the
+   allocator checked. One function, so each text is one literal: a literal several functions share sits
+   among the strings of whichever the compiler emits first, and a program linking another carries them. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts)
+{
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
+    *out = NULL;
+    if (crioimg_allocator_check(opts ? &opts->alloc : NULL) != CRIOIMG_OK)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+{
+    crioimg_result r;
+    if (out != NULL && (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)) {   /* before the allocator */
+        *out = NULL;
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    }
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
+    return crioimg__st_new(out, vt, opts);
 }
 
 void crioimg_store_close(crioimg_store *s)
@@ -771,8 +791,9 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
-    const char *x = strchr(d, ':');
+    const char *x;
     if (d == NULL) return CRIOIMG_ERR_NOMEM;
+    x = (const char *)memchr(d, ':', strlen(d));   /* memchr: other parts import it, strchr only this */
     if (v->statc == NULL || v->statn * 2 >= v->statcap) return crioimg__st_blob_stat(s, d, size);  /* full: no caching */
     for (k = 1; x && x[k] && k <= 12; k++) h = h * 31 + (unsigned char)x[k];
     for (i = h & (v->statcap - 1);; i = (i + 1) & (v->statcap - 1)) {

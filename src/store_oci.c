@@ -781,10 +781,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if (out != NULL && dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no directory given", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o + strlen(dir) + 1);
     if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
@@ -806,7 +804,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
     vt.close = crioimg__oci_close;
     o->root = -1;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
     o->err = (*out)->err;
     (*out)->cache = &crioimg__oci_cacheops;
@@ -815,8 +813,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     (*out)->read_only = 1;
 #endif
     /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
-       nothing is followed */
-    o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+       nothing is followed. openat and fstatat at AT_FDCWD: no open or stat import besides them */
+    o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             int e = errno;
@@ -824,7 +822,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
             crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
             goto fail;
         }
-        o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
     if (o->root < 0) {
         /* the four a user meets, each in its own words (the caller names dir in front of them) */
@@ -832,7 +830,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
         struct stat st;
         r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
         crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
-                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          e != ENOTDIR ? strerror(e) : fstatat(AT_FDCWD, dir, &st, 0) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
                           "not a directory", NULL, NULL);
         goto fail;
     }
