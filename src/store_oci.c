@@ -208,13 +208,14 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
    directory was read (a listing that failed part way, readdir NULL with errno set, is tried again later). */
 static int crioimg__oci_clean(crioimg__oci *o)
 {
-    int fd = dup(o->root), done;
+    /* "." opened afresh, not o->root dup'ed: its own read position, so no rewind (and no dup and rewinddir
+       imports) */
+    int fd = openat(o->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), done;
     DIR *d;
     struct dirent *de;
     if (fd < 0) return 0;
     d = fdopendir(fd);
     if (d == NULL) { close(fd); return 0; }
-    rewinddir(d);
     for (;;) {
         int tf;
         errno = 0;
