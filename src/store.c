@@ -1400,12 +1400,13 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     l.alloc = s->alloc;
     ng = crioimg__st_group(s, v, &r);
     if (r != CRIOIMG_OK) return r;
-    slot = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *slot);   /* group -> image, in index order */
-    order = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *order); /* image -> first entry */
-    cnt = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *cnt);     /* image -> named entries */
-    next = (size_t *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *next); /* entry -> next entry of its image */
-    last = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *last);   /* group -> its last entry so far */
-    if (!slot || !order || !cnt || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    /* the index arrays in one allocation (ng <= nmf <= n: no sum overflows what the view holds already) */
+    slot = (size_t *)crioimg_malloc(&s->alloc, (4 * (ng + 1) + v->n + 1) * sizeof *slot);   /* group -> image, in index order */
+    if (slot == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    order = slot + ng + 1;   /* image -> first entry */
+    cnt = order + ng + 1;    /* image -> named entries */
+    last = cnt + ng + 1;     /* group -> its last entry so far */
+    next = last + ng + 1;    /* entry -> next entry of its image */
     for (i = 0; i < ng; i++) slot[i] = last[i] = (size_t)-1;
     /* each image's entries as a chain, so building every image is linear in the index */
     for (i = 0; i < v->n; i++) {
@@ -1423,14 +1424,15 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         if (v->names[i]) cnt[slot[g]]++;
     }
     for (i = 0; i < nimg; i++) if (cnt[i] > maxc) maxc = cnt[i];
-    x.ent = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.ent);
-    x.uidx = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.uidx);
-    x.lead = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.lead);
     x.repo = (const char **)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.repo);
     x.k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.k);
-    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs);
-    x.mfstamp = (size_t *)crioimg_malloc(&s->alloc, (v->nmf + 1) * sizeof *x.mfstamp);
-    if (!x.ent || !x.uidx || !x.lead || !x.repo || !x.k || !x.pairs || !x.mfstamp) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    /* the pairs (size_t triples) and the size_t arrays in one allocation */
+    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs + (3 * (maxc + 1) + v->nmf + 1) * sizeof(size_t));
+    if (!x.repo || !x.k || !x.pairs) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    x.ent = (size_t *)(void *)(x.pairs + 2 * maxc + 1);
+    x.uidx = x.ent + maxc + 1;
+    x.lead = x.uidx + maxc + 1;
+    x.mfstamp = x.lead + maxc + 1;
     for (i = 0; i <= v->nmf; i++) x.mfstamp[i] = (size_t)-1;
     l.images = (crioimg_image *)crioimg__arena_alloc(&l.arena, &s->alloc, (nimg + 1) * sizeof *l.images);
     if (l.images == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
@@ -1471,18 +1473,10 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     l.arena = NULL;
     r = CRIOIMG_OK;
 done:
-    crioimg_free(&s->alloc, slot);
-    crioimg_free(&s->alloc, order);
-    crioimg_free(&s->alloc, cnt);
-    crioimg_free(&s->alloc, next);
-    crioimg_free(&s->alloc, last);
-    crioimg_free(&s->alloc, x.ent);
-    crioimg_free(&s->alloc, x.uidx);
-    crioimg_free(&s->alloc, x.lead);
+    crioimg_free(&s->alloc, slot);      /* and order, cnt, last, next */
     crioimg_free(&s->alloc, x.repo);
     crioimg_free(&s->alloc, x.k);
-    crioimg_free(&s->alloc, x.pairs);
-    crioimg_free(&s->alloc, x.mfstamp);
+    crioimg_free(&s->alloc, x.pairs);   /* and ent, uidx, lead, mfstamp */
     crioimg__arena_free(&x.arena, &s->alloc);
     crioimg__arena_free(&l.arena, &s->alloc);
     return r;
