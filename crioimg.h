@@ -18307,8 +18307,9 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 }
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
-   listing, which refreshes the cache when it is stale. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+   listing, which refreshes the cache when it is stale. Not inlined: gcc would split it in two (partial
+   inlining), each half with its own unwind entry, for nothing a caller gains. */
+CRIOIMG__ST_SHARED CRIOIMG__NOINLINE crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
@@ -19869,26 +19870,31 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     return CRIOIMG_OK;
 }
 
+/* v in lowercase hex, without leading zeros, at p (at most 16 bytes); returns the end */
+static char *crioimg__oci_hex(char *p, unsigned long long v)
+{
+    char num[16];
+    int k = 0;
+    do { num[k++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+    while (k) *p++ = num[--k];
+    return p;
+}
+
 /* A new temporary file in the store's root (the same file system as everything it will be renamed
-   to), open for writing in *fdp; name gets its name. */
+   to), open for writing in *fdp; name gets its name: the prefix, then pid, count and time in hex. */
 static crioimg_result crioimg__oci_tmpopen(crioimg__oci *o, char name[96], int *fdp)
 {
     int fd = -1, tries;
     *fdp = -1;
     for (tries = 0; tries < 100 && fd < 0; tries++) {
-        crioimg__out out;
-        char num[64];
-        unsigned long long v[3];
-        int i, k;
-        v[0] = (unsigned long long)getpid(); v[1] = ++o->tmpn; v[2] = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o;
-        out.p = name; out.cap = 96; out.len = 0;
-        crioimg__out_str(&out, CRIOIMG__OCI_TMP);
-        for (i = 0; i < 3; i++) {
-            k = 0;
-            do { num[k++] = "0123456789abcdef"[v[i] & 15]; v[i] >>= 4; } while (v[i] && k < 63);
-            while (k) crioimg__out_put(&out, &num[--k], 1);
-            if (i < 2) crioimg__out_put(&out, "-", 1);
-        }
+        char *p = name + sizeof CRIOIMG__OCI_TMP - 1;   /* 13 + 3 x 16 + 3 bytes at most */
+        memcpy(name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1);
+        p = crioimg__oci_hex(p, (unsigned long long)getpid());
+        *p++ = '-';
+        p = crioimg__oci_hex(p, ++o->tmpn);
+        *p++ = '-';
+        p = crioimg__oci_hex(p, (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o);
+        *p = '\0';
         fd = openat(o->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", name);
     }

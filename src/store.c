@@ -1118,8 +1118,9 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 }
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
-   listing, which refreshes the cache when it is stale. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+   listing, which refreshes the cache when it is stale. Not inlined: gcc would split it in two (partial
+   inlining), each half with its own unwind entry, for nothing a caller gains. */
+CRIOIMG__ST_SHARED CRIOIMG__NOINLINE crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
