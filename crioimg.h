@@ -17998,6 +17998,19 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__s
     return v->statc[i].r;
 }
 
+/* An image manifest's config or layer d, declaring size decl: into m's blob list (whole cleared when the
+   store lacks it or has another size); 0 when out of memory. */
+static int crioimg__st_add_blob(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, const char *d, long long decl, int *whole)
+{
+    long long sz;
+    const char *c = crioimg__st_strdup(v, &s->alloc, d);
+    if (c == NULL) return 0;
+    m->decl[m->nblobs] = decl;
+    m->blobs[m->nblobs++] = c;
+    if (crioimg__st_vstat(s, v, c, &sz) != CRIOIMG_OK || sz != decl) *whole = 0;
+    return 1;
+}
+
 /* Reads one manifest: its ID, size and the blobs it references. An index (skopeo copy --all) is no
    image, but its children's blobs are referenced too, so removal never takes them. */
 static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, int depth)
@@ -18024,30 +18037,20 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     if (m->blobs == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
     m->blobs[m->nblobs++] = m->digest;
     if (man.kind == CRIOIMG_MANIFEST_OCI || man.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
-        long long total = 0, sz;
+        long long total = 0;
         int whole = 1, valid = 1;
         crioimg_digest dg;
-        const char *d = man.config.digest;
         m->decl = (long long *)crioimg__arena_alloc(&v->arena, &s->alloc, cap * sizeof *m->decl);
         if (m->decl == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
         m->decl[0] = (long long)len;
-        if (crioimg__st_digest_ok(d)) {
-            if (crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
+        /* the config (i == 0, its sha256 hex the image ID), then the layers */
+        for (i = 0; i <= man.nlayers; i++) {
+            const crioimg_descriptor *ds = i ? &man.layers[i - 1] : &man.config;
+            if (!crioimg__st_digest_ok(ds->digest)) { whole = valid = 0; continue; }
+            if (i == 0 && crioimg_digest_parse(&dg, ds->digest, strlen(ds->digest)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
                 memcpy(m->id, dg.encoded.ptr, 64), m->id[64] = '\0';
-            m->decl[m->nblobs] = man.config.size;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
-            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
-            total += man.config.size;
-        } else whole = valid = 0;
-        for (i = 0; i < man.nlayers; i++) {
-            d = man.layers[i].digest;
-            if (!crioimg__st_digest_ok(d)) { whole = valid = 0; continue; }
-            m->decl[m->nblobs] = man.layers[i].size;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
-            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
-            total += man.layers[i].size;
+            if (!crioimg__st_add_blob(s, v, m, ds->digest, ds->size, &whole)) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
+            total += ds->size;
         }
         m->size = whole ? total : -1;
         m->cacheable = valid && m->id[0] && depth == 0;
