@@ -17255,13 +17255,25 @@ static char *crioimg__st_scopy(char **p, const char *s)
     return d;
 }
 
+/* Fills b, sized for them: n entries, then their strings. */
+static void crioimg__st_pack_into(crioimg_store_entry *b, const crioimg_store_entry *entries, size_t n)
+{
+    char *p = (char *)(b + n);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        b[i].name = crioimg__st_scopy(&p, entries[i].name);
+        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
+        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
+        b[i].size = entries[i].size;
+    }
+}
+
 /* One block, as read_index hands it over: the array first (so freeing the array frees it all), then
    the strings; sizes summed with overflow checks, since a host's n is not bounded by us. */
 crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n, const crioimg_allocator *alloc,
                                           crioimg_store_entry **out)
 {
     size_t i, total;
-    char *p;
     crioimg_store_entry *b;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
@@ -17276,13 +17288,7 @@ crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, si
     }
     b = (crioimg_store_entry *)crioimg_malloc(alloc, total);
     if (b == NULL) return CRIOIMG_ERR_NOMEM;
-    p = (char *)(b + n);
-    for (i = 0; i < n; i++) {
-        b[i].name = crioimg__st_scopy(&p, entries[i].name);
-        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
-        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
-        b[i].size = entries[i].size;
-    }
+    crioimg__st_pack_into(b, entries, n);
     *out = b;
     return CRIOIMG_OK;
 }
@@ -19110,7 +19116,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
                                          crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
 {
     void *arena = NULL;
-    size_t i, t, k;
+    size_t i, t, k, total = 0;
     char err[512];
     crioimg_json doc;
     crioimg_json_opts jo;
@@ -19165,6 +19171,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
             strs[j][0] = '\0';
             if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
             if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+            total += l + 1;
         }
         /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
         if (!crioimg__st_digest_ok(strs[2])) {
@@ -19178,8 +19185,16 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         }
         e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
     }
-    r = crioimg_store_entries_pack(e, doc.tok[t].count, a, entries);
-    if (r == CRIOIMG_OK) *n = doc.tok[t].count;
+    {   /* one block, as read_index hands it over (crioimg_store_entries_pack's layout, made here from what
+           was counted: a listing then does not link that function's general checks) */
+        size_t cnt = doc.tok[t].count;
+        crioimg_store_entry *blk = cnt > ((size_t)-1 - total - 1) / sizeof *blk ? NULL :
+                                   (crioimg_store_entry *)crioimg_malloc(a, cnt * sizeof *blk + total + 1);
+        if (blk == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg__st_pack_into(blk, e, cnt);
+        *entries = blk;
+        *n = cnt;
+    }
 done:
     crioimg_free(a, e);
     crioimg__arena_free(&arena, a);
