@@ -17931,10 +17931,11 @@ CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view
     memset(v, 0, sizeof *v);
 }
 
-static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a, const char *str)
+/* str copied into the arena at *arena; NULL when out of memory */
+static char *crioimg__st_strdup(void **arena, const crioimg_allocator *a, const char *str)
 {
     size_t l = strlen(str) + 1;
-    char *p = (char *)crioimg__arena_alloc(&v->arena, a, l);
+    char *p = (char *)crioimg__arena_alloc(arena, a, l);
     if (p) memcpy(p, str, l);
     return p;
 }
@@ -18009,7 +18010,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__s
 static int crioimg__st_add_blob(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, const char *d, long long decl, int *whole)
 {
     long long sz;
-    const char *c = crioimg__st_strdup(v, &s->alloc, d);
+    const char *c = crioimg__st_strdup(&v->arena, &s->alloc, d);
     if (c == NULL) return 0;
     m->decl[m->nblobs] = decl;
     m->blobs[m->nblobs++] = c;
@@ -18071,7 +18072,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
             crioimg__st_mf child;
             size_t k;
             if (!crioimg__st_digest_ok(d)) continue;
-            m->blobs[m->nblobs] = crioimg__st_strdup(v, &s->alloc, d);
+            m->blobs[m->nblobs] = crioimg__st_strdup(&v->arena, &s->alloc, d);
             if (m->blobs[m->nblobs] == NULL) { m->r = CRIOIMG_ERR_NOMEM; break; }
             m->nblobs++;
             if (depth > 0) continue;
@@ -18338,7 +18339,7 @@ CRIOIMG__ST_SHARED CRIOIMG__NOINLINE crioimg_result crioimg__st_view_load(crioim
             crioimg_free(&s->alloc, k);
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "index entry with an invalid digest \"", v->e[i].digest, "\"");
         }
-        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(v, &s->alloc, norm) : NULL;
+        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(&v->arena, &s->alloc, norm) : NULL;
         crioimg__st_setkey(&k[i], v->e[i].digest, i);
     }
     /* distinct manifests, by digest */
@@ -18536,15 +18537,11 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
     /* repositories: each distinct name's, grouped by a sort */
     for (a = 0; a < nn; a++) {
         crioimg_ref rf;
-        size_t rl;
         char *r;
         x->repo[a] = NULL;
         x->lead[a] = a;
         if (crioimg_ref_parse_docker(&rf, names[a], strlen(names[a])) != CRIOIMG_OK) continue;
-        rl = strlen(rf.name) + 1;
-        r = (char *)crioimg__arena_alloc(&x->arena, &s->alloc, rl);
-        if (r == NULL) return CRIOIMG_ERR_NOMEM;
-        memcpy(r, rf.name, rl);
+        if ((r = crioimg__st_strdup(&x->arena, &s->alloc, rf.name)) == NULL) return CRIOIMG_ERR_NOMEM;
         x->repo[a] = r;
         crioimg__st_setkey(&x->k[nr++], r, a);
     }
@@ -18575,13 +18572,7 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
         dg[nr++] = out;
     }
     /* names point into the view's arena: copied into the list's */
-    for (a = 0; a < nn; a++) {
-        size_t ln = strlen(names[a]) + 1;
-        char *cp = (char *)crioimg__arena_alloc(arena, &s->alloc, ln);
-        if (cp == NULL) return CRIOIMG_ERR_NOMEM;
-        memcpy(cp, names[a], ln);
-        names[a] = cp;
-    }
+    for (a = 0; a < nn; a++) if ((names[a] = crioimg__st_strdup(arena, &s->alloc, names[a])) == NULL) return CRIOIMG_ERR_NOMEM;
     im->names = names; im->nnames = nn;
     im->digests = dg; im->ndigests = nr;
     return CRIOIMG_OK;
@@ -18645,26 +18636,14 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         if (r != CRIOIMG_OK) goto done;
         stamp += 2 * cnt[i] + 1;   /* past every stamp this image could use */
         crioimg__arena_free(&x.arena, &s->alloc);
-        {
-            size_t dl = strlen(m0->digest) + 1;
-            char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, dl);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, m0->digest, dl);
-            im->manifest_digest = c;
-        }
+        if ((im->manifest_digest = crioimg__st_strdup(&l.arena, &s->alloc, m0->digest)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
         if (im->nnames) {
             crioimg_ref rf;
             char fam[CRIOIMG_REF_STRING_MAX + 1];
-            size_t fl;
-            char *c;
             fam[0] = '\0';
             if (crioimg_ref_parse_normalized(&rf, im->names[0], strlen(im->names[0])) == CRIOIMG_OK)
                 crioimg_ref_familiar_string(&rf, fam, sizeof fam);
-            fl = strlen(fam) + 1;
-            c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, fl);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, fam, fl);
-            im->image_ref = c;
+            if ((im->image_ref = crioimg__st_strdup(&l.arena, &s->alloc, fam)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
         } else im->image_ref = "";
     }
     l.n = nimg;
