@@ -5634,6 +5634,14 @@ static void crioimg__sha512_start(crioimg_sha512_ctx *c, const uint64_t iv[8], u
     c->out_len = out_len;
 }
 
+/* SHA-384 or SHA-512 by algorithm: what the hasher starts (it finishes with crioimg__sha512_finish, the
+   length set here), so that a program hashing through it links no per-algorithm wrapper */
+static void crioimg__sha512_start_alg(crioimg_sha512_ctx *c, crioimg_digest_alg alg)
+{
+    if (alg == CRIOIMG_DIGEST_SHA384) crioimg__sha512_start(c, crioimg__sha384_iv, 48);
+    else crioimg__sha512_start(c, crioimg__sha512_iv, 64);
+}
+
 void crioimg_sha512_init(crioimg_sha512_ctx *c) { crioimg__sha512_start(c, crioimg__sha512_iv, 64); }
 void crioimg_sha384_init(crioimg_sha384_ctx *c) { crioimg__sha512_start(c, crioimg__sha384_iv, 48); }
 
@@ -5712,8 +5720,7 @@ crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg)
     switch (alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_init(&h->u.sha256); break;
 #ifndef CRIOIMG_NO_SHA512
-    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_init(&h->u.sha512); break;
-    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_init(&h->u.sha512); break;
+    case CRIOIMG_DIGEST_SHA384: case CRIOIMG_DIGEST_SHA512: crioimg__sha512_start_alg(&h->u.sha512, alg); break;
 #endif
     default: return CRIOIMG_ERR_DIGEST_UNSUPPORTED;
     }
@@ -5735,8 +5742,7 @@ size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
     switch (h->alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_final(&h->u.sha256, out); break;
 #ifndef CRIOIMG_NO_SHA512
-    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_final(&h->u.sha512, out); break;
-    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_final(&h->u.sha512, out); break;
+    case CRIOIMG_DIGEST_SHA384: case CRIOIMG_DIGEST_SHA512: crioimg__sha512_finish(&h->u.sha512, out); break;
 #endif
     default: break;
     }
@@ -5747,8 +5753,7 @@ void crioimg_hasher_reset(crioimg_hasher *h)
 {
     if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_reset(&h->u.sha256);
 #ifndef CRIOIMG_NO_SHA512
-    else if (h->alg == CRIOIMG_DIGEST_SHA384) crioimg_sha384_init(&h->u.sha512);
-    else if (h->alg == CRIOIMG_DIGEST_SHA512) crioimg_sha512_init(&h->u.sha512);
+    else if (h->alg == CRIOIMG_DIGEST_SHA384 || h->alg == CRIOIMG_DIGEST_SHA512) crioimg__sha512_start_alg(&h->u.sha512, h->alg);
 #endif
 }
 
