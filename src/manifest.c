@@ -587,14 +587,39 @@ static size_t crioimg__mf_variants(const crioimg_platform *want, const char *out
     return n;
 }
 
-crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+/* Why no instance matched, into err: reached through a pointer crioimg_manifest_choose passes only
+   when the caller gives err, so that a caller that wants no text (the store) does not link it. */
+static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_platform *want, const char *variant, char *err, size_t errcap)
+{
+    crioimg__out o;
+    size_t i;
+    o.p = err; o.cap = errcap; o.len = 0;
+    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
+    crioimg__out_str(&o, want->architecture);
+    crioimg__out_str(&o, ", variant \"");
+    crioimg__out_str(&o, variant);
+    crioimg__out_str(&o, "\", OS ");
+    crioimg__out_str(&o, want->os);
+    crioimg__out_str(&o, "; available:");
+    for (i = 0; i < m->nmanifests; i++) {
+        const crioimg_platform *p = &m->manifests[i].platform;
+        crioimg__out_str(&o, i ? ", " : " ");
+        crioimg__out_str(&o, p->os);
+        crioimg__out_put(&o, "/", 1);
+        crioimg__out_str(&o, p->architecture);
+        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
+    }
+    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+}
+typedef void (*crioimg__mf_sayfn)(const crioimg_manifest *m, const crioimg_platform *want, const char *variant, char *err, size_t errcap);
+
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which,
+                                                          crioimg__mf_sayfn say, char *err, size_t errcap)
 {
     crioimg_platform here;
     const char *variants[8];
     size_t nv, v, i;
-    crioimg__out o;
-    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
-    if (o.cap) err[0] = '\0';
+    if (err && errcap) err[0] = '\0';
     if (m == NULL || which == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     if (m->kind != CRIOIMG_MANIFEST_OCI_INDEX && m->kind != CRIOIMG_MANIFEST_DOCKER_LIST) return CRIOIMG_ERR_INVALID_ARGS;
     if (want == NULL) { crioimg_platform_current(&here); want = &here; }
@@ -611,23 +636,21 @@ crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_
     if (m->kind == CRIOIMG_MANIFEST_OCI_INDEX)  /* OCI1Index.ChooseInstance only: a Docker list has no such fallback */
         for (i = 0; i < m->nmanifests; i++)
             if (!m->manifests[i].has_platform) { *which = i; return CRIOIMG_OK; }
-    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
-    crioimg__out_str(&o, want->architecture);
-    crioimg__out_str(&o, ", variant \"");
-    crioimg__out_str(&o, variants[0]);
-    crioimg__out_str(&o, "\", OS ");
-    crioimg__out_str(&o, want->os);
-    crioimg__out_str(&o, "; available:");
-    for (i = 0; i < m->nmanifests; i++) {
-        const crioimg_platform *p = &m->manifests[i].platform;
-        crioimg__out_str(&o, i ? ", " : " ");
-        crioimg__out_str(&o, p->os);
-        crioimg__out_put(&o, "/", 1);
-        crioimg__out_str(&o, p->architecture);
-        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
-    }
-    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+    if (say && errcap) say(m, want, variants[0], err, errcap);
     return CRIOIMG_ERR_PLATFORM_NOT_FOUND;
+}
+
+/* A call with fewer arguments than crioimg_manifest_choose's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_choose_quiet(const crioimg_manifest *m, const crioimg_platform *want, size_t *which)
+{
+    return crioimg__mf_choose(m, want, which, NULL, NULL, 0);
+}
+
+/* Small, so that a compiler inlines it where it is called: a caller that passes no err written in its call
+   then does not link the text. */
+crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+{
+    return err ? crioimg__mf_choose(m, want, which, crioimg__mf_choose_say, err, errcap) : crioimg__mf_choose_quiet(m, want, which);
 }
 
 /* ---- image configuration ---- */

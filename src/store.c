@@ -876,8 +876,7 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
         /* an index (skopeo copy --all) is the image of the instance this machine would run, as
            containers/image chooses it: its ID and size; every instance's blobs stay referenced */
         size_t which = (size_t)-1;
-        char cerr[64];
-        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, cerr, sizeof cerr) != CRIOIMG_OK) which = (size_t)-1;
+        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, NULL, 0) != CRIOIMG_OK) which = (size_t)-1;   /* no text: none is shown */
         for (i = 0; i < man.nmanifests; i++) {
             const char *d = man.manifests[i].digest;
             crioimg__st_mf child;
