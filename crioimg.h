@@ -53,8 +53,8 @@
    Leaving parts out (each makes the calls that need the part fail with a clear result, never silently):
      CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
                                      code; the portable code gives the same answers. Under -Os
-                                     (__OPTIMIZE_SIZE__) the SSE2 text paths are left out anyway unless
-     CRIOIMG_SIMD_AT_OS              is defined; the SHA-256 instructions stay
+                                     (__OPTIMIZE_SIZE__) the SSE2 text paths and SHA-NI are left out anyway
+     CRIOIMG_SIMD_AT_OS              unless this is defined; the ARMv8 SHA-256 instructions stay
      CRIOIMG_NO_SHA512               leave out SHA-384 and SHA-512 (crioimg_sha384_*, crioimg_sha512_* are
                                      not defined; a hasher or a blob with those digests is
                                      ERR_DIGEST_UNSUPPORTED; the grammar still accepts them)
@@ -2709,8 +2709,8 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 /* SSE2 (every x86-64) classifies 16 bytes at once for the reference parser's fast path; everything it
    decides, the portable path decides the same way (the tests and the fuzz target compare the two).
    A build for size (-Os: __OPTIMIZE_SIZE__) leaves these text paths out, 4.6 KB of a parse-only program,
-   unless CRIOIMG_SIMD_AT_OS asks for them; the SHA-256 instructions (SHA-NI, ARMv8) stay, as hashing
-   layers is where the time goes. */
+   unless CRIOIMG_SIMD_AT_OS asks for them, and so is x86-64 SHA-NI (digest.c: 0.5 KB of a program that
+   lists a store, issue 13); the ARMv8 SHA-256 instructions stay. */
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
     (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <emmintrin.h>
@@ -4914,9 +4914,11 @@ crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, 
    so the rest of the library needs no -m or -march flags, and run only when the CPU says it has them.
    --------------------------------------------------------------------------------------------------- */
 
-/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. */
+/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. A build for
+   size (-Os) leaves them out, as it does the SSE2 text paths (internal.h), unless CRIOIMG_SIMD_AT_OS: the
+   portable code hashes the same (issue 13: 0.5 KB of a program that lists a store). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
-    (defined(__clang__) || __GNUC__ >= 5)
+    (defined(__clang__) || __GNUC__ >= 5) && (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <immintrin.h>
 #  include <cpuid.h>
 #  define CRIOIMG__SHA256_SHANI 1
@@ -5282,8 +5284,9 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
         unsigned g;
         abef = s0; cdgh = s1;
 #ifdef __OPTIMIZE_SIZE__
-        /* a build for size runs the sixteen groups as one loop, the steps each group takes chosen by its
-           number (the unrolled sequence below, step for step): 0.6 KB less, still SHA-NI */
+        /* a build for size (with CRIOIMG_SIMD_AT_OS, which keeps SHA-NI there) runs the sixteen groups as one
+           loop, the steps each group takes chosen by its number (the unrolled sequence below, step for
+           step): 0.6 KB less */
         for (g = 0; g < 16; g++) {
             if (g < 4) CRIOIMG__SHANI_LOAD(g);
             CRIOIMG__SHANI_RNDS(g, g & 3);

@@ -13,9 +13,11 @@
 #include "internal.h"
 #include "ref_internal.h"
 
-/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. */
+/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. A build for
+   size (-Os) leaves them out, as it does the SSE2 text paths (internal.h), unless CRIOIMG_SIMD_AT_OS: the
+   portable code hashes the same (issue 13: 0.5 KB of a program that lists a store). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
-    (defined(__clang__) || __GNUC__ >= 5)
+    (defined(__clang__) || __GNUC__ >= 5) && (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <immintrin.h>
 #  include <cpuid.h>
 #  define CRIOIMG__SHA256_SHANI 1
@@ -381,8 +383,9 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
         unsigned g;
         abef = s0; cdgh = s1;
 #ifdef __OPTIMIZE_SIZE__
-        /* a build for size runs the sixteen groups as one loop, the steps each group takes chosen by its
-           number (the unrolled sequence below, step for step): 0.6 KB less, still SHA-NI */
+        /* a build for size (with CRIOIMG_SIMD_AT_OS, which keeps SHA-NI there) runs the sixteen groups as one
+           loop, the steps each group takes chosen by its number (the unrolled sequence below, step for
+           step): 0.6 KB less */
         for (g = 0; g < 16; g++) {
             if (g < 4) CRIOIMG__SHANI_LOAD(g);
             CRIOIMG__SHANI_RNDS(g, g & 3);
