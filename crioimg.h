@@ -6357,7 +6357,8 @@ static crioimg_result crioimg__json_value(crioimg__json_p *p, int *state)
     }
     if (c == '-' || crioimg__json_digit(c)) return crioimg__json_number(p);
     if (c == 't' || c == 'f' || c == 'n') return crioimg__json_literal(p);
-    if (p->pos == 0 && p->n >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)
+    /* byte by byte, not memcmp with a literal toml.c has too (see crioimg__json_t_number) */
+    if (p->pos == 0 && p->n >= 3 && (unsigned char)p->s[0] == 0xef && (unsigned char)p->s[1] == 0xbb && (unsigned char)p->s[2] == 0xbf)
         return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, 0, "byte order mark (not allowed in JSON)");
     return crioimg__json_fail_found(p, p->pos, crioimg__json_t_value);
 }
@@ -8390,6 +8391,9 @@ static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_plat
 {
     crioimg__out o;
     size_t i;
+    /* ", " and " " from bytes, not literals: those, shared with other parts, would be placed among this
+       function's strings or theirs, whichever gcc emits first, and pull the lot into every program */
+    const char sep[2] = { ',', ' ' };
     o.p = err; o.cap = errcap; o.len = 0;
     crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
     crioimg__out_str(&o, want->architecture);
@@ -8400,7 +8404,7 @@ static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_plat
     crioimg__out_str(&o, "; available:");
     for (i = 0; i < m->nmanifests; i++) {
         const crioimg_platform *p = &m->manifests[i].platform;
-        crioimg__out_str(&o, i ? ", " : " ");
+        crioimg__out_put(&o, sep + !i, 2 - !i);
         crioimg__out_str(&o, p->os);
         crioimg__out_put(&o, "/", 1);
         crioimg__out_str(&o, p->architecture);

@@ -542,7 +542,8 @@ static crioimg_result crioimg__json_value(crioimg__json_p *p, int *state)
     }
     if (c == '-' || crioimg__json_digit(c)) return crioimg__json_number(p);
     if (c == 't' || c == 'f' || c == 'n') return crioimg__json_literal(p);
-    if (p->pos == 0 && p->n >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)
+    /* byte by byte, not memcmp with a literal toml.c has too (see crioimg__json_t_number) */
+    if (p->pos == 0 && p->n >= 3 && (unsigned char)p->s[0] == 0xef && (unsigned char)p->s[1] == 0xbb && (unsigned char)p->s[2] == 0xbf)
         return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, 0, "byte order mark (not allowed in JSON)");
     return crioimg__json_fail_found(p, p->pos, crioimg__json_t_value);
 }

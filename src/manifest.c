@@ -593,6 +593,9 @@ static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_plat
 {
     crioimg__out o;
     size_t i;
+    /* ", " and " " from bytes, not literals: those, shared with other parts, would be placed among this
+       function's strings or theirs, whichever gcc emits first, and pull the lot into every program */
+    const char sep[2] = { ',', ' ' };
     o.p = err; o.cap = errcap; o.len = 0;
     crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
     crioimg__out_str(&o, want->architecture);
@@ -603,7 +606,7 @@ static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_plat
     crioimg__out_str(&o, "; available:");
     for (i = 0; i < m->nmanifests; i++) {
         const crioimg_platform *p = &m->manifests[i].platform;
-        crioimg__out_str(&o, i ? ", " : " ");
+        crioimg__out_put(&o, sep + !i, 2 - !i);
         crioimg__out_str(&o, p->os);
         crioimg__out_put(&o, "/", 1);
         crioimg__out_str(&o, p->architecture);
