@@ -53,8 +53,8 @@
    Leaving parts out (each makes the calls that need the part fail with a clear result, never silently):
      CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
                                      code; the portable code gives the same answers. Under -Os
-                                     (__OPTIMIZE_SIZE__) the SSE2 text paths are left out anyway unless
-     CRIOIMG_SIMD_AT_OS              is defined; the SHA-256 instructions stay
+                                     (__OPTIMIZE_SIZE__) the SSE2 text paths and SHA-NI are left out anyway
+     CRIOIMG_SIMD_AT_OS              unless this is defined; the ARMv8 SHA-256 instructions stay
      CRIOIMG_NO_SHA512               leave out SHA-384 and SHA-512 (crioimg_sha384_*, crioimg_sha512_* are
                                      not defined; a hasher or a blob with those digests is
                                      ERR_DIGEST_UNSUPPORTED; the grammar still accepts them)
@@ -2715,8 +2715,8 @@ typedef char crioimg__static_assert_off_t_64_bits[sizeof(off_t) >= 8 ? 1 : -1];
 /* SSE2 (every x86-64) classifies 16 bytes at once for the reference parser's fast path; everything it
    decides, the portable path decides the same way (the tests and the fuzz target compare the two).
    A build for size (-Os: __OPTIMIZE_SIZE__) leaves these text paths out, 4.6 KB of a parse-only program,
-   unless CRIOIMG_SIMD_AT_OS asks for them; the SHA-256 instructions (SHA-NI, ARMv8) stay, as hashing
-   layers is where the time goes. */
+   unless CRIOIMG_SIMD_AT_OS asks for them, and so is x86-64 SHA-NI (digest.c: 0.5 KB of a program that
+   lists a store, issue 13); the ARMv8 SHA-256 instructions stay. */
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
     (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <emmintrin.h>
@@ -4922,9 +4922,11 @@ crioimg_result crioimg_image_name_parse(crioimg_image_name *out, const char *s, 
    so the rest of the library needs no -m or -march flags, and run only when the CPU says it has them.
    --------------------------------------------------------------------------------------------------- */
 
-/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. */
+/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. A build for
+   size (-Os) leaves them out, as it does the SSE2 text paths (internal.h), unless CRIOIMG_SIMD_AT_OS: the
+   portable code hashes the same (issue 13: 0.5 KB of a program that lists a store). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
-    (defined(__clang__) || __GNUC__ >= 5)
+    (defined(__clang__) || __GNUC__ >= 5) && (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <immintrin.h>
 #  include <cpuid.h>
 #  define CRIOIMG__SHA256_SHANI 1
@@ -5201,22 +5203,25 @@ static void crioimg__put_be32(unsigned char *p, uint32_t v)
         h = t1_ + (CRIOIMG__ROR32(a, 2) ^ CRIOIMG__ROR32(a, 13) ^ CRIOIMG__ROR32(a, 22)) + ((a & b) | (c & (a | b))); \
     } while (0)
 
-/* A build for size (-Os) runs the rounds one at a time, the state shifted along, instead of eight
-   unrolled with renamed variables: the same hash in 0.9 KB less code each for SHA-256 and SHA-512
-   (the portable paths only). st and w are the block functions'; E and A are the Sigma rotations. */
+/* A build for size (-Os) runs the rounds one at a time instead of eight unrolled with renamed variables:
+   the same hash in 0.9 KB less code each for SHA-256 and SHA-512 (the portable paths only). The working
+   variables are renamed by index, not moved: at round i, variable k (a = 0 .. h = 7) is v_[(k - i) & 7],
+   and after N rounds (a multiple of 8) each is back in its place. st and w are the block functions'; K(i)
+   is round i's constant; E and A are the Sigma rotations. */
 #define CRIOIMG__SHA_ROLLED(T, ROR, K, N, E1, E2, E3, A1, A2, A3) do { \
-        T v_[8], t1_, t2_; \
-        size_t j_; \
+        T v_[8], t1_, a_, e_; \
         memcpy(v_, st, sizeof v_); \
         for (i = 0; i < (N); i++) { \
-            t1_ = v_[7] + (ROR(v_[4], E1) ^ ROR(v_[4], E2) ^ ROR(v_[4], E3)) + (v_[6] ^ (v_[4] & (v_[5] ^ v_[6]))) + K[i] + w[i]; \
-            t2_ = (ROR(v_[0], A1) ^ ROR(v_[0], A2) ^ ROR(v_[0], A3)) + ((v_[0] & v_[1]) | (v_[2] & (v_[0] | v_[1]))); \
-            for (j_ = 7; j_ > 0; j_--) v_[j_] = v_[j_ - 1]; \
-            v_[4] += t1_; \
-            v_[0] = t1_ + t2_; \
+            a_ = v_[-i & 7]; e_ = v_[(4 - i) & 7]; \
+            t1_ = v_[(7 - i) & 7] + (ROR(e_, E1) ^ ROR(e_, E2) ^ ROR(e_, E3)) + \
+                  (v_[(6 - i) & 7] ^ (e_ & (v_[(5 - i) & 7] ^ v_[(6 - i) & 7]))) + K(i) + w[i]; \
+            v_[(3 - i) & 7] += t1_; \
+            v_[(7 - i) & 7] = t1_ + (ROR(a_, A1) ^ ROR(a_, A2) ^ ROR(a_, A3)) + \
+                              ((a_ & v_[(1 - i) & 7]) | (v_[(2 - i) & 7] & (a_ | v_[(1 - i) & 7]))); \
         } \
-        for (j_ = 0; j_ < 8; j_++) st[j_] += v_[j_]; \
+        for (i = 0; i < 8; i++) st[i] += v_[i]; \
     } while (0)
+#define CRIOIMG__SHA256_K(i) crioimg__sha256_k[i]
 
 /* The same rounds unrolled eight at a time (the working variables rotate by renaming, not by moving), for
    speed: ROUND(a..h, i) is one SHA-256 or SHA-512 round. */
@@ -5248,7 +5253,7 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
                    (CRIOIMG__ROR32(y, 17) ^ CRIOIMG__ROR32(y, 19) ^ (y >> 10));
         }
 #ifdef __OPTIMIZE_SIZE__
-        CRIOIMG__SHA_ROLLED(uint32_t, CRIOIMG__ROR32, crioimg__sha256_k, 64, 6, 11, 25, 2, 13, 22);
+        CRIOIMG__SHA_ROLLED(uint32_t, CRIOIMG__ROR32, CRIOIMG__SHA256_K, 64, 6, 11, 25, 2, 13, 22);
 #else
         CRIOIMG__SHA_UNROLLED(uint32_t, CRIOIMG__SHA256_ROUND, 64);
 #endif
@@ -5260,7 +5265,7 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
    The SHA instructions keep the state as ABEF/CDGH and do two rounds per sha256rnds2; msg1/msg2 extend
    the schedule four words at a time. w[] holds the last four message vectors, W[4g .. 4g+3] in w[g % 4]. */
 #ifdef CRIOIMG__SHA256_SHANI
-/* rounds 4g .. 4g+3, whose W are in w[i] (i = g % 4, a constant where g may not be) */
+/* rounds 4g .. 4g+3, whose W are in w[i] (i = g % 4, a constant where g may not be, bar the -Os loop) */
 #define CRIOIMG__SHANI_RNDS(g, i) do { \
         __m128i m_ = _mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
         s1 = _mm_sha256rnds2_epu32(s1, s0, m_); \
@@ -5286,6 +5291,17 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
     for (; nblocks > 0; nblocks--, p += 64) {
         unsigned g;
         abef = s0; cdgh = s1;
+#ifdef __OPTIMIZE_SIZE__
+        /* a build for size (with CRIOIMG_SIMD_AT_OS, which keeps SHA-NI there) runs the sixteen groups as one
+           loop, the steps each group takes chosen by its number (the unrolled sequence below, step for
+           step): 0.6 KB less */
+        for (g = 0; g < 16; g++) {
+            if (g < 4) CRIOIMG__SHANI_LOAD(g);
+            CRIOIMG__SHANI_RNDS(g, g & 3);
+            if (g >= 3 && g <= 14) CRIOIMG__SHANI_MSG2(g);
+            if (g >= 1 && g <= 12) CRIOIMG__SHANI_MSG1(g);
+        }
+#else
         CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0, 0);
         CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1, 1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
         CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2, 2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
@@ -5302,6 +5318,7 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
         CRIOIMG__SHANI_RNDS(13, 1); CRIOIMG__SHANI_MSG2(13);
         CRIOIMG__SHANI_RNDS(14, 2); CRIOIMG__SHANI_MSG2(14);
         CRIOIMG__SHANI_RNDS(15, 3);
+#endif
         s0 = _mm_add_epi32(s0, abef);
         s1 = _mm_add_epi32(s1, cdgh);
     }
@@ -5550,28 +5567,27 @@ void crioimg_sha256(const void *data, size_t n, unsigned char out[32])
    a hasher for either algorithm is ERR_DIGEST_UNSUPPORTED. The digest grammar still knows them. */
 #ifndef CRIOIMG_NO_SHA512
 
-static const uint64_t crioimg__sha512_k[80] = {
-    0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL,
-    0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL,
-    0xd807aa98a3030242ULL, 0x12835b0145706fbeULL, 0x243185be4ee4b28cULL, 0x550c7dc3d5ffb4e2ULL,
-    0x72be5d74f27b896fULL, 0x80deb1fe3b1696b1ULL, 0x9bdc06a725c71235ULL, 0xc19bf174cf692694ULL,
-    0xe49b69c19ef14ad2ULL, 0xefbe4786384f25e3ULL, 0x0fc19dc68b8cd5b5ULL, 0x240ca1cc77ac9c65ULL,
-    0x2de92c6f592b0275ULL, 0x4a7484aa6ea6e483ULL, 0x5cb0a9dcbd41fbd4ULL, 0x76f988da831153b5ULL,
-    0x983e5152ee66dfabULL, 0xa831c66d2db43210ULL, 0xb00327c898fb213fULL, 0xbf597fc7beef0ee4ULL,
-    0xc6e00bf33da88fc2ULL, 0xd5a79147930aa725ULL, 0x06ca6351e003826fULL, 0x142929670a0e6e70ULL,
-    0x27b70a8546d22ffcULL, 0x2e1b21385c26c926ULL, 0x4d2c6dfc5ac42aedULL, 0x53380d139d95b3dfULL,
-    0x650a73548baf63deULL, 0x766a0abb3c77b2a8ULL, 0x81c2c92e47edaee6ULL, 0x92722c851482353bULL,
-    0xa2bfe8a14cf10364ULL, 0xa81a664bbc423001ULL, 0xc24b8b70d0f89791ULL, 0xc76c51a30654be30ULL,
-    0xd192e819d6ef5218ULL, 0xd69906245565a910ULL, 0xf40e35855771202aULL, 0x106aa07032bbd1b8ULL,
-    0x19a4c116b8d2d0c8ULL, 0x1e376c085141ab53ULL, 0x2748774cdf8eeb99ULL, 0x34b0bcb5e19b48a8ULL,
-    0x391c0cb3c5c95a63ULL, 0x4ed8aa4ae3418acbULL, 0x5b9cca4f7763e373ULL, 0x682e6ff3d6b2b8a3ULL,
-    0x748f82ee5defb2fcULL, 0x78a5636f43172f60ULL, 0x84c87814a1f0ab72ULL, 0x8cc702081a6439ecULL,
-    0x90befffa23631e28ULL, 0xa4506cebde82bde9ULL, 0xbef9a3f7b2c67915ULL, 0xc67178f2e372532bULL,
-    0xca273eceea26619cULL, 0xd186b8c721c0c207ULL, 0xeada7dd6cde0eb1eULL, 0xf57d4f7fee6ed178ULL,
-    0x06f067aa72176fbaULL, 0x0a637dc5a2c898a6ULL, 0x113f9804bef90daeULL, 0x1b710b35131c471bULL,
-    0x28db77f523047d84ULL, 0x32caab7b40c72493ULL, 0x3c9ebe0a15c9bebcULL, 0x431d67c49c100d4cULL,
-    0x4cc5d4becb3e42b6ULL, 0x597f299cfc657e2aULL, 0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL
+/* SHA-512's constants are the first 64 bits of the fractions of the cube roots of the first 80 primes,
+   SHA-256's the first 32 bits of the first 64: the top halves of the first 64 are crioimg__sha256_k. So
+   only the low halves and the last 16 top halves are kept here (384 bytes, not 640). */
+static const uint32_t crioimg__sha512_klo[80] = {
+    0xd728ae22, 0x23ef65cd, 0xec4d3b2f, 0x8189dbbc, 0xf348b538, 0xb605d019, 0xaf194f9b, 0xda6d8118,
+    0xa3030242, 0x45706fbe, 0x4ee4b28c, 0xd5ffb4e2, 0xf27b896f, 0x3b1696b1, 0x25c71235, 0xcf692694,
+    0x9ef14ad2, 0x384f25e3, 0x8b8cd5b5, 0x77ac9c65, 0x592b0275, 0x6ea6e483, 0xbd41fbd4, 0x831153b5,
+    0xee66dfab, 0x2db43210, 0x98fb213f, 0xbeef0ee4, 0x3da88fc2, 0x930aa725, 0xe003826f, 0x0a0e6e70,
+    0x46d22ffc, 0x5c26c926, 0x5ac42aed, 0x9d95b3df, 0x8baf63de, 0x3c77b2a8, 0x47edaee6, 0x1482353b,
+    0x4cf10364, 0xbc423001, 0xd0f89791, 0x0654be30, 0xd6ef5218, 0x5565a910, 0x5771202a, 0x32bbd1b8,
+    0xb8d2d0c8, 0x5141ab53, 0xdf8eeb99, 0xe19b48a8, 0xc5c95a63, 0xe3418acb, 0x7763e373, 0xd6b2b8a3,
+    0x5defb2fc, 0x43172f60, 0xa1f0ab72, 0x1a6439ec, 0x23631e28, 0xde82bde9, 0xb2c67915, 0xe372532b,
+    0xea26619c, 0x21c0c207, 0xcde0eb1e, 0xee6ed178, 0x72176fba, 0xa2c898a6, 0xbef90dae, 0x131c471b,
+    0x23047d84, 0x40c72493, 0x15c9bebc, 0x9c100d4c, 0xcb3e42b6, 0xfc657e2a, 0x3ad6faec, 0x4a475817
 };
+static const uint32_t crioimg__sha512_khi[16] = {
+    0xca273ece, 0xd186b8c7, 0xeada7dd6, 0xf57d4f7f, 0x06f067aa, 0x0a637dc5, 0x113f9804, 0x1b710b35,
+    0x28db77f5, 0x32caab7b, 0x3c9ebe0a, 0x431d67c4, 0x4cc5d4be, 0x597f299c, 0x5fcb6fab, 0x6c44198c
+};
+#define CRIOIMG__SHA512_K(i) \
+    ((uint64_t)((i) < 64 ? crioimg__sha256_k[i] : crioimg__sha512_khi[(i) - 64]) << 32 | crioimg__sha512_klo[i])
 
 static const uint64_t crioimg__sha512_iv[8] = {
     0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
@@ -5597,7 +5613,7 @@ static void crioimg__put_be64(unsigned char *p, uint64_t v)
 #define CRIOIMG__ROR64(x, k) (((x) >> (k)) | ((x) << (64 - (k))))
 #define CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i) do { \
         uint64_t t1_ = h + (CRIOIMG__ROR64(e, 14) ^ CRIOIMG__ROR64(e, 18) ^ CRIOIMG__ROR64(e, 41)) + \
-                       (g ^ (e & (f ^ g))) + crioimg__sha512_k[i] + w[i]; \
+                       (g ^ (e & (f ^ g))) + CRIOIMG__SHA512_K(i) + w[i]; \
         d += t1_; \
         h = t1_ + (CRIOIMG__ROR64(a, 28) ^ CRIOIMG__ROR64(a, 34) ^ CRIOIMG__ROR64(a, 39)) + ((a & b) | (c & (a | b))); \
     } while (0)
@@ -5614,7 +5630,7 @@ static void crioimg__sha512_blocks(uint64_t st[8], const unsigned char *p, size_
                    (CRIOIMG__ROR64(y, 19) ^ CRIOIMG__ROR64(y, 61) ^ (y >> 6));
         }
 #ifdef __OPTIMIZE_SIZE__
-        CRIOIMG__SHA_ROLLED(uint64_t, CRIOIMG__ROR64, crioimg__sha512_k, 80, 14, 18, 41, 28, 34, 39);
+        CRIOIMG__SHA_ROLLED(uint64_t, CRIOIMG__ROR64, CRIOIMG__SHA512_K, 80, 14, 18, 41, 28, 34, 39);
 #else
         CRIOIMG__SHA_UNROLLED(uint64_t, CRIOIMG__SHA512_ROUND, 80);
 #endif
@@ -5627,6 +5643,14 @@ static void crioimg__sha512_start(crioimg_sha512_ctx *c, const uint64_t iv[8], u
     memset(c, 0, sizeof *c);
     memcpy(c->h, iv, sizeof c->h);
     c->out_len = out_len;
+}
+
+/* SHA-384 or SHA-512 by algorithm: what the hasher starts (it finishes with crioimg__sha512_finish, the
+   length set here), so that a program hashing through it links no per-algorithm wrapper */
+static void crioimg__sha512_start_alg(crioimg_sha512_ctx *c, crioimg_digest_alg alg)
+{
+    if (alg == CRIOIMG_DIGEST_SHA384) crioimg__sha512_start(c, crioimg__sha384_iv, 48);
+    else crioimg__sha512_start(c, crioimg__sha512_iv, 64);
 }
 
 void crioimg_sha512_init(crioimg_sha512_ctx *c) { crioimg__sha512_start(c, crioimg__sha512_iv, 64); }
@@ -5707,8 +5731,7 @@ crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg)
     switch (alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_init(&h->u.sha256); break;
 #ifndef CRIOIMG_NO_SHA512
-    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_init(&h->u.sha512); break;
-    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_init(&h->u.sha512); break;
+    case CRIOIMG_DIGEST_SHA384: case CRIOIMG_DIGEST_SHA512: crioimg__sha512_start_alg(&h->u.sha512, alg); break;
 #endif
     default: return CRIOIMG_ERR_DIGEST_UNSUPPORTED;
     }
@@ -5730,8 +5753,7 @@ size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
     switch (h->alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_final(&h->u.sha256, out); break;
 #ifndef CRIOIMG_NO_SHA512
-    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_final(&h->u.sha512, out); break;
-    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_final(&h->u.sha512, out); break;
+    case CRIOIMG_DIGEST_SHA384: case CRIOIMG_DIGEST_SHA512: crioimg__sha512_finish(&h->u.sha512, out); break;
 #endif
     default: break;
     }
@@ -5742,8 +5764,7 @@ void crioimg_hasher_reset(crioimg_hasher *h)
 {
     if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_reset(&h->u.sha256);
 #ifndef CRIOIMG_NO_SHA512
-    else if (h->alg == CRIOIMG_DIGEST_SHA384) crioimg_sha384_init(&h->u.sha512);
-    else if (h->alg == CRIOIMG_DIGEST_SHA512) crioimg_sha512_init(&h->u.sha512);
+    else if (h->alg == CRIOIMG_DIGEST_SHA384 || h->alg == CRIOIMG_DIGEST_SHA512) crioimg__sha512_start_alg(&h->u.sha512, h->alg);
 #endif
 }
 
@@ -6183,17 +6204,23 @@ static crioimg_result crioimg__json_string(crioimg__json_p *p, size_t t)
     return CRIOIMG_OK;
 }
 
+/* Texts toml.c gives too, named: a literal two parts share is placed among the strings of whichever
+   function the compiler emits first, and a program that reads JSON only would carry the TOML reader's
+   (issue 13). */
+static const char crioimg__json_t_number[] = "invalid number";
+static const char crioimg__json_t_value[] = "expected a value";
+
 static crioimg_result crioimg__json_number(crioimg__json_p *p)
 {
     size_t l = crioimg__json_number_len(p->s + p->pos, p->n - p->pos), end = p->pos + l;
     crioimg_result r;
-    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, crioimg__json_t_number);
     if (end < p->n) {
         char c = p->s[end];
         /* only a '0' can be followed by a digit here */
         if (crioimg__json_digit(c)) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "leading zero in number");
         if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, crioimg__json_t_number);
     }
     if ((r = crioimg__json_push(p, CRIOIMG_JSON_NUMBER, p->pos)) != CRIOIMG_OK) return r;
     p->doc->tok[p->doc->ntok - 1].len = l;
@@ -6338,9 +6365,10 @@ static crioimg_result crioimg__json_value(crioimg__json_p *p, int *state)
     }
     if (c == '-' || crioimg__json_digit(c)) return crioimg__json_number(p);
     if (c == 't' || c == 'f' || c == 'n') return crioimg__json_literal(p);
-    if (p->pos == 0 && p->n >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)
+    /* byte by byte, not memcmp with a literal toml.c has too (see crioimg__json_t_number) */
+    if (p->pos == 0 && p->n >= 3 && (unsigned char)p->s[0] == 0xef && (unsigned char)p->s[1] == 0xbb && (unsigned char)p->s[2] == 0xbf)
         return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, 0, "byte order mark (not allowed in JSON)");
-    return crioimg__json_fail_found(p, p->pos, "expected a value");
+    return crioimg__json_fail_found(p, p->pos, crioimg__json_t_value);
 }
 
 /* A key and its colon at pos (not end of input). */
@@ -8058,6 +8086,22 @@ static size_t crioimg__mf_content_type(const char *ct, const char **start)
     return n;
 }
 
+/* A Content-Type against the document: *type is its mediaType, or NULL when it has none (then the
+   Content-Type's, if it names one). 0 with the error set when they disagree. Reached through a pointer
+   passed only with a Content-Type (crioimg_manifest_parse), so that a program that parses stored
+   manifests alone does not link it. */
+static int crioimg__mf_ct(crioimg__mf *c, const char *ct, const char **type, size_t *tn)
+{
+    const char *ctype;
+    size_t ctn = crioimg__mf_content_type(ct, &ctype);
+    if (ctn == 0) return 1;
+    if (*type == NULL) { *type = ctype; *tn = ctn; return 1; }
+    if (crioimg__ascii_ieq(ctype, ctn, *type)) return 1;
+    crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_MEDIA_TYPE, "", "mediaType disagrees with the Content-Type: mediaType is", *type);
+    return 0;
+}
+typedef int (*crioimg__mf_ctfn)(crioimg__mf *c, const char *ct, const char **type, size_t *tn);
+
 /* exact, as containers/image compares media types */
 static int crioimg__mf_is(const char *type, size_t n, const char *lit)
 {
@@ -8104,13 +8148,13 @@ static crioimg_manifest_kind crioimg__mf_guess(crioimg__mf *c, size_t cfg, size_
     return CRIOIMG_MANIFEST_UNKNOWN;
 }
 
-static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c, const char *ct)
+static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c, const char *ct, crioimg__mf_ctfn ctfn)
 {
     static const char known[] = "schemaVersion\0mediaType\0config\0layers\0manifests\0subject\0annotations\0artifactType\0"
                                 "signatures\0fsLayers\0history\0";
     const crioimg_json *doc = c->doc;
-    size_t sv, mt, cfg, layers, manifests, subject, ctn, tn;
-    const char *ctype, *type;
+    size_t sv, mt, cfg, layers, manifests, subject, tn = 0;
+    const char *type = NULL;
     long long version;
     if (doc->tok[0].type != CRIOIMG_JSON_OBJECT) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "a manifest must be a JSON object", NULL);
     if (!crioimg__mf_keys(c, 0, known, "")) return c->r;
@@ -8124,17 +8168,14 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "schemaVersion missing or not an integer", NULL);
     if (version == 1) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "Docker schema 1 manifests are not supported", NULL);
     if (version != 2) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "unsupported schemaVersion", NULL);
-    ctn = crioimg__mf_content_type(ct, &ctype);
     mt = crioimg_json_get(doc, 0, "mediaType");
     if (mt != CRIOIMG_JSON_NONE) {
         if (doc->tok[mt].type != CRIOIMG_JSON_STRING) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "mediaType is not a string", NULL);
         if (!(type = crioimg__mf_str(c, mt))) return c->r;
         tn = strlen(type);
-        if (ctn && !crioimg__ascii_ieq(ctype, ctn, type))
-            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_MEDIA_TYPE, "", "mediaType disagrees with the Content-Type: mediaType is", type);
-    } else if (ctn) {
-        type = ctype; tn = ctn;
-    } else {
+    }
+    if (ctfn && !ctfn(c, ct, &type, &tn)) return c->r;
+    if (type == NULL) {
         type = crioimg__mf_kind_type(crioimg__mf_guess(c, cfg, manifests));
         tn = strlen(type);
     }
@@ -8197,8 +8238,9 @@ static void crioimg__mf_json_opts(crioimg_json_opts *jo, const crioimg_manifest_
     if (opts) jo->alloc = opts->alloc;
 }
 
-crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
-                                      const crioimg_manifest_opts *opts)
+/* ctfn: crioimg__mf_ct when there is a Content-Type, else NULL */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
+                                                         crioimg__mf_ctfn ctfn, const crioimg_manifest_opts *opts)
 {
     crioimg_json_opts jo;
     crioimg_json doc;
@@ -8212,7 +8254,7 @@ crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size
     crioimg__mf_json_opts(&jo, opts, &max);
     if ((r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo)) != CRIOIMG_OK) return crioimg__mf_json_fail(m->err, &doc, r, max);
     c.doc = &doc; c.arena = &m->arena; c.alloc = &m->alloc; c.err = m->err; c.r = CRIOIMG_OK;
-    r = crioimg__mf_parse_doc(m, &c, content_type);
+    r = crioimg__mf_parse_doc(m, &c, content_type, ctfn);
     crioimg_json_free(&doc);
     if (r != CRIOIMG_OK) {
         char keep[256];
@@ -8221,6 +8263,21 @@ crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size
         memcpy(m->err, keep, sizeof keep);
     }
     return r;
+}
+
+/* A call with fewer arguments than crioimg_manifest_parse's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_parse_stored(crioimg_manifest *m, const char *buf, size_t len,
+                                                                const crioimg_manifest_opts *opts)
+{
+    return crioimg__mf_parse(m, buf, len, NULL, NULL, opts);
+}
+
+/* Small, so that a compiler inlines it where it is called: a caller that passes no Content-Type written
+   in its call (the store reading its own manifests) then does not link the Content-Type check. */
+crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
+                                      const crioimg_manifest_opts *opts)
+{
+    return content_type ? crioimg__mf_parse(m, buf, len, content_type, crioimg__mf_ct, opts) : crioimg__mf_parse_stored(m, buf, len, opts);
 }
 
 void crioimg_manifest_free(crioimg_manifest *m)
@@ -8336,14 +8393,42 @@ static size_t crioimg__mf_variants(const crioimg_platform *want, const char *out
     return n;
 }
 
-crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+/* Why no instance matched, into err: reached through a pointer crioimg_manifest_choose passes only
+   when the caller gives err, so that a caller that wants no text (the store) does not link it. */
+static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_platform *want, const char *variant, char *err, size_t errcap)
+{
+    crioimg__out o;
+    size_t i;
+    /* ", " and " " from bytes, not literals: those, shared with other parts, would be placed among this
+       function's strings or theirs, whichever gcc emits first, and pull the lot into every program */
+    const char sep[2] = { ',', ' ' };
+    o.p = err; o.cap = errcap; o.len = 0;
+    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
+    crioimg__out_str(&o, want->architecture);
+    crioimg__out_str(&o, ", variant \"");
+    crioimg__out_str(&o, variant);
+    crioimg__out_str(&o, "\", OS ");
+    crioimg__out_str(&o, want->os);
+    crioimg__out_str(&o, "; available:");
+    for (i = 0; i < m->nmanifests; i++) {
+        const crioimg_platform *p = &m->manifests[i].platform;
+        crioimg__out_put(&o, sep + !i, 2 - !i);
+        crioimg__out_str(&o, p->os);
+        crioimg__out_put(&o, "/", 1);
+        crioimg__out_str(&o, p->architecture);
+        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
+    }
+    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+}
+typedef void (*crioimg__mf_sayfn)(const crioimg_manifest *m, const crioimg_platform *want, const char *variant, char *err, size_t errcap);
+
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which,
+                                                          crioimg__mf_sayfn say, char *err, size_t errcap)
 {
     crioimg_platform here;
     const char *variants[8];
     size_t nv, v, i;
-    crioimg__out o;
-    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
-    if (o.cap) err[0] = '\0';
+    if (err && errcap) err[0] = '\0';
     if (m == NULL || which == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     if (m->kind != CRIOIMG_MANIFEST_OCI_INDEX && m->kind != CRIOIMG_MANIFEST_DOCKER_LIST) return CRIOIMG_ERR_INVALID_ARGS;
     if (want == NULL) { crioimg_platform_current(&here); want = &here; }
@@ -8360,23 +8445,21 @@ crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_
     if (m->kind == CRIOIMG_MANIFEST_OCI_INDEX)  /* OCI1Index.ChooseInstance only: a Docker list has no such fallback */
         for (i = 0; i < m->nmanifests; i++)
             if (!m->manifests[i].has_platform) { *which = i; return CRIOIMG_OK; }
-    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
-    crioimg__out_str(&o, want->architecture);
-    crioimg__out_str(&o, ", variant \"");
-    crioimg__out_str(&o, variants[0]);
-    crioimg__out_str(&o, "\", OS ");
-    crioimg__out_str(&o, want->os);
-    crioimg__out_str(&o, "; available:");
-    for (i = 0; i < m->nmanifests; i++) {
-        const crioimg_platform *p = &m->manifests[i].platform;
-        crioimg__out_str(&o, i ? ", " : " ");
-        crioimg__out_str(&o, p->os);
-        crioimg__out_put(&o, "/", 1);
-        crioimg__out_str(&o, p->architecture);
-        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
-    }
-    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+    if (say && errcap) say(m, want, variants[0], err, errcap);
     return CRIOIMG_ERR_PLATFORM_NOT_FOUND;
+}
+
+/* A call with fewer arguments than crioimg_manifest_choose's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_choose_quiet(const crioimg_manifest *m, const crioimg_platform *want, size_t *which)
+{
+    return crioimg__mf_choose(m, want, which, NULL, NULL, 0);
+}
+
+/* Small, so that a compiler inlines it where it is called: a caller that passes no err written in its call
+   then does not link the text. */
+crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+{
+    return err ? crioimg__mf_choose(m, want, which, crioimg__mf_choose_say, err, errcap) : crioimg__mf_choose_quiet(m, want, which);
 }
 
 /* ---- image configuration ---- */
@@ -17134,6 +17217,10 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
    those methods is behind CRIOIMG__ST_MORE, so a program that only lists does not link them. */
 CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s);
 #define CRIOIMG__ST_MORE(s) do { if ((s)->more) crioimg__oci_more(s); } while (0)
+/* crioimg_store_open's steps: out, opts->err and the allocator (every constructor), then the handle around
+   a checked vtable (the built-in stores' own need no check) */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 /* also archive.c's (save): the index as entries, and a name normalised as ParseDockerRef makes it */
@@ -17195,6 +17282,15 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
     return r;
 }
 
+/* Texts several functions give, named once. A string literal two functions share is placed among the
+   strings of whichever the compiler emits first, so a program that links only the other carries all of
+   those too (issue 13: a listing carried the streaming reader's texts, and archive.c's); a named array is
+   a section of its own. */
+static const char crioimg__st_t_digest[] = "invalid blob digest \"";
+static const char crioimg__st_t_absent[] = ": not in the store";
+static const char crioimg__st_t_noget[] = "store has no blob_get method";
+static const char crioimg__st_t_notobj[] = "not an object";
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
 {
@@ -17212,13 +17308,25 @@ static char *crioimg__st_scopy(char **p, const char *s)
     return d;
 }
 
+/* Fills b, sized for them: n entries, then their strings. */
+static void crioimg__st_pack_into(crioimg_store_entry *b, const crioimg_store_entry *entries, size_t n)
+{
+    char *p = (char *)(b + n);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        b[i].name = crioimg__st_scopy(&p, entries[i].name);
+        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
+        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
+        b[i].size = entries[i].size;
+    }
+}
+
 /* One block, as read_index hands it over: the array first (so freeing the array frees it all), then
    the strings; sizes summed with overflow checks, since a host's n is not bounded by us. */
 crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n, const crioimg_allocator *alloc,
                                           crioimg_store_entry **out)
 {
     size_t i, total;
-    char *p;
     crioimg_store_entry *b;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
@@ -17233,27 +17341,17 @@ crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, si
     }
     b = (crioimg_store_entry *)crioimg_malloc(alloc, total);
     if (b == NULL) return CRIOIMG_ERR_NOMEM;
-    p = (char *)(b + n);
-    for (i = 0; i < n; i++) {
-        b[i].name = crioimg__st_scopy(&p, entries[i].name);
-        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
-        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
-        b[i].size = entries[i].size;
-    }
+    crioimg__st_pack_into(b, entries, n);
     *out = b;
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+/* The handle around a vtable already checked: crioimg_store_open checks a host's; the built-in stores
+   pass their own, and so do not link those checks' texts. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
-        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
     if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
@@ -17266,6 +17364,30 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     s->cancel = opts ? opts->cancel : NULL;
     *out = s;
     return CRIOIMG_OK;
+}
+
+/* Every constructor's first steps: the caller's error buffer emptied, out checked and set to NULL, the
+   allocator checked. One function, so each text is one literal: a literal several functions share sits
+   among the strings of whichever the compiler emits first, and a program linking another carries them. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts)
+{
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
+    *out = NULL;
+    if (crioimg_allocator_check(opts ? &opts->alloc : NULL) != CRIOIMG_OK)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+{
+    crioimg_result r;
+    if (out != NULL && (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)) {   /* before the allocator */
+        *out = NULL;
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    }
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
+    return crioimg__st_new(out, vt, opts);
 }
 
 void crioimg_store_close(crioimg_store *s)
@@ -17333,10 +17455,10 @@ static crioimg_result crioimg__st_get(crioimg_store *s, const char *d, size_t ma
     *data = NULL; *len = 0;
     CRIOIMG__ST_NEED(s, blob_get);
     if (crioimg_digest_parse(&dg, d, strlen(d)) != CRIOIMG_OK || dg.alg == CRIOIMG_DIGEST_UNKNOWN)
-        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", d, "\"");
+        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, crioimg__st_t_digest, d, "\"");
     r = s->vt.blob_get(s->vt.user, d, max ? max : CRIOIMG_MANIFEST_MAX_SIZE, &s->alloc, data, len);
     if (r != CRIOIMG_OK) {
-        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : "");
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : "");
         return r;
     }
     if (!s->hash_ready[dg.alg]) { crioimg_hasher_init(&s->hash[dg.alg], dg.alg); s->hash_ready[dg.alg] = 1; }
@@ -17370,7 +17492,7 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     if (s == NULL || digest == NULL || (data == NULL && len > 0)) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
     r = crioimg_digest_parse(&dg, digest, strlen(digest));
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     r = crioimg_digest_verify(&dg, data, len);   /* before anything touches the store */
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "blob ", digest, ": content does not match the digest");
     CRIOIMG__ST_MORE(s);
@@ -17397,7 +17519,7 @@ crioimg_result crioimg_store_blob_stat(crioimg_store *s, const char *digest, lon
     if (s == NULL || digest == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
     r = crioimg_digest_parse(&dg, digest, strlen(digest));   /* a path is built from it */
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if ((r = crioimg__st_lock(s, 0)) != CRIOIMG_OK) return r;
     r = crioimg__st_blob_stat(s, digest, &sz);
     crioimg__st_unlock(s);
@@ -17448,7 +17570,7 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     if (s->read_only) return crioimg__st_fail(s, CRIOIMG_ERR_STORE_READ_ONLY, "store opened read-only", NULL, NULL);
     dl = strlen(digest);
     r = crioimg_digest_parse(&dg, digest, dl);
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
     CRIOIMG__ST_MORE(s);
     if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
@@ -17594,10 +17716,10 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
     s->err[0] = '\0';
     dl = strlen(digest);
     r = crioimg_digest_parse(&dg, digest, dl);
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
     CRIOIMG__ST_MORE(s);
-    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_get method", NULL, NULL);
+    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, crioimg__st_t_noget, NULL, NULL);
     w = (crioimg_blob_reader *)crioimg_malloc(&s->alloc, sizeof *w);
     if (w == NULL) return CRIOIMG_ERR_NOMEM;
     memset(w, 0, sizeof *w);
@@ -17624,7 +17746,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
         crioimg__st_unlock(s);
     }
     if (r != CRIOIMG_OK) {
-        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": cannot be opened");
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : ": cannot be opened");
         crioimg_free(&s->alloc, w->buf);
         crioimg_free(&s->alloc, w);
         return r;
@@ -17724,7 +17846,7 @@ static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *s
     size_t n = 0;
     if (dst == NULL || src == NULL || digest == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
-    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", digest, "\"");
+    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, crioimg__st_t_digest, digest, "\"");
     /* already there with that size: content-addressed, and every read verifies it anyway */
     if (crioimg__st_lock(dst, 0) == CRIOIMG_OK) {
         int there = dst->vt.blob_stat && dst->vt.blob_stat(dst->vt.user, digest, &have) == CRIOIMG_OK && (size < 0 || have == size);
@@ -17879,10 +18001,11 @@ CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view
     memset(v, 0, sizeof *v);
 }
 
-static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a, const char *str)
+/* str copied into the arena at *arena; NULL when out of memory */
+static char *crioimg__st_strdup(void **arena, const crioimg_allocator *a, const char *str)
 {
     size_t l = strlen(str) + 1;
-    char *p = (char *)crioimg__arena_alloc(&v->arena, a, l);
+    char *p = (char *)crioimg__arena_alloc(arena, a, l);
     if (p) memcpy(p, str, l);
     return p;
 }
@@ -17934,8 +18057,9 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
-    const char *x = strchr(d, ':');
+    const char *x;
     if (d == NULL) return CRIOIMG_ERR_NOMEM;
+    x = (const char *)memchr(d, ':', strlen(d));   /* memchr: other parts import it, strchr only this */
     if (v->statc == NULL || v->statn * 2 >= v->statcap) return crioimg__st_blob_stat(s, d, size);  /* full: no caching */
     for (k = 1; x && x[k] && k <= 12; k++) h = h * 31 + (unsigned char)x[k];
     for (i = h & (v->statcap - 1);; i = (i + 1) & (v->statcap - 1)) {
@@ -17949,6 +18073,19 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__s
     }
     *size = v->statc[i].size;
     return v->statc[i].r;
+}
+
+/* An image manifest's config or layer d, declaring size decl: into m's blob list (whole cleared when the
+   store lacks it or has another size); 0 when out of memory. */
+static int crioimg__st_add_blob(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, const char *d, long long decl, int *whole)
+{
+    long long sz;
+    const char *c = crioimg__st_strdup(&v->arena, &s->alloc, d);
+    if (c == NULL) return 0;
+    m->decl[m->nblobs] = decl;
+    m->blobs[m->nblobs++] = c;
+    if (crioimg__st_vstat(s, v, c, &sz) != CRIOIMG_OK || sz != decl) *whole = 0;
+    return 1;
 }
 
 /* Reads one manifest: its ID, size and the blobs it references. An index (skopeo copy --all) is no
@@ -17977,30 +18114,20 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     if (m->blobs == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
     m->blobs[m->nblobs++] = m->digest;
     if (man.kind == CRIOIMG_MANIFEST_OCI || man.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
-        long long total = 0, sz;
+        long long total = 0;
         int whole = 1, valid = 1;
         crioimg_digest dg;
-        const char *d = man.config.digest;
         m->decl = (long long *)crioimg__arena_alloc(&v->arena, &s->alloc, cap * sizeof *m->decl);
         if (m->decl == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
         m->decl[0] = (long long)len;
-        if (crioimg__st_digest_ok(d)) {
-            if (crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
+        /* the config (i == 0, its sha256 hex the image ID), then the layers */
+        for (i = 0; i <= man.nlayers; i++) {
+            const crioimg_descriptor *ds = i ? &man.layers[i - 1] : &man.config;
+            if (!crioimg__st_digest_ok(ds->digest)) { whole = valid = 0; continue; }
+            if (i == 0 && crioimg_digest_parse(&dg, ds->digest, strlen(ds->digest)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
                 memcpy(m->id, dg.encoded.ptr, 64), m->id[64] = '\0';
-            m->decl[m->nblobs] = man.config.size;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
-            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
-            total += man.config.size;
-        } else whole = valid = 0;
-        for (i = 0; i < man.nlayers; i++) {
-            d = man.layers[i].digest;
-            if (!crioimg__st_digest_ok(d)) { whole = valid = 0; continue; }
-            m->decl[m->nblobs] = man.layers[i].size;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
-            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
-            total += man.layers[i].size;
+            if (!crioimg__st_add_blob(s, v, m, ds->digest, ds->size, &whole)) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
+            total += ds->size;
         }
         m->size = whole ? total : -1;
         m->cacheable = valid && m->id[0] && depth == 0;
@@ -18008,14 +18135,13 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
         /* an index (skopeo copy --all) is the image of the instance this machine would run, as
            containers/image chooses it: its ID and size; every instance's blobs stay referenced */
         size_t which = (size_t)-1;
-        char cerr[64];
-        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, cerr, sizeof cerr) != CRIOIMG_OK) which = (size_t)-1;
+        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, NULL, 0) != CRIOIMG_OK) which = (size_t)-1;   /* no text: none is shown */
         for (i = 0; i < man.nmanifests; i++) {
             const char *d = man.manifests[i].digest;
             crioimg__st_mf child;
             size_t k;
             if (!crioimg__st_digest_ok(d)) continue;
-            m->blobs[m->nblobs] = crioimg__st_strdup(v, &s->alloc, d);
+            m->blobs[m->nblobs] = crioimg__st_strdup(&v->arena, &s->alloc, d);
             if (m->blobs[m->nblobs] == NULL) { m->r = CRIOIMG_ERR_NOMEM; break; }
             m->nblobs++;
             if (depth > 0) continue;
@@ -18260,8 +18386,9 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 }
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
-   listing, which refreshes the cache when it is stale. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+   listing, which refreshes the cache when it is stale. Not inlined: gcc would split it in two (partial
+   inlining), each half with its own unwind entry, for nothing a caller gains. */
+CRIOIMG__ST_SHARED CRIOIMG__NOINLINE crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
@@ -18281,7 +18408,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioim
             crioimg_free(&s->alloc, k);
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "index entry with an invalid digest \"", v->e[i].digest, "\"");
         }
-        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(v, &s->alloc, norm) : NULL;
+        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(&v->arena, &s->alloc, norm) : NULL;
         crioimg__st_setkey(&k[i], v->e[i].digest, i);
     }
     /* distinct manifests, by digest */
@@ -18479,15 +18606,11 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
     /* repositories: each distinct name's, grouped by a sort */
     for (a = 0; a < nn; a++) {
         crioimg_ref rf;
-        size_t rl;
         char *r;
         x->repo[a] = NULL;
         x->lead[a] = a;
         if (crioimg_ref_parse_docker(&rf, names[a], strlen(names[a])) != CRIOIMG_OK) continue;
-        rl = strlen(rf.name) + 1;
-        r = (char *)crioimg__arena_alloc(&x->arena, &s->alloc, rl);
-        if (r == NULL) return CRIOIMG_ERR_NOMEM;
-        memcpy(r, rf.name, rl);
+        if ((r = crioimg__st_strdup(&x->arena, &s->alloc, rf.name)) == NULL) return CRIOIMG_ERR_NOMEM;
         x->repo[a] = r;
         crioimg__st_setkey(&x->k[nr++], r, a);
     }
@@ -18518,13 +18641,7 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
         dg[nr++] = out;
     }
     /* names point into the view's arena: copied into the list's */
-    for (a = 0; a < nn; a++) {
-        size_t ln = strlen(names[a]) + 1;
-        char *cp = (char *)crioimg__arena_alloc(arena, &s->alloc, ln);
-        if (cp == NULL) return CRIOIMG_ERR_NOMEM;
-        memcpy(cp, names[a], ln);
-        names[a] = cp;
-    }
+    for (a = 0; a < nn; a++) if ((names[a] = crioimg__st_strdup(arena, &s->alloc, names[a])) == NULL) return CRIOIMG_ERR_NOMEM;
     im->names = names; im->nnames = nn;
     im->digests = dg; im->ndigests = nr;
     return CRIOIMG_OK;
@@ -18542,12 +18659,13 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     l.alloc = s->alloc;
     ng = crioimg__st_group(s, v, &r);
     if (r != CRIOIMG_OK) return r;
-    slot = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *slot);   /* group -> image, in index order */
-    order = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *order); /* image -> first entry */
-    cnt = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *cnt);     /* image -> named entries */
-    next = (size_t *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *next); /* entry -> next entry of its image */
-    last = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *last);   /* group -> its last entry so far */
-    if (!slot || !order || !cnt || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    /* the index arrays in one allocation (ng <= nmf <= n: no sum overflows what the view holds already) */
+    slot = (size_t *)crioimg_malloc(&s->alloc, (4 * (ng + 1) + v->n + 1) * sizeof *slot);   /* group -> image, in index order */
+    if (slot == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    order = slot + ng + 1;   /* image -> first entry */
+    cnt = order + ng + 1;    /* image -> named entries */
+    last = cnt + ng + 1;     /* group -> its last entry so far */
+    next = last + ng + 1;    /* entry -> next entry of its image */
     for (i = 0; i < ng; i++) slot[i] = last[i] = (size_t)-1;
     /* each image's entries as a chain, so building every image is linear in the index */
     for (i = 0; i < v->n; i++) {
@@ -18565,14 +18683,15 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         if (v->names[i]) cnt[slot[g]]++;
     }
     for (i = 0; i < nimg; i++) if (cnt[i] > maxc) maxc = cnt[i];
-    x.ent = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.ent);
-    x.uidx = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.uidx);
-    x.lead = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.lead);
     x.repo = (const char **)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.repo);
     x.k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.k);
-    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs);
-    x.mfstamp = (size_t *)crioimg_malloc(&s->alloc, (v->nmf + 1) * sizeof *x.mfstamp);
-    if (!x.ent || !x.uidx || !x.lead || !x.repo || !x.k || !x.pairs || !x.mfstamp) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    /* the pairs (size_t triples) and the size_t arrays in one allocation */
+    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs + (3 * (maxc + 1) + v->nmf + 1) * sizeof(size_t));
+    if (!x.repo || !x.k || !x.pairs) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    x.ent = (size_t *)(void *)(x.pairs + 2 * maxc + 1);
+    x.uidx = x.ent + maxc + 1;
+    x.lead = x.uidx + maxc + 1;
+    x.mfstamp = x.lead + maxc + 1;
     for (i = 0; i <= v->nmf; i++) x.mfstamp[i] = (size_t)-1;
     l.images = (crioimg_image *)crioimg__arena_alloc(&l.arena, &s->alloc, (nimg + 1) * sizeof *l.images);
     if (l.images == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
@@ -18586,26 +18705,14 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         if (r != CRIOIMG_OK) goto done;
         stamp += 2 * cnt[i] + 1;   /* past every stamp this image could use */
         crioimg__arena_free(&x.arena, &s->alloc);
-        {
-            size_t dl = strlen(m0->digest) + 1;
-            char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, dl);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, m0->digest, dl);
-            im->manifest_digest = c;
-        }
+        if ((im->manifest_digest = crioimg__st_strdup(&l.arena, &s->alloc, m0->digest)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
         if (im->nnames) {
             crioimg_ref rf;
             char fam[CRIOIMG_REF_STRING_MAX + 1];
-            size_t fl;
-            char *c;
             fam[0] = '\0';
             if (crioimg_ref_parse_normalized(&rf, im->names[0], strlen(im->names[0])) == CRIOIMG_OK)
                 crioimg_ref_familiar_string(&rf, fam, sizeof fam);
-            fl = strlen(fam) + 1;
-            c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, fl);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, fam, fl);
-            im->image_ref = c;
+            if ((im->image_ref = crioimg__st_strdup(&l.arena, &s->alloc, fam)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
         } else im->image_ref = "";
     }
     l.n = nimg;
@@ -18613,18 +18720,10 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     l.arena = NULL;
     r = CRIOIMG_OK;
 done:
-    crioimg_free(&s->alloc, slot);
-    crioimg_free(&s->alloc, order);
-    crioimg_free(&s->alloc, cnt);
-    crioimg_free(&s->alloc, next);
-    crioimg_free(&s->alloc, last);
-    crioimg_free(&s->alloc, x.ent);
-    crioimg_free(&s->alloc, x.uidx);
-    crioimg_free(&s->alloc, x.lead);
+    crioimg_free(&s->alloc, slot);      /* and order, cnt, last, next */
     crioimg_free(&s->alloc, x.repo);
     crioimg_free(&s->alloc, x.k);
-    crioimg_free(&s->alloc, x.pairs);
-    crioimg_free(&s->alloc, x.mfstamp);
+    crioimg_free(&s->alloc, x.pairs);   /* and ent, uidx, lead, mfstamp */
     crioimg__arena_free(&x.arena, &s->alloc);
     crioimg__arena_free(&l.arena, &s->alloc);
     return r;
@@ -18637,10 +18736,27 @@ void crioimg_image_list_free(crioimg_image_list *l)
     memset(l, 0, sizeof *l);
 }
 
-crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+/* What a listing makes of its view: every image, or (crioimg__st_pick_one) the one a filter names. */
+typedef crioimg_result (*crioimg__st_pick)(crioimg_store *s, crioimg__st_view *v, const char *filter, crioimg_image_list *out);
+
+/* The seed: a filter names one image; naming none lists nothing, without an error; a filter that is no
+   name at all is getRef's error. */
+static crioimg_result crioimg__st_pick_one(crioimg_store *s, crioimg__st_view *v, const char *filter, crioimg_image_list *out)
+{
+    crioimg__st_target t;
+    crioimg_result rr = crioimg__st_resolve(s, v, filter, &t);
+    if (rr == CRIOIMG_OK && t.id) return crioimg__st_build(s, v, t.id, out);
+    if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
+        (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) return rr;
+    s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
+    return CRIOIMG_OK;
+}
+
+/* The listing: the view under the shared lock, then pick (NULL: every image). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__st_list(crioimg_store *s, crioimg__st_pick pick, const char *filter,
+                                                        crioimg_image_list *out)
 {
     crioimg__st_view v;
-    crioimg__st_target t;
     crioimg_result r;
     if (out) memset(out, 0, sizeof *out);
     if (s == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
@@ -18648,20 +18764,25 @@ crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_
     r = crioimg__st_lock(s, 0);
     if (r != CRIOIMG_OK) return r;
     r = crioimg__st_view_load(s, &v, 1, 1);
-    if (r == CRIOIMG_OK) {
-        if (filter && filter[0]) {
-            /* the seed: a filter names one image; naming none lists nothing, without an error; a filter
-               that is no name at all is getRef's error */
-            crioimg_result rr = crioimg__st_resolve(s, &v, filter, &t);
-            if (rr == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
-            else if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
-                     (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) r = rr;
-            else s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
-        } else r = crioimg__st_build(s, &v, NULL, out);
-    }
+    if (r == CRIOIMG_OK) r = pick ? pick(s, &v, filter, out) : crioimg__st_build(s, &v, NULL, out);
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);
     return r;
+}
+
+/* A call of its own with fewer arguments than crioimg_store_list's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__st_list_all(crioimg_store *s, crioimg_image_list *out)
+{
+    return crioimg__st_list(s, NULL, NULL, out);
+}
+
+/* Name resolution (the containers-storage: parser, Go's %q for its errors: some 5 KB) is reached only
+   through the pointer passed when a filter is given. This function is that small so that a compiler
+   inlines it where it is called: a program that lists with a NULL filter written in its call then does
+   not link resolution (issue 13: bench/footprint/list.c). */
+crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+{
+    return filter && filter[0] ? crioimg__st_list(s, crioimg__st_pick_one, filter, out) : crioimg__st_list_all(s, out);
 }
 
 /* The image's manifests read and verified again: the cache knew them, but a status is for one image
@@ -18892,7 +19013,7 @@ crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_di
         const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
         r = crioimg__st_blob_stat(s, d->digest, &sz);
         if (r == CRIOIMG_OK && sz != d->size) r = CRIOIMG_ERR_SIZE_MISMATCH;
-        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": wrong size"); goto done; }
+        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : ": wrong size"); goto done; }
     }
     {
         size_t ml = strlen(man.media_type);
@@ -19043,7 +19164,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
                                          crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
 {
     void *arena = NULL;
-    size_t i, t, k;
+    size_t i, t, k, total = 0;
     char err[512];
     crioimg_json doc;
     crioimg_json_opts jo;
@@ -19079,7 +19200,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         crioimg__out_str(&wo, "index.json: manifests[");
         crioimg__out_uint(&wo, k);
         crioimg__out_str(&wo, "]: ");
-        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, crioimg__st_t_notobj, NULL); goto done; }
         dt = crioimg_json_get(&doc, i, "digest");
         mt = crioimg_json_get(&doc, i, "mediaType");
         st = crioimg_json_get(&doc, i, "size");
@@ -19098,6 +19219,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
             strs[j][0] = '\0';
             if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
             if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+            total += l + 1;
         }
         /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
         if (!crioimg__st_digest_ok(strs[2])) {
@@ -19111,8 +19233,16 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         }
         e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
     }
-    r = crioimg_store_entries_pack(e, doc.tok[t].count, a, entries);
-    if (r == CRIOIMG_OK) *n = doc.tok[t].count;
+    {   /* one block, as read_index hands it over (crioimg_store_entries_pack's layout, made here from what
+           was counted: a listing then does not link that function's general checks) */
+        size_t cnt = doc.tok[t].count;
+        crioimg_store_entry *blk = cnt > ((size_t)-1 - total - 1) / sizeof *blk ? NULL :
+                                   (crioimg_store_entry *)crioimg_malloc(a, cnt * sizeof *blk + total + 1);
+        if (blk == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg__st_pack_into(blk, e, cnt);
+        *entries = blk;
+        *n = cnt;
+    }
 done:
     crioimg_free(a, e);
     crioimg__arena_free(&arena, a);
@@ -19638,10 +19768,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     crioimg__mem *m;
     crioimg_result r;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
     if (m == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(m, 0, sizeof *m);
@@ -19656,7 +19783,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     vt.close = crioimg__mem_close;
     vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
     vt.blob_list = crioimg__mem_blob_list;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) crioimg__mem_close(m);
     return r;
 }
@@ -19770,8 +19897,20 @@ static crioimg_result crioimg__oci_read(crioimg__oci *o, int dirfd, const char *
     return CRIOIMG_OK;
 }
 
-/* blobs/<alg> as a directory descriptor, made when create is set; never through a symlink. */
-static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int create, int *fd, const char **hex)
+/* Makes directory name under dirfd (one there already is fine), then makes the new entry durable when
+   sync is set; 0, or -1 with errno. Writers pass it to crioimg__oci_algdir; readers pass NULL and do not
+   link mkdirat (issue 13). */
+static int crioimg__oci_mkdir(int dirfd, const char *name, int sync)
+{
+    if (mkdirat(dirfd, name, 0755) != 0 && errno != EEXIST) return -1;
+    if (sync) (void)CRIOIMG__OCI_FSYNC(dirfd);
+    return 0;
+}
+
+/* blobs/<alg> as a directory descriptor, made with mk when missing and mk is given; never through a
+   symlink. */
+static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int (*mk)(int, const char *, int), int *fd,
+                                          const char **hex)
 {
     crioimg_digest dg;
     int blobs;
@@ -19782,15 +19921,14 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     if (o->algfd[dg.alg] >= 0) { *fd = o->algfd[dg.alg]; return CRIOIMG_OK; }
     an = crioimg_digest_alg_name(dg.alg);
     blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (blobs < 0 && errno == ENOENT && create) {
-        if (mkdirat(o->root, "blobs", 0755) != 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
+    if (blobs < 0 && errno == ENOENT && mk) {
+        if (mk(o->root, "blobs", 0) != 0) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
         blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (blobs < 0) return crioimg__oci_errno(o, errno, "cannot open", "blobs");
     *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*fd < 0 && errno == ENOENT && create) {
-        if (mkdirat(blobs, an, 0755) != 0 && errno != EEXIST) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
-        (void)CRIOIMG__OCI_FSYNC(blobs);
+    if (*fd < 0 && errno == ENOENT && mk) {
+        if (mk(blobs, an, 1) != 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
         *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (*fd < 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
@@ -19799,26 +19937,31 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     return CRIOIMG_OK;
 }
 
+/* v in lowercase hex, without leading zeros, at p (at most 16 bytes); returns the end */
+static char *crioimg__oci_hex(char *p, unsigned long long v)
+{
+    char num[16];
+    int k = 0;
+    do { num[k++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+    while (k) *p++ = num[--k];
+    return p;
+}
+
 /* A new temporary file in the store's root (the same file system as everything it will be renamed
-   to), open for writing in *fdp; name gets its name. */
+   to), open for writing in *fdp; name gets its name: the prefix, then pid, count and time in hex. */
 static crioimg_result crioimg__oci_tmpopen(crioimg__oci *o, char name[96], int *fdp)
 {
     int fd = -1, tries;
     *fdp = -1;
     for (tries = 0; tries < 100 && fd < 0; tries++) {
-        crioimg__out out;
-        char num[64];
-        unsigned long long v[3];
-        int i, k;
-        v[0] = (unsigned long long)getpid(); v[1] = ++o->tmpn; v[2] = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o;
-        out.p = name; out.cap = 96; out.len = 0;
-        crioimg__out_str(&out, CRIOIMG__OCI_TMP);
-        for (i = 0; i < 3; i++) {
-            k = 0;
-            do { num[k++] = "0123456789abcdef"[v[i] & 15]; v[i] >>= 4; } while (v[i] && k < 63);
-            while (k) crioimg__out_put(&out, &num[--k], 1);
-            if (i < 2) crioimg__out_put(&out, "-", 1);
-        }
+        char *p = name + sizeof CRIOIMG__OCI_TMP - 1;   /* 13 + 3 x 16 + 3 bytes at most */
+        memcpy(name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1);
+        p = crioimg__oci_hex(p, (unsigned long long)getpid());
+        *p++ = '-';
+        p = crioimg__oci_hex(p, ++o->tmpn);
+        *p++ = '-';
+        p = crioimg__oci_hex(p, (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o);
+        *p = '\0';
         fd = openat(o->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", name);
     }
@@ -19861,13 +20004,14 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
    directory was read (a listing that failed part way, readdir NULL with errno set, is tried again later). */
 static int crioimg__oci_clean(crioimg__oci *o)
 {
-    int fd = dup(o->root), done;
+    /* "." opened afresh, not o->root dup'ed: its own read position, so no rewind (and no dup and rewinddir
+       imports) */
+    int fd = openat(o->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), done;
     DIR *d;
     struct dirent *de;
     if (fd < 0) return 0;
     d = fdopendir(fd);
     if (d == NULL) { close(fd); return 0; }
-    rewinddir(d);
     for (;;) {
         int tf;
         errno = 0;
@@ -20029,7 +20173,7 @@ static crioimg_result crioimg__oci_blob_stat(void *u, const char *d, long long *
     int fd;
     const char *hex;
     struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0) return crioimg__oci_errno(o, errno, "cannot stat blob", d);
     if (!S_ISREG(st.st_mode)) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file");
@@ -20042,7 +20186,7 @@ static crioimg_result crioimg__oci_blob_get(void *u, const char *d, size_t max, 
     crioimg__oci *o = (crioimg__oci *)u;
     int fd;
     const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     return crioimg__oci_read(o, fd, hex, max, a, data, len);
 }
@@ -20054,7 +20198,7 @@ static crioimg_result crioimg__oci_blob_put(void *u, const char *d, const void *
     const char *hex;
     char tmp[96];
     struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, crioimg__oci_mkdir, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     /* already there (content-addressed: same name, same bytes; reads verify them anyway) */
     if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size == (unsigned long long)len)
@@ -20071,7 +20215,7 @@ static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
     crioimg__oci *o = (crioimg__oci *)u;
     int fd;
     const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     if (unlinkat(fd, hex, 0) != 0) return crioimg__oci_errno(o, errno, "cannot delete blob", d);
     return CRIOIMG_OK;
@@ -20087,7 +20231,7 @@ static crioimg_result crioimg__oci_blob_open(void *u, const char *d, void **hand
     const char *hex;
     struct stat st;
     crioimg__oci_r *h;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &dfd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &dfd, &hex);
     if (r != CRIOIMG_OK) return r;
     fd = openat(dfd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open blob", d);
@@ -20208,7 +20352,7 @@ static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char
     crioimg_result r = CRIOIMG_OK;
     if (h->sync_errno) r = crioimg__oci_errno(o, h->sync_errno, "cannot fsync", h->name);
     else if (!h->synced && CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
-    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, crioimg__oci_mkdir, &fd, &hex);
     if (r == CRIOIMG_OK && CRIOIMG__OCI_RENAMEAT(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
     if (r == CRIOIMG_OK) { (void)CRIOIMG__OCI_FSYNC(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
     crioimg__oci_blob_abort(u, handle);
@@ -20437,10 +20581,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if (out != NULL && dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no directory given", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o + strlen(dir) + 1);
     if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
@@ -20462,7 +20604,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
     vt.close = crioimg__oci_close;
     o->root = -1;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
     o->err = (*out)->err;
     (*out)->cache = &crioimg__oci_cacheops;
@@ -20471,8 +20613,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     (*out)->read_only = 1;
 #endif
     /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
-       nothing is followed */
-    o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+       nothing is followed. openat and fstatat at AT_FDCWD: no open or stat import besides them */
+    o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             int e = errno;
@@ -20480,7 +20622,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
             crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
             goto fail;
         }
-        o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
     if (o->root < 0) {
         /* the four a user meets, each in its own words (the caller names dir in front of them) */
@@ -20488,7 +20630,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
         struct stat st;
         r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
         crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
-                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          e != ENOTDIR ? strerror(e) : fstatat(AT_FDCWD, dir, &st, 0) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
                           "not a directory", NULL, NULL);
         goto fail;
     }

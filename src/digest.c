@@ -13,9 +13,11 @@
 #include "internal.h"
 #include "ref_internal.h"
 
-/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. */
+/* x86-64 SHA extensions: gcc >= 5 and clang know the intrinsics and the target attribute. A build for
+   size (-Os) leaves them out, as it does the SSE2 text paths (internal.h), unless CRIOIMG_SIMD_AT_OS: the
+   portable code hashes the same (issue 13: 0.5 KB of a program that lists a store). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CRIOIMG_NO_SIMD) && \
-    (defined(__clang__) || __GNUC__ >= 5)
+    (defined(__clang__) || __GNUC__ >= 5) && (!defined(__OPTIMIZE_SIZE__) || defined(CRIOIMG_SIMD_AT_OS))
 #  include <immintrin.h>
 #  include <cpuid.h>
 #  define CRIOIMG__SHA256_SHANI 1
@@ -292,22 +294,25 @@ static void crioimg__put_be32(unsigned char *p, uint32_t v)
         h = t1_ + (CRIOIMG__ROR32(a, 2) ^ CRIOIMG__ROR32(a, 13) ^ CRIOIMG__ROR32(a, 22)) + ((a & b) | (c & (a | b))); \
     } while (0)
 
-/* A build for size (-Os) runs the rounds one at a time, the state shifted along, instead of eight
-   unrolled with renamed variables: the same hash in 0.9 KB less code each for SHA-256 and SHA-512
-   (the portable paths only). st and w are the block functions'; E and A are the Sigma rotations. */
+/* A build for size (-Os) runs the rounds one at a time instead of eight unrolled with renamed variables:
+   the same hash in 0.9 KB less code each for SHA-256 and SHA-512 (the portable paths only). The working
+   variables are renamed by index, not moved: at round i, variable k (a = 0 .. h = 7) is v_[(k - i) & 7],
+   and after N rounds (a multiple of 8) each is back in its place. st and w are the block functions'; K(i)
+   is round i's constant; E and A are the Sigma rotations. */
 #define CRIOIMG__SHA_ROLLED(T, ROR, K, N, E1, E2, E3, A1, A2, A3) do { \
-        T v_[8], t1_, t2_; \
-        size_t j_; \
+        T v_[8], t1_, a_, e_; \
         memcpy(v_, st, sizeof v_); \
         for (i = 0; i < (N); i++) { \
-            t1_ = v_[7] + (ROR(v_[4], E1) ^ ROR(v_[4], E2) ^ ROR(v_[4], E3)) + (v_[6] ^ (v_[4] & (v_[5] ^ v_[6]))) + K[i] + w[i]; \
-            t2_ = (ROR(v_[0], A1) ^ ROR(v_[0], A2) ^ ROR(v_[0], A3)) + ((v_[0] & v_[1]) | (v_[2] & (v_[0] | v_[1]))); \
-            for (j_ = 7; j_ > 0; j_--) v_[j_] = v_[j_ - 1]; \
-            v_[4] += t1_; \
-            v_[0] = t1_ + t2_; \
+            a_ = v_[-i & 7]; e_ = v_[(4 - i) & 7]; \
+            t1_ = v_[(7 - i) & 7] + (ROR(e_, E1) ^ ROR(e_, E2) ^ ROR(e_, E3)) + \
+                  (v_[(6 - i) & 7] ^ (e_ & (v_[(5 - i) & 7] ^ v_[(6 - i) & 7]))) + K(i) + w[i]; \
+            v_[(3 - i) & 7] += t1_; \
+            v_[(7 - i) & 7] = t1_ + (ROR(a_, A1) ^ ROR(a_, A2) ^ ROR(a_, A3)) + \
+                              ((a_ & v_[(1 - i) & 7]) | (v_[(2 - i) & 7] & (a_ | v_[(1 - i) & 7]))); \
         } \
-        for (j_ = 0; j_ < 8; j_++) st[j_] += v_[j_]; \
+        for (i = 0; i < 8; i++) st[i] += v_[i]; \
     } while (0)
+#define CRIOIMG__SHA256_K(i) crioimg__sha256_k[i]
 
 /* The same rounds unrolled eight at a time (the working variables rotate by renaming, not by moving), for
    speed: ROUND(a..h, i) is one SHA-256 or SHA-512 round. */
@@ -339,7 +344,7 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
                    (CRIOIMG__ROR32(y, 17) ^ CRIOIMG__ROR32(y, 19) ^ (y >> 10));
         }
 #ifdef __OPTIMIZE_SIZE__
-        CRIOIMG__SHA_ROLLED(uint32_t, CRIOIMG__ROR32, crioimg__sha256_k, 64, 6, 11, 25, 2, 13, 22);
+        CRIOIMG__SHA_ROLLED(uint32_t, CRIOIMG__ROR32, CRIOIMG__SHA256_K, 64, 6, 11, 25, 2, 13, 22);
 #else
         CRIOIMG__SHA_UNROLLED(uint32_t, CRIOIMG__SHA256_ROUND, 64);
 #endif
@@ -351,7 +356,7 @@ static void crioimg__sha256_blocks_portable(uint32_t st[8], const unsigned char 
    The SHA instructions keep the state as ABEF/CDGH and do two rounds per sha256rnds2; msg1/msg2 extend
    the schedule four words at a time. w[] holds the last four message vectors, W[4g .. 4g+3] in w[g % 4]. */
 #ifdef CRIOIMG__SHA256_SHANI
-/* rounds 4g .. 4g+3, whose W are in w[i] (i = g % 4, a constant where g may not be) */
+/* rounds 4g .. 4g+3, whose W are in w[i] (i = g % 4, a constant where g may not be, bar the -Os loop) */
 #define CRIOIMG__SHANI_RNDS(g, i) do { \
         __m128i m_ = _mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *)(const void *)(crioimg__sha256_k + 4 * (g)))); \
         s1 = _mm_sha256rnds2_epu32(s1, s0, m_); \
@@ -377,6 +382,17 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
     for (; nblocks > 0; nblocks--, p += 64) {
         unsigned g;
         abef = s0; cdgh = s1;
+#ifdef __OPTIMIZE_SIZE__
+        /* a build for size (with CRIOIMG_SIMD_AT_OS, which keeps SHA-NI there) runs the sixteen groups as one
+           loop, the steps each group takes chosen by its number (the unrolled sequence below, step for
+           step): 0.6 KB less */
+        for (g = 0; g < 16; g++) {
+            if (g < 4) CRIOIMG__SHANI_LOAD(g);
+            CRIOIMG__SHANI_RNDS(g, g & 3);
+            if (g >= 3 && g <= 14) CRIOIMG__SHANI_MSG2(g);
+            if (g >= 1 && g <= 12) CRIOIMG__SHANI_MSG1(g);
+        }
+#else
         CRIOIMG__SHANI_LOAD(0); CRIOIMG__SHANI_RNDS(0, 0);
         CRIOIMG__SHANI_LOAD(1); CRIOIMG__SHANI_RNDS(1, 1); w[0] = _mm_sha256msg1_epu32(w[0], w[1]);
         CRIOIMG__SHANI_LOAD(2); CRIOIMG__SHANI_RNDS(2, 2); w[1] = _mm_sha256msg1_epu32(w[1], w[2]);
@@ -393,6 +409,7 @@ static void crioimg__sha256_blocks_shani(uint32_t st[8], const unsigned char *p,
         CRIOIMG__SHANI_RNDS(13, 1); CRIOIMG__SHANI_MSG2(13);
         CRIOIMG__SHANI_RNDS(14, 2); CRIOIMG__SHANI_MSG2(14);
         CRIOIMG__SHANI_RNDS(15, 3);
+#endif
         s0 = _mm_add_epi32(s0, abef);
         s1 = _mm_add_epi32(s1, cdgh);
     }
@@ -641,28 +658,27 @@ void crioimg_sha256(const void *data, size_t n, unsigned char out[32])
    a hasher for either algorithm is ERR_DIGEST_UNSUPPORTED. The digest grammar still knows them. */
 #ifndef CRIOIMG_NO_SHA512
 
-static const uint64_t crioimg__sha512_k[80] = {
-    0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL,
-    0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL,
-    0xd807aa98a3030242ULL, 0x12835b0145706fbeULL, 0x243185be4ee4b28cULL, 0x550c7dc3d5ffb4e2ULL,
-    0x72be5d74f27b896fULL, 0x80deb1fe3b1696b1ULL, 0x9bdc06a725c71235ULL, 0xc19bf174cf692694ULL,
-    0xe49b69c19ef14ad2ULL, 0xefbe4786384f25e3ULL, 0x0fc19dc68b8cd5b5ULL, 0x240ca1cc77ac9c65ULL,
-    0x2de92c6f592b0275ULL, 0x4a7484aa6ea6e483ULL, 0x5cb0a9dcbd41fbd4ULL, 0x76f988da831153b5ULL,
-    0x983e5152ee66dfabULL, 0xa831c66d2db43210ULL, 0xb00327c898fb213fULL, 0xbf597fc7beef0ee4ULL,
-    0xc6e00bf33da88fc2ULL, 0xd5a79147930aa725ULL, 0x06ca6351e003826fULL, 0x142929670a0e6e70ULL,
-    0x27b70a8546d22ffcULL, 0x2e1b21385c26c926ULL, 0x4d2c6dfc5ac42aedULL, 0x53380d139d95b3dfULL,
-    0x650a73548baf63deULL, 0x766a0abb3c77b2a8ULL, 0x81c2c92e47edaee6ULL, 0x92722c851482353bULL,
-    0xa2bfe8a14cf10364ULL, 0xa81a664bbc423001ULL, 0xc24b8b70d0f89791ULL, 0xc76c51a30654be30ULL,
-    0xd192e819d6ef5218ULL, 0xd69906245565a910ULL, 0xf40e35855771202aULL, 0x106aa07032bbd1b8ULL,
-    0x19a4c116b8d2d0c8ULL, 0x1e376c085141ab53ULL, 0x2748774cdf8eeb99ULL, 0x34b0bcb5e19b48a8ULL,
-    0x391c0cb3c5c95a63ULL, 0x4ed8aa4ae3418acbULL, 0x5b9cca4f7763e373ULL, 0x682e6ff3d6b2b8a3ULL,
-    0x748f82ee5defb2fcULL, 0x78a5636f43172f60ULL, 0x84c87814a1f0ab72ULL, 0x8cc702081a6439ecULL,
-    0x90befffa23631e28ULL, 0xa4506cebde82bde9ULL, 0xbef9a3f7b2c67915ULL, 0xc67178f2e372532bULL,
-    0xca273eceea26619cULL, 0xd186b8c721c0c207ULL, 0xeada7dd6cde0eb1eULL, 0xf57d4f7fee6ed178ULL,
-    0x06f067aa72176fbaULL, 0x0a637dc5a2c898a6ULL, 0x113f9804bef90daeULL, 0x1b710b35131c471bULL,
-    0x28db77f523047d84ULL, 0x32caab7b40c72493ULL, 0x3c9ebe0a15c9bebcULL, 0x431d67c49c100d4cULL,
-    0x4cc5d4becb3e42b6ULL, 0x597f299cfc657e2aULL, 0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL
+/* SHA-512's constants are the first 64 bits of the fractions of the cube roots of the first 80 primes,
+   SHA-256's the first 32 bits of the first 64: the top halves of the first 64 are crioimg__sha256_k. So
+   only the low halves and the last 16 top halves are kept here (384 bytes, not 640). */
+static const uint32_t crioimg__sha512_klo[80] = {
+    0xd728ae22, 0x23ef65cd, 0xec4d3b2f, 0x8189dbbc, 0xf348b538, 0xb605d019, 0xaf194f9b, 0xda6d8118,
+    0xa3030242, 0x45706fbe, 0x4ee4b28c, 0xd5ffb4e2, 0xf27b896f, 0x3b1696b1, 0x25c71235, 0xcf692694,
+    0x9ef14ad2, 0x384f25e3, 0x8b8cd5b5, 0x77ac9c65, 0x592b0275, 0x6ea6e483, 0xbd41fbd4, 0x831153b5,
+    0xee66dfab, 0x2db43210, 0x98fb213f, 0xbeef0ee4, 0x3da88fc2, 0x930aa725, 0xe003826f, 0x0a0e6e70,
+    0x46d22ffc, 0x5c26c926, 0x5ac42aed, 0x9d95b3df, 0x8baf63de, 0x3c77b2a8, 0x47edaee6, 0x1482353b,
+    0x4cf10364, 0xbc423001, 0xd0f89791, 0x0654be30, 0xd6ef5218, 0x5565a910, 0x5771202a, 0x32bbd1b8,
+    0xb8d2d0c8, 0x5141ab53, 0xdf8eeb99, 0xe19b48a8, 0xc5c95a63, 0xe3418acb, 0x7763e373, 0xd6b2b8a3,
+    0x5defb2fc, 0x43172f60, 0xa1f0ab72, 0x1a6439ec, 0x23631e28, 0xde82bde9, 0xb2c67915, 0xe372532b,
+    0xea26619c, 0x21c0c207, 0xcde0eb1e, 0xee6ed178, 0x72176fba, 0xa2c898a6, 0xbef90dae, 0x131c471b,
+    0x23047d84, 0x40c72493, 0x15c9bebc, 0x9c100d4c, 0xcb3e42b6, 0xfc657e2a, 0x3ad6faec, 0x4a475817
 };
+static const uint32_t crioimg__sha512_khi[16] = {
+    0xca273ece, 0xd186b8c7, 0xeada7dd6, 0xf57d4f7f, 0x06f067aa, 0x0a637dc5, 0x113f9804, 0x1b710b35,
+    0x28db77f5, 0x32caab7b, 0x3c9ebe0a, 0x431d67c4, 0x4cc5d4be, 0x597f299c, 0x5fcb6fab, 0x6c44198c
+};
+#define CRIOIMG__SHA512_K(i) \
+    ((uint64_t)((i) < 64 ? crioimg__sha256_k[i] : crioimg__sha512_khi[(i) - 64]) << 32 | crioimg__sha512_klo[i])
 
 static const uint64_t crioimg__sha512_iv[8] = {
     0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
@@ -688,7 +704,7 @@ static void crioimg__put_be64(unsigned char *p, uint64_t v)
 #define CRIOIMG__ROR64(x, k) (((x) >> (k)) | ((x) << (64 - (k))))
 #define CRIOIMG__SHA512_ROUND(a, b, c, d, e, f, g, h, i) do { \
         uint64_t t1_ = h + (CRIOIMG__ROR64(e, 14) ^ CRIOIMG__ROR64(e, 18) ^ CRIOIMG__ROR64(e, 41)) + \
-                       (g ^ (e & (f ^ g))) + crioimg__sha512_k[i] + w[i]; \
+                       (g ^ (e & (f ^ g))) + CRIOIMG__SHA512_K(i) + w[i]; \
         d += t1_; \
         h = t1_ + (CRIOIMG__ROR64(a, 28) ^ CRIOIMG__ROR64(a, 34) ^ CRIOIMG__ROR64(a, 39)) + ((a & b) | (c & (a | b))); \
     } while (0)
@@ -705,7 +721,7 @@ static void crioimg__sha512_blocks(uint64_t st[8], const unsigned char *p, size_
                    (CRIOIMG__ROR64(y, 19) ^ CRIOIMG__ROR64(y, 61) ^ (y >> 6));
         }
 #ifdef __OPTIMIZE_SIZE__
-        CRIOIMG__SHA_ROLLED(uint64_t, CRIOIMG__ROR64, crioimg__sha512_k, 80, 14, 18, 41, 28, 34, 39);
+        CRIOIMG__SHA_ROLLED(uint64_t, CRIOIMG__ROR64, CRIOIMG__SHA512_K, 80, 14, 18, 41, 28, 34, 39);
 #else
         CRIOIMG__SHA_UNROLLED(uint64_t, CRIOIMG__SHA512_ROUND, 80);
 #endif
@@ -718,6 +734,14 @@ static void crioimg__sha512_start(crioimg_sha512_ctx *c, const uint64_t iv[8], u
     memset(c, 0, sizeof *c);
     memcpy(c->h, iv, sizeof c->h);
     c->out_len = out_len;
+}
+
+/* SHA-384 or SHA-512 by algorithm: what the hasher starts (it finishes with crioimg__sha512_finish, the
+   length set here), so that a program hashing through it links no per-algorithm wrapper */
+static void crioimg__sha512_start_alg(crioimg_sha512_ctx *c, crioimg_digest_alg alg)
+{
+    if (alg == CRIOIMG_DIGEST_SHA384) crioimg__sha512_start(c, crioimg__sha384_iv, 48);
+    else crioimg__sha512_start(c, crioimg__sha512_iv, 64);
 }
 
 void crioimg_sha512_init(crioimg_sha512_ctx *c) { crioimg__sha512_start(c, crioimg__sha512_iv, 64); }
@@ -798,8 +822,7 @@ crioimg_result crioimg_hasher_init(crioimg_hasher *h, crioimg_digest_alg alg)
     switch (alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_init(&h->u.sha256); break;
 #ifndef CRIOIMG_NO_SHA512
-    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_init(&h->u.sha512); break;
-    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_init(&h->u.sha512); break;
+    case CRIOIMG_DIGEST_SHA384: case CRIOIMG_DIGEST_SHA512: crioimg__sha512_start_alg(&h->u.sha512, alg); break;
 #endif
     default: return CRIOIMG_ERR_DIGEST_UNSUPPORTED;
     }
@@ -821,8 +844,7 @@ size_t crioimg_hasher_final(crioimg_hasher *h, unsigned char *out)
     switch (h->alg) {
     case CRIOIMG_DIGEST_SHA256: crioimg_sha256_final(&h->u.sha256, out); break;
 #ifndef CRIOIMG_NO_SHA512
-    case CRIOIMG_DIGEST_SHA384: crioimg_sha384_final(&h->u.sha512, out); break;
-    case CRIOIMG_DIGEST_SHA512: crioimg_sha512_final(&h->u.sha512, out); break;
+    case CRIOIMG_DIGEST_SHA384: case CRIOIMG_DIGEST_SHA512: crioimg__sha512_finish(&h->u.sha512, out); break;
 #endif
     default: break;
     }
@@ -833,8 +855,7 @@ void crioimg_hasher_reset(crioimg_hasher *h)
 {
     if (h->alg == CRIOIMG_DIGEST_SHA256) crioimg_sha256_reset(&h->u.sha256);
 #ifndef CRIOIMG_NO_SHA512
-    else if (h->alg == CRIOIMG_DIGEST_SHA384) crioimg_sha384_init(&h->u.sha512);
-    else if (h->alg == CRIOIMG_DIGEST_SHA512) crioimg_sha512_init(&h->u.sha512);
+    else if (h->alg == CRIOIMG_DIGEST_SHA384 || h->alg == CRIOIMG_DIGEST_SHA512) crioimg__sha512_start_alg(&h->u.sha512, h->alg);
 #endif
 }
 

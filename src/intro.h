@@ -54,8 +54,8 @@
    Leaving parts out (each makes the calls that need the part fail with a clear result, never silently):
      CRIOIMG_NO_SIMD                 leave out the SSE2 fast paths (x86-64) and the SHA-NI / ARMv8 SHA-256
                                      code; the portable code gives the same answers. Under -Os
-                                     (__OPTIMIZE_SIZE__) the SSE2 text paths are left out anyway unless
-     CRIOIMG_SIMD_AT_OS              is defined; the SHA-256 instructions stay
+                                     (__OPTIMIZE_SIZE__) the SSE2 text paths and SHA-NI are left out anyway
+     CRIOIMG_SIMD_AT_OS              unless this is defined; the ARMv8 SHA-256 instructions stay
      CRIOIMG_NO_SHA512               leave out SHA-384 and SHA-512 (crioimg_sha384_*, crioimg_sha512_* are
                                      not defined; a hasher or a blob with those digests is
                                      ERR_DIGEST_UNSUPPORTED; the grammar still accepts them)

@@ -381,17 +381,23 @@ static crioimg_result crioimg__json_string(crioimg__json_p *p, size_t t)
     return CRIOIMG_OK;
 }
 
+/* Texts toml.c gives too, named: a literal two parts share is placed among the strings of whichever
+   function the compiler emits first, and a program that reads JSON only would carry the TOML reader's
+   (issue 13). */
+static const char crioimg__json_t_number[] = "invalid number";
+static const char crioimg__json_t_value[] = "expected a value";
+
 static crioimg_result crioimg__json_number(crioimg__json_p *p)
 {
     size_t l = crioimg__json_number_len(p->s + p->pos, p->n - p->pos), end = p->pos + l;
     crioimg_result r;
-    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+    if (l == 0) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, crioimg__json_t_number);
     if (end < p->n) {
         char c = p->s[end];
         /* only a '0' can be followed by a digit here */
         if (crioimg__json_digit(c)) return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "leading zero in number");
         if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, "invalid number");
+            return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, p->pos, crioimg__json_t_number);
     }
     if ((r = crioimg__json_push(p, CRIOIMG_JSON_NUMBER, p->pos)) != CRIOIMG_OK) return r;
     p->doc->tok[p->doc->ntok - 1].len = l;
@@ -536,9 +542,10 @@ static crioimg_result crioimg__json_value(crioimg__json_p *p, int *state)
     }
     if (c == '-' || crioimg__json_digit(c)) return crioimg__json_number(p);
     if (c == 't' || c == 'f' || c == 'n') return crioimg__json_literal(p);
-    if (p->pos == 0 && p->n >= 3 && memcmp(p->s, "\xef\xbb\xbf", 3) == 0)
+    /* byte by byte, not memcmp with a literal toml.c has too (see crioimg__json_t_number) */
+    if (p->pos == 0 && p->n >= 3 && (unsigned char)p->s[0] == 0xef && (unsigned char)p->s[1] == 0xbb && (unsigned char)p->s[2] == 0xbf)
         return crioimg__json_fail(p, CRIOIMG_ERR_JSON_SYNTAX, 0, "byte order mark (not allowed in JSON)");
-    return crioimg__json_fail_found(p, p->pos, "expected a value");
+    return crioimg__json_fail_found(p, p->pos, crioimg__json_t_value);
 }
 
 /* A key and its colon at pos (not end of input). */

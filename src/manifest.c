@@ -280,6 +280,22 @@ static size_t crioimg__mf_content_type(const char *ct, const char **start)
     return n;
 }
 
+/* A Content-Type against the document: *type is its mediaType, or NULL when it has none (then the
+   Content-Type's, if it names one). 0 with the error set when they disagree. Reached through a pointer
+   passed only with a Content-Type (crioimg_manifest_parse), so that a program that parses stored
+   manifests alone does not link it. */
+static int crioimg__mf_ct(crioimg__mf *c, const char *ct, const char **type, size_t *tn)
+{
+    const char *ctype;
+    size_t ctn = crioimg__mf_content_type(ct, &ctype);
+    if (ctn == 0) return 1;
+    if (*type == NULL) { *type = ctype; *tn = ctn; return 1; }
+    if (crioimg__ascii_ieq(ctype, ctn, *type)) return 1;
+    crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_MEDIA_TYPE, "", "mediaType disagrees with the Content-Type: mediaType is", *type);
+    return 0;
+}
+typedef int (*crioimg__mf_ctfn)(crioimg__mf *c, const char *ct, const char **type, size_t *tn);
+
 /* exact, as containers/image compares media types */
 static int crioimg__mf_is(const char *type, size_t n, const char *lit)
 {
@@ -326,13 +342,13 @@ static crioimg_manifest_kind crioimg__mf_guess(crioimg__mf *c, size_t cfg, size_
     return CRIOIMG_MANIFEST_UNKNOWN;
 }
 
-static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c, const char *ct)
+static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c, const char *ct, crioimg__mf_ctfn ctfn)
 {
     static const char known[] = "schemaVersion\0mediaType\0config\0layers\0manifests\0subject\0annotations\0artifactType\0"
                                 "signatures\0fsLayers\0history\0";
     const crioimg_json *doc = c->doc;
-    size_t sv, mt, cfg, layers, manifests, subject, ctn, tn;
-    const char *ctype, *type;
+    size_t sv, mt, cfg, layers, manifests, subject, tn = 0;
+    const char *type = NULL;
     long long version;
     if (doc->tok[0].type != CRIOIMG_JSON_OBJECT) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "a manifest must be a JSON object", NULL);
     if (!crioimg__mf_keys(c, 0, known, "")) return c->r;
@@ -346,17 +362,14 @@ static crioimg_result crioimg__mf_parse_doc(crioimg_manifest *m, crioimg__mf *c,
         return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "schemaVersion missing or not an integer", NULL);
     if (version == 1) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "Docker schema 1 manifests are not supported", NULL);
     if (version != 2) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_UNSUPPORTED, "", "unsupported schemaVersion", NULL);
-    ctn = crioimg__mf_content_type(ct, &ctype);
     mt = crioimg_json_get(doc, 0, "mediaType");
     if (mt != CRIOIMG_JSON_NONE) {
         if (doc->tok[mt].type != CRIOIMG_JSON_STRING) return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_INVALID, "", "mediaType is not a string", NULL);
         if (!(type = crioimg__mf_str(c, mt))) return c->r;
         tn = strlen(type);
-        if (ctn && !crioimg__ascii_ieq(ctype, ctn, type))
-            return crioimg__mf_fail(c, CRIOIMG_ERR_MANIFEST_MEDIA_TYPE, "", "mediaType disagrees with the Content-Type: mediaType is", type);
-    } else if (ctn) {
-        type = ctype; tn = ctn;
-    } else {
+    }
+    if (ctfn && !ctfn(c, ct, &type, &tn)) return c->r;
+    if (type == NULL) {
         type = crioimg__mf_kind_type(crioimg__mf_guess(c, cfg, manifests));
         tn = strlen(type);
     }
@@ -419,8 +432,9 @@ static void crioimg__mf_json_opts(crioimg_json_opts *jo, const crioimg_manifest_
     if (opts) jo->alloc = opts->alloc;
 }
 
-crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
-                                      const crioimg_manifest_opts *opts)
+/* ctfn: crioimg__mf_ct when there is a Content-Type, else NULL */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
+                                                         crioimg__mf_ctfn ctfn, const crioimg_manifest_opts *opts)
 {
     crioimg_json_opts jo;
     crioimg_json doc;
@@ -434,7 +448,7 @@ crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size
     crioimg__mf_json_opts(&jo, opts, &max);
     if ((r = crioimg_json_parse(&doc, buf ? buf : "", len, &jo)) != CRIOIMG_OK) return crioimg__mf_json_fail(m->err, &doc, r, max);
     c.doc = &doc; c.arena = &m->arena; c.alloc = &m->alloc; c.err = m->err; c.r = CRIOIMG_OK;
-    r = crioimg__mf_parse_doc(m, &c, content_type);
+    r = crioimg__mf_parse_doc(m, &c, content_type, ctfn);
     crioimg_json_free(&doc);
     if (r != CRIOIMG_OK) {
         char keep[256];
@@ -443,6 +457,21 @@ crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size
         memcpy(m->err, keep, sizeof keep);
     }
     return r;
+}
+
+/* A call with fewer arguments than crioimg_manifest_parse's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_parse_stored(crioimg_manifest *m, const char *buf, size_t len,
+                                                                const crioimg_manifest_opts *opts)
+{
+    return crioimg__mf_parse(m, buf, len, NULL, NULL, opts);
+}
+
+/* Small, so that a compiler inlines it where it is called: a caller that passes no Content-Type written
+   in its call (the store reading its own manifests) then does not link the Content-Type check. */
+crioimg_result crioimg_manifest_parse(crioimg_manifest *m, const char *buf, size_t len, const char *content_type,
+                                      const crioimg_manifest_opts *opts)
+{
+    return content_type ? crioimg__mf_parse(m, buf, len, content_type, crioimg__mf_ct, opts) : crioimg__mf_parse_stored(m, buf, len, opts);
 }
 
 void crioimg_manifest_free(crioimg_manifest *m)
@@ -558,14 +587,42 @@ static size_t crioimg__mf_variants(const crioimg_platform *want, const char *out
     return n;
 }
 
-crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+/* Why no instance matched, into err: reached through a pointer crioimg_manifest_choose passes only
+   when the caller gives err, so that a caller that wants no text (the store) does not link it. */
+static void crioimg__mf_choose_say(const crioimg_manifest *m, const crioimg_platform *want, const char *variant, char *err, size_t errcap)
+{
+    crioimg__out o;
+    size_t i;
+    /* ", " and " " from bytes, not literals: those, shared with other parts, would be placed among this
+       function's strings or theirs, whichever gcc emits first, and pull the lot into every program */
+    const char sep[2] = { ',', ' ' };
+    o.p = err; o.cap = errcap; o.len = 0;
+    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
+    crioimg__out_str(&o, want->architecture);
+    crioimg__out_str(&o, ", variant \"");
+    crioimg__out_str(&o, variant);
+    crioimg__out_str(&o, "\", OS ");
+    crioimg__out_str(&o, want->os);
+    crioimg__out_str(&o, "; available:");
+    for (i = 0; i < m->nmanifests; i++) {
+        const crioimg_platform *p = &m->manifests[i].platform;
+        crioimg__out_put(&o, sep + !i, 2 - !i);
+        crioimg__out_str(&o, p->os);
+        crioimg__out_put(&o, "/", 1);
+        crioimg__out_str(&o, p->architecture);
+        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
+    }
+    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+}
+typedef void (*crioimg__mf_sayfn)(const crioimg_manifest *m, const crioimg_platform *want, const char *variant, char *err, size_t errcap);
+
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which,
+                                                          crioimg__mf_sayfn say, char *err, size_t errcap)
 {
     crioimg_platform here;
     const char *variants[8];
     size_t nv, v, i;
-    crioimg__out o;
-    o.p = err; o.cap = err ? errcap : 0; o.len = 0;
-    if (o.cap) err[0] = '\0';
+    if (err && errcap) err[0] = '\0';
     if (m == NULL || which == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     if (m->kind != CRIOIMG_MANIFEST_OCI_INDEX && m->kind != CRIOIMG_MANIFEST_DOCKER_LIST) return CRIOIMG_ERR_INVALID_ARGS;
     if (want == NULL) { crioimg_platform_current(&here); want = &here; }
@@ -582,23 +639,21 @@ crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_
     if (m->kind == CRIOIMG_MANIFEST_OCI_INDEX)  /* OCI1Index.ChooseInstance only: a Docker list has no such fallback */
         for (i = 0; i < m->nmanifests; i++)
             if (!m->manifests[i].has_platform) { *which = i; return CRIOIMG_OK; }
-    crioimg__out_str(&o, m->kind == CRIOIMG_MANIFEST_DOCKER_LIST ? "no image found in manifest list for architecture " : "no image found in image index for architecture ");
-    crioimg__out_str(&o, want->architecture);
-    crioimg__out_str(&o, ", variant \"");
-    crioimg__out_str(&o, variants[0]);
-    crioimg__out_str(&o, "\", OS ");
-    crioimg__out_str(&o, want->os);
-    crioimg__out_str(&o, "; available:");
-    for (i = 0; i < m->nmanifests; i++) {
-        const crioimg_platform *p = &m->manifests[i].platform;
-        crioimg__out_str(&o, i ? ", " : " ");
-        crioimg__out_str(&o, p->os);
-        crioimg__out_put(&o, "/", 1);
-        crioimg__out_str(&o, p->architecture);
-        if (*p->variant) { crioimg__out_put(&o, "/", 1); crioimg__out_str(&o, p->variant); }
-    }
-    if (m->nmanifests == 0) crioimg__out_str(&o, " nothing");
+    if (say && errcap) say(m, want, variants[0], err, errcap);
     return CRIOIMG_ERR_PLATFORM_NOT_FOUND;
+}
+
+/* A call with fewer arguments than crioimg_manifest_choose's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__mf_choose_quiet(const crioimg_manifest *m, const crioimg_platform *want, size_t *which)
+{
+    return crioimg__mf_choose(m, want, which, NULL, NULL, 0);
+}
+
+/* Small, so that a compiler inlines it where it is called: a caller that passes no err written in its call
+   then does not link the text. */
+crioimg_result crioimg_manifest_choose(const crioimg_manifest *m, const crioimg_platform *want, size_t *which, char *err, size_t errcap)
+{
+    return err ? crioimg__mf_choose(m, want, which, crioimg__mf_choose_say, err, errcap) : crioimg__mf_choose_quiet(m, want, which);
 }
 
 /* ---- image configuration ---- */

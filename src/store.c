@@ -40,6 +40,15 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
     return r;
 }
 
+/* Texts several functions give, named once. A string literal two functions share is placed among the
+   strings of whichever the compiler emits first, so a program that links only the other carries all of
+   those too (issue 13: a listing carried the streaming reader's texts, and archive.c's); a named array is
+   a section of its own. */
+static const char crioimg__st_t_digest[] = "invalid blob digest \"";
+static const char crioimg__st_t_absent[] = ": not in the store";
+static const char crioimg__st_t_noget[] = "store has no blob_get method";
+static const char crioimg__st_t_notobj[] = "not an object";
+
 /* A digest the store may use in a path: grammatical, a known algorithm, and lowercase hex of its length. */
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d)
 {
@@ -57,13 +66,25 @@ static char *crioimg__st_scopy(char **p, const char *s)
     return d;
 }
 
+/* Fills b, sized for them: n entries, then their strings. */
+static void crioimg__st_pack_into(crioimg_store_entry *b, const crioimg_store_entry *entries, size_t n)
+{
+    char *p = (char *)(b + n);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        b[i].name = crioimg__st_scopy(&p, entries[i].name);
+        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
+        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
+        b[i].size = entries[i].size;
+    }
+}
+
 /* One block, as read_index hands it over: the array first (so freeing the array frees it all), then
    the strings; sizes summed with overflow checks, since a host's n is not bounded by us. */
 crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, size_t n, const crioimg_allocator *alloc,
                                           crioimg_store_entry **out)
 {
     size_t i, total;
-    char *p;
     crioimg_store_entry *b;
     if (out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     *out = NULL;
@@ -78,27 +99,17 @@ crioimg_result crioimg_store_entries_pack(const crioimg_store_entry *entries, si
     }
     b = (crioimg_store_entry *)crioimg_malloc(alloc, total);
     if (b == NULL) return CRIOIMG_ERR_NOMEM;
-    p = (char *)(b + n);
-    for (i = 0; i < n; i++) {
-        b[i].name = crioimg__st_scopy(&p, entries[i].name);
-        b[i].media_type = crioimg__st_scopy(&p, entries[i].media_type);
-        b[i].digest = crioimg__st_scopy(&p, entries[i].digest);
-        b[i].size = entries[i].size;
-    }
+    crioimg__st_pack_into(b, entries, n);
     *out = b;
     return CRIOIMG_OK;
 }
 
-crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+/* The handle around a vtable already checked: crioimg_store_open checks a host's; the built-in stores
+   pass their own, and so do not link those checks' texts. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
 {
     crioimg_store *s;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)
-        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
     s = (crioimg_store *)crioimg_malloc(a, sizeof *s);
     if (s == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(s, 0, sizeof *s);
@@ -111,6 +122,30 @@ crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtabl
     s->cancel = opts ? opts->cancel : NULL;
     *out = s;
     return CRIOIMG_OK;
+}
+
+/* Every constructor's first steps: the caller's error buffer emptied, out checked and set to NULL, the
+   allocator checked. One function, so each text is one literal: a literal several functions share sits
+   among the strings of whichever the compiler emits first, and a program linking another carries them. */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts)
+{
+    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
+    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
+    *out = NULL;
+    if (crioimg_allocator_check(opts ? &opts->alloc : NULL) != CRIOIMG_OK)
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    return CRIOIMG_OK;
+}
+
+crioimg_result crioimg_store_open(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts)
+{
+    crioimg_result r;
+    if (out != NULL && (vt == NULL || vt->version == 0 || vt->version > CRIOIMG_STORE_VTABLE_VERSION)) {   /* before the allocator */
+        *out = NULL;
+        return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, vt ? "store vtable version outside 1..CRIOIMG_STORE_VTABLE_VERSION" : "no store vtable", NULL);
+    }
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
+    return crioimg__st_new(out, vt, opts);
 }
 
 void crioimg_store_close(crioimg_store *s)
@@ -178,10 +213,10 @@ static crioimg_result crioimg__st_get(crioimg_store *s, const char *d, size_t ma
     *data = NULL; *len = 0;
     CRIOIMG__ST_NEED(s, blob_get);
     if (crioimg_digest_parse(&dg, d, strlen(d)) != CRIOIMG_OK || dg.alg == CRIOIMG_DIGEST_UNKNOWN)
-        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", d, "\"");
+        return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_FORMAT, crioimg__st_t_digest, d, "\"");
     r = s->vt.blob_get(s->vt.user, d, max ? max : CRIOIMG_MANIFEST_MAX_SIZE, &s->alloc, data, len);
     if (r != CRIOIMG_OK) {
-        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : "");
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", d, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : "");
         return r;
     }
     if (!s->hash_ready[dg.alg]) { crioimg_hasher_init(&s->hash[dg.alg], dg.alg); s->hash_ready[dg.alg] = 1; }
@@ -215,7 +250,7 @@ crioimg_result crioimg_store_put_blob(crioimg_store *s, const char *digest, cons
     if (s == NULL || digest == NULL || (data == NULL && len > 0)) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
     r = crioimg_digest_parse(&dg, digest, strlen(digest));
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     r = crioimg_digest_verify(&dg, data, len);   /* before anything touches the store */
     if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "blob ", digest, ": content does not match the digest");
     CRIOIMG__ST_MORE(s);
@@ -242,7 +277,7 @@ crioimg_result crioimg_store_blob_stat(crioimg_store *s, const char *digest, lon
     if (s == NULL || digest == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
     r = crioimg_digest_parse(&dg, digest, strlen(digest));   /* a path is built from it */
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if ((r = crioimg__st_lock(s, 0)) != CRIOIMG_OK) return r;
     r = crioimg__st_blob_stat(s, digest, &sz);
     crioimg__st_unlock(s);
@@ -293,7 +328,7 @@ crioimg_result crioimg_store_blob_begin(crioimg_store *s, const char *digest, lo
     if (s->read_only) return crioimg__st_fail(s, CRIOIMG_ERR_STORE_READ_ONLY, "store opened read-only", NULL, NULL);
     dl = strlen(digest);
     r = crioimg_digest_parse(&dg, digest, dl);
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
     CRIOIMG__ST_MORE(s);
     if (s->vt.blob_put == NULL && s->vt.blob_begin == NULL)
@@ -439,10 +474,10 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
     s->err[0] = '\0';
     dl = strlen(digest);
     r = crioimg_digest_parse(&dg, digest, dl);
-    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, "invalid blob digest \"", digest, "\"");
+    if (r != CRIOIMG_OK) return crioimg__st_fail(s, r, crioimg__st_t_digest, digest, "\"");
     if (dg.alg == CRIOIMG_DIGEST_UNKNOWN) return crioimg__st_fail(s, CRIOIMG_ERR_DIGEST_UNSUPPORTED, "blob ", digest, ": unsupported digest algorithm");
     CRIOIMG__ST_MORE(s);
-    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, "store has no blob_get method", NULL, NULL);
+    if (!crioimg__st_streams(s) && s->vt.blob_get == NULL) return crioimg__st_fail(s, CRIOIMG_ERR_UNSUPPORTED, crioimg__st_t_noget, NULL, NULL);
     w = (crioimg_blob_reader *)crioimg_malloc(&s->alloc, sizeof *w);
     if (w == NULL) return CRIOIMG_ERR_NOMEM;
     memset(w, 0, sizeof *w);
@@ -469,7 +504,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_open_reader(crioimg_store *s, cons
         crioimg__st_unlock(s);
     }
     if (r != CRIOIMG_OK) {
-        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": cannot be opened");
+        if (s->err[0] == '\0') crioimg__st_fail(s, r, "blob ", digest, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : ": cannot be opened");
         crioimg_free(&s->alloc, w->buf);
         crioimg_free(&s->alloc, w);
         return r;
@@ -569,7 +604,7 @@ static crioimg_result crioimg__st_copy_blob(crioimg_store *dst, crioimg_store *s
     size_t n = 0;
     if (dst == NULL || src == NULL || digest == NULL || size < -1) return CRIOIMG_ERR_INVALID_ARGS;
     dst->err[0] = '\0';
-    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, "invalid blob digest \"", digest, "\"");
+    if (!crioimg__st_digest_ok(digest)) return crioimg__st_fail(dst, CRIOIMG_ERR_DIGEST_FORMAT, crioimg__st_t_digest, digest, "\"");
     /* already there with that size: content-addressed, and every read verifies it anyway */
     if (crioimg__st_lock(dst, 0) == CRIOIMG_OK) {
         int there = dst->vt.blob_stat && dst->vt.blob_stat(dst->vt.user, digest, &have) == CRIOIMG_OK && (size < 0 || have == size);
@@ -724,10 +759,11 @@ CRIOIMG__ST_SHARED void crioimg__st_view_free(crioimg_store *s, crioimg__st_view
     memset(v, 0, sizeof *v);
 }
 
-static char *crioimg__st_strdup(crioimg__st_view *v, const crioimg_allocator *a, const char *str)
+/* str copied into the arena at *arena; NULL when out of memory */
+static char *crioimg__st_strdup(void **arena, const crioimg_allocator *a, const char *str)
 {
     size_t l = strlen(str) + 1;
-    char *p = (char *)crioimg__arena_alloc(&v->arena, a, l);
+    char *p = (char *)crioimg__arena_alloc(arena, a, l);
     if (p) memcpy(p, str, l);
     return p;
 }
@@ -779,8 +815,9 @@ static int crioimg__st_cmpkey(const void *a, const void *b)
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__st_view *v, const char *d, long long *size)
 {
     size_t h = 0, i, k;
-    const char *x = strchr(d, ':');
+    const char *x;
     if (d == NULL) return CRIOIMG_ERR_NOMEM;
+    x = (const char *)memchr(d, ':', strlen(d));   /* memchr: other parts import it, strchr only this */
     if (v->statc == NULL || v->statn * 2 >= v->statcap) return crioimg__st_blob_stat(s, d, size);  /* full: no caching */
     for (k = 1; x && x[k] && k <= 12; k++) h = h * 31 + (unsigned char)x[k];
     for (i = h & (v->statcap - 1);; i = (i + 1) & (v->statcap - 1)) {
@@ -794,6 +831,19 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_vstat(crioimg_store *s, crioimg__s
     }
     *size = v->statc[i].size;
     return v->statc[i].r;
+}
+
+/* An image manifest's config or layer d, declaring size decl: into m's blob list (whole cleared when the
+   store lacks it or has another size); 0 when out of memory. */
+static int crioimg__st_add_blob(crioimg_store *s, crioimg__st_view *v, crioimg__st_mf *m, const char *d, long long decl, int *whole)
+{
+    long long sz;
+    const char *c = crioimg__st_strdup(&v->arena, &s->alloc, d);
+    if (c == NULL) return 0;
+    m->decl[m->nblobs] = decl;
+    m->blobs[m->nblobs++] = c;
+    if (crioimg__st_vstat(s, v, c, &sz) != CRIOIMG_OK || sz != decl) *whole = 0;
+    return 1;
 }
 
 /* Reads one manifest: its ID, size and the blobs it references. An index (skopeo copy --all) is no
@@ -822,30 +872,20 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
     if (m->blobs == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
     m->blobs[m->nblobs++] = m->digest;
     if (man.kind == CRIOIMG_MANIFEST_OCI || man.kind == CRIOIMG_MANIFEST_DOCKER_V2) {
-        long long total = 0, sz;
+        long long total = 0;
         int whole = 1, valid = 1;
         crioimg_digest dg;
-        const char *d = man.config.digest;
         m->decl = (long long *)crioimg__arena_alloc(&v->arena, &s->alloc, cap * sizeof *m->decl);
         if (m->decl == NULL) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
         m->decl[0] = (long long)len;
-        if (crioimg__st_digest_ok(d)) {
-            if (crioimg_digest_parse(&dg, d, strlen(d)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
+        /* the config (i == 0, its sha256 hex the image ID), then the layers */
+        for (i = 0; i <= man.nlayers; i++) {
+            const crioimg_descriptor *ds = i ? &man.layers[i - 1] : &man.config;
+            if (!crioimg__st_digest_ok(ds->digest)) { whole = valid = 0; continue; }
+            if (i == 0 && crioimg_digest_parse(&dg, ds->digest, strlen(ds->digest)) == CRIOIMG_OK && dg.alg == CRIOIMG_DIGEST_SHA256)
                 memcpy(m->id, dg.encoded.ptr, 64), m->id[64] = '\0';
-            m->decl[m->nblobs] = man.config.size;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
-            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.config.size) whole = 0;
-            total += man.config.size;
-        } else whole = valid = 0;
-        for (i = 0; i < man.nlayers; i++) {
-            d = man.layers[i].digest;
-            if (!crioimg__st_digest_ok(d)) { whole = valid = 0; continue; }
-            m->decl[m->nblobs] = man.layers[i].size;
-            m->blobs[m->nblobs++] = crioimg__st_strdup(v, &s->alloc, d);
-            if (m->blobs[m->nblobs - 1] == NULL) { m->r = CRIOIMG_ERR_NOMEM; m->nblobs--; crioimg_manifest_free(&man); return; }
-            if (crioimg__st_vstat(s, v, m->blobs[m->nblobs - 1], &sz) != CRIOIMG_OK || sz != man.layers[i].size) whole = 0;
-            total += man.layers[i].size;
+            if (!crioimg__st_add_blob(s, v, m, ds->digest, ds->size, &whole)) { m->r = CRIOIMG_ERR_NOMEM; crioimg_manifest_free(&man); return; }
+            total += ds->size;
         }
         m->size = whole ? total : -1;
         m->cacheable = valid && m->id[0] && depth == 0;
@@ -853,14 +893,13 @@ static void crioimg__st_read_mf(crioimg_store *s, crioimg__st_view *v, crioimg__
         /* an index (skopeo copy --all) is the image of the instance this machine would run, as
            containers/image chooses it: its ID and size; every instance's blobs stay referenced */
         size_t which = (size_t)-1;
-        char cerr[64];
-        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, cerr, sizeof cerr) != CRIOIMG_OK) which = (size_t)-1;
+        if (depth == 0 && crioimg_manifest_choose(&man, NULL, &which, NULL, 0) != CRIOIMG_OK) which = (size_t)-1;   /* no text: none is shown */
         for (i = 0; i < man.nmanifests; i++) {
             const char *d = man.manifests[i].digest;
             crioimg__st_mf child;
             size_t k;
             if (!crioimg__st_digest_ok(d)) continue;
-            m->blobs[m->nblobs] = crioimg__st_strdup(v, &s->alloc, d);
+            m->blobs[m->nblobs] = crioimg__st_strdup(&v->arena, &s->alloc, d);
             if (m->blobs[m->nblobs] == NULL) { m->r = CRIOIMG_ERR_NOMEM; break; }
             m->nblobs++;
             if (depth > 0) continue;
@@ -1105,8 +1144,9 @@ static crioimg_result crioimg__st_read_mfs(crioimg_store *s, crioimg__st_view *v
 }
 
 /* Loads the index; with manifests set, also every distinct manifest (IDs, sizes, blobs). save: a
-   listing, which refreshes the cache when it is stale. */
-CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
+   listing, which refreshes the cache when it is stale. Not inlined: gcc would split it in two (partial
+   inlining), each half with its own unwind entry, for nothing a caller gains. */
+CRIOIMG__ST_SHARED CRIOIMG__NOINLINE crioimg_result crioimg__st_view_load(crioimg_store *s, crioimg__st_view *v, int manifests, int save)
 {
     crioimg_result r;
     size_t i, j;
@@ -1126,7 +1166,7 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_view_load(crioimg_store *s, crioim
             crioimg_free(&s->alloc, k);
             return crioimg__st_fail(s, CRIOIMG_ERR_STORE_CORRUPT, "index entry with an invalid digest \"", v->e[i].digest, "\"");
         }
-        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(v, &s->alloc, norm) : NULL;
+        v->names[i] = crioimg__st_norm(v->e[i].name, norm, NULL) ? crioimg__st_strdup(&v->arena, &s->alloc, norm) : NULL;
         crioimg__st_setkey(&k[i], v->e[i].digest, i);
     }
     /* distinct manifests, by digest */
@@ -1324,15 +1364,11 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
     /* repositories: each distinct name's, grouped by a sort */
     for (a = 0; a < nn; a++) {
         crioimg_ref rf;
-        size_t rl;
         char *r;
         x->repo[a] = NULL;
         x->lead[a] = a;
         if (crioimg_ref_parse_docker(&rf, names[a], strlen(names[a])) != CRIOIMG_OK) continue;
-        rl = strlen(rf.name) + 1;
-        r = (char *)crioimg__arena_alloc(&x->arena, &s->alloc, rl);
-        if (r == NULL) return CRIOIMG_ERR_NOMEM;
-        memcpy(r, rf.name, rl);
+        if ((r = crioimg__st_strdup(&x->arena, &s->alloc, rf.name)) == NULL) return CRIOIMG_ERR_NOMEM;
         x->repo[a] = r;
         crioimg__st_setkey(&x->k[nr++], r, a);
     }
@@ -1363,13 +1399,7 @@ static crioimg_result crioimg__st_build_names(crioimg_store *s, crioimg__st_view
         dg[nr++] = out;
     }
     /* names point into the view's arena: copied into the list's */
-    for (a = 0; a < nn; a++) {
-        size_t ln = strlen(names[a]) + 1;
-        char *cp = (char *)crioimg__arena_alloc(arena, &s->alloc, ln);
-        if (cp == NULL) return CRIOIMG_ERR_NOMEM;
-        memcpy(cp, names[a], ln);
-        names[a] = cp;
-    }
+    for (a = 0; a < nn; a++) if ((names[a] = crioimg__st_strdup(arena, &s->alloc, names[a])) == NULL) return CRIOIMG_ERR_NOMEM;
     im->names = names; im->nnames = nn;
     im->digests = dg; im->ndigests = nr;
     return CRIOIMG_OK;
@@ -1387,12 +1417,13 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     l.alloc = s->alloc;
     ng = crioimg__st_group(s, v, &r);
     if (r != CRIOIMG_OK) return r;
-    slot = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *slot);   /* group -> image, in index order */
-    order = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *order); /* image -> first entry */
-    cnt = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *cnt);     /* image -> named entries */
-    next = (size_t *)crioimg_malloc(&s->alloc, (v->n + 1) * sizeof *next); /* entry -> next entry of its image */
-    last = (size_t *)crioimg_malloc(&s->alloc, (ng + 1) * sizeof *last);   /* group -> its last entry so far */
-    if (!slot || !order || !cnt || !next || !last) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    /* the index arrays in one allocation (ng <= nmf <= n: no sum overflows what the view holds already) */
+    slot = (size_t *)crioimg_malloc(&s->alloc, (4 * (ng + 1) + v->n + 1) * sizeof *slot);   /* group -> image, in index order */
+    if (slot == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    order = slot + ng + 1;   /* image -> first entry */
+    cnt = order + ng + 1;    /* image -> named entries */
+    last = cnt + ng + 1;     /* group -> its last entry so far */
+    next = last + ng + 1;    /* entry -> next entry of its image */
     for (i = 0; i < ng; i++) slot[i] = last[i] = (size_t)-1;
     /* each image's entries as a chain, so building every image is linear in the index */
     for (i = 0; i < v->n; i++) {
@@ -1410,14 +1441,15 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         if (v->names[i]) cnt[slot[g]]++;
     }
     for (i = 0; i < nimg; i++) if (cnt[i] > maxc) maxc = cnt[i];
-    x.ent = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.ent);
-    x.uidx = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.uidx);
-    x.lead = (size_t *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.lead);
     x.repo = (const char **)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.repo);
     x.k = (crioimg__st_sortkey *)crioimg_malloc(&s->alloc, (maxc + 1) * sizeof *x.k);
-    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs);
-    x.mfstamp = (size_t *)crioimg_malloc(&s->alloc, (v->nmf + 1) * sizeof *x.mfstamp);
-    if (!x.ent || !x.uidx || !x.lead || !x.repo || !x.k || !x.pairs || !x.mfstamp) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    /* the pairs (size_t triples) and the size_t arrays in one allocation */
+    x.pairs = (crioimg__st_pair *)crioimg_malloc(&s->alloc, (2 * maxc + 1) * sizeof *x.pairs + (3 * (maxc + 1) + v->nmf + 1) * sizeof(size_t));
+    if (!x.repo || !x.k || !x.pairs) { r = CRIOIMG_ERR_NOMEM; goto done; }
+    x.ent = (size_t *)(void *)(x.pairs + 2 * maxc + 1);
+    x.uidx = x.ent + maxc + 1;
+    x.lead = x.uidx + maxc + 1;
+    x.mfstamp = x.lead + maxc + 1;
     for (i = 0; i <= v->nmf; i++) x.mfstamp[i] = (size_t)-1;
     l.images = (crioimg_image *)crioimg__arena_alloc(&l.arena, &s->alloc, (nimg + 1) * sizeof *l.images);
     if (l.images == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
@@ -1431,26 +1463,14 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
         if (r != CRIOIMG_OK) goto done;
         stamp += 2 * cnt[i] + 1;   /* past every stamp this image could use */
         crioimg__arena_free(&x.arena, &s->alloc);
-        {
-            size_t dl = strlen(m0->digest) + 1;
-            char *c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, dl);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, m0->digest, dl);
-            im->manifest_digest = c;
-        }
+        if ((im->manifest_digest = crioimg__st_strdup(&l.arena, &s->alloc, m0->digest)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
         if (im->nnames) {
             crioimg_ref rf;
             char fam[CRIOIMG_REF_STRING_MAX + 1];
-            size_t fl;
-            char *c;
             fam[0] = '\0';
             if (crioimg_ref_parse_normalized(&rf, im->names[0], strlen(im->names[0])) == CRIOIMG_OK)
                 crioimg_ref_familiar_string(&rf, fam, sizeof fam);
-            fl = strlen(fam) + 1;
-            c = (char *)crioimg__arena_alloc(&l.arena, &s->alloc, fl);
-            if (c == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
-            memcpy(c, fam, fl);
-            im->image_ref = c;
+            if ((im->image_ref = crioimg__st_strdup(&l.arena, &s->alloc, fam)) == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
         } else im->image_ref = "";
     }
     l.n = nimg;
@@ -1458,18 +1478,10 @@ static crioimg_result crioimg__st_build(crioimg_store *s, crioimg__st_view *v, c
     l.arena = NULL;
     r = CRIOIMG_OK;
 done:
-    crioimg_free(&s->alloc, slot);
-    crioimg_free(&s->alloc, order);
-    crioimg_free(&s->alloc, cnt);
-    crioimg_free(&s->alloc, next);
-    crioimg_free(&s->alloc, last);
-    crioimg_free(&s->alloc, x.ent);
-    crioimg_free(&s->alloc, x.uidx);
-    crioimg_free(&s->alloc, x.lead);
+    crioimg_free(&s->alloc, slot);      /* and order, cnt, last, next */
     crioimg_free(&s->alloc, x.repo);
     crioimg_free(&s->alloc, x.k);
-    crioimg_free(&s->alloc, x.pairs);
-    crioimg_free(&s->alloc, x.mfstamp);
+    crioimg_free(&s->alloc, x.pairs);   /* and ent, uidx, lead, mfstamp */
     crioimg__arena_free(&x.arena, &s->alloc);
     crioimg__arena_free(&l.arena, &s->alloc);
     return r;
@@ -1482,10 +1494,27 @@ void crioimg_image_list_free(crioimg_image_list *l)
     memset(l, 0, sizeof *l);
 }
 
-crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+/* What a listing makes of its view: every image, or (crioimg__st_pick_one) the one a filter names. */
+typedef crioimg_result (*crioimg__st_pick)(crioimg_store *s, crioimg__st_view *v, const char *filter, crioimg_image_list *out);
+
+/* The seed: a filter names one image; naming none lists nothing, without an error; a filter that is no
+   name at all is getRef's error. */
+static crioimg_result crioimg__st_pick_one(crioimg_store *s, crioimg__st_view *v, const char *filter, crioimg_image_list *out)
+{
+    crioimg__st_target t;
+    crioimg_result rr = crioimg__st_resolve(s, v, filter, &t);
+    if (rr == CRIOIMG_OK && t.id) return crioimg__st_build(s, v, t.id, out);
+    if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
+        (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) return rr;
+    s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
+    return CRIOIMG_OK;
+}
+
+/* The listing: the view under the shared lock, then pick (NULL: every image). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__st_list(crioimg_store *s, crioimg__st_pick pick, const char *filter,
+                                                        crioimg_image_list *out)
 {
     crioimg__st_view v;
-    crioimg__st_target t;
     crioimg_result r;
     if (out) memset(out, 0, sizeof *out);
     if (s == NULL || out == NULL) return CRIOIMG_ERR_INVALID_ARGS;
@@ -1493,20 +1522,25 @@ crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_
     r = crioimg__st_lock(s, 0);
     if (r != CRIOIMG_OK) return r;
     r = crioimg__st_view_load(s, &v, 1, 1);
-    if (r == CRIOIMG_OK) {
-        if (filter && filter[0]) {
-            /* the seed: a filter names one image; naming none lists nothing, without an error; a filter
-               that is no name at all is getRef's error */
-            crioimg_result rr = crioimg__st_resolve(s, &v, filter, &t);
-            if (rr == CRIOIMG_OK && t.id) r = crioimg__st_build(s, &v, t.id, out);
-            else if ((rr <= CRIOIMG_ERR_REF_FORMAT && rr >= CRIOIMG_ERR_REF_BAD_PATTERN) ||
-                     (rr <= CRIOIMG_ERR_IMAGE_NAME_NO_COLON && rr >= CRIOIMG_ERR_IMAGE_NAME_INVALID)) r = rr;
-            else s->err[0] = '\0';   /* not known, or ambiguous: an empty list, no error */
-        } else r = crioimg__st_build(s, &v, NULL, out);
-    }
+    if (r == CRIOIMG_OK) r = pick ? pick(s, &v, filter, out) : crioimg__st_build(s, &v, NULL, out);
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);
     return r;
+}
+
+/* A call of its own with fewer arguments than crioimg_store_list's, which keeps that one small (below). */
+static CRIOIMG__NOINLINE crioimg_result crioimg__st_list_all(crioimg_store *s, crioimg_image_list *out)
+{
+    return crioimg__st_list(s, NULL, NULL, out);
+}
+
+/* Name resolution (the containers-storage: parser, Go's %q for its errors: some 5 KB) is reached only
+   through the pointer passed when a filter is given. This function is that small so that a compiler
+   inlines it where it is called: a program that lists with a NULL filter written in its call then does
+   not link resolution (issue 13: bench/footprint/list.c). */
+crioimg_result crioimg_store_list(crioimg_store *s, const char *filter, crioimg_image_list *out)
+{
+    return filter && filter[0] ? crioimg__st_list(s, crioimg__st_pick_one, filter, out) : crioimg__st_list_all(s, out);
 }
 
 /* The image's manifests read and verified again: the cache knew them, but a status is for one image
@@ -1737,7 +1771,7 @@ crioimg_result crioimg_store_add_image(crioimg_store *s, const char *manifest_di
         const crioimg_descriptor *d = i == 0 ? &man.config : &man.layers[i - 1];
         r = crioimg__st_blob_stat(s, d->digest, &sz);
         if (r == CRIOIMG_OK && sz != d->size) r = CRIOIMG_ERR_SIZE_MISMATCH;
-        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? ": not in the store" : ": wrong size"); goto done; }
+        if (r != CRIOIMG_OK) { crioimg__st_fail(s, r, "blob ", d->digest, r == CRIOIMG_ERR_NOT_FOUND ? crioimg__st_t_absent : ": wrong size"); goto done; }
     }
     {
         size_t ml = strlen(man.media_type);
@@ -1888,7 +1922,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
                                          crioimg_store_entry **entries, size_t *n, char *errout, size_t errcap)
 {
     void *arena = NULL;
-    size_t i, t, k;
+    size_t i, t, k, total = 0;
     char err[512];
     crioimg_json doc;
     crioimg_json_opts jo;
@@ -1924,7 +1958,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         crioimg__out_str(&wo, "index.json: manifests[");
         crioimg__out_uint(&wo, k);
         crioimg__out_str(&wo, "]: ");
-        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "not an object", NULL); goto done; }
+        if (doc.tok[i].type != CRIOIMG_JSON_OBJECT) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, crioimg__st_t_notobj, NULL); goto done; }
         dt = crioimg_json_get(&doc, i, "digest");
         mt = crioimg_json_get(&doc, i, "mediaType");
         st = crioimg_json_get(&doc, i, "size");
@@ -1943,6 +1977,7 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
             strs[j][0] = '\0';
             if (l) crioimg_json_string(&doc, toks[j], strs[j], l + 1);
             if (strlen(strs[j]) != l) { r = crioimg__st_fail3(err, CRIOIMG_ERR_STORE_CORRUPT, where, "NUL in a string", NULL); goto done; }
+            total += l + 1;
         }
         /* the digest becomes a path: checked before anything else sees it (CVE-2024-3727) */
         if (!crioimg__st_digest_ok(strs[2])) {
@@ -1956,8 +1991,16 @@ crioimg_result crioimg_store_index_parse(const char *data, size_t len, const cri
         }
         e[k].name = strs[0]; e[k].media_type = strs[1]; e[k].digest = strs[2]; e[k].size = sz;
     }
-    r = crioimg_store_entries_pack(e, doc.tok[t].count, a, entries);
-    if (r == CRIOIMG_OK) *n = doc.tok[t].count;
+    {   /* one block, as read_index hands it over (crioimg_store_entries_pack's layout, made here from what
+           was counted: a listing then does not link that function's general checks) */
+        size_t cnt = doc.tok[t].count;
+        crioimg_store_entry *blk = cnt > ((size_t)-1 - total - 1) / sizeof *blk ? NULL :
+                                   (crioimg_store_entry *)crioimg_malloc(a, cnt * sizeof *blk + total + 1);
+        if (blk == NULL) { r = CRIOIMG_ERR_NOMEM; goto done; }
+        crioimg__st_pack_into(blk, e, cnt);
+        *entries = blk;
+        *n = cnt;
+    }
 done:
     crioimg_free(a, e);
     crioimg__arena_free(&arena, a);

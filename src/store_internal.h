@@ -95,6 +95,10 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_fail3(const crioimg_store_opt
    those methods is behind CRIOIMG__ST_MORE, so a program that only lists does not link them. */
 CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s);
 #define CRIOIMG__ST_MORE(s) do { if ((s)->more) crioimg__oci_more(s); } while (0)
+/* crioimg_store_open's steps: out, opts->err and the allocator (every constructor), then the handle around
+   a checked vtable (the built-in stores' own need no check) */
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_ctor_check(crioimg_store **out, const crioimg_store_opts *opts);
+CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const crioimg_store_vtable *vt, const crioimg_store_opts *opts);
 CRIOIMG__ST_SHARED int crioimg__st_digest_ok(const char *d);
 CRIOIMG__ST_SHARED crioimg_result crioimg__st_lock(crioimg_store *s, int exclusive);
 /* also archive.c's (save): the index as entries, and a name normalised as ParseDockerRef makes it */

@@ -191,10 +191,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     crioimg__mem *m;
     crioimg_result r;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     m = (crioimg__mem *)crioimg_malloc(a, sizeof *m);
     if (m == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(m, 0, sizeof *m);
@@ -209,7 +206,7 @@ crioimg_result crioimg_store_open_memory(crioimg_store **out, const crioimg_stor
     vt.close = crioimg__mem_close;
     vt.blob_open = crioimg__mem_blob_open; vt.blob_read = crioimg__mem_blob_read; vt.blob_close = crioimg__mem_blob_close;
     vt.blob_list = crioimg__mem_blob_list;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) crioimg__mem_close(m);
     return r;
 }

@@ -107,8 +107,20 @@ static crioimg_result crioimg__oci_read(crioimg__oci *o, int dirfd, const char *
     return CRIOIMG_OK;
 }
 
-/* blobs/<alg> as a directory descriptor, made when create is set; never through a symlink. */
-static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int create, int *fd, const char **hex)
+/* Makes directory name under dirfd (one there already is fine), then makes the new entry durable when
+   sync is set; 0, or -1 with errno. Writers pass it to crioimg__oci_algdir; readers pass NULL and do not
+   link mkdirat (issue 13). */
+static int crioimg__oci_mkdir(int dirfd, const char *name, int sync)
+{
+    if (mkdirat(dirfd, name, 0755) != 0 && errno != EEXIST) return -1;
+    if (sync) (void)CRIOIMG__OCI_FSYNC(dirfd);
+    return 0;
+}
+
+/* blobs/<alg> as a directory descriptor, made with mk when missing and mk is given; never through a
+   symlink. */
+static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, int (*mk)(int, const char *, int), int *fd,
+                                          const char **hex)
 {
     crioimg_digest dg;
     int blobs;
@@ -119,15 +131,14 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     if (o->algfd[dg.alg] >= 0) { *fd = o->algfd[dg.alg]; return CRIOIMG_OK; }
     an = crioimg_digest_alg_name(dg.alg);
     blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (blobs < 0 && errno == ENOENT && create) {
-        if (mkdirat(o->root, "blobs", 0755) != 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
+    if (blobs < 0 && errno == ENOENT && mk) {
+        if (mk(o->root, "blobs", 0) != 0) return crioimg__oci_errno(o, errno, "cannot create", "blobs");
         blobs = openat(o->root, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (blobs < 0) return crioimg__oci_errno(o, errno, "cannot open", "blobs");
     *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*fd < 0 && errno == ENOENT && create) {
-        if (mkdirat(blobs, an, 0755) != 0 && errno != EEXIST) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
-        (void)CRIOIMG__OCI_FSYNC(blobs);
+    if (*fd < 0 && errno == ENOENT && mk) {
+        if (mk(blobs, an, 1) != 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot create blobs/", an); }
         *fd = openat(blobs, an, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (*fd < 0) { int e = errno; close(blobs); return crioimg__oci_errno(o, e, "cannot open blobs/", an); }
@@ -136,26 +147,31 @@ static crioimg_result crioimg__oci_algdir(crioimg__oci *o, const char *digest, i
     return CRIOIMG_OK;
 }
 
+/* v in lowercase hex, without leading zeros, at p (at most 16 bytes); returns the end */
+static char *crioimg__oci_hex(char *p, unsigned long long v)
+{
+    char num[16];
+    int k = 0;
+    do { num[k++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+    while (k) *p++ = num[--k];
+    return p;
+}
+
 /* A new temporary file in the store's root (the same file system as everything it will be renamed
-   to), open for writing in *fdp; name gets its name. */
+   to), open for writing in *fdp; name gets its name: the prefix, then pid, count and time in hex. */
 static crioimg_result crioimg__oci_tmpopen(crioimg__oci *o, char name[96], int *fdp)
 {
     int fd = -1, tries;
     *fdp = -1;
     for (tries = 0; tries < 100 && fd < 0; tries++) {
-        crioimg__out out;
-        char num[64];
-        unsigned long long v[3];
-        int i, k;
-        v[0] = (unsigned long long)getpid(); v[1] = ++o->tmpn; v[2] = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o;
-        out.p = name; out.cap = 96; out.len = 0;
-        crioimg__out_str(&out, CRIOIMG__OCI_TMP);
-        for (i = 0; i < 3; i++) {
-            k = 0;
-            do { num[k++] = "0123456789abcdef"[v[i] & 15]; v[i] >>= 4; } while (v[i] && k < 63);
-            while (k) crioimg__out_put(&out, &num[--k], 1);
-            if (i < 2) crioimg__out_put(&out, "-", 1);
-        }
+        char *p = name + sizeof CRIOIMG__OCI_TMP - 1;   /* 13 + 3 x 16 + 3 bytes at most */
+        memcpy(name, CRIOIMG__OCI_TMP, sizeof CRIOIMG__OCI_TMP - 1);
+        p = crioimg__oci_hex(p, (unsigned long long)getpid());
+        *p++ = '-';
+        p = crioimg__oci_hex(p, ++o->tmpn);
+        *p++ = '-';
+        p = crioimg__oci_hex(p, (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o);
+        *p = '\0';
         fd = openat(o->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", name);
     }
@@ -198,13 +214,14 @@ static crioimg_result crioimg__oci_replace(crioimg__oci *o, const char *name, co
    directory was read (a listing that failed part way, readdir NULL with errno set, is tried again later). */
 static int crioimg__oci_clean(crioimg__oci *o)
 {
-    int fd = dup(o->root), done;
+    /* "." opened afresh, not o->root dup'ed: its own read position, so no rewind (and no dup and rewinddir
+       imports) */
+    int fd = openat(o->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), done;
     DIR *d;
     struct dirent *de;
     if (fd < 0) return 0;
     d = fdopendir(fd);
     if (d == NULL) { close(fd); return 0; }
-    rewinddir(d);
     for (;;) {
         int tf;
         errno = 0;
@@ -366,7 +383,7 @@ static crioimg_result crioimg__oci_blob_stat(void *u, const char *d, long long *
     int fd;
     const char *hex;
     struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) != 0) return crioimg__oci_errno(o, errno, "cannot stat blob", d);
     if (!S_ISREG(st.st_mode)) return crioimg__st_fail3(o->err, CRIOIMG_ERR_STORE_UNSAFE, "blob ", d, ": not a regular file");
@@ -379,7 +396,7 @@ static crioimg_result crioimg__oci_blob_get(void *u, const char *d, size_t max, 
     crioimg__oci *o = (crioimg__oci *)u;
     int fd;
     const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     return crioimg__oci_read(o, fd, hex, max, a, data, len);
 }
@@ -391,7 +408,7 @@ static crioimg_result crioimg__oci_blob_put(void *u, const char *d, const void *
     const char *hex;
     char tmp[96];
     struct stat st;
-    crioimg_result r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, crioimg__oci_mkdir, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     /* already there (content-addressed: same name, same bytes; reads verify them anyway) */
     if (fstatat(fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size == (unsigned long long)len)
@@ -408,7 +425,7 @@ static crioimg_result crioimg__oci_blob_delete(void *u, const char *d)
     crioimg__oci *o = (crioimg__oci *)u;
     int fd;
     const char *hex;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &fd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &fd, &hex);
     if (r != CRIOIMG_OK) return r;
     if (unlinkat(fd, hex, 0) != 0) return crioimg__oci_errno(o, errno, "cannot delete blob", d);
     return CRIOIMG_OK;
@@ -424,7 +441,7 @@ static crioimg_result crioimg__oci_blob_open(void *u, const char *d, void **hand
     const char *hex;
     struct stat st;
     crioimg__oci_r *h;
-    crioimg_result r = crioimg__oci_algdir(o, d, 0, &dfd, &hex);
+    crioimg_result r = crioimg__oci_algdir(o, d, NULL, &dfd, &hex);
     if (r != CRIOIMG_OK) return r;
     fd = openat(dfd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return crioimg__oci_errno(o, errno, "cannot open blob", d);
@@ -545,7 +562,7 @@ static crioimg_result crioimg__oci_blob_commit(void *u, void *handle, const char
     crioimg_result r = CRIOIMG_OK;
     if (h->sync_errno) r = crioimg__oci_errno(o, h->sync_errno, "cannot fsync", h->name);
     else if (!h->synced && CRIOIMG__OCI_FSYNC(h->fd) != 0) r = crioimg__oci_errno(o, errno, "cannot fsync", h->name);
-    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, 1, &fd, &hex);
+    if (r == CRIOIMG_OK) r = crioimg__oci_algdir(o, d, crioimg__oci_mkdir, &fd, &hex);
     if (r == CRIOIMG_OK && CRIOIMG__OCI_RENAMEAT(o->root, h->name, fd, hex) != 0) r = crioimg__oci_errno(o, errno, "cannot rename blob", d);
     if (r == CRIOIMG_OK) { (void)CRIOIMG__OCI_FSYNC(fd); close(h->fd); crioimg_free(&o->alloc, h); return CRIOIMG_OK; }
     crioimg__oci_blob_abort(u, handle);
@@ -774,10 +791,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     crioimg_result r;
     int i, create = opts ? opts->create && !opts->read_only : 0;
     const crioimg_allocator *a = opts ? &opts->alloc : NULL;
-    if (opts && opts->err && opts->errcap) opts->err[0] = '\0';
-    if (out == NULL || dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, out ? "no directory given" : "no place for the store handle (out is NULL)", NULL);
-    *out = NULL;
-    if (crioimg_allocator_check(a) != CRIOIMG_OK) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "allocator: set all of malloc, realloc and free, or none", NULL);
+    if (out != NULL && dir == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_INVALID_ARGS, "no directory given", NULL);
+    if ((r = crioimg__st_ctor_check(out, opts)) != CRIOIMG_OK) return r;
     o = (crioimg__oci *)crioimg_malloc(a, sizeof *o + strlen(dir) + 1);
     if (o == NULL) return crioimg__st_ctor_fail(opts, CRIOIMG_ERR_NOMEM, NULL, NULL);
     memset(o, 0, sizeof *o);
@@ -799,7 +814,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     vt.blob_stat = crioimg__oci_blob_stat; vt.blob_get = crioimg__oci_blob_get;
     vt.close = crioimg__oci_close;
     o->root = -1;
-    r = crioimg_store_open(out, &vt, opts);
+    r = crioimg__st_new(out, &vt, opts);
     if (r != CRIOIMG_OK) { crioimg_free(a, o); return r; }
     o->err = (*out)->err;
     (*out)->cache = &crioimg__oci_cacheops;
@@ -808,8 +823,8 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
     (*out)->read_only = 1;
 #endif
     /* the directory the caller names may be reached through a symlink: that is their choice; inside it,
-       nothing is followed */
-    o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+       nothing is followed. openat and fstatat at AT_FDCWD: no open or stat import besides them */
+    o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (o->root < 0 && errno == ENOENT && create) {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             int e = errno;
@@ -817,7 +832,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
             crioimg__st_fail3(o->err, r, "cannot create it: ", e == ENOENT ? "its parent directory does not exist" : strerror(e), NULL);
             goto fail;
         }
-        o->root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->root = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
     if (o->root < 0) {
         /* the four a user meets, each in its own words (the caller names dir in front of them) */
@@ -825,7 +840,7 @@ crioimg_result crioimg_store_open_oci(crioimg_store **out, const char *dir, cons
         struct stat st;
         r = e == ENOENT ? CRIOIMG_ERR_NOT_FOUND : e == ENOMEM ? CRIOIMG_ERR_NOMEM : CRIOIMG_ERR_IO;
         crioimg__st_fail3(o->err, r, e == ENOENT ? "no such directory" : e == EACCES ? "permission denied" :
-                          e != ENOTDIR ? strerror(e) : stat(dir, &st) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
+                          e != ENOTDIR ? strerror(e) : fstatat(AT_FDCWD, dir, &st, 0) == 0 && S_ISREG(st.st_mode) ? "is a file, not a directory" :
                           "not a directory", NULL, NULL);
         goto fail;
     }
