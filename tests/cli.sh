@@ -505,7 +505,7 @@ fi
 # not a terminal: said on stderr all the same, after the command's own output, once; a failed command
 # takes its new store away again and so says nothing of one
 expect "a new store is said on stderr, after the ID" 0 "$idb|crioimg import: created a new store in $t/ns" -- \
-  bash -c "'$bin' import --store '$t/ns' '$t/lb:b' b 2>'$t/ns.err' | paste - '$t/ns.err' -d '|'"
+  bash -c "'$bin' import --store '$t/ns' '$t/lb:b' b >'$t/ns.out' 2>'$t/ns.err'; paste '$t/ns.out' '$t/ns.err' -d '|'"
 expect "an existing store is not" 0 "$idb" -- "$bin" import --store "$t/ns" "$t/lb:b" b
 expect "a failed import into a new store: its error alone, no store left" 0 "crioimg import: $t/lb:nope: image not known: nope"$'\n'"|1|gone" -- \
   bash -c "'$bin' import --store '$t/ns2' '$t/lb:nope' x:1 2>&1; echo \"|\$?|\$([ -e '$t/ns2' ] && echo left || echo gone)\""
@@ -539,10 +539,9 @@ expect "blob: a DIGEST that is none is said before any request" 1 "crioimg blob:
 expect "--registries-conf -: read from stdin" 0 "quay.io/nginx:latest" -- bash -c "printf 'unqualified-search-registries = [\"quay.io\"]\n' | '$bin' resolve --registries-conf - nginx"
 expect "stdin is read once: two inputs that are - refused" 2 "crioimg pull: stdin can be read once: only one of the inputs may be -" -- bash -c "echo x | '$bin' pull --store '$SB' --policy - --authfile - x 2>&1"
 # --timeout bounds every command: a wait for a lock another process holds ends, exit 1, store unchanged
-( flock "$SB/.crioimg.lock" sleep 6 ) & holder=$!
-sleep 0.3
+exec 9>>"$SB/.crioimg.lock"; flock 9   # this shell holds the lock (released when fd 9 closes below)
 expect "--timeout on a store command waiting for the lock: stopped in time, exit 1" 0 "1 fast|crioimg tag: --timeout 1s: the command did not finish in time" -- bash -c "s=\$(date +%s); '$bin' tag --timeout 1s --store '$SB' sb:1 late:1 2>'$t/lk.err'; rc=\$?; [ \$((\$(date +%s) - s)) -le 3 ] && echo \"\$rc fast|\$(tail -n 1 '$t/lk.err')\" || echo \"\$rc slow\""
-kill $holder 2>/dev/null; wait $holder 2>/dev/null
+exec 9>&-
 expect "... and nothing changed" 0 "" -- cmp "$SB/index.json" "$t/sb.ix"
 # the stdin copies live nowhere anyone has to clean: import - leaves nothing in TMPDIR, even killed
 mkdir "$t/tmpd"
