@@ -651,6 +651,7 @@ static int store_args_get(cli *c, store_args *sa)
 
 static const char *store_dir_open;   /* the store the command opened: store_fail names it for the store's own faults */
 
+/* what: the argument the failure met (the message names it); NULL when the store's own text names it */
 static void store_fail(const char *cmd, const char *what, crioimg_store *s, crioimg_result r)
 {
     static const char *const whole[] = { "index.json", "oci-layout", "store opened read-only", "no lock file", "cannot lock" };
@@ -666,6 +667,10 @@ static void store_fail(const char *cmd, const char *what, crioimg_store *s, crio
             dl = strlen(d);
             break;
         }
+    if (what == NULL) {   /* the store's text names what it is about */
+        fprintf(stderr, "crioimg %s: %s\n", cmd, d[0] ? d : crioimg_result_str(r));
+        return;
+    }
     wl = strlen(what);
     /* the store's text often ends with the name ("image not known: NAME"): the name is said once, first */
     if (dl > wl + 2 && strcmp(d + dl - wl, what) == 0 && d[dl - wl - 2] == ':' && d[dl - wl - 1] == ' ')
@@ -1278,31 +1283,6 @@ static int store_drop(cli *c, int rmi)
 static int cmd_untag(cli *c) { return store_drop(c, 0); }
 static int cmd_rmi(cli *c) { return store_drop(c, 1); }
 
-/* A NEWNAME tag can give image img (whose list entry is l): a name, as the store normalises names (Go's
-   text when it is none), and, when it carries a digest, one of the image's manifest digests. 1 when
-   it can; else said on stderr. Every NEWNAME is checked before any is given: bad input changes nothing. */
-static int tag_name_ok(const char *n, const crioimg_image *img)
-{
-    crioimg_ref ref;
-    char msg[512];
-    size_t i, dl;
-    crioimg_result r;
-    if (id_not_name("tag", n)) return 0;
-    if ((r = crioimg_ref_parse_docker(&ref, n, strlen(n))) != CRIOIMG_OK) {
-        crioimg_ref_error_message(r, n, strlen(n), msg, sizeof msg);
-        fprintf(stderr, "crioimg tag: %s: %s\n", n, msg);
-        return 0;
-    }
-    if (!ref.digest[0]) return 1;
-    dl = strlen(ref.digest);
-    for (i = 0; i < img->ndigests; i++) {
-        size_t l = strlen(img->digests[i]);
-        if (l > dl && img->digests[i][l - dl - 1] == '@' && strcmp(img->digests[i] + l - dl, ref.digest) == 0) return 1;
-    }
-    fprintf(stderr, "crioimg tag: %s: its digest is not the manifest digest of image %s (%s)\n", n, img->id, img->manifest_digest);
-    return 0;
-}
-
 static int cmd_tag(cli *c)
 {
     store_args sa;
@@ -1323,14 +1303,15 @@ static int cmd_tag(cli *c)
         return 1;
     }
     memcpy(id, l.images[0].id, sizeof id);
-    for (i = 1; i < sa.nargs; i++)
-        if (!tag_name_ok(sa.args[i], &l.images[0])) rc = 1;
     crioimg_image_list_free(&l);
-    for (i = 1; i < sa.nargs && rc == 0; i++) {
-        r = crioimg_store_tag(s, sa.args[0], sa.args[i]);
-        if (r != CRIOIMG_OK) { store_fail("tag", sa.args[i], s, r); rc = 1; }
-        else done_name(&d, sa.args[i]);
+    for (i = 1; i < sa.nargs; i++)
+        if (id_not_name("tag", sa.args[i])) rc = 1;
+    /* all the names or none: the store checks each (a name, a digest of the image's) before it gives any */
+    if (rc == 0 && (r = crioimg_store_tag_names(s, sa.args[0], (const char *const *)sa.args + 1, (size_t)sa.nargs - 1)) != CRIOIMG_OK) {
+        store_fail("tag", NULL, s, r);   /* the store's text names the name that is wrong */
+        rc = 1;
     }
+    for (i = 1; i < sa.nargs && rc == 0; i++) done_name(&d, sa.args[i]);
     crioimg_store_close(s);
     done_print(&d, "tagged", id[0] ? id : NULL);
     return rc;

@@ -1719,9 +1719,12 @@ static crioimg_result crioimg__st_norm_names(crioimg_store *s, const char *const
         crioimg_ref ref;
         crioimg_result r = names[i] ? crioimg_ref_parse_docker(&ref, names[i], strlen(names[i])) : CRIOIMG_ERR_INVALID_ARGS;
         o[i] = (char *)(o + nn + 1) + i * (CRIOIMG_REF_STRING_MAX + 1);
-        if (r != CRIOIMG_OK) {
+        if (r != CRIOIMG_OK) {   /* "NAME: " and Go's words for what is wrong with it */
+            char why[256];
             crioimg_free(&s->alloc, o);
-            return crioimg__st_fail(s, r, names[i] ? "invalid image name \"" : "NULL image name", names[i], names[i] ? "\"" : NULL);
+            if (names[i] == NULL) return crioimg__st_fail(s, r, "NULL image name", NULL, NULL);
+            crioimg_ref_error_message(r, names[i], strlen(names[i]), why, sizeof why);
+            return crioimg__st_fail(s, r, names[i], ": ", why);
         }
         crioimg_ref_string(&ref, o[i], CRIOIMG_REF_STRING_MAX + 1);
     }
@@ -1789,16 +1792,40 @@ done:
     return r;
 }
 
+/* The entry of image id a name new (normalised) is to point at: with a digest, that manifest's entry (one
+   of the image's, as containers/storage refuses another), else the image's first. v->n, with s->err
+   said, when there is none. */
+static size_t crioimg__st_tag_entry(crioimg_store *s, const crioimg__st_view *v, const char *id, const char *norm)
+{
+    const char *at = strchr(norm, '@');
+    size_t i;
+    crioimg__out o;
+    for (i = 0; i < v->n; i++)
+        if (strcmp(v->mfs[v->mf[i]].id, id) == 0 && (at == NULL || strcmp(v->e[i].digest, at + 1) == 0)) return i;
+    o.p = s->err; o.cap = sizeof s->err; o.len = 0;
+    crioimg__out_str(&o, norm);
+    crioimg__out_str(&o, ": its digest is not the manifest digest of image ");
+    crioimg__out_str(&o, id);
+    for (i = 0; i < v->n; i++)   /* say which digest the image has */
+        if (strcmp(v->mfs[v->mf[i]].id, id) == 0) { crioimg__out_str(&o, " ("); crioimg__out_str(&o, v->e[i].digest); crioimg__out_str(&o, ")"); break; }
+    return v->n;
+}
+
 crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const char *new_name)
+{
+    return crioimg_store_tag_names(s, name_or_id, &new_name, 1);
+}
+
+crioimg_result crioimg_store_tag_names(crioimg_store *s, const char *name_or_id, const char *const *new_names, size_t n)
 {
     crioimg_result r;
     crioimg__st_view v;
     crioimg__st_target t;
-    char **norm = NULL;
-    size_t i;
-    if (s == NULL || name_or_id == NULL || new_name == NULL) return CRIOIMG_ERR_INVALID_ARGS;
+    char **norm = NULL, id[CRIOIMG_DIGEST_STRING_MAX + 1];
+    size_t i, k, e;
+    if (s == NULL || name_or_id == NULL || (new_names == NULL && n)) return CRIOIMG_ERR_INVALID_ARGS;
     s->err[0] = '\0';
-    r = crioimg__st_norm_names(s, &new_name, 1, &norm);
+    r = crioimg__st_norm_names(s, new_names, n, &norm);
     if (r != CRIOIMG_OK) return r;
     r = crioimg__st_lock(s, 1);
     if (r != CRIOIMG_OK) { crioimg_free(&s->alloc, norm); return r; }
@@ -1806,20 +1833,24 @@ crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const
     if (r == CRIOIMG_OK) r = crioimg__st_resolve(s, &v, name_or_id, &t);
     if (r == CRIOIMG_OK && t.id == NULL) r = crioimg__st_fail(s, CRIOIMG_ERR_IMAGE_UNKNOWN, "image not known: ", name_or_id, NULL);
     if (r == CRIOIMG_OK) {
-        /* a name with a digest names that manifest: it must be one of the image's (as containers/storage
-           refuses it otherwise), and the new entry points at it */
-        const char *at = strchr(norm[0], '@');
-        for (i = 0; i < v.n; i++)
-            if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0 && (at == NULL || strcmp(v.e[i].digest, at + 1) == 0)) break;
-        if (i == v.n) {
-            crioimg__out o;
-            r = CRIOIMG_ERR_DIGEST_MISMATCH;
-            o.p = s->err; o.cap = sizeof s->err; o.len = 0;
-            crioimg__out_str(&o, "its digest is not the manifest digest of image ");
-            crioimg__out_str(&o, t.id);
-            for (i = 0; i < v.n; i++)   /* say which digest the image has */
-                if (strcmp(v.mfs[v.mf[i]].id, t.id) == 0) { crioimg__out_str(&o, " ("); crioimg__out_str(&o, v.e[i].digest); crioimg__out_str(&o, ")"); break; }
-        } else r = crioimg__st_add_names(s, &v, v.e[i].digest, v.e[i].media_type, v.e[i].size, (const char *const *)norm, 1);
+        if (strlen(t.id) >= sizeof id) r = CRIOIMG_ERR_STORE_CORRUPT;
+        else strcpy(id, t.id);   /* the view is loaded again below: the ID outlives it */
+    }
+    for (k = 0; r == CRIOIMG_OK && k < n; k++)   /* every name checked before any is given */
+        if (crioimg__st_tag_entry(s, &v, id, norm[k]) == v.n) r = CRIOIMG_ERR_DIGEST_MISMATCH;
+    /* each name to its entry: one commit for all names of one entry (the usual case: one commit), the view
+       read again after each, under the one lock */
+    for (k = 0; r == CRIOIMG_OK && k < n; k++) {
+        const char *group[64];
+        size_t ng = 0;
+        if (norm[k][0] == '\0') continue;   /* given with an earlier group */
+        e = crioimg__st_tag_entry(s, &v, id, norm[k]);
+        for (i = k; i < n && ng < sizeof group / sizeof *group; i++)
+            if (norm[i][0] && crioimg__st_tag_entry(s, &v, id, norm[i]) == e) group[ng++] = norm[i];
+        r = crioimg__st_add_names(s, &v, v.e[e].digest, v.e[e].media_type, v.e[e].size, group, ng);
+        for (i = 0; i < ng; i++) ((char *)group[i])[0] = '\0';
+        crioimg__st_view_free(s, &v);
+        if (r == CRIOIMG_OK && k + 1 < n) r = crioimg__st_view_load(s, &v, 1, 0);
     }
     crioimg__st_view_free(s, &v);
     crioimg__st_unlock(s);

@@ -373,8 +373,13 @@ CRIOIMG_API crioimg_result crioimg_store_list(crioimg_store *s, const char *filt
    name@digest, or containers-storage:[...]NAME or ...@ID); ERR_IMAGE_UNKNOWN when none is, ERR_STORE_AMBIGUOUS
    for a prefix of two IDs. out->n is 1 on success. */
 CRIOIMG_API crioimg_result crioimg_store_image_status(crioimg_store *s, const char *name, crioimg_image_list *out);
-/* Gives the image named by name_or_id the name new_name as well (taken from any other image). */
+/* Gives the image named by name_or_id the name new_name as well (taken from any other image). A name with
+   a digest must carry one of the image's manifest digests (ERR_DIGEST_MISMATCH otherwise). */
 CRIOIMG_API crioimg_result crioimg_store_tag(crioimg_store *s, const char *name_or_id, const char *new_name);
+/* The same for n names at once, under one lock: every name is checked first (ERR_REF_* and the name for
+   one that is none, ERR_DIGEST_MISMATCH for a digest that is not the image's), and one bad name gives
+   none of them (containers/storage's AddNames). */
+CRIOIMG_API crioimg_result crioimg_store_tag_names(crioimg_store *s, const char *name_or_id, const char *const *new_names, size_t n);
 /* UntagImage: removes the name given (tag, digest or full-name form); when it was the image's last
    name, or when the image was named by its ID, removes the image. */
 CRIOIMG_API crioimg_result crioimg_store_untag(crioimg_store *s, const char *name);

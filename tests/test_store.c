@@ -243,6 +243,25 @@ static void test_store_ops(crioimg_store *s, const char *kind)
         CHECK(ts_status(s, dn, id) == CRIOIMG_OK && strcmp(id, b.id) == 0);
         CHECK(crioimg_store_untag(s, dn) == CRIOIMG_OK);
     }
+    {   /* several names at once: all or none (AddNames); a digest name and plain ones in one call */
+        char dn[200];
+        const char *bad[3], *good[3];
+        snprintf(dn, sizeof dn, "quay.io/d/f@%s", a.manifest);
+        bad[0] = "m:1"; bad[1] = "m:2"; bad[2] = "Bad:3";
+        CHECK(crioimg_store_tag_names(s, "x:1", bad, 3) == CRIOIMG_ERR_REF_NORM_UPPERCASE);
+        CHECK(strstr(crioimg_store_error(s), "Bad:3: invalid reference format: repository name must be lowercase") != NULL);
+        CHECK(ts_status(s, "m:1", id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+        bad[2] = "quay.io/d/g@sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+        CHECK(crioimg_store_tag_names(s, "x:1", bad, 3) == CRIOIMG_ERR_DIGEST_MISMATCH);
+        CHECK(ts_status(s, "m:1", id) == CRIOIMG_ERR_IMAGE_UNKNOWN && ts_status(s, "m:2", id) == CRIOIMG_ERR_IMAGE_UNKNOWN);
+        good[0] = "m:1"; good[1] = dn; good[2] = "m:2";
+        CHECK(crioimg_store_tag_names(s, "x:1", good, 3) == CRIOIMG_OK);
+        CHECK(ts_status(s, "m:1", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+        CHECK(ts_status(s, "m:2", id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+        CHECK(ts_status(s, dn, id) == CRIOIMG_OK && strcmp(id, a.id) == 0);
+        CHECK(crioimg_store_tag_names(s, "x:1", NULL, 0) == CRIOIMG_OK);
+        CHECK(crioimg_store_untag(s, "m:1") == CRIOIMG_OK && crioimg_store_untag(s, "m:2") == CRIOIMG_OK && crioimg_store_untag(s, dn) == CRIOIMG_OK);
+    }
 
     /* untag: one name; the last name takes the image and its own blobs, never shared ones */
     CHECK(crioimg_store_untag(s, "x:1") == CRIOIMG_OK);
