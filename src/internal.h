@@ -126,12 +126,27 @@ CRIOIMG__LIB void crioimg__blob_writer_trust(crioimg_blob_writer *w);
 CRIOIMG__LIB int crioimg__blob_writer_concurrent(const crioimg_blob_writer *w);
 CRIOIMG__LIB const char *crioimg__blob_writer_error(const crioimg_blob_writer *w);
 CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, const void *data, size_t len);
+CRIOIMG__LIB int crioimg__blob_writer_can_pread(const crioimg_blob_writer *w);
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_pread(crioimg_blob_writer *w, long long off, void *buf, size_t len);
 /* store.c: the store's index can be read (before a write path's first blob) */
 CRIOIMG__LIB crioimg_result crioimg__store_index_ok(crioimg_store *s);
 /* store_gc.c: a failed import or pull takes back the blobs it wrote that nothing references */
 CRIOIMG__LIB void crioimg__gc_take_back(crioimg_store *s, const char *const *digests, size_t n);
 /* registry.c: a worker's client takes over what its parent's ping learned */
 CRIOIMG__LIB crioimg_result crioimg__registry_adopt_ping(crioimg_registry *dst, const crioimg_registry *src);
+/* registry.c: who applies a blob's delivered bytes to the client's hasher. By default the client, as they
+   arrive; through a relay (a pull's), someone else may, later (service.c: a worker with nothing left to
+   fetch hashes them as read back from the store, while this thread receives and writes). hash is called
+   with each delivered byte, in order, just before the consumer gets it; drain returns once every byte
+   handed is in h, or the consumer failed (the blob is lost then, and h does not matter). The client
+   drains before it reads h and before it returns. */
+typedef struct crioimg__hash_relay {
+    void (*hash)(void *u, crioimg_hasher *h, const void *p, size_t n);
+    void (*drain)(void *u);
+    void *u;
+} crioimg__hash_relay;
+CRIOIMG__LIB crioimg_result crioimg__registry_get_blob_relay(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
+                                                             crioimg_registry_blob_fn fn, void *ctx, const crioimg__hash_relay *relay);
 /* http.c: numbers and times of HTTP headers, and the clock the clients time out with */
 CRIOIMG__LIB size_t crioimg__http_digits(const char *s, size_t n, long long max, long long *v);
 CRIOIMG__LIB long long crioimg__days_from_civil(long long y, unsigned m, unsigned d);

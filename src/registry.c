@@ -223,7 +223,14 @@ typedef struct crioimg__rg_blob {
     size_t marklen;
     int bad_range;             /* the current 206 does not answer the Range asked */
     int fatal;                 /* the content itself failed (size, digest, consumer): no retry helps */
+    const crioimg__hash_relay *relay;   /* who applies delivered bytes to h (NULL: this code, at once) */
 } crioimg__rg_blob;
+
+/* h holds every byte delivered (a relay may lag behind) */
+static void crioimg__rg_blob_drain(crioimg__rg_blob *b)
+{
+    if (b->relay) b->relay->drain(b->relay->u);
+}
 
 typedef struct crioimg__rg_rsp {
     crioimg_registry *r;
@@ -361,6 +368,7 @@ static crioimg_result crioimg__rg_blob_begin(crioimg__rg_blob *b, const crioimg_
         b->pos = 0;
     }
     if (b->pos < b->delivered) {  /* b->pos is 0 here: asked is 0 or delivered */
+        crioimg__rg_blob_drain(b);
         b->check = b->h;
         b->marklen = crioimg_hasher_final(&b->check, b->mark);
         crioimg_hasher_reset(&b->check);
@@ -386,7 +394,8 @@ static crioimg_result crioimg__rg_blob_put(crioimg__rg_blob *b, const crioimg__r
         }
     }
     if (n == 0) return CRIOIMG_OK;
-    crioimg_hasher_update(&b->h, p, n);
+    if (b->relay) b->relay->hash(b->relay->u, &b->h, p, n);
+    else crioimg_hasher_update(&b->h, p, n);
     b->pos += (long long)n;
     b->delivered += (long long)n;
     if ((res = b->fn(b->ctx, p, n)) != CRIOIMG_OK) b->fatal = 1;
@@ -1610,6 +1619,7 @@ static crioimg_result crioimg__rg_blob_finish(crioimg_registry *r, crioimg__rg_b
         crioimg__out_uint(&o, (unsigned long long)b->size);
         return crioimg__rg_fail(r, CRIOIMG_ERR_SIZE_MISMATCH, what, m, NULL, NULL);
     }
+    crioimg__rg_blob_drain(b);
     if (crioimg_hasher_verify(&b->h, &b->want) != CRIOIMG_OK)
         return crioimg__rg_fail(r, CRIOIMG_ERR_DIGEST_MISMATCH, what, "the blob does not match its digest", NULL, NULL);
     return CRIOIMG_OK;
@@ -1634,16 +1644,39 @@ static crioimg_result crioimg__rg_blob_from(crioimg_registry *r, const crioimg__
     return res;
 }
 
-/* crioimg_registry_get_blob with its URL buffer (CRIOIMG__RG_URL_MAX bytes) from the caller */
-static crioimg_result crioimg_registry_get_blob_in(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
-                                         crioimg_registry_blob_fn fn, void *ctx, char *url)
+/* The sources of blob b, in order: foreign layers first, with no credentials at all (CVE-2020-15157);
+   when none serves, the registry. url: a buffer of CRIOIMG__RG_URL_MAX bytes. */
+static crioimg_result crioimg__rg_blob_sources(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
+                                               crioimg__rg_blob *b, char *url, const char *what)
 {
-    char what[CRIOIMG_REF_NAME_MAX * 2 + 200];
-    crioimg__rg_blob b;
     crioimg__rg_req rq;
     crioimg_result res;
     size_t i;
     int by_digest = 0;
+    for (i = 0; i < d->nurls; i++) {
+        crioimg_url u;
+        if (d->urls[i] == NULL || strlen(d->urls[i]) >= CRIOIMG__RG_URL_MAX || crioimg_url_parse(&u, d->urls[i], strlen(d->urls[i])) != CRIOIMG_OK) continue;
+        memset(&rq, 0, sizeof rq);
+        rq.method = "GET"; rq.url = d->urls[i];
+        res = crioimg__rg_blob_from(r, &rq, b, what);
+        if (res == CRIOIMG_OK) return crioimg__rg_blob_finish(r, b, what);
+        if (b->fatal || res == CRIOIMG_ERR_CANCELLED || res == CRIOIMG_ERR_NOMEM) return res;
+        r->err[0] = '\0';   /* that source failed; the next one decides */
+    }
+    if ((res = crioimg__rg_prepare(r, repo, "/blobs/", d->digest, &by_digest, url, CRIOIMG__RG_URL_MAX)) != CRIOIMG_OK) return res;
+    memset(&rq, 0, sizeof rq);
+    rq.method = "GET"; rq.url = url; rq.registry = 1; rq.auth = 1; rq.repo = repo;
+    if ((res = crioimg__rg_blob_from(r, &rq, b, what)) != CRIOIMG_OK) return res;
+    return crioimg__rg_blob_finish(r, b, what);
+}
+
+CRIOIMG__LIB crioimg_result crioimg__registry_get_blob_relay(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
+                                                             crioimg_registry_blob_fn fn, void *ctx, const crioimg__hash_relay *relay)
+{
+    char what[CRIOIMG_REF_NAME_MAX * 2 + 200];
+    crioimg__rg_blob b;
+    crioimg_result res;
+    char *url;
     if (r == NULL || repo == NULL || d == NULL || d->digest == NULL || fn == NULL) return CRIOIMG_ERR_INVALID_ARGS;
     r->err[0] = '\0';
     memset(&b, 0, sizeof b);
@@ -1655,35 +1688,19 @@ static crioimg_result crioimg_registry_get_blob_in(crioimg_registry *r, const ch
         return crioimg__rg_fail(r, CRIOIMG_ERR_DIGEST_FORMAT, "fetching blob: invalid descriptor digest or size", NULL, NULL, NULL);
     if (!crioimg__rg_repo_ok(r, repo))   /* before any request, foreign ones included */
         return crioimg__rg_fail(r, CRIOIMG_ERR_REF_FORMAT, "invalid repository name for ", r->domain, NULL, NULL);
+    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
+    if ((url = (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX)) == NULL)
+        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
     crioimg__rg_what(r, what, sizeof what, "fetching blob ", d->digest, repo);
-    /* foreign layers first, with no credentials at all (CVE-2020-15157); when none serves, the registry */
-    for (i = 0; i < d->nurls; i++) {
-        crioimg_url u;
-        if (d->urls[i] == NULL || strlen(d->urls[i]) >= CRIOIMG__RG_URL_MAX || crioimg_url_parse(&u, d->urls[i], strlen(d->urls[i])) != CRIOIMG_OK) continue;
-        memset(&rq, 0, sizeof rq);
-        rq.method = "GET"; rq.url = d->urls[i];
-        res = crioimg__rg_blob_from(r, &rq, &b, what);
-        if (res == CRIOIMG_OK) return crioimg__rg_blob_finish(r, &b, what);
-        if (b.fatal || res == CRIOIMG_ERR_CANCELLED || res == CRIOIMG_ERR_NOMEM) return res;
-        r->err[0] = '\0';   /* that source failed; the next one decides */
-    }
-    if ((res = crioimg__rg_prepare(r, repo, "/blobs/", d->digest, &by_digest, url, CRIOIMG__RG_URL_MAX)) != CRIOIMG_OK) return res;
-    memset(&rq, 0, sizeof rq);
-    rq.method = "GET"; rq.url = url; rq.registry = 1; rq.auth = 1; rq.repo = repo;
-    if ((res = crioimg__rg_blob_from(r, &rq, &b, what)) != CRIOIMG_OK) return res;
-    return crioimg__rg_blob_finish(r, &b, what);
+    b.relay = relay;
+    res = crioimg__rg_blob_sources(r, repo, d, &b, url, what);
+    crioimg__rg_blob_drain(&b);   /* a relay touches b.h no more once this returns */
+    crioimg_free(&r->alloc, url);
+    return res;
 }
 
 crioimg_result crioimg_registry_get_blob(crioimg_registry *r, const char *repo, const crioimg_descriptor *d,
                                          crioimg_registry_blob_fn fn, void *ctx)
 {
-    /* the URL on the heap: 4 KiB per call is too much for the stack of a small thread */
-    char *url = r ? (char *)crioimg_malloc(&r->alloc, CRIOIMG__RG_URL_MAX) : NULL;
-    crioimg_result res;
-    if (r != NULL && url == NULL) {
-        return crioimg__rg_fail(r, CRIOIMG_ERR_NOMEM, "out of memory", NULL, NULL, NULL);
-    }
-    res = crioimg_registry_get_blob_in(r, repo, d, fn, ctx, url);
-    if (url) crioimg_free(&r->alloc, url);
-    return res;
+    return crioimg__registry_get_blob_relay(r, repo, d, fn, ctx, NULL);
 }

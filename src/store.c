@@ -115,7 +115,8 @@ CRIOIMG__ST_SHARED crioimg_result crioimg__st_new(crioimg_store **out, const cri
     memset(s, 0, sizeof *s);
     /* copied (the host's struct may go away), and only as far as its version reaches: a host built
        against an older header has a shorter struct */
-    memcpy(&s->vt, vt, vt->version >= 4 ? sizeof *vt : vt->version == 3 ? offsetof(crioimg_store_vtable, blob_list) :
+    memcpy(&s->vt, vt, vt->version >= 5 ? sizeof *vt : vt->version == 4 ? offsetof(crioimg_store_vtable, blob_pread) :
+                       vt->version == 3 ? offsetof(crioimg_store_vtable, blob_list) :
                        vt->version == 2 ? offsetof(crioimg_store_vtable, blob_sync) : offsetof(crioimg_store_vtable, blob_open));
     if (a) s->alloc = *a;
     s->read_only = opts ? opts->read_only : 0;
@@ -391,6 +392,21 @@ CRIOIMG__LIB crioimg_result crioimg__blob_writer_put(crioimg_blob_writer *w, con
         memcpy(w->buf + have, data, len);
     }
     return CRIOIMG_OK;
+}
+
+/* Reading back what w was written (the store's blob_pread), on another thread than its writes: a pull's
+   worker with nothing left to fetch hashes a blob from the store while the blob's own worker receives
+   it. Only for a store whose handles are its own (crioimg__blob_writer_concurrent). */
+CRIOIMG__LIB int crioimg__blob_writer_can_pread(const crioimg_blob_writer *w)
+{
+    return crioimg__blob_writer_concurrent(w) && w->s->vt.blob_pread != NULL;
+}
+
+CRIOIMG__LIB crioimg_result crioimg__blob_writer_pread(crioimg_blob_writer *w, long long off, void *buf, size_t len)
+{
+    size_t n = 0;
+    crioimg_result r = w->s->vt.blob_pread(w->s->vt.user, w->handle, off, buf, len, &n);
+    return r == CRIOIMG_OK && n != len ? CRIOIMG_ERR_IO : r;
 }
 
 crioimg_result crioimg_blob_writer_write(crioimg_blob_writer *w, const void *data, size_t len)

@@ -83,7 +83,7 @@
    learns from it which blobs the image held) but do not write it.
    --------------------------------------------------------------------------------------------------- */
 
-#define CRIOIMG_STORE_VTABLE_VERSION 4   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync; 4 blob_list, clean, blob_error */
+#define CRIOIMG_STORE_VTABLE_VERSION 5   /* 2 added blob_open, blob_read, blob_close; 3 blob_sync; 4 blob_list, clean, blob_error; 5 blob_pread */
 #define CRIOIMG_STORE_NAME_ANNOTATION "io.crioimg.image.name"
 #define CRIOIMG_OCI_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
@@ -176,10 +176,17 @@ typedef struct crioimg_store_vtable {
        writes its blobs from several threads at once, each to its own handle, without serialising them
        (the built-in OCI store has it; a store without it gets one blob_write at a time). */
     const char *(*blob_error)(void *user, void *handle);
+    /* ---- version 5 ---- */
+    /* Optional: reads back bytes [off, off + len) of what handle was written so far (blob_write), all
+       of them (*n = len) unless the store lost some. Called on another thread than the handle's writes,
+       while they go on, and never for bytes not yet written; like blob_sync it may touch only its
+       handle. A pull then lets a worker with nothing left to fetch hash a blob from the store while
+       the blob's own worker receives and writes it (the built-in OCI store has it: pread). */
+    crioimg_result (*blob_pread)(void *user, void *handle, long long off, void *buf, size_t len, size_t *n);
 } crioimg_store_vtable;
 /* crioimg_store_vtable vt = CRIOIMG_STORE_VTABLE_INIT; then set user and the methods the store has: the
    version is this header's, every method not set is NULL ("unsupported") */
-#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define CRIOIMG_STORE_VTABLE_INIT { CRIOIMG_STORE_VTABLE_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct crioimg_store crioimg_store;
 

@@ -158,7 +158,7 @@ static char *crioimg__oci_hex(char *p, unsigned long long v)
 }
 
 /* A new temporary file in the store's root (the same file system as everything it will be renamed
-   to), open for writing in *fdp; name gets its name: the prefix, then pid, count and time in hex. */
+   to), open for writing (and reading back) in *fdp; name gets its name: the prefix, then pid, count and time in hex. */
 static crioimg_result crioimg__oci_tmpopen(crioimg__oci *o, char name[96], int *fdp)
 {
     int fd = -1, tries;
@@ -172,7 +172,7 @@ static crioimg_result crioimg__oci_tmpopen(crioimg__oci *o, char name[96], int *
         *p++ = '-';
         p = crioimg__oci_hex(p, (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)o);
         *p = '\0';
-        fd = openat(o->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        fd = openat(o->root, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);   /* read: blob_pread */
         if (fd < 0 && errno != EEXIST) return crioimg__oci_errno(o, errno, "cannot create", name);
     }
     if (fd < 0) return crioimg__st_fail3(o->err, CRIOIMG_ERR_IO, "cannot create a temporary file", NULL, NULL);
@@ -526,6 +526,22 @@ static crioimg_result crioimg__oci_blob_write(void *u, void *handle, const void 
     return CRIOIMG_OK;
 }
 
+/* What was written, read back on another thread while writes go on: pread leaves the writer's offset be. */
+static crioimg_result crioimg__oci_blob_pread(void *u, void *handle, long long off, void *buf, size_t len, size_t *n)
+{
+    crioimg__oci_w *h = (crioimg__oci_w *)handle;
+    size_t done = 0;
+    (void)u;
+    while (done < len) {
+        ssize_t k = pread(h->fd, (char *)buf + done, len - done, (off_t)(off + (long long)done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        done += (size_t)k;
+    }
+    *n = done;
+    return done == len ? CRIOIMG_OK : CRIOIMG_ERR_IO;
+}
+
 static void crioimg__oci_blob_abort(void *u, void *handle)
 {
     crioimg__oci *o = (crioimg__oci *)u;
@@ -773,11 +789,12 @@ CRIOIMG__ST_SHARED void crioimg__oci_more(crioimg_store *s)
     vt->blob_begin = crioimg__oci_blob_begin; vt->blob_write = crioimg__oci_blob_write;
     vt->blob_commit = crioimg__oci_blob_commit; vt->blob_abort = crioimg__oci_blob_abort;
     vt->blob_sync = crioimg__oci_blob_sync; vt->blob_error = crioimg__oci_blob_error;
+    vt->blob_pread = crioimg__oci_blob_pread;
     vt->clean = crioimg__oci_clean_all;
 #else   /* named, not called: no unused-function warning, and the linker drops them */
     (void)crioimg__oci_write_index; (void)crioimg__oci_blob_put; (void)crioimg__oci_blob_delete;
     (void)crioimg__oci_blob_begin; (void)crioimg__oci_blob_write; (void)crioimg__oci_blob_commit;
-    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync; (void)crioimg__oci_blob_error;
+    (void)crioimg__oci_blob_abort; (void)crioimg__oci_blob_sync; (void)crioimg__oci_blob_error; (void)crioimg__oci_blob_pread;
     (void)crioimg__oci_cache_begin; (void)crioimg__oci_cache_end; (void)crioimg__oci_clean_all;
 #endif
     vt->blob_open = crioimg__oci_blob_open; vt->blob_read = crioimg__oci_blob_read; vt->blob_close = crioimg__oci_blob_close;

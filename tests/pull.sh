@@ -54,8 +54,23 @@ mk_layers() {
     umoci gc --layout "$L2"; rm -rf "$b"
   ) > "$NETENV_DIR/layers.log" 2>&1
 }
+# test/big:1: one layer of 8 MiB of random bytes (a worker with nothing left to fetch hashes it)
+mk_big() {
+  (
+    set -e
+    b=$NETENV_DIR/bundle-big L=$NETENV_DIR/oci-big
+    umoci init --layout "$L"
+    umoci new --image "$L:big"
+    umoci config --image "$L:big" --os linux --architecture amd64
+    rm -rf "$b"; mkdir -p "$b"
+    head -c $((8 * 1024 * 1024)) /dev/urandom > "$b/big"
+    umoci insert --image "$L:big" "$b/big" /big
+    umoci gc --layout "$L"; rm -rf "$b"
+    skopeo copy -q --dest-tls-verify=false "oci:$L:big" "docker://127.0.0.1:${NETENV_PORT[plain]}/test/big:1"
+  ) > "$NETENV_DIR/big.log" 2>&1
+}
 { netenv_registry plain && netenv_images plain && mk_layers &&
-  skopeo copy -q --dest-tls-verify=false "oci:$L2:layers" "docker://127.0.0.1:${NETENV_PORT[plain]}/test/layers:1" &&
+  skopeo copy -q --dest-tls-verify=false "oci:$L2:layers" "docker://127.0.0.1:${NETENV_PORT[plain]}/test/layers:1" && mk_big &&
   netenv_registry tls --tls && netenv_registry auth --tls --htpasswd alice s3cret &&
   netenv_registry authp --htpasswd alice s3cret &&
   netenv_fakereg tok --mode bearer --user bob:tokpw --refresh-token RT-bob --jwt-key "$C/token.key" --jwt-cert "$C/token.crt" \
@@ -84,7 +99,7 @@ X=${PX[f]}
 mkdir -p "$W/cad"; cp "$C/ca.crt" "$W/cad/ca.crt"
 
 # the digests, from the layouts umoci wrote
-eval "$(python3 - "$NETENV_DIR/oci" "$L2" <<'EOF'
+eval "$(python3 - "$NETENV_DIR/oci" "$L2" "$NETENV_DIR/oci-big" <<'EOF'
 import json, os, sys
 def lay(L):
     blob = lambda d: json.load(open(os.path.join(L, "blobs", "sha256", d[7:])))
@@ -93,6 +108,9 @@ blob, idx = lay(sys.argv[1])
 for var, tag in (("HELLO", "hello:1"), ("AMD", "amd64:1"), ("ARM", "arm64:1")):
     m = blob(idx[tag])
     print("%s_D=%s %s_CFG=%s %s_LAYER=%s" % (var, idx[tag], var, m["config"]["digest"], var, m["layers"][0]["digest"]))
+blob, idx = lay(sys.argv[3])
+m = blob(idx["big"])
+print("BIG_D=%s BIG_CFG=%s BIG_L=%s" % (idx["big"], m["config"]["digest"], m["layers"][0]["digest"]))
 blob, idx = lay(sys.argv[2])
 m = blob(idx["layers"])
 print("LY_D=%s LY_CFG=%s LY_N=%d" % (idx["layers"], m["config"]["digest"], len(m["layers"])))
@@ -297,6 +315,22 @@ for b in "${BINS[@]}"; do
   t "$n: --jobs 6: more than 3 blobs at once (the 4 big layers overlap), never more than 6" 'o=$(overlap "$NETENV_DIR/px-f.log"); [ "$o" -ge 4 ] && [ "$o" -le 6 ] && store_ok "$W/j6-$n"'
   refused "$n: --jobs -1 refused" 'jobs' "$b" pull --store "$W/jbad-$n" --jobs -1 "$X/test/layers:1"
   refused "$n: --jobs x refused" 'jobs' "$b" pull --store "$W/jbad-$n" --jobs x "$X/test/layers:1"
+  # a worker with nothing left to fetch (the config's) hashes the big layer from the store while the
+  # layer's worker receives it (the proxy serves it at 6 MB/s: a second and a half, so that a loaded machine still has most of it to go when the config is done); -v says when it takes over
+  for mode in pass corrupt drop; do
+    S=$W/help-$mode-$n
+    pxctl f "mode=$mode&digest=$BIG_L&rate=6000000"
+    run "$b" pull -v --store "$S" "$X/test/big:1"
+    helped='grep -q "^crioimg: debug: blob $BIG_L: hashed by another worker from here on$" "$W/err"'
+    case $mode in
+      pass) t "$n: big layer hashed by an idle worker (-v says so): the image stored, the store consistent" \
+              '[ "$(rc)" = 0 ] && [ "$(out)" = "$(id "$BIG_CFG")" ] && eval "$helped" && store_ok "$S" && notmp "$S" && cmp <(raw "docker://$P/test/big:1") "$S/blobs/sha256/${BIG_D#sha256:}"' ;;
+      corrupt) t "$n: big layer hashed by an idle worker, a byte corrupted: refused naming the blob, no image, nothing left" \
+              '[ "$(rc)" = 1 ] && eval "$helped" && grep -q "^crioimg pull: .*${BIG_L#sha256:}.*does not match its digest" "$W/err" && [ ! -s "$W/out" ] && [ ! -e "$S" ]' ;;
+      drop) t "$n: big layer hashed by an idle worker, its connection dropped half way: resumed with Range, stored" \
+              '[ "$(rc)" = 0 ] && [ "$(out)" = "$(id "$BIG_CFG")" ] && eval "$helped" && pxlog f | grep -q "\"fault\":\"dropped\"" && pxlog f | grep -q "\"status\":206" && store_ok "$S"' ;;
+    esac
+  done
   # two processes, one store, at once
   S=$W/two-$n
   pxctl f "mode=pass&rate=3000000"

@@ -10,6 +10,7 @@
 #define TP_LAYER_SIZE 70000           /* several pieces per layer at the fake's 16 KiB a piece */
 
 typedef struct tp_blob { char digest[72]; unsigned char *data; size_t len; } tp_blob;
+static size_t tp_big;                /* non-zero: layer 0's size (tp_build) */
 
 typedef struct tp_reg {
     tp_blob config, layer[TP_NLAYERS];
@@ -21,6 +22,9 @@ typedef struct tp_reg {
     int cut;                         /* layer index + 1 whose first transfer breaks halfway */
     int missing;                     /* layer index + 1 that answers 404 */
     volatile int *cancel_at_bytes;   /* set to 1 after this many blob bytes (see tp_progress) */
+    int wait_help;                   /* layer 0 waits, a quarter in, until another worker hashes it */
+    volatile int helped;             /* the pull said so (tp_log) */
+    volatile int *cancel_on_help;    /* then set to 1 */
     /* what was asked */
     int pings, manifests, blobs, blob_bytes;
     int cut_done;
@@ -52,7 +56,7 @@ static void tp_build(tp_reg *g, int dup_layer)
     for (k = 0; k < TP_NLAYERS; k++) {
         char t[32];
         sprintf(t, "layer %d of the test image ", k);
-        tp_set(&g->layer[k], t, TP_LAYER_SIZE + (size_t)k);
+        tp_set(&g->layer[k], t, k == 0 && tp_big ? tp_big : TP_LAYER_SIZE + (size_t)k);
     }
     p = g->manifest;
     p += sprintf(p, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
@@ -101,8 +105,29 @@ static void tp_unlock(tp_reg *g)
 #endif
 }
 
+/* Until g->helped, 5 s at most (a pull whose idle worker never takes over fails the CHECK instead). */
+static void tp_wait_help(tp_reg *g)
+{
+    int i;
+    for (i = 0; i < 5000 && !crioimg_cancelled(&g->helped); i++) {
+        struct timespec ts;
+        ts.tv_sec = 0; ts.tv_nsec = 1000000;
+        nanosleep(&ts, NULL);
+    }
+}
+
+static crioimg_result tp_answer_wait(const crioimg_http_request *rq, int status, const char *ctype, const char *dcd,
+                                     const unsigned char *body, size_t len, size_t cut_at, tp_reg *wait);
+
 static crioimg_result tp_answer(const crioimg_http_request *rq, int status, const char *ctype, const char *dcd,
                                 const unsigned char *body, size_t len, size_t cut_at)
+{
+    return tp_answer_wait(rq, status, ctype, dcd, body, len, cut_at, NULL);
+}
+
+/* wait: a quarter into the body, tp_wait_help(wait) */
+static crioimg_result tp_answer_wait(const crioimg_http_request *rq, int status, const char *ctype, const char *dcd,
+                                     const unsigned char *body, size_t len, size_t cut_at, tp_reg *wait)
 {
     crioimg_result r;
     size_t off = 0;
@@ -113,6 +138,7 @@ static crioimg_result tp_answer(const crioimg_http_request *rq, int status, cons
     while (off < len && off < cut_at) {
         size_t k = len - off < 16384 ? len - off : 16384;
         if (k > cut_at - off) k = cut_at - off;
+        if (wait && off >= len / 4) { tp_wait_help(wait); wait = NULL; }
         if (crioimg_cancelled(rq->cancel)) return CRIOIMG_ERR_CANCELLED;
         if ((r = rq->sink.body(rq->sink.ctx, body + off, k)) != CRIOIMG_OK) return r;
         off += k;
@@ -161,11 +187,11 @@ static crioimg_result tp_request(void *user, const crioimg_http_request *rq, cha
             crioimg_result r;
             memcpy(bad, b->data, b->len);
             bad[b->len - 1] ^= 1;
-            r = tp_answer(rq, 200, "application/octet-stream", NULL, bad, b->len, (size_t)-1);
+            r = tp_answer_wait(rq, 200, "application/octet-stream", NULL, bad, b->len, (size_t)-1, which == 1 && g->wait_help ? g : NULL);
             free(bad);
             return r;
         }
-        return tp_answer(rq, 200, "application/octet-stream", NULL, b->data, b->len, cut);
+        return tp_answer_wait(rq, 200, "application/octet-stream", NULL, b->data, b->len, cut, which == 1 && g->wait_help ? g : NULL);
     }
     snprintf(err, errcap, "unexpected %s", rq->url);
     return CRIOIMG_ERR_HTTP_CONNECT;
@@ -190,6 +216,16 @@ static void tp_progress(void *user, const crioimg_pull_progress *e)
     if (e->event == CRIOIMG_PULL_BLOB_PROGRESS) v->progress++;
     else if (l + 1 < sizeof v->log) { v->log[l] = letter[e->event]; v->log[l + 1] = '\0'; }
     if (v->cancel && e->total_done >= v->cancel_after) crioimg_cancel(v->cancel);
+}
+
+/* The registry log: the pull says when another worker takes over hashing a blob */
+static void tp_log(void *user, crioimg_log_level level, const char *msg)
+{
+    tp_reg *g = (tp_reg *)user;
+    if (level == CRIOIMG_LOG_DEBUG && strstr(msg, ": hashed by another worker from here on") && strstr(msg, g->layer[0].digest)) {
+        if (g->cancel_on_help) crioimg_cancel(g->cancel_on_help);
+        crioimg_cancel(&g->helped);
+    }
 }
 
 static size_t tp_count(const char *s, char c)
@@ -256,6 +292,20 @@ static int tp_use_oci(tp_env *t, char *dir)
 static int tp_has(tp_env *t, const char *digest)
 {
     return crioimg_store_blob_stat(t->st, digest, NULL) == CRIOIMG_OK;
+}
+
+/* t (on an OCI store in dir) holds the image whole; closed, the store reopens clean and goes */
+static void tp_close_oci_whole(tp_env *t, const char *dir)
+{
+    char cmd[200];
+    int k;
+    CHECK(tp_has(t, t->g.config.digest) && tp_has(t, t->g.mdigest));
+    for (k = 0; k < TP_NLAYERS; k++) CHECK(tp_has(t, t->g.layer[k].digest));
+    tp_close(t);
+    CHECK(ts_reopen_check(dir) == 1);
+    CHECK(ts_tmpfiles(dir) == 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
 }
 
 static size_t tp_images(tp_env *t)
@@ -506,8 +556,7 @@ static void test_pull(void)
         for (a = 0; a < sizeof at_rows / sizeof at_rows[0]; a++) {
             tp_env t;
             crioimg_pull_result res;
-            char dir[] = "/tmp/crioimg-test-pull-XXXXXX", cmd[200];
-            int k;
+            char dir[] = "/tmp/crioimg-test-pull-XXXXXX";
             tests_context = at_rows[a] ? "pull into an OCI store, ENOSPC at a write" : "pull into an OCI store, jobs 3";
             tp_open(&t, 0, 3);
             if (!tp_use_oci(&t, dir)) { CHECK(0); tp_close(&t); return; }
@@ -523,14 +572,53 @@ static void test_pull(void)
             }
             CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_OK);
             CHECK_STR(crioimg_service_error(t.svc), "");
-            CHECK(tp_has(&t, t.g.config.digest) && tp_has(&t, t.g.mdigest));
-            for (k = 0; k < TP_NLAYERS; k++) CHECK(tp_has(&t, t.g.layer[k].digest));
-            tp_close(&t);
-            CHECK(ts_reopen_check(dir) == 1);
-            CHECK(ts_tmpfiles(dir) == 0);
-            snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-            CHECK(system(cmd) == 0);
+            tp_close_oci_whole(&t, dir);
         }
     }
+#ifdef CRIOIMG__SVC_THREADS
+    {   /* a worker with nothing left to fetch hashes a big blob (layer 0, 6 MiB) from the OCI store while
+           its own worker receives it (the registry serves it a quarter at a time until the pull says so):
+           the image whole; a corrupted last byte refused; a connection cut half way survived (the bytes
+           sent again are checked against the hash of those the helper hashed); a disk that fills up and
+           a cancel while it hashes lose nothing; then the next pull completes */
+        static const char *const rows[] = { "ok", "corrupt", "cut", "enospc", "cancel" };
+        size_t i;
+        for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            tp_env t;
+            crioimg_pull_result res;
+            crioimg_result want = CRIOIMG_OK, got;
+            char dir[] = "/tmp/crioimg-test-pull-XXXXXX";
+            tests_context = rows[i];
+            tp_big = 6u << 20;
+            tp_open(&t, 0, 3);
+            tp_big = 0;
+            if (!tp_use_oci(&t, dir)) { CHECK(0); tp_close(&t); return; }
+            t.o.registry.log = tp_log;
+            t.o.registry.log_user = &t.g;
+            t.o.registry.retries = 2;
+            t.o.registry.sleep_ms = NULL;
+            t.o.registry.retry_delay_ms = 1;
+            t.g.wait_help = 1;
+            if (i == 1) t.g.corrupt = 1, want = CRIOIMG_ERR_DIGEST_MISMATCH;
+            if (i == 2) t.g.cut = 1;
+            if (i == 3) ts_fault(0, 300, ENOSPC), want = CRIOIMG_ERR_IO;   /* write 300: within layer 0's second half */
+            if (i == 4) t.g.cancel_on_help = &t.cancel, want = CRIOIMG_ERR_CANCELLED;
+            got = crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res);
+            if (i == 3) ts_fault(-1, 0, 0);
+            CHECK(got == want);
+            CHECK(crioimg_cancelled(&t.g.helped));
+            if (want != CRIOIMG_OK) {
+                CHECK(tp_images(&t) == 0 && !tp_has(&t, t.g.layer[0].digest) && ts_tmpfiles(dir) == 0);
+                if (i == 1) CHECK(strstr(crioimg_service_error(t.svc), "does not match its digest") != NULL);
+                if (i == 3) CHECK(strstr(crioimg_service_error(t.svc), "No space left on device") != NULL);
+                t.g.corrupt = 0; t.g.wait_help = 0; t.g.cancel_on_help = NULL; t.cancel = 0;
+                CHECK(crioimg_service_pull_image(t.svc, "reg.io/lib/x:1", &t.o, &res) == CRIOIMG_OK);
+            }
+            if (i == 2) CHECK(t.g.cut_done == 1);
+            CHECK(tp_images(&t) == 1);
+            tp_close_oci_whole(&t, dir);
+        }
+    }
+#endif
     tests_context = "";
 }
