@@ -555,7 +555,7 @@ static void crioimg__pull_failed(crioimg__pull *p, size_t k, crioimg_result r, c
 #ifdef CRIOIMG__SVC_THREADS
 #define CRIOIMG__PULL_HELP_MIN (4LL << 20)     /* less left than this: not worth a second thread */
 #define CRIOIMG__PULL_HELP_STEP (256LL << 10)  /* the helper is woken for this many new bytes (or the end) */
-#define CRIOIMG__PULL_HELP_BUF (32u << 10)     /* and reads back this many at a time */
+#define CRIOIMG__PULL_HELP_BUF (16u << 10)     /* and reads back this many at a time (RSS: bench/pull) */
 
 typedef struct crioimg__pull_relay {
     crioimg__hash_relay pub;
